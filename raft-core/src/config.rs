@@ -1,0 +1,114 @@
+//! Node configuration, validated up front.
+
+use crate::error::Error;
+use crate::types::NodeId;
+
+/// How the leader serves linearizable reads (§6.4, dissertation §6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ReadMode {
+    /// ReadIndex: confirm leadership with a heartbeat round to a quorum before answering.
+    Safe,
+    /// Lease-based: answer from the commit index while the leader's CheckQuorum lease holds.
+    /// Correct only if clocks drift less than the election timeout; requires `check_quorum`.
+    Lease,
+}
+
+/// Deliberately unsafe switches for teaching. All `false` by default; each one breaks a rule of
+/// the paper so that the simulator's safety checkers can be seen catching the consequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct BreakIt {
+    /// Commit any entry stored on a majority, even from an older term (violates §5.4.2, Figure 8).
+    pub commit_old_terms: bool,
+    /// Grant votes without the up-to-date log check (violates §5.4.1).
+    pub skip_up_to_date_check: bool,
+    /// Forget `voted_for` on restart (violates the durable-state rule of Figure 2).
+    pub forget_vote_on_restart: bool,
+}
+
+impl BreakIt {
+    /// True when any unsafe switch is on.
+    pub fn any(&self) -> bool {
+        self.commit_old_terms || self.skip_up_to_date_check || self.forget_vote_on_restart
+    }
+}
+
+/// Configuration of one node. Times are in ticks; the simulator uses one tick per millisecond.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// This node's id (non-zero).
+    pub id: NodeId,
+    /// Lower bound (inclusive) of the randomized election timeout, in ticks (§5.2).
+    pub election_timeout_min: u64,
+    /// Upper bound (exclusive) of the randomized election timeout, in ticks.
+    pub election_timeout_max: u64,
+    /// Interval between leader heartbeats, in ticks. Must be below `election_timeout_min`.
+    pub heartbeat_interval: u64,
+    /// Run a PreVote round before raising the term (dissertation §9.6).
+    pub pre_vote: bool,
+    /// Leader steps down when it has not heard from a quorum for `election_timeout_min` ticks,
+    /// and followers ignore vote requests while they believe a leader is alive (dissertation §6.2).
+    pub check_quorum: bool,
+    /// Maximum number of AppendEntries messages in flight to one follower in replicate state.
+    pub max_inflight: usize,
+    /// Soft limit on the payload bytes of entries in one AppendEntries (at least one entry is sent).
+    pub max_msg_bytes: u64,
+    /// How linearizable reads are served.
+    pub read_mode: ReadMode,
+    /// Seed of this node's PRNG (PCG-32), which draws its election timeouts. Mixed with `id`.
+    pub seed: u64,
+    /// Unsafe teaching switches; leave at default in any real use.
+    pub break_it: BreakIt,
+}
+
+impl Config {
+    /// A configuration with the reference timings: election timeout 150–300 ticks, heartbeat 50,
+    /// PreVote and CheckQuorum on, 64 messages in flight, 64 KiB per message, ReadIndex reads.
+    pub fn new(id: NodeId) -> Self {
+        Config {
+            id,
+            election_timeout_min: 150,
+            election_timeout_max: 300,
+            heartbeat_interval: 50,
+            pre_vote: true,
+            check_quorum: true,
+            max_inflight: 64,
+            max_msg_bytes: 64 * 1024,
+            read_mode: ReadMode::Safe,
+            seed: 0,
+            break_it: BreakIt::default(),
+        }
+    }
+
+    /// Checks the configuration, naming the first inconsistent field.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.id == 0 {
+            return Err(Error::InvalidConfig("id must be non-zero"));
+        }
+        if self.heartbeat_interval == 0 {
+            return Err(Error::InvalidConfig(
+                "heartbeat_interval must be at least 1 tick",
+            ));
+        }
+        if self.election_timeout_min <= self.heartbeat_interval {
+            return Err(Error::InvalidConfig(
+                "election_timeout_min must be greater than heartbeat_interval",
+            ));
+        }
+        if self.election_timeout_max <= self.election_timeout_min {
+            return Err(Error::InvalidConfig(
+                "election_timeout_max must be greater than election_timeout_min",
+            ));
+        }
+        if self.max_inflight == 0 {
+            return Err(Error::InvalidConfig("max_inflight must be at least 1"));
+        }
+        if self.read_mode == ReadMode::Lease && !self.check_quorum {
+            return Err(Error::InvalidConfig("lease reads require check_quorum"));
+        }
+        Ok(())
+    }
+}

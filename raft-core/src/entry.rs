@@ -1,0 +1,55 @@
+//! Log entries and the durable hard state (Raft Figure 2, "Persistent state on all servers").
+
+use alloc::vec::Vec;
+
+use crate::membership::Membership;
+use crate::types::{Index, NodeId, Term};
+
+/// What a log entry carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Payload {
+    /// Appended by every new leader at the start of its term, so that it can commit entries of
+    /// earlier terms indirectly (§5.4.2, §8) and serve reads (§6.4).
+    Noop,
+    /// An opaque client command for the application's state machine.
+    Command(Vec<u8>),
+    /// A new cluster membership, in effect as soon as it is appended (dissertation §4.1, §4.3).
+    Membership(Membership),
+}
+
+/// One log entry: the term in which a leader created it, its position, and its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Entry {
+    /// Term of the leader that created the entry (§5.3).
+    pub term: Term,
+    /// Position in the log, starting at 1.
+    pub index: Index,
+    /// The content.
+    pub payload: Payload,
+}
+
+impl Entry {
+    /// Approximate size on the wire, used by the per-message byte limit.
+    pub fn size(&self) -> u64 {
+        let body = match &self.payload {
+            Payload::Noop => 0,
+            Payload::Command(c) => c.len(),
+            Payload::Membership(m) => 8 * (m.voters.len() + m.learners.len() + m.outgoing.len()),
+        };
+        16 + body as u64
+    }
+}
+
+/// The part of a node's state that must survive a crash besides the log: Figure 2's
+/// `currentTerm` and `votedFor`. The commit index is volatile here, as in the paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct HardState {
+    /// Latest term this node has seen. Never decreases, also across restarts.
+    pub term: Term,
+    /// The node this node voted for in `term`, if any. At most one per term, also across restarts.
+    pub vote: Option<NodeId>,
+}

@@ -1,0 +1,56 @@
+//! The crate's one error type.
+
+use crate::types::{NodeId, Term};
+
+/// Everything that can go wrong when driving a node. Expected outcomes of the protocol
+/// (a proposal sent to a follower, a read refused before the leader commits in its term) are
+/// variants here too: they are returned, never panicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The configuration is inconsistent; the string names the offending field.
+    InvalidConfig(&'static str),
+    /// This node is not the leader; `leader` is its best guess of who is, for redirection.
+    NotLeader {
+        /// The leader this node last heard from in its current term, if any.
+        leader: Option<NodeId>,
+    },
+    /// A leadership transfer is in progress; proposals are refused until it ends (dissertation §3.10).
+    TransferInProgress,
+    /// The leader has not yet committed an entry of its own term, so it does not yet know the
+    /// commit index and cannot serve a linearizable read (§6.4, dissertation §6.4).
+    ReadNotReady,
+    /// A leadership transfer was refused; the string says why.
+    TransferRefused(&'static str),
+    /// The term would overflow `u64`: the node refuses to campaign rather than wrap around.
+    TermOverflow(Term),
+    /// Persistent state handed to [`crate::Node::restore`] is inconsistent; the string says how.
+    CorruptState(&'static str),
+    /// A membership change was refused; the string says why.
+    ConfChangeRefused(&'static str),
+    /// A snapshot was refused; the string says why.
+    SnapshotRefused(&'static str),
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            Error::NotLeader { leader: Some(l) } => write!(f, "not the leader; try node {l}"),
+            Error::NotLeader { leader: None } => write!(f, "not the leader; leader unknown"),
+            Error::TransferInProgress => write!(f, "leadership transfer in progress"),
+            Error::ReadNotReady => {
+                write!(f, "leader has not committed an entry in its term yet")
+            }
+            Error::TransferRefused(why) => write!(f, "leadership transfer refused: {why}"),
+            Error::TermOverflow(t) => write!(f, "term {t} cannot be incremented"),
+            Error::CorruptState(why) => write!(f, "corrupt persistent state: {why}"),
+            Error::ConfChangeRefused(why) => write!(f, "membership change refused: {why}"),
+            Error::SnapshotRefused(why) => write!(f, "snapshot refused: {why}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+extern crate std;
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}

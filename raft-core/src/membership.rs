@@ -1,0 +1,76 @@
+//! Cluster membership as a value (dissertation §4): voters, learners, and during a joint
+//! consensus change (§6 of the paper, dissertation §4.3) the outgoing voters as well.
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+
+use crate::quorum::{self, VoteResult};
+use crate::types::{Index, NodeId};
+
+/// Who is in the cluster. Invariant: `voters`, `learners` are disjoint; a node in `outgoing` may
+/// also be in `voters` (it stays) or in `learners` (it is being demoted).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct Membership {
+    /// Voters of the (incoming) configuration.
+    pub voters: BTreeSet<NodeId>,
+    /// Non-voting members that receive the log (dissertation §4.2.1).
+    pub learners: BTreeSet<NodeId>,
+    /// Voters of the outgoing configuration while in joint consensus; empty otherwise.
+    pub outgoing: BTreeSet<NodeId>,
+}
+
+impl Membership {
+    /// A simple (non-joint) configuration of voters only.
+    pub fn with_voters(voters: impl IntoIterator<Item = NodeId>) -> Self {
+        Membership {
+            voters: voters.into_iter().collect(),
+            ..Default::default()
+        }
+    }
+
+    /// True while in joint consensus (C_old,new).
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// True if `id` votes in either half of the configuration.
+    pub fn is_voter(&self, id: NodeId) -> bool {
+        self.voters.contains(&id) || self.outgoing.contains(&id)
+    }
+
+    /// True if `id` is a learner and not also an outgoing voter.
+    pub fn is_learner(&self, id: NodeId) -> bool {
+        self.learners.contains(&id) && !self.outgoing.contains(&id)
+    }
+
+    /// True if `id` is a member in any capacity.
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.is_voter(id) || self.learners.contains(&id)
+    }
+
+    /// Every member (voters of both halves and learners), ascending, without repeats.
+    pub fn members(&self) -> Vec<NodeId> {
+        let mut all: BTreeSet<NodeId> = self.voters.clone();
+        all.extend(self.outgoing.iter().copied());
+        all.extend(self.learners.iter().copied());
+        all.into_iter().collect()
+    }
+
+    /// The highest index stored on a quorum, given each voter's match index. In joint consensus
+    /// both halves must agree (dissertation §4.3), so it is the smaller of the two.
+    pub fn committed_index(&self, match_of: impl Fn(NodeId) -> Index) -> Index {
+        let incoming = quorum::majority_index(&self.voters, &match_of);
+        let outgoing = quorum::majority_index(&self.outgoing, &match_of);
+        incoming.min(outgoing)
+    }
+
+    /// The outcome of an election given each voter's answer so far (`None`: no answer yet).
+    /// In joint consensus a candidate needs both majorities.
+    pub fn vote_result(&self, vote_of: impl Fn(NodeId) -> Option<bool>) -> VoteResult {
+        let a = quorum::majority_vote(&self.voters, &vote_of);
+        let b = quorum::majority_vote(&self.outgoing, &vote_of);
+        quorum::joint_vote(a, b)
+    }
+}

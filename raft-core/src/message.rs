@@ -1,0 +1,121 @@
+//! Messages between nodes (Raft Figure 2, dissertation §3.10, §6.4, §9.6).
+
+use alloc::vec::Vec;
+
+use crate::entry::Entry;
+use crate::types::{Index, NodeId, Term};
+
+/// A message from one node to another. `term` is the sender's term, except for PreVote requests,
+/// which carry the term the sender would campaign in, and PreVote responses, which echo it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Message {
+    /// Sender.
+    pub from: NodeId,
+    /// Recipient.
+    pub to: NodeId,
+    /// Sender's term (see the type's doc for PreVote).
+    pub term: Term,
+    /// What the message says.
+    pub body: Body,
+}
+
+/// The content of a [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Body {
+    /// "Would you vote for me in `term`?" Changes no state at the recipient (dissertation §9.6).
+    PreVote {
+        /// Index of the sender's last log entry.
+        last_index: Index,
+        /// Term of the sender's last log entry.
+        last_term: Term,
+    },
+    /// Answer to [`Body::PreVote`].
+    PreVoteResp {
+        /// Whether the pre-vote is granted.
+        granted: bool,
+    },
+    /// RequestVote RPC (§5.2).
+    Vote {
+        /// Index of the candidate's last log entry (§5.4.1).
+        last_index: Index,
+        /// Term of the candidate's last log entry (§5.4.1).
+        last_term: Term,
+        /// Set when the campaign follows a leadership transfer (TimeoutNow): recipients then
+        /// vote even if they believe a leader is alive (dissertation §3.10, §4.2.3).
+        transfer: bool,
+    },
+    /// Answer to [`Body::Vote`].
+    VoteResp {
+        /// Whether the vote is granted.
+        granted: bool,
+    },
+    /// AppendEntries RPC (§5.3), carrying zero or more entries.
+    Append {
+        /// Index of the entry immediately preceding `entries`.
+        prev_index: Index,
+        /// Term of the entry at `prev_index`.
+        prev_term: Term,
+        /// Entries to store, with consecutive indexes from `prev_index + 1`.
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        commit: Index,
+    },
+    /// Answer to [`Body::Append`].
+    AppendResp {
+        /// On success, the index of the last entry the follower now matches with the leader.
+        /// On rejection, the `prev_index` that failed the consistency check.
+        index: Index,
+        /// Whether the consistency check failed.
+        reject: bool,
+        /// On rejection: a hint for fast backtracking, the largest index at or below the
+        /// rejected one whose term is at most the leader's `prev_term`...
+        hint_index: Index,
+        /// ...and the term of the follower's entry at `hint_index`.
+        hint_term: Term,
+    },
+    /// Leader heartbeat: asserts leadership, carries the commit index (at most the recipient's
+    /// known match) and the context of pending ReadIndex requests (§6.4).
+    Heartbeat {
+        /// `min(leader commit, recipient's match index)`.
+        commit: Index,
+        /// ReadIndex round this heartbeat confirms (0 when none).
+        read_ctx: u64,
+    },
+    /// Answer to [`Body::Heartbeat`].
+    HeartbeatResp {
+        /// Echo of the heartbeat's `read_ctx`.
+        read_ctx: u64,
+    },
+    /// "Start an election now": sent by a leader to the target of a leadership transfer
+    /// (dissertation §3.10).
+    TimeoutNow,
+}
+
+impl Body {
+    /// A short name for traces and the playground.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::PreVote { .. } => "pre_vote",
+            Body::PreVoteResp { .. } => "pre_vote_resp",
+            Body::Vote { .. } => "vote",
+            Body::VoteResp { .. } => "vote_resp",
+            Body::Append { .. } => "append",
+            Body::AppendResp { .. } => "append_resp",
+            Body::Heartbeat { .. } => "heartbeat",
+            Body::HeartbeatResp { .. } => "heartbeat_resp",
+            Body::TimeoutNow => "timeout_now",
+        }
+    }
+
+    /// True for messages only a leader sends, which make the recipient recognise the sender as
+    /// the leader of the message's term.
+    pub fn is_from_leader(&self) -> bool {
+        matches!(
+            self,
+            Body::Append { .. } | Body::Heartbeat { .. } | Body::TimeoutNow
+        )
+    }
+}

@@ -1,0 +1,71 @@
+//! Pure majority maths (§5.2 elections, §5.3 commitment), kept free of any node state so that it
+//! can be property-tested against a deliberately simple model.
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+
+use crate::types::{Index, NodeId};
+
+/// Outcome of counting votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteResult {
+    /// A majority granted.
+    Won,
+    /// A majority refused: the election cannot be won.
+    Lost,
+    /// Neither yet.
+    Pending,
+}
+
+/// Number of nodes that make a majority of `n`.
+pub fn majority(n: usize) -> usize {
+    n / 2 + 1
+}
+
+/// The largest index that a majority of `voters` have matched. An empty set of voters places no
+/// constraint and yields `Index::MAX` (so the empty outgoing half of a non-joint configuration
+/// never limits the commit index).
+pub fn majority_index(voters: &BTreeSet<NodeId>, match_of: &impl Fn(NodeId) -> Index) -> Index {
+    if voters.is_empty() {
+        return Index::MAX;
+    }
+    let mut matched: Vec<Index> = voters.iter().map(|&id| match_of(id)).collect();
+    // Descending: the value at position majority-1 is held by at least a majority.
+    matched.sort_unstable_by(|a, b| b.cmp(a));
+    matched[majority(voters.len()) - 1]
+}
+
+/// Counts the votes of `voters`. An empty set of voters is won trivially (see [`majority_index`]).
+pub fn majority_vote(
+    voters: &BTreeSet<NodeId>,
+    vote_of: &impl Fn(NodeId) -> Option<bool>,
+) -> VoteResult {
+    if voters.is_empty() {
+        return VoteResult::Won;
+    }
+    let (mut yes, mut no) = (0, 0);
+    for &id in voters {
+        match vote_of(id) {
+            Some(true) => yes += 1,
+            Some(false) => no += 1,
+            None => {}
+        }
+    }
+    let need = majority(voters.len());
+    if yes >= need {
+        VoteResult::Won
+    } else if no > voters.len() - need {
+        VoteResult::Lost
+    } else {
+        VoteResult::Pending
+    }
+}
+
+/// Combines the results of the two halves of a joint configuration: both must be won.
+pub fn joint_vote(a: VoteResult, b: VoteResult) -> VoteResult {
+    match (a, b) {
+        (VoteResult::Won, VoteResult::Won) => VoteResult::Won,
+        (VoteResult::Lost, _) | (_, VoteResult::Lost) => VoteResult::Lost,
+        _ => VoteResult::Pending,
+    }
+}

@@ -1,0 +1,1070 @@
+//! The Raft node: roles, the one `step` entry point, and the role-specific handlers.
+//!
+//! Every input (a tick, a peer's message, a client request) passes through [`Node::step`]. The
+//! node never performs I/O: it accumulates output, which the driver takes with [`Node::ready`].
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::vec::Vec;
+
+use rand_core::RngCore;
+use rand_pcg::Pcg32;
+
+use crate::config::{Config, ReadMode};
+use crate::entry::{Entry, HardState, Payload};
+use crate::error::Error;
+use crate::log::RaftLog;
+use crate::membership::Membership;
+use crate::message::{Body, Message};
+use crate::progress::{Progress, ProgressState};
+use crate::quorum::VoteResult;
+use crate::ready::{Event, ReadState, Ready};
+use crate::storage::PersistentState;
+use crate::types::{Index, NodeId, Role, Term};
+
+/// One input to a node. See [`Node::step`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `n` ticks of logical time passed. Timers due within them fire once, at the end; drivers
+    /// that want exact timing pass at most [`Node::ticks_until_timer`] ticks at a time.
+    Tick(u64),
+    /// A message from a peer.
+    Message(Message),
+    /// A client command to replicate (leader only).
+    Propose(Vec<u8>),
+    /// A linearizable read request with the caller's id (leader only, §6.4).
+    ReadIndex(u64),
+    /// Hand leadership to the given voter (leader only, dissertation §3.10).
+    TransferLeader(NodeId),
+    /// Start an election now, as if the election timeout had fired.
+    Campaign,
+}
+
+/// A pending ReadIndex request (§6.4): served once a quorum has acknowledged a heartbeat sent
+/// after it was registered.
+#[derive(Debug, Clone)]
+struct PendingRead {
+    id: u64,
+    index: Index,
+    ctx: u64,
+    acks: BTreeSet<NodeId>,
+}
+
+/// Why a campaign starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CampaignKind {
+    /// Election timeout (PreVote first when enabled).
+    Timeout,
+    /// The real election after a won PreVote round.
+    AfterPreVote,
+    /// TimeoutNow from a leader handing over: skips PreVote and leases.
+    Transfer,
+}
+
+/// A Raft node (a "server" in the paper).
+///
+/// Durable state (must be persisted via [`Ready`] before sending): `term`, `vote`, the log.
+/// Volatile state (lost on crash): role, leader, commit/applied index, progress, timers.
+#[derive(Debug, Clone)]
+pub struct Node {
+    cfg: Config,
+    /// Current term (Figure 2 `currentTerm`). Never decreases.
+    term: Term,
+    /// Vote in `term` (Figure 2 `votedFor`). Set at most once per term.
+    vote: Option<NodeId>,
+    role: Role,
+    /// The leader of `term`, once known.
+    leader: Option<NodeId>,
+    log: RaftLog,
+    membership: Membership,
+    /// Answers received in the current (pre-)election, by voter.
+    votes: BTreeMap<NodeId, bool>,
+    election_elapsed: u64,
+    heartbeat_elapsed: u64,
+    /// This term's randomized election timeout, in `[min, max)` (§5.2).
+    randomized_timeout: u64,
+    rng: Pcg32,
+    /// Leader only: per-member replication progress, including the leader itself.
+    progress: BTreeMap<NodeId, Progress>,
+    /// Leader only: target of a leadership transfer in progress.
+    transfer: Option<NodeId>,
+    /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
+    pending_reads: VecDeque<PendingRead>,
+    read_seq: u64,
+    // Output accumulated until `ready()`.
+    msgs: Vec<Message>,
+    events: Vec<Event>,
+    reads: Vec<ReadState>,
+    persist_from: Option<Index>,
+    persisted_hs: HardState,
+}
+
+impl Node {
+    /// A fresh node with an empty log in the given initial membership.
+    pub fn new(cfg: Config, membership: Membership) -> Result<Self, Error> {
+        Self::restore(
+            cfg,
+            PersistentState {
+                membership,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// A node restarting from what it persisted. Commit index, role and progress start afresh.
+    pub fn restore(cfg: Config, state: PersistentState) -> Result<Self, Error> {
+        cfg.validate()?;
+        let log = RaftLog::restore(state.snapshot_index, state.snapshot_term, state.entries)
+            .map_err(Error::CorruptState)?;
+        if log.last_term() > state.hard_state.term {
+            return Err(Error::CorruptState(
+                "log has an entry from a term after the current term",
+            ));
+        }
+        // The latest membership in the log is in effect, committed or not (dissertation §4.1).
+        let membership = log
+            .entries()
+            .iter()
+            .rev()
+            .find_map(|e| match &e.payload {
+                Payload::Membership(m) => Some(m.clone()),
+                _ => None,
+            })
+            .unwrap_or(state.membership);
+        let mut hs = state.hard_state;
+        if cfg.break_it.forget_vote_on_restart {
+            hs.vote = None;
+        }
+        let seed = cfg.seed ^ cfg.id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut node = Node {
+            term: hs.term,
+            vote: hs.vote,
+            role: Role::Follower,
+            leader: None,
+            log,
+            membership,
+            votes: BTreeMap::new(),
+            election_elapsed: 0,
+            heartbeat_elapsed: 0,
+            randomized_timeout: cfg.election_timeout_min,
+            rng: Pcg32::new(seed, cfg.id),
+            progress: BTreeMap::new(),
+            transfer: None,
+            pending_reads: VecDeque::new(),
+            read_seq: 0,
+            msgs: Vec::new(),
+            events: Vec::new(),
+            reads: Vec::new(),
+            persist_from: None,
+            persisted_hs: hs,
+            cfg,
+        };
+        node.role = node.follower_role();
+        node.reset_election_timer();
+        Ok(node)
+    }
+
+    // ----- observation -----------------------------------------------------------------------
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.cfg.id
+    }
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+    /// Current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+    /// Vote cast in the current term.
+    pub fn vote(&self) -> Option<NodeId> {
+        self.vote
+    }
+    /// Current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// Leader of the current term, if known.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+    /// The log (entries, commit and applied indexes).
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+    /// The membership in effect (the latest in the log).
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+    /// Leader only: replication progress of every member, including itself.
+    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+        (self.role == Role::Leader).then_some(&self.progress)
+    }
+    /// Ticks since the last reset of the election timer (for a leader: of the CheckQuorum round).
+    pub fn election_elapsed(&self) -> u64 {
+        self.election_elapsed
+    }
+    /// The randomized election timeout currently in force.
+    pub fn election_timeout(&self) -> u64 {
+        self.randomized_timeout
+    }
+    /// Leader only: the target of a leadership transfer in progress.
+    pub fn transfer_target(&self) -> Option<NodeId> {
+        self.transfer
+    }
+    /// The durable state as the node sees it (persisted once the latest `ready()` is handled).
+    pub fn hard_state(&self) -> HardState {
+        HardState {
+            term: self.term,
+            vote: self.vote,
+        }
+    }
+    /// True if the node may campaign: it is a voter of its membership.
+    pub fn is_promotable(&self) -> bool {
+        self.membership.is_voter(self.cfg.id)
+    }
+
+    /// Ticks until the next timer of this node fires (at least 1): the election timeout, or for
+    /// a leader the next heartbeat or CheckQuorum round. `u64::MAX` when no timer is armed.
+    pub fn ticks_until_timer(&self) -> u64 {
+        let t = if self.role == Role::Leader {
+            let hb = self
+                .cfg
+                .heartbeat_interval
+                .saturating_sub(self.heartbeat_elapsed);
+            let cq = self
+                .cfg
+                .election_timeout_min
+                .saturating_sub(self.election_elapsed);
+            hb.min(cq)
+        } else if self.is_promotable() {
+            self.randomized_timeout
+                .saturating_sub(self.election_elapsed)
+        } else {
+            u64::MAX
+        };
+        t.max(1)
+    }
+
+    // ----- input -----------------------------------------------------------------------------
+
+    /// The one entry point. Returns the index assigned to a proposal (`Some`), `None` for other
+    /// inputs, or an error for requests this node cannot take (not the leader, and so on).
+    /// Malformed messages are never an error: they are ignored and reported as
+    /// [`Event::Rejected`].
+    pub fn step(&mut self, input: Input) -> Result<Option<Index>, Error> {
+        match input {
+            Input::Tick(n) => {
+                self.tick(n);
+                Ok(None)
+            }
+            Input::Message(m) => {
+                self.step_message(m);
+                Ok(None)
+            }
+            Input::Propose(data) => self.propose(Payload::Command(data)).map(Some),
+            Input::ReadIndex(id) => self.read_index(id).map(|_| None),
+            Input::TransferLeader(to) => self.transfer_leader(to).map(|_| None),
+            Input::Campaign => {
+                if self.role == Role::Leader {
+                    return Ok(None);
+                }
+                self.campaign(CampaignKind::Timeout);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Takes everything the node produced since the last call. See [`Ready`] for the order in
+    /// which the driver must handle it.
+    pub fn ready(&mut self) -> Ready {
+        let hs = self.hard_state();
+        let hard_state = (hs != self.persisted_hs).then_some(hs);
+        self.persisted_hs = hs;
+        let entries = match self.persist_from.take() {
+            Some(from) => self.log.slice(from, Index::MAX, u64::MAX),
+            None => Vec::new(),
+        };
+        Ready {
+            hard_state,
+            entries,
+            messages: core::mem::take(&mut self.msgs),
+            committed: self.log.take_committed(),
+            reads: core::mem::take(&mut self.reads),
+            events: core::mem::take(&mut self.events),
+        }
+    }
+
+    // ----- time ------------------------------------------------------------------------------
+
+    fn tick(&mut self, n: u64) {
+        self.election_elapsed = self.election_elapsed.saturating_add(n);
+        if self.role == Role::Leader {
+            self.tick_heartbeat(n);
+        } else {
+            self.tick_election();
+        }
+    }
+
+    /// Follower, pre-candidate, candidate: campaign when the election timer expires (§5.2).
+    fn tick_election(&mut self) {
+        if self.is_promotable() && self.election_elapsed >= self.randomized_timeout {
+            self.campaign(CampaignKind::Timeout);
+        }
+    }
+
+    /// Leader: heartbeats (§5.2), CheckQuorum and the transfer timeout (dissertation §6.2, §3.10).
+    fn tick_heartbeat(&mut self, n: u64) {
+        self.heartbeat_elapsed = self.heartbeat_elapsed.saturating_add(n);
+        if self.election_elapsed >= self.cfg.election_timeout_min {
+            self.election_elapsed = 0;
+            if self.cfg.check_quorum && !self.quorum_recently_active() {
+                self.events.push(Event::QuorumLost { term: self.term });
+                self.become_follower(self.term, None);
+                return;
+            }
+            if let Some(to) = self.transfer.take() {
+                self.events.push(Event::Transfer {
+                    to,
+                    what: "aborted",
+                });
+            }
+        }
+        if self.heartbeat_elapsed >= self.cfg.heartbeat_interval {
+            self.heartbeat_elapsed = 0;
+            self.bcast_heartbeat();
+        }
+    }
+
+    /// Counts who was heard from since the last round (the leader counts itself) and resets.
+    fn quorum_recently_active(&mut self) -> bool {
+        let me = self.cfg.id;
+        let active: BTreeSet<NodeId> = self
+            .progress
+            .iter()
+            .filter(|(&id, p)| id == me || p.recent_active)
+            .map(|(&id, _)| id)
+            .collect();
+        for (&id, p) in self.progress.iter_mut() {
+            p.recent_active = id == me;
+        }
+        self.membership.vote_result(|id| Some(active.contains(&id))) == VoteResult::Won
+    }
+
+    fn reset_election_timer(&mut self) {
+        self.election_elapsed = 0;
+        let span = self.cfg.election_timeout_max - self.cfg.election_timeout_min;
+        self.randomized_timeout =
+            self.cfg.election_timeout_min + u64::from(self.rng.next_u32()) % span;
+    }
+
+    // ----- role changes ----------------------------------------------------------------------
+
+    fn follower_role(&self) -> Role {
+        if self.membership.is_learner(self.cfg.id) {
+            Role::Learner
+        } else {
+            Role::Follower
+        }
+    }
+
+    /// Steps into `term` (which must not be below the current one) as a follower of `leader`.
+    fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        debug_assert!(term >= self.term, "terms never decrease");
+        if term > self.term {
+            self.term = term;
+            self.vote = None;
+        }
+        self.leader = leader;
+        self.role = self.follower_role();
+        self.reset_leader_state();
+        self.reset_election_timer();
+        self.events.push(Event::RoleChanged {
+            role: self.role,
+            term: self.term,
+        });
+    }
+
+    fn reset_leader_state(&mut self) {
+        self.progress.clear();
+        self.pending_reads.clear();
+        self.votes.clear();
+        if let Some(to) = self.transfer.take() {
+            self.events.push(Event::Transfer {
+                to,
+                what: "aborted",
+            });
+        }
+    }
+
+    /// Starts an election (§5.2) or, with PreVote, a pre-election (dissertation §9.6).
+    fn campaign(&mut self, kind: CampaignKind) {
+        if !self.is_promotable() {
+            return;
+        }
+        let Some(next_term) = self.term.checked_add(1) else {
+            self.events.push(Event::Rejected {
+                from: self.cfg.id,
+                why: "term would overflow; not campaigning",
+            });
+            self.reset_election_timer();
+            return;
+        };
+        let pre_vote = self.cfg.pre_vote && kind == CampaignKind::Timeout;
+        self.reset_leader_state();
+        self.leader = None;
+        self.reset_election_timer();
+        if pre_vote {
+            // Raise nothing: ask whether an election in `next_term` could be won.
+            self.role = Role::PreCandidate;
+        } else {
+            self.term = next_term;
+            self.vote = Some(self.cfg.id);
+            self.role = Role::Candidate;
+        }
+        self.events.push(Event::RoleChanged {
+            role: self.role,
+            term: self.term,
+        });
+        self.events.push(Event::ElectionStarted {
+            term: next_term,
+            pre_vote,
+        });
+        self.votes.insert(self.cfg.id, true);
+        if self.tally() != VoteResult::Pending {
+            return;
+        }
+        let (last_index, last_term) = (self.log.last_index(), self.log.last_term());
+        let body = if pre_vote {
+            Body::PreVote {
+                last_index,
+                last_term,
+            }
+        } else {
+            Body::Vote {
+                last_index,
+                last_term,
+                transfer: kind == CampaignKind::Transfer,
+            }
+        };
+        let term = if pre_vote { next_term } else { self.term };
+        for id in self.voters_except_me() {
+            self.send_with_term(id, term, body.clone());
+        }
+    }
+
+    /// Counts votes and acts on the result: a won pre-election becomes an election, a won
+    /// election makes this node leader, a lost one makes it a follower.
+    fn tally(&mut self) -> VoteResult {
+        let result = self
+            .membership
+            .vote_result(|id| self.votes.get(&id).copied());
+        match result {
+            VoteResult::Won if self.role == Role::PreCandidate => {
+                self.campaign(CampaignKind::AfterPreVote)
+            }
+            VoteResult::Won => self.become_leader(),
+            VoteResult::Lost => self.become_follower(self.term, None),
+            VoteResult::Pending => {}
+        }
+        result
+    }
+
+    /// Wins the election: resets progress, appends a no-op of the new term (§8) and sends it.
+    fn become_leader(&mut self) {
+        self.role = Role::Leader;
+        self.leader = Some(self.cfg.id);
+        self.votes.clear();
+        self.heartbeat_elapsed = 0;
+        self.election_elapsed = 0;
+        let next = self.log.last_index() + 1;
+        self.progress = self
+            .membership
+            .members()
+            .into_iter()
+            .map(|id| (id, Progress::new(next)))
+            .collect();
+        if let Some(me) = self.progress.get_mut(&self.cfg.id) {
+            me.matched = next - 1;
+            me.become_replicate();
+            me.recent_active = true;
+        }
+        self.events.push(Event::RoleChanged {
+            role: Role::Leader,
+            term: self.term,
+        });
+        self.append_and_send(Payload::Noop);
+    }
+
+    // ----- messages --------------------------------------------------------------------------
+
+    fn step_message(&mut self, m: Message) {
+        if m.from == 0 || m.from == self.cfg.id || m.to != self.cfg.id {
+            self.events.push(Event::Rejected {
+                from: m.from,
+                why: "message not addressed from a peer to this node",
+            });
+            return;
+        }
+        if m.term > self.term {
+            let is_vote_request = matches!(m.body, Body::PreVote { .. } | Body::Vote { .. });
+            let forced = matches!(m.body, Body::Vote { transfer: true, .. });
+            // Dissertation §4.2.3/§6.2: while a leader is believed alive, vote requests are
+            // ignored, so a partitioned or removed node cannot depose a healthy leader.
+            if is_vote_request && !forced && self.in_lease() {
+                return;
+            }
+            match m.body {
+                // A pre-vote never changes the recipient's term.
+                Body::PreVote { .. } => {}
+                // A granted pre-vote echoes the term we would campaign in; nothing to adopt.
+                Body::PreVoteResp { granted: true } => {}
+                _ => {
+                    let leader = m.body.is_from_leader().then_some(m.from);
+                    self.become_follower(m.term, leader);
+                }
+            }
+        } else if m.term < self.term {
+            match m.body {
+                // A stale leader (e.g. healed from a partition) must learn the newer term, or
+                // with CheckQuorum/PreVote it could stay leader of its own term forever.
+                Body::Append { .. } | Body::Heartbeat { .. }
+                    if self.cfg.check_quorum || self.cfg.pre_vote =>
+                {
+                    self.send(m.from, Body::HeartbeatResp { read_ctx: 0 });
+                }
+                Body::PreVote { .. } => {
+                    self.send(m.from, Body::PreVoteResp { granted: false });
+                }
+                _ => {}
+            }
+            return;
+        }
+        match m.body {
+            Body::PreVote { .. } | Body::Vote { .. } => self.handle_vote_request(m),
+            _ => match self.role {
+                Role::Leader => self.step_leader(m),
+                Role::Candidate | Role::PreCandidate => self.step_candidate(m),
+                Role::Follower | Role::Learner => self.step_follower(m),
+            },
+        }
+    }
+
+    /// True while this node believes a leader is alive (CheckQuorum's lease).
+    fn in_lease(&self) -> bool {
+        self.cfg.check_quorum
+            && self.leader.is_some()
+            && self.election_elapsed < self.cfg.election_timeout_min
+    }
+
+    /// RequestVote and PreVote (§5.2, §5.4.1, dissertation §9.6).
+    fn handle_vote_request(&mut self, m: Message) {
+        let (last_index, last_term, pre_vote) = match m.body {
+            Body::PreVote {
+                last_index,
+                last_term,
+            } => (last_index, last_term, true),
+            Body::Vote {
+                last_index,
+                last_term,
+                ..
+            } => (last_index, last_term, false),
+            _ => return,
+        };
+        // One vote per term (§5.2): repeat it for the same candidate, or cast it if free and no
+        // leader is known. A pre-vote for a later term commits to nothing.
+        let can_vote = self.vote == Some(m.from)
+            || (self.vote.is_none() && self.leader.is_none())
+            || (pre_vote && m.term > self.term);
+        // Election restriction (§5.4.1): the candidate's log must be at least as up-to-date.
+        let up_to_date = self.cfg.break_it.skip_up_to_date_check
+            || self.log.is_up_to_date(last_index, last_term);
+        let granted = can_vote && up_to_date;
+        if granted {
+            self.events.push(Event::VoteGranted {
+                to: m.from,
+                term: m.term,
+                pre_vote,
+            });
+        }
+        if pre_vote {
+            let term = if granted { m.term } else { self.term };
+            self.send_with_term(m.from, term, Body::PreVoteResp { granted });
+        } else {
+            if granted {
+                self.vote = Some(m.from);
+                // Granting a vote resets the election timer (Figure 2, Followers).
+                self.reset_election_timer();
+            }
+            self.send(m.from, Body::VoteResp { granted });
+        }
+    }
+
+    fn step_follower(&mut self, m: Message) {
+        match m.body {
+            Body::Append { .. } => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                self.handle_append(m);
+            }
+            Body::Heartbeat { commit, read_ctx } => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                // `commit` is at most our match index as the leader knows it, so every entry up to
+                // it matches the leader's log.
+                self.commit_to(commit);
+                self.send(m.from, Body::HeartbeatResp { read_ctx });
+            }
+            Body::TimeoutNow => {
+                if self.is_promotable() {
+                    self.campaign(CampaignKind::Transfer);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn step_candidate(&mut self, m: Message) {
+        match m.body {
+            // A leader of this term exists (§5.2): return to follower and take its message.
+            Body::Append { .. } | Body::Heartbeat { .. } => {
+                self.become_follower(m.term, Some(m.from));
+                self.step_follower(m);
+            }
+            Body::PreVoteResp { granted } if self.role == Role::PreCandidate => {
+                // Granted answers echo term+1; refusals carry the voter's term (== ours here).
+                let expected = if granted {
+                    self.term.checked_add(1)
+                } else {
+                    Some(self.term)
+                };
+                if Some(m.term) == expected {
+                    self.votes.insert(m.from, granted);
+                    self.tally();
+                }
+            }
+            Body::VoteResp { granted } if self.role == Role::Candidate => {
+                self.votes.insert(m.from, granted);
+                self.tally();
+            }
+            _ => {}
+        }
+    }
+
+    fn step_leader(&mut self, m: Message) {
+        let from = m.from;
+        match m.body {
+            Body::AppendResp {
+                index,
+                reject,
+                hint_index,
+                hint_term,
+            } => {
+                if !reject && index > self.log.last_index() {
+                    self.events.push(Event::Rejected {
+                        from,
+                        why: "append ack past the leader's last index",
+                    });
+                    return;
+                }
+                let Some(pr) = self.progress.get_mut(&from) else {
+                    return;
+                };
+                pr.recent_active = true;
+                if reject {
+                    // Fast backtracking: jump over the whole conflicting term at once.
+                    let probe = if hint_term > 0 {
+                        self.log.find_conflict_by_term(hint_index, hint_term).0
+                    } else {
+                        hint_index
+                    };
+                    if pr.maybe_decr_to(index, probe) {
+                        if pr.state == ProgressState::Replicate {
+                            pr.become_probe();
+                        }
+                        self.send_append(from, true);
+                    }
+                    return;
+                }
+                if !pr.maybe_update(index) {
+                    return;
+                }
+                match pr.state {
+                    ProgressState::Probe => pr.become_replicate(),
+                    ProgressState::Snapshot if pr.matched >= pr.pending_snapshot => {
+                        pr.become_probe()
+                    }
+                    _ => {}
+                }
+                if self.maybe_commit() {
+                    self.bcast_append();
+                }
+                while self.send_append(from, false) {}
+                if self.transfer == Some(from) && self.matched(from) == self.log.last_index() {
+                    self.send(from, Body::TimeoutNow);
+                    self.events.push(Event::Transfer {
+                        to: from,
+                        what: "timeout_now_sent",
+                    });
+                }
+            }
+            Body::HeartbeatResp { read_ctx } => {
+                let Some(pr) = self.progress.get_mut(&from) else {
+                    return;
+                };
+                pr.recent_active = true;
+                pr.probe_sent = false;
+                // If every append in a full window was lost, free one slot so that the next
+                // append (which the follower will reject) moves the follower back to probing.
+                if pr.state == ProgressState::Replicate
+                    && pr.inflight.len() >= self.cfg.max_inflight
+                {
+                    pr.inflight.pop_front();
+                }
+                if pr.matched < self.log.last_index() {
+                    self.send_append(from, false);
+                }
+                self.ack_reads(from, read_ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// AppendEntries receiver (§5.3, Figure 2).
+    fn handle_append(&mut self, m: Message) {
+        let Body::Append {
+            prev_index,
+            prev_term,
+            entries,
+            commit,
+        } = m.body
+        else {
+            return;
+        };
+        if let Err(why) = well_formed_append(m.term, prev_index, prev_term, &entries) {
+            self.events.push(Event::Rejected { from: m.from, why });
+            return;
+        }
+        let committed = self.log.committed();
+        if prev_index < committed {
+            // Everything up to our commit index already matches the leader (Log Matching).
+            self.send_append_resp(m.from, committed, false, 0, 0);
+            return;
+        }
+        if self.log.matches(prev_index, prev_term) {
+            let last_new = prev_index + entries.len() as Index;
+            if let Some(conflict) = self.log.find_conflict(&entries) {
+                let start = (conflict - prev_index - 1) as usize;
+                if !self.log.truncate_and_append(conflict, &entries[start..]) {
+                    // Only a broken leader asks to overwrite a committed entry.
+                    self.events.push(Event::Rejected {
+                        from: m.from,
+                        why: "append would overwrite a committed entry",
+                    });
+                    return;
+                }
+                self.mark_unpersisted(conflict);
+            }
+            self.commit_to(commit.min(last_new));
+            self.send_append_resp(m.from, last_new, false, 0, 0);
+        } else {
+            // Consistency check failed (§5.3): hint the leader past the conflicting term.
+            let (hint_index, hint_term) = self
+                .log
+                .find_conflict_by_term(prev_index.min(self.log.last_index()), prev_term);
+            self.send_append_resp(m.from, prev_index, true, hint_index, hint_term);
+        }
+    }
+
+    fn send_append_resp(&mut self, to: NodeId, index: Index, reject: bool, hi: Index, ht: Term) {
+        self.send(
+            to,
+            Body::AppendResp {
+                index,
+                reject,
+                hint_index: hi,
+                hint_term: ht,
+            },
+        );
+    }
+
+    // ----- leader actions --------------------------------------------------------------------
+
+    fn propose(&mut self, payload: Payload) -> Result<Index, Error> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader {
+                leader: self.leader,
+            });
+        }
+        if self.transfer.is_some() {
+            return Err(Error::TransferInProgress);
+        }
+        Ok(self.append_and_send(payload))
+    }
+
+    /// Appends an entry of the current term to the leader's log and sends it at once, so that
+    /// commit latency is one round trip to a quorum rather than a heartbeat interval.
+    fn append_and_send(&mut self, payload: Payload) -> Index {
+        let index = self.log.last_index() + 1;
+        self.log.push(Entry {
+            term: self.term,
+            index,
+            payload,
+        });
+        self.mark_unpersisted(index);
+        if let Some(me) = self.progress.get_mut(&self.cfg.id) {
+            me.maybe_update(index);
+        }
+        if !self.maybe_commit() {
+            for id in self.peers() {
+                self.send_append(id, false);
+            }
+        } else {
+            self.bcast_append();
+        }
+        index
+    }
+
+    /// Advances the commit index to the highest index stored on a quorum, provided that entry
+    /// is from the current term (§5.4.2: never commit an older term's entry by counting replicas).
+    fn maybe_commit(&mut self) -> bool {
+        let index = self
+            .membership
+            .committed_index(|id| self.progress.get(&id).map_or(0, |p| p.matched));
+        if index <= self.log.committed() || index == Index::MAX {
+            return false;
+        }
+        let current = self.log.term(index) == Some(self.term);
+        if !current && !self.cfg.break_it.commit_old_terms {
+            return false;
+        }
+        self.commit_to(index)
+    }
+
+    fn commit_to(&mut self, index: Index) -> bool {
+        let moved = self.log.commit_to(index);
+        if moved {
+            self.events.push(Event::Committed {
+                index: self.log.committed(),
+            });
+        }
+        moved
+    }
+
+    fn matched(&self, id: NodeId) -> Index {
+        self.progress.get(&id).map_or(0, |p| p.matched)
+    }
+
+    /// Sends entries from the follower's `next` (respecting flow control). With `if_empty`, sends
+    /// an empty AppendEntries (to carry the commit index or probe) when there is nothing new.
+    /// Returns whether a message carrying entries was sent.
+    fn send_append(&mut self, to: NodeId, if_empty: bool) -> bool {
+        let max_inflight = self.cfg.max_inflight;
+        let Some(pr) = self.progress.get(&to) else {
+            return false;
+        };
+        if to == self.cfg.id || pr.is_paused(max_inflight) {
+            return false;
+        }
+        let prev_index = pr.next - 1;
+        let Some(prev_term) = self.log.term(prev_index) else {
+            // The entries this follower needs were compacted away: it needs a snapshot.
+            return false;
+        };
+        let entries = self
+            .log
+            .slice(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes);
+        if entries.is_empty() && !if_empty {
+            return false;
+        }
+        let n = entries.len();
+        let last = prev_index + n as Index;
+        let commit = self.log.committed();
+        if let Some(pr) = self.progress.get_mut(&to) {
+            pr.sent(last, n);
+        }
+        self.send(
+            to,
+            Body::Append {
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            },
+        );
+        n > 0
+    }
+
+    fn bcast_append(&mut self) {
+        for id in self.peers() {
+            self.send_append(id, true);
+        }
+    }
+
+    fn bcast_heartbeat(&mut self) {
+        let read_ctx = self.pending_reads.back().map_or(0, |r| r.ctx);
+        let committed = self.log.committed();
+        for id in self.peers() {
+            let commit = self.matched(id).min(committed);
+            self.send(id, Body::Heartbeat { commit, read_ctx });
+        }
+    }
+
+    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round.
+    fn read_index(&mut self, id: u64) -> Result<(), Error> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader {
+                leader: self.leader,
+            });
+        }
+        // Until an entry of its own term commits, a new leader does not know the commit index.
+        if self.log.term(self.log.committed()) != Some(self.term) {
+            return Err(Error::ReadNotReady);
+        }
+        let index = self.log.committed();
+        let alone = self.voters_except_me().is_empty();
+        if alone || self.cfg.read_mode == ReadMode::Lease {
+            self.reads.push(ReadState { id, index });
+            return Ok(());
+        }
+        self.read_seq += 1;
+        let mut acks = BTreeSet::new();
+        acks.insert(self.cfg.id);
+        self.pending_reads.push_back(PendingRead {
+            id,
+            index,
+            ctx: self.read_seq,
+            acks,
+        });
+        self.bcast_heartbeat();
+        Ok(())
+    }
+
+    /// A heartbeat answer echoing `ctx` confirms leadership for every read registered before it.
+    fn ack_reads(&mut self, from: NodeId, ctx: u64) {
+        if ctx == 0 {
+            return;
+        }
+        for r in self.pending_reads.iter_mut().filter(|r| r.ctx <= ctx) {
+            r.acks.insert(from);
+        }
+        while let Some(r) = self.pending_reads.front() {
+            if self.membership.vote_result(|id| Some(r.acks.contains(&id))) != VoteResult::Won {
+                break;
+            }
+            let r = self.pending_reads.pop_front().expect("front exists");
+            self.reads.push(ReadState {
+                id: r.id,
+                index: r.index,
+            });
+        }
+    }
+
+    /// Leadership transfer (dissertation §3.10): bring the target up to date, then TimeoutNow.
+    fn transfer_leader(&mut self, to: NodeId) -> Result<(), Error> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader {
+                leader: self.leader,
+            });
+        }
+        if to == self.cfg.id {
+            return Err(Error::TransferRefused("already the leader"));
+        }
+        if !self.membership.voters.contains(&to) {
+            return Err(Error::TransferRefused(
+                "target is not a voter of the incoming configuration",
+            ));
+        }
+        if self.transfer == Some(to) {
+            return Ok(());
+        }
+        if let Some(old) = self.transfer.take() {
+            self.events.push(Event::Transfer {
+                to: old,
+                what: "aborted",
+            });
+        }
+        self.transfer = Some(to);
+        // The transfer must finish within an election timeout or it is abandoned.
+        self.election_elapsed = 0;
+        self.events.push(Event::Transfer {
+            to,
+            what: "started",
+        });
+        if self.matched(to) == self.log.last_index() {
+            self.send(to, Body::TimeoutNow);
+            self.events.push(Event::Transfer {
+                to,
+                what: "timeout_now_sent",
+            });
+        } else {
+            self.send_append(to, true);
+        }
+        Ok(())
+    }
+
+    // ----- helpers ---------------------------------------------------------------------------
+
+    fn peers(&self) -> Vec<NodeId> {
+        let me = self.cfg.id;
+        self.progress
+            .keys()
+            .copied()
+            .filter(|&id| id != me)
+            .collect()
+    }
+
+    fn voters_except_me(&self) -> Vec<NodeId> {
+        let me = self.cfg.id;
+        self.membership
+            .members()
+            .into_iter()
+            .filter(|&id| id != me && self.membership.is_voter(id))
+            .collect()
+    }
+
+    fn mark_unpersisted(&mut self, index: Index) {
+        self.persist_from = Some(self.persist_from.map_or(index, |i| i.min(index)));
+    }
+
+    fn send(&mut self, to: NodeId, body: Body) {
+        self.send_with_term(to, self.term, body);
+    }
+
+    fn send_with_term(&mut self, to: NodeId, term: Term, body: Body) {
+        self.msgs.push(Message {
+            from: self.cfg.id,
+            to,
+            term,
+            body,
+        });
+    }
+}
+
+/// Checks what a well-behaved leader always sends: consecutive entries after `prev_index`, terms
+/// that do not decrease, none after the message's term, and no index overflow.
+fn well_formed_append(
+    term: Term,
+    prev_index: Index,
+    prev_term: Term,
+    entries: &[Entry],
+) -> Result<(), &'static str> {
+    if prev_term > term {
+        return Err("append: prev_term after the message's term");
+    }
+    if prev_index.checked_add(entries.len() as Index).is_none() {
+        return Err("append: index overflow");
+    }
+    let mut last_term = prev_term;
+    for (k, e) in entries.iter().enumerate() {
+        if e.index != prev_index + 1 + k as Index {
+            return Err("append: entries are not consecutive after prev_index");
+        }
+        if e.term == 0 || e.term < last_term || e.term > term {
+            return Err("append: entry terms out of order");
+        }
+        last_term = e.term;
+    }
+    Ok(())
+}

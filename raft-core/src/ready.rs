@@ -1,0 +1,113 @@
+//! What a node hands back to its driver after taking input.
+
+use alloc::vec::Vec;
+
+use crate::entry::{Entry, HardState};
+use crate::message::Message;
+use crate::types::{Index, NodeId, Role, Term};
+
+/// A linearizable read that may now be served: once the application has applied `index`, its
+/// state reflects every write that completed before the read was requested (§6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReadState {
+    /// The caller's request id, as given to [`crate::Node::read_index`].
+    pub id: u64,
+    /// Serve the read after applying up to this index.
+    pub index: Index,
+}
+
+/// Something observable that happened inside the node, for traces, the playground and tests.
+/// Events change nothing; a driver may ignore them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "event", rename_all = "snake_case"))]
+pub enum Event {
+    /// The node's role or term changed.
+    RoleChanged {
+        /// New role.
+        role: Role,
+        /// Term of the new role.
+        term: Term,
+    },
+    /// An election timeout fired and the node started a (pre-)election.
+    ElectionStarted {
+        /// Term campaigned for.
+        term: Term,
+        /// True for a PreVote round (the node's term has not changed).
+        pre_vote: bool,
+    },
+    /// The node granted its vote (or pre-vote).
+    VoteGranted {
+        /// Candidate.
+        to: NodeId,
+        /// Term of the vote.
+        term: Term,
+        /// True for a pre-vote.
+        pre_vote: bool,
+    },
+    /// The commit index advanced.
+    Committed {
+        /// New commit index.
+        index: Index,
+    },
+    /// The leader stepped down because it had not heard from a quorum (CheckQuorum).
+    QuorumLost {
+        /// Term of the lost leadership.
+        term: Term,
+    },
+    /// A leadership transfer started, completed (TimeoutNow sent) or was abandoned.
+    Transfer {
+        /// Target of the transfer.
+        to: NodeId,
+        /// "started", "timeout_now_sent" or "aborted".
+        what: &'static str,
+    },
+    /// A message was ignored because it was malformed or inconsistent; `why` says how.
+    Rejected {
+        /// Sender of the ignored message.
+        from: NodeId,
+        /// Reason.
+        why: &'static str,
+    },
+}
+
+/// The output of a node since the last call to [`crate::Node::ready`].
+///
+/// **Ordering contract.** The driver must, in this order:
+/// 1. durably store `hard_state` (if any) and `entries` (if any): delete every stored entry with
+///    index `>= entries[0].index`, then append `entries`;
+/// 2. only then send `messages` (a vote or an acknowledgement must never reach a peer before the
+///    state it promises is durable: §5.2, Figure 2 "respond to RPCs only after updating stable
+///    storage");
+/// 3. apply `committed` to the application state machine, in order. Entries listed in
+///    `committed` are all durable on a quorum; some may also appear in this same Ready's
+///    `entries`, which is why step 1 comes first;
+/// 4. serve each of `reads` once the application has applied its index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// New term/vote to persist, when it changed.
+    pub hard_state: Option<HardState>,
+    /// Entries to persist, replacing any stored entries from the first one's index on.
+    pub entries: Vec<Entry>,
+    /// Messages to send, in order.
+    pub messages: Vec<Message>,
+    /// Newly committed entries to apply, in order.
+    pub committed: Vec<Entry>,
+    /// Reads that became servable.
+    pub reads: Vec<ReadState>,
+    /// What happened, in order.
+    pub events: Vec<Event>,
+}
+
+impl Ready {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.hard_state.is_none()
+            && self.entries.is_empty()
+            && self.messages.is_empty()
+            && self.committed.is_empty()
+            && self.reads.is_empty()
+            && self.events.is_empty()
+    }
+}

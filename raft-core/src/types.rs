@@ -1,0 +1,44 @@
+//! Identifiers and the role a node plays (Raft §5.1).
+
+/// A node's identity. `0` is reserved to mean "nobody" on the wire; use `Option<NodeId>` in APIs.
+pub type NodeId = u64;
+/// A Raft term (§5.1): a logical clock that only grows. Term 0 is the term before any election.
+pub type Term = u64;
+/// A log index. Index 0 is the empty position before the first entry; real entries start at 1.
+pub type Index = u64;
+
+/// The role a node plays in its current term (Raft §5.1, dissertation §9.6 for pre-candidate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Role {
+    /// Passive: answers leaders and candidates.
+    Follower,
+    /// Asking for pre-votes without having raised its term (PreVote, dissertation §9.6).
+    PreCandidate,
+    /// Has raised its term and asks for votes (§5.2).
+    Candidate,
+    /// Handles client requests and replicates the log (§5.3).
+    Leader,
+    /// Non-voting member: receives the log, never votes or campaigns (dissertation §4.2.1).
+    Learner,
+}
+
+impl Role {
+    /// Lower-case name, as shown in the playground and written in traces.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+            Role::Learner => "learner",
+        }
+    }
+}
+
+impl core::fmt::Display for Role {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
