@@ -1,0 +1,60 @@
+// Launches the system Chromium through playwright-core (no browser is ever downloaded) and
+// collects everything a page should never produce: console errors, uncaught exceptions, and
+// failed or 4xx/5xx requests.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Base URL of the built site (dist/), served by `./x test`. */
+export function baseUrl() {
+  const url = process.env.BASE_URL;
+  if (!url) {
+    throw new Error('BASE_URL is not set: run the end-to-end tests through `./x test`');
+  }
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * Opens a fresh browser profile. Returns `{ context, page, problems, close }`; `problems` lists
+ * every console error, page error and failed request seen so far.
+ */
+export async function openBrowser() {
+  const profile = await mkdtemp(path.join(tmpdir(), 'raft-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 960, height: 640 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  const close = async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  };
+  return { context, page, problems, close };
+}
