@@ -58,6 +58,7 @@ pub mod quorum;
 pub mod raft;
 pub mod ready;
 pub mod session;
+pub mod sim;
 pub mod storage;
 pub mod types;
 

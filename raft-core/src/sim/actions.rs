@@ -1,0 +1,104 @@
+//! What a person, a lesson or a scenario can do to a running simulation. Every action is
+//! recorded with its virtual time, so a run is reproduced from its options and its actions.
+
+use alloc::vec::Vec;
+
+use crate::sim::network::NetConfig;
+use crate::types::NodeId;
+
+/// An action on the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum Action {
+    /// Crash a node: volatile state is lost, durable state kept.
+    Crash {
+        /// Node.
+        node: NodeId,
+    },
+    /// Restart a crashed node from its durable state.
+    Restart {
+        /// Node.
+        node: NodeId,
+    },
+    /// Split the cluster into groups that cannot reach each other.
+    Partition {
+        /// The groups; nodes not listed keep their links.
+        groups: Vec<Vec<NodeId>>,
+    },
+    /// Cut every link of one node, both ways.
+    Isolate {
+        /// Node.
+        node: NodeId,
+    },
+    /// Heal every link.
+    Heal,
+    /// Cut the one-way link `from → to`.
+    Cut {
+        /// Sender side.
+        from: NodeId,
+        /// Receiver side.
+        to: NodeId,
+    },
+    /// Heal the one-way link `from → to`.
+    Reconnect {
+        /// Sender side.
+        from: NodeId,
+        /// Receiver side.
+        to: NodeId,
+    },
+    /// Park messages on the one-way link `from → to` until released.
+    Hold {
+        /// Sender side.
+        from: NodeId,
+        /// Receiver side.
+        to: NodeId,
+    },
+    /// Release messages parked on `from → to` (the link becomes healthy).
+    Release {
+        /// Sender side.
+        from: NodeId,
+        /// Receiver side.
+        to: NodeId,
+    },
+    /// Drop one message in flight.
+    DropMessage {
+        /// Message id.
+        id: u64,
+    },
+    /// Deliver one message in flight now.
+    DeliverMessage {
+        /// Message id.
+        id: u64,
+    },
+    /// A client request: put `value` under `key`, sent to the leader.
+    Request {
+        /// Key.
+        key: alloc::string::String,
+        /// Value.
+        value: alloc::string::String,
+    },
+    /// Make a node's election timer fire now.
+    Campaign {
+        /// Node.
+        node: NodeId,
+    },
+    /// Ask the current leader to hand leadership to `to`.
+    TransferLeader {
+        /// Target.
+        to: NodeId,
+    },
+    /// Change the network's timing and faults.
+    Network {
+        /// New settings.
+        config: NetConfig,
+    },
+    /// Turn the steady client load on or off.
+    ClientLoad {
+        /// On or off.
+        on: bool,
+    },
+}

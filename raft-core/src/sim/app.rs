@@ -1,0 +1,292 @@
+//! The replicated application: a small key-value store (put / get / append / cas) and the
+//! reference task queue, with client sessions for exactly-once application (§6.3).
+//!
+//! Commands travel in the log as bytes. The encoding is written by hand (a tag byte,
+//! little-endian integers, length-prefixed UTF-8) because the crate's default build has no
+//! serialization dependency and the format is six fields.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::session::{ClientId, Sessions};
+
+/// A client operation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "op", rename_all = "snake_case"))]
+pub enum Op {
+    /// Set `key` to `value`.
+    Put {
+        /// Key.
+        key: String,
+        /// Value.
+        value: String,
+    },
+    /// Read `key` (through the log, hence linearizable).
+    Get {
+        /// Key.
+        key: String,
+    },
+    /// Append `value` to the value of `key`.
+    Append {
+        /// Key.
+        key: String,
+        /// Suffix.
+        value: String,
+    },
+    /// Set `key` to `new` if its value is `expect` (`None`: absent).
+    Cas {
+        /// Key.
+        key: String,
+        /// Expected current value.
+        expect: Option<String>,
+        /// New value.
+        new: String,
+    },
+    /// Execute task `id` of the reference task queue (its effect must happen exactly once).
+    Task {
+        /// Task id.
+        id: u64,
+    },
+}
+
+impl Op {
+    /// The key this operation touches (tasks use a key of their own), for per-key
+    /// linearizability checking.
+    pub fn key(&self) -> &str {
+        match self {
+            Op::Put { key, .. }
+            | Op::Get { key }
+            | Op::Append { key, .. }
+            | Op::Cas { key, .. } => key,
+            Op::Task { .. } => "",
+        }
+    }
+}
+
+/// The answer to an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Reply {
+    /// Whether the operation took effect (a failed `cas` is `false`).
+    pub ok: bool,
+    /// The value of the key after the operation (for `get`, the value read; for tasks, how many
+    /// times the task had been executed including this time).
+    pub value: Option<String>,
+}
+
+/// A command as stored in the log: who sent it, its session sequence number, and the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Client session id.
+    pub client: ClientId,
+    /// Sequence number within the session (same on retries).
+    pub seq: u64,
+    /// The operation.
+    pub op: Op,
+}
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u64(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a>(&'a [u8]);
+impl Reader<'_> {
+    fn u8(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        if self.0.len() < 8 {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(8);
+        self.0 = rest;
+        Some(u64::from_le_bytes(head.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8(head.to_vec()).ok()
+    }
+}
+
+impl Command {
+    /// Encodes the command for a log entry.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_u64(&mut out, self.client);
+        put_u64(&mut out, self.seq);
+        match &self.op {
+            Op::Put { key, value } => {
+                out.push(1);
+                put_str(&mut out, key);
+                put_str(&mut out, value);
+            }
+            Op::Get { key } => {
+                out.push(2);
+                put_str(&mut out, key);
+            }
+            Op::Append { key, value } => {
+                out.push(3);
+                put_str(&mut out, key);
+                put_str(&mut out, value);
+            }
+            Op::Cas { key, expect, new } => {
+                out.push(4);
+                put_str(&mut out, key);
+                match expect {
+                    Some(e) => {
+                        out.push(1);
+                        put_str(&mut out, e);
+                    }
+                    None => out.push(0),
+                }
+                put_str(&mut out, new);
+            }
+            Op::Task { id } => {
+                out.push(5);
+                put_u64(&mut out, *id);
+            }
+        }
+        out
+    }
+
+    /// Decodes a log entry's bytes; `None` if they are not a well-formed command.
+    pub fn decode(bytes: &[u8]) -> Option<Command> {
+        let mut r = Reader(bytes);
+        let client = r.u64()?;
+        let seq = r.u64()?;
+        let op = match r.u8()? {
+            1 => Op::Put {
+                key: r.string()?,
+                value: r.string()?,
+            },
+            2 => Op::Get { key: r.string()? },
+            3 => Op::Append {
+                key: r.string()?,
+                value: r.string()?,
+            },
+            4 => {
+                let key = r.string()?;
+                let expect = match r.u8()? {
+                    0 => None,
+                    1 => Some(r.string()?),
+                    _ => return None,
+                };
+                Op::Cas {
+                    key,
+                    expect,
+                    new: r.string()?,
+                }
+            }
+            5 => Op::Task { id: r.u64()? },
+            _ => return None,
+        };
+        if !r.0.is_empty() {
+            return None;
+        }
+        Some(Command { client, seq, op })
+    }
+}
+
+/// The state machine every node applies committed entries to. Volatile: a restarted node
+/// rebuilds it by re-applying the log (and, later, a snapshot).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KvStore {
+    data: BTreeMap<String, String>,
+    sessions: Sessions<Reply>,
+    /// Task id → times its effect was executed (must never exceed 1).
+    tasks: BTreeMap<u64, u32>,
+    /// Set to skip session deduplication (a planted bug, for testing the exactly-once checker).
+    pub dedup_disabled: bool,
+}
+
+impl KvStore {
+    /// Applies a command once per (client, seq). Returns the reply, and whether the operation
+    /// was executed now (`false` for a duplicate answered from the session table).
+    pub fn apply(&mut self, cmd: &Command) -> (Option<Reply>, bool) {
+        if !self.dedup_disabled {
+            match self.sessions.check(cmd.client, cmd.seq) {
+                crate::session::SessionCheck::Duplicate(r) => return (Some(r), false),
+                crate::session::SessionCheck::Stale => return (None, false),
+                crate::session::SessionCheck::New => {}
+            }
+        }
+        let reply = self.execute(&cmd.op);
+        self.sessions.record(cmd.client, cmd.seq, reply.clone());
+        (Some(reply), true)
+    }
+
+    fn execute(&mut self, op: &Op) -> Reply {
+        match op {
+            Op::Put { key, value } => {
+                self.data.insert(key.clone(), value.clone());
+                Reply {
+                    ok: true,
+                    value: Some(value.clone()),
+                }
+            }
+            Op::Get { key } => Reply {
+                ok: true,
+                value: self.data.get(key).cloned(),
+            },
+            Op::Append { key, value } => {
+                let v = self.data.entry(key.clone()).or_default();
+                v.push_str(value);
+                Reply {
+                    ok: true,
+                    value: Some(v.clone()),
+                }
+            }
+            Op::Cas { key, expect, new } => {
+                let current = self.data.get(key).cloned();
+                if current == *expect {
+                    self.data.insert(key.clone(), new.clone());
+                    Reply {
+                        ok: true,
+                        value: Some(new.clone()),
+                    }
+                } else {
+                    Reply {
+                        ok: false,
+                        value: current,
+                    }
+                }
+            }
+            Op::Task { id } => {
+                let n = self.tasks.entry(*id).or_insert(0);
+                *n += 1;
+                Reply {
+                    ok: true,
+                    value: Some(alloc::format!("{n}")),
+                }
+            }
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.data.get(key).map(String::as_str)
+    }
+
+    /// All keys and values, in order.
+    pub fn data(&self) -> &BTreeMap<String, String> {
+        &self.data
+    }
+
+    /// Task id → number of times executed.
+    pub fn tasks(&self) -> &BTreeMap<u64, u32> {
+        &self.tasks
+    }
+}

@@ -1,0 +1,416 @@
+//! Safety invariants of Raft (paper Figure 3 and a few more), checked incrementally after every
+//! simulator event. Each check is independent of the node code: it keeps its own record of what
+//! every node persisted, committed and applied.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::entry::{Entry, HardState, Payload};
+use crate::types::{Index, NodeId, Term};
+
+/// A broken safety property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Violation {
+    /// Name of the property (e.g. "Election Safety").
+    pub property: String,
+    /// Virtual time in ms.
+    pub time: u64,
+    /// Index of the simulator event after which it was detected.
+    pub event: u64,
+    /// Nodes involved.
+    pub nodes: Vec<NodeId>,
+    /// What exactly was seen.
+    pub detail: String,
+}
+
+/// Names of the properties checked, in the order the playground lists them.
+pub const PROPERTIES: &[&str] = &[
+    "Election Safety",
+    "Leader Append-Only",
+    "Log Matching",
+    "Leader Completeness",
+    "State Machine Safety",
+    "Terms Never Decrease",
+    "One Vote Per Term",
+    "Commit Current Term Only",
+    "Applied Contiguous",
+    "Exactly Once",
+];
+
+/// A 64-bit FNV-1a hash of an entry's term, index and payload.
+pub fn entry_hash(e: &Entry) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(&e.term.to_le_bytes());
+    feed(&e.index.to_le_bytes());
+    match &e.payload {
+        Payload::Noop => feed(&[0]),
+        Payload::Command(c) => {
+            feed(&[1]);
+            feed(c);
+        }
+        Payload::Membership(m) => {
+            feed(&[2]);
+            for set in [&m.voters, &m.learners, &m.outgoing] {
+                for id in set {
+                    feed(&id.to_le_bytes());
+                }
+                feed(&[0xff]);
+            }
+        }
+    }
+    h
+}
+
+fn chain(prev: u64, entry: u64) -> u64 {
+    (prev ^ entry)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29)
+        ^ entry
+}
+
+/// A node's persisted log as the checker mirrors it: terms and prefix hashes from `offset + 1`.
+#[derive(Debug, Clone, Default)]
+struct Mirror {
+    offset: Index,
+    base: u64,
+    terms: Vec<Term>,
+    prefix: Vec<u64>,
+}
+
+impl Mirror {
+    fn last(&self) -> Index {
+        self.offset + self.terms.len() as Index
+    }
+    fn term(&self, i: Index) -> Option<Term> {
+        (i > self.offset && i <= self.last()).then(|| self.terms[(i - self.offset - 1) as usize])
+    }
+    fn prefix(&self, i: Index) -> Option<u64> {
+        if i == self.offset {
+            return Some(self.base);
+        }
+        (i > self.offset && i <= self.last()).then(|| self.prefix[(i - self.offset - 1) as usize])
+    }
+    fn write(&mut self, entries: &[Entry]) {
+        let Some(first) = entries.first() else { return };
+        let keep = first.index.saturating_sub(self.offset + 1) as usize;
+        self.terms.truncate(keep);
+        self.prefix.truncate(keep);
+        for e in entries {
+            let prev = self.prefix.last().copied().unwrap_or(self.base);
+            self.terms.push(e.term);
+            self.prefix.push(chain(prev, entry_hash(e)));
+        }
+    }
+}
+
+/// Incremental checker of the safety properties.
+#[derive(Debug, Clone, Default)]
+pub struct Checker {
+    /// Term → the node that led it (Election Safety).
+    leaders: BTreeMap<Term, NodeId>,
+    mirrors: BTreeMap<NodeId, Mirror>,
+    /// Highest term each node has reported, across restarts.
+    terms: BTreeMap<NodeId, Term>,
+    /// (node, term) → vote cast.
+    votes: BTreeMap<(NodeId, Term), NodeId>,
+    /// Globally committed entries: (term, hash) at index `k + 1`, and the chain hash up to it.
+    committed: Vec<(Term, u64, u64)>,
+    /// Per node: commit index seen.
+    commit_seen: BTreeMap<NodeId, Index>,
+    /// Per node: last applied index.
+    applied: BTreeMap<NodeId, Index>,
+    /// Per current leader: (term, last index, term at last index) for Leader Append-Only.
+    leader_logs: BTreeMap<NodeId, (Term, Index, Term)>,
+    /// Per node: client commands executed by its state machine since it (re)started.
+    executed: BTreeMap<NodeId, BTreeSet<(u64, u64)>>,
+    /// Time and event index stamped on violations.
+    now: (u64, u64),
+    /// Violations found (the simulator stops at the first).
+    pub violations: Vec<Violation>,
+}
+
+impl Checker {
+    /// A checker for a cluster whose nodes start with empty logs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the time and event index stamped on violations found next.
+    pub fn at(&mut self, time: u64, event: u64) {
+        self.now = (time, event);
+    }
+
+    fn fail(&mut self, property: &str, nodes: Vec<NodeId>, detail: String) {
+        self.violations.push(Violation {
+            property: property.into(),
+            time: self.now.0,
+            event: self.now.1,
+            nodes,
+            detail,
+        });
+    }
+
+    /// Committed entries known so far (the longest committed prefix seen on any node).
+    pub fn committed_len(&self) -> Index {
+        self.committed.len() as Index
+    }
+
+    /// A node persisted a new hard state.
+    pub fn on_hard_state(&mut self, node: NodeId, hs: HardState) {
+        let last = self.terms.get(&node).copied().unwrap_or(0);
+        if hs.term < last {
+            self.fail(
+                "Terms Never Decrease",
+                vec![node],
+                format!("S{node} went from term {last} to term {}", hs.term),
+            );
+        }
+        self.terms.insert(node, hs.term.max(last));
+        if let Some(v) = hs.vote {
+            match self.votes.get(&(node, hs.term)) {
+                Some(&prev) if prev != v => self.fail(
+                    "One Vote Per Term",
+                    vec![node, prev, v],
+                    format!(
+                        "S{node} voted for S{prev} and then S{v} in term {}",
+                        hs.term
+                    ),
+                ),
+                _ => {
+                    self.votes.insert((node, hs.term), v);
+                }
+            }
+        }
+    }
+
+    /// A node persisted `entries` (replacing its log from the first one's index).
+    pub fn on_persist(&mut self, node: NodeId, entries: &[Entry]) {
+        if entries.is_empty() {
+            return;
+        }
+        self.mirrors.entry(node).or_default().write(entries);
+        self.check_log_matching(node);
+    }
+
+    /// Log Matching (§5.3): if two logs hold an entry with the same index and term, they are
+    /// identical up to it. Checked at the highest such index between `node` and every other node,
+    /// by comparing prefix hashes.
+    fn check_log_matching(&mut self, node: NodeId) {
+        let Some(a) = self.mirrors.get(&node) else {
+            return;
+        };
+        let mut bad = Vec::new();
+        for (&other, b) in &self.mirrors {
+            if other == node {
+                continue;
+            }
+            let low = a.offset.max(b.offset);
+            let mut i = a.last().min(b.last());
+            while i > low && a.term(i) != b.term(i) {
+                i -= 1;
+            }
+            if i > low && a.prefix(i) != b.prefix(i) {
+                bad.push((other, i, a.term(i).unwrap_or(0)));
+            }
+        }
+        for (other, i, t) in bad {
+            self.fail(
+                "Log Matching",
+                vec![node, other],
+                format!("S{node} and S{other} both hold index {i} in term {t} but their logs differ before it"),
+            );
+        }
+    }
+
+    /// A node became leader of `term`, with `log` (its entries from `first_index`).
+    pub fn on_leader(&mut self, node: NodeId, term: Term, log: &crate::log::RaftLog) {
+        match self.leaders.get(&term) {
+            Some(&other) if other != node => self.fail(
+                "Election Safety",
+                vec![other, node],
+                format!("S{other} and S{node} were both elected leader in term {term}"),
+            ),
+            _ => {
+                self.leaders.insert(term, node);
+            }
+        }
+        // Leader Completeness (§5.4): every committed entry is in the new leader's log.
+        let mut missing = None;
+        for (k, &(t, h, _)) in self.committed.iter().enumerate() {
+            let i = k as Index + 1;
+            if i <= log.snapshot_index() {
+                continue;
+            }
+            let same = log
+                .entry(i)
+                .is_some_and(|e| e.term == t && entry_hash(e) == h);
+            if !same {
+                missing = Some(i);
+                break;
+            }
+        }
+        if let Some(i) = missing {
+            self.fail(
+                "Leader Completeness",
+                vec![node],
+                format!("S{node} became leader of term {term} without committed entry {i}"),
+            );
+        }
+        self.leader_logs
+            .insert(node, (term, log.last_index(), log.last_term()));
+    }
+
+    /// A leader's log after an event: it must only have grown (Leader Append-Only, §5.3).
+    pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &crate::log::RaftLog) {
+        if let Some(&(t, last, last_term)) = self.leader_logs.get(&node) {
+            if t == term && (log.last_index() < last || log.term(last) != Some(last_term)) {
+                self.fail(
+                    "Leader Append-Only",
+                    vec![node],
+                    format!(
+                        "leader S{node} of term {term} removed or overwrote entries up to {last}"
+                    ),
+                );
+            }
+        }
+        self.leader_logs
+            .insert(node, (term, log.last_index(), log.last_term()));
+    }
+
+    /// A node stopped leading.
+    pub fn on_not_leader(&mut self, node: NodeId) {
+        self.leader_logs.remove(&node);
+    }
+
+    /// A node's commit index reached `commit`. `leader_term` is its term if it is the leader.
+    pub fn on_commit(
+        &mut self,
+        node: NodeId,
+        commit: Index,
+        leader_term: Option<Term>,
+        log: &crate::log::RaftLog,
+    ) {
+        let seen = self
+            .commit_seen
+            .get(&node)
+            .copied()
+            .unwrap_or(0)
+            .max(log.snapshot_index());
+        if commit <= seen {
+            return;
+        }
+        if let Some(term) = leader_term {
+            if log.term(commit) != Some(term) {
+                self.fail(
+                    "Commit Current Term Only",
+                    vec![node],
+                    format!(
+                        "leader S{node} of term {term} committed index {commit} of term {} by counting replicas (§5.4.2)",
+                        log.term(commit).unwrap_or(0)
+                    ),
+                );
+            }
+        }
+        for i in (seen + 1)..=commit {
+            let Some(e) = log.entry(i) else { break };
+            let h = entry_hash(e);
+            let k = (i - 1) as usize;
+            if k < self.committed.len() {
+                let (t, h0, _) = self.committed[k];
+                if t != e.term || h0 != h {
+                    self.fail(
+                        "State Machine Safety",
+                        vec![node],
+                        format!("S{node} committed a different entry at index {i} (term {} vs term {t})", e.term),
+                    );
+                    break;
+                }
+            } else if k == self.committed.len() {
+                let prev = self.committed.last().map_or(0, |c| c.2);
+                self.committed.push((e.term, h, chain(prev, h)));
+            }
+        }
+        self.commit_seen.insert(node, commit);
+    }
+
+    /// A node's state machine applied `entry`; `executed` lists client commands (client, seq)
+    /// whose effect ran (not answered from the session table).
+    pub fn on_apply(&mut self, node: NodeId, entry: &Entry, executed: Option<(u64, u64)>) {
+        let last = self.applied.get(&node).copied().unwrap_or(0);
+        if entry.index != last + 1 {
+            self.fail(
+                "Applied Contiguous",
+                vec![node],
+                format!("S{node} applied index {} after index {last}", entry.index),
+            );
+        }
+        self.applied.insert(node, entry.index);
+        let k = (entry.index - 1) as usize;
+        if let Some(&(t, h, _)) = self.committed.get(k) {
+            if t != entry.term || h != entry_hash(entry) {
+                self.fail(
+                    "State Machine Safety",
+                    vec![node],
+                    format!(
+                        "S{node} applied a different entry at index {} than was committed",
+                        entry.index
+                    ),
+                );
+            }
+        }
+        if let Some(cmd) = executed {
+            if !self.executed.entry(node).or_default().insert(cmd) {
+                self.fail(
+                    "Exactly Once",
+                    vec![node],
+                    format!(
+                        "S{node} executed command {} of client {} twice",
+                        cmd.1, cmd.0
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A node crashed: its volatile state (commit, applied, state machine) is gone.
+    pub fn on_crash(&mut self, node: NodeId) {
+        self.commit_seen.remove(&node);
+        self.applied.remove(&node);
+        self.executed.remove(&node);
+        self.leader_logs.remove(&node);
+    }
+
+    /// A node restarted from its persisted state.
+    pub fn on_restart(
+        &mut self,
+        node: NodeId,
+        hs: HardState,
+        snapshot_index: Index,
+        entries: &[Entry],
+    ) {
+        self.on_hard_state(node, hs);
+        let base = match snapshot_index {
+            0 => 0,
+            i => self.committed.get((i - 1) as usize).map_or(0, |c| c.2),
+        };
+        let mut m = Mirror {
+            offset: snapshot_index,
+            base,
+            ..Default::default()
+        };
+        m.write(entries);
+        self.mirrors.insert(node, m);
+        self.applied.insert(node, snapshot_index);
+        self.commit_seen.insert(node, snapshot_index);
+    }
+}

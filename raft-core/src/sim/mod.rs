@@ -1,0 +1,67 @@
+//! A deterministic simulator for raft-core clusters: a virtual clock, a virtual network with
+//! latency, loss, duplication, reordering, partitions and held links, crash/restart with durable
+//! and volatile state, client sessions, and safety checkers run after every event.
+//!
+//! Everything random is drawn from one seeded PCG-32 ([`rng::SimRng`]) in a fixed order, and
+//! every collection is ordered, so the same options and actions give the same trace on every
+//! platform (native and wasm32 alike).
+//!
+//! ```
+//! use raft_core::sim::{SimOptions, World};
+//!
+//! let mut world = World::new(SimOptions { seed: 7, ..Default::default() }).unwrap();
+//! world.advance_to(2_000);
+//! assert!(world.leader().is_some());
+//! assert!(world.violation().is_none());
+//! ```
+
+use alloc::string::String;
+
+pub mod actions;
+pub mod app;
+pub mod checker;
+pub mod network;
+pub mod rng;
+pub mod schedule;
+pub mod trace;
+pub mod world;
+
+#[cfg(test)]
+mod tests;
+
+pub use actions::Action;
+pub use app::{Command, KvStore, Op, Reply};
+pub use checker::{Checker, Violation, PROPERTIES};
+pub use network::{LinkState, NetConfig, Network};
+pub use rng::SimRng;
+pub use trace::{TraceEvent, TraceRecord};
+pub use world::{ClientOptions, HistoryOp, SimNode, SimOptions, Stats, Workload, World};
+
+/// Why the simulator refused an action or a configuration. Nothing changes when it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimError {
+    /// Options or an action's arguments are invalid; the string names the problem.
+    Invalid(String),
+    /// No node with this id.
+    UnknownNode(crate::types::NodeId),
+    /// No message with this id is in flight.
+    UnknownMessage(u64),
+    /// The node refused the request.
+    Raft(crate::error::Error),
+}
+
+impl core::fmt::Display for SimError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SimError::Invalid(s) => f.write_str(s),
+            SimError::UnknownNode(id) => write!(f, "no node S{id} in this cluster"),
+            SimError::UnknownMessage(id) => write!(f, "message #{id} is not in flight"),
+            SimError::Raft(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+extern crate std;
+#[cfg(feature = "std")]
+impl std::error::Error for SimError {}

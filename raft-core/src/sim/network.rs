@@ -1,0 +1,277 @@
+//! The virtual network: per-link state, latency, loss, duplication, reordering, partitions,
+//! held links, and every message in flight with an id (so a person can drop or deliver one).
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+use crate::message::Message;
+use crate::sim::rng::SimRng;
+use crate::types::NodeId;
+
+/// Fault and timing settings of the network. Probabilities are in parts per million.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct NetConfig {
+    /// Minimum one-way latency in ms.
+    pub latency_min: u64,
+    /// Maximum one-way latency in ms (uniform between the two).
+    pub latency_max: u64,
+    /// Probability that a message is lost.
+    pub drop_ppm: u32,
+    /// Probability that a message is delivered twice.
+    pub dup_ppm: u32,
+    /// Probability that a message is delayed by up to a further `2 × latency_max`, overtaking
+    /// later ones.
+    pub reorder_ppm: u32,
+}
+
+impl Default for NetConfig {
+    /// The reference use case: 10–18 ms one way, no faults.
+    fn default() -> Self {
+        NetConfig {
+            latency_min: 10,
+            latency_max: 18,
+            drop_ppm: 0,
+            dup_ppm: 0,
+            reorder_ppm: 0,
+        }
+    }
+}
+
+/// State of a directed link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum LinkState {
+    /// Messages flow.
+    Healthy,
+    /// Messages are lost (a cut or a partition).
+    Cut,
+    /// Messages are parked until the link is released.
+    Held,
+}
+
+/// A message on its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    /// Unique id, in order of sending.
+    pub id: u64,
+    /// The message.
+    pub msg: Message,
+    /// Virtual time it was sent.
+    pub sent_at: u64,
+    /// Virtual time it arrives; `None` while parked on a held link.
+    pub deliver_at: Option<u64>,
+}
+
+/// What happened to a message handed to the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// In flight with this id (and a duplicate's id, if duplicated).
+    Queued(u64, Option<u64>),
+    /// Lost, for the given reason ("cut" or "loss").
+    Dropped(u64, &'static str),
+}
+
+/// The network between simulated nodes.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// Timing and faults.
+    pub config: NetConfig,
+    links: BTreeMap<(NodeId, NodeId), LinkState>,
+    in_flight: BTreeMap<u64, InFlight>,
+    /// Delivery order: (time, id).
+    schedule: BTreeSet<(u64, u64)>,
+    next_id: u64,
+}
+
+impl Network {
+    /// A healthy network with `config`.
+    pub fn new(config: NetConfig) -> Self {
+        Network {
+            config,
+            next_id: 1,
+            ..Default::default()
+        }
+    }
+
+    /// The state of the directed link `from → to`.
+    pub fn link(&self, from: NodeId, to: NodeId) -> LinkState {
+        self.links
+            .get(&(from, to))
+            .copied()
+            .unwrap_or(LinkState::Healthy)
+    }
+
+    /// Sets the state of the directed link `from → to`. Releasing a held link schedules its
+    /// parked messages from `now`; cutting it drops nothing already in flight.
+    pub fn set_link(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        state: LinkState,
+        now: u64,
+        rng: &mut SimRng,
+    ) {
+        if state == LinkState::Healthy {
+            self.links.remove(&(from, to));
+        } else {
+            self.links.insert((from, to), state);
+        }
+        if state != LinkState::Held {
+            let parked: Vec<u64> = self
+                .in_flight
+                .values()
+                .filter(|f| f.deliver_at.is_none() && f.msg.from == from && f.msg.to == to)
+                .map(|f| f.id)
+                .collect();
+            for id in parked {
+                let at = now + self.latency(rng);
+                if let Some(f) = self.in_flight.get_mut(&id) {
+                    f.deliver_at = Some(at);
+                    self.schedule.insert((at, id));
+                }
+            }
+        }
+    }
+
+    /// Splits the nodes into groups that cannot reach each other (both directions); links
+    /// within a group are healed.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>], now: u64, rng: &mut SimRng) {
+        let all: Vec<(NodeId, usize)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, ids)| ids.iter().map(move |&id| (id, g)))
+            .collect();
+        for &(a, ga) in &all {
+            for &(b, gb) in &all {
+                if a != b {
+                    let state = if ga == gb {
+                        LinkState::Healthy
+                    } else {
+                        LinkState::Cut
+                    };
+                    self.set_link(a, b, state, now, rng);
+                }
+            }
+        }
+    }
+
+    /// Heals every link (held messages are released).
+    pub fn heal_all(&mut self, now: u64, rng: &mut SimRng) {
+        let keys: Vec<(NodeId, NodeId)> = self.links.keys().copied().collect();
+        for (a, b) in keys {
+            self.set_link(a, b, LinkState::Healthy, now, rng);
+        }
+    }
+
+    /// Links that are not healthy, in order.
+    pub fn faulty_links(&self) -> impl Iterator<Item = ((NodeId, NodeId), LinkState)> + '_ {
+        self.links.iter().map(|(&k, &v)| (k, v))
+    }
+
+    fn latency(&self, rng: &mut SimRng) -> u64 {
+        let mut l = rng.range(self.config.latency_min, self.config.latency_max);
+        if rng.chance(self.config.reorder_ppm) {
+            l += rng.range(1, 2 * self.config.latency_max.max(1));
+        }
+        l
+    }
+
+    fn enqueue(&mut self, msg: Message, now: u64, deliver_at: Option<u64>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Some(at) = deliver_at {
+            self.schedule.insert((at, id));
+        }
+        self.in_flight.insert(
+            id,
+            InFlight {
+                id,
+                msg,
+                sent_at: now,
+                deliver_at,
+            },
+        );
+        id
+    }
+
+    /// Hands a message to the network at time `now`. Random draws happen in a fixed order.
+    pub fn send(&mut self, msg: Message, now: u64, rng: &mut SimRng) -> SendOutcome {
+        match self.link(msg.from, msg.to) {
+            LinkState::Cut => {
+                let id = self.next_id;
+                self.next_id += 1;
+                return SendOutcome::Dropped(id, "cut");
+            }
+            LinkState::Held => {
+                let id = self.enqueue(msg, now, None);
+                return SendOutcome::Queued(id, None);
+            }
+            LinkState::Healthy => {}
+        }
+        if rng.chance(self.config.drop_ppm) {
+            let id = self.next_id;
+            self.next_id += 1;
+            return SendOutcome::Dropped(id, "loss");
+        }
+        let dup = rng.chance(self.config.dup_ppm);
+        let at = now + self.latency(rng);
+        let id = self.enqueue(msg.clone(), now, Some(at));
+        let copy = if dup {
+            let at2 = now + self.latency(rng);
+            Some(self.enqueue(msg, now, Some(at2)))
+        } else {
+            None
+        };
+        SendOutcome::Queued(id, copy)
+    }
+
+    /// Time of the next delivery, if any.
+    pub fn next_delivery(&self) -> Option<u64> {
+        self.schedule.first().map(|&(t, _)| t)
+    }
+
+    /// Removes and returns the next message due at or before `now`.
+    pub fn pop_due(&mut self, now: u64) -> Option<InFlight> {
+        let &(t, id) = self.schedule.first()?;
+        if t > now {
+            return None;
+        }
+        self.schedule.remove(&(t, id));
+        self.in_flight.remove(&id)
+    }
+
+    /// Removes a message in flight (a person dropped it). Returns it if it existed.
+    pub fn remove(&mut self, id: u64) -> Option<InFlight> {
+        let f = self.in_flight.remove(&id)?;
+        if let Some(at) = f.deliver_at {
+            self.schedule.remove(&(at, id));
+        }
+        Some(f)
+    }
+
+    /// Reschedules a message in flight to arrive at `now` (a person delivered it early).
+    pub fn expedite(&mut self, id: u64, now: u64) -> bool {
+        let Some(f) = self.in_flight.get_mut(&id) else {
+            return false;
+        };
+        if let Some(at) = f.deliver_at {
+            self.schedule.remove(&(at, id));
+        }
+        f.deliver_at = Some(now);
+        self.schedule.insert((now, id));
+        true
+    }
+
+    /// Every message in flight, by id.
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
+        self.in_flight.values()
+    }
+
+    /// Number of messages in flight (parked ones included).
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight.len()
+    }
+}

@@ -1,0 +1,175 @@
+//! The trace: one record per thing that happened, in order, with virtual time. Written as JSON
+//! Lines by the `raft-sim` tool (format documented in `docs/formats.md`). A running hash of every
+//! record is kept even when records are not stored, so determinism can be checked cheaply.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::entry::Entry;
+use crate::message::Message;
+use crate::sim::actions::Action;
+use crate::sim::app::{Op, Reply};
+use crate::sim::checker::Violation;
+use crate::types::{Index, NodeId, Role, Term};
+
+/// Trace format version, written in every trace header.
+pub const TRACE_VERSION: u32 = 1;
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+pub enum TraceEvent {
+    /// A node handed a message to the network.
+    Send {
+        /// Message id.
+        id: u64,
+        /// The message.
+        msg: Message,
+        /// Arrival time (absent while parked on a held link).
+        deliver_at: Option<u64>,
+    },
+    /// A message arrived and was handed to its recipient.
+    Deliver {
+        /// Message id.
+        id: u64,
+        /// Sender.
+        from: NodeId,
+        /// Recipient.
+        to: NodeId,
+    },
+    /// A message was lost.
+    Drop {
+        /// Message id.
+        id: u64,
+        /// Sender.
+        from: NodeId,
+        /// Recipient.
+        to: NodeId,
+        /// "loss", "cut", "node down" or "dropped by user".
+        reason: String,
+    },
+    /// The network duplicated a message.
+    Duplicate {
+        /// Original id.
+        id: u64,
+        /// Id of the copy.
+        copy: u64,
+    },
+    /// A node's timer fired (election timeout, or heartbeat/CheckQuorum on a leader).
+    Timeout {
+        /// Node.
+        node: NodeId,
+    },
+    /// A node's role or term changed.
+    Role {
+        /// Node.
+        node: NodeId,
+        /// New role.
+        role: Role,
+        /// Term.
+        term: Term,
+    },
+    /// A node persisted a new term and vote.
+    HardState {
+        /// Node.
+        node: NodeId,
+        /// Term.
+        term: Term,
+        /// Vote in that term.
+        vote: Option<NodeId>,
+    },
+    /// A node persisted entries, replacing its log from the first one's index.
+    Append {
+        /// Node.
+        node: NodeId,
+        /// The entries.
+        entries: Vec<Entry>,
+    },
+    /// A node's commit index advanced.
+    Commit {
+        /// Node.
+        node: NodeId,
+        /// New commit index.
+        index: Index,
+    },
+    /// A node's state machine applied an entry.
+    Apply {
+        /// Node.
+        node: NodeId,
+        /// Index.
+        index: Index,
+        /// Term of the entry.
+        term: Term,
+    },
+    /// A node crashed (volatile state lost).
+    Crash {
+        /// Node.
+        node: NodeId,
+    },
+    /// A node restarted from its durable state.
+    Restart {
+        /// Node.
+        node: NodeId,
+    },
+    /// A person (or scenario) acted on the world.
+    Action {
+        /// The action.
+        action: Action,
+    },
+    /// A client invoked an operation.
+    Invoke {
+        /// Client id.
+        client: u64,
+        /// Operation id (index in the history).
+        op_id: u64,
+        /// The operation.
+        op: Op,
+    },
+    /// A client's operation completed.
+    Complete {
+        /// Client id.
+        client: u64,
+        /// Operation id.
+        op_id: u64,
+        /// The answer.
+        reply: Reply,
+    },
+    /// A safety property broke; the run stops.
+    Violation {
+        /// What broke.
+        violation: Violation,
+    },
+}
+
+/// One trace line: the virtual time and the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TraceRecord {
+    /// Virtual time in ms.
+    pub t: u64,
+    /// What happened.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub event: TraceEvent,
+}
+
+/// FNV-1a over the `Debug` rendering of records: platform-independent text, so the same run
+/// hashes the same on native and wasm32.
+#[derive(Debug, Clone)]
+pub struct TraceHash(pub u64);
+
+impl Default for TraceHash {
+    fn default() -> Self {
+        TraceHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl core::fmt::Write for TraceHash {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(())
+    }
+}

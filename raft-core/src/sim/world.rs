@@ -1,0 +1,1054 @@
+//! The simulated world: every node, the network, the clients, a virtual clock in milliseconds and
+//! one seeded PRNG. Discrete-event: it jumps to the next event (a delivery, a timer, a client
+//! wake-up) and handles events at equal times in a fixed order: deliveries, then node timers by
+//! node id, then clients by id.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use crate::config::{BreakIt, Config};
+use crate::entry::Payload;
+use crate::error::Error;
+use crate::membership::Membership;
+use crate::raft::{Input, Node};
+use crate::ready::Event;
+use crate::sim::actions::Action;
+use crate::sim::app::{Command, KvStore, Op, Reply};
+use crate::sim::checker::{Checker, Violation};
+use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
+use crate::sim::rng::SimRng;
+use crate::sim::trace::{TraceEvent, TraceHash, TraceRecord};
+use crate::sim::SimError;
+use crate::storage::{MemStorage, Storage};
+use crate::types::{Index, NodeId, Role, Term};
+
+/// What the simulated clients do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+pub enum Workload {
+    /// Random put/get/append/cas over `keys` keys.
+    Kv {
+        /// Number of distinct keys.
+        keys: u32,
+    },
+    /// The reference task queue: tasks `1..=total`, each to be executed exactly once.
+    Tasks {
+        /// Number of tasks.
+        total: u64,
+    },
+}
+
+/// Client load settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct ClientOptions {
+    /// Whether the steady load runs from the start.
+    pub enabled: bool,
+    /// Number of concurrent clients.
+    pub count: u32,
+    /// Pause between a completion and the client's next operation, in ms.
+    pub think_ms: u64,
+    /// How long a client waits for an answer before retrying with the same sequence number.
+    pub timeout_ms: u64,
+    /// What they do.
+    pub workload: Workload,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            enabled: false,
+            count: 3,
+            think_ms: 20,
+            timeout_ms: 400,
+            workload: Workload::Kv { keys: 3 },
+        }
+    }
+}
+
+/// Everything that defines a simulated cluster. With the same options and the same actions at
+/// the same times, a run is the same, byte for byte, on every platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct SimOptions {
+    /// Number of nodes (ids `1..=nodes`), 1 to 9 in the playground.
+    pub nodes: u32,
+    /// Seed of the world's PRNG.
+    pub seed: u64,
+    /// Election timeout lower bound, ms.
+    pub election_timeout_min: u64,
+    /// Election timeout upper bound (exclusive), ms.
+    pub election_timeout_max: u64,
+    /// Heartbeat interval, ms.
+    pub heartbeat_ms: u64,
+    /// PreVote on.
+    pub pre_vote: bool,
+    /// CheckQuorum on.
+    pub check_quorum: bool,
+    /// Network timing and faults.
+    pub net: NetConfig,
+    /// Client load.
+    pub clients: ClientOptions,
+    /// Unsafe teaching switches.
+    pub break_it: BreakIt,
+    /// Soft byte limit of entries per AppendEntries (1 sends one entry per message).
+    pub max_msg_bytes: u64,
+    /// Keep trace records in memory (the running hash is kept regardless).
+    pub keep_trace: bool,
+}
+
+impl Default for SimOptions {
+    /// Five nodes with the reference timings.
+    fn default() -> Self {
+        SimOptions {
+            nodes: 5,
+            seed: 1,
+            election_timeout_min: 150,
+            election_timeout_max: 300,
+            heartbeat_ms: 50,
+            pre_vote: true,
+            check_quorum: true,
+            net: NetConfig::default(),
+            clients: ClientOptions::default(),
+            break_it: BreakIt::default(),
+            max_msg_bytes: 64 * 1024,
+            keep_trace: true,
+        }
+    }
+}
+
+impl SimOptions {
+    /// Checks the options, naming the first problem.
+    pub fn validate(&self) -> Result<(), SimError> {
+        if self.nodes == 0 || self.nodes > 64 {
+            return Err(SimError::Invalid("nodes must be between 1 and 64".into()));
+        }
+        if self.net.latency_max < self.net.latency_min {
+            return Err(SimError::Invalid(
+                "net.latency_max must be at least net.latency_min".into(),
+            ));
+        }
+        if self.net.latency_max > 60_000 {
+            return Err(SimError::Invalid(
+                "net.latency_max must be at most 60000 ms".into(),
+            ));
+        }
+        for (name, p) in [
+            ("drop_ppm", self.net.drop_ppm),
+            ("dup_ppm", self.net.dup_ppm),
+            ("reorder_ppm", self.net.reorder_ppm),
+        ] {
+            if p > crate::sim::rng::PPM {
+                return Err(SimError::Invalid(format!(
+                    "net.{name} must be at most 1000000"
+                )));
+            }
+        }
+        if self.clients.count > 1000 {
+            return Err(SimError::Invalid(
+                "clients.count must be at most 1000".into(),
+            ));
+        }
+        if self.clients.timeout_ms == 0 {
+            return Err(SimError::Invalid(
+                "clients.timeout_ms must be at least 1".into(),
+            ));
+        }
+        self.node_config(1).validate().map_err(SimError::from)
+    }
+
+    /// The node configuration the world gives node `id`.
+    pub fn node_config(&self, id: NodeId) -> Config {
+        let mut c = Config::new(id);
+        c.election_timeout_min = self.election_timeout_min;
+        c.election_timeout_max = self.election_timeout_max;
+        c.heartbeat_interval = self.heartbeat_ms;
+        c.pre_vote = self.pre_vote;
+        c.check_quorum = self.check_quorum;
+        c.break_it = self.break_it;
+        c.seed = self.seed;
+        c.max_msg_bytes = self.max_msg_bytes;
+        c
+    }
+}
+
+/// One simulated machine: the Raft node (absent while crashed), its disk and its state machine.
+#[derive(Debug, Clone)]
+pub struct SimNode {
+    /// The running node; `None` while crashed.
+    pub node: Option<Node>,
+    /// Durable state, kept across crashes.
+    pub storage: MemStorage,
+    /// The application state machine (volatile).
+    pub kv: KvStore,
+    ticked_at: u64,
+    timer_at: u64,
+    restarts: u64,
+}
+
+/// A client operation as recorded for the linearizability checker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct HistoryOp {
+    /// Client id.
+    pub client: u64,
+    /// The operation.
+    pub op: Op,
+    /// Invocation time (ms).
+    pub invoke: u64,
+    /// Completion time, if it completed.
+    pub complete: Option<u64>,
+    /// The answer, if it completed.
+    pub reply: Option<Reply>,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    hist: usize,
+    cmd: Command,
+    sent_to: Option<NodeId>,
+    proposed_at: u64,
+    deadline: u64,
+}
+
+/// A simulated client with a session (§6.3).
+#[derive(Debug, Clone)]
+struct Client {
+    id: u64,
+    seq: u64,
+    target: NodeId,
+    next_at: u64,
+    pending: Option<Pending>,
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Stats {
+    /// Events processed.
+    pub events: u64,
+    /// Messages handed to the network.
+    pub sent: u64,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Messages lost (faults, cuts, crashed recipients, by hand).
+    pub dropped: u64,
+    /// Elections started (real ones; PreVote rounds not counted).
+    pub elections: u64,
+    /// Leaders elected.
+    pub leaders: u64,
+    /// Client operations completed.
+    pub completed: u64,
+    /// Client retries (timeouts and redirects after a proposal).
+    pub retries: u64,
+    /// Proposal-to-completion latency of each completed client operation, ms.
+    pub latencies: Vec<u64>,
+}
+
+/// The simulated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    opts: SimOptions,
+    now: u64,
+    rng: SimRng,
+    net: Network,
+    nodes: BTreeMap<NodeId, SimNode>,
+    clients: Vec<Client>,
+    load_on: bool,
+    next_task: u64,
+    history: Vec<HistoryOp>,
+    checker: Checker,
+    trace: Vec<TraceRecord>,
+    hash: TraceHash,
+    actions: Vec<(u64, Action)>,
+    stats: Stats,
+    halted: Option<Violation>,
+}
+
+impl World {
+    /// A new cluster of `opts.nodes` voters, all followers in term 0 at time 0.
+    pub fn new(opts: SimOptions) -> Result<Self, SimError> {
+        opts.validate()?;
+        let ids: Vec<NodeId> = (1..=u64::from(opts.nodes)).collect();
+        let membership = Membership::with_voters(ids.iter().copied());
+        let mut nodes = BTreeMap::new();
+        for &id in &ids {
+            let node = Node::new(opts.node_config(id), membership.clone())?;
+            let timer_at = node.ticks_until_timer();
+            nodes.insert(
+                id,
+                SimNode {
+                    node: Some(node),
+                    storage: MemStorage::new(membership.clone()),
+                    kv: KvStore::default(),
+                    ticked_at: 0,
+                    timer_at,
+                    restarts: 0,
+                },
+            );
+        }
+        let clients = (0..u64::from(opts.clients.count))
+            .map(|k| Client {
+                id: k + 1,
+                seq: 0,
+                target: ids[(k as usize) % ids.len()],
+                next_at: 0,
+                pending: None,
+            })
+            .collect();
+        Ok(World {
+            rng: SimRng::new(opts.seed),
+            net: Network::new(opts.net.clone()),
+            load_on: opts.clients.enabled,
+            opts,
+            now: 0,
+            nodes,
+            clients,
+            next_task: 1,
+            history: Vec::new(),
+            checker: Checker::new(),
+            trace: Vec::new(),
+            hash: TraceHash::default(),
+            actions: Vec::new(),
+            stats: Stats::default(),
+            halted: None,
+        })
+    }
+
+    /// Rebuilds a run from its options and recorded actions, up to time `until`.
+    pub fn replay(
+        opts: SimOptions,
+        actions: &[(u64, Action)],
+        until: u64,
+    ) -> Result<Self, SimError> {
+        let mut w = World::new(opts)?;
+        for (t, a) in actions {
+            if *t > until {
+                break;
+            }
+            w.advance_to(*t);
+            w.act(a.clone())?;
+        }
+        w.advance_to(until);
+        Ok(w)
+    }
+
+    // ----- observation -----------------------------------------------------------------------
+
+    /// Virtual time in ms.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+    /// The options the world was made with.
+    pub fn options(&self) -> &SimOptions {
+        &self.opts
+    }
+    /// Every machine, by id.
+    pub fn nodes(&self) -> &BTreeMap<NodeId, SimNode> {
+        &self.nodes
+    }
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// Stored trace records (empty unless `keep_trace`).
+    pub fn trace(&self) -> &[TraceRecord] {
+        &self.trace
+    }
+    /// Running hash of the whole trace so far.
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+    /// Actions applied so far, with their times.
+    pub fn actions(&self) -> &[(u64, Action)] {
+        &self.actions
+    }
+    /// Client history.
+    pub fn history(&self) -> &[HistoryOp] {
+        &self.history
+    }
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The first safety violation, if any (the world stops there).
+    pub fn violation(&self) -> Option<&Violation> {
+        self.halted.as_ref()
+    }
+    /// The checker (committed prefix length and the like).
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+    /// True while the steady client load runs.
+    pub fn client_load(&self) -> bool {
+        self.load_on
+    }
+    /// The live node that leads the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .filter_map(|(&id, s)| s.node.as_ref().map(|n| (id, n)))
+            .filter(|(_, n)| n.role() == Role::Leader)
+            .max_by_key(|(_, n)| n.term())
+            .map(|(id, _)| id)
+    }
+    /// A live node, if it exists and is up.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(&id).and_then(|s| s.node.as_ref())
+    }
+    /// Time at which node `id`'s next timer fires (for drawing timer arcs).
+    pub fn timer_at(&self, id: NodeId) -> Option<u64> {
+        self.nodes
+            .get(&id)
+            .filter(|s| s.node.is_some())
+            .map(|s| s.timer_at)
+    }
+
+    // ----- time ------------------------------------------------------------------------------
+
+    fn record(&mut self, event: TraceEvent) {
+        let rec = TraceRecord { t: self.now, event };
+        let _ = write!(self.hash, "{rec:?}\n");
+        if self.opts.keep_trace {
+            self.trace.push(rec);
+        }
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_event_time(&self) -> Option<u64> {
+        let msg = self.net.next_delivery();
+        let timer = self
+            .nodes
+            .values()
+            .filter(|s| s.node.is_some())
+            .map(|s| s.timer_at)
+            .min();
+        let client = self.client_wake();
+        [msg, timer, client.map(|(t, _)| t)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn client_wake(&self) -> Option<(u64, usize)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.next_at != u64::MAX && (self.load_on || c.pending.is_some()))
+            .map(|(k, c)| (c.next_at, k))
+            .min()
+    }
+
+    /// Processes the next event (advancing the clock to it). Returns false if the run is halted
+    /// or nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        if self.halted.is_some() {
+            return false;
+        }
+        let Some(t) = self.next_event_time() else {
+            return false;
+        };
+        self.now = self.now.max(t);
+        self.stats.events += 1;
+        self.checker.at(self.now, self.stats.events);
+        if let Some(f) = self.net.pop_due(self.now) {
+            self.deliver(f.id, f.msg);
+        } else if let Some(id) = self
+            .nodes
+            .iter()
+            .find(|(_, s)| s.node.is_some() && s.timer_at <= self.now)
+            .map(|(&id, _)| id)
+        {
+            self.record(TraceEvent::Timeout { node: id });
+            self.with_node(id, |_| ());
+        } else if let Some((_, k)) = self.client_wake().filter(|&(at, _)| at <= self.now) {
+            self.client_act(k);
+        }
+        self.check_halt();
+        true
+    }
+
+    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    pub fn advance_to(&mut self, t: u64) {
+        while self.halted.is_none() && self.next_event_time().is_some_and(|n| n <= t) {
+            self.step();
+        }
+        if self.halted.is_none() {
+            self.now = self.now.max(t);
+        }
+    }
+
+    /// Advances by `dt` ms.
+    pub fn advance_by(&mut self, dt: u64) {
+        self.advance_to(self.now.saturating_add(dt));
+    }
+
+    /// Runs until `pred` holds or the clock passes `deadline`; returns whether `pred` held.
+    pub fn run_until(&mut self, deadline: u64, mut pred: impl FnMut(&World) -> bool) -> bool {
+        loop {
+            if pred(self) {
+                return true;
+            }
+            match self.next_event_time() {
+                Some(t) if t <= deadline && self.halted.is_none() => {
+                    self.step();
+                }
+                _ => {
+                    self.advance_to(deadline);
+                    return pred(self);
+                }
+            }
+        }
+    }
+
+    fn check_halt(&mut self) {
+        if self.halted.is_none() {
+            if let Some(v) = self.checker.violations.first().cloned() {
+                self.record(TraceEvent::Violation {
+                    violation: v.clone(),
+                });
+                self.halted = Some(v);
+            }
+        }
+    }
+
+    // ----- driving nodes ---------------------------------------------------------------------
+
+    /// Brings a live node's clock up to now, runs `f` on it, and handles its Ready.
+    fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Node) -> R) -> Option<R> {
+        let now = self.now;
+        let sn = self.nodes.get_mut(&id)?;
+        let node = sn.node.as_mut()?;
+        let dt = now - sn.ticked_at;
+        sn.ticked_at = now;
+        if dt > 0 {
+            let _ = node.step(Input::Tick(dt));
+        }
+        let r = f(node);
+        self.drain(id);
+        Some(r)
+    }
+
+    /// Handles a node's Ready in the documented order: persist, send, apply.
+    fn drain(&mut self, id: NodeId) {
+        let Some(sn) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        let Some(node) = sn.node.as_mut() else { return };
+        let ready = node.ready();
+        sn.storage.persist(&ready);
+        let (role, term) = (node.role(), node.term());
+        let commit = node.log().committed();
+        let log = node.log().clone();
+        sn.timer_at = self.now + node.ticks_until_timer();
+
+        // 1. Persistence.
+        if let Some(hs) = ready.hard_state {
+            self.checker.on_hard_state(id, hs);
+            self.record(TraceEvent::HardState {
+                node: id,
+                term: hs.term,
+                vote: hs.vote,
+            });
+        }
+        if !ready.entries.is_empty() {
+            self.checker.on_persist(id, &ready.entries);
+            self.record(TraceEvent::Append {
+                node: id,
+                entries: ready.entries.clone(),
+            });
+        }
+        for ev in &ready.events {
+            match ev {
+                Event::RoleChanged { role, term } => {
+                    self.record(TraceEvent::Role {
+                        node: id,
+                        role: *role,
+                        term: *term,
+                    });
+                    if *role == Role::Leader {
+                        self.stats.leaders += 1;
+                        self.checker.on_leader(id, *term, &log);
+                    }
+                }
+                Event::ElectionStarted {
+                    pre_vote: false, ..
+                } => self.stats.elections += 1,
+                _ => {}
+            }
+        }
+        if role == Role::Leader {
+            self.checker.on_leader_log(id, term, &log);
+        } else {
+            self.checker.on_not_leader(id);
+        }
+        self.checker
+            .on_commit(id, commit, (role == Role::Leader).then_some(term), &log);
+        if ready
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Committed { .. }))
+        {
+            self.record(TraceEvent::Commit {
+                node: id,
+                index: commit,
+            });
+        }
+        // 2. Messages.
+        for m in ready.messages {
+            self.stats.sent += 1;
+            let (from, to) = (m.from, m.to);
+            match self.net.send(m.clone(), self.now, &mut self.rng) {
+                SendOutcome::Queued(mid, copy) => {
+                    let deliver_at = self
+                        .net
+                        .in_flight()
+                        .find(|f| f.id == mid)
+                        .and_then(|f| f.deliver_at);
+                    self.record(TraceEvent::Send {
+                        id: mid,
+                        msg: m,
+                        deliver_at,
+                    });
+                    if let Some(c) = copy {
+                        self.record(TraceEvent::Duplicate { id: mid, copy: c });
+                    }
+                }
+                SendOutcome::Dropped(mid, why) => {
+                    self.stats.dropped += 1;
+                    self.record(TraceEvent::Send {
+                        id: mid,
+                        msg: m,
+                        deliver_at: None,
+                    });
+                    self.record(TraceEvent::Drop {
+                        id: mid,
+                        from,
+                        to,
+                        reason: why.to_string(),
+                    });
+                }
+            }
+        }
+        // 3. Apply.
+        for e in ready.committed {
+            let Some(sn) = self.nodes.get_mut(&id) else {
+                return;
+            };
+            let mut executed = None;
+            let mut done = None;
+            if let Payload::Command(bytes) = &e.payload {
+                if let Some(cmd) = Command::decode(bytes) {
+                    let (reply, ran) = sn.kv.apply(&cmd);
+                    if ran {
+                        executed = Some((cmd.client, cmd.seq));
+                    }
+                    done = reply.map(|r| (cmd.client, cmd.seq, r));
+                }
+            }
+            self.checker.on_apply(id, &e, executed);
+            self.record(TraceEvent::Apply {
+                node: id,
+                index: e.index,
+                term: e.term,
+            });
+            if let Some((client, seq, reply)) = done {
+                self.complete(id, client, seq, reply);
+            }
+        }
+    }
+
+    fn deliver(&mut self, mid: u64, msg: crate::message::Message) {
+        let (from, to) = (msg.from, msg.to);
+        if self.node(to).is_none() {
+            self.stats.dropped += 1;
+            self.record(TraceEvent::Drop {
+                id: mid,
+                from,
+                to,
+                reason: "node down".into(),
+            });
+            return;
+        }
+        self.stats.delivered += 1;
+        self.record(TraceEvent::Deliver { id: mid, from, to });
+        self.with_node(to, |n| {
+            let _ = n.step(Input::Message(msg));
+        });
+    }
+
+    // ----- clients ---------------------------------------------------------------------------
+
+    fn new_op(&mut self) -> Option<Op> {
+        match self.opts.clients.workload {
+            Workload::Kv { keys } => {
+                let key = format!("k{}", self.rng.range(1, u64::from(keys.max(1))));
+                let v = format!("{}", self.rng.range(0, 99));
+                Some(match self.rng.range(0, 3) {
+                    0 => Op::Put { key, value: v },
+                    1 => Op::Get { key },
+                    2 => Op::Append { key, value: v },
+                    _ => {
+                        let expect = Some(format!("{}", self.rng.range(0, 99)));
+                        Op::Cas {
+                            key,
+                            expect,
+                            new: v,
+                        }
+                    }
+                })
+            }
+            Workload::Tasks { total } => {
+                if self.next_task > total {
+                    return None;
+                }
+                self.next_task += 1;
+                Some(Op::Task {
+                    id: self.next_task - 1,
+                })
+            }
+        }
+    }
+
+    fn client_act(&mut self, k: usize) {
+        if self.clients[k].pending.is_none() {
+            let Some(op) = self.new_op() else {
+                self.clients[k].next_at = u64::MAX;
+                return;
+            };
+            let c = &mut self.clients[k];
+            c.seq += 1;
+            let cmd = Command {
+                client: c.id,
+                seq: c.seq,
+                op: op.clone(),
+            };
+            let hist = self.history.len();
+            self.history.push(HistoryOp {
+                client: cmd.client,
+                op: op.clone(),
+                invoke: self.now,
+                complete: None,
+                reply: None,
+            });
+            self.clients[k].pending = Some(Pending {
+                hist,
+                cmd,
+                sent_to: None,
+                proposed_at: self.now,
+                deadline: 0,
+            });
+            let client = self.clients[k].id;
+            self.record(TraceEvent::Invoke {
+                client,
+                op_id: hist as u64,
+                op,
+            });
+        } else if self.clients[k]
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.sent_to.is_some())
+        {
+            self.stats.retries += 1;
+        }
+        self.client_attempt(k);
+    }
+
+    /// Sends the pending command to the node the client believes leads, following redirects.
+    fn client_attempt(&mut self, k: usize) {
+        let n = u64::from(self.opts.nodes);
+        let target = self.clients[k].target;
+        let Some(p) = self.clients[k].pending.clone() else {
+            return;
+        };
+        let bytes = p.cmd.encode();
+        let result = self.with_node(target, |node| node.step(Input::Propose(bytes)));
+        let now = self.now;
+        let timeout = self.opts.clients.timeout_ms;
+        let c = &mut self.clients[k];
+        let next_node = |t: NodeId| t % n + 1;
+        match result {
+            Some(Ok(_)) => {
+                if let Some(p) = c.pending.as_mut() {
+                    p.sent_to = Some(target);
+                    p.proposed_at = now;
+                    p.deadline = now + timeout;
+                }
+                c.next_at = now + timeout;
+            }
+            Some(Err(Error::NotLeader { leader: Some(l) })) if l != target => {
+                c.target = l;
+                c.next_at = now + 1;
+            }
+            _ => {
+                // Down, no leader known, or transfer in progress: try the next node shortly.
+                c.target = next_node(target);
+                c.next_at = now + 10;
+            }
+        }
+    }
+
+    fn complete(&mut self, node: NodeId, client: u64, seq: u64, reply: Reply) {
+        let now = self.now;
+        let Some(k) = self.clients.iter().position(|c| c.id == client) else {
+            return;
+        };
+        let c = &mut self.clients[k];
+        let matches = c
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node));
+        if !matches {
+            return;
+        }
+        let p = c.pending.take().expect("checked above");
+        c.next_at = now + self.opts.clients.think_ms;
+        self.stats.completed += 1;
+        self.stats.latencies.push(now - p.proposed_at);
+        let h = &mut self.history[p.hist];
+        h.complete = Some(now);
+        h.reply = Some(reply.clone());
+        self.record(TraceEvent::Complete {
+            client,
+            op_id: p.hist as u64,
+            reply,
+        });
+    }
+
+    // ----- actions ---------------------------------------------------------------------------
+
+    fn known(&self, id: NodeId) -> Result<(), SimError> {
+        if self.nodes.contains_key(&id) {
+            Ok(())
+        } else {
+            Err(SimError::UnknownNode(id))
+        }
+    }
+
+    /// Applies an action now and records it. Invalid actions change nothing.
+    pub fn act(&mut self, action: Action) -> Result<(), SimError> {
+        match &action {
+            Action::Crash { node } => {
+                self.known(*node)?;
+                let sn = self.nodes.get_mut(node).expect("known");
+                if sn.node.take().is_none() {
+                    return Err(SimError::Invalid(format!("S{node} is already down")));
+                }
+                sn.kv = KvStore::default();
+                self.checker.on_crash(*node);
+            }
+            Action::Restart { node } => {
+                self.known(*node)?;
+                let now = self.now;
+                let sn = self.nodes.get_mut(node).expect("known");
+                if sn.node.is_some() {
+                    return Err(SimError::Invalid(format!("S{node} is already up")));
+                }
+                sn.restarts += 1;
+                let mut cfg = self.opts.node_config(*node);
+                cfg.seed = cfg
+                    .seed
+                    .wrapping_add(sn.restarts.wrapping_mul(0x1_0000_0001));
+                let state = sn.storage.load();
+                let n = Node::restore(cfg, state.clone())?;
+                sn.timer_at = now + n.ticks_until_timer();
+                sn.ticked_at = now;
+                sn.node = Some(n);
+                self.checker.on_restart(
+                    *node,
+                    state.hard_state,
+                    state.snapshot_index,
+                    &state.entries,
+                );
+            }
+            Action::Partition { groups } => {
+                for id in groups.iter().flatten() {
+                    self.known(*id)?;
+                }
+                self.net.partition(groups, self.now, &mut self.rng);
+            }
+            Action::Isolate { node } => {
+                self.known(*node)?;
+                let others: Vec<NodeId> =
+                    self.nodes.keys().copied().filter(|i| i != node).collect();
+                for o in others {
+                    self.net
+                        .set_link(*node, o, LinkState::Cut, self.now, &mut self.rng);
+                    self.net
+                        .set_link(o, *node, LinkState::Cut, self.now, &mut self.rng);
+                }
+            }
+            Action::Heal => self.net.heal_all(self.now, &mut self.rng),
+            Action::Cut { from, to }
+            | Action::Reconnect { from, to }
+            | Action::Hold { from, to }
+            | Action::Release { from, to } => {
+                self.known(*from)?;
+                self.known(*to)?;
+                let state = match action {
+                    Action::Cut { .. } => LinkState::Cut,
+                    Action::Hold { .. } => LinkState::Held,
+                    _ => LinkState::Healthy,
+                };
+                self.net
+                    .set_link(*from, *to, state, self.now, &mut self.rng);
+            }
+            Action::DropMessage { id } => {
+                let f = self.net.remove(*id).ok_or(SimError::UnknownMessage(*id))?;
+                self.stats.dropped += 1;
+                self.record(TraceEvent::Drop {
+                    id: *id,
+                    from: f.msg.from,
+                    to: f.msg.to,
+                    reason: "dropped by user".into(),
+                });
+            }
+            Action::DeliverMessage { id } => {
+                if !self.net.expedite(*id, self.now) {
+                    return Err(SimError::UnknownMessage(*id));
+                }
+            }
+            Action::Request { key, value } => {
+                let op = Op::Put {
+                    key: key.clone(),
+                    value: value.clone(),
+                };
+                self.request(op);
+            }
+            Action::Campaign { node } => {
+                self.known(*node)?;
+                self.with_node(*node, |n| n.step(Input::Campaign))
+                    .ok_or_else(|| SimError::Invalid(format!("S{node} is down")))??;
+            }
+            Action::TransferLeader { to } => {
+                self.known(*to)?;
+                let leader = self
+                    .leader()
+                    .ok_or(SimError::Invalid("no leader to transfer from".into()))?;
+                self.with_node(leader, |n| n.step(Input::TransferLeader(*to)))
+                    .expect("leader is up")?;
+            }
+            Action::Network { config } => {
+                let mut o = self.opts.clone();
+                o.net = config.clone();
+                o.validate()?;
+                self.net.config = config.clone();
+            }
+            Action::ClientLoad { on } => {
+                self.load_on = *on;
+                let now = self.now;
+                for c in &mut self.clients {
+                    if c.pending.is_none() && c.next_at != u64::MAX {
+                        c.next_at = c.next_at.max(now);
+                    }
+                }
+            }
+        }
+        self.record(TraceEvent::Action {
+            action: action.clone(),
+        });
+        if matches!(action, Action::Crash { .. } | Action::Restart { .. }) {
+            let node = match action {
+                Action::Crash { node } | Action::Restart { node } => node,
+                _ => unreachable!("matched above"),
+            };
+            let ev = if matches!(action, Action::Crash { .. }) {
+                TraceEvent::Crash { node }
+            } else {
+                TraceEvent::Restart { node }
+            };
+            self.record(ev);
+        }
+        self.actions.push((self.now, action));
+        self.check_halt();
+        Ok(())
+    }
+
+    /// A one-off client request from a person: it joins the history like any client operation,
+    /// through a dedicated client session (id 0 is never used by the load clients).
+    fn request(&mut self, op: Op) {
+        let id = 1_000_000;
+        let k = match self.clients.iter().position(|c| c.id == id) {
+            Some(k) => k,
+            None => {
+                let target = self.leader().unwrap_or(1);
+                self.clients.push(Client {
+                    id,
+                    seq: 0,
+                    target,
+                    next_at: u64::MAX,
+                    pending: None,
+                });
+                self.clients.len() - 1
+            }
+        };
+        if self.clients[k].pending.is_some() {
+            return;
+        }
+        if let Some(l) = self.leader() {
+            self.clients[k].target = l;
+        }
+        let c = &mut self.clients[k];
+        c.seq += 1;
+        let cmd = Command {
+            client: id,
+            seq: c.seq,
+            op: op.clone(),
+        };
+        let hist = self.history.len();
+        self.history.push(HistoryOp {
+            client: id,
+            op: op.clone(),
+            invoke: self.now,
+            complete: None,
+            reply: None,
+        });
+        self.clients[k].pending = Some(Pending {
+            hist,
+            cmd,
+            sent_to: None,
+            proposed_at: self.now,
+            deadline: 0,
+        });
+        self.record(TraceEvent::Invoke {
+            client: id,
+            op_id: hist as u64,
+            op,
+        });
+        self.client_attempt(k);
+    }
+
+    /// Commit index of the current leader (0 when there is none).
+    pub fn leader_commit(&self) -> Index {
+        self.leader()
+            .and_then(|l| self.node(l))
+            .map_or(0, |n| n.log().committed())
+    }
+
+    /// The highest term any live node has.
+    pub fn max_term(&self) -> Term {
+        self.nodes
+            .values()
+            .filter_map(|s| s.node.as_ref())
+            .map(Node::term)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl From<Error> for SimError {
+    fn from(e: Error) -> Self {
+        SimError::Raft(e)
+    }
+}
+
+/// Formats a node id as the playground shows it.
+pub fn node_name(id: NodeId) -> String {
+    format!("S{id}")
+}
