@@ -1,0 +1,1 @@
+//! Linearizability of a client history (being written).
