@@ -616,11 +616,7 @@ impl Node {
                 self.commit_to(commit);
                 self.send(m.from, Body::HeartbeatResp { read_ctx });
             }
-            Body::TimeoutNow => {
-                if self.is_promotable() {
-                    self.campaign(CampaignKind::Transfer);
-                }
-            }
+            Body::TimeoutNow if self.is_promotable() => self.campaign(CampaignKind::Transfer),
             _ => {}
         }
     }

@@ -23,6 +23,7 @@ pub mod checker;
 pub mod linearizability;
 pub mod network;
 pub mod rng;
+pub mod scenario;
 pub mod schedule;
 pub mod trace;
 pub mod world;

@@ -414,7 +414,7 @@ impl World {
 
     fn record(&mut self, event: TraceEvent) {
         let rec = TraceRecord { t: self.now, event };
-        let _ = write!(self.hash, "{rec:?}\n");
+        let _ = writeln!(self.hash, "{rec:?}");
         if self.opts.keep_trace {
             self.trace.push(rec);
         }

@@ -1,0 +1,358 @@
+//! Scenario files: cluster options, a timeline of actions at virtual times, and expectations the
+//! run must meet. The format (JSON, versioned) is documented in `docs/formats.md`; the
+//! playground imports and exports the same files, and `raft-sim run` checks them headlessly.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::sim::actions::Action;
+use crate::sim::world::{SimOptions, World};
+use crate::sim::SimError;
+use crate::types::{Index, NodeId, Role, Term};
+
+/// Scenario format version understood by this crate.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// An action at a virtual time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Timed {
+    /// Virtual time in ms.
+    pub at: u64,
+    /// What to do.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub action: Action,
+}
+
+/// Something the run must show. `by`: at some moment up to that time; `at`: at exactly that
+/// time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum Expect {
+    /// A leader exists (optionally a given node) by a time.
+    Leader {
+        /// Deadline.
+        by: u64,
+        /// The node that must lead, if any node will not do.
+        #[cfg_attr(feature = "serde", serde(default))]
+        node: Option<NodeId>,
+        /// Minimum term of that leadership.
+        #[cfg_attr(feature = "serde", serde(default))]
+        min_term: Option<Term>,
+    },
+    /// None of `nodes` is leader at a time.
+    NoLeaderAmong {
+        /// When.
+        at: u64,
+        /// Nodes.
+        nodes: Vec<NodeId>,
+    },
+    /// Every listed node (all live nodes when empty) has committed at least `index` by a time.
+    Committed {
+        /// Deadline.
+        by: u64,
+        /// Minimum commit index.
+        index: Index,
+        /// Nodes (empty: every live node).
+        #[cfg_attr(feature = "serde", serde(default))]
+        nodes: Vec<NodeId>,
+    },
+    /// None of `nodes` has a commit index above `index` at a time (e.g. a minority leader).
+    CommitAtMost {
+        /// When.
+        at: u64,
+        /// Maximum commit index.
+        index: Index,
+        /// Nodes.
+        nodes: Vec<NodeId>,
+    },
+    /// A node's term is at most `term` at a time (PreVote keeps isolated nodes' terms down).
+    TermAtMost {
+        /// When.
+        at: u64,
+        /// Node.
+        node: NodeId,
+        /// Maximum term.
+        term: Term,
+    },
+    /// At least `count` client operations completed by a time.
+    Completed {
+        /// Deadline.
+        by: u64,
+        /// Minimum number.
+        count: u64,
+    },
+    /// A safety property is violated by a time (for break-it lessons). With no property named,
+    /// any violation will do.
+    Violation {
+        /// Deadline.
+        by: u64,
+        /// Property name as in [`crate::sim::PROPERTIES`].
+        #[cfg_attr(feature = "serde", serde(default))]
+        property: Option<String>,
+    },
+}
+
+impl Expect {
+    /// The time by (or at) which it is decided.
+    pub fn deadline(&self) -> u64 {
+        match self {
+            Expect::Leader { by, .. }
+            | Expect::Committed { by, .. }
+            | Expect::Completed { by, .. }
+            | Expect::Violation { by, .. } => *by,
+            Expect::NoLeaderAmong { at, .. }
+            | Expect::CommitAtMost { at, .. }
+            | Expect::TermAtMost { at, .. } => *at,
+        }
+    }
+
+    /// True for expectations checked at one instant rather than up to a deadline.
+    pub fn is_instant(&self) -> bool {
+        matches!(
+            self,
+            Expect::NoLeaderAmong { .. } | Expect::CommitAtMost { .. } | Expect::TermAtMost { .. }
+        )
+    }
+
+    /// Whether the world satisfies it now.
+    pub fn holds(&self, w: &World) -> bool {
+        let leads = |id: NodeId, min: Option<Term>| {
+            w.node(id)
+                .is_some_and(|n| n.role() == Role::Leader && min.is_none_or(|m| n.term() >= m))
+        };
+        match self {
+            Expect::Leader { node, min_term, .. } => match node {
+                Some(id) => leads(*id, *min_term),
+                None => w.nodes().keys().any(|&id| leads(id, *min_term)),
+            },
+            Expect::NoLeaderAmong { nodes, .. } => nodes.iter().all(|&id| !leads(id, None)),
+            Expect::Committed { index, nodes, .. } => {
+                let ids: Vec<NodeId> = if nodes.is_empty() {
+                    w.nodes()
+                        .keys()
+                        .copied()
+                        .filter(|&i| w.node(i).is_some())
+                        .collect()
+                } else {
+                    nodes.clone()
+                };
+                !ids.is_empty()
+                    && ids
+                        .iter()
+                        .all(|&id| w.node(id).is_some_and(|n| n.log().committed() >= *index))
+            }
+            Expect::CommitAtMost { index, nodes, .. } => nodes
+                .iter()
+                .all(|&id| w.node(id).is_none_or(|n| n.log().committed() <= *index)),
+            Expect::TermAtMost { node, term, .. } => {
+                w.node(*node).is_none_or(|n| n.term() <= *term)
+            }
+            Expect::Completed { count, .. } => w.stats().completed >= *count,
+            Expect::Violation { property, .. } => w
+                .violation()
+                .is_some_and(|v| property.as_ref().is_none_or(|p| *p == v.property)),
+        }
+    }
+
+    /// A sentence describing it, for reports and lesson goals.
+    pub fn describe(&self) -> String {
+        match self {
+            Expect::Leader {
+                by, node: Some(n), ..
+            } => format!("S{n} is leader by {by} ms"),
+            Expect::Leader { by, .. } => format!("a leader is elected by {by} ms"),
+            Expect::NoLeaderAmong { at, nodes } => format!("no leader among {nodes:?} at {at} ms"),
+            Expect::Committed { by, index, nodes } if nodes.is_empty() => {
+                format!("entry {index} committed on every live node by {by} ms")
+            }
+            Expect::Committed { by, index, nodes } => {
+                format!("entry {index} committed on {nodes:?} by {by} ms")
+            }
+            Expect::CommitAtMost { at, index, nodes } => {
+                format!("{nodes:?} commit nothing past {index} at {at} ms")
+            }
+            Expect::TermAtMost { at, node, term } => {
+                format!("S{node} term at most {term} at {at} ms")
+            }
+            Expect::Completed { by, count } => {
+                format!("{count} client operations complete by {by} ms")
+            }
+            Expect::Violation {
+                by,
+                property: Some(p),
+            } => format!("the monitor catches {p} by {by} ms"),
+            Expect::Violation { by, .. } => format!("the monitor catches a violation by {by} ms"),
+        }
+    }
+}
+
+/// A scenario: options, timeline, expectations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Scenario {
+    /// Format version; must be [`SCENARIO_VERSION`].
+    pub version: u32,
+    /// Short name.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub name: String,
+    /// What it shows.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub description: String,
+    /// Cluster options.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub options: SimOptions,
+    /// Actions, in time order.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub timeline: Vec<Timed>,
+    /// What must happen.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub expect: Vec<Expect>,
+    /// How long to run, ms (defaults to the last time mentioned plus one second).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub until: Option<u64>,
+}
+
+/// The verdict on one expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ExpectResult {
+    /// The expectation, in words.
+    pub what: String,
+    /// Whether it was met.
+    pub ok: bool,
+    /// When it was met (ms), if it was.
+    pub at: Option<u64>,
+}
+
+/// The outcome of a scenario run.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// The world at the end.
+    pub world: World,
+    /// One verdict per expectation, in file order.
+    pub results: Vec<ExpectResult>,
+    /// Actions the world refused, with the reason (the run goes on without them).
+    pub refused: Vec<(u64, String)>,
+}
+
+impl ScenarioRun {
+    /// True if every expectation was met, and no safety property broke unless one was expected.
+    pub fn passed(&self) -> bool {
+        let expects_violation = self
+            .results
+            .iter()
+            .any(|r| r.what.starts_with("the monitor"));
+        self.results.iter().all(|r| r.ok) && (expects_violation || self.world.violation().is_none())
+    }
+}
+
+impl Scenario {
+    /// Checks the scenario, naming the first problem.
+    pub fn validate(&self) -> Result<(), SimError> {
+        if self.version != SCENARIO_VERSION {
+            return Err(SimError::Invalid(format!(
+                "scenario version {} is not supported (expected {SCENARIO_VERSION})",
+                self.version
+            )));
+        }
+        self.options.validate()?;
+        let mut last = 0;
+        for (k, t) in self.timeline.iter().enumerate() {
+            if t.at < last {
+                return Err(SimError::Invalid(format!(
+                    "timeline entry {k} at {} ms comes before the previous one at {last} ms",
+                    t.at
+                )));
+            }
+            last = t.at;
+        }
+        Ok(())
+    }
+
+    /// The end time of the run.
+    pub fn end(&self) -> u64 {
+        self.until.unwrap_or_else(|| {
+            let t = self.timeline.iter().map(|t| t.at).max().unwrap_or(0);
+            let e = self.expect.iter().map(Expect::deadline).max().unwrap_or(0);
+            t.max(e) + 1_000
+        })
+    }
+
+    /// Parses and validates a scenario from JSON.
+    #[cfg(feature = "serde")]
+    pub fn from_json(text: &str) -> Result<Scenario, SimError> {
+        let s: Scenario = serde_json::from_str(text)
+            .map_err(|e| SimError::Invalid(format!("scenario is not valid: {e}")))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The scenario as pretty JSON.
+    #[cfg(feature = "serde")]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("scenarios always serialize")
+    }
+
+    /// Runs the scenario, checking `by` expectations after every event and `at` ones at their
+    /// instant.
+    pub fn run(&self) -> Result<ScenarioRun, SimError> {
+        self.validate()?;
+        let mut world = World::new(self.options.clone())?;
+        let end = self.end();
+        let mut met: Vec<Option<u64>> = alloc::vec![None; self.expect.len()];
+        let mut stops: Vec<u64> = self.timeline.iter().map(|t| t.at).collect();
+        stops.extend(self.expect.iter().map(Expect::deadline));
+        stops.push(end);
+        stops.sort_unstable();
+        stops.dedup();
+        let mut refused = Vec::new();
+        let mut next_action = 0;
+        for stop in stops.into_iter().filter(|&s| s <= end) {
+            let expect = &self.expect;
+            world.run_until(stop, |w| {
+                for (k, e) in expect.iter().enumerate() {
+                    if met[k].is_none() && !e.is_instant() && e.deadline() >= w.now() && e.holds(w)
+                    {
+                        met[k] = Some(w.now());
+                    }
+                }
+                false
+            });
+            // Instant checks see the world just before the actions of the same instant.
+            for (k, e) in self.expect.iter().enumerate() {
+                if met[k].is_none() && e.deadline() == stop && e.holds(&world) {
+                    met[k] = Some(stop);
+                }
+            }
+            while next_action < self.timeline.len() && self.timeline[next_action].at <= stop {
+                let t = &self.timeline[next_action];
+                if let Err(e) = world.act(t.action.clone()) {
+                    refused.push((t.at, format!("{e}")));
+                }
+                next_action += 1;
+            }
+        }
+        let results = self
+            .expect
+            .iter()
+            .zip(met)
+            .map(|(e, at)| ExpectResult {
+                what: e.describe(),
+                ok: at.is_some(),
+                at,
+            })
+            .collect();
+        Ok(ScenarioRun {
+            world,
+            results,
+            refused,
+        })
+    }
+}
