@@ -718,8 +718,11 @@ impl Node {
                 {
                     pr.inflight.pop_front();
                 }
+                // A follower still behind gets an append even when everything has been sent once:
+                // if those appends were lost, this one (empty if need be) is rejected and sends the
+                // follower back to probing; otherwise it would wait for the next proposal.
                 if pr.matched < self.log.last_index() {
-                    self.send_append(from, false);
+                    self.send_append(from, true);
                 }
                 self.ack_reads(from, read_ctx);
             }
