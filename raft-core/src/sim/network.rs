@@ -22,7 +22,7 @@ pub struct NetConfig {
     /// Probability that a message is delivered twice.
     pub dup_ppm: u32,
     /// Probability that a message is delayed by up to a further `2 × latency_max`, overtaking
-    /// later ones.
+    /// later ones. Without it each link is FIFO, as over TCP.
     pub reorder_ppm: u32,
 }
 
@@ -83,6 +83,8 @@ pub struct Network {
     in_flight: BTreeMap<u64, InFlight>,
     /// Delivery order: (time, id).
     schedule: BTreeSet<(u64, u64)>,
+    /// Latest delivery time scheduled on each link, to keep links FIFO.
+    tails: BTreeMap<(NodeId, NodeId), u64>,
     next_id: u64,
 }
 
@@ -127,7 +129,7 @@ impl Network {
                 .map(|f| f.id)
                 .collect();
             for id in parked {
-                let at = now + self.latency(rng);
+                let at = self.arrival((from, to), now, rng);
                 if let Some(f) = self.in_flight.get_mut(&id) {
                     f.deliver_at = Some(at);
                     self.schedule.insert((at, id));
@@ -171,12 +173,16 @@ impl Network {
         self.links.iter().map(|(&k, &v)| (k, v))
     }
 
-    fn latency(&self, rng: &mut SimRng) -> u64 {
-        let mut l = rng.range(self.config.latency_min, self.config.latency_max);
+    /// Arrival time of a message sent on `link` at `now`: a drawn latency, but never before the
+    /// previous message on the link (FIFO), unless the reorder fault strikes.
+    fn arrival(&mut self, link: (NodeId, NodeId), now: u64, rng: &mut SimRng) -> u64 {
+        let at = now + rng.range(self.config.latency_min, self.config.latency_max);
         if rng.chance(self.config.reorder_ppm) {
-            l += rng.range(1, 2 * self.config.latency_max.max(1));
+            return at + rng.range(1, 2 * self.config.latency_max.max(1));
         }
-        l
+        let tail = self.tails.entry(link).or_insert(0);
+        *tail = (*tail).max(at);
+        *tail
     }
 
     fn enqueue(&mut self, msg: Message, now: u64, deliver_at: Option<u64>) -> u64 {
@@ -217,10 +223,11 @@ impl Network {
             return SendOutcome::Dropped(id, "loss");
         }
         let dup = rng.chance(self.config.dup_ppm);
-        let at = now + self.latency(rng);
+        let link = (msg.from, msg.to);
+        let at = self.arrival(link, now, rng);
         let id = self.enqueue(msg.clone(), now, Some(at));
         let copy = if dup {
-            let at2 = now + self.latency(rng);
+            let at2 = self.arrival(link, now, rng);
             Some(self.enqueue(msg, now, Some(at2)))
         } else {
             None
