@@ -747,7 +747,21 @@ impl Node {
         }
         let committed = self.log.committed();
         if prev_index < committed {
-            // Everything up to our commit index already matches the leader (Log Matching).
+            // Everything up to our commit index already matches any legitimate leader (Leader
+            // Completeness, Log Matching). An append contradicting a committed entry can only come
+            // from a broken leader: acknowledging it would claim a match that does not exist.
+            let contradicts = |index: Index, term: Term| {
+                index <= committed && self.log.term(index).is_some_and(|t| t != term)
+            };
+            if contradicts(prev_index, prev_term)
+                || entries.iter().any(|e| contradicts(e.index, e.term))
+            {
+                self.events.push(Event::Rejected {
+                    from: m.from,
+                    why: "append contradicts a committed entry",
+                });
+                return;
+            }
             self.send_append_resp(m.from, committed, false, 0, 0);
             return;
         }

@@ -425,6 +425,25 @@ impl Network {
         Some(Delivery::Delivered(m))
     }
 
+    /// Delivers, one at a time and oldest first, the deliverable messages for which
+    /// `pred(network, message)` holds when their turn comes, until none does.
+    pub fn deliver_while(&mut self, pred: impl Fn(&Network, &Message) -> bool) -> usize {
+        let mut n = 0;
+        loop {
+            let Some(m) = self
+                .queue
+                .iter()
+                .find(|m| !self.link_held(m) && pred(self, m))
+                .cloned()
+            else {
+                return n;
+            };
+            self.deliver_first(|x| *x == m);
+            n += 1;
+            assert!(n < 1_000_000, "the network did not quiesce");
+        }
+    }
+
     /// Delivers until no deliverable message is left. Returns how many were taken off the queue.
     pub fn deliver(&mut self) -> usize {
         self.deliver_where(|_| true)
