@@ -102,3 +102,27 @@ pub enum Action {
         on: bool,
     },
 }
+
+impl Action {
+    /// Every node id the action names, so that a scenario can be checked before it runs.
+    pub fn nodes(&self) -> Vec<NodeId> {
+        match self {
+            Action::Crash { node }
+            | Action::Restart { node }
+            | Action::Isolate { node }
+            | Action::Campaign { node } => alloc::vec![*node],
+            Action::TransferLeader { to } => alloc::vec![*to],
+            Action::Partition { groups } => groups.iter().flatten().copied().collect(),
+            Action::Cut { from, to }
+            | Action::Reconnect { from, to }
+            | Action::Hold { from, to }
+            | Action::Release { from, to } => alloc::vec![*from, *to],
+            Action::Heal
+            | Action::DropMessage { .. }
+            | Action::DeliverMessage { .. }
+            | Action::Request { .. }
+            | Action::Network { .. }
+            | Action::ClientLoad { .. } => Vec::new(),
+        }
+    }
+}

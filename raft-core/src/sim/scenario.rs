@@ -166,6 +166,13 @@ impl Expect {
             Expect::Leader {
                 by, node: Some(n), ..
             } => format!("S{n} is leader by {by} ms"),
+            Expect::Leader {
+                by,
+                min_term: Some(t),
+                ..
+            } => {
+                format!("a leader of term {t} or later is elected by {by} ms")
+            }
             Expect::Leader { by, .. } => format!("a leader is elected by {by} ms"),
             Expect::NoLeaderAmong { at, nodes } => format!("no leader among {nodes:?} at {at} ms"),
             Expect::Committed { by, index, nodes } if nodes.is_empty() => {
@@ -272,6 +279,17 @@ impl Scenario {
                 )));
             }
             last = t.at;
+            if let Some(bad) = t
+                .action
+                .nodes()
+                .into_iter()
+                .find(|&id| id == 0 || id > u64::from(self.options.nodes))
+            {
+                return Err(SimError::Invalid(format!(
+                    "timeline entry {k} names S{bad}, but the cluster has nodes S1 to S{}",
+                    self.options.nodes
+                )));
+            }
         }
         Ok(())
     }

@@ -1,0 +1,196 @@
+//! The `raft-sim` tool end to end: exit codes, the last-line JSON, scenario files, traces.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn raft_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+        .args(args)
+        .output()
+        .expect("raft-sim runs")
+}
+
+fn last_json(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().expect("stdout has a last line");
+    serde_json::from_str(line).expect("last line is JSON")
+}
+
+fn scenarios() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+fn tmp(name: &str, content: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("raft-sim-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_bundled_scenario_passes() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(scenarios()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let out = raft_sim(&["run", path.to_str().unwrap()]);
+            let v = last_json(&out);
+            assert_eq!(out.status.code(), Some(0), "{}: {v}", path.display());
+            assert_eq!(v["passed"], true);
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "found {n} scenarios");
+}
+
+#[test]
+fn failed_expectation_exits_1() {
+    let s = tmp(
+        "impossible.json",
+        r#"{"version":1,"options":{"nodes":3},"expect":[{"check":"leader","by":10}]}"#,
+    );
+    let out = raft_sim(&["run", &s]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(last_json(&out)["passed"], false);
+}
+
+#[test]
+fn malformed_scenarios_exit_2_with_a_clear_message() {
+    let cases = [
+        ("notjson.json", "{ this is not json", "not valid"),
+        (
+            "version.json",
+            r#"{"version":9}"#,
+            "version 9 is not supported",
+        ),
+        (
+            "field.json",
+            r#"{"version":1,"optionz":{}}"#,
+            "unknown field `optionz`",
+        ),
+        (
+            "node.json",
+            r#"{"version":1,"options":{"nodes":3},"timeline":[{"at":5,"action":"crash","node":7}]}"#,
+            "names S7",
+        ),
+        (
+            "order.json",
+            r#"{"version":1,"timeline":[{"at":50,"action":"heal"},{"at":10,"action":"heal"}]}"#,
+            "comes before",
+        ),
+        (
+            "action.json",
+            r#"{"version":1,"timeline":[{"at":5,"action":"explode"}]}"#,
+            "explode",
+        ),
+        (
+            "nodes.json",
+            r#"{"version":1,"options":{"nodes":0}}"#,
+            "nodes must be",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let out = raft_sim(&["run", &tmp(name, text)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(needle),
+            "{name}: expected '{needle}' in: {err}"
+        );
+        assert!(last_json(&out)["error"].is_string());
+    }
+    let out = raft_sim(&["run", "/nonexistent/file.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    for args in [
+        vec![],
+        vec!["frobnicate"],
+        vec!["check"],
+        vec!["check", "--seeds", "9..1"],
+        vec!["check", "--seeds", "1..2", "--faults", "meteor"],
+        vec!["failover", "--seeds", "1..2", "--pre-vote", "maybe"],
+    ] {
+        let out = raft_sim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn trace_replays_to_the_same_hash_and_tampering_is_detected() {
+    let trace = tmp("t.jsonl", "");
+    let sc = scenarios().join("leader-crash.json");
+    let out = raft_sim(&["run", sc.to_str().unwrap(), "--trace", &trace]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.lines().count() > 100);
+
+    let out = raft_sim(&["replay", &trace]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_json(&out)["matches"], true);
+
+    // Truncated: no footer.
+    let cut: Vec<&str> = text.lines().take(50).collect();
+    let out = raft_sim(&["replay", &tmp("cut.jsonl", &cut.join("\n"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no footer"));
+
+    // A changed action re-derives a different run: exit 1.
+    let changed = text.replacen(
+        r#""action":"crash","node":4"#,
+        r#""action":"crash","node":3"#,
+        1,
+    );
+    assert_ne!(changed, text);
+    let out = raft_sim(&["replay", &tmp("changed.jsonl", &changed)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(last_json(&out)["matches"], false);
+
+    // Garbage line: exit 2 naming the line.
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[3] = "{\"t\": \"soon\"}";
+    let out = raft_sim(&["replay", &tmp("bad.jsonl", &lines.join("\n"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
+}
+
+#[test]
+fn check_reports_no_violation_over_seeds() {
+    let out = raft_sim(&["check", "--seeds", "1..30", "--duration-ms", "2000"]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["seeds"], 30);
+    assert_eq!(v["violations"], 0);
+    assert_eq!(v["linearizable"], true);
+    assert!(v["client_ops_completed"].as_u64().unwrap() > 500);
+}
+
+#[test]
+fn taskqueue_runs_exactly_once_through_a_leader_crash() {
+    let out = raft_sim(&["taskqueue", "--tasks", "300", "--crash-leader-after", "150"]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["completed"], 300);
+    assert_eq!(v["duplicates"], 0);
+    assert_eq!(v["lost"], 0);
+    assert_eq!(v["leader_failures"], 1);
+}
+
+#[test]
+fn failover_reports_percentiles() {
+    let out = raft_sim(&["failover", "--seeds", "1..20"]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    let p50 = v["crash_to_leader_ms"]["p50"].as_u64().unwrap();
+    // Detection alone takes at least the minimum election timeout minus one heartbeat interval.
+    assert!(p50 >= 100, "p50 {p50}");
+    assert!(v["crash_to_commit_ms"]["p50"].as_u64().unwrap() >= p50);
+}
