@@ -1,1 +1,1152 @@
-//! Linearizability of a client history (being written).
+//! Linearizability of a client history against the key-value store of [`super::app`].
+//!
+//! A history is linearizable when every operation can be given one instant between its
+//! invocation and its completion such that executing the operations one by one, in the order of
+//! those instants, on a fresh [`KvStore`](super::KvStore), produces exactly the replies the
+//! clients received (Herlihy & Wing, 1990).
+//!
+//! # How it is checked
+//!
+//! * **One key at a time.** Operations on different keys do not interact, and linearizability
+//!   is compositional (Herlihy & Wing's locality; Horn & Kroening call the per-key split
+//!   P-compositionality), so each key's sub-history is checked on its own. Every task id of the
+//!   task queue is a key of its own: a counter that `Task { id }` increments, whose reply is the
+//!   count after the increment in decimal.
+//! * **Depth-first search for a linearization** (Wing & Gong, 1993): repeatedly pick an operation
+//!   that no other pending operation must precede, run it on the sequential model, and keep it if
+//!   the model's reply is the recorded one; when nothing fits, undo the last pick and try the
+//!   next one.
+//! * **Memoization** (Lowe, 2017): the search remembers every pair (set of operations already
+//!   linearized, model state) it has reached. Reaching one again cannot lead anywhere new, so
+//!   that branch is cut. The set is a bitset; the states are interned. This makes the search
+//!   roughly linear in the history length when the number of concurrent clients is small.
+//! * **A step budget.** Each attempt to run an operation on the model is a step. A key whose
+//!   search exceeds the budget is reported as undecided ([`CheckStats::unknown_keys`]), never as
+//!   linearizable or as not linearizable.
+//!
+//! # Time and incomplete operations
+//!
+//! Operation `a` must precede operation `b` when `a` completed strictly before `b` was invoked.
+//! Times are whole milliseconds, so `a.complete == b.invoke` leaves the order open between
+//! different clients. For one client it does not: a client has at most one operation
+//! outstanding, so its operation that completed at `t` precedes its own next operation invoked at
+//! `t` (ties between one client's operations are broken by their order in the history).
+//!
+//! An operation that never completed (`complete: None`) may take effect at any instant after its
+//! invocation, or never; its reply is unconstrained. (Taking effect "never" is equivalent to
+//! taking effect after everything else, which is how the search treats it: it stops once every
+//! completed operation is placed.) A `get` that never completed constrains nothing and is
+//! skipped. A completion time earlier than the invocation is read as the invocation time.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::app::{Op, Reply};
+use super::world::HistoryOp;
+
+/// The default step budget of [`check`], per key. A linearizable history of `n` operations with a
+/// handful of concurrent clients usually needs little more than `n` steps. The search remembers
+/// at most one (set, state) pair per step, so the budget also bounds its memory (tens of bytes
+/// per step).
+pub const DEFAULT_MAX_STEPS: u64 = 1_000_000;
+
+/// What the checker treats as one independent object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// A key of the key-value store (`put`, `get`, `append`, `cas`).
+    Kv(String),
+    /// The execution counter of one task of the task queue.
+    Task(u64),
+}
+
+impl Key {
+    /// The key an operation belongs to.
+    pub fn of(op: &Op) -> Key {
+        match op {
+            Op::Task { id } => Key::Task(*id),
+            other => Key::Kv(other.key().to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Kv(k) => write!(f, "key {k:?}"),
+            Key::Task(id) => write!(f, "task {id}"),
+        }
+    }
+}
+
+/// The outcome of a check that found no violation: counters, and the keys the step budget did
+/// not suffice for.
+///
+/// The history is proven linearizable only when `unknown_keys` is empty
+/// ([`CheckStats::is_proven`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckStats {
+    /// Number of independent keys (store keys and task ids) in the history.
+    pub keys: usize,
+    /// Number of operations in the history.
+    pub ops: usize,
+    /// Model steps taken over all keys.
+    pub steps: u64,
+    /// Keys whose search ran out of budget: neither proven linearizable nor proven not to be.
+    pub unknown_keys: Vec<Key>,
+}
+
+impl CheckStats {
+    /// True when every key was proven linearizable (no key was left undecided).
+    pub fn is_proven(&self) -> bool {
+        self.unknown_keys.is_empty()
+    }
+}
+
+/// Proof that a history is not linearizable: one key for which no order of its operations
+/// explains the replies, with the furthest the search got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonLinearizable {
+    /// The key whose operations cannot be linearized.
+    pub key: Key,
+    /// Number of operations on that key that the search had to place (completed ones, plus
+    /// incomplete ones that may have taken effect).
+    pub ops: usize,
+    /// The longest linearizable prefix found, in linearization order, as indices into the
+    /// checked history.
+    pub prefix: Vec<usize>,
+    /// The operations that could come next after `prefix` (no unplaced operation must precede
+    /// them), none of which can: their replies disagree with the model. Indices into the history.
+    pub stuck: Vec<usize>,
+    /// A short human-readable account: the key, the end of the prefix, the value it leaves, and
+    /// what each stuck operation replied versus what it would have replied.
+    pub explanation: String,
+}
+
+impl fmt::Display for NonLinearizable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.explanation)
+    }
+}
+
+#[cfg(feature = "std")]
+extern crate std;
+#[cfg(feature = "std")]
+impl std::error::Error for NonLinearizable {}
+
+/// Checks `history` with the [`DEFAULT_MAX_STEPS`] budget per key. See [`check_with_budget`].
+pub fn check(history: &[HistoryOp]) -> Result<CheckStats, NonLinearizable> {
+    check_with_budget(history, DEFAULT_MAX_STEPS)
+}
+
+/// Checks whether `history` is linearizable with respect to the key-value store, giving the
+/// search of each key at most `max_steps` model steps.
+///
+/// * `Err(_)`: proven not linearizable (the first such key, in key order).
+/// * `Ok(stats)` with `stats.unknown_keys` empty: proven linearizable.
+/// * `Ok(stats)` with keys in `stats.unknown_keys`: no violation found, but those keys were not
+///   decided within the budget.
+pub fn check_with_budget(
+    history: &[HistoryOp],
+    max_steps: u64,
+) -> Result<CheckStats, NonLinearizable> {
+    let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for (i, h) in history.iter().enumerate() {
+        by_key.entry(Key::of(&h.op)).or_default().push(i);
+    }
+    let mut stats = CheckStats {
+        keys: by_key.len(),
+        ops: history.len(),
+        ..CheckStats::default()
+    };
+    for (key, indices) in by_key {
+        let part = Part::new(history, &indices);
+        let mut search = Search::new(&part, history, &key);
+        let outcome = search.run(max_steps);
+        stats.steps += search.steps;
+        match outcome {
+            Outcome::Linearizable => {}
+            Outcome::Unknown => stats.unknown_keys.push(key),
+            Outcome::Violation => return Err(search.violation(key)),
+        }
+    }
+    Ok(stats)
+}
+
+// ----- the sequential model ------------------------------------------------------------------
+
+/// The state of one key: its value, or a task's execution count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum State {
+    Value(Option<String>),
+    Count(u64),
+}
+
+/// Runs `op` on `state` exactly as `KvStore::execute` does. `None` if the op does not belong to
+/// this kind of state (cannot happen within one key's partition).
+fn apply(state: &State, op: &Op) -> Option<(State, Reply)> {
+    let done = |v: &String| Reply {
+        ok: true,
+        value: Some(v.clone()),
+    };
+    Some(match (op, state) {
+        (Op::Put { value, .. }, State::Value(_)) => {
+            (State::Value(Some(value.clone())), done(value))
+        }
+        (Op::Get { .. }, State::Value(cur)) => (
+            state.clone(),
+            Reply {
+                ok: true,
+                value: cur.clone(),
+            },
+        ),
+        (Op::Append { value, .. }, State::Value(cur)) => {
+            let mut v = cur.clone().unwrap_or_default();
+            v.push_str(value);
+            let reply = done(&v);
+            (State::Value(Some(v)), reply)
+        }
+        (Op::Cas { expect, new, .. }, State::Value(cur)) => {
+            if cur == expect {
+                (State::Value(Some(new.clone())), done(new))
+            } else {
+                (
+                    state.clone(),
+                    Reply {
+                        ok: false,
+                        value: cur.clone(),
+                    },
+                )
+            }
+        }
+        (Op::Task { .. }, State::Count(n)) => {
+            let n = n.saturating_add(1);
+            (State::Count(n), done(&format!("{n}")))
+        }
+        _ => return None,
+    })
+}
+
+// ----- a small bitset ------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn clear(&mut self, i: usize) {
+        self.0[i / 64] &= !(1 << (i % 64));
+    }
+    /// The first clear bit at or after `from` (may be `>= n` if there is none below `n`).
+    fn next_zero(&self, from: usize) -> usize {
+        let mut w = from / 64;
+        if w >= self.0.len() {
+            return from;
+        }
+        let mut word = !self.0[w] & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                return w * 64 + word.trailing_zeros() as usize;
+            }
+            w += 1;
+            if w >= self.0.len() {
+                return w * 64;
+            }
+            word = !self.0[w];
+        }
+    }
+}
+
+// ----- one key's operations ------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Item {
+    /// Index into the history.
+    hist: usize,
+    invoke: u64,
+    /// Completion time; `u64::MAX` if the op never completed.
+    ret: u64,
+    /// Same-client ops that completed exactly when this one was invoked (local indices).
+    after: Vec<usize>,
+}
+
+/// One key's operations: the completed ones sorted by invocation (local indices `0..done`),
+/// then the incomplete ones that may have had an effect (`done..`).
+#[derive(Debug)]
+struct Part {
+    items: Vec<Item>,
+    done: usize,
+}
+
+impl Part {
+    fn new(history: &[HistoryOp], indices: &[usize]) -> Part {
+        let mut completed = Vec::new();
+        let mut pending = Vec::new();
+        for &i in indices {
+            let h = &history[i];
+            match h.complete {
+                Some(c) => completed.push((h.invoke, c.max(h.invoke), i)),
+                // An incomplete read has no effect and no reply to explain.
+                None if matches!(h.op, Op::Get { .. }) => {}
+                None => pending.push((h.invoke, u64::MAX, i)),
+            }
+        }
+        completed.sort_unstable();
+        pending.sort_unstable();
+        let done = completed.len();
+        let mut items: Vec<Item> = completed
+            .into_iter()
+            .chain(pending)
+            .map(|(invoke, ret, hist)| Item {
+                hist,
+                invoke,
+                ret,
+                after: Vec::new(),
+            })
+            .collect();
+        // (client, completion time) -> completed ops of that client finishing then.
+        let mut ends: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+        for (local, item) in items[..done].iter().enumerate() {
+            ends.entry((history[item.hist].client, item.ret))
+                .or_default()
+                .push(local);
+        }
+        let hists: Vec<usize> = items.iter().map(|it| it.hist).collect();
+        for (local, item) in items.iter_mut().enumerate() {
+            if let Some(before) = ends.get(&(history[item.hist].client, item.invoke)) {
+                item.after = before
+                    .iter()
+                    .copied()
+                    .filter(|&b| b != local && hists[b] < item.hist)
+                    .collect();
+            }
+        }
+        Part { items, done }
+    }
+}
+
+// ----- the search ----------------------------------------------------------------------------
+
+enum Outcome {
+    Linearizable,
+    Violation,
+    Unknown,
+}
+
+/// The deepest dead end reached: where the explanation comes from.
+struct DeadEnd {
+    prefix: Vec<usize>,
+    state: u32,
+    stuck: Vec<usize>,
+}
+
+struct Search<'a> {
+    part: &'a Part,
+    history: &'a [HistoryOp],
+    /// Linearized completed ops (local indices `0..done`).
+    lin_done: Bits,
+    /// Linearized incomplete ops (local index minus `done`).
+    lin_pending: Bits,
+    /// How many completed ops are linearized.
+    placed: usize,
+    /// No completed op below this index is unlinearized.
+    hint: usize,
+    states: Vec<State>,
+    state_ids: BTreeMap<State, u32>,
+    seen: BTreeSet<(u32, Vec<u64>)>,
+    steps: u64,
+    deepest: Option<DeadEnd>,
+}
+
+impl<'a> Search<'a> {
+    fn new(part: &'a Part, history: &'a [HistoryOp], key: &Key) -> Self {
+        let init = match key {
+            Key::Kv(_) => State::Value(None),
+            Key::Task(_) => State::Count(0),
+        };
+        let mut s = Search {
+            part,
+            history,
+            lin_done: Bits::new(part.done),
+            lin_pending: Bits::new(part.items.len() - part.done),
+            placed: 0,
+            hint: 0,
+            states: Vec::new(),
+            state_ids: BTreeMap::new(),
+            seen: BTreeSet::new(),
+            steps: 0,
+            deepest: None,
+        };
+        s.intern(init);
+        s
+    }
+
+    fn intern(&mut self, st: State) -> u32 {
+        if let Some(&id) = self.state_ids.get(&st) {
+            return id;
+        }
+        let id = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
+        self.states.push(st.clone());
+        self.state_ids.insert(st, id);
+        id
+    }
+
+    fn is_lin(&self, i: usize) -> bool {
+        if i < self.part.done {
+            self.lin_done.get(i)
+        } else {
+            self.lin_pending.get(i - self.part.done)
+        }
+    }
+
+    fn set_lin(&mut self, i: usize, on: bool) {
+        if i < self.part.done {
+            if on {
+                self.lin_done.set(i);
+                self.placed += 1;
+            } else {
+                self.lin_done.clear(i);
+                self.placed -= 1;
+                self.hint = self.hint.min(i);
+            }
+        } else if on {
+            self.lin_pending.set(i - self.part.done);
+        } else {
+            self.lin_pending.clear(i - self.part.done);
+        }
+    }
+
+    /// A canonical encoding of the linearized set: the index of the first word of the completed
+    /// ops' bitset that is not all ones (every earlier word is), the words from there up to the
+    /// last non-zero one, then the incomplete ops' bitset.
+    fn set_key(&self) -> Vec<u64> {
+        let words = &self.lin_done.0;
+        let first = self.lin_done.next_zero(self.hint) / 64;
+        let mut last = words.len();
+        while last > first && words[last - 1] == 0 {
+            last -= 1;
+        }
+        let mut key = Vec::with_capacity(1 + last.saturating_sub(first) + self.lin_pending.0.len());
+        key.push(first as u64);
+        key.extend_from_slice(&words[first.min(last)..last]);
+        key.extend_from_slice(&self.lin_pending.0);
+        key
+    }
+
+    /// The unlinearized ops no unlinearized op must precede, in local-index order.
+    fn candidates(&mut self, out: &mut Vec<usize>) {
+        out.clear();
+        let items = &self.part.items;
+        let done = self.part.done;
+        self.hint = self.lin_done.next_zero(self.hint).min(done);
+        let start = self.hint;
+        // Ops invoked after the earliest pending completion must wait; scan only the window.
+        let mut min_ret = u64::MAX;
+        let mut end = start;
+        while end < done && items[end].invoke <= min_ret {
+            if !self.lin_done.get(end) {
+                min_ret = min_ret.min(items[end].ret);
+            }
+            end += 1;
+        }
+        let ready = |i: usize| {
+            !self.is_lin(i)
+                && items[i].invoke <= min_ret
+                && items[i].after.iter().all(|&b| self.is_lin(b))
+        };
+        out.extend((start..end).filter(|&i| ready(i)));
+        out.extend((done..items.len()).filter(|&i| ready(i)));
+    }
+
+    /// The reply `op` must match: `None` if unconstrained (never completed, or no reply kept).
+    fn recorded(&self, i: usize) -> Option<&'a Reply> {
+        let h = &self.history[self.part.items[i].hist];
+        if h.complete.is_some() {
+            h.reply.as_ref()
+        } else {
+            None
+        }
+    }
+
+    fn run(&mut self, max_steps: u64) -> Outcome {
+        let mut state: u32 = 0;
+        // (local op index, state before it)
+        let mut stack: Vec<(usize, u32)> = Vec::new();
+        let mut resume = 0usize;
+        let mut cands = Vec::new();
+        loop {
+            if self.placed == self.part.done {
+                return Outcome::Linearizable;
+            }
+            self.candidates(&mut cands);
+            let mut advanced = false;
+            for &c in cands.iter().filter(|&&c| c >= resume) {
+                if self.steps >= max_steps {
+                    return Outcome::Unknown;
+                }
+                self.steps += 1;
+                let op = &self.history[self.part.items[c].hist].op;
+                let Some((next, reply)) = apply(&self.states[state as usize], op) else {
+                    continue;
+                };
+                if self.recorded(c).is_some_and(|r| *r != reply) {
+                    continue;
+                }
+                let next = self.intern(next);
+                self.set_lin(c, true);
+                if self.seen.insert((next, self.set_key())) {
+                    stack.push((c, state));
+                    state = next;
+                    resume = 0;
+                    advanced = true;
+                    break;
+                }
+                self.set_lin(c, false);
+            }
+            if advanced {
+                continue;
+            }
+            if resume == 0
+                && self
+                    .deepest
+                    .as_ref()
+                    .is_none_or(|d| stack.len() > d.prefix.len())
+            {
+                self.deepest = Some(DeadEnd {
+                    prefix: stack.iter().map(|&(i, _)| i).collect(),
+                    state,
+                    stuck: cands.clone(),
+                });
+            }
+            let Some((c, prev)) = stack.pop() else {
+                return Outcome::Violation;
+            };
+            self.set_lin(c, false);
+            state = prev;
+            resume = c + 1;
+        }
+    }
+
+    fn violation(&self, key: Key) -> NonLinearizable {
+        let hist = |local: &usize| self.part.items[*local].hist;
+        let (prefix, stuck, state) = match &self.deepest {
+            Some(d) => (
+                d.prefix.iter().map(hist).collect::<Vec<_>>(),
+                d.stuck.iter().map(hist).collect::<Vec<_>>(),
+                self.states[d.state as usize].clone(),
+            ),
+            None => (Vec::new(), Vec::new(), self.states[0].clone()),
+        };
+        let mut text = format!(
+            "{key} is not linearizable: of the {} operations to place, no order explains the \
+             replies of more than the first {}",
+            self.part.items.len(),
+            prefix.len()
+        );
+        if !prefix.is_empty() {
+            let shown = prefix.len().min(3);
+            text.push_str(if prefix.len() > shown {
+                " (ending "
+            } else {
+                " ("
+            });
+            for (n, &i) in prefix[prefix.len() - shown..].iter().enumerate() {
+                if n > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&describe(i, &self.history[i]));
+            }
+            text.push(')');
+        }
+        let lead = if prefix.is_empty() {
+            "starting from"
+        } else {
+            "which leave"
+        };
+        text.push_str(&format!(", {lead} {}. ", show_state(&state)));
+        text.push_str("None of the operations that could come next fits: ");
+        const MAX_SHOWN: usize = 6;
+        for (n, &i) in stuck.iter().take(MAX_SHOWN).enumerate() {
+            if n > 0 {
+                text.push_str("; ");
+            }
+            let h = &self.history[i];
+            text.push_str(&describe(i, h));
+            match (apply(&state, &h.op), h.reply.as_ref()) {
+                (Some((_, would)), Some(got)) if h.complete.is_some() => text.push_str(&format!(
+                    " replied {} but would reply {}",
+                    show_reply(got),
+                    show_reply(&would)
+                )),
+                _ => text.push_str(" (reply unconstrained; every way on from here was explored)"),
+            }
+        }
+        if stuck.len() > MAX_SHOWN {
+            text.push_str(&format!("; and {} more", stuck.len() - MAX_SHOWN));
+        }
+        text.push('.');
+        NonLinearizable {
+            key,
+            ops: self.part.items.len(),
+            prefix,
+            stuck,
+            explanation: text,
+        }
+    }
+}
+
+// ----- rendering -----------------------------------------------------------------------------
+
+fn show_op(op: &Op) -> String {
+    match op {
+        Op::Put { key, value } => format!("put({key:?}, {value:?})"),
+        Op::Get { key } => format!("get({key:?})"),
+        Op::Append { key, value } => format!("append({key:?}, {value:?})"),
+        Op::Cas { key, expect, new } => match expect {
+            Some(e) => format!("cas({key:?}, {e:?} -> {new:?})"),
+            None => format!("cas({key:?}, absent -> {new:?})"),
+        },
+        Op::Task { id } => format!("task({id})"),
+    }
+}
+
+fn show_value(v: &Option<String>) -> String {
+    match v {
+        Some(v) => format!("{v:?}"),
+        None => "absent".into(),
+    }
+}
+
+fn show_reply(r: &Reply) -> String {
+    if r.ok {
+        format!("ok {}", show_value(&r.value))
+    } else {
+        format!("failed with {}", show_value(&r.value))
+    }
+}
+
+fn show_state(s: &State) -> String {
+    match s {
+        State::Value(v) => format!("the value {}", show_value(v)),
+        State::Count(n) => format!("the task executed {n} time(s)"),
+    }
+}
+
+fn describe(i: usize, h: &HistoryOp) -> String {
+    let end = match h.complete {
+        Some(c) => format!("{c}"),
+        None => "never".into(),
+    };
+    format!(
+        "#{i} client {} {} [{}..{end}]",
+        h.client,
+        show_op(&h.op),
+        h.invoke
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::sim::app::{Command, KvStore};
+    use crate::sim::rng::SimRng;
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+    fn put(k: &str, v: &str) -> Op {
+        Op::Put {
+            key: s(k),
+            value: s(v),
+        }
+    }
+    fn get(k: &str) -> Op {
+        Op::Get { key: s(k) }
+    }
+    fn append(k: &str, v: &str) -> Op {
+        Op::Append {
+            key: s(k),
+            value: s(v),
+        }
+    }
+    fn cas(k: &str, expect: Option<&str>, new: &str) -> Op {
+        Op::Cas {
+            key: s(k),
+            expect: expect.map(s),
+            new: s(new),
+        }
+    }
+    fn ok(v: Option<&str>) -> Reply {
+        Reply {
+            ok: true,
+            value: v.map(s),
+        }
+    }
+    fn failed(v: Option<&str>) -> Reply {
+        Reply {
+            ok: false,
+            value: v.map(s),
+        }
+    }
+    /// A completed operation.
+    fn done(client: u64, op: Op, invoke: u64, complete: u64, reply: Reply) -> HistoryOp {
+        HistoryOp {
+            client,
+            op,
+            invoke,
+            complete: Some(complete),
+            reply: Some(reply),
+        }
+    }
+    /// An operation that never completed.
+    fn open(client: u64, op: Op, invoke: u64) -> HistoryOp {
+        HistoryOp {
+            client,
+            op,
+            invoke,
+            complete: None,
+            reply: None,
+        }
+    }
+    fn proven(h: &[HistoryOp]) -> CheckStats {
+        match check(h) {
+            Ok(stats) if stats.is_proven() => stats,
+            Ok(stats) => panic!("undecided: {stats:?}"),
+            Err(e) => panic!("unexpected violation: {e}"),
+        }
+    }
+    fn violation(h: &[HistoryOp]) -> NonLinearizable {
+        match check(h) {
+            Ok(stats) => panic!("expected a violation, got {stats:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn empty_history_is_linearizable() {
+        let stats = proven(&[]);
+        assert_eq!((stats.keys, stats.ops, stats.steps), (0, 0, 0));
+    }
+
+    #[test]
+    fn sequential_history_matching_the_store() {
+        let h = [
+            done(1, get("a"), 0, 1, ok(None)),
+            done(1, put("a", "1"), 2, 3, ok(Some("1"))),
+            done(2, get("a"), 4, 5, ok(Some("1"))),
+            done(1, append("a", "2"), 6, 7, ok(Some("12"))),
+            done(2, cas("a", Some("12"), "x"), 8, 9, ok(Some("x"))),
+            done(1, cas("a", Some("nope"), "y"), 10, 11, failed(Some("x"))),
+            done(2, cas("b", None, "z"), 12, 13, ok(Some("z"))),
+            done(1, append("c", "q"), 14, 15, ok(Some("q"))),
+            done(2, cas("d", Some("1"), "z"), 16, 17, failed(None)),
+        ];
+        let stats = proven(&h);
+        assert_eq!((stats.keys, stats.ops), (4, 9));
+        assert!(stats.steps >= 9);
+    }
+
+    #[test]
+    fn sequential_history_with_a_wrong_read() {
+        let h = [
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, get("a"), 2, 3, ok(Some("2"))),
+            done(1, put("b", "1"), 4, 5, ok(Some("1"))),
+        ];
+        let e = violation(&h);
+        assert_eq!(e.key, Key::Kv(s("a")));
+        assert_eq!(e.ops, 2);
+        assert_eq!(e.prefix, [0]);
+        assert_eq!(e.stuck, [1]);
+        assert!(e.explanation.contains("key \"a\""), "{e}");
+        assert!(
+            e.explanation
+                .contains("replied ok \"2\" but would reply ok \"1\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_replies_to_writes_are_caught() {
+        // A put must echo its value; an append must reply the concatenation.
+        violation(&[done(1, put("a", "1"), 0, 1, ok(Some("2")))]);
+        violation(&[done(1, put("a", "1"), 0, 1, failed(Some("1")))]);
+        violation(&[
+            done(1, append("a", "x"), 0, 1, ok(Some("x"))),
+            done(1, append("a", "y"), 2, 3, ok(Some("y"))),
+        ]);
+    }
+
+    #[test]
+    fn overlapping_writes_may_take_effect_in_either_order() {
+        for read in ["1", "2"] {
+            let h = [
+                done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+                done(2, put("a", "2"), 1, 9, ok(Some("2"))),
+                done(3, get("a"), 20, 21, ok(Some(read))),
+            ];
+            proven(&h);
+        }
+        // A read overlapping both writes may see either value, or none yet.
+        for read in [None, Some("1"), Some("2")] {
+            let h = [
+                done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+                done(2, put("a", "2"), 1, 9, ok(Some("2"))),
+                done(3, get("a"), 5, 6, ok(read)),
+            ];
+            proven(&h);
+        }
+        // ...but a value nobody wrote is wrong.
+        violation(&[
+            done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+            done(2, put("a", "2"), 1, 9, ok(Some("2"))),
+            done(3, get("a"), 5, 6, ok(Some("3"))),
+        ]);
+    }
+
+    #[test]
+    fn reads_cannot_go_back_in_time() {
+        // Two reads concurrent with a write, one after the other: new then old is impossible.
+        let h = [
+            done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+            done(2, get("a"), 2, 3, ok(Some("1"))),
+            done(2, get("a"), 4, 5, ok(None)),
+        ];
+        let e = violation(&h);
+        assert_eq!(e.stuck, [2], "{e}");
+        // Old then new is fine.
+        let h = [
+            done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+            done(2, get("a"), 2, 3, ok(None)),
+            done(2, get("a"), 4, 5, ok(Some("1"))),
+        ];
+        proven(&h);
+    }
+
+    #[test]
+    fn stale_read_after_a_completed_write_fails() {
+        let h = [
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(1, put("a", "2"), 2, 3, ok(Some("2"))),
+            done(2, get("a"), 4, 5, ok(Some("1"))),
+        ];
+        let e = violation(&h);
+        assert_eq!(e.prefix, [0, 1]);
+        assert!(e.explanation.contains("the value \"2\""), "{e}");
+    }
+
+    #[test]
+    fn equal_times_order_one_clients_operations_only() {
+        // Another client's read invoked the millisecond the write completed may precede it.
+        proven(&[
+            done(1, put("a", "1"), 0, 5, ok(Some("1"))),
+            done(2, get("a"), 5, 6, ok(None)),
+        ]);
+        // The writer's own next operation comes after it.
+        violation(&[
+            done(1, put("a", "1"), 0, 5, ok(Some("1"))),
+            done(1, get("a"), 5, 6, ok(None)),
+        ]);
+    }
+
+    #[test]
+    fn incomplete_write_observed_later_is_fine() {
+        let h = [
+            open(1, put("a", "1"), 0),
+            done(2, get("a"), 10, 11, ok(None)),
+            done(2, get("a"), 100, 101, ok(Some("1"))),
+            done(3, get("a"), 102, 103, ok(Some("1"))),
+        ];
+        proven(&h);
+    }
+
+    #[test]
+    fn incomplete_write_never_observed_is_fine() {
+        let h = [
+            open(1, put("a", "1"), 0),
+            open(3, get("a"), 1),
+            done(2, get("a"), 5, 6, ok(None)),
+            done(2, get("a"), 700, 701, ok(None)),
+        ];
+        proven(&h);
+    }
+
+    #[test]
+    fn incomplete_write_cannot_take_effect_before_its_invocation_or_twice() {
+        // Observed before it was invoked.
+        violation(&[
+            done(2, get("a"), 0, 1, ok(Some("1"))),
+            open(1, put("a", "1"), 5),
+        ]);
+        // Observed, then gone again.
+        violation(&[
+            open(1, put("a", "1"), 0),
+            done(2, get("a"), 10, 11, ok(Some("1"))),
+            done(2, get("a"), 20, 21, ok(None)),
+        ]);
+        // An incomplete append observed once only, not doubled.
+        violation(&[
+            open(1, append("a", "x"), 0),
+            done(2, get("a"), 10, 11, ok(Some("xx"))),
+        ]);
+    }
+
+    #[test]
+    fn incomplete_cas_follows_the_model() {
+        // An unfinished cas that took effect: only possible while its expected value was there.
+        proven(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            open(2, cas("a", Some("1"), "2"), 2),
+            done(3, get("a"), 5, 6, ok(Some("2"))),
+        ]);
+        violation(&[
+            done(1, put("a", "0"), 0, 1, ok(Some("0"))),
+            open(2, cas("a", Some("1"), "2"), 2),
+            done(3, get("a"), 5, 6, ok(Some("2"))),
+        ]);
+    }
+
+    #[test]
+    fn cas_with_a_wrong_reply_fails() {
+        // The cas should have succeeded.
+        let e = violation(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, cas("a", Some("1"), "2"), 2, 3, failed(Some("1"))),
+        ]);
+        assert!(e.explanation.contains("failed with \"1\""), "{e}");
+        // The cas should have failed.
+        violation(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, cas("a", Some("0"), "2"), 2, 3, ok(Some("2"))),
+        ]);
+        // A failed cas reports the current value.
+        violation(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, cas("a", Some("0"), "2"), 2, 3, failed(None)),
+        ]);
+        // Two cas from the same value, concurrent: only one can win.
+        violation(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, cas("a", Some("1"), "2"), 2, 10, ok(Some("2"))),
+            done(3, cas("a", Some("1"), "3"), 2, 10, ok(Some("3"))),
+        ]);
+        proven(&[
+            done(1, put("a", "1"), 0, 1, ok(Some("1"))),
+            done(2, cas("a", Some("1"), "2"), 2, 10, ok(Some("2"))),
+            done(3, cas("a", Some("1"), "3"), 2, 10, failed(Some("2"))),
+        ]);
+    }
+
+    #[test]
+    fn tasks_are_counters_of_their_own() {
+        let task = |id| Op::Task { id };
+        // Each task once: reply "1".
+        let stats = proven(&[
+            done(1, task(1), 0, 5, ok(Some("1"))),
+            done(2, task(2), 1, 6, ok(Some("1"))),
+            done(1, put("", "x"), 7, 8, ok(Some("x"))),
+        ]);
+        assert_eq!(stats.keys, 3);
+        // A task whose only operation reports a second execution: its effect happened twice.
+        let e = violation(&[
+            done(1, task(1), 0, 5, ok(Some("1"))),
+            done(2, task(2), 1, 6, ok(Some("2"))),
+        ]);
+        assert_eq!(e.key, Key::Task(2));
+        assert!(e.explanation.contains("task 2"), "{e}");
+        // Two submissions of one task (two operations) may count 1 and 2, in either order when
+        // they overlap, but not 1 and 1.
+        proven(&[
+            done(1, task(4), 0, 10, ok(Some("2"))),
+            done(2, task(4), 1, 9, ok(Some("1"))),
+        ]);
+        violation(&[
+            done(1, task(4), 0, 10, ok(Some("1"))),
+            done(2, task(4), 1, 9, ok(Some("1"))),
+        ]);
+        // An unfinished submission may have counted.
+        proven(&[open(1, task(5), 0), done(2, task(5), 1, 9, ok(Some("2")))]);
+    }
+
+    #[test]
+    fn budget_exhaustion_is_unknown_not_a_verdict() {
+        let h = [
+            done(1, put("a", "1"), 0, 10, ok(Some("1"))),
+            done(2, put("a", "2"), 1, 9, ok(Some("2"))),
+            done(3, get("a"), 5, 6, ok(Some("3"))),
+            done(3, get("b"), 5, 6, ok(None)),
+        ];
+        let stats = check_with_budget(&h, 2).expect("no verdict within 2 steps");
+        assert_eq!(stats.unknown_keys, [Key::Kv(s("a"))]);
+        assert!(!stats.is_proven());
+        assert!(check_with_budget(&h, 1_000).is_err());
+        let stats = check_with_budget(&h[..2], 0).unwrap();
+        assert_eq!(stats.unknown_keys, [Key::Kv(s("a"))]);
+    }
+
+    // ----- randomized: a real sequential store, random overlapping intervals ----------------
+
+    /// A history made by running `ops` operations through a real [`KvStore`] in the order of
+    /// random linearization points, each inside a random interval of its client. Clients have
+    /// one operation outstanding at a time; some clients' last operation never completes (and
+    /// may or may not have taken effect). Linearizable by construction.
+    fn generate(seed: u64, ops: usize, keys: u64, clients: u64) -> Vec<HistoryOp> {
+        let mut rng = SimRng::new(seed);
+        let mut free_at = vec![0u64; clients as usize];
+        // (linearization point, history index, applied?)
+        let mut points = Vec::new();
+        let mut history = Vec::new();
+        for _ in 0..ops {
+            let c = rng.range(0, clients - 1);
+            let invoke = free_at[c as usize] + rng.range(0, 3);
+            let lp = invoke + rng.range(0, 8);
+            let complete = lp + rng.range(0, 8);
+            free_at[c as usize] = complete + rng.range(0, 2);
+            let key = format!("k{}", rng.range(0, keys - 1));
+            let v = format!("{}", rng.range(0, 4));
+            let op = match rng.range(0, 9) {
+                0..=2 => Op::Put { key, value: v },
+                3..=5 => Op::Get { key },
+                6 | 7 => Op::Append { key, value: v },
+                _ => Op::Cas {
+                    key,
+                    expect: rng.chance(200_000).then(|| format!("{}", rng.range(0, 4))),
+                    new: v,
+                },
+            };
+            points.push((lp, history.len()));
+            history.push(HistoryOp {
+                client: c,
+                op,
+                invoke,
+                complete: Some(complete),
+                reply: None,
+            });
+        }
+        points.sort_unstable();
+        // Each client's last operation may never have reached the store.
+        let mut last = BTreeMap::new();
+        for (i, h) in history.iter().enumerate() {
+            last.insert(h.client, i);
+        }
+        let lost: BTreeSet<usize> = last
+            .values()
+            .copied()
+            .filter(|_| rng.chance(500_000))
+            .collect();
+        let mut kv = KvStore::default();
+        for (seq, &(_, i)) in points.iter().enumerate() {
+            if !lost.contains(&i) {
+                let cmd = Command {
+                    client: 0,
+                    seq: seq as u64 + 1,
+                    op: history[i].op.clone(),
+                };
+                history[i].reply = kv.apply(&cmd).0;
+            }
+        }
+        // Operations that did not reply never completed. Some that took effect are also left
+        // hanging (the reply was lost).
+        for (n, &i) in last.values().enumerate() {
+            if history[i].reply.is_none() || n % 2 == 0 {
+                history[i].complete = None;
+                history[i].reply = None;
+            }
+        }
+        assert!(history
+            .iter()
+            .all(|h| h.complete.is_some() == h.reply.is_some()));
+        history
+    }
+
+    #[test]
+    fn random_linearizable_histories_pass() {
+        for seed in 0..40 {
+            let h = generate(seed, 300, 3, 4);
+            let stats = proven(&h);
+            assert_eq!(stats.ops, 300);
+        }
+    }
+
+    #[test]
+    fn random_histories_with_one_corrupted_reply_fail() {
+        for seed in 0..40 {
+            let h = generate(seed, 300, 3, 4);
+            let mut rng = SimRng::new(seed ^ 0xdead);
+            // A read of a value nobody wrote.
+            let gets: Vec<usize> = (0..h.len())
+                .filter(|&i| matches!(h[i].op, Op::Get { .. }) && h[i].complete.is_some())
+                .collect();
+            let g = gets[rng.range(0, gets.len() as u64 - 1) as usize];
+            let mut bad = h.clone();
+            bad[g].reply = Some(ok(Some("never written")));
+            let e = check(&bad).expect_err("bogus read accepted");
+            assert_eq!(e.key, Key::of(&h[g].op));
+            assert!(e.stuck.contains(&g), "seed {seed}: {e}");
+
+            // A read of "absent" after a write to its key completed (keys are never deleted).
+            let stale = gets.iter().copied().find(|&g| {
+                h.iter().any(|w| {
+                    w.op.key() == h[g].op.key()
+                        && !matches!(w.op, Op::Get { .. })
+                        && w.reply.as_ref().is_some_and(|r| r.ok)
+                        && w.complete.is_some_and(|c| c < h[g].invoke)
+                        && h[g].reply.as_ref().is_some_and(|r| r.value.is_some())
+                })
+            });
+            if let Some(g) = stale {
+                let mut bad = h.clone();
+                bad[g].reply = Some(ok(None));
+                let e = check(&bad).expect_err("stale read accepted");
+                assert_eq!(e.key, Key::of(&h[g].op), "seed {seed}: {e}");
+            }
+
+            // A put that does not echo its value.
+            if let Some(p) =
+                (0..h.len()).find(|&i| matches!(h[i].op, Op::Put { .. }) && h[i].complete.is_some())
+            {
+                let mut bad = h.clone();
+                bad[p].reply = Some(ok(Some("other")));
+                check(&bad).expect_err("wrong put reply accepted");
+            }
+        }
+    }
+
+    /// The size the simulator produces: a few thousand operations, 3 keys, 4 clients.
+    #[test]
+    fn large_history_is_decided_quickly() {
+        let h = generate(2024, 2_000, 3, 4);
+        let t = std::time::Instant::now();
+        let stats = proven(&h);
+        let ok_time = t.elapsed();
+        let g = h
+            .iter()
+            .rposition(|x| matches!(x.op, Op::Get { .. }) && x.complete.is_some())
+            .unwrap();
+        let mut bad = h.clone();
+        bad[g].reply = Some(ok(Some("never written")));
+        let t = std::time::Instant::now();
+        let e = check(&bad).expect_err("bogus read accepted");
+        let bad_time = t.elapsed();
+        std::eprintln!(
+            "2,000 ops / 3 keys / 4 clients: linearizable in {ok_time:?} ({} steps); \
+             corrupted read found in {bad_time:?} (prefix {} of {})",
+            stats.steps,
+            e.prefix.len(),
+            e.ops
+        );
+    }
+}
