@@ -47,6 +47,7 @@
 
 extern crate alloc;
 
+pub mod confchange;
 pub mod config;
 pub mod entry;
 pub mod error;
@@ -62,6 +63,7 @@ pub mod sim;
 pub mod storage;
 pub mod types;
 
+pub use confchange::ConfChange;
 pub use config::{BreakIt, Config, ReadMode};
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
