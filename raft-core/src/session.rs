@@ -77,6 +77,11 @@ impl<R: Clone> Sessions<R> {
         }
     }
 
+    /// Every session: client, last applied sequence number, its response; by client id.
+    pub fn iter(&self) -> impl Iterator<Item = (ClientId, u64, &R)> {
+        self.last.iter().map(|(&c, (s, r))| (c, *s, r))
+    }
+
     /// Number of clients with a session.
     pub fn len(&self) -> usize {
         self.last.len()
