@@ -511,8 +511,14 @@ impl Node {
             let is_vote_request = matches!(m.body, Body::PreVote { .. } | Body::Vote { .. });
             let forced = matches!(m.body, Body::Vote { transfer: true, .. });
             // Dissertation §4.2.3/§6.2: while a leader is believed alive, vote requests are
-            // ignored, so a partitioned or removed node cannot depose a healthy leader.
-            if is_vote_request && !forced && self.in_lease() {
+            // ignored, so a partitioned or removed node cannot depose a healthy leader. For a
+            // pre-vote that condition is part of PreVote itself (dissertation §9.6: grant only if
+            // no heartbeat came from a valid leader for an election timeout), CheckQuorum or not.
+            let lease = match m.body {
+                Body::PreVote { .. } => self.heard_from_leader(),
+                _ => self.in_lease(),
+            };
+            if is_vote_request && !forced && lease {
                 return;
             }
             match m.body {
@@ -553,9 +559,13 @@ impl Node {
 
     /// True while this node believes a leader is alive (CheckQuorum's lease).
     fn in_lease(&self) -> bool {
-        self.cfg.check_quorum
-            && self.leader.is_some()
-            && self.election_elapsed < self.cfg.election_timeout_min
+        self.cfg.check_quorum && self.heard_from_leader()
+    }
+
+    /// True if this node knows a leader of its term and heard from it (or, as leader, ran its last
+    /// CheckQuorum round) less than the minimum election timeout ago.
+    fn heard_from_leader(&self) -> bool {
+        self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min
     }
 
     /// RequestVote and PreVote (§5.2, §5.4.1, dissertation §9.6).
