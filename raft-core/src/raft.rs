@@ -87,6 +87,9 @@ pub struct Node {
     progress: BTreeMap<NodeId, Progress>,
     /// Leader only: target of a leadership transfer in progress.
     transfer: Option<NodeId>,
+    /// Leader only: ticks since `transfer` started. A timer of its own, so that transfer requests
+    /// never postpone the CheckQuorum round (which `election_elapsed` times for a leader).
+    transfer_elapsed: u64,
     /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
     pending_reads: VecDeque<PendingRead>,
     read_seq: u64,
@@ -149,6 +152,7 @@ impl Node {
             rng: Pcg32::new(seed, cfg.id),
             progress: BTreeMap::new(),
             transfer: None,
+            transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
             read_seq: 0,
             msgs: Vec::new(),
@@ -226,7 +230,8 @@ impl Node {
     }
 
     /// Ticks until the next timer of this node fires (at least 1): the election timeout, or for
-    /// a leader the next heartbeat or CheckQuorum round. `u64::MAX` when no timer is armed.
+    /// a leader the next heartbeat, CheckQuorum round or transfer deadline. `u64::MAX` when no
+    /// timer is armed.
     pub fn ticks_until_timer(&self) -> u64 {
         let t = if self.role == Role::Leader {
             let hb = self
@@ -237,7 +242,14 @@ impl Node {
                 .cfg
                 .election_timeout_min
                 .saturating_sub(self.election_elapsed);
-            hb.min(cq)
+            let transfer = match self.transfer {
+                Some(_) => self
+                    .cfg
+                    .election_timeout_min
+                    .saturating_sub(self.transfer_elapsed),
+                None => u64::MAX,
+            };
+            hb.min(cq).min(transfer)
         } else if self.is_promotable() {
             self.randomized_timeout
                 .saturating_sub(self.election_elapsed)
@@ -324,11 +336,17 @@ impl Node {
                 self.become_follower(self.term, None);
                 return;
             }
-            if let Some(to) = self.transfer.take() {
-                self.events.push(Event::Transfer {
-                    to,
-                    what: "aborted",
-                });
+        }
+        if self.transfer.is_some() {
+            self.transfer_elapsed = self.transfer_elapsed.saturating_add(n);
+            // The transfer must finish within an election timeout or it is abandoned.
+            if self.transfer_elapsed >= self.cfg.election_timeout_min {
+                if let Some(to) = self.transfer.take() {
+                    self.events.push(Event::Transfer {
+                        to,
+                        what: "aborted",
+                    });
+                }
             }
         }
         if self.heartbeat_elapsed >= self.cfg.heartbeat_interval {
@@ -527,6 +545,14 @@ impl Node {
                 // A granted pre-vote echoes the term we would campaign in; nothing to adopt.
                 Body::PreVoteResp { granted: true } => {}
                 _ => {
+                    // The transfer target campaigning in the next term is the transfer succeeding.
+                    if self.transfer.is_some() && self.transfer == Some(m.from) {
+                        self.transfer = None;
+                        self.events.push(Event::Transfer {
+                            to: m.from,
+                            what: "completed",
+                        });
+                    }
                     let leader = m.body.is_from_leader().then_some(m.from);
                     self.become_follower(m.term, leader);
                 }
@@ -1009,8 +1035,7 @@ impl Node {
             });
         }
         self.transfer = Some(to);
-        // The transfer must finish within an election timeout or it is abandoned.
-        self.election_elapsed = 0;
+        self.transfer_elapsed = 0;
         self.events.push(Event::Transfer {
             to,
             what: "started",

@@ -56,11 +56,12 @@ pub enum Event {
         /// Term of the lost leadership.
         term: Term,
     },
-    /// A leadership transfer started, completed (TimeoutNow sent) or was abandoned.
+    /// A leadership transfer started, handed over (TimeoutNow sent), completed (the target
+    /// campaigned in a later term, deposing this leader) or was abandoned.
     Transfer {
         /// Target of the transfer.
         to: NodeId,
-        /// "started", "timeout_now_sent" or "aborted".
+        /// "started", "timeout_now_sent", "completed" or "aborted".
         what: &'static str,
     },
     /// A message was ignored because it was malformed or inconsistent; `why` says how.

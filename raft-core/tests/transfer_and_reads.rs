@@ -1,0 +1,378 @@
+//! Leadership transfer (dissertation §3.10) and linearizable reads with ReadIndex and leases
+//! (Raft §6.4 / §8, dissertation §6.4).
+
+mod common;
+
+use common::*;
+use raft_core::{
+    Body, Config, Error, Event, Input, Membership, Message, NodeId, ReadMode, ReadState, Role,
+};
+
+fn is_timeout_now(m: &Message) -> bool {
+    m.body == Body::TimeoutNow
+}
+
+fn transfer_events(net: &Network, id: NodeId) -> Vec<(NodeId, &'static str)> {
+    net.events(id)
+        .iter()
+        .filter_map(|e| match e {
+            Event::Transfer { to, what } => Some((*to, *what)),
+            _ => None,
+        })
+        .collect()
+}
+
+// Dissertation §3.10: the leader sends TimeoutNow to an up-to-date target, which starts an
+// election at once (no PreVote, no waiting for its timer) in the next term and wins it. Voters
+// that still hear from the old leader vote anyway: the request is marked as a transfer.
+#[test]
+fn transfer_to_caught_up_target() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.history.clear();
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    assert_eq!(net.node(1).transfer_target(), Some(2));
+    assert!(
+        net.queue().iter().any(|m| m.to == 2 && is_timeout_now(m)),
+        "target already caught up: TimeoutNow at once"
+    );
+    net.deliver();
+    assert_eq!(net.leader(), Some(2));
+    assert_eq!(net.node(2).term(), 2);
+    assert_eq!(net.node(1).role(), Role::Follower);
+    assert_eq!(net.node(1).leader(), Some(2));
+    assert!(net
+        .sent(|m| matches!(m.body, Body::PreVote { .. }))
+        .is_empty());
+    assert!(!net
+        .sent(|m| m.from == 2 && matches!(m.body, Body::Vote { transfer: true, .. }))
+        .is_empty());
+    assert_eq!(
+        transfer_events(&net, 1),
+        vec![(2, "started"), (2, "timeout_now_sent"), (2, "completed")]
+    );
+    // The new leader serves writes.
+    let i = net.propose(2, b"y").unwrap();
+    net.deliver();
+    assert_eq!(net.node(3).log().committed(), i);
+}
+
+// Dissertation §3.10: "the prior leader ... brings the target server's log up to date" before
+// sending TimeoutNow; the target then has every entry and can win.
+#[test]
+fn transfer_to_lagging_target_catches_it_up_first() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.hold(1, 3);
+    for k in 0..3u8 {
+        net.propose(1, &[k]).unwrap();
+    }
+    net.deliver();
+    let last = net.node(1).log().last_index();
+    assert!(net.node(3).log().last_index() < last);
+    net.history.clear();
+    net.step(1, Input::TransferLeader(3)).unwrap();
+    assert!(
+        !net.queue().iter().any(is_timeout_now),
+        "not before 3 caught up"
+    );
+    net.release(1, 3);
+    net.deliver();
+    let caught_up = net
+        .history
+        .iter()
+        .position(|m| {
+            m.from == 3
+                && m.body
+                    == Body::AppendResp {
+                        index: last,
+                        reject: false,
+                        hint_index: 0,
+                        hint_term: 0,
+                    }
+        })
+        .expect("3 acknowledged the last entry");
+    let timeout_now = net
+        .history
+        .iter()
+        .position(is_timeout_now)
+        .expect("TimeoutNow sent");
+    assert!(caught_up < timeout_now);
+    assert_eq!(net.leader(), Some(3));
+    assert!(net.node(3).log().last_index() > last, "with its own no-op");
+}
+
+// Dissertation §3.10: while a transfer is in progress the leader stops accepting client
+// requests, so that the target can catch up and the transfer completes.
+#[test]
+fn proposals_refused_during_transfer() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.hold(1, 3);
+    net.propose(1, b"a").unwrap();
+    net.step(1, Input::TransferLeader(3)).unwrap();
+    assert_eq!(
+        net.step(1, Input::Propose(b"b".to_vec())),
+        Err(Error::TransferInProgress)
+    );
+    assert_eq!(net.node(1).log().last_index(), 2, "nothing appended");
+}
+
+// Dissertation §3.10: "If the transfer does not complete within an election timeout, the prior
+// leader aborts the transfer and resumes accepting client requests."
+#[test]
+fn transfer_abandoned_after_an_election_timeout() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.isolate(3);
+    net.propose(1, b"a").unwrap();
+    net.deliver();
+    net.step(1, Input::TransferLeader(3)).unwrap();
+    let min = net.node(1).config().election_timeout_min;
+    for _ in 0..min - 1 {
+        net.tick(1, 1);
+        net.deliver();
+    }
+    assert_eq!(net.node(1).transfer_target(), Some(3), "still trying");
+    net.tick(1, 1);
+    net.deliver();
+    assert_eq!(net.node(1).transfer_target(), None);
+    assert_eq!(
+        net.node(1).role(),
+        Role::Leader,
+        "2 still answers: leadership kept"
+    );
+    assert_eq!(
+        transfer_events(&net, 1),
+        vec![(3, "started"), (3, "aborted")]
+    );
+    assert!(net.propose(1, b"b").is_ok(), "requests accepted again");
+}
+
+// Dissertation §3.10: the target must be a voter other than the leader; only a leader transfers.
+#[test]
+fn transfer_refused_to_self_learner_and_non_member() {
+    let m = Membership {
+        voters: [1, 2, 3].into(),
+        learners: [4].into(),
+        outgoing: Default::default(),
+    };
+    let mut net = Network::with_config(m, config);
+    net.elect(1);
+    for (target, what) in [(1, "self"), (4, "learner"), (9, "non-member")] {
+        assert!(
+            matches!(
+                net.step(1, Input::TransferLeader(target)),
+                Err(Error::TransferRefused(_))
+            ),
+            "{what}"
+        );
+        assert_eq!(net.node(1).transfer_target(), None, "{what}");
+    }
+    assert_eq!(
+        net.step(2, Input::TransferLeader(3)),
+        Err(Error::NotLeader { leader: Some(1) })
+    );
+    assert!(!net.queue().iter().any(is_timeout_now));
+}
+
+// Dissertation §3.10: a second request for the same target changes nothing; a request for
+// another target replaces the first.
+#[test]
+fn transfer_retarget() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.hold(1, 2);
+    net.hold(1, 3);
+    net.propose(1, b"a").unwrap();
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    net.step(1, Input::TransferLeader(3)).unwrap();
+    assert_eq!(net.node(1).transfer_target(), Some(3));
+    assert_eq!(
+        transfer_events(&net, 1),
+        vec![(2, "started"), (2, "aborted"), (3, "started")]
+    );
+    net.release(1, 2);
+    net.release(1, 3);
+    net.deliver();
+    assert_eq!(net.leader(), Some(3));
+}
+
+// Dissertation §3.10 and §6.2 together: the transfer's own deadline must not postpone CheckQuorum.
+// A leader cut off from everyone, asked again and again to hand over to alternating targets, still
+// steps down within two election timeouts (otherwise clients, and lease reads, would keep
+// trusting it while the others elect a new leader).
+#[test]
+fn transfer_requests_do_not_keep_an_isolated_leader_in_office() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.isolate(1);
+    let min = net.node(1).config().election_timeout_min;
+    for t in 1..=2 * min {
+        if t % 100 == 0 && net.node(1).role() == Role::Leader {
+            let target = if t % 200 == 0 { 2 } else { 3 };
+            net.step(1, Input::TransferLeader(target)).unwrap();
+        }
+        net.tick(1, 1);
+        net.deliver();
+    }
+    assert_eq!(net.node(1).role(), Role::Follower);
+    assert!(net.events(1).contains(&Event::QuorumLost { term: 1 }));
+}
+
+// ----- ReadIndex ---------------------------------------------------------------------------------
+
+// Raft §8 / dissertation §6.4: a new leader does not know the commit index until it has committed
+// an entry of its own term (its no-op); until then it cannot serve a linearizable read.
+#[test]
+fn read_refused_before_the_leader_commits_in_its_term() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.campaign(1);
+    net.deliver_where(|m| !matches!(m.body, Body::Append { .. }));
+    assert_eq!(net.node(1).role(), Role::Leader);
+    assert_eq!(net.node(1).log().committed(), 0);
+    assert_eq!(net.step(1, Input::ReadIndex(7)), Err(Error::ReadNotReady));
+    net.deliver();
+    assert_eq!(net.node(1).log().committed(), 1);
+    assert_eq!(net.step(1, Input::ReadIndex(7)), Ok(None));
+}
+
+// Dissertation §6.4: ReadIndex records the commit index, then confirms leadership by a round of
+// heartbeats acknowledged by a majority; only then is the read served, at the recorded index.
+#[test]
+fn read_served_after_a_quorum_heartbeat_round() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.elect(1);
+    let i = net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.isolate(4);
+    net.isolate(5);
+    net.step(1, Input::ReadIndex(7)).unwrap();
+    assert!(net.peer(1).reads.is_empty(), "not before the round");
+    let round: Vec<&Message> = net
+        .queue()
+        .iter()
+        .filter(|m| matches!(m.body, Body::Heartbeat { read_ctx, .. } if read_ctx != 0))
+        .collect();
+    assert_eq!(round.len(), 4, "a heartbeat to every follower, at once");
+    net.deliver();
+    assert_eq!(net.peer(1).reads, vec![ReadState { id: 7, index: i }]);
+}
+
+// Dissertation §6.4: the read index is the commit index when the read arrived; several reads
+// registered before one round are all served by it, in order.
+#[test]
+fn reads_served_in_order_at_their_registration_index() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.step(1, Input::ReadIndex(1)).unwrap();
+    net.hold(1, 2);
+    net.hold(1, 3);
+    let i = net.propose(1, b"x").unwrap();
+    net.step(1, Input::ReadIndex(2)).unwrap();
+    net.release(1, 2);
+    net.release(1, 3);
+    net.deliver();
+    assert_eq!(
+        net.peer(1).reads,
+        vec![ReadState { id: 1, index: 1 }, ReadState { id: 2, index: 1 }],
+        "the write was not committed when read 2 came"
+    );
+    assert_eq!(net.node(1).log().committed(), i);
+}
+
+// Dissertation §6.4: only heartbeats sent after the read was registered confirm it; an answer to
+// an older heartbeat proves nothing about leadership at the time of the read.
+#[test]
+fn read_needs_answers_to_a_heartbeat_sent_after_it() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.hold(2, 1);
+    net.hold(3, 1);
+    net.tick(1, 50); // heartbeat round without a read
+    net.deliver(); // followers answer; answers held
+    net.step(1, Input::ReadIndex(9)).unwrap();
+    net.release(2, 1);
+    net.release(3, 1);
+    net.deliver_where(|m| m.body == Body::HeartbeatResp { read_ctx: 0 });
+    assert!(
+        net.peer(1).reads.is_empty(),
+        "old answers do not confirm the read"
+    );
+    net.deliver();
+    assert_eq!(net.peer(1).reads.len(), 1);
+}
+
+// Dissertation §6.4: a leader cut off from the majority cannot confirm its leadership, so it never
+// serves the read, even while a new leader commits newer writes elsewhere.
+#[test]
+fn isolated_leader_does_not_serve_reads() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.isolate(1);
+    net.step(1, Input::ReadIndex(5)).unwrap();
+    for _ in 0..280 {
+        for id in [1, 2, 3] {
+            net.tick(id, 1);
+        }
+        net.deliver();
+    }
+    let new = net.leader().filter(|&l| l != 1);
+    if let Some(l) = new {
+        net.propose(l, b"newer").unwrap();
+        net.deliver();
+    }
+    net.run(200);
+    assert!(net.peer(1).reads.is_empty());
+}
+
+// Dissertation §6.4 (lease-based reads): with CheckQuorum's lease, the leader answers at once from
+// its commit index, without a heartbeat round.
+#[test]
+fn lease_reads_are_answered_immediately() {
+    let cfg = |id| {
+        let mut c: Config = config(id);
+        c.read_mode = ReadMode::Lease;
+        c
+    };
+    let mut net = Network::with_config(three(), cfg);
+    net.elect(1);
+    assert!(net.queue().is_empty());
+    net.step(1, Input::ReadIndex(3)).unwrap();
+    assert_eq!(net.peer(1).reads, vec![ReadState { id: 3, index: 1 }]);
+    assert!(net.queue().is_empty(), "no message needed");
+    // The mode requires CheckQuorum, which bounds how long a deposed leader believes it leads.
+    let mut bad = config(1);
+    bad.read_mode = ReadMode::Lease;
+    bad.check_quorum = false;
+    assert!(matches!(bad.validate(), Err(Error::InvalidConfig(_))));
+}
+
+// Dissertation §6.4: reads are the leader's job; a follower answers with its leader hint so that
+// the client can redirect.
+#[test]
+fn follower_read_returns_not_leader_with_hint() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(2);
+    assert_eq!(
+        net.step(3, Input::ReadIndex(1)),
+        Err(Error::NotLeader { leader: Some(2) })
+    );
+    let mut s = Solo::new(config(1), three());
+    assert_eq!(
+        s.step(Input::ReadIndex(1)),
+        Err(Error::NotLeader { leader: None })
+    );
+}
+
+// A single-voter cluster is its own quorum: reads are served at once.
+#[test]
+fn single_voter_serves_reads_at_once() {
+    let mut net = Network::new(&[1]);
+    net.elect(1);
+    net.step(1, Input::ReadIndex(4)).unwrap();
+    assert_eq!(net.peer(1).reads, vec![ReadState { id: 4, index: 1 }]);
+}
