@@ -38,7 +38,7 @@ export async function openBrowser() {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 960, height: 640 },
+    viewport: { width: 1280, height: 800 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];

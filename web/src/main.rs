@@ -1,12 +1,14 @@
 //! The Raft playground in the browser.
 //!
-//! Layout (it grows with the simulator): `app.rs` is the page, `state.rs` the reducer that owns the
-//! page's state (no Yew rendering in it), `components/` the pieces of the page. Only the state
-//! module will talk to the `raft-core` simulator.
+//! Layout: `app.rs` is the page (layout, the animation loop, browser listeners);
+//! `sim_driver.rs` is the only module that owns and advances the simulated world, behind a
+//! reducer shared through a context (`use_sim()`); `view_model.rs` turns the world into plain
+//! view data (pure, natively tested); `components/` draw that data and dispatch actions.
 
 mod app;
 mod components;
-mod state;
+mod sim_driver;
+mod view_model;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

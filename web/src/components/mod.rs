@@ -1,3 +1,11 @@
-//! Pieces of the page. They render plain data handed to them; none holds protocol logic.
+//! Pieces of the page. They render plain view data and dispatch actions; none holds protocol
+//! logic or touches the simulator.
 
-pub mod fact;
+pub mod cluster;
+pub mod controls;
+pub mod event_log;
+pub mod logs;
+pub mod metrics;
+pub mod notice;
+pub mod safety;
+pub mod transport;

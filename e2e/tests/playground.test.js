@@ -1,0 +1,221 @@
+// The playground, driven the way a person would: through buttons and sliders found by their
+// accessible names. Roles are read from the nodes' accessible names, never from pixels.
+// Screenshots go to e2e/artifacts/ for a human to look at.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseUrl, openBrowser } from './browser.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens a fresh playground with a fixed seed and the given settings; returns the page. */
+async function open({ seed = 42, nodes = 5, speed = 0 } = {}) {
+  const { page } = browser;
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Seed', { exact: true }).fill(String(seed));
+  await page.getByLabel('Number of nodes').selectOption(String(nodes));
+  await page.getByRole('button', { name: 'Reset with these settings' }).click();
+  await page.getByLabel('Speed').fill(String(speed)); // log10 of the factor: 0 is 1×
+  return page;
+}
+
+/** Every node's id, role and term, from the nodes' accessible names ("S1: leader, term 2..."). */
+async function nodes(page) {
+  const labels = await page.locator('g[data-node]').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  return labels.map((l) => {
+    const m = /^(S\d+): ([a-z-]+), term (\d+)/.exec(l);
+    assert.ok(m, `node label ${l}`);
+    return { id: m[1], role: m[2], term: Number(m[3]) };
+  });
+}
+
+async function waitFor(page, pred, what, timeout = 20_000) {
+  const start = Date.now();
+  for (;;) {
+    const ns = await nodes(page);
+    if (pred(ns)) return ns;
+    if (Date.now() - start > timeout) {
+      throw new Error(`timed out waiting for ${what}; nodes: ${JSON.stringify(ns)}`);
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
+const leaders = (ns) => ns.filter((n) => n.role === 'leader');
+const status = (page) => page.getByTestId('status').innerText();
+
+test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, async () => {
+  const page = await open();
+  const ns = await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  assert.equal(ns.length, 5);
+  const leader = leaders(ns)[0];
+  assert.match(await page.getByTestId('metric-leader').innerText(), new RegExp(`^${leader.id}$`));
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${leader.id} became leader in term ${leader.term}`));
+  // Every safety property is listed and holds.
+  assert.equal(await page.locator('.props li.ok').count(), 10);
+
+  // One screen at 1280x800: nothing scrolls.
+  const { sh, sw } = await page.evaluate(() => ({ sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth }));
+  assert.ok(sh <= 800 && sw <= 1280, `page fits 1280x800 (is ${sw}x${sh})`);
+
+  // Let some client traffic flow for the screenshots.
+  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.getByLabel('Speed').fill('-1.3');
+  await page.waitForTimeout(1500);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.screenshot({ path: `${ARTIFACTS}playground-light.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${ARTIFACTS}playground-dark.png` });
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual(browser.problems, [], 'no console errors, page errors or failed requests');
+});
+
+test('crashing the leader produces a new leader', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 7 });
+  const before = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  await page.getByRole('button', { name: new RegExp(`^${before.id}: leader`) }).click();
+  await page.getByRole('button', { name: `Crash ${before.id}` }).click();
+  const ns = await waitFor(
+    page,
+    (ns) => leaders(ns).length === 1 && leaders(ns)[0].id !== before.id,
+    'a new leader',
+  );
+  assert.equal(ns.find((n) => n.id === before.id).role, 'crashed');
+  assert.ok(leaders(ns)[0].term > before.term, 'the new leader has a higher term');
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${before.id} crashed`));
+  await page.screenshot({ path: `${ARTIFACTS}playground-crash.png` });
+  // Restart it: it rejoins as a follower of the new leader.
+  await page.getByRole('button', { name: `Restart ${before.id}` }).click();
+  await waitFor(page, (ns) => ns.find((n) => n.id === before.id).role === 'follower', 'the old leader to rejoin');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('isolating the leader, then healing, converges on one leader', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 11 });
+  const old = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  await page.getByRole('button', { name: new RegExp(`^${old.id}: leader`) }).click();
+  await page.getByRole('button', { name: `Isolate ${old.id}` }).click();
+  assert.equal(await page.locator('line.link-cut').count(), 4, 'four cut links drawn');
+  // The majority elects a new leader; with CheckQuorum the old one steps down.
+  await waitFor(
+    page,
+    (ns) => ns.some((n) => n.role === 'leader' && n.id !== old.id) && ns.find((n) => n.id === old.id).role !== 'leader',
+    'a new leader on the majority side and the old one stepping down',
+  );
+  await page.screenshot({ path: `${ARTIFACTS}playground-partition.png` });
+  await page.getByRole('button', { name: 'Heal all links' }).click();
+  const ns = await waitFor(
+    page,
+    (ns) => leaders(ns).length === 1 && new Set(ns.map((n) => n.term)).size === 1,
+    'one leader, every node in the same term',
+  );
+  assert.equal(await page.locator('line.link-cut').count(), 0);
+  assert.notEqual(leaders(ns)[0].id, undefined);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('time travel back and forth gives the same state', { timeout: 90_000 }, async () => {
+  const page = await open({ seed: 5 });
+  const l = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  await page.getByRole('button', { name: 'Send a client request' }).click();
+  await page.getByRole('button', { name: new RegExp(`^${l.id}: leader`) }).click();
+  await page.getByRole('button', { name: `Crash ${l.id}` }).click();
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a new leader');
+  await page.waitForTimeout(500);
+  await page.getByRole('button', { name: 'Pause' }).click();
+
+  const timeline = page.getByLabel('Timeline');
+  const horizon = Number(await timeline.getAttribute('max'));
+  const logs = () => page.getByRole('region', { name: 'Logs' }).innerText();
+  const snapshot = async () => ({ status: await status(page), logs: await logs(), nodes: await nodes(page) });
+  const end = await snapshot();
+  assert.match(end.status, new RegExp(`^t = ${horizon} ms`));
+
+  const middle = Math.floor(horizon / 2);
+  await timeline.fill(String(middle));
+  await page.waitForFunction((t) => document.querySelector('[data-testid="status"]').textContent.startsWith(`t = ${t} ms`), middle);
+  const past = await snapshot();
+  assert.notDeepEqual(past, end);
+
+  await timeline.fill(String(horizon));
+  await page.waitForFunction((t) => document.querySelector('[data-testid="status"]').textContent.startsWith(`t = ${t} ms`), horizon);
+  assert.deepEqual(await snapshot(), end, 'forward again: the same state');
+
+  await timeline.fill(String(middle));
+  await page.waitForFunction((t) => document.querySelector('[data-testid="status"]').textContent.startsWith(`t = ${t} ms`), middle);
+  assert.deepEqual(await snapshot(), past, 'back again: the same state');
+  await page.screenshot({ path: `${ARTIFACTS}playground-time-travel.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('bad input explains itself and never blanks the page', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 3 });
+  await page.getByLabel('Seed', { exact: true }).fill('not a number');
+  await page.getByRole('button', { name: 'Reset with these settings' }).click();
+  assert.match(await page.locator('#seed-error').innerText(), /not a seed/);
+  assert.equal(await page.getByRole('heading', { level: 1 }).count(), 1);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('phone layout and reduced motion', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 9 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByLabel('Speed').fill('-1.3');
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${ARTIFACTS}playground-phone.png`, fullPage: true });
+  const progress = await page.locator('g.messages.static').count();
+  assert.equal(progress, 1, 'messages are drawn statically under reduced motion');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('frame time with 9 nodes under heavy client load (printed, not asserted)', { timeout: 90_000 }, async () => {
+  const page = await open({ seed: 13, nodes: 9, speed: 0 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);
+  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.getByLabel('Speed').fill('1'); // 10x
+  await page.waitForTimeout(1000);
+  const deltas = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const out = [];
+        let last = performance.now();
+        const end = last + 4000;
+        const tick = (ts) => {
+          out.push(ts - last);
+          last = ts;
+          if (ts < end) requestAnimationFrame(tick);
+          else resolve(out);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+  deltas.sort((a, b) => a - b);
+  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
+  const inFlight = await page.getByTestId('metric-in-flight').innerText();
+  const ops = await page.getByTestId('metric-ops').innerText();
+  const lag = (await status(page)).includes('catching up');
+  console.log(
+    `frame time, 9 nodes, client load on, 10x: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
+      `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
+      `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
+  );
+  await page.screenshot({ path: `${ARTIFACTS}playground-9-nodes-load.png` });
+  assert.deepEqual(browser.problems, []);
+});

@@ -1,0 +1,316 @@
+//! The control panel: what to do to the selected node, to the cluster, to the network, and the
+//! settings of a new run. Every control is a real `<button>` or `<input>` with a name.
+
+use raft_core::sim::{Action, NetConfig};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::sim_driver::{use_sim, ResetSettings, SimAction};
+use crate::view_model::{name, RoleView};
+
+/// Parses a seed: decimal, or hexadecimal with `0x`. Explains what is wrong otherwise.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let t = text.trim().replace('_', "");
+    if t.is_empty() {
+        return Err("Enter a seed: a whole number such as 42 or 0x2a.".into());
+    }
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => t.parse::<u64>(),
+    };
+    parsed.map_err(|_| {
+        format!(
+            "“{}” is not a seed: use a whole number such as 42 or 0x2a.",
+            text.trim()
+        )
+    })
+}
+
+/// The network as the sliders set it: latency `max`, with `min` two thirds of it.
+pub fn net_config(latency_max: u64, drop_pct: u32, dup_pct: u32) -> NetConfig {
+    let latency_max = latency_max.max(1);
+    NetConfig {
+        latency_min: (latency_max * 2 / 3).max(1),
+        latency_max,
+        drop_ppm: drop_pct.min(100) * 10_000,
+        dup_ppm: dup_pct.min(100) * 10_000,
+        reorder_ppm: 0,
+    }
+}
+
+/// The control panel.
+#[function_component(Controls)]
+pub fn controls() -> Html {
+    html! {
+        <>
+            <NodeActions />
+            <ClusterActions />
+            <NetworkControls />
+            <NewRun />
+        </>
+    }
+}
+
+fn act_cb(sim: &crate::sim_driver::SimContext, action: Action) -> Callback<MouseEvent> {
+    let sim = sim.clone();
+    Callback::from(move |_| sim.dispatch(SimAction::Act(action.clone())))
+}
+
+#[function_component(NodeActions)]
+fn node_actions() -> Html {
+    let sim = use_sim();
+    let node = sim
+        .selected
+        .and_then(|id| sim.view.nodes.iter().find(|n| n.id == id).cloned());
+    let Some(n) = node else {
+        return html! {
+            <div class="group">
+                <h2>{ "Selected node" }</h2>
+                <p class="hint block">{ "Click a node (or its name in the logs) to crash, isolate or promote it." }</p>
+            </div>
+        };
+    };
+    let id = n.id;
+    let down = n.role == RoleView::Crashed;
+    let leader = sim.view.metrics.leader;
+    let isolated = sim
+        .view
+        .links
+        .iter()
+        .filter(|l| l.a == id || l.b == id)
+        .all(|l| l.state != crate::view_model::LinkView::Healthy);
+    html! {
+        <div class="group">
+            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", n.role.as_str(), n.term) }</span></h2>
+            <div class="buttons">
+                if down {
+                    <button class="btn" onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
+                } else {
+                    <button class="btn danger" onclick={act_cb(&sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
+                }
+                <button class="btn" onclick={act_cb(&sim, Action::Isolate { node: id })} disabled={isolated}
+                        aria-label={format!("Isolate {}", n.name)}>{ "Isolate" }</button>
+                <button class="btn" onclick={act_cb(&sim, Action::Campaign { node: id })} disabled={down || n.role == RoleView::Leader}
+                        aria-label={format!("Time out {} now", n.name)} title="Make its election timer fire now">{ "Time out now" }</button>
+                <button class="btn" onclick={act_cb(&sim, Action::TransferLeader { to: id })}
+                        disabled={down || leader.is_none() || leader == Some(id)}
+                        aria-label={format!("Transfer leadership to {}", n.name)}>{ "Make leader" }</button>
+            </div>
+            if let Some(l) = leader.filter(|&l| l != id) {
+                <p class="hint block">{ format!("Current leader: {}", name(l)) }</p>
+            }
+        </div>
+    }
+}
+
+#[function_component(ClusterActions)]
+fn cluster_actions() -> Html {
+    let sim = use_sim();
+    let request = {
+        let sim = sim.clone();
+        Callback::from(move |_| sim.dispatch(SimAction::ClientRequest))
+    };
+    let load = sim.client_load;
+    let any_fault = sim
+        .view
+        .links
+        .iter()
+        .any(|l| l.state != crate::view_model::LinkView::Healthy);
+    html! {
+        <div class="group">
+            <h2>{ "Cluster" }</h2>
+            <div class="buttons">
+                <button class="btn" onclick={request} aria-label="Send a client request">{ "Client request" }</button>
+                <button class={classes!("btn", load.then_some("on"))} aria-pressed={load.to_string()}
+                        onclick={act_cb(&sim, Action::ClientLoad { on: !load })} aria-label="Steady client load">
+                    { if load { "Client load: on" } else { "Client load: off" } }
+                </button>
+                <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
+            </div>
+        </div>
+    }
+}
+
+#[function_component(NetworkControls)]
+fn network_controls() -> Html {
+    let sim = use_sim();
+    let net = &sim.net;
+    let latency = net.latency_max;
+    let drop_pct = net.drop_ppm / 10_000;
+    let dup_pct = net.dup_ppm / 10_000;
+    // While a thumb moves, show its value; apply (one recorded action) when it is let go.
+    let draft = use_state(|| None::<(u64, u32, u32)>);
+    let (l, d, u) = draft.unwrap_or((latency, drop_pct, dup_pct));
+    let slider = |label: &'static str,
+                  min: u32,
+                  max: u32,
+                  value: u64,
+                  unit: &'static str,
+                  which: u8| {
+        let draft2 = draft.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let x: u64 = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+                .unwrap_or(0);
+            let (mut l, mut d, mut u) = draft2.unwrap_or((l, d, u));
+            match which {
+                0 => l = x,
+                1 => d = x as u32,
+                _ => u = x as u32,
+            }
+            draft2.set(Some((l, d, u)));
+        });
+        let sim2 = sim.clone();
+        let draft3 = draft.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let x: u64 = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .parse()
+                .unwrap_or(0);
+            let (mut l, mut d, mut u) = (l, d, u);
+            match which {
+                0 => l = x,
+                1 => d = x as u32,
+                _ => u = x as u32,
+            }
+            draft3.set(None);
+            sim2.dispatch(SimAction::SetNetwork(net_config(l, d, u)));
+        });
+        html! {
+            <label class="slider row">
+                <span>{ label }</span>
+                <input type="range" min={min.to_string()} max={max.to_string()} step="1" value={value.to_string()}
+                       aria-label={label} {oninput} {onchange} />
+                <output class="mono">{ format!("{value}{unit}") }</output>
+            </label>
+        }
+    };
+    html! {
+        <div class="group">
+            <h2>{ "Network" }<span class="hint">{ format!("{}–{} ms one way", net.latency_min, net.latency_max) }</span></h2>
+            { slider("Latency", 1, 200, l, " ms", 0) }
+            { slider("Loss", 0, 50, u64::from(d), " %", 1) }
+            { slider("Duplicates", 0, 30, u64::from(u), " %", 2) }
+        </div>
+    }
+}
+
+#[function_component(NewRun)]
+fn new_run() -> Html {
+    let sim = use_sim();
+    let seed = use_state(|| sim.settings.seed.to_string());
+    let nodes = use_state(|| sim.settings.nodes);
+    let pre_vote = use_state(|| sim.settings.pre_vote);
+    let check_quorum = use_state(|| sim.settings.check_quorum);
+    let error = use_state(|| None::<String>);
+
+    let on_seed = {
+        let seed = seed.clone();
+        let error = error.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            error.set(parse_seed(&v).err().filter(|_| !v.trim().is_empty()));
+            seed.set(v);
+        })
+    };
+    let on_nodes = {
+        let nodes = nodes.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+            {
+                nodes.set(n);
+            }
+        })
+    };
+    let toggle = |s: &UseStateHandle<bool>| {
+        let s = s.clone();
+        Callback::from(move |_| s.set(!*s))
+    };
+    let submit = {
+        let sim = sim.clone();
+        let (seed, nodes, pre_vote, check_quorum, error) = (
+            seed.clone(),
+            nodes.clone(),
+            pre_vote.clone(),
+            check_quorum.clone(),
+            error.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match parse_seed(&seed) {
+                Ok(s) => {
+                    error.set(None);
+                    sim.dispatch(SimAction::Reset(ResetSettings {
+                        seed: s,
+                        nodes: *nodes,
+                        pre_vote: *pre_vote,
+                        check_quorum: *check_quorum,
+                    }));
+                }
+                Err(msg) => error.set(Some(msg)),
+            }
+        })
+    };
+    let random = {
+        let seed = seed.clone();
+        let error = error.clone();
+        Callback::from(move |_| {
+            seed.set((getrandom::u64().unwrap_or(1) % 1_000_000).to_string());
+            error.set(None);
+        })
+    };
+    html! {
+        <form class="group new-run" onsubmit={submit} aria-label="New run">
+            <h2>{ "New run" }<span class="hint">{ "applied on reset" }</span></h2>
+            <div class="field-row">
+                <label class="field">
+                    <span>{ "Seed" }</span>
+                    <input type="text" inputmode="numeric" value={(*seed).clone()} oninput={on_seed} aria-label="Seed"
+                           aria-invalid={error.is_some().to_string()} aria-describedby="seed-error" spellcheck="false" />
+                </label>
+                <button type="button" class="btn small" onclick={random} aria-label="Random seed" title="Pick a random seed">{ "Random" }</button>
+                <label class="field">
+                    <span>{ "Nodes" }</span>
+                    <select onchange={on_nodes} aria-label="Number of nodes">
+                        { for (3..=9u32).map(|k| html! { <option value={k.to_string()} selected={k == *nodes}>{ k }</option> }) }
+                    </select>
+                </label>
+            </div>
+            <p id="seed-error" class="field-error" aria-live="polite">{ (*error).clone().unwrap_or_default() }</p>
+            <div class="field-row">
+                <label class="check"><input type="checkbox" checked={*pre_vote} onclick={toggle(&pre_vote)} aria-label="PreVote" />{ "PreVote" }</label>
+                <label class="check"><input type="checkbox" checked={*check_quorum} onclick={toggle(&check_quorum)} aria-label="CheckQuorum" />{ "CheckQuorum" }</label>
+                <button type="submit" class="btn primary" aria-label="Reset with these settings">{ "Reset" }</button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_in_decimal_and_hex_and_bad_ones_explain() {
+        assert_eq!(parse_seed(" 42 "), Ok(42));
+        assert_eq!(parse_seed("0x2a"), Ok(42));
+        assert_eq!(parse_seed("1_000"), Ok(1000));
+        assert!(parse_seed("abc").unwrap_err().contains("not a seed"));
+        assert!(parse_seed("").is_err());
+        assert!(parse_seed("-1").is_err());
+    }
+
+    #[test]
+    fn network_sliders_make_a_valid_config() {
+        let c = net_config(30, 5, 2);
+        assert_eq!((c.latency_min, c.latency_max), (20, 30));
+        assert_eq!((c.drop_ppm, c.dup_ppm), (50_000, 20_000));
+        assert_eq!(net_config(0, 0, 0).latency_min, 1);
+    }
+}

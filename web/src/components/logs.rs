@@ -1,0 +1,89 @@
+//! The logs panel: one row per node, entries coloured by term, the commit marker, the applied
+//! index, and for the leader's followers their match/next index and replication state.
+
+use yew::prelude::*;
+
+use crate::components::cluster::term_class;
+use crate::sim_driver::{use_sim, SimAction};
+use crate::view_model::{name, RoleView};
+
+/// The logs panel.
+#[function_component(Logs)]
+pub fn logs() -> Html {
+    let sim = use_sim();
+    let v = &sim.view;
+    let (lo, hi) = v.log_window;
+    let columns: Vec<u64> = if lo <= hi {
+        (lo..=hi).collect()
+    } else {
+        vec![]
+    };
+    let ncols = columns.len().max(1);
+    let style = format!("--cols: {ncols}");
+
+    let rows = v.nodes.iter().map(|n| {
+        let id = n.id;
+        let selected = sim.selected == Some(id);
+        let onclick = {
+            let sim = sim.clone();
+            Callback::from(move |_| sim.dispatch(SimAction::Select(if selected { None } else { Some(id) })))
+        };
+        let cells = columns.iter().map(|&i| {
+            let e = n.entries.iter().find(|e| e.index == i);
+            let edge = i == n.committed && n.committed > 0;
+            match e {
+                Some(e) => html! {
+                    <span class={classes!("cell", term_class(e.term), (!e.committed).then_some("uncommitted"), edge.then_some("commit-edge"), e.noop.then_some("noop"))}
+                          title={format!("{} index {} · term {}{}{}", n.name, e.index, e.term, if e.noop { " · no-op" } else { "" }, if e.committed { " · committed" } else { "" })}>
+                        { e.term }
+                    </span>
+                },
+                None => html! { <span class="cell empty"></span> },
+            }
+        });
+        let first = match n.role {
+            RoleView::Crashed => format!("down · last {}", n.last_index),
+            _ => format!("commit {} · applied {}", n.committed, n.applied),
+        };
+        let second = match (&n.progress, n.role) {
+            (Some(p), _) => format!("match {} next {} · {}", p.matched, p.next, p.state),
+            (None, RoleView::Leader) => match n.transferring_to {
+                Some(t) => format!("leader, handing over to {}", name(t)),
+                None => "leader".to_string(),
+            },
+            _ => String::new(),
+        };
+        html! {
+            <div class={classes!("log-row", selected.then_some("selected"), format!("role-{}", n.role.as_str()))}
+                 data-testid={format!("log-{}", n.name)} key={id.to_string()}>
+                <button class="log-name" {onclick} aria-pressed={selected.to_string()}
+                        aria-label={format!("Select {} ({})", n.name, n.role.as_str())}>
+                    <span class="name">{ n.name.clone() }</span>
+                    <span class="role-tag">{ n.role.as_str() }</span>
+                </button>
+                <div class="cells" style={style.clone()}>{ for cells }</div>
+                <span class="log-detail mono" title="match/next: the leader's view of this follower">
+                    <span>{ first }</span><span>{ second }</span>
+                </span>
+            </div>
+        }
+    });
+
+    html! {
+        <section class="panel logs" aria-labelledby="logs-title">
+            <h2 id="logs-title">{ "Logs" }
+                <span class="hint">{ "number = entry's term · bar = commit index · dashed = not committed" }</span>
+            </h2>
+            <div class="log-row index-row" aria-hidden="true">
+                <span class="log-name"></span>
+                <div class="cells" style={style.clone()}>
+                    { for columns.iter().map(|&i| html! {
+                        <span class="cell index">{ if i % 5 == 0 || i == lo { i.to_string() } else { String::new() } }</span>
+                    }) }
+                </div>
+                <span class="log-detail"></span>
+            </div>
+            { for rows }
+        </section>
+    }
+}

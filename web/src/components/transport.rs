@@ -1,0 +1,96 @@
+//! The top bar: title, play/pause, step, speed and the timeline scrubber.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::sim_driver::{use_sim, SimAction};
+
+/// "0.05×", "2×", "1/1000×".
+pub fn speed_label(speed: f64) -> String {
+    if speed < 0.0015 {
+        "1/1000×".to_string()
+    } else if speed < 0.1 {
+        format!("{:.3}×", speed)
+    } else if speed < 1.0 {
+        format!("{:.2}×", speed)
+    } else {
+        format!("{:.1}×", speed)
+    }
+}
+
+/// Play controls and the timeline.
+#[function_component(Transport)]
+pub fn transport() -> Html {
+    let sim = use_sim();
+    let v = &sim.view;
+    let playing = sim.playing;
+    let halted = sim.halted();
+
+    let toggle = {
+        let sim = sim.clone();
+        Callback::from(move |_| sim.dispatch(SimAction::SetPlaying(!playing)))
+    };
+    let step = {
+        let sim = sim.clone();
+        Callback::from(move |_| sim.dispatch(SimAction::Step))
+    };
+    let on_speed = {
+        let sim = sim.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(x) = input.value().parse::<f64>() {
+                sim.dispatch(SimAction::SetSpeed(x));
+            }
+        })
+    };
+    // Scrubbing replays the run, so it happens when the thumb is let go (or on each key press).
+    let on_seek = {
+        let sim = sim.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(t) = input.value().parse::<f64>() {
+                sim.dispatch(SimAction::Seek(t.max(0.0) as u64));
+            }
+        })
+    };
+    let live = {
+        let sim = sim.clone();
+        let horizon = sim.horizon;
+        Callback::from(move |_| sim.dispatch(SimAction::Seek(horizon)))
+    };
+    let in_past = v.now < sim.horizon;
+
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <h1>{ "Raft playground" }</h1>
+                <span class="seed mono" title="Seed of this run">{ format!("seed {}", sim.settings.seed) }</span>
+            </div>
+            <div class="transport">
+                <button class={classes!("btn", "primary", "play")} onclick={toggle} disabled={halted}
+                        aria-label={ if playing { "Pause" } else { "Play" } }>
+                    { if playing { "❚❚ Pause" } else { "▶ Play" } }
+                </button>
+                <button class="btn" onclick={step} aria-label="Step to next event" title="Process the next event">
+                    { "Step ⇥" }
+                </button>
+                <label class="slider speed">
+                    <span>{ "Speed" }</span>
+                    <input type="range" min="-3" max="1" step="0.05" value={sim.speed_log.to_string()}
+                           aria-label="Speed" aria-valuetext={speed_label(sim.speed())} oninput={on_speed} />
+                    <output class="mono">{ speed_label(sim.speed()) }</output>
+                </label>
+                <label class="slider timeline">
+                    <span>{ "Time" }</span>
+                    <input type="range" min="0" max={sim.horizon.max(1).to_string()} step="1"
+                           value={v.now.to_string()} aria-label="Timeline"
+                           aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
+                    <output class="mono" title={format!("{} recorded actions on this timeline", sim.timeline_len())}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
+                </label>
+                if in_past {
+                    <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>
+                }
+            </div>
+        </header>
+    }
+}
