@@ -14,6 +14,14 @@ use raft_core::{
     NodeId, Payload, ReadMode, Role, Storage, Term,
 };
 
+/// Case count: the default keeps the suite fast; `RAFT_PROPTEST_CASES=5000` searches deeper.
+fn cases(default: u32) -> u32 {
+    std::env::var("RAFT_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 // ----- one node, arbitrary input ------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -307,7 +315,7 @@ fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), T
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(400), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_inputs_never_break_a_node(
@@ -629,7 +637,7 @@ fn run_schedule(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
 
     // Election Safety, Log Matching, Leader Completeness and State Machine Safety (Figure 3) under
     // random drops, partitions, crashes, transfers and reads; then liveness once healed.
