@@ -376,3 +376,56 @@ fn single_voter_serves_reads_at_once() {
     net.step(1, Input::ReadIndex(4)).unwrap();
     assert_eq!(net.peer(1).reads, vec![ReadState { id: 4, index: 1 }]);
 }
+
+// Dissertation §6.4 (lease-based reads): the lease must end before any other node can become
+// leader. Followers stop ignoring vote requests one election timeout after they last heard from
+// the leader, but a leader only steps down at the end of its next CheckQuorum round, up to two
+// election timeouts after its last contact with a quorum. In between, a new leader can commit
+// writes while the old one still answers lease reads from its stale commit index.
+//
+// Known limitation, kept as a failing test: fixing it needs the leader to know when the
+// heartbeats a quorum answered were sent (an echo in HeartbeatResp), a protocol change.
+#[test]
+#[ignore = "known issue: lease reads can be stale for up to one election timeout"]
+fn lease_reads_are_never_stale() {
+    let cfg = |id| {
+        let mut c: Config = config(id);
+        c.read_mode = ReadMode::Lease;
+        c
+    };
+    let mut net = Network::with_config(three(), cfg);
+    net.elect(1);
+    // Run until just after a CheckQuorum round of the leader, then cut it off.
+    loop {
+        net.run(1);
+        if net.node(1).election_elapsed() == 0 {
+            break;
+        }
+    }
+    net.isolate(1);
+    // The others elect a leader and commit a write while 1 still believes it leads.
+    let mut write = None;
+    for _ in 0..300 {
+        net.run(1);
+        if let Some(l) = net.leader().filter(|&l| l != 1) {
+            if write.is_none() && net.node(l).log().committed() == net.node(l).log().last_index() {
+                write = Some(net.propose(l, b"newer").unwrap());
+                net.deliver();
+            }
+        }
+        if write.is_some_and(|w| net.node(2).log().committed() >= w) {
+            break;
+        }
+    }
+    let write = write.expect("a new leader committed a write");
+    if net.node(1).role() == Role::Leader {
+        net.step(1, Input::ReadIndex(42)).unwrap();
+    }
+    for r in &net.peer(1).reads {
+        assert!(
+            r.index >= write,
+            "stale lease read at index {} after write {write} committed",
+            r.index
+        );
+    }
+}
