@@ -76,8 +76,10 @@ test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, asy
   await page.getByLabel('Speed').fill('-1.3');
   await page.waitForTimeout(1500);
   await page.emulateMedia({ colorScheme: 'light' });
+  await page.waitForTimeout(300); // let the buttons' colour transitions finish
   await page.screenshot({ path: `${ARTIFACTS}playground-light.png` });
   await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
   await page.screenshot({ path: `${ARTIFACTS}playground-dark.png` });
   await page.emulateMedia({ colorScheme: 'light' });
   assert.deepEqual(browser.problems, [], 'no console errors, page errors or failed requests');
@@ -178,6 +180,8 @@ test('phone layout and reduced motion', { timeout: 60_000 }, async () => {
   await page.getByLabel('Speed').fill('-1.3');
   await page.waitForTimeout(800);
   await page.screenshot({ path: `${ARTIFACTS}playground-phone.png`, fullPage: true });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
   const progress = await page.locator('g.messages.static').count();
   assert.equal(progress, 1, 'messages are drawn statically under reduced motion');
   await page.setViewportSize({ width: 1280, height: 800 });

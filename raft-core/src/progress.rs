@@ -139,7 +139,8 @@ impl Progress {
         if self.next == 0 || self.next - 1 != rejected {
             return false;
         }
-        self.next = rejected.min(hint + 1).max(self.matched + 1);
+        // `hint` comes from the follower and may be anything: saturate rather than overflow.
+        self.next = rejected.min(hint.saturating_add(1)).max(self.matched + 1);
         self.probe_sent = false;
         true
     }

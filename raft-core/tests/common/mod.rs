@@ -108,6 +108,9 @@ pub struct Network {
     leaders: BTreeMap<Term, NodeId>,
     /// First entry applied at each index by any node (State Machine Safety).
     applied_at: BTreeMap<Index, Entry>,
+    /// For each applied index, the lowest term of a node when it applied it: the term of the
+    /// leader that committed it (every later applier learned the commit in that term or later).
+    pub commit_terms: BTreeMap<Index, Term>,
 }
 
 impl Network {
@@ -150,6 +153,7 @@ impl Network {
             violations: Vec::new(),
             leaders: BTreeMap::new(),
             applied_at: BTreeMap::new(),
+            commit_terms: BTreeMap::new(),
         };
         for (id, state) in states {
             let c = cfg(id);
@@ -286,6 +290,8 @@ impl Network {
                     self.applied_at.insert(e.index, e.clone());
                 }
             }
+            let t = self.commit_terms.entry(e.index).or_insert(node.term());
+            *t = (*t).min(node.term());
             peer.applied.push(e.clone());
         }
         peer.reads.extend(ready.reads.iter().cloned());
@@ -465,6 +471,11 @@ impl Network {
         let before = self.queue.len();
         self.queue.retain(|m| !pred(m));
         before - self.queue.len()
+    }
+
+    /// Loses the `k`-th message in flight (oldest first).
+    pub fn drop_nth(&mut self, k: usize) -> Option<Message> {
+        self.queue.remove(k)
     }
 
     /// Loses every message in flight.

@@ -18,7 +18,8 @@ pub fn logs() -> Html {
     } else {
         vec![]
     };
-    let ncols = columns.len().max(1);
+    // A fixed number of columns, so cells keep their size as the logs grow.
+    let ncols = crate::view_model::LOG_WINDOW;
     let style = format!("--cols: {ncols}");
 
     let rows = v.nodes.iter().map(|n| {
@@ -46,7 +47,7 @@ pub fn logs() -> Html {
             _ => format!("commit {} · applied {}", n.committed, n.applied),
         };
         let second = match (&n.progress, n.role) {
-            (Some(p), _) => format!("match {} next {} · {}", p.matched, p.next, p.state),
+            (Some(p), _) => format!("match {} next {} {}", p.matched, p.next, p.state),
             (None, RoleView::Leader) => match n.transferring_to {
                 Some(t) => format!("leader, handing over to {}", name(t)),
                 None => "leader".to_string(),
@@ -72,7 +73,7 @@ pub fn logs() -> Html {
     html! {
         <section class="panel logs" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }
-                <span class="hint">{ "number = entry's term · bar = commit index · dashed = not committed" }</span>
+                <span class="hint">{ "number = term · bar = commit · dashed = uncommitted" }</span>
             </h2>
             <div class="log-row index-row" aria-hidden="true">
                 <span class="log-name"></span>

@@ -1,0 +1,130 @@
+//! Client sessions (Raft §8, dissertation §6.3): each (client, sequence number) is applied exactly
+//! once; a retry of the last command gets the recorded response; an older one is stale.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use raft_core::session::{SessionCheck, Sessions};
+
+// Dissertation §6.3: "If it receives a command whose serial number has already been executed, it
+// responds immediately without re-executing the request."
+#[test]
+fn duplicate_returns_recorded_response_without_reapplying() {
+    let mut s: Sessions<String> = Sessions::new();
+    let mut applied = 0;
+    let mut apply = |v: &str| {
+        applied += 1;
+        v.to_string()
+    };
+    assert_eq!(s.apply_once(7, 1, || apply("first")), Some("first".into()));
+    assert_eq!(s.apply_once(7, 1, || apply("again")), Some("first".into()));
+    assert_eq!(s.apply_once(7, 1, || apply("again")), Some("first".into()));
+    assert_eq!(applied, 1);
+    assert_eq!(s.check(7, 1), SessionCheck::Duplicate("first".to_string()));
+}
+
+// A client's next command is new; its older commands are stale (their responses are gone).
+#[test]
+fn newer_is_applied_older_is_stale() {
+    let mut s: Sessions<u64> = Sessions::new();
+    assert_eq!(s.apply_once(1, 1, || 10), Some(10));
+    assert_eq!(s.apply_once(1, 2, || 20), Some(20));
+    assert_eq!(s.check(1, 1), SessionCheck::Stale);
+    assert_eq!(s.apply_once(1, 1, || panic!("must not apply")), None);
+    assert_eq!(s.check(1, 3), SessionCheck::New);
+}
+
+// Sessions are per client: the same sequence number from another client is a different command.
+#[test]
+fn clients_are_independent() {
+    let mut s: Sessions<&str> = Sessions::new();
+    assert!(s.is_empty());
+    assert_eq!(s.apply_once(1, 5, || "a"), Some("a"));
+    assert_eq!(s.apply_once(2, 5, || "b"), Some("b"));
+    assert_eq!(s.apply_once(2, 1, || "c"), None, "client 2 is past 1");
+    assert_eq!(s.apply_once(1, 5, || "x"), Some("a"));
+    assert_eq!(s.len(), 2);
+}
+
+// Dissertation §6.3: every replica applies the same committed commands in the same order, so every
+// replica's table answers identically: two tables fed the same sequence agree on every answer.
+#[test]
+fn replicas_fed_the_same_log_agree() {
+    let log = [
+        (1, 1),
+        (2, 1),
+        (1, 1),
+        (1, 2),
+        (2, 1),
+        (1, 1),
+        (3, 4),
+        (3, 4),
+    ];
+    let run = || {
+        let mut s: Sessions<u64> = Sessions::new();
+        let mut counter = 0;
+        log.iter()
+            .map(|&(c, q)| {
+                s.apply_once(c, q, || {
+                    counter += 1;
+                    counter
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = run();
+    assert_eq!(a, run());
+    assert_eq!(
+        a,
+        vec![
+            Some(1),
+            Some(2),
+            Some(1),
+            Some(3),
+            Some(2),
+            None,
+            Some(4),
+            Some(4)
+        ]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    // Against a model that keeps every (client, seq) ever applied and its response: each pair is
+    // applied at most once; a duplicate of the latest gets the recorded response; anything older
+    // than a client's latest is refused; and a command is applied exactly when it is newer than
+    // everything applied for its client.
+    #[test]
+    fn exactly_once_against_a_model(cmds in proptest::collection::vec((0u64..4, 0u64..6), 0..60)) {
+        let mut s: Sessions<(u64, u64, usize)> = Sessions::new();
+        let mut history: BTreeMap<(u64, u64), (u64, u64, usize)> = BTreeMap::new();
+        let mut latest: BTreeMap<u64, u64> = BTreeMap::new();
+        for (k, &(client, seq)) in cmds.iter().enumerate() {
+            let mut ran = false;
+            let got = s.apply_once(client, seq, || {
+                ran = true;
+                (client, seq, k)
+            });
+            match latest.get(&client).copied() {
+                Some(last) if seq < last => {
+                    prop_assert!(!ran);
+                    prop_assert_eq!(got, None);
+                }
+                Some(last) if seq == last => {
+                    prop_assert!(!ran);
+                    prop_assert_eq!(got, history.get(&(client, seq)).copied());
+                }
+                _ => {
+                    prop_assert!(ran);
+                    prop_assert!(!history.contains_key(&(client, seq)), "applied twice");
+                    history.insert((client, seq), (client, seq, k));
+                    latest.insert(client, seq);
+                    prop_assert_eq!(got, Some((client, seq, k)));
+                }
+            }
+        }
+        prop_assert_eq!(s.len(), latest.len());
+    }
+}
