@@ -60,6 +60,7 @@ pub mod raft;
 pub mod ready;
 pub mod session;
 pub mod sim;
+pub mod snapshot;
 pub mod storage;
 pub mod types;
 
@@ -73,6 +74,7 @@ pub use message::{Body, Message};
 pub use progress::{Progress, ProgressState};
 pub use raft::{Input, Node};
 pub use ready::{Event, ReadState, Ready};
+pub use snapshot::{Snapshot, SnapshotMeta};
 pub use storage::{MemStorage, PersistentState, Storage};
 pub use types::{Index, NodeId, Role, Term};
 

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::entry::Entry;
+use crate::membership::Membership;
 use crate::types::{Index, NodeId, Term};
 
 /// A message from one node to another. `term` is the sender's term, except for PreVote requests,
@@ -92,6 +93,31 @@ pub enum Body {
     /// "Start an election now": sent by a leader to the target of a leadership transfer
     /// (dissertation §3.10).
     TimeoutNow,
+    /// InstallSnapshot RPC (paper §7), one chunk at a time so that a lost chunk costs only that
+    /// chunk: the follower acknowledges how many bytes it holds and the leader resumes there.
+    Snapshot {
+        /// Last index the snapshot covers.
+        index: Index,
+        /// Term of that entry.
+        term: Term,
+        /// Membership at `index`.
+        membership: Membership,
+        /// Byte offset of `data` within the snapshot.
+        offset: u64,
+        /// Total size of the snapshot in bytes.
+        total: u64,
+        /// This chunk.
+        data: Vec<u8>,
+    },
+    /// Answer to a [`Body::Snapshot`] chunk that did not complete it: the follower holds the
+    /// first `offset` bytes of the snapshot at `index`. (A completed install is answered with
+    /// an [`Body::AppendResp`] for `index`.)
+    SnapshotResp {
+        /// Snapshot being received.
+        index: Index,
+        /// Bytes held so far; the leader sends from here.
+        offset: u64,
+    },
 }
 
 impl Body {
@@ -107,6 +133,8 @@ impl Body {
             Body::Heartbeat { .. } => "heartbeat",
             Body::HeartbeatResp { .. } => "heartbeat_resp",
             Body::TimeoutNow => "timeout_now",
+            Body::Snapshot { .. } => "snapshot",
+            Body::SnapshotResp { .. } => "snapshot_resp",
         }
     }
 
@@ -115,7 +143,7 @@ impl Body {
     pub fn is_from_leader(&self) -> bool {
         matches!(
             self,
-            Body::Append { .. } | Body::Heartbeat { .. } | Body::TimeoutNow
+            Body::Append { .. } | Body::Heartbeat { .. } | Body::TimeoutNow | Body::Snapshot { .. }
         )
     }
 }

@@ -38,6 +38,8 @@ pub struct Progress {
     pub recent_active: bool,
     /// In `Snapshot`: the snapshot index being sent.
     pub pending_snapshot: Index,
+    /// In `Snapshot`: bytes of it the follower has acknowledged.
+    pub snapshot_offset: u64,
 }
 
 impl Progress {
@@ -51,6 +53,7 @@ impl Progress {
             inflight: VecDeque::new(),
             recent_active: false,
             pending_snapshot: 0,
+            snapshot_offset: 0,
         }
     }
 
@@ -80,6 +83,7 @@ impl Progress {
     pub fn become_snapshot(&mut self, index: Index) {
         self.state = ProgressState::Snapshot;
         self.pending_snapshot = index;
+        self.snapshot_offset = 0;
         self.probe_sent = false;
         self.inflight.clear();
     }

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
+use crate::confchange::{self, ConfChange};
 use crate::config::{Config, ReadMode};
 use crate::entry::{Entry, HardState, Payload};
 use crate::error::Error;
@@ -18,6 +19,7 @@ use crate::message::{Body, Message};
 use crate::progress::{Progress, ProgressState};
 use crate::quorum::VoteResult;
 use crate::ready::{Event, ReadState, Ready};
+use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::storage::PersistentState;
 use crate::types::{Index, NodeId, Role, Term};
 
@@ -37,6 +39,16 @@ pub enum Input {
     TransferLeader(NodeId),
     /// Start an election now, as if the election timeout had fired.
     Campaign,
+    /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
+    ChangeMembership(ConfChange),
+    /// The application has snapshotted its state up to `index` (at most the applied index):
+    /// compact the log up to there (paper §7).
+    Compact {
+        /// Last index the snapshot covers.
+        index: Index,
+        /// The application's state.
+        data: Vec<u8>,
+    },
 }
 
 /// A pending ReadIndex request (§6.4): served once a quorum has acknowledged a heartbeat sent
@@ -62,7 +74,8 @@ enum CampaignKind {
 
 /// A Raft node (a "server" in the paper).
 ///
-/// Durable state (must be persisted via [`Ready`] before sending): `term`, `vote`, the log.
+/// Durable state (must be persisted via [`Ready`] before sending): `term`, `vote`, the log,
+/// the latest snapshot.
 /// Volatile state (lost on crash): role, leader, commit/applied index, progress, timers.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -75,7 +88,23 @@ pub struct Node {
     /// The leader of `term`, once known.
     leader: Option<NodeId>,
     log: RaftLog,
+    /// The membership in effect: the latest in the log, committed or not (dissertation §4.1).
     membership: Membership,
+    /// Index of the entry that holds `membership` (the snapshot index when it comes from there).
+    membership_index: Index,
+    /// Membership at the snapshot boundary (the initial membership when there is no snapshot).
+    base_membership: Membership,
+    /// The latest snapshot (taken locally or installed), which a leader sends to followers
+    /// whose next entry was compacted away.
+    snapshot: Option<Snapshot>,
+    /// Leader only: the snapshot being sent to each follower in snapshot state, pinned until the
+    /// transfer ends even if the leader compacts again meanwhile.
+    outgoing_snapshots: BTreeMap<NodeId, Snapshot>,
+    /// Follower only: a snapshot being received, chunk by chunk.
+    incoming: Option<(SnapshotMeta, u64, Vec<u8>)>,
+    /// Leader only: index of the latest membership entry that may not be committed yet; a new
+    /// change waits until it is (dissertation §4.1).
+    pending_conf_index: Index,
     /// Answers received in the current (pre-)election, by voter.
     votes: BTreeMap<NodeId, bool>,
     election_elapsed: u64,
@@ -99,6 +128,8 @@ pub struct Node {
     reads: Vec<ReadState>,
     persist_from: Option<Index>,
     persisted_hs: HardState,
+    persist_snapshot: Option<Snapshot>,
+    restore_snapshot: bool,
 }
 
 impl Node {
@@ -123,16 +154,14 @@ impl Node {
                 "log has an entry from a term after the current term",
             ));
         }
-        // The latest membership in the log is in effect, committed or not (dissertation §4.1).
-        let membership = log
-            .entries()
-            .iter()
-            .rev()
-            .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some(m.clone()),
-                _ => None,
-            })
-            .unwrap_or(state.membership);
+        let snapshot = (state.snapshot_index > 0).then(|| Snapshot {
+            meta: SnapshotMeta {
+                index: state.snapshot_index,
+                term: state.snapshot_term,
+                membership: state.membership.clone(),
+            },
+            data: state.snapshot_data,
+        });
         let mut hs = state.hard_state;
         if cfg.break_it.forget_vote_on_restart {
             hs.vote = None;
@@ -143,8 +172,14 @@ impl Node {
             vote: hs.vote,
             role: Role::Follower,
             leader: None,
+            membership_index: log.snapshot_index(),
             log,
-            membership,
+            membership: state.membership.clone(),
+            base_membership: state.membership,
+            snapshot,
+            incoming: None,
+            outgoing_snapshots: BTreeMap::new(),
+            pending_conf_index: 0,
             votes: BTreeMap::new(),
             election_elapsed: 0,
             heartbeat_elapsed: 0,
@@ -160,8 +195,11 @@ impl Node {
             reads: Vec::new(),
             persist_from: None,
             persisted_hs: hs,
+            persist_snapshot: None,
+            restore_snapshot: false,
             cfg,
         };
+        node.refresh_membership();
         node.role = node.follower_role();
         node.reset_election_timer();
         Ok(node)
@@ -200,6 +238,26 @@ impl Node {
     /// The membership in effect (the latest in the log).
     pub fn membership(&self) -> &Membership {
         &self.membership
+    }
+    /// The latest snapshot this node holds.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
+    /// Leader only: true while a recently active follower is receiving a snapshot. An
+    /// application's compaction policy should wait then: compacting again would leave that
+    /// follower needing another snapshot after the one it is receiving.
+    pub fn sending_snapshot(&self) -> bool {
+        self.progress.iter().any(|(id, p)| {
+            p.state == ProgressState::Snapshot
+                && p.recent_active
+                && self.outgoing_snapshots.contains_key(id)
+        })
+    }
+    /// Follower only: bytes received so far of a snapshot being installed, and its size.
+    pub fn incoming_snapshot(&self) -> Option<(Index, u64, u64)> {
+        self.incoming
+            .as_ref()
+            .map(|(m, total, data)| (m.index, data.len() as u64, *total))
     }
     /// Leader only: replication progress of every member, including itself.
     pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
@@ -285,6 +343,8 @@ impl Node {
                 self.campaign(CampaignKind::Timeout);
                 Ok(None)
             }
+            Input::ChangeMembership(change) => self.change_membership(&change).map(Some),
+            Input::Compact { index, data } => self.compact(index, data).map(|_| None),
         }
     }
 
@@ -299,6 +359,8 @@ impl Node {
             None => Vec::new(),
         };
         Ready {
+            snapshot: self.persist_snapshot.take(),
+            restore_snapshot: core::mem::take(&mut self.restore_snapshot),
             hard_state,
             entries,
             messages: core::mem::take(&mut self.msgs),
@@ -406,6 +468,7 @@ impl Node {
 
     fn reset_leader_state(&mut self) {
         self.progress.clear();
+        self.outgoing_snapshots.clear();
         self.pending_reads.clear();
         self.votes.clear();
         if let Some(to) = self.transfer.take() {
@@ -512,6 +575,9 @@ impl Node {
             role: Role::Leader,
             term: self.term,
         });
+        // Any membership entry in the log may be uncommitted: no new change until the no-op
+        // (and so everything before it) commits.
+        self.pending_conf_index = self.log.last_index();
         self.append_and_send(Payload::Noop);
     }
 
@@ -653,6 +719,11 @@ impl Node {
                 self.send(m.from, Body::HeartbeatResp { read_ctx });
             }
             Body::TimeoutNow if self.is_promotable() => self.campaign(CampaignKind::Transfer),
+            Body::Snapshot { .. } => {
+                self.election_elapsed = 0;
+                self.leader = Some(m.from);
+                self.handle_snapshot(m);
+            }
             _ => {}
         }
     }
@@ -660,7 +731,7 @@ impl Node {
     fn step_candidate(&mut self, m: Message) {
         match m.body {
             // A leader of this term exists (§5.2): return to follower and take its message.
-            Body::Append { .. } | Body::Heartbeat { .. } => {
+            Body::Append { .. } | Body::Heartbeat { .. } | Body::Snapshot { .. } => {
                 self.become_follower(m.term, Some(m.from));
                 self.step_follower(m);
             }
@@ -725,7 +796,8 @@ impl Node {
                 match pr.state {
                     ProgressState::Probe => pr.become_replicate(),
                     ProgressState::Snapshot if pr.matched >= pr.pending_snapshot => {
-                        pr.become_probe()
+                        pr.become_probe();
+                        self.outgoing_snapshots.remove(&from);
                     }
                     _ => {}
                 }
@@ -761,8 +833,279 @@ impl Node {
                     self.send_append(from, true);
                 }
                 self.ack_reads(from, read_ctx);
+                // A snapshot chunk may have been lost: resend from the last acknowledged byte.
+                if self
+                    .progress
+                    .get(&from)
+                    .is_some_and(|p| p.state == ProgressState::Snapshot)
+                {
+                    self.send_snapshot_chunk(from);
+                }
+            }
+            Body::SnapshotResp { index, offset } => {
+                let Some(pr) = self.progress.get_mut(&from) else {
+                    return;
+                };
+                pr.recent_active = true;
+                if pr.state == ProgressState::Snapshot && pr.pending_snapshot == index {
+                    pr.snapshot_offset = offset;
+                    self.send_snapshot_chunk(from);
+                }
             }
             _ => {}
+        }
+    }
+
+    /// InstallSnapshot receiver (paper §7, Figure 13), chunk by chunk.
+    fn handle_snapshot(&mut self, m: Message) {
+        let Body::Snapshot {
+            index,
+            term,
+            membership,
+            offset,
+            total,
+            data,
+        } = m.body
+        else {
+            return;
+        };
+        if term > m.term
+            || index == 0
+            || offset
+                .checked_add(data.len() as u64)
+                .is_none_or(|end| end > total)
+        {
+            self.events.push(Event::Rejected {
+                from: m.from,
+                why: "snapshot: malformed chunk",
+            });
+            return;
+        }
+        if index <= self.log.committed() {
+            // Stale: we already hold (and may have applied) everything it covers.
+            self.incoming = None;
+            let committed = self.log.committed();
+            self.send_append_resp(m.from, committed, false, 0, 0);
+            return;
+        }
+        let meta = SnapshotMeta {
+            index,
+            term,
+            membership,
+        };
+        let same = self
+            .incoming
+            .as_ref()
+            .is_some_and(|(mm, t, _)| *mm == meta && *t == total);
+        if !same {
+            self.incoming = Some((meta, total, Vec::new()));
+        }
+        let Some((_, _, buf)) = self.incoming.as_mut() else {
+            return;
+        };
+        if offset != buf.len() as u64 {
+            // A chunk was lost or repeated: tell the leader where to resume.
+            let have = buf.len() as u64;
+            self.send(
+                m.from,
+                Body::SnapshotResp {
+                    index,
+                    offset: have,
+                },
+            );
+            return;
+        }
+        buf.extend_from_slice(&data);
+        if (buf.len() as u64) < total {
+            let have = buf.len() as u64;
+            self.send(
+                m.from,
+                Body::SnapshotResp {
+                    index,
+                    offset: have,
+                },
+            );
+            return;
+        }
+        let Some((meta, _, data)) = self.incoming.take() else {
+            return;
+        };
+        self.install_snapshot(Snapshot { meta, data });
+        self.send_append_resp(m.from, index, false, 0, 0);
+    }
+
+    /// Replaces the log prefix (or the whole log, if it disagrees) with a leader's snapshot.
+    fn install_snapshot(&mut self, snap: Snapshot) {
+        let SnapshotMeta { index, term, .. } = snap.meta;
+        self.log.compact_to(index, term);
+        self.base_membership = snap.meta.membership.clone();
+        self.refresh_membership();
+        self.persist_snapshot = Some(snap.clone());
+        self.restore_snapshot = true;
+        self.snapshot = Some(snap);
+        // Entries after the snapshot that were not yet persisted are still to be persisted.
+        if let Some(from) = self.persist_from {
+            self.persist_from = Some(from.max(index + 1));
+        }
+        self.events.push(Event::Committed {
+            index: self.log.committed(),
+        });
+    }
+
+    /// Compaction (paper §7): the application snapshotted its state up to `index`.
+    fn compact(&mut self, index: Index, data: Vec<u8>) -> Result<(), Error> {
+        if index <= self.log.snapshot_index() {
+            return Err(Error::SnapshotRefused(
+                "not newer than the current snapshot",
+            ));
+        }
+        if index > self.log.applied() {
+            return Err(Error::SnapshotRefused("index not applied yet"));
+        }
+        let term = self
+            .log
+            .term(index)
+            .ok_or(Error::SnapshotRefused("index not in the log"))?;
+        let membership = self.membership_at(index);
+        self.log.compact_to(index, term);
+        self.base_membership = membership.clone();
+        let snap = Snapshot {
+            meta: SnapshotMeta {
+                index,
+                term,
+                membership,
+            },
+            data,
+        };
+        self.persist_snapshot = Some(snap.clone());
+        self.snapshot = Some(snap);
+        Ok(())
+    }
+
+    /// Sends the next chunk of the snapshot pinned for a follower in snapshot state.
+    fn send_snapshot_chunk(&mut self, to: NodeId) {
+        let Some(snap) = self.outgoing_snapshots.get(&to) else {
+            return;
+        };
+        let Some(pr) = self.progress.get(&to) else {
+            return;
+        };
+        if pr.state != ProgressState::Snapshot || pr.pending_snapshot != snap.meta.index {
+            return;
+        }
+        let total = snap.data.len() as u64;
+        let offset = pr.snapshot_offset.min(total);
+        let chunk = self.cfg.max_msg_bytes.max(1);
+        let end = offset.saturating_add(chunk).min(total);
+        let body = Body::Snapshot {
+            index: snap.meta.index,
+            term: snap.meta.term,
+            membership: snap.meta.membership.clone(),
+            offset,
+            total,
+            data: snap.data[offset as usize..end as usize].to_vec(),
+        };
+        self.send(to, body);
+    }
+
+    /// The membership in effect at `index`: the latest membership entry at or before it.
+    fn membership_at(&self, index: Index) -> Membership {
+        self.log
+            .entries()
+            .iter()
+            .rev()
+            .filter(|e| e.index <= index)
+            .find_map(|e| match &e.payload {
+                Payload::Membership(m) => Some(m.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.base_membership.clone())
+    }
+
+    /// Recomputes the membership in effect after the log changed (dissertation §4.1: the latest
+    /// configuration in the log is used, committed or not) and adjusts role and progress.
+    fn refresh_membership(&mut self) {
+        let latest = self
+            .log
+            .entries()
+            .iter()
+            .rev()
+            .find_map(|e| match &e.payload {
+                Payload::Membership(m) => Some((e.index, m.clone())),
+                _ => None,
+            });
+        let (index, m) =
+            latest.unwrap_or_else(|| (self.log.snapshot_index(), self.base_membership.clone()));
+        self.membership_index = index;
+        if m == self.membership {
+            return;
+        }
+        self.membership = m;
+        match self.role {
+            Role::Follower | Role::Learner => self.role = self.follower_role(),
+            Role::PreCandidate | Role::Candidate if !self.is_promotable() => {
+                let term = self.term;
+                self.become_follower(term, None);
+            }
+            Role::Leader => {
+                let next = self.log.last_index() + 1;
+                let members = self.membership.members();
+                self.progress.retain(|id, _| members.contains(id));
+                for id in members {
+                    self.progress
+                        .entry(id)
+                        .or_insert_with(|| Progress::new(next));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Proposes a membership change (dissertation §4.1, §4.3).
+    fn change_membership(&mut self, change: &ConfChange) -> Result<Index, Error> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader {
+                leader: self.leader,
+            });
+        }
+        if self.transfer.is_some() {
+            return Err(Error::TransferInProgress);
+        }
+        // The 2015 fix to single-server changes: a leader changes membership only after it has
+        // committed an entry of its own term.
+        if self.log.term(self.log.committed()) != Some(self.term) {
+            return Err(Error::ConfChangeRefused(
+                "the leader has not committed an entry in its term yet",
+            ));
+        }
+        if self.pending_conf_index > self.log.committed() {
+            return Err(Error::ConfChangeRefused(
+                "the previous membership change is not committed yet",
+            ));
+        }
+        let next = confchange::apply(&self.membership, change)?;
+        Ok(self.append_membership(next))
+    }
+
+    fn append_membership(&mut self, next: Membership) -> Index {
+        let index = self.append_and_send(Payload::Membership(next));
+        self.pending_conf_index = index;
+        index
+    }
+
+    /// After the commit index moved on a leader: leave a committed joint configuration
+    /// (dissertation §4.3), and step down once a configuration without this node commits.
+    fn after_leader_commit(&mut self) {
+        if self.role != Role::Leader || self.membership_index > self.log.committed() {
+            return;
+        }
+        if self.membership.is_joint() {
+            let mut next = self.membership.clone();
+            next.outgoing.clear();
+            self.append_membership(next);
+        } else if !self.membership.is_voter(self.cfg.id) {
+            let term = self.term;
+            self.become_follower(term, None);
         }
     }
 
@@ -814,6 +1157,7 @@ impl Node {
                     return;
                 }
                 self.mark_unpersisted(conflict);
+                self.refresh_membership();
             }
             self.commit_to(commit.min(last_new));
             self.send_append_resp(m.from, last_new, false, 0, 0);
@@ -862,6 +1206,12 @@ impl Node {
             payload,
         });
         self.mark_unpersisted(index);
+        if matches!(
+            self.log.entry(index).map(|e| &e.payload),
+            Some(Payload::Membership(_))
+        ) {
+            self.refresh_membership();
+        }
         if let Some(me) = self.progress.get_mut(&self.cfg.id) {
             me.maybe_update(index);
         }
@@ -888,7 +1238,11 @@ impl Node {
         if !current && !self.cfg.break_it.commit_old_terms {
             return false;
         }
-        self.commit_to(index)
+        let moved = self.commit_to(index);
+        if moved {
+            self.after_leader_commit();
+        }
+        moved
     }
 
     fn commit_to(&mut self, index: Index) -> bool {
@@ -919,6 +1273,13 @@ impl Node {
         let prev_index = pr.next - 1;
         let Some(prev_term) = self.log.term(prev_index) else {
             // The entries this follower needs were compacted away: it needs a snapshot.
+            if let Some(snap) = self.snapshot.clone() {
+                if let Some(pr) = self.progress.get_mut(&to) {
+                    pr.become_snapshot(snap.meta.index);
+                }
+                self.outgoing_snapshots.insert(to, snap);
+                self.send_snapshot_chunk(to);
+            }
             return false;
         };
         let entries = self

@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 
 use crate::entry::{Entry, HardState};
 use crate::message::Message;
+use crate::snapshot::Snapshot;
 use crate::types::{Index, NodeId, Role, Term};
 
 /// A linearizable read that may now be served: once the application has applied `index`, its
@@ -76,17 +77,24 @@ pub enum Event {
 /// The output of a node since the last call to [`crate::Node::ready`].
 ///
 /// **Ordering contract.** The driver must, in this order:
-/// 1. durably store `hard_state` (if any) and `entries` (if any): delete every stored entry with
-///    index `>= entries[0].index`, then append `entries`;
+/// 1. durably store `snapshot` (if any: drop stored entries up to its index, and all stored
+///    entries if the stored entry at its index has another term), then `hard_state` (if any)
+///    and `entries` (if any): delete every stored entry with index `>= entries[0].index`, then
+///    append `entries`;
 /// 2. only then send `messages` (a vote or an acknowledgement must never reach a peer before the
 ///    state it promises is durable: §5.2, Figure 2 "respond to RPCs only after updating stable
 ///    storage");
-/// 3. apply `committed` to the application state machine, in order. Entries listed in
+/// 3. if `restore_snapshot`, replace the application state with `snapshot`'s data; then apply
+///    `committed` to the application state machine, in order. Entries listed in
 ///    `committed` are all durable on a quorum; some may also appear in this same Ready's
 ///    `entries`, which is why step 1 comes first;
 /// 4. serve each of `reads` once the application has applied its index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ready {
+    /// A snapshot to persist: taken locally (compaction) or received from the leader.
+    pub snapshot: Option<Snapshot>,
+    /// True when `snapshot` came from the leader and must replace the application's state.
+    pub restore_snapshot: bool,
     /// New term/vote to persist, when it changed.
     pub hard_state: Option<HardState>,
     /// Entries to persist, replacing any stored entries from the first one's index on.
@@ -105,6 +113,7 @@ impl Ready {
     /// True when there is nothing to do.
     pub fn is_empty(&self) -> bool {
         self.hard_state.is_none()
+            && self.snapshot.is_none()
             && self.entries.is_empty()
             && self.messages.is_empty()
             && self.committed.is_empty()

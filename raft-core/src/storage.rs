@@ -1,5 +1,5 @@
 //! Durable state: what survives a crash, and an in-memory store that follows the [`Ready`]
-//! contract. Durable: term, vote, log entries (and later the snapshot). Volatile, rebuilt after a
+//! contract. Durable: term, vote, log entries and the latest snapshot. Volatile, rebuilt after a
 //! restart: role, leader, commit index, applied index, replication progress.
 
 use alloc::vec::Vec;
@@ -21,6 +21,9 @@ pub struct PersistentState {
     pub snapshot_index: Index,
     /// Term of `snapshot_index`.
     pub snapshot_term: Term,
+    /// The application state of the snapshot (empty when there is none).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub snapshot_data: Vec<u8>,
     /// Entries after the snapshot, consecutive.
     pub entries: Vec<Entry>,
 }
@@ -56,7 +59,8 @@ impl MemStorage {
         &self.state
     }
 
-    /// Approximate bytes of Raft state (hard state and log, without any snapshot data).
+    /// Approximate bytes of Raft state (hard state, snapshot metadata and log, without the
+    /// snapshot's application data).
     pub fn raft_state_bytes(&self) -> u64 {
         24 + self.state.entries.iter().map(Entry::size).sum::<u64>()
     }
@@ -66,6 +70,27 @@ impl Storage for MemStorage {
     fn persist(&mut self, ready: &Ready) {
         if let Some(hs) = ready.hard_state {
             self.state.hard_state = hs;
+        }
+        if let Some(snap) = &ready.snapshot {
+            let st = &mut self.state;
+            // Keep the entries after the snapshot only if the log agrees with it at its index.
+            let at = snap
+                .meta
+                .index
+                .checked_sub(st.snapshot_index + 1)
+                .map(|k| k as usize);
+            let agrees =
+                at.is_some_and(|k| st.entries.get(k).is_some_and(|e| e.term == snap.meta.term));
+            if agrees {
+                let k = at.unwrap_or(0);
+                st.entries.drain(..=k);
+            } else {
+                st.entries.clear();
+            }
+            st.snapshot_index = snap.meta.index;
+            st.snapshot_term = snap.meta.term;
+            st.membership = snap.meta.membership.clone();
+            st.snapshot_data = snap.data.clone();
         }
         if let Some(first) = ready.entries.first() {
             let keep = first.index.saturating_sub(self.state.snapshot_index + 1) as usize;

@@ -566,6 +566,20 @@ pub fn message_summary(f: &InFlight) -> String {
                 format!("ok, matches up to {index}")
             }
         }
+        Body::Snapshot {
+            index,
+            term,
+            offset,
+            total,
+            data,
+            ..
+        } => format!(
+            "snapshot up to {index}@t{term}, bytes {offset}..{} of {total}",
+            offset + data.len() as u64
+        ),
+        Body::SnapshotResp { index, offset } => {
+            format!("snapshot {index}: {offset} bytes received")
+        }
         Body::Heartbeat { commit, read_ctx } => {
             if *read_ctx > 0 {
                 format!("commit {commit}, read #{read_ctx}")
@@ -816,6 +830,18 @@ pub fn describe_action(a: &Action) -> Option<String> {
         Action::ClientLoad { on } => {
             format!("Steady client load {}", if *on { "on" } else { "off" })
         }
+        Action::AddNode => "A new node asked to join as a learner".to_string(),
+        Action::Promote { node } => format!("{} promotion to voter requested", name(*node)),
+        Action::Remove { node } => format!("{} removal requested", name(*node)),
+        Action::Reconfigure { voters } => format!(
+            "Joint change to voters {} requested",
+            voters
+                .iter()
+                .map(|&n| name(n))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Action::Compact { node } => format!("{} told to snapshot and compact its log", name(*node)),
     })
 }
 

@@ -101,6 +101,29 @@ pub enum Action {
         /// On or off.
         on: bool,
     },
+    /// Start a new node (the next free id) and have the leader add it as a learner
+    /// (dissertation §4.2.1): it catches up without counting towards any quorum.
+    AddNode,
+    /// Have the leader promote a learner to voter (a single-server change, dissertation §4.1).
+    Promote {
+        /// The learner.
+        node: NodeId,
+    },
+    /// Have the leader remove a member (a single-server change).
+    Remove {
+        /// The node.
+        node: NodeId,
+    },
+    /// Have the leader move to a new set of voters through joint consensus (dissertation §4.3).
+    Reconfigure {
+        /// The voters of the new configuration.
+        voters: Vec<NodeId>,
+    },
+    /// Make a node snapshot its state machine and compact its log now (paper §7).
+    Compact {
+        /// Node.
+        node: NodeId,
+    },
 }
 
 impl Action {
@@ -110,7 +133,11 @@ impl Action {
             Action::Crash { node }
             | Action::Restart { node }
             | Action::Isolate { node }
-            | Action::Campaign { node } => alloc::vec![*node],
+            | Action::Campaign { node }
+            | Action::Promote { node }
+            | Action::Remove { node }
+            | Action::Compact { node } => alloc::vec![*node],
+            Action::Reconfigure { voters } => voters.clone(),
             Action::TransferLeader { to } => alloc::vec![*to],
             Action::Partition { groups } => groups.iter().flatten().copied().collect(),
             Action::Cut { from, to }
@@ -122,7 +149,8 @@ impl Action {
             | Action::DeliverMessage { .. }
             | Action::Request { .. }
             | Action::Network { .. }
-            | Action::ClientLoad { .. } => Vec::new(),
+            | Action::ClientLoad { .. }
+            | Action::AddNode => Vec::new(),
         }
     }
 }

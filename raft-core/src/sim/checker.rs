@@ -100,6 +100,26 @@ impl Mirror {
         }
         (i > self.offset && i <= self.last()).then(|| self.prefix[(i - self.offset - 1) as usize])
     }
+    /// The log was compacted to (or replaced by) a snapshot at (`index`, `term`); `base` is the
+    /// committed chain hash at `index`.
+    fn compact(&mut self, index: Index, term: Term, base: u64) {
+        if index <= self.offset {
+            return;
+        }
+        if self.term(index) == Some(term) {
+            let k = (index - self.offset) as usize;
+            self.terms.drain(..k);
+            self.prefix.drain(..k);
+        } else {
+            self.terms.clear();
+            self.prefix.clear();
+        }
+        // Prefix hashes are chained from index 0, so those kept stay comparable with every
+        // other node's; `base` (the committed chain at `index`) continues them.
+        self.offset = index;
+        self.base = base;
+    }
+
     fn write(&mut self, entries: &[Entry]) {
         let Some(first) = entries.first() else { return };
         let keep = first.index.saturating_sub(self.offset + 1) as usize;
@@ -379,6 +399,28 @@ impl Checker {
                     ),
                 );
             }
+        }
+    }
+
+    /// A node persisted a snapshot at (`index`, `term`); with `installed`, its state machine
+    /// was replaced by it, so its applied index jumps to `index`.
+    pub fn on_snapshot(&mut self, node: NodeId, index: Index, term: Term, installed: bool) {
+        let k = index.saturating_sub(1) as usize;
+        match self.committed.get(k) {
+            Some(&(t, _, base)) if t == term => {
+                self.mirrors.entry(node).or_default().compact(index, term, base);
+            }
+            _ => self.fail(
+                "State Machine Safety",
+                alloc::vec![node],
+                format!("S{node} holds a snapshot at index {index} (term {term}) that is not the committed prefix"),
+            ),
+        }
+        if installed {
+            let a = self.applied.entry(node).or_insert(0);
+            *a = (*a).max(index);
+            let c = self.commit_seen.entry(node).or_insert(0);
+            *c = (*c).max(index);
         }
     }
 

@@ -30,6 +30,8 @@ pub mod world;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_membership;
 
 pub use actions::Action;
 pub use app::{Command, KvStore, Op, Reply};

@@ -29,6 +29,11 @@ pub struct Faults {
     pub reorder: bool,
     /// Leadership transfers and forced elections.
     pub transfer: bool,
+    /// Membership changes: nodes added as learners, promoted, removed; joint reconfigurations.
+    pub membership: bool,
+    /// Log compaction (snapshots every few entries, and on demand), so that lagging followers
+    /// need InstallSnapshot.
+    pub snapshot: bool,
 }
 
 impl Faults {
@@ -40,6 +45,8 @@ impl Faults {
         duplicate: true,
         reorder: true,
         transfer: true,
+        membership: true,
+        snapshot: true,
     };
 
     /// Parses a comma-separated list such as `crash,partition,drop` (or `all`, or `none`).
@@ -51,6 +58,8 @@ impl Faults {
             duplicate: false,
             reorder: false,
             transfer: false,
+            membership: false,
+            snapshot: false,
         };
         for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match word {
@@ -62,9 +71,11 @@ impl Faults {
                 "duplicate" => f.duplicate = true,
                 "reorder" => f.reorder = true,
                 "transfer" => f.transfer = true,
+                "membership" => f.membership = true,
+                "snapshot" => f.snapshot = true,
                 other => {
                     return Err(alloc::format!(
-                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, all or none)"
+                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, all or none)"
                     ))
                 }
             }
@@ -136,15 +147,21 @@ pub fn run_check(
             workload: Workload::Kv { keys: 3 },
         },
         keep_trace,
+        snapshot_every: if faults.snapshot { rng.range(3, 30) } else { 0 },
+        max_msg_bytes: if faults.snapshot {
+            rng.range(16, 256)
+        } else {
+            64 * 1024
+        },
         ..Default::default()
     };
     let mut world = World::new(opts).expect("generated options are valid");
-    let ids: Vec<NodeId> = (1..=u64::from(nodes)).collect();
+
     let mut t = 0;
     while t < duration_ms && world.violation().is_none() {
         t += rng.range(50, 400);
         world.advance_to(t);
-        if let Some(a) = random_action(&mut rng, &world, &ids, faults) {
+        if let Some(a) = random_action(&mut rng, &world, faults) {
             // Refused actions (e.g. transfer without a leader) change nothing; that is fine here.
             let _ = world.act(a);
         }
@@ -159,7 +176,8 @@ pub fn run_check(
             ..net
         },
     });
-    for &id in &ids {
+    let all: Vec<NodeId> = world.nodes().keys().copied().collect();
+    for id in all {
         if world.node(id).is_none() {
             let _ = world.act(Action::Restart { node: id });
         }
@@ -180,14 +198,15 @@ pub fn run_check(
     }
 }
 
-fn random_action(rng: &mut SimRng, world: &World, ids: &[NodeId], f: Faults) -> Option<Action> {
+fn random_action(rng: &mut SimRng, world: &World, f: Faults) -> Option<Action> {
+    let ids: Vec<NodeId> = world.nodes().keys().copied().collect();
     let pick = |rng: &mut SimRng| ids[rng.range(0, ids.len() as u64 - 1) as usize];
     let down: Vec<NodeId> = ids
         .iter()
         .copied()
         .filter(|&i| world.node(i).is_none())
         .collect();
-    match rng.range(0, 9) {
+    match rng.range(0, 12) {
         0 | 1 if f.crash => {
             // Keep a majority up most of the time, but sometimes crash more.
             if down.len() * 2 + 2 < ids.len() || rng.range(0, 9) == 0 {
@@ -205,7 +224,7 @@ fn random_action(rng: &mut SimRng, world: &World, ids: &[NodeId], f: Faults) -> 
         3 if f.partition => {
             let mut a = Vec::new();
             let mut b = Vec::new();
-            for &id in ids {
+            for &id in &ids {
                 if rng.range(0, 1) == 0 {
                     a.push(id)
                 } else {
@@ -231,6 +250,29 @@ fn random_action(rng: &mut SimRng, world: &World, ids: &[NodeId], f: Faults) -> 
         5 | 6 if f.partition => Some(Action::Heal),
         7 if f.transfer => Some(Action::TransferLeader { to: pick(rng) }),
         8 if f.transfer => Some(Action::Campaign { node: pick(rng) }),
+        9 | 11 if f.membership => {
+            let leader = world.leader().and_then(|l| world.node(l))?;
+            let m = leader.membership().clone();
+            match rng.range(0, 3) {
+                0 if ids.len() < 8 => Some(Action::AddNode),
+                1 => m
+                    .learners
+                    .iter()
+                    .next()
+                    .map(|&node| Action::Promote { node }),
+                2 if m.voters.len() > 3 => Some(Action::Remove { node: pick(rng) }),
+                _ => {
+                    // Joint consensus towards a random subset of at least three members.
+                    let voters: Vec<NodeId> = m
+                        .members()
+                        .into_iter()
+                        .filter(|_| rng.range(0, 3) != 0)
+                        .collect();
+                    (voters.len() >= 3).then_some(Action::Reconfigure { voters })
+                }
+            }
+        }
+        10 if f.snapshot => Some(Action::Compact { node: pick(rng) }),
         _ => None,
     }
 }

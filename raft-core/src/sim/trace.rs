@@ -102,6 +102,17 @@ pub enum TraceEvent {
         /// Term of the entry.
         term: Term,
     },
+    /// A node took a snapshot (`installed: false`, compaction) or installed the leader's.
+    Snapshot {
+        /// Node.
+        node: NodeId,
+        /// Last index covered.
+        index: Index,
+        /// Its term.
+        term: Term,
+        /// True when received from the leader (the state machine was replaced).
+        installed: bool,
+    },
     /// A node crashed (volatile state lost).
     Crash {
         /// Node.

@@ -9,6 +9,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use crate::confchange::ConfChange;
 use crate::config::{BreakIt, Config};
 use crate::entry::Payload;
 use crate::error::Error;
@@ -97,8 +98,11 @@ pub struct SimOptions {
     pub clients: ClientOptions,
     /// Unsafe teaching switches.
     pub break_it: BreakIt,
-    /// Soft byte limit of entries per AppendEntries (1 sends one entry per message).
+    /// Soft byte limit of entries per AppendEntries (1 sends one entry per message), and the
+    /// size of InstallSnapshot chunks.
     pub max_msg_bytes: u64,
+    /// Snapshot and compact a node's log every this many applied entries (0: never by itself).
+    pub snapshot_every: u64,
     /// Keep trace records in memory (the running hash is kept regardless).
     pub keep_trace: bool,
 }
@@ -118,6 +122,7 @@ impl Default for SimOptions {
             clients: ClientOptions::default(),
             break_it: BreakIt::default(),
             max_msg_bytes: 64 * 1024,
+            snapshot_every: 0,
             keep_trace: true,
         }
     }
@@ -333,7 +338,11 @@ impl World {
                 break;
             }
             w.advance_to(*t);
-            w.act(a.clone())?;
+            match w.act(a.clone()) {
+                // A node's refusal was part of the recorded run.
+                Ok(()) | Err(SimError::Raft(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         w.advance_to(until);
         Ok(w)
@@ -545,8 +554,7 @@ impl World {
         sn.storage.persist(&ready);
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
-        let log = node.log().clone();
-        sn.timer_at = self.now + node.ticks_until_timer();
+        sn.timer_at = self.now.saturating_add(node.ticks_until_timer());
 
         // 1. Persistence.
         if let Some(hs) = ready.hard_state {
@@ -555,6 +563,22 @@ impl World {
                 node: id,
                 term: hs.term,
                 vote: hs.vote,
+            });
+        }
+        if let Some(snap) = &ready.snapshot {
+            let (index, term) = (snap.meta.index, snap.meta.term);
+            if ready.restore_snapshot {
+                if let Some(sn) = self.nodes.get_mut(&id) {
+                    sn.kv = KvStore::restore(&snap.data).unwrap_or_default();
+                }
+            }
+            self.checker
+                .on_snapshot(id, index, term, ready.restore_snapshot);
+            self.record(TraceEvent::Snapshot {
+                node: id,
+                index,
+                term,
+                installed: ready.restore_snapshot,
             });
         }
         if !ready.entries.is_empty() {
@@ -574,7 +598,9 @@ impl World {
                     });
                     if *role == Role::Leader {
                         self.stats.leaders += 1;
-                        self.checker.on_leader(id, *term, &log);
+                        if let Some(log) = live_log(&self.nodes, id) {
+                            self.checker.on_leader(id, *term, log);
+                        }
                     }
                 }
                 Event::ElectionStarted {
@@ -584,12 +610,16 @@ impl World {
             }
         }
         if role == Role::Leader {
-            self.checker.on_leader_log(id, term, &log);
+            if let Some(log) = live_log(&self.nodes, id) {
+                self.checker.on_leader_log(id, term, log);
+            }
         } else {
             self.checker.on_not_leader(id);
         }
-        self.checker
-            .on_commit(id, commit, (role == Role::Leader).then_some(term), &log);
+        if let Some(log) = live_log(&self.nodes, id) {
+            self.checker
+                .on_commit(id, commit, (role == Role::Leader).then_some(term), log);
+        }
         if ready
             .events
             .iter()
@@ -662,6 +692,29 @@ impl World {
                 self.complete(id, client, seq, reply);
             }
         }
+        // Compaction policy: every `snapshot_every` applied entries, except while this node
+        // leads and a follower is installing a snapshot. Compacting then would leave that
+        // follower needing yet another snapshot after the one it is receiving, forever under
+        // load.
+        let every = self.opts.snapshot_every;
+        if every > 0 {
+            let due = self.node(id).and_then(|n| {
+                let l = n.log();
+                (l.applied() >= l.snapshot_index() + every && !n.sending_snapshot())
+                    .then_some(l.applied())
+            });
+            if let Some(index) = due {
+                self.compact(id, index);
+            }
+        }
+    }
+
+    /// Snapshots node `id`'s state machine at `index` (its applied index) and compacts its log.
+    fn compact(&mut self, id: NodeId, index: Index) {
+        let Some(data) = self.nodes.get(&id).map(|s| s.kv.snapshot()) else {
+            return;
+        };
+        let _ = self.with_node(id, |n| n.step(Input::Compact { index, data }));
     }
 
     fn deliver(&mut self, mid: u64, msg: crate::message::Message) {
@@ -831,9 +884,8 @@ impl World {
         }
     }
 
-    /// Applies an action now and records it. Invalid actions change nothing.
-    pub fn act(&mut self, action: Action) -> Result<(), SimError> {
-        match &action {
+    fn apply_action(&mut self, action: &Action) -> Result<(), SimError> {
+        match action {
             Action::Crash { node } => {
                 self.known(*node)?;
                 let sn = self.nodes.get_mut(node).expect("known");
@@ -857,7 +909,10 @@ impl World {
                     .wrapping_add(sn.restarts.wrapping_mul(0x1_0000_0001));
                 let state = sn.storage.load();
                 let n = Node::restore(cfg, state.clone())?;
-                sn.timer_at = now + n.ticks_until_timer();
+                if state.snapshot_index > 0 {
+                    sn.kv = KvStore::restore(&state.snapshot_data).unwrap_or_default();
+                }
+                sn.timer_at = now.saturating_add(n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
                 self.checker.on_restart(
@@ -940,6 +995,69 @@ impl World {
                 o.validate()?;
                 self.net.config = config.clone();
             }
+            Action::AddNode => {
+                let leader = self
+                    .leader()
+                    .ok_or(SimError::Invalid("no leader to add a node through".into()))?;
+                let id = self.nodes.keys().max().copied().unwrap_or(0) + 1;
+                if id > 64 {
+                    return Err(SimError::Invalid("at most 64 nodes".into()));
+                }
+                self.with_node(leader, |n| {
+                    n.step(Input::ChangeMembership(ConfChange::AddLearner { node: id }))
+                })
+                .expect("leader is up")?;
+                // The new machine starts empty and knows no membership: it cannot campaign and
+                // learns the configuration from the leader's log (or snapshot).
+                let node = Node::new(self.opts.node_config(id), Membership::default())?;
+                let timer_at = self.now.saturating_add(node.ticks_until_timer());
+                self.nodes.insert(
+                    id,
+                    SimNode {
+                        node: Some(node),
+                        storage: MemStorage::new(Membership::default()),
+                        kv: KvStore::default(),
+                        ticked_at: self.now,
+                        timer_at,
+                        restarts: 0,
+                    },
+                );
+            }
+            Action::Promote { node } | Action::Remove { node } => {
+                self.known(*node)?;
+                let change = match action {
+                    Action::Promote { .. } => ConfChange::Promote { node: *node },
+                    _ => ConfChange::Remove { node: *node },
+                };
+                let leader = self
+                    .leader()
+                    .ok_or(SimError::Invalid("no leader to change membership".into()))?;
+                self.with_node(leader, |n| n.step(Input::ChangeMembership(change)))
+                    .expect("leader is up")?;
+            }
+            Action::Reconfigure { voters } => {
+                for id in voters {
+                    self.known(*id)?;
+                }
+                let leader = self
+                    .leader()
+                    .ok_or(SimError::Invalid("no leader to change membership".into()))?;
+                let change = ConfChange::EnterJoint {
+                    voters: voters.iter().copied().collect(),
+                };
+                self.with_node(leader, |n| n.step(Input::ChangeMembership(change)))
+                    .expect("leader is up")?;
+            }
+            Action::Compact { node } => {
+                self.known(*node)?;
+                let index = self
+                    .node(*node)
+                    .map(|n| n.log().applied())
+                    .ok_or_else(|| SimError::Invalid(format!("S{node} is down")))?;
+                let data = self.nodes[node].kv.snapshot();
+                self.with_node(*node, |n| n.step(Input::Compact { index, data }))
+                    .expect("checked up")?;
+            }
             Action::ClientLoad { on } => {
                 self.load_on = *on;
                 let now = self.now;
@@ -948,6 +1066,21 @@ impl World {
                         c.next_at = c.next_at.max(now);
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies an action now and records it. An invalid action (an unknown node, a node that is
+    /// already down, no leader to ask) changes nothing and is not recorded. An action that a
+    /// node refuses (say, a transfer to a learner) is recorded, because handing it to the node
+    /// already advanced that node's clock: a replay makes the same attempt and gets the same
+    /// refusal.
+    pub fn act(&mut self, action: Action) -> Result<(), SimError> {
+        let result = self.apply_action(&action);
+        if let Err(e) = &result {
+            if !matches!(e, SimError::Raft(_)) {
+                return result;
             }
         }
         self.record(TraceEvent::Action {
@@ -967,7 +1100,7 @@ impl World {
         }
         self.actions.push((self.now, action));
         self.check_halt();
-        Ok(())
+        result
     }
 
     /// A one-off client request from a person: it joins the history like any client operation,
@@ -1046,6 +1179,12 @@ impl From<Error> for SimError {
     fn from(e: Error) -> Self {
         SimError::Raft(e)
     }
+}
+
+/// The log of a live node, borrowed from the node map alone (so the checker, another field of
+/// the world, can be borrowed mutably at the same time: no copy of the log per event).
+fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&crate::log::RaftLog> {
+    nodes.get(&id).and_then(|s| s.node.as_ref()).map(Node::log)
 }
 
 /// Formats a node id as the playground shows it.

@@ -55,6 +55,7 @@ pub fn persisted(term: Term, terms: &[Term], membership: &Membership) -> Persist
         membership: membership.clone(),
         snapshot_index: 0,
         snapshot_term: 0,
+        snapshot_data: Vec::new(),
         entries: log_of_terms(terms),
     }
 }
@@ -610,6 +611,23 @@ pub fn fmt_msg(m: &Message) -> String {
             if *transfer {
                 s.push_str(" transfer");
             }
+        }
+        Body::Snapshot {
+            index,
+            term,
+            offset,
+            total,
+            data,
+            ..
+        } => write!(
+            s,
+            " snapshot={} bytes={offset}..{} of {total}",
+            pos(*index, *term),
+            offset + data.len() as u64
+        )
+        .unwrap(),
+        Body::SnapshotResp { index, offset } => {
+            write!(s, " snapshot_index={index} offset={offset}").unwrap()
         }
         Body::PreVoteResp { granted } | Body::VoteResp { granted } => {
             s.push_str(if *granted { " granted" } else { " rejected" })
