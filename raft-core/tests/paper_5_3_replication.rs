@@ -200,6 +200,39 @@ fn figure_7_followers_converge_to_the_leader_log() {
     }
 }
 
+// Fast backtracking's building block: the largest index at or below a given one whose term is at
+// most a given term (used by the follower for its hint and by the leader to skip a whole term).
+#[test]
+fn find_conflict_by_term_on_figure_7_leader_log() {
+    let log = raft_core::RaftLog::restore(0, 0, log_of_terms(&FIGURE_7_LEADER)).unwrap();
+    assert_eq!(
+        log.find_conflict_by_term(10, 6),
+        (10, 6),
+        "term 6 at 10 already fits"
+    );
+    assert_eq!(
+        log.find_conflict_by_term(10, 5),
+        (7, 5),
+        "skips the three term-6 entries"
+    );
+    assert_eq!(
+        log.find_conflict_by_term(10, 3),
+        (3, 1),
+        "no term 2 or 3: back to term 1"
+    );
+    assert_eq!(
+        log.find_conflict_by_term(10, 0),
+        (0, 0),
+        "back to the start"
+    );
+    assert_eq!(
+        log.find_conflict_by_term(50, 9),
+        (10, 6),
+        "clamped to the last index"
+    );
+    assert_eq!(log.find_conflict_by_term(5, 4), (5, 4));
+}
+
 fn rejections_to(net: &Network, leader: NodeId) -> usize {
     net.sent(|m| m.to == leader && matches!(append_resp(m), Some((_, true))))
         .len()

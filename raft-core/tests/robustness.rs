@@ -315,7 +315,7 @@ fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), T
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(400), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(800), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_inputs_never_break_a_node(
@@ -637,7 +637,7 @@ fn run_schedule(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(128), ..ProptestConfig::default() })]
 
     // Election Safety, Log Matching, Leader Completeness and State Machine Safety (Figure 3) under
     // random drops, partitions, crashes, transfers and reads; then liveness once healed.
