@@ -182,6 +182,21 @@ fn op() -> impl Strategy<Value = Op> {
         1 => node_id().prop_map(|id| Op::Input(Input::TransferLeader(id))),
         2 => Just(Op::Input(Input::Campaign)),
         1 => Just(Op::Reboot),
+        1 => (index(), proptest::collection::vec(any::<u8>(), 0..4))
+            .prop_map(|(index, data)| Op::Input(Input::Compact { index, data })),
+        1 => (0u8..6, 1u64..6).prop_map(|(kind, node)| {
+            use raft_core::confchange::ConfChange;
+            Op::Input(Input::ChangeMembership(match kind {
+                0 => ConfChange::AddLearner { node },
+                1 => ConfChange::Promote { node },
+                2 => ConfChange::AddVoter { node },
+                3 => ConfChange::Remove { node },
+                4 => ConfChange::EnterJoint {
+                    voters: [1, node].into(),
+                },
+                _ => ConfChange::LeaveJoint,
+            }))
+        }),
     ]
 }
 
@@ -256,6 +271,10 @@ fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), T
         }
         let ready = node.ready();
         storage.persist(&ready);
+        if ready.restore_snapshot {
+            let snap = ready.snapshot.as_ref().expect("a snapshot to restore");
+            next_apply = snap.meta.index + 1;
+        }
         for e in &ready.committed {
             prop_assert_eq!(e.index, next_apply, "committed entries handed out in order");
             next_apply += 1;
@@ -288,21 +307,26 @@ fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), T
         let log = node.log();
         prop_assert!(log.committed() <= log.last_index());
         prop_assert!(log.applied() <= log.committed());
+        prop_assert!(log.snapshot_index() <= log.applied());
+        if next_apply <= log.snapshot_index() {
+            // Restarted from a snapshot: the application starts from its state.
+            next_apply = log.snapshot_index() + 1;
+        }
         prop_assert_eq!(log.applied() + 1, next_apply);
         for w in log.entries().windows(2) {
             prop_assert_eq!(w[1].index, w[0].index + 1);
             prop_assert!(w[1].term >= w[0].term, "terms never decrease along the log");
         }
         prop_assert!(log.last_term() <= hs.term, "no entry from a future term");
-        // Committed entries are never changed or removed while the node runs.
-        for (k, e) in committed_prefix.iter().enumerate() {
-            prop_assert_eq!(
-                log.entry(k as Index + 1),
-                Some(e),
-                "committed entry changed"
-            );
+        // Committed entries are never changed or removed while the node runs (compaction only
+        // moves them into the snapshot).
+        for e in &committed_prefix {
+            if e.index > log.snapshot_index() {
+                prop_assert_eq!(log.entry(e.index), Some(e), "committed entry changed");
+            }
         }
-        committed_prefix = log.entries()[..log.committed() as usize].to_vec();
+        committed_prefix =
+            log.entries()[..(log.committed() - log.snapshot_index()) as usize].to_vec();
         if matches!(node.role(), Role::Leader | Role::Candidate) {
             prop_assert_eq!(hs.vote, Some(node.id()));
             prop_assert!(node.is_promotable());
