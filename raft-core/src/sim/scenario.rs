@@ -11,6 +11,13 @@ use crate::sim::world::{SimOptions, World};
 use crate::sim::SimError;
 use crate::types::{Index, NodeId, Role, Term};
 
+fn sorted(nodes: &[NodeId]) -> Vec<NodeId> {
+    let mut v = nodes.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// Scenario format version understood by this crate.
 pub const SCENARIO_VERSION: u32 = 1;
 
@@ -87,6 +94,35 @@ pub enum Expect {
         /// Minimum number.
         count: u64,
     },
+    /// The leader's configuration has exactly these voters (and is not joint) by a time.
+    Voters {
+        /// Deadline.
+        by: u64,
+        /// The voters.
+        nodes: Vec<NodeId>,
+    },
+    /// A node has a learner role in the leader's configuration by a time.
+    Learner {
+        /// Deadline.
+        by: u64,
+        /// The node.
+        node: NodeId,
+    },
+    /// A node's log starts after a snapshot covering at least `index` by a time.
+    Snapshot {
+        /// Deadline.
+        by: u64,
+        /// The node.
+        node: NodeId,
+        /// Minimum snapshot index.
+        #[cfg_attr(feature = "serde", serde(default))]
+        index: Index,
+    },
+    /// At least one split vote (a term with two or more candidates and no winner) by a time.
+    SplitVote {
+        /// Deadline.
+        by: u64,
+    },
     /// A safety property is violated by a time (for break-it lessons). With no property named,
     /// any violation will do.
     Violation {
@@ -105,6 +141,10 @@ impl Expect {
             Expect::Leader { by, .. }
             | Expect::Committed { by, .. }
             | Expect::Completed { by, .. }
+            | Expect::Voters { by, .. }
+            | Expect::Learner { by, .. }
+            | Expect::Snapshot { by, .. }
+            | Expect::SplitVote { by }
             | Expect::Violation { by, .. } => *by,
             Expect::NoLeaderAmong { at, .. }
             | Expect::CommitAtMost { at, .. }
@@ -154,6 +194,18 @@ impl Expect {
                 w.node(*node).is_none_or(|n| n.term() <= *term)
             }
             Expect::Completed { count, .. } => w.stats().completed >= *count,
+            Expect::Voters { nodes, .. } => w.leader().and_then(|l| w.node(l)).is_some_and(|n| {
+                let m = n.membership();
+                !m.is_joint() && m.voters.iter().copied().eq(sorted(nodes))
+            }),
+            Expect::Learner { node, .. } => w
+                .leader()
+                .and_then(|l| w.node(l))
+                .is_some_and(|n| n.membership().is_learner(*node)),
+            Expect::Snapshot { node, index, .. } => w
+                .node(*node)
+                .is_some_and(|n| n.log().snapshot_index() >= (*index).max(1)),
+            Expect::SplitVote { .. } => w.split_votes() > 0,
             Expect::Violation { property, .. } => w
                 .violation()
                 .is_some_and(|v| property.as_ref().is_none_or(|p| *p == v.property)),
@@ -190,6 +242,13 @@ impl Expect {
             Expect::Completed { by, count } => {
                 format!("{count} client operations complete by {by} ms")
             }
+            Expect::Voters { by, nodes } => format!("the voters are exactly {nodes:?} by {by} ms"),
+            Expect::Learner { by, node } => format!("S{node} is a learner by {by} ms"),
+            Expect::Snapshot { by, node, index } => format!(
+                "S{node}'s log starts after a snapshot of index {} or later by {by} ms",
+                (*index).max(1)
+            ),
+            Expect::SplitVote { by } => format!("a split vote happens by {by} ms"),
             Expect::Violation {
                 by,
                 property: Some(p),
@@ -271,6 +330,8 @@ impl Scenario {
         }
         self.options.validate()?;
         let mut last = 0;
+        // Nodes added by `add_node` actions take the next ids.
+        let mut max_id = u64::from(self.options.nodes);
         for (k, t) in self.timeline.iter().enumerate() {
             if t.at < last {
                 return Err(SimError::Invalid(format!(
@@ -283,12 +344,14 @@ impl Scenario {
                 .action
                 .nodes()
                 .into_iter()
-                .find(|&id| id == 0 || id > u64::from(self.options.nodes))
+                .find(|&id| id == 0 || id > max_id)
             {
                 return Err(SimError::Invalid(format!(
-                    "timeline entry {k} names S{bad}, but the cluster has nodes S1 to S{}",
-                    self.options.nodes
+                    "timeline entry {k} names S{bad}, but the cluster has nodes S1 to S{max_id} by then"
                 )));
+            }
+            if t.action == Action::AddNode {
+                max_id += 1;
             }
         }
         Ok(())

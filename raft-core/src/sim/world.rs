@@ -254,6 +254,9 @@ pub struct Stats {
     pub retries: u64,
     /// Proposal-to-completion latency of each completed client operation, ms.
     pub latencies: Vec<u64>,
+    /// Split votes: terms in which two or more candidates campaigned and nobody won, counted
+    /// once a later term has begun.
+    pub split_votes: u64,
 }
 
 /// The simulated world.
@@ -273,6 +276,8 @@ pub struct World {
     hash: TraceHash,
     actions: Vec<(u64, Action)>,
     stats: Stats,
+    /// Per term: candidates that campaigned, and whether someone won.
+    terms: BTreeMap<Term, (u32, bool)>,
     halted: Option<Violation>,
 }
 
@@ -322,6 +327,7 @@ impl World {
             hash: TraceHash::default(),
             actions: Vec::new(),
             stats: Stats::default(),
+            terms: BTreeMap::new(),
             halted: None,
         })
     }
@@ -385,6 +391,15 @@ impl World {
     /// Counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+    /// Split votes so far: terms before the current highest one in which two or more
+    /// candidates campaigned and none won.
+    pub fn split_votes(&self) -> u64 {
+        let current = self.terms.keys().next_back().copied().unwrap_or(0);
+        self.terms
+            .iter()
+            .filter(|(&t, &(c, won))| t < current && c >= 2 && !won)
+            .count() as u64
     }
     /// The first safety violation, if any (the world stops there).
     pub fn violation(&self) -> Option<&Violation> {
@@ -598,14 +613,19 @@ impl World {
                     });
                     if *role == Role::Leader {
                         self.stats.leaders += 1;
+                        self.terms.entry(*term).or_default().1 = true;
                         if let Some(log) = live_log(&self.nodes, id) {
                             self.checker.on_leader(id, *term, log);
                         }
                     }
                 }
                 Event::ElectionStarted {
-                    pre_vote: false, ..
-                } => self.stats.elections += 1,
+                    pre_vote: false,
+                    term,
+                } => {
+                    self.stats.elections += 1;
+                    self.terms.entry(*term).or_default().0 += 1;
+                }
                 _ => {}
             }
         }
