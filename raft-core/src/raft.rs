@@ -625,11 +625,10 @@ impl Node {
             }
         } else if m.term < self.term {
             match m.body {
-                // A stale leader (e.g. healed from a partition) must learn the newer term, or
-                // with CheckQuorum/PreVote it could stay leader of its own term forever.
-                Body::Append { .. } | Body::Heartbeat { .. }
-                    if self.cfg.check_quorum || self.cfg.pre_vote =>
-                {
+                // Figure 2: a stale AppendEntries is answered with the receiver's term, so a stale
+                // leader (healed from a partition, or removed from the cluster and never sent a
+                // vote request again) learns the newer term and steps down.
+                Body::Append { .. } | Body::Heartbeat { .. } | Body::Snapshot { .. } => {
                     self.send(m.from, Body::HeartbeatResp { read_ctx: 0 });
                 }
                 Body::PreVote { .. } => {

@@ -328,3 +328,51 @@ fn transfer_to_a_learner_is_refused() {
     let err = w.act(Action::TransferLeader { to: 4 }).unwrap_err();
     assert!(alloc::format!("{err}").contains("not a voter"), "{err}");
 }
+
+// Figure 2: a stale AppendEntries is answered with the receiver's term. A leader cut off and
+// then removed by the majority is never sent a vote request again, so without that answer it
+// would stay "leader" of its old term forever, taking (and never committing) client requests,
+// when neither PreVote nor CheckQuorum is on. Found by `raft-sim check` (seed 4417).
+#[test]
+fn removed_stale_leader_steps_down_without_prevote_or_checkquorum() {
+    let mut w = World::new(SimOptions {
+        nodes: 5,
+        seed: 10,
+        pre_vote: false,
+        check_quorum: false,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(w.run_until(2_000, |w| w.leader().is_some()));
+    let old = w.leader().unwrap();
+    let old_term = w.node(old).unwrap().term();
+    w.act(Action::Isolate { node: old }).unwrap();
+    assert!(w.run_until(w.now() + 3_000, |w| w.leader().is_some_and(|l| l != old)));
+    let new = w.leader().unwrap();
+    let committed = w.node(new).unwrap().log().committed();
+    assert!(
+        w.run_until(w.now() + 1_000, |w| w.node(new).unwrap().log().committed()
+            > committed)
+    );
+    w.act(Action::Remove { node: old }).unwrap();
+    assert!(w.run_until(w.now() + 1_000, |w| !w
+        .node(new)
+        .unwrap()
+        .membership()
+        .contains(old)
+        && w.node(new).unwrap().log().committed()
+            == w.node(new).unwrap().log().last_index()));
+    assert_eq!(
+        w.node(old).unwrap().role(),
+        Role::Leader,
+        "still believes it leads"
+    );
+    assert_eq!(w.node(old).unwrap().term(), old_term);
+    w.act(Action::Heal).unwrap();
+    assert!(
+        w.run_until(w.now() + 500, |w| w.node(old).unwrap().role()
+            != Role::Leader),
+        "the removed leader must learn the newer term from the answers to its heartbeats"
+    );
+    assert_safe(&w);
+}
