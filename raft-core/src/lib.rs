@@ -41,6 +41,49 @@
 //! assert_eq!(restarted.term(), node.term());
 //! assert_eq!(restarted.log().last_index(), index);
 //! ```
+//!
+//! ## Compaction and membership
+//!
+//! The application decides when to snapshot: it hands the node its state at an applied index
+//! with [`Input::Compact`], and the node drops the log up to there. A follower that falls behind
+//! the leader's first index then receives the snapshot (in chunks) and the driver sees it in
+//! [`Ready::snapshot`] with [`Ready::restore_snapshot`] set. Membership changes go through
+//! [`Input::ChangeMembership`] with a [`ConfChange`]; the safe way to add a node is a learner
+//! first, promoted once it has caught up.
+//!
+//! ```
+//! use raft_core::{ConfChange, Config, Input, MemStorage, Membership, Node, Storage};
+//!
+//! let membership = Membership::with_voters([1]);
+//! let mut storage = MemStorage::new(membership.clone());
+//! let mut node = Node::new(Config::new(1), membership).unwrap();
+//! while node.role() != raft_core::Role::Leader {
+//!     node.step(Input::Tick(1)).unwrap();
+//!     storage.persist(&node.ready());
+//! }
+//! for k in 0..5u8 {
+//!     node.step(Input::Propose(vec![k])).unwrap();
+//! }
+//! storage.persist(&node.ready());
+//!
+//! // The application snapshots its state at the applied index; the log shrinks.
+//! let applied = node.log().applied();
+//! node.step(Input::Compact { index: applied, data: b"state".to_vec() }).unwrap();
+//! let ready = node.ready();
+//! storage.persist(&ready);
+//! assert_eq!(ready.snapshot.unwrap().meta.index, applied);
+//! assert_eq!(storage.state().snapshot_index, applied);
+//! assert!(storage.state().entries.is_empty());
+//!
+//! // Add node 2 as a learner: it will receive the log but not vote until promoted.
+//! node.step(Input::ChangeMembership(ConfChange::AddLearner { node: 2 })).unwrap();
+//! assert!(node.membership().is_learner(2));
+//! // A second change waits until the first has committed. Learners do not count towards
+//! // the quorum, so with one voter it committed at once.
+//! storage.persist(&node.ready());
+//! node.step(Input::ChangeMembership(ConfChange::Promote { node: 2 })).unwrap();
+//! assert!(node.membership().is_voter(2));
+//! ```
 #![no_std]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
