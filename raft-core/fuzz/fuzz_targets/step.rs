@@ -49,6 +49,8 @@ enum NodeOp {
     TransferLeader(u64),
     Campaign,
     Reboot,
+    Compact(u64, Vec<u8>),
+    ChangeMembership(u8, u8),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -288,9 +290,28 @@ fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
             NodeOp::ReadIndex(id) => Input::ReadIndex(*id),
             NodeOp::TransferLeader(to) => Input::TransferLeader(*to % 6),
             NodeOp::Campaign => Input::Campaign,
+            NodeOp::Compact(index, data) => Input::Compact {
+                index: small(*index),
+                data: data.clone(),
+            },
+            NodeOp::ChangeMembership(kind, node) => {
+                use raft_core::confchange::ConfChange;
+                let node = u64::from(*node % 6);
+                Input::ChangeMembership(match kind % 6 {
+                    0 => ConfChange::AddLearner { node },
+                    1 => ConfChange::Promote { node },
+                    2 => ConfChange::AddVoter { node },
+                    3 => ConfChange::Remove { node },
+                    4 => ConfChange::EnterJoint {
+                        voters: [1, node].into(),
+                    },
+                    _ => ConfChange::LeaveJoint,
+                })
+            }
             NodeOp::Reboot => {
                 node = Node::restore(cfg.clone(), storage.load()).expect("restart from storage");
-                next_apply = 1;
+                // The application restarts from the snapshot, if any (the driver loads it).
+                next_apply = node.log().snapshot_index() + 1;
                 committed.clear();
                 continue;
             }
@@ -298,6 +319,15 @@ fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
         let _ = node.step(input);
         let ready = node.ready();
         storage.persist(&ready);
+        if ready.restore_snapshot {
+            next_apply = ready
+                .snapshot
+                .as_ref()
+                .expect("snapshot to restore")
+                .meta
+                .index
+                + 1;
+        }
         for e in &ready.committed {
             assert_eq!(e.index, next_apply, "committed entries handed out in order");
             next_apply += 1;
@@ -317,14 +347,12 @@ fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
         );
         let log = node.log();
         assert!(log.applied() <= log.committed() && log.committed() <= log.last_index());
-        for (k, e) in committed.iter().enumerate() {
-            assert_eq!(
-                log.entry(k as Index + 1),
-                Some(e),
-                "committed entry changed"
-            );
+        assert!(log.snapshot_index() <= log.applied());
+        assert_eq!(log.applied() + 1, next_apply, "applied index as handed out");
+        for e in committed.iter().filter(|e| e.index > log.snapshot_index()) {
+            assert_eq!(log.entry(e.index), Some(e), "committed entry changed");
         }
-        committed = log.entries()[..log.committed() as usize].to_vec();
+        committed = log.entries()[..(log.committed() - log.snapshot_index()) as usize].to_vec();
         if matches!(node.role(), Role::Leader | Role::Candidate) {
             assert_eq!(
                 hs.vote,
