@@ -27,12 +27,18 @@ pub struct BreakIt {
     pub skip_up_to_date_check: bool,
     /// Forget `voted_for` on restart (violates the durable-state rule of Figure 2).
     pub forget_vote_on_restart: bool,
+    /// Answer ReadIndex requests at once, without confirming leadership with a quorum
+    /// (violates §6.4: a deposed leader that has not heard of its successor serves stale data).
+    pub stale_reads: bool,
 }
 
 impl BreakIt {
     /// True when any unsafe switch is on.
     pub fn any(&self) -> bool {
-        self.commit_old_terms || self.skip_up_to_date_check || self.forget_vote_on_restart
+        self.commit_old_terms
+            || self.skip_up_to_date_check
+            || self.forget_vote_on_restart
+            || self.stale_reads
     }
 }
 

@@ -1333,7 +1333,7 @@ impl Node {
         }
         let index = self.log.committed();
         let alone = self.voters_except_me().is_empty();
-        if alone || self.cfg.read_mode == ReadMode::Lease {
+        if alone || self.cfg.read_mode == ReadMode::Lease || self.cfg.break_it.stale_reads {
             self.reads.push(ReadState { id, index });
             return Ok(());
         }

@@ -324,6 +324,7 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
             think_ms: 0,
             timeout_ms: 300,
             workload: Workload::Tasks { total: o.tasks },
+            read_index: true,
         },
         ..reference_options(o.nodes, o.seed, true)
     };

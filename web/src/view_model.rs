@@ -818,6 +818,7 @@ pub fn describe_action(a: &Action) -> Option<String> {
         Action::DropMessage { id } => format!("Message #{id} dropped by hand"),
         Action::DeliverMessage { id } => format!("Message #{id} delivered now"),
         Action::Request { key, value } => format!("Client asked to put {key} = {value}"),
+        Action::Read { node, key } => format!("Client asked {} to read {key}", name(*node)),
         Action::Campaign { node } => format!("{} told to time out now", name(*node)),
         Action::TransferLeader { to } => format!("Leadership transfer to {} requested", name(*to)),
         Action::Network { config } => format!(

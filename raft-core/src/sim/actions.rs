@@ -81,6 +81,14 @@ pub enum Action {
         /// Value.
         value: alloc::string::String,
     },
+    /// A client read of `key` sent to one node (a person choosing whom to ask). A linearizable
+    /// read needs that node to be the leader and to confirm it still is (§6.4).
+    Read {
+        /// The node asked.
+        node: NodeId,
+        /// Key.
+        key: alloc::string::String,
+    },
     /// Make a node's election timer fire now.
     Campaign {
         /// Node.
@@ -134,6 +142,7 @@ impl Action {
             | Action::Restart { node }
             | Action::Isolate { node }
             | Action::Campaign { node }
+            | Action::Read { node, .. }
             | Action::Promote { node }
             | Action::Remove { node }
             | Action::Compact { node } => alloc::vec![*node],

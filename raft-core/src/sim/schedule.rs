@@ -145,6 +145,7 @@ pub fn run_check(
             think_ms: 10,
             timeout_ms: 300,
             workload: Workload::Kv { keys: 3 },
+            read_index: true,
         },
         keep_trace,
         snapshot_every: if faults.snapshot { rng.range(3, 30) } else { 0 },

@@ -53,6 +53,7 @@ fn client_requests_complete_exactly_once_through_leader_crash() {
             think_ms: 0,
             timeout_ms: 300,
             workload: Workload::Tasks { total: 300 },
+            read_index: true,
         },
         ..Default::default()
     };
@@ -180,4 +181,82 @@ fn same_world_without_the_bug_stays_safe() {
     w.advance_to(120);
     assert!(w.violation().is_none());
     assert_eq!(w.node(2).unwrap().vote(), Some(1));
+}
+
+/// A leader cut off from the majority is asked to read after its successor completed a write.
+fn stale_read_world(stale_reads: bool) -> World {
+    let opts = SimOptions {
+        nodes: 3,
+        seed: 12,
+        pre_vote: false,
+        check_quorum: false,
+        break_it: BreakIt {
+            stale_reads,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut w = World::new(opts).unwrap();
+    assert!(w.run_until(2_000, |w| w.leader().is_some()));
+    w.act(Action::Request {
+        key: "x".into(),
+        value: "1".into(),
+    })
+    .unwrap();
+    assert!(w.run_until(w.now() + 1_000, |w| w.stats().completed == 1));
+    let old = w.leader().unwrap();
+    w.act(Action::Isolate { node: old }).unwrap();
+    assert!(w.run_until(w.now() + 2_000, |w| w.leader().is_some_and(|l| l != old)));
+    w.act(Action::Request {
+        key: "x".into(),
+        value: "2".into(),
+    })
+    .unwrap();
+    assert!(w.run_until(w.now() + 1_000, |w| w.stats().completed == 2));
+    // Without CheckQuorum the old leader still believes it leads.
+    assert_eq!(w.node(old).unwrap().role(), crate::types::Role::Leader);
+    w.act(Action::Read {
+        node: old,
+        key: "x".into(),
+    })
+    .unwrap();
+    w.advance_by(500);
+    assert!(
+        w.violation().is_none(),
+        "no Raft invariant breaks: only the read can be wrong"
+    );
+    w
+}
+
+// §6.4: without confirming leadership, a deposed leader serves a stale value, and the
+// linearizability checker says so.
+#[test]
+fn linearizability_checker_catches_a_stale_read() {
+    use crate::sim::linearizability;
+    let w = stale_read_world(true);
+    let read = w.history().last().unwrap();
+    assert_eq!(
+        read.reply.as_ref().unwrap().value.as_deref(),
+        Some("1"),
+        "the stale value"
+    );
+    let e = linearizability::check(w.history()).expect_err("a stale read is not linearizable");
+    assert!(e.explanation.contains("get"), "{e}");
+}
+
+// The same schedule with ReadIndex as specified: the isolated leader cannot confirm its
+// leadership, so it never answers; the client times out, asks another node, is redirected to
+// the new leader and reads the fresh value. The history stays linearizable.
+#[test]
+fn read_index_refuses_to_answer_from_a_deposed_leader() {
+    use crate::sim::linearizability;
+    let w = stale_read_world(false);
+    let read = w.history().last().unwrap();
+    assert!(matches!(read.op, Op::Get { .. }));
+    assert_eq!(read.reply.as_ref().unwrap().value.as_deref(), Some("2"));
+    assert!(
+        read.complete.unwrap() - read.invoke >= w.options().clients.timeout_ms,
+        "answered only after the retry"
+    );
+    assert!(linearizability::check(w.history()).unwrap().is_proven());
 }

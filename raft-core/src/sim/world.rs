@@ -58,6 +58,8 @@ pub struct ClientOptions {
     pub timeout_ms: u64,
     /// What they do.
     pub workload: Workload,
+    /// Serve `get` with a ReadIndex round (§6.4) instead of through the log.
+    pub read_index: bool,
 }
 
 impl Default for ClientOptions {
@@ -68,6 +70,7 @@ impl Default for ClientOptions {
             think_ms: 20,
             timeout_ms: 400,
             workload: Workload::Kv { keys: 3 },
+            read_index: true,
         }
     }
 }
@@ -192,6 +195,8 @@ pub struct SimNode {
     pub storage: MemStorage,
     /// The application state machine (volatile).
     pub kv: KvStore,
+    /// ReadIndex answers waiting for the state machine to reach their index (volatile).
+    reads: Vec<crate::ready::ReadState>,
     ticked_at: u64,
     timer_at: u64,
     restarts: u64,
@@ -297,6 +302,7 @@ impl World {
                     node: Some(node),
                     storage: MemStorage::new(membership.clone()),
                     kv: KvStore::default(),
+                    reads: Vec::new(),
                     ticked_at: 0,
                     timer_at,
                     restarts: 0,
@@ -712,6 +718,11 @@ impl World {
                 self.complete(id, client, seq, reply);
             }
         }
+        // 4. Reads whose index the state machine has reached.
+        if let Some(sn) = self.nodes.get_mut(&id) {
+            sn.reads.extend(ready.reads);
+        }
+        self.serve_reads(id);
         // Compaction policy: every `snapshot_every` applied entries, except while this node
         // leads and a follower is installing a snapshot. Compacting then would leave that
         // follower needing yet another snapshot after the one it is receiving, forever under
@@ -828,7 +839,18 @@ impl World {
             .as_ref()
             .is_some_and(|p| p.sent_to.is_some())
         {
+            // Timed out: the node may be a deposed leader cut off from the majority that keeps
+            // accepting what it can never commit, so ask the next node, which redirects to
+            // the leader it knows.
             self.stats.retries += 1;
+            let n = self.nodes.len() as u64;
+            let c = &mut self.clients[k];
+            c.target = c.target % n + 1;
+            // Redirects that follow are not timeouts; the same sequence number makes a late
+            // commit of the first attempt harmless (§6.3).
+            if let Some(p) = c.pending.as_mut() {
+                p.sent_to = None;
+            }
         }
         self.client_attempt(k);
     }
@@ -840,25 +862,40 @@ impl World {
         let Some(p) = self.clients[k].pending.clone() else {
             return;
         };
-        let bytes = p.cmd.encode();
-        let result = self.with_node(target, |node| node.step(Input::Propose(bytes)));
+        let input = match &p.cmd.op {
+            // The read id is the operation's place in the history.
+            Op::Get { .. } if self.opts.clients.read_index => Input::ReadIndex(p.hist as u64),
+            _ => Input::Propose(p.cmd.encode()),
+        };
+        // Record where the request goes before handing it over: a node may answer within the
+        // same step (a one-node cluster commits at once; a lease read is served at once).
         let now = self.now;
         let timeout = self.opts.clients.timeout_ms;
+        if let Some(p) = self.clients[k].pending.as_mut() {
+            p.sent_to = Some(target);
+            p.proposed_at = now;
+            p.deadline = now + timeout;
+        }
+        let result = self.with_node(target, |node| node.step(input));
         let c = &mut self.clients[k];
+        if result.as_ref().is_none_or(|r| r.is_err()) {
+            if let Some(p) = c.pending.as_mut() {
+                p.sent_to = None;
+            }
+        }
+        if c.pending.is_none() {
+            // Answered already.
+            return;
+        }
         let next_node = |t: NodeId| t % n + 1;
         match result {
-            Some(Ok(_)) => {
-                if let Some(p) = c.pending.as_mut() {
-                    p.sent_to = Some(target);
-                    p.proposed_at = now;
-                    p.deadline = now + timeout;
-                }
-                c.next_at = now + timeout;
-            }
+            Some(Ok(_)) => c.next_at = now + timeout,
             Some(Err(Error::NotLeader { leader: Some(l) })) if l != target => {
                 c.target = l;
                 c.next_at = now + 1;
             }
+            // A new leader that has not committed in its term yet: ask it again shortly.
+            Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
                 // Down, no leader known, or transfer in progress: try the next node shortly.
                 c.target = next_node(target);
@@ -867,20 +904,55 @@ impl World {
         }
     }
 
+    /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
+    fn serve_reads(&mut self, id: NodeId) {
+        let Some(applied) = self.node(id).map(|n| n.log().applied()) else {
+            return;
+        };
+        let Some(sn) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        if sn.reads.iter().all(|r| r.index > applied) {
+            return;
+        }
+        let (due, wait): (Vec<_>, Vec<_>) = sn.reads.drain(..).partition(|r| r.index <= applied);
+        sn.reads = wait;
+        for r in due {
+            let hist = r.id as usize;
+            let Some(Op::Get { key }) = self.history.get(hist).map(|h| &h.op) else {
+                continue;
+            };
+            let value = self.nodes[&id].kv.get(key).map(String::from);
+            let k = self.clients.iter().position(|c| {
+                c.pending
+                    .as_ref()
+                    .is_some_and(|p| p.hist == hist && p.sent_to == Some(id))
+            });
+            if let Some(k) = k {
+                self.complete_pending(k, Reply { ok: true, value });
+            }
+        }
+    }
+
     fn complete(&mut self, node: NodeId, client: u64, seq: u64, reply: Reply) {
-        let now = self.now;
         let Some(k) = self.clients.iter().position(|c| c.id == client) else {
             return;
         };
-        let c = &mut self.clients[k];
-        let matches = c
+        let matches = self.clients[k]
             .pending
             .as_ref()
             .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node));
-        if !matches {
-            return;
+        if matches {
+            self.complete_pending(k, reply);
         }
-        let p = c.pending.take().expect("checked above");
+    }
+
+    /// Completes client `k`'s pending operation with `reply`.
+    fn complete_pending(&mut self, k: usize, reply: Reply) {
+        let now = self.now;
+        let c = &mut self.clients[k];
+        let client = c.id;
+        let Some(p) = c.pending.take() else { return };
         c.next_at = now + self.opts.clients.think_ms;
         self.stats.completed += 1;
         self.stats.latencies.push(now - p.proposed_at);
@@ -913,6 +985,7 @@ impl World {
                     return Err(SimError::Invalid(format!("S{node} is already down")));
                 }
                 sn.kv = KvStore::default();
+                sn.reads.clear();
                 self.checker.on_crash(*node);
             }
             Action::Restart { node } => {
@@ -994,7 +1067,11 @@ impl World {
                     key: key.clone(),
                     value: value.clone(),
                 };
-                self.request(op);
+                self.request(op, None);
+            }
+            Action::Read { node, key } => {
+                self.known(*node)?;
+                self.request(Op::Get { key: key.clone() }, Some(*node));
             }
             Action::Campaign { node } => {
                 self.known(*node)?;
@@ -1037,6 +1114,7 @@ impl World {
                         node: Some(node),
                         storage: MemStorage::new(Membership::default()),
                         kv: KvStore::default(),
+                        reads: Vec::new(),
                         ticked_at: self.now,
                         timer_at,
                         restarts: 0,
@@ -1124,8 +1202,9 @@ impl World {
     }
 
     /// A one-off client request from a person: it joins the history like any client operation,
-    /// through a dedicated client session (id 0 is never used by the load clients).
-    fn request(&mut self, op: Op) {
+    /// through a dedicated client session (id 0 is never used by the load clients). It goes to
+    /// `target`, or to the leader.
+    fn request(&mut self, op: Op, target: Option<NodeId>) {
         let id = 1_000_000;
         let k = match self.clients.iter().position(|c| c.id == id) {
             Some(k) => k,
@@ -1144,8 +1223,8 @@ impl World {
         if self.clients[k].pending.is_some() {
             return;
         }
-        if let Some(l) = self.leader() {
-            self.clients[k].target = l;
+        if let Some(t) = target.or_else(|| self.leader()) {
+            self.clients[k].target = t;
         }
         let c = &mut self.clients[k];
         c.seq += 1;
