@@ -4,10 +4,24 @@
 //! `sim_driver.rs` is the only module that owns and advances the simulated world, behind a
 //! reducer shared through a context (`use_sim()`); `view_model.rs` turns the world into plain
 //! view data (pure, natively tested); `components/` draw that data and dispatch actions.
+//!
+//! Sharing and teaching: `share.rs` (the `#run=` link, scenario and trace files),
+//! `url_params.rs` (the page's URL parameters), `open.rs` (what the page opens at start-up or
+//! from a file), `lessons.rs` (the built-in lessons and their live goals), `embed_api.rs` (the
+//! `postMessage` API of an embedded playground) are plain Rust, natively tested; `browser.rs`
+//! holds the browser glue they need (storage, downloads, files); `ui/` draws the run menu, the
+//! share and open dialogs, the lesson panel and the compact embed bar.
 
 mod app;
+mod browser;
 mod components;
+mod embed_api;
+mod lessons;
+mod open;
+mod share;
 mod sim_driver;
+mod ui;
+mod url_params;
 mod view_model;
 
 fn main() {

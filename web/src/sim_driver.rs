@@ -19,6 +19,8 @@ use raft_core::sim::{Action, NetConfig, SimError, SimOptions, World};
 use raft_core::NodeId;
 use yew::prelude::*;
 
+use crate::lessons::{Goals, Lesson};
+use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, NodeSnap, ViewInputs, ViewModel};
 
 /// Most lines the event log keeps.
@@ -73,6 +75,28 @@ impl Driver {
             carry: 0.0,
             lagging: false,
         })
+    }
+
+    /// A world rebuilt from options and a timeline, standing at `now`; actions after `now` stay
+    /// ahead on the timeline (playing takes them at their times). Gives the same world as
+    /// `World::replay(opts, script, now)`.
+    pub fn load(opts: SimOptions, script: Vec<(u64, Action)>, now: u64) -> Result<Self, SimError> {
+        let mut d = Driver::new(opts)?;
+        d.script = script;
+        d.run_to(now, u32::MAX);
+        d.horizon = d.world.now();
+        d.sample_rate();
+        Ok(d)
+    }
+
+    /// The options the world was made with (`keep_trace` off).
+    pub fn options(&self) -> &SimOptions {
+        &self.opts
+    }
+
+    /// Every action of this timeline with its time, including any ahead of the current time.
+    pub fn script(&self) -> &[(u64, Action)] {
+        &self.script
     }
 
     /// The world (read-only: only the driver changes it).
@@ -379,6 +403,27 @@ pub struct Sim {
     pub frame: u64,
     /// Number of the next manual client request (for its key and value).
     pub next_request: u64,
+    /// The lesson being taken, if any.
+    pub lesson: Option<Rc<Lesson>>,
+    /// The scenario the run was opened from (name and expectations), if any.
+    pub scenario: Option<Rc<ScenarioMeta>>,
+    /// Lesson goals or scenario expectations, checked live.
+    pub goals: Option<Rc<Goals>>,
+    /// What [`SimAction::Restart`] goes back to: the run as it was opened.
+    pub origin: Option<Rc<LoadRequest>>,
+    /// Bumped whenever a new run is loaded or started (so listeners can tell runs apart).
+    pub generation: u64,
+}
+
+/// A run to open: from a link, a file, storage, a lesson or a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadRequest {
+    /// The run.
+    pub run: Run,
+    /// The lesson it belongs to.
+    pub lesson: Option<Lesson>,
+    /// A message to show once it is open (or None to clear the current one).
+    pub notice: Option<String>,
 }
 
 impl PartialEq for Sim {
@@ -390,6 +435,8 @@ impl PartialEq for Sim {
             && self.notice == other.notice
             && self.settings == other.settings
             && self.frame == other.frame
+            && self.generation == other.generation
+            && self.goals == other.goals
     }
 }
 
@@ -420,6 +467,14 @@ pub enum SimAction {
     Dismiss,
     /// Motion preference changed.
     SetAnimate(bool),
+    /// Open a run (a link, a file, storage, a lesson, a scenario).
+    Load(Box<LoadRequest>),
+    /// Go back to the start of the run as it was opened (a lesson: its start).
+    Restart,
+    /// Show a message.
+    Notify(String),
+    /// Several actions at the same instant (a lesson's button).
+    ActAll(Vec<Action>),
 }
 
 impl Sim {
@@ -460,6 +515,11 @@ impl Sim {
             animate,
             frame: 0,
             next_request: 1,
+            lesson: None,
+            scenario: None,
+            goals: None,
+            origin: None,
+            generation: 0,
         };
         s.refresh();
         s
@@ -480,7 +540,83 @@ impl Sim {
         self.driver.borrow().timeline_len()
     }
 
+    /// The run as it stands: options, timeline, time, lesson progress. What the share link,
+    /// the exports and the browser's storage carry.
+    pub fn run(&self) -> Run {
+        let d = self.driver.borrow();
+        Run {
+            options: d.options().clone(),
+            actions: d.script().to_vec(),
+            now: d.world().now(),
+            lesson: self.lesson.as_ref().map(|l| l.name.clone()),
+            met: self.goals.as_ref().map(|g| g.met.clone()).unwrap_or_default(),
+            scenario: self.scenario.as_ref().map(|s| (**s).clone()),
+            playing: self.playing,
+        }
+    }
+
+    /// Reads the world (for exports that need more than the view).
+    pub fn with_world<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        f(self.driver.borrow().world())
+    }
+
+    fn load(&mut self, req: LoadRequest) {
+        let run = &req.run;
+        let opts = SimOptions {
+            keep_trace: false,
+            ..run.options.clone()
+        };
+        match Driver::load(opts, run.actions.clone(), run.now) {
+            Ok(d) => {
+                self.driver = Rc::new(RefCell::new(d));
+                self.settings = ResetSettings {
+                    seed: run.options.seed,
+                    nodes: run.options.nodes,
+                    pre_vote: run.options.pre_vote,
+                    check_quorum: run.options.check_quorum,
+                };
+                self.selected = None;
+                self.next_request = 1;
+                self.playing = run.playing;
+                self.notice = req.notice.clone();
+                self.lesson = req.lesson.clone().map(Rc::new);
+                self.scenario = if self.lesson.is_some() {
+                    None
+                } else {
+                    run.scenario.clone().map(Rc::new)
+                };
+                self.goals = match (&self.lesson, &self.scenario) {
+                    (Some(l), _) => Some(Goals::new(l.goals().to_vec(), true)),
+                    (None, Some(s)) if !s.expect.is_empty() => {
+                        Some(Goals::new(s.expect.clone(), false))
+                    }
+                    _ => None,
+                }
+                .map(|g| Rc::new(g.with_met(&run.met)));
+                self.origin = Some(Rc::new(LoadRequest {
+                    run: Run {
+                        met: Vec::new(),
+                        ..run.clone()
+                    },
+                    notice: None,
+                    ..req
+                }));
+                self.generation += 1;
+            }
+            Err(e) => self.notice = Some(format!("Cannot open that run: {e}")),
+        }
+    }
+
     fn refresh(&mut self) {
+        if let Some(g) = &mut self.goals {
+            let d = self.driver.borrow();
+            let mut next = (**g).clone();
+            next.rewind(d.world().now());
+            next.update(d.world());
+            if next != **g {
+                *g = Rc::new(next);
+            }
+        }
         let d = self.driver.borrow();
         self.view = Rc::new(d.view(self.animate));
         self.events = Rc::new(d.events().cloned().collect());
@@ -552,6 +688,11 @@ impl Reducible for Sim {
             SimAction::Reset(settings) => match Driver::new(settings.options(s.net.clone())) {
                 Ok(d) => {
                     s.driver = Rc::new(RefCell::new(d));
+                    s.lesson = None;
+                    s.scenario = None;
+                    s.goals = None;
+                    s.origin = None;
+                    s.generation += 1;
                     s.selected = s.selected.filter(|&id| id <= u64::from(settings.nodes));
                     s.settings = settings;
                     s.notice = None;
@@ -563,6 +704,20 @@ impl Reducible for Sim {
             SimAction::SetNetwork(config) => s.act(Action::Network { config }),
             SimAction::Dismiss => s.notice = None,
             SimAction::SetAnimate(a) => s.animate = a,
+            SimAction::Load(req) => s.load(*req),
+            SimAction::Restart => match s.origin.clone() {
+                Some(o) => s.load((*o).clone()),
+                None => {
+                    let settings = s.settings.clone();
+                    return self.reduce(SimAction::Reset(settings));
+                }
+            },
+            SimAction::Notify(text) => s.notice = Some(text),
+            SimAction::ActAll(actions) => {
+                for a in actions {
+                    s.act(a);
+                }
+            }
         }
         s.refresh();
         Rc::new(s)

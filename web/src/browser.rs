@@ -1,0 +1,154 @@
+//! The browser glue the sharing and teaching features need: storage, the address bar,
+//! downloads, the clipboard, files, and messages to an embedding page. Thin wrappers: every
+//! decision is made in the plain-Rust modules.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Where the current run is kept between visits.
+pub const STORAGE_KEY: &str = "raft-playground.run";
+/// Where a stored run that could not be read is set aside.
+pub const BROKEN_KEY: &str = "raft-playground.run.broken";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    // Private modes may refuse storage: the page then simply does not remember.
+    window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The stored run, if any.
+pub fn load_run() -> Option<String> {
+    storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+}
+
+/// Stores the run (best effort: a full or refused storage is not an error for the person).
+pub fn save_run(json: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(STORAGE_KEY, json);
+    }
+}
+
+/// Sets a stored run that could not be read aside, so nothing is lost.
+pub fn set_aside_stored_run() {
+    if let (Some(s), Some(text)) = (storage(), load_run()) {
+        let _ = s.set_item(BROKEN_KEY, &text);
+    }
+}
+
+/// Forgets the stored run.
+pub fn clear_run() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(STORAGE_KEY);
+    }
+}
+
+/// `location.search` and `location.hash`.
+pub fn location_parts() -> (String, String) {
+    let loc = window().map(|w| w.location());
+    let get = |f: fn(&web_sys::Location) -> Result<String, JsValue>| {
+        loc.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
+    };
+    (get(web_sys::Location::search), get(web_sys::Location::hash))
+}
+
+/// The page's address without query or fragment (where share links point).
+pub fn page_base() -> String {
+    let Some(loc) = window().map(|w| w.location()) else {
+        return String::new();
+    };
+    format!(
+        "{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default()
+    )
+}
+
+/// Drops the fragment from the address bar without reloading.
+pub fn clear_hash() {
+    if let Some(w) = window() {
+        let (search, _) = location_parts();
+        let url = format!(
+            "{}{}",
+            w.location().pathname().unwrap_or_default(),
+            search
+        );
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
+/// Offers `text` as a file download.
+pub fn download(filename: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let doc = window().and_then(|w| w.document());
+    if let Some(a) = doc
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(filename);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Copies text to the clipboard (best effort; the text stays selectable on the page).
+pub fn copy(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Reads a file as text, then calls `done` with it (or with the reason it failed).
+pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
+    let name = file.name();
+    wasm_bindgen_futures::spawn_local(async move {
+        let r = wasm_bindgen_futures::JsFuture::from(file.text())
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| format!("{name} could not be read as text"));
+        done(r);
+    });
+}
+
+/// True when the page runs inside a frame.
+pub fn in_frame() -> bool {
+    let Some(w) = window() else { return false };
+    match w.parent() {
+        Ok(Some(p)) => !js_sys::Object::is(&p, &w),
+        _ => false,
+    }
+}
+
+/// Posts a JSON event to the embedding page, if there is one.
+pub fn post_to_parent(json: &str) {
+    let Some(w) = window() else { return };
+    if !in_frame() {
+        return;
+    }
+    if let (Ok(Some(p)), Ok(v)) = (w.parent(), js_sys::JSON::parse(json)) {
+        let _ = p.post_message(&v, "*");
+    }
+}
+
+/// Sets an attribute on the root element (`data-theme`, `data-embed`).
+pub fn set_root_attr(name: &str, value: &str) {
+    if let Some(root) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute(name, value);
+    }
+}

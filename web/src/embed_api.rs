@@ -1,0 +1,157 @@
+//! The `postMessage` API of an embedded playground, in plain Rust.
+//!
+//! The embedding page sends `{ "raft": "<command>", … }` objects to the iframe's window:
+//!
+//! | command | fields | effect |
+//! | --- | --- | --- |
+//! | `play`, `pause` | | start or stop the clock |
+//! | `reset` | | back to the start of what was opened (a lesson: its start) |
+//! | `load` | `scenario`: a scenario object, its JSON text, or a built-in name | open it, playing |
+//! | `lesson` | `name` | open a built-in lesson |
+//! | `act` | `action`: an action object, as in a scenario timeline | act now |
+//! | `speed` | `factor`: 0.001 to 10 | set the speed |
+//! | `state` | | answer with a `state` event |
+//!
+//! The playground posts `{ "raft": "<event>", … }` to its parent: `ready` once it runs,
+//! `leader` (`leader`: node id or null, `term`, `t`) whenever the leader changes,
+//! `lesson-complete` (`lesson`) when a lesson's last goal is met, `state` (`t`, `leader`,
+//! `term`, `playing`, `goals_met`, `goals`), and `error` (`message`) when a command is refused.
+
+use raft_core::sim::scenario::Scenario;
+use raft_core::sim::Action;
+use serde_json::{json, Value};
+
+use crate::open;
+
+/// A command from the embedding page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Start the clock.
+    Play,
+    /// Stop the clock.
+    Pause,
+    /// Back to the start.
+    Reset,
+    /// Open a scenario.
+    Load(Box<Scenario>),
+    /// Open a built-in lesson.
+    Lesson(String),
+    /// Act now.
+    Act(Action),
+    /// Speed factor.
+    Speed(f64),
+    /// Report the state.
+    State,
+}
+
+/// Parses a message's data (as JSON text). `Ok(None)`: not meant for us (no `raft` field).
+pub fn parse(data: &str) -> Result<Option<Command>, String> {
+    let v: Value = match serde_json::from_str(data) {
+        Ok(v) => v,
+        Err(_) => return Ok(None),
+    };
+    // The data may itself be a JSON string holding the object.
+    let v = match v {
+        Value::String(s) => match serde_json::from_str::<Value>(&s) {
+            Ok(inner) => inner,
+            Err(_) => return Ok(None),
+        },
+        v => v,
+    };
+    let Some(cmd) = v.get("raft").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let c = match cmd {
+        "play" => Command::Play,
+        "pause" => Command::Pause,
+        "reset" => Command::Reset,
+        "state" => Command::State,
+        "load" => {
+            let s = match v.get("scenario") {
+                Some(Value::String(t)) => open::scenario_param(t)?,
+                Some(obj @ Value::Object(_)) => open::scenario_param(&obj.to_string())?,
+                _ => return Err("load needs a `scenario`: an object, its JSON, or a built-in name".into()),
+            };
+            if s.options.nodes > 9 {
+                return Err("the playground draws at most 9 nodes".into());
+            }
+            Command::Load(Box::new(s))
+        }
+        "lesson" => Command::Lesson(
+            v.get("name")
+                .and_then(Value::as_str)
+                .ok_or("lesson needs a `name`")?
+                .to_string(),
+        ),
+        "act" => Command::Act(
+            serde_json::from_value(v.get("action").cloned().unwrap_or(Value::Null))
+                .map_err(|e| format!("act needs an `action` object: {e}"))?,
+        ),
+        "speed" => {
+            let f = v
+                .get("factor")
+                .and_then(Value::as_f64)
+                .filter(|f| (0.001..=10.0).contains(f))
+                .ok_or("speed needs a `factor` from 0.001 to 10")?;
+            Command::Speed(f)
+        }
+        other => return Err(format!("unknown command {other:?}")),
+    };
+    Ok(Some(c))
+}
+
+/// The `leader` event.
+pub fn leader_event(leader: Option<u64>, term: u64, t: u64) -> String {
+    json!({"raft": "leader", "leader": leader, "term": term, "t": t}).to_string()
+}
+
+/// The `error` event.
+pub fn error_event(message: &str) -> String {
+    json!({"raft": "error", "message": message}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(parse(r#"{"raft":"play"}"#), Ok(Some(Command::Play)));
+        assert_eq!(parse(r#""{\"raft\":\"pause\"}""#), Ok(Some(Command::Pause)));
+        assert_eq!(
+            parse(r#"{"raft":"act","action":{"action":"crash","node":2}}"#),
+            Ok(Some(Command::Act(Action::Crash { node: 2 })))
+        );
+        assert!(matches!(
+            parse(r#"{"raft":"load","scenario":"split-vote"}"#),
+            Ok(Some(Command::Load(_)))
+        ));
+        let inline = include_str!("../../scenarios/leader-crash.json");
+        let msg = format!(r#"{{"raft":"load","scenario":{inline}}}"#);
+        assert!(matches!(parse(&msg), Ok(Some(Command::Load(_)))));
+        assert_eq!(
+            parse(r#"{"raft":"speed","factor":2}"#),
+            Ok(Some(Command::Speed(2.0)))
+        );
+    }
+
+    #[test]
+    fn foreign_messages_are_ignored_and_bad_commands_explained() {
+        assert_eq!(parse("42"), Ok(None));
+        assert_eq!(parse(r#"{"type":"webpackOk"}"#), Ok(None));
+        assert_eq!(parse("not json"), Ok(None));
+        assert!(parse(r#"{"raft":"dance"}"#).unwrap_err().contains("unknown command"));
+        assert!(parse(r#"{"raft":"act","action":{"action":"fly"}}"#)
+            .unwrap_err()
+            .contains("unknown variant"));
+        assert!(parse(r#"{"raft":"speed","factor":99}"#).is_err());
+        assert!(parse(r#"{"raft":"load"}"#).is_err());
+    }
+
+    #[test]
+    fn events_are_json() {
+        let e: Value = serde_json::from_str(&leader_event(Some(3), 2, 900)).unwrap();
+        assert_eq!(e["leader"], 3);
+        assert_eq!(e["raft"], "leader");
+    }
+}

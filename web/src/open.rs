@@ -1,0 +1,286 @@
+//! What the page opens: from the URL at start-up, the browser's storage, a lesson, or a file
+//! the person hands it. Plain Rust: every path, and every way it can fail, is tested natively.
+//!
+//! Precedence at start-up: a `#run=` link, then `scenario=`, then `lesson=`, then (when the
+//! URL names no run) the run stored by the last visit, then a fresh run from `nodes`/`seed`.
+//! Whatever cannot be opened is explained in a notice, and the next candidate is tried, so a
+//! broken link never costs the person their stored run.
+
+use raft_core::sim::scenario::Scenario;
+use raft_core::sim::{SimOptions, World};
+
+use crate::lessons::{self, Lesson};
+use crate::share::{self, Imported, Run};
+use crate::sim_driver::{LoadRequest, ResetSettings};
+use crate::url_params::PageParams;
+
+/// What the page starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Startup {
+    /// Settings of the fresh run underneath (and of the New run form).
+    pub settings: ResetSettings,
+    /// A run to open over it, if any.
+    pub load: Option<LoadRequest>,
+    /// Messages for the person (bad parameters, a damaged link...).
+    pub notices: Vec<String>,
+    /// The URL's run was opened (so the page can drop `#run=` from the address: a reload then
+    /// resumes the stored, continued run instead of the original link).
+    pub from_link: bool,
+}
+
+/// Decides what to open. `stored` is the run the browser kept (`None` in embeds).
+pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup {
+    let settings = ResetSettings {
+        seed: p.seed.unwrap_or(fresh_seed),
+        nodes: p.nodes.unwrap_or(5),
+        pre_vote: true,
+        check_quorum: true,
+    };
+    let mut notices = p.problems.clone();
+    let out = |load: Option<LoadRequest>, notices: Vec<String>, from_link: bool| Startup {
+        settings: settings.clone(),
+        load,
+        notices,
+        from_link,
+    };
+    if let Some(payload) = &p.run {
+        match Run::decode(payload).and_then(|r| request_for_run(r, None)) {
+            Ok(req) => return out(Some(req), notices, true),
+            Err(e) => notices.push(format!("This link's run could not be opened: {e}.")),
+        }
+    }
+    if let Some(name) = &p.scenario {
+        match scenario_param(name) {
+            Ok(s) => {
+                return out(
+                    Some(LoadRequest {
+                        run: share::scenario_run(&s),
+                        lesson: None,
+                        notice: None,
+                    }),
+                    notices,
+                    false,
+                )
+            }
+            Err(e) => notices.push(format!("The scenario could not be opened: {e}.")),
+        }
+    }
+    if let Some(name) = &p.lesson {
+        match lessons::built_in(name) {
+            Ok(lesson) => {
+                // Coming back to the same lesson resumes it.
+                let resumed = stored
+                    .and_then(|s| Run::from_json(s).ok())
+                    .filter(|r| r.lesson.as_deref() == Some(name.as_str()))
+                    .and_then(|r| request_for_run(r, None).ok());
+                let req = resumed.unwrap_or_else(|| lesson_request(lesson));
+                return out(Some(req), notices, false);
+            }
+            Err(e) => notices.push(format!("The lesson could not be opened: {e}.")),
+        }
+    }
+    // A fresh run was asked for by nodes/seed; anything else falls back to the stored run (a
+    // damaged link or an unknown lesson must not cost the person what they had).
+    if p.nodes.is_none() && p.seed.is_none() {
+        if let Some(text) = stored {
+            match Run::from_json(text).and_then(|r| request_for_run(r, None)) {
+                Ok(req) => return out(Some(req), notices, false),
+                Err(e) => notices.push(format!(
+                    "Your saved run could not be read ({e}); it is kept under raft-playground.run.broken and a fresh run started."
+                )),
+            }
+        }
+    }
+    out(None, notices, false)
+}
+
+/// A run as a load request, attaching its lesson if it names one.
+pub fn request_for_run(run: Run, notice: Option<String>) -> Result<LoadRequest, String> {
+    let lesson = match &run.lesson {
+        Some(name) => Some(lessons::built_in(name)?),
+        None => None,
+    };
+    Ok(LoadRequest {
+        run,
+        lesson,
+        notice,
+    })
+}
+
+/// A lesson from its start: the setup has run, paused, no goal met.
+pub fn lesson_request(lesson: Lesson) -> LoadRequest {
+    let s = &lesson.scenario;
+    let run = Run {
+        options: s.options.clone(),
+        actions: s.timeline.iter().map(|t| (t.at, t.action.clone())).collect(),
+        now: lesson.file.start,
+        lesson: Some(lesson.name.clone()),
+        met: Vec::new(),
+        scenario: None,
+        playing: false,
+    };
+    LoadRequest {
+        run,
+        lesson: Some(lesson),
+        notice: None,
+    }
+}
+
+/// The `scenario=` parameter: a built-in name, base64url of a scenario file, or the JSON itself.
+pub fn scenario_param(v: &str) -> Result<Scenario, String> {
+    if let Some((_, text)) = lessons::SCENARIOS.iter().find(|(n, _)| *n == v) {
+        return Scenario::from_json(text).map_err(|e| e.to_string());
+    }
+    let decoded = share::base64url_decode(v)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|t| t.trim_start().starts_with('{'));
+    let text = if v.trim_start().starts_with('{') {
+        v.to_string()
+    } else if let Some(t) = decoded {
+        t
+    } else {
+        return Err(format!(
+            "{v:?} is neither an encoded scenario nor a built-in one ({})",
+            lessons::SCENARIOS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    match share::import(&text)? {
+        Imported::Scenario(s) => Ok(*s),
+        _ => Err("that is not a scenario file".into()),
+    }
+}
+
+/// A file or pasted text, ready to open (a trace's hash is checked by replaying it).
+pub fn import_request(text: &str) -> Result<LoadRequest, String> {
+    match share::import(text)? {
+        Imported::Scenario(s) => {
+            let name = if s.name.is_empty() {
+                "the scenario".to_string()
+            } else {
+                format!("scenario “{}”", s.name)
+            };
+            Ok(LoadRequest {
+                run: share::scenario_run(&s),
+                lesson: None,
+                notice: Some(format!(
+                    "Opened {name}: {} actions on its timeline, {} expectations.",
+                    s.timeline.len(),
+                    s.expect.len()
+                )),
+            })
+        }
+        Imported::Trace { run, hash } => {
+            let w = World::replay(
+                SimOptions {
+                    keep_trace: false,
+                    ..run.options.clone()
+                },
+                &run.actions,
+                run.now,
+            )
+            .map_err(|e| format!("the trace's actions cannot be replayed: {e}"))?;
+            let ours = format!("{:016x}", w.trace_hash());
+            let notice = if ours == hash {
+                format!(
+                    "Opened the trace: {} actions, {} ms, hash {hash} reproduced.",
+                    run.actions.len(),
+                    run.now
+                )
+            } else {
+                format!("Opened the trace, but replaying it gives hash {ours}, not {hash}: it was recorded by a different simulator version.")
+            };
+            let mut run = *run;
+            run.playing = false;
+            request_for_run(run, Some(notice))
+        }
+        Imported::Run(run) => request_for_run(*run, Some("Opened the shared run.".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url_params::parse;
+
+    #[test]
+    fn a_plain_visit_resumes_the_stored_run() {
+        let mut r = Run::fresh(SimOptions {
+            seed: 9,
+            ..SimOptions::default()
+        });
+        r.now = 1234;
+        let s = startup(&parse("", ""), Some(&r.to_json()), 5);
+        let load = s.load.unwrap();
+        assert_eq!(load.run.now, 1234);
+        assert_eq!(load.run.options.seed, 9);
+        assert!(s.notices.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_link_explains_and_falls_back_to_the_stored_run() {
+        let mut r = Run::fresh(SimOptions::default());
+        r.now = 777;
+        let s = startup(&parse("", "#run=eyJ2IjoxLCJv"), Some(&r.to_json()), 5);
+        assert_eq!(s.load.unwrap().run.now, 777, "the stored run is kept");
+        assert_eq!(s.notices.len(), 1);
+        assert!(s.notices[0].contains("could not be opened"), "{:?}", s.notices);
+        assert!(!s.from_link);
+    }
+
+    #[test]
+    fn url_parameters_choose_what_opens() {
+        let s = startup(&parse("?nodes=3&seed=8", ""), Some("{garbage"), 5);
+        assert!(s.load.is_none(), "nodes/seed ask for a fresh run");
+        assert_eq!((s.settings.nodes, s.settings.seed), (3, 8));
+        let s = startup(&parse("?scenario=split-vote", ""), None, 5);
+        assert_eq!(s.load.unwrap().run.options.seed, 3);
+        let s = startup(&parse("?lesson=figure-8", ""), None, 5);
+        let load = s.load.unwrap();
+        assert!(load.lesson.is_some());
+        assert!(!load.run.playing, "lessons start paused");
+        assert!(load.run.options.break_it.commit_old_terms);
+        let s = startup(&parse("?lesson=nope&scenario=nope", ""), None, 5);
+        assert!(s.load.is_none());
+        assert_eq!(s.notices.len(), 2, "{:?}", s.notices);
+        let s = startup(&parse("", ""), Some("{garbage"), 5);
+        assert!(s.load.is_none());
+        assert!(s.notices[0].contains("saved run could not be read"));
+    }
+
+    #[test]
+    fn encoded_and_inline_scenarios_open() {
+        let text = include_str!("../../scenarios/leader-crash.json");
+        let enc = share::base64url_encode(text.as_bytes());
+        assert_eq!(scenario_param(&enc).unwrap().name, "leader-crash");
+        assert_eq!(scenario_param(text).unwrap().name, "leader-crash");
+        assert!(scenario_param("nope").unwrap_err().contains("leader-election"));
+        let bad = share::base64url_encode(br#"{"nodes": 3, "options": {}}"#);
+        let e = scenario_param(&bad).unwrap_err();
+        assert!(e.contains("unknown field `nodes`"), "{e}");
+    }
+
+    #[test]
+    fn imports_of_each_kind_become_load_requests() {
+        let text = include_str!("../../scenarios/membership-change.json");
+        let req = import_request(text).unwrap();
+        assert_eq!(req.run.scenario.as_ref().unwrap().expect.len(), 4);
+        let run = req.run.clone();
+        let mut r = run.clone();
+        r.now = 1500;
+        let trace = r.trace_jsonl().unwrap();
+        let req = import_request(&trace).unwrap();
+        assert!(req.notice.unwrap().contains("reproduced"));
+        let at = trace.rfind("\"hash\":\"").unwrap() + 8;
+        let tampered = format!("{}0000000000000000{}", &trace[..at], &trace[at + 16..]);
+        let req = import_request(&tampered).unwrap();
+        assert!(req.notice.unwrap().contains("different simulator version"));
+        assert!(import_request("{\"version\": 1, \"options\": {\"nodes\": 0}}")
+            .unwrap_err()
+            .contains("nodes must be between 1 and 64"));
+    }
+}

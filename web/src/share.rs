@@ -1,0 +1,664 @@
+//! Sharing and reproducing runs: the `#run=` link, scenario files and JSONL traces, in plain
+//! Rust (no browser APIs), so every format is tested natively.
+//!
+//! A run is its options, its recorded actions with their virtual times and the time it was
+//! at: `World::replay` rebuilds it exactly. The link carries it as base64url of a compact JSON
+//! object ([`RunFile`]); options equal to the defaults are left out. Scenario files and traces
+//! are the formats of `docs/formats.md`, byte-compatible with `raft-sim`.
+
+use raft_core::sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
+use raft_core::sim::trace::TRACE_VERSION;
+use raft_core::sim::{Action, SimOptions, TraceEvent, TraceRecord, World};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Version of the [`RunFile`] format.
+pub const RUN_VERSION: u32 = 1;
+
+/// Longest input any importer accepts (a pasted file or a link), in bytes.
+pub const MAX_INPUT: usize = 8 * 1024 * 1024;
+
+/// A whole run, as the share link and the browser's storage carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunFile {
+    /// Format version ([`RUN_VERSION`]).
+    pub v: u32,
+    /// Options that differ from [`SimOptions::default`] (the rest are defaults).
+    #[serde(default)]
+    pub o: Value,
+    /// Recorded actions, in time order (the scenario timeline format).
+    #[serde(default)]
+    pub a: Vec<Timed>,
+    /// The virtual time the run was at.
+    #[serde(default)]
+    pub t: u64,
+    /// The lesson the run belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l: Option<String>,
+    /// Lesson goals or scenario expectations: when each was seen met (ms), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub m: Vec<Option<u64>>,
+    /// The scenario the run came from: name and expectations (not for lessons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s: Option<ScenarioMeta>,
+    /// Playing (true) or paused.
+    #[serde(default = "yes")]
+    pub p: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a run keeps of the scenario it was opened from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMeta {
+    /// Short name.
+    #[serde(default)]
+    pub name: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: String,
+    /// What must happen.
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+}
+
+/// A run, decoded and checked: ready to hand to the simulation driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Cluster options (`keep_trace` is the browser's business).
+    pub options: SimOptions,
+    /// Actions with their times, in time order.
+    pub actions: Vec<(u64, Action)>,
+    /// Where to stand on the timeline.
+    pub now: u64,
+    /// Lesson name.
+    pub lesson: Option<String>,
+    /// Goal progress (see [`RunFile::m`]).
+    pub met: Vec<Option<u64>>,
+    /// Scenario name and expectations.
+    pub scenario: Option<ScenarioMeta>,
+    /// Playing.
+    pub playing: bool,
+}
+
+impl Run {
+    /// A run of `options` with no actions yet.
+    pub fn fresh(options: SimOptions) -> Self {
+        Run {
+            options,
+            actions: Vec::new(),
+            now: 0,
+            lesson: None,
+            met: Vec::new(),
+            scenario: None,
+            playing: true,
+        }
+    }
+
+    /// The compact file form.
+    pub fn to_file(&self) -> RunFile {
+        RunFile {
+            v: RUN_VERSION,
+            o: options_diff(&self.options),
+            a: self
+                .actions
+                .iter()
+                .map(|(at, action)| Timed {
+                    at: *at,
+                    action: action.clone(),
+                })
+                .collect(),
+            t: self.now,
+            l: self.lesson.clone(),
+            m: self.met.clone(),
+            s: self.scenario.clone(),
+            p: self.playing,
+        }
+    }
+
+    /// Compact JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_file()).expect("runs always serialize")
+    }
+
+    /// The `#run=` payload: base64url (no padding) of [`Run::to_json`].
+    pub fn encode(&self) -> String {
+        base64url_encode(self.to_json().as_bytes())
+    }
+
+    /// Parses [`Run::to_json`] output, naming what is wrong.
+    pub fn from_json(text: &str) -> Result<Run, String> {
+        let f: RunFile =
+            serde_json::from_str(text).map_err(|e| format!("the run is not valid: {e}"))?;
+        Run::from_file(f)
+    }
+
+    /// Decodes a `#run=` payload, naming what is wrong (bad base64, bad JSON, bad options...).
+    pub fn decode(payload: &str) -> Result<Run, String> {
+        let bytes = base64url_decode(payload.trim())
+            .map_err(|e| format!("the link is damaged or cut short ({e})"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| "the link is damaged or cut short (not UTF-8 text)".to_string())?;
+        Run::from_json(&text).map_err(|e| format!("{e} (was the link cut short?)"))
+    }
+
+    fn from_file(f: RunFile) -> Result<Run, String> {
+        if f.v != RUN_VERSION {
+            return Err(format!(
+                "run version {} is not supported (expected {RUN_VERSION})",
+                f.v
+            ));
+        }
+        let o = if f.o.is_null() { json!({}) } else { f.o };
+        let options: SimOptions =
+            serde_json::from_value(o).map_err(|e| format!("the run's options are not valid: {e}"))?;
+        let run = Run {
+            options,
+            actions: f.a.into_iter().map(|t| (t.at, t.action)).collect(),
+            now: f.t,
+            lesson: f.l,
+            met: f.m,
+            scenario: f.s,
+            playing: f.p,
+        };
+        run.check()?;
+        Ok(run)
+    }
+
+    /// Checks options and actions the way a scenario file is checked (time order, node ids).
+    pub fn check(&self) -> Result<(), String> {
+        let s = Scenario {
+            version: SCENARIO_VERSION,
+            name: String::new(),
+            description: String::new(),
+            options: self.options.clone(),
+            timeline: self
+                .actions
+                .iter()
+                .map(|(at, a)| Timed {
+                    at: *at,
+                    action: a.clone(),
+                })
+                .collect(),
+            expect: Vec::new(),
+            until: None,
+        };
+        s.validate().map_err(|e| e.to_string())?;
+        if self.options.nodes > 9 {
+            return Err(format!(
+                "the playground draws at most 9 nodes, this run has {}",
+                self.options.nodes
+            ));
+        }
+        Ok(())
+    }
+
+    /// The run as a scenario file: its options, its actions up to `now` as the timeline,
+    /// `until` = `now`, and `expect` the given expectations. A lesson's goals come with their
+    /// deadlines moved to the moment the browser saw them met, so `raft-sim run` grades the
+    /// run the way the page did.
+    pub fn to_scenario(&self, name: &str, description: &str, expect: &[Expect]) -> Scenario {
+        let expect = expect
+            .iter()
+            .enumerate()
+            .map(|(k, e)| match self.met.get(k).copied().flatten() {
+                Some(t) => with_deadline(e, t),
+                None => e.clone(),
+            })
+            .collect();
+        Scenario {
+            version: SCENARIO_VERSION,
+            name: name.to_string(),
+            description: description.to_string(),
+            options: SimOptions {
+                keep_trace: true,
+                ..self.options.clone()
+            },
+            timeline: self
+                .actions
+                .iter()
+                .filter(|(at, _)| *at <= self.now)
+                .map(|(at, a)| Timed {
+                    at: *at,
+                    action: a.clone(),
+                })
+                .collect(),
+            expect,
+            until: Some(self.now),
+        }
+    }
+
+    /// The run's trace in the JSON Lines format `raft-sim` writes (header, records, footer with
+    /// the hash): the run is replayed with the trace kept.
+    pub fn trace_jsonl(&self) -> Result<String, String> {
+        let opts = SimOptions {
+            keep_trace: true,
+            ..self.options.clone()
+        };
+        let actions: Vec<(u64, Action)> = self
+            .actions
+            .iter()
+            .filter(|(t, _)| *t <= self.now)
+            .cloned()
+            .collect();
+        let w = World::replay(opts, &actions, self.now).map_err(|e| e.to_string())?;
+        Ok(trace_jsonl(&w))
+    }
+}
+
+/// A world's trace as JSON Lines, exactly as `raft-sim`'s trace writer lays it out.
+pub fn trace_jsonl(w: &World) -> String {
+    let mut out = String::new();
+    let header = json!({"kind": "header", "format": "raft-trace", "version": TRACE_VERSION, "options": w.options()});
+    out.push_str(&header.to_string());
+    out.push('\n');
+    for r in w.trace() {
+        out.push_str(&serde_json::to_string(r).expect("records always serialize"));
+        out.push('\n');
+    }
+    let footer = json!({"kind": "footer", "end": w.now(), "records": w.trace().len(), "hash": format!("{:016x}", w.trace_hash())});
+    out.push_str(&footer.to_string());
+    out.push('\n');
+    out
+}
+
+/// The same expectation with its deadline (`by` or `at`) set to `t`.
+pub fn with_deadline(e: &Expect, t: u64) -> Expect {
+    let mut e = e.clone();
+    match &mut e {
+        Expect::Leader { by, .. }
+        | Expect::Committed { by, .. }
+        | Expect::Completed { by, .. }
+        | Expect::Voters { by, .. }
+        | Expect::Learner { by, .. }
+        | Expect::Snapshot { by, .. }
+        | Expect::SplitVote { by }
+        | Expect::Violation { by, .. } => *by = t,
+        Expect::NoLeaderAmong { at, .. }
+        | Expect::CommitAtMost { at, .. }
+        | Expect::TermAtMost { at, .. } => *at = t,
+    }
+    e
+}
+
+/// The options as JSON, keeping only what differs from the defaults (recursively), and never
+/// `keep_trace` (the browser decides that).
+pub fn options_diff(o: &SimOptions) -> Value {
+    let mut v = serde_json::to_value(o).expect("options always serialize");
+    let d = serde_json::to_value(SimOptions::default()).expect("options always serialize");
+    prune(&mut v, &d);
+    if let Value::Object(m) = &mut v {
+        m.remove("keep_trace");
+    }
+    v
+}
+
+fn prune(v: &mut Value, d: &Value) {
+    if let (Value::Object(m), Value::Object(dm)) = (v, d) {
+        m.retain(|k, x| dm.get(k) != Some(x));
+        for (k, x) in m.iter_mut() {
+            // Tagged enums (the workload) must stay whole.
+            if x.get("kind").is_none() {
+                if let Some(dx) = dm.get(k) {
+                    prune(x, dx);
+                }
+            }
+        }
+    }
+}
+
+/// What a pasted or dropped text turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imported {
+    /// A scenario file (`docs/formats.md`).
+    Scenario(Box<Scenario>),
+    /// A JSONL trace: the run it re-derives, and the hash its footer announces.
+    Trace {
+        /// The run (options, actions, end time).
+        run: Box<Run>,
+        /// Footer hash (16 hex digits).
+        hash: String,
+    },
+    /// A run: a share link, or the run JSON.
+    Run(Box<Run>),
+}
+
+/// Recognises a scenario file, a JSONL trace, a share link or a run, and parses it; the error
+/// says what was expected and what is wrong.
+pub fn import(text: &str) -> Result<Imported, String> {
+    if text.len() > MAX_INPUT {
+        return Err(format!(
+            "that is {} bytes; the playground opens files up to {MAX_INPUT} bytes",
+            text.len()
+        ));
+    }
+    let t = text.trim_start_matches('\u{feff}').trim();
+    if t.is_empty() {
+        return Err("nothing to open: the file or text is empty".into());
+    }
+    if let Some(payload) = t.split_once("#run=").map(|(_, p)| p) {
+        return Run::decode(payload).map(|r| Imported::Run(Box::new(r)));
+    }
+    let first = t.lines().next().unwrap_or("");
+    if first.contains("\"raft-trace\"") {
+        return parse_trace(t).map(|(run, hash)| Imported::Trace {
+            run: Box::new(run),
+            hash,
+        });
+    }
+    if !t.starts_with('{') {
+        return Err(
+            "this is not a scenario (JSON), a trace (JSON Lines) or a share link".to_string(),
+        );
+    }
+    let v: Value = serde_json::from_str(t).map_err(|e| format!("not valid JSON: {e}"))?;
+    if v.get("v").is_some() && v.get("version").is_none() {
+        return Run::from_json(t).map(|r| Imported::Run(Box::new(r)));
+    }
+    if v.get("steps").is_some() || v.get("solution").is_some() {
+        return Err("this is a lesson's steps file: open the lesson from the Lessons menu, or its scenario file (lessons/NAME.json)".into());
+    }
+    let s = Scenario::from_json(t).map_err(|e| e.to_string())?;
+    if s.options.nodes > 9 {
+        return Err(format!(
+            "the playground draws at most 9 nodes, this scenario has {}",
+            s.options.nodes
+        ));
+    }
+    Ok(Imported::Scenario(Box::new(s)))
+}
+
+/// A scenario as a run standing at time 0, with its timeline still ahead.
+pub fn scenario_run(s: &Scenario) -> Run {
+    Run {
+        options: s.options.clone(),
+        actions: s.timeline.iter().map(|t| (t.at, t.action.clone())).collect(),
+        now: 0,
+        lesson: None,
+        met: Vec::new(),
+        scenario: Some(ScenarioMeta {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            expect: s.expect.clone(),
+        }),
+        playing: true,
+    }
+}
+
+/// Parses a JSONL trace the way `raft-sim replay` does, naming the first malformed line.
+pub fn parse_trace(text: &str) -> Result<(Run, String), String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, first) = lines.next().ok_or("empty trace file")?;
+    let header: Value =
+        serde_json::from_str(first).map_err(|e| format!("trace line 1: not JSON: {e}"))?;
+    if header["kind"] != "header" || header["format"] != "raft-trace" {
+        return Err("trace line 1: not a raft-trace header".into());
+    }
+    if header["version"] != json!(TRACE_VERSION) {
+        return Err(format!(
+            "trace line 1: trace version {} is not supported (expected {TRACE_VERSION})",
+            header["version"]
+        ));
+    }
+    let options: SimOptions = serde_json::from_value(header["options"].clone())
+        .map_err(|e| format!("trace line 1: bad options: {e}"))?;
+    let mut actions = Vec::new();
+    for (count, (n, line)) in lines.enumerate() {
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| format!("trace line {}: not JSON: {e}", n + 1))?;
+        if v["kind"] == "footer" {
+            let end = v["end"]
+                .as_u64()
+                .ok_or(format!("trace line {}: footer without end", n + 1))?;
+            let records = v["records"]
+                .as_u64()
+                .ok_or(format!("trace line {}: footer without records", n + 1))?;
+            let hash = v["hash"]
+                .as_str()
+                .ok_or(format!("trace line {}: footer without hash", n + 1))?
+                .to_string();
+            if records != count as u64 {
+                return Err(format!(
+                    "the trace footer announces {records} records but the file has {count}"
+                ));
+            }
+            let mut run = Run::fresh(options);
+            run.actions = actions;
+            run.now = end;
+            run.check()?;
+            return Ok((run, hash));
+        }
+        let r: TraceRecord = serde_json::from_value(v)
+            .map_err(|e| format!("trace line {}: bad record: {e}", n + 1))?;
+        if let TraceEvent::Action { action } = r.event {
+            actions.push((r.t, action));
+        }
+    }
+    Err("truncated trace: no footer line".into())
+}
+
+// ----- base64url (RFC 4648 §5, no padding) ----------------------------------------------------
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// base64url without padding.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..=chunk.len() {
+            out.push(B64[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Decodes base64url (padding and the `+/` alphabet tolerated, whitespace ignored).
+pub fn base64url_decode(text: &str) -> Result<Vec<u8>, String> {
+    let mut vals = Vec::with_capacity(text.len());
+    for (i, c) in text.bytes().enumerate() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => {
+                return Err(format!(
+                    "character {:?} at position {i} is not base64url",
+                    c as char
+                ))
+            }
+        };
+        vals.push(v);
+    }
+    if vals.len() % 4 == 1 {
+        return Err("its length is not possible for base64url".into());
+    }
+    let mut out = Vec::with_capacity(vals.len() * 3 / 4);
+    for chunk in vals.chunks(4) {
+        let mut n = 0u32;
+        for (k, v) in chunk.iter().enumerate() {
+            n |= u32::from(*v) << (18 - 6 * k);
+        }
+        for k in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * k)) as u8);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::sim::{NetConfig, Workload};
+
+    fn sample() -> Run {
+        let mut o = SimOptions {
+            nodes: 3,
+            seed: 77,
+            pre_vote: false,
+            keep_trace: false,
+            ..SimOptions::default()
+        };
+        o.net.drop_ppm = 10_000;
+        o.clients.workload = Workload::Tasks { total: 50 };
+        Run {
+            options: o,
+            actions: vec![
+                (400, Action::Crash { node: 2 }),
+                (
+                    900,
+                    Action::Network {
+                        config: NetConfig::default(),
+                    },
+                ),
+                (1200, Action::Restart { node: 2 }),
+                (
+                    1300,
+                    Action::Request {
+                        key: "x1".into(),
+                        value: "1".into(),
+                    },
+                ),
+            ],
+            now: 2500,
+            lesson: None,
+            met: vec![],
+            scenario: None,
+            playing: false,
+        }
+    }
+
+    #[test]
+    fn base64url_round_trips_every_length() {
+        for n in 0..40u8 {
+            let bytes: Vec<u8> = (0..n).map(|k| k.wrapping_mul(37).wrapping_add(n)).collect();
+            let e = base64url_encode(&bytes);
+            assert!(!e.contains('=') && !e.contains('+') && !e.contains('/'));
+            assert_eq!(base64url_decode(&e).unwrap(), bytes);
+        }
+        assert_eq!(base64url_encode(b"Man"), "TWFu");
+        assert_eq!(base64url_decode("TWE=").unwrap(), b"Ma");
+        assert!(base64url_decode("TWF*").unwrap_err().contains("not base64url"));
+    }
+
+    #[test]
+    fn a_run_survives_the_link_and_replays_to_the_same_world() {
+        let run = sample();
+        let link = run.encode();
+        let back = Run::decode(&link).unwrap();
+        assert_eq!(back.options.seed, 77);
+        assert!(!back.options.pre_vote);
+        assert_eq!(back.options.net.drop_ppm, 10_000);
+        assert_eq!(back.actions, run.actions);
+        assert_eq!(back.now, 2500);
+        assert!(!back.playing);
+        let a = World::replay(run.options.clone(), &run.actions, run.now).unwrap();
+        let b = World::replay(back.options.clone(), &back.actions, back.now).unwrap();
+        assert_eq!(a.trace_hash(), b.trace_hash());
+    }
+
+    #[test]
+    fn defaults_stay_out_of_the_link() {
+        let o = options_diff(&SimOptions {
+            seed: 5,
+            ..SimOptions::default()
+        });
+        assert_eq!(o, json!({"seed": 5}));
+        let mut s = SimOptions::default();
+        s.break_it.commit_old_terms = true;
+        assert_eq!(
+            options_diff(&s),
+            json!({"break_it": {"commit_old_terms": true}})
+        );
+    }
+
+    #[test]
+    fn damaged_links_say_what_is_wrong() {
+        let link = sample().encode();
+        let cut = &link[..link.len() / 2];
+        let e = Run::decode(cut).unwrap_err();
+        assert!(
+            e.contains("cut short") || e.contains("not valid"),
+            "{e}"
+        );
+        assert!(Run::decode("%%%").unwrap_err().contains("not base64url"));
+        let e = Run::from_json(r#"{"v":1,"o":{"nodes":0}}"#).unwrap_err();
+        assert!(e.contains("nodes must be between 1 and 64"), "{e}");
+        let e = Run::from_json(r#"{"v":2}"#).unwrap_err();
+        assert!(e.contains("version 2"), "{e}");
+        let e = Run::from_json(r#"{"v":1,"o":{"nodes":3},"a":[{"at":5,"action":"crash","node":4}]}"#)
+            .unwrap_err();
+        assert!(e.contains("names S4"), "{e}");
+        let e = Run::from_json(r#"{"v":1,"o":{"nodes":12}}"#).unwrap_err();
+        assert!(e.contains("at most 9"), "{e}");
+    }
+
+    #[test]
+    fn exported_scenarios_parse_and_run_like_the_browser_run() {
+        let run = sample();
+        let goal = Expect::Leader {
+            by: 60_000,
+            node: None,
+            min_term: None,
+        };
+        let mut r = run.clone();
+        r.met = vec![Some(700)];
+        let s = r.to_scenario("mine", "a test", &[goal]);
+        let back = Scenario::from_json(&s.to_json()).unwrap();
+        assert_eq!(back.until, Some(2500));
+        assert_eq!(back.timeline.len(), 4);
+        assert_eq!(back.expect[0].deadline(), 700);
+        let out = back.run().unwrap();
+        let browser = World::replay(run.options.clone(), &run.actions, run.now).unwrap();
+        assert_eq!(out.world.trace_hash(), browser.trace_hash());
+    }
+
+    #[test]
+    fn traces_round_trip_through_the_importer() {
+        let run = sample();
+        let text = run.trace_jsonl().unwrap();
+        assert!(text.starts_with(r#"{"format":"raft-trace""#) || text.contains("\"header\""));
+        let Imported::Trace { run: back, hash } = import(&text).unwrap() else {
+            panic!("not a trace")
+        };
+        assert_eq!(back.actions, run.actions);
+        assert_eq!(back.now, run.now);
+        let w = World::replay(back.options.clone(), &back.actions, back.now).unwrap();
+        assert_eq!(format!("{:016x}", w.trace_hash()), hash);
+        // Truncated: the last line (footer) is gone.
+        let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+        assert!(import(&cut).unwrap_err().contains("no footer"));
+    }
+
+    #[test]
+    fn the_importer_recognises_each_kind_and_explains_failures() {
+        let s = include_str!("../../scenarios/partition-minority.json");
+        assert!(matches!(import(s).unwrap(), Imported::Scenario(_)));
+        let link = format!("http://x/#run={}", sample().encode());
+        assert!(matches!(import(&link).unwrap(), Imported::Run(_)));
+        assert!(matches!(
+            import(&sample().to_json()).unwrap(),
+            Imported::Run(_)
+        ));
+        assert!(import("").unwrap_err().contains("empty"));
+        assert!(import("hello").unwrap_err().contains("not a scenario"));
+        assert!(import("{\"version\":1,").unwrap_err().contains("not valid JSON"));
+        let e = import(r#"{"version":1,"nodes":3}"#).unwrap_err();
+        assert!(e.contains("unknown field `nodes`"), "{e}");
+    }
+}

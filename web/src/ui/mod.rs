@@ -1,0 +1,7 @@
+//! The sharing and teaching parts of the page: the run menu with its dialogs, the lesson
+//! panel, and the compact bar of an embedded playground. Like `components/`, they render
+//! plain data and dispatch actions.
+
+pub mod embed;
+pub mod lesson;
+pub mod menu;

@@ -1,0 +1,281 @@
+//! The page's URL parameters, parsed in plain Rust. An invalid value never stops the page: it
+//! is replaced by its default and explained in [`PageParams::problems`].
+//!
+//! | parameter | values |
+//! | --- | --- |
+//! | `nodes` | 1 to 9 |
+//! | `seed` | a whole number (decimal or `0x` hex) |
+//! | `scenario` | a built-in name (`leader-election`…), or base64url of a scenario file |
+//! | `lesson` | a lesson name (`crash-the-leader`…) |
+//! | `speed` | speed factor, 0.001 to 10 (1 = real time) |
+//! | `autoplay` | `1`/`0` (`true`/`false`) |
+//! | `controls` | `full`, `minimal`, `none` |
+//! | `theme` | `light`, `dark`, `auto` |
+//! | `embed` | `1`: compact layout for iframes |
+//!
+//! The fragment `#run=…` carries a whole run (see [`crate::share`]).
+
+/// How much of the interface to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlsMode {
+    /// The whole playground.
+    Full,
+    /// The cluster and a small bar (play/pause, step, restart, time).
+    Minimal,
+    /// The cluster only.
+    None,
+}
+
+/// Colour theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    /// Follow the system.
+    Auto,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    /// Value of the root's `data-theme` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// Everything the URL asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageParams {
+    /// Cluster size for a fresh run.
+    pub nodes: Option<u32>,
+    /// Seed for a fresh run.
+    pub seed: Option<u64>,
+    /// A built-in scenario name, or an encoded scenario.
+    pub scenario: Option<String>,
+    /// A lesson name.
+    pub lesson: Option<String>,
+    /// Speed factor.
+    pub speed: Option<f64>,
+    /// Start playing (None: the default for what is opened).
+    pub autoplay: Option<bool>,
+    /// Interface.
+    pub controls: ControlsMode,
+    /// Theme.
+    pub theme: Theme,
+    /// Compact layout for an iframe.
+    pub embed: bool,
+    /// `#run=` payload.
+    pub run: Option<String>,
+    /// What was wrong with the URL, one sentence each.
+    pub problems: Vec<String>,
+}
+
+impl PageParams {
+    /// True when the URL names something to open (so the stored run is not resumed).
+    pub fn names_a_run(&self) -> bool {
+        self.run.is_some()
+            || self.scenario.is_some()
+            || self.lesson.is_some()
+            || self.nodes.is_some()
+            || self.seed.is_some()
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (as a space); a bad escape is kept as written.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Parses `search` (`?a=1&b=2`, the leading `?` optional) and `hash` (`#run=…`).
+pub fn parse(search: &str, hash: &str) -> PageParams {
+    let mut p = PageParams {
+        nodes: None,
+        seed: None,
+        scenario: None,
+        lesson: None,
+        speed: None,
+        autoplay: None,
+        controls: ControlsMode::Full,
+        theme: Theme::Auto,
+        embed: false,
+        run: None,
+        problems: Vec::new(),
+    };
+    let mut controls: Option<ControlsMode> = None;
+    for pair in search.trim_start_matches('?').split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(k);
+        let value = percent_decode(v);
+        let v = value.trim();
+        let mut bad = |what: &str, default: &str| {
+            p.problems.push(format!(
+                "URL parameter {key}={v:?} is not valid ({what}); using {default}."
+            ));
+        };
+        match key.as_str() {
+            "nodes" => match v.parse::<u32>() {
+                Ok(n) if (1..=9).contains(&n) => p.nodes = Some(n),
+                _ => bad("a cluster of 1 to 9 nodes", "5 nodes"),
+            },
+            "seed" => {
+                let t = v.replace('_', "");
+                let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(h) => u64::from_str_radix(h, 16),
+                    None => t.parse::<u64>(),
+                };
+                match parsed {
+                    Ok(s) => p.seed = Some(s),
+                    Err(_) => bad("a whole number such as 42 or 0x2a", "a random seed"),
+                }
+            }
+            "scenario" if !v.is_empty() => p.scenario = Some(v.to_string()),
+            "lesson" if !v.is_empty() => p.lesson = Some(v.to_string()),
+            "speed" => match v.trim_end_matches(['x', '×']).parse::<f64>() {
+                Ok(s) if (0.001..=10.0).contains(&s) => p.speed = Some(s),
+                _ => bad("a speed factor from 0.001 to 10", "the default speed"),
+            },
+            "autoplay" => match parse_bool(v) {
+                Some(b) => p.autoplay = Some(b),
+                None => bad("1 or 0", "the default"),
+            },
+            "controls" => match v {
+                "full" => controls = Some(ControlsMode::Full),
+                "minimal" => controls = Some(ControlsMode::Minimal),
+                "none" => controls = Some(ControlsMode::None),
+                _ => bad("full, minimal or none", "the default controls"),
+            },
+            "theme" => match v {
+                "auto" => p.theme = Theme::Auto,
+                "light" => p.theme = Theme::Light,
+                "dark" => p.theme = Theme::Dark,
+                _ => bad("light, dark or auto", "auto"),
+            },
+            "embed" => match parse_bool(v) {
+                Some(b) => p.embed = b,
+                None => bad("1 or 0", "the full page"),
+            },
+            "scenario" | "lesson" => bad("a name", "nothing"),
+            _ => p
+                .problems
+                .push(format!("Unknown URL parameter {key:?} was ignored.")),
+        }
+    }
+    p.controls = controls.unwrap_or(if p.embed {
+        ControlsMode::Minimal
+    } else {
+        ControlsMode::Full
+    });
+    for part in hash.trim_start_matches('#').split('&') {
+        if let Some(run) = part.strip_prefix("run=") {
+            p.run = Some(run.to_string());
+        }
+    }
+    p
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "" | "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// log10 of a speed factor, as the speed slider holds it.
+pub fn speed_log(factor: f64) -> f64 {
+    factor.log10().clamp(-3.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_parses() {
+        let p = parse(
+            "?nodes=3&seed=0x2a&scenario=leader-election&lesson=split-vote&speed=0.5&autoplay=0&controls=none&theme=dark&embed=1",
+            "#run=abc",
+        );
+        assert_eq!(p.nodes, Some(3));
+        assert_eq!(p.seed, Some(42));
+        assert_eq!(p.scenario.as_deref(), Some("leader-election"));
+        assert_eq!(p.lesson.as_deref(), Some("split-vote"));
+        assert_eq!(p.speed, Some(0.5));
+        assert_eq!(p.autoplay, Some(false));
+        assert_eq!(p.controls, ControlsMode::None);
+        assert_eq!(p.theme, Theme::Dark);
+        assert!(p.embed);
+        assert_eq!(p.run.as_deref(), Some("abc"));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert!(p.names_a_run());
+    }
+
+    #[test]
+    fn defaults_follow_embed() {
+        let p = parse("", "");
+        assert_eq!(p.controls, ControlsMode::Full);
+        assert!(!p.names_a_run());
+        assert_eq!(parse("?embed=1", "").controls, ControlsMode::Minimal);
+        assert_eq!(parse("embed", "").controls, ControlsMode::Minimal);
+    }
+
+    #[test]
+    fn invalid_values_fall_back_and_explain() {
+        let p = parse(
+            "?nodes=42&seed=abc&speed=fast&controls=some&theme=pink&autoplay=maybe&embed=2&colour=red",
+            "",
+        );
+        assert_eq!(p.nodes, None);
+        assert_eq!(p.seed, None);
+        assert_eq!(p.speed, None);
+        assert_eq!(p.controls, ControlsMode::Full);
+        assert_eq!(p.theme, Theme::Auto);
+        assert_eq!(p.problems.len(), 8, "{:?}", p.problems);
+        assert!(p.problems[0].contains("nodes=\"42\""));
+        assert!(p.problems[0].contains("1 to 9"));
+        assert!(p.problems[7].contains("colour"));
+    }
+
+    #[test]
+    fn escapes_decode() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(parse("?speed=2%C3%97", "").speed, Some(2.0));
+    }
+
+    #[test]
+    fn speed_log_is_clamped() {
+        assert_eq!(speed_log(1.0), 0.0);
+        assert_eq!(speed_log(100.0), 1.0);
+    }
+}
