@@ -122,6 +122,12 @@ pub struct Node {
     /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
     pending_reads: VecDeque<PendingRead>,
     read_seq: u64,
+    /// Logical time: ticks since this node started (volatile).
+    ticks: u64,
+    /// Leader in lease mode only: heartbeat rounds not yet superseded, as (ctx, tick sent).
+    lease_rounds: VecDeque<(u64, u64)>,
+    /// Leader in lease mode only: the newest heartbeat round each follower has answered.
+    lease_acks: BTreeMap<NodeId, u64>,
     // Output accumulated until `ready()`.
     msgs: Vec<Message>,
     events: Vec<Event>,
@@ -190,6 +196,9 @@ impl Node {
             transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
             read_seq: 0,
+            ticks: 0,
+            lease_rounds: VecDeque::new(),
+            lease_acks: BTreeMap::new(),
             msgs: Vec::new(),
             events: Vec::new(),
             reads: Vec::new(),
@@ -373,6 +382,7 @@ impl Node {
     // ----- time ------------------------------------------------------------------------------
 
     fn tick(&mut self, n: u64) {
+        self.ticks = self.ticks.saturating_add(n);
         self.election_elapsed = self.election_elapsed.saturating_add(n);
         if self.role == Role::Leader {
             self.tick_heartbeat(n);
@@ -468,6 +478,8 @@ impl Node {
 
     fn reset_leader_state(&mut self) {
         self.progress.clear();
+        self.lease_rounds.clear();
+        self.lease_acks.clear();
         self.outgoing_snapshots.clear();
         self.pending_reads.clear();
         self.votes.clear();
@@ -1312,7 +1324,18 @@ impl Node {
     }
 
     fn bcast_heartbeat(&mut self) {
-        let read_ctx = self.pending_reads.back().map_or(0, |r| r.ctx);
+        if self.cfg.read_mode == ReadMode::Lease {
+            // Every round gets its own context, remembered with the tick it was sent at, so
+            // that the lease can run from when a quorum was last known to follow.
+            self.read_seq += 1;
+            self.lease_rounds.push_back((self.read_seq, self.ticks));
+        }
+        let read_ctx = self
+            .pending_reads
+            .back()
+            .map(|r| r.ctx)
+            .max((self.cfg.read_mode == ReadMode::Lease).then_some(self.read_seq))
+            .unwrap_or(0);
         let committed = self.log.committed();
         for id in self.peers() {
             let commit = self.matched(id).min(committed);
@@ -1333,7 +1356,7 @@ impl Node {
         }
         let index = self.log.committed();
         let alone = self.voters_except_me().is_empty();
-        if alone || self.cfg.read_mode == ReadMode::Lease || self.cfg.break_it.stale_reads {
+        if alone || self.lease_holds() || self.cfg.break_it.stale_reads {
             self.reads.push(ReadState { id, index });
             return Ok(());
         }
@@ -1350,8 +1373,46 @@ impl Node {
         Ok(())
     }
 
+    /// Lease-based reads (dissertation §6.4.1): the lease runs for `election_timeout_min` from
+    /// when the newest heartbeat round answered by a quorum was *sent*. Each answering follower
+    /// heard that round no earlier, and ignores vote requests for `election_timeout_min` after
+    /// hearing it (CheckQuorum), so no other leader can exist before the lease ends (given
+    /// clocks that run at the same rate). A transfer ends the lease: its vote requests override
+    /// the followers' leases.
+    fn lease_holds(&mut self) -> bool {
+        if self.cfg.read_mode != ReadMode::Lease || self.transfer.is_some() {
+            return false;
+        }
+        let me = self.cfg.id;
+        let latest = self.read_seq;
+        let acks = &self.lease_acks;
+        let quorum_ctx = self.membership.committed_index(|id| {
+            if id == me {
+                latest
+            } else {
+                acks.get(&id).copied().unwrap_or(0)
+            }
+        });
+        // Older rounds can never matter again.
+        while self
+            .lease_rounds
+            .front()
+            .is_some_and(|&(c, _)| c < quorum_ctx)
+        {
+            self.lease_rounds.pop_front();
+        }
+        self.lease_rounds
+            .front()
+            .filter(|&&(c, _)| c == quorum_ctx)
+            .is_some_and(|&(_, sent)| self.ticks < sent + self.cfg.election_timeout_min)
+    }
+
     /// A heartbeat answer echoing `ctx` confirms leadership for every read registered before it.
     fn ack_reads(&mut self, from: NodeId, ctx: u64) {
+        if self.cfg.read_mode == ReadMode::Lease && ctx > 0 {
+            let a = self.lease_acks.entry(from).or_insert(0);
+            *a = (*a).max(ctx);
+        }
         if ctx == 0 {
             return;
         }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use crate::confchange::ConfChange;
-use crate::config::{BreakIt, Config};
+use crate::config::{BreakIt, Config, ReadMode};
 use crate::entry::Payload;
 use crate::error::Error;
 use crate::membership::Membership;
@@ -106,6 +106,8 @@ pub struct SimOptions {
     pub max_msg_bytes: u64,
     /// Snapshot and compact a node's log every this many applied entries (0: never by itself).
     pub snapshot_every: u64,
+    /// How leaders serve reads: ReadIndex rounds (`safe`) or CheckQuorum leases (`lease`).
+    pub read_mode: ReadMode,
     /// Keep trace records in memory (the running hash is kept regardless).
     pub keep_trace: bool,
 }
@@ -126,6 +128,7 @@ impl Default for SimOptions {
             break_it: BreakIt::default(),
             max_msg_bytes: 64 * 1024,
             snapshot_every: 0,
+            read_mode: ReadMode::Safe,
             keep_trace: true,
         }
     }
@@ -182,6 +185,7 @@ impl SimOptions {
         c.break_it = self.break_it;
         c.seed = self.seed;
         c.max_msg_bytes = self.max_msg_bytes;
+        c.read_mode = self.read_mode;
         c
     }
 }
