@@ -151,6 +151,10 @@ impl Node {
     }
 
     /// A node restarting from what it persisted. Commit index, role and progress start afresh.
+    ///
+    /// If `state` holds a snapshot, the driver loads `state.snapshot_data` into its state
+    /// machine itself before applying anything: the node counts the snapshot as applied and
+    /// hands out committed entries from `snapshot_index + 1` on (no `Ready` says so).
     pub fn restore(cfg: Config, state: PersistentState) -> Result<Self, Error> {
         cfg.validate()?;
         let log = RaftLog::restore(state.snapshot_index, state.snapshot_term, state.entries)

@@ -89,6 +89,9 @@ pub enum Event {
 ///    `committed` are all durable on a quorum; some may also appear in this same Ready's
 ///    `entries`, which is why step 1 comes first;
 /// 4. serve each of `reads` once the application has applied its index.
+///
+/// After [`crate::Node::restore`] from a state with a snapshot, the driver restores its state
+/// machine from that snapshot before handling the first Ready.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ready {
     /// A snapshot to persist: taken locally (compaction) or received from the leader.
