@@ -12,7 +12,7 @@ use crate::types::{Index, NodeId, Role, Term};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReadState {
-    /// The caller's request id, as given to [`crate::Node::read_index`].
+    /// The caller's request id, as given in [`crate::Input::ReadIndex`].
     pub id: u64,
     /// Serve the read after applying up to this index.
     pub index: Index,
