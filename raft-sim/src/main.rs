@@ -20,7 +20,7 @@ mod trace_file;
 const USAGE: &str = "usage:
   raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace FILE]
   raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off]
-  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S]
+  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N (default 100, one request in flight each)] [--crash-leader-after N] [--seed S]
   raft-sim run SCENARIO.json [--trace FILE]
   raft-sim replay TRACE.jsonl
 
@@ -124,7 +124,7 @@ impl Default for Opts {
             trace: None,
             pre_vote: true,
             tasks: 1_000,
-            clients: 50,
+            clients: 100,
             crash_after: 500,
             file: None,
         }
