@@ -4,11 +4,17 @@
 //! Geometry is in the cluster SVG's own coordinates: a square `VIEW` units wide, nodes on a ring
 //! around its centre.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use raft_core::sim::network::InFlight;
 use raft_core::sim::{Action, LinkState, Violation, World, PROPERTIES};
-use raft_core::{Body, Index, NodeId, ProgressState, Role, Term};
+use raft_core::{Body, Index, Membership, NodeId, ProgressState, Role, Term};
+
+pub mod health;
+pub mod history;
+
+pub use health::health;
+pub use history::{election_times, subject, Fate, RateMeter, Traffic};
 
 /// Width and height of the cluster SVG's view box.
 pub const VIEW: f64 = 600.0;
@@ -127,7 +133,108 @@ pub struct NodeView {
     pub progress: Option<ProgressView>,
     /// Leader only: a leadership transfer in progress, to this node.
     pub transferring_to: Option<NodeId>,
+    /// Its place in the cluster's configuration (as the leader, or the most advanced live
+    /// node, sees it).
+    pub member: MemberView,
+    /// The configuration this node itself follows (None when down).
+    pub config: Option<ConfigView>,
+    /// Last index covered by its snapshot (0: none); entries up to here are compacted away.
+    pub snapshot_index: Index,
+    /// A snapshot being received from the leader: (its last index, bytes held, total bytes).
+    pub installing: Option<(Index, u64, u64)>,
+    /// Its randomized election timeout, ms (0 when down).
+    pub election_timeout: u64,
 }
+
+/// A node's place in the cluster configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberView {
+    /// Votes.
+    Voter,
+    /// Receives the log, does not vote (dissertation §4.2.1).
+    Learner,
+    /// A voter of the outgoing half of a joint configuration that the new half drops.
+    Leaving,
+    /// Added by the leader, but it has not learned the configuration yet.
+    Joining,
+    /// Not in the configuration any more.
+    Removed,
+}
+
+impl MemberView {
+    /// The word shown on the page (and used as a CSS class suffix).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberView::Voter => "voter",
+            MemberView::Learner => "learner",
+            MemberView::Leaving => "leaving",
+            MemberView::Joining => "joining",
+            MemberView::Removed => "removed",
+        }
+    }
+}
+
+/// A configuration as plain lists.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ConfigView {
+    /// Voters (of the incoming half while joint).
+    pub voters: Vec<NodeId>,
+    /// Learners.
+    pub learners: Vec<NodeId>,
+    /// Voters of the outgoing half while in joint consensus (C_old,new); empty otherwise.
+    pub outgoing: Vec<NodeId>,
+}
+
+impl ConfigView {
+    /// From a membership.
+    pub fn from_membership(m: &Membership) -> Self {
+        ConfigView {
+            voters: m.voters.iter().copied().collect(),
+            learners: m.learners.iter().copied().collect(),
+            outgoing: m.outgoing.iter().copied().collect(),
+        }
+    }
+
+    /// True while in joint consensus.
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Every voter of either half.
+    pub fn all_voters(&self) -> BTreeSet<NodeId> {
+        self.voters.iter().chain(&self.outgoing).copied().collect()
+    }
+
+    /// "voters S1 S2 S3 · learner S4", or in joint consensus
+    /// "C_old,new: S1 S2 S3 → S1 S2 S4 · learner S5".
+    pub fn describe(&self) -> String {
+        let mut s = if self.is_joint() {
+            format!(
+                "joint C_old,new: {} → {}",
+                names(&self.outgoing),
+                names(&self.voters)
+            )
+        } else {
+            format!("voters {}", names(&self.voters))
+        };
+        if !self.learners.is_empty() {
+            let word = if self.learners.len() == 1 {
+                "learner"
+            } else {
+                "learners"
+            };
+            s.push_str(&format!(" · {word} {}", names(&self.learners)));
+        }
+        s
+    }
+}
+
+/// "S1 S2 S3".
+pub fn names(ids: &[NodeId]) -> String {
+    ids.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" ")
+}
+
+pub use raft_core::sim::LinkState as LinkDir;
 
 /// Combined state of the two directions of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +278,10 @@ pub struct LinkLine {
     pub y2: f64,
     /// Combined state.
     pub state: LinkView,
+    /// State of `a → b`.
+    pub ab: LinkState,
+    /// State of `b → a`.
+    pub ba: LinkState,
     /// Human description of both directions.
     pub title: String,
 }
@@ -200,6 +311,10 @@ pub struct MessageView {
     pub entries: usize,
     /// Every field, for a tooltip.
     pub summary: String,
+    /// Virtual time it was sent.
+    pub sent_at: u64,
+    /// Virtual time it arrives (None while parked on a held link).
+    pub deliver_at: Option<u64>,
 }
 
 /// The safety monitor.
@@ -291,6 +406,16 @@ pub fn ring_position(k: usize, n: usize) -> (f64, f64) {
     (c + r * angle.cos(), c + r * angle.sin())
 }
 
+/// The configuration the page treats as the cluster's: the leader's own, or with no leader the
+/// one of the live node with the highest term and longest log.
+pub fn cluster_config(v: &ViewModel) -> Option<&ConfigView> {
+    v.nodes
+        .iter()
+        .filter(|n| n.config.is_some())
+        .max_by_key(|n| (n.role == RoleView::Leader, n.term, n.last_index))
+        .and_then(|n| n.config.as_ref())
+}
+
 /// Builds the whole view.
 pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
     let ids: Vec<NodeId> = world.nodes().keys().copied().collect();
@@ -314,6 +439,7 @@ pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
         .max()
         .unwrap_or(0);
     let lo = hi.saturating_sub(LOG_WINDOW - 1).max(1);
+    let reference = reference_config(world);
 
     let now = inputs.display_now;
     let nodes = world
@@ -371,6 +497,16 @@ pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
                                 },
                             }),
                         transferring_to: n.transfer_target(),
+                        member: member_status(
+                            id,
+                            reference,
+                            Some(n.membership()),
+                            log.last_index(),
+                        ),
+                        config: Some(ConfigView::from_membership(n.membership())),
+                        snapshot_index: log.snapshot_index(),
+                        installing: n.incoming_snapshot(),
+                        election_timeout: n.election_timeout(),
                     }
                 }
                 None => {
@@ -400,6 +536,11 @@ pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
                         applied: 0,
                         progress: None,
                         transferring_to: None,
+                        member: member_status(id, reference, None, st.snapshot_index),
+                        config: None,
+                        snapshot_index: st.snapshot_index,
+                        installing: None,
+                        election_timeout: 0,
                     }
                 }
             }
@@ -426,6 +567,8 @@ pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
                 x2,
                 y2,
                 state,
+                ab,
+                ba,
                 title: format!(
                     "{} → {}: {}; {} → {}: {}",
                     name(a),
@@ -458,7 +601,44 @@ pub fn build(world: &World, inputs: ViewInputs) -> ViewModel {
     }
 }
 
-fn link_word(s: LinkState) -> &'static str {
+/// The configuration the page treats as the cluster's: the leader's, or with no leader the one
+/// of the live node with the highest term and longest log.
+fn reference_config(world: &World) -> Option<&Membership> {
+    if let Some(l) = world.leader().and_then(|l| world.node(l)) {
+        return Some(l.membership());
+    }
+    world
+        .nodes()
+        .values()
+        .filter_map(|s| s.node.as_ref())
+        .max_by_key(|n| (n.term(), n.log().last_index()))
+        .map(|n| n.membership())
+}
+
+/// Where node `id` stands in the cluster configuration `reference`, given the configuration it
+/// follows itself (`own`, None when down) and its last log index.
+pub fn member_status(
+    id: NodeId,
+    reference: Option<&Membership>,
+    own: Option<&Membership>,
+    last_index: Index,
+) -> MemberView {
+    let knows_itself = own.is_none_or(|m| m.contains(id));
+    match reference {
+        Some(r) if r.contains(id) && !knows_itself => MemberView::Joining,
+        Some(r) if r.outgoing.contains(&id) && !r.voters.contains(&id) => MemberView::Leaving,
+        Some(r) if r.is_voter(id) => MemberView::Voter,
+        Some(r) if r.learners.contains(&id) => MemberView::Learner,
+        // A machine that never learned any configuration is still on its way in.
+        Some(_) if own.is_some_and(|m| m.members().is_empty()) && last_index == 0 => {
+            MemberView::Joining
+        }
+        Some(_) => MemberView::Removed,
+        None => MemberView::Voter,
+    }
+}
+
+pub fn link_word(s: LinkState) -> &'static str {
     match s {
         LinkState::Healthy => "healthy",
         LinkState::Cut => "cut",
@@ -514,10 +694,13 @@ fn message_view(f: &InFlight, from: (f64, f64), to: (f64, f64), inputs: ViewInpu
                 | Body::VoteResp { .. }
                 | Body::AppendResp { .. }
                 | Body::HeartbeatResp { .. }
+                | Body::SnapshotResp { .. }
         ),
         parked,
         entries,
         summary: message_summary(f),
+        sent_at: f.sent_at,
+        deliver_at: f.deliver_at,
     }
 }
 
@@ -601,7 +784,7 @@ pub fn message_summary(f: &InFlight) -> String {
         None => format!("sent {} ms, held", f.sent_at),
     };
     format!(
-        "{} {} → {}, term {}: {}. {} (#{}). Click to drop.",
+        "{} {} → {}, term {}: {}. {} (#{}).",
         m.body.kind(),
         name(m.from),
         name(m.to),
@@ -719,6 +902,10 @@ pub struct NodeSnap {
     pub vote: Option<NodeId>,
     /// Commit index.
     pub committed: Index,
+    /// Last index covered by its snapshot.
+    pub snapshot_index: Index,
+    /// Up and in joint consensus.
+    pub joint: bool,
 }
 
 /// The part of every node the event log compares.
@@ -733,6 +920,8 @@ pub fn snapshot(world: &World) -> Vec<NodeSnap> {
                 term: n.term(),
                 vote: n.vote(),
                 committed: n.log().committed(),
+                snapshot_index: n.log().snapshot_index(),
+                joint: n.membership().is_joint(),
             },
             None => NodeSnap {
                 id,
@@ -740,6 +929,8 @@ pub fn snapshot(world: &World) -> Vec<NodeSnap> {
                 term: sn.storage.state().hard_state.term,
                 vote: sn.storage.state().hard_state.vote,
                 committed: 0,
+                snapshot_index: sn.storage.state().snapshot_index,
+                joint: false,
             },
         })
         .collect()
@@ -755,6 +946,12 @@ pub fn diff(prev: &[NodeSnap], next: &[NodeSnap], t: u64) -> Vec<EventLine> {
         text,
         commit_of: None,
     };
+    for n in next.iter().skip(prev.len()) {
+        out.push(line(
+            EventKind::Fault,
+            format!("{} started, empty, knowing no configuration", name(n.id)),
+        ));
+    }
     for (p, n) in prev.iter().zip(next) {
         let who = name(n.id);
         match (p.role, n.role) {
@@ -780,6 +977,22 @@ pub fn diff(prev: &[NodeSnap], next: &[NodeSnap], t: u64) -> Vec<EventLine> {
                     format!("{who} voted for {} in term {}", name(v), n.term),
                 ));
             }
+        }
+        if n.role.is_some() && p.role.is_some() && n.snapshot_index > p.snapshot_index {
+            out.push(line(
+                EventKind::Commit,
+                format!("{who} snapshot now covers up to {}", n.snapshot_index),
+            ));
+        }
+        if n.role == Some(Role::Leader) && p.role == Some(Role::Leader) && n.joint != p.joint {
+            out.push(line(
+                EventKind::Role,
+                if n.joint {
+                    format!("{who} entered joint consensus (C_old,new)")
+                } else {
+                    format!("{who} left joint consensus: C_new in force")
+                },
+            ));
         }
         if n.role == Some(Role::Leader) && n.committed > p.committed {
             out.push(EventLine {

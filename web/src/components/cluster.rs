@@ -1,11 +1,22 @@
 //! The cluster as an SVG: nodes on a ring with their timers, the links between them, and every
-//! message in flight moving along its link. Click a node to select it, a message to drop it.
+//! message in flight moving along its link.
+//!
+//! Click a node to select it; click a message or a link to inspect it in the strip under the
+//! ring (drop or deliver a message now; cut, hold or heal either direction of a link;
+//! shift-click a link to cut or heal it both ways at once). "Partition…" turns node clicks into
+//! group assignment. Every message in flight is also listed as a button, for the keyboard.
+
+use std::collections::BTreeMap;
 
 use raft_core::sim::Action;
+use raft_core::NodeId;
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, SimAction};
-use crate::view_model::{name, MessageView, NodeView, RoleView, TimerView, NODE_R, VIEW};
+use crate::sim_driver::{use_sim, SimAction, SimContext};
+use crate::view_model::{
+    cluster_config, link_word, name, LinkDir, LinkLine, MemberView, MessageView, NodeView,
+    RoleView, TimerView, NODE_R, VIEW,
+};
 
 /// CSS class for a term's colour (terms cycle through a palette of eight).
 pub fn term_class(term: u64) -> String {
@@ -16,50 +27,87 @@ pub fn term_class(term: u64) -> String {
     }
 }
 
-fn node_label(n: &NodeView) -> String {
+/// The words for a node's accessible name: "S1: leader, term 2, voted for S1".
+pub fn node_label(n: &NodeView) -> String {
     let mut s = format!("{}: {}, term {}", n.name, n.role.as_str(), n.term);
     if let Some(v) = n.vote {
         s.push_str(&format!(", voted for {}", name(v)));
     }
+    match n.member {
+        MemberView::Voter => {}
+        MemberView::Learner if n.role == RoleView::Learner => {}
+        MemberView::Learner => s.push_str(", learner"),
+        MemberView::Leaving => s.push_str(", leaving the configuration"),
+        MemberView::Joining => s.push_str(", joining: not in its own configuration yet"),
+        MemberView::Removed => s.push_str(", removed from the cluster"),
+    }
     s
+}
+
+/// The word under a node's name on the ring.
+fn ring_word(n: &NodeView) -> &'static str {
+    match n.member {
+        MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => {
+            n.member.as_str()
+        }
+        _ => n.role.as_str(),
+    }
+}
+
+/// Partition groups, in the order a click cycles through them.
+const GROUPS: [&str; 3] = ["A", "B", "C"];
+
+/// What the inspector strip shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pick {
+    Nothing,
+    Message(u64),
+    Link(NodeId, NodeId),
 }
 
 /// The cluster view.
 #[function_component(Cluster)]
 pub fn cluster() -> Html {
     let sim = use_sim();
+    let pick = use_state(|| Pick::Nothing);
+    // Some while editing a partition: each node's group (index into GROUPS).
+    let groups = use_state(|| None::<BTreeMap<NodeId, usize>>);
     let v = &sim.view;
     let selected = sim.selected;
     let animate = sim.animate;
 
-    let links = v.links.iter().map(|l| {
-        html! {
-            <line key={format!("{}-{}", l.a, l.b)} class={classes!("link", format!("link-{}", l.state.as_str()))}
-                  x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)}>
-                <title>{ l.title.clone() }</title>
-            </line>
-        }
-    });
+    let links = v.links.iter().map(|l| link(l, &sim, &pick));
 
     let nodes = v.nodes.iter().map(|n| {
         let id = n.id;
-        let onclick = {
+        let activate = {
             let sim = sim.clone();
+            let groups = groups.clone();
+            move || match &*groups {
+                Some(g) => {
+                    let mut g = g.clone();
+                    let k = g.entry(id).or_insert(0);
+                    *k = (*k + 1) % GROUPS.len();
+                    groups.set(Some(g));
+                }
+                None => sim.dispatch(SimAction::Select(if selected == Some(id) { None } else { Some(id) })),
+            }
+        };
+        let onclick = {
+            let activate = activate.clone();
             Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
-                sim.dispatch(SimAction::Select(if selected == Some(id) { None } else { Some(id) }));
+                activate();
             })
         };
-        let onkeydown = {
-            let sim = sim.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    sim.dispatch(SimAction::Select(if selected == Some(id) { None } else { Some(id) }));
-                }
-            })
-        };
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                activate();
+            }
+        });
         let is_sel = selected == Some(id);
+        let group = groups.as_ref().map(|g| g.get(&id).copied().unwrap_or(0));
         let ring = NODE_R + 6.0;
         let timer = match n.timer {
             Some(TimerView::Election(f)) => html! {
@@ -83,19 +131,37 @@ pub fn cluster() -> Html {
             (_, Some(v)) => format!("term {} · voted {}", n.term, name(v)),
             _ => format!("term {}", n.term),
         };
+        // Learners (and nodes still joining) are squares: they replicate but never vote.
+        let square = matches!(n.member, MemberView::Learner | MemberView::Joining)
+            || n.role == RoleView::Learner;
+        let body = if square {
+            html! { <rect class="body" x={fmt(-NODE_R + 3.0)} y={fmt(-NODE_R + 3.0)}
+                          width={fmt(2.0 * NODE_R - 6.0)} height={fmt(2.0 * NODE_R - 6.0)} rx="12" /> }
+        } else {
+            html! { <circle class="body" r={fmt(NODE_R)} /> }
+        };
+        let title = match group {
+            Some(g) => format!("{} — in group {}; click to move it to group {}", node_label(n), GROUPS[g], GROUPS[(g + 1) % GROUPS.len()]),
+            None => format!("{} — click to select", node_label(n)),
+        };
+        let label = match group {
+            Some(g) => format!("{}; partition group {}", node_label(n), GROUPS[g]),
+            None => node_label(n),
+        };
         html! {
             <g key={id.to_string()}
-               class={classes!("node", format!("role-{}", n.role.as_str()), term_class(n.term), is_sel.then_some("selected"))}
+               class={classes!("node", format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()),
+                               term_class(n.term), is_sel.then_some("selected"), group.map(|g| format!("group-{}", GROUPS[g])))}
                transform={format!("translate({} {})", fmt(n.x), fmt(n.y))}
-               role="button" tabindex="0" aria-pressed={is_sel.to_string()} aria-label={node_label(n)}
-               data-node={n.name.clone()} data-role={n.role.as_str()} {onclick} {onkeydown}>
-                <title>{ format!("{} — click to select", node_label(n)) }</title>
+               role="button" tabindex="0" aria-pressed={is_sel.to_string()} aria-label={label}
+               data-node={n.name.clone()} data-role={n.role.as_str()} data-member={n.member.as_str()} {onclick} {onkeydown}>
+                <title>{ title }</title>
                 // Fixed bounds: the heartbeat pulse grows inside this, so the node's box never moves.
                 <circle class="bounds" r={fmt(NODE_R + 24.0)} />
                 <circle class="halo" r={fmt(NODE_R + 13.0)} />
                 <circle class="timer-track" r={fmt(ring)} />
                 { timer }
-                <circle class="body" r={fmt(NODE_R)} />
+                { body }
                 if n.role == RoleView::Leader {
                     <text class="crown" y={fmt(-NODE_R + 15.0)} aria-hidden="true">{ "★" }</text>
                 }
@@ -103,18 +169,40 @@ pub fn cluster() -> Html {
                     <path class="cross" d="M-14,-30 L14,-2 M14,-30 L-14,-2" aria-hidden="true" />
                 }
                 <text class="node-id" y="4">{ n.name.clone() }</text>
-                <text class="node-role" y="20">{ n.role.as_str() }</text>
+                <text class="node-role" y="20">{ ring_word(n) }</text>
                 <text class="node-term" y={fmt(NODE_R + 26.0)}>{ vote }</text>
+                if let Some(g) = group {
+                    <g class="group-badge" transform={format!("translate({} {})", fmt(NODE_R - 4.0), fmt(-NODE_R + 4.0))} aria-hidden="true">
+                        <circle r="13" />
+                        <text y="5">{ GROUPS[g] }</text>
+                    </g>
+                }
             </g>
         }
     });
 
-    let messages = v.messages.iter().map(|m| message(m, &sim));
+    let picked_msg = match *pick {
+        Pick::Message(id) => Some(id),
+        _ => None,
+    };
+    let messages = v
+        .messages
+        .iter()
+        .map(|m| message(m, &pick, picked_msg == Some(m.id)));
     let deselect = {
         let sim = sim.clone();
-        Callback::from(move |_| sim.dispatch(SimAction::Select(None)))
+        let pick = pick.clone();
+        Callback::from(move |_| {
+            sim.dispatch(SimAction::Select(None));
+            pick.set(Pick::Nothing);
+        })
     };
     let hidden = v.metrics.in_flight.saturating_sub(v.messages.len());
+    let config = cluster_config(v).filter(|c| {
+        c.is_joint()
+            || !c.learners.is_empty()
+            || v.nodes.iter().any(|n| n.member != MemberView::Voter)
+    });
 
     html! {
         <div class="cluster">
@@ -126,6 +214,12 @@ pub fn cluster() -> Html {
                     <span class="lag" title="The browser cannot simulate this fast: virtual time runs slower than the speed asks">{ " · catching up" }</span>
                 }
             </p>
+            if let Some(c) = config {
+                <p class={classes!("config", "mono", c.is_joint().then_some("joint"))} data-testid="config"
+                   title="The cluster's configuration, as the leader sees it">
+                    { c.describe() }
+                </p>
+            }
             <svg class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
                  role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
                 <g class="links">{ for links }</g>
@@ -135,6 +229,8 @@ pub fn cluster() -> Html {
             if hidden > 0 {
                 <p class="more-messages">{ format!("+{hidden} more messages in flight not drawn") }</p>
             }
+            <Inspector pick={*pick} on_pick={{ let pick = pick.clone(); Callback::from(move |p| pick.set(p)) }}
+                       groups={(*groups).clone()} on_groups={{ let g = groups.clone(); Callback::from(move |x| g.set(x)) }} />
             <Legend />
         </div>
     }
@@ -144,13 +240,76 @@ fn fmt(x: f64) -> String {
     format!("{x:.1}")
 }
 
-fn message(m: &MessageView, sim: &crate::sim_driver::SimContext) -> Html {
-    let id = m.id;
-    let onclick = {
+fn link(l: &LinkLine, sim: &SimContext, pick: &UseStateHandle<Pick>) -> Html {
+    let (a, b) = (l.a, l.b);
+    let picked = **pick == Pick::Link(a, b);
+    let both_healthy = l.ab == LinkDir::Healthy && l.ba == LinkDir::Healthy;
+    let activate = {
         let sim = sim.clone();
+        let pick = pick.clone();
+        move |shift: bool| {
+            if shift {
+                // Shift-click: cut both ways, or heal both ways.
+                let acts = if both_healthy {
+                    [
+                        Action::Cut { from: a, to: b },
+                        Action::Cut { from: b, to: a },
+                    ]
+                } else {
+                    [
+                        Action::Reconnect { from: a, to: b },
+                        Action::Reconnect { from: b, to: a },
+                    ]
+                };
+                for act in acts {
+                    sim.dispatch(SimAction::Act(act));
+                }
+            } else {
+                pick.set(if picked {
+                    Pick::Nothing
+                } else {
+                    Pick::Link(a, b)
+                });
+            }
+        }
+    };
+    let onclick = {
+        let activate = activate.clone();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            sim.dispatch(SimAction::Act(Action::DropMessage { id }));
+            activate(e.shift_key());
+        })
+    };
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            activate(e.shift_key());
+        }
+    });
+    html! {
+        <g key={format!("{a}-{b}")} class={classes!("link-g", picked.then_some("picked"))}
+           role="button" tabindex="0" aria-pressed={picked.to_string()}
+           aria-label={format!("Link {} – {}: {}", name(a), name(b), l.title)}
+           data-link={format!("{}-{}", name(a), name(b))} {onclick} {onkeydown}>
+            <title>{ format!("{} — click to cut, hold or heal; shift-click to cut or heal both ways", l.title) }</title>
+            <line class={classes!("link", format!("link-{}", l.state.as_str()))}
+                  x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
+            <line class="link-hit" x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
+        </g>
+    }
+}
+
+fn message(m: &MessageView, pick: &UseStateHandle<Pick>, picked: bool) -> Html {
+    let id = m.id;
+    let onclick = {
+        let pick = pick.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            pick.set(if picked {
+                Pick::Nothing
+            } else {
+                Pick::Message(id)
+            });
         })
     };
     let base = m.kind.trim_end_matches("_resp");
@@ -159,21 +318,26 @@ fn message(m: &MessageView, sim: &crate::sim_driver::SimContext) -> Html {
         format!("msg-{base}"),
         m.response.then_some("response"),
         m.parked.then_some("parked"),
-        (m.entries > 0).then_some("with-entries")
+        (m.entries > 0).then_some("with-entries"),
+        picked.then_some("picked")
     );
     let shape = shape(base, m.entries > 0);
     html! {
         <g key={id.to_string()} {class} transform={format!("translate({} {})", fmt(m.x), fmt(m.y))} {onclick}
-           data-kind={m.kind}>
-            <title>{ m.summary.clone() }</title>
+           data-kind={m.kind} data-msg={id.to_string()}>
+            <title>{ format!("{} Click to inspect (drop or deliver now).", m.summary) }</title>
             <circle class="hit" r="11" />
+            if picked {
+                <circle class="pick-ring" r="12" />
+            }
             { shape }
         </g>
     }
 }
 
 /// The shape of a message kind: votes are diamonds, appends squares (bigger with entries),
-/// heartbeats small circles, TimeoutNow a triangle. Responses are the hollow version.
+/// heartbeats small circles, TimeoutNow a triangle, snapshot chunks hexagons. Responses are
+/// the hollow version.
 fn shape(base: &str, entries: bool) -> Html {
     match base {
         "pre_vote" | "vote" => html! { <path class="shape" d="M0,-7 L7,0 L0,7 L-7,0 Z" /> },
@@ -184,7 +348,213 @@ fn shape(base: &str, entries: bool) -> Html {
             html! { <rect class="shape" x="-4.5" y="-4.5" width="9" height="9" rx="1.5" /> }
         }
         "timeout_now" => html! { <path class="shape" d="M0,-8 L7.5,6 L-7.5,6 Z" /> },
+        "snapshot" => {
+            html! { <path class="shape" d="M-8.5,0 L-4.5,-7.5 L4.5,-7.5 L8.5,0 L4.5,7.5 L-4.5,7.5 Z" /> }
+        }
         _ => html! { <circle class="shape" r="4.5" /> },
+    }
+}
+
+/// Properties of [`Inspector`].
+#[derive(Properties, PartialEq)]
+struct InspectorProps {
+    pick: Pick,
+    on_pick: Callback<Pick>,
+    groups: Option<BTreeMap<NodeId, usize>>,
+    on_groups: Callback<Option<BTreeMap<NodeId, usize>>>,
+}
+
+/// The strip under the ring: the picked message or link with what can be done to it, the
+/// partition editor, and the list of messages in flight.
+#[function_component(Inspector)]
+fn inspector(p: &InspectorProps) -> Html {
+    let sim = use_sim();
+    let v = &sim.view;
+    let act = |a: Action| {
+        let sim = sim.clone();
+        Callback::from(move |_: MouseEvent| sim.dispatch(SimAction::Act(a.clone())))
+    };
+    let close = {
+        let on_pick = p.on_pick.clone();
+        Callback::from(move |_: MouseEvent| on_pick.emit(Pick::Nothing))
+    };
+
+    if let Some(groups) = &p.groups {
+        let members: Vec<Vec<NodeId>> = (0..GROUPS.len())
+            .map(|g| {
+                v.nodes
+                    .iter()
+                    .filter(|n| groups.get(&n.id).copied().unwrap_or(0) == g)
+                    .map(|n| n.id)
+                    .collect()
+            })
+            .collect();
+        let parts: Vec<Vec<NodeId>> = members.iter().filter(|g| !g.is_empty()).cloned().collect();
+        let apply = {
+            let sim = sim.clone();
+            let on_groups = p.on_groups.clone();
+            let parts = parts.clone();
+            Callback::from(move |_: MouseEvent| {
+                sim.dispatch(SimAction::Act(Action::Partition {
+                    groups: parts.clone(),
+                }));
+                on_groups.emit(None);
+            })
+        };
+        let cancel = {
+            let on_groups = p.on_groups.clone();
+            Callback::from(move |_: MouseEvent| on_groups.emit(None))
+        };
+        return html! {
+            <div class="inspector editing" role="region" aria-label="Partition editor">
+                <p class="what">
+                    <strong>{ "Partition: " }</strong>
+                    { "click nodes to move them between groups. " }
+                    { for members.iter().enumerate().filter(|(_, m)| !m.is_empty()).map(|(g, m)| html! {
+                        <span class={classes!("group-chip", format!("group-{}", GROUPS[g]))}>
+                            { format!("{}: {}", GROUPS[g], m.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" ")) }
+                        </span>
+                    }) }
+                </p>
+                <div class="buttons">
+                    <button class="btn primary small" onclick={apply} disabled={parts.len() < 2}
+                            aria-label="Apply partition">{ "Apply partition" }</button>
+                    <button class="btn small" onclick={cancel} aria-label="Cancel partition">{ "Cancel" }</button>
+                </div>
+            </div>
+        };
+    }
+
+    let start_partition = {
+        let on_groups = p.on_groups.clone();
+        let on_pick = p.on_pick.clone();
+        Callback::from(move |_: MouseEvent| {
+            on_pick.emit(Pick::Nothing);
+            on_groups.emit(Some(BTreeMap::new()));
+        })
+    };
+    let list = html! { <MessageList pick={p.pick} on_pick={p.on_pick.clone()} /> };
+    let partition_btn = html! {
+        <button class="btn small" onclick={start_partition} aria-label="Edit a partition"
+                title="Put nodes into groups that cannot reach each other">{ "Partition…" }</button>
+    };
+
+    let body = match p.pick {
+        Pick::Message(id) => match v.messages.iter().find(|m| m.id == id) {
+            Some(m) => html! {
+                <>
+                    <p class="what mono" data-testid="inspected-message">{ m.summary.clone() }</p>
+                    <div class="buttons">
+                        <button class="btn small" onclick={act(Action::DeliverMessage { id })}
+                                aria-label={format!("Deliver message #{id} now")}>{ "Deliver now" }</button>
+                        <button class="btn small danger" onclick={act(Action::DropMessage { id })}
+                                aria-label={format!("Drop message #{id}")}>{ "Drop" }</button>
+                        <button class="btn small" onclick={close.clone()} aria-label="Close inspector">{ "✕" }</button>
+                    </div>
+                </>
+            },
+            None => html! {
+                <>
+                    <p class="what">{ format!("Message #{id} is no longer in flight: it was delivered or dropped.") }</p>
+                    <div class="buttons">
+                        { list.clone() }
+                        <button class="btn small" onclick={close.clone()} aria-label="Close inspector">{ "✕" }</button>
+                    </div>
+                </>
+            },
+        },
+        Pick::Link(a, b) => match v.links.iter().find(|l| l.a == a && l.b == b) {
+            Some(l) => {
+                let dir = |from: NodeId, to: NodeId, s: LinkDir| {
+                    let label = format!("{} → {}", name(from), name(to));
+                    html! {
+                        <span class="dir">
+                            <span class={classes!("mono", format!("dir-{}", link_word(s)))}>{ format!("{label}: {}", link_word(s)) }</span>
+                            if s == LinkDir::Healthy {
+                                <button class="btn small" onclick={act(Action::Cut { from, to })} aria-label={format!("Cut {label}")}>{ "Cut" }</button>
+                                <button class="btn small" onclick={act(Action::Hold { from, to })} aria-label={format!("Hold {label}")}
+                                        title="Park its messages until released">{ "Hold" }</button>
+                            } else if s == LinkDir::Cut {
+                                <button class="btn small" onclick={act(Action::Reconnect { from, to })} aria-label={format!("Reconnect {label}")}>{ "Reconnect" }</button>
+                            } else {
+                                <button class="btn small" onclick={act(Action::Release { from, to })} aria-label={format!("Release {label}")}>{ "Release" }</button>
+                            }
+                        </span>
+                    }
+                };
+                html! {
+                    <>
+                        <div class="what dirs" data-testid="inspected-link">
+                            { dir(a, b, l.ab) }
+                            { dir(b, a, l.ba) }
+                        </div>
+                        <div class="buttons">
+                            <button class="btn small" onclick={close.clone()} aria-label="Close inspector">{ "✕" }</button>
+                        </div>
+                    </>
+                }
+            }
+            None => Html::default(),
+        },
+        Pick::Nothing => html! {
+            <>
+                <p class="what hint">{ "Click a message to drop or deliver it, a link to cut or hold it (shift-click: both ways)." }</p>
+                <div class="buttons">
+                    { partition_btn }
+                    { list }
+                </div>
+            </>
+        },
+    };
+    html! {
+        <div class="inspector" role="region" aria-label="Inspector">{ body }</div>
+    }
+}
+
+/// Properties of [`MessageList`].
+#[derive(Properties, PartialEq)]
+struct ListProps {
+    pick: Pick,
+    on_pick: Callback<Pick>,
+}
+
+/// Every message in flight as a button (the keyboard's way to pick one), in a drop-down.
+#[function_component(MessageList)]
+fn message_list(p: &ListProps) -> Html {
+    let sim = use_sim();
+    let open = use_state(|| false);
+    let msgs = &sim.view.messages;
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    html! {
+        <div class="msg-list-wrap">
+            <button class="btn small" onclick={toggle} aria-expanded={open.to_string()} aria-controls="msg-list"
+                    aria-label="Messages in flight">{ format!("Messages ({})", sim.view.metrics.in_flight) }</button>
+            if *open {
+                <ul id="msg-list" class="msg-list" aria-label="Messages in flight, oldest first">
+                    { for msgs.iter().take(60).map(|m| {
+                        let id = m.id;
+                        let on_pick = p.on_pick.clone();
+                        let open = open.clone();
+                        let onclick = Callback::from(move |_: MouseEvent| { on_pick.emit(Pick::Message(id)); open.set(false); });
+                        html! {
+                            <li key={id.to_string()}>
+                                <button class={classes!("msg-item", (p.pick == Pick::Message(id)).then_some("picked"))} {onclick}
+                                        aria-label={format!("Inspect message #{id}: {} {} → {}", m.kind, name(m.from), name(m.to))}>
+                                    <span class={classes!("kind", format!("msg-{}", m.kind.trim_end_matches("_resp")))}>{ m.kind }</span>
+                                    <span class="mono">{ format!("{} → {} #{id}", name(m.from), name(m.to)) }</span>
+                                </button>
+                            </li>
+                        }
+                    }) }
+                    if msgs.is_empty() {
+                        <li class="hint">{ "Nothing in flight." }</li>
+                    }
+                </ul>
+            }
+        </div>
     }
 }
 
@@ -207,7 +577,9 @@ fn legend() -> Html {
             { item("", "append", true, "append") }
             { item("", "heartbeat", false, "heartbeat") }
             { item("", "timeout_now", false, "timeout now") }
+            { item("", "snapshot", false, "snapshot") }
             { item("response", "vote", false, "hollow: reply") }
+            <li><span class="swatch square" aria-hidden="true"></span>{ "learner" }</li>
             <li><span class="swatch link-cut" aria-hidden="true"></span>{ "cut" }</li>
             <li><span class="swatch link-held" aria-hidden="true"></span>{ "held" }</li>
         </ul>

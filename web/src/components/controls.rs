@@ -6,7 +6,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::sim_driver::{use_sim, ResetSettings, SimAction};
-use crate::view_model::{name, RoleView};
+use crate::view_model::{name, MemberView, RoleView};
 
 /// Parses a seed: decimal, or hexadecimal with `0x`. Explains what is wrong otherwise.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
@@ -66,7 +66,7 @@ fn node_actions() -> Html {
         return html! {
             <div class="group">
                 <h2>{ "Selected node" }</h2>
-                <p class="hint block">{ "Click a node (or its name in the logs) to crash, isolate or promote it." }</p>
+                <p class="hint block">{ "Click a node (or its name in the logs) to crash, isolate, promote, remove or compact it." }</p>
             </div>
         };
     };
@@ -93,8 +93,22 @@ fn node_actions() -> Html {
                 <button class="btn" onclick={act_cb(&sim, Action::Campaign { node: id })} disabled={down || n.role == RoleView::Leader}
                         aria-label={format!("Time out {} now", n.name)} title="Make its election timer fire now">{ "Time out now" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::TransferLeader { to: id })}
-                        disabled={down || leader.is_none() || leader == Some(id)}
+                        disabled={down || leader.is_none() || leader == Some(id) || n.member != MemberView::Voter}
                         aria-label={format!("Transfer leadership to {}", n.name)}>{ "Make leader" }</button>
+            </div>
+            <h3 class="subhead">{ "Membership and log" }<span class="hint">{ n.member.as_str() }</span></h3>
+            <div class="buttons">
+                <button class="btn" onclick={act_cb(&sim, Action::Promote { node: id })}
+                        disabled={leader.is_none() || n.member != MemberView::Learner}
+                        aria-label={format!("Promote {} to voter", n.name)}
+                        title="Learners only: the leader makes it a voter (a single-server change)">{ "Promote to voter" }</button>
+                <button class="btn" onclick={act_cb(&sim, Action::Remove { node: id })}
+                        disabled={leader.is_none() || matches!(n.member, MemberView::Removed)}
+                        aria-label={format!("Remove {} from the cluster", n.name)}
+                        title="The leader removes it from the configuration">{ "Remove" }</button>
+                <button class="btn" onclick={act_cb(&sim, Action::Compact { node: id })} disabled={down || n.applied == 0}
+                        aria-label={format!("Compact the log of {} now", n.name)}
+                        title="Snapshot its state machine at the applied index and drop the log up to there">{ "Compact log now" }</button>
             </div>
             if let Some(l) = leader.filter(|&l| l != id) {
                 <p class="hint block">{ format!("Current leader: {}", name(l)) }</p>
@@ -126,6 +140,8 @@ fn cluster_actions() -> Html {
                     { if load { "Client load: on" } else { "Client load: off" } }
                 </button>
                 <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
+                <button class="btn" onclick={act_cb(&sim, Action::AddNode)} disabled={sim.view.metrics.leader.is_none() || sim.view.nodes.len() >= 9}
+                        aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add node" }</button>
             </div>
         </div>
     }

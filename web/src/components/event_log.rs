@@ -1,27 +1,256 @@
-//! The event log: readable sentences, most recent first (the driver keeps the last 200).
+//! The event log (readable sentences, most recent first; the driver keeps the last 200) and,
+//! on a second tab, a space-time diagram of the recent messages: one lane per node, time to
+//! the right, each message an arrow from its sending to its arrival. Clicking an event line
+//! marks its moment on the diagram.
+//!
+//! The diagram draws what the page saw: messages in flight are sampled at every rendered
+//! frame (see [`crate::view_model::history`]), so the traffic is recorded whichever tab shows.
 
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
+use crate::view_model::{name, subject, EventKind, Fate, Traffic};
+
+/// Width of the diagram's view box.
+const W: f64 = 420.0;
+/// Left margin (lane names).
+const LEFT: f64 = 30.0;
+/// Right margin.
+const RIGHT: f64 = 8.0;
+/// Height of one lane.
+const LANE: f64 = 24.0;
+/// Top margin (the time axis).
+const TOP: f64 = 16.0;
+/// Most messages drawn.
+const MAX_TRIPS: usize = 600;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Events,
+    Diagram,
+}
 
 /// The event log panel.
 #[function_component(EventLog)]
 pub fn event_log() -> Html {
     let sim = use_sim();
-    html! {
-        <section class="panel events" aria-labelledby="events-title">
-            <h2 id="events-title">{ "Events" }</h2>
-            <ol class="event-list" aria-label="Event log, most recent first">
-                { for sim.events.iter().map(|l| html! {
-                    <li class={format!("ev ev-{}", l.kind.as_str())}>
-                        <span class="t mono">{ format!("{:>6}", l.t) }</span>
-                        <span class="text">{ l.text.clone() }</span>
-                    </li>
+    let tab = use_state(|| Tab::Events);
+    let marked = use_state(|| None::<u64>);
+    let span = use_state(|| 500u64);
+    let traffic = use_mut_ref(Traffic::default);
+    traffic
+        .borrow_mut()
+        .observe(sim.view.now, &sim.view.messages);
+    // Time travel can leave a mark in the future of the state shown.
+    let mark = marked.filter(|&m| m <= sim.view.now);
+
+    let tab_btn = |which: Tab, label: &str, id: &str| {
+        let tab2 = tab.clone();
+        let on = *tab == which;
+        html! {
+            <button role="tab" id={id.to_string()} class={classes!("tab", on.then_some("on"))} aria-selected={on.to_string()}
+                    tabindex={if on { "0" } else { "-1" }}
+                    onclick={Callback::from(move |_| tab2.set(which))}>{ label.to_string() }</button>
+        }
+    };
+
+    let body = match *tab {
+        Tab::Events => html! {
+            <ol class="event-list" aria-label="Event log, most recent first" role="tabpanel" aria-labelledby="tab-events">
+                { for sim.events.iter().map(|l| {
+                    let t = l.t;
+                    let onclick = {
+                        let marked = marked.clone();
+                        let tab = tab.clone();
+                        Callback::from(move |_| { marked.set(Some(t)); tab.set(Tab::Diagram); })
+                    };
+                    html! {
+                        <li class={classes!("ev", format!("ev-{}", l.kind.as_str()), (mark == Some(t)).then_some("marked"))}>
+                            <button class="ev-btn" {onclick} title="Show this moment on the space-time diagram">
+                                <span class="t mono">{ format!("{:>6}", l.t) }</span>
+                                <span class="text">{ l.text.clone() }</span>
+                            </button>
+                        </li>
+                    }
                 }) }
                 if sim.events.is_empty() {
                     <li class="ev empty">{ "Nothing yet: the nodes wait for their election timers." }</li>
                 }
             </ol>
+        },
+        Tab::Diagram => {
+            let live = {
+                let marked = marked.clone();
+                Callback::from(move |_| marked.set(None))
+            };
+            let on_span = {
+                let span = span.clone();
+                Callback::from(move |e: Event| {
+                    let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                    if let Ok(x) = s.value().parse() {
+                        span.set(x);
+                    }
+                })
+            };
+            html! {
+                <div class="diagram" role="tabpanel" aria-labelledby="tab-diagram">
+                    <div class="diagram-bar">
+                        <label class="field inline">
+                            <span>{ "Window" }</span>
+                            <select onchange={on_span} aria-label="Diagram window">
+                                { for [250u64, 500, 1000, 2000].iter().map(|&k| html! {
+                                    <option value={k.to_string()} selected={k == *span}>{ format!("{k} ms") }</option>
+                                }) }
+                            </select>
+                        </label>
+                        if let Some(m) = mark {
+                            <span class="hint">{ format!("marked: {m} ms") }</span>
+                            <button class="btn small" onclick={live} aria-label="Follow the latest time">{ "Follow live" }</button>
+                        } else {
+                            <span class="hint">{ "click an event line to mark its moment" }</span>
+                        }
+                    </div>
+                    { diagram(&sim, &traffic.borrow(), mark, *span) }
+                </div>
+            }
+        }
+    };
+
+    html! {
+        <section class="panel events" aria-labelledby="events-title">
+            <div class="tabs-head">
+                <h2 id="events-title">{ "Events" }</h2>
+                <div class="tabs" role="tablist" aria-label="Event views">
+                    { tab_btn(Tab::Events, "Log", "tab-events") }
+                    { tab_btn(Tab::Diagram, "Space-time", "tab-diagram") }
+                </div>
+            </div>
+            { body }
         </section>
+    }
+}
+
+fn f1(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// The space-time diagram for the window of `span` ms ending now, or centred on `mark`.
+fn diagram(
+    sim: &crate::sim_driver::SimContext,
+    traffic: &Traffic,
+    mark: Option<u64>,
+    span: u64,
+) -> Html {
+    let v = &sim.view;
+    let now = v.now;
+    let (t0, t1) = match mark {
+        Some(m) => {
+            let hi = (m + span / 2).min(now).max(span.min(now));
+            (hi.saturating_sub(span), hi)
+        }
+        None => (now.saturating_sub(span), now.max(1)),
+    };
+    let lanes: Vec<u64> = v.nodes.iter().map(|n| n.id).collect();
+    let lane_y =
+        |id: u64| TOP + LANE / 2.0 + LANE * lanes.iter().position(|&x| x == id).unwrap_or(0) as f64;
+    let h = TOP + LANE * lanes.len() as f64 + 4.0;
+    let width = (t1 - t0).max(1) as f64;
+    let x = |t: f64| LEFT + (t - t0 as f64) / width * (W - LEFT - RIGHT);
+
+    let lane_lines = v.nodes.iter().map(|n| {
+        let y = lane_y(n.id);
+        html! {
+            <g class={classes!("lane", format!("role-{}", n.role.as_str()))}>
+                <text class="lane-name" x="2" y={f1(y + 4.0)}>{ n.name.clone() }</text>
+                <line x1={f1(LEFT)} x2={f1(W - RIGHT)} y1={f1(y)} y2={f1(y)} />
+            </g>
+        }
+    });
+    let step = [50u64, 100, 250, 500, 1000]
+        .into_iter()
+        .find(|&s| span / s <= 6)
+        .unwrap_or(1000);
+    let ticks = (t0.div_ceil(step)..=t1 / step).map(|k| {
+        let t = k * step;
+        html! {
+            <g class="tick">
+                <line x1={f1(x(t as f64))} x2={f1(x(t as f64))} y1={f1(TOP - 3.0)} y2={f1(h - 4.0)} />
+                <text x={f1(x(t as f64))} y="10">{ format!("{t}") }</text>
+            </g>
+        }
+    });
+    let trips: Vec<_> = traffic.between(t0.saturating_sub(400), t1).collect();
+    let skip = trips.len().saturating_sub(MAX_TRIPS);
+    let arrows = trips.into_iter().skip(skip).filter_map(|tr| {
+        let (ya, yb) = (lane_y(tr.from), lane_y(tr.to));
+        let end = match (tr.fate, tr.deliver_at) {
+            (Fate::Gone(t), _) => t,
+            (_, Some(at)) => at,
+            (_, None) => now,
+        };
+        if end < t0 || tr.sent_at > t1 {
+            return None;
+        }
+        // In flight: draw up to where it is now.
+        let (end_t, end_y) = if tr.fate == Fate::InFlight && end > now {
+            let f = (now - tr.sent_at) as f64 / (end - tr.sent_at).max(1) as f64;
+            (now as f64, ya + (yb - ya) * f)
+        } else {
+            (end as f64, yb)
+        };
+        let base = tr.kind.trim_end_matches("_resp");
+        let (x1, y1, x2, y2) = (x(tr.sent_at as f64), ya, x(end_t), end_y);
+        Some(html! {
+            <g key={tr.id.to_string()} class={classes!("trip", format!("msg-{base}"), (base != tr.kind).then_some("response"),
+                                                      matches!(tr.fate, Fate::Gone(_)).then_some("gone"),
+                                                      (tr.fate == Fate::InFlight).then_some("flying"))}>
+                <title>{ format!("{} {} → {} (#{}), sent {} ms{}", tr.kind, name(tr.from), name(tr.to), tr.id, tr.sent_at,
+                    match tr.fate {
+                        Fate::Delivered => format!(", arrived {end} ms"),
+                        Fate::Gone(t) => format!(", gone at {t} ms (dropped, or delivered early)"),
+                        Fate::InFlight => ", in flight".to_string(),
+                    }) }</title>
+                <line x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
+                if matches!(tr.fate, Fate::Gone(_)) {
+                    <path class="x" d={format!("M{},{} l6,6 m0,-6 l-6,6", f1(x2 - 3.0), f1(y2 - 3.0))} />
+                } else {
+                    <circle cx={f1(x2)} cy={f1(y2)} r="2.2" />
+                }
+            </g>
+        })
+    });
+    // Role changes and faults from the event log, as dots on their lane.
+    let dots = sim
+        .events
+        .iter()
+        .filter(|l| l.t >= t0 && l.t <= t1)
+        .filter(|l| matches!(l.kind, EventKind::Role | EventKind::Fault | EventKind::Violation))
+        .filter_map(|l| {
+            let who = subject(&l.text).filter(|id| lanes.contains(id))?;
+            Some(html! {
+                <circle class={classes!("ev-dot", format!("ev-{}", l.kind.as_str()), l.text.contains("became leader").then_some("elected"))}
+                        cx={f1(x(l.t as f64))} cy={f1(lane_y(who))} r="4.5">
+                    <title>{ format!("{} ms: {}", l.t, l.text) }</title>
+                </circle>
+            })
+        });
+    let marker = mark.map(|m| {
+        html! { <line class="mark-line" x1={f1(x(m as f64))} x2={f1(x(m as f64))} y1={f1(TOP - 4.0)} y2={f1(h)} /> }
+    });
+    let unrecorded = traffic.oldest().is_none_or(|o| o > t0 + 5) && t0 > 0;
+    html! {
+        <>
+            <svg class="spacetime" viewBox={format!("0 0 {W} {}", f1(h))} role="img" data-testid="spacetime"
+                 aria-label={format!("Space-time diagram from {t0} to {t1} ms: one lane per node, messages as arrows from sending to arrival")}>
+                <g class="ticks">{ for ticks }</g>
+                <g class="lanes">{ for lane_lines }</g>
+                <g class="trips">{ for arrows }</g>
+                <g class="dots">{ for dots }</g>
+                { for marker }
+            </svg>
+            if unrecorded {
+                <p class="hint block">{ "Traffic is recorded while the page runs; earlier messages (or ones that came and went between two frames at high speed) are not shown." }</p>
+            }
+        </>
     }
 }

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::components::cluster::term_class;
 use crate::sim_driver::{use_sim, SimAction};
-use crate::view_model::{name, RoleView};
+use crate::view_model::{name, MemberView, RoleView};
 
 /// The logs panel.
 #[function_component(Logs)]
@@ -29,7 +29,18 @@ pub fn logs() -> Html {
             let sim = sim.clone();
             Callback::from(move |_| sim.dispatch(SimAction::Select(if selected { None } else { Some(id) })))
         };
-        let cells = columns.iter().map(|&i| {
+        // Entries up to the snapshot index are gone from the log: one block stands for them.
+        let snap_cols = columns.iter().filter(|&&i| i <= n.snapshot_index).count();
+        let block = (snap_cols > 0).then(|| {
+            html! {
+                <span class="cell snapshot-block" style={format!("grid-column: span {snap_cols}")}
+                      data-testid={format!("snapshot-{}", n.name)}
+                      title={format!("{}: entries up to {} are compacted into a snapshot", n.name, n.snapshot_index)}>
+                    { format!("snapshot ≤ {}", n.snapshot_index) }
+                </span>
+            }
+        });
+        let cells = columns.iter().filter(|&&i| i > n.snapshot_index).map(|&i| {
             let e = n.entries.iter().find(|e| e.index == i);
             let edge = i == n.committed && n.committed > 0;
             match e {
@@ -42,9 +53,24 @@ pub fn logs() -> Html {
                 None => html! { <span class="cell empty"></span> },
             }
         });
+        let installing = n.installing.map(|(index, got, total)| {
+            let pct = if total > 0 { got * 100 / total } else { 0 };
+            html! {
+                <div class="installing" data-testid={format!("installing-{}", n.name)}>
+                    <progress max={total.max(1).to_string()} value={got.to_string()}
+                              aria-label={format!("{} installing snapshot up to {index}", n.name)} />
+                    <span class="mono">{ format!("installing snapshot ≤ {index}: {got}/{total} B ({pct}%)") }</span>
+                </div>
+            }
+        });
         let first = match n.role {
             RoleView::Crashed => format!("down · last {}", n.last_index),
             _ => format!("commit {} · applied {}", n.committed, n.applied),
+        };
+        let first = if n.snapshot_index > 0 && snap_cols == 0 {
+            format!("{first} · snap ≤ {}", n.snapshot_index)
+        } else {
+            first
         };
         let second = match (&n.progress, n.role) {
             (Some(p), _) => format!("match {} next {} {}", p.matched, p.next, p.state),
@@ -55,14 +81,20 @@ pub fn logs() -> Html {
             _ => String::new(),
         };
         html! {
-            <div class={classes!("log-row", selected.then_some("selected"), format!("role-{}", n.role.as_str()))}
+            <div class={classes!("log-row", selected.then_some("selected"), format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()))}
                  data-testid={format!("log-{}", n.name)} key={id.to_string()}>
                 <button class="log-name" {onclick} aria-pressed={selected.to_string()}
                         aria-label={format!("Select {} ({})", n.name, n.role.as_str())}>
                     <span class="name">{ n.name.clone() }</span>
-                    <span class="role-tag">{ n.role.as_str() }</span>
+                    <span class="role-tag">{ match n.member {
+                        MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => n.member.as_str(),
+                        _ => n.role.as_str(),
+                    } }</span>
                 </button>
-                <div class="cells" style={style.clone()}>{ for cells }</div>
+                <div class="cells-wrap">
+                    <div class="cells" style={style.clone()}>{ for block }{ for cells }</div>
+                    { for installing }
+                </div>
                 <span class="log-detail mono" title="match/next: the leader's view of this follower">
                     <span>{ first }</span><span>{ second }</span>
                 </span>
@@ -73,7 +105,7 @@ pub fn logs() -> Html {
     html! {
         <section class="panel logs" aria-labelledby="logs-title">
             <h2 id="logs-title">{ "Logs" }
-                <span class="hint">{ "number = term · bar = commit · dashed = uncommitted" }</span>
+                <span class="hint">{ "term · bar = commit · dashed = uncommitted · ▨ snapshot" }</span>
             </h2>
             <div class="log-row index-row" aria-hidden="true">
                 <span class="log-name"></span>

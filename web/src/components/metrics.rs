@@ -1,18 +1,29 @@
 //! Headline numbers under the cluster.
+//!
+//! Election and failover times come from the event log; throughput from the completed-operation
+//! count sampled at every render (the meter lives here, so it restarts with the page).
 
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
-use crate::view_model::name;
+use crate::view_model::{election_times, name, RateMeter};
 
 /// The metrics strip.
 #[function_component(Metrics)]
 pub fn metrics() -> Html {
     let sim = use_sim();
     let m = &sim.view.metrics;
-    let tile = |label: &str, value: String, testid: &str| {
+    let meter = use_mut_ref(RateMeter::default);
+    let ops_per_sec = {
+        let mut meter = meter.borrow_mut();
+        meter.sample(sim.view.now, m.completed);
+        meter.per_sec()
+    };
+    let times = election_times(&sim.events);
+    let ms = |x: Option<u64>| x.map_or("—".into(), |l| format!("{l} ms"));
+    let tile = |label: &str, value: String, testid: &str, title: &str| {
         html! {
-            <div class="metric">
+            <div class="metric" title={title.to_string()}>
                 <dt>{ label.to_string() }</dt>
                 <dd class="mono" data-testid={testid.to_string()}>{ value }</dd>
             </div>
@@ -20,13 +31,18 @@ pub fn metrics() -> Html {
     };
     html! {
         <dl class="metrics" aria-label="Metrics">
-            { tile("Leader", m.leader.map_or("—".into(), name), "metric-leader") }
-            { tile("Term", m.term.to_string(), "metric-term") }
-            { tile("Commit", m.committed.to_string(), "metric-committed") }
-            { tile("In flight", m.in_flight.to_string(), "metric-in-flight") }
-            { tile("Msgs/s", format!("{:.0}", m.msgs_per_sec), "metric-rate") }
-            { tile("Ops done", m.completed.to_string(), "metric-ops") }
-            { tile("p50 lat.", m.p50_latency.map_or("—".into(), |l| format!("{l} ms")), "metric-p50") }
+            { tile("Leader", m.leader.map_or("—".into(), name), "metric-leader", "The live node leading the highest term") }
+            { tile("Term", m.term.to_string(), "metric-term", "Highest term of a live node") }
+            { tile("Commit", m.committed.to_string(), "metric-committed", "The leader's commit index") }
+            { tile("In flight", m.in_flight.to_string(), "metric-in-flight", "Messages on the network, parked ones included") }
+            { tile("Msgs/s", format!("{:.0}", m.msgs_per_sec), "metric-rate", "Messages sent per virtual second") }
+            { tile("Ops/s", format!("{ops_per_sec:.0}"), "metric-throughput", "Client operations completed per virtual second") }
+            { tile("Ops done", m.completed.to_string(), "metric-ops", "Client operations completed") }
+            { tile("p50 lat.", ms(m.p50_latency), "metric-p50", "Median proposal-to-completion time of recent client operations") }
+            { tile("Election", ms(times.last_election), "metric-election",
+                   "Last election: from the first (pre-)candidate to the new leader") }
+            { tile("Failover", ms(times.last_failover), "metric-failover",
+                   "Last failover: from the leader's crash to the next leader") }
         </dl>
     }
 }

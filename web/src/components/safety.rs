@@ -1,15 +1,22 @@
-//! The safety monitor: every property the checker verifies after every event, and on a
-//! violation what broke, when and where (the run stops there).
+//! The safety monitor (every property the checker verifies after every event, and on a
+//! violation what broke, when and where: the run stops there) and, beside it, the health
+//! check: liveness troubles recognised from the cluster's state and recent events, in words.
 
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
+use crate::view_model::health;
 
-/// The safety panel.
+/// The safety and health panel.
 #[function_component(Safety)]
 pub fn safety() -> Html {
     let sim = use_sim();
     let s = &sim.view.safety;
+    let findings = health(&sim.view, &sim.events, &sim.net);
+    let worst = findings
+        .first()
+        .map_or("ok", |f| f.level.as_str())
+        .to_string();
     html! {
         <section class={classes!("panel", "safety", s.violation.is_some().then_some("broken"))} aria-labelledby="safety-title">
             <h2 id="safety-title">{ "Safety" }
@@ -30,6 +37,23 @@ pub fn safety() -> Html {
                     </li>
                 }) }
             </ul>
+            <div class={classes!("health", format!("health-{worst}"))} role="region" aria-labelledby="health-title">
+                <h3 id="health-title" class="subhead">{ "Health" }<span class="hint">{ "liveness, explained" }</span></h3>
+                <ul class="findings" aria-live="polite" data-testid="health">
+                    { for findings.iter().take(3).map(|f| html! {
+                        <li class={classes!("finding", format!("level-{}", f.level.as_str()))} data-code={f.code} title={f.detail.clone()}>
+                            <strong>{ f.title.clone() }</strong>
+                            if !f.detail.is_empty() {
+                                <span class="detail">{ f.detail.clone() }</span>
+                            }
+                        </li>
+                    }) }
+                    if findings.len() > 3 {
+                        <li class="finding more hint">{ format!("and {} more: {}", findings.len() - 3,
+                            findings[3..].iter().map(|f| f.title.clone()).collect::<Vec<_>>().join("; ")) }</li>
+                    }
+                </ul>
+            </div>
         </section>
     }
 }
