@@ -805,7 +805,10 @@ impl Node {
                     }
                     return;
                 }
-                if !pr.maybe_update(index) {
+                // A probe answered at exactly the known match also shows where the logs agree:
+                // start streaming (as etcd does), rather than probing again at the next heartbeat.
+                let probe_hit = pr.state == ProgressState::Probe && pr.matched == index;
+                if !pr.maybe_update(index) && !probe_hit {
                     return;
                 }
                 match pr.state {
@@ -1451,6 +1454,11 @@ impl Node {
             ));
         }
         if self.transfer == Some(to) {
+            // Asked again: the TimeoutNow may have been lost, so send it again if the target
+            // is caught up.
+            if self.matched(to) == self.log.last_index() {
+                self.send(to, Body::TimeoutNow);
+            }
             return Ok(());
         }
         if let Some(old) = self.transfer.take() {

@@ -441,3 +441,22 @@ fn lease_reads_are_never_stale() {
         );
     }
 }
+
+// Dissertation §3.10: asking again for the same transfer resends a lost TimeoutNow.
+#[test]
+fn repeated_transfer_request_resends_a_lost_timeout_now() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    assert_eq!(
+        net.drop_where(is_timeout_now),
+        1,
+        "the first TimeoutNow is lost"
+    );
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    assert!(net.queue().iter().any(|m| m.to == 2 && is_timeout_now(m)));
+    net.deliver();
+    assert_eq!(net.leader(), Some(2));
+}
