@@ -921,19 +921,11 @@ impl Node {
         let Some((_, _, buf)) = self.incoming.as_mut() else {
             return;
         };
-        if offset != buf.len() as u64 {
-            // A chunk was lost or repeated: tell the leader where to resume.
-            let have = buf.len() as u64;
-            self.send(
-                m.from,
-                Body::SnapshotResp {
-                    index,
-                    offset: have,
-                },
-            );
-            return;
+        // In order, the chunk extends what we hold; lost or repeated, it is skipped. Either way,
+        // until the snapshot is whole, tell the leader where to resume.
+        if offset == buf.len() as u64 {
+            buf.extend_from_slice(&data);
         }
-        buf.extend_from_slice(&data);
         if (buf.len() as u64) < total {
             let have = buf.len() as u64;
             self.send(

@@ -810,34 +810,7 @@ impl World {
                 self.clients[k].next_at = u64::MAX;
                 return;
             };
-            let c = &mut self.clients[k];
-            c.seq += 1;
-            let cmd = Command {
-                client: c.id,
-                seq: c.seq,
-                op: op.clone(),
-            };
-            let hist = self.history.len();
-            self.history.push(HistoryOp {
-                client: cmd.client,
-                op: op.clone(),
-                invoke: self.now,
-                complete: None,
-                reply: None,
-            });
-            self.clients[k].pending = Some(Pending {
-                hist,
-                cmd,
-                sent_to: None,
-                proposed_at: self.now,
-                deadline: 0,
-            });
-            let client = self.clients[k].id;
-            self.record(TraceEvent::Invoke {
-                client,
-                op_id: hist as u64,
-                op,
-            });
+            self.invoke(k, op);
         } else if self.clients[k]
             .pending
             .as_ref()
@@ -857,6 +830,39 @@ impl World {
             }
         }
         self.client_attempt(k);
+    }
+
+    /// Client `k` invokes `op` with the next sequence number of its session: the operation
+    /// joins the history and becomes the client's pending one.
+    fn invoke(&mut self, k: usize, op: Op) {
+        let c = &mut self.clients[k];
+        c.seq += 1;
+        let client = c.id;
+        let cmd = Command {
+            client,
+            seq: c.seq,
+            op: op.clone(),
+        };
+        let hist = self.history.len();
+        self.history.push(HistoryOp {
+            client,
+            op: op.clone(),
+            invoke: self.now,
+            complete: None,
+            reply: None,
+        });
+        self.clients[k].pending = Some(Pending {
+            hist,
+            cmd,
+            sent_to: None,
+            proposed_at: self.now,
+            deadline: 0,
+        });
+        self.record(TraceEvent::Invoke {
+            client,
+            op_id: hist as u64,
+            op,
+        });
     }
 
     /// Sends the pending command to the node the client believes leads, following redirects.
@@ -1230,33 +1236,7 @@ impl World {
         if let Some(t) = target.or_else(|| self.leader()) {
             self.clients[k].target = t;
         }
-        let c = &mut self.clients[k];
-        c.seq += 1;
-        let cmd = Command {
-            client: id,
-            seq: c.seq,
-            op: op.clone(),
-        };
-        let hist = self.history.len();
-        self.history.push(HistoryOp {
-            client: id,
-            op: op.clone(),
-            invoke: self.now,
-            complete: None,
-            reply: None,
-        });
-        self.clients[k].pending = Some(Pending {
-            hist,
-            cmd,
-            sent_to: None,
-            proposed_at: self.now,
-            deadline: 0,
-        });
-        self.record(TraceEvent::Invoke {
-            client: id,
-            op_id: hist as u64,
-            op,
-        });
+        self.invoke(k, op);
         self.client_attempt(k);
     }
 
