@@ -184,3 +184,100 @@ impl core::fmt::Write for TraceHash {
         Ok(())
     }
 }
+
+/// A JSON Lines trace file read back: enough to re-derive the run (format in `docs/formats.md`).
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone)]
+pub struct TraceFile {
+    /// Cluster options from the header (with `keep_trace` on, to re-derive the records).
+    pub options: crate::sim::SimOptions,
+    /// The actions, with their times, from the `action` records.
+    pub actions: Vec<(u64, Action)>,
+    /// End time from the footer.
+    pub end: u64,
+    /// Number of records the footer announces (and the file holds).
+    pub records: u64,
+    /// Running hash the footer announces, 16 hex digits.
+    pub hash: String,
+}
+
+/// Writes a world's trace as JSON Lines: a header (format, version, options), one line per
+/// record, and a footer (end time, record count, running hash).
+#[cfg(feature = "serde")]
+pub fn write_jsonl(w: &crate::sim::World) -> String {
+    use alloc::string::ToString;
+    use core::fmt::Write as _;
+    let mut out = String::new();
+    let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": TRACE_VERSION, "options": w.options()});
+    let _ = writeln!(out, "{header}");
+    for r in w.trace() {
+        let line = serde_json::to_string(r).unwrap_or_else(|e| e.to_string());
+        let _ = writeln!(out, "{line}");
+    }
+    let footer = serde_json::json!({"kind": "footer", "end": w.now(), "records": w.trace().len(), "hash": alloc::format!("{:016x}", w.trace_hash())});
+    let _ = writeln!(out, "{footer}");
+    out
+}
+
+/// Reads a JSON Lines trace, naming the first malformed line.
+#[cfg(feature = "serde")]
+pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
+    use alloc::format;
+    use alloc::string::ToString;
+    use serde_json::Value;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, first) = lines.next().ok_or("empty trace file")?;
+    let header: Value =
+        serde_json::from_str(first).map_err(|e| format!("line 1: not JSON: {e}"))?;
+    if header["kind"] != "header" || header["format"] != "raft-trace" {
+        return Err("line 1: not a raft-trace header".into());
+    }
+    if header["version"] != serde_json::json!(TRACE_VERSION) {
+        return Err(format!(
+            "line 1: trace version {} is not supported (expected {TRACE_VERSION})",
+            header["version"]
+        ));
+    }
+    let mut options: crate::sim::SimOptions = serde_json::from_value(header["options"].clone())
+        .map_err(|e| format!("line 1: bad options: {e}"))?;
+    options.keep_trace = true;
+    let mut actions = Vec::new();
+    for (count, (n, line)) in lines.enumerate() {
+        let count = count as u64;
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", n + 1))?;
+        if v["kind"] == "footer" {
+            let field = |name: &str| {
+                v[name]
+                    .as_u64()
+                    .ok_or_else(|| format!("line {}: footer without {name}", n + 1))
+            };
+            let (end, records) = (field("end")?, field("records")?);
+            let hash = v["hash"]
+                .as_str()
+                .ok_or_else(|| format!("line {}: footer without hash", n + 1))?
+                .to_string();
+            if records != count {
+                return Err(format!(
+                    "footer announces {records} records but the file has {count}"
+                ));
+            }
+            return Ok(TraceFile {
+                options,
+                actions,
+                end,
+                records,
+                hash,
+            });
+        }
+        let r: TraceRecord =
+            serde_json::from_value(v).map_err(|e| format!("line {}: bad record: {e}", n + 1))?;
+        if let TraceEvent::Action { action } = r.event {
+            actions.push((r.t, action));
+        }
+    }
+    Err("truncated trace: no footer line".into())
+}
