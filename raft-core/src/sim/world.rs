@@ -106,6 +106,8 @@ pub struct SimOptions {
     pub max_msg_bytes: u64,
     /// Snapshot and compact a node's log every this many applied entries (0: never by itself).
     pub snapshot_every: u64,
+    /// Also snapshot once the log's entries exceed this many bytes (0: no byte budget).
+    pub snapshot_max_log_bytes: u64,
     /// How leaders serve reads: ReadIndex rounds (`safe`) or CheckQuorum leases (`lease`).
     pub read_mode: ReadMode,
     /// Keep trace records in memory (the running hash is kept regardless).
@@ -128,6 +130,7 @@ impl Default for SimOptions {
             break_it: BreakIt::default(),
             max_msg_bytes: 64 * 1024,
             snapshot_every: 0,
+            snapshot_max_log_bytes: 0,
             read_mode: ReadMode::Safe,
             keep_trace: true,
         }
@@ -731,12 +734,19 @@ impl World {
         // leads and a follower is installing a snapshot. Compacting then would leave that
         // follower needing yet another snapshot after the one it is receiving, forever under
         // load.
-        let every = self.opts.snapshot_every;
-        if every > 0 {
+        let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
+        if every > 0 || budget > 0 {
             let due = self.node(id).and_then(|n| {
                 let l = n.log();
-                (l.applied() >= l.snapshot_index() + every && !n.sending_snapshot())
-                    .then_some(l.applied())
+                let by_count = every > 0 && l.applied() >= l.snapshot_index() + every;
+                let by_bytes = budget > 0
+                    && l.applied() > l.snapshot_index()
+                    && l.entries()
+                        .iter()
+                        .map(crate::entry::Entry::size)
+                        .sum::<u64>()
+                        > budget;
+                ((by_count || by_bytes) && !n.sending_snapshot()).then_some(l.applied())
             });
             if let Some(index) = due {
                 self.compact(id, index);
