@@ -1,0 +1,761 @@
+//! The native command line (see the binary's doc).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use raft_bench::floor::{failover_model, Timings};
+use raft_bench::stats::{median, summary};
+use raft_bench::throughput::{self, Cluster, Limits, RaftCore, Workload};
+use raft_bench::{raftrs::RaftRs, steady};
+use serde_json::{json, Value};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+mod machine;
+mod profile;
+mod table;
+
+use table::Row;
+
+/// Counts every allocation of this process (the `stats_alloc` crate wraps the system allocator),
+/// for the allocations-per-entry figure. Both libraries pay the same small counting cost.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Runs the command line.
+pub fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("throughput") => throughput_child(&args[1..]),
+        Some("steady") => steady_child(&args[1..]),
+        Some("-h") | Some("--help") => {
+            println!("{}", USAGE);
+            Ok(())
+        }
+        _ => run_all(&args),
+    };
+    if let Err(e) = result {
+        eprintln!("raft-bench: {e}");
+        std::process::exit(2);
+    }
+}
+
+const USAGE: &str = "usage:
+  raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
+             [--browser-json FILE] [--out FILE] [--no-profile]
+  raft-bench throughput --impl raft-core|raft-rs [--entry-bytes N] [--entries N] [--batch N]
+  raft-bench steady [--clients N] [--think-ms N] [--seconds N] [--seed N]";
+
+type Res<T> = Result<T, String>;
+
+/// `--name value`, `--name=value` and the value-less `switches`, in order.
+fn flags(args: &[String], switches: &[&str]) -> Res<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = a
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument '{a}'\n{USAGE}"))?;
+        if switches.contains(&name) {
+            out.push((name.to_string(), String::new()));
+        } else if let Some((n, v)) = name.split_once('=') {
+            out.push((n.to_string(), v.to_string()));
+        } else {
+            let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+            out.push((name.to_string(), v.clone()));
+        }
+    }
+    Ok(out)
+}
+
+// ----- one throughput run (child process) ---------------------------------------------------
+
+fn throughput_child(args: &[String]) -> Res<()> {
+    let mut w = Workload::default();
+    let mut which = String::from("raft-core");
+    for (k, v) in flags(args, &[])? {
+        let num = |v: &str| v.parse().map_err(|e| format!("--{k}: {e}"));
+        match k.as_str() {
+            "impl" => which = v,
+            "entry-bytes" => w.entry_bytes = num(&v)? as usize,
+            "entries" => w.entries = num(&v)?,
+            "batch" => w.batch = num(&v)?,
+            _ => return Err(format!("unknown option --{k}\n{USAGE}")),
+        }
+    }
+    let v = match which.as_str() {
+        "raft-core" => measure::<RaftCore>(&w),
+        "raft-rs" => measure::<RaftRs>(&w),
+        other => return Err(format!("unknown --impl {other}")),
+    };
+    println!("{v}");
+    // Exit without freeing the clusters: teardown is not part of the measurement.
+    std::process::exit(0);
+}
+
+fn measure<C: Cluster>(w: &Workload) -> Value {
+    let mut c: C = throughput::setup(w, Limits::default());
+    let rss_before = machine::rss_kib("VmRSS");
+    let region = Region::new(GLOBAL);
+    let t = Instant::now();
+    let out = throughput::run(&mut c, w);
+    let wall = t.elapsed().as_secs_f64();
+    let a = region.change();
+    let v = json!({
+        "impl": C::NAME, "entries": w.entries, "entry_bytes": w.entry_bytes, "batch": w.batch,
+        "wall_s": wall, "entries_per_s": w.entries as f64 / wall,
+        "allocs": a.allocations + a.reallocations, "alloc_bytes": a.bytes_allocated,
+        "live_heap_bytes": a.bytes_allocated as i64 - a.bytes_deallocated as i64,
+        "rss_before_kib": rss_before, "peak_rss_kib": machine::rss_kib("VmHWM"),
+        "rounds": out.rounds, "messages": out.messages, "stalls": out.stalls,
+        "checksum": out.checksum,
+    });
+    std::mem::forget(c);
+    v
+}
+
+// ----- the whole benchmark ------------------------------------------------------------------
+
+struct Opts {
+    runs: usize,
+    entries: u64,
+    raft_sim: PathBuf,
+    dist: PathBuf,
+    wasm_json: Option<PathBuf>,
+    browser_json: Option<PathBuf>,
+    out: Option<PathBuf>,
+    profile: bool,
+}
+
+fn parse_opts(args: &[String]) -> Res<Opts> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let mut o = Opts {
+        runs: 5,
+        entries: 100_000,
+        raft_sim: Path::new(&target).join("release/raft-sim"),
+        dist: "dist".into(),
+        wasm_json: None,
+        browser_json: None,
+        out: None,
+        profile: true,
+    };
+    for (k, v) in flags(args, &["no-profile"])? {
+        let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
+        match k.as_str() {
+            "runs" => o.runs = num(&v)? as usize,
+            "entries" => o.entries = num(&v)?,
+            "raft-sim" => o.raft_sim = v.into(),
+            "dist" => o.dist = v.into(),
+            "wasm-json" => o.wasm_json = Some(v.into()),
+            "browser-json" => o.browser_json = Some(v.into()),
+            "out" => o.out = Some(v.into()),
+            "no-profile" => o.profile = false,
+            _ => return Err(format!("unknown option --{k}\n{USAGE}")),
+        }
+    }
+    if o.runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
+    Ok(o)
+}
+
+fn run_all(args: &[String]) -> Res<()> {
+    let o = parse_opts(args)?;
+    let started = Instant::now();
+    let m = machine::Machine::detect();
+    eprintln!("raft-bench: {}", m.one_line());
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+
+    core_throughput(&o, &mut rows, &mut notes)?;
+    let mut profiles = Vec::new();
+    let core_entries = PROFILE_ENTRIES.min(o.entries);
+    let core_args = ["throughput", "--impl", "raft-core", "--entries"]
+        .map(String::from)
+        .into_iter()
+        .chain([core_entries.to_string()])
+        .collect::<Vec<_>>();
+    let core_what = format!("raft-core throughput run, {core_entries} entries of 16 B");
+    if let Some(p) = take_profile(&o, &core_args, core_what, &mut notes) {
+        rows.push(Row::new(
+            "1 core",
+            "where raft-core's time goes (callgrind, self cost)",
+            p.top_self_summary(4),
+            "inclusive costs in the profile below".into(),
+        ));
+        profiles.push(p);
+    }
+    failover(&o, &mut rows, &mut notes)?;
+    let speeds = commit_latency_and_sim_speed(&mut rows, &mut notes);
+    sim_speed(&o, &m.node, speeds, &mut rows, &mut notes)?;
+    let sim_args = [
+        "steady",
+        "--clients",
+        "50",
+        "--think-ms",
+        "0",
+        "--seconds",
+        "10",
+    ]
+    .map(String::from);
+    let sim_what = "simulator, heavy load (50 clients), 10 s of virtual time".to_string();
+    if let Some(p) = take_profile(&o, &sim_args, sim_what, &mut notes) {
+        rows.push(Row::new(
+            "4 speed",
+            "where the simulator's time goes, heavy load (callgrind, self cost)",
+            p.top_self_summary(4),
+            "inclusive costs in the profile below".into(),
+        ));
+        profiles.push(p);
+    }
+    page(&o, &mut rows, &mut notes)?;
+
+    let wall = started.elapsed().as_secs_f64();
+    let doc = table::Document {
+        machine: m,
+        rows,
+        notes,
+        profiles,
+        wall_s: wall,
+    };
+    println!("{}", doc.plain());
+    if let Some(out) = &o.out {
+        std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("raft-bench: wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// Entries proposed in the profiled throughput run (fewer than the timed runs: callgrind is ~50×
+/// slower, and raft-core's cost per entry grows with the log).
+const PROFILE_ENTRIES: u64 = 20_000;
+
+fn take_profile(
+    o: &Opts,
+    args: &[String],
+    what: String,
+    notes: &mut Vec<String>,
+) -> Option<profile::Profile> {
+    if !o.profile {
+        return None;
+    }
+    eprintln!("raft-bench: callgrind: {what}");
+    match profile::callgrind(args, what.clone()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            notes.push(format!("Profile of the {what} not taken: {e}."));
+            None
+        }
+    }
+}
+
+// ----- a steady-load run (child process, for the profile) ------------------------------------
+
+fn steady_child(args: &[String]) -> Res<()> {
+    let (mut load, mut secs, mut seed) = (steady::HEAVY, 10u64, 1u64);
+    for (k, v) in flags(args, &[])? {
+        let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
+        match k.as_str() {
+            "clients" => load.clients = num(&v)? as u32,
+            "think-ms" => load.think_ms = num(&v)?,
+            "seconds" => secs = num(&v)?,
+            "seed" => seed = num(&v)?,
+            _ => return Err(format!("unknown option --{k}\n{USAGE}")),
+        }
+    }
+    let t = Instant::now();
+    let r = steady::run(seed, load, 1_000, secs.max(2) * 1_000 - 1_000);
+    let wall = t.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"virtual_ms": r.virtual_ms, "events": r.events, "completed": r.completed,
+               "log_len": r.log_len, "wall_s": wall, "speed": r.virtual_ms as f64 / 1000.0 / wall})
+    );
+    Ok(())
+}
+
+// ----- 1. core throughput -------------------------------------------------------------------
+
+fn child(imp: &str, entry_bytes: usize, entries: u64) -> Res<Value> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["throughput", "--impl", imp, "--entry-bytes"])
+        .arg(entry_bytes.to_string())
+        .arg("--entries")
+        .arg(entries.to_string())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "throughput run {imp} {entry_bytes} B failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(line.trim()).map_err(|e| format!("throughput child output: {e}"))
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or(f64::NAN)
+}
+
+fn core_throughput(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
+    let imps = ["raft-core", "raft-rs"];
+    for size in [16usize, 1024] {
+        let mut runs: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
+        for r in 0..o.runs {
+            // Alternate which library goes first, so that slow phases of a shared machine do not
+            // always hit the same one.
+            let order = if r % 2 == 0 { [0, 1] } else { [1, 0] };
+            for i in order {
+                let v = child(imps[i], size, o.entries)?;
+                eprintln!(
+                    "raft-bench: {} {} B run {}: {:.0} entries/s",
+                    imps[i],
+                    size,
+                    r + 1,
+                    f(&v, "entries_per_s")
+                );
+                runs[i].push(v);
+            }
+        }
+        let med = |i: usize, k: &str| median(&runs[i].iter().map(|v| f(v, k)).collect::<Vec<_>>());
+        let range = |i: usize| {
+            let xs: Vec<f64> = runs[i].iter().map(|v| f(v, "entries_per_s")).collect();
+            let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = xs.iter().copied().fold(0.0, f64::max);
+            format!("{}–{}", si(lo), si(hi))
+        };
+        let (core, rs) = (med(0, "entries_per_s"), med(1, "entries_per_s"));
+        let label = if size == 16 { "16 B" } else { "1 KiB" };
+        rows.push(Row::new(
+            "1 core",
+            &format!(
+                "throughput, {label} entries (entries/s, median of {})",
+                o.runs
+            ),
+            format!("raft-core {} (range {})", si(core), range(0)),
+            format!(
+                "raft-rs {} (range {}): ratio {:.2}×",
+                si(rs),
+                range(1),
+                core / rs
+            ),
+        ));
+        let per = |i: usize, k: &str| med(i, k) / o.entries as f64;
+        rows.push(Row::new(
+            "1 core",
+            &format!("heap allocations per committed entry, {label}"),
+            format!(
+                "raft-core {:.1} ({:.0} B allocated)",
+                per(0, "allocs"),
+                per(0, "alloc_bytes")
+            ),
+            format!(
+                "raft-rs {:.1} ({:.0} B allocated)",
+                per(1, "allocs"),
+                per(1, "alloc_bytes")
+            ),
+        ));
+        rows.push(Row::new(
+            "1 core",
+            &format!("peak resident memory, {label}"),
+            format!("raft-core {}", mib(med(0, "peak_rss_kib"))),
+            format!("raft-rs {}", mib(med(1, "peak_rss_kib"))),
+        ));
+        let stalls: f64 = runs.iter().flatten().map(|v| f(v, "stalls")).sum();
+        let sums: Vec<f64> = runs.iter().flatten().map(|v| f(v, "checksum")).collect();
+        if stalls > 0.0 || sums.windows(2).any(|w| w[0] != w[1]) {
+            notes.push(format!(
+                "Warning ({label}): {stalls} stalled rounds, or the libraries applied different bytes."
+            ));
+        }
+        let msgs = |i: usize| med(i, "messages") / o.entries as f64;
+        notes.push(format!(
+            "Throughput {label}: {:.2} messages per entry through raft-core, {:.2} through raft-rs (median runs); \
+             heap retained at the end {} vs {}.",
+            msgs(0),
+            msgs(1),
+            mib(med(0, "live_heap_bytes") / 1024.0),
+            mib(med(1, "live_heap_bytes") / 1024.0),
+        ));
+    }
+    notes.insert(
+        0,
+        format!(
+            "Throughput workload: 5 in-memory nodes in one process, node 1 elected before the clock starts; \
+             a client proposes {} entries, {} per round; each round every node persists to memory, queues its \
+             messages and applies its committed entries, then the harness delivers every message. The clock \
+             stops when all 5 nodes applied every entry. Same flow control for both: 64 appends in flight, \
+             64 KiB per append; PreVote and CheckQuorum on; no ticks. Each run is its own process; runs alternate \
+             between the libraries.",
+            o.entries, 64
+        ),
+    );
+    Ok(())
+}
+
+/// 412345.6 -> "412k"; 1234567 -> "1.23M".
+fn si(x: f64) -> String {
+    if !x.is_finite() {
+        "n/a".into()
+    } else if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else if x >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+fn mib(kib: f64) -> String {
+    format!("{:.0} MiB", kib / 1024.0)
+}
+
+// ----- 2. failover --------------------------------------------------------------------------
+
+fn raft_sim(o: &Opts, args: &[&str]) -> Res<(Value, f64)> {
+    let t = Instant::now();
+    let out = Command::new(&o.raft_sim).args(args).output().map_err(|e| {
+        format!(
+            "{}: {e} (build it with cargo build --release -p raft-sim)",
+            o.raft_sim.display()
+        )
+    })?;
+    let wall = t.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or("");
+    let v: Value = serde_json::from_str(last).map_err(|e| {
+        format!(
+            "raft-sim {}: last line is not JSON ({e}): {last}",
+            args.join(" ")
+        )
+    })?;
+    if !out.status.success() {
+        return Err(format!("raft-sim {} failed: {last}", args.join(" ")));
+    }
+    Ok((v, wall))
+}
+
+fn pcts(v: &Value) -> String {
+    let g = |k: &str| v[k].as_u64().map_or("?".into(), |x| x.to_string());
+    format!("{} / {} / {} / {}", g("p50"), g("p90"), g("p99"), g("max"))
+}
+
+fn failover(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
+    let t = Timings::default();
+    for pre_vote in [true, false] {
+        let mut args = vec!["failover", "--seeds", "1..1000"];
+        if !pre_vote {
+            args.extend(["--pre-vote", "off"]);
+        }
+        eprintln!("raft-bench: raft-sim {}", args.join(" "));
+        let (v, _) = raft_sim(o, &args)?;
+        let model = failover_model(&t, pre_vote, 1_000_000, 7);
+        let pv = if pre_vote {
+            "PreVote on"
+        } else {
+            "PreVote off"
+        };
+        let s = |x: &raft_bench::stats::Summary| {
+            format!("{} / {} / {} / {}", x.p50, x.p90, x.p99, x.max)
+        };
+        let rounds = if pre_vote {
+            "2 × 2 × 10..18"
+        } else {
+            "2 × 10..18"
+        };
+        rows.push(Row::new(
+            "2 failover",
+            &format!("crash → new leader, {pv} (ms p50 / p90 / p99 / max, 1,000 seeds)"),
+            pcts(&v["crash_to_leader_ms"]),
+            format!(
+                "ideal model {}; floor (150 − heartbeat phase) + {rounds} = {} at best",
+                s(&model.leader),
+                t.failover_minimum(pre_vote)
+            ),
+        ));
+        rows.push(Row::new(
+            "2 failover",
+            &format!("crash → first commit, {pv} (ms p50 / p90 / p99 / max)"),
+            pcts(&v["crash_to_commit_ms"]),
+            format!(
+                "ideal model {}; reference 393 total; goal p99 < 300",
+                s(&model.commit)
+            ),
+        ));
+        let tail = raft_bench::failover::tail(1_000, pre_vote);
+        rows.push(Row::new(
+            "2 failover",
+            &format!("recoveries needing more than one term, {pv}"),
+            format!(
+                "{:.1}% of seeds: mean {:.0} ms, vs {:.0} ms when the first term wins",
+                100.0 * tail.multi_term as f64 / tail.seeds as f64,
+                tail.multi_term_mean_ms,
+                tail.one_term_mean_ms
+            ),
+            format!(
+                "slowest 1%: {:.1} elections started (split votes); the ideal model has none",
+                tail.slowest_elections
+            ),
+        ));
+        if let Some(f) = v["failed"].as_array().filter(|a| !a.is_empty()) {
+            notes.push(format!("Failover {pv}: seeds without recovery: {f:?}."));
+        }
+    }
+    notes.push(
+        "Failover: `raft-sim failover --seeds 1..1000 [--pre-vote off]` (reference timings: election timeout \
+         150–300 ms, heartbeat 50 ms, one-way latency 10–18 ms; the crash comes 0–49 ms into a heartbeat \
+         interval). The reference use case takes 393 ms (150 detection + 243 election). The ideal model \
+         (1,000,000 Monte Carlo draws of the same timers and latencies) has no split votes, no refused \
+         (pre-)votes and no processing: the first of the four followers to time out wins each round in the \
+         2nd fastest of three round trips; the first commit is one more such round trip. Its p99 is the \
+         best p99 these timings allow."
+            .into(),
+    );
+    Ok(())
+}
+
+// ----- 3. commit latency, 4. simulation speed (native) --------------------------------------
+
+/// Native simulation speeds (virtual s per wall s) of the steady-load runs.
+struct Speeds {
+    playground: Vec<f64>,
+    heavy: Vec<f64>,
+}
+
+fn commit_latency_and_sim_speed(rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Speeds {
+    let t = Timings::default();
+    let floor = t.commit_floor(2, 4);
+    let floor_s = format!(
+        "floor: 2nd fastest of 4 round trips, mean {:.1}, p50 {}, p99 {}",
+        floor.mean(),
+        floor.quantile(0.5),
+        floor.quantile(0.99)
+    );
+    let mut speeds = Speeds {
+        playground: Vec::new(),
+        heavy: Vec::new(),
+    };
+    for (load, name, seeds, secs) in [
+        (
+            steady::PLAYGROUND,
+            "playground load (4 clients, 20 ms think)",
+            5u64,
+            60u64,
+        ),
+        (
+            steady::HEAVY,
+            "heavy load (50 clients, no think time)",
+            3,
+            10,
+        ),
+    ] {
+        let mut lat = Vec::new();
+        let mut completed = 0;
+        let mut log_len = 0;
+        let mut elections = 0;
+        for seed in 1..=seeds {
+            let start = Instant::now();
+            let r = steady::run(seed, load, 1_000, secs * 1_000 - 1_000);
+            let wall = start.elapsed().as_secs_f64();
+            let speed = r.virtual_ms as f64 / 1000.0 / wall;
+            if load == steady::PLAYGROUND {
+                speeds.playground.push(speed);
+            } else {
+                speeds.heavy.push(speed);
+            }
+            eprintln!(
+                "raft-bench: steady {name} seed {seed}: {} ops, {:.2} s wall",
+                r.completed, wall
+            );
+            if let Some(v) = &r.violation {
+                notes.push(format!("Warning: steady-load seed {seed} violated {v}."));
+            }
+            lat.extend(r.latencies);
+            completed += r.completed;
+            log_len += r.log_len;
+            elections += r.elections;
+        }
+        let n = lat.len();
+        let s = summary(&mut lat);
+        rows.push(Row::new(
+            "3 commit",
+            &format!("commit latency, {name} (ms p50 / p99)"),
+            s.map_or("no samples".into(), |s| {
+                format!("{} / {} (mean {:.1}, {} ops)", s.p50, s.p99, s.mean, n)
+            }),
+            floor_s.clone(),
+        ));
+        notes.push(format!(
+            "Commit latency, {name}: {seeds} seeds × {secs} s of virtual time, the first second (election) left \
+             out; {completed} operations, {:.0} log entries per run, {elections} elections in all. Latency is \
+             from the proposal at the leader to the reply after the leader applies it.",
+            log_len as f64 / seeds as f64
+        ));
+    }
+    speeds
+}
+
+fn sim_speed(
+    o: &Opts,
+    node: &str,
+    native: Speeds,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+) -> Res<()> {
+    let wasm = o
+        .wasm_json
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|s| serde_json::from_str::<Value>(s.trim()).ok());
+    let wasm_s = match &wasm {
+        Some(v) => format!(
+            "wasm32 under Node {node}: playground load {:.0}× real time",
+            f(v, "median_speed")
+        ),
+        None => "wasm32: not measured (no --wasm-json; ./x bench runs it)".into(),
+    };
+    rows.push(Row::new(
+        "4 speed",
+        "virtual s per wall s, 5 nodes (median over seeds)",
+        format!(
+            "native: playground load {:.0}×, heavy load {:.0}× real time",
+            median(&native.playground),
+            median(&native.heavy)
+        ),
+        wasm_s,
+    ));
+    if let Some(v) = &wasm {
+        notes.push(format!(
+            "Simulation speed in wasm32: the same runs compiled with the page's `wasm-release` profile \
+             (opt-level z), in `wasm-bindgen-test-runner` under Node; median of {} runs.",
+            v["runs"]
+        ));
+    }
+    let mut walls = Vec::new();
+    let mut last = Value::Null;
+    for _ in 0..o.runs {
+        let (v, wall) = raft_sim(o, &["taskqueue"])?;
+        walls.push(wall);
+        last = v;
+    }
+    rows.push(Row::new(
+        "4 speed",
+        &format!(
+            "wall time of raft-sim taskqueue ({} tasks, {} clients, leader crash)",
+            last["total_tasks"], last["clients"]
+        ),
+        format!(
+            "{:.2} s (median of {}, whole process)",
+            median(&walls),
+            walls.len()
+        ),
+        format!(
+            "{} s simulated; its commit latency p50 / p99 {} / {} ms",
+            last["simulated_s"], last["commit_latency_ms"]["p50"], last["commit_latency_ms"]["p99"]
+        ),
+    ));
+    Ok(())
+}
+
+// ----- 5. the page --------------------------------------------------------------------------
+
+fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
+    let wasm = std::fs::read_dir(&o.dist)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"));
+    match wasm {
+        Some(p) => {
+            let raw = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
+            let gz = Command::new("gzip")
+                .arg("-c")
+                .arg(&p)
+                .output()
+                .map(|o| o.stdout.len() as u64)
+                .map_err(|e| format!("gzip: {e}"))?;
+            let age = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .map_or(String::new(), |d| {
+                    format!(", built {} min ago", d.as_secs() / 60)
+                });
+            rows.push(Row::new(
+                "5 page",
+                "release .wasm size (raw / gzip default level)",
+                format!("{} B / {} B", group(raw), group(gz)),
+                format!("{}{age}", p.display()),
+            ));
+        }
+        None => rows.push(Row::new(
+            "5 page",
+            "release .wasm size",
+            "not measured: no .wasm in dist/".into(),
+            "run ./x build first".into(),
+        )),
+    }
+    let browser = o
+        .browser_json
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|s| serde_json::from_str::<Value>(s.trim()).ok());
+    let get = |k: &str| {
+        browser
+            .as_ref()
+            .map(|b| b[k].clone())
+            .filter(|v| !v.is_null())
+    };
+    let missing = "not measured yet (needs an e2e script that prints it as JSON)";
+    let cell =
+        |v: Option<Value>, unit: &str| v.map_or(missing.to_string(), |v| format!("{v} {unit}"));
+    rows.push(Row::new(
+        "5 page",
+        "time to first leader shown after load",
+        cell(get("first_leader_ms"), "ms"),
+        String::new(),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "frame time p50 / p95, 9 nodes, 200+ messages in flight",
+        match (get("frame_p50_ms"), get("frame_p95_ms")) {
+            (Some(a), Some(b)) => format!("{a} / {b} ms"),
+            _ => missing.into(),
+        },
+        "budget 16.7 ms (60 fps)".into(),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "CPU while paused",
+        cell(get("paused_cpu_percent"), "%"),
+        String::new(),
+    ));
+    if browser.is_none() {
+        notes.push(
+            "Browser figures: the e2e test `frame time with 9 nodes under heavy client load` prints a frame-time \
+             line as text, not JSON, so it is not parsed here; pass `--browser-json FILE` with keys \
+             first_leader_ms, frame_p50_ms, frame_p95_ms, paused_cpu_percent once a script prints them."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// 130664 -> "130,664".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

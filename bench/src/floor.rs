@@ -1,0 +1,230 @@
+//! What the network and the timers allow at best, to set beside the measured figures.
+//!
+//! The simulator draws one-way latencies uniformly from the integers `10..=18` ms and election
+//! timeouts from `150..300` ms (the reference timings). A round trip is the sum of two
+//! independent latencies. A leader of five nodes needs two more acknowledgements than its own
+//! vote or entry: with four live followers, the quorum's slowest needed follower is the 2nd
+//! fastest of four round trips; after the old leader crashed, the 2nd fastest of three.
+
+use raft_core::sim::SimRng;
+
+use crate::stats::{summary, Summary};
+
+/// A probability mass function over the integers `0..len()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pmf(pub Vec<f64>);
+
+impl Pmf {
+    /// Uniform over `lo..=hi`.
+    pub fn uniform(lo: u64, hi: u64) -> Pmf {
+        let mut p = vec![0.0; hi as usize + 1];
+        let w = 1.0 / (hi - lo + 1) as f64;
+        for x in lo..=hi {
+            p[x as usize] = w;
+        }
+        Pmf(p)
+    }
+
+    /// The distribution of the sum of two independent draws from `self` and `other`.
+    pub fn plus(&self, other: &Pmf) -> Pmf {
+        let mut p = vec![0.0; self.0.len() + other.0.len() - 1];
+        for (a, pa) in self.0.iter().enumerate() {
+            for (b, pb) in other.0.iter().enumerate() {
+                p[a + b] += pa * pb;
+            }
+        }
+        Pmf(p)
+    }
+
+    /// `P(X <= t)`.
+    pub fn cdf(&self, t: usize) -> f64 {
+        self.0.iter().take(t + 1).sum::<f64>().min(1.0)
+    }
+
+    /// The distribution of the `k`-th smallest (1-based) of `n` independent draws.
+    pub fn order_statistic(&self, k: u32, n: u32) -> Pmf {
+        // P(X(k) <= t) = P(at least k of n draws are <= t).
+        let at_most = |t: usize| {
+            let f = self.cdf(t);
+            (k..=n)
+                .map(|j| binomial(n, j) * f.powi(j as i32) * (1.0 - f).powi((n - j) as i32))
+                .sum::<f64>()
+        };
+        let mut p = Vec::with_capacity(self.0.len());
+        let mut prev = 0.0;
+        for t in 0..self.0.len() {
+            let c = at_most(t);
+            p.push((c - prev).max(0.0));
+            prev = c;
+        }
+        Pmf(p)
+    }
+
+    /// Expected value.
+    pub fn mean(&self) -> f64 {
+        self.0.iter().enumerate().map(|(x, p)| x as f64 * p).sum()
+    }
+
+    /// The smallest `t` with `P(X <= t) >= q` (`q` in 0–1).
+    pub fn quantile(&self, q: f64) -> u64 {
+        let mut c = 0.0;
+        for (x, p) in self.0.iter().enumerate() {
+            c += p;
+            if *p > 0.0 && c >= q - 1e-12 {
+                return x as u64;
+            }
+        }
+        (self.0.len() - 1) as u64
+    }
+}
+
+fn binomial(n: u32, k: u32) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * f64::from(n - i) / f64::from(i + 1))
+}
+
+/// The reference timings, in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timings {
+    /// One-way latency, lower bound (inclusive).
+    pub latency_min: u64,
+    /// One-way latency, upper bound (inclusive).
+    pub latency_max: u64,
+    /// Election timeout, lower bound (inclusive).
+    pub election_min: u64,
+    /// Election timeout, upper bound (exclusive).
+    pub election_max: u64,
+    /// Heartbeat interval.
+    pub heartbeat: u64,
+}
+
+impl Default for Timings {
+    /// Election timeout 150–300 ms, heartbeat 50 ms, one-way latency 10–18 ms.
+    fn default() -> Self {
+        Timings {
+            latency_min: 10,
+            latency_max: 18,
+            election_min: 150,
+            election_max: 300,
+            heartbeat: 50,
+        }
+    }
+}
+
+impl Timings {
+    /// The round-trip time distribution.
+    pub fn rtt(&self) -> Pmf {
+        let l = Pmf::uniform(self.latency_min, self.latency_max);
+        l.plus(&l)
+    }
+
+    /// Commit latency floor with `followers` live followers of a `2 * q - 1`-node cluster that
+    /// needs `need` acknowledgements: the `need`-th fastest round trip.
+    pub fn commit_floor(&self, need: u32, followers: u32) -> Pmf {
+        self.rtt().order_statistic(need, followers)
+    }
+
+    /// The smallest possible crash-to-leader time: the heartbeat sent just under one interval
+    /// before the crash, delivered as fast as possible, the shortest timeout, then the fastest
+    /// (pre-)vote round trips.
+    pub fn failover_minimum(&self, pre_vote: bool) -> u64 {
+        let rounds = if pre_vote { 2 } else { 1 };
+        self.election_min - (self.heartbeat - 1) + self.latency_min + rounds * 2 * self.latency_min
+    }
+}
+
+/// The distribution an ideal implementation would show in `raft-sim failover`: no split votes,
+/// no refused (pre-)votes, no processing time; only the timers and the network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FailoverModel {
+    /// Crash to a new leader.
+    pub leader: Summary,
+    /// Crash to the new leader's first commit (its no-op on a quorum).
+    pub commit: Summary,
+}
+
+/// Monte Carlo of [`FailoverModel`] over `samples` crashes of the leader of a 5-node cluster.
+///
+/// Each sample: the crash comes `phase` ms after the leader's last heartbeat (uniform over one
+/// interval, as `raft-sim failover` varies it by seed); follower `i` received that heartbeat
+/// `L_i` later and times out `T_i` after that; the first follower to time out wins a PreVote
+/// round (if on) and a vote round, each lasting the 2nd fastest of three round trips (the three
+/// live peers, two of which must answer), and commits its no-op one more such round later.
+pub fn failover_model(t: &Timings, pre_vote: bool, samples: u32, seed: u64) -> FailoverModel {
+    let mut rng = SimRng::new(seed);
+    let mut leader = Vec::with_capacity(samples as usize);
+    let mut commit = Vec::with_capacity(samples as usize);
+    let lat = |rng: &mut SimRng| rng.range(t.latency_min, t.latency_max);
+    let second_of_three = |rng: &mut SimRng| {
+        let mut r = [0u64; 3];
+        for x in &mut r {
+            *x = lat(rng) + lat(rng);
+        }
+        r.sort_unstable();
+        r[1]
+    };
+    for _ in 0..samples {
+        let phase = rng.range(0, t.heartbeat - 1);
+        // Time (after the crash) at which the first of the four followers times out.
+        let fire = (0..4)
+            .map(|_| {
+                let timeout = rng.range(t.election_min, t.election_max - 1);
+                (lat(&mut rng) + timeout).saturating_sub(phase)
+            })
+            .min()
+            .expect("four followers");
+        let mut elected = fire + second_of_three(&mut rng);
+        if pre_vote {
+            elected += second_of_three(&mut rng);
+        }
+        leader.push(elected);
+        commit.push(elected + second_of_three(&mut rng));
+    }
+    FailoverModel {
+        leader: summary(&mut leader).expect("samples > 0"),
+        commit: summary(&mut commit).expect("samples > 0"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_is_the_sum_of_two_latencies() {
+        let rtt = Timings::default().rtt();
+        assert!((rtt.0.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!((rtt.mean() - 28.0).abs() < 1e-9);
+        assert_eq!(rtt.quantile(0.0), 20);
+        assert_eq!(rtt.quantile(1.0), 36);
+    }
+
+    #[test]
+    fn order_statistics_of_a_fair_die() {
+        // Min of two dice: E = 91/36.
+        let die = Pmf([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+            .iter()
+            .map(|p| p / 6.0)
+            .collect());
+        assert!((die.order_statistic(1, 2).mean() - 91.0 / 36.0).abs() < 1e-9);
+        // Max of two dice: E = 161/36.
+        assert!((die.order_statistic(2, 2).mean() - 161.0 / 36.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn second_fastest_of_four_is_below_the_mean_round_trip() {
+        let f = Timings::default().commit_floor(2, 4);
+        assert!(f.mean() > 20.0 && f.mean() < 28.0, "{}", f.mean());
+    }
+
+    #[test]
+    fn failover_model_respects_the_minimum() {
+        let t = Timings::default();
+        for pv in [true, false] {
+            let m = failover_model(&t, pv, 20_000, 1);
+            assert!(m.leader.p50 >= t.failover_minimum(pv));
+            assert!(m.commit.p50 > m.leader.p50);
+        }
+        assert_eq!(t.failover_minimum(true), 151);
+        assert_eq!(t.failover_minimum(false), 131);
+    }
+}
