@@ -1,10 +1,17 @@
 //! The page: layout, the animation loop and the browser listeners (tab visibility, motion
-//! preference). The simulation itself lives in [`crate::sim_driver`].
+//! preference, visibility in an embedding page, `postMessage`, dropped files, storage). The
+//! simulation itself lives in [`crate::sim_driver`]; what to open at start-up is decided in
+//! [`crate::open`].
 
-use gloo_events::EventListener;
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::browser;
 use crate::components::cluster::Cluster;
 use crate::components::controls::Controls;
 use crate::components::event_log::EventLog;
@@ -13,7 +20,14 @@ use crate::components::metrics::Metrics;
 use crate::components::notice::Notice;
 use crate::components::safety::Safety;
 use crate::components::transport::Transport;
-use crate::sim_driver::{ResetSettings, Sim, SimAction, SimContext};
+use crate::embed_api::{self, Command};
+use crate::open::{self, Startup};
+use crate::share;
+use crate::sim_driver::{LoadRequest, ResetSettings, Sim, SimAction, SimContext};
+use crate::ui::embed::EmbedBar;
+use crate::ui::lesson::LessonPanel;
+use crate::ui::menu::RunMenu;
+use crate::url_params::{self, ControlsMode, PageParams};
 
 const REDUCED_MOTION: &str = "(prefers-reduced-motion: reduce)";
 
@@ -32,25 +46,130 @@ fn document_hidden() -> bool {
 /// A seed from the browser's `crypto.getRandomValues`; a fixed one if the browser refuses (a
 /// seed only has to be replayable, not secret). Kept below 2^53 so it survives a round trip
 /// through a text field and JavaScript numbers.
-fn fresh_seed() -> u64 {
+pub fn fresh_seed() -> u64 {
     getrandom::u64().unwrap_or(0x5EED) % 1_000_000
+}
+
+/// Settings of a fresh default run.
+pub fn fresh_settings() -> ResetSettings {
+    ResetSettings {
+        seed: fresh_seed(),
+        nodes: 5,
+        pre_vote: true,
+        check_quorum: true,
+    }
+}
+
+/// The URL, read once, and what it asks the page to open.
+#[derive(Debug, PartialEq)]
+struct Boot {
+    params: PageParams,
+    startup: Startup,
+}
+
+fn boot() -> Boot {
+    let (search, hash) = browser::location_parts();
+    let params = url_params::parse(&search, &hash);
+    // Embedded playgrounds neither resume nor remember: a page may hold several of them.
+    let stored = if params.embed {
+        None
+    } else {
+        browser::load_run()
+    };
+    let startup = open::startup(&params, stored.as_deref(), fresh_seed());
+    if startup.notices.iter().any(|n| n.contains("saved run")) {
+        browser::set_aside_stored_run();
+    }
+    if startup.from_link {
+        // A reload now resumes the stored (continued) run, not the original link.
+        browser::clear_hash();
+    }
+    Boot { params, startup }
+}
+
+fn initial_sim(boot: &Boot) -> Sim {
+    let p = &boot.params;
+    let mut sim = Sim::new(boot.startup.settings.clone(), !prefers_reduced_motion());
+    if let Some(speed) = p.speed {
+        sim.speed_log = url_params::speed_log(speed);
+    }
+    let mut sim = Rc::new(sim);
+    if let Some(load) = &boot.startup.load {
+        let mut load = load.clone();
+        if let Some(a) = p.autoplay {
+            load.run.playing = a;
+        }
+        sim = sim.reduce(SimAction::Load(Box::new(load)));
+    } else if p.autoplay == Some(false) {
+        sim = sim.reduce(SimAction::SetPlaying(false));
+    }
+    if !boot.startup.notices.is_empty() {
+        sim = sim.reduce(SimAction::Notify(boot.startup.notices.join(" ")));
+    }
+    (*sim).clone()
+}
+
+/// Carries out a command from the embedding page.
+fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
+    match cmd {
+        Command::Play => sim.dispatch(SimAction::SetPlaying(true)),
+        Command::Pause => sim.dispatch(SimAction::SetPlaying(false)),
+        Command::Reset => sim.dispatch(SimAction::Restart),
+        Command::Load(s) => sim.dispatch(SimAction::Load(Box::new(LoadRequest {
+            run: share::scenario_run(&s),
+            lesson: None,
+            notice: None,
+        }))),
+        Command::Lesson(name) => match crate::lessons::built_in(&name) {
+            Ok(l) => sim.dispatch(SimAction::Load(Box::new(open::lesson_request(l)))),
+            Err(e) => browser::post_to_parent(&embed_api::error_event(&e)),
+        },
+        Command::Act(a) => sim.dispatch(SimAction::Act(a)),
+        Command::Speed(f) => sim.dispatch(SimAction::SetSpeed(url_params::speed_log(f))),
+        Command::State => {
+            let v = &latest.view;
+            let goals = latest.goals.as_ref();
+            let state = serde_json::json!({
+                "raft": "state",
+                "t": v.now,
+                "leader": v.metrics.leader,
+                "term": v.metrics.term,
+                "playing": latest.playing,
+                "goals": goals.map_or(0, |g| g.expect.len()),
+                "goals_met": goals.map_or(0, |g| g.done()),
+                "lesson": latest.lesson.as_ref().map(|l| l.name.clone()),
+            });
+            browser::post_to_parent(&state.to_string());
+        }
+    }
 }
 
 /// The whole page. Owns the simulation reducer and provides it as a context.
 #[function_component(App)]
 pub fn app() -> Html {
-    let sim = use_reducer(|| {
-        Sim::new(
-            ResetSettings {
-                seed: fresh_seed(),
-                nodes: 5,
-                pre_vote: true,
-                check_quorum: true,
-            },
-            !prefers_reduced_motion(),
-        )
+    let boot = use_memo((), |()| boot());
+    let sim = use_reducer({
+        let boot = boot.clone();
+        move || initial_sim(&boot)
     });
     let hidden = use_state(document_hidden);
+    let offscreen = use_state(|| false);
+    let params = &boot.params;
+    let embed = params.embed;
+    // The latest state, for listeners that outlive a render.
+    let latest = use_mut_ref(|| (*sim).clone());
+    *latest.borrow_mut() = (*sim).clone();
+
+    // Theme and layout flags on the root element (www/lessons.css reads them).
+    {
+        let theme = params.theme;
+        use_effect_with((), move |()| {
+            browser::set_root_attr("data-theme", theme.as_str());
+            if embed {
+                browser::set_root_attr("data-embed", "1");
+            }
+        });
+    }
 
     // Tab visibility: a hidden page does no work at all (the loop below stops).
     {
@@ -62,6 +181,40 @@ pub fn app() -> Html {
                 })
             });
             move || drop(listener)
+        });
+    }
+    // Embedded: pause while scrolled out of the embedding page's view. The observer and its
+    // callback live in the effect and go with it.
+    {
+        let offscreen = offscreen.clone();
+        use_effect_with(embed, move |&embed| {
+            let observer = embed.then(|| {
+                let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    if let Some(e) = entries
+                        .at(-1)
+                        .dyn_into::<web_sys::IntersectionObserverEntry>()
+                        .ok()
+                    {
+                        offscreen.set(!e.is_intersecting());
+                    }
+                });
+                let obs = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()).ok();
+                if let (Some(o), Some(root)) = (
+                    &obs,
+                    web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.document_element()),
+                ) {
+                    o.observe(&root);
+                }
+                (obs, cb)
+            });
+            move || {
+                if let Some((Some(o), _)) = &observer {
+                    o.disconnect();
+                }
+                drop(observer);
+            }
         });
     }
     // Motion preference, followed live.
@@ -77,13 +230,123 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
+    // The postMessage API (embed_api.rs): commands from the embedding page (or this page).
+    {
+        let sim = sim.clone();
+        let latest = latest.clone();
+        use_effect_with((), move |()| {
+            let window = web_sys::window();
+            let listener = window.clone().map(|w| {
+                EventListener::new(&w.clone(), "message", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                        return;
+                    };
+                    let from_parent_or_self = e.source().is_some_and(|src| {
+                        js_sys::Object::is(&src, &w)
+                            || w.parent()
+                                .ok()
+                                .flatten()
+                                .is_some_and(|p| js_sys::Object::is(&src, &p))
+                    });
+                    if !from_parent_or_self {
+                        return;
+                    }
+                    let data = e.data();
+                    let text = data.as_string().or_else(|| {
+                        js_sys::JSON::stringify(&data)
+                            .ok()
+                            .and_then(|s| s.as_string())
+                    });
+                    match text.as_deref().map(embed_api::parse) {
+                        Some(Ok(Some(cmd))) => handle_command(cmd, &sim, &latest.borrow()),
+                        Some(Err(msg)) => {
+                            browser::post_to_parent(&embed_api::error_event(&msg));
+                            sim.dispatch(SimAction::Notify(format!("Message refused: {msg}")));
+                        }
+                        _ => {}
+                    }
+                })
+            });
+            browser::post_to_parent(r#"{"raft":"ready"}"#);
+            move || drop(listener)
+        });
+    }
+    // Events for the embedding page: the leader changed; a lesson was completed.
+    {
+        let m = &sim.view.metrics;
+        let (leader, term, now) = (m.leader, m.term, sim.view.now);
+        use_effect_with((leader, sim.generation), move |_| {
+            browser::post_to_parent(&embed_api::leader_event(leader, term, now));
+        });
+        let complete = sim.goals.as_ref().is_some_and(|g| g.complete());
+        let lesson = sim.lesson.as_ref().map(|l| l.name.clone());
+        use_effect_with(complete, move |&complete| {
+            if complete {
+                let ev = serde_json::json!({"raft": "lesson-complete", "lesson": lesson});
+                browser::post_to_parent(&ev.to_string());
+            }
+        });
+    }
+    // Remember the run between visits (not in embeds), about once a virtual second and on
+    // every change of the timeline.
+    {
+        let key = (
+            sim.generation,
+            sim.timeline_len(),
+            sim.view.now / 1000,
+            sim.playing,
+            sim.goals.as_ref().map_or(0, |g| g.done()),
+        );
+        let sim = sim.clone();
+        use_effect_with(key, move |_| {
+            if !embed {
+                browser::save_run(&sim.run().to_json());
+            }
+        });
+    }
+    // A file dropped anywhere on the full page opens it.
+    {
+        let sim = sim.clone();
+        let full = params.controls == ControlsMode::Full;
+        use_effect_with(full, move |&full| {
+            let listeners = web_sys::window().filter(|_| full).map(|w| {
+                let opts = EventListenerOptions::enable_prevent_default();
+                let over = EventListener::new_with_options(&w, "dragover", opts, |e| {
+                    e.prevent_default()
+                });
+                let drop_l = EventListener::new_with_options(&w, "drop", opts, move |e| {
+                    e.prevent_default();
+                    let file = e
+                        .dyn_ref::<web_sys::DragEvent>()
+                        .and_then(|d| d.data_transfer())
+                        .and_then(|dt| dt.files())
+                        .and_then(|f| f.get(0));
+                    if let Some(file) = file {
+                        let sim = sim.clone();
+                        browser::read_file(file, move |r| {
+                            match r.and_then(|text| open::import_request(&text)) {
+                                Ok(req) => sim.dispatch(SimAction::Load(Box::new(req))),
+                                Err(e) => sim.dispatch(SimAction::Notify(format!(
+                                    "That file could not be opened: {e}. Your run is unchanged."
+                                ))),
+                            }
+                        });
+                    }
+                });
+                (over, drop_l)
+            });
+            move || drop(listeners)
+        });
+    }
 
-    let running = sim.playing && !*hidden && !sim.halted();
-    html! {
-        <ContextProvider<SimContext> context={sim.clone()}>
-            <AnimationLoop {running} />
-            <div class="app">
-                <Transport />
+    let running = sim.playing && !*hidden && !*offscreen && !sim.halted();
+    let body = match params.controls {
+        ControlsMode::Full => html! {
+            <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"))}>
+                <div class="topline">
+                    <Transport />
+                    <RunMenu />
+                </div>
                 <Notice />
                 <main class="grid">
                     <section class="panel controls-panel" aria-label="Controls">
@@ -95,12 +358,31 @@ pub fn app() -> Html {
                         <Metrics />
                     </section>
                     <section class="side">
+                        if sim.goals.is_some() {
+                            <LessonPanel />
+                        }
                         <Logs />
                         <Safety />
                         <EventLog />
                     </section>
                 </main>
             </div>
+        },
+        mode => html! {
+            <div class={classes!("app", "compact", embed.then_some("embedded"))}>
+                <section class="cluster-panel compact-cluster" aria-label="Cluster">
+                    <Cluster />
+                </section>
+                if mode == ControlsMode::Minimal {
+                    <EmbedBar />
+                }
+            </div>
+        },
+    };
+    html! {
+        <ContextProvider<SimContext> context={sim.clone()}>
+            <AnimationLoop {running} />
+            { body }
         </ContextProvider<SimContext>>
     }
 }

@@ -555,11 +555,6 @@ impl Sim {
         }
     }
 
-    /// Reads the world (for exports that need more than the view).
-    pub fn with_world<R>(&self, f: impl FnOnce(&World) -> R) -> R {
-        f(self.driver.borrow().world())
-    }
-
     fn load(&mut self, req: LoadRequest) {
         let run = &req.run;
         let opts = SimOptions {

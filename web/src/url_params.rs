@@ -75,17 +75,6 @@ pub struct PageParams {
     pub problems: Vec<String>,
 }
 
-impl PageParams {
-    /// True when the URL names something to open (so the stored run is not resumed).
-    pub fn names_a_run(&self) -> bool {
-        self.run.is_some()
-            || self.scenario.is_some()
-            || self.lesson.is_some()
-            || self.nodes.is_some()
-            || self.seed.is_some()
-    }
-}
-
 /// Decodes `%XX` escapes and `+` (as a space); a bad escape is kept as written.
 pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -236,14 +225,12 @@ mod tests {
         assert!(p.embed);
         assert_eq!(p.run.as_deref(), Some("abc"));
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        assert!(p.names_a_run());
     }
 
     #[test]
     fn defaults_follow_embed() {
         let p = parse("", "");
         assert_eq!(p.controls, ControlsMode::Full);
-        assert!(!p.names_a_run());
         assert_eq!(parse("?embed=1", "").controls, ControlsMode::Minimal);
         assert_eq!(parse("embed", "").controls, ControlsMode::Minimal);
     }

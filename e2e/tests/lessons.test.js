@@ -1,0 +1,177 @@
+// Every built-in lesson, completed in the browser the way a student would: open `?lesson=NAME`,
+// press the buttons the lesson panel offers (and Play), and wait until the panel says the
+// lesson is complete. The simulator checks the goals live; nothing here reads its state.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseUrl, openBrowser } from './browser.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens a lesson (paused at its start) at `speed`; returns the page and the lesson panel. */
+async function openLesson(name, speed = 1) {
+  const { page } = browser;
+  await page.goto(`${baseUrl()}?lesson=${name}&speed=${speed}`, { waitUntil: 'load' });
+  const panel = page.getByRole('region', { name: 'Lesson' });
+  await panel.waitFor({ timeout: 30_000 });
+  assert.equal(await panel.getByTestId('lesson-progress').innerText(), `0 of ${await panel.locator('[data-testid^="goal-"]').count()} goals`);
+  return { page, panel };
+}
+
+const press = (panel, label) => panel.getByRole('button', { name: label, exact: true }).click();
+const play = (page) => page.getByRole('button', { name: 'Play', exact: true }).click();
+
+async function goalMet(panel, k, timeout = 30_000) {
+  await panel.locator(`[data-testid="goal-${k}"].met`).waitFor({ timeout });
+}
+
+async function complete(panel, timeout = 30_000) {
+  await panel.getByTestId('lesson-complete').waitFor({ timeout });
+  assert.match(await panel.getByTestId('lesson-progress').innerText(), /^(\d+) of \1 goals$/);
+}
+
+// The virtual clock, from the transport's timeline slider.
+async function now(page) {
+  return Number(await page.getByLabel('Timeline').inputValue());
+}
+
+async function waitVirtual(page, ms) {
+  const start = await now(page);
+  const deadline = Date.now() + 30_000;
+  while ((await now(page)) < start + ms) {
+    if (Date.now() > deadline) throw new Error(`virtual time stuck at ${await now(page)}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+test('crash-the-leader', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('crash-the-leader');
+  await press(panel, 'Crash S1');
+  await play(page);
+  await goalMet(panel, 0);
+  await press(panel, 'Restart S1');
+  await complete(panel);
+  await page.screenshot({ path: `${ARTIFACTS}lesson-complete.png` });
+});
+
+test('split-vote', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('split-vote');
+  // Both time out at the same paused instant.
+  await press(panel, 'Time out S1 and S2 together');
+  await play(page);
+  await goalMet(panel, 0);
+  await complete(panel);
+});
+
+test('minority-leader', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('minority-leader');
+  await page.screenshot({ path: `${ARTIFACTS}lesson-panel.png` });
+  await press(panel, 'Partition {S1,S2} | {S3,S4,S5}');
+  await press(panel, 'Client request');
+  await play(page);
+  await goalMet(panel, 1);
+  await press(panel, 'Heal all');
+  await press(panel, 'Client request');
+  await complete(panel);
+});
+
+test('stale-leader', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('stale-leader');
+  await play(page);
+  await goalMet(panel, 0);
+  await press(panel, 'Heal all');
+  await goalMet(panel, 1);
+  await press(panel, 'Client request');
+  await complete(panel);
+});
+
+test('prevote', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('prevote');
+  await press(panel, 'Isolate S5');
+  await play(page);
+  await waitVirtual(page, 1500); // S5 times out a few times, as a pre-candidate
+  await press(panel, 'Heal all');
+  await waitVirtual(page, 200);
+  await press(panel, 'Client request');
+  await complete(panel);
+});
+
+test('learner', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('learner');
+  await press(panel, 'Add a node');
+  await play(page);
+  await goalMet(panel, 0);
+  await waitVirtual(page, 500); // let S6 catch up
+  await press(panel, 'Promote S6');
+  await goalMet(panel, 1);
+  await press(panel, 'Client request');
+  await complete(panel);
+});
+
+test('remove-the-leader', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('remove-the-leader');
+  await press(panel, 'Remove S1');
+  await play(page);
+  await goalMet(panel, 1);
+  await press(panel, 'Client request');
+  await complete(panel);
+});
+
+test('snapshot', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('snapshot');
+  await press(panel, 'Isolate S5');
+  await press(panel, 'Client load on');
+  await play(page);
+  await goalMet(panel, 0);
+  await press(panel, 'Heal all');
+  await complete(panel);
+});
+
+test('task-queue', { timeout: 120_000 }, async () => {
+  const { page, panel } = await openLesson('task-queue');
+  await play(page);
+  await waitVirtual(page, 500);
+  await press(panel, 'Crash S1');
+  await complete(panel, 90_000);
+});
+
+test('figure-8 (unsafe switch, marked as such)', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('figure-8', 0.2);
+  assert.match(await panel.getByRole('note').innerText(), /UNSAFE.*commit_old_terms/);
+  await press(panel, 'Client request');
+  await play(page);
+  await waitVirtual(page, 100); // the entry reaches S2 (and only S2)
+  await press(panel, 'Crash S1');
+  await press(panel, 'Heal all');
+  await press(panel, 'S2: time out now');
+  await goalMet(panel, 0);
+  await complete(panel);
+  // The monitor stopped the run at the broken rule.
+  assert.match(await page.locator('.safety').innerText(), /Commit Current Term Only/);
+  await page.screenshot({ path: `${ARTIFACTS}lesson-figure-8.png` });
+});
+
+test('the lessons menu lists every lesson and opens one', { timeout: 60_000 }, async () => {
+  const { page } = browser;
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Lessons', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Lessons' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 10);
+  await page.screenshot({ path: `${ARTIFACTS}lessons-menu.png` });
+  await dialog.getByRole('button', { name: 'Start lesson: Crash the leader' }).click();
+  await page.getByRole('region', { name: 'Lesson' }).getByText('Crash the leader').first().waitFor();
+  assert.equal(await dialog.count(), 0, 'the dialog closed');
+});
