@@ -21,24 +21,31 @@ after(async () => {
 });
 
 /** Opens a fresh playground with a fixed seed and the given settings; returns the page. */
-async function open({ seed = 42, nodes = 5, speed = 0 } = {}) {
+async function open({ seed = 42, nodes = 5, speed = 0, preVote = true, checkQuorum = true } = {}) {
   const { page } = browser;
   await page.goto(baseUrl(), { waitUntil: 'load' });
   await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
   await page.getByLabel('Seed', { exact: true }).fill(String(seed));
   await page.getByLabel('Number of nodes').selectOption(String(nodes));
+  await page.getByLabel('PreVote', { exact: true }).setChecked(preVote);
+  await page.getByLabel('CheckQuorum', { exact: true }).setChecked(checkQuorum);
   await page.getByRole('button', { name: 'Reset with these settings' }).click();
   await page.getByLabel('Speed').fill(String(speed)); // log10 of the factor: 0 is 1×
   return page;
 }
 
-/** Every node's id, role and term, from the nodes' accessible names ("S1: leader, term 2..."). */
+/**
+ * Every node's id, role and term, from the nodes' accessible names ("S1: leader, term 2..."),
+ * and its place in the configuration (data-member: voter, learner, joining, removed...).
+ */
 async function nodes(page) {
-  const labels = await page.locator('g[data-node]').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
-  return labels.map((l) => {
+  const gs = await page
+    .locator('g[data-node]')
+    .evaluateAll((gs) => gs.map((g) => [g.getAttribute('aria-label'), g.getAttribute('data-member')]));
+  return gs.map(([l, member]) => {
     const m = /^(S\d+): ([a-z-]+), term (\d+)/.exec(l);
     assert.ok(m, `node label ${l}`);
-    return { id: m[1], role: m[2], term: Number(m[3]) };
+    return { id: m[1], role: m[2], term: Number(m[3]), member, label: l };
   });
 }
 
@@ -98,6 +105,9 @@ test('crashing the leader produces a new leader', { timeout: 60_000 }, async () 
   assert.equal(ns.find((n) => n.id === before.id).role, 'crashed');
   assert.ok(leaders(ns)[0].term > before.term, 'the new leader has a higher term');
   assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${before.id} crashed`));
+  // The failover (crash to new leader) and the election it took are measured.
+  assert.match(await page.getByTestId('metric-failover').innerText(), /^\d+ ms$/);
+  assert.match(await page.getByTestId('metric-election').innerText(), /^\d+ ms$/);
   await page.screenshot({ path: `${ARTIFACTS}playground-crash.png` });
   // Restart it: it rejoins as a follower of the new leader.
   await page.getByRole('button', { name: `Restart ${before.id}` }).click();
@@ -221,5 +231,203 @@ test('frame time with 9 nodes under heavy client load (printed, not asserted)', 
       `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
   );
   await page.screenshot({ path: `${ARTIFACTS}playground-9-nodes-load.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+/** The codes of the health findings shown. */
+const health = (page) => page.locator('[data-testid="health"] li[data-code]').evaluateAll((ls) => ls.map((l) => l.dataset.code));
+
+async function waitForHealth(page, code, timeout = 20_000) {
+  const start = Date.now();
+  for (;;) {
+    const codes = await health(page);
+    if (codes.includes(code)) return codes;
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for health "${code}"; shows ${codes}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+const nodeButton = (page, id) => page.getByRole('button', { name: new RegExp(`^${id}: `) });
+
+test('add a node: it joins as a learner (a square), then is promoted to voter', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 42 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await page.getByRole('button', { name: 'Add a node' }).click();
+  let ns = await waitFor(page, (ns) => ns.length === 6 && ns[5].role === 'learner', 'S6 to learn it is a learner');
+  assert.equal(ns[5].id, 'S6');
+  assert.equal(ns[5].member, 'learner');
+  assert.equal(await page.locator('g[data-node="S6"] rect.body').count(), 1, 'learners are drawn as squares');
+  assert.match(await page.getByTestId('config').innerText(), /learner S6/);
+  await page.getByLabel('Speed').fill('-1.3');
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: `${ARTIFACTS}playground-learner.png` });
+  await page.getByLabel('Speed').fill('0');
+
+  await nodeButton(page, 'S6').click();
+  await page.getByRole('button', { name: 'Promote S6 to voter' }).click();
+  ns = await waitFor(page, (ns) => ns[5].role === 'follower' && ns[5].member === 'voter', 'S6 to become a voter');
+  assert.equal(await page.locator('g[data-node="S6"] circle.body').count(), 1, 'voters are circles');
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), /S6 became follower/);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('remove a node: the ring marks it removed and the configuration drops it', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 42 });
+  const ns = await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  const victim = ns.find((n) => n.role !== 'leader');
+  await nodeButton(page, victim.id).click();
+  await page.getByRole('button', { name: `Remove ${victim.id} from the cluster` }).click();
+  await waitFor(page, (ns) => ns.find((n) => n.id === victim.id).member === 'removed', `${victim.id} removed`);
+  const config = await page.getByTestId('config').innerText();
+  assert.match(config, /^voters /);
+  assert.ok(!config.includes(victim.id), `${victim.id} is not in "${config}"`);
+  assert.match(await page.locator(`g[data-node="${victim.id}"] .node-role`).textContent(), /removed/);
+  await page.screenshot({ path: `${ARTIFACTS}playground-removed.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('compact now shows the snapshot block; a follower that missed entries installs a snapshot', { timeout: 90_000 }, async () => {
+  const page = await open({ seed: 21 });
+  const l = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  const follower = (await nodes(page)).find((n) => n.id !== l.id).id;
+  await nodeButton(page, follower).click();
+  await page.getByRole('button', { name: `Isolate ${follower}` }).click();
+  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.waitForTimeout(1500);
+  await nodeButton(page, l.id).click();
+  await page.getByRole('button', { name: `Compact the log of ${l.id} now` }).click();
+  const block = page.getByTestId(`snapshot-${l.id}`);
+  await block.waitFor();
+  assert.match(await block.innerText(), /^snapshot ≤ \d+$/);
+  // Healing: the follower's next entry is gone at the leader, so it gets the snapshot.
+  await page.getByLabel('Speed').fill('-1.3');
+  await page.getByRole('button', { name: 'Heal all links' }).click();
+  await page.getByTestId(`snapshot-${follower}`).waitFor({ timeout: 30_000 });
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${follower} snapshot now covers up to \\d+`));
+  await page.screenshot({ path: `${ARTIFACTS}playground-snapshot.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('partition editor: the leader in a minority, then heal, converges', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 11 });
+  const ns = await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  const old = leaders(ns)[0];
+  const buddy = ns.find((n) => n.id !== old.id);
+  await page.getByRole('button', { name: 'Edit a partition' }).click();
+  await nodeButton(page, old.id).click(); // group A → B
+  await nodeButton(page, buddy.id).click();
+  assert.match(await page.getByRole('region', { name: 'Partition editor' }).innerText(), new RegExp(`B: ${[old.id, buddy.id].sort().join(' ')}`));
+  await page.screenshot({ path: `${ARTIFACTS}playground-partition-editor.png` });
+  await page.getByRole('button', { name: 'Apply partition' }).click();
+  assert.equal(await page.locator('line.link-cut').count(), 6, 'six cut links between the groups');
+  await waitFor(
+    page,
+    (ns) => ns.some((n) => n.role === 'leader' && n.id !== old.id) && ns.find((n) => n.id === old.id).role !== 'leader',
+    'a majority leader and the old one stepping down',
+  );
+  await page.getByRole('button', { name: 'Heal all links' }).click();
+  await waitFor(page, (ns) => leaders(ns).length === 1 && new Set(ns.map((n) => n.term)).size === 1, 'one leader, one term');
+  await waitForHealth(page, 'healthy');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('links: cut one way, hold, release and shift-click to cut both ways', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 3 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await page.getByRole('button', { name: 'Pause' }).click(); // nothing moves in front of the links
+  await page.getByRole('button', { name: /^Link S1 – S2/ }).click();
+  await page.getByRole('button', { name: 'Cut S1 → S2' }).click();
+  assert.equal(await page.locator('line.link-one-way').count(), 1);
+  assert.match(await page.getByTestId('inspected-link').innerText(), /S1 → S2: cut/);
+  await page.getByRole('button', { name: 'Hold S2 → S1' }).click();
+  assert.equal(await page.locator('line.link-held').count(), 1);
+  await page.getByRole('button', { name: 'Release S2 → S1' }).click();
+  await page.getByRole('button', { name: 'Reconnect S1 → S2' }).click();
+  assert.equal(await page.locator('line.link-healthy').count(), 10);
+  await page.getByRole('button', { name: /^Link S3 – S4/ }).click({ modifiers: ['Shift'] });
+  assert.equal(await page.locator('line.link-cut').count(), 1, 'shift-click cuts both ways');
+  // The keyboard does the same: Enter picks a link, Shift+Enter heals it both ways.
+  await page.getByRole('button', { name: /^Link S3 – S4/ }).focus();
+  await page.keyboard.press('Shift+Enter');
+  assert.equal(await page.locator('line.link-cut').count(), 0, 'and heals both ways');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('message inspector: pick a message from the list, deliver it now, drop another', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 5 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  // Step until something is in flight.
+  for (let k = 0; k < 50 && (await page.getByTestId('metric-in-flight').innerText()) === '0'; k++) {
+    await page.getByRole('button', { name: 'Step to next event' }).click();
+  }
+  await page.getByRole('button', { name: 'Messages in flight' }).click();
+  const first = page.getByRole('list', { name: /Messages in flight/ }).getByRole('button').first();
+  const id = /#(\d+)/.exec(await first.getAttribute('aria-label'))[1];
+  await first.click();
+  assert.match(await page.getByTestId('inspected-message').innerText(), new RegExp(`#${id}\\)`));
+  await page.screenshot({ path: `${ARTIFACTS}playground-message-inspector.png` });
+  await page.getByRole('button', { name: `Deliver message #${id} now` }).click();
+  await page.getByRole('button', { name: 'Step to next event' }).click();
+  await page.getByText(`Message #${id} is no longer in flight`).waitFor();
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`Message #${id} delivered now`));
+
+  for (let k = 0; k < 50 && (await page.getByTestId('metric-in-flight').innerText()) === '0'; k++) {
+    await page.getByRole('button', { name: 'Step to next event' }).click();
+  }
+  const msg = page.locator('g.msg').first();
+  const id2 = await msg.getAttribute('data-msg');
+  await msg.click();
+  await page.getByRole('button', { name: `Drop message #${id2}` }).click();
+  assert.equal(await page.locator(`g.msg[data-msg="${id2}"]`).count(), 0);
+  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`Message #${id2} dropped by hand`));
+  assert.deepEqual(browser.problems, []);
+});
+
+test('health: without PreVote a three-way split loops elections; with CheckQuorum off a cut-off leader makes two', { timeout: 90_000 }, async () => {
+  let page = await open({ seed: 8, preVote: false });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await waitForHealth(page, 'healthy');
+  await page.getByRole('button', { name: 'Edit a partition' }).click();
+  await nodeButton(page, 'S3').click(); // B
+  await nodeButton(page, 'S4').click(); // B
+  await nodeButton(page, 'S5').click(); // B
+  await nodeButton(page, 'S5').click(); // C
+  await page.getByRole('button', { name: 'Apply partition' }).click();
+  const codes = await waitForHealth(page, 'election-loop', 30_000);
+  assert.ok(codes.includes('no-quorum'), `${codes}`);
+  assert.match(await page.getByTestId('health').innerText(), /Election loop[\s\S]*without PreVote/);
+  await page.getByLabel('Speed').fill('-1.3');
+  await page.getByRole('tab', { name: 'Space-time' }).click();
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: `${ARTIFACTS}playground-election-loop.png` });
+
+  page = await open({ seed: 11, checkQuorum: false });
+  const old = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  await nodeButton(page, old.id).click();
+  await page.getByRole('button', { name: `Isolate ${old.id}` }).click();
+  await waitFor(page, (ns) => leaders(ns).length === 2, 'a second leader on the majority side');
+  await waitForHealth(page, 'two-leaders');
+  assert.match(await page.getByTestId('health').innerText(), new RegExp(`${old.id} still believes it leads`));
+  assert.ok((await health(page)).includes('minority-leader'));
+  await page.screenshot({ path: `${ARTIFACTS}playground-two-leaders.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('space-time diagram: messages as arrows between lanes, an event line marks its moment', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 42, speed: -1 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  await page.getByRole('tab', { name: 'Space-time' }).click();
+  const svg = page.getByTestId('spacetime');
+  await svg.waitFor();
+  await page.waitForTimeout(1000);
+  assert.ok((await svg.locator('g.trip').count()) > 0, 'some messages drawn');
+  assert.equal(await svg.locator('.lane-name').count(), 5, 'one lane per node');
+  await page.getByRole('tab', { name: 'Log' }).click();
+  await page.getByRole('list', { name: /Event log/ }).getByRole('button', { name: /became leader/ }).first().click();
+  assert.equal(await page.getByRole('tab', { name: 'Space-time' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await svg.locator('.mark-line').count(), 1, 'the moment is marked');
+  await page.getByRole('button', { name: 'Follow the latest time' }).click();
+  assert.equal(await svg.locator('.mark-line').count(), 0);
   assert.deepEqual(browser.problems, []);
 });

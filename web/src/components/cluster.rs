@@ -294,9 +294,31 @@ fn link(l: &LinkLine, sim: &SimContext, pick: &UseStateHandle<Pick>) -> Html {
             <title>{ format!("{} — click to cut, hold or heal; shift-click to cut or heal both ways", l.title) }</title>
             <line class={classes!("link", format!("link-{}", l.state.as_str()))}
                   x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
-            <line class="link-hit" x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
+            <path class="link-hit" d={hit_area(l)} />
         </g>
     }
+}
+
+/// A band 14 units wide along a link, between the two nodes' circles: what takes the clicks.
+fn hit_area(l: &LinkLine) -> String {
+    let (dx, dy) = (l.x2 - l.x1, l.y2 - l.y1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (ux, uy) = (dx / len, dy / len);
+    let (nx, ny) = (-uy * 7.0, ux * 7.0);
+    let gap = NODE_R + 8.0;
+    let (ax, ay) = (l.x1 + ux * gap, l.y1 + uy * gap);
+    let (bx, by) = (l.x2 - ux * gap, l.y2 - uy * gap);
+    format!(
+        "M{},{} L{},{} L{},{} L{},{} Z",
+        fmt(ax + nx),
+        fmt(ay + ny),
+        fmt(bx + nx),
+        fmt(by + ny),
+        fmt(bx - nx),
+        fmt(by - ny),
+        fmt(ax - nx),
+        fmt(ay - ny)
+    )
 }
 
 fn message(m: &MessageView, pick: &UseStateHandle<Pick>, picked: bool) -> Html {

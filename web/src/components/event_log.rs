@@ -56,7 +56,8 @@ pub fn event_log() -> Html {
 
     let body = match *tab {
         Tab::Events => html! {
-            <ol class="event-list" aria-label="Event log, most recent first" role="tabpanel" aria-labelledby="tab-events">
+            <div class="event-panel" role="tabpanel" aria-labelledby="tab-events">
+            <ol class="event-list" aria-label="Event log, most recent first">
                 { for sim.events.iter().map(|l| {
                     let t = l.t;
                     let onclick = {
@@ -77,6 +78,7 @@ pub fn event_log() -> Html {
                     <li class="ev empty">{ "Nothing yet: the nodes wait for their election timers." }</li>
                 }
             </ol>
+            </div>
         },
         Tab::Diagram => {
             let live = {
