@@ -1042,7 +1042,7 @@ pub fn describe_action(a: &Action) -> Option<String> {
             f64::from(config.dup_ppm) / 10_000.0
         ),
         Action::ClientLoad { on } => {
-            format!("Steady client load {}", if *on { "on" } else { "off" })
+            format!("Client load switched {}", if *on { "on" } else { "off" })
         }
         Action::AddNode => "A new node asked to join as a learner".to_string(),
         Action::Promote { node } => format!("{} promotion to voter requested", name(*node)),

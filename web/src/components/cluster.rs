@@ -520,7 +520,7 @@ fn inspector(p: &InspectorProps) -> Html {
         },
         Pick::Nothing => html! {
             <>
-                <p class="what hint">{ "Click a message to drop or deliver it, a link to cut or hold it (shift-click: both ways)." }</p>
+                <p class="what hint">{ "Click a message to drop or deliver it; a link to cut or hold it (shift-click: both ways)." }</p>
                 <div class="buttons">
                     { partition_btn }
                     { list }

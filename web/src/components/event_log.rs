@@ -36,7 +36,7 @@ pub fn event_log() -> Html {
     let sim = use_sim();
     let tab = use_state(|| Tab::Events);
     let marked = use_state(|| None::<u64>);
-    let span = use_state(|| 500u64);
+    let span = use_state(|| 250u64);
     let traffic = use_mut_ref(Traffic::default);
     traffic
         .borrow_mut()

@@ -67,10 +67,13 @@ pub fn logs() -> Html {
             RoleView::Crashed => format!("down · last {}", n.last_index),
             _ => format!("commit {} · applied {}", n.committed, n.applied),
         };
-        let first = if n.snapshot_index > 0 && snap_cols == 0 {
-            format!("{first} · snap ≤ {}", n.snapshot_index)
-        } else {
-            first
+        // A snapshot left of the window: say so in place of the applied index.
+        let first = match n.role {
+            RoleView::Crashed => first,
+            _ if n.snapshot_index > 0 && snap_cols == 0 => {
+                format!("commit {} · snap ≤ {}", n.committed, n.snapshot_index)
+            }
+            _ => first,
         };
         let second = match (&n.progress, n.role) {
             (Some(p), _) => format!("match {} next {} {}", p.matched, p.next, p.state),
@@ -111,7 +114,7 @@ pub fn logs() -> Html {
                 <span class="log-name"></span>
                 <div class="cells" style={style.clone()}>
                     { for columns.iter().map(|&i| html! {
-                        <span class="cell index">{ if i % 5 == 0 || i == lo { i.to_string() } else { String::new() } }</span>
+                        <span class="cell index">{ if i % 5 == 0 || (i == lo && matches!(i % 5, 1 | 2)) { i.to_string() } else { String::new() } }</span>
                     }) }
                 </div>
                 <span class="log-detail"></span>

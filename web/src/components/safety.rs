@@ -40,18 +40,19 @@ pub fn safety() -> Html {
             <div class={classes!("health", format!("health-{worst}"))} role="region" aria-labelledby="health-title">
                 <h3 id="health-title" class="subhead">{ "Health" }<span class="hint">{ "liveness, explained" }</span></h3>
                 <ul class="findings" aria-live="polite" data-testid="health">
-                    { for findings.iter().take(3).map(|f| html! {
-                        <li class={classes!("finding", format!("level-{}", f.level.as_str()))} data-code={f.code} title={f.detail.clone()}>
-                            <strong>{ f.title.clone() }</strong>
-                            if !f.detail.is_empty() {
-                                <span class="detail">{ f.detail.clone() }</span>
-                            }
-                        </li>
+                    { for findings.iter().enumerate().map(|(k, f)| {
+                        // The two worst in full; any others by title only.
+                        let full = k < 2;
+                        html! {
+                            <li class={classes!("finding", format!("level-{}", f.level.as_str()), (!full).then_some("short"))}
+                                data-code={f.code} title={f.detail.clone()}>
+                                <strong>{ f.title.clone() }</strong>
+                                if full && !f.detail.is_empty() {
+                                    <span class="detail">{ f.detail.clone() }</span>
+                                }
+                            </li>
+                        }
                     }) }
-                    if findings.len() > 3 {
-                        <li class="finding more hint">{ format!("and {} more: {}", findings.len() - 3,
-                            findings[3..].iter().map(|f| f.title.clone()).collect::<Vec<_>>().join("; ")) }</li>
-                    }
                 </ul>
             </div>
         </section>
