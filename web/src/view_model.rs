@@ -1237,6 +1237,85 @@ mod tests {
         assert_eq!(s.violation.unwrap().nodes, "S1, S3");
     }
 
+    fn view(w: &World) -> ViewModel {
+        build(w, inputs(w))
+    }
+
+    fn member(w: &World, id: NodeId) -> (RoleView, MemberView) {
+        let v = view(w);
+        let n = v.nodes.iter().find(|n| n.id == id).unwrap();
+        (n.role, n.member)
+    }
+
+    /// Dissertation §4.2.1: a new server joins as a learner, then is promoted.
+    #[test]
+    fn a_new_node_joins_learns_it_is_a_learner_and_is_promoted() {
+        let mut w = world(7);
+        w.advance_to(2_000);
+        let mut prev = snapshot(&w);
+        w.act(Action::AddNode).unwrap();
+        let lines = diff(&prev, &snapshot(&w), w.now());
+        assert_eq!(lines[0].text, "S6 started, empty, knowing no configuration");
+        assert_eq!(member(&w, 6), (RoleView::Follower, MemberView::Joining));
+        let c = cluster_config(&view(&w)).unwrap().clone();
+        assert_eq!(c.describe(), "voters S1 S2 S3 S4 S5 · learner S6");
+        w.advance_to(2_500);
+        assert_eq!(member(&w, 6), (RoleView::Learner, MemberView::Learner));
+        prev = snapshot(&w);
+        w.act(Action::Promote { node: 6 }).unwrap();
+        w.advance_to(3_000);
+        assert_eq!(member(&w, 6), (RoleView::Follower, MemberView::Voter));
+        let lines = diff(&prev, &snapshot(&w), w.now());
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.text == "S6 became follower in term 1"),
+            "{lines:?}"
+        );
+
+        w.act(Action::Remove { node: 2 }).unwrap();
+        w.advance_to(3_500);
+        assert_eq!(member(&w, 2).1, MemberView::Removed);
+        let c = cluster_config(&view(&w)).unwrap().clone();
+        assert_eq!(c.describe(), "voters S1 S3 S4 S5 S6");
+    }
+
+    /// Dissertation §4.3: C_old,new is shown while in joint consensus.
+    #[test]
+    fn joint_consensus_is_described() {
+        let c = ConfigView {
+            voters: vec![1, 2, 4],
+            learners: vec![],
+            outgoing: vec![1, 2, 3],
+        };
+        assert_eq!(c.describe(), "joint C_old,new: S1 S2 S3 → S1 S2 S4");
+        assert_eq!(c.all_voters().len(), 4);
+        let mut m = Membership::with_voters([1, 2, 4]);
+        m.outgoing = [1, 2, 3].into_iter().collect();
+        assert_eq!(member_status(3, Some(&m), Some(&m), 9), MemberView::Leaving);
+        assert_eq!(member_status(4, Some(&m), Some(&m), 9), MemberView::Voter);
+    }
+
+    /// Paper §7: after compaction the log starts after the snapshot.
+    #[test]
+    fn compaction_moves_the_snapshot_index_and_is_logged() {
+        let mut w = world(7);
+        w.act(Action::ClientLoad { on: true }).unwrap();
+        w.advance_to(2_000);
+        let leader = w.leader().unwrap();
+        let prev = snapshot(&w);
+        w.act(Action::Compact { node: leader }).unwrap();
+        let v = view(&w);
+        let l = v.nodes.iter().find(|n| n.id == leader).unwrap();
+        assert!(l.snapshot_index > 0 && l.snapshot_index == l.applied);
+        assert!(l.entries.iter().all(|e| e.index > l.snapshot_index));
+        let lines = diff(&prev, &snapshot(&w), w.now());
+        assert_eq!(
+            lines[0].text,
+            format!("S{leader} snapshot now covers up to {}", l.snapshot_index)
+        );
+    }
+
     #[test]
     fn actions_read_as_sentences() {
         assert_eq!(
