@@ -219,13 +219,20 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("split-vote", include_str!("../../scenarios/split-vote.json")),
 ];
 
-/// Goals being watched: lesson goals in order, or a scenario's expectations in any order.
+/// Goals being watched: a lesson's goals in order, or a scenario's expectations each on its own.
+///
+/// A lesson's goals ignore their deadlines (a student takes their time). A scenario's
+/// expectations keep theirs, as `raft-sim run` does, to the precision of an animation frame:
+/// a `by` expectation counts only if seen by its deadline, an `at` one is judged at the first
+/// frame at or after its instant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goals {
     /// What must happen.
     pub expect: Vec<Expect>,
     /// When each was seen met.
     pub met: Vec<Option<u64>>,
+    /// Missed for good (a scenario's deadline passed).
+    pub failed: Vec<bool>,
     /// Checked in order (a lesson) or each on its own (a scenario).
     pub ordered: bool,
 }
@@ -233,10 +240,11 @@ pub struct Goals {
 impl Goals {
     /// Goals not met yet.
     pub fn new(expect: Vec<Expect>, ordered: bool) -> Self {
-        let met = vec![None; expect.len()];
+        let n = expect.len();
         Goals {
             expect,
-            met,
+            met: vec![None; n],
+            failed: vec![false; n],
             ordered,
         }
     }
@@ -249,28 +257,46 @@ impl Goals {
         self
     }
 
-    /// Checks the goals that are due against the world; true if any became met.
+    /// Checks the goals that are due against the world; true if any changed.
     pub fn update(&mut self, w: &World) -> bool {
+        let now = w.now();
         let mut changed = false;
         for k in 0..self.expect.len() {
-            if self.met[k].is_some() {
+            if self.met[k].is_some() || self.failed[k] {
                 continue;
             }
-            if self.expect[k].holds(w) {
-                self.met[k] = Some(w.now());
+            let e = &self.expect[k];
+            if !self.ordered {
+                if e.is_instant() && now < e.deadline() {
+                    continue;
+                }
+                if now > e.deadline() && !(e.is_instant() && self.met[k].is_none()) {
+                    self.failed[k] = true;
+                    changed = true;
+                    continue;
+                }
+            }
+            if e.holds(w) {
+                self.met[k] = Some(now);
                 changed = true;
             } else if self.ordered {
                 break;
+            } else if e.is_instant() {
+                self.failed[k] = true;
+                changed = true;
             }
         }
         changed
     }
 
-    /// Forgets goals met after `t` (the run went back in time).
+    /// Forgets goals met or missed after `t` (the run went back in time).
     pub fn rewind(&mut self, t: u64) {
-        for m in &mut self.met {
+        for (k, m) in self.met.iter_mut().enumerate() {
             if m.is_some_and(|m| m > t) {
                 *m = None;
+            }
+            if self.failed[k] && self.expect[k].deadline() >= t {
+                self.failed[k] = false;
             }
         }
     }
@@ -362,6 +388,33 @@ mod tests {
             goals.update(d.world());
             assert!(goals.complete(), "{n}: {:?}", goals.met);
         }
+    }
+
+    /// A scenario's expectations keep their deadlines in the browser.
+    #[test]
+    fn scenario_expectations_are_judged_by_their_deadlines() {
+        let s = Scenario::from_json(SCENARIOS[2].1).unwrap(); // partition-minority
+        let actions = s.timeline.iter().map(|t| (t.at, t.action.clone())).collect();
+        let mut d = Driver::load(s.options.clone(), actions, 0).unwrap();
+        let mut g = Goals::new(s.expect.clone(), false);
+        while d.world().now() < s.end() {
+            d.advance(16.0);
+            g.update(d.world());
+        }
+        assert!(g.complete(), "{:?} {:?}", g.met, g.failed);
+        // Too late: a leader by 1 ms cannot be seen.
+        let mut late = Goals::new(
+            vec![Expect::Leader {
+                by: 1,
+                node: None,
+                min_term: None,
+            }],
+            false,
+        );
+        late.update(d.world());
+        assert_eq!((late.met[0], late.failed[0]), (None, true));
+        late.rewind(0);
+        assert!(!late.failed[0]);
     }
 
     #[test]

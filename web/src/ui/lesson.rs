@@ -77,10 +77,10 @@ pub fn lesson_panel() -> Html {
         // A scenario's expectations, each checked on its own.
         let meta = sim.scenario.clone();
         let name = meta.as_ref().map_or(String::new(), |m| m.name.clone());
-        let items = goals.expect.iter().zip(&goals.met).map(|(e, m)| {
+        let items = goals.expect.iter().zip(&goals.met).zip(&goals.failed).map(|((e, m), &failed)| {
             html! {
-                <li class={classes!("goal", m.is_some().then_some("met"))}>
-                    <span class="mark" aria-hidden="true">{ if m.is_some() { "✓" } else { "○" } }</span>
+                <li class={classes!("goal", m.is_some().then_some("met"), failed.then_some("failed"))}>
+                    <span class="mark" aria-hidden="true">{ if m.is_some() { "✓" } else if failed { "✗" } else { "○" } }</span>
                     <span>{ e.describe() }
                         if let Some(t) = m { <span class="hint">{ format!(" · seen at {t} ms") }</span> }
                     </span>
