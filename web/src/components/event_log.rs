@@ -6,10 +6,12 @@
 //! The diagram draws what the page saw: messages in flight are sampled at every rendered
 //! frame (see [`crate::view_model::history`]), so the traffic is recorded whichever tab shows.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
-use crate::view_model::{name, subject, EventKind, Fate, Traffic};
+use crate::view_model::{name, subject, EventKind, EventLine, Fate, Traffic};
 
 /// Width of the diagram's view box.
 const W: f64 = 420.0;
@@ -44,6 +46,11 @@ pub fn event_log() -> Html {
     // Time travel can leave a mark in the future of the state shown.
     let mark = marked.filter(|&m| m <= sim.view.now);
 
+    let on_mark = use_callback((marked.setter(), tab.setter()), |t: u64, (marked, tab)| {
+        marked.set(Some(t));
+        tab.set(Tab::Diagram);
+    });
+
     let tab_btn = |which: Tab, label: &str, id: &str| {
         let tab2 = tab.clone();
         let on = *tab == which;
@@ -56,29 +63,7 @@ pub fn event_log() -> Html {
 
     let body = match *tab {
         Tab::Events => html! {
-            <div class="event-panel" role="tabpanel" aria-labelledby="tab-events">
-            <ol class="event-list" aria-label="Event log, most recent first">
-                { for sim.events.iter().map(|l| {
-                    let t = l.t;
-                    let onclick = {
-                        let marked = marked.clone();
-                        let tab = tab.clone();
-                        Callback::from(move |_| { marked.set(Some(t)); tab.set(Tab::Diagram); })
-                    };
-                    html! {
-                        <li class={classes!("ev", format!("ev-{}", l.kind.as_str()), (mark == Some(t)).then_some("marked"))}>
-                            <button class="ev-btn" {onclick} title="Show this moment on the space-time diagram">
-                                <span class="t mono">{ format!("{:>6}", l.t) }</span>
-                                <span class="text">{ l.text.clone() }</span>
-                            </button>
-                        </li>
-                    }
-                }) }
-                if sim.events.is_empty() {
-                    <li class="ev empty">{ "Nothing yet: the nodes wait for their election timers." }</li>
-                }
-            </ol>
-            </div>
+            <EventLines events={sim.events.clone()} {mark} on_mark={on_mark.clone()} />
         },
         Tab::Diagram => {
             let live = {
@@ -129,6 +114,51 @@ pub fn event_log() -> Html {
             </div>
             { body }
         </section>
+    }
+}
+
+/// Properties of [`EventLines`].
+#[derive(Properties, PartialEq)]
+struct LinesProps {
+    events: Rc<Vec<EventLine>>,
+    mark: Option<u64>,
+    on_mark: Callback<u64>,
+}
+
+/// The lines of the log. A component of its own so that an unchanged log is not redrawn, with
+/// one click handler for the whole list (the line's time is in its `data-t`).
+#[function_component(EventLines)]
+fn event_lines(p: &LinesProps) -> Html {
+    let onclick = {
+        let on_mark = p.on_mark.clone();
+        Callback::from(move |e: MouseEvent| {
+            let t = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|el| el.closest("[data-t]").ok().flatten())
+                .and_then(|el| el.get_attribute("data-t"))
+                .and_then(|t| t.parse().ok());
+            if let Some(t) = t {
+                on_mark.emit(t);
+            }
+        })
+    };
+    html! {
+        <div class="event-panel" role="tabpanel" aria-labelledby="tab-events">
+            <ol class="event-list" aria-label="Event log, most recent first" {onclick}
+                title="Click a line to show its moment on the space-time diagram">
+                { for p.events.iter().map(|l| html! {
+                    <li class={classes!("ev", format!("ev-{}", l.kind.as_str()), (p.mark == Some(l.t)).then_some("marked"))}>
+                        <button class="ev-btn" data-t={l.t.to_string()}>
+                            <span class="t mono">{ format!("{:>6}", l.t) }</span>
+                            <span class="text">{ l.text.clone() }</span>
+                        </button>
+                    </li>
+                }) }
+                if p.events.is_empty() {
+                    <li class="ev empty">{ "Nothing yet: the nodes wait for their election timers." }</li>
+                }
+            </ol>
+        </div>
     }
 }
 

@@ -54,7 +54,7 @@ pub fn logs() -> Html {
             }
         });
         let installing = n.installing.map(|(index, got, total)| {
-            let pct = if total > 0 { got * 100 / total } else { 0 };
+            let pct = (got * 100).checked_div(total).unwrap_or(0);
             html! {
                 <div class="installing" data-testid={format!("installing-{}", n.name)}>
                     <progress max={total.max(1).to_string()} value={got.to_string()}

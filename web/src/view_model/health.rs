@@ -248,7 +248,7 @@ pub fn health(v: &ViewModel, events: &[EventLine], net: &NetConfig) -> Vec<Findi
     if let Some(leader) = leaders.iter().max_by_key(|n| n.term) {
         for n in &v.nodes {
             if let Some((index, got, total)) = n.installing {
-                let pct = if total > 0 { got * 100 / total } else { 0 };
+                let pct = (got * 100).checked_div(total).unwrap_or(0);
                 out.push(Finding {
                     level: Level::Info,
                     code: "installing-snapshot",
@@ -327,7 +327,7 @@ pub fn health(v: &ViewModel, events: &[EventLine], net: &NetConfig) -> Vec<Findi
             detail,
         });
     }
-    out.sort_by(|a, b| b.level.cmp(&a.level));
+    out.sort_by_key(|f| std::cmp::Reverse(f.level));
     out
 }
 
