@@ -170,6 +170,7 @@ test('the lessons menu lists every lesson and opens one', { timeout: 60_000 }, a
   const dialog = page.getByRole('dialog', { name: 'Lessons' });
   await dialog.waitFor();
   assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 10);
+  await page.waitForTimeout(400);
   await page.screenshot({ path: `${ARTIFACTS}lessons-menu.png` });
   await dialog.getByRole('button', { name: 'Start lesson: Crash the leader' }).click();
   await page.getByRole('region', { name: 'Lesson' }).getByText('Crash the leader').first().waitFor();

@@ -83,6 +83,7 @@ test('a share link reproduces the run exactly, in a fresh browser tab', { timeou
   const dialog = await openShare(page);
   const link = await dialog.getByTestId('share-link').inputValue();
   assert.match(link, /#run=[A-Za-z0-9_-]+$/);
+  await page.waitForTimeout(400); // the backdrop fades in
   await page.screenshot({ path: `${ARTIFACTS}share-dialog.png` });
   await dialog.getByRole('button', { name: 'Close dialog' }).click();
 
@@ -134,6 +135,7 @@ test('a raft-sim scenario file opens, plays and shows its expectations met', { t
   await page.goto(`${baseUrl()}?speed=1`, { waitUntil: 'load' });
   await page.getByRole('button', { name: 'Open a scenario or trace' }).click();
   const open = page.getByRole('dialog', { name: /Open a scenario/ });
+  await page.waitForTimeout(400);
   await page.screenshot({ path: `${ARTIFACTS}open-dialog.png` });
   await open.getByLabel('Scenario or trace file').setInputFiles(`${ROOT}scenarios/partition-minority.json`);
   const panel = page.getByRole('region', { name: 'Scenario expectations' });

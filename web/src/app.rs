@@ -190,10 +190,9 @@ pub fn app() -> Html {
         use_effect_with(embed, move |&embed| {
             let observer = embed.then(|| {
                 let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-                    if let Some(e) = entries
+                    if let Ok(e) = entries
                         .at(-1)
                         .dyn_into::<web_sys::IntersectionObserverEntry>()
-                        .ok()
                     {
                         offscreen.set(!e.is_intersecting());
                     }
@@ -311,9 +310,8 @@ pub fn app() -> Html {
         use_effect_with(full, move |&full| {
             let listeners = web_sys::window().filter(|_| full).map(|w| {
                 let opts = EventListenerOptions::enable_prevent_default();
-                let over = EventListener::new_with_options(&w, "dragover", opts, |e| {
-                    e.prevent_default()
-                });
+                let over =
+                    EventListener::new_with_options(&w, "dragover", opts, |e| e.prevent_default());
                 let drop_l = EventListener::new_with_options(&w, "drop", opts, move |e| {
                     e.prevent_default();
                     let file = e

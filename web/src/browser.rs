@@ -69,11 +69,7 @@ pub fn page_base() -> String {
 pub fn clear_hash() {
     if let Some(w) = window() {
         let (search, _) = location_parts();
-        let url = format!(
-            "{}{}",
-            w.location().pathname().unwrap_or_default(),
-            search
-        );
+        let url = format!("{}{}", w.location().pathname().unwrap_or_default(), search);
         if let Ok(h) = w.history() {
             let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url));
         }

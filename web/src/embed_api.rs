@@ -70,7 +70,11 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
             let s = match v.get("scenario") {
                 Some(Value::String(t)) => open::scenario_param(t)?,
                 Some(obj @ Value::Object(_)) => open::scenario_param(&obj.to_string())?,
-                _ => return Err("load needs a `scenario`: an object, its JSON, or a built-in name".into()),
+                _ => {
+                    return Err(
+                        "load needs a `scenario`: an object, its JSON, or a built-in name".into(),
+                    )
+                }
             };
             if s.options.nodes > 9 {
                 return Err("the playground draws at most 9 nodes".into());
@@ -140,7 +144,9 @@ mod tests {
         assert_eq!(parse("42"), Ok(None));
         assert_eq!(parse(r#"{"type":"webpackOk"}"#), Ok(None));
         assert_eq!(parse("not json"), Ok(None));
-        assert!(parse(r#"{"raft":"dance"}"#).unwrap_err().contains("unknown command"));
+        assert!(parse(r#"{"raft":"dance"}"#)
+            .unwrap_err()
+            .contains("unknown command"));
         assert!(parse(r#"{"raft":"act","action":{"action":"fly"}}"#)
             .unwrap_err()
             .contains("unknown variant"));

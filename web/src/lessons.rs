@@ -115,7 +115,9 @@ impl Lesson {
                 next += 1;
             }
             if s.buttons.iter().any(|b| b.all().is_empty()) {
-                return Err(format!("{name}.lesson.json: step {k} has a button without actions"));
+                return Err(format!(
+                    "{name}.lesson.json: step {k} has a button without actions"
+                ));
             }
         }
         if next != scenario.expect.len() {
@@ -180,16 +182,19 @@ pub const BUILT_IN: &[(&str, &str, &str)] = &[
 
 /// A built-in lesson by name.
 pub fn built_in(name: &str) -> Result<Lesson, String> {
-    let (n, s, l) = BUILT_IN.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
-        format!(
-            "there is no lesson called {name:?}; the lessons are {}",
-            BUILT_IN
-                .iter()
-                .map(|(n, _, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let (n, s, l) = BUILT_IN
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .ok_or_else(|| {
+            format!(
+                "there is no lesson called {name:?}; the lessons are {}",
+                BUILT_IN
+                    .iter()
+                    .map(|(n, _, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
     Lesson::parse(n, s, l)
 }
 
@@ -199,7 +204,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "leader-election",
         include_str!("../../scenarios/leader-election.json"),
     ),
-    ("leader-crash", include_str!("../../scenarios/leader-crash.json")),
+    (
+        "leader-crash",
+        include_str!("../../scenarios/leader-crash.json"),
+    ),
     (
         "partition-minority",
         include_str!("../../scenarios/partition-minority.json"),
@@ -216,7 +224,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "snapshot-catch-up",
         include_str!("../../scenarios/snapshot-catch-up.json"),
     ),
-    ("split-vote", include_str!("../../scenarios/split-vote.json")),
+    (
+        "split-vote",
+        include_str!("../../scenarios/split-vote.json"),
+    ),
 ];
 
 /// Goals being watched: a lesson's goals in order, or a scenario's expectations each on its own.
@@ -394,7 +405,11 @@ mod tests {
     #[test]
     fn scenario_expectations_are_judged_by_their_deadlines() {
         let s = Scenario::from_json(SCENARIOS[2].1).unwrap(); // partition-minority
-        let actions = s.timeline.iter().map(|t| (t.at, t.action.clone())).collect();
+        let actions = s
+            .timeline
+            .iter()
+            .map(|t| (t.at, t.action.clone()))
+            .collect();
         let mut d = Driver::load(s.options.clone(), actions, 0).unwrap();
         let mut g = Goals::new(s.expect.clone(), false);
         while d.world().now() < s.end() {
@@ -426,11 +441,19 @@ mod tests {
     #[test]
     fn broken_lesson_files_explain() {
         let (_, s, _) = BUILT_IN[0];
-        let e = Lesson::parse("x", s, r#"{"version":1,"title":"t","summary":"s","steps":[{"text":"a","goal":1}]}"#)
-            .unwrap_err();
+        let e = Lesson::parse(
+            "x",
+            s,
+            r#"{"version":1,"title":"t","summary":"s","steps":[{"text":"a","goal":1}]}"#,
+        )
+        .unwrap_err();
         assert!(e.contains("goal 1, expected 0"), "{e}");
-        let e = Lesson::parse("x", s, r#"{"version":1,"title":"t","summary":"s","steps":[],"colour":1}"#)
-            .unwrap_err();
+        let e = Lesson::parse(
+            "x",
+            s,
+            r#"{"version":1,"title":"t","summary":"s","steps":[],"colour":1}"#,
+        )
+        .unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
     }
 

@@ -112,7 +112,11 @@ pub fn lesson_request(lesson: Lesson) -> LoadRequest {
     let s = &lesson.scenario;
     let run = Run {
         options: s.options.clone(),
-        actions: s.timeline.iter().map(|t| (t.at, t.action.clone())).collect(),
+        actions: s
+            .timeline
+            .iter()
+            .map(|t| (t.at, t.action.clone()))
+            .collect(),
         now: lesson.file.start,
         lesson: Some(lesson.name.clone()),
         met: Vec::new(),
@@ -228,7 +232,11 @@ mod tests {
         let s = startup(&parse("", "#run=eyJ2IjoxLCJv"), Some(&r.to_json()), 5);
         assert_eq!(s.load.unwrap().run.now, 777, "the stored run is kept");
         assert_eq!(s.notices.len(), 1);
-        assert!(s.notices[0].contains("could not be opened"), "{:?}", s.notices);
+        assert!(
+            s.notices[0].contains("could not be opened"),
+            "{:?}",
+            s.notices
+        );
         assert!(!s.from_link);
     }
 
@@ -258,7 +266,9 @@ mod tests {
         let enc = share::base64url_encode(text.as_bytes());
         assert_eq!(scenario_param(&enc).unwrap().name, "leader-crash");
         assert_eq!(scenario_param(text).unwrap().name, "leader-crash");
-        assert!(scenario_param("nope").unwrap_err().contains("leader-election"));
+        assert!(scenario_param("nope")
+            .unwrap_err()
+            .contains("leader-election"));
         let bad = share::base64url_encode(br#"{"nodes": 3, "options": {}}"#);
         let e = scenario_param(&bad).unwrap_err();
         assert!(e.contains("unknown field `nodes`"), "{e}");
@@ -279,8 +289,10 @@ mod tests {
         let tampered = format!("{}0000000000000000{}", &trace[..at], &trace[at + 16..]);
         let req = import_request(&tampered).unwrap();
         assert!(req.notice.unwrap().contains("different simulator version"));
-        assert!(import_request("{\"version\": 1, \"options\": {\"nodes\": 0}}")
-            .unwrap_err()
-            .contains("nodes must be between 1 and 64"));
+        assert!(
+            import_request("{\"version\": 1, \"options\": {\"nodes\": 0}}")
+                .unwrap_err()
+                .contains("nodes must be between 1 and 64")
+        );
     }
 }

@@ -154,8 +154,8 @@ impl Run {
             ));
         }
         let o = if f.o.is_null() { json!({}) } else { f.o };
-        let options: SimOptions =
-            serde_json::from_value(o).map_err(|e| format!("the run's options are not valid: {e}"))?;
+        let options: SimOptions = serde_json::from_value(o)
+            .map_err(|e| format!("the run's options are not valid: {e}"))?;
         let run = Run {
             options,
             actions: f.a.into_iter().map(|t| (t.at, t.action)).collect(),
@@ -376,7 +376,11 @@ pub fn import(text: &str) -> Result<Imported, String> {
 pub fn scenario_run(s: &Scenario) -> Run {
     Run {
         options: s.options.clone(),
-        actions: s.timeline.iter().map(|t| (t.at, t.action.clone())).collect(),
+        actions: s
+            .timeline
+            .iter()
+            .map(|t| (t.at, t.action.clone()))
+            .collect(),
         now: 0,
         lesson: None,
         met: Vec::new(),
@@ -553,7 +557,9 @@ mod tests {
         }
         assert_eq!(base64url_encode(b"Man"), "TWFu");
         assert_eq!(base64url_decode("TWE=").unwrap(), b"Ma");
-        assert!(base64url_decode("TWF*").unwrap_err().contains("not base64url"));
+        assert!(base64url_decode("TWF*")
+            .unwrap_err()
+            .contains("not base64url"));
     }
 
     #[test]
@@ -592,17 +598,15 @@ mod tests {
         let link = sample().encode();
         let cut = &link[..link.len() / 2];
         let e = Run::decode(cut).unwrap_err();
-        assert!(
-            e.contains("cut short") || e.contains("not valid"),
-            "{e}"
-        );
+        assert!(e.contains("cut short") || e.contains("not valid"), "{e}");
         assert!(Run::decode("%%%").unwrap_err().contains("not base64url"));
         let e = Run::from_json(r#"{"v":1,"o":{"nodes":0}}"#).unwrap_err();
         assert!(e.contains("nodes must be between 1 and 64"), "{e}");
         let e = Run::from_json(r#"{"v":2}"#).unwrap_err();
         assert!(e.contains("version 2"), "{e}");
-        let e = Run::from_json(r#"{"v":1,"o":{"nodes":3},"a":[{"at":5,"action":"crash","node":4}]}"#)
-            .unwrap_err();
+        let e =
+            Run::from_json(r#"{"v":1,"o":{"nodes":3},"a":[{"at":5,"action":"crash","node":4}]}"#)
+                .unwrap_err();
         assert!(e.contains("names S4"), "{e}");
         let e = Run::from_json(r#"{"v":1,"o":{"nodes":12}}"#).unwrap_err();
         assert!(e.contains("at most 9"), "{e}");
@@ -657,7 +661,9 @@ mod tests {
         ));
         assert!(import("").unwrap_err().contains("empty"));
         assert!(import("hello").unwrap_err().contains("not a scenario"));
-        assert!(import("{\"version\":1,").unwrap_err().contains("not valid JSON"));
+        assert!(import("{\"version\":1,")
+            .unwrap_err()
+            .contains("not valid JSON"));
         let e = import(r#"{"version":1,"nodes":3}"#).unwrap_err();
         assert!(e.contains("unknown field `nodes`"), "{e}");
     }

@@ -549,7 +549,11 @@ impl Sim {
             actions: d.script().to_vec(),
             now: d.world().now(),
             lesson: self.lesson.as_ref().map(|l| l.name.clone()),
-            met: self.goals.as_ref().map(|g| g.met.clone()).unwrap_or_default(),
+            met: self
+                .goals
+                .as_ref()
+                .map(|g| g.met.clone())
+                .unwrap_or_default(),
             scenario: self.scenario.as_ref().map(|s| (**s).clone()),
             playing: self.playing,
         }

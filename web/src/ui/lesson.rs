@@ -35,10 +35,7 @@ pub fn step_states(lesson: &Lesson, goals: &Goals) -> Vec<StepState> {
                 None => {
                     let next = steps[k..].iter().find_map(|s| s.goal);
                     let prev = steps[..k].iter().rev().find_map(|s| s.goal);
-                    (
-                        next.is_none_or(met),
-                        prev.is_none_or(met),
-                    )
+                    (next.is_none_or(met), prev.is_none_or(met))
                 }
             };
             if done {
@@ -69,7 +66,7 @@ pub fn lesson_panel() -> Html {
     let progress = html! {
         <div class="lesson-progress" role="progressbar" aria-label="Goals met" aria-valuemin="0"
              aria-valuemax={total.to_string()} aria-valuenow={done.to_string()}>
-            <div class="bar" style={format!("width: {}%", if total == 0 { 100 } else { done * 100 / total })} />
+            <div class="bar" style={format!("width: {}%", (done * 100).checked_div(total).unwrap_or(100))} />
         </div>
     };
 

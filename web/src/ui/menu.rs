@@ -289,7 +289,11 @@ fn open_dialog(p: &DialogProps) -> Html {
             e.prevent_default();
             e.stop_propagation();
             dragging.set(false);
-            if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            if let Some(f) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
                 read(f);
             }
         })
