@@ -180,13 +180,13 @@ fn run_all(args: &[String]) -> Res<()> {
     let core = take_profile(
         &o,
         &args("raft-core"),
-        format!("raft-core throughput run, {n} entries of 16 B"),
+        format!("raft-core throughput run, {} entries of 16 B", group(n)),
         &mut notes,
     );
     let rs = take_profile(
         &o,
         &args("raft-rs"),
-        format!("raft-rs throughput run, {n} entries of 16 B"),
+        format!("raft-rs throughput run, {} entries of 16 B", group(n)),
         &mut notes,
     );
     if let (Some(c), Some(r)) = (&core, &rs) {
@@ -194,7 +194,10 @@ fn run_all(args: &[String]) -> Res<()> {
         let (ci, ri) = (c.total_ir as f64 / n as f64, r.total_ir as f64 / n as f64);
         rows.push(Row::new(
             "1 core",
-            &format!("instructions per committed entry (callgrind, {n} × 16 B, whole process)"),
+            &format!(
+                "instructions per committed entry (callgrind, {} × 16 B, whole process)",
+                group(n)
+            ),
             format!("raft-core {}", si(ci)),
             format!(
                 "raft-rs {}: raft-core executes {:.1}× as many",
@@ -363,10 +366,11 @@ fn core_throughput(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
             ),
             format!("raft-core {} (range {})", si(core), range(0)),
             format!(
-                "raft-rs {} (range {}): raft-core/raft-rs = {}",
+                "raft-rs {} (range {}): raft-core/raft-rs = {} (raft-rs {} as fast)",
                 si(rs),
                 range(1),
-                ratio(core / rs)
+                ratio(core / rs),
+                ratio(rs / core)
             ),
         ));
         let per = |i: usize, k: &str| med(i, k) / o.entries as f64;
@@ -423,7 +427,8 @@ fn core_throughput(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
              stops when all 5 nodes applied every entry. Same flow control for both: 64 appends in flight, \
              64 KiB per append; PreVote and CheckQuorum on; no ticks. Each run is its own process; runs alternate \
              between the libraries.",
-            o.entries, 64
+            group(o.entries),
+            64
         ),
     );
     Ok(())

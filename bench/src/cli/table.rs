@@ -95,7 +95,7 @@ impl Document {
             out.push_str(&p.plain());
         }
         out.push_str(&format!(
-            "\nraft-bench took {:.0} s of wall time.\n",
+            "\nThe measurements took {:.0} s of wall time (builds not counted).\n",
             self.wall_s
         ));
         out
@@ -126,7 +126,7 @@ impl Document {
             out.push_str(&p.markdown());
         }
         out.push_str(&format!(
-            "\n`./x bench` took {:.0} s of wall time.\n",
+            "\nThe measurements took {:.0} s of wall time (builds not counted).\n",
             self.wall_s
         ));
         out
