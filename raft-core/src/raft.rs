@@ -1158,6 +1158,14 @@ impl Node {
             let last_new = prev_index + entries.len() as Index;
             if let Some(conflict) = self.log.find_conflict(&entries) {
                 let start = (conflict - prev_index - 1) as usize;
+                // The configuration changes only if this removes the entry that holds it or
+                // brings a new one; rescanning the log on every append made replication
+                // quadratic in the log's length.
+                let removes_conf = self.membership_index >= conflict
+                    && self.membership_index > self.log.snapshot_index();
+                let adds_conf = entries[start..]
+                    .iter()
+                    .any(|e| matches!(e.payload, Payload::Membership(_)));
                 if !self.log.truncate_and_append(conflict, &entries[start..]) {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
@@ -1167,7 +1175,9 @@ impl Node {
                     return;
                 }
                 self.mark_unpersisted(conflict);
-                self.refresh_membership();
+                if removes_conf || adds_conf {
+                    self.refresh_membership();
+                }
             }
             self.commit_to(commit.min(last_new));
             self.send_append_resp(m.from, last_new, false, 0, 0);
