@@ -7,8 +7,7 @@
 //! are the formats of `docs/formats.md`, byte-compatible with `raft-sim`.
 
 use raft_core::sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
-use raft_core::sim::trace::TRACE_VERSION;
-use raft_core::sim::{Action, SimOptions, TraceEvent, TraceRecord, World};
+use raft_core::sim::{Action, SimOptions, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -250,20 +249,9 @@ impl Run {
     }
 }
 
-/// A world's trace as JSON Lines, exactly as `raft-sim`'s trace writer lays it out.
+/// A world's trace as JSON Lines: the one writer, shared with `raft-sim`.
 pub fn trace_jsonl(w: &World) -> String {
-    let mut out = String::new();
-    let header = json!({"kind": "header", "format": "raft-trace", "version": TRACE_VERSION, "options": w.options()});
-    out.push_str(&header.to_string());
-    out.push('\n');
-    for r in w.trace() {
-        out.push_str(&serde_json::to_string(r).expect("records always serialize"));
-        out.push('\n');
-    }
-    let footer = json!({"kind": "footer", "end": w.now(), "records": w.trace().len(), "hash": format!("{:016x}", w.trace_hash())});
-    out.push_str(&footer.to_string());
-    out.push('\n');
-    out
+    raft_core::sim::trace::write_jsonl(w)
 }
 
 /// The same expectation with its deadline (`by` or `at`) set to `t`.
@@ -393,59 +381,14 @@ pub fn scenario_run(s: &Scenario) -> Run {
     }
 }
 
-/// Parses a JSONL trace the way `raft-sim replay` does, naming the first malformed line.
+/// Parses a JSONL trace with the reader `raft-sim replay` uses, naming the first malformed line.
 pub fn parse_trace(text: &str) -> Result<(Run, String), String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, first) = lines.next().ok_or("empty trace file")?;
-    let header: Value =
-        serde_json::from_str(first).map_err(|e| format!("trace line 1: not JSON: {e}"))?;
-    if header["kind"] != "header" || header["format"] != "raft-trace" {
-        return Err("trace line 1: not a raft-trace header".into());
-    }
-    if header["version"] != json!(TRACE_VERSION) {
-        return Err(format!(
-            "trace line 1: trace version {} is not supported (expected {TRACE_VERSION})",
-            header["version"]
-        ));
-    }
-    let options: SimOptions = serde_json::from_value(header["options"].clone())
-        .map_err(|e| format!("trace line 1: bad options: {e}"))?;
-    let mut actions = Vec::new();
-    for (count, (n, line)) in lines.enumerate() {
-        let v: Value = serde_json::from_str(line)
-            .map_err(|e| format!("trace line {}: not JSON: {e}", n + 1))?;
-        if v["kind"] == "footer" {
-            let end = v["end"]
-                .as_u64()
-                .ok_or(format!("trace line {}: footer without end", n + 1))?;
-            let records = v["records"]
-                .as_u64()
-                .ok_or(format!("trace line {}: footer without records", n + 1))?;
-            let hash = v["hash"]
-                .as_str()
-                .ok_or(format!("trace line {}: footer without hash", n + 1))?
-                .to_string();
-            if records != count as u64 {
-                return Err(format!(
-                    "the trace footer announces {records} records but the file has {count}"
-                ));
-            }
-            let mut run = Run::fresh(options);
-            run.actions = actions;
-            run.now = end;
-            run.check()?;
-            return Ok((run, hash));
-        }
-        let r: TraceRecord = serde_json::from_value(v)
-            .map_err(|e| format!("trace line {}: bad record: {e}", n + 1))?;
-        if let TraceEvent::Action { action } = r.event {
-            actions.push((r.t, action));
-        }
-    }
-    Err("truncated trace: no footer line".into())
+    let t = raft_core::sim::trace::parse_jsonl(text).map_err(|e| format!("trace {e}"))?;
+    let mut run = Run::fresh(t.options);
+    run.actions = t.actions;
+    run.now = t.end;
+    run.check()?;
+    Ok((run, t.hash))
 }
 
 // ----- base64url (RFC 4648 §5, no padding) ----------------------------------------------------
