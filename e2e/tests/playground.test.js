@@ -204,32 +204,40 @@ test('frame time with 9 nodes under heavy client load (printed, not asserted)', 
   await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);
   await page.getByRole('button', { name: 'Steady client load' }).click();
   await page.getByLabel('Speed').fill('1'); // 10x
-  await page.waitForTimeout(1000);
-  const deltas = await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const out = [];
-        let last = performance.now();
-        const end = last + 4000;
-        const tick = (ts) => {
-          out.push(ts - last);
-          last = ts;
-          if (ts < end) requestAnimationFrame(tick);
-          else resolve(out);
-        };
-        requestAnimationFrame(tick);
-      }),
-  );
-  deltas.sort((a, b) => a - b);
-  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
-  const inFlight = await page.getByTestId('metric-in-flight').innerText();
-  const ops = await page.getByTestId('metric-ops').innerText();
-  const lag = (await status(page)).includes('catching up');
-  console.log(
-    `frame time, 9 nodes, client load on, 10x: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
-      `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
-      `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
-  );
+  const measure = async (label) => {
+    await page.waitForTimeout(1000);
+    const deltas = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const out = [];
+          let last = performance.now();
+          const end = last + 4000;
+          const tick = (ts) => {
+            out.push(ts - last);
+            last = ts;
+            if (ts < end) requestAnimationFrame(tick);
+            else resolve(out);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    deltas.sort((a, b) => a - b);
+    const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
+    const inFlight = await page.getByTestId('metric-in-flight').innerText();
+    const ops = await page.getByTestId('metric-ops').innerText();
+    const lag = (await status(page)).includes('catching up');
+    console.log(
+      `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
+        `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
+        `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
+    );
+  };
+  await measure('10–18 ms links');
+  // Slower links and duplicates keep more messages in flight at once (the issue asks for 200 or
+  // more); at 200 ms one way elections may churn, but this measures drawing, not Raft.
+  await page.getByLabel('Latency').fill('200');
+  await page.getByLabel('Duplicates').fill('30');
+  await measure('200 ms links, 30% duplicates');
   await page.screenshot({ path: `${ARTIFACTS}playground-9-nodes-load.png` });
   assert.deepEqual(browser.problems, []);
 });
