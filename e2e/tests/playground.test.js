@@ -2,7 +2,7 @@
 // accessible names. Roles are read from the nodes' accessible names, never from pixels.
 // Screenshots go to e2e/artifacts/ for a human to look at.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { baseUrl, openBrowser } from './browser.js';
@@ -19,6 +19,13 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/** Merges figures into e2e/artifacts/browser-figures.json, which `./x bench` puts in its table. */
+async function recordFigures(figures) {
+  const file = `${ARTIFACTS}browser-figures.json`;
+  const old = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
+  await writeFile(file, JSON.stringify({ ...old, ...figures }, null, 2));
+}
 
 /** Opens a fresh playground with a fixed seed and the given settings; returns the page. */
 async function open({ seed = 42, nodes = 5, speed = 0, preVote = true, checkQuorum = true } = {}) {
@@ -226,19 +233,47 @@ test('frame time with 9 nodes under heavy client load (printed, not asserted)', 
     const inFlight = await page.getByTestId('metric-in-flight').innerText();
     const ops = await page.getByTestId('metric-ops').innerText();
     const lag = (await status(page)).includes('catching up');
+    const figures = { frame_p50_ms: pct(50), frame_p95_ms: pct(95), messages_in_flight: Number(inFlight) };
     console.log(
       `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
         `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
         `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
     );
+    return figures;
   };
   await measure('10–18 ms links');
   // Slower links and duplicates keep more messages in flight at once (the issue asks for 200 or
   // more); at 200 ms one way elections may churn, but this measures drawing, not Raft.
   await page.getByLabel('Latency').fill('200');
   await page.getByLabel('Duplicates').fill('30');
-  await measure('200 ms links, 30% duplicates');
+  await recordFigures(await measure('200 ms links, 30% duplicates'));
   await page.screenshot({ path: `${ARTIFACTS}playground-9-nodes-load.png` });
+  assert.deepEqual(browser.problems, []);
+});
+
+test('figures for ./x bench: time to first leader after load, CPU while paused', { timeout: 60_000 }, async () => {
+  const { page } = browser;
+  // A first visit: nothing stored, default speed (0.05x), playing.
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.evaluate(() => localStorage.clear());
+  const start = Date.now();
+  await page.goto(`${baseUrl()}?seed=42&autoplay=1`, { waitUntil: 'load' });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);
+  const firstLeader = Date.now() - start;
+  // Paused, the page should do no work: main-thread task time over 3 s, from the browser's own
+  // performance counters.
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskTime = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  await page.waitForTimeout(500);
+  const before = await taskTime();
+  await page.waitForTimeout(3000);
+  const busy = (await taskTime()) - before;
+  const cpu = (busy / 3) * 100;
+  console.log(`first leader shown ${firstLeader} ms after navigation (default speed 0.05x); CPU while paused ${cpu.toFixed(2)} %`);
+  await recordFigures({ first_leader_ms: firstLeader, paused_cpu_percent: cpu });
   assert.deepEqual(browser.problems, []);
 });
 
