@@ -233,7 +233,8 @@ test('frame time with 9 nodes under heavy client load (printed, not asserted)', 
     const inFlight = await page.getByTestId('metric-in-flight').innerText();
     const ops = await page.getByTestId('metric-ops').innerText();
     const lag = (await status(page)).includes('catching up');
-    const figures = { frame_p50_ms: pct(50), frame_p95_ms: pct(95), messages_in_flight: Number(inFlight) };
+    const round = (x) => Math.round(x * 10) / 10;
+    const figures = { frame_p50_ms: round(pct(50)), frame_p95_ms: round(pct(95)), messages_in_flight: Number(inFlight) };
     console.log(
       `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
         `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
@@ -273,7 +274,7 @@ test('figures for ./x bench: time to first leader after load, CPU while paused',
   const busy = (await taskTime()) - before;
   const cpu = (busy / 3) * 100;
   console.log(`first leader shown ${firstLeader} ms after navigation (default speed 0.05x); CPU while paused ${cpu.toFixed(2)} %`);
-  await recordFigures({ first_leader_ms: firstLeader, paused_cpu_percent: cpu });
+  await recordFigures({ first_leader_ms: firstLeader, paused_cpu_percent: Math.round(cpu * 1000) / 1000 });
   assert.deepEqual(browser.problems, []);
 });
 
