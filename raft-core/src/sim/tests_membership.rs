@@ -4,7 +4,7 @@
 use alloc::vec;
 
 use crate::sim::*;
-use crate::types::Role;
+use crate::types::{NodeId, Role};
 
 fn world(nodes: u32, seed: u64) -> World {
     let mut w = World::new(SimOptions {
@@ -180,68 +180,73 @@ fn joint_change_interrupted_by_a_leader_crash() {
     }
 }
 
-// Paper §7: a follower too far behind receives the leader's snapshot, then catches up by
-// AppendEntries.
-#[test]
-fn slow_follower_receives_a_snapshot() {
+/// Three nodes with `compaction` settings: a follower is cut off while `puts` writes complete,
+/// so that what it misses is compacted away on the leader. Returns the world (with the follower
+/// still cut off), the leader and the follower.
+fn lagging_follower(seed: u64, compaction: SimOptions, puts: u32) -> (World, NodeId, NodeId) {
     let mut w = World::new(SimOptions {
         nodes: 3,
-        seed: 5,
-        snapshot_every: 10,
-        ..Default::default()
+        seed,
+        ..compaction
     })
     .unwrap();
     assert!(w.run_until(2_000, |w| w.leader().is_some()));
     let l = w.leader().unwrap();
     let slow = (1..=3).find(|&i| i != l).unwrap();
     w.act(Action::Isolate { node: slow }).unwrap();
-    put(&mut w, 40);
-    assert!(w.node(l).unwrap().log().snapshot_index() >= 30);
-    w.act(Action::Heal).unwrap();
+    put(&mut w, puts);
+    (w, l, slow)
+}
+
+/// Waits until `slow` has committed everything the leader had, then checks it holds the
+/// leader's state and that no safety property broke.
+fn assert_catches_up(w: &mut World, l: NodeId, slow: NodeId, within: u64) {
     let target = w.node(l).unwrap().log().committed();
-    assert!(w.run_until(w.now() + 3_000, |w| w
+    assert!(w.run_until(w.now() + within, |w| w
         .node(slow)
         .is_some_and(|n| n.log().committed() >= target)));
+    assert_eq!(w.nodes()[&slow].kv.data(), w.nodes()[&l].kv.data());
+    assert_safe(w);
+}
+
+// Paper §7: a follower too far behind receives the leader's snapshot, then catches up by
+// AppendEntries.
+#[test]
+fn slow_follower_receives_a_snapshot() {
+    let compaction = SimOptions {
+        snapshot_every: 10,
+        ..Default::default()
+    };
+    let (mut w, l, slow) = lagging_follower(5, compaction, 40);
+    assert!(w.node(l).unwrap().log().snapshot_index() >= 30);
+    w.act(Action::Heal).unwrap();
+    assert_catches_up(&mut w, l, slow, 3_000);
     let installed = w.trace().iter().any(
         |r| matches!(r.event, TraceEvent::Snapshot { node, installed: true, .. } if node == slow),
     );
     assert!(installed, "the slow follower got a snapshot");
-    assert_eq!(w.nodes()[&slow].kv.data(), w.nodes()[&l].kv.data());
-    assert_safe(&w);
 }
 
 // Paper §7 with chunks: a lost chunk is resent from the last acknowledged byte, and a crash in
 // the middle of an install starts it over; the follower ends with the leader's state.
 #[test]
 fn snapshot_install_survives_a_lost_chunk_and_a_crash() {
-    let mut w = World::new(SimOptions {
-        nodes: 3,
-        seed: 6,
+    let compaction = SimOptions {
         snapshot_every: 5,
         max_msg_bytes: 32,
         ..Default::default()
-    })
-    .unwrap();
-    assert!(w.run_until(2_000, |w| w.leader().is_some()));
-    let l = w.leader().unwrap();
-    let slow = (1..=3).find(|&i| i != l).unwrap();
-    w.act(Action::Isolate { node: slow }).unwrap();
-    put(&mut w, 30);
+    };
+    let (mut w, l, slow) = lagging_follower(6, compaction, 30);
     w.act(Action::Heal).unwrap();
     // Drop the first snapshot chunk in flight to the slow follower.
-    assert!(
-        w.run_until(w.now() + 1_000, |w| w.network().in_flight().any(|f| f
-            .msg
-            .to
-            == slow
-            && f.msg.body.kind() == "snapshot"))
-    );
-    let id = w
-        .network()
-        .in_flight()
-        .find(|f| f.msg.to == slow && f.msg.body.kind() == "snapshot")
-        .unwrap()
-        .id;
+    let chunk = |w: &World| {
+        w.network()
+            .in_flight()
+            .find(|f| f.msg.to == slow && f.msg.body.kind() == "snapshot")
+            .map(|f| f.id)
+    };
+    assert!(w.run_until(w.now() + 1_000, |w| chunk(w).is_some()));
+    let id = chunk(&w).unwrap();
     w.act(Action::DropMessage { id }).unwrap();
     // Crash it once part of the snapshot has arrived.
     assert!(w.run_until(w.now() + 2_000, |w| w
@@ -251,12 +256,7 @@ fn snapshot_install_survives_a_lost_chunk_and_a_crash() {
     w.act(Action::Crash { node: slow }).unwrap();
     w.advance_by(100);
     w.act(Action::Restart { node: slow }).unwrap();
-    let target = w.node(l).unwrap().log().committed();
-    assert!(w.run_until(w.now() + 5_000, |w| w
-        .node(slow)
-        .is_some_and(|n| n.log().committed() >= target)));
-    assert_eq!(w.nodes()[&slow].kv.data(), w.nodes()[&l].kv.data());
-    assert_safe(&w);
+    assert_catches_up(&mut w, l, slow, 5_000);
 }
 
 // Restart from snapshot plus log tail rebuilds the same state machine; applied never goes back.
