@@ -109,19 +109,12 @@ pub fn request_for_run(run: Run, notice: Option<String>) -> Result<LoadRequest, 
 
 /// A lesson from its start: the setup has run, paused, no goal met.
 pub fn lesson_request(lesson: Lesson) -> LoadRequest {
-    let s = &lesson.scenario;
     let run = Run {
-        options: s.options.clone(),
-        actions: s
-            .timeline
-            .iter()
-            .map(|t| (t.at, t.action.clone()))
-            .collect(),
         now: lesson.file.start,
         lesson: Some(lesson.name.clone()),
-        met: Vec::new(),
         scenario: None,
         playing: false,
+        ..share::scenario_run(&lesson.scenario)
     };
     LoadRequest {
         run,

@@ -257,19 +257,7 @@ pub fn trace_jsonl(w: &World) -> String {
 /// The same expectation with its deadline (`by` or `at`) set to `t`.
 pub fn with_deadline(e: &Expect, t: u64) -> Expect {
     let mut e = e.clone();
-    match &mut e {
-        Expect::Leader { by, .. }
-        | Expect::Committed { by, .. }
-        | Expect::Completed { by, .. }
-        | Expect::Voters { by, .. }
-        | Expect::Learner { by, .. }
-        | Expect::Snapshot { by, .. }
-        | Expect::SplitVote { by }
-        | Expect::Violation { by, .. } => *by = t,
-        Expect::NoLeaderAmong { at, .. }
-        | Expect::CommitAtMost { at, .. }
-        | Expect::TermAtMost { at, .. } => *at = t,
-    }
+    *e.deadline_mut() = t;
     e
 }
 

@@ -152,6 +152,25 @@ impl Expect {
         }
     }
 
+    /// The deadline (`by` or `at`), to move it: for example a browser run exported as a
+    /// scenario sets each goal's deadline to the moment it was met. Lists the same variants as
+    /// [`Expect::deadline`].
+    pub fn deadline_mut(&mut self) -> &mut u64 {
+        match self {
+            Expect::Leader { by, .. }
+            | Expect::Committed { by, .. }
+            | Expect::Completed { by, .. }
+            | Expect::Voters { by, .. }
+            | Expect::Learner { by, .. }
+            | Expect::Snapshot { by, .. }
+            | Expect::SplitVote { by }
+            | Expect::Violation { by, .. } => by,
+            Expect::NoLeaderAmong { at, .. }
+            | Expect::CommitAtMost { at, .. }
+            | Expect::TermAtMost { at, .. } => at,
+        }
+    }
+
     /// True for expectations checked at one instant rather than up to a deadline.
     pub fn is_instant(&self) -> bool {
         matches!(
