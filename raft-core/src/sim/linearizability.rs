@@ -137,6 +137,72 @@ extern crate std;
 #[cfg(feature = "std")]
 impl std::error::Error for NonLinearizable {}
 
+/// The one verdict every tool gives a client history (`raft-sim check`, `run`, `replay`,
+/// `taskqueue`, the lessons and the page all call [`verdict`]): proven linearizable, proven not
+/// linearizable, or undecided because the search ran out of budget. Undecided is never a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every key was proven linearizable.
+    Linearizable(CheckStats),
+    /// No order of some key's operations explains the replies.
+    NotLinearizable(NonLinearizable),
+    /// No violation found, but the keys in `unknown_keys` were not decided within the budget.
+    Undecided(CheckStats),
+}
+
+impl Verdict {
+    /// True only for a history proven linearizable.
+    pub fn is_linearizable(&self) -> bool {
+        matches!(self, Verdict::Linearizable(_))
+    }
+    /// A short name for reports: `linearizable`, `not linearizable` or `undecided`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Linearizable(_) => "linearizable",
+            Verdict::NotLinearizable(_) => "not linearizable",
+            Verdict::Undecided(_) => "undecided",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Linearizable(s) => {
+                write!(f, "linearizable ({} operations on {} keys)", s.ops, s.keys)
+            }
+            Verdict::NotLinearizable(e) => write!(f, "not linearizable: {e}"),
+            Verdict::Undecided(s) => {
+                write!(
+                    f,
+                    "linearizability undecided (search budget exhausted) for "
+                )?;
+                for (k, key) in s.unknown_keys.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks `history` with the default budget and turns the outcome into a [`Verdict`].
+pub fn verdict(history: &[HistoryOp]) -> Verdict {
+    verdict_with_budget(history, DEFAULT_MAX_STEPS)
+}
+
+/// [`verdict`] with a step budget per key.
+pub fn verdict_with_budget(history: &[HistoryOp], max_steps: u64) -> Verdict {
+    match check_with_budget(history, max_steps) {
+        Ok(s) if s.is_proven() => Verdict::Linearizable(s),
+        Ok(s) => Verdict::Undecided(s),
+        Err(e) => Verdict::NotLinearizable(e),
+    }
+}
+
 /// Checks `history` with the [`DEFAULT_MAX_STEPS`] budget per key. See [`check_with_budget`].
 pub fn check(history: &[HistoryOp]) -> Result<CheckStats, NonLinearizable> {
     check_with_budget(history, DEFAULT_MAX_STEPS)
