@@ -133,6 +133,21 @@ impl Mirror {
     }
 }
 
+/// An entry known to be committed, as the checker remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CommittedEntry {
+    /// The entry's term.
+    term: Term,
+    /// [`entry_hash`] of the entry.
+    hash: u64,
+    /// Chain hash of the committed prefix up to and including it.
+    chain: u64,
+    /// The term in which it was first seen committed (the committing leader's term). Leader
+    /// Completeness (§5.4) binds leaders of later terms only: a candidate of an older term may
+    /// still win late, after a newer term committed, without the entry.
+    commit_term: Term,
+}
+
 /// Incremental checker of the safety properties.
 #[derive(Debug, Clone, Default)]
 pub struct Checker {
@@ -143,8 +158,8 @@ pub struct Checker {
     terms: BTreeMap<NodeId, Term>,
     /// (node, term) → vote cast.
     votes: BTreeMap<(NodeId, Term), NodeId>,
-    /// Globally committed entries: (term, hash) at index `k + 1`, and the chain hash up to it.
-    committed: Vec<(Term, u64, u64)>,
+    /// Globally committed entries, by index `k + 1`.
+    committed: Vec<CommittedEntry>,
     /// Per node: commit index seen.
     commit_seen: BTreeMap<NodeId, Index>,
     /// Per node: last applied index.
@@ -264,26 +279,29 @@ impl Checker {
                 self.leaders.insert(term, node);
             }
         }
-        // Leader Completeness (§5.4): every committed entry is in the new leader's log.
+        // Leader Completeness (§5.4): every entry committed in an earlier term is in the new
+        // leader's log. (An entry committed in this term or a later one binds nobody yet.)
         let mut missing = None;
-        for (k, &(t, h, _)) in self.committed.iter().enumerate() {
+        for (k, c) in self.committed.iter().enumerate() {
             let i = k as Index + 1;
-            if i <= log.snapshot_index() {
+            if i <= log.snapshot_index() || c.commit_term >= term {
                 continue;
             }
             let same = log
                 .entry(i)
-                .is_some_and(|e| e.term == t && entry_hash(e) == h);
+                .is_some_and(|e| e.term == c.term && entry_hash(e) == c.hash);
             if !same {
-                missing = Some(i);
+                missing = Some((i, c.commit_term));
                 break;
             }
         }
-        if let Some(i) = missing {
+        if let Some((i, t)) = missing {
             self.fail(
                 "Leader Completeness",
                 vec![node],
-                format!("S{node} became leader of term {term} without committed entry {i}"),
+                format!(
+                    "S{node} became leader of term {term} without entry {i}, committed in term {t}"
+                ),
             );
         }
         self.leader_logs
@@ -312,14 +330,17 @@ impl Checker {
         self.leader_logs.remove(&node);
     }
 
-    /// A node's commit index reached `commit`. `leader_term` is its term if it is the leader.
+    /// A node's commit index reached `commit`. `term` is the node's current term and
+    /// `is_leader` whether it leads it.
     pub fn on_commit(
         &mut self,
         node: NodeId,
         commit: Index,
-        leader_term: Option<Term>,
+        term: Term,
+        is_leader: bool,
         log: &crate::log::RaftLog,
     ) {
+        let leader_term = is_leader.then_some(term);
         let seen = self
             .commit_seen
             .get(&node)
@@ -346,7 +367,9 @@ impl Checker {
             let h = entry_hash(e);
             let k = (i - 1) as usize;
             if k < self.committed.len() {
-                let (t, h0, _) = self.committed[k];
+                let CommittedEntry {
+                    term: t, hash: h0, ..
+                } = self.committed[k];
                 if t != e.term || h0 != h {
                     self.fail(
                         "State Machine Safety",
@@ -356,11 +379,50 @@ impl Checker {
                     break;
                 }
             } else if k == self.committed.len() {
-                let prev = self.committed.last().map_or(0, |c| c.2);
-                self.committed.push((e.term, h, chain(prev, h)));
+                let prev = self.committed.last().map_or(0, |c| c.chain);
+                let c = CommittedEntry {
+                    term: e.term,
+                    hash: h,
+                    chain: chain(prev, h),
+                    commit_term: term,
+                };
+                self.committed.push(c);
+                self.check_later_leaders_hold(i, c);
             }
         }
         self.commit_seen.insert(node, commit);
+    }
+
+    /// Leader Completeness, the other way round: leaders of terms after the one that just
+    /// committed entry `i` (elected while the commit was under way) must hold it too. Their
+    /// persisted logs are compared by prefix hash; a leader only appends entries of its own
+    /// term, so its log now lacks the entry exactly when it lacked it at its election.
+    fn check_later_leaders_hold(&mut self, i: Index, c: CommittedEntry) {
+        let mut bad = Vec::new();
+        for (&leader, &(lterm, _, _)) in &self.leader_logs {
+            if lterm <= c.commit_term {
+                continue;
+            }
+            let Some(m) = self.mirrors.get(&leader) else {
+                continue;
+            };
+            if i <= m.offset {
+                continue;
+            }
+            if m.term(i) != Some(c.term) || m.prefix(i) != Some(c.chain) {
+                bad.push((leader, lterm));
+            }
+        }
+        for (leader, lterm) in bad {
+            self.fail(
+                "Leader Completeness",
+                vec![leader],
+                format!(
+                    "S{leader} leads term {lterm} without entry {i}, committed in term {}",
+                    c.commit_term
+                ),
+            );
+        }
     }
 
     /// A node's state machine applied `entry`; `executed` lists client commands (client, seq)
@@ -376,8 +438,8 @@ impl Checker {
         }
         self.applied.insert(node, entry.index);
         let k = (entry.index - 1) as usize;
-        if let Some(&(t, h, _)) = self.committed.get(k) {
-            if t != entry.term || h != entry_hash(entry) {
+        if let Some(c) = self.committed.get(k) {
+            if c.term != entry.term || c.hash != entry_hash(entry) {
                 self.fail(
                     "State Machine Safety",
                     vec![node],
@@ -407,7 +469,8 @@ impl Checker {
     pub fn on_snapshot(&mut self, node: NodeId, index: Index, term: Term, installed: bool) {
         let k = index.saturating_sub(1) as usize;
         match self.committed.get(k) {
-            Some(&(t, _, base)) if t == term => {
+            Some(c) if c.term == term => {
+                let base = c.chain;
                 self.mirrors.entry(node).or_default().compact(index, term, base);
             }
             _ => self.fail(
@@ -443,7 +506,7 @@ impl Checker {
         self.on_hard_state(node, hs);
         let base = match snapshot_index {
             0 => 0,
-            i => self.committed.get((i - 1) as usize).map_or(0, |c| c.2),
+            i => self.committed.get((i - 1) as usize).map_or(0, |c| c.chain),
         };
         let mut m = Mirror {
             offset: snapshot_index,

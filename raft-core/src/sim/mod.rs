@@ -31,6 +31,8 @@ pub mod world;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_checker;
+#[cfg(test)]
 mod tests_membership;
 
 pub use actions::Action;

@@ -651,7 +651,7 @@ impl World {
         }
         if let Some(log) = live_log(&self.nodes, id) {
             self.checker
-                .on_commit(id, commit, (role == Role::Leader).then_some(term), log);
+                .on_commit(id, commit, term, role == Role::Leader, log);
         }
         if ready
             .events
