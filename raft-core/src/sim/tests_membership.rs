@@ -408,3 +408,47 @@ fn log_bytes_stay_near_the_budget() {
     assert!(max < 1_600, "raft state reached {max} bytes");
     assert_safe(&w);
 }
+
+// Dissertation §4.2: a cluster moved wholesale onto new machines. The load clients must find the
+// new members: clients that only knew the initial ids would keep asking removed, crashed
+// machines and the run would look stuck (issue 21, item 4; seeds 27755 and 73).
+#[test]
+fn clients_reach_a_cluster_moved_onto_added_nodes() {
+    let mut w = world(3, 5);
+    for _ in 0..2 {
+        retry(&mut w, Action::AddNode);
+        let id = *w.nodes().keys().max().unwrap();
+        retry(&mut w, Action::Promote { node: id });
+    }
+    for old in 1..=3 {
+        retry(&mut w, Action::Remove { node: old });
+    }
+    assert!(w.run_until(w.now() + 3_000, |w| {
+        w.leader()
+            .is_some_and(|l| l > 3 && leader_membership(w).voters.len() == 2)
+    }));
+    for old in 1..=3 {
+        w.act(Action::Crash { node: old }).unwrap();
+    }
+    w.act(Action::ClientLoad { on: true }).unwrap();
+    let before = w.stats().completed;
+    w.advance_by(5_000);
+    assert!(
+        w.stats().completed > before + 10,
+        "only {} operations completed on the new members",
+        w.stats().completed - before
+    );
+    assert_safe(&w);
+}
+
+/// Applies `action` as soon as the cluster accepts it (the previous change committed, a leader
+/// known), within 5 s.
+fn retry(w: &mut World, action: Action) {
+    for _ in 0..50 {
+        if w.act(action.clone()).is_ok() {
+            return;
+        }
+        w.advance_by(100);
+    }
+    panic!("{action:?} refused for 5 s");
+}

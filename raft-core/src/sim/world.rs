@@ -830,9 +830,9 @@ impl World {
             // accepting what it can never commit, so ask the next node, which redirects to
             // the leader it knows.
             self.stats.retries += 1;
-            let n = self.nodes.len() as u64;
+            let next = self.next_node(self.clients[k].target);
             let c = &mut self.clients[k];
-            c.target = c.target % n + 1;
+            c.target = next;
             // Redirects that follow are not timeouts; the same sequence number makes a late
             // commit of the first attempt harmless (§6.3).
             if let Some(p) = c.pending.as_mut() {
@@ -877,7 +877,6 @@ impl World {
 
     /// Sends the pending command to the node the client believes leads, following redirects.
     fn client_attempt(&mut self, k: usize) {
-        let n = u64::from(self.opts.nodes);
         let target = self.clients[k].target;
         let Some(p) = self.clients[k].pending.clone() else {
             return;
@@ -897,6 +896,7 @@ impl World {
             p.deadline = now + timeout;
         }
         let result = self.with_node(target, |node| node.step(input));
+        let next = self.next_node(target);
         let c = &mut self.clients[k];
         if result.as_ref().is_none_or(|r| r.is_err()) {
             if let Some(p) = c.pending.as_mut() {
@@ -907,7 +907,6 @@ impl World {
             // Answered already.
             return;
         }
-        let next_node = |t: NodeId| t % n + 1;
         match result {
             Some(Ok(_)) => c.next_at = now + timeout,
             Some(Err(Error::NotLeader { leader: Some(l) })) if l != target => {
@@ -918,10 +917,21 @@ impl World {
             Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
                 // Down, no leader known, or transfer in progress: try the next node shortly.
-                c.target = next_node(target);
+                c.target = next;
                 c.next_at = now + 10;
             }
         }
+    }
+
+    /// The node a client asks after `id`: the next one in id order among every node the world
+    /// has, including those added by [`Action::AddNode`] (a cluster reconfigured onto new
+    /// machines must stay reachable), wrapping around.
+    fn next_node(&self, id: NodeId) -> NodeId {
+        self.nodes
+            .range(id.saturating_add(1)..)
+            .next()
+            .or_else(|| self.nodes.iter().next())
+            .map_or(id, |(&n, _)| n)
     }
 
     /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
