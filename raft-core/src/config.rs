@@ -11,7 +11,10 @@ pub enum ReadMode {
     /// ReadIndex: confirm leadership with a heartbeat round to a quorum before answering.
     Safe,
     /// Lease-based: answer from the commit index while the leader's CheckQuorum lease holds.
-    /// Correct only if clocks drift less than the election timeout; requires `check_quorum`.
+    /// Requires `check_quorum`. Assumes bounded clock drift: no node's clock runs faster or
+    /// slower than real time by more than [`Config::max_clock_drift_ppm`]. Followers that
+    /// answered a heartbeat round neither vote nor campaign for `election_timeout_min` ticks
+    /// afterwards (nor after a restart); the leader's lease is shorter by the drift margin.
     Lease,
 }
 
@@ -42,6 +45,13 @@ impl BreakIt {
     }
 }
 
+/// Default [`Config::max_clock_drift_ppm`]: 1%, far above what quartz clocks drift (tens of
+/// ppm) and so a margin for timer jitter; the lease at the reference timings is 147 of 150 ticks.
+pub const DEFAULT_MAX_CLOCK_DRIFT_PPM: u32 = 10_000;
+
+/// Upper bound of [`Config::max_clock_drift_ppm`].
+pub const MAX_CLOCK_DRIFT_PPM: u32 = 100_000;
+
 /// Configuration of one node. Times are in ticks; the simulator uses one tick per millisecond.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -64,6 +74,11 @@ pub struct Config {
     pub max_msg_bytes: u64,
     /// How linearizable reads are served.
     pub read_mode: ReadMode,
+    /// Lease reads only: the largest rate error of any node's tick clock, in parts per million
+    /// of real time (at most 100,000, i.e. 10%). The lease lasts
+    /// `election_timeout_min × (1 − d) / (1 + d)` ticks so that it ends before any follower's
+    /// promise does.
+    pub max_clock_drift_ppm: u32,
     /// Seed of this node's PRNG (PCG-32), which draws its election timeouts. Mixed with `id`.
     pub seed: u64,
     /// Unsafe teaching switches; leave at default in any real use.
@@ -84,6 +99,7 @@ impl Config {
             max_inflight: 64,
             max_msg_bytes: 64 * 1024,
             read_mode: ReadMode::Safe,
+            max_clock_drift_ppm: DEFAULT_MAX_CLOCK_DRIFT_PPM,
             seed: 0,
             break_it: BreakIt::default(),
         }
@@ -111,6 +127,11 @@ impl Config {
         }
         if self.max_inflight == 0 {
             return Err(Error::InvalidConfig("max_inflight must be at least 1"));
+        }
+        if self.max_clock_drift_ppm > MAX_CLOCK_DRIFT_PPM {
+            return Err(Error::InvalidConfig(
+                "max_clock_drift_ppm must be at most 100000 (10%)",
+            ));
         }
         if self.read_mode == ReadMode::Lease && !self.check_quorum {
             return Err(Error::InvalidConfig("lease reads require check_quorum"));

@@ -29,6 +29,13 @@ pub enum Error {
     ConfChangeRefused(&'static str),
     /// A snapshot was refused; the string says why.
     SnapshotRefused(&'static str),
+    /// Lease reads: this node answered a leader's heartbeat round (or restarted without knowing
+    /// whether it did) and promised not to help elect anyone for `election_timeout_min`, so it
+    /// refuses to campaign for `ticks_left` more ticks (dissertation §6.4.1).
+    LeasePromised {
+        /// Ticks until the promise ends.
+        ticks_left: u64,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -46,6 +53,10 @@ impl core::fmt::Display for Error {
             Error::CorruptState(why) => write!(f, "corrupt persistent state: {why}"),
             Error::ConfChangeRefused(why) => write!(f, "membership change refused: {why}"),
             Error::SnapshotRefused(why) => write!(f, "snapshot refused: {why}"),
+            Error::LeasePromised { ticks_left } => write!(
+                f,
+                "not campaigning: a leader's read lease is in force for {ticks_left} more ticks"
+            ),
         }
     }
 }

@@ -128,6 +128,14 @@ pub struct Node {
     lease_rounds: VecDeque<(u64, u64)>,
     /// Leader in lease mode only: the newest heartbeat round each follower has answered.
     lease_acks: BTreeMap<NodeId, u64>,
+    /// Leader only: a TimeoutNow went out in this term. Its recipient campaigns with a vote
+    /// request that overrides the followers' promises, whenever it arrives (it may arrive after
+    /// the transfer was abandoned), so no lease read is served for the rest of the term.
+    lease_revoked: bool,
+    /// Lease mode: this node restarted from a term in which it may have answered a leader's
+    /// heartbeat round, and has forgotten when. Until `election_timeout_min` ticks have passed
+    /// since the restart it keeps the promise it may have made: no votes, no campaign.
+    restart_lease: bool,
     // Output accumulated until `ready()`.
     msgs: Vec<Message>,
     events: Vec<Event>,
@@ -203,6 +211,8 @@ impl Node {
             ticks: 0,
             lease_rounds: VecDeque::new(),
             lease_acks: BTreeMap::new(),
+            lease_revoked: false,
+            restart_lease: cfg.read_mode == ReadMode::Lease && hs.term > 0,
             msgs: Vec::new(),
             events: Vec::new(),
             reads: Vec::new(),
@@ -300,6 +310,13 @@ impl Node {
         self.membership.is_voter(self.cfg.id)
     }
 
+    /// Lease mode, leader: how many heartbeat rounds it remembers to time its lease. Bounded by
+    /// the lease length in ticks (at most one round per tick, none older than a lease), whether
+    /// or not reads arrive.
+    pub fn lease_rounds_held(&self) -> usize {
+        self.lease_rounds.len()
+    }
+
     /// Ticks until the next timer of this node fires (at least 1): the election timeout, or for
     /// a leader the next heartbeat, CheckQuorum round or transfer deadline. `u64::MAX` when no
     /// timer is armed.
@@ -352,6 +369,14 @@ impl Node {
             Input::Campaign => {
                 if self.role == Role::Leader {
                     return Ok(None);
+                }
+                // Lease reads (dissertation §6.4.1): a node that answered the leader's heartbeat
+                // round promised not to help elect anyone for `election_timeout_min`; voting for
+                // itself would break that promise.
+                if self.cfg.read_mode == ReadMode::Lease && self.in_lease() {
+                    return Err(Error::LeasePromised {
+                        ticks_left: self.lease_ticks_left(),
+                    });
                 }
                 self.campaign(CampaignKind::Timeout);
                 Ok(None)
@@ -484,6 +509,7 @@ impl Node {
         self.progress.clear();
         self.lease_rounds.clear();
         self.lease_acks.clear();
+        self.lease_revoked = false;
         self.outgoing_snapshots.clear();
         self.pending_reads.clear();
         self.votes.clear();
@@ -670,9 +696,31 @@ impl Node {
     }
 
     /// True if this node knows a leader of its term and heard from it (or, as leader, ran its last
-    /// CheckQuorum round) less than the minimum election timeout ago.
+    /// CheckQuorum round) less than the minimum election timeout ago, or, in lease mode, it
+    /// restarted less than the minimum election timeout ago (see `restart_lease`).
     fn heard_from_leader(&self) -> bool {
-        self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min
+        (self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min)
+            || self.in_restart_lease()
+    }
+
+    fn in_restart_lease(&self) -> bool {
+        self.restart_lease && self.ticks < self.cfg.election_timeout_min
+    }
+
+    /// Ticks until this node stops ignoring vote requests (0 when it does not).
+    fn lease_ticks_left(&self) -> u64 {
+        let min = self.cfg.election_timeout_min;
+        let heard = if self.leader.is_some() {
+            min.saturating_sub(self.election_elapsed)
+        } else {
+            0
+        };
+        let restart = if self.in_restart_lease() {
+            min - self.ticks
+        } else {
+            0
+        };
+        heard.max(restart)
     }
 
     /// RequestVote and PreVote (§5.2, §5.4.1, dissertation §9.6).
@@ -824,7 +872,7 @@ impl Node {
                 }
                 while self.send_append(from, false) {}
                 if self.transfer == Some(from) && self.matched(from) == self.log.last_index() {
-                    self.send(from, Body::TimeoutNow);
+                    self.send_timeout_now(from);
                     self.events.push(Event::Transfer {
                         to: from,
                         what: "timeout_now_sent",
@@ -1336,8 +1384,26 @@ impl Node {
         if self.cfg.read_mode == ReadMode::Lease {
             // Every round gets its own context, remembered with the tick it was sent at, so
             // that the lease can run from when a quorum was last known to follow.
+            // A round sent at the same tick as the previous one proves nothing more: answers to
+            // either show the follower heard the leader at that tick.
             self.read_seq += 1;
-            self.lease_rounds.push_back((self.read_seq, self.ticks));
+            if self
+                .lease_rounds
+                .back()
+                .is_none_or(|&(_, t)| t != self.ticks)
+            {
+                self.lease_rounds.push_back((self.read_seq, self.ticks));
+            }
+            // A round older than a lease can never grant one again. With at most one round per
+            // tick, this keeps at most `lease_ticks()` of them, reads or none.
+            let lease = self.lease_ticks();
+            while self
+                .lease_rounds
+                .front()
+                .is_some_and(|&(_, sent)| sent.saturating_add(lease) <= self.ticks)
+            {
+                self.lease_rounds.pop_front();
+            }
         }
         let read_ctx = self
             .pending_reads
@@ -1382,14 +1448,16 @@ impl Node {
         Ok(())
     }
 
-    /// Lease-based reads (dissertation §6.4.1): the lease runs for `election_timeout_min` from
+    /// Lease-based reads (dissertation §6.4.1): the lease runs for [`Self::lease_ticks`] from
     /// when the newest heartbeat round answered by a quorum was *sent*. Each answering follower
-    /// heard that round no earlier, and ignores vote requests for `election_timeout_min` after
-    /// hearing it (CheckQuorum), so no other leader can exist before the lease ends (given
-    /// clocks that run at the same rate). A transfer ends the lease: its vote requests override
-    /// the followers' leases.
+    /// heard that round no earlier, and for `election_timeout_min` after hearing it neither
+    /// votes (CheckQuorum) nor campaigns ([`Input::Campaign`] is refused), even across a
+    /// restart (`restart_lease`), so no other leader can exist before the lease ends, provided
+    /// no clock drifts more than `max_clock_drift_ppm`. A transfer ends the lease: its vote
+    /// requests override the followers' promises, so from the first TimeoutNow on no lease read
+    /// is served in this term, even if the transfer is abandoned.
     fn lease_holds(&mut self) -> bool {
-        if self.cfg.read_mode != ReadMode::Lease || self.transfer.is_some() {
+        if self.cfg.read_mode != ReadMode::Lease || self.transfer.is_some() || self.lease_revoked {
             return false;
         }
         let me = self.cfg.id;
@@ -1402,18 +1470,31 @@ impl Node {
                 acks.get(&id).copied().unwrap_or(0)
             }
         });
-        // Older rounds can never matter again.
+        // The newest round that a quorum answered (or a later one): every answering follower
+        // heard the leader no earlier than that round was sent. Rounds before it can never
+        // matter again.
         while self
             .lease_rounds
-            .front()
-            .is_some_and(|&(c, _)| c < quorum_ctx)
+            .get(1)
+            .is_some_and(|&(c, _)| c <= quorum_ctx)
         {
             self.lease_rounds.pop_front();
         }
+        let lease = self.lease_ticks();
         self.lease_rounds
             .front()
-            .filter(|&&(c, _)| c == quorum_ctx)
-            .is_some_and(|&(_, sent)| self.ticks < sent + self.cfg.election_timeout_min)
+            .filter(|&&(c, _)| c <= quorum_ctx)
+            .is_some_and(|&(_, sent)| self.ticks < sent.saturating_add(lease))
+    }
+
+    /// How long a lease lasts on this node's clock: `election_timeout_min` shortened so that it
+    /// ends before any follower's, even if this clock runs `max_clock_drift_ppm` slow and the
+    /// follower's as much fast: `min × (1 − d) / (1 + d)`, rounded down.
+    fn lease_ticks(&self) -> u64 {
+        let d = u128::from(self.cfg.max_clock_drift_ppm);
+        let min = u128::from(self.cfg.election_timeout_min);
+        let ticks = min * (1_000_000 - d) / (1_000_000 + d);
+        u64::try_from(ticks).unwrap_or(u64::MAX)
     }
 
     /// A heartbeat answer echoing `ctx` confirms leadership for every read registered before it.
@@ -1459,7 +1540,7 @@ impl Node {
             // Asked again: the TimeoutNow may have been lost, so send it again if the target
             // is caught up.
             if self.matched(to) == self.log.last_index() {
-                self.send(to, Body::TimeoutNow);
+                self.send_timeout_now(to);
             }
             return Ok(());
         }
@@ -1476,7 +1557,7 @@ impl Node {
             what: "started",
         });
         if self.matched(to) == self.log.last_index() {
-            self.send(to, Body::TimeoutNow);
+            self.send_timeout_now(to);
             self.events.push(Event::Transfer {
                 to,
                 what: "timeout_now_sent",
@@ -1485,6 +1566,13 @@ impl Node {
             self.send_append(to, true);
         }
         Ok(())
+    }
+
+    /// Tells `to` to campaign now (dissertation §3.10). Its vote request overrides the
+    /// followers' lease promises, so this leader's lease ends for good in this term.
+    fn send_timeout_now(&mut self, to: NodeId) {
+        self.lease_revoked = true;
+        self.send(to, Body::TimeoutNow);
     }
 
     // ----- helpers ---------------------------------------------------------------------------

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use raft_core::{
-    Body, Config, Error, Event, Input, Membership, Message, NodeId, ReadMode, ReadState, Role,
+    Body, Config, Error, Event, Index, Input, Membership, Message, NodeId, ReadMode, ReadState,
+    Role,
 };
 
 fn is_timeout_now(m: &Message) -> bool {
@@ -459,4 +460,232 @@ fn repeated_transfer_request_resends_a_lost_timeout_now() {
     assert!(net.queue().iter().any(|m| m.to == 2 && is_timeout_now(m)));
     net.deliver();
     assert_eq!(net.leader(), Some(2));
+}
+
+// ----- lease reads: every way a follower could break its promise ----------------------------------
+
+fn lease_cfg(id: NodeId) -> Config {
+    let mut c: Config = config(id);
+    c.read_mode = ReadMode::Lease;
+    c
+}
+
+/// Asks the old leader `old` for a read (if it still believes it leads) and fails if it answers
+/// from before `write`, a write another leader has committed: a stale lease read.
+fn assert_no_stale_read(net: &mut Network, old: NodeId, write: Index) {
+    if net.node(old).role() == Role::Leader {
+        net.step(old, Input::ReadIndex(4242)).unwrap();
+    }
+    for r in net.peer(old).reads.iter().filter(|r| r.id == 4242) {
+        assert!(
+            r.index >= write,
+            "stale lease read at index {} after write {write} committed by another leader",
+            r.index
+        );
+    }
+}
+
+/// Lets the node that leads now (other than `old`) commit a write; returns its index.
+fn newer_write(net: &mut Network, old: NodeId) -> Option<Index> {
+    let l = net.leader().filter(|&l| l != old)?;
+    let i = net.propose(l, b"newer").ok()?;
+    net.deliver();
+    (net.node(l).log().committed() >= i).then_some(i)
+}
+
+// Dissertation §3.10 with §6.4.1: TimeoutNow makes its recipient campaign with a vote request
+// that overrides the followers' lease promises, whenever it arrives. A transfer that is
+// abandoned while its TimeoutNow is still in flight must not give the leader its lease back:
+// once a TimeoutNow was sent, no lease read is served for the rest of the term.
+#[test]
+fn no_lease_read_for_the_rest_of_a_term_once_timeout_now_was_sent() {
+    let mut net = Network::with_config(three(), lease_cfg);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.hold(1, 2); // the TimeoutNow to 2 is slow
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    assert!(net.queue().iter().any(|m| m.to == 2 && is_timeout_now(m)));
+    // The transfer is abandoned after an election timeout; node 3 keeps answering heartbeats,
+    // which alone would renew a lease.
+    for _ in 0..400 {
+        net.run(1);
+        if transfer_events(&net, 1).contains(&(2, "aborted")) {
+            break;
+        }
+    }
+    assert!(transfer_events(&net, 1).contains(&(2, "aborted")));
+    assert_eq!(net.node(1).role(), Role::Leader);
+    // Now the TimeoutNow arrives: 2 wins term 2 with 3's vote and commits a write, while 1
+    // hears nothing of it.
+    net.hold(2, 1);
+    net.hold(3, 1);
+    net.release(1, 2);
+    net.deliver();
+    let write = newer_write(&mut net, 1).expect("2 won through the late TimeoutNow");
+    assert_no_stale_read(&mut net, 1, write);
+}
+
+// Dissertation §6.4.1: the lease counts on every follower that answered a heartbeat round not
+// voting for `election_timeout_min`. A follower that crashes and restarts at once has forgotten
+// that it heard the leader; in lease mode it must keep the promise anyway, for
+// `election_timeout_min` after the restart.
+#[test]
+fn a_restarted_follower_keeps_the_lease_promise_it_may_have_made() {
+    let mut net = Network::with_config(three(), lease_cfg);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.cut(1, 2);
+    // 2 no longer hears the leader and campaigns in vain (3 does hear it) until its timer is
+    // about to fire again; 3 answered a round of 1 at most a heartbeat ago.
+    for _ in 0..1_000 {
+        net.run(1);
+        if net.node(2).role() == Role::PreCandidate && net.node(2).ticks_until_timer() == 1 {
+            break;
+        }
+    }
+    assert_eq!(net.node(2).ticks_until_timer(), 1);
+    // 3 crashes and restarts at once; from now on it hears nothing from 1.
+    net.hold(1, 3);
+    net.hold(3, 1);
+    net.crash(3);
+    net.restart(3);
+    net.run(1);
+    if let Some(write) = newer_write(&mut net, 1) {
+        assert_no_stale_read(&mut net, 1, write);
+    }
+    assert_ne!(
+        net.node(2).role(),
+        Role::Leader,
+        "the restarted node voted inside the lease it may have promised"
+    );
+    // Once the promise ran out, 2 and 3 elect a leader: the rule costs at most one election
+    // timeout of availability.
+    net.run(400);
+    assert!(net.leader().is_some_and(|l| l != 1));
+}
+
+// Dissertation §6.4.1: a follower inside the lease must not help elect anyone, itself included.
+// `Input::Campaign` on such a follower is refused with the time left; afterwards it is obeyed.
+#[test]
+fn campaign_refused_inside_the_lease() {
+    let five = Membership::with_voters([1, 2, 3, 4, 5]);
+    let mut net = Network::with_config(five, lease_cfg);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    // 4 and 5 lose the leader; 2 and 3 keep answering its rounds.
+    net.cut(1, 4);
+    net.cut(1, 5);
+    net.run(400);
+    assert_eq!(net.leader(), Some(1));
+    net.hold(2, 1);
+    net.hold(3, 1);
+    let r = net.step(2, Input::Campaign);
+    net.deliver();
+    let write = newer_write(&mut net, 1);
+    if let Some(write) = write {
+        assert_no_stale_read(&mut net, 1, write);
+    }
+    assert!(
+        matches!(r, Err(Error::LeasePromised { ticks_left }) if ticks_left > 0),
+        "{r:?}"
+    );
+    assert!(write.is_none());
+    // The promise ends `election_timeout_min` after 2 last heard the leader.
+    net.hold(1, 2);
+    net.run(150);
+    assert_eq!(net.step(2, Input::Campaign), Ok(None));
+}
+
+/// Runs `real_ms` milliseconds in which node `id`'s clock advances `rate_ppm[id]` millionths of a
+/// tick per millisecond, delivering everything after each millisecond and then calling `each`.
+/// Returns early when `each` returns true.
+fn run_drifted(
+    net: &mut Network,
+    rate_ppm: &[(NodeId, u64)],
+    real_ms: u64,
+    mut each: impl FnMut(&mut Network) -> bool,
+) {
+    for t in 1..=real_ms {
+        for &(id, rate) in rate_ppm {
+            let ticks = t * rate / 1_000_000 - (t - 1) * rate / 1_000_000;
+            if ticks > 0 && net.is_up(id) {
+                net.tick(id, ticks);
+            }
+        }
+        net.deliver();
+        if each(net) {
+            return;
+        }
+    }
+}
+
+/// Leader 1's clock runs 5% slow, 2's and 3's 5% fast. Right after a heartbeat round that both
+/// answered, 1 is cut off; 2 campaigns the moment its promise ends and commits a write. Returns
+/// whether 1 then served a stale lease read, with `bound_ppm` as its configured drift bound.
+fn stale_read_under_drift(bound_ppm: u32) -> bool {
+    let cfg = |id| {
+        let mut c = lease_cfg(id);
+        c.max_clock_drift_ppm = bound_ppm;
+        c
+    };
+    let mut net = Network::with_config(three(), cfg);
+    net.elect(1);
+    net.propose(1, b"x").unwrap();
+    net.deliver();
+    net.tick_all(50); // a heartbeat round, answered by both
+    net.deliver();
+    for (a, b) in [(1, 2), (2, 1), (1, 3), (3, 1)] {
+        net.hold(a, b);
+    }
+    let mut stale = false;
+    run_drifted(
+        &mut net,
+        &[(1, 950_000), (2, 1_050_000), (3, 1_050_000)],
+        300,
+        |net| {
+            if net.node(2).role() != Role::Leader && net.step(2, Input::Campaign).is_err() {
+                return false;
+            }
+            net.deliver();
+            let Some(write) = newer_write(net, 1) else {
+                return false;
+            };
+            net.step(1, Input::ReadIndex(9)).unwrap();
+            stale = net.peer(1).reads.iter().any(|r| r.index < write);
+            true
+        },
+    );
+    stale
+}
+
+// Dissertation §6.4.1: a lease is safe only under bounded clock drift. The leader shortens its
+// lease to `election_timeout_min × (1 − d) / (1 + d)` so that it ends before any follower's
+// promise, given every clock within ±d of real time. With clocks 5% off, a bound of 0 lets the
+// old leader answer a stale read; a bound of 5% does not.
+#[test]
+fn lease_margin_covers_the_configured_clock_drift() {
+    assert!(
+        stale_read_under_drift(0),
+        "without a margin the drift is visible"
+    );
+    assert!(!stale_read_under_drift(50_000));
+    let mut c = config(1);
+    c.max_clock_drift_ppm = 100_001;
+    assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))));
+}
+
+// A leader in lease mode that serves no reads must not remember heartbeat rounds without bound:
+// rounds older than a lease can never grant one (issue 21, item 12).
+#[test]
+fn lease_rounds_stay_bounded_without_reads() {
+    let mut net = Network::with_config(three(), lease_cfg);
+    net.elect(1);
+    net.run(10_000);
+    assert_eq!(net.leader(), Some(1));
+    let held = net.node(1).lease_rounds_held();
+    // 150-tick lease, a round every 50 ticks.
+    assert!(held <= 4, "{held} rounds held after 10,000 ticks");
 }

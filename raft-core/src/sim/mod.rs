@@ -20,6 +20,7 @@ use alloc::string::String;
 pub mod actions;
 pub mod app;
 pub mod checker;
+pub mod clock;
 pub mod linearizability;
 pub mod network;
 pub mod rng;

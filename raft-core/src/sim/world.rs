@@ -19,6 +19,7 @@ use crate::ready::Event;
 use crate::sim::actions::Action;
 use crate::sim::app::{Command, KvStore, Op, Reply};
 use crate::sim::checker::{Checker, Violation};
+use crate::sim::clock::Clock;
 use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::sim::rng::SimRng;
 use crate::sim::trace::{TraceEvent, TraceHash, TraceRecord};
@@ -112,6 +113,10 @@ pub struct SimOptions {
     pub read_mode: ReadMode,
     /// Keep trace records in memory (the running hash is kept regardless).
     pub keep_trace: bool,
+    /// Each machine's clock runs at a rate drawn once within ±this many parts per million of
+    /// real time (0: exact clocks), at most [`crate::MAX_CLOCK_DRIFT_PPM`]. The nodes' lease
+    /// margin assumes [`crate::DEFAULT_MAX_CLOCK_DRIFT_PPM`]; drift up to that is tolerated.
+    pub clock_drift_ppm: u32,
 }
 
 impl Default for SimOptions {
@@ -133,6 +138,7 @@ impl Default for SimOptions {
             snapshot_max_log_bytes: 0,
             read_mode: ReadMode::Safe,
             keep_trace: true,
+            clock_drift_ppm: 0,
         }
     }
 }
@@ -169,6 +175,11 @@ impl SimOptions {
                 "clients.count must be at most 1000".into(),
             ));
         }
+        if self.clock_drift_ppm > crate::MAX_CLOCK_DRIFT_PPM {
+            return Err(SimError::Invalid(
+                "clock_drift_ppm must be at most 100000".into(),
+            ));
+        }
         if self.clients.timeout_ms == 0 {
             return Err(SimError::Invalid(
                 "clients.timeout_ms must be at least 1".into(),
@@ -193,6 +204,11 @@ impl SimOptions {
     }
 }
 
+/// The generator of clock rates: its own stream, derived from the seed.
+fn clock_rng(opts: &SimOptions) -> SimRng {
+    SimRng::new(opts.seed ^ 0xC10C_D41F_7000_0001)
+}
+
 /// One simulated machine: the Raft node (absent while crashed), its disk and its state machine.
 #[derive(Debug, Clone)]
 pub struct SimNode {
@@ -207,6 +223,15 @@ pub struct SimNode {
     ticked_at: u64,
     timer_at: u64,
     restarts: u64,
+    /// This machine's clock rate (kept across restarts).
+    clock: Clock,
+}
+
+impl SimNode {
+    /// This machine's clock rate, in ticks per million real milliseconds.
+    pub fn clock_rate_ppm(&self) -> u64 {
+        self.clock.rate_ppm()
+    }
 }
 
 /// A client operation as recorded for the linearizability checker.
@@ -277,6 +302,9 @@ pub struct World {
     opts: SimOptions,
     now: u64,
     rng: SimRng,
+    /// Draws the machines' clock rates (only when `opts.clock_drift_ppm > 0`), apart from `rng`
+    /// so that drift moves no other draw.
+    clock_rng: SimRng,
     net: Network,
     nodes: BTreeMap<NodeId, SimNode>,
     clients: Vec<Client>,
@@ -300,9 +328,11 @@ impl World {
         let ids: Vec<NodeId> = (1..=u64::from(opts.nodes)).collect();
         let membership = Membership::with_voters(ids.iter().copied());
         let mut nodes = BTreeMap::new();
+        let mut clock_rng = clock_rng(&opts);
         for &id in &ids {
             let node = Node::new(opts.node_config(id), membership.clone())?;
-            let timer_at = node.ticks_until_timer();
+            let clock = Clock::drawn(&mut clock_rng, opts.clock_drift_ppm);
+            let timer_at = clock.when(0, node.ticks_until_timer());
             nodes.insert(
                 id,
                 SimNode {
@@ -313,6 +343,7 @@ impl World {
                     ticked_at: 0,
                     timer_at,
                     restarts: 0,
+                    clock,
                 },
             );
         }
@@ -327,6 +358,7 @@ impl World {
             .collect();
         Ok(World {
             rng: SimRng::new(opts.seed),
+            clock_rng,
             net: Network::new(opts.net.clone()),
             load_on: opts.clients.enabled,
             opts,
@@ -562,7 +594,7 @@ impl World {
         let now = self.now;
         let sn = self.nodes.get_mut(&id)?;
         let node = sn.node.as_mut()?;
-        let dt = now - sn.ticked_at;
+        let dt = sn.clock.ticks_at(now) - sn.clock.ticks_at(sn.ticked_at);
         sn.ticked_at = now;
         if dt > 0 {
             let _ = node.step(Input::Tick(dt));
@@ -582,7 +614,7 @@ impl World {
         sn.storage.persist(&ready);
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
-        sn.timer_at = self.now.saturating_add(node.ticks_until_timer());
+        sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
 
         // 1. Persistence.
         if let Some(hs) = ready.hard_state {
@@ -1035,7 +1067,7 @@ impl World {
                 if state.snapshot_index > 0 {
                     sn.kv = KvStore::restore(&state.snapshot_data).unwrap_or_default();
                 }
-                sn.timer_at = now.saturating_add(n.ticks_until_timer());
+                sn.timer_at = sn.clock.when(now, n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
                 self.checker.on_restart(
@@ -1137,7 +1169,8 @@ impl World {
                 // The new machine starts empty and knows no membership: it cannot campaign and
                 // learns the configuration from the leader's log (or snapshot).
                 let node = Node::new(self.opts.node_config(id), Membership::default())?;
-                let timer_at = self.now.saturating_add(node.ticks_until_timer());
+                let clock = Clock::drawn(&mut self.clock_rng, self.opts.clock_drift_ppm);
+                let timer_at = clock.when(self.now, node.ticks_until_timer());
                 self.nodes.insert(
                     id,
                     SimNode {
@@ -1148,6 +1181,7 @@ impl World {
                         ticked_at: self.now,
                         timer_at,
                         restarts: 0,
+                        clock,
                     },
                 );
             }
