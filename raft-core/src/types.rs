@@ -20,7 +20,11 @@ pub enum Role {
     Candidate,
     /// Handles client requests and replicates the log (§5.3).
     Leader,
-    /// Non-voting member: receives the log, never votes or campaigns (dissertation §4.2.1).
+    /// Non-voting member: receives the log and never campaigns (dissertation §4.2.1). It does
+    /// answer vote requests like a follower: it may have been promoted by an entry it has not
+    /// received yet, and a candidate that knows of the promotion needs its vote (etcd raft makes
+    /// the same choice). A candidate counts only the votes of voters in its own configuration,
+    /// so a vote from a node that really is a learner changes nothing.
     Learner,
 }
 

@@ -366,6 +366,45 @@ fn learners_and_non_members_never_campaign() {
         .any(|m| m.from == 4 && matches!(m.body, Body::Vote { .. } | Body::PreVote { .. })));
 }
 
+// Dissertation §4.2.1 with §4.3: a learner answers vote requests like a follower, because it may
+// already have been promoted by an entry it has not received; a candidate counts only the votes
+// of voters in its own configuration, so a learner's vote elects nobody.
+#[test]
+fn a_learner_answers_vote_requests_but_its_vote_is_not_counted() {
+    let membership = Membership {
+        voters: [1, 2, 3].into(),
+        learners: [4].into(),
+        outgoing: Default::default(),
+    };
+    let mut learner = Solo::new(config(4), membership.clone());
+    learner.recv(msg(
+        2,
+        4,
+        1,
+        Body::Vote {
+            last_index: 0,
+            last_term: 0,
+            transfer: false,
+        },
+    ));
+    let out = learner.take_msgs();
+    assert!(
+        out.iter()
+            .any(|m| m.to == 2 && matches!(m.body, Body::VoteResp { granted: true })),
+        "{out:?}"
+    );
+    assert_eq!(learner.node.role(), Role::Learner);
+
+    // Candidate 2 of {1, 2, 3} with the learner's vote and its own is still one short.
+    let mut cand = Solo::new(config(2), membership);
+    cand.step(Input::Campaign).unwrap();
+    let term = cand.node.term();
+    cand.recv(msg(4, 2, term, Body::PreVoteResp { granted: true }));
+    let term = cand.node.term();
+    cand.recv(msg(4, 2, term, Body::VoteResp { granted: true }));
+    assert_ne!(cand.node.role(), Role::Leader);
+}
+
 // Raft §5.2: a leader keeps its authority with heartbeats; while they arrive, no follower starts
 // an election, however long the cluster runs.
 #[test]

@@ -249,3 +249,30 @@ fn read_index_refuses_to_answer_from_a_deposed_leader() {
     );
     assert!(linearizability::check(w.history()).unwrap().is_proven());
 }
+
+// `World::act`'s contract: an invalid action changes nothing and is not recorded. A person's
+// second request while the first is pending is such an action (one outstanding operation per
+// session), not a silent no-op that a replay would meet again.
+#[test]
+fn a_second_request_while_one_is_pending_is_refused_and_not_recorded() {
+    let mut w = World::new(SimOptions::default()).unwrap();
+    assert!(w.run_until(2_000, |w| w.leader().is_some()));
+    let put = |v: &str| Action::Request {
+        key: "x".into(),
+        value: v.into(),
+    };
+    w.act(put("1")).unwrap();
+    let (actions, history) = (w.actions().len(), w.history().len());
+    let trace = w.trace().len();
+    assert!(matches!(w.act(put("2")), Err(SimError::Invalid(_))));
+    assert_eq!(w.actions().len(), actions);
+    assert_eq!(w.history().len(), history);
+    assert_eq!(w.trace().len(), trace);
+    // Once answered, the next request is accepted.
+    assert!(w.run_until(w.now() + 1_000, |w| w
+        .history()
+        .iter()
+        .all(|h| h.complete.is_some())));
+    w.act(put("3")).unwrap();
+    assert_eq!(w.actions().len(), actions + 1);
+}

@@ -1129,11 +1129,11 @@ impl World {
                     key: key.clone(),
                     value: value.clone(),
                 };
-                self.request(op, None);
+                self.request(op, None)?;
             }
             Action::Read { node, key } => {
                 self.known(*node)?;
-                self.request(Op::Get { key: key.clone() }, Some(*node));
+                self.request(Op::Get { key: key.clone() }, Some(*node))?;
             }
             Action::Campaign { node } => {
                 self.known(*node)?;
@@ -1267,8 +1267,9 @@ impl World {
 
     /// A one-off client request from a person: it joins the history like any client operation,
     /// through a dedicated client session (id 0 is never used by the load clients). It goes to
-    /// `target`, or to the leader.
-    fn request(&mut self, op: Op, target: Option<NodeId>) {
+    /// `target`, or to the leader. Refused (and so not recorded) while the previous one is
+    /// still pending: the session has at most one operation outstanding.
+    fn request(&mut self, op: Op, target: Option<NodeId>) -> Result<(), SimError> {
         let id = 1_000_000;
         let k = match self.clients.iter().position(|c| c.id == id) {
             Some(k) => k,
@@ -1285,13 +1286,16 @@ impl World {
             }
         };
         if self.clients[k].pending.is_some() {
-            return;
+            return Err(SimError::Invalid(
+                "the previous request is still pending; wait for its answer".into(),
+            ));
         }
         if let Some(t) = target.or_else(|| self.leader()) {
             self.clients[k].target = t;
         }
         self.invoke(k, op);
         self.client_attempt(k);
+        Ok(())
     }
 
     /// Commit index of the current leader (0 when there is none).
