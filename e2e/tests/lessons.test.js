@@ -147,19 +147,34 @@ test('task-queue', { timeout: 120_000 }, async () => {
   await complete(panel, 90_000);
 });
 
-test('figure-8 (unsafe switch, marked as such)', { timeout: 90_000 }, async () => {
+test('figure-8 (unsafe switch, marked as such): the broken rule, then its consequence', { timeout: 120_000 }, async () => {
   const { page, panel } = await openLesson('figure-8', 0.2);
   assert.match(await panel.getByRole('note').innerText(), /UNSAFE.*commit_old_terms/);
   await press(panel, 'Client request');
   await play(page);
   await waitVirtual(page, 100); // the entry reaches S2 (and only S2)
   await press(panel, 'Crash S1');
+  await press(panel, 'S5: time out, then cut its links');
+  await goalMet(panel, 0);
+  await press(panel, 'Crash S5 and S4');
+  await press(panel, 'Restart S1');
   await press(panel, 'Heal all');
   await press(panel, 'S2: time out now');
-  await goalMet(panel, 0);
+  await goalMet(panel, 1);
+  // The monitor flagged the broken rule and paused the run, which has not stopped.
+  const safety = page.locator('.safety');
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  assert.match(await safety.getByTestId('flagged').innerText(), /Commit Current Term Only broken/);
+  assert.doesNotMatch(await safety.innerText(), /run stopped/);
+  await page.screenshot({ path: `${ARTIFACTS}lesson-figure-8-rule.png` });
+  await press(panel, 'Crash S1, S2 and S3');
+  await press(panel, 'Restart S3, S4 and S5');
+  await press(panel, 'S5: time out now (twice)');
+  await play(page);
   await complete(panel);
-  // The monitor stopped the run at the broken rule.
-  assert.match(await page.locator('.safety').innerText(), /Commit Current Term Only/);
+  // The consequence stopped the run: a committed entry was overwritten and applied differently.
+  assert.match(await safety.innerText(), /State Machine Safety broke/);
+  assert.match(await safety.innerText(), /run stopped/);
   await page.screenshot({ path: `${ARTIFACTS}lesson-figure-8.png` });
 });
 

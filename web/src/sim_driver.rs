@@ -51,6 +51,13 @@ pub struct Driver {
     carry: f64,
     /// True when the last frame hit the event budget.
     lagging: bool,
+    /// How many of the world's violations have a line in the event log.
+    violations_logged: usize,
+    /// Set while playing: stop after the millisecond in which a violation that does not stop
+    /// the run (a broken rule, with a break-it switch on) is found, so a person can look.
+    pause_at_violation: bool,
+    /// A frame stopped at such a violation; the reducer pauses and says why.
+    paused_at_violation: bool,
 }
 
 impl Driver {
@@ -74,6 +81,9 @@ impl Driver {
             rate: VecDeque::new(),
             carry: 0.0,
             lagging: false,
+            violations_logged: 0,
+            pause_at_violation: false,
+            paused_at_violation: false,
         })
     }
 
@@ -162,16 +172,25 @@ impl Driver {
             self.push_line(line);
         }
         self.snap = next;
-        if let Some(v) = self.world.violation() {
-            if self
-                .events
-                .front()
-                .is_none_or(|l| l.kind != view_model::EventKind::Violation)
-            {
-                let line = view_model::violation_line(v);
+        let found = self.world.violations().len();
+        if found > self.violations_logged {
+            let new: Vec<EventLine> = self.world.violations()[self.violations_logged..]
+                .iter()
+                .map(view_model::violation_line)
+                .collect();
+            self.violations_logged = found;
+            for line in new {
                 self.push_line(line);
             }
+            if self.pause_at_violation && !self.halted() {
+                self.paused_at_violation = true;
+            }
         }
+    }
+
+    /// True (once) when the last frame stopped at a violation that does not stop the run.
+    pub fn take_paused_at_violation(&mut self) -> bool {
+        std::mem::take(&mut self.paused_at_violation)
     }
 
     fn apply_recorded(&mut self, action: Action) {
@@ -230,6 +249,16 @@ impl Driver {
                     self.world.step();
                     done += 1;
                     self.observe();
+                    if self.paused_at_violation {
+                        // Finish this millisecond (an action taken now must land where a
+                        // replay puts it: after every event of its instant), then stop.
+                        let ms = self.world.now();
+                        while !self.halted() && self.world.next_event_time() == Some(ms) {
+                            self.world.step();
+                            self.observe();
+                        }
+                        return false;
+                    }
                 }
                 (None, None) => {
                     self.world.advance_to(target);
@@ -268,8 +297,10 @@ impl Driver {
         let total = self.carry + virtual_ms.max(0.0);
         let whole = total.floor();
         let target = self.world.now().saturating_add(whole as u64);
+        self.pause_at_violation = true;
         let reached = self.run_to_until(target, FRAME_EVENT_BUDGET, out_of_time);
-        self.lagging = !reached && !self.halted();
+        self.pause_at_violation = false;
+        self.lagging = !reached && !self.halted() && !self.paused_at_violation;
         self.carry = if reached { total - whole } else { 0.0 };
         self.horizon = self.horizon.max(self.world.now());
         self.sample_rate();
@@ -490,7 +521,7 @@ impl Sim {
                 links: vec![],
                 messages: vec![],
                 log_window: (1, 0),
-                safety: view_model::safety(None),
+                safety: view_model::safety(None, &[]),
                 metrics: view_model::MetricsView {
                     leader: None,
                     term: 0,
@@ -656,6 +687,14 @@ impl Reducible for Sim {
                 };
                 s.driver.borrow_mut().advance_until(dt, &mut out_of_time);
                 s.frame += 1;
+                if s.driver.borrow_mut().take_paused_at_violation() {
+                    s.playing = false;
+                    s.notice = Some(
+                        "Paused: the safety monitor flagged a broken rule (an unsafe switch is on). \
+                         Press Play to see what it leads to."
+                            .into(),
+                    );
+                }
             }
             SimAction::SetPlaying(p) => {
                 if p && s.halted() {

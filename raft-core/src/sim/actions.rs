@@ -74,7 +74,8 @@ pub enum Action {
         /// Message id.
         id: u64,
     },
-    /// A client request: put `value` under `key`, sent to the leader.
+    /// A client request: put `value` under `key`, sent to the leader, in a client session of its
+    /// own (at most [`crate::sim::world::MAX_PERSON_REQUESTS`] pending at once).
     Request {
         /// Key.
         key: alloc::string::String,

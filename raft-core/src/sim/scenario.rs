@@ -226,8 +226,9 @@ impl Expect {
                 .is_some_and(|n| n.log().snapshot_index() >= (*index).max(1)),
             Expect::SplitVote { .. } => w.split_votes() > 0,
             Expect::Violation { property, .. } => w
-                .violation()
-                .is_some_and(|v| property.as_ref().is_none_or(|p| *p == v.property)),
+                .violations()
+                .iter()
+                .any(|v| property.as_ref().is_none_or(|p| *p == v.property)),
         }
     }
 
@@ -334,7 +335,8 @@ impl ScenarioRun {
             .results
             .iter()
             .any(|r| r.what.starts_with("the monitor"));
-        self.results.iter().all(|r| r.ok) && (expects_violation || self.world.violation().is_none())
+        self.results.iter().all(|r| r.ok)
+            && (expects_violation || self.world.violations().is_empty())
     }
 }
 

@@ -146,7 +146,8 @@ pub enum TraceEvent {
         /// The answer.
         reply: Reply,
     },
-    /// A safety property broke; the run stops.
+    /// A property broke (recorded the first time for each). The run stops there, except after
+    /// the properties of [`crate::sim::checker::RUNS_ON_WITH_BREAK_IT`] with a break-it switch on.
     Violation {
         /// What broke.
         violation: Violation,

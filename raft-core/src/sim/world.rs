@@ -209,6 +209,13 @@ fn clock_rng(opts: &SimOptions) -> SimRng {
     SimRng::new(opts.seed ^ 0xC10C_D41F_7000_0001)
 }
 
+/// Client session id of the first person's request ([`Action::Request`], [`Action::Read`]);
+/// further concurrent ones take the ids after it.
+pub const PERSON_CLIENT_BASE: u64 = 1_000_000;
+
+/// How many requests from a person may be pending at once (each has its own session).
+pub const MAX_PERSON_REQUESTS: u64 = 100;
+
 /// One simulated machine: the Raft node (absent while crashed), its disk and its state machine.
 #[derive(Debug, Clone)]
 pub struct SimNode {
@@ -319,6 +326,8 @@ pub struct World {
     /// Per term: candidates that campaigned, and whether someone won.
     terms: BTreeMap<Term, (u32, bool)>,
     halted: Option<Violation>,
+    /// How many of the checker's violations are in the trace.
+    violations_recorded: usize,
 }
 
 impl World {
@@ -374,6 +383,7 @@ impl World {
             stats: Stats::default(),
             terms: BTreeMap::new(),
             halted: None,
+            violations_recorded: 0,
         })
     }
 
@@ -446,9 +456,14 @@ impl World {
             .filter(|(&t, &(c, won))| t < current && c >= 2 && !won)
             .count() as u64
     }
-    /// The first safety violation, if any (the world stops there).
+    /// The violation that stopped the run, if any (the world stops there). With a break-it
+    /// switch on, a broken rule does not stop the run; see [`World::violations`].
     pub fn violation(&self) -> Option<&Violation> {
         self.halted.as_ref()
+    }
+    /// Every violation found so far, the first of each property, in the order found.
+    pub fn violations(&self) -> &[Violation] {
+        &self.checker.violations[..self.violations_recorded]
     }
     /// The checker (committed prefix length and the like).
     pub fn checker(&self) -> &Checker {
@@ -576,12 +591,19 @@ impl World {
         }
     }
 
+    /// Records every violation found since the last call and halts at the first one that stops
+    /// the run: any violation, or with a break-it switch on, any but a broken rule or a leader
+    /// missing a committed entry ([`crate::sim::checker::RUNS_ON_WITH_BREAK_IT`]), so that the
+    /// consequence can be seen.
     fn check_halt(&mut self) {
-        if self.halted.is_none() {
-            if let Some(v) = self.checker.violations.first().cloned() {
-                self.record(TraceEvent::Violation {
-                    violation: v.clone(),
-                });
+        while self.halted.is_none() && self.violations_recorded < self.checker.violations.len() {
+            let v = self.checker.violations[self.violations_recorded].clone();
+            self.violations_recorded += 1;
+            self.record(TraceEvent::Violation {
+                violation: v.clone(),
+            });
+            let runs_on = crate::sim::checker::RUNS_ON_WITH_BREAK_IT.contains(&v.property.as_str());
+            if !(runs_on && self.opts.break_it.any()) {
                 self.halted = Some(v);
             }
         }
@@ -1266,17 +1288,31 @@ impl World {
     }
 
     /// A one-off client request from a person: it joins the history like any client operation,
-    /// through a dedicated client session (id 0 is never used by the load clients). It goes to
-    /// `target`, or to the leader. Refused (and so not recorded) while the previous one is
-    /// still pending: the session has at most one operation outstanding.
+    /// through a client session of its own (ids from [`PERSON_CLIENT_BASE`], never used by the
+    /// load clients). A request made while earlier ones are still pending gets another session,
+    /// so each is a separate, concurrent client; at most [`MAX_PERSON_REQUESTS`] may be pending
+    /// at once (beyond that the action is refused). It goes to `target`, or to the leader.
     fn request(&mut self, op: Op, target: Option<NodeId>) -> Result<(), SimError> {
-        let id = 1_000_000;
-        let k = match self.clients.iter().position(|c| c.id == id) {
+        let idle = self
+            .clients
+            .iter()
+            .position(|c| c.id >= PERSON_CLIENT_BASE && c.pending.is_none());
+        let k = match idle {
             Some(k) => k,
             None => {
+                let people = self
+                    .clients
+                    .iter()
+                    .filter(|c| c.id >= PERSON_CLIENT_BASE)
+                    .count() as u64;
+                if people >= MAX_PERSON_REQUESTS {
+                    return Err(SimError::Invalid(format!(
+                        "{MAX_PERSON_REQUESTS} requests are already pending; wait for an answer"
+                    )));
+                }
                 let target = self.leader().unwrap_or(1);
                 self.clients.push(Client {
-                    id,
+                    id: PERSON_CLIENT_BASE + people,
                     seq: 0,
                     target,
                     next_at: u64::MAX,
@@ -1285,11 +1321,6 @@ impl World {
                 self.clients.len() - 1
             }
         };
-        if self.clients[k].pending.is_some() {
-            return Err(SimError::Invalid(
-                "the previous request is still pending; wait for its answer".into(),
-            ));
-        }
         if let Some(t) = target.or_else(|| self.leader()) {
             self.clients[k].target = t;
         }

@@ -18,10 +18,16 @@ pub fn safety() -> Html {
         .map_or("ok", |f| f.level.as_str())
         .to_string();
     html! {
-        <section class={classes!("panel", "safety", s.violation.is_some().then_some("broken"))} aria-labelledby="safety-title">
+        <section class={classes!("panel", "safety", (s.violation.is_some() || !s.flagged.is_empty()).then_some("broken"))} aria-labelledby="safety-title">
             <h2 id="safety-title">{ "Safety" }
-                <span class="hint">{ if s.violation.is_some() { "violated: run stopped" } else { "checked after every event" } }</span>
+                <span class="hint">{ if s.violation.is_some() { "violated: run stopped" } else if !s.flagged.is_empty() { "rule broken on purpose: run goes on" } else { "checked after every event" } }</span>
             </h2>
+            { for s.flagged.iter().map(|v| html! {
+                <div class="violation flagged" role="alert" data-testid="flagged">
+                    <strong>{ format!("{} broken: the unsafe switch allows it", v.property) }</strong>
+                    <p>{ format!("At {} ms (event {}), on {}: {}. The run goes on, to show what it leads to.", v.time, v.event, v.nodes, v.detail) }</p>
+                </div>
+            }) }
             if let Some(v) = &s.violation {
                 <div class="violation" role="alert">
                     <strong>{ format!("{} broke", v.property) }</strong>
