@@ -37,7 +37,11 @@ pub enum Input {
     ReadIndex(u64),
     /// Hand leadership to the given voter (leader only, dissertation §3.10).
     TransferLeader(NodeId),
-    /// Start an election now, as if the election timeout had fired.
+    /// Start an election now, as if the election timeout had fired. A no-op on a leader and on
+    /// a node that cannot campaign (a learner, a node outside the configuration); refused with
+    /// [`Error::LeasePromised`] inside a read lease and with [`Error::TermOverflow`] at the
+    /// largest term. (When the timer fires at the largest term, the node reports
+    /// `Event::Rejected` from itself and waits another timeout.)
     Campaign,
     /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
     ChangeMembership(ConfChange),
@@ -378,6 +382,9 @@ impl Node {
                         ticks_left: self.lease_ticks_left(),
                     });
                 }
+                if self.is_promotable() && self.term == Term::MAX {
+                    return Err(Error::TermOverflow(self.term));
+                }
                 self.campaign(CampaignKind::Timeout);
                 Ok(None)
             }
@@ -631,6 +638,12 @@ impl Node {
                 from: m.from,
                 why: "message not addressed from a peer to this node",
             });
+            return;
+        }
+        // A malformed message changes nothing, not even the term: check its shape before its
+        // term or sender is believed.
+        if let Err(why) = well_formed(&m) {
+            self.events.push(Event::Rejected { from: m.from, why });
             return;
         }
         if m.term > self.term {
@@ -935,18 +948,6 @@ impl Node {
         else {
             return;
         };
-        if term > m.term
-            || index == 0
-            || offset
-                .checked_add(data.len() as u64)
-                .is_none_or(|end| end > total)
-        {
-            self.events.push(Event::Rejected {
-                from: m.from,
-                why: "snapshot: malformed chunk",
-            });
-            return;
-        }
         if index <= self.log.committed() {
             // Stale: we already hold (and may have applied) everything it covers.
             self.incoming = None;
@@ -1100,7 +1101,18 @@ impl Node {
         }
         self.membership = m;
         match self.role {
-            Role::Follower | Role::Learner => self.role = self.follower_role(),
+            Role::Follower | Role::Learner => {
+                let role = self.follower_role();
+                if role != self.role {
+                    // Promoted or demoted by a configuration entry: callers and traces see
+                    // every role change as an event.
+                    self.role = role;
+                    self.events.push(Event::RoleChanged {
+                        role,
+                        term: self.term,
+                    });
+                }
+            }
             Role::PreCandidate | Role::Candidate if !self.is_promotable() => {
                 let term = self.term;
                 self.become_follower(term, None);
@@ -1178,10 +1190,6 @@ impl Node {
         else {
             return;
         };
-        if let Err(why) = well_formed_append(m.term, prev_index, prev_term, &entries) {
-            self.events.push(Event::Rejected { from: m.from, why });
-            return;
-        }
         let committed = self.log.committed();
         if prev_index < committed {
             // Everything up to our commit index already matches any legitimate leader (Leader
@@ -1615,6 +1623,37 @@ impl Node {
 
 /// Checks what a well-behaved leader always sends: consecutive entries after `prev_index`, terms
 /// that do not decrease, none after the message's term, and no index overflow.
+/// The shape checks a message must pass before anything in it is believed (its term included).
+/// Indexes stop one short of `Index::MAX`, so that `last_index + 1` never overflows.
+fn well_formed(m: &Message) -> Result<(), &'static str> {
+    match &m.body {
+        Body::Append {
+            prev_index,
+            prev_term,
+            entries,
+            ..
+        } => well_formed_append(m.term, *prev_index, *prev_term, entries),
+        Body::Snapshot {
+            index,
+            term,
+            offset,
+            total,
+            data,
+            ..
+        } => {
+            let chunk_fits = offset
+                .checked_add(data.len() as u64)
+                .is_some_and(|end| end <= *total);
+            if *term > m.term || *index == 0 || *index == Index::MAX || !chunk_fits {
+                Err("snapshot: malformed chunk")
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 fn well_formed_append(
     term: Term,
     prev_index: Index,
@@ -1624,7 +1663,10 @@ fn well_formed_append(
     if prev_term > term {
         return Err("append: prev_term after the message's term");
     }
-    if prev_index.checked_add(entries.len() as Index).is_none() {
+    if prev_index
+        .checked_add(entries.len() as Index)
+        .is_none_or(|last| last == Index::MAX)
+    {
         return Err("append: index overflow");
     }
     let mut last_term = prev_term;

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use raft_core::{Body, BreakIt, Config, Event, Input, Membership, Role};
+use raft_core::{Body, BreakIt, Config, Entry, Event, Input, Membership, Payload, Role};
 
 fn no_prevote(id: u64) -> Config {
     let mut c = config(id);
@@ -403,6 +403,38 @@ fn a_learner_answers_vote_requests_but_its_vote_is_not_counted() {
     let term = cand.node.term();
     cand.recv(msg(4, 2, term, Body::VoteResp { granted: true }));
     assert_ne!(cand.node.role(), Role::Leader);
+}
+
+// Dissertation §4.2.1 (learners) and §4.1 (a configuration takes effect when appended): a
+// learner promoted by an appended entry becomes a follower at once, and says so with a
+// RoleChanged event like any other role change, so callers and traces see the promotion.
+#[test]
+fn a_learner_promoted_by_an_appended_entry_reports_its_new_role() {
+    let membership = Membership {
+        voters: [1, 2, 3].into(),
+        learners: [4].into(),
+        outgoing: Default::default(),
+    };
+    let mut learner = Solo::new(config(4), membership);
+    let promoted = Membership::with_voters([1, 2, 3, 4]);
+    let entry = Entry {
+        term: 1,
+        index: 1,
+        payload: Payload::Membership(promoted),
+    };
+    learner.recv(append(1, 4, 1, (0, 0), vec![entry], 0));
+    assert_eq!(learner.node.role(), Role::Follower);
+    let events = learner.take_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::RoleChanged {
+                role: Role::Follower,
+                term: 1
+            }
+        )),
+        "{events:?}"
+    );
 }
 
 // Raft §5.2: a leader keeps its authority with heartbeats; while they arrive, no follower starts

@@ -369,7 +369,10 @@ fn term_u64_max_does_not_overflow() {
         ));
         assert_eq!(s.node.term(), u64::MAX);
         s.step(Input::Tick(1000)).unwrap();
-        s.step(Input::Campaign).unwrap();
+        assert_eq!(
+            s.step(Input::Campaign),
+            Err(raft_core::Error::TermOverflow(u64::MAX))
+        );
         assert_eq!(s.node.term(), u64::MAX);
         assert_eq!(s.node.role(), Role::Follower);
         assert!(s.take_events().iter().any(|e| matches!(
@@ -439,6 +442,63 @@ fn malformed_appends_are_rejected_with_an_event() {
                 .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
             "{name}: reported"
         );
+    }
+}
+
+// A malformed message changes nothing, not even the term or the known leader (README: "Malformed
+// messages are reported as Event::Rejected and change nothing"). The shape is checked before the
+// message's term is adopted (Figure 2's term rule applies to messages, not to garbage).
+#[test]
+fn a_malformed_message_does_not_even_raise_the_term() {
+    let e = |index, term| Entry {
+        term,
+        index,
+        payload: Payload::Noop,
+    };
+    let snap = |index, term, offset, total, data: Vec<u8>| {
+        msg(
+            2,
+            1,
+            5,
+            Body::Snapshot {
+                index,
+                term,
+                membership: three(),
+                offset,
+                total,
+                data,
+            },
+        )
+    };
+    let cases: Vec<(&str, Message)> = vec![
+        (
+            "append gap",
+            append(2, 1, 5, (0, 0), vec![e(1, 1), e(3, 1)], 0),
+        ),
+        (
+            "append overflow",
+            append(2, 1, 5, (u64::MAX - 1, 1), vec![e(u64::MAX, 1)], 0),
+        ),
+        ("snapshot index 0", snap(0, 1, 0, 1, vec![1])),
+        ("snapshot index MAX", snap(u64::MAX, 1, 0, 1, vec![1])),
+        ("snapshot term ahead", snap(3, 9, 0, 1, vec![1])),
+        ("snapshot chunk past total", snap(3, 1, 1, 1, vec![1])),
+    ];
+    for (name, m) in cases {
+        let mut s = Solo::new(config(1), three());
+        s.recv(m);
+        assert_eq!(s.node.term(), 0, "{name}: term unchanged");
+        assert_eq!(s.node.leader(), None, "{name}: no leader believed");
+        assert_eq!(s.node.log().last_index(), 0, "{name}: nothing stored");
+        assert!(
+            s.take_events()
+                .iter()
+                .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
+            "{name}: reported"
+        );
+        // And the node goes on working: it can still be elected.
+        s.make_leader();
+        assert_eq!(s.node.role(), Role::Leader, "{name}");
     }
 }
 
