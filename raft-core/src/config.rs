@@ -65,12 +65,14 @@ pub struct Config {
     pub heartbeat_interval: u64,
     /// Run a PreVote round before raising the term (dissertation §9.6).
     pub pre_vote: bool,
-    /// Leader steps down when it has not heard from a quorum for `election_timeout_min` ticks,
+    /// Leader steps down after a whole CheckQuorum round (`election_timeout_min` ticks) without
+    /// hearing from a quorum, so between `election_timeout_min` and twice that after it last did,
     /// and followers ignore vote requests while they believe a leader is alive (dissertation §6.2).
     pub check_quorum: bool,
     /// Maximum number of AppendEntries messages in flight to one follower in replicate state.
     pub max_inflight: usize,
-    /// Soft limit on the payload bytes of entries in one AppendEntries (at least one entry is sent).
+    /// Soft limit on the bytes of entries in one AppendEntries (at least one entry is sent),
+    /// counting 16 bytes of overhead per entry; also the size of an InstallSnapshot chunk.
     pub max_msg_bytes: u64,
     /// How linearizable reads are served.
     pub read_mode: ReadMode,

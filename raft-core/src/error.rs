@@ -14,7 +14,7 @@ pub enum Error {
         /// The leader this node last heard from in its current term, if any.
         leader: Option<NodeId>,
     },
-    /// A leadership transfer is in progress; proposals are refused until it ends (dissertation §3.10).
+    /// A leadership transfer is in progress; proposals and membership changes are refused until it ends (reads are not) (dissertation §3.10).
     TransferInProgress,
     /// The leader has not yet committed an entry of its own term, so it does not yet know the
     /// commit index and cannot serve a linearizable read (§6.4, dissertation §6.4).

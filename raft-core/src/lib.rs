@@ -75,7 +75,7 @@
 //! assert_eq!(storage.state().snapshot_index, applied);
 //! assert!(storage.state().entries.is_empty());
 //!
-//! // Add node 2 as a learner: it will receive the log but not vote until promoted.
+//! // Add node 2 as a learner: it receives the log, and its vote counts only once promoted.
 //! node.step(Input::ChangeMembership(ConfChange::AddLearner { node: 2 })).unwrap();
 //! assert!(node.membership().is_learner(2));
 //! // A second change waits until the first has committed. Learners do not count towards

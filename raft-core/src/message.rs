@@ -7,7 +7,7 @@ use crate::membership::Membership;
 use crate::types::{Index, NodeId, Term};
 
 /// A message from one node to another. `term` is the sender's term, except for PreVote requests,
-/// which carry the term the sender would campaign in, and PreVote responses, which echo it.
+/// which carry the term the sender would campaign in, and granted PreVote responses, which echo it (a refusal carries the responder's own term).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Message {

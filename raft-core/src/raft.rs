@@ -31,9 +31,14 @@ pub enum Input {
     Tick(u64),
     /// A message from a peer.
     Message(Message),
-    /// A client command to replicate (leader only).
+    /// A client command to replicate (leader only). The returned index is where it was
+    /// appended; it is committed only if the entry committed at that index later has the
+    /// leader's term (a new leader may overwrite an uncommitted entry): check the term.
     Propose(Vec<u8>),
-    /// A linearizable read request with the caller's id (leader only, §6.4).
+    /// A linearizable read request with the caller's id (leader only, §6.4). It may never be
+    /// answered: pending reads are dropped without a word when the leader steps down, so time
+    /// out and retry. In lease mode, a read outside a valid lease falls back to a ReadIndex
+    /// round.
     ReadIndex(u64),
     /// Hand leadership to the given voter (leader only, dissertation §3.10).
     TransferLeader(NodeId),
@@ -286,7 +291,8 @@ impl Node {
             .as_ref()
             .map(|(m, total, data)| (m.index, data.len() as u64, *total))
     }
-    /// Leader only: replication progress of every member, including itself.
+    /// Leader only: replication progress of every member, including itself while it is a member
+    /// (a leader that appended its own removal keeps no entry for itself).
     pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
         (self.role == Role::Leader).then_some(&self.progress)
     }
@@ -353,7 +359,7 @@ impl Node {
 
     // ----- input -----------------------------------------------------------------------------
 
-    /// The one entry point. Returns the index assigned to a proposal (`Some`), `None` for other
+    /// The one entry point. Returns the index assigned to a proposal or a membership change (`Some`), `None` for other
     /// inputs, or an error for requests this node cannot take (not the leader, and so on).
     /// Malformed messages are never an error: they are ignored and reported as
     /// [`Event::Rejected`].

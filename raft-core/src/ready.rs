@@ -31,7 +31,8 @@ pub enum Event {
         /// Term of the new role.
         term: Term,
     },
-    /// An election timeout fired and the node started a (pre-)election.
+    /// The node started a (pre-)election: its timer fired, [`crate::Input::Campaign`] or a
+    /// TimeoutNow asked it to, or (PreVote) it won the pre-vote round and now campaigns for real.
     ElectionStarted {
         /// Term campaigned for.
         term: Term,

@@ -6,6 +6,10 @@
 //! leader crash, when the client cannot know whether its first attempt committed) is answered
 //! from the table instead of being applied twice. Every replica applies the same committed
 //! entries in the same order, so every replica deduplicates identically.
+//!
+//! The table keeps one record per client that ever sent a command and never expires any, so it
+//! grows with the number of distinct clients (dissertation §6.3 discusses expiry; not done
+//! here).
 
 use alloc::collections::BTreeMap;
 

@@ -30,7 +30,7 @@ pub struct PersistentState {
 
 /// Durable storage driven by [`Ready`] values. Implement it over a disk, a database, or memory.
 pub trait Storage {
-    /// Durably records the persistence part of `ready` (its hard state and entries), following
+    /// Durably records the persistence part of `ready` (its snapshot, hard state and entries), following
     /// the ordering contract documented on [`Ready`]. Must complete before messages are sent.
     fn persist(&mut self, ready: &Ready);
     /// What a restarting node is given.

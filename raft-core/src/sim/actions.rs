@@ -82,8 +82,9 @@ pub enum Action {
         /// Value.
         value: alloc::string::String,
     },
-    /// A client read of `key` sent to one node (a person choosing whom to ask). A linearizable
-    /// read needs that node to be the leader and to confirm it still is (§6.4).
+    /// A client read of `key` sent first to one node (a person choosing whom to ask); like any
+    /// client it then follows redirects and retries elsewhere on timeouts. A linearizable read
+    /// needs the node that answers to be the leader and to confirm it still is (§6.4).
     Read {
         /// The node asked.
         node: NodeId,

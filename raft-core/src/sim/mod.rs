@@ -2,7 +2,8 @@
 //! latency, loss, duplication, reordering, partitions and held links, crash/restart with durable
 //! and volatile state, client sessions, and safety checkers run after every event.
 //!
-//! Everything random is drawn from one seeded PCG-32 ([`rng::SimRng`]) in a fixed order, and
+//! Everything random derives from the one seed, through seeded PCG-32 streams ([`rng::SimRng`]:
+//! the world's, one for the machines' clock rates, and each node's own), drawn in a fixed order, and
 //! every collection is ordered, so the same options and actions give the same trace on every
 //! platform (native and wasm32 alike).
 //!
@@ -44,7 +45,9 @@ pub use rng::SimRng;
 pub use trace::{TraceEvent, TraceRecord};
 pub use world::{ClientOptions, HistoryOp, SimNode, SimOptions, Stats, Workload, World};
 
-/// Why the simulator refused an action or a configuration. Nothing changes when it does.
+/// Why the simulator refused an action or a configuration. Nothing changes when it does, except
+/// for [`SimError::Raft`]: the node was stepped (its clock brought up to now) before it refused,
+/// and [`World::act`] records the attempt so that a replay makes it too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SimError {
     /// Options or an action's arguments are invalid; the string names the problem.

@@ -299,3 +299,25 @@ fn a_request_while_another_is_pending_is_a_new_client() {
     assert!(w.violation().is_none());
     assert!(linearizability::check(w.history()).is_ok());
 }
+
+// `World::step` returns false when nothing is scheduled. A node with no timer armed (a learner,
+// or a new machine outside the configuration) must not count as an event at `u64::MAX`: the
+// world used to jump its clock there and "process" that timer forever.
+#[test]
+fn a_node_without_a_timer_schedules_nothing() {
+    let mut w = World::new(SimOptions {
+        nodes: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(w.run_until(2_000, |w| w.leader().is_some()));
+    w.act(Action::AddNode).unwrap();
+    w.advance_by(500);
+    w.act(Action::Crash { node: 1 }).unwrap();
+    let mut steps = 0;
+    while w.step() {
+        steps += 1;
+        assert!(steps < 10_000, "step() never ran out of events");
+    }
+    assert!(w.now() < 1_000_000, "clock jumped to {}", w.now());
+}

@@ -294,13 +294,12 @@ pub struct Stats {
     pub leaders: u64,
     /// Client operations completed.
     pub completed: u64,
-    /// Client retries (timeouts and redirects after a proposal).
+    /// Client attempts that timed out and were retried.
     pub retries: u64,
-    /// Proposal-to-completion latency of each completed client operation, ms.
+    /// Latency of each completed client operation, ms: from the attempt that succeeded (the
+    /// last retry, after any timeouts and redirects) to completion. The whole client-observed
+    /// time is in the history (`HistoryOp::invoke` to `complete`).
     pub latencies: Vec<u64>,
-    /// Split votes: terms in which two or more candidates campaigned and nobody won, counted
-    /// once a later term has begun.
-    pub split_votes: u64,
 }
 
 /// The simulated world.
@@ -510,7 +509,8 @@ impl World {
         let timer = self
             .nodes
             .values()
-            .filter(|s| s.node.is_some())
+            // u64::MAX: no timer armed (a learner, a node outside the configuration).
+            .filter(|s| s.node.is_some() && s.timer_at != u64::MAX)
             .map(|s| s.timer_at)
             .min();
         let client = self.client_wake();
