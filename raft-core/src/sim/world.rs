@@ -356,7 +356,7 @@ impl World {
                 pending: None,
             })
             .collect();
-        Ok(World {
+        let mut world = World {
             rng: SimRng::new(opts.seed),
             clock_rng,
             net: Network::new(opts.net.clone()),
@@ -374,7 +374,11 @@ impl World {
             stats: Stats::default(),
             terms: BTreeMap::new(),
             halted: None,
-        })
+        };
+        for (&id, sn) in &world.nodes {
+            world.checker.on_state(id, 0, sn.kv.digest());
+        }
+        Ok(world)
     }
 
     /// Rebuilds a run from its options and recorded actions, up to time `until`.
@@ -627,13 +631,23 @@ impl World {
         }
         if let Some(snap) = &ready.snapshot {
             let (index, term) = (snap.meta.index, snap.meta.term);
+            // The state machine is replaced by the snapshot's; `Some(None)`: its data is
+            // malformed, which the checker reports.
+            let mut installed = None;
             if ready.restore_snapshot {
+                let kv = KvStore::restore(&snap.data);
+                installed = Some(kv.as_ref().map(KvStore::digest));
                 if let Some(sn) = self.nodes.get_mut(&id) {
-                    sn.kv = KvStore::restore(&snap.data).unwrap_or_default();
+                    sn.kv = kv.unwrap_or_default();
                 }
             }
             self.checker
                 .on_snapshot(id, index, term, ready.restore_snapshot);
+            match installed {
+                Some(Some(digest)) => self.checker.on_state(id, index, digest),
+                Some(None) => self.checker.on_restore_failed(id, index, term),
+                None => {}
+            }
             self.record(TraceEvent::Snapshot {
                 node: id,
                 index,
@@ -747,7 +761,9 @@ impl World {
                     done = reply.map(|r| (cmd.client, cmd.seq, r));
                 }
             }
+            let digest = sn.kv.digest();
             self.checker.on_apply(id, &e, executed);
+            self.checker.on_state(id, e.index, digest);
             self.record(TraceEvent::Apply {
                 node: id,
                 index: e.index,
@@ -1064,9 +1080,13 @@ impl World {
                     .wrapping_add(sn.restarts.wrapping_mul(0x1_0000_0001));
                 let state = sn.storage.load();
                 let n = Node::restore(cfg, state.clone())?;
-                if state.snapshot_index > 0 {
-                    sn.kv = KvStore::restore(&state.snapshot_data).unwrap_or_default();
-                }
+                // The state machine restarts from the snapshot, or empty without one.
+                let restored = match state.snapshot_index {
+                    0 => Some(KvStore::default()),
+                    _ => KvStore::restore(&state.snapshot_data),
+                };
+                let digest = restored.as_ref().map(KvStore::digest);
+                sn.kv = restored.unwrap_or_default();
                 sn.timer_at = sn.clock.when(now, n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
@@ -1076,6 +1096,14 @@ impl World {
                     state.snapshot_index,
                     &state.entries,
                 );
+                match digest {
+                    Some(digest) => self.checker.on_state(*node, state.snapshot_index, digest),
+                    None => self.checker.on_restore_failed(
+                        *node,
+                        state.snapshot_index,
+                        state.snapshot_term,
+                    ),
+                }
             }
             Action::Partition { groups } => {
                 for id in groups.iter().flatten() {
@@ -1184,6 +1212,7 @@ impl World {
                         clock,
                     },
                 );
+                self.checker.on_state(id, 0, KvStore::default().digest());
             }
             Action::Promote { node } | Action::Remove { node } => {
                 self.known(*node)?;
@@ -1327,4 +1356,29 @@ fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&crate::log
 /// Formats a node id as the playground shows it.
 pub fn node_name(id: NodeId) -> String {
     format!("S{id}")
+}
+
+/// Hooks for tests that plant faults the public API cannot produce.
+#[cfg(test)]
+impl World {
+    /// A machine, for planting a bug in its state machine or its disk.
+    pub(crate) fn sim_node_mut(&mut self, id: NodeId) -> Option<&mut SimNode> {
+        self.nodes.get_mut(&id)
+    }
+
+    /// Compacts node `id`'s log at its applied index into a snapshot holding `data` instead of
+    /// its state machine's bytes.
+    pub(crate) fn compact_with_data(&mut self, id: NodeId, data: Vec<u8>) -> Option<()> {
+        let index = self.node(id)?.log().applied();
+        self.with_node(id, |n| n.step(Input::Compact { index, data }))?
+            .ok()
+            .map(|_| ())
+    }
+
+    /// Hands `cmd` to node `id` as a proposal, as a client (or its retry) would.
+    pub(crate) fn propose_command(&mut self, id: NodeId, cmd: &Command) -> Option<Index> {
+        self.with_node(id, |n| n.step(Input::Propose(cmd.encode())))
+            .and_then(Result::ok)
+            .flatten()
+    }
 }
