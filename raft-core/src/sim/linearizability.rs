@@ -5,6 +5,15 @@
 //! those instants, on a fresh [`KvStore`](super::KvStore), produces exactly the replies the
 //! clients received (Herlihy & Wing, 1990).
 //!
+//! # Use
+//!
+//! History in, verdict out: [`verdict`] takes any slice of [`HistoryOp`] (the simulator's, or
+//! one built with [`HistoryOp::new`], [`HistoryOp::completed`] and [`HistoryOp::sequenced`]) and
+//! returns a [`Verdict`]. A history that is not linearizable comes with a witness
+//! ([`NonLinearizable`]): the one key whose operations no order explains, the longest prefix
+//! of them that some order does explain, and the operations that could come next, each with
+//! the reply it got and the reply it would have got.
+//!
 //! # How it is checked
 //!
 //! * **One key at a time.** Operations on different keys do not interact, and linearizability
@@ -24,13 +33,20 @@
 //!   search exceeds the budget is reported as undecided ([`CheckStats::unknown_keys`]), never as
 //!   linearizable or as not linearizable.
 //!
-//! # Time and incomplete operations
+//! # Order of events and incomplete operations
 //!
 //! Operation `a` must precede operation `b` when `a` completed strictly before `b` was invoked.
-//! Times are whole milliseconds, so `a.complete == b.invoke` leaves the order open between
-//! different clients. For one client it does not: a client has at most one operation
-//! outstanding, so its operation that completed at `t` precedes its own next operation invoked at
-//! `t` (ties between one client's operations are broken by their order in the history).
+//! "Before" is read from the sequence numbers ([`HistoryOp::invoke_seq`],
+//! [`HistoryOp::complete_seq`]) when every operation of the history has them, as the
+//! simulator's do: they place every invocation and completion in one total order, so a write
+//! that completed and a read invoked after it in the same millisecond are ordered, and a stale
+//! read shorter than a millisecond is still caught.
+//!
+//! A history without them (or with only some) is ordered by its millisecond times. Then
+//! `a.complete == b.invoke` leaves the order open between different clients. For one client it
+//! does not: a client has at most one operation outstanding, so its operation that completed at
+//! `t` precedes its own next operation invoked at `t` (ties between one client's operations are
+//! broken by their order in the history).
 //!
 //! An operation that never completed (`complete: None`) may take effect at any instant after its
 //! invocation, or never; its reply is unconstrained. (Taking effect "never" is equivalent to
@@ -228,8 +244,9 @@ pub fn check_with_budget(
         ops: history.len(),
         ..CheckStats::default()
     };
+    let order = Order::of(history);
     for (key, indices) in by_key {
-        let part = Part::new(history, &indices);
+        let part = Part::new(history, &indices, order);
         let mut search = Search::new(&part, history, &key);
         let outcome = search.run(max_steps);
         stats.steps += search.steps;
@@ -340,11 +357,42 @@ impl Bits {
 struct Item {
     /// Index into the history.
     hist: usize,
+    /// The invocation's place in the order of events (see [`Order`]).
     invoke: u64,
-    /// Completion time; `u64::MAX` if the op never completed.
+    /// The completion's place; `u64::MAX` if the op never completed.
     ret: u64,
     /// Same-client ops that completed exactly when this one was invoked (local indices).
     after: Vec<usize>,
+}
+
+/// What orders a history's events: its sequence numbers when every operation has them (as the
+/// simulator records), otherwise the millisecond times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Sequence,
+    Time,
+}
+
+impl Order {
+    fn of(history: &[HistoryOp]) -> Order {
+        let recorded =
+            |h: &HistoryOp| h.invoke_seq > 0 && (h.complete.is_none() || h.complete_seq > 0);
+        if !history.is_empty() && history.iter().all(recorded) {
+            Order::Sequence
+        } else {
+            Order::Time
+        }
+    }
+
+    /// (invocation, completion) places of `h`, the completion if it completed; a completion
+    /// placed before the invocation is read as the invocation.
+    fn places(self, h: &HistoryOp) -> (u64, Option<u64>) {
+        let (invoke, complete) = match self {
+            Order::Sequence => (h.invoke_seq, h.complete.map(|_| h.complete_seq)),
+            Order::Time => (h.invoke, h.complete),
+        };
+        (invoke, complete.map(|c| c.max(invoke)))
+    }
 }
 
 /// One key's operations: the completed ones sorted by invocation (local indices `0..done`),
@@ -356,16 +404,16 @@ struct Part {
 }
 
 impl Part {
-    fn new(history: &[HistoryOp], indices: &[usize]) -> Part {
+    fn new(history: &[HistoryOp], indices: &[usize], order: Order) -> Part {
         let mut completed = Vec::new();
         let mut pending = Vec::new();
         for &i in indices {
             let h = &history[i];
-            match h.complete {
-                Some(c) => completed.push((h.invoke, c.max(h.invoke), i)),
+            match order.places(h) {
+                (invoke, Some(ret)) => completed.push((invoke, ret, i)),
                 // An incomplete read has no effect and no reply to explain.
-                None if matches!(h.op, Op::Get { .. }) => {}
-                None => pending.push((h.invoke, u64::MAX, i)),
+                _ if matches!(h.op, Op::Get { .. }) => {}
+                (invoke, None) => pending.push((invoke, u64::MAX, i)),
             }
         }
         completed.sort_unstable();
@@ -714,8 +762,14 @@ fn describe(i: usize, h: &HistoryOp) -> String {
         Some(c) => format!("{c}"),
         None => "never".into(),
     };
+    // Sequence numbers order events within a millisecond: shown when recorded.
+    let events = match (h.invoke_seq, h.complete.map(|_| h.complete_seq)) {
+        (0, _) => String::new(),
+        (a, Some(b)) if b > 0 => format!(", events {a}..{b}"),
+        (a, _) => format!(", event {a}.."),
+    };
     format!(
-        "#{i} client {} {} [{}..{end}]",
+        "#{i} client {} {} [{}..{end} ms{events}]",
         h.client,
         show_op(&h.op),
         h.invoke
@@ -769,23 +823,11 @@ mod tests {
     }
     /// A completed operation.
     fn done(client: u64, op: Op, invoke: u64, complete: u64, reply: Reply) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke,
-            complete: Some(complete),
-            reply: Some(reply),
-        }
+        HistoryOp::new(client, op, invoke).completed(complete, reply)
     }
     /// An operation that never completed.
     fn open(client: u64, op: Op, invoke: u64) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke,
-            complete: None,
-            reply: None,
-        }
+        HistoryOp::new(client, op, invoke)
     }
     fn proven(h: &[HistoryOp]) -> CheckStats {
         match check(h) {
@@ -1047,6 +1089,62 @@ mod tests {
         proven(&[open(1, task(5), 0), done(2, task(5), 1, 9, ok(Some("2")))]);
     }
 
+    /// A read invoked in the same millisecond as a write completed, but after it (sequence
+    /// numbers 5 and 4), must see the write: reading the older value is a stale read. By
+    /// milliseconds alone the two would look concurrent and the stale read would pass.
+    #[test]
+    fn a_stale_read_invoked_in_the_millisecond_a_write_completed_is_caught() {
+        let history = |read_invoked_after_the_write: bool| {
+            let (write_done, read_start) = if read_invoked_after_the_write {
+                (4, 5)
+            } else {
+                (5, 4)
+            };
+            [
+                done(1, put("a", "1"), 0, 2, ok(Some("1"))).sequenced(1, 2),
+                done(1, put("a", "2"), 3, 5, ok(Some("2"))).sequenced(3, write_done),
+                done(2, get("a"), 5, 6, ok(Some("1"))).sequenced(read_start, 6),
+            ]
+        };
+        let e = violation(&history(true));
+        assert_eq!(e.key, Key::Kv(s("a")));
+        assert_eq!(e.stuck, vec![2], "{e}");
+        // Invoked just before the write completed, the read may take effect before it.
+        proven(&history(false));
+    }
+
+    /// The simulator numbers every invocation and completion once, in the order they happen,
+    /// which agrees with their times; so its histories are ordered by sequence number.
+    #[test]
+    fn simulated_histories_are_ordered_by_sequence_numbers() {
+        let out =
+            crate::sim::schedule::run_check(42, 5, 3_000, crate::sim::schedule::Faults::ALL, false);
+        let h = out.world.history();
+        assert!(h.len() > 50, "{} operations", h.len());
+        assert_eq!(Order::of(h), Order::Sequence);
+        let mut events: Vec<(u64, u64)> = Vec::new();
+        for op in h {
+            assert_eq!(op.complete.is_some(), op.complete_seq > 0, "{op:?}");
+            events.push((op.invoke_seq, op.invoke));
+            if let Some(t) = op.complete {
+                assert!(op.complete_seq > op.invoke_seq, "{op:?}");
+                events.push((op.complete_seq, t));
+            }
+        }
+        events.sort_unstable();
+        let seqs: Vec<u64> = events.iter().map(|e| e.0).collect();
+        assert_eq!(
+            seqs,
+            (1..=events.len() as u64).collect::<Vec<_>>(),
+            "each number once"
+        );
+        assert!(
+            events.windows(2).all(|w| w[0].1 <= w[1].1),
+            "times never go back"
+        );
+        assert!(check(h).is_ok_and(|s| s.is_proven()));
+    }
+
     #[test]
     fn budget_exhaustion_is_unknown_not_a_verdict() {
         let h = [
@@ -1094,13 +1192,9 @@ mod tests {
                 },
             };
             points.push((lp, history.len()));
-            history.push(HistoryOp {
-                client: c,
-                op,
-                invoke,
-                complete: Some(complete),
-                reply: None,
-            });
+            let mut h = HistoryOp::new(c, op, invoke);
+            h.complete = Some(complete);
+            history.push(h);
         }
         points.sort_unstable();
         // Each client's last operation may never have reached the store.

@@ -234,7 +234,14 @@ impl SimNode {
     }
 }
 
-/// A client operation as recorded for the linearizability checker.
+/// A client operation as recorded for the linearizability checker
+/// ([`linearizability`](super::linearizability)).
+///
+/// Times are whole milliseconds, for display; the order of events is given by the sequence
+/// numbers: every invocation and every completion of a run takes the next number of one
+/// counter, so an operation that completed before another was invoked in the same millisecond
+/// still comes first. A history built elsewhere may leave them 0 (see [`HistoryOp::new`]);
+/// it is then ordered by time alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HistoryOp {
@@ -248,6 +255,43 @@ pub struct HistoryOp {
     pub complete: Option<u64>,
     /// The answer, if it completed.
     pub reply: Option<Reply>,
+    /// The invocation's place in the run's order of history events (from 1); 0: not recorded.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub invoke_seq: u64,
+    /// The completion's place in the same order, after `invoke_seq`; 0: not completed or not
+    /// recorded.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub complete_seq: u64,
+}
+
+impl HistoryOp {
+    /// `client` invoked `op` at `invoke` ms; not completed (yet), no sequence numbers.
+    pub fn new(client: u64, op: Op, invoke: u64) -> Self {
+        HistoryOp {
+            client,
+            op,
+            invoke,
+            complete: None,
+            reply: None,
+            invoke_seq: 0,
+            complete_seq: 0,
+        }
+    }
+
+    /// The same operation, completed at `at` ms with `reply`.
+    pub fn completed(mut self, at: u64, reply: Reply) -> Self {
+        self.complete = Some(at);
+        self.reply = Some(reply);
+        self
+    }
+
+    /// The same operation, with the places of its invocation and completion (0 if it did not
+    /// complete) in the run's order of history events.
+    pub fn sequenced(mut self, invoke_seq: u64, complete_seq: u64) -> Self {
+        self.invoke_seq = invoke_seq;
+        self.complete_seq = complete_seq;
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +355,8 @@ pub struct World {
     load_on: bool,
     next_task: u64,
     history: Vec<HistoryOp>,
+    /// The last sequence number given to a history event (see [`HistoryOp`]).
+    history_seq: u64,
     checker: Checker,
     trace: Vec<TraceRecord>,
     hash: TraceHash,
@@ -367,6 +413,7 @@ impl World {
             clients,
             next_task: 1,
             history: Vec::new(),
+            history_seq: 0,
             checker: Checker::new(),
             trace: Vec::new(),
             hash: TraceHash::default(),
@@ -902,13 +949,9 @@ impl World {
             op: op.clone(),
         };
         let hist = self.history.len();
-        self.history.push(HistoryOp {
-            client,
-            op: op.clone(),
-            invoke: self.now,
-            complete: None,
-            reply: None,
-        });
+        self.history_seq += 1;
+        self.history
+            .push(HistoryOp::new(client, op.clone(), self.now).sequenced(self.history_seq, 0));
         self.clients[k].pending = Some(Pending {
             hist,
             cmd,
@@ -1034,9 +1077,11 @@ impl World {
         c.next_at = now + self.opts.clients.think_ms;
         self.stats.completed += 1;
         self.stats.latencies.push(now - p.proposed_at);
+        self.history_seq += 1;
         let h = &mut self.history[p.hist];
         h.complete = Some(now);
         h.reply = Some(reply.clone());
+        h.complete_seq = self.history_seq;
         self.record(TraceEvent::Complete {
             client,
             op_id: p.hist as u64,
