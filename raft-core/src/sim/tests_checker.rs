@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use crate::entry::{Entry, HardState, Payload};
 use crate::log::RaftLog;
-use crate::sim::app::{Command, Op};
+use crate::sim::app::{Command, KvStore, Op};
 use crate::sim::checker::{Checker, Violation, STATE_WINDOW};
 use crate::sim::schedule::{run_check, Faults};
 use crate::sim::{Action, SimOptions, World};
@@ -250,4 +250,30 @@ fn installing_a_malformed_snapshot_is_reported() {
     assert_eq!(v.property, "State Machine Safety");
     assert_eq!(v.nodes, vec![follower]);
     assert!(v.detail.contains("could not restore"), "{}", v.detail);
+}
+
+/// A snapshot that decodes but holds another state than the one at its index is caught when a
+/// replica restarts from it. Here only the session table differs (the same append, recorded
+/// under another client): the data alone would look right, but a retry of client 7 would then
+/// run again (dissertation §6.3).
+#[test]
+fn exactly_once_catches_a_restart_from_a_snapshot_with_another_session_table() {
+    let (mut w, leader) = quiet_world();
+    let follower = (1..=3).find(|&i| i != leader).expect("three nodes");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(300);
+    let mut other = KvStore::default();
+    other.apply(&Command {
+        client: 8,
+        ..append_x()
+    });
+    assert_eq!(other.data(), w.nodes()[&follower].kv.data());
+    w.compact_with_data(follower, other.snapshot())
+        .expect("compacts");
+    w.act(Action::Crash { node: follower }).expect("crashes");
+    w.act(Action::Restart { node: follower }).expect("restarts");
+    let v = w.violation().expect("reported");
+    assert_eq!(v.property, "Exactly Once", "{v:?}");
+    assert_eq!(v.nodes[0], follower, "{v:?}");
 }
