@@ -9,10 +9,11 @@
 //!
 //! History in, verdict out: [`verdict`] takes any slice of [`HistoryOp`] (the simulator's, or
 //! one built with [`HistoryOp::new`], [`HistoryOp::completed`] and [`HistoryOp::sequenced`]) and
-//! returns a [`Verdict`]. A history that is not linearizable comes with a witness
-//! ([`NonLinearizable`]): the one key whose operations no order explains, the longest prefix
-//! of them that some order does explain, and the operations that could come next, each with
-//! the reply it got and the reply it would have got.
+//! returns a [`Verdict`]. A history that is not linearizable comes with a minimal witness
+//! ([`NonLinearizable`]): the one key whose operations no order explains, cut at the earliest
+//! event after which none does (`at`), the longest prefix of those operations that some order
+//! explains, and the operations that could come next, each with the reply it got and the reply
+//! it would have got.
 //!
 //! # How it is checked
 //!
@@ -124,15 +125,24 @@ impl CheckStats {
 
 /// Proof that a history is not linearizable: one key for which no order of its operations
 /// explains the replies, with the furthest the search got.
+///
+/// The witness is minimal in time: it is the key's history cut at its earliest event `at`
+/// after which no order explains the replies (operations invoked later are left out, and
+/// operations still running then count as incomplete). Cut at the key's event before `at`, the
+/// history is linearizable, or undecided within the step budget. Linearizability is
+/// prefix-closed, so a cut that is not linearizable proves the whole history is not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonLinearizable {
     /// The key whose operations cannot be linearized.
     pub key: Key,
-    /// Number of operations on that key that the search had to place (completed ones, plus
-    /// incomplete ones that may have taken effect).
+    /// The last event of the witness: a sequence number ([`HistoryOp::invoke_seq`] or
+    /// [`HistoryOp::complete_seq`]), or a time in ms for a history ordered by time.
+    pub at: u64,
+    /// Number of operations of the witness that the search had to place (those completed by
+    /// `at`, plus those running then that may have taken effect).
     pub ops: usize,
-    /// The longest linearizable prefix found, in linearization order, as indices into the
-    /// checked history.
+    /// The longest linearizable prefix of the witness found, in linearization order, as
+    /// indices into the checked history.
     pub prefix: Vec<usize>,
     /// The operations that could come next after `prefix` (no unplaced operation must precede
     /// them), none of which can: their replies disagree with the model. Indices into the history.
@@ -246,17 +256,65 @@ pub fn check_with_budget(
     };
     let order = Order::of(history);
     for (key, indices) in by_key {
-        let part = Part::new(history, &indices, order);
+        let part = Part::new(history, &indices, order, u64::MAX);
         let mut search = Search::new(&part, history, &key);
         let outcome = search.run(max_steps);
         stats.steps += search.steps;
         match outcome {
             Outcome::Linearizable => {}
             Outcome::Unknown => stats.unknown_keys.push(key),
-            Outcome::Violation => return Err(search.violation(key)),
+            Outcome::Violation => {
+                let whole = search.violation(key.clone(), u64::MAX, order);
+                return Err(earliest_violation(
+                    history, &indices, order, key, max_steps, whole,
+                ));
+            }
         }
     }
     Ok(stats)
+}
+
+/// The violation on `key` at its earliest: binary search for the shortest prefix of the key's
+/// events (in `order`) that is not linearizable, given `whole`, the violation of all of them.
+/// Prefixes are monotone (a prefix of a linearizable history is linearizable), so about
+/// log2(events) searches suffice; a prefix left undecided by the budget counts as not failing.
+fn earliest_violation(
+    history: &[HistoryOp],
+    indices: &[usize],
+    order: Order,
+    key: Key,
+    max_steps: u64,
+    whole: NonLinearizable,
+) -> NonLinearizable {
+    let mut places: Vec<u64> = indices
+        .iter()
+        .flat_map(|&i| {
+            let (invoke, complete) = order.places(&history[i]);
+            core::iter::once(invoke).chain(complete)
+        })
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let fails = |cut: u64| {
+        let part = Part::new(history, indices, order, cut);
+        let mut search = Search::new(&part, history, &key);
+        matches!(search.run(max_steps), Outcome::Violation)
+            .then(|| search.violation(key.clone(), cut, order))
+    };
+    // Cut after its last event, the key's history fails (`whole`): the upper end.
+    let (mut lo, mut hi) = (0, places.len().saturating_sub(1));
+    let mut earliest = whole;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match fails(places[mid]) {
+            Some(v) => {
+                earliest = v;
+                hi = mid;
+            }
+            None => lo = mid + 1,
+        }
+    }
+    earliest
 }
 
 // ----- the sequential model ------------------------------------------------------------------
@@ -404,12 +462,19 @@ struct Part {
 }
 
 impl Part {
-    fn new(history: &[HistoryOp], indices: &[usize], order: Order) -> Part {
+    /// The operations `indices` of `history` as they stood after the event at place `cut`
+    /// (`u64::MAX`: all of them): those invoked later are left out, those completing later count
+    /// as incomplete.
+    fn new(history: &[HistoryOp], indices: &[usize], order: Order, cut: u64) -> Part {
         let mut completed = Vec::new();
         let mut pending = Vec::new();
         for &i in indices {
             let h = &history[i];
-            match order.places(h) {
+            let (invoke, ret) = order.places(h);
+            if invoke > cut {
+                continue;
+            }
+            match (invoke, ret.filter(|&r| r <= cut)) {
                 (invoke, Some(ret)) => completed.push((invoke, ret, i)),
                 // An incomplete read has no effect and no reply to explain.
                 _ if matches!(h.op, Op::Get { .. }) => {}
@@ -583,10 +648,11 @@ impl<'a> Search<'a> {
         out.extend((done..items.len()).filter(|&i| ready(i)));
     }
 
-    /// The reply `op` must match: `None` if unconstrained (never completed, or no reply kept).
+    /// The reply `op` must match: `None` if unconstrained (not completed by the cut, or no
+    /// reply kept).
     fn recorded(&self, i: usize) -> Option<&'a Reply> {
         let h = &self.history[self.part.items[i].hist];
-        if h.complete.is_some() {
+        if i < self.part.done {
             h.reply.as_ref()
         } else {
             None
@@ -652,19 +718,44 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn violation(&self, key: Key) -> NonLinearizable {
+    /// The witness of a search that found no order, on the key's events up to place `cut`.
+    fn violation(&self, key: Key, cut: u64, order: Order) -> NonLinearizable {
         let hist = |local: &usize| self.part.items[*local].hist;
-        let (prefix, stuck, state) = match &self.deepest {
+        let (prefix, stuck_local, state) = match &self.deepest {
             Some(d) => (
                 d.prefix.iter().map(hist).collect::<Vec<_>>(),
-                d.stuck.iter().map(hist).collect::<Vec<_>>(),
+                d.stuck.clone(),
                 self.states[d.state as usize].clone(),
             ),
             None => (Vec::new(), Vec::new(), self.states[0].clone()),
         };
+        let stuck: Vec<usize> = stuck_local.iter().map(hist).collect();
+        // The last event of the cut: the latest invocation or completion at or before it.
+        let at = self
+            .part
+            .items
+            .iter()
+            .flat_map(|it| [it.invoke, it.ret])
+            .filter(|&p| p <= cut && p != u64::MAX)
+            .max()
+            .unwrap_or(0);
+        let when = match order {
+            Order::Sequence => {
+                let ms = self.part.items.iter().find_map(|it| {
+                    let h = &self.history[it.hist];
+                    if it.invoke == at {
+                        Some(h.invoke)
+                    } else {
+                        (it.ret == at).then_some(h.complete).flatten()
+                    }
+                });
+                format!("event {at} ({} ms)", ms.unwrap_or(0))
+            }
+            Order::Time => format!("{at} ms"),
+        };
         let mut text = format!(
-            "{key} is not linearizable: of the {} operations to place, no order explains the \
-             replies of more than the first {}",
+            "{key} is not linearizable, as of {when}: of the {} operations to place, no order \
+             explains the replies of more than the first {}",
             self.part.items.len(),
             prefix.len()
         );
@@ -691,14 +782,15 @@ impl<'a> Search<'a> {
         text.push_str(&format!(", {lead} {}. ", show_state(&state)));
         text.push_str("None of the operations that could come next fits: ");
         const MAX_SHOWN: usize = 6;
-        for (n, &i) in stuck.iter().take(MAX_SHOWN).enumerate() {
+        for (n, &local) in stuck_local.iter().take(MAX_SHOWN).enumerate() {
             if n > 0 {
                 text.push_str("; ");
             }
+            let i = hist(&local);
             let h = &self.history[i];
             text.push_str(&describe(i, h));
-            match (apply(&state, &h.op), h.reply.as_ref()) {
-                (Some((_, would)), Some(got)) if h.complete.is_some() => text.push_str(&format!(
+            match (apply(&state, &h.op), self.recorded(local)) {
+                (Some((_, would)), Some(got)) => text.push_str(&format!(
                     " replied {} but would reply {}",
                     show_reply(got),
                     show_reply(&would)
@@ -712,6 +804,7 @@ impl<'a> Search<'a> {
         text.push('.');
         NonLinearizable {
             key,
+            at,
             ops: self.part.items.len(),
             prefix,
             stuck,
@@ -1109,6 +1202,8 @@ mod tests {
         let e = violation(&history(true));
         assert_eq!(e.key, Key::Kv(s("a")));
         assert_eq!(e.stuck, vec![2], "{e}");
+        assert_eq!(e.at, 6, "decided when the read returned: {e}");
+        assert!(e.explanation.contains("as of event 6 (6 ms)"), "{e}");
         // Invoked just before the write completed, the read may take effect before it.
         proven(&history(false));
     }
@@ -1143,6 +1238,33 @@ mod tests {
             "times never go back"
         );
         assert!(check(h).is_ok_and(|s| s.is_proven()));
+    }
+
+    /// The witness stops at the earliest event after which no order fits: here the stale
+    /// read's completion, not the hundred correct operations that follow it.
+    #[test]
+    fn the_witness_ends_at_the_event_that_decides() {
+        let mut h = vec![
+            done(1, put("a", "1"), 0, 2, ok(Some("1"))),
+            done(1, put("a", "2"), 3, 5, ok(Some("2"))),
+            done(2, get("a"), 6, 7, ok(Some("1"))),
+        ];
+        for k in 0..100 {
+            let t = 10 + 2 * k;
+            h.push(done(3, append("a", "x"), t, t + 1, ok(None)));
+        }
+        // The appends' replies are wrong too, but the read already decides.
+        let e = violation(&h);
+        assert_eq!((e.at, e.ops, e.stuck.clone()), (7, 3, vec![2]), "{e}");
+        assert!(e.explanation.contains("as of 7 ms"), "{e}");
+        // Sequenced, the same: event 6 is the read's completion.
+        let seq: Vec<HistoryOp> = h
+            .iter()
+            .enumerate()
+            .map(|(k, op)| op.clone().sequenced(2 * k as u64 + 1, 2 * k as u64 + 2))
+            .collect();
+        let e = violation(&seq);
+        assert_eq!((e.at, e.ops), (6, 3), "{e}");
     }
 
     #[test]
