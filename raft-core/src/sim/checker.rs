@@ -53,6 +53,20 @@ pub const PROPERTIES: &[&str] = &[
     "Exactly Once",
 ];
 
+/// How many applied indices of state digests the checker keeps at most (the Exactly Once check
+/// across replicas and restarts, see [`Checker::on_state`]).
+///
+/// Digests are forgotten below the lowest index any replica can still report: a live replica's
+/// applied index, or, for a crashed one, the index of the snapshot it will restart from. That
+/// keeps only the span between the slowest and the fastest replica, a few dozen indices in a
+/// healthy cluster. A replica that never catches up (partitioned for good, removed from the
+/// cluster but still running, crashed and never restarted) would hold that floor down forever,
+/// so the span is also capped at this many indices, the oldest dropped first: at most this many
+/// (index, digest, node) records, about 2 MB. A replica more than this far behind the fastest
+/// is compared again once it comes within the window (a divergent state usually stays
+/// divergent, so it is still caught, only later).
+pub const STATE_WINDOW: u64 = 1 << 16;
+
 /// A 64-bit FNV-1a hash of an entry's term, index and payload.
 pub fn entry_hash(e: &Entry) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -180,6 +194,15 @@ pub struct Checker {
     leader_logs: BTreeMap<NodeId, (Term, Index, Term)>,
     /// Per node: client commands executed by its state machine since it (re)started.
     executed: BTreeMap<NodeId, BTreeSet<(u64, u64)>>,
+    /// Applied index → the first state digest any replica reported there, and that replica.
+    /// Only indices from `states_floor` on are kept: see [`STATE_WINDOW`].
+    states: BTreeMap<Index, (u64, NodeId)>,
+    /// Digests below this index were forgotten (none is recorded below it again).
+    states_floor: Index,
+    /// Per live node: the index its state machine is at (removed when it crashes).
+    state_at: BTreeMap<NodeId, Index>,
+    /// Per crashed node: the index of the snapshot it will restart from.
+    restart_at: BTreeMap<NodeId, Index>,
     /// Time and event index stamped on violations.
     now: (u64, u64),
     /// Violations found, the first of each property, in the order found (so at most one per
@@ -481,6 +504,81 @@ impl Checker {
         }
     }
 
+    /// Node `node`'s state machine is at applied index `index` with state digest `digest`
+    /// ([`KvStore::digest`](super::KvStore::digest)): after applying the entry at `index`, after
+    /// installing a snapshot of `index`, after restarting from one, or, for a new machine,
+    /// empty at index 0.
+    ///
+    /// Exactly Once, checked across replicas and restarts: every replica applies the same
+    /// commands in the same order (State Machine Safety, Raft §5.4.3), and the session table
+    /// makes each command take effect once (dissertation §6.3), so every replica's state at a
+    /// given index, session table included, must be the same. The first digest any replica
+    /// reports at an index is remembered; a replica, or the same one after a restart, that
+    /// reports another digest there executed a command twice, skipped one, or restored a
+    /// wrong state. Memory is bounded by [`STATE_WINDOW`].
+    pub fn on_state(&mut self, node: NodeId, index: Index, digest: u64) {
+        match self.states.get(&index) {
+            Some(&(first, by)) if first != digest => self.fail(
+                "Exactly Once",
+                vec![node, by],
+                format!(
+                    "S{node}'s state machine at applied index {index} has digest {digest:#018x}, \
+                     but S{by}'s had {first:#018x} there: a command took effect twice or not at \
+                     all, or a restored state differs"
+                ),
+            ),
+            Some(_) => {}
+            None if index >= self.states_floor => {
+                self.states.insert(index, (digest, node));
+            }
+            None => {}
+        }
+        self.state_at.insert(node, index);
+        self.forget_states();
+    }
+
+    /// How many applied indices' state digests are remembered (at most [`STATE_WINDOW`]).
+    pub fn state_digests_kept(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Drops digests no replica can reach again, then the oldest beyond [`STATE_WINDOW`].
+    fn forget_states(&mut self) {
+        let lowest = self
+            .state_at
+            .values()
+            .chain(self.restart_at.values())
+            .min()
+            .copied()
+            .unwrap_or(0);
+        let newest = self.states.last_key_value().map_or(0, |(&i, _)| i);
+        let floor = lowest.max(newest.saturating_sub(STATE_WINDOW - 1));
+        if floor > self.states_floor {
+            self.states_floor = floor;
+            while self
+                .states
+                .first_key_value()
+                .is_some_and(|(&i, _)| i < floor)
+            {
+                self.states.pop_first();
+            }
+        }
+    }
+
+    /// Node `node` could not rebuild its state machine from the snapshot at (`index`, `term`)
+    /// it was given or restarted from: the snapshot's bytes are malformed, so the state it
+    /// would hold is not the committed prefix's (State Machine Safety, Raft §5.4.3).
+    pub fn on_restore_failed(&mut self, node: NodeId, index: Index, term: Term) {
+        self.fail(
+            "State Machine Safety",
+            vec![node],
+            format!(
+                "S{node} could not restore its state machine from the snapshot at index {index} \
+                 (term {term}): the snapshot data is malformed"
+            ),
+        );
+    }
+
     /// A node persisted a snapshot at (`index`, `term`); with `installed`, its state machine
     /// was replaced by it, so its applied index jumps to `index`.
     pub fn on_snapshot(&mut self, node: NodeId, index: Index, term: Term, installed: bool) {
@@ -509,6 +607,9 @@ impl Checker {
         self.commit_seen.remove(&node);
         self.applied.remove(&node);
         self.executed.remove(&node);
+        self.state_at.remove(&node);
+        let restart_at = self.mirrors.get(&node).map_or(0, |m| m.offset);
+        self.restart_at.insert(node, restart_at);
         self.leader_logs.remove(&node);
     }
 
@@ -521,6 +622,7 @@ impl Checker {
         entries: &[Entry],
     ) {
         self.on_hard_state(node, hs);
+        self.restart_at.remove(&node);
         let base = match snapshot_index {
             0 => 0,
             i => self.committed.get((i - 1) as usize).map_or(0, |c| c.chain),

@@ -5,6 +5,16 @@
 //! those instants, on a fresh [`KvStore`](super::KvStore), produces exactly the replies the
 //! clients received (Herlihy & Wing, 1990).
 //!
+//! # Use
+//!
+//! History in, verdict out: [`verdict`] takes any slice of [`HistoryOp`] (the simulator's, or
+//! one built with [`HistoryOp::new`], [`HistoryOp::completed`] and [`HistoryOp::sequenced`]) and
+//! returns a [`Verdict`]. A history that is not linearizable comes with a minimal witness
+//! ([`NonLinearizable`]): the one key whose operations no order explains, cut at the earliest
+//! event after which none does (`at`), the longest prefix of those operations that some order
+//! explains, and the operations that could come next, each with the reply it got and the reply
+//! it would have got.
+//!
 //! # How it is checked
 //!
 //! * **One key at a time.** Operations on different keys do not interact, and linearizability
@@ -24,13 +34,20 @@
 //!   search exceeds the budget is reported as undecided ([`CheckStats::unknown_keys`]), never as
 //!   linearizable or as not linearizable.
 //!
-//! # Time and incomplete operations
+//! # Order of events and incomplete operations
 //!
 //! Operation `a` must precede operation `b` when `a` completed strictly before `b` was invoked.
-//! Times are whole milliseconds, so `a.complete == b.invoke` leaves the order open between
-//! different clients. For one client it does not: a client has at most one operation
-//! outstanding, so its operation that completed at `t` precedes its own next operation invoked at
-//! `t` (ties between one client's operations are broken by their order in the history).
+//! "Before" is read from the sequence numbers ([`HistoryOp::invoke_seq`],
+//! [`HistoryOp::complete_seq`]) when every operation of the history has them, as the
+//! simulator's do: they place every invocation and completion in one total order, so a write
+//! that completed and a read invoked after it in the same millisecond are ordered, and a stale
+//! read shorter than a millisecond is still caught.
+//!
+//! A history without them (or with only some) is ordered by its millisecond times. Then
+//! `a.complete == b.invoke` leaves the order open between different clients. For one client it
+//! does not: a client has at most one operation outstanding, so its operation that completed at
+//! `t` precedes its own next operation invoked at `t` (ties between one client's operations are
+//! broken by their order in the history).
 //!
 //! An operation that never completed (`complete: None`) may take effect at any instant after its
 //! invocation, or never; its reply is unconstrained. (Taking effect "never" is equivalent to
@@ -108,15 +125,24 @@ impl CheckStats {
 
 /// Proof that a history is not linearizable: one key for which no order of its operations
 /// explains the replies, with the furthest the search got.
+///
+/// The witness is minimal in time: it is the key's history cut at its earliest event `at`
+/// after which no order explains the replies (operations invoked later are left out, and
+/// operations still running then count as incomplete). Cut at the key's event before `at`, the
+/// history is linearizable, or undecided within the step budget. Linearizability is
+/// prefix-closed, so a cut that is not linearizable proves the whole history is not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonLinearizable {
     /// The key whose operations cannot be linearized.
     pub key: Key,
-    /// Number of operations on that key that the search had to place (completed ones, plus
-    /// incomplete ones that may have taken effect).
+    /// The last event of the witness: a sequence number ([`HistoryOp::invoke_seq`] or
+    /// [`HistoryOp::complete_seq`]), or a time in ms for a history ordered by time.
+    pub at: u64,
+    /// Number of operations of the witness that the search had to place (those completed by
+    /// `at`, plus those running then that may have taken effect).
     pub ops: usize,
-    /// The longest linearizable prefix found, in linearization order, as indices into the
-    /// checked history.
+    /// The longest linearizable prefix of the witness found, in linearization order, as
+    /// indices into the checked history.
     pub prefix: Vec<usize>,
     /// The operations that could come next after `prefix` (no unplaced operation must precede
     /// them), none of which can: their replies disagree with the model. Indices into the history.
@@ -228,18 +254,67 @@ pub fn check_with_budget(
         ops: history.len(),
         ..CheckStats::default()
     };
+    let order = Order::of(history);
     for (key, indices) in by_key {
-        let part = Part::new(history, &indices);
+        let part = Part::new(history, &indices, order, u64::MAX);
         let mut search = Search::new(&part, history, &key);
         let outcome = search.run(max_steps);
         stats.steps += search.steps;
         match outcome {
             Outcome::Linearizable => {}
             Outcome::Unknown => stats.unknown_keys.push(key),
-            Outcome::Violation => return Err(search.violation(key)),
+            Outcome::Violation => {
+                let whole = search.violation(key.clone(), u64::MAX, order);
+                return Err(earliest_violation(
+                    history, &indices, order, key, max_steps, whole,
+                ));
+            }
         }
     }
     Ok(stats)
+}
+
+/// The violation on `key` at its earliest: binary search for the shortest prefix of the key's
+/// events (in `order`) that is not linearizable, given `whole`, the violation of all of them.
+/// Prefixes are monotone (a prefix of a linearizable history is linearizable), so about
+/// log2(events) searches suffice; a prefix left undecided by the budget counts as not failing.
+fn earliest_violation(
+    history: &[HistoryOp],
+    indices: &[usize],
+    order: Order,
+    key: Key,
+    max_steps: u64,
+    whole: NonLinearizable,
+) -> NonLinearizable {
+    let mut places: Vec<u64> = indices
+        .iter()
+        .flat_map(|&i| {
+            let (invoke, complete) = order.places(&history[i]);
+            core::iter::once(invoke).chain(complete)
+        })
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let fails = |cut: u64| {
+        let part = Part::new(history, indices, order, cut);
+        let mut search = Search::new(&part, history, &key);
+        matches!(search.run(max_steps), Outcome::Violation)
+            .then(|| search.violation(key.clone(), cut, order))
+    };
+    // Cut after its last event, the key's history fails (`whole`): the upper end.
+    let (mut lo, mut hi) = (0, places.len().saturating_sub(1));
+    let mut earliest = whole;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match fails(places[mid]) {
+            Some(v) => {
+                earliest = v;
+                hi = mid;
+            }
+            None => lo = mid + 1,
+        }
+    }
+    earliest
 }
 
 // ----- the sequential model ------------------------------------------------------------------
@@ -340,11 +415,42 @@ impl Bits {
 struct Item {
     /// Index into the history.
     hist: usize,
+    /// The invocation's place in the order of events (see [`Order`]).
     invoke: u64,
-    /// Completion time; `u64::MAX` if the op never completed.
+    /// The completion's place; `u64::MAX` if the op never completed.
     ret: u64,
     /// Same-client ops that completed exactly when this one was invoked (local indices).
     after: Vec<usize>,
+}
+
+/// What orders a history's events: its sequence numbers when every operation has them (as the
+/// simulator records), otherwise the millisecond times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Sequence,
+    Time,
+}
+
+impl Order {
+    fn of(history: &[HistoryOp]) -> Order {
+        let recorded =
+            |h: &HistoryOp| h.invoke_seq > 0 && (h.complete.is_none() || h.complete_seq > 0);
+        if !history.is_empty() && history.iter().all(recorded) {
+            Order::Sequence
+        } else {
+            Order::Time
+        }
+    }
+
+    /// (invocation, completion) places of `h`, the completion if it completed; a completion
+    /// placed before the invocation is read as the invocation.
+    fn places(self, h: &HistoryOp) -> (u64, Option<u64>) {
+        let (invoke, complete) = match self {
+            Order::Sequence => (h.invoke_seq, h.complete.map(|_| h.complete_seq)),
+            Order::Time => (h.invoke, h.complete),
+        };
+        (invoke, complete.map(|c| c.max(invoke)))
+    }
 }
 
 /// One key's operations: the completed ones sorted by invocation (local indices `0..done`),
@@ -356,16 +462,23 @@ struct Part {
 }
 
 impl Part {
-    fn new(history: &[HistoryOp], indices: &[usize]) -> Part {
+    /// The operations `indices` of `history` as they stood after the event at place `cut`
+    /// (`u64::MAX`: all of them): those invoked later are left out, those completing later count
+    /// as incomplete.
+    fn new(history: &[HistoryOp], indices: &[usize], order: Order, cut: u64) -> Part {
         let mut completed = Vec::new();
         let mut pending = Vec::new();
         for &i in indices {
             let h = &history[i];
-            match h.complete {
-                Some(c) => completed.push((h.invoke, c.max(h.invoke), i)),
+            let (invoke, ret) = order.places(h);
+            if invoke > cut {
+                continue;
+            }
+            match (invoke, ret.filter(|&r| r <= cut)) {
+                (invoke, Some(ret)) => completed.push((invoke, ret, i)),
                 // An incomplete read has no effect and no reply to explain.
-                None if matches!(h.op, Op::Get { .. }) => {}
-                None => pending.push((h.invoke, u64::MAX, i)),
+                _ if matches!(h.op, Op::Get { .. }) => {}
+                (invoke, None) => pending.push((invoke, u64::MAX, i)),
             }
         }
         completed.sort_unstable();
@@ -535,10 +648,11 @@ impl<'a> Search<'a> {
         out.extend((done..items.len()).filter(|&i| ready(i)));
     }
 
-    /// The reply `op` must match: `None` if unconstrained (never completed, or no reply kept).
+    /// The reply `op` must match: `None` if unconstrained (not completed by the cut, or no
+    /// reply kept).
     fn recorded(&self, i: usize) -> Option<&'a Reply> {
         let h = &self.history[self.part.items[i].hist];
-        if h.complete.is_some() {
+        if i < self.part.done {
             h.reply.as_ref()
         } else {
             None
@@ -604,19 +718,44 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn violation(&self, key: Key) -> NonLinearizable {
+    /// The witness of a search that found no order, on the key's events up to place `cut`.
+    fn violation(&self, key: Key, cut: u64, order: Order) -> NonLinearizable {
         let hist = |local: &usize| self.part.items[*local].hist;
-        let (prefix, stuck, state) = match &self.deepest {
+        let (prefix, stuck_local, state) = match &self.deepest {
             Some(d) => (
                 d.prefix.iter().map(hist).collect::<Vec<_>>(),
-                d.stuck.iter().map(hist).collect::<Vec<_>>(),
+                d.stuck.clone(),
                 self.states[d.state as usize].clone(),
             ),
             None => (Vec::new(), Vec::new(), self.states[0].clone()),
         };
+        let stuck: Vec<usize> = stuck_local.iter().map(hist).collect();
+        // The last event of the cut: the latest invocation or completion at or before it.
+        let at = self
+            .part
+            .items
+            .iter()
+            .flat_map(|it| [it.invoke, it.ret])
+            .filter(|&p| p <= cut && p != u64::MAX)
+            .max()
+            .unwrap_or(0);
+        let when = match order {
+            Order::Sequence => {
+                let ms = self.part.items.iter().find_map(|it| {
+                    let h = &self.history[it.hist];
+                    if it.invoke == at {
+                        Some(h.invoke)
+                    } else {
+                        (it.ret == at).then_some(h.complete).flatten()
+                    }
+                });
+                format!("event {at} ({} ms)", ms.unwrap_or(0))
+            }
+            Order::Time => format!("{at} ms"),
+        };
         let mut text = format!(
-            "{key} is not linearizable: of the {} operations to place, no order explains the \
-             replies of more than the first {}",
+            "{key} is not linearizable, as of {when}: of the {} operations to place, no order \
+             explains the replies of more than the first {}",
             self.part.items.len(),
             prefix.len()
         );
@@ -643,14 +782,15 @@ impl<'a> Search<'a> {
         text.push_str(&format!(", {lead} {}. ", show_state(&state)));
         text.push_str("None of the operations that could come next fits: ");
         const MAX_SHOWN: usize = 6;
-        for (n, &i) in stuck.iter().take(MAX_SHOWN).enumerate() {
+        for (n, &local) in stuck_local.iter().take(MAX_SHOWN).enumerate() {
             if n > 0 {
                 text.push_str("; ");
             }
+            let i = hist(&local);
             let h = &self.history[i];
             text.push_str(&describe(i, h));
-            match (apply(&state, &h.op), h.reply.as_ref()) {
-                (Some((_, would)), Some(got)) if h.complete.is_some() => text.push_str(&format!(
+            match (apply(&state, &h.op), self.recorded(local)) {
+                (Some((_, would)), Some(got)) => text.push_str(&format!(
                     " replied {} but would reply {}",
                     show_reply(got),
                     show_reply(&would)
@@ -664,6 +804,7 @@ impl<'a> Search<'a> {
         text.push('.');
         NonLinearizable {
             key,
+            at,
             ops: self.part.items.len(),
             prefix,
             stuck,
@@ -714,8 +855,14 @@ fn describe(i: usize, h: &HistoryOp) -> String {
         Some(c) => format!("{c}"),
         None => "never".into(),
     };
+    // Sequence numbers order events within a millisecond: shown when recorded.
+    let events = match (h.invoke_seq, h.complete.map(|_| h.complete_seq)) {
+        (0, _) => String::new(),
+        (a, Some(b)) if b > 0 => format!(", events {a}..{b}"),
+        (a, _) => format!(", event {a}.."),
+    };
     format!(
-        "#{i} client {} {} [{}..{end}]",
+        "#{i} client {} {} [{}..{end} ms{events}]",
         h.client,
         show_op(&h.op),
         h.invoke
@@ -769,23 +916,11 @@ mod tests {
     }
     /// A completed operation.
     fn done(client: u64, op: Op, invoke: u64, complete: u64, reply: Reply) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke,
-            complete: Some(complete),
-            reply: Some(reply),
-        }
+        HistoryOp::new(client, op, invoke).completed(complete, reply)
     }
     /// An operation that never completed.
     fn open(client: u64, op: Op, invoke: u64) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke,
-            complete: None,
-            reply: None,
-        }
+        HistoryOp::new(client, op, invoke)
     }
     fn proven(h: &[HistoryOp]) -> CheckStats {
         match check(h) {
@@ -1047,6 +1182,91 @@ mod tests {
         proven(&[open(1, task(5), 0), done(2, task(5), 1, 9, ok(Some("2")))]);
     }
 
+    /// A read invoked in the same millisecond as a write completed, but after it (sequence
+    /// numbers 5 and 4), must see the write: reading the older value is a stale read. By
+    /// milliseconds alone the two would look concurrent and the stale read would pass.
+    #[test]
+    fn a_stale_read_invoked_in_the_millisecond_a_write_completed_is_caught() {
+        let history = |read_invoked_after_the_write: bool| {
+            let (write_done, read_start) = if read_invoked_after_the_write {
+                (4, 5)
+            } else {
+                (5, 4)
+            };
+            [
+                done(1, put("a", "1"), 0, 2, ok(Some("1"))).sequenced(1, 2),
+                done(1, put("a", "2"), 3, 5, ok(Some("2"))).sequenced(3, write_done),
+                done(2, get("a"), 5, 6, ok(Some("1"))).sequenced(read_start, 6),
+            ]
+        };
+        let e = violation(&history(true));
+        assert_eq!(e.key, Key::Kv(s("a")));
+        assert_eq!(e.stuck, vec![2], "{e}");
+        assert_eq!(e.at, 6, "decided when the read returned: {e}");
+        assert!(e.explanation.contains("as of event 6 (6 ms)"), "{e}");
+        // Invoked just before the write completed, the read may take effect before it.
+        proven(&history(false));
+    }
+
+    /// The simulator numbers every invocation and completion once, in the order they happen,
+    /// which agrees with their times; so its histories are ordered by sequence number.
+    #[test]
+    fn simulated_histories_are_ordered_by_sequence_numbers() {
+        let out =
+            crate::sim::schedule::run_check(42, 5, 3_000, crate::sim::schedule::Faults::ALL, false);
+        let h = out.world.history();
+        assert!(h.len() > 50, "{} operations", h.len());
+        assert_eq!(Order::of(h), Order::Sequence);
+        let mut events: Vec<(u64, u64)> = Vec::new();
+        for op in h {
+            assert_eq!(op.complete.is_some(), op.complete_seq > 0, "{op:?}");
+            events.push((op.invoke_seq, op.invoke));
+            if let Some(t) = op.complete {
+                assert!(op.complete_seq > op.invoke_seq, "{op:?}");
+                events.push((op.complete_seq, t));
+            }
+        }
+        events.sort_unstable();
+        let seqs: Vec<u64> = events.iter().map(|e| e.0).collect();
+        assert_eq!(
+            seqs,
+            (1..=events.len() as u64).collect::<Vec<_>>(),
+            "each number once"
+        );
+        assert!(
+            events.windows(2).all(|w| w[0].1 <= w[1].1),
+            "times never go back"
+        );
+        assert!(check(h).is_ok_and(|s| s.is_proven()));
+    }
+
+    /// The witness stops at the earliest event after which no order fits: here the stale
+    /// read's completion, not the hundred correct operations that follow it.
+    #[test]
+    fn the_witness_ends_at_the_event_that_decides() {
+        let mut h = vec![
+            done(1, put("a", "1"), 0, 2, ok(Some("1"))),
+            done(1, put("a", "2"), 3, 5, ok(Some("2"))),
+            done(2, get("a"), 6, 7, ok(Some("1"))),
+        ];
+        for k in 0..100 {
+            let t = 10 + 2 * k;
+            h.push(done(3, append("a", "x"), t, t + 1, ok(None)));
+        }
+        // The appends' replies are wrong too, but the read already decides.
+        let e = violation(&h);
+        assert_eq!((e.at, e.ops, e.stuck.clone()), (7, 3, vec![2]), "{e}");
+        assert!(e.explanation.contains("as of 7 ms"), "{e}");
+        // Sequenced, the same: event 6 is the read's completion.
+        let seq: Vec<HistoryOp> = h
+            .iter()
+            .enumerate()
+            .map(|(k, op)| op.clone().sequenced(2 * k as u64 + 1, 2 * k as u64 + 2))
+            .collect();
+        let e = violation(&seq);
+        assert_eq!((e.at, e.ops), (6, 3), "{e}");
+    }
+
     #[test]
     fn budget_exhaustion_is_unknown_not_a_verdict() {
         let h = [
@@ -1094,13 +1314,9 @@ mod tests {
                 },
             };
             points.push((lp, history.len()));
-            history.push(HistoryOp {
-                client: c,
-                op,
-                invoke,
-                complete: Some(complete),
-                reply: None,
-            });
+            let mut h = HistoryOp::new(c, op, invoke);
+            h.complete = Some(complete);
+            history.push(h);
         }
         points.sort_unstable();
         // Each client's last operation may never have reached the store.

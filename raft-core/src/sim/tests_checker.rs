@@ -4,10 +4,13 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::entry::{Entry, Payload};
+use crate::entry::{Entry, HardState, Payload};
 use crate::log::RaftLog;
-use crate::sim::checker::Checker;
+use crate::sim::app::{Command, KvStore, Op};
+use crate::sim::checker::{Checker, Violation, STATE_WINDOW};
 use crate::sim::schedule::{run_check, Faults};
+use crate::sim::{Action, SimOptions, World};
+use crate::types::NodeId;
 
 fn entry(index: u64, term: u64) -> Entry {
     Entry {
@@ -73,4 +76,204 @@ fn leader_completeness_catches_a_leader_elected_before_the_commit() {
 fn seed_32999_is_not_a_leader_completeness_violation() {
     let out = run_check(32999, 5, 3_000, Faults::ALL, false);
     assert_eq!(out.violation, None);
+}
+
+/// A three-node world without client load, with a leader; returns it and the leader's id.
+fn quiet_world() -> (World, NodeId) {
+    let mut w = World::new(SimOptions {
+        nodes: 3,
+        seed: 5,
+        ..Default::default()
+    })
+    .expect("valid options");
+    assert!(w.run_until(2_000, |w| w.leader().is_some()));
+    let leader = w.leader().expect("elected");
+    (w, leader)
+}
+
+fn append_x() -> Command {
+    Command {
+        client: 7,
+        seq: 1,
+        op: Op::Append {
+            key: "k".into(),
+            value: "x".into(),
+        },
+    }
+}
+
+/// A retried command committed twice (legal: the client cannot know whether its first attempt
+/// committed) must be executed once by every replica (dissertation §6.3), including one that
+/// restarted from a snapshot in between. `lose_dedup` plants the bug: the restarted replica's
+/// state machine skips the session table, so it executes the retry a second time. Returns the
+/// violations and the world.
+fn retry_across_a_restart(lose_dedup: bool) -> (Vec<Violation>, World) {
+    let (mut w, leader) = quiet_world();
+    let follower = (1..=3).find(|&i| i != leader).expect("three nodes");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(300);
+    w.act(Action::Compact { node: follower }).expect("compacts");
+    w.act(Action::Crash { node: follower }).expect("crashes");
+    w.act(Action::Restart { node: follower }).expect("restarts");
+    assert_eq!(w.nodes()[&follower].kv.get("k"), Some("x"), "restored");
+    if lose_dedup {
+        w.sim_node_mut(follower).expect("exists").kv.dedup_disabled = true;
+    }
+    let leader = w.leader().expect("still led");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(500);
+    (w.violation().into_iter().cloned().collect(), w)
+}
+
+/// The replica that executed the retry again holds "xx" where every other holds "x": its
+/// state machine diverged at the retry's index. Before the state digests, the checker only
+/// compared a node's commands since its own restart, and missed this.
+#[test]
+fn exactly_once_catches_a_retry_executed_again_after_a_restart() {
+    let (violations, w) = retry_across_a_restart(true);
+    let v = violations.first().expect("a violation");
+    assert_eq!(v.property, "Exactly Once", "{v:?}");
+    let follower = *w
+        .nodes()
+        .iter()
+        .find(|(_, s)| s.kv.get("k") == Some("xx"))
+        .expect("the planted replica executed twice")
+        .0;
+    assert!(v.nodes.contains(&follower), "{v:?}");
+}
+
+/// The same run without the planted bug: the retry is answered from the session table on every
+/// replica, the restarted one included, and nothing is flagged.
+#[test]
+fn exactly_once_allows_a_retry_answered_after_a_restart() {
+    let (violations, w) = retry_across_a_restart(false);
+    assert_eq!(violations, Vec::new());
+    for s in w.nodes().values() {
+        assert_eq!(s.kv.get("k"), Some("x"));
+    }
+}
+
+/// Hand-driven: replicas agreeing at every index pass; one reporting another digest at an
+/// index already reported, here the same replica after a restart, is named with the first.
+#[test]
+fn exactly_once_compares_digests_across_replicas_and_restarts() {
+    let mut c = Checker::new();
+    for i in 0..=5 {
+        c.on_state(1, i, 100 + i);
+        c.on_state(2, i, 100 + i);
+        if i <= 2 {
+            c.on_state(3, i, 100 + i);
+        }
+    }
+    assert_eq!(properties(&c), Vec::<&str>::new());
+    c.on_crash(3);
+    c.on_restart(3, HardState::default(), 0, &[]);
+    c.on_state(3, 0, 100);
+    c.on_state(3, 1, 101);
+    c.on_state(3, 2, 0xbad);
+    assert_eq!(properties(&c), vec!["Exactly Once"]);
+    assert_eq!(c.violations[0].nodes, vec![3, 1]);
+    let detail = &c.violations[0].detail;
+    assert!(
+        detail.contains("index 2") && detail.contains("0x0000000000000bad"),
+        "{detail}"
+    );
+}
+
+/// The memory bound of [`STATE_WINDOW`]: digests below every replica's index are dropped at
+/// once; a replica that stays behind (crashed, never restarted) holds them at most for the
+/// window, after which what it reports below is no longer compared, but what it reports
+/// inside the window is.
+#[test]
+fn state_digests_are_forgotten_below_every_replica_and_beyond_the_window() {
+    let mut c = Checker::new();
+    for i in 0..=100 {
+        c.on_state(1, i, i);
+        if i <= 50 {
+            c.on_state(2, i, i);
+        }
+    }
+    assert_eq!(c.state_digests_kept(), 51, "indices 50..=100");
+    c.on_crash(2);
+    let top = STATE_WINDOW + 200;
+    for i in 101..=top {
+        c.on_state(1, i, i);
+    }
+    assert_eq!(c.state_digests_kept() as u64, STATE_WINDOW);
+    c.on_restart(2, HardState::default(), 0, &[]);
+    c.on_state(2, 60, 0xbad);
+    assert_eq!(
+        properties(&c),
+        Vec::<&str>::new(),
+        "forgotten: not compared"
+    );
+    c.on_state(2, top - 10, 0xbad);
+    assert_eq!(properties(&c), vec!["Exactly Once"]);
+}
+
+/// A snapshot whose bytes the state machine cannot decode must be reported, not turned into an
+/// empty store (which would silently lose every committed command before it, §5.4.3).
+#[test]
+fn a_restart_from_a_malformed_snapshot_is_reported() {
+    let (mut w, leader) = quiet_world();
+    let follower = (1..=3).find(|&i| i != leader).expect("three nodes");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(300);
+    w.compact_with_data(follower, b"not a snapshot".to_vec())
+        .expect("compacts");
+    w.act(Action::Crash { node: follower }).expect("crashes");
+    w.act(Action::Restart { node: follower }).expect("restarts");
+    let v = w.violation().expect("reported");
+    assert_eq!(v.property, "State Machine Safety");
+    assert_eq!(v.nodes, vec![follower]);
+    assert!(v.detail.contains("could not restore"), "{}", v.detail);
+}
+
+/// The same for a snapshot a lagging follower receives from its leader (§7).
+#[test]
+fn installing_a_malformed_snapshot_is_reported() {
+    let (mut w, leader) = quiet_world();
+    let follower = (1..=3).find(|&i| i != leader).expect("three nodes");
+    w.act(Action::Isolate { node: follower }).expect("isolates");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(300);
+    w.compact_with_data(leader, b"not a snapshot".to_vec())
+        .expect("compacts");
+    assert!(w.violation().is_none());
+    w.act(Action::Heal).expect("heals");
+    w.advance_by(1_000);
+    let v = w.violation().expect("reported");
+    assert_eq!(v.property, "State Machine Safety");
+    assert_eq!(v.nodes, vec![follower]);
+    assert!(v.detail.contains("could not restore"), "{}", v.detail);
+}
+
+/// A snapshot that decodes but holds another state than the one at its index is caught when a
+/// replica restarts from it. Here only the session table differs (the same append, recorded
+/// under another client): the data alone would look right, but a retry of client 7 would then
+/// run again (dissertation §6.3).
+#[test]
+fn exactly_once_catches_a_restart_from_a_snapshot_with_another_session_table() {
+    let (mut w, leader) = quiet_world();
+    let follower = (1..=3).find(|&i| i != leader).expect("three nodes");
+    w.propose_command(leader, &append_x())
+        .expect("leader accepts");
+    w.advance_by(300);
+    let mut other = KvStore::default();
+    other.apply(&Command {
+        client: 8,
+        ..append_x()
+    });
+    assert_eq!(other.data(), w.nodes()[&follower].kv.data());
+    w.compact_with_data(follower, other.snapshot())
+        .expect("compacts");
+    w.act(Action::Crash { node: follower }).expect("crashes");
+    w.act(Action::Restart { node: follower }).expect("restarts");
+    let v = w.violation().expect("reported");
+    assert_eq!(v.property, "Exactly Once", "{v:?}");
+    assert_eq!(v.nodes[0], follower, "{v:?}");
 }

@@ -241,7 +241,14 @@ impl SimNode {
     }
 }
 
-/// A client operation as recorded for the linearizability checker.
+/// A client operation as recorded for the linearizability checker
+/// ([`linearizability`](super::linearizability)).
+///
+/// Times are whole milliseconds, for display; the order of events is given by the sequence
+/// numbers: every invocation and every completion of a run takes the next number of one
+/// counter, so an operation that completed before another was invoked in the same millisecond
+/// still comes first. A history built elsewhere may leave them 0 (see [`HistoryOp::new`]);
+/// it is then ordered by time alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HistoryOp {
@@ -255,6 +262,43 @@ pub struct HistoryOp {
     pub complete: Option<u64>,
     /// The answer, if it completed.
     pub reply: Option<Reply>,
+    /// The invocation's place in the run's order of history events (from 1); 0: not recorded.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub invoke_seq: u64,
+    /// The completion's place in the same order, after `invoke_seq`; 0: not completed or not
+    /// recorded.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub complete_seq: u64,
+}
+
+impl HistoryOp {
+    /// `client` invoked `op` at `invoke` ms; not completed (yet), no sequence numbers.
+    pub fn new(client: u64, op: Op, invoke: u64) -> Self {
+        HistoryOp {
+            client,
+            op,
+            invoke,
+            complete: None,
+            reply: None,
+            invoke_seq: 0,
+            complete_seq: 0,
+        }
+    }
+
+    /// The same operation, completed at `at` ms with `reply`.
+    pub fn completed(mut self, at: u64, reply: Reply) -> Self {
+        self.complete = Some(at);
+        self.reply = Some(reply);
+        self
+    }
+
+    /// The same operation, with the places of its invocation and completion (0 if it did not
+    /// complete) in the run's order of history events.
+    pub fn sequenced(mut self, invoke_seq: u64, complete_seq: u64) -> Self {
+        self.invoke_seq = invoke_seq;
+        self.complete_seq = complete_seq;
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -317,6 +361,8 @@ pub struct World {
     load_on: bool,
     next_task: u64,
     history: Vec<HistoryOp>,
+    /// The last sequence number given to a history event (see [`HistoryOp`]).
+    history_seq: u64,
     checker: Checker,
     trace: Vec<TraceRecord>,
     hash: TraceHash,
@@ -364,7 +410,7 @@ impl World {
                 pending: None,
             })
             .collect();
-        Ok(World {
+        let mut world = World {
             rng: SimRng::new(opts.seed),
             clock_rng,
             net: Network::new(opts.net.clone()),
@@ -375,6 +421,7 @@ impl World {
             clients,
             next_task: 1,
             history: Vec::new(),
+            history_seq: 0,
             checker: Checker::new(),
             trace: Vec::new(),
             hash: TraceHash::default(),
@@ -383,7 +430,11 @@ impl World {
             terms: BTreeMap::new(),
             halted: None,
             violations_recorded: 0,
-        })
+        };
+        for (&id, sn) in &world.nodes {
+            world.checker.on_state(id, 0, sn.kv.digest());
+        }
+        Ok(world)
     }
 
     /// Rebuilds a run from its options and recorded actions, up to time `until`.
@@ -649,13 +700,23 @@ impl World {
         }
         if let Some(snap) = &ready.snapshot {
             let (index, term) = (snap.meta.index, snap.meta.term);
+            // The state machine is replaced by the snapshot's; `Some(None)`: its data is
+            // malformed, which the checker reports.
+            let mut installed = None;
             if ready.restore_snapshot {
+                let kv = KvStore::restore(&snap.data);
+                installed = Some(kv.as_ref().map(KvStore::digest));
                 if let Some(sn) = self.nodes.get_mut(&id) {
-                    sn.kv = KvStore::restore(&snap.data).unwrap_or_default();
+                    sn.kv = kv.unwrap_or_default();
                 }
             }
             self.checker
                 .on_snapshot(id, index, term, ready.restore_snapshot);
+            match installed {
+                Some(Some(digest)) => self.checker.on_state(id, index, digest),
+                Some(None) => self.checker.on_restore_failed(id, index, term),
+                None => {}
+            }
             self.record(TraceEvent::Snapshot {
                 node: id,
                 index,
@@ -769,7 +830,9 @@ impl World {
                     done = reply.map(|r| (cmd.client, cmd.seq, r));
                 }
             }
+            let digest = sn.kv.digest();
             self.checker.on_apply(id, &e, executed);
+            self.checker.on_state(id, e.index, digest);
             self.record(TraceEvent::Apply {
                 node: id,
                 index: e.index,
@@ -908,13 +971,9 @@ impl World {
             op: op.clone(),
         };
         let hist = self.history.len();
-        self.history.push(HistoryOp {
-            client,
-            op: op.clone(),
-            invoke: self.now,
-            complete: None,
-            reply: None,
-        });
+        self.history_seq += 1;
+        self.history
+            .push(HistoryOp::new(client, op.clone(), self.now).sequenced(self.history_seq, 0));
         self.clients[k].pending = Some(Pending {
             hist,
             cmd,
@@ -1040,9 +1099,11 @@ impl World {
         c.next_at = now + self.opts.clients.think_ms;
         self.stats.completed += 1;
         self.stats.latencies.push(now - p.proposed_at);
+        self.history_seq += 1;
         let h = &mut self.history[p.hist];
         h.complete = Some(now);
         h.reply = Some(reply.clone());
+        h.complete_seq = self.history_seq;
         self.record(TraceEvent::Complete {
             client,
             op_id: p.hist as u64,
@@ -1086,9 +1147,13 @@ impl World {
                     .wrapping_add(sn.restarts.wrapping_mul(0x1_0000_0001));
                 let state = sn.storage.load();
                 let n = Node::restore(cfg, state.clone())?;
-                if state.snapshot_index > 0 {
-                    sn.kv = KvStore::restore(&state.snapshot_data).unwrap_or_default();
-                }
+                // The state machine restarts from the snapshot, or empty without one.
+                let restored = match state.snapshot_index {
+                    0 => Some(KvStore::default()),
+                    _ => KvStore::restore(&state.snapshot_data),
+                };
+                let digest = restored.as_ref().map(KvStore::digest);
+                sn.kv = restored.unwrap_or_default();
                 sn.timer_at = sn.clock.when(now, n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
@@ -1098,6 +1163,14 @@ impl World {
                     state.snapshot_index,
                     &state.entries,
                 );
+                match digest {
+                    Some(digest) => self.checker.on_state(*node, state.snapshot_index, digest),
+                    None => self.checker.on_restore_failed(
+                        *node,
+                        state.snapshot_index,
+                        state.snapshot_term,
+                    ),
+                }
             }
             Action::Partition { groups } => {
                 for id in groups.iter().flatten() {
@@ -1206,6 +1279,7 @@ impl World {
                         clock,
                     },
                 );
+                self.checker.on_state(id, 0, KvStore::default().digest());
             }
             Action::Promote { node } | Action::Remove { node } => {
                 self.known(*node)?;
@@ -1362,4 +1436,29 @@ fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&crate::log
 /// Formats a node id as the playground shows it.
 pub fn node_name(id: NodeId) -> String {
     format!("S{id}")
+}
+
+/// Hooks for tests that plant faults the public API cannot produce.
+#[cfg(test)]
+impl World {
+    /// A machine, for planting a bug in its state machine or its disk.
+    pub(crate) fn sim_node_mut(&mut self, id: NodeId) -> Option<&mut SimNode> {
+        self.nodes.get_mut(&id)
+    }
+
+    /// Compacts node `id`'s log at its applied index into a snapshot holding `data` instead of
+    /// its state machine's bytes.
+    pub(crate) fn compact_with_data(&mut self, id: NodeId, data: Vec<u8>) -> Option<()> {
+        let index = self.node(id)?.log().applied();
+        self.with_node(id, |n| n.step(Input::Compact { index, data }))?
+            .ok()
+            .map(|_| ())
+    }
+
+    /// Hands `cmd` to node `id` as a proposal, as a client (or its retry) would.
+    pub(crate) fn propose_command(&mut self, id: NodeId, cmd: &Command) -> Option<Index> {
+        self.with_node(id, |n| n.step(Input::Propose(cmd.encode())))
+            .and_then(Result::ok)
+            .flatten()
+    }
 }
