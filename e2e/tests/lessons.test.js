@@ -168,9 +168,10 @@ test('figure-8 (unsafe switch, marked as such): the broken rule, then its conseq
   assert.doesNotMatch(await safety.innerText(), /run stopped/);
   await page.screenshot({ path: `${ARTIFACTS}lesson-figure-8-rule.png` });
   await press(panel, 'Crash S1, S2 and S3');
+  await play(page);
+  await waitVirtual(page, 40); // S2's entry 3 reaches S3 while it is down, and is lost
   await press(panel, 'Restart S3, S4 and S5');
   await press(panel, 'S5: time out now (twice)');
-  await play(page);
   await complete(panel);
   // The consequence stopped the run: a committed entry was overwritten and applied differently.
   assert.match(await safety.innerText(), /State Machine Safety broke/);
