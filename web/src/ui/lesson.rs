@@ -1,7 +1,9 @@
 //! The lesson panel: the lesson's steps with their live goals (✓ when met), the buttons the
 //! current step offers, and completion. For a scenario opened from a file it lists the
-//! scenario's expectations instead.
+//! scenario's expectations instead. Both end with the client history's linearizability
+//! verdict, judged as `raft-sim run` judges it.
 
+use raft_core::sim::linearizability::Verdict;
 use yew::prelude::*;
 
 use crate::lessons::{self, goal_text, Goals, Lesson};
@@ -49,10 +51,38 @@ pub fn step_states(lesson: &Lesson, goals: &Goals) -> Vec<StepState> {
         .collect()
 }
 
+/// The verdict line: ✓ proven linearizable, ✗ not linearizable, ? undecided (not a pass).
+pub fn verdict_line(v: &Verdict) -> (&'static str, &'static str, String) {
+    match v {
+        Verdict::Linearizable(s) => (
+            "met",
+            "✓",
+            format!("Client history linearizable ({} operations)", s.ops),
+        ),
+        Verdict::NotLinearizable(e) => ("failed", "✗", format!("Client history {e}")),
+        Verdict::Undecided(_) => ("undecided", "?", format!("{v}: not a pass")),
+    }
+}
+
 /// The panel.
 #[function_component(LessonPanel)]
 pub fn lesson_panel() -> Html {
     let sim = use_sim();
+    // Rechecked at most once per virtual second (and on a new run or a new action): the search
+    // is roughly linear in the history, too much for every frame of a long run.
+    let verdict = {
+        let key = (sim.generation, sim.view.now / 1_000, sim.timeline_len());
+        let sim = sim.clone();
+        use_memo(key, move |_| sim.history_verdict())
+    };
+    let history = {
+        let (cls, mark, text) = verdict_line(&verdict);
+        html! {
+            <p class={classes!("history-verdict", cls)} role="status" data-testid="history-verdict">
+                <span class="mark" aria-hidden="true">{ mark }</span>{ text }
+            </p>
+        }
+    };
     let Some(goals) = sim.goals.clone() else {
         return Html::default();
     };
@@ -95,6 +125,7 @@ pub fn lesson_panel() -> Html {
                     <p class="lesson-summary">{ d.description.clone() }</p>
                 }
                 <ul class="goals">{ for items }</ul>
+                { history }
             </section>
         };
     };
@@ -167,6 +198,7 @@ pub fn lesson_panel() -> Html {
             <p class="lesson-summary">{ lesson.file.summary.clone() }</p>
             { progress }
             <ol class="steps">{ for steps }</ol>
+            { history }
             if complete {
                 <div class="lesson-done" role="status" data-testid="lesson-complete">
                     <strong>{ "✓ Lesson complete" }</strong>
