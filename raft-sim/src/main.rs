@@ -347,6 +347,12 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     let mut stuck = Vec::new();
     let mut undecided = Vec::new();
     let started = std::time::Instant::now();
+    let replay = |seed: u64| {
+        format!(
+            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --trace seed{seed}.jsonl",
+            o.nodes, o.duration
+        )
+    };
     for seed in a..=b {
         let out = run_check(seed, o.nodes, o.duration, o.faults, trace.is_some());
         events += out.events;
@@ -355,8 +361,13 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         elections += out.elections;
         if let Some(v) = &out.violation {
             eprintln!(
-                "seed {seed}: {} violated at {} ms (event {}), nodes {:?}: {}\n  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --trace seed{seed}.jsonl",
-                v.property, v.time, v.event, v.nodes, v.detail, o.nodes, o.duration
+                "seed {seed}: {} violated at {} ms (event {}), nodes {:?}: {}\n{}",
+                v.property,
+                v.time,
+                v.event,
+                v.nodes,
+                v.detail,
+                replay(seed)
             );
             failures.push(json!({"seed": seed, "property": v.property, "time": v.time, "event": v.event, "nodes": v.nodes, "detail": v.detail}));
         }
@@ -369,11 +380,18 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         match &j.linearizability {
             Verdict::Linearizable(_) => {}
             Verdict::Undecided(_) => {
-                eprintln!("seed {seed}: {} (not a pass)", j.linearizability);
+                eprintln!(
+                    "seed {seed}: {} (not a pass)\n{}",
+                    j.linearizability,
+                    replay(seed)
+                );
                 undecided.push(seed);
             }
             Verdict::NotLinearizable(e) => {
-                eprintln!("seed {seed}: client history is not linearizable: {e}");
+                eprintln!(
+                    "seed {seed}: client history is not linearizable: {e}\n{}",
+                    replay(seed)
+                );
                 failures.push(
                     json!({"seed": seed, "property": "Linearizability", "detail": e.to_string()}),
                 );

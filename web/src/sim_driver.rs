@@ -548,6 +548,11 @@ impl Sim {
         history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
     }
 
+    /// Number of client operations in the history so far.
+    pub fn history_len(&self) -> usize {
+        self.driver.borrow().world().history().len()
+    }
+
     /// The run as it stands: options, timeline, time, lesson progress. What the share link,
     /// the exports and the browser's storage carry.
     pub fn run(&self) -> Run {

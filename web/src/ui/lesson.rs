@@ -68,10 +68,13 @@ pub fn verdict_line(v: &Verdict) -> (&'static str, &'static str, String) {
 #[function_component(LessonPanel)]
 pub fn lesson_panel() -> Html {
     let sim = use_sim();
-    // Rechecked at most once per virtual second (and on a new run or a new action): the search
-    // is roughly linear in the history, too much for every frame of a long run.
+    // The search is roughly linear in the history: too much for every frame of a long run. It
+    // is rechecked on a new run or a new action, and otherwise once per virtual second, or less
+    // often as the history grows (once per second per thousand operations), so the cost per
+    // virtual second stays flat.
     let verdict = {
-        let key = (sim.generation, sim.view.now / 1_000, sim.timeline_len());
+        let every_ms = 1_000 * (1 + sim.history_len() as u64 / 1_000);
+        let key = (sim.generation, sim.timeline_len(), sim.view.now / every_ms);
         let sim = sim.clone();
         use_memo(key, move |_| sim.history_verdict())
     };
@@ -229,5 +232,30 @@ mod tests {
         g.met[1] = Some(900);
         g.met[2] = Some(3000);
         assert_eq!(step_states(&l, &g), vec![Done, Done, Done, Done]);
+    }
+
+    /// The page says what `raft-sim run` says: undecided is shown as such, never as met.
+    #[test]
+    fn the_verdict_line_never_shows_undecided_as_met() {
+        use raft_core::sim::linearizability::{CheckStats, Key};
+        let stats = CheckStats {
+            keys: 1,
+            ops: 7,
+            steps: 1,
+            unknown_keys: vec![Key::Kv("k1".into())],
+        };
+        let (cls, mark, text) = verdict_line(&Verdict::Undecided(stats.clone()));
+        assert_eq!((cls, mark), ("undecided", "?"));
+        assert!(
+            text.contains("undecided") && text.contains("not a pass"),
+            "{text}"
+        );
+        let proven = CheckStats {
+            unknown_keys: vec![],
+            ..stats
+        };
+        let (cls, _, text) = verdict_line(&Verdict::Linearizable(proven));
+        assert_eq!(cls, "met");
+        assert!(text.contains("7 operations"), "{text}");
     }
 }
