@@ -1,14 +1,19 @@
 //! `raft-sim`: headless runs of the raft-core simulator.
 //!
-//! Every subcommand prints progress on stderr and one JSON object as the last line of stdout.
-//! Exit status: 0 success, 1 a violated property or failed expectation, 2 bad usage or a
-//! malformed file.
+//! Every command prints progress on stderr and one JSON object as the last line of stdout.
+//! Exit status: 0 passed, 1 failed (a violated property, a missed expectation, a replay that
+//! does not match, a client history that is not linearizable), 2 bad usage or a malformed file
+//! (nothing ran), 3 undecided (the linearizability search ran out of budget: not a pass). Every
+//! command that runs a client history judges it with [`raft_core::sim::judge`].
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
+use raft_core::sim::judge::{history_verdict, judge, Outcome};
+use raft_core::sim::limits;
+use raft_core::sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_core::sim::scenario::Scenario;
 use raft_core::sim::schedule::{run_check, Faults};
 use raft_core::sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
@@ -17,15 +22,115 @@ use serde_json::{json, Value};
 
 mod trace_file;
 
-const USAGE: &str = "usage:
-  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace FILE]
-  raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off]
-  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N (default 100, one request in flight each)] [--crash-leader-after N] [--seed S]
-  raft-sim run SCENARIO.json [--trace FILE]
-  raft-sim replay TRACE.jsonl
+const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
+  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace PATH] [--max-steps N]
+  raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--trace PATH]
+  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+  raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
+  raft-sim replay TRACE.jsonl [--max-steps N]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
-duplicate, reorder, transfer, all (default) or none, comma-separated.";
+duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
+
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace PATH] [--max-steps N]
+
+Randomized fault schedules, one per seed, with every safety checker on after every event, then
+a healed tail that must make progress; each seed's client history is checked for
+linearizability.
+  --seeds A..B      inclusive range of seeds (any u64), at most 1000000 seeds
+  --nodes N         cluster size, 1 to 64 (default 5)
+  --duration-ms T   faults for this long, 0 to 86400000 ms (default 3000)
+  --faults LIST     comma-separated: crash, partition, drop, duplicate, reorder, transfer,
+                    membership, snapshot, all (default) or none
+  --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
+                    containing {seed}, or a plain file when the range holds one seed
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+
+const FAILOVER_USAGE: &str =
+    "usage: raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--trace PATH]
+
+Crashes a stable leader once per seed and times crash -> new leader and crash -> first commit of
+the new term.
+  --seeds A..B      inclusive range of seeds (any u64), at most 1000000 seeds
+  --nodes N         cluster size, 1 to 64 (default 5)
+  --pre-vote on|off PreVote (default on)
+  --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
+                    containing {seed}, or a plain file when the range holds one seed";
+
+const TASKQUEUE_USAGE: &str = "usage: raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+
+The reference task queue: N tasks, each to run exactly once, through a leader crash; the client
+history is checked for linearizability.
+  --tasks N               0 to 1000000 tasks (default 1000)
+  --nodes N               cluster size, 1 to 64 (default 5)
+  --clients N             1 to 1000 clients, one request in flight each (default 100)
+  --crash-leader-after N  crash the leader after this many tasks, 0 to 1000000 (default 500)
+  --seed S                any u64 (default 1)
+  --trace FILE            write the run's JSONL trace
+  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+
+const RUN_USAGE: &str = "usage: raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
+
+Runs a scenario file (docs/formats.md): passes when every expectation is met, no safety property
+broke (unless a violation is expected) and the client history is proven linearizable.
+  --trace FILE      write the run's JSONL trace
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+
+const REPLAY_USAGE: &str = "usage: raft-sim replay TRACE.jsonl [--max-steps N]
+
+Re-derives a trace from its header's options and its action records and compares the record
+count and hash with the footer's; the replayed client history is checked for linearizability.
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+
+const FOOTER: &str = "
+Every command prints progress on stderr and one JSON object as its last stdout line.
+Exit status:
+  0  passed
+  1  failed: a safety property, an expectation, a replay's hash, or linearizability
+  2  bad usage or a malformed file (nothing ran); the JSON has an \"error\"
+  3  undecided: the linearizability search ran out of budget; not a pass (raise --max-steps)
+Limits: times in scenarios and traces at most 86400000 ms (a day; the simulator's clock stops
+there), delays (election timeouts, heartbeat, client think time and timeout) at most 3600000 ms;
+see docs/formats.md.";
+
+/// The commands, with their usage and the options each one takes.
+const COMMANDS: &[(&str, &str, &[&str])] = &[
+    (
+        "check",
+        CHECK_USAGE,
+        &[
+            "seeds",
+            "nodes",
+            "duration-ms",
+            "faults",
+            "trace",
+            "max-steps",
+        ],
+    ),
+    (
+        "failover",
+        FAILOVER_USAGE,
+        &["seeds", "nodes", "pre-vote", "trace"],
+    ),
+    (
+        "taskqueue",
+        TASKQUEUE_USAGE,
+        &[
+            "tasks",
+            "nodes",
+            "clients",
+            "crash-leader-after",
+            "seed",
+            "trace",
+            "max-steps",
+        ],
+    ),
+    ("run", RUN_USAGE, &["trace", "max-steps"]),
+    ("replay", REPLAY_USAGE, &["max-steps"]),
+];
+
+/// Exit code for bad usage or a malformed file (see [`Outcome::exit_code`] for the others).
+const EXIT_USAGE: u8 = 2;
 
 /// A failure to report: exit code 2 for usage and input errors.
 struct UsageError(String);
@@ -37,35 +142,74 @@ impl<T: std::fmt::Display> From<T> for UsageError {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let mut command = None;
+    match run(&mut command) {
         Ok(code) => code,
         Err(UsageError(msg)) => {
             eprintln!("raft-sim: {msg}");
-            eprintln!("{USAGE}");
+            let usage = COMMANDS
+                .iter()
+                .find(|(name, _, _)| Some(*name) == command.as_deref())
+                .map_or(USAGE, |(_, usage, _)| usage);
+            eprintln!("{usage}");
+            eprintln!("(raft-sim --help for exit codes and limits)");
             println!("{}", json!({"error": msg}));
-            ExitCode::from(2)
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }
 
-fn run() -> Result<ExitCode, UsageError> {
+fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
     let mut args = lexopt::Parser::from_env();
     let cmd = match args.next()? {
         Some(lexopt::Arg::Value(v)) => v.string()?,
         Some(lexopt::Arg::Long("help")) | Some(lexopt::Arg::Short('h')) => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{FOOTER}");
             return Ok(ExitCode::SUCCESS);
         }
-        _ => return Err(UsageError("missing subcommand".into())),
+        Some(other) => return Err(other.unexpected().into()),
+        None => return Err(UsageError("missing command".into())),
     };
+    if cmd == "help" {
+        let about = match args.next()? {
+            Some(lexopt::Arg::Value(v)) => Some(v.string()?),
+            _ => None,
+        };
+        let usage = match &about {
+            None => USAGE,
+            Some(c) => COMMANDS
+                .iter()
+                .find(|(name, _, _)| name == c)
+                .map(|(_, usage, _)| *usage)
+                .ok_or_else(|| UsageError(format!("unknown command '{c}'")))?,
+        };
+        println!("{usage}\n{FOOTER}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (_, usage, takes) = COMMANDS
+        .iter()
+        .find(|(name, _, _)| *name == cmd)
+        .ok_or_else(|| UsageError(format!("unknown command '{cmd}'")))?;
+    *command = Some(cmd.clone());
     let mut o = Opts::default();
     while let Some(arg) = args.next()? {
         use lexopt::Arg::*;
+        if let Long(flag) = arg {
+            if flag != "help" && !takes.contains(&flag) {
+                return Err(UsageError(format!("{cmd} does not take --{flag}")));
+            }
+        }
         match arg {
+            Long("help") | Short('h') => {
+                println!("{usage}\n{FOOTER}");
+                return Ok(ExitCode::SUCCESS);
+            }
             Long("seeds") => o.seeds = Some(parse_range(&args.value()?.string()?)?),
-            Long("seed") => o.seed = args.value()?.parse()?,
-            Long("nodes") => o.nodes = args.value()?.parse()?,
-            Long("duration-ms") => o.duration = args.value()?.parse()?,
+            Long("seed") => o.seed = number(&mut args, "--seed", 0, u64::MAX)?,
+            Long("nodes") => o.nodes = number(&mut args, "--nodes", 1, 64)? as u32,
+            Long("duration-ms") => {
+                o.duration = number(&mut args, "--duration-ms", 0, limits::MAX_TIME_MS)?
+            }
             Long("faults") => o.faults = Faults::parse(&args.value()?.string()?)?,
             Long("trace") => o.trace = Some(args.value()?.string()?),
             Long("pre-vote") => {
@@ -79,23 +223,26 @@ fn run() -> Result<ExitCode, UsageError> {
                     }
                 }
             }
-            Long("tasks") => o.tasks = args.value()?.parse()?,
-            Long("clients") => o.clients = args.value()?.parse()?,
-            Long("crash-leader-after") => o.crash_after = args.value()?.parse()?,
-            Value(v) if o.file.is_none() => o.file = Some(v.string()?),
+            Long("tasks") => o.tasks = number(&mut args, "--tasks", 0, limits::MAX_TASKS)?,
+            Long("clients") => o.clients = number(&mut args, "--clients", 1, 1000)? as u32,
+            Long("crash-leader-after") => {
+                o.crash_after = number(&mut args, "--crash-leader-after", 0, limits::MAX_TASKS)?
+            }
+            Long("max-steps") => {
+                o.max_steps = number(&mut args, "--max-steps", 1, limits::MAX_STEPS)?
+            }
+            Value(v) if o.file.is_none() && matches!(cmd.as_str(), "run" | "replay") => {
+                o.file = Some(v.string()?)
+            }
             other => return Err(other.unexpected().into()),
         }
-    }
-    if !(1..=64).contains(&o.nodes) {
-        return Err(UsageError("--nodes must be between 1 and 64".into()));
     }
     match cmd.as_str() {
         "check" => check(&o),
         "failover" => failover(&o),
         "taskqueue" => taskqueue(&o),
         "run" => run_scenario(&o),
-        "replay" => replay(&o),
-        other => Err(UsageError(format!("unknown subcommand '{other}'"))),
+        _ => replay(&o),
     }
 }
 
@@ -110,6 +257,7 @@ struct Opts {
     tasks: u64,
     clients: u32,
     crash_after: u64,
+    max_steps: u64,
     file: Option<String>,
 }
 
@@ -126,8 +274,26 @@ impl Default for Opts {
             tasks: 1_000,
             clients: 100,
             crash_after: 500,
+            max_steps: DEFAULT_MAX_STEPS,
             file: None,
         }
+    }
+}
+
+/// The next value as a whole number from `min` to `max`, or an error naming the flag.
+fn number(args: &mut lexopt::Parser, flag: &str, min: u64, max: u64) -> Result<u64, UsageError> {
+    let v = args.value()?.string()?;
+    let n: u64 = v.trim().parse().map_err(|_| {
+        UsageError(format!(
+            "{flag} takes a whole number from {min} to {max}, not '{v}'"
+        ))
+    })?;
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(UsageError(format!(
+            "{flag} is {n}, but must be between {min} and {max}"
+        )))
     }
 }
 
@@ -137,13 +303,20 @@ fn parse_range(s: &str) -> Result<(u64, u64), UsageError> {
         .ok_or_else(|| UsageError(format!("--seeds takes A..B, not '{s}'")))?;
     let a: u64 = a
         .parse()
-        .map_err(|_| UsageError(format!("bad seed '{a}'")))?;
+        .map_err(|_| UsageError(format!("bad seed '{a}' (seeds are 0 to {})", u64::MAX)))?;
     let b: u64 = b
         .trim_start_matches('=')
         .parse()
-        .map_err(|_| UsageError(format!("bad seed '{b}'")))?;
+        .map_err(|_| UsageError(format!("bad seed '{b}' (seeds are 0 to {})", u64::MAX)))?;
     if b < a {
         return Err(UsageError(format!("empty seed range {s}")));
+    }
+    if b - a >= limits::MAX_SEEDS {
+        return Err(UsageError(format!(
+            "--seeds {s} holds {} seeds, but at most {} may run at once",
+            u128::from(b - a) + 1,
+            limits::MAX_SEEDS
+        )));
     }
     Ok((a, b))
 }
@@ -163,22 +336,38 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     let (a, b) = o
         .seeds
         .ok_or_else(|| UsageError("check needs --seeds A..B".into()))?;
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| trace_file::Target::parse(t, b - a + 1, a))
+        .transpose()?;
+    let mut outcome = Outcome::Passed;
     let (mut events, mut committed, mut completed, mut elections) = (0u64, 0u64, 0u64, 0u64);
     let mut failures = Vec::new();
     let mut stuck = Vec::new();
-    let mut linearizable = true;
     let mut undecided = Vec::new();
     let started = std::time::Instant::now();
+    let replay = |seed: u64| {
+        format!(
+            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --trace seed{seed}.jsonl",
+            o.nodes, o.duration
+        )
+    };
     for seed in a..=b {
-        let out = run_check(seed, o.nodes, o.duration, o.faults, o.trace.is_some());
+        let out = run_check(seed, o.nodes, o.duration, o.faults, trace.is_some());
         events += out.events;
         committed += out.committed;
         completed += out.completed;
         elections += out.elections;
         if let Some(v) = &out.violation {
             eprintln!(
-                "seed {seed}: {} violated at {} ms (event {}), nodes {:?}: {}\n  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --trace seed{seed}.jsonl",
-                v.property, v.time, v.event, v.nodes, v.detail, o.nodes, o.duration
+                "seed {seed}: {} violated at {} ms (event {}), nodes {:?}: {}\n{}",
+                v.property,
+                v.time,
+                v.event,
+                v.nodes,
+                v.detail,
+                replay(seed)
             );
             failures.push(json!({"seed": seed, "property": v.property, "time": v.time, "event": v.event, "nodes": v.nodes, "detail": v.detail}));
         }
@@ -186,26 +375,32 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             eprintln!("seed {seed}: no progress within 5 s after healing every fault");
             stuck.push(seed);
         }
-        match raft_core::sim::linearizability::check(out.world.history()) {
-            Ok(stats) if stats.is_proven() => {}
-            Ok(stats) => {
+        let j = judge(&out.world, false, o.max_steps);
+        outcome = outcome.and(j.outcome).and(Outcome::from_ok(out.recovered));
+        match &j.linearizability {
+            Verdict::Linearizable(_) => {}
+            Verdict::Undecided(_) => {
                 eprintln!(
-                    "seed {seed}: linearizability undecided for keys {:?} (search budget)",
-                    stats.unknown_keys
+                    "seed {seed}: {} (not a pass)\n{}",
+                    j.linearizability,
+                    replay(seed)
                 );
                 undecided.push(seed);
             }
-            Err(e) => {
-                linearizable = false;
-                eprintln!("seed {seed}: client history is not linearizable: {e}");
+            Verdict::NotLinearizable(e) => {
+                eprintln!(
+                    "seed {seed}: client history is not linearizable: {e}\n{}",
+                    replay(seed)
+                );
                 failures.push(
                     json!({"seed": seed, "property": "Linearizability", "detail": e.to_string()}),
                 );
             }
         }
-        if let Some(path) = &o.trace {
-            trace_file::write(path, &out.world)?;
-            eprintln!("trace written to {path}");
+        if let Some(t) = &trace {
+            let path = t.path(seed);
+            trace_file::write(&path, &out.world)?;
+            eprintln!("trace written to {}", path.display());
         }
         if (seed - a + 1) % 500 == 0 {
             eprintln!(
@@ -216,22 +411,20 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             );
         }
     }
-    let ok = failures.is_empty() && stuck.is_empty();
+    let linearizable =
+        failures.iter().all(|f| f["property"] != "Linearizability") && undecided.is_empty();
     println!(
         "{}",
         json!({
             "command": "check", "seeds": b - a + 1, "nodes": o.nodes, "duration_ms": o.duration,
             "events": events, "commands_committed": committed, "client_ops_completed": completed,
             "elections": elections, "violations": failures.len(), "stuck": stuck,
-            "linearizable": linearizable && undecided.is_empty(), "linearizability_undecided": undecided, "failures": failures,
+            "linearizable": linearizable, "linearizability_undecided": undecided, "failures": failures,
+            "outcome": outcome.name(),
             "wall_s": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         })
     );
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(outcome.exit_code()))
 }
 
 /// Reference timings: election timeout 150–300 ms, heartbeat 50 ms, one-way latency 10–18 ms.
@@ -281,11 +474,19 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
     let (a, b) = o
         .seeds
         .ok_or_else(|| UsageError("failover needs --seeds A..B".into()))?;
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| trace_file::Target::parse(t, b - a + 1, a))
+        .transpose()?;
     let mut elect = Vec::new();
     let mut commit = Vec::new();
     let mut failed = Vec::new();
     for seed in a..=b {
-        let mut w = World::new(reference_options(o.nodes, seed, o.pre_vote))?;
+        let mut w = World::new(SimOptions {
+            keep_trace: trace.is_some(),
+            ..reference_options(o.nodes, seed, o.pre_vote)
+        })?;
         // Crash at a different phase of the heartbeat cycle for each seed.
         match one_failover(&mut w, seed % 50) {
             Some((e, c)) => {
@@ -297,6 +498,9 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
         if let Some(v) = w.violation() {
             eprintln!("seed {seed}: {} violated: {}", v.property, v.detail);
             failed.push(seed);
+        }
+        if let Some(t) = &trace {
+            trace_file::write(&t.path(seed), &w)?;
         }
     }
     let e = percentiles(elect);
@@ -317,6 +521,11 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
 }
 
 fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| trace_file::Target::parse(t, 1, o.seed))
+        .transpose()?;
     let opts = SimOptions {
         clients: ClientOptions {
             enabled: true,
@@ -326,6 +535,7 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
             workload: Workload::Tasks { total: o.tasks },
             read_index: true,
         },
+        keep_trace: trace.is_some(),
         ..reference_options(o.nodes, o.seed, true)
     };
     let wall = std::time::Instant::now();
@@ -408,8 +618,17 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
         0.0
     };
     let lat = percentiles(w.stats().latencies.clone());
-    let violation = w.violation().cloned();
-    let ok = completed == o.tasks && duplicates == 0 && lost == 0 && violation.is_none();
+    let j = judge(&w, false, o.max_steps);
+    let outcome =
+        Outcome::from_ok(completed == o.tasks && duplicates == 0 && lost == 0).and(j.outcome);
+    if !j.linearizability.is_linearizable() {
+        eprintln!("client history: {}", j.linearizability);
+    }
+    if let Some(t) = &trace {
+        let path = t.path(o.seed);
+        trace_file::write(&path, &w)?;
+        eprintln!("trace written to {}", path.display());
+    }
     eprintln!(
         "{completed}/{} tasks, {duplicates} duplicated, {lost} lost, {:.0} tasks/s overall ({:.0} before the crash), failover {:?} ms, wall {:.2} s",
         o.tasks, throughput, steady, failover_ms, wall.elapsed().as_secs_f64()
@@ -424,13 +643,29 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
                "commit_latency_ms": lat,
                "client_retries": w.stats().retries, "simulated_s": secs,
                "wall_s": (wall.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-               "violation": violation.map(|v| v.property)})
+               "violation": j.violation.map(|v| v.property),
+               "linearizability": verdict_json(&j.linearizability), "outcome": outcome.name()})
     );
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(outcome.exit_code()))
+}
+
+/// A linearizability verdict as JSON: its name, its sentence, and its figures.
+fn verdict_json(v: &Verdict) -> Value {
+    let mut j = json!({"verdict": v.name(), "detail": v.to_string()});
+    match v {
+        Verdict::Linearizable(s) | Verdict::Undecided(s) => {
+            j["ops"] = json!(s.ops);
+            j["keys"] = json!(s.keys);
+            j["steps"] = json!(s.steps);
+            j["unknown_keys"] = json!(s
+                .unknown_keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>());
+        }
+        Verdict::NotLinearizable(e) => j["key"] = json!(e.key.to_string()),
+    }
+    j
 }
 
 fn read(path: &Option<String>, what: &str) -> Result<(String, String), UsageError> {
@@ -439,6 +674,11 @@ fn read(path: &Option<String>, what: &str) -> Result<(String, String), UsageErro
         .ok_or_else(|| UsageError(format!("missing {what} file")))?;
     let text = std::fs::read_to_string(&path)
         .map_err(|e| UsageError(format!("cannot read {path}: {e}")))?;
+    // Some editors start UTF-8 files with a byte-order mark.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     Ok((path, text))
 }
 
@@ -446,8 +686,13 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "scenario")?;
     let mut scenario =
         Scenario::from_json(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
-    scenario.options.keep_trace = o.trace.is_some();
-    let run = scenario.run()?;
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| trace_file::Target::parse(t, 1, scenario.options.seed))
+        .transpose()?;
+    scenario.options.keep_trace = trace.is_some();
+    let run = scenario.run_with_budget(o.max_steps)?;
     for r in &run.results {
         eprintln!(
             "[{}] {}{}",
@@ -465,28 +710,42 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
             v.property, v.time, v.detail
         );
     }
-    if let Some(tp) = &o.trace {
-        trace_file::write(tp, &run.world)?;
-        eprintln!("trace written to {tp}");
+    let lin = &run.judgement.linearizability;
+    match lin {
+        Verdict::Linearizable(_) => eprintln!("[ok] client history: {lin}"),
+        _ if scenario.expects_violation() => {
+            eprintln!("client history: {lin} (not judged: the scenario expects a violation)")
+        }
+        Verdict::NotLinearizable(_) => eprintln!("[FAILED] client history: {lin}"),
+        Verdict::Undecided(_) => {
+            eprintln!("[UNDECIDED] client history: {lin}; not a pass (exit 3), raise --max-steps")
+        }
     }
-    let passed = run.passed();
+    if let Some(t) = &trace {
+        let path = t.path(scenario.options.seed);
+        trace_file::write(&path, &run.world)?;
+        eprintln!("trace written to {}", path.display());
+    }
+    let outcome = run.outcome();
     println!(
         "{}",
-        json!({"command": "run", "scenario": scenario.name, "passed": passed,
+        json!({"command": "run", "scenario": scenario.name, "passed": outcome == Outcome::Passed,
+               "outcome": outcome.name(), "linearizability": verdict_json(lin),
                "expectations": run.results, "refused": run.refused.iter().map(|(t, w)| json!({"at": t, "why": w})).collect::<Vec<_>>(),
                "violation": run.world.violation(), "events": run.world.stats().events,
                "end_ms": run.world.now(), "trace_hash": format!("{:016x}", run.world.trace_hash())})
     );
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(outcome.exit_code()))
 }
 
 fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "trace")?;
     let t = trace_file::parse(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
+    t.options
+        .validate()
+        .map_err(|e| UsageError(format!("{path}: line 1: invalid options: {e}")))?;
+    limits::at_most("the footer's end", t.end, limits::MAX_TIME_MS)
+        .map_err(|e| UsageError(format!("{path}: {e}")))?;
     let w = match World::replay(t.options.clone(), &t.actions, t.end) {
         Ok(w) => w,
         Err(e) => {
@@ -525,15 +784,15 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
         if matches { "matches" } else { "DIFFERS from" },
         t.hash
     );
+    let lin = history_verdict(&w, o.max_steps);
+    eprintln!("client history: {lin}");
+    let outcome = Outcome::from_ok(matches).and(Outcome::of_verdict(&lin));
     println!(
         "{}",
         json!({"command": "replay", "records": w.trace().len(), "recorded_records": t.records,
-               "hash": hash, "recorded_hash": t.hash, "matches": matches})
+               "hash": hash, "recorded_hash": t.hash, "matches": matches,
+               "linearizability": verdict_json(&lin), "outcome": outcome.name()})
     );
     std::io::stdout().flush().ok();
-    Ok(if matches {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(outcome.exit_code()))
 }

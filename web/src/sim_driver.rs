@@ -15,6 +15,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use raft_core::sim::judge::history_verdict;
+use raft_core::sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_core::sim::{Action, NetConfig, SimError, SimOptions, World};
 use raft_core::NodeId;
 use yew::prelude::*;
@@ -569,6 +571,17 @@ impl Sim {
     /// Number of actions on the timeline.
     pub fn timeline_len(&self) -> usize {
         self.driver.borrow().timeline_len()
+    }
+
+    /// The client history's linearizability verdict so far, judged as `raft-sim` judges it
+    /// ([`raft_core::sim::judge::history_verdict`], default budget): undecided is not a pass.
+    pub fn history_verdict(&self) -> Verdict {
+        history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
+    }
+
+    /// Number of client operations in the history so far.
+    pub fn history_len(&self) -> usize {
+        self.driver.borrow().world().history().len()
     }
 
     /// The run as it stands: options, timeline, time, lesson progress. What the share link,

@@ -7,6 +7,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::sim::actions::Action;
+use crate::sim::checker::PROPERTIES;
+use crate::sim::judge::{judge, Judgement, Outcome};
+use crate::sim::limits::{at_most, MAX_COUNT, MAX_TIME_MS};
+use crate::sim::linearizability::DEFAULT_MAX_STEPS;
 use crate::sim::world::{SimOptions, World};
 use crate::sim::SimError;
 use crate::types::{Index, NodeId, Role, Term};
@@ -17,6 +21,9 @@ fn sorted(nodes: &[NodeId]) -> Vec<NodeId> {
     v.dedup();
     v
 }
+
+/// The highest node id a cluster can have (the world creates at most 64 nodes).
+const MAX_NODE_ID: NodeId = 64;
 
 /// Scenario format version understood by this crate.
 pub const SCENARIO_VERSION: u32 = 1;
@@ -152,6 +159,23 @@ impl Expect {
         }
     }
 
+    /// The name of its kind, as in the file's `check` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Expect::Leader { .. } => "leader",
+            Expect::NoLeaderAmong { .. } => "no_leader_among",
+            Expect::Committed { .. } => "committed",
+            Expect::CommitAtMost { .. } => "commit_at_most",
+            Expect::TermAtMost { .. } => "term_at_most",
+            Expect::Completed { .. } => "completed",
+            Expect::Voters { .. } => "voters",
+            Expect::Learner { .. } => "learner",
+            Expect::Snapshot { .. } => "snapshot",
+            Expect::SplitVote { .. } => "split_vote",
+            Expect::Violation { .. } => "violation",
+        }
+    }
+
     /// The deadline (`by` or `at`), to move it: for example a browser run exported as a
     /// scenario sets each goal's deadline to the moment it was met. Lists the same variants as
     /// [`Expect::deadline`].
@@ -168,6 +192,37 @@ impl Expect {
             Expect::NoLeaderAmong { at, .. }
             | Expect::CommitAtMost { at, .. }
             | Expect::TermAtMost { at, .. } => at,
+        }
+    }
+
+    /// Every node id it names, so that a scenario can be checked before it runs.
+    pub fn nodes(&self) -> Vec<NodeId> {
+        match self {
+            Expect::Leader { node, .. } => node.iter().copied().collect(),
+            Expect::NoLeaderAmong { nodes, .. }
+            | Expect::Committed { nodes, .. }
+            | Expect::CommitAtMost { nodes, .. }
+            | Expect::Voters { nodes, .. } => nodes.clone(),
+            Expect::TermAtMost { node, .. }
+            | Expect::Learner { node, .. }
+            | Expect::Snapshot { node, .. } => alloc::vec![*node],
+            Expect::Completed { .. } | Expect::SplitVote { .. } | Expect::Violation { .. } => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// Its count or threshold (an index, a term, a number of operations), with the field's
+    /// name, if it has one: bounded by [`MAX_COUNT`].
+    fn threshold(&self) -> Option<(&'static str, u64)> {
+        match self {
+            Expect::Leader { min_term, .. } => min_term.map(|t| ("min_term", t)),
+            Expect::Committed { index, .. }
+            | Expect::CommitAtMost { index, .. }
+            | Expect::Snapshot { index, .. } => Some(("index", *index)),
+            Expect::TermAtMost { term, .. } => Some(("term", *term)),
+            Expect::Completed { count, .. } => Some(("count", *count)),
+            _ => None,
         }
     }
 
@@ -326,17 +381,23 @@ pub struct ScenarioRun {
     pub results: Vec<ExpectResult>,
     /// Actions the world refused, with the reason (the run goes on without them).
     pub refused: Vec<(u64, String)>,
+    /// The run judged as every tool judges one ([`judge`]): the safety monitor and the client
+    /// history's linearizability verdict.
+    pub judgement: Judgement,
 }
 
 impl ScenarioRun {
-    /// True if every expectation was met, and no safety property broke unless one was expected.
+    /// Failed if an expectation was missed, a safety property broke that no expectation asked
+    /// for, or the client history is not linearizable; undecided if the history could not be
+    /// decided within the search budget; passed otherwise.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::from_ok(self.results.iter().all(|r| r.ok)).and(self.judgement.outcome)
+    }
+
+    /// True only when [`ScenarioRun::outcome`] is [`Outcome::Passed`]: every expectation met,
+    /// no unexpected violation, and the client history proven linearizable.
     pub fn passed(&self) -> bool {
-        let expects_violation = self
-            .results
-            .iter()
-            .any(|r| r.what.starts_with("the monitor"));
-        self.results.iter().all(|r| r.ok)
-            && (expects_violation || self.world.violations().is_empty())
+        self.outcome() == Outcome::Passed
     }
 }
 
@@ -350,6 +411,9 @@ impl Scenario {
             )));
         }
         self.options.validate()?;
+        if let Some(until) = self.until {
+            at_most("until", until, MAX_TIME_MS)?;
+        }
         let mut last = 0;
         // Nodes added by `add_node` actions take the next ids.
         let mut max_id = u64::from(self.options.nodes);
@@ -360,7 +424,14 @@ impl Scenario {
                     t.at
                 )));
             }
+            at_most(&format!("timeline entry {k}: at"), t.at, MAX_TIME_MS)?;
             last = t.at;
+            if let Action::Network { config } = &t.action {
+                let mut o = self.options.clone();
+                o.net = config.clone();
+                o.validate()
+                    .map_err(|e| SimError::Invalid(format!("timeline entry {k} (network): {e}")))?;
+            }
             if let Some(bad) = t
                 .action
                 .nodes()
@@ -375,21 +446,63 @@ impl Scenario {
                 max_id += 1;
             }
         }
+        for (k, e) in self.expect.iter().enumerate() {
+            let field = if e.is_instant() { "at" } else { "by" };
+            at_most(
+                &format!("expectation {k} ({}): {field}", e.name()),
+                e.deadline(),
+                MAX_TIME_MS,
+            )?;
+            if let Some((name, n)) = e.threshold() {
+                at_most(
+                    &format!("expectation {k} ({}): {name}", e.name()),
+                    n,
+                    MAX_COUNT,
+                )?;
+            }
+            // A lesson's goals may name nodes the student adds while it runs, so any id the
+            // cluster could reach is allowed (the world adds nodes up to S64).
+            if let Some(bad) = e
+                .nodes()
+                .into_iter()
+                .find(|&id| id == 0 || id > MAX_NODE_ID)
+            {
+                return Err(SimError::Invalid(format!(
+                    "expectation {k} ({}) names S{bad}, but a cluster has at most nodes S1 to S{MAX_NODE_ID}",
+                    e.name()
+                )));
+            }
+            if let Expect::Violation {
+                property: Some(p), ..
+            } = e
+            {
+                if !PROPERTIES.contains(&p.as_str()) {
+                    return Err(SimError::Invalid(format!(
+                        "expectation {k} (violation) names the property {p:?}, which the safety monitor does not check; it checks {}",
+                        PROPERTIES.join(", ")
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 
-    /// The end time of the run.
+    /// The end time of the run (at most [`MAX_TIME_MS`]).
     pub fn end(&self) -> u64 {
-        self.until.unwrap_or_else(|| {
-            let t = self.timeline.iter().map(|t| t.at).max().unwrap_or(0);
-            let e = self.expect.iter().map(Expect::deadline).max().unwrap_or(0);
-            t.max(e) + 1_000
-        })
+        self.until
+            .unwrap_or_else(|| {
+                let t = self.timeline.iter().map(|t| t.at).max().unwrap_or(0);
+                let e = self.expect.iter().map(Expect::deadline).max().unwrap_or(0);
+                t.max(e).saturating_add(1_000)
+            })
+            .min(MAX_TIME_MS)
     }
 
-    /// Parses and validates a scenario from JSON.
+    /// Parses and validates a scenario from JSON (a UTF-8 byte-order mark before it is
+    /// ignored, as some editors write one).
     #[cfg(feature = "serde")]
     pub fn from_json(text: &str) -> Result<Scenario, SimError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let s: Scenario = serde_json::from_str(text)
             .map_err(|e| SimError::Invalid(format!("scenario is not valid: {e}")))?;
         s.validate()?;
@@ -402,9 +515,21 @@ impl Scenario {
         serde_json::to_string_pretty(self).expect("scenarios always serialize")
     }
 
+    /// True if an expectation asks the safety monitor to catch a violation (a break-it lesson).
+    pub fn expects_violation(&self) -> bool {
+        self.expect
+            .iter()
+            .any(|e| matches!(e, Expect::Violation { .. }))
+    }
+
     /// Runs the scenario, checking `by` expectations after every event and `at` ones at their
-    /// instant.
+    /// instant, then judges it ([`judge`]) with the default linearizability search budget.
     pub fn run(&self) -> Result<ScenarioRun, SimError> {
+        self.run_with_budget(DEFAULT_MAX_STEPS)
+    }
+
+    /// [`Scenario::run`] with a linearizability search budget of `max_steps` per key.
+    pub fn run_with_budget(&self, max_steps: u64) -> Result<ScenarioRun, SimError> {
         self.validate()?;
         let mut world = World::new(self.options.clone())?;
         let end = self.end();
@@ -451,10 +576,12 @@ impl Scenario {
                 at,
             })
             .collect();
+        let judgement = judge(&world, self.expects_violation(), max_steps);
         Ok(ScenarioRun {
             world,
             results,
             refused,
+            judgement,
         })
     }
 }

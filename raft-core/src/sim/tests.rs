@@ -321,3 +321,24 @@ fn a_node_without_a_timer_schedules_nothing() {
     }
     assert!(w.now() < 1_000_000, "clock jumped to {}", w.now());
 }
+
+// Issue 21 item 2: every tool judges a run with `judge`; a stale read fails it although no
+// Raft invariant broke, and a history the search cannot decide is undecided, not a pass.
+#[test]
+fn judge_fails_a_stale_read_and_never_passes_an_undecided_history() {
+    use crate::sim::judge::{judge, Outcome};
+    use crate::sim::linearizability::DEFAULT_MAX_STEPS;
+    let stale = stale_read_world(true);
+    let j = judge(&stale, false, DEFAULT_MAX_STEPS);
+    assert!(j.violation.is_none());
+    assert_eq!(j.outcome, Outcome::Failed, "{}", j.linearizability);
+    let safe = stale_read_world(false);
+    assert_eq!(
+        judge(&safe, false, DEFAULT_MAX_STEPS).outcome,
+        Outcome::Passed
+    );
+    let j = judge(&safe, false, 1);
+    assert_eq!(j.linearizability.name(), "undecided");
+    assert_eq!(j.outcome, Outcome::Undecided);
+    assert_eq!(j.outcome.exit_code(), 3);
+}

@@ -20,6 +20,7 @@ use crate::sim::actions::Action;
 use crate::sim::app::{Command, KvStore, Op, Reply};
 use crate::sim::checker::{Checker, Violation};
 use crate::sim::clock::Clock;
+use crate::sim::limits::MAX_TIME_MS;
 use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::sim::rng::SimRng;
 use crate::sim::trace::{TraceEvent, TraceHash, TraceRecord};
@@ -185,6 +186,7 @@ impl SimOptions {
                 "clients.timeout_ms must be at least 1".into(),
             ));
         }
+        crate::sim::limits::check_options(self)?;
         self.node_config(1).validate().map_err(SimError::from)
     }
 
@@ -581,12 +583,12 @@ impl World {
     }
 
     /// Processes the next event (advancing the clock to it). Returns false if the run is halted
-    /// or nothing is scheduled.
+    /// or nothing is scheduled before the clock's end, [`MAX_TIME_MS`].
     pub fn step(&mut self) -> bool {
         if self.halted.is_some() {
             return false;
         }
-        let Some(t) = self.next_event_time() else {
+        let Some(t) = self.next_event_time().filter(|&t| t <= MAX_TIME_MS) else {
             return false;
         };
         self.now = self.now.max(t);
@@ -609,8 +611,10 @@ impl World {
         true
     }
 
-    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    /// Processes every event up to and including time `t`, then sets the clock to `t`. The
+    /// clock stops at [`MAX_TIME_MS`]: a later `t` (up to `u64::MAX`) counts as that.
     pub fn advance_to(&mut self, t: u64) {
+        let t = t.min(MAX_TIME_MS);
         while self.halted.is_none() && self.next_event_time().is_some_and(|n| n <= t) {
             self.step();
         }
@@ -624,8 +628,10 @@ impl World {
         self.advance_to(self.now.saturating_add(dt));
     }
 
-    /// Runs until `pred` holds or the clock passes `deadline`; returns whether `pred` held.
+    /// Runs until `pred` holds or the clock passes `deadline`; returns whether `pred` held. A
+    /// deadline past [`MAX_TIME_MS`] counts as that.
     pub fn run_until(&mut self, deadline: u64, mut pred: impl FnMut(&World) -> bool) -> bool {
+        let deadline = deadline.min(MAX_TIME_MS);
         loop {
             if pred(self) {
                 return true;
@@ -855,7 +861,7 @@ impl World {
         if every > 0 || budget > 0 {
             let due = self.node(id).and_then(|n| {
                 let l = n.log();
-                let by_count = every > 0 && l.applied() >= l.snapshot_index() + every;
+                let by_count = every > 0 && l.applied() >= l.snapshot_index().saturating_add(every);
                 let by_bytes = budget > 0
                     && l.applied() > l.snapshot_index()
                     && l.entries()
@@ -1006,7 +1012,7 @@ impl World {
         if let Some(p) = self.clients[k].pending.as_mut() {
             p.sent_to = Some(target);
             p.proposed_at = now;
-            p.deadline = now + timeout;
+            p.deadline = now.saturating_add(timeout);
         }
         let result = self.with_node(target, |node| node.step(input));
         let next = self.next_node(target);
@@ -1021,7 +1027,7 @@ impl World {
             return;
         }
         match result {
-            Some(Ok(_)) => c.next_at = now + timeout,
+            Some(Ok(_)) => c.next_at = now.saturating_add(timeout),
             Some(Err(Error::NotLeader { leader: Some(l) })) if l != target => {
                 c.target = l;
                 c.next_at = now + 1;
@@ -1096,7 +1102,7 @@ impl World {
         let c = &mut self.clients[k];
         let client = c.id;
         let Some(p) = c.pending.take() else { return };
-        c.next_at = now + self.opts.clients.think_ms;
+        c.next_at = now.saturating_add(self.opts.clients.think_ms);
         self.stats.completed += 1;
         self.stats.latencies.push(now - p.proposed_at);
         self.history_seq += 1;

@@ -1,7 +1,9 @@
 //! The lesson panel: the lesson's steps with their live goals (✓ when met), the buttons the
 //! current step offers, and completion. For a scenario opened from a file it lists the
-//! scenario's expectations instead.
+//! scenario's expectations instead. Both end with the client history's linearizability
+//! verdict, judged as `raft-sim run` judges it.
 
+use raft_core::sim::linearizability::Verdict;
 use yew::prelude::*;
 
 use crate::lessons::{self, goal_text, Goals, Lesson};
@@ -49,10 +51,41 @@ pub fn step_states(lesson: &Lesson, goals: &Goals) -> Vec<StepState> {
         .collect()
 }
 
+/// The verdict line: ✓ proven linearizable, ✗ not linearizable, ? undecided (not a pass).
+pub fn verdict_line(v: &Verdict) -> (&'static str, &'static str, String) {
+    match v {
+        Verdict::Linearizable(s) => (
+            "met",
+            "✓",
+            format!("Client history linearizable ({} operations)", s.ops),
+        ),
+        Verdict::NotLinearizable(e) => ("failed", "✗", format!("Client history {e}")),
+        Verdict::Undecided(_) => ("undecided", "?", format!("{v}: not a pass")),
+    }
+}
+
 /// The panel.
 #[function_component(LessonPanel)]
 pub fn lesson_panel() -> Html {
     let sim = use_sim();
+    // The search is roughly linear in the history: too much for every frame of a long run. It
+    // is rechecked on a new run or a new action, and otherwise once per virtual second, or less
+    // often as the history grows (once per second per thousand operations), so the cost per
+    // virtual second stays flat.
+    let verdict = {
+        let every_ms = 1_000 * (1 + sim.history_len() as u64 / 1_000);
+        let key = (sim.generation, sim.timeline_len(), sim.view.now / every_ms);
+        let sim = sim.clone();
+        use_memo(key, move |_| sim.history_verdict())
+    };
+    let history = {
+        let (cls, mark, text) = verdict_line(&verdict);
+        html! {
+            <p class={classes!("history-verdict", cls)} role="status" data-testid="history-verdict">
+                <span class="mark" aria-hidden="true">{ mark }</span>{ text }
+            </p>
+        }
+    };
     let Some(goals) = sim.goals.clone() else {
         return Html::default();
     };
@@ -95,6 +128,7 @@ pub fn lesson_panel() -> Html {
                     <p class="lesson-summary">{ d.description.clone() }</p>
                 }
                 <ul class="goals">{ for items }</ul>
+                { history }
             </section>
         };
     };
@@ -167,6 +201,7 @@ pub fn lesson_panel() -> Html {
             <p class="lesson-summary">{ lesson.file.summary.clone() }</p>
             { progress }
             <ol class="steps">{ for steps }</ol>
+            { history }
             if complete {
                 <div class="lesson-done" role="status" data-testid="lesson-complete">
                     <strong>{ "✓ Lesson complete" }</strong>
@@ -197,5 +232,30 @@ mod tests {
         g.met[1] = Some(900);
         g.met[2] = Some(3000);
         assert_eq!(step_states(&l, &g), vec![Done, Done, Done, Done]);
+    }
+
+    /// The page says what `raft-sim run` says: undecided is shown as such, never as met.
+    #[test]
+    fn the_verdict_line_never_shows_undecided_as_met() {
+        use raft_core::sim::linearizability::{CheckStats, Key};
+        let stats = CheckStats {
+            keys: 1,
+            ops: 7,
+            steps: 1,
+            unknown_keys: vec![Key::Kv("k1".into())],
+        };
+        let (cls, mark, text) = verdict_line(&Verdict::Undecided(stats.clone()));
+        assert_eq!((cls, mark), ("undecided", "?"));
+        assert!(
+            text.contains("undecided") && text.contains("not a pass"),
+            "{text}"
+        );
+        let proven = CheckStats {
+            unknown_keys: vec![],
+            ..stats
+        };
+        let (cls, _, text) = verdict_line(&Verdict::Linearizable(proven));
+        assert_eq!(cls, "met");
+        assert!(text.contains("7 operations"), "{text}");
     }
 }
