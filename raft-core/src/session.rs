@@ -1,20 +1,37 @@
 //! Client sessions for exactly-once semantics (§6.3, dissertation §6.3).
 //!
-//! A client tags each command with its id and a sequence number that grows by one per new
-//! command and stays the same on retries. The replicated state machine keeps, per client, the
-//! highest sequence number applied and its response: a retried command (for example after a
-//! leader crash, when the client cannot know whether its first attempt committed) is answered
-//! from the table instead of being applied twice. Every replica applies the same committed
-//! entries in the same order, so every replica deduplicates identically.
+//! A client tags each command with its id and a sequence number that starts at 1 and grows by
+//! one per new command (it stays the same on retries). The replicated state machine keeps, per
+//! client, the highest sequence number applied and its response: a retried command (for example
+//! after a leader crash, when the client cannot know whether its first attempt committed) is
+//! answered from the table instead of being applied twice. Every replica applies the same
+//! committed entries in the same order, so every replica deduplicates identically.
 //!
-//! The table keeps one record per client that ever sent a command and never expires any, so it
-//! grows with the number of distinct clients (dissertation §6.3 discusses expiry; not done
-//! here).
+//! # Expiry
+//!
+//! The table holds at most `limit` sessions ([`DEFAULT_SESSION_LIMIT`] unless set). Recording a
+//! command for a client that has no session when the table is full evicts the least recently
+//! used session: the one whose latest command was applied longest ago. "Recently" is counted in
+//! applied commands, so every replica, applying the same entries in the same order, evicts the
+//! same session (dissertation §6.3: replicas must agree on when a session expires; a wall clock
+//! would not do).
+//!
+//! A command from a client with no session is new only if its sequence number is 1 (a session
+//! starts at 1); any later number means the session expired, and the command is refused as
+//! [`SessionCheck::Expired`] instead of being applied again, so the client learns it may have
+//! lost a reply. What eviction cannot catch is a retry of a client's *first* command arriving
+//! after its session was evicted: that takes `limit` other clients each applying a command
+//! after it while the retry is in flight. A live client (one that keeps issuing commands) keeps
+//! exactly-once as long as fewer than `limit` other clients are active between two of its
+//! commands; size `limit` above the number of clients that can be active at once.
 
 use alloc::collections::BTreeMap;
 
 /// A client's identity.
 pub type ClientId = u64;
+
+/// Default bound on the number of sessions a table keeps (see the module doc).
+pub const DEFAULT_SESSION_LIMIT: usize = 100_000;
 
 /// What the session table says about a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,44 +43,99 @@ pub enum SessionCheck<R> {
     /// Older than the last applied command of this client: the client has moved on, so this is a
     /// delayed duplicate whose response is no longer kept.
     Stale,
+    /// The client has no session and this is not its first command: its session expired
+    /// (was evicted), so whether this command was applied before is unknown. Refuse it.
+    Expired,
 }
 
-/// Per-client record of the last applied command and its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Session<R> {
+    seq: u64,
+    response: R,
+    /// When the latest command was recorded, on the table's own clock.
+    used: u64,
+}
+
+/// Per-client record of the last applied command and its response, bounded by least recently
+/// used eviction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sessions<R> {
-    last: BTreeMap<ClientId, (u64, R)>,
+    last: BTreeMap<ClientId, Session<R>>,
+    /// The same sessions by `used` (each value unique): the least recently used first.
+    by_use: BTreeMap<u64, ClientId>,
+    /// Commands recorded so far: the clock of `used`.
+    clock: u64,
+    /// At most this many sessions (at least 1).
+    limit: usize,
 }
 
 impl<R> Default for Sessions<R> {
     fn default() -> Self {
         Sessions {
             last: BTreeMap::new(),
+            by_use: BTreeMap::new(),
+            clock: 0,
+            limit: DEFAULT_SESSION_LIMIT,
         }
     }
 }
 
 impl<R: Clone> Sessions<R> {
-    /// An empty table.
+    /// An empty table holding at most [`DEFAULT_SESSION_LIMIT`] sessions.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty table holding at most `limit` sessions (at least 1).
+    pub fn with_limit(limit: usize) -> Self {
+        Sessions {
+            limit: limit.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// The most sessions this table keeps.
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     /// Whether command `seq` of `client` must be applied.
     pub fn check(&self, client: ClientId, seq: u64) -> SessionCheck<R> {
         match self.last.get(&client) {
-            Some((last, resp)) if *last == seq => SessionCheck::Duplicate(resp.clone()),
-            Some((last, _)) if *last > seq => SessionCheck::Stale,
-            _ => SessionCheck::New,
+            Some(s) if s.seq == seq => SessionCheck::Duplicate(s.response.clone()),
+            Some(s) if s.seq > seq => SessionCheck::Stale,
+            Some(_) => SessionCheck::New,
+            None if seq <= 1 => SessionCheck::New,
+            None => SessionCheck::Expired,
         }
     }
 
-    /// Records that command `seq` of `client` was applied with `response`.
-    pub fn record(&mut self, client: ClientId, seq: u64, response: R) {
-        self.last.insert(client, (seq, response));
+    /// Records that command `seq` of `client` was applied with `response`. Returns the client
+    /// whose session was evicted to make room, if any.
+    pub fn record(&mut self, client: ClientId, seq: u64, response: R) -> Option<ClientId> {
+        self.clock += 1;
+        let used = self.clock;
+        if let Some(old) = self.last.insert(
+            client,
+            Session {
+                seq,
+                response,
+                used,
+            },
+        ) {
+            self.by_use.remove(&old.used);
+        }
+        self.by_use.insert(used, client);
+        if self.last.len() <= self.limit {
+            return None;
+        }
+        let (_, evicted) = self.by_use.pop_first()?;
+        self.last.remove(&evicted);
+        Some(evicted)
     }
 
     /// Applies `apply` once per (client, seq): returns its response, or the recorded response of
-    /// a duplicate, or `None` for a stale duplicate.
+    /// a duplicate, or `None` for a stale duplicate or an expired session.
     pub fn apply_once(
         &mut self,
         client: ClientId,
@@ -77,13 +149,22 @@ impl<R: Clone> Sessions<R> {
                 Some(r)
             }
             SessionCheck::Duplicate(r) => Some(r),
-            SessionCheck::Stale => None,
+            SessionCheck::Stale | SessionCheck::Expired => None,
         }
     }
 
     /// Every session: client, last applied sequence number, its response; by client id.
     pub fn iter(&self) -> impl Iterator<Item = (ClientId, u64, &R)> {
-        self.last.iter().map(|(&c, (s, r))| (c, *s, r))
+        self.last.iter().map(|(&c, s)| (c, s.seq, &s.response))
+    }
+
+    /// Every session, least recently used first: the order to save them in, so that recording
+    /// them again in this order rebuilds the same eviction order.
+    pub fn iter_by_use(&self) -> impl Iterator<Item = (ClientId, u64, &R)> {
+        self.by_use.values().map(|c| {
+            let s = &self.last[c];
+            (*c, s.seq, &s.response)
+        })
     }
 
     /// Number of clients with a session.

@@ -39,11 +39,23 @@ fn newer_is_applied_older_is_stale() {
 fn clients_are_independent() {
     let mut s: Sessions<&str> = Sessions::new();
     assert!(s.is_empty());
-    assert_eq!(s.apply_once(1, 5, || "a"), Some("a"));
-    assert_eq!(s.apply_once(2, 5, || "b"), Some("b"));
-    assert_eq!(s.apply_once(2, 1, || "c"), None, "client 2 is past 1");
-    assert_eq!(s.apply_once(1, 5, || "x"), Some("a"));
+    assert_eq!(s.apply_once(1, 1, || "a"), Some("a"));
+    assert_eq!(s.apply_once(2, 1, || "b"), Some("b"));
+    assert_eq!(s.apply_once(2, 2, || "c"), Some("c"));
+    assert_eq!(s.apply_once(2, 1, || "d"), None, "client 2 is past 1");
+    assert_eq!(s.apply_once(1, 1, || "x"), Some("a"));
     assert_eq!(s.len(), 2);
+}
+
+// Dissertation §6.3: a session starts with the client's first command (number 1). A later number
+// from a client without a session means its session expired: refused, never applied again.
+#[test]
+fn a_client_without_a_session_starts_at_one() {
+    let mut s: Sessions<&str> = Sessions::new();
+    assert_eq!(s.check(4, 1), SessionCheck::New);
+    assert_eq!(s.check(4, 2), SessionCheck::Expired);
+    assert_eq!(s.apply_once(4, 2, || panic!("must not apply")), None);
+    assert!(s.is_empty());
 }
 
 // Dissertation §6.3: every replica applies the same committed commands in the same order, so every
@@ -57,8 +69,8 @@ fn replicas_fed_the_same_log_agree() {
         (1, 2),
         (2, 1),
         (1, 1),
-        (3, 4),
-        (3, 4),
+        (3, 1),
+        (3, 1),
     ];
     let run = || {
         let mut s: Sessions<u64> = Sessions::new();
@@ -92,10 +104,12 @@ fn replicas_fed_the_same_log_agree() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
-    // Against a model that keeps every (client, seq) ever applied and its response: each pair is
-    // applied at most once; a duplicate of the latest gets the recorded response; anything older
-    // than a client's latest is refused; and a command is applied exactly when it is newer than
-    // everything applied for its client.
+    // Against a model that keeps every (client, seq) ever applied and its response (the table's
+    // limit is far above the 4 clients here, so nothing expires): each pair is applied at most
+    // once; a duplicate of the latest gets the recorded response; anything older than a
+    // client's latest is refused, and so is a client's first command unless it is number 0 or
+    // 1; and a command is applied exactly when it is newer than everything applied for its
+    // client.
     #[test]
     fn exactly_once_against_a_model(cmds in proptest::collection::vec((0u64..4, 0u64..6), 0..60)) {
         let mut s: Sessions<(u64, u64, usize)> = Sessions::new();
@@ -108,6 +122,11 @@ proptest! {
                 (client, seq, k)
             });
             match latest.get(&client).copied() {
+                // No session and not a first command: the session expired (or never was).
+                None if seq > 1 => {
+                    prop_assert!(!ran);
+                    prop_assert_eq!(got, None);
+                }
                 Some(last) if seq < last => {
                     prop_assert!(!ran);
                     prop_assert_eq!(got, None);

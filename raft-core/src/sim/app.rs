@@ -286,7 +286,12 @@ impl KvStore {
         if !self.dedup_disabled {
             match self.sessions.check(cmd.client, cmd.seq) {
                 crate::session::SessionCheck::Duplicate(r) => return (Some(r), false),
-                crate::session::SessionCheck::Stale => return (None, false),
+                // A delayed duplicate, or a command whose session expired (§6.3): not applied,
+                // and no reply (the client times out; with the simulator's few clients and the
+                // default limit, a session never expires).
+                crate::session::SessionCheck::Stale | crate::session::SessionCheck::Expired => {
+                    return (None, false)
+                }
                 crate::session::SessionCheck::New => {}
             }
         }
@@ -324,7 +329,10 @@ impl KvStore {
         let item = session_item(client, seq, &reply);
         let old = self.session_items.insert(client, item).unwrap_or(0);
         self.digest = self.digest.wrapping_sub(old).wrapping_add(item);
-        self.sessions.record(client, seq, reply);
+        if let Some(evicted) = self.sessions.record(client, seq, reply) {
+            let old = self.session_items.remove(&evicted).unwrap_or(0);
+            self.digest = self.digest.wrapping_sub(old);
+        }
     }
 
     /// Sets `key` to `value`, keeping the digest.
@@ -403,7 +411,9 @@ impl KvStore {
             put_str(&mut out, v);
         }
         put_u64(&mut out, self.sessions.len() as u64);
-        for (client, seq, reply) in self.sessions.iter() {
+        // Least recently used first: recording them again in this order on restore rebuilds
+        // the same eviction order.
+        for (client, seq, reply) in self.sessions.iter_by_use() {
             put_u64(&mut out, client);
             put_u64(&mut out, seq);
             out.push(u8::from(reply.ok));
@@ -539,12 +549,12 @@ mod tests {
                 value: "1".into(),
             },
         ));
-        kv.apply(&cmd(2, 5, Op::Task { id: 7 }));
+        kv.apply(&cmd(2, 1, Op::Task { id: 7 }));
         let restored = KvStore::restore(&kv.snapshot()).unwrap();
         assert_eq!(restored, kv);
         // The session survives: a retry after restore is still a duplicate.
         let mut restored = restored;
-        let (_, ran) = restored.apply(&cmd(2, 5, Op::Task { id: 7 }));
+        let (_, ran) = restored.apply(&cmd(2, 1, Op::Task { id: 7 }));
         assert!(!ran);
         assert_eq!(restored.tasks()[&7], 1);
         let snap = kv.snapshot();

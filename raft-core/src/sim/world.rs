@@ -967,9 +967,20 @@ impl World {
 
     /// Client `k` invokes `op` with the next sequence number of its session: the operation
     /// joins the history and becomes the client's pending one.
+    /// Whether a client operation goes through the log (and so takes a session sequence
+    /// number): everything but a read served by ReadIndex.
+    fn logged(&self, op: &Op) -> bool {
+        !(matches!(op, Op::Get { .. }) && self.opts.clients.read_index)
+    }
+
     fn invoke(&mut self, k: usize, op: Op) {
+        // Session sequence numbers count the commands that go through the log (§6.3): a read
+        // served by ReadIndex is not one, so a session's first logged command is number 1.
+        let logged = self.logged(&op);
         let c = &mut self.clients[k];
-        c.seq += 1;
+        if logged {
+            c.seq += 1;
+        }
         let client = c.id;
         let cmd = Command {
             client,
@@ -1090,7 +1101,10 @@ impl World {
         let matches = self.clients[k]
             .pending
             .as_ref()
-            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node));
+            // A read served by ReadIndex shares its sequence number with the client's last
+            // logged command (it is not one, §6.3); an apply of that command completes the
+            // command, never the read.
+            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node) && self.logged(&p.cmd.op));
         if matches {
             self.complete_pending(k, reply);
         }
