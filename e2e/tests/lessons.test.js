@@ -172,6 +172,10 @@ test('figure-8 (unsafe switch, marked as such): the broken rule, then its conseq
   await waitVirtual(page, 40); // S2's entry 3 reaches S3 while it is down, and is lost
   await press(panel, 'Restart S3, S4 and S5');
   await press(panel, 'S5: time out now (twice)');
+  // S5 wins without the committed entry: flagged, and paused again.
+  await safety.getByText('Leader Completeness broken').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  await play(page);
   await complete(panel);
   // The consequence stopped the run: a committed entry was overwritten and applied differently.
   assert.match(await safety.innerText(), /State Machine Safety broke/);

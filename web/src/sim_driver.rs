@@ -368,6 +368,10 @@ impl Driver {
     }
 }
 
+/// The notice shown when the run pauses at a violation it goes on after (Play dismisses it).
+const PAUSED_AT_RULE: &str = "Paused: the safety monitor flagged a broken rule (an unsafe switch \
+                              is on). Press Play to see what it leads to.";
+
 // ----- the reducer ---------------------------------------------------------------------------
 
 /// Settings applied when the run is reset.
@@ -702,11 +706,7 @@ impl Reducible for Sim {
                 s.frame += 1;
                 if s.driver.borrow_mut().take_paused_at_violation() {
                     s.playing = false;
-                    s.notice = Some(
-                        "Paused: the safety monitor flagged a broken rule (an unsafe switch is on). \
-                         Press Play to see what it leads to."
-                            .into(),
-                    );
+                    s.notice = Some(PAUSED_AT_RULE.into());
                 }
             }
             SimAction::SetPlaying(p) => {
@@ -716,6 +716,9 @@ impl Reducible for Sim {
                     );
                 } else {
                     s.playing = p;
+                    if p && s.notice.as_deref().is_some_and(|n| n == PAUSED_AT_RULE) {
+                        s.notice = None;
+                    }
                 }
             }
             SimAction::Step => {
