@@ -487,13 +487,13 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
 fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "trace")?;
     let t = trace_file::parse(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
-    let w = match World::replay(t.options.clone(), &t.actions, t.end) {
+    let w = match t.replay() {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("replayed {path}: the recorded actions do not re-derive this run: {e}");
+            eprintln!("cannot replay {path} (trace version {}): {e}", t.version);
             println!(
                 "{}",
-                json!({"command": "replay", "matches": false, "error": e.to_string()})
+                json!({"command": "replay", "version": t.version, "matches": false, "error": e.to_string()})
             );
             return Ok(ExitCode::from(1));
         }

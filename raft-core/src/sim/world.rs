@@ -22,7 +22,9 @@ use crate::sim::checker::{Checker, Violation};
 use crate::sim::clock::Clock;
 use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::sim::rng::SimRng;
-use crate::sim::trace::{TraceEvent, TraceHash, TraceRecord};
+use crate::sim::trace::{
+    SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord, MAX_TIME_MS,
+};
 use crate::sim::SimError;
 use crate::storage::{MemStorage, Storage};
 use crate::types::{Index, NodeId, Role, Term};
@@ -399,6 +401,39 @@ impl World {
         Ok(w)
     }
 
+    /// Rebuilds a run exactly, event for event: before `actions[k]` it processes steps until
+    /// `steps_before[k]` have been processed since the start (none due after the action's
+    /// time), and `steps` in all before setting the clock to `end`. Unlike [`World::replay`],
+    /// it stops where the recorded run stopped even in the middle of a millisecond (a
+    /// `run_until` whose condition came true while more events were due at the same instant).
+    /// The work is bounded by `steps`, whatever the times say.
+    pub fn replay_exact(
+        opts: SimOptions,
+        actions: &[(u64, Action)],
+        steps_before: &[u64],
+        end: u64,
+        steps: u64,
+    ) -> Result<Self, SimError> {
+        if steps_before.len() != actions.len() {
+            return Err(SimError::Invalid(format!(
+                "{} actions but {} step counts",
+                actions.len(),
+                steps_before.len()
+            )));
+        }
+        let mut w = World::new(opts)?;
+        for ((t, a), &n) in actions.iter().zip(steps_before) {
+            w.advance_to_step(*t, n);
+            match w.act(a.clone()) {
+                // A node's refusal was part of the recorded run.
+                Ok(()) | Err(SimError::Raft(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        w.advance_to_step(end, steps);
+        Ok(w)
+    }
+
     // ----- observation -----------------------------------------------------------------------
 
     /// Virtual time in ms.
@@ -489,7 +524,7 @@ impl World {
         }
     }
 
-    /// Time of the next event, if any.
+    /// Time of the next event, if any at or before [`MAX_TIME_MS`] (the world goes no further).
     pub fn next_event_time(&self) -> Option<u64> {
         let msg = self.net.next_delivery();
         let timer = self
@@ -503,6 +538,7 @@ impl World {
             .into_iter()
             .flatten()
             .min()
+            .filter(|&t| t <= MAX_TIME_MS)
     }
 
     fn client_wake(&self) -> Option<(u64, usize)> {
@@ -526,6 +562,9 @@ impl World {
         self.now = self.now.max(t);
         self.stats.events += 1;
         self.checker.at(self.now, self.stats.events);
+        self.record(TraceEvent::Step {
+            n: self.stats.events,
+        });
         if let Some(f) = self.net.pop_due(self.now) {
             self.deliver(f.id, f.msg);
         } else if let Some(id) = self
@@ -543,9 +582,20 @@ impl World {
         true
     }
 
-    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    /// Processes every event up to and including time `t`, then sets the clock to `t` (at most
+    /// [`MAX_TIME_MS`]).
     pub fn advance_to(&mut self, t: u64) {
-        while self.halted.is_none() && self.next_event_time().is_some_and(|n| n <= t) {
+        self.advance_to_step(t, u64::MAX);
+    }
+
+    /// Like [`World::advance_to`], but stops once `steps` steps have been processed since the
+    /// start (see [`Stats::events`]), even if more events are due at or before `t`.
+    pub fn advance_to_step(&mut self, t: u64, steps: u64) {
+        let t = t.min(MAX_TIME_MS);
+        while self.halted.is_none()
+            && self.stats.events < steps
+            && self.next_event_time().is_some_and(|n| n <= t)
+        {
             self.step();
         }
         if self.halted.is_none() {
@@ -616,6 +666,29 @@ impl World {
         let commit = node.log().committed();
         sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
 
+        // The records of one Ready go in causal order: a role held in an earlier term than the
+        // stored one (a PreVote round that won at once, say), the stored term and vote, the
+        // roles of that term, the snapshot, the entries, the commit index, the messages, and
+        // the applied entries. The checker sees them in the order of the contract on `Ready`.
+        let roles: Vec<(Role, Term)> = ready
+            .events
+            .iter()
+            .filter_map(|ev| match ev {
+                Event::RoleChanged { role, term } => Some((*role, *term)),
+                _ => None,
+            })
+            .collect();
+        let before = match ready.hard_state {
+            Some(hs) => roles.iter().take_while(|&&(_, t)| t < hs.term).count(),
+            None => 0,
+        };
+        for &(role, term) in &roles[..before] {
+            self.record(TraceEvent::Role {
+                node: id,
+                role,
+                term,
+            });
+        }
         // 1. Persistence.
         if let Some(hs) = ready.hard_state {
             self.checker.on_hard_state(id, hs);
@@ -623,6 +696,13 @@ impl World {
                 node: id,
                 term: hs.term,
                 vote: hs.vote,
+            });
+        }
+        for &(role, term) in &roles[before..] {
+            self.record(TraceEvent::Role {
+                node: id,
+                role,
+                term,
             });
         }
         if let Some(snap) = &ready.snapshot {
@@ -638,7 +718,11 @@ impl World {
                 node: id,
                 index,
                 term,
-                installed: ready.restore_snapshot,
+                source: if ready.restore_snapshot {
+                    SnapshotSource::Leader
+                } else {
+                    SnapshotSource::Compaction
+                },
             });
         }
         if !ready.entries.is_empty() {
@@ -650,18 +734,14 @@ impl World {
         }
         for ev in &ready.events {
             match ev {
-                Event::RoleChanged { role, term } => {
-                    self.record(TraceEvent::Role {
-                        node: id,
-                        role: *role,
-                        term: *term,
-                    });
-                    if *role == Role::Leader {
-                        self.stats.leaders += 1;
-                        self.terms.entry(*term).or_default().1 = true;
-                        if let Some(log) = live_log(&self.nodes, id) {
-                            self.checker.on_leader(id, *term, log);
-                        }
+                Event::RoleChanged {
+                    role: Role::Leader,
+                    term,
+                } => {
+                    self.stats.leaders += 1;
+                    self.terms.entry(*term).or_default().1 = true;
+                    if let Some(log) = live_log(&self.nodes, id) {
+                        self.checker.on_leader(id, *term, log);
                     }
                 }
                 Event::ElectionStarted {
@@ -738,13 +818,21 @@ impl World {
             };
             let mut executed = None;
             let mut done = None;
+            let (mut command, mut result, mut session) = (None, None, None);
             if let Payload::Command(bytes) = &e.payload {
                 if let Some(cmd) = Command::decode(bytes) {
                     let (reply, ran) = sn.kv.apply(&cmd);
                     if ran {
                         executed = Some((cmd.client, cmd.seq));
                     }
+                    session = Some(match (ran, &reply) {
+                        (true, _) => SessionOutcome::Executed,
+                        (false, Some(_)) => SessionOutcome::Duplicate,
+                        (false, None) => SessionOutcome::Stale,
+                    });
+                    result.clone_from(&reply);
                     done = reply.map(|r| (cmd.client, cmd.seq, r));
+                    command = Some(cmd);
                 }
             }
             self.checker.on_apply(id, &e, executed);
@@ -752,6 +840,9 @@ impl World {
                 node: id,
                 index: e.index,
                 term: e.term,
+                command,
+                result,
+                session,
             });
             if let Some((client, seq, reply)) = done {
                 self.complete(id, client, seq, reply);
@@ -903,6 +994,7 @@ impl World {
         self.record(TraceEvent::Invoke {
             client,
             op_id: hist as u64,
+            seq: self.clients[k].seq,
             op,
         });
     }
@@ -1256,7 +1348,15 @@ impl World {
             let ev = if matches!(action, Action::Crash { .. }) {
                 TraceEvent::Crash { node }
             } else {
-                TraceEvent::Restart { node }
+                // What the node recovered from its disk.
+                let st = self.nodes[&node].storage.state();
+                TraceEvent::Restart {
+                    node,
+                    term: st.hard_state.term,
+                    vote: st.hard_state.vote,
+                    last_index: st.entries.last().map_or(st.snapshot_index, |e| e.index),
+                    snapshot_index: st.snapshot_index,
+                }
             };
             self.record(ev);
         }
