@@ -275,7 +275,7 @@ struct Client {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Stats {
-    /// Events processed.
+    /// Events processed: the steps taken, each one announced by a `step` trace record.
     pub events: u64,
     /// Messages handed to the network.
     pub sent: u64,
@@ -379,7 +379,10 @@ impl World {
         })
     }
 
-    /// Rebuilds a run from its options and recorded actions, up to time `until`.
+    /// Rebuilds a run from its options and recorded actions, up to time `until`: every event due
+    /// by an action's time is processed before it, and every event due by `until` at the end.
+    /// A run that stopped in the middle of a millisecond is rebuilt exactly only by
+    /// [`World::replay_exact`], from the step counts a trace records.
     pub fn replay(
         opts: SimOptions,
         actions: &[(u64, Action)],
