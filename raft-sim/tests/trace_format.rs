@@ -367,3 +367,26 @@ fn the_world_stops_at_the_latest_time_so_its_trace_stays_readable() {
     assert_eq!(w.next_event_time(), None);
     assert!(!w.step());
 }
+
+#[test]
+fn durations_in_the_header_near_u64_max_are_refused_when_parsed() {
+    let text = write_jsonl(&scenario("scenarios/leader-election.json"));
+    for (path, name) in [
+        (&["clients", "think_ms"][..], "clients.think_ms"),
+        (&["clients", "timeout_ms"][..], "clients.timeout_ms"),
+        (&["heartbeat_ms"][..], "heartbeat_ms"),
+        (&["election_timeout_max"][..], "election_timeout_max"),
+    ] {
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        let mut v = &mut header["options"];
+        for p in path {
+            v = &mut v[*p];
+        }
+        *v = serde_json::json!(u64::MAX - 1);
+        lines[0] = header.to_string();
+        let bad = lines.join("\n") + "\n";
+        let e = parse_jsonl(&bad).expect_err(name);
+        assert!(e.contains(name) && e.contains("at most"), "{name}: {e}");
+    }
+}

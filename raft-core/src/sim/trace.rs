@@ -25,6 +25,11 @@ pub const TRACE_VERSION_MIN: u32 = 1;
 /// so that adding any duration the options allow cannot wrap.
 pub const MAX_TIME_MS: u64 = 1_000_000_000_000;
 
+/// The longest duration the options may set (election timeouts, heartbeat interval, a
+/// client's think time and timeout): one day, in ms. With times at most [`MAX_TIME_MS`], a time
+/// plus a duration never comes near `u64::MAX`.
+pub const MAX_DURATION_MS: u64 = 86_400_000;
+
 /// The largest integer a trace may hold anywhere in its records and footer: 2^53 - 1, the largest
 /// integer a JavaScript number holds exactly, so that any JSON tool reads every id, term, index
 /// and count without rounding.
@@ -397,6 +402,9 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
             )
         })?;
     let mut options: crate::sim::SimOptions = serde_json::from_value(header["options"].clone())
+        .map_err(|e| format!("line 1: bad options: {e}"))?;
+    options
+        .validate()
         .map_err(|e| format!("line 1: bad options: {e}"))?;
     options.keep_trace = true;
     let mut actions = Vec::new();

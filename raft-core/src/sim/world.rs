@@ -23,7 +23,8 @@ use crate::sim::clock::Clock;
 use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::sim::rng::SimRng;
 use crate::sim::trace::{
-    SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord, MAX_TIME_MS,
+    SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord, MAX_DURATION_MS,
+    MAX_TIME_MS,
 };
 use crate::sim::SimError;
 use crate::storage::{MemStorage, Storage};
@@ -181,6 +182,18 @@ impl SimOptions {
             return Err(SimError::Invalid(
                 "clock_drift_ppm must be at most 100000".into(),
             ));
+        }
+        for (name, ms) in [
+            ("election_timeout_max", self.election_timeout_max),
+            ("heartbeat_ms", self.heartbeat_ms),
+            ("clients.think_ms", self.clients.think_ms),
+            ("clients.timeout_ms", self.clients.timeout_ms),
+        ] {
+            if ms > MAX_DURATION_MS {
+                return Err(SimError::Invalid(format!(
+                    "{name} must be at most {MAX_DURATION_MS} ms (one day)"
+                )));
+            }
         }
         if self.clients.timeout_ms == 0 {
             return Err(SimError::Invalid(
