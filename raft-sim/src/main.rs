@@ -746,13 +746,13 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
         .map_err(|e| UsageError(format!("{path}: line 1: invalid options: {e}")))?;
     limits::at_most("the footer's end", t.end, limits::MAX_TIME_MS)
         .map_err(|e| UsageError(format!("{path}: {e}")))?;
-    let w = match World::replay(t.options.clone(), &t.actions, t.end) {
+    let w = match t.replay() {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("replayed {path}: the recorded actions do not re-derive this run: {e}");
+            eprintln!("cannot replay {path} (trace version {}): {e}", t.version);
             println!(
                 "{}",
-                json!({"command": "replay", "matches": false, "error": e.to_string()})
+                json!({"command": "replay", "version": t.version, "matches": false, "error": e.to_string()})
             );
             return Ok(ExitCode::from(1));
         }

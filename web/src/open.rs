@@ -172,14 +172,27 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
             })
         }
         Imported::Trace { run, hash } => {
-            let w = World::replay(
-                SimOptions {
-                    keep_trace: false,
-                    ..run.options.clone()
-                },
-                &run.actions,
-                run.now,
-            )
+            // A version-2 trace says how many steps its run took before each action and in
+            // all, and a run may stop in the middle of a millisecond: replaying exactly that
+            // reproduces its hash. A version-1 trace does not say; it is replayed up to its end.
+            let exact = raft_core::sim::trace::parse_jsonl(text)
+                .ok()
+                .filter(|t| t.steps.is_some())
+                .map(|mut t| {
+                    t.options.keep_trace = false;
+                    t.replay()
+                });
+            let w = match exact {
+                Some(w) => w,
+                None => World::replay(
+                    SimOptions {
+                        keep_trace: false,
+                        ..run.options.clone()
+                    },
+                    &run.actions,
+                    run.now,
+                ),
+            }
             .map_err(|e| format!("the trace's actions cannot be replayed: {e}"))?;
             let ours = format!("{:016x}", w.trace_hash());
             let notice = if ours == hash {
@@ -287,5 +300,23 @@ mod tests {
                 .unwrap_err()
                 .contains("nodes must be between 1 and 64")
         );
+    }
+
+    #[test]
+    fn a_trace_that_stopped_mid_millisecond_reproduces_its_hash() {
+        // `raft-sim check` seed 1 stops while events are still due in its last millisecond
+        // (#21 item 5): replaying every event due by the end time gives another hash.
+        let w = raft_core::sim::schedule::run_check(
+            1,
+            5,
+            3_000,
+            raft_core::sim::schedule::Faults::ALL,
+            true,
+        )
+        .world;
+        let text = raft_core::sim::trace::write_jsonl(&w);
+        let load = import_request(&text).unwrap();
+        let notice = load.notice.unwrap();
+        assert!(notice.contains("reproduced"), "{notice}");
     }
 }

@@ -78,6 +78,7 @@ pub struct Reply {
 
 /// A command as stored in the log: who sent it, its session sequence number, and the operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Command {
     /// Client session id.
     pub client: ClientId,

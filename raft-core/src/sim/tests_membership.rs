@@ -3,6 +3,7 @@
 
 use alloc::vec;
 
+use crate::sim::trace::SnapshotSource;
 use crate::sim::*;
 use crate::types::{NodeId, Role};
 
@@ -222,7 +223,7 @@ fn slow_follower_receives_a_snapshot() {
     w.act(Action::Heal).unwrap();
     assert_catches_up(&mut w, l, slow, 3_000);
     let installed = w.trace().iter().any(
-        |r| matches!(r.event, TraceEvent::Snapshot { node, installed: true, .. } if node == slow),
+        |r| matches!(r.event, TraceEvent::Snapshot { node, source: SnapshotSource::Leader, .. } if node == slow),
     );
     assert!(installed, "the slow follower got a snapshot");
 }

@@ -8,18 +8,64 @@ use alloc::vec::Vec;
 use crate::entry::Entry;
 use crate::message::Message;
 use crate::sim::actions::Action;
-use crate::sim::app::{Op, Reply};
+use crate::sim::app::{Command, Op, Reply};
 use crate::sim::checker::Violation;
 use crate::types::{Index, NodeId, Role, Term};
 
-/// Trace format version, written in every trace header.
-pub const TRACE_VERSION: u32 = 1;
+/// Trace format version, written in every trace header. Version 2 added step records, the
+/// step count in the footer, what each applied command did, the state a node restarts from,
+/// session sequence numbers and the snapshot's source; [`parse_jsonl`] still reads version 1.
+pub const TRACE_VERSION: u32 = 2;
+
+/// The oldest trace format version [`parse_jsonl`] reads.
+pub const TRACE_VERSION_MIN: u32 = 1;
+
+/// The latest virtual time, in ms, a trace may mention (`t`, the footer's `end`, a violation's
+/// `time`): the latest the world reaches, one bound for every file and flag.
+pub use crate::sim::limits::MAX_TIME_MS;
+
+/// The largest integer a trace may hold anywhere in its records and footer: 2^53 - 1, the largest
+/// integer a JavaScript number holds exactly, so that any JSON tool reads every id, term, index
+/// and count without rounding.
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+
+/// Where a snapshot came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SnapshotSource {
+    /// The node compacted its own log up to an index its state machine had applied.
+    Compaction,
+    /// The node installed the leader's snapshot and replaced its state machine with it.
+    Leader,
+}
+
+/// What a client session (§6.3) made of an applied command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SessionOutcome {
+    /// A new sequence number: the operation ran and changed (or read) the state.
+    Executed,
+    /// The session had already executed this sequence number: the stored answer was returned
+    /// and the state did not change.
+    Duplicate,
+    /// Older than the session's latest sequence number: ignored, no answer.
+    Stale,
+}
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum TraceEvent {
+    /// The world began its `n`th step (one event: a delivery, a timer or a client's wake-up).
+    /// Every record up to the next `step` or `action` record belongs to this step, in causal
+    /// order.
+    Step {
+        /// Steps begun so far, this one included (1 for the first).
+        n: u64,
+    },
     /// A node handed a message to the network.
     Send {
         /// Message id.
@@ -101,8 +147,27 @@ pub enum TraceEvent {
         index: Index,
         /// Term of the entry.
         term: Term,
+        /// The client command the entry carries (absent for no-ops, configuration changes and
+        /// undecodable payloads).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        command: Option<Command>,
+        /// The state machine's answer (absent when there is none: no command, or stale).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        result: Option<Reply>,
+        /// What the client session made of the command (absent without a command).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        session: Option<SessionOutcome>,
     },
-    /// A node took a snapshot (`installed: false`, compaction) or installed the leader's.
+    /// A node took a snapshot: compacted its own log, or installed the leader's.
     Snapshot {
         /// Node.
         node: NodeId,
@@ -110,8 +175,8 @@ pub enum TraceEvent {
         index: Index,
         /// Its term.
         term: Term,
-        /// True when received from the leader (the state machine was replaced).
-        installed: bool,
+        /// Local compaction, or the leader's snapshot (the state machine was replaced).
+        source: SnapshotSource,
     },
     /// A node crashed (volatile state lost).
     Crash {
@@ -122,6 +187,15 @@ pub enum TraceEvent {
     Restart {
         /// Node.
         node: NodeId,
+        /// The term it recovered.
+        term: Term,
+        /// The vote it recovered (in `term`).
+        vote: Option<NodeId>,
+        /// Index of the last entry in its recovered log (the snapshot's index if the log is
+        /// empty, 0 if there is neither).
+        last_index: Index,
+        /// Index its recovered snapshot covers (0 without one).
+        snapshot_index: Index,
     },
     /// A person (or scenario) acted on the world.
     Action {
@@ -134,6 +208,8 @@ pub enum TraceEvent {
         client: u64,
         /// Operation id (index in the history).
         op_id: u64,
+        /// The session sequence number it carries (retries reuse it, §6.3).
+        seq: u64,
         /// The operation.
         op: Op,
     },
@@ -190,20 +266,55 @@ impl core::fmt::Write for TraceHash {
 #[cfg(feature = "serde")]
 #[derive(Debug, Clone)]
 pub struct TraceFile {
+    /// Format version of the file ([`TRACE_VERSION_MIN`] to [`TRACE_VERSION`]).
+    pub version: u32,
     /// Cluster options from the header (with `keep_trace` on, to re-derive the records).
     pub options: crate::sim::SimOptions,
     /// The actions, with their times, from the `action` records.
     pub actions: Vec<(u64, Action)>,
+    /// Steps the run had processed before each action (the `n` of the last `step` record before
+    /// it), in the order of `actions`; empty in a version-1 trace, which has no step records.
+    pub action_steps: Vec<u64>,
     /// End time from the footer.
     pub end: u64,
+    /// Steps the run processed in all, from the footer; `None` in a version-1 trace.
+    pub steps: Option<u64>,
     /// Number of records the footer announces (and the file holds).
     pub records: u64,
     /// Running hash the footer announces, 16 hex digits.
     pub hash: String,
 }
 
+#[cfg(feature = "serde")]
+impl TraceFile {
+    /// Re-runs the trace's options and actions exactly as far as the recorded run went: the
+    /// same number of steps before each action and in all, then the clock at `end`
+    /// ([`crate::sim::World::replay_exact`]). The work is bounded by the number of step records
+    /// in the file, whatever its times say. A version-1 trace recorded no step counts, and its
+    /// hash covers records this version no longer writes: it is refused with an error that
+    /// says so.
+    pub fn replay(&self) -> Result<crate::sim::World, crate::sim::SimError> {
+        let Some(steps) = self.steps else {
+            return Err(crate::sim::SimError::Invalid(alloc::format!(
+                "a version-{} trace records no step counts and hashes version-{} records; \
+                 it can be read, but only the version that wrote it can replay it exactly \
+                 (this is version {TRACE_VERSION})",
+                self.version,
+                self.version
+            )));
+        };
+        crate::sim::World::replay_exact(
+            self.options.clone(),
+            &self.actions,
+            &self.action_steps,
+            self.end,
+            steps,
+        )
+    }
+}
+
 /// Writes a world's trace as JSON Lines: a header (format, version, options), one line per
-/// record, and a footer (end time, record count, running hash).
+/// record, and a footer (end time, step count, record count, running hash).
 #[cfg(feature = "serde")]
 pub fn write_jsonl(w: &crate::sim::World) -> String {
     use alloc::string::ToString;
@@ -215,12 +326,51 @@ pub fn write_jsonl(w: &crate::sim::World) -> String {
         let line = serde_json::to_string(r).unwrap_or_else(|e| e.to_string());
         let _ = writeln!(out, "{line}");
     }
-    let footer = serde_json::json!({"kind": "footer", "end": w.now(), "records": w.trace().len(), "hash": alloc::format!("{:016x}", w.trace_hash())});
+    let footer = serde_json::json!({"kind": "footer", "end": w.now(), "steps": w.stats().events, "records": w.trace().len(), "hash": alloc::format!("{:016x}", w.trace_hash())});
     let _ = writeln!(out, "{footer}");
     out
 }
 
-/// Reads a JSON Lines trace, naming the first malformed line.
+/// Refuses any integer above [`MAX_INTEGER`] (and any negative or fractional number) in `v`.
+#[cfg(feature = "serde")]
+fn check_integers(v: &serde_json::Value, line: usize) -> Result<(), String> {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => match n.as_u64() {
+            Some(x) if x <= MAX_INTEGER => Ok(()),
+            Some(x) => Err(alloc::format!(
+                "line {line}: {x} is above the largest integer a trace may hold (2^53 - 1 = {MAX_INTEGER})"
+            )),
+            None => Err(alloc::format!(
+                "line {line}: {n} is not a whole number from 0 to 2^53 - 1"
+            )),
+        },
+        Value::Array(a) => a.iter().try_for_each(|x| check_integers(x, line)),
+        Value::Object(m) => m.values().try_for_each(|x| check_integers(x, line)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a time field, refusing one above [`MAX_TIME_MS`].
+#[cfg(feature = "serde")]
+fn time_field(v: &serde_json::Value, name: &str, line: usize) -> Result<u64, String> {
+    let t = v[name]
+        .as_u64()
+        .ok_or_else(|| alloc::format!("line {line}: no {name} (a time in ms)"))?;
+    if t > MAX_TIME_MS {
+        return Err(alloc::format!(
+            "line {line}: {name} {t} ms is past the latest time a trace may mention ({MAX_TIME_MS} ms)"
+        ));
+    }
+    Ok(t)
+}
+
+/// Reads a JSON Lines trace of version [`TRACE_VERSION_MIN`] to [`TRACE_VERSION`], naming the
+/// first malformed line. Besides each line's shape it checks the bounds of `docs/formats.md`:
+/// every integer in a record or the footer at most [`MAX_INTEGER`], every time at most
+/// [`MAX_TIME_MS`], times never going back, step records numbered 1, 2, 3…, and a footer whose
+/// counts match the file. A version-1 file's records are checked for their time and kind only,
+/// and its `action` records read; its footer has no step count.
 #[cfg(feature = "serde")]
 pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
     use alloc::format;
@@ -236,30 +386,57 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
     if header["kind"] != "header" || header["format"] != "raft-trace" {
         return Err("line 1: not a raft-trace header".into());
     }
-    if header["version"] != serde_json::json!(TRACE_VERSION) {
-        return Err(format!(
-            "line 1: trace version {} is not supported (expected {TRACE_VERSION})",
-            header["version"]
-        ));
-    }
+    let version = header["version"]
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|v| (TRACE_VERSION_MIN..=TRACE_VERSION).contains(v))
+        .ok_or_else(|| {
+            format!(
+                "line 1: trace version {} is not supported (expected {TRACE_VERSION_MIN} to {TRACE_VERSION})",
+                header["version"]
+            )
+        })?;
     let mut options: crate::sim::SimOptions = serde_json::from_value(header["options"].clone())
+        .map_err(|e| format!("line 1: bad options: {e}"))?;
+    options
+        .validate()
         .map_err(|e| format!("line 1: bad options: {e}"))?;
     options.keep_trace = true;
     let mut actions = Vec::new();
+    let mut action_steps = Vec::new();
+    let (mut last_t, mut steps) = (0u64, 0u64);
     for (count, (n, line)) in lines.enumerate() {
-        let count = count as u64;
+        let (count, n) = (count as u64, n + 1);
         let v: Value =
-            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", n + 1))?;
+            serde_json::from_str(line).map_err(|e| format!("line {n}: not JSON: {e}"))?;
         if v["kind"] == "footer" {
             let field = |name: &str| {
                 v[name]
                     .as_u64()
-                    .ok_or_else(|| format!("line {}: footer without {name}", n + 1))
+                    .ok_or_else(|| format!("line {n}: footer without {name}"))
             };
-            let (end, records) = (field("end")?, field("records")?);
+            let end = time_field(&v, "end", n)?;
+            check_integers(&v, n)?;
+            let records = field("records")?;
+            if end < last_t {
+                return Err(format!(
+                    "line {n}: the footer's end {end} ms is before the last record's time {last_t} ms"
+                ));
+            }
+            let footer_steps = if version >= 2 {
+                let s = field("steps")?;
+                if s != steps {
+                    return Err(format!(
+                        "line {n}: footer announces {s} steps but the file has {steps} step records"
+                    ));
+                }
+                Some(s)
+            } else {
+                None
+            };
             let hash = v["hash"]
                 .as_str()
-                .ok_or_else(|| format!("line {}: footer without hash", n + 1))?
+                .ok_or_else(|| format!("line {n}: footer without hash"))?
                 .to_string();
             if records != count {
                 return Err(format!(
@@ -267,17 +444,55 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
                 ));
             }
             return Ok(TraceFile {
+                version,
                 options,
                 actions,
+                action_steps,
                 end,
+                steps: footer_steps,
                 records,
                 hash,
             });
         }
+        let t = time_field(&v, "t", n)?;
+        check_integers(&v, n)?;
+        if t < last_t {
+            return Err(format!(
+                "line {n}: time {t} ms comes after a record at {last_t} ms"
+            ));
+        }
+        last_t = t;
+        if version == 1 {
+            if !v["kind"].is_string() {
+                return Err(format!("line {n}: a record without a kind"));
+            }
+            if v["kind"] == "action" {
+                let action: Action = serde_json::from_value(v["action"].clone())
+                    .map_err(|e| format!("line {n}: bad action: {e}"))?;
+                actions.push((t, action));
+            }
+            continue;
+        }
         let r: TraceRecord =
-            serde_json::from_value(v).map_err(|e| format!("line {}: bad record: {e}", n + 1))?;
-        if let TraceEvent::Action { action } = r.event {
-            actions.push((r.t, action));
+            serde_json::from_value(v).map_err(|e| format!("line {n}: bad record: {e}"))?;
+        match r.event {
+            TraceEvent::Step { n: k } if k != steps + 1 => {
+                return Err(format!(
+                    "line {n}: step {k} follows step {steps} (steps are numbered 1, 2, 3…)"
+                ));
+            }
+            TraceEvent::Step { n: k } => steps = k,
+            TraceEvent::Action { action } => {
+                actions.push((r.t, action));
+                action_steps.push(steps);
+            }
+            TraceEvent::Violation { violation } if violation.time > MAX_TIME_MS => {
+                return Err(format!(
+                    "line {n}: violation time {} ms is past the latest time a trace may mention ({MAX_TIME_MS} ms)",
+                    violation.time
+                ));
+            }
+            _ => {}
         }
     }
     Err("truncated trace: no footer line".into())

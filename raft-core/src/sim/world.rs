@@ -23,7 +23,7 @@ use crate::sim::clock::Clock;
 use crate::sim::limits::MAX_TIME_MS;
 use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::sim::rng::SimRng;
-use crate::sim::trace::{TraceEvent, TraceHash, TraceRecord};
+use crate::sim::trace::{SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord};
 use crate::sim::SimError;
 use crate::storage::{MemStorage, Storage};
 use crate::types::{Index, NodeId, Role, Term};
@@ -326,7 +326,7 @@ struct Client {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Stats {
-    /// Events processed.
+    /// Events processed: the steps taken, each one announced by a `step` trace record.
     pub events: u64,
     /// Messages handed to the network.
     pub sent: u64,
@@ -439,7 +439,10 @@ impl World {
         Ok(world)
     }
 
-    /// Rebuilds a run from its options and recorded actions, up to time `until`.
+    /// Rebuilds a run from its options and recorded actions, up to time `until`: every event due
+    /// by an action's time is processed before it, and every event due by `until` at the end.
+    /// A run that stopped in the middle of a millisecond is rebuilt exactly only by
+    /// [`World::replay_exact`], from the step counts a trace records.
     pub fn replay(
         opts: SimOptions,
         actions: &[(u64, Action)],
@@ -458,6 +461,39 @@ impl World {
             }
         }
         w.advance_to(until);
+        Ok(w)
+    }
+
+    /// Rebuilds a run exactly, event for event: before `actions[k]` it processes steps until
+    /// `steps_before[k]` have been processed since the start (none due after the action's
+    /// time), and `steps` in all before setting the clock to `end`. Unlike [`World::replay`],
+    /// it stops where the recorded run stopped even in the middle of a millisecond (a
+    /// `run_until` whose condition came true while more events were due at the same instant).
+    /// The work is bounded by `steps`, whatever the times say.
+    pub fn replay_exact(
+        opts: SimOptions,
+        actions: &[(u64, Action)],
+        steps_before: &[u64],
+        end: u64,
+        steps: u64,
+    ) -> Result<Self, SimError> {
+        if steps_before.len() != actions.len() {
+            return Err(SimError::Invalid(format!(
+                "{} actions but {} step counts",
+                actions.len(),
+                steps_before.len()
+            )));
+        }
+        let mut w = World::new(opts)?;
+        for ((t, a), &n) in actions.iter().zip(steps_before) {
+            w.advance_to_step(*t, n);
+            match w.act(a.clone()) {
+                // A node's refusal was part of the recorded run.
+                Ok(()) | Err(SimError::Raft(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        w.advance_to_step(end, steps);
         Ok(w)
     }
 
@@ -556,7 +592,7 @@ impl World {
         }
     }
 
-    /// Time of the next event, if any.
+    /// Time of the next event, if any at or before [`MAX_TIME_MS`] (the world goes no further).
     pub fn next_event_time(&self) -> Option<u64> {
         let msg = self.net.next_delivery();
         let timer = self
@@ -571,6 +607,7 @@ impl World {
             .into_iter()
             .flatten()
             .min()
+            .filter(|&t| t <= MAX_TIME_MS)
     }
 
     fn client_wake(&self) -> Option<(u64, usize)> {
@@ -594,6 +631,9 @@ impl World {
         self.now = self.now.max(t);
         self.stats.events += 1;
         self.checker.at(self.now, self.stats.events);
+        self.record(TraceEvent::Step {
+            n: self.stats.events,
+        });
         if let Some(f) = self.net.pop_due(self.now) {
             self.deliver(f.id, f.msg);
         } else if let Some(id) = self
@@ -614,8 +654,17 @@ impl World {
     /// Processes every event up to and including time `t`, then sets the clock to `t`. The
     /// clock stops at [`MAX_TIME_MS`]: a later `t` (up to `u64::MAX`) counts as that.
     pub fn advance_to(&mut self, t: u64) {
+        self.advance_to_step(t, u64::MAX);
+    }
+
+    /// Like [`World::advance_to`], but stops once `steps` steps have been processed since the
+    /// start (see [`Stats::events`]), even if more events are due at or before `t`.
+    pub fn advance_to_step(&mut self, t: u64, steps: u64) {
         let t = t.min(MAX_TIME_MS);
-        while self.halted.is_none() && self.next_event_time().is_some_and(|n| n <= t) {
+        while self.halted.is_none()
+            && self.stats.events < steps
+            && self.next_event_time().is_some_and(|n| n <= t)
+        {
             self.step();
         }
         if self.halted.is_none() {
@@ -695,6 +744,29 @@ impl World {
         let commit = node.log().committed();
         sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
 
+        // The records of one Ready go in causal order: a role held in an earlier term than the
+        // stored one (a PreVote round that won at once, say), the stored term and vote, the
+        // roles of that term, the snapshot, the entries, the commit index, the messages, and
+        // the applied entries. The checker sees them in the order of the contract on `Ready`.
+        let roles: Vec<(Role, Term)> = ready
+            .events
+            .iter()
+            .filter_map(|ev| match ev {
+                Event::RoleChanged { role, term } => Some((*role, *term)),
+                _ => None,
+            })
+            .collect();
+        let before = match ready.hard_state {
+            Some(hs) => roles.iter().take_while(|&&(_, t)| t < hs.term).count(),
+            None => 0,
+        };
+        for &(role, term) in &roles[..before] {
+            self.record(TraceEvent::Role {
+                node: id,
+                role,
+                term,
+            });
+        }
         // 1. Persistence.
         if let Some(hs) = ready.hard_state {
             self.checker.on_hard_state(id, hs);
@@ -702,6 +774,13 @@ impl World {
                 node: id,
                 term: hs.term,
                 vote: hs.vote,
+            });
+        }
+        for &(role, term) in &roles[before..] {
+            self.record(TraceEvent::Role {
+                node: id,
+                role,
+                term,
             });
         }
         if let Some(snap) = &ready.snapshot {
@@ -727,7 +806,11 @@ impl World {
                 node: id,
                 index,
                 term,
-                installed: ready.restore_snapshot,
+                source: if ready.restore_snapshot {
+                    SnapshotSource::Leader
+                } else {
+                    SnapshotSource::Compaction
+                },
             });
         }
         if !ready.entries.is_empty() {
@@ -739,18 +822,14 @@ impl World {
         }
         for ev in &ready.events {
             match ev {
-                Event::RoleChanged { role, term } => {
-                    self.record(TraceEvent::Role {
-                        node: id,
-                        role: *role,
-                        term: *term,
-                    });
-                    if *role == Role::Leader {
-                        self.stats.leaders += 1;
-                        self.terms.entry(*term).or_default().1 = true;
-                        if let Some(log) = live_log(&self.nodes, id) {
-                            self.checker.on_leader(id, *term, log);
-                        }
+                Event::RoleChanged {
+                    role: Role::Leader,
+                    term,
+                } => {
+                    self.stats.leaders += 1;
+                    self.terms.entry(*term).or_default().1 = true;
+                    if let Some(log) = live_log(&self.nodes, id) {
+                        self.checker.on_leader(id, *term, log);
                     }
                 }
                 Event::ElectionStarted {
@@ -827,13 +906,21 @@ impl World {
             };
             let mut executed = None;
             let mut done = None;
+            let (mut command, mut result, mut session) = (None, None, None);
             if let Payload::Command(bytes) = &e.payload {
                 if let Some(cmd) = Command::decode(bytes) {
                     let (reply, ran) = sn.kv.apply(&cmd);
                     if ran {
                         executed = Some((cmd.client, cmd.seq));
                     }
+                    session = Some(match (ran, &reply) {
+                        (true, _) => SessionOutcome::Executed,
+                        (false, Some(_)) => SessionOutcome::Duplicate,
+                        (false, None) => SessionOutcome::Stale,
+                    });
+                    result.clone_from(&reply);
                     done = reply.map(|r| (cmd.client, cmd.seq, r));
+                    command = Some(cmd);
                 }
             }
             let digest = sn.kv.digest();
@@ -843,6 +930,9 @@ impl World {
                 node: id,
                 index: e.index,
                 term: e.term,
+                command,
+                result,
+                session,
             });
             if let Some((client, seq, reply)) = done {
                 self.complete(id, client, seq, reply);
@@ -1001,6 +1091,7 @@ impl World {
         self.record(TraceEvent::Invoke {
             client,
             op_id: hist as u64,
+            seq: self.clients[k].seq,
             op,
         });
     }
@@ -1372,7 +1463,15 @@ impl World {
             let ev = if matches!(action, Action::Crash { .. }) {
                 TraceEvent::Crash { node }
             } else {
-                TraceEvent::Restart { node }
+                // What the node recovered from its disk.
+                let st = self.nodes[&node].storage.state();
+                TraceEvent::Restart {
+                    node,
+                    term: st.hard_state.term,
+                    vote: st.hard_state.vote,
+                    last_index: st.entries.last().map_or(st.snapshot_index, |e| e.index),
+                    snapshot_index: st.snapshot_index,
+                }
             };
             self.record(ev);
         }
