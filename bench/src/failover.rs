@@ -3,7 +3,7 @@
 //! that each recovery can be split into "the first term after the crash elected a leader" and
 //! "it took more terms" (split votes or competing pre-candidates).
 
-use raft_core::sim::{Action, SimOptions, World};
+use raft_sim::{Action, SimOptions, World};
 
 /// One seed's recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! vote or entry: with four live followers, the quorum's slowest needed follower is the 2nd
 //! fastest of four round trips; after the old leader crashed, the 2nd fastest of three.
 
-use raft_core::sim::SimRng;
+use raft_sim::SimRng;
 
 use crate::stats::{summary, Summary};
 

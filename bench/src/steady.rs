@@ -2,7 +2,7 @@
 //! time. The caller measures the wall time (natively with `Instant`, in wasm32 with the host's
 //! clock), so this module runs unchanged on both.
 
-use raft_core::sim::{ClientOptions, SimOptions, Workload, World};
+use raft_sim::{ClientOptions, SimOptions, Workload, World};
 
 /// How many clients, and how long each pauses between operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,7 +83,8 @@ pub struct Config {
     pub max_clock_drift_ppm: u32,
     /// Seed of this node's PRNG (PCG-32), which draws its election timeouts. Mixed with `id`.
     pub seed: u64,
-    /// Unsafe teaching switches; leave at default in any real use.
+    /// Unsafe teaching switches; leave at default in any real use. Refused by
+    /// [`Config::validate`] unless raft-core is built with its `break-it` feature.
     pub break_it: BreakIt,
 }
 
@@ -133,6 +134,11 @@ impl Config {
         if self.max_clock_drift_ppm > MAX_CLOCK_DRIFT_PPM {
             return Err(Error::InvalidConfig(
                 "max_clock_drift_ppm must be at most 100000 (10%)",
+            ));
+        }
+        if self.break_it.any() && !cfg!(feature = "break-it") {
+            return Err(Error::InvalidConfig(
+                "break_it switches need raft-core's `break-it` feature (teaching builds only)",
             ));
         }
         if self.read_mode == ReadMode::Lease && !self.check_quorum {

@@ -102,7 +102,6 @@ pub mod quorum;
 pub mod raft;
 pub mod ready;
 pub mod session;
-pub mod sim;
 pub mod snapshot;
 pub mod storage;
 pub mod types;

@@ -4,20 +4,20 @@
 //! Exit status: 0 passed, 1 failed (a violated property, a missed expectation, a replay that
 //! does not match, a client history that is not linearizable), 2 bad usage or a malformed file
 //! (nothing ran), 3 undecided (the linearizability search ran out of budget: not a pass). Every
-//! command that runs a client history judges it with [`raft_core::sim::judge`].
+//! command that runs a client history judges it with [`raft_sim::judge`].
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use raft_core::sim::judge::{history_verdict, judge, Outcome};
-use raft_core::sim::limits;
-use raft_core::sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
-use raft_core::sim::scenario::Scenario;
-use raft_core::sim::schedule::{run_check, Faults};
-use raft_core::sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use raft_core::Role;
+use raft_sim::judge::{history_verdict, judge, Outcome};
+use raft_sim::limits;
+use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
+use raft_sim::scenario::Scenario;
+use raft_sim::schedule::{run_check, Faults};
+use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
 mod trace_file;
@@ -595,7 +595,7 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
         .iter()
         .filter(|h| h.complete.is_some())
         .filter_map(|h| match h.op {
-            raft_core::sim::Op::Task { id } => Some(id),
+            raft_sim::Op::Task { id } => Some(id),
             _ => None,
         })
         .collect();

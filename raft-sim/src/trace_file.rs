@@ -1,15 +1,15 @@
-//! Trace files on disk. The format itself (`raft_core::sim::trace::write_jsonl` and
+//! Trace files on disk. The format itself (`raft_sim::trace::write_jsonl` and
 //! `parse_jsonl`) lives in raft-core, so the playground reads and writes the same files.
 
 use std::path::{Path, PathBuf};
 
 /// Writes the world's trace to `path`, naming the path if that fails.
-pub fn write(path: &Path, w: &raft_core::sim::World) -> Result<(), String> {
-    std::fs::write(path, raft_core::sim::trace::write_jsonl(w))
+pub fn write(path: &Path, w: &raft_sim::World) -> Result<(), String> {
+    std::fs::write(path, raft_sim::trace::write_jsonl(w))
         .map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))
 }
 
-pub use raft_core::sim::trace::parse_jsonl as parse;
+pub use raft_sim::trace::parse_jsonl as parse;
 
 /// Where `--trace` puts the traces of a command that runs one or many seeds.
 #[derive(Debug, Clone)]

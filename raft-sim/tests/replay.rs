@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use raft_core::sim::scenario::Scenario;
-use raft_core::sim::schedule::{run_check, Faults};
-use raft_core::sim::trace::{parse_jsonl, write_jsonl, TraceFile};
-use raft_core::sim::World;
+use raft_sim::scenario::Scenario;
+use raft_sim::schedule::{run_check, Faults};
+use raft_sim::trace::{parse_jsonl, write_jsonl, TraceFile};
+use raft_sim::World;
 
 fn replay(t: &TraceFile) -> World {
     t.replay().expect("the recorded actions replay")

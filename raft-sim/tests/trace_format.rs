@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use raft_core::sim::scenario::Scenario;
-use raft_core::sim::schedule::{run_check, Faults};
-use raft_core::sim::trace::{
+use raft_core::{NodeId, Role};
+use raft_sim::scenario::Scenario;
+use raft_sim::schedule::{run_check, Faults};
+use raft_sim::trace::{
     parse_jsonl, write_jsonl, SessionOutcome, SnapshotSource, TraceEvent, TraceRecord, MAX_TIME_MS,
     TRACE_VERSION,
 };
-use raft_core::sim::{Action, World};
-use raft_core::{NodeId, Role};
+use raft_sim::{Action, World};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -201,7 +201,7 @@ fn invocations_carry_consecutive_session_sequence_numbers() {
                 // A read served by ReadIndex goes through no log, so it takes no new number
                 // (§6.3): it carries the client's latest one.
                 let read_index =
-                    matches!(op, raft_core::sim::Op::Get { .. }) && w.options().clients.read_index;
+                    matches!(op, raft_sim::Op::Get { .. }) && w.options().clients.read_index;
                 let prev = last.insert(client, seq).unwrap_or(0);
                 let want = if read_index { prev } else { prev + 1 };
                 assert_eq!(seq, want, "{name}: client {client} at {} ms", r.t);
@@ -361,7 +361,7 @@ fn records_inside_a_step_are_in_causal_order() {
 fn the_world_stops_at_the_latest_time_so_its_trace_stays_readable() {
     // Every node down: nothing is scheduled, and advancing "forever" must neither wrap nor
     // write an end the reader refuses.
-    let mut w = World::new(raft_core::sim::SimOptions {
+    let mut w = World::new(raft_sim::SimOptions {
         nodes: 1,
         ..Default::default()
     })

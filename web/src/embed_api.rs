@@ -17,8 +17,8 @@
 //! `lesson-complete` (`lesson`) when a lesson's last goal is met, `state` (`t`, `leader`,
 //! `term`, `playing`, `goals_met`, `goals`), and `error` (`message`) when a command is refused.
 
-use raft_core::sim::scenario::Scenario;
-use raft_core::sim::Action;
+use raft_sim::scenario::Scenario;
+use raft_sim::Action;
 use serde_json::{json, Value};
 
 use crate::open;

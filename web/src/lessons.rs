@@ -15,8 +15,8 @@
 //! deadlines are ignored (a student takes their time). An exported run carries the goals with
 //! their deadlines moved to when the page saw them met, so `raft-sim run` grades it the same way.
 
-use raft_core::sim::scenario::{Expect, Scenario, Timed};
-use raft_core::sim::{Action, World};
+use raft_sim::scenario::{Expect, Scenario, Timed};
+use raft_sim::{Action, World};
 use serde::Deserialize;
 
 /// Version of the `NAME.lesson.json` format.

@@ -6,8 +6,8 @@
 //! Whatever cannot be opened is explained in a notice, and the next candidate is tried, so a
 //! broken link never costs the person their stored run.
 
-use raft_core::sim::scenario::Scenario;
-use raft_core::sim::{SimOptions, World};
+use raft_sim::scenario::Scenario;
+use raft_sim::{SimOptions, World};
 
 use crate::lessons::{self, Lesson};
 use crate::share::{self, Imported, Run};
@@ -175,7 +175,7 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
             // A version-2 trace says how many steps its run took before each action and in
             // all, and a run may stop in the middle of a millisecond: replaying exactly that
             // reproduces its hash. A version-1 trace does not say; it is replayed up to its end.
-            let exact = raft_core::sim::trace::parse_jsonl(text)
+            let exact = raft_sim::trace::parse_jsonl(text)
                 .ok()
                 .filter(|t| t.steps.is_some())
                 .map(|mut t| {
@@ -306,15 +306,9 @@ mod tests {
     fn a_trace_that_stopped_mid_millisecond_reproduces_its_hash() {
         // `raft-sim check` seed 1 stops while events are still due in its last millisecond
         // (#21 item 5): replaying every event due by the end time gives another hash.
-        let w = raft_core::sim::schedule::run_check(
-            1,
-            5,
-            3_000,
-            raft_core::sim::schedule::Faults::ALL,
-            true,
-        )
-        .world;
-        let text = raft_core::sim::trace::write_jsonl(&w);
+        let w =
+            raft_sim::schedule::run_check(1, 5, 3_000, raft_sim::schedule::Faults::ALL, true).world;
+        let text = raft_sim::trace::write_jsonl(&w);
         let load = import_request(&text).unwrap();
         let notice = load.notice.unwrap();
         assert!(notice.contains("reproduced"), "{notice}");

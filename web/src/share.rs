@@ -6,8 +6,8 @@
 //! object ([`RunFile`]); options equal to the defaults are left out. Scenario files and traces
 //! are the formats of `docs/formats.md`, byte-compatible with `raft-sim`.
 
-use raft_core::sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
-use raft_core::sim::{Action, SimOptions, World};
+use raft_sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
+use raft_sim::{Action, SimOptions, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -251,7 +251,7 @@ impl Run {
 
 /// A world's trace as JSON Lines: the one writer, shared with `raft-sim`.
 pub fn trace_jsonl(w: &World) -> String {
-    raft_core::sim::trace::write_jsonl(w)
+    raft_sim::trace::write_jsonl(w)
 }
 
 /// The same expectation with its deadline (`by` or `at`) set to `t`.
@@ -371,7 +371,7 @@ pub fn scenario_run(s: &Scenario) -> Run {
 
 /// Parses a JSONL trace with the reader `raft-sim replay` uses, naming the first malformed line.
 pub fn parse_trace(text: &str) -> Result<(Run, String), String> {
-    let t = raft_core::sim::trace::parse_jsonl(text).map_err(|e| format!("trace {e}"))?;
+    let t = raft_sim::trace::parse_jsonl(text).map_err(|e| format!("trace {e}"))?;
     let mut run = Run::fresh(t.options);
     run.actions = t.actions;
     run.now = t.end;
@@ -439,7 +439,7 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft_core::sim::{NetConfig, Workload};
+    use raft_sim::{NetConfig, Workload};
 
     fn sample() -> Run {
         let mut o = SimOptions {

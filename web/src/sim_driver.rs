@@ -15,10 +15,10 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use raft_core::sim::judge::history_verdict;
-use raft_core::sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
-use raft_core::sim::{Action, NetConfig, SimError, SimOptions, World};
 use raft_core::NodeId;
+use raft_sim::judge::history_verdict;
+use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
+use raft_sim::{Action, NetConfig, SimError, SimOptions, World};
 use yew::prelude::*;
 
 use crate::lessons::{Goals, Lesson};
@@ -578,7 +578,7 @@ impl Sim {
     }
 
     /// The client history's linearizability verdict so far, judged as `raft-sim` judges it
-    /// ([`raft_core::sim::judge::history_verdict`], default budget): undecided is not a pass.
+    /// ([`raft_sim::judge::history_verdict`], default budget): undecided is not a pass.
     pub fn history_verdict(&self) -> Verdict {
         history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
     }

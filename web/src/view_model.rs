@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use raft_core::sim::network::InFlight;
-use raft_core::sim::{Action, LinkState, Violation, World, PROPERTIES};
 use raft_core::{Body, Index, Membership, NodeId, ProgressState, Role, Term};
+use raft_sim::network::InFlight;
+use raft_sim::{Action, LinkState, Violation, World, PROPERTIES};
 
 pub mod health;
 pub mod history;
@@ -234,7 +234,7 @@ pub fn names(ids: &[NodeId]) -> String {
     ids.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" ")
 }
 
-pub use raft_core::sim::LinkState as LinkDir;
+pub use raft_sim::LinkState as LinkDir;
 
 /// Combined state of the two directions of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1085,7 +1085,7 @@ pub fn violation_line(v: &Violation) -> EventLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft_core::sim::SimOptions;
+    use raft_sim::SimOptions;
 
     fn world(seed: u64) -> World {
         World::new(SimOptions {

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use raft_core::sim::Action;
 use raft_core::NodeId;
+use raft_sim::Action;
 use yew::prelude::*;
 
 use crate::sim_driver::{use_sim, SimAction, SimContext};

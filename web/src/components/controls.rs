@@ -1,7 +1,7 @@
 //! The control panel: what to do to the selected node, to the cluster, to the network, and the
 //! settings of a new run. Every control is a real `<button>` or `<input>` with a name.
 
-use raft_core::sim::{Action, NetConfig};
+use raft_sim::{Action, NetConfig};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

@@ -3,7 +3,7 @@
 //! scenario's expectations instead. Both end with the client history's linearizability
 //! verdict, judged as `raft-sim run` judges it.
 
-use raft_core::sim::linearizability::Verdict;
+use raft_sim::linearizability::Verdict;
 use yew::prelude::*;
 
 use crate::lessons::{self, goal_text, Goals, Lesson};
@@ -237,7 +237,7 @@ mod tests {
     /// The page says what `raft-sim run` says: undecided is shown as such, never as met.
     #[test]
     fn the_verdict_line_never_shows_undecided_as_met() {
-        use raft_core::sim::linearizability::{CheckStats, Key};
+        use raft_sim::linearizability::{CheckStats, Key};
         let stats = CheckStats {
             keys: 1,
             ops: 7,

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use raft_core::sim::NetConfig;
 use raft_core::NodeId;
+use raft_sim::NetConfig;
 
 use super::{cluster_config, name, names, EventLine, LinkView, MemberView, RoleView, ViewModel};
 
@@ -440,7 +440,7 @@ impl Reach {
 mod tests {
     use super::*;
     use crate::view_model::{build, diff, snapshot, ViewInputs};
-    use raft_core::sim::{Action, SimOptions, World};
+    use raft_sim::{Action, SimOptions, World};
 
     /// Runs `w` to `until`, keeping the event log the way the driver does (most recent first).
     fn run(w: &mut World, until: u64, events: &mut Vec<EventLine>) {

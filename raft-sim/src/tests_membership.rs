@@ -3,9 +3,9 @@
 
 use alloc::vec;
 
-use crate::sim::trace::SnapshotSource;
-use crate::sim::*;
-use crate::types::{NodeId, Role};
+use crate::trace::SnapshotSource;
+use crate::*;
+use raft_core::types::{NodeId, Role};
 
 fn world(nodes: u32, seed: u64) -> World {
     let mut w = World::new(SimOptions {
@@ -42,7 +42,7 @@ fn assert_safe(w: &World) {
     assert!(w.violation().is_none(), "{:?}", w.violation());
 }
 
-fn leader_membership(w: &World) -> crate::membership::Membership {
+fn leader_membership(w: &World) -> raft_core::membership::Membership {
     w.node(w.leader().unwrap()).unwrap().membership().clone()
 }
 

@@ -4,13 +4,13 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::entry::{Entry, HardState, Payload};
-use crate::log::RaftLog;
-use crate::sim::app::{Command, KvStore, Op};
-use crate::sim::checker::{Checker, Violation, STATE_WINDOW};
-use crate::sim::schedule::{run_check, Faults};
-use crate::sim::{Action, SimOptions, World};
-use crate::types::NodeId;
+use crate::app::{Command, KvStore, Op};
+use crate::checker::{Checker, Violation, STATE_WINDOW};
+use crate::schedule::{run_check, Faults};
+use crate::{Action, SimOptions, World};
+use raft_core::entry::{Entry, HardState, Payload};
+use raft_core::log::RaftLog;
+use raft_core::types::NodeId;
 
 fn entry(index: u64, term: u64) -> Entry {
     Entry {

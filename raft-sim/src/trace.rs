@@ -5,12 +5,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::entry::Entry;
-use crate::message::Message;
-use crate::sim::actions::Action;
-use crate::sim::app::{Command, Op, Reply};
-use crate::sim::checker::Violation;
-use crate::types::{Index, NodeId, Role, Term};
+use crate::actions::Action;
+use crate::app::{Command, Op, Reply};
+use crate::checker::Violation;
+use raft_core::entry::Entry;
+use raft_core::message::Message;
+use raft_core::types::{Index, NodeId, Role, Term};
 
 /// Trace format version, written in every trace header. Version 2 added step records, the
 /// step count in the footer, what each applied command did, the state a node restarts from,
@@ -22,7 +22,7 @@ pub const TRACE_VERSION_MIN: u32 = 1;
 
 /// The latest virtual time, in ms, a trace may mention (`t`, the footer's `end`, a violation's
 /// `time`): the latest the world reaches, one bound for every file and flag.
-pub use crate::sim::limits::MAX_TIME_MS;
+pub use crate::limits::MAX_TIME_MS;
 
 /// The largest integer a trace may hold anywhere in its records and footer: 2^53 - 1, the largest
 /// integer a JavaScript number holds exactly, so that any JSON tool reads every id, term, index
@@ -223,7 +223,7 @@ pub enum TraceEvent {
         reply: Reply,
     },
     /// A property broke (recorded the first time for each). The run stops there, except after
-    /// the properties of [`crate::sim::checker::RUNS_ON_WITH_BREAK_IT`] with a break-it switch on.
+    /// the properties of [`crate::checker::RUNS_ON_WITH_BREAK_IT`] with a break-it switch on.
     Violation {
         /// What broke.
         violation: Violation,
@@ -269,7 +269,7 @@ pub struct TraceFile {
     /// Format version of the file ([`TRACE_VERSION_MIN`] to [`TRACE_VERSION`]).
     pub version: u32,
     /// Cluster options from the header (with `keep_trace` on, to re-derive the records).
-    pub options: crate::sim::SimOptions,
+    pub options: crate::SimOptions,
     /// The actions, with their times, from the `action` records.
     pub actions: Vec<(u64, Action)>,
     /// Steps the run had processed before each action (the `n` of the last `step` record before
@@ -289,13 +289,13 @@ pub struct TraceFile {
 impl TraceFile {
     /// Re-runs the trace's options and actions exactly as far as the recorded run went: the
     /// same number of steps before each action and in all, then the clock at `end`
-    /// ([`crate::sim::World::replay_exact`]). The work is bounded by the number of step records
+    /// ([`crate::World::replay_exact`]). The work is bounded by the number of step records
     /// in the file, whatever its times say. A version-1 trace recorded no step counts, and its
     /// hash covers records this version no longer writes: it is refused with an error that
     /// says so.
-    pub fn replay(&self) -> Result<crate::sim::World, crate::sim::SimError> {
+    pub fn replay(&self) -> Result<crate::World, crate::SimError> {
         let Some(steps) = self.steps else {
-            return Err(crate::sim::SimError::Invalid(alloc::format!(
+            return Err(crate::SimError::Invalid(alloc::format!(
                 "a version-{} trace records no step counts and hashes version-{} records; \
                  it can be read, but only the version that wrote it can replay it exactly \
                  (this is version {TRACE_VERSION})",
@@ -303,7 +303,7 @@ impl TraceFile {
                 self.version
             )));
         };
-        crate::sim::World::replay_exact(
+        crate::World::replay_exact(
             self.options.clone(),
             &self.actions,
             &self.action_steps,
@@ -316,7 +316,7 @@ impl TraceFile {
 /// Writes a world's trace as JSON Lines: a header (format, version, options), one line per
 /// record, and a footer (end time, step count, record count, running hash).
 #[cfg(feature = "serde")]
-pub fn write_jsonl(w: &crate::sim::World) -> String {
+pub fn write_jsonl(w: &crate::World) -> String {
     use alloc::string::ToString;
     use core::fmt::Write as _;
     let mut out = String::new();
@@ -396,11 +396,11 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
                 header["version"]
             )
         })?;
-    let mut options: crate::sim::SimOptions = serde_json::from_value(header["options"].clone())
-        .map_err(|e| format!("line 1: bad options: {e}"))?;
+    let mut options: crate::SimOptions = serde_json::from_value(header["options"].clone())
+        .map_err(|e| format!("line 1: invalid options: {e}"))?;
     options
         .validate()
-        .map_err(|e| format!("line 1: bad options: {e}"))?;
+        .map_err(|e| format!("line 1: invalid options: {e}"))?;
     options.keep_trace = true;
     let mut actions = Vec::new();
     let mut action_steps = Vec::new();

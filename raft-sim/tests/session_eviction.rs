@@ -6,7 +6,7 @@
 //! client it had ever seen, and every snapshot grew with them: 10,000 clients, 10,000 sessions.)
 
 use raft_core::session::{SessionCheck, Sessions, DEFAULT_SESSION_LIMIT};
-use raft_core::sim::{Command, KvStore, Op};
+use raft_sim::{Command, KvStore, Op};
 
 #[test]
 fn the_least_recently_used_session_is_evicted_at_the_limit() {

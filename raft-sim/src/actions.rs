@@ -3,8 +3,8 @@
 
 use alloc::vec::Vec;
 
-use crate::sim::network::NetConfig;
-use crate::types::NodeId;
+use crate::network::NetConfig;
+use raft_core::types::NodeId;
 
 /// An action on the world.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub enum Action {
         id: u64,
     },
     /// A client request: put `value` under `key`, sent to the leader, in a client session of its
-    /// own (at most [`crate::sim::world::MAX_PERSON_REQUESTS`] pending at once).
+    /// own (at most [`crate::world::MAX_PERSON_REQUESTS`] pending at once).
     Request {
         /// Key.
         key: alloc::string::String,

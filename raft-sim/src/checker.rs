@@ -8,8 +8,8 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::entry::{Entry, HardState, Payload};
-use crate::types::{Index, NodeId, Term};
+use raft_core::entry::{Entry, HardState, Payload};
+use raft_core::types::{Index, NodeId, Term};
 
 /// A broken safety property.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +308,7 @@ impl Checker {
     }
 
     /// A node became leader of `term`, with `log` (its entries from `first_index`).
-    pub fn on_leader(&mut self, node: NodeId, term: Term, log: &crate::log::RaftLog) {
+    pub fn on_leader(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
         match self.leaders.get(&term) {
             Some(&other) if other != node => self.fail(
                 "Election Safety",
@@ -349,7 +349,7 @@ impl Checker {
     }
 
     /// A leader's log after an event: it must only have grown (Leader Append-Only, §5.3).
-    pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &crate::log::RaftLog) {
+    pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
         if let Some(&(t, last, last_term)) = self.leader_logs.get(&node) {
             if t == term && (log.last_index() < last || log.term(last) != Some(last_term)) {
                 self.fail(
@@ -378,7 +378,7 @@ impl Checker {
         commit: Index,
         term: Term,
         is_leader: bool,
-        log: &crate::log::RaftLog,
+        log: &raft_core::log::RaftLog,
     ) {
         let leader_term = is_leader.then_some(term);
         let seen = self

@@ -1,13 +1,13 @@
 //! Extreme values (issue 21, item 8): every time and count of a scenario has an upper bound
-//! (`raft_core::sim::limits`), checked before anything runs with a message naming the field; the
+//! (`raft_sim::limits`), checked before anything runs with a message naming the field; the
 //! simulator's own time arithmetic saturates, and its clock stops at `MAX_TIME_MS`. Each table
 //! tries 0, 1, the bound, the bound plus one and `u64::MAX`: none panics (debug builds check
 //! overflow), and each value past the bound is refused by name.
 
 use proptest::prelude::*;
-use raft_core::sim::limits::{MAX_BYTES, MAX_COUNT, MAX_DELAY_MS, MAX_TASKS, MAX_TIME_MS};
-use raft_core::sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
-use raft_core::sim::{Action, SimOptions, Workload, World};
+use raft_sim::limits::{MAX_BYTES, MAX_COUNT, MAX_DELAY_MS, MAX_TASKS, MAX_TIME_MS};
+use raft_sim::scenario::{Expect, Scenario, Timed, SCENARIO_VERSION};
+use raft_sim::{Action, SimOptions, Workload, World};
 
 fn scenario() -> Scenario {
     Scenario {

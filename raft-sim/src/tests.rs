@@ -3,9 +3,9 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::config::BreakIt;
-use crate::sim::schedule::{run_check, Faults};
-use crate::sim::*;
+use crate::schedule::{run_check, Faults};
+use crate::*;
+use raft_core::config::BreakIt;
 
 #[test]
 fn same_seed_same_trace() {
@@ -214,7 +214,7 @@ fn stale_read_world(stale_reads: bool) -> World {
     .unwrap();
     assert!(w.run_until(w.now() + 1_000, |w| w.stats().completed == 2));
     // Without CheckQuorum the old leader still believes it leads.
-    assert_eq!(w.node(old).unwrap().role(), crate::types::Role::Leader);
+    assert_eq!(w.node(old).unwrap().role(), raft_core::types::Role::Leader);
     w.act(Action::Read {
         node: old,
         key: "x".into(),
@@ -232,7 +232,7 @@ fn stale_read_world(stale_reads: bool) -> World {
 // linearizability checker says so.
 #[test]
 fn linearizability_checker_catches_a_stale_read() {
-    use crate::sim::linearizability;
+    use crate::linearizability;
     let w = stale_read_world(true);
     let read = w.history().last().unwrap();
     assert_eq!(
@@ -249,7 +249,7 @@ fn linearizability_checker_catches_a_stale_read() {
 // the new leader and reads the fresh value. The history stays linearizable.
 #[test]
 fn read_index_refuses_to_answer_from_a_deposed_leader() {
-    use crate::sim::linearizability;
+    use crate::linearizability;
     let w = stale_read_world(false);
     let read = w.history().last().unwrap();
     assert!(matches!(read.op, Op::Get { .. }));
@@ -326,8 +326,8 @@ fn a_node_without_a_timer_schedules_nothing() {
 // Raft invariant broke, and a history the search cannot decide is undecided, not a pass.
 #[test]
 fn judge_fails_a_stale_read_and_never_passes_an_undecided_history() {
-    use crate::sim::judge::{judge, Outcome};
-    use crate::sim::linearizability::DEFAULT_MAX_STEPS;
+    use crate::judge::{judge, Outcome};
+    use crate::linearizability::DEFAULT_MAX_STEPS;
     let stale = stale_read_world(true);
     let j = judge(&stale, false, DEFAULT_MAX_STEPS);
     assert!(j.violation.is_none());

@@ -9,7 +9,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::session::{ClientId, Sessions};
+use raft_core::session::{ClientId, Sessions};
 
 /// A client operation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -286,14 +286,13 @@ impl KvStore {
     pub fn apply(&mut self, cmd: &Command) -> (Option<Reply>, bool) {
         if !self.dedup_disabled {
             match self.sessions.check(cmd.client, cmd.seq) {
-                crate::session::SessionCheck::Duplicate(r) => return (Some(r), false),
+                raft_core::session::SessionCheck::Duplicate(r) => return (Some(r), false),
                 // A delayed duplicate, or a command whose session expired (§6.3): not applied,
                 // and no reply (the client times out; with the simulator's few clients and the
                 // default limit, a session never expires).
-                crate::session::SessionCheck::Stale | crate::session::SessionCheck::Expired => {
-                    return (None, false)
-                }
-                crate::session::SessionCheck::New => {}
+                raft_core::session::SessionCheck::Stale
+                | raft_core::session::SessionCheck::Expired => return (None, false),
+                raft_core::session::SessionCheck::New => {}
             }
         }
         let reply = self.execute(&cmd.op);
@@ -568,7 +567,7 @@ mod tests {
     /// restored from a snapshot has the digest of the store it was taken from.
     #[test]
     fn digest_is_kept_up_to_date_and_survives_a_snapshot() {
-        let mut rng = crate::sim::rng::SimRng::new(21);
+        let mut rng = crate::rng::SimRng::new(21);
         let mut kv = KvStore::default();
         assert_eq!(kv.digest(), 0);
         let mut seqs = [0u64; 4];

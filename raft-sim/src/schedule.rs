@@ -7,12 +7,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::sim::actions::Action;
-use crate::sim::checker::Violation;
-use crate::sim::network::NetConfig;
-use crate::sim::rng::SimRng;
-use crate::sim::world::{ClientOptions, SimOptions, Workload, World};
-use crate::types::NodeId;
+use crate::actions::Action;
+use crate::checker::Violation;
+use crate::network::NetConfig;
+use crate::rng::SimRng;
+use crate::world::{ClientOptions, SimOptions, Workload, World};
+use raft_core::types::NodeId;
 
 /// The kinds of fault a schedule may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,9 +160,9 @@ pub fn run_check(
     // Half the seeds with CheckQuorum serve reads from the leader's lease instead of a ReadIndex
     // round (no extra draw from the generator, so the other seeds' schedules do not move).
     if opts.check_quorum && seed % 2 == 0 {
-        opts.read_mode = crate::config::ReadMode::Lease;
+        opts.read_mode = raft_core::config::ReadMode::Lease;
         // Leases claim to tolerate clocks this far off: test them under it.
-        opts.clock_drift_ppm = crate::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
+        opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
     let mut world = World::new(opts).expect("generated options are valid");
 

@@ -5,7 +5,7 @@
 //! changes only when the simulator's behaviour changes on purpose: update it then, on both
 //! platforms at once.
 
-use raft_core::sim::schedule::{run_check, Faults};
+use raft_sim::schedule::{run_check, Faults};
 
 /// (seed, trace hash) of a 5-node, 3-second run with every fault kind and client load.
 const GOLDEN: &[(u64, u64)] = &[(42, GOLDEN_42), (7, GOLDEN_7)];

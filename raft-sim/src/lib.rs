@@ -1,6 +1,11 @@
-//! A deterministic simulator for raft-core clusters: a virtual clock, a virtual network with
+//! # raft-sim
+//!
+//! A deterministic simulator for [`raft_core`] clusters, kept apart from the protocol crate as
+//! etcd's `rafttest`, turmoil, madsim and stateright are: a virtual clock, a virtual network with
 //! latency, loss, duplication, reordering, partitions and held links, crash/restart with durable
-//! and volatile state, client sessions, and safety checkers run after every event.
+//! and volatile state, clients with sessions, and safety checkers run after every event; plus
+//! scenarios, traces, randomized fault schedules, and a linearizability checker usable on any
+//! history ([`linearizability`]). The `raft-sim` command-line tool is this crate's binary.
 //!
 //! Everything random derives from the one seed, through seeded PCG-32 streams ([`rng::SimRng`]:
 //! the world's, one for the machines' clock rates, and each node's own), drawn in a fixed order, and
@@ -8,13 +13,19 @@
 //! platform (native and wasm32 alike).
 //!
 //! ```
-//! use raft_core::sim::{SimOptions, World};
+//! use raft_sim::{SimOptions, World};
 //!
 //! let mut world = World::new(SimOptions { seed: 7, ..Default::default() }).unwrap();
 //! world.advance_to(2_000);
 //! assert!(world.leader().is_some());
 //! assert!(world.violation().is_none());
 //! ```
+
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
 
 use alloc::string::String;
 
@@ -56,11 +67,11 @@ pub enum SimError {
     /// Options or an action's arguments are invalid; the string names the problem.
     Invalid(String),
     /// No node with this id.
-    UnknownNode(crate::types::NodeId),
+    UnknownNode(raft_core::types::NodeId),
     /// No message with this id is in flight.
     UnknownMessage(u64),
     /// The node refused the request.
-    Raft(crate::error::Error),
+    Raft(raft_core::error::Error),
 }
 
 impl core::fmt::Display for SimError {

@@ -4,9 +4,9 @@
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
-use crate::message::Message;
-use crate::sim::rng::SimRng;
-use crate::types::NodeId;
+use crate::rng::SimRng;
+use raft_core::message::Message;
+use raft_core::types::NodeId;
 
 /// Fault and timing settings of the network. Probabilities are in parts per million.
 #[derive(Debug, Clone, PartialEq, Eq)]

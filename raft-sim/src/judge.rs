@@ -6,9 +6,9 @@
 //! Exit codes of `raft-sim` follow [`Outcome::exit_code`]: 0 passed, 1 failed, 3 undecided (2 is
 //! bad usage or a malformed file, decided before anything runs).
 
-use crate::sim::checker::Violation;
-use crate::sim::linearizability::{self, Verdict};
-use crate::sim::world::World;
+use crate::checker::Violation;
+use crate::linearizability::{self, Verdict};
+use crate::world::World;
 
 /// How a run ends, from best to worst: [`Outcome::and`] keeps the worse of two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn a_quiet_run_is_proven_and_passes() {
-        let mut w = World::new(crate::sim::SimOptions::default()).unwrap();
+        let mut w = World::new(crate::SimOptions::default()).unwrap();
         w.advance_to(1_000);
         let j = judge(&w, false, linearizability::DEFAULT_MAX_STEPS);
         assert!(j.linearizability.is_linearizable());

@@ -9,24 +9,24 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
-use crate::confchange::ConfChange;
-use crate::config::{BreakIt, Config, ReadMode};
-use crate::entry::Payload;
-use crate::error::Error;
-use crate::membership::Membership;
-use crate::raft::{Input, Node};
-use crate::ready::Event;
-use crate::sim::actions::Action;
-use crate::sim::app::{Command, KvStore, Op, Reply};
-use crate::sim::checker::{Checker, Violation};
-use crate::sim::clock::Clock;
-use crate::sim::limits::MAX_TIME_MS;
-use crate::sim::network::{LinkState, NetConfig, Network, SendOutcome};
-use crate::sim::rng::SimRng;
-use crate::sim::trace::{SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord};
-use crate::sim::SimError;
-use crate::storage::{MemStorage, Storage};
-use crate::types::{Index, NodeId, Role, Term};
+use crate::actions::Action;
+use crate::app::{Command, KvStore, Op, Reply};
+use crate::checker::{Checker, Violation};
+use crate::clock::Clock;
+use crate::limits::MAX_TIME_MS;
+use crate::network::{LinkState, NetConfig, Network, SendOutcome};
+use crate::rng::SimRng;
+use crate::trace::{SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord};
+use crate::SimError;
+use raft_core::confchange::ConfChange;
+use raft_core::config::{BreakIt, Config, ReadMode};
+use raft_core::entry::Payload;
+use raft_core::error::Error;
+use raft_core::membership::Membership;
+use raft_core::raft::{Input, Node};
+use raft_core::ready::Event;
+use raft_core::storage::{MemStorage, Storage};
+use raft_core::types::{Index, NodeId, Role, Term};
 
 /// What the simulated clients do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +115,8 @@ pub struct SimOptions {
     /// Keep trace records in memory (the running hash is kept regardless).
     pub keep_trace: bool,
     /// Each machine's clock runs at a rate drawn once within ±this many parts per million of
-    /// real time (0: exact clocks), at most [`crate::MAX_CLOCK_DRIFT_PPM`]. The nodes' lease
-    /// margin assumes [`crate::DEFAULT_MAX_CLOCK_DRIFT_PPM`]; drift up to that is tolerated.
+    /// real time (0: exact clocks), at most [`raft_core::MAX_CLOCK_DRIFT_PPM`]. The nodes' lease
+    /// margin assumes [`raft_core::DEFAULT_MAX_CLOCK_DRIFT_PPM`]; drift up to that is tolerated.
     pub clock_drift_ppm: u32,
 }
 
@@ -165,7 +165,7 @@ impl SimOptions {
             ("dup_ppm", self.net.dup_ppm),
             ("reorder_ppm", self.net.reorder_ppm),
         ] {
-            if p > crate::sim::rng::PPM {
+            if p > crate::rng::PPM {
                 return Err(SimError::Invalid(format!(
                     "net.{name} must be at most 1000000"
                 )));
@@ -176,7 +176,7 @@ impl SimOptions {
                 "clients.count must be at most 1000".into(),
             ));
         }
-        if self.clock_drift_ppm > crate::MAX_CLOCK_DRIFT_PPM {
+        if self.clock_drift_ppm > raft_core::MAX_CLOCK_DRIFT_PPM {
             return Err(SimError::Invalid(
                 "clock_drift_ppm must be at most 100000".into(),
             ));
@@ -186,7 +186,7 @@ impl SimOptions {
                 "clients.timeout_ms must be at least 1".into(),
             ));
         }
-        crate::sim::limits::check_options(self)?;
+        crate::limits::check_options(self)?;
         self.node_config(1).validate().map_err(SimError::from)
     }
 
@@ -228,7 +228,7 @@ pub struct SimNode {
     /// The application state machine (volatile).
     pub kv: KvStore,
     /// ReadIndex answers waiting for the state machine to reach their index (volatile).
-    reads: Vec<crate::ready::ReadState>,
+    reads: Vec<raft_core::ready::ReadState>,
     ticked_at: u64,
     timer_at: u64,
     restarts: u64,
@@ -699,7 +699,7 @@ impl World {
 
     /// Records every violation found since the last call and halts at the first one that stops
     /// the run: any violation, or with a break-it switch on, any but a broken rule or a leader
-    /// missing a committed entry ([`crate::sim::checker::RUNS_ON_WITH_BREAK_IT`]), so that the
+    /// missing a committed entry ([`crate::checker::RUNS_ON_WITH_BREAK_IT`]), so that the
     /// consequence can be seen.
     fn check_halt(&mut self) {
         while self.halted.is_none() && self.violations_recorded < self.checker.violations.len() {
@@ -708,7 +708,7 @@ impl World {
             self.record(TraceEvent::Violation {
                 violation: v.clone(),
             });
-            let runs_on = crate::sim::checker::RUNS_ON_WITH_BREAK_IT.contains(&v.property.as_str());
+            let runs_on = crate::checker::RUNS_ON_WITH_BREAK_IT.contains(&v.property.as_str());
             if !(runs_on && self.opts.break_it.any()) {
                 self.halted = Some(v);
             }
@@ -956,7 +956,7 @@ impl World {
                     && l.applied() > l.snapshot_index()
                     && l.entries()
                         .iter()
-                        .map(crate::entry::Entry::size)
+                        .map(raft_core::entry::Entry::size)
                         .sum::<u64>()
                         > budget;
                 ((by_count || by_bytes) && !n.sending_snapshot()).then_some(l.applied())
@@ -975,7 +975,7 @@ impl World {
         let _ = self.with_node(id, |n| n.step(Input::Compact { index, data }));
     }
 
-    fn deliver(&mut self, mid: u64, msg: crate::message::Message) {
+    fn deliver(&mut self, mid: u64, msg: raft_core::message::Message) {
         let (from, to) = (msg.from, msg.to);
         if self.node(to).is_none() {
             self.stats.dropped += 1;
@@ -1548,7 +1548,7 @@ impl From<Error> for SimError {
 
 /// The log of a live node, borrowed from the node map alone (so the checker, another field of
 /// the world, can be borrowed mutably at the same time: no copy of the log per event).
-fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&crate::log::RaftLog> {
+fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&raft_core::log::RaftLog> {
     nodes.get(&id).and_then(|s| s.node.as_ref()).map(Node::log)
 }
 

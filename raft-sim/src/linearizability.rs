@@ -874,8 +874,8 @@ mod tests {
     extern crate std;
 
     use super::*;
-    use crate::sim::app::{Command, KvStore};
-    use crate::sim::rng::SimRng;
+    use crate::app::{Command, KvStore};
+    use crate::rng::SimRng;
 
     fn s(v: &str) -> String {
         v.to_string()
@@ -1212,8 +1212,7 @@ mod tests {
     /// which agrees with their times; so its histories are ordered by sequence number.
     #[test]
     fn simulated_histories_are_ordered_by_sequence_numbers() {
-        let out =
-            crate::sim::schedule::run_check(42, 5, 3_000, crate::sim::schedule::Faults::ALL, false);
+        let out = crate::schedule::run_check(42, 5, 3_000, crate::schedule::Faults::ALL, false);
         let h = out.world.history();
         assert!(h.len() > 50, "{} operations", h.len());
         assert_eq!(Order::of(h), Order::Sequence);

@@ -2,12 +2,12 @@
 //! a rate that may be off by a bounded drift.
 //!
 //! Lease reads are safe only if no clock runs faster or slower than real time by more than the
-//! bound the core is configured with ([`crate::Config::max_clock_drift_ppm`]). The simulator
+//! bound the core is configured with ([`raft_core::Config::max_clock_drift_ppm`]). The simulator
 //! gives every node a rate within `±SimOptions::clock_drift_ppm`, drawn once per machine from a
 //! generator of its own (so a run without drift draws exactly what it drew before drift
 //! existed), and checks the reads against it.
 
-use crate::sim::rng::SimRng;
+use crate::rng::SimRng;
 
 /// One million: rates are in millionths of a tick per millisecond.
 const NOMINAL: u64 = 1_000_000;

@@ -6,14 +6,14 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::sim::actions::Action;
-use crate::sim::checker::PROPERTIES;
-use crate::sim::judge::{judge, Judgement, Outcome};
-use crate::sim::limits::{at_most, MAX_COUNT, MAX_TIME_MS};
-use crate::sim::linearizability::DEFAULT_MAX_STEPS;
-use crate::sim::world::{SimOptions, World};
-use crate::sim::SimError;
-use crate::types::{Index, NodeId, Role, Term};
+use crate::actions::Action;
+use crate::checker::PROPERTIES;
+use crate::judge::{judge, Judgement, Outcome};
+use crate::limits::{at_most, MAX_COUNT, MAX_TIME_MS};
+use crate::linearizability::DEFAULT_MAX_STEPS;
+use crate::world::{SimOptions, World};
+use crate::SimError;
+use raft_core::types::{Index, NodeId, Role, Term};
 
 fn sorted(nodes: &[NodeId]) -> Vec<NodeId> {
     let mut v = nodes.to_vec();
@@ -135,7 +135,7 @@ pub enum Expect {
     Violation {
         /// Deadline.
         by: u64,
-        /// Property name as in [`crate::sim::PROPERTIES`].
+        /// Property name as in [`crate::PROPERTIES`].
         #[cfg_attr(feature = "serde", serde(default))]
         property: Option<String>,
     },

@@ -4,13 +4,13 @@
 //!
 //! The bounds leave room for arithmetic: a time (at most [`MAX_TIME_MS`]) plus a delay (at most
 //! [`MAX_DELAY_MS`]) plus a latency stays far below `u64::MAX`. The world's clock itself stops
-//! at [`MAX_TIME_MS`] ([`crate::sim::World::advance_to`]). The same table is in
+//! at [`MAX_TIME_MS`] ([`crate::World::advance_to`]). The same table is in
 //! `docs/formats.md` and in `raft-sim --help`.
 
 use alloc::format;
 
-use crate::sim::world::{SimOptions, Workload};
-use crate::sim::SimError;
+use crate::world::{SimOptions, Workload};
+use crate::SimError;
 
 /// The latest virtual time anything may name, and where the world's clock stops: one day, in
 /// ms. Timeline `at`, expectation `by`/`at`, `until`, a trace's `end`, `--duration-ms`.
