@@ -83,7 +83,13 @@ test('minority-leader', { timeout: 90_000 }, async () => {
   await play(page);
   await goalMet(panel, 1);
   await press(panel, 'Heal all');
-  await press(panel, 'Client request');
+  // The request sent to the minority leader timed out there and was retried on the majority's
+  // leader, so the lesson may complete before a second request is needed: send one only while
+  // the step still offers it.
+  await panel
+    .getByRole('button', { name: 'Client request', exact: true })
+    .click({ timeout: 2_000 })
+    .catch(() => {});
   await complete(panel);
 });
 
