@@ -23,7 +23,7 @@ use crate::components::transport::Transport;
 use crate::embed_api::{self, Command};
 use crate::open::{self, Startup};
 use crate::share;
-use crate::sim_driver::{LoadRequest, ResetSettings, Sim, SimAction, SimContext};
+use crate::sim_driver::{LoadRequest, Sim, SimAction, SimContext};
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
@@ -43,23 +43,6 @@ fn document_hidden() -> bool {
         .is_some_and(|d| d.hidden())
 }
 
-/// A seed from the browser's `crypto.getRandomValues`; a fixed one if the browser refuses (a
-/// seed only has to be replayable, not secret). Kept below 2^53 so it survives a round trip
-/// through a text field and JavaScript numbers.
-pub fn fresh_seed() -> u64 {
-    getrandom::u64().unwrap_or(0x5EED) % 1_000_000
-}
-
-/// Settings of a fresh default run.
-pub fn fresh_settings() -> ResetSettings {
-    ResetSettings {
-        seed: fresh_seed(),
-        nodes: 5,
-        pre_vote: true,
-        check_quorum: true,
-    }
-}
-
 /// The URL, read once, and what it asks the page to open.
 #[derive(Debug, PartialEq)]
 struct Boot {
@@ -76,7 +59,7 @@ fn boot() -> Boot {
     } else {
         browser::load_run()
     };
-    let startup = open::startup(&params, stored.as_deref(), fresh_seed());
+    let startup = open::startup(&params, stored.as_deref(), browser::fresh_seed());
     if startup.notices.iter().any(|n| n.contains("saved run")) {
         browser::set_aside_stored_run();
     }

@@ -1,5 +1,5 @@
-//! The browser glue the sharing and teaching features need: storage, the address bar,
-//! downloads, the clipboard, files, and messages to an embedding page. Thin wrappers: every
+//! The browser glue the sharing and teaching features need: a fresh seed, storage, the address
+//! bar, downloads, the clipboard, files, and messages to an embedding page. Thin wrappers: every
 //! decision is made in the plain-Rust modules.
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -8,6 +8,13 @@ use wasm_bindgen::{JsCast, JsValue};
 pub const STORAGE_KEY: &str = "raft-playground.run";
 /// Where a stored run that could not be read is set aside.
 pub const BROKEN_KEY: &str = "raft-playground.run.broken";
+
+/// A seed from the browser's `crypto.getRandomValues`; a fixed one if the browser refuses (a
+/// seed only has to be replayable, not secret). Kept below 2^53 so it survives a round trip
+/// through a text field and JavaScript numbers.
+pub fn fresh_seed() -> u64 {
+    getrandom::u64().unwrap_or(0x5EED) % 1_000_000
+}
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()

@@ -388,6 +388,16 @@ pub struct ResetSettings {
 }
 
 impl ResetSettings {
+    /// Settings of a fresh default run with `seed`: five nodes, PreVote and CheckQuorum on.
+    pub fn fresh(seed: u64) -> Self {
+        ResetSettings {
+            seed,
+            nodes: 5,
+            pre_vote: true,
+            check_quorum: true,
+        }
+    }
+
     /// The simulator options for these settings, with the network `net`.
     pub fn options(&self, net: NetConfig) -> SimOptions {
         let mut o = SimOptions {
