@@ -14,6 +14,8 @@
 //! share and open dialogs, the lesson panel and the compact embed bar.
 
 mod app;
+#[cfg(test)]
+mod architecture;
 mod browser;
 mod components;
 mod embed_api;
