@@ -23,7 +23,7 @@ use crate::components::transport::Transport;
 use crate::embed_api::{self, Command};
 use crate::open::{self, Startup};
 use crate::share;
-use crate::sim_driver::{LoadRequest, ResetSettings, Sim, SimAction, SimContext};
+use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
@@ -43,23 +43,6 @@ fn document_hidden() -> bool {
         .is_some_and(|d| d.hidden())
 }
 
-/// A seed from the browser's `crypto.getRandomValues`; a fixed one if the browser refuses (a
-/// seed only has to be replayable, not secret). Kept below 2^53 so it survives a round trip
-/// through a text field and JavaScript numbers.
-pub fn fresh_seed() -> u64 {
-    getrandom::u64().unwrap_or(0x5EED) % 1_000_000
-}
-
-/// Settings of a fresh default run.
-pub fn fresh_settings() -> ResetSettings {
-    ResetSettings {
-        seed: fresh_seed(),
-        nodes: 5,
-        pre_vote: true,
-        check_quorum: true,
-    }
-}
-
 /// The URL, read once, and what it asks the page to open.
 #[derive(Debug, PartialEq)]
 struct Boot {
@@ -76,7 +59,7 @@ fn boot() -> Boot {
     } else {
         browser::load_run()
     };
-    let startup = open::startup(&params, stored.as_deref(), fresh_seed());
+    let startup = open::startup(&params, stored.as_deref(), browser::fresh_seed());
     if startup.notices.iter().any(|n| n.contains("saved run")) {
         browser::set_aside_stored_run();
     }
@@ -393,6 +376,8 @@ pub struct LoopProps {
 }
 
 /// The animation loop: one `requestAnimationFrame` at a time, re-armed after each rendered frame.
+/// It reads the wall clock and hands the reducer the time that passed and a deadline for the
+/// frame's work ([`FRAME_WORK_MS`] from now).
 /// The pending frame lives in the effect's cleanup, so pausing, hiding the tab or dropping the
 /// component cancels it; nothing is ever `.forget()`-ten. While not running, no frame is
 /// requested and nothing re-renders.
@@ -407,7 +392,14 @@ fn animation_loop(props: &LoopProps) -> Html {
             Some(request_animation_frame(move |ts| {
                 let prev = last.borrow_mut().replace(ts);
                 let dt = prev.map_or(16.0, |p| ts - p);
-                dispatcher.dispatch(SimAction::Frame(dt));
+                // The reducer reads no clock: it gets one, with this frame's deadline.
+                let clock = Clock::new(browser::now_ms);
+                let deadline_ms = clock.now() + FRAME_WORK_MS;
+                dispatcher.dispatch(SimAction::Frame {
+                    wall_ms: dt,
+                    clock,
+                    deadline_ms,
+                });
             }))
         } else {
             *last.borrow_mut() = None;

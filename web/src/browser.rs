@@ -1,4 +1,4 @@
-//! The browser glue the sharing and teaching features need: storage, the address bar,
+//! The browser glue the page needs: a fresh seed, the wall clock, storage, the address bar,
 //! downloads, the clipboard, files, and messages to an embedding page. Thin wrappers: every
 //! decision is made in the plain-Rust modules.
 
@@ -8,6 +8,21 @@ use wasm_bindgen::{JsCast, JsValue};
 pub const STORAGE_KEY: &str = "raft-playground.run";
 /// Where a stored run that could not be read is set aside.
 pub const BROKEN_KEY: &str = "raft-playground.run.broken";
+
+/// A seed from the browser's `crypto.getRandomValues`; a fixed one if the browser refuses (a
+/// seed only has to be replayable, not secret). Kept below 2^53 so it survives a round trip
+/// through a text field and JavaScript numbers.
+pub fn fresh_seed() -> u64 {
+    getrandom::u64().unwrap_or(0x5EED) % 1_000_000
+}
+
+/// The wall clock, ms: `performance.now()`, or 0 where the browser has no performance timer
+/// (a frame then never runs out of time and is capped by its event budget alone).
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()

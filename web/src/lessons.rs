@@ -345,7 +345,7 @@ pub fn goal_text(e: &Expect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim_driver::Driver;
+    use crate::sim_driver::driver::Driver;
 
     #[test]
     fn every_lesson_parses_and_has_at_least_one_goal() {

@@ -1,9 +1,10 @@
 //! The Raft playground in the browser.
 //!
 //! Layout: `app.rs` is the page (layout, the animation loop, browser listeners);
-//! `sim_driver.rs` is the only module that owns and advances the simulated world, behind a
-//! reducer shared through a context (`use_sim()`); `view_model.rs` turns the world into plain
-//! view data (pure, natively tested); `components/` draw that data and dispatch actions.
+//! `sim_driver` is the only module that owns and advances the simulated world: `driver.rs`
+//! (world, timeline, event log) behind `reducer.rs` (the page's state, shared through a context
+//! and `use_sim()`); `view_model` turns the world into plain view data (pure, natively tested),
+//! one file per thing a reader looks for; `components/` draw that data and dispatch actions.
 //!
 //! Sharing and teaching: `share.rs` (the `#run=` link, scenario and trace files),
 //! `url_params.rs` (the page's URL parameters), `open.rs` (what the page opens at start-up or
@@ -13,6 +14,8 @@
 //! share and open dialogs, the lesson panel and the compact embed bar.
 
 mod app;
+#[cfg(test)]
+mod architecture;
 mod browser;
 mod components;
 mod embed_api;

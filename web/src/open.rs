@@ -30,11 +30,10 @@ pub struct Startup {
 
 /// Decides what to open. `stored` is the run the browser kept (`None` in embeds).
 pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup {
+    let fresh = ResetSettings::fresh(p.seed.unwrap_or(fresh_seed));
     let settings = ResetSettings {
-        seed: p.seed.unwrap_or(fresh_seed),
-        nodes: p.nodes.unwrap_or(5),
-        pre_vote: true,
-        check_quorum: true,
+        nodes: p.nodes.unwrap_or(fresh.nodes),
+        ..fresh
     };
     let mut notices = p.problems.clone();
     let out = |load: Option<LoadRequest>, notices: Vec<String>, from_link: bool| Startup {

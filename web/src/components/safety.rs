@@ -5,7 +5,7 @@
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
-use crate::view_model::health;
+use crate::view_model::health::health;
 
 /// The safety and health panel.
 #[function_component(Safety)]

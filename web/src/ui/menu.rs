@@ -9,7 +9,7 @@ use crate::browser;
 use crate::lessons;
 use crate::open;
 use crate::share::Run;
-use crate::sim_driver::{use_sim, SimAction, SimContext};
+use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Dialog {
@@ -35,7 +35,9 @@ pub fn run_menu() -> Html {
         let sim = sim.clone();
         Callback::from(move |_| {
             browser::clear_run();
-            sim.dispatch(SimAction::Reset(crate::app::fresh_settings()));
+            sim.dispatch(SimAction::Reset(
+                ResetSettings::fresh(browser::fresh_seed()),
+            ));
         })
     };
     html! {

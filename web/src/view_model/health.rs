@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use raft_core::NodeId;
 use raft_sim::NetConfig;
 
-use super::{cluster_config, name, names, EventLine, LinkView, MemberView, RoleView, ViewModel};
+use super::cluster::{name, names, ConfigView, LinkView, MemberView, RoleView};
+use super::events::EventLine;
+use super::{cluster_config, ViewModel};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -403,7 +405,7 @@ impl Reach {
 
     /// With no group holding a majority of each half of the configuration: the largest group's
     /// voters and the number of voters.
-    fn no_quorum(&self, _v: &ViewModel, cfg: &super::ConfigView) -> Option<(Vec<NodeId>, usize)> {
+    fn no_quorum(&self, _v: &ViewModel, cfg: &ConfigView) -> Option<(Vec<NodeId>, usize)> {
         let halves: Vec<&Vec<NodeId>> = if cfg.is_joint() {
             vec![&cfg.outgoing, &cfg.voters]
         } else {
@@ -439,7 +441,8 @@ impl Reach {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view_model::{build, diff, snapshot, ViewInputs};
+    use crate::view_model::events::{diff, snapshot};
+    use crate::view_model::{build, ViewInputs};
     use raft_sim::{Action, SimOptions, World};
 
     /// Runs `w` to `until`, keeping the event log the way the driver does (most recent first).

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use raft_core::NodeId;
 
-use super::{EventLine, MessageView};
+use super::events::EventLine;
+use super::messages::MessageView;
 
 // ----- election and failover times -----------------------------------------------------------
 
@@ -208,7 +209,7 @@ impl Traffic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view_model::EventKind;
+    use crate::view_model::events::EventKind;
 
     fn line(t: u64, text: &str) -> EventLine {
         EventLine {

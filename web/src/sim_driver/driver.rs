@@ -1,0 +1,506 @@
+//! [`Driver`]: the simulated [`World`] with its timeline and event log. Plain Rust, no Yew
+//! (natively testable): it runs the world forward with a per-frame cap on work, keeps the
+//! timeline of actions for time travel, and keeps the bounded event log.
+//!
+//! Time travel: every action is kept in `script` with its virtual time. Going back rebuilds the
+//! world from the options and replays the script up to the chosen time (the same thing
+//! `World::replay` does, done step by step so the event log is rebuilt too); going forward again
+//! re-applies the later actions at their times, so back and forth gives the same state. Acting
+//! in the past forks: the later actions are discarded.
+
+use std::collections::VecDeque;
+
+use raft_sim::{Action, NetConfig, SimError, SimOptions, World};
+
+use crate::view_model::{self, EventLine, NodeSnap, ViewInputs, ViewModel};
+
+/// Most lines the event log keeps.
+pub const EVENT_LOG_CAP: usize = 200;
+/// Most simulator events one animation frame may process (the clock lags behind when a frame
+/// would need more, rather than freezing the page).
+pub const FRAME_EVENT_BUDGET: u32 = 2_500;
+
+/// The world plus its timeline and event log.
+#[derive(Debug)]
+pub struct Driver {
+    opts: SimOptions,
+    world: World,
+    /// Every action of this timeline with its time; `script[..applied]` are in `world`.
+    script: Vec<(u64, Action)>,
+    applied: usize,
+    /// Furthest time this timeline has reached.
+    horizon: u64,
+    events: VecDeque<EventLine>,
+    snap: Vec<NodeSnap>,
+    /// (virtual time, messages sent so far), the last virtual second of them.
+    rate: VecDeque<(u64, u64)>,
+    /// Fraction of a virtual millisecond owed to the next frame.
+    carry: f64,
+    /// True when the last frame hit the event budget.
+    lagging: bool,
+    /// How many of the world's violations have a line in the event log.
+    violations_logged: usize,
+    /// Set while playing: stop after the millisecond in which a violation that does not stop
+    /// the run (a broken rule, with a break-it switch on) is found, so a person can look.
+    pause_at_violation: bool,
+    /// A frame stopped at such a violation; the reducer pauses and says why.
+    paused_at_violation: bool,
+}
+
+impl Driver {
+    /// A fresh world. The trace is not kept (it grows without bound); the event log is derived
+    /// from node state after every event instead.
+    pub fn new(opts: SimOptions) -> Result<Self, SimError> {
+        let opts = SimOptions {
+            keep_trace: false,
+            ..opts
+        };
+        let world = World::new(opts.clone())?;
+        let snap = view_model::snapshot(&world);
+        Ok(Driver {
+            opts,
+            world,
+            script: Vec::new(),
+            applied: 0,
+            horizon: 0,
+            events: VecDeque::new(),
+            snap,
+            rate: VecDeque::new(),
+            carry: 0.0,
+            lagging: false,
+            violations_logged: 0,
+            pause_at_violation: false,
+            paused_at_violation: false,
+        })
+    }
+
+    /// A world rebuilt from options and a timeline, standing at `now`; actions after `now` stay
+    /// ahead on the timeline (playing takes them at their times). Gives the same world as
+    /// `World::replay(opts, script, now)`.
+    pub fn load(opts: SimOptions, script: Vec<(u64, Action)>, now: u64) -> Result<Self, SimError> {
+        let mut d = Driver::new(opts)?;
+        d.script = script;
+        d.run_to(now, u32::MAX);
+        d.horizon = d.world.now();
+        d.sample_rate();
+        Ok(d)
+    }
+
+    /// The options the world was made with (`keep_trace` off).
+    pub fn options(&self) -> &SimOptions {
+        &self.opts
+    }
+
+    /// Every action of this timeline with its time, including any ahead of the current time.
+    pub fn script(&self) -> &[(u64, Action)] {
+        &self.script
+    }
+
+    /// The world (read-only: only the driver changes it).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Furthest virtual time reached on this timeline.
+    pub fn horizon(&self) -> u64 {
+        self.horizon.max(self.world.now())
+    }
+
+    /// Event log, most recent first.
+    pub fn events(&self) -> impl Iterator<Item = &EventLine> {
+        self.events.iter()
+    }
+
+    /// True when the last frame could not do all its work.
+    pub fn lagging(&self) -> bool {
+        self.lagging
+    }
+
+    /// True once a safety property broke (the world stops).
+    pub fn halted(&self) -> bool {
+        self.world.violation().is_some()
+    }
+
+    /// Plain view data for the page.
+    pub fn view(&self, animate: bool) -> ViewModel {
+        view_model::build(
+            &self.world,
+            ViewInputs {
+                display_now: self.world.now() as f64 + self.carry,
+                animate,
+                msgs_per_sec: self.msgs_per_sec(),
+            },
+        )
+    }
+
+    fn msgs_per_sec(&self) -> f64 {
+        match (self.rate.front(), self.rate.back()) {
+            (Some(&(t0, s0)), Some(&(t1, s1))) if t1 > t0 => {
+                (s1 - s0) as f64 * 1000.0 / (t1 - t0) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn push_line(&mut self, line: EventLine) {
+        if let (Some(node), Some(front)) = (line.commit_of, self.events.front_mut()) {
+            if front.commit_of == Some(node) {
+                *front = line;
+                return;
+            }
+        }
+        self.events.push_front(line);
+        self.events.truncate(EVENT_LOG_CAP);
+    }
+
+    fn observe(&mut self) {
+        let next = view_model::snapshot(&self.world);
+        for line in view_model::diff(&self.snap, &next, self.world.now()) {
+            self.push_line(line);
+        }
+        self.snap = next;
+        let found = self.world.violations().len();
+        if found > self.violations_logged {
+            let new: Vec<EventLine> = self.world.violations()[self.violations_logged..]
+                .iter()
+                .map(view_model::violation_line)
+                .collect();
+            self.violations_logged = found;
+            for line in new {
+                self.push_line(line);
+            }
+            if self.pause_at_violation && !self.halted() {
+                self.paused_at_violation = true;
+            }
+        }
+    }
+
+    /// True (once) when the last frame stopped at a violation that does not stop the run.
+    pub fn take_paused_at_violation(&mut self) -> bool {
+        std::mem::take(&mut self.paused_at_violation)
+    }
+
+    fn apply_recorded(&mut self, action: Action) {
+        // A recorded action succeeded when it was first applied at this very state, so it
+        // succeeds again; if it somehow does not, replay just goes on without it.
+        if self.world.act(action.clone()).is_ok() {
+            if let Some(text) = view_model::describe_action(&action) {
+                self.push_line(EventLine {
+                    t: self.world.now(),
+                    kind: view_model::EventKind::Action,
+                    text,
+                    commit_of: None,
+                });
+            }
+        }
+        self.observe();
+    }
+
+    /// Runs the timeline forward to `target`, processing at most `budget` events. Never stops
+    /// between two events of the same millisecond, so an action taken afterwards lands where a
+    /// replay would put it. Returns true if it reached `target`.
+    fn run_to(&mut self, target: u64, budget: u32) -> bool {
+        self.run_to_until(target, budget, &mut || false)
+    }
+
+    /// [`Driver::run_to`], also stopping (between milliseconds) once `out_of_time()` says so;
+    /// it is asked every 16 events.
+    fn run_to_until(
+        &mut self,
+        target: u64,
+        budget: u32,
+        out_of_time: &mut dyn FnMut() -> bool,
+    ) -> bool {
+        let mut done = 0u32;
+        let mut late = false;
+        loop {
+            if self.halted() {
+                return false;
+            }
+            let next_event = self.world.next_event_time().filter(|&t| t <= target);
+            let next_action = self
+                .script
+                .get(self.applied)
+                .map(|&(t, _)| t)
+                .filter(|&t| t <= target);
+            match (next_event, next_action) {
+                (Some(e), Some(a)) if a < e => self.take_action(a),
+                (None, Some(a)) => self.take_action(a),
+                (Some(e), _) => {
+                    if done % 16 == 15 {
+                        late = late || out_of_time();
+                    }
+                    if (done >= budget || late) && e > self.world.now() {
+                        return false;
+                    }
+                    self.world.step();
+                    done += 1;
+                    self.observe();
+                    if self.paused_at_violation {
+                        // Finish this millisecond (an action taken now must land where a
+                        // replay puts it: after every event of its instant), then stop.
+                        let ms = self.world.now();
+                        while !self.halted() && self.world.next_event_time() == Some(ms) {
+                            self.world.step();
+                            self.observe();
+                        }
+                        return false;
+                    }
+                }
+                (None, None) => {
+                    self.world.advance_to(target);
+                    self.horizon = self.horizon.max(self.world.now());
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn take_action(&mut self, at: u64) {
+        self.world.advance_to(at);
+        let action = self.script[self.applied].1.clone();
+        self.applied += 1;
+        self.apply_recorded(action);
+    }
+
+    fn sample_rate(&mut self) {
+        let now = self.world.now();
+        self.rate.push_back((now, self.world.stats().sent));
+        while self.rate.len() > 2 && self.rate.front().is_some_and(|&(t, _)| t + 1000 < now) {
+            self.rate.pop_front();
+        }
+    }
+
+    /// One animation frame: `virtual_ms` of virtual time (fractions carry over to the next frame),
+    /// at most [`FRAME_EVENT_BUDGET`] events. (The page uses [`Driver::advance_until`].)
+    #[cfg(test)]
+    pub fn advance(&mut self, virtual_ms: f64) {
+        self.advance_until(virtual_ms, &mut || false);
+    }
+
+    /// [`Driver::advance`], stopping early once `out_of_time()` says so (the page passes a
+    /// wall-clock deadline, so a frame never does more than a few milliseconds of work).
+    pub fn advance_until(&mut self, virtual_ms: f64, out_of_time: &mut dyn FnMut() -> bool) {
+        let total = self.carry + virtual_ms.max(0.0);
+        let whole = total.floor();
+        let target = self.world.now().saturating_add(whole as u64);
+        self.pause_at_violation = true;
+        let reached = self.run_to_until(target, FRAME_EVENT_BUDGET, out_of_time);
+        self.pause_at_violation = false;
+        self.lagging = !reached && !self.halted() && !self.paused_at_violation;
+        self.carry = if reached { total - whole } else { 0.0 };
+        self.horizon = self.horizon.max(self.world.now());
+        self.sample_rate();
+    }
+
+    /// Processes the next event (and any others at the same millisecond).
+    pub fn step_event(&mut self) {
+        let next_event = self.world.next_event_time();
+        let next_action = self.script.get(self.applied).map(|&(t, _)| t);
+        let Some(t) = [next_event, next_action].into_iter().flatten().min() else {
+            return;
+        };
+        self.carry = 0.0;
+        self.run_to(t, u32::MAX);
+        self.horizon = self.horizon.max(self.world.now());
+        self.sample_rate();
+    }
+
+    /// Applies a person's action now. In the past, this forks the timeline: later actions go.
+    pub fn act(&mut self, action: Action) -> Result<(), SimError> {
+        if self.halted() {
+            return Err(SimError::Invalid(
+                "the run stopped at a safety violation: reset, or go back in time".into(),
+            ));
+        }
+        self.world.act(action.clone())?;
+        let now = self.world.now();
+        self.script.truncate(self.applied);
+        self.script.push((now, action.clone()));
+        self.applied = self.script.len();
+        self.horizon = now;
+        if let Some(text) = view_model::describe_action(&action) {
+            self.push_line(EventLine {
+                t: now,
+                kind: view_model::EventKind::Action,
+                text,
+                commit_of: None,
+            });
+        }
+        self.observe();
+        Ok(())
+    }
+
+    /// Moves to virtual time `t` (clamped to the horizon) on this timeline.
+    pub fn seek(&mut self, t: u64) {
+        let t = t.min(self.horizon());
+        let horizon = self.horizon();
+        if t < self.world.now() {
+            let fresh = Driver::new(self.opts.clone()).expect("these options built a world before");
+            let script = std::mem::take(&mut self.script);
+            *self = Driver { script, ..fresh };
+        }
+        self.carry = 0.0;
+        self.run_to(t, u32::MAX);
+        self.horizon = horizon.max(self.world.now());
+        self.rate.clear();
+        self.sample_rate();
+    }
+
+    /// Number of actions on the timeline (including ones ahead of the current time).
+    pub fn timeline_len(&self) -> usize {
+        self.script.len()
+    }
+}
+
+/// What a new run is made from: the settings of the page's New run form (and of a reset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResetSettings {
+    /// Seed.
+    pub seed: u64,
+    /// Number of nodes, 3 to 9.
+    pub nodes: u32,
+    /// PreVote on.
+    pub pre_vote: bool,
+    /// CheckQuorum on.
+    pub check_quorum: bool,
+}
+
+impl ResetSettings {
+    /// Settings of a fresh default run with `seed`: five nodes, PreVote and CheckQuorum on.
+    pub fn fresh(seed: u64) -> Self {
+        ResetSettings {
+            seed,
+            nodes: 5,
+            pre_vote: true,
+            check_quorum: true,
+        }
+    }
+
+    /// The simulator options for these settings, with the network `net`.
+    pub fn options(&self, net: NetConfig) -> SimOptions {
+        let mut o = SimOptions {
+            seed: self.seed,
+            nodes: self.nodes.clamp(1, 9),
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
+            net,
+            keep_trace: false,
+            ..SimOptions::default()
+        };
+        o.clients.count = 4;
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::NodeId;
+
+    fn opts(seed: u64) -> SimOptions {
+        ResetSettings::fresh(seed).options(NetConfig::default())
+    }
+
+    /// Runs like the page does: frames of 16 ms at 1×.
+    fn frames(d: &mut Driver, n: u32) {
+        for _ in 0..n {
+            d.advance(16.0);
+        }
+    }
+
+    fn fingerprint(d: &Driver) -> (u64, u64, Option<NodeId>, Vec<String>) {
+        let w = d.world();
+        (
+            w.now(),
+            w.trace_hash(),
+            w.leader(),
+            d.events().map(|l| format!("{} {}", l.t, l.text)).collect(),
+        )
+    }
+
+    #[test]
+    fn frames_elect_a_leader_and_log_it() {
+        let mut d = Driver::new(opts(7)).unwrap();
+        frames(&mut d, 125);
+        let leader = d.world().leader().expect("a leader within 2 s");
+        assert!(d
+            .events()
+            .any(|l| l.text.starts_with(&format!("S{leader} became leader"))));
+        assert!(d.events().count() <= EVENT_LOG_CAP);
+    }
+
+    #[test]
+    fn time_travel_back_and_forth_gives_the_same_state() {
+        let mut d = Driver::new(opts(11)).unwrap();
+        frames(&mut d, 100);
+        let leader = d.world().leader().unwrap();
+        d.act(Action::Crash { node: leader }).unwrap();
+        d.act(Action::ClientLoad { on: true }).unwrap();
+        frames(&mut d, 100);
+        d.act(Action::Restart { node: leader }).unwrap();
+        frames(&mut d, 60);
+        let end = fingerprint(&d);
+        let horizon = d.horizon();
+
+        d.seek(1_000);
+        let middle = fingerprint(&d);
+        assert_eq!(middle.0, 1_000);
+        d.seek(horizon);
+        assert_eq!(fingerprint(&d), end, "forward again: same state");
+        d.seek(1_000);
+        assert_eq!(fingerprint(&d), middle, "back again: same state");
+
+        // The same timeline through World::replay agrees.
+        let replayed = World::replay(d.opts.clone(), &d.script, horizon).unwrap();
+        assert_eq!(replayed.trace_hash(), end.1);
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_the_timeline() {
+        let mut d = Driver::new(opts(3)).unwrap();
+        frames(&mut d, 50);
+        d.act(Action::Isolate { node: 1 }).unwrap();
+        frames(&mut d, 50);
+        d.act(Action::Heal).unwrap();
+        frames(&mut d, 20);
+        d.seek(900);
+        assert_eq!(
+            d.timeline_len(),
+            2,
+            "future actions are kept while looking back"
+        );
+        d.act(Action::Crash { node: 2 }).unwrap();
+        assert_eq!(
+            d.timeline_len(),
+            2,
+            "the heal was discarded, the crash added"
+        );
+        assert_eq!(d.horizon(), d.world().now());
+    }
+
+    #[test]
+    fn a_frame_never_exceeds_its_budget_and_catches_up_later() {
+        let mut o = opts(5);
+        o.nodes = 9;
+        o.clients.enabled = true;
+        let mut d = Driver::new(o).unwrap();
+        let before = d.world().stats().events;
+        d.advance(60_000.0);
+        let done = d.world().stats().events - before;
+        assert!(
+            done <= u64::from(FRAME_EVENT_BUDGET) + 64,
+            "{done} events in one frame"
+        );
+        assert!(d.lagging());
+        assert!(d.world().now() < 60_000);
+    }
+
+    #[test]
+    fn invalid_actions_change_nothing_and_say_why() {
+        let mut d = Driver::new(opts(3)).unwrap();
+        let err = d.act(Action::Crash { node: 42 }).unwrap_err();
+        assert_eq!(err.to_string(), "no node S42 in this cluster");
+        assert_eq!(d.timeline_len(), 0);
+    }
+}

@@ -1,0 +1,566 @@
+//! [`Sim`]: the page's state and its reducer around the [`Driver`]. Components read
+//! [`Sim::view`] and dispatch [`SimAction`]s through the [`use_sim`] context hook; none of them
+//! touches the world.
+//!
+//! The reducer reads nothing from outside (no browser API, no clock, no entropy): what it needs
+//! comes in the action. A frame carries the wall-clock time that passed and a [`Clock`] with a
+//! deadline, both from the component that owns the animation frame; a new run carries its seed.
+//! So the same state and actions give the same world, natively as in the browser (the tests
+//! below drive it without one). The driver itself is shared between a state and the next
+//! (`Rc<RefCell<_>>`) rather than copied: a world is too big to clone per frame.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use raft_core::NodeId;
+use raft_sim::judge::history_verdict;
+use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
+use raft_sim::{Action, NetConfig, SimOptions};
+use yew::prelude::*;
+
+use super::driver::{Driver, ResetSettings};
+use crate::lessons::{Goals, Lesson};
+use crate::share::{Run, ScenarioMeta};
+use crate::view_model::{self, EventLine, ViewModel};
+
+/// Most wall-clock milliseconds of simulation work per animation frame: the caller sets a
+/// frame's deadline this long after it reads the clock.
+pub const FRAME_WORK_MS: f64 = 8.0;
+/// Longest wall-clock gap one frame accounts for (after a stall, do not try to catch up).
+const MAX_FRAME_WALL_MS: f64 = 100.0;
+
+/// The notice shown when the run pauses at a violation it goes on after (Play dismisses it).
+const PAUSED_AT_RULE: &str = "Paused: the safety monitor flagged a broken rule (an unsafe switch \
+                              is on). Press Play to see what it leads to.";
+
+/// A wall clock in milliseconds, handed to the reducer inside [`SimAction::Frame`] so a frame
+/// can stop its work at a deadline while the reducer itself reads nothing from the browser. The
+/// page passes `performance.now()`; tests pass a clock of their own. Two clocks are equal when
+/// they are the same clock.
+#[derive(Clone)]
+pub struct Clock(Rc<dyn Fn() -> f64>);
+
+impl Clock {
+    /// A clock reading `now()`.
+    pub fn new(now: impl Fn() -> f64 + 'static) -> Self {
+        Clock(Rc::new(now))
+    }
+
+    /// A clock that always reads `t` (a frame with such a clock never runs out of time).
+    #[cfg(test)]
+    pub fn stopped(t: f64) -> Self {
+        Clock::new(move || t)
+    }
+
+    /// The time now, ms.
+    pub fn now(&self) -> f64 {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl PartialEq for Clock {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The default speed, as log10 of the speed factor: 0.05× (a message trip takes about a
+/// quarter of a second, an election timeout several seconds).
+pub const DEFAULT_SPEED_LOG: f64 = -1.3;
+
+/// Page state: the driver, the derived view and the page's own settings.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    driver: Rc<RefCell<Driver>>,
+    /// What to draw (rebuilt after every change).
+    pub view: Rc<ViewModel>,
+    /// Event log, most recent first.
+    pub events: Rc<Vec<EventLine>>,
+    /// Playing or paused.
+    pub playing: bool,
+    /// log10 of the speed factor, -3 to 1.
+    pub speed_log: f64,
+    /// Selected node.
+    pub selected: Option<NodeId>,
+    /// A message for the person (an action refused, bad input...).
+    pub notice: Option<String>,
+    /// Settings the run was made with.
+    pub settings: ResetSettings,
+    /// Network settings in force.
+    pub net: NetConfig,
+    /// Furthest time reached on this timeline.
+    pub horizon: u64,
+    /// Steady client load on.
+    pub client_load: bool,
+    /// The last frame could not keep up.
+    pub lagging: bool,
+    /// Animate messages (false under prefers-reduced-motion).
+    pub animate: bool,
+    /// Frames rendered (the animation loop re-arms on each).
+    pub frame: u64,
+    /// Number of the next manual client request (for its key and value).
+    pub next_request: u64,
+    /// The lesson being taken, if any.
+    pub lesson: Option<Rc<Lesson>>,
+    /// The scenario the run was opened from (name and expectations), if any.
+    pub scenario: Option<Rc<ScenarioMeta>>,
+    /// Lesson goals or scenario expectations, checked live.
+    pub goals: Option<Rc<Goals>>,
+    /// What [`SimAction::Restart`] goes back to: the run as it was opened.
+    pub origin: Option<Rc<LoadRequest>>,
+    /// Bumped whenever a new run is loaded or started (so listeners can tell runs apart).
+    pub generation: u64,
+}
+
+/// A run to open: from a link, a file, storage, a lesson or a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadRequest {
+    /// The run.
+    pub run: Run,
+    /// The lesson it belongs to.
+    pub lesson: Option<Lesson>,
+    /// A message to show once it is open (or None to clear the current one).
+    pub notice: Option<String>,
+}
+
+impl PartialEq for Sim {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.view, &other.view)
+            && self.playing == other.playing
+            && self.speed_log == other.speed_log
+            && self.selected == other.selected
+            && self.notice == other.notice
+            && self.settings == other.settings
+            && self.frame == other.frame
+            && self.generation == other.generation
+            && self.goals == other.goals
+    }
+}
+
+/// Everything the page can ask of the simulation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SimAction {
+    /// An animation frame: `wall_ms` wall-clock milliseconds passed since the last one. The
+    /// world advances by that much virtual time at the current speed, at most
+    /// [`FRAME_EVENT_BUDGET`](super::driver::FRAME_EVENT_BUDGET) events, and stops (between two virtual
+    /// milliseconds) once `clock` reads past `deadline_ms`; the clock is asked every 16
+    /// events. The caller reads the clock and sets the deadline [`FRAME_WORK_MS`] later.
+    Frame {
+        /// Wall-clock milliseconds since the previous frame.
+        wall_ms: f64,
+        /// The wall clock the deadline is read on.
+        clock: Clock,
+        /// When the frame's work must stop, on `clock`.
+        deadline_ms: f64,
+    },
+    /// Play or pause.
+    SetPlaying(bool),
+    /// Process the next event.
+    Step,
+    /// Set log10 of the speed factor.
+    SetSpeed(f64),
+    /// Travel to a virtual time on the timeline.
+    Seek(u64),
+    /// Act on the world.
+    Act(Action),
+    /// Send a client request with generated key and value.
+    ClientRequest,
+    /// Select a node (or none).
+    Select(Option<NodeId>),
+    /// Start a new run.
+    Reset(ResetSettings),
+    /// Change the network (recorded as an action).
+    SetNetwork(NetConfig),
+    /// Hide the message.
+    Dismiss,
+    /// Motion preference changed.
+    SetAnimate(bool),
+    /// Open a run (a link, a file, storage, a lesson, a scenario).
+    Load(Box<LoadRequest>),
+    /// Go back to the start of the run as it was opened (a lesson: its start).
+    Restart,
+    /// Show a message.
+    Notify(String),
+    /// Several actions at the same instant (a lesson's button).
+    ActAll(Vec<Action>),
+}
+
+impl Sim {
+    /// A new page state for `settings`.
+    pub fn new(settings: ResetSettings, animate: bool) -> Self {
+        let net = NetConfig::default();
+        let driver = Driver::new(settings.options(net.clone())).expect("default options are valid");
+        let mut s = Sim {
+            driver: Rc::new(RefCell::new(driver)),
+            view: Rc::new(ViewModel {
+                now: 0,
+                nodes: vec![],
+                links: vec![],
+                messages: vec![],
+                log_window: (1, 0),
+                safety: view_model::safety(None, &[]),
+                metrics: view_model::MetricsView {
+                    leader: None,
+                    term: 0,
+                    committed: 0,
+                    in_flight: 0,
+                    msgs_per_sec: 0.0,
+                    completed: 0,
+                    p50_latency: None,
+                    events: 0,
+                },
+            }),
+            events: Rc::new(vec![]),
+            playing: true,
+            speed_log: DEFAULT_SPEED_LOG,
+            selected: None,
+            notice: None,
+            settings,
+            net,
+            horizon: 0,
+            client_load: false,
+            lagging: false,
+            animate,
+            frame: 0,
+            next_request: 1,
+            lesson: None,
+            scenario: None,
+            goals: None,
+            origin: None,
+            generation: 0,
+        };
+        s.refresh();
+        s
+    }
+
+    /// The speed factor (virtual ms per wall-clock ms).
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_log)
+    }
+
+    /// True once a safety property broke.
+    pub fn halted(&self) -> bool {
+        self.view.safety.violation.is_some()
+    }
+
+    /// Number of actions on the timeline.
+    pub fn timeline_len(&self) -> usize {
+        self.driver.borrow().timeline_len()
+    }
+
+    /// The client history's linearizability verdict so far, judged as `raft-sim` judges it
+    /// ([`raft_sim::judge::history_verdict`], default budget): undecided is not a pass.
+    pub fn history_verdict(&self) -> Verdict {
+        history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
+    }
+
+    /// Number of client operations in the history so far.
+    pub fn history_len(&self) -> usize {
+        self.driver.borrow().world().history().len()
+    }
+
+    /// The run as it stands: options, timeline, time, lesson progress. What the share link,
+    /// the exports and the browser's storage carry.
+    pub fn run(&self) -> Run {
+        let d = self.driver.borrow();
+        Run {
+            options: d.options().clone(),
+            actions: d.script().to_vec(),
+            now: d.world().now(),
+            lesson: self.lesson.as_ref().map(|l| l.name.clone()),
+            met: self
+                .goals
+                .as_ref()
+                .map(|g| g.met.clone())
+                .unwrap_or_default(),
+            scenario: self.scenario.as_ref().map(|s| (**s).clone()),
+            playing: self.playing,
+        }
+    }
+
+    fn load(&mut self, req: LoadRequest) {
+        let run = &req.run;
+        let opts = SimOptions {
+            keep_trace: false,
+            ..run.options.clone()
+        };
+        match Driver::load(opts, run.actions.clone(), run.now) {
+            Ok(d) => {
+                self.driver = Rc::new(RefCell::new(d));
+                self.settings = ResetSettings {
+                    seed: run.options.seed,
+                    nodes: run.options.nodes,
+                    pre_vote: run.options.pre_vote,
+                    check_quorum: run.options.check_quorum,
+                };
+                self.selected = None;
+                self.next_request = 1;
+                self.playing = run.playing;
+                self.notice = req.notice.clone();
+                self.lesson = req.lesson.clone().map(Rc::new);
+                self.scenario = if self.lesson.is_some() {
+                    None
+                } else {
+                    run.scenario.clone().map(Rc::new)
+                };
+                self.goals = match (&self.lesson, &self.scenario) {
+                    (Some(l), _) => Some(Goals::new(l.goals().to_vec(), true)),
+                    (None, Some(s)) if !s.expect.is_empty() => {
+                        Some(Goals::new(s.expect.clone(), false))
+                    }
+                    _ => None,
+                }
+                .map(|g| Rc::new(g.with_met(&run.met)));
+                self.origin = Some(Rc::new(LoadRequest {
+                    run: Run {
+                        met: Vec::new(),
+                        ..run.clone()
+                    },
+                    notice: None,
+                    ..req
+                }));
+                self.generation += 1;
+            }
+            Err(e) => self.notice = Some(format!("Cannot open that run: {e}")),
+        }
+    }
+
+    fn refresh(&mut self) {
+        if let Some(g) = &mut self.goals {
+            let d = self.driver.borrow();
+            let mut next = (**g).clone();
+            next.rewind(d.world().now());
+            next.update(d.world());
+            if next != **g {
+                *g = Rc::new(next);
+            }
+        }
+        let d = self.driver.borrow();
+        self.view = Rc::new(d.view(self.animate));
+        self.events = Rc::new(d.events().cloned().collect());
+        self.horizon = d.horizon();
+        self.client_load = d.world().client_load();
+        self.net = d.world().network().config.clone();
+        self.lagging = d.lagging();
+        drop(d);
+        if self.halted() {
+            self.playing = false;
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        let r = self.driver.borrow_mut().act(action);
+        if let Err(e) = r {
+            self.notice = Some(e.to_string());
+        }
+    }
+}
+
+impl Reducible for Sim {
+    type Action = SimAction;
+
+    fn reduce(self: Rc<Self>, action: SimAction) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            SimAction::Frame {
+                wall_ms,
+                clock,
+                deadline_ms,
+            } => {
+                if !s.playing {
+                    return self;
+                }
+                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.speed();
+                let mut out_of_time = || clock.now() > deadline_ms;
+                s.driver.borrow_mut().advance_until(dt, &mut out_of_time);
+                s.frame += 1;
+                if s.driver.borrow_mut().take_paused_at_violation() {
+                    s.playing = false;
+                    s.notice = Some(PAUSED_AT_RULE.into());
+                }
+            }
+            SimAction::SetPlaying(p) => {
+                if p && s.halted() {
+                    s.notice = Some(
+                        "The run stopped at a safety violation: reset, or go back in time.".into(),
+                    );
+                } else {
+                    s.playing = p;
+                    if p && s.notice.as_deref().is_some_and(|n| n == PAUSED_AT_RULE) {
+                        s.notice = None;
+                    }
+                }
+            }
+            SimAction::Step => {
+                s.playing = false;
+                s.driver.borrow_mut().step_event();
+            }
+            SimAction::SetSpeed(v) => s.speed_log = v.clamp(-3.0, 1.0),
+            SimAction::Seek(t) => {
+                s.driver.borrow_mut().seek(t);
+            }
+            SimAction::Act(a) => s.act(a),
+            SimAction::ClientRequest => {
+                let n = s.next_request;
+                s.next_request += 1;
+                s.act(Action::Request {
+                    key: format!("x{}", (n - 1) % 3 + 1),
+                    value: n.to_string(),
+                });
+            }
+            SimAction::Select(id) => s.selected = id,
+            SimAction::Reset(settings) => match Driver::new(settings.options(s.net.clone())) {
+                Ok(d) => {
+                    s.driver = Rc::new(RefCell::new(d));
+                    s.lesson = None;
+                    s.scenario = None;
+                    s.goals = None;
+                    s.origin = None;
+                    s.generation += 1;
+                    s.selected = s.selected.filter(|&id| id <= u64::from(settings.nodes));
+                    s.settings = settings;
+                    s.notice = None;
+                    s.next_request = 1;
+                    s.playing = true;
+                }
+                Err(e) => s.notice = Some(format!("Cannot start that run: {e}")),
+            },
+            SimAction::SetNetwork(config) => s.act(Action::Network { config }),
+            SimAction::Dismiss => s.notice = None,
+            SimAction::SetAnimate(a) => s.animate = a,
+            SimAction::Load(req) => s.load(*req),
+            SimAction::Restart => match s.origin.clone() {
+                Some(o) => s.load((*o).clone()),
+                None => {
+                    let settings = s.settings.clone();
+                    return self.reduce(SimAction::Reset(settings));
+                }
+            },
+            SimAction::Notify(text) => s.notice = Some(text),
+            SimAction::ActAll(actions) => {
+                for a in actions {
+                    s.act(a);
+                }
+            }
+        }
+        s.refresh();
+        Rc::new(s)
+    }
+}
+
+/// The context the page provides: the state and its dispatcher.
+pub type SimContext = UseReducerHandle<Sim>;
+
+/// The simulation, from any component under the provider.
+#[hook]
+pub fn use_sim() -> SimContext {
+    use_context::<SimContext>().expect("components live under the SimContext provider")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    /// A page at 10× speed (a 16 ms frame is 160 virtual ms), as the reducer sees it.
+    fn page(seed: u64) -> Rc<Sim> {
+        Rc::new(Sim::new(ResetSettings::fresh(seed), true)).reduce(SimAction::SetSpeed(1.0))
+    }
+
+    fn frame(clock: &Clock, deadline_ms: f64) -> SimAction {
+        SimAction::Frame {
+            wall_ms: 16.0,
+            clock: clock.clone(),
+            deadline_ms,
+        }
+    }
+
+    fn fingerprint(s: &Sim) -> (u64, u64, Option<NodeId>, Vec<String>) {
+        let d = s.driver.borrow();
+        (
+            d.world().now(),
+            d.world().trace_hash(),
+            d.world().leader(),
+            s.events
+                .iter()
+                .map(|l| format!("{} {}", l.t, l.text))
+                .collect(),
+        )
+    }
+
+    /// The reducer needs no browser: frames with a clock that never reaches the deadline
+    /// advance the world by wall time × speed, the same way every time.
+    #[test]
+    fn frames_advance_the_world_deterministically_without_a_browser() {
+        let run = || {
+            let clock = Clock::stopped(0.0);
+            let mut s = page(7);
+            for _ in 0..100 {
+                s = s.reduce(frame(&clock, FRAME_WORK_MS));
+            }
+            s
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a.frame, 100);
+        assert_eq!(a.view.now, 16_000, "100 frames of 16 ms at 10×");
+        assert!(!a.lagging);
+        assert!(a.view.metrics.leader.is_some(), "a leader within 16 s");
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+    }
+
+    /// A frame stops its work once the clock it was handed reads past its deadline (asked
+    /// every 16 events), between two virtual milliseconds; the world lags and catches up later.
+    #[test]
+    fn a_frame_stops_at_its_deadline() {
+        // Every reading is a millisecond later than the one before.
+        let t = Rc::new(Cell::new(0.0));
+        let ticking = {
+            let t = t.clone();
+            Clock::new(move || {
+                t.set(t.get() + 1.0);
+                t.get()
+            })
+        };
+        let late = page(7).reduce(SimAction::Frame {
+            wall_ms: 100.0,
+            clock: ticking.clone(),
+            deadline_ms: 0.0,
+        });
+        assert!(late.lagging, "the frame stopped early");
+        assert!(late.view.now < 1_000, "short of 100 ms × 10");
+        assert!(t.get() >= 1.0, "the reducer read the clock it was given");
+
+        let on_time = page(7).reduce(SimAction::Frame {
+            wall_ms: 100.0,
+            clock: Clock::stopped(0.0),
+            deadline_ms: FRAME_WORK_MS,
+        });
+        assert!(!on_time.lagging);
+        assert_eq!(on_time.view.now, 1_000);
+    }
+
+    #[test]
+    fn a_paused_run_ignores_frames() {
+        let paused = page(7).reduce(SimAction::SetPlaying(false));
+        let after = paused
+            .clone()
+            .reduce(frame(&Clock::stopped(0.0), FRAME_WORK_MS));
+        assert!(Rc::ptr_eq(&paused, &after), "no new state, no re-render");
+    }
+
+    #[test]
+    fn clocks_are_equal_only_to_themselves() {
+        let c = Clock::stopped(1.0);
+        assert_eq!(c, c.clone());
+        assert_ne!(c, Clock::stopped(1.0));
+        assert_eq!(c.now(), 1.0);
+    }
+}
