@@ -22,7 +22,7 @@ pub enum ReadMode {
 /// the paper so that the simulator's safety checkers can be seen catching the consequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct BreakIt {
     /// Commit any entry stored on a majority, even from an older term (violates §5.4.2, Figure 8).
     pub commit_old_terms: bool,

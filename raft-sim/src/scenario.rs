@@ -505,6 +505,7 @@ impl Scenario {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let s: Scenario = serde_json::from_str(text)
             .map_err(|e| SimError::Invalid(format!("scenario is not valid: {e}")))?;
+        unknown_timeline_fields(text, &s)?;
         s.validate()?;
         Ok(s)
     }
@@ -584,4 +585,30 @@ impl Scenario {
             judgement,
         })
     }
+}
+
+/// A timeline entry's action is flattened beside its `at`, which stops serde from refusing
+/// unknown fields there (`deny_unknown_fields` does not combine with `flatten`), so a misspelt
+/// field would be dropped without a word. Written by hand for that reason: every key of every
+/// entry must be one the parsed entry writes back.
+#[cfg(feature = "serde")]
+fn unknown_timeline_fields(text: &str, s: &Scenario) -> Result<(), SimError> {
+    let raw: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| SimError::Invalid(format!("scenario is not valid: {e}")))?;
+    let Some(entries) = raw.get("timeline").and_then(|t| t.as_array()) else {
+        return Ok(());
+    };
+    for (k, (entry, parsed)) in entries.iter().zip(&s.timeline).enumerate() {
+        let known = serde_json::to_value(parsed).expect("timeline entries always serialize");
+        let (Some(entry), Some(known)) = (entry.as_object(), known.as_object()) else {
+            continue;
+        };
+        if let Some(field) = entry.keys().find(|key| !known.contains_key(*key)) {
+            let action = entry.get("action").and_then(|a| a.as_str()).unwrap_or("?");
+            return Err(SimError::Invalid(format!(
+                "scenario is not valid: timeline entry {k} ({action}): unknown field `{field}`"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -31,7 +31,10 @@ use raft_core::types::{Index, NodeId, Role, Term};
 /// What the simulated clients do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)
+)]
 pub enum Workload {
     /// Random put/get/append/cas over `keys` keys.
     Kv {
