@@ -9,6 +9,7 @@ use alloc::collections::BTreeSet;
 
 use crate::error::Error;
 use crate::membership::Membership;
+use crate::reason::ConfChangeRefusal;
 use crate::types::NodeId;
 
 /// A requested membership change.
@@ -60,55 +61,51 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
     let mut next = current.clone();
     match change {
         ConfChange::AddLearner { node } => {
-            single("cannot add a learner during a joint change")?;
+            single(ConfChangeRefusal::AddLearnerWhileJoint)?;
             check_id(*node)?;
             if current.contains(*node) {
-                return Err(Error::ConfChangeRefused("node is already a member"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::AlreadyMember));
             }
             next.learners.insert(*node);
         }
         ConfChange::Promote { node } => {
-            single("cannot promote during a joint change")?;
+            single(ConfChangeRefusal::PromoteWhileJoint)?;
             if !current.learners.contains(node) {
-                return Err(Error::ConfChangeRefused("only a learner can be promoted"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotLearner));
             }
             next.learners.remove(node);
             next.voters.insert(*node);
         }
         ConfChange::AddVoter { node } => {
-            single("cannot add a voter during a joint change")?;
+            single(ConfChangeRefusal::AddVoterWhileJoint)?;
             check_id(*node)?;
             if current.voters.contains(node) {
-                return Err(Error::ConfChangeRefused("node is already a voter"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::AlreadyVoter));
             }
             next.learners.remove(node);
             next.voters.insert(*node);
         }
         ConfChange::Remove { node } => {
-            single("cannot remove a node during a joint change")?;
+            single(ConfChangeRefusal::RemoveWhileJoint)?;
             if !current.contains(*node) {
-                return Err(Error::ConfChangeRefused("node is not a member"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotMember));
             }
             next.learners.remove(node);
             next.voters.remove(node);
             if next.voters.is_empty() {
-                return Err(Error::ConfChangeRefused("cannot remove the last voter"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::LastVoter));
             }
         }
         ConfChange::EnterJoint { voters } => {
-            single("already in a joint change")?;
+            single(ConfChangeRefusal::AlreadyJoint)?;
             if voters.is_empty() {
-                return Err(Error::ConfChangeRefused(
-                    "the new configuration needs a voter",
-                ));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NoVoters));
             }
             if voters.contains(&0) {
-                return Err(Error::ConfChangeRefused("node id 0 is reserved"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::ReservedId));
             }
             if *voters == current.voters {
-                return Err(Error::ConfChangeRefused(
-                    "the new voters are the current voters",
-                ));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::SameVoters));
             }
             next.outgoing = current.voters.clone();
             next.voters = voters.clone();
@@ -116,7 +113,7 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
         }
         ConfChange::LeaveJoint => {
             if !current.is_joint() {
-                return Err(Error::ConfChangeRefused("not in a joint change"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotJoint));
             }
             next.outgoing.clear();
         }
@@ -126,7 +123,7 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
 
 fn check_id(id: NodeId) -> Result<(), Error> {
     if id == 0 {
-        Err(Error::ConfChangeRefused("node id 0 is reserved"))
+        Err(Error::ConfChangeRefused(ConfChangeRefusal::ReservedId))
     } else {
         Ok(())
     }
@@ -155,7 +152,7 @@ mod tests {
         assert!(m.learners.is_empty());
         assert_eq!(
             apply(&m, &ConfChange::Promote { node: 4 }),
-            Err(Error::ConfChangeRefused("only a learner can be promoted"))
+            Err(Error::ConfChangeRefused(ConfChangeRefusal::NotLearner))
         );
     }
 

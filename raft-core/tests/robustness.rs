@@ -11,7 +11,7 @@ use common::*;
 use proptest::prelude::*;
 use raft_core::{
     Body, Config, Entry, Event, HardState, Index, Input, MemStorage, Membership, Message, Node,
-    NodeId, Payload, ReadMode, Role, Storage, Term,
+    NodeId, Payload, ReadMode, RejectReason, Role, Storage, Term,
 };
 
 /// Case count: the default keeps the suite fast; `RAFT_PROPTEST_CASES=5000` searches deeper.
@@ -282,7 +282,7 @@ fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), T
         }
         for ev in &ready.events {
             if let Event::Rejected { why, .. } = ev {
-                prop_assert!(!why.is_empty());
+                prop_assert!(!why.as_str().is_empty());
             }
         }
         let hs = node.hard_state();
@@ -378,7 +378,7 @@ fn term_u64_max_does_not_overflow() {
         assert!(s.take_events().iter().any(|e| matches!(
             e,
             Event::Rejected {
-                why: "term would overflow; not campaigning",
+                why: RejectReason::TermOverflow,
                 ..
             }
         )));
@@ -421,25 +421,46 @@ fn malformed_appends_are_rejected_with_an_event() {
         index,
         payload: Payload::Noop,
     };
-    let cases: Vec<(&str, Message)> = vec![
-        ("gap", append(2, 1, 2, (0, 0), vec![e(1, 1), e(3, 1)], 0)),
-        ("term 0", append(2, 1, 2, (0, 0), vec![e(1, 0)], 0)),
-        ("future term", append(2, 1, 2, (0, 0), vec![e(1, 3)], 0)),
+    use RejectReason::*;
+    let cases: Vec<(&str, Message, RejectReason)> = vec![
+        (
+            "gap",
+            append(2, 1, 2, (0, 0), vec![e(1, 1), e(3, 1)], 0),
+            EntriesNotConsecutive,
+        ),
+        (
+            "term 0",
+            append(2, 1, 2, (0, 0), vec![e(1, 0)], 0),
+            EntryTermsOutOfOrder,
+        ),
+        (
+            "future term",
+            append(2, 1, 2, (0, 0), vec![e(1, 3)], 0),
+            EntryTermsOutOfOrder,
+        ),
         (
             "terms down",
             append(2, 1, 2, (0, 0), vec![e(1, 2), e(2, 1)], 0),
+            EntryTermsOutOfOrder,
         ),
-        ("prev_term ahead", append(2, 1, 2, (0, 3), vec![], 0)),
-        ("overflow", append(2, 1, 2, (u64::MAX, 1), vec![e(0, 1)], 0)),
+        (
+            "prev_term ahead",
+            append(2, 1, 2, (0, 3), vec![], 0),
+            PrevTermAfterTerm,
+        ),
+        (
+            "overflow",
+            append(2, 1, 2, (u64::MAX, 1), vec![e(0, 1)], 0),
+            IndexOverflow,
+        ),
     ];
-    for (name, m) in cases {
+    for (name, m, why) in cases {
         let mut s = Solo::new(config(1), three());
         s.recv(m);
         assert_eq!(s.node.log().last_index(), 0, "{name}: nothing stored");
-        assert!(
-            s.take_events()
-                .iter()
-                .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
+        assert_eq!(
+            s.take_events(),
+            vec![Event::Rejected { from: 2, why }],
             "{name}: reported"
         );
     }
@@ -470,30 +491,48 @@ fn a_malformed_message_does_not_even_raise_the_term() {
             },
         )
     };
-    let cases: Vec<(&str, Message)> = vec![
+    use RejectReason::*;
+    let cases: Vec<(&str, Message, RejectReason)> = vec![
         (
             "append gap",
             append(2, 1, 5, (0, 0), vec![e(1, 1), e(3, 1)], 0),
+            EntriesNotConsecutive,
         ),
         (
             "append overflow",
             append(2, 1, 5, (u64::MAX - 1, 1), vec![e(u64::MAX, 1)], 0),
+            IndexOverflow,
         ),
-        ("snapshot index 0", snap(0, 1, 0, 1, vec![1])),
-        ("snapshot index MAX", snap(u64::MAX, 1, 0, 1, vec![1])),
-        ("snapshot term ahead", snap(3, 9, 0, 1, vec![1])),
-        ("snapshot chunk past total", snap(3, 1, 1, 1, vec![1])),
+        (
+            "snapshot index 0",
+            snap(0, 1, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot index MAX",
+            snap(u64::MAX, 1, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot term ahead",
+            snap(3, 9, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot chunk past total",
+            snap(3, 1, 1, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
     ];
-    for (name, m) in cases {
+    for (name, m, why) in cases {
         let mut s = Solo::new(config(1), three());
         s.recv(m);
         assert_eq!(s.node.term(), 0, "{name}: term unchanged");
         assert_eq!(s.node.leader(), None, "{name}: no leader believed");
         assert_eq!(s.node.log().last_index(), 0, "{name}: nothing stored");
-        assert!(
-            s.take_events()
-                .iter()
-                .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
+        assert_eq!(
+            s.take_events(),
+            vec![Event::Rejected { from: 2, why }],
             "{name}: reported"
         );
         // And the node goes on working: it can still be elected.
@@ -511,10 +550,13 @@ fn misaddressed_messages_are_ignored() {
         s.recv(vote(from, to, 5, (9, 9)));
         assert_eq!((s.node.term(), s.node.vote()), (0, None), "{from}->{to}");
         assert!(s.take_msgs().is_empty());
-        assert!(s
-            .take_events()
-            .iter()
-            .any(|e| matches!(e, Event::Rejected { .. })));
+        assert!(s.take_events().iter().any(|e| matches!(
+            e,
+            Event::Rejected {
+                why: RejectReason::NotAddressed,
+                ..
+            }
+        )));
     }
 }
 

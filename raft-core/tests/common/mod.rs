@@ -17,7 +17,6 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fmt::Write as _;
 
 use raft_core::{
     Body, Config, Entry, Error, Event, HardState, Index, Input, MemStorage, Membership, Message,
@@ -302,8 +301,12 @@ impl Network {
             }
         }
         for r in &ready.reads {
-            self.transcript
-                .push(format!("  {id}: read {} ready at index {}", r.id, r.index));
+            self.transcript.push(format!(
+                "  {}: read {} ready at index {}",
+                name(id),
+                r.id,
+                r.index
+            ));
         }
         peer.events.extend(ready.events);
         // Per-node invariants.
@@ -577,126 +580,46 @@ pub fn storage_with(state: &PersistentState) -> MemStorage {
 }
 
 // ----- formatting (shared by tests and the data-driven scripts) ---------------------------------
+//
+// Messages, entries and events read as raft-core writes them (`Display`), the same text as the
+// playground's; only the harness's own lines (status, logs) are formatted here.
 
-/// `index@term`.
+/// `index@tterm`, as raft-core writes positions.
 pub fn pos(index: Index, term: Term) -> String {
-    format!("{index}@{term}")
+    format!("{index}@t{term}")
 }
 
-pub fn fmt_payload(p: &Payload) -> String {
-    match p {
-        Payload::Noop => "noop".to_string(),
-        Payload::Command(c) => format!("{:?}", String::from_utf8_lossy(c)),
-        Payload::Membership(m) => format!("membership{:?}", m.voters),
-    }
+/// The name of node `id`, as raft-core, the simulator and the playground write it.
+pub fn name(id: NodeId) -> String {
+    format!("S{id}")
 }
 
 pub fn fmt_entry(e: &Entry) -> String {
-    format!("{} {}", pos(e.index, e.term), fmt_payload(&e.payload))
+    e.to_string()
 }
 
+/// A message with every field, an append's entries listed one by one.
 pub fn fmt_msg(m: &Message) -> String {
-    let mut s = format!("{}->{} {} term={}", m.from, m.to, m.body.kind(), m.term);
-    match &m.body {
-        Body::PreVote {
-            last_index,
-            last_term,
-        } => write!(s, " last={}", pos(*last_index, *last_term)).unwrap(),
-        Body::Vote {
-            last_index,
-            last_term,
-            transfer,
-        } => {
-            write!(s, " last={}", pos(*last_index, *last_term)).unwrap();
-            if *transfer {
-                s.push_str(" transfer");
-            }
-        }
-        Body::Snapshot {
-            index,
-            term,
-            offset,
-            total,
-            data,
-            ..
-        } => write!(
-            s,
-            " snapshot={} bytes={offset}..{} of {total}",
-            pos(*index, *term),
-            offset + data.len() as u64
-        )
-        .unwrap(),
-        Body::SnapshotResp { index, offset } => {
-            write!(s, " snapshot_index={index} offset={offset}").unwrap()
-        }
-        Body::PreVoteResp { granted } | Body::VoteResp { granted } => {
-            s.push_str(if *granted { " granted" } else { " rejected" })
-        }
-        Body::Append {
-            prev_index,
-            prev_term,
-            entries,
-            commit,
-        } => {
-            write!(s, " prev={} commit={commit}", pos(*prev_index, *prev_term)).unwrap();
-            if !entries.is_empty() {
-                let list: Vec<String> = entries.iter().map(fmt_entry).collect();
-                write!(s, " entries=[{}]", list.join(", ")).unwrap();
-            }
-        }
-        Body::AppendResp {
-            index,
-            reject,
-            hint_index,
-            hint_term,
-        } => {
-            if *reject {
-                write!(
-                    s,
-                    " reject index={index} hint={}",
-                    pos(*hint_index, *hint_term)
-                )
-                .unwrap();
-            } else {
-                write!(s, " index={index}").unwrap();
-            }
-        }
-        Body::Heartbeat { commit, read_ctx } => {
-            write!(s, " commit={commit}").unwrap();
-            if *read_ctx != 0 {
-                write!(s, " ctx={read_ctx}").unwrap();
-            }
-        }
-        Body::HeartbeatResp { read_ctx } => {
-            if *read_ctx != 0 {
-                write!(s, " ctx={read_ctx}").unwrap();
-            }
-        }
-        Body::TimeoutNow => {}
-    }
-    s
+    format!("{m:#}")
 }
 
 /// One line per event worth showing in a script; `None` for events the messages already show.
 pub fn fmt_event(id: NodeId, ev: &Event) -> Option<String> {
-    Some(match ev {
-        Event::RoleChanged { role, term } => format!("{id}: became {role} at term {term}"),
-        Event::Committed { index } => format!("{id}: committed up to {index}"),
-        Event::QuorumLost { term } => format!("{id}: lost the quorum in term {term}"),
-        Event::Transfer { to, what } => format!("{id}: transfer to {to} {what}"),
-        Event::Rejected { from, why } => format!("{id}: ignored message from {from}: {why}"),
-        Event::ElectionStarted { .. } | Event::VoteGranted { .. } => return None,
-    })
+    match ev {
+        Event::ElectionStarted { .. } | Event::VoteGranted { .. } => None,
+        _ => Some(format!("{}: {ev}", name(id))),
+    }
 }
 
 pub fn fmt_status(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
-        return format!("{id}: crashed");
+        return format!("{}: crashed", name(id));
     };
     let log = n.log();
-    let opt = |o: Option<NodeId>| o.map_or("-".to_string(), |v| v.to_string());
+    let opt = |o: Option<NodeId>| o.map_or("-".to_string(), name);
     format!(
-        "{id}: {} term={} vote={} leader={} last={} commit={} applied={}",
+        "{}: {} term={} vote={} leader={} last={} commit={} applied={}",
+        name(id),
         n.role(),
         n.term(),
         opt(n.vote()),
@@ -709,13 +632,13 @@ pub fn fmt_status(net: &Network, id: NodeId) -> String {
 
 pub fn fmt_log(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
-        return format!("{id}: crashed");
+        return format!("{}: crashed", name(id));
     };
     let list: Vec<String> = n.log().entries().iter().map(fmt_entry).collect();
     if list.is_empty() {
-        format!("{id}: (empty)")
+        format!("{}: (empty)", name(id))
     } else {
-        format!("{id}: {}", list.join(", "))
+        format!("{}: {}", name(id), list.join(", "))
     }
 }
 
