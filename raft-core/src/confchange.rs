@@ -168,13 +168,19 @@ mod tests {
         .unwrap();
         assert!(joint.is_joint());
         assert_eq!(joint.outgoing, set(&[1, 2, 3]));
-        for c in [
-            ConfChange::AddLearner { node: 9 },
-            ConfChange::AddVoter { node: 9 },
-            ConfChange::Remove { node: 1 },
-            ConfChange::EnterJoint { voters: set(&[1]) },
+        use ConfChangeRefusal::*;
+        for (c, why) in [
+            (ConfChange::AddLearner { node: 9 }, AddLearnerWhileJoint),
+            (ConfChange::Promote { node: 9 }, PromoteWhileJoint),
+            (ConfChange::AddVoter { node: 9 }, AddVoterWhileJoint),
+            (ConfChange::Remove { node: 1 }, RemoveWhileJoint),
+            (ConfChange::EnterJoint { voters: set(&[1]) }, AlreadyJoint),
         ] {
-            assert!(apply(&joint, &c).is_err(), "{c:?}");
+            assert_eq!(
+                apply(&joint, &c),
+                Err(Error::ConfChangeRefused(why)),
+                "{c:?}"
+            );
         }
         let out = apply(&joint, &ConfChange::LeaveJoint).unwrap();
         assert_eq!(out, voters(&[3, 4, 5]));
@@ -183,23 +189,31 @@ mod tests {
     #[test]
     fn invalid_changes_are_refused_with_a_reason() {
         let m = voters(&[1]);
-        let cases: Vec<ConfChange> = alloc::vec![
-            ConfChange::AddLearner { node: 1 },
-            ConfChange::AddLearner { node: 0 },
-            ConfChange::AddVoter { node: 1 },
-            ConfChange::Remove { node: 7 },
-            ConfChange::Remove { node: 1 },
-            ConfChange::EnterJoint {
-                voters: BTreeSet::new()
-            },
-            ConfChange::EnterJoint { voters: set(&[1]) },
-            ConfChange::LeaveJoint,
+        use ConfChangeRefusal::*;
+        let cases: Vec<(ConfChange, ConfChangeRefusal)> = alloc::vec![
+            (ConfChange::AddLearner { node: 1 }, AlreadyMember),
+            (ConfChange::AddLearner { node: 0 }, ReservedId),
+            (ConfChange::AddVoter { node: 1 }, AlreadyVoter),
+            (ConfChange::Promote { node: 1 }, NotLearner),
+            (ConfChange::Remove { node: 7 }, NotMember),
+            (ConfChange::Remove { node: 1 }, LastVoter),
+            (
+                ConfChange::EnterJoint {
+                    voters: BTreeSet::new()
+                },
+                NoVoters
+            ),
+            (
+                ConfChange::EnterJoint {
+                    voters: set(&[0, 1])
+                },
+                ReservedId
+            ),
+            (ConfChange::EnterJoint { voters: set(&[1]) }, SameVoters),
+            (ConfChange::LeaveJoint, NotJoint),
         ];
-        for c in cases {
-            assert!(
-                matches!(apply(&m, &c), Err(Error::ConfChangeRefused(_))),
-                "{c:?}"
-            );
+        for (c, why) in cases {
+            assert_eq!(apply(&m, &c), Err(Error::ConfChangeRefused(why)), "{c:?}");
         }
     }
 

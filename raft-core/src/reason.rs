@@ -209,4 +209,15 @@ mod tests {
         assert_eq!(TransferStep::ALL.len(), 4);
         assert_eq!(RejectReason::ALL.len(), 10);
     }
+
+    /// An event's `what` serializes as the string it was before it became a type.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn transfer_steps_serialize_as_before() {
+        for step in TransferStep::ALL {
+            let json = serde_json::to_string(step).unwrap();
+            assert_eq!(json, alloc::format!("{:?}", step.as_str()));
+            assert_eq!(serde_json::from_str::<TransferStep>(&json).unwrap(), *step);
+        }
+    }
 }
