@@ -9,6 +9,7 @@ use alloc::collections::BTreeSet;
 
 use crate::error::Error;
 use crate::membership::Membership;
+use crate::reason::ConfChangeRefusal;
 use crate::types::NodeId;
 
 /// A requested membership change.
@@ -60,55 +61,51 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
     let mut next = current.clone();
     match change {
         ConfChange::AddLearner { node } => {
-            single("cannot add a learner during a joint change")?;
+            single(ConfChangeRefusal::AddLearnerWhileJoint)?;
             check_id(*node)?;
             if current.contains(*node) {
-                return Err(Error::ConfChangeRefused("node is already a member"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::AlreadyMember));
             }
             next.learners.insert(*node);
         }
         ConfChange::Promote { node } => {
-            single("cannot promote during a joint change")?;
+            single(ConfChangeRefusal::PromoteWhileJoint)?;
             if !current.learners.contains(node) {
-                return Err(Error::ConfChangeRefused("only a learner can be promoted"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotLearner));
             }
             next.learners.remove(node);
             next.voters.insert(*node);
         }
         ConfChange::AddVoter { node } => {
-            single("cannot add a voter during a joint change")?;
+            single(ConfChangeRefusal::AddVoterWhileJoint)?;
             check_id(*node)?;
             if current.voters.contains(node) {
-                return Err(Error::ConfChangeRefused("node is already a voter"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::AlreadyVoter));
             }
             next.learners.remove(node);
             next.voters.insert(*node);
         }
         ConfChange::Remove { node } => {
-            single("cannot remove a node during a joint change")?;
+            single(ConfChangeRefusal::RemoveWhileJoint)?;
             if !current.contains(*node) {
-                return Err(Error::ConfChangeRefused("node is not a member"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotMember));
             }
             next.learners.remove(node);
             next.voters.remove(node);
             if next.voters.is_empty() {
-                return Err(Error::ConfChangeRefused("cannot remove the last voter"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::LastVoter));
             }
         }
         ConfChange::EnterJoint { voters } => {
-            single("already in a joint change")?;
+            single(ConfChangeRefusal::AlreadyJoint)?;
             if voters.is_empty() {
-                return Err(Error::ConfChangeRefused(
-                    "the new configuration needs a voter",
-                ));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NoVoters));
             }
             if voters.contains(&0) {
-                return Err(Error::ConfChangeRefused("node id 0 is reserved"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::ReservedId));
             }
             if *voters == current.voters {
-                return Err(Error::ConfChangeRefused(
-                    "the new voters are the current voters",
-                ));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::SameVoters));
             }
             next.outgoing = current.voters.clone();
             next.voters = voters.clone();
@@ -116,7 +113,7 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
         }
         ConfChange::LeaveJoint => {
             if !current.is_joint() {
-                return Err(Error::ConfChangeRefused("not in a joint change"));
+                return Err(Error::ConfChangeRefused(ConfChangeRefusal::NotJoint));
             }
             next.outgoing.clear();
         }
@@ -126,7 +123,7 @@ pub fn apply(current: &Membership, change: &ConfChange) -> Result<Membership, Er
 
 fn check_id(id: NodeId) -> Result<(), Error> {
     if id == 0 {
-        Err(Error::ConfChangeRefused("node id 0 is reserved"))
+        Err(Error::ConfChangeRefused(ConfChangeRefusal::ReservedId))
     } else {
         Ok(())
     }
@@ -155,7 +152,7 @@ mod tests {
         assert!(m.learners.is_empty());
         assert_eq!(
             apply(&m, &ConfChange::Promote { node: 4 }),
-            Err(Error::ConfChangeRefused("only a learner can be promoted"))
+            Err(Error::ConfChangeRefused(ConfChangeRefusal::NotLearner))
         );
     }
 
@@ -171,13 +168,19 @@ mod tests {
         .unwrap();
         assert!(joint.is_joint());
         assert_eq!(joint.outgoing, set(&[1, 2, 3]));
-        for c in [
-            ConfChange::AddLearner { node: 9 },
-            ConfChange::AddVoter { node: 9 },
-            ConfChange::Remove { node: 1 },
-            ConfChange::EnterJoint { voters: set(&[1]) },
+        use ConfChangeRefusal::*;
+        for (c, why) in [
+            (ConfChange::AddLearner { node: 9 }, AddLearnerWhileJoint),
+            (ConfChange::Promote { node: 9 }, PromoteWhileJoint),
+            (ConfChange::AddVoter { node: 9 }, AddVoterWhileJoint),
+            (ConfChange::Remove { node: 1 }, RemoveWhileJoint),
+            (ConfChange::EnterJoint { voters: set(&[1]) }, AlreadyJoint),
         ] {
-            assert!(apply(&joint, &c).is_err(), "{c:?}");
+            assert_eq!(
+                apply(&joint, &c),
+                Err(Error::ConfChangeRefused(why)),
+                "{c:?}"
+            );
         }
         let out = apply(&joint, &ConfChange::LeaveJoint).unwrap();
         assert_eq!(out, voters(&[3, 4, 5]));
@@ -186,23 +189,31 @@ mod tests {
     #[test]
     fn invalid_changes_are_refused_with_a_reason() {
         let m = voters(&[1]);
-        let cases: Vec<ConfChange> = alloc::vec![
-            ConfChange::AddLearner { node: 1 },
-            ConfChange::AddLearner { node: 0 },
-            ConfChange::AddVoter { node: 1 },
-            ConfChange::Remove { node: 7 },
-            ConfChange::Remove { node: 1 },
-            ConfChange::EnterJoint {
-                voters: BTreeSet::new()
-            },
-            ConfChange::EnterJoint { voters: set(&[1]) },
-            ConfChange::LeaveJoint,
+        use ConfChangeRefusal::*;
+        let cases: Vec<(ConfChange, ConfChangeRefusal)> = alloc::vec![
+            (ConfChange::AddLearner { node: 1 }, AlreadyMember),
+            (ConfChange::AddLearner { node: 0 }, ReservedId),
+            (ConfChange::AddVoter { node: 1 }, AlreadyVoter),
+            (ConfChange::Promote { node: 1 }, NotLearner),
+            (ConfChange::Remove { node: 7 }, NotMember),
+            (ConfChange::Remove { node: 1 }, LastVoter),
+            (
+                ConfChange::EnterJoint {
+                    voters: BTreeSet::new()
+                },
+                NoVoters
+            ),
+            (
+                ConfChange::EnterJoint {
+                    voters: set(&[0, 1])
+                },
+                ReservedId
+            ),
+            (ConfChange::EnterJoint { voters: set(&[1]) }, SameVoters),
+            (ConfChange::LeaveJoint, NotJoint),
         ];
-        for c in cases {
-            assert!(
-                matches!(apply(&m, &c), Err(Error::ConfChangeRefused(_))),
-                "{c:?}"
-            );
+        for (c, why) in cases {
+            assert_eq!(apply(&m, &c), Err(Error::ConfChangeRefused(why)), "{c:?}");
         }
     }
 

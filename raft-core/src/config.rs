@@ -1,6 +1,7 @@
 //! Node configuration, validated up front.
 
 use crate::error::Error;
+use crate::reason::ConfigError;
 use crate::types::NodeId;
 
 /// How the leader serves linearizable reads (§6.4, dissertation §6.4).
@@ -111,38 +112,32 @@ impl Config {
     /// Checks the configuration, naming the first inconsistent field.
     pub fn validate(&self) -> Result<(), Error> {
         if self.id == 0 {
-            return Err(Error::InvalidConfig("id must be non-zero"));
+            return Err(Error::InvalidConfig(ConfigError::IdZero));
         }
         if self.heartbeat_interval == 0 {
-            return Err(Error::InvalidConfig(
-                "heartbeat_interval must be at least 1 tick",
-            ));
+            return Err(Error::InvalidConfig(ConfigError::HeartbeatZero));
         }
         if self.election_timeout_min <= self.heartbeat_interval {
             return Err(Error::InvalidConfig(
-                "election_timeout_min must be greater than heartbeat_interval",
+                ConfigError::ElectionTimeoutMinTooShort,
             ));
         }
         if self.election_timeout_max <= self.election_timeout_min {
             return Err(Error::InvalidConfig(
-                "election_timeout_max must be greater than election_timeout_min",
+                ConfigError::ElectionTimeoutMaxTooShort,
             ));
         }
         if self.max_inflight == 0 {
-            return Err(Error::InvalidConfig("max_inflight must be at least 1"));
+            return Err(Error::InvalidConfig(ConfigError::MaxInflightZero));
         }
         if self.max_clock_drift_ppm > MAX_CLOCK_DRIFT_PPM {
-            return Err(Error::InvalidConfig(
-                "max_clock_drift_ppm must be at most 100000 (10%)",
-            ));
+            return Err(Error::InvalidConfig(ConfigError::ClockDriftTooLarge));
         }
         if self.break_it.any() && !cfg!(feature = "break-it") {
-            return Err(Error::InvalidConfig(
-                "break_it switches need raft-core's `break-it` feature (teaching builds only)",
-            ));
+            return Err(Error::InvalidConfig(ConfigError::BreakItNotEnabled));
         }
         if self.read_mode == ReadMode::Lease && !self.check_quorum {
-            return Err(Error::InvalidConfig("lease reads require check_quorum"));
+            return Err(Error::InvalidConfig(ConfigError::LeaseWithoutCheckQuorum));
         }
         Ok(())
     }

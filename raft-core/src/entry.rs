@@ -53,3 +53,22 @@ pub struct HardState {
     /// The node this node voted for in `term`, if any. At most one per term, also across restarts.
     pub vote: Option<NodeId>,
 }
+
+/// `noop`, a command as a quoted string (bytes that are not UTF-8 shown as `\u{FFFD}`), or
+/// `membership{1, 2, 3}` (the voters).
+impl core::fmt::Display for Payload {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Payload::Noop => f.write_str("noop"),
+            Payload::Command(c) => write!(f, "{:?}", alloc::string::String::from_utf8_lossy(c)),
+            Payload::Membership(m) => write!(f, "membership{:?}", m.voters),
+        }
+    }
+}
+
+/// `index@tterm payload`, e.g. `3@t2 "x"`.
+impl core::fmt::Display for Entry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}@t{} {}", self.index, self.term, self.payload)
+    }
+}

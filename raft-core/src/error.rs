@@ -1,14 +1,15 @@
 //! The crate's one error type.
 
+use crate::reason::{ConfChangeRefusal, ConfigError, Corruption, SnapshotRefusal, TransferRefusal};
 use crate::types::{NodeId, Term};
 
 /// Everything that can go wrong when driving a node. Expected outcomes of the protocol
 /// (a proposal sent to a follower, a read refused before the leader commits in its term) are
 /// variants here too: they are returned, never panicked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
-    /// The configuration is inconsistent; the string names the offending field.
-    InvalidConfig(&'static str),
+    /// The configuration is inconsistent; the reason names the offending field.
+    InvalidConfig(ConfigError),
     /// This node is not the leader; `leader` is its best guess of who is, for redirection.
     NotLeader {
         /// The leader this node last heard from in its current term, if any.
@@ -19,16 +20,16 @@ pub enum Error {
     /// The leader has not yet committed an entry of its own term, so it does not yet know the
     /// commit index and cannot serve a linearizable read (§6.4, dissertation §6.4).
     ReadNotReady,
-    /// A leadership transfer was refused; the string says why.
-    TransferRefused(&'static str),
+    /// A leadership transfer was refused, for this reason.
+    TransferRefused(TransferRefusal),
     /// The term would overflow `u64`: the node refuses to campaign rather than wrap around.
     TermOverflow(Term),
-    /// Persistent state handed to [`crate::Node::restore`] is inconsistent; the string says how.
-    CorruptState(&'static str),
-    /// A membership change was refused; the string says why.
-    ConfChangeRefused(&'static str),
-    /// A snapshot was refused; the string says why.
-    SnapshotRefused(&'static str),
+    /// Persistent state handed to [`crate::Node::restore`] is inconsistent, in this way.
+    CorruptState(Corruption),
+    /// A membership change was refused, for this reason.
+    ConfChangeRefused(ConfChangeRefusal),
+    /// A snapshot was refused, for this reason.
+    SnapshotRefused(SnapshotRefusal),
     /// Lease reads: this node answered a leader's heartbeat round (or restarted without knowing
     /// whether it did) and promised not to help elect anyone for `election_timeout_min`, so it
     /// refuses to campaign for `ticks_left` more ticks (dissertation §6.4.1).

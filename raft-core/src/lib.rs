@@ -101,6 +101,7 @@ pub mod progress;
 pub mod quorum;
 pub mod raft;
 pub mod ready;
+pub mod reason;
 pub mod session;
 pub mod snapshot;
 pub mod storage;
@@ -116,6 +117,10 @@ pub use message::{Body, Message};
 pub use progress::{Progress, ProgressState};
 pub use raft::{Input, Node};
 pub use ready::{Event, ReadState, Ready};
+pub use reason::{
+    ConfChangeRefusal, ConfigError, Corruption, RejectReason, SnapshotRefusal, TransferRefusal,
+    TransferStep,
+};
 pub use snapshot::{Snapshot, SnapshotMeta};
 pub use storage::{MemStorage, PersistentState, Storage};
 pub use types::{Index, NodeId, Role, Term};

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use crate::entry::Entry;
+use crate::reason::Corruption;
 use crate::types::{Index, Term};
 
 /// A node's log: `entries[k]` has index `offset + 1 + k`, where `offset` is the last index
@@ -31,14 +32,14 @@ impl RaftLog {
         offset: Index,
         offset_term: Term,
         entries: Vec<Entry>,
-    ) -> Result<Self, &'static str> {
+    ) -> Result<Self, Corruption> {
         let mut prev_term = offset_term;
         for (k, e) in entries.iter().enumerate() {
             if e.index != offset + 1 + k as Index {
-                return Err("log entries are not consecutive after the snapshot");
+                return Err(Corruption::EntriesNotConsecutive);
             }
             if e.term < prev_term {
-                return Err("log entry terms decrease");
+                return Err(Corruption::TermsDecrease);
             }
             prev_term = e.term;
         }

@@ -147,3 +147,116 @@ impl Body {
         )
     }
 }
+
+/// What the message says, field by field, as the playground shows it: `last log 5@t2`,
+/// `prev 4@t2, entries 5..6, commit 4`, `granted`… The alternate form (`{:#}`) lists an
+/// append's entries one by one (`entries [5@t2 noop, 6@t2 "x"]`) instead of their range.
+impl core::fmt::Display for Body {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Body::PreVote {
+                last_index,
+                last_term,
+            } => write!(f, "last log {last_index}@t{last_term}"),
+            Body::Vote {
+                last_index,
+                last_term,
+                transfer,
+            } => {
+                write!(f, "last log {last_index}@t{last_term}")?;
+                if *transfer {
+                    f.write_str(", transfer")?;
+                }
+                Ok(())
+            }
+            Body::PreVoteResp { granted } | Body::VoteResp { granted } => {
+                f.write_str(if *granted { "granted" } else { "refused" })
+            }
+            Body::Append {
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            } => {
+                write!(f, "prev {prev_index}@t{prev_term}, ")?;
+                match (entries.first(), entries.last()) {
+                    (Some(_), Some(_)) if f.alternate() => {
+                        f.write_str("entries [")?;
+                        for (k, e) in entries.iter().enumerate() {
+                            if k > 0 {
+                                f.write_str(", ")?;
+                            }
+                            write!(f, "{e}")?;
+                        }
+                        f.write_str("]")?;
+                    }
+                    (Some(a), Some(b)) => write!(f, "entries {}..{}", a.index, b.index)?,
+                    _ => f.write_str("no entries")?,
+                }
+                write!(f, ", commit {commit}")
+            }
+            Body::AppendResp {
+                index,
+                reject,
+                hint_index,
+                hint_term,
+            } => {
+                if *reject {
+                    write!(f, "rejected at {index}, hint {hint_index}@t{hint_term}")
+                } else {
+                    write!(f, "ok, matches up to {index}")
+                }
+            }
+            Body::Snapshot {
+                index,
+                term,
+                offset,
+                total,
+                data,
+                ..
+            } => write!(
+                f,
+                "snapshot up to {index}@t{term}, bytes {offset}..{} of {total}",
+                offset.saturating_add(data.len() as u64)
+            ),
+            Body::SnapshotResp { index, offset } => {
+                write!(f, "snapshot {index}: {offset} bytes received")
+            }
+            Body::Heartbeat { commit, read_ctx } => {
+                write!(f, "commit {commit}")?;
+                if *read_ctx > 0 {
+                    write!(f, ", read #{read_ctx}")?;
+                }
+                Ok(())
+            }
+            Body::HeartbeatResp { read_ctx } => {
+                if *read_ctx > 0 {
+                    write!(f, "read #{read_ctx}")
+                } else {
+                    f.write_str("ok")
+                }
+            }
+            Body::TimeoutNow => f.write_str("start an election now"),
+        }
+    }
+}
+
+/// `kind S1 → S2, term 3: body`, nodes named as the simulator and the playground name them
+/// (`S` and the id); the alternate form (`{:#}`) passes on to the body.
+impl core::fmt::Display for Message {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} S{} → S{}, term {}: ",
+            self.body.kind(),
+            self.from,
+            self.to,
+            self.term
+        )?;
+        if f.alternate() {
+            write!(f, "{:#}", self.body)
+        } else {
+            write!(f, "{}", self.body)
+        }
+    }
+}

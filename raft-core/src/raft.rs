@@ -19,6 +19,9 @@ use crate::message::{Body, Message};
 use crate::progress::{Progress, ProgressState};
 use crate::quorum::VoteResult;
 use crate::ready::{Event, ReadState, Ready};
+use crate::reason::{
+    ConfChangeRefusal, Corruption, RejectReason, SnapshotRefusal, TransferRefusal, TransferStep,
+};
 use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::storage::PersistentState;
 use crate::types::{Index, NodeId, Role, Term};
@@ -177,9 +180,7 @@ impl Node {
         let log = RaftLog::restore(state.snapshot_index, state.snapshot_term, state.entries)
             .map_err(Error::CorruptState)?;
         if log.last_term() > state.hard_state.term {
-            return Err(Error::CorruptState(
-                "log has an entry from a term after the current term",
-            ));
+            return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));
         }
         let snapshot = (state.snapshot_index > 0).then(|| Snapshot {
             meta: SnapshotMeta {
@@ -458,7 +459,7 @@ impl Node {
                 if let Some(to) = self.transfer.take() {
                     self.events.push(Event::Transfer {
                         to,
-                        what: "aborted",
+                        what: TransferStep::Aborted,
                     });
                 }
             }
@@ -529,7 +530,7 @@ impl Node {
         if let Some(to) = self.transfer.take() {
             self.events.push(Event::Transfer {
                 to,
-                what: "aborted",
+                what: TransferStep::Aborted,
             });
         }
     }
@@ -542,7 +543,7 @@ impl Node {
         let Some(next_term) = self.term.checked_add(1) else {
             self.events.push(Event::Rejected {
                 from: self.cfg.id,
-                why: "term would overflow; not campaigning",
+                why: RejectReason::TermOverflow,
             });
             self.reset_election_timer();
             return;
@@ -642,7 +643,7 @@ impl Node {
         if m.from == 0 || m.from == self.cfg.id || m.to != self.cfg.id {
             self.events.push(Event::Rejected {
                 from: m.from,
-                why: "message not addressed from a peer to this node",
+                why: RejectReason::NotAddressed,
             });
             return;
         }
@@ -677,7 +678,7 @@ impl Node {
                         self.transfer = None;
                         self.events.push(Event::Transfer {
                             to: m.from,
-                            what: "completed",
+                            what: TransferStep::Completed,
                         });
                     }
                     let leader = m.body.is_from_leader().then_some(m.from);
@@ -849,7 +850,7 @@ impl Node {
                 if !reject && index > self.log.last_index() {
                     self.events.push(Event::Rejected {
                         from,
-                        why: "append ack past the leader's last index",
+                        why: RejectReason::AckPastLastIndex,
                     });
                     return;
                 }
@@ -894,7 +895,7 @@ impl Node {
                     self.send_timeout_now(from);
                     self.events.push(Event::Transfer {
                         to: from,
-                        what: "timeout_now_sent",
+                        what: TransferStep::TimeoutNowSent,
                     });
                 }
             }
@@ -1020,17 +1021,15 @@ impl Node {
     /// Compaction (paper §7): the application snapshotted its state up to `index`.
     fn compact(&mut self, index: Index, data: Vec<u8>) -> Result<(), Error> {
         if index <= self.log.snapshot_index() {
-            return Err(Error::SnapshotRefused(
-                "not newer than the current snapshot",
-            ));
+            return Err(Error::SnapshotRefused(SnapshotRefusal::NotNewer));
         }
         if index > self.log.applied() {
-            return Err(Error::SnapshotRefused("index not applied yet"));
+            return Err(Error::SnapshotRefused(SnapshotRefusal::NotApplied));
         }
         let term = self
             .log
             .term(index)
-            .ok_or(Error::SnapshotRefused("index not in the log"))?;
+            .ok_or(Error::SnapshotRefused(SnapshotRefusal::NotInLog))?;
         let membership = self.membership_at(index);
         self.log.compact_to(index, term);
         self.base_membership = membership.clone();
@@ -1151,13 +1150,11 @@ impl Node {
         // committed an entry of its own term.
         if self.log.term(self.log.committed()) != Some(self.term) {
             return Err(Error::ConfChangeRefused(
-                "the leader has not committed an entry in its term yet",
+                ConfChangeRefusal::NotCommittedInTerm,
             ));
         }
         if self.pending_conf_index > self.log.committed() {
-            return Err(Error::ConfChangeRefused(
-                "the previous membership change is not committed yet",
-            ));
+            return Err(Error::ConfChangeRefused(ConfChangeRefusal::PreviousPending));
         }
         let next = confchange::apply(&self.membership, change)?;
         Ok(self.append_membership(next))
@@ -1209,7 +1206,7 @@ impl Node {
             {
                 self.events.push(Event::Rejected {
                     from: m.from,
-                    why: "append contradicts a committed entry",
+                    why: RejectReason::ContradictsCommitted,
                 });
                 return;
             }
@@ -1232,7 +1229,7 @@ impl Node {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
                         from: m.from,
-                        why: "append would overwrite a committed entry",
+                        why: RejectReason::OverwritesCommitted,
                     });
                     return;
                 }
@@ -1543,12 +1540,10 @@ impl Node {
             });
         }
         if to == self.cfg.id {
-            return Err(Error::TransferRefused("already the leader"));
+            return Err(Error::TransferRefused(TransferRefusal::AlreadyLeader));
         }
         if !self.membership.voters.contains(&to) {
-            return Err(Error::TransferRefused(
-                "target is not a voter of the incoming configuration",
-            ));
+            return Err(Error::TransferRefused(TransferRefusal::NotVoter));
         }
         if self.transfer == Some(to) {
             // Asked again: the TimeoutNow may have been lost, so send it again if the target
@@ -1561,20 +1556,20 @@ impl Node {
         if let Some(old) = self.transfer.take() {
             self.events.push(Event::Transfer {
                 to: old,
-                what: "aborted",
+                what: TransferStep::Aborted,
             });
         }
         self.transfer = Some(to);
         self.transfer_elapsed = 0;
         self.events.push(Event::Transfer {
             to,
-            what: "started",
+            what: TransferStep::Started,
         });
         if self.matched(to) == self.log.last_index() {
             self.send_timeout_now(to);
             self.events.push(Event::Transfer {
                 to,
-                what: "timeout_now_sent",
+                what: TransferStep::TimeoutNowSent,
             });
         } else {
             self.send_append(to, true);
@@ -1631,7 +1626,7 @@ impl Node {
 /// that do not decrease, none after the message's term, and no index overflow.
 /// The shape checks a message must pass before anything in it is believed (its term included).
 /// Indexes stop one short of `Index::MAX`, so that `last_index + 1` never overflows.
-fn well_formed(m: &Message) -> Result<(), &'static str> {
+fn well_formed(m: &Message) -> Result<(), RejectReason> {
     match &m.body {
         Body::Append {
             prev_index,
@@ -1651,7 +1646,7 @@ fn well_formed(m: &Message) -> Result<(), &'static str> {
                 .checked_add(data.len() as u64)
                 .is_some_and(|end| end <= *total);
             if *term > m.term || *index == 0 || *index == Index::MAX || !chunk_fits {
-                Err("snapshot: malformed chunk")
+                Err(RejectReason::MalformedSnapshotChunk)
             } else {
                 Ok(())
             }
@@ -1665,23 +1660,23 @@ fn well_formed_append(
     prev_index: Index,
     prev_term: Term,
     entries: &[Entry],
-) -> Result<(), &'static str> {
+) -> Result<(), RejectReason> {
     if prev_term > term {
-        return Err("append: prev_term after the message's term");
+        return Err(RejectReason::PrevTermAfterTerm);
     }
     if prev_index
         .checked_add(entries.len() as Index)
         .is_none_or(|last| last == Index::MAX)
     {
-        return Err("append: index overflow");
+        return Err(RejectReason::IndexOverflow);
     }
     let mut last_term = prev_term;
     for (k, e) in entries.iter().enumerate() {
         if e.index != prev_index + 1 + k as Index {
-            return Err("append: entries are not consecutive after prev_index");
+            return Err(RejectReason::EntriesNotConsecutive);
         }
         if e.term == 0 || e.term < last_term || e.term > term {
-            return Err("append: entry terms out of order");
+            return Err(RejectReason::EntryTermsOutOfOrder);
         }
         last_term = e.term;
     }

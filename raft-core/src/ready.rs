@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 
 use crate::entry::{Entry, HardState};
 use crate::message::Message;
+use crate::reason::{RejectReason, TransferStep};
 use crate::snapshot::Snapshot;
 use crate::types::{Index, NodeId, Role, Term};
 
@@ -20,7 +21,7 @@ pub struct ReadState {
 
 /// Something observable that happened inside the node, for traces, the playground and tests.
 /// Events change nothing; a driver may ignore them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "event", rename_all = "snake_case"))]
 pub enum Event {
@@ -63,15 +64,15 @@ pub enum Event {
     Transfer {
         /// Target of the transfer.
         to: NodeId,
-        /// "started", "timeout_now_sent", "completed" or "aborted".
-        what: &'static str,
+        /// Which step.
+        what: TransferStep,
     },
     /// A message was ignored because it was malformed or inconsistent; `why` says how.
     Rejected {
         /// Sender of the ignored message.
         from: NodeId,
-        /// Reason.
-        why: &'static str,
+        /// Why it was ignored.
+        why: RejectReason,
     },
 }
 
@@ -123,5 +124,38 @@ impl Ready {
             && self.committed.is_empty()
             && self.reads.is_empty()
             && self.events.is_empty()
+    }
+}
+
+/// What happened, from the node's point of view (the node itself is not named: a caller
+/// prefixes it): `became leader at term 3`, `committed up to 7`, `transfer to S2 started`,
+/// `ignored message from S3: append: index overflow`…
+impl core::fmt::Display for Event {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Event::RoleChanged { role, term } => write!(f, "became {role} at term {term}"),
+            Event::ElectionStarted {
+                term,
+                pre_vote: true,
+            } => write!(f, "started a pre-election for term {term}"),
+            Event::ElectionStarted {
+                term,
+                pre_vote: false,
+            } => write!(f, "started an election for term {term}"),
+            Event::VoteGranted {
+                to,
+                term,
+                pre_vote: true,
+            } => write!(f, "granted a pre-vote to S{to} for term {term}"),
+            Event::VoteGranted {
+                to,
+                term,
+                pre_vote: false,
+            } => write!(f, "voted for S{to} in term {term}"),
+            Event::Committed { index } => write!(f, "committed up to {index}"),
+            Event::QuorumLost { term } => write!(f, "lost the quorum in term {term}"),
+            Event::Transfer { to, what } => write!(f, "transfer to S{to} {what}"),
+            Event::Rejected { from, why } => write!(f, "ignored message from S{from}: {why}"),
+        }
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use raft_core::{
     Body, Config, Entry, Event, Index, Input, Membership, Message, NodeId, Payload, ProgressState,
-    Role, Term,
+    RejectReason, Role, Term,
 };
 
 fn append_resp(m: &Message) -> Option<(Index, bool)> {
@@ -556,10 +556,13 @@ fn leader_ignores_ack_past_its_log() {
         },
     ));
     assert_eq!(s.node.log().committed(), 0);
-    assert!(s
-        .take_events()
-        .iter()
-        .any(|e| matches!(e, Event::Rejected { from: 2, .. })));
+    assert!(s.take_events().iter().any(|e| matches!(
+        e,
+        Event::Rejected {
+            from: 2,
+            why: RejectReason::AckPastLastIndex
+        }
+    )));
 }
 
 // The leader never changes or deletes entries in its own log (Figure 3, Leader Append-Only),

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use raft_core::{Body, BreakIt, Config, Event, Input, Membership, Message, Role, Term};
+use raft_core::{
+    Body, BreakIt, Config, Event, Input, Membership, Message, RejectReason, Role, Term,
+};
 
 /// A voter (node 1 of five) holding a log with these terms.
 fn voter_with(terms: &[Term]) -> Solo {
@@ -287,9 +289,13 @@ fn follower_never_truncates_committed_entries() {
     assert_eq!(terms_of(&s.node), vec![1, 1, 1], "committed entries kept");
     assert_eq!(s.node.log().committed(), 3);
     assert!(
-        s.take_events()
-            .iter()
-            .any(|e| matches!(e, Event::Rejected { from: 3, .. })),
+        s.take_events().iter().any(|e| matches!(
+            e,
+            Event::Rejected {
+                from: 3,
+                why: RejectReason::ContradictsCommitted
+            }
+        )),
         "reported as rejected"
     );
     assert!(
@@ -302,10 +308,13 @@ fn follower_never_truncates_committed_entries() {
     // A prev entry contradicting a committed one is just as impossible.
     s.recv(append(3, 1, 2, (2, 2), vec![ent(3, 2)], 0));
     assert_eq!(terms_of(&s.node), vec![1, 1, 1]);
-    assert!(s
-        .take_events()
-        .iter()
-        .any(|e| matches!(e, Event::Rejected { from: 3, .. })));
+    assert!(s.take_events().iter().any(|e| matches!(
+        e,
+        Event::Rejected {
+            from: 3,
+            why: RejectReason::ContradictsCommitted
+        }
+    )));
 
     // A delayed but honest append below the commit index is still acknowledged: everything up to
     // the commit index matches the leader.

@@ -5,13 +5,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
 use proptest::prelude::*;
 use raft_core::{
-    Body, Config, Entry, Event, HardState, Index, Input, MemStorage, Membership, Message, Node,
-    NodeId, Payload, ReadMode, Role, Storage, Term,
+    Body, Config, Entry, Event, HardState, Index, Input, Membership, Message, NodeId, Payload,
+    RejectReason, Role, Term,
 };
 
 /// Case count: the default keeps the suite fast; `RAFT_PROPTEST_CASES=5000` searches deeper.
@@ -208,131 +206,33 @@ fn fuzz_config() -> impl Strategy<Value = (Config, Membership)> {
         prop_oneof![Just(1u64), Just(64), Just(u64::MAX)],
         any::<bool>(),
         any::<u64>(),
-        0usize..4,
+        0u8..4,
     )
         .prop_map(
             |(pre_vote, check_quorum, max_inflight, max_msg_bytes, lease, seed, shape)| {
-                let mut c = Config::new(1);
-                c.election_timeout_min = 10;
-                c.election_timeout_max = 20;
-                c.heartbeat_interval = 3;
-                c.pre_vote = pre_vote;
-                c.check_quorum = check_quorum;
+                let mut c = quick_config(1, pre_vote, check_quorum, lease, seed);
                 c.max_inflight = max_inflight;
                 c.max_msg_bytes = max_msg_bytes;
-                c.read_mode = if lease && check_quorum {
-                    ReadMode::Lease
-                } else {
-                    ReadMode::Safe
-                };
-                c.seed = seed;
-                let m = match shape {
-                    0 => Membership::with_voters([1]),
-                    1 => Membership {
-                        voters: [1, 2, 3].into(),
-                        learners: [4].into(),
-                        outgoing: Default::default(),
-                    },
-                    2 => Membership {
-                        voters: [2, 3, 4].into(),
-                        learners: [1].into(),
-                        outgoing: Default::default(),
-                    },
-                    _ => Membership::with_voters([1, 2, 3]),
-                };
-                (c, m)
+                (c, solo_membership(shape))
             },
         )
 }
 
-/// Feeds `ops` to one node, handling every Ready like a driver, and checks after each step:
-/// the term never decreases (also across restarts); the vote never changes within a term;
-/// `applied <= commit <= last index`; committed entries never change while the node runs;
-/// the durable state equals the in-memory state; committed entries are handed out once, in
-/// order; a leader or candidate has voted for itself.
-fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let mut storage = MemStorage::new(membership.clone());
-    let mut node = Node::new(cfg.clone(), membership).expect("valid config");
-    let mut max_term = 0;
-    let mut last_hs = HardState::default();
-    let mut next_apply: Index = 1;
-    let mut committed_prefix: Vec<Entry> = Vec::new();
+/// Feeds `ops` to one node through the harness's [`Solo`], which handles every Ready like a
+/// driver and checks the node's own invariants after each step ([`NodeChecks`]; a violation
+/// panics, and proptest shrinks the schedule).
+fn check_node(cfg: Config, membership: Membership, ops: Vec<Op>) {
+    let mut s = Solo::new(cfg, membership);
     for op in ops {
         match op {
             Op::Input(input) => {
-                let _ = node.step(input);
+                let _ = s.step(input);
             }
-            Op::Reboot => {
-                node = Node::restore(cfg.clone(), storage.load())
-                    .map_err(|e| TestCaseError::fail(format!("restart failed: {e}")))?;
-                // The application restarts from the snapshot, if any (the driver loads it).
-                next_apply = node.log().snapshot_index() + 1;
-                committed_prefix.clear();
-            }
+            Op::Reboot => s.reboot(),
         }
-        let ready = node.ready();
-        storage.persist(&ready);
-        if ready.restore_snapshot {
-            let snap = ready.snapshot.as_ref().expect("a snapshot to restore");
-            next_apply = snap.meta.index + 1;
-        }
-        for e in &ready.committed {
-            prop_assert_eq!(e.index, next_apply, "committed entries handed out in order");
-            next_apply += 1;
-        }
-        for ev in &ready.events {
-            if let Event::Rejected { why, .. } = ev {
-                prop_assert!(!why.is_empty());
-            }
-        }
-        let hs = node.hard_state();
-        prop_assert!(
-            hs.term >= max_term,
-            "term went back: {} < {}",
-            hs.term,
-            max_term
-        );
-        if hs.term == last_hs.term {
-            if let Some(v) = last_hs.vote {
-                prop_assert_eq!(hs.vote, Some(v), "vote changed within term {}", hs.term);
-            }
-        }
-        max_term = hs.term;
-        last_hs = hs;
-        prop_assert_eq!(storage.state().hard_state, hs, "durable hard state");
-        prop_assert_eq!(
-            storage.state().entries.as_slice(),
-            node.log().entries(),
-            "durable log"
-        );
-        let log = node.log();
-        prop_assert!(log.committed() <= log.last_index());
-        prop_assert!(log.applied() <= log.committed());
-        prop_assert!(log.snapshot_index() <= log.applied());
-        prop_assert_eq!(log.applied() + 1, next_apply);
-        for w in log.entries().windows(2) {
-            prop_assert_eq!(w[1].index, w[0].index + 1);
-            prop_assert!(w[1].term >= w[0].term, "terms never decrease along the log");
-        }
-        prop_assert!(log.last_term() <= hs.term, "no entry from a future term");
-        // Committed entries are never changed or removed while the node runs (compaction only
-        // moves them into the snapshot).
-        for e in &committed_prefix {
-            if e.index > log.snapshot_index() {
-                prop_assert_eq!(log.entry(e.index), Some(e), "committed entry changed");
-            }
-        }
-        committed_prefix =
-            log.entries()[..(log.committed() - log.snapshot_index()) as usize].to_vec();
-        if matches!(node.role(), Role::Leader | Role::Candidate) {
-            prop_assert_eq!(hs.vote, Some(node.id()));
-            prop_assert!(node.is_promotable());
-        }
-        if node.role() == Role::Learner {
-            prop_assert!(node.membership().is_learner(node.id()));
-        }
+        s.take_msgs();
+        s.take_events();
     }
-    Ok(())
 }
 
 proptest! {
@@ -343,7 +243,7 @@ proptest! {
         (cfg, membership) in fuzz_config(),
         ops in proptest::collection::vec(op(), 1..120),
     ) {
-        check_node(cfg, membership, ops)?;
+        check_node(cfg, membership, ops);
     }
 }
 
@@ -378,7 +278,7 @@ fn term_u64_max_does_not_overflow() {
         assert!(s.take_events().iter().any(|e| matches!(
             e,
             Event::Rejected {
-                why: "term would overflow; not campaigning",
+                why: RejectReason::TermOverflow,
                 ..
             }
         )));
@@ -421,25 +321,46 @@ fn malformed_appends_are_rejected_with_an_event() {
         index,
         payload: Payload::Noop,
     };
-    let cases: Vec<(&str, Message)> = vec![
-        ("gap", append(2, 1, 2, (0, 0), vec![e(1, 1), e(3, 1)], 0)),
-        ("term 0", append(2, 1, 2, (0, 0), vec![e(1, 0)], 0)),
-        ("future term", append(2, 1, 2, (0, 0), vec![e(1, 3)], 0)),
+    use RejectReason::*;
+    let cases: Vec<(&str, Message, RejectReason)> = vec![
+        (
+            "gap",
+            append(2, 1, 2, (0, 0), vec![e(1, 1), e(3, 1)], 0),
+            EntriesNotConsecutive,
+        ),
+        (
+            "term 0",
+            append(2, 1, 2, (0, 0), vec![e(1, 0)], 0),
+            EntryTermsOutOfOrder,
+        ),
+        (
+            "future term",
+            append(2, 1, 2, (0, 0), vec![e(1, 3)], 0),
+            EntryTermsOutOfOrder,
+        ),
         (
             "terms down",
             append(2, 1, 2, (0, 0), vec![e(1, 2), e(2, 1)], 0),
+            EntryTermsOutOfOrder,
         ),
-        ("prev_term ahead", append(2, 1, 2, (0, 3), vec![], 0)),
-        ("overflow", append(2, 1, 2, (u64::MAX, 1), vec![e(0, 1)], 0)),
+        (
+            "prev_term ahead",
+            append(2, 1, 2, (0, 3), vec![], 0),
+            PrevTermAfterTerm,
+        ),
+        (
+            "overflow",
+            append(2, 1, 2, (u64::MAX, 1), vec![e(0, 1)], 0),
+            IndexOverflow,
+        ),
     ];
-    for (name, m) in cases {
+    for (name, m, why) in cases {
         let mut s = Solo::new(config(1), three());
         s.recv(m);
         assert_eq!(s.node.log().last_index(), 0, "{name}: nothing stored");
-        assert!(
-            s.take_events()
-                .iter()
-                .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
+        assert_eq!(
+            s.take_events(),
+            vec![Event::Rejected { from: 2, why }],
             "{name}: reported"
         );
     }
@@ -470,30 +391,48 @@ fn a_malformed_message_does_not_even_raise_the_term() {
             },
         )
     };
-    let cases: Vec<(&str, Message)> = vec![
+    use RejectReason::*;
+    let cases: Vec<(&str, Message, RejectReason)> = vec![
         (
             "append gap",
             append(2, 1, 5, (0, 0), vec![e(1, 1), e(3, 1)], 0),
+            EntriesNotConsecutive,
         ),
         (
             "append overflow",
             append(2, 1, 5, (u64::MAX - 1, 1), vec![e(u64::MAX, 1)], 0),
+            IndexOverflow,
         ),
-        ("snapshot index 0", snap(0, 1, 0, 1, vec![1])),
-        ("snapshot index MAX", snap(u64::MAX, 1, 0, 1, vec![1])),
-        ("snapshot term ahead", snap(3, 9, 0, 1, vec![1])),
-        ("snapshot chunk past total", snap(3, 1, 1, 1, vec![1])),
+        (
+            "snapshot index 0",
+            snap(0, 1, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot index MAX",
+            snap(u64::MAX, 1, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot term ahead",
+            snap(3, 9, 0, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
+        (
+            "snapshot chunk past total",
+            snap(3, 1, 1, 1, vec![1]),
+            MalformedSnapshotChunk,
+        ),
     ];
-    for (name, m) in cases {
+    for (name, m, why) in cases {
         let mut s = Solo::new(config(1), three());
         s.recv(m);
         assert_eq!(s.node.term(), 0, "{name}: term unchanged");
         assert_eq!(s.node.leader(), None, "{name}: no leader believed");
         assert_eq!(s.node.log().last_index(), 0, "{name}: nothing stored");
-        assert!(
-            s.take_events()
-                .iter()
-                .any(|e| matches!(e, Event::Rejected { from: 2, .. })),
+        assert_eq!(
+            s.take_events(),
+            vec![Event::Rejected { from: 2, why }],
             "{name}: reported"
         );
         // And the node goes on working: it can still be elected.
@@ -511,10 +450,13 @@ fn misaddressed_messages_are_ignored() {
         s.recv(vote(from, to, 5, (9, 9)));
         assert_eq!((s.node.term(), s.node.vote()), (0, None), "{from}->{to}");
         assert!(s.take_msgs().is_empty());
-        assert!(s
-            .take_events()
-            .iter()
-            .any(|e| matches!(e, Event::Rejected { .. })));
+        assert!(s.take_events().iter().any(|e| matches!(
+            e,
+            Event::Rejected {
+                why: RejectReason::NotAddressed,
+                ..
+            }
+        )));
     }
 }
 
@@ -544,24 +486,6 @@ fn hostile_rejection_hints_do_not_overflow() {
 
 // ----- whole clusters under random faults ---------------------------------------------------------
 
-#[derive(Debug, Clone)]
-enum Fault {
-    Tick(usize, u64),
-    TickAll(u64),
-    Deliver(usize),
-    DeliverAll,
-    DropOne(usize),
-    Propose(usize),
-    Campaign(usize),
-    Isolate(usize),
-    Cut(usize, usize),
-    Heal,
-    Crash(usize),
-    Restart(usize),
-    Transfer(usize, usize),
-    Read(usize),
-}
-
 fn fault(n: usize) -> impl Strategy<Value = Fault> {
     prop_oneof![
         6 => (0..n, 1u64..60).prop_map(|(i, t)| Fault::Tick(i, t)),
@@ -579,51 +503,6 @@ fn fault(n: usize) -> impl Strategy<Value = Fault> {
         1 => (0..n, 0..n).prop_map(|(a, b)| Fault::Transfer(a, b)),
         1 => (0..n).prop_map(Fault::Read),
     ]
-}
-
-/// Log Matching (Figure 3): if two logs hold an entry with the same index and term, they are
-/// identical up to that index. Leader Completeness: a leader holds every entry committed in its
-/// term or an earlier one (a stale leader of an older term, cut off, may lack newer ones).
-fn check_logs(net: &Network) -> Result<(), TestCaseError> {
-    let logs: BTreeMap<NodeId, Vec<Entry>> = net
-        .ids()
-        .into_iter()
-        .filter(|&id| net.is_up(id))
-        .map(|id| (id, net.node(id).log().entries().to_vec()))
-        .collect();
-    for (a, la) in &logs {
-        for (b, lb) in &logs {
-            if a >= b {
-                continue;
-            }
-            let common = la.len().min(lb.len());
-            if let Some(k) = (0..common).rev().find(|&k| la[k].term == lb[k].term) {
-                prop_assert_eq!(&la[..=k], &lb[..=k], "Log Matching between {} and {}", a, b);
-            }
-        }
-    }
-    for id in net.ids() {
-        if !net.is_up(id) || net.node(id).role() != Role::Leader {
-            continue;
-        }
-        let term = net.node(id).term();
-        for other in net.ids() {
-            for e in &net.peer(other).applied {
-                if net.commit_terms[&e.index] > term {
-                    continue;
-                }
-                prop_assert_eq!(
-                    net.node(id).log().entry(e.index),
-                    Some(e),
-                    "Leader Completeness: leader {} of term {} lacks applied entry {}",
-                    id,
-                    term,
-                    e.index
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 fn cluster_config(pre_vote: bool, check_quorum: bool, seed: u64) -> impl Fn(NodeId) -> Config {
@@ -654,41 +533,9 @@ fn run_schedule(
         cluster_config(pre_vote, check_quorum, seed),
     );
     let id = |i: usize| ids[i];
-    let mut proposals = 0u32;
-    for f in faults {
-        match f {
-            Fault::Tick(i, t) if net.is_up(id(i)) => net.tick(id(i), t),
-            Fault::TickAll(t) => net.tick_all(t),
-            Fault::Deliver(k) => {
-                for _ in 0..k {
-                    net.deliver_one();
-                }
-            }
-            Fault::DeliverAll => {
-                net.deliver();
-            }
-            Fault::DropOne(k) if !net.queue().is_empty() => {
-                net.drop_nth(k % net.queue().len());
-            }
-            Fault::Propose(i) if net.is_up(id(i)) => {
-                proposals += 1;
-                let _ = net.propose(id(i), &proposals.to_be_bytes());
-            }
-            Fault::Campaign(i) if net.is_up(id(i)) => net.campaign(id(i)),
-            Fault::Isolate(i) => net.isolate(id(i)),
-            Fault::Cut(a, b) if a != b => net.cut(id(a), id(b)),
-            Fault::Heal => net.heal(),
-            Fault::Crash(i) if net.is_up(id(i)) => net.crash(id(i)),
-            Fault::Restart(i) if !net.is_up(id(i)) => net.restart(id(i)),
-            Fault::Transfer(a, b) if net.is_up(id(a)) => {
-                let _ = net.step(id(a), Input::TransferLeader(id(b)));
-            }
-            Fault::Read(i) if net.is_up(id(i)) => {
-                let _ = net.step(id(i), Input::ReadIndex(7));
-            }
-            _ => {}
-        }
-        check_logs(&net)?;
+    for f in &faults {
+        net.apply(f);
+        net.check_logs().map_err(TestCaseError::fail)?;
     }
     // Liveness once the faults stop: everyone back, links healed, time passes.
     net.heal();
@@ -698,7 +545,7 @@ fn run_schedule(
         }
     }
     net.run(1500);
-    check_logs(&net)?;
+    net.check_logs().map_err(TestCaseError::fail)?;
     let leader = net.leader();
     prop_assert!(leader.is_some(), "no leader after the faults stopped");
     let leader = leader.unwrap();
@@ -713,7 +560,7 @@ fn run_schedule(
             nid
         );
     }
-    check_logs(&net)?;
+    net.check_logs().map_err(TestCaseError::fail)?;
     Ok(())
 }
 
@@ -730,21 +577,6 @@ proptest! {
         seed in any::<u64>(),
         faults in proptest::collection::vec(fault(5), 0..150),
     ) {
-        let faults = faults
-            .into_iter()
-            .map(|f| match f {
-                Fault::Tick(i, t) => Fault::Tick(i % n, t),
-                Fault::Propose(i) => Fault::Propose(i % n),
-                Fault::Campaign(i) => Fault::Campaign(i % n),
-                Fault::Isolate(i) => Fault::Isolate(i % n),
-                Fault::Cut(a, b) => Fault::Cut(a % n, b % n),
-                Fault::Crash(i) => Fault::Crash(i % n),
-                Fault::Restart(i) => Fault::Restart(i % n),
-                Fault::Transfer(a, b) => Fault::Transfer(a % n, b % n),
-                Fault::Read(i) => Fault::Read(i % n),
-                other => other,
-            })
-            .collect();
         run_schedule(n, pre_vote, check_quorum, seed, faults)?;
     }
 }

@@ -269,15 +269,19 @@ fn run_command(net: &mut Option<Network>, command: &str) -> Vec<String> {
         "progress" => {
             let n = id(arg(1));
             match net.node(n).progress() {
-                None => out.push(format!("{n}: not the leader")),
+                None => out.push(format!("{}: not the leader", name(n))),
                 Some(p) => {
                     for (f, pr) in p {
                         if *f == n {
                             continue;
                         }
-                        let mut s =
-                            format!("{f}: {:?} match={} next={}", pr.state, pr.matched, pr.next)
-                                .to_lowercase();
+                        let state = format!("{:?}", pr.state).to_lowercase();
+                        let mut s = format!(
+                            "{}: {state} match={} next={}",
+                            name(*f),
+                            pr.matched,
+                            pr.next
+                        );
                         if !pr.inflight.is_empty() {
                             write!(s, " inflight={}", pr.inflight.len()).unwrap();
                         }

@@ -5,15 +5,16 @@ mod common;
 
 use common::*;
 use raft_core::{
-    Body, Config, Error, Event, Index, Input, Membership, Message, NodeId, ReadMode, ReadState,
-    Role,
+    Body, Config, ConfigError, Error, Event, Index, Input, Membership, Message, NodeId, ReadMode,
+    ReadState, Role, TransferRefusal, TransferStep,
 };
+use TransferStep::{Aborted, Completed, Started, TimeoutNowSent};
 
 fn is_timeout_now(m: &Message) -> bool {
     m.body == Body::TimeoutNow
 }
 
-fn transfer_events(net: &Network, id: NodeId) -> Vec<(NodeId, &'static str)> {
+fn transfer_events(net: &Network, id: NodeId) -> Vec<(NodeId, TransferStep)> {
     net.events(id)
         .iter()
         .filter_map(|e| match e {
@@ -52,7 +53,7 @@ fn transfer_to_caught_up_target() {
         .is_empty());
     assert_eq!(
         transfer_events(&net, 1),
-        vec![(2, "started"), (2, "timeout_now_sent"), (2, "completed")]
+        vec![(2, Started), (2, TimeoutNowSent), (2, Completed)]
     );
     // The new leader serves writes.
     let i = net.propose(2, b"y").unwrap();
@@ -145,10 +146,7 @@ fn transfer_abandoned_after_an_election_timeout() {
         Role::Leader,
         "2 still answers: leadership kept"
     );
-    assert_eq!(
-        transfer_events(&net, 1),
-        vec![(3, "started"), (3, "aborted")]
-    );
+    assert_eq!(transfer_events(&net, 1), vec![(3, Started), (3, Aborted)]);
     assert!(net.propose(1, b"b").is_ok(), "requests accepted again");
 }
 
@@ -162,12 +160,14 @@ fn transfer_refused_to_self_learner_and_non_member() {
     };
     let mut net = Network::with_config(m, config);
     net.elect(1);
-    for (target, what) in [(1, "self"), (4, "learner"), (9, "non-member")] {
-        assert!(
-            matches!(
-                net.step(1, Input::TransferLeader(target)),
-                Err(Error::TransferRefused(_))
-            ),
+    for (target, what, why) in [
+        (1, "self", TransferRefusal::AlreadyLeader),
+        (4, "learner", TransferRefusal::NotVoter),
+        (9, "non-member", TransferRefusal::NotVoter),
+    ] {
+        assert_eq!(
+            net.step(1, Input::TransferLeader(target)),
+            Err(Error::TransferRefused(why)),
             "{what}"
         );
         assert_eq!(net.node(1).transfer_target(), None, "{what}");
@@ -194,7 +194,7 @@ fn transfer_retarget() {
     assert_eq!(net.node(1).transfer_target(), Some(3));
     assert_eq!(
         transfer_events(&net, 1),
-        vec![(2, "started"), (2, "aborted"), (3, "started")]
+        vec![(2, Started), (2, Aborted), (3, Started)]
     );
     net.release(1, 2);
     net.release(1, 3);
@@ -362,7 +362,10 @@ fn lease_reads_are_answered_immediately() {
     let mut bad = config(1);
     bad.read_mode = ReadMode::Lease;
     bad.check_quorum = false;
-    assert!(matches!(bad.validate(), Err(Error::InvalidConfig(_))));
+    assert_eq!(
+        bad.validate(),
+        Err(Error::InvalidConfig(ConfigError::LeaseWithoutCheckQuorum))
+    );
 }
 
 // Dissertation §6.4: reads are the leader's job; a follower answers with its leader hint so that
@@ -510,11 +513,11 @@ fn no_lease_read_for_the_rest_of_a_term_once_timeout_now_was_sent() {
     // which alone would renew a lease.
     for _ in 0..400 {
         net.run(1);
-        if transfer_events(&net, 1).contains(&(2, "aborted")) {
+        if transfer_events(&net, 1).contains(&(2, Aborted)) {
             break;
         }
     }
-    assert!(transfer_events(&net, 1).contains(&(2, "aborted")));
+    assert!(transfer_events(&net, 1).contains(&(2, Aborted)));
     assert_eq!(net.node(1).role(), Role::Leader);
     // Now the TimeoutNow arrives: 2 wins term 2 with 3's vote and commits a write, while 1
     // hears nothing of it.
@@ -674,7 +677,10 @@ fn lease_margin_covers_the_configured_clock_drift() {
     assert!(!stale_read_under_drift(50_000));
     let mut c = config(1);
     c.max_clock_drift_ppm = 100_001;
-    assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))));
+    assert_eq!(
+        c.validate(),
+        Err(Error::InvalidConfig(ConfigError::ClockDriftTooLarge))
+    );
 }
 
 // A leader in lease mode that serves no reads must not remember heartbeat rounds without bound:

@@ -1,21 +1,21 @@
 //! Fuzz target: decodes the input bytes into a schedule and runs it.
 //!
+//! Both schedules run on the integration tests' harness, `tests/common/mod.rs` (included below by
+//! path), so the fuzzer and the property tests of `tests/robustness.rs` check the same things:
+//!
 //! * `Schedule::Node`: one node fed arbitrary inputs, malformed messages included (wrong
 //!   recipients, sender 0, terms up to `u64::MAX`, indexes past the log, entries out of order or of
-//!   term 0), ticks of any size and crashes. It must never panic, and its local invariants must hold
-//!   after every step (term never decreases, vote fixed within a term, `applied <= commit <= last`,
-//!   committed entries never change, durable state equal to the in-memory state).
+//!   term 0), ticks of any size and crashes, through the harness's `Solo`. It must never panic,
+//!   and its own invariants (`NodeChecks`) must hold after every step.
 //! * `Schedule::Cluster`: a cluster whose network the fuzzer controls (delivery order, drops,
-//!   partitions, crashes, timing, client requests), driven by the test harness of
-//!   `tests/common/mod.rs`, which panics on any violation of Raft's safety properties.
+//!   partitions, crashes, timing, client requests): each operation is one of the harness's
+//!   `Fault`s, applied by `Network::apply`; the harness panics on any violation of Raft's safety
+//!   properties, and Log Matching and Leader Completeness are checked after every operation.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use raft_core::{
-    Body, Config, Entry, Index, Input, MemStorage, Membership, Message, Node, NodeId, Payload,
-    ReadMode, Role, Storage, Term,
-};
+use raft_core::{Body, Entry, Index, Input, Membership, Message, NodeId, Payload, Term};
 
 #[allow(dead_code, clippy::all)]
 #[path = "../../tests/common/mod.rs"]
@@ -234,45 +234,17 @@ fn body(b: &FuzzBody, term: Term) -> Body {
     }
 }
 
-fn node_config(s: &NodeSetup) -> (Config, Membership) {
-    let mut c = Config::new(1);
-    c.election_timeout_min = 10;
-    c.election_timeout_max = 20;
-    c.heartbeat_interval = 3;
-    c.pre_vote = s.pre_vote;
-    c.check_quorum = s.check_quorum;
-    c.read_mode = if s.lease_reads && s.check_quorum {
-        ReadMode::Lease
-    } else {
-        ReadMode::Safe
-    };
-    c.max_inflight = usize::from(s.max_inflight % 8) + 1;
-    c.max_msg_bytes = u64::from(s.max_msg_bytes);
-    c.seed = s.seed;
-    let m = match s.shape % 4 {
-        0 => Membership::with_voters([1]),
-        1 => Membership::with_voters([1, 2, 3]),
-        2 => Membership {
-            voters: [1, 2, 3].into(),
-            learners: [4].into(),
-            ..Default::default()
-        },
-        _ => Membership {
-            voters: [2, 3, 4].into(),
-            learners: [1].into(),
-            ..Default::default()
-        },
-    };
-    (c, m)
-}
-
 fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
-    let (cfg, membership) = node_config(setup);
-    let mut storage = MemStorage::new(membership.clone());
-    let mut node = Node::new(cfg.clone(), membership).expect("valid config");
-    let (mut max_term, mut last_vote) = (0u64, None);
-    let mut next_apply: Index = 1;
-    let mut committed: Vec<Entry> = Vec::new();
+    let mut cfg = common::quick_config(
+        1,
+        setup.pre_vote,
+        setup.check_quorum,
+        setup.lease_reads,
+        setup.seed,
+    );
+    cfg.max_inflight = usize::from(setup.max_inflight % 8) + 1;
+    cfg.max_msg_bytes = u64::from(setup.max_msg_bytes);
+    let mut s = common::Solo::new(cfg, common::solo_membership(setup.shape));
     for op in ops.iter().take(256) {
         let input = match op {
             NodeOp::Tick(n) => Input::Tick(u64::from(*n)),
@@ -309,57 +281,14 @@ fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
                 })
             }
             NodeOp::Reboot => {
-                node = Node::restore(cfg.clone(), storage.load()).expect("restart from storage");
-                // The application restarts from the snapshot, if any (the driver loads it).
-                next_apply = node.log().snapshot_index() + 1;
-                committed.clear();
+                s.reboot();
                 continue;
             }
         };
-        let _ = node.step(input);
-        let ready = node.ready();
-        storage.persist(&ready);
-        if ready.restore_snapshot {
-            next_apply = ready
-                .snapshot
-                .as_ref()
-                .expect("snapshot to restore")
-                .meta
-                .index
-                + 1;
-        }
-        for e in &ready.committed {
-            assert_eq!(e.index, next_apply, "committed entries handed out in order");
-            next_apply += 1;
-        }
-        let hs = node.hard_state();
-        assert!(hs.term >= max_term, "term went back");
-        if hs.term == max_term && last_vote.is_some() {
-            assert_eq!(hs.vote, last_vote, "vote changed within a term");
-        }
-        max_term = hs.term;
-        last_vote = hs.vote;
-        assert_eq!(storage.state().hard_state, hs, "durable hard state");
-        assert_eq!(
-            storage.state().entries.as_slice(),
-            node.log().entries(),
-            "durable log"
-        );
-        let log = node.log();
-        assert!(log.applied() <= log.committed() && log.committed() <= log.last_index());
-        assert!(log.snapshot_index() <= log.applied());
-        assert_eq!(log.applied() + 1, next_apply, "applied index as handed out");
-        for e in committed.iter().filter(|e| e.index > log.snapshot_index()) {
-            assert_eq!(log.entry(e.index), Some(e), "committed entry changed");
-        }
-        committed = log.entries()[..(log.committed() - log.snapshot_index()) as usize].to_vec();
-        if matches!(node.role(), Role::Leader | Role::Candidate) {
-            assert_eq!(
-                hs.vote,
-                Some(node.id()),
-                "leaders and candidates voted for themselves"
-            );
-        }
+        // Refusals are expected outcomes; the harness checks the node after the step.
+        let _ = s.step(input);
+        s.take_msgs();
+        s.take_events();
     }
 }
 
@@ -390,58 +319,43 @@ enum ClusterOp {
     Read(u8),
 }
 
+/// The harness's fault for a fuzzer operation (node numbers are taken modulo the cluster size).
+fn fault(op: &ClusterOp) -> common::Fault {
+    use common::Fault;
+    let k = |k: &u8| usize::from(*k);
+    let ticks = |t: &u8| u64::from(*t % 32) + 1;
+    match op {
+        ClusterOp::Tick(i, t) => Fault::Tick(k(i), ticks(t)),
+        ClusterOp::TickAll(t) => Fault::TickAll(ticks(t)),
+        ClusterOp::DeliverOne => Fault::Deliver(1),
+        ClusterOp::Deliver(n) => Fault::Deliver(k(n) % 16),
+        ClusterOp::DeliverAll => Fault::DeliverAll,
+        ClusterOp::Drop(i) => Fault::DropOne(k(i)),
+        ClusterOp::Propose(i) => Fault::Propose(k(i)),
+        ClusterOp::Campaign(i) => Fault::Campaign(k(i)),
+        ClusterOp::Isolate(i) => Fault::Isolate(k(i)),
+        ClusterOp::Cut(a, b) => Fault::Cut(k(a), k(b)),
+        ClusterOp::Heal => Fault::Heal,
+        ClusterOp::Crash(i) => Fault::Crash(k(i)),
+        ClusterOp::Restart(i) => Fault::Restart(k(i)),
+        ClusterOp::Transfer(a, b) => Fault::Transfer(k(a), k(b)),
+        ClusterOp::Read(i) => Fault::Read(k(i)),
+    }
+}
+
 fn run_cluster(setup: &ClusterSetup, ops: &[ClusterOp]) {
     let n: u64 = if setup.five { 5 } else { 3 };
     let ids: Vec<NodeId> = (1..=n).collect();
     let (pre_vote, check_quorum, seed) = (setup.pre_vote, setup.check_quorum, setup.seed);
-    let mut net = common::Network::with_config(Membership::with_voters(ids.clone()), move |id| {
-        let mut c = Config::new(id);
-        c.election_timeout_min = 10;
-        c.election_timeout_max = 20;
-        c.heartbeat_interval = 3;
-        c.pre_vote = pre_vote;
-        c.check_quorum = check_quorum;
+    let mut net = common::Network::with_config(Membership::with_voters(ids), move |id| {
+        let mut c = common::quick_config(id, pre_vote, check_quorum, false, seed);
         c.max_inflight = 2;
-        c.seed = seed;
         c
     });
-    let id = |k: &u8| u64::from(*k) % n + 1;
-    let mut proposal = 0u32;
     for op in ops.iter().take(512) {
-        match op {
-            ClusterOp::Tick(k, t) if net.is_up(id(k)) => net.tick(id(k), u64::from(*t % 32) + 1),
-            ClusterOp::TickAll(t) => net.tick_all(u64::from(*t % 32) + 1),
-            ClusterOp::DeliverOne => {
-                net.deliver_one();
-            }
-            ClusterOp::Deliver(k) => {
-                for _ in 0..*k % 16 {
-                    net.deliver_one();
-                }
-            }
-            ClusterOp::DeliverAll => {
-                net.deliver();
-            }
-            ClusterOp::Drop(k) if !net.queue().is_empty() => {
-                net.drop_nth(usize::from(*k) % net.queue().len());
-            }
-            ClusterOp::Propose(k) if net.is_up(id(k)) => {
-                proposal += 1;
-                let _ = net.propose(id(k), &proposal.to_be_bytes());
-            }
-            ClusterOp::Campaign(k) if net.is_up(id(k)) => net.campaign(id(k)),
-            ClusterOp::Isolate(k) => net.isolate(id(k)),
-            ClusterOp::Cut(a, b) if id(a) != id(b) => net.cut(id(a), id(b)),
-            ClusterOp::Heal => net.heal(),
-            ClusterOp::Crash(k) if net.is_up(id(k)) => net.crash(id(k)),
-            ClusterOp::Restart(k) if !net.is_up(id(k)) => net.restart(id(k)),
-            ClusterOp::Transfer(a, b) if net.is_up(id(a)) => {
-                let _ = net.step(id(a), Input::TransferLeader(id(b)));
-            }
-            ClusterOp::Read(k) if net.is_up(id(k)) => {
-                let _ = net.step(id(k), Input::ReadIndex(1));
-            }
-            _ => {}
+        net.apply(&fault(op));
+        if let Err(e) = net.check_logs() {
+            panic!("{e}");
         }
     }
 }

@@ -14,14 +14,19 @@
 //! Ready is handled, at most one leader per term (Raft §5.2 Election Safety), and every node
 //! applies the same entry at the same index (§5.4.3 State Machine Safety). A violation panics,
 //! unless a test turns `strict` off to watch a deliberately broken configuration fail.
+//!
+//! This is the one harness: the integration tests, the property tests of `robustness.rs` and
+//! the fuzz target (`fuzz/fuzz_targets/step.rs`, which includes this file by path) all drive
+//! nodes through it. A node's own invariants live in [`NodeChecks`], checked by both [`Network`]
+//! and [`Solo`]; random fault schedules are [`Fault`]s applied by [`Network::apply`], with Log
+//! Matching and Leader Completeness checked by [`Network::check_logs`].
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fmt::Write as _;
 
 use raft_core::{
     Body, Config, Entry, Error, Event, HardState, Index, Input, MemStorage, Membership, Message,
-    Node, NodeId, Payload, PersistentState, ReadState, Role, Storage, Term,
+    Node, NodeId, Payload, PersistentState, ReadMode, ReadState, Ready, Role, Storage, Term,
 };
 
 /// The reference configuration used by most tests: 150–300 tick election timeouts, heartbeat 50,
@@ -78,8 +83,8 @@ pub struct Peer {
     pub events: Vec<Event>,
     /// Reads that became servable.
     pub reads: Vec<ReadState>,
-    /// Highest term ever observed for this node (to check it never decreases).
-    max_term: Term,
+    /// The node's own invariants, checked after every Ready (kept across restarts).
+    checks: NodeChecks,
 }
 
 /// What happened to one message taken off the queue.
@@ -112,6 +117,8 @@ pub struct Network {
     /// For each applied index, the lowest term of a node when it applied it: the term of the
     /// leader that committed it (every later applier learned the commit in that term or later).
     pub commit_terms: BTreeMap<Index, Term>,
+    /// Proposals made by [`Network::apply`] (each proposes a new payload).
+    proposals: u32,
 }
 
 impl Network {
@@ -155,6 +162,7 @@ impl Network {
             leaders: BTreeMap::new(),
             applied_at: BTreeMap::new(),
             commit_terms: BTreeMap::new(),
+            proposals: 0,
         };
         for (id, state) in states {
             let c = cfg(id);
@@ -164,7 +172,7 @@ impl Network {
             net.peers.insert(
                 id,
                 Peer {
-                    max_term: node.term(),
+                    checks: NodeChecks::new(&node),
                     node: Some(node),
                     cfg: c,
                     storage,
@@ -247,22 +255,13 @@ impl Network {
         let ready = node.ready();
         // 1. Durable first.
         peer.storage.persist(&ready);
-        // The durable state must now be exactly what the node holds: nothing it is about to
-        // send may promise state that a crash would lose (Figure 2, "Rules for all servers").
-        let stored = peer.storage.state();
-        let mut problems = Vec::new();
-        if stored.hard_state != node.hard_state() {
-            problems.push(format!(
-                "node {id}: stored hard state {:?} differs from in-memory {:?}",
-                stored.hard_state,
-                node.hard_state()
-            ));
-        }
-        if stored.entries.as_slice() != node.log().entries() {
-            problems.push(format!(
-                "node {id}: stored log differs from in-memory log after handling Ready"
-            ));
-        }
+        // The node's own invariants, the durable state equal to the in-memory one among them.
+        let mut problems: Vec<String> = peer
+            .checks
+            .check(node, &ready, peer.storage.state())
+            .into_iter()
+            .map(|p| format!("node {id}: {p}"))
+            .collect();
         // 2. Then send.
         for m in &ready.messages {
             self.history.push(m.clone());
@@ -270,16 +269,6 @@ impl Network {
         }
         // 3. Then apply.
         for e in &ready.committed {
-            let expected = peer.applied.last().map_or(e.index, |l| l.index + 1);
-            if peer.applied.is_empty() && e.index != 1 {
-                problems.push(format!("node {id}: first applied index {}", e.index));
-            } else if e.index != expected {
-                problems.push(format!(
-                    "node {id}: applied {} after {}",
-                    e.index,
-                    expected - 1
-                ));
-            }
             match self.applied_at.get(&e.index) {
                 Some(first) if first != e => problems.push(format!(
                     "State Machine Safety (§5.4.3): node {id} applied {:?} at index {} where \
@@ -302,30 +291,14 @@ impl Network {
             }
         }
         for r in &ready.reads {
-            self.transcript
-                .push(format!("  {id}: read {} ready at index {}", r.id, r.index));
+            self.transcript.push(format!(
+                "  {}: read {} ready at index {}",
+                name(id),
+                r.id,
+                r.index
+            ));
         }
         peer.events.extend(ready.events);
-        // Per-node invariants.
-        if node.term() < peer.max_term {
-            problems.push(format!(
-                "node {id}: term went back from {} to {}",
-                peer.max_term,
-                node.term()
-            ));
-        }
-        peer.max_term = peer.max_term.max(node.term());
-        let log = node.log();
-        if log.committed() > log.last_index() {
-            problems.push(format!(
-                "node {id}: commit {} past last index {}",
-                log.committed(),
-                log.last_index()
-            ));
-        }
-        if log.applied() > log.committed() {
-            problems.push(format!("node {id}: applied past commit"));
-        }
         if node.role() == Role::Leader {
             match self.leaders.get(&node.term()) {
                 Some(&other) if other != id => problems.push(format!(
@@ -545,6 +518,7 @@ impl Network {
         assert!(peer.node.is_none(), "node {id} is already running");
         let node = Node::restore(peer.cfg.clone(), peer.storage.load())
             .expect("a node restarts from what it persisted");
+        peer.checks.restarted(&node);
         peer.node = Some(node);
         self.handle_ready(id);
     }
@@ -577,126 +551,46 @@ pub fn storage_with(state: &PersistentState) -> MemStorage {
 }
 
 // ----- formatting (shared by tests and the data-driven scripts) ---------------------------------
+//
+// Messages, entries and events read as raft-core writes them (`Display`), the same text as the
+// playground's; only the harness's own lines (status, logs) are formatted here.
 
-/// `index@term`.
+/// `index@tterm`, as raft-core writes positions.
 pub fn pos(index: Index, term: Term) -> String {
-    format!("{index}@{term}")
+    format!("{index}@t{term}")
 }
 
-pub fn fmt_payload(p: &Payload) -> String {
-    match p {
-        Payload::Noop => "noop".to_string(),
-        Payload::Command(c) => format!("{:?}", String::from_utf8_lossy(c)),
-        Payload::Membership(m) => format!("membership{:?}", m.voters),
-    }
+/// The name of node `id`, as raft-core, the simulator and the playground write it.
+pub fn name(id: NodeId) -> String {
+    format!("S{id}")
 }
 
 pub fn fmt_entry(e: &Entry) -> String {
-    format!("{} {}", pos(e.index, e.term), fmt_payload(&e.payload))
+    e.to_string()
 }
 
+/// A message with every field, an append's entries listed one by one.
 pub fn fmt_msg(m: &Message) -> String {
-    let mut s = format!("{}->{} {} term={}", m.from, m.to, m.body.kind(), m.term);
-    match &m.body {
-        Body::PreVote {
-            last_index,
-            last_term,
-        } => write!(s, " last={}", pos(*last_index, *last_term)).unwrap(),
-        Body::Vote {
-            last_index,
-            last_term,
-            transfer,
-        } => {
-            write!(s, " last={}", pos(*last_index, *last_term)).unwrap();
-            if *transfer {
-                s.push_str(" transfer");
-            }
-        }
-        Body::Snapshot {
-            index,
-            term,
-            offset,
-            total,
-            data,
-            ..
-        } => write!(
-            s,
-            " snapshot={} bytes={offset}..{} of {total}",
-            pos(*index, *term),
-            offset + data.len() as u64
-        )
-        .unwrap(),
-        Body::SnapshotResp { index, offset } => {
-            write!(s, " snapshot_index={index} offset={offset}").unwrap()
-        }
-        Body::PreVoteResp { granted } | Body::VoteResp { granted } => {
-            s.push_str(if *granted { " granted" } else { " rejected" })
-        }
-        Body::Append {
-            prev_index,
-            prev_term,
-            entries,
-            commit,
-        } => {
-            write!(s, " prev={} commit={commit}", pos(*prev_index, *prev_term)).unwrap();
-            if !entries.is_empty() {
-                let list: Vec<String> = entries.iter().map(fmt_entry).collect();
-                write!(s, " entries=[{}]", list.join(", ")).unwrap();
-            }
-        }
-        Body::AppendResp {
-            index,
-            reject,
-            hint_index,
-            hint_term,
-        } => {
-            if *reject {
-                write!(
-                    s,
-                    " reject index={index} hint={}",
-                    pos(*hint_index, *hint_term)
-                )
-                .unwrap();
-            } else {
-                write!(s, " index={index}").unwrap();
-            }
-        }
-        Body::Heartbeat { commit, read_ctx } => {
-            write!(s, " commit={commit}").unwrap();
-            if *read_ctx != 0 {
-                write!(s, " ctx={read_ctx}").unwrap();
-            }
-        }
-        Body::HeartbeatResp { read_ctx } => {
-            if *read_ctx != 0 {
-                write!(s, " ctx={read_ctx}").unwrap();
-            }
-        }
-        Body::TimeoutNow => {}
-    }
-    s
+    format!("{m:#}")
 }
 
 /// One line per event worth showing in a script; `None` for events the messages already show.
 pub fn fmt_event(id: NodeId, ev: &Event) -> Option<String> {
-    Some(match ev {
-        Event::RoleChanged { role, term } => format!("{id}: became {role} at term {term}"),
-        Event::Committed { index } => format!("{id}: committed up to {index}"),
-        Event::QuorumLost { term } => format!("{id}: lost the quorum in term {term}"),
-        Event::Transfer { to, what } => format!("{id}: transfer to {to} {what}"),
-        Event::Rejected { from, why } => format!("{id}: ignored message from {from}: {why}"),
-        Event::ElectionStarted { .. } | Event::VoteGranted { .. } => return None,
-    })
+    match ev {
+        Event::ElectionStarted { .. } | Event::VoteGranted { .. } => None,
+        _ => Some(format!("{}: {ev}", name(id))),
+    }
 }
 
 pub fn fmt_status(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
-        return format!("{id}: crashed");
+        return format!("{}: crashed", name(id));
     };
     let log = n.log();
-    let opt = |o: Option<NodeId>| o.map_or("-".to_string(), |v| v.to_string());
+    let opt = |o: Option<NodeId>| o.map_or("-".to_string(), name);
     format!(
-        "{id}: {} term={} vote={} leader={} last={} commit={} applied={}",
+        "{}: {} term={} vote={} leader={} last={} commit={} applied={}",
+        name(id),
         n.role(),
         n.term(),
         opt(n.vote()),
@@ -709,13 +603,13 @@ pub fn fmt_status(net: &Network, id: NodeId) -> String {
 
 pub fn fmt_log(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
-        return format!("{id}: crashed");
+        return format!("{}: crashed", name(id));
     };
     let list: Vec<String> = n.log().entries().iter().map(fmt_entry).collect();
     if list.is_empty() {
-        format!("{id}: (empty)")
+        format!("{}: (empty)", name(id))
     } else {
-        format!("{id}: {}", list.join(", "))
+        format!("{}: {}", name(id), list.join(", "))
     }
 }
 
@@ -776,7 +670,9 @@ pub fn pre_vote(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Me
     )
 }
 
-/// A lone node (not in a Network) with its output drained after each step, for unit-style tests.
+/// A lone node (not in a Network) with its output drained after each step, for unit-style tests,
+/// the property tests of one node and the fuzz target: its own invariants ([`NodeChecks`]) are
+/// checked after every step, and a violation panics.
 #[derive(Debug)]
 pub struct Solo {
     pub node: Node,
@@ -784,6 +680,9 @@ pub struct Solo {
     /// Messages sent since the last `take_msgs`.
     pub out: Vec<Message>,
     pub events: Vec<Event>,
+    /// Panic on an invariant violation (default); off for a deliberately broken configuration.
+    pub strict: bool,
+    checks: NodeChecks,
 }
 
 impl Solo {
@@ -799,10 +698,12 @@ impl Solo {
 
     fn from_node(node: Node, storage: MemStorage) -> Self {
         let mut s = Solo {
+            checks: NodeChecks::new(&node),
             node,
             storage,
             out: Vec::new(),
             events: Vec::new(),
+            strict: true,
         };
         s.drain();
         s
@@ -821,6 +722,10 @@ impl Solo {
     fn drain(&mut self) {
         let ready = self.node.ready();
         self.storage.persist(&ready);
+        let problems = self.checks.check(&self.node, &ready, self.storage.state());
+        if let Some(p) = problems.first().filter(|_| self.strict) {
+            panic!("invariant violated: node {}: {p}", self.node.id());
+        }
         self.out.extend(ready.messages);
         self.events.extend(ready.events);
     }
@@ -837,6 +742,7 @@ impl Solo {
     pub fn reboot(&mut self) {
         let cfg = self.node.config().clone();
         self.node = Node::restore(cfg, self.storage.load()).expect("restart");
+        self.checks.restarted(&self.node);
         self.drain();
     }
 }
@@ -875,4 +781,325 @@ impl Solo {
 /// Three voters 1, 2, 3.
 pub fn three() -> Membership {
     Membership::with_voters([1, 2, 3])
+}
+
+// ----- one node's invariants ---------------------------------------------------------------------
+
+/// The invariants of one node that hold whatever it is fed (well-formed, malformed or hostile
+/// messages, ticks of any size, requests in any role, restarts), checked after every Ready its
+/// driver handles: the term never decreases (also across restarts) and the vote never changes
+/// within a term (Figure 2); committed entries are handed out once, in order, after the
+/// snapshot; `snapshot <= applied <= commit <= last index`; the log's indexes are consecutive and
+/// its terms never decrease nor pass the current term; committed entries never change while the
+/// node runs; the durable state equals the in-memory state once the Ready is handled (nothing
+/// the node sends may promise state a crash would lose); a leader or candidate voted for itself
+/// and may vote; a learner is one in its configuration.
+#[derive(Debug, Clone)]
+pub struct NodeChecks {
+    /// Highest term observed.
+    max_term: Term,
+    /// Hard state after the last check.
+    last: HardState,
+    /// Index of the next committed entry the driver expects to be handed.
+    next_apply: Index,
+    /// The committed part of the log at the last check.
+    committed: Vec<Entry>,
+}
+
+impl NodeChecks {
+    /// For a node that just started from its storage.
+    pub fn new(node: &Node) -> Self {
+        NodeChecks {
+            max_term: node.term(),
+            last: node.hard_state(),
+            next_apply: node.log().applied() + 1,
+            committed: Vec::new(),
+        }
+    }
+
+    /// After a restart from storage: the application restarts from the snapshot, if any, and
+    /// the volatile bookkeeping starts afresh; the term and vote carry on.
+    pub fn restarted(&mut self, node: &Node) {
+        self.next_apply = node.log().applied() + 1;
+        self.committed.clear();
+    }
+
+    /// Checks `node` after its driver persisted `ready` into `stored`; returns the violations.
+    pub fn check(&mut self, node: &Node, ready: &Ready, stored: &PersistentState) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut fail = |p: String| problems.push(p);
+        if ready.restore_snapshot {
+            if let Some(snap) = &ready.snapshot {
+                self.next_apply = snap.meta.index + 1;
+            }
+        }
+        for e in &ready.committed {
+            if e.index != self.next_apply {
+                fail(format!(
+                    "applied {} where {} was next (committed entries handed out in order)",
+                    e.index, self.next_apply
+                ));
+            }
+            self.next_apply = e.index + 1;
+        }
+        let hs = node.hard_state();
+        if hs.term < self.max_term {
+            fail(format!(
+                "term went back from {} to {}",
+                self.max_term, hs.term
+            ));
+        }
+        if hs.term == self.last.term && self.last.vote.is_some() && hs.vote != self.last.vote {
+            fail(format!(
+                "vote changed within term {} from {:?} to {:?}",
+                hs.term, self.last.vote, hs.vote
+            ));
+        }
+        self.max_term = self.max_term.max(hs.term);
+        self.last = hs;
+        if stored.hard_state != hs {
+            fail(format!(
+                "stored hard state {:?} differs from in-memory {hs:?}",
+                stored.hard_state
+            ));
+        }
+        let log = node.log();
+        if stored.entries.as_slice() != log.entries() {
+            fail("stored log differs from in-memory log after handling Ready".to_string());
+        }
+        if log.committed() > log.last_index() {
+            fail(format!(
+                "commit {} past last index {}",
+                log.committed(),
+                log.last_index()
+            ));
+        }
+        if log.applied() > log.committed() {
+            fail(format!(
+                "applied {} past commit {}",
+                log.applied(),
+                log.committed()
+            ));
+        }
+        if log.snapshot_index() > log.applied() {
+            fail(format!(
+                "snapshot {} past applied {}",
+                log.snapshot_index(),
+                log.applied()
+            ));
+        }
+        if log.applied() + 1 != self.next_apply {
+            fail(format!(
+                "applied index {} but {} entries handed out",
+                log.applied(),
+                self.next_apply - 1
+            ));
+        }
+        for w in log.entries().windows(2) {
+            if w[1].index != w[0].index + 1 || w[1].term < w[0].term {
+                fail(format!(
+                    "log not consecutive or terms decrease at {}",
+                    w[1].index
+                ));
+            }
+        }
+        if log.last_term() > hs.term {
+            fail(format!(
+                "entry of term {} after the current term {}",
+                log.last_term(),
+                hs.term
+            ));
+        }
+        // Committed entries never change or go while the node runs (compaction only moves
+        // them into the snapshot).
+        for e in self
+            .committed
+            .iter()
+            .filter(|e| e.index > log.snapshot_index())
+        {
+            if log.entry(e.index) != Some(e) {
+                fail(format!("committed entry {} changed", e.index));
+            }
+        }
+        let committed = log.committed().saturating_sub(log.snapshot_index()) as usize;
+        self.committed = log.entries()[..committed.min(log.entries().len())].to_vec();
+        if matches!(node.role(), Role::Leader | Role::Candidate) {
+            if hs.vote != Some(node.id()) {
+                fail(format!("{} without voting for itself", node.role()));
+            }
+            if !node.is_promotable() {
+                fail(format!("{} but may not vote", node.role()));
+            }
+        }
+        if node.role() == Role::Learner && !node.membership().is_learner(node.id()) {
+            fail("learner role outside the learners".to_string());
+        }
+        problems
+    }
+}
+
+// ----- random schedules (the property tests of robustness.rs and the fuzz target) -------------
+
+/// Short timers (election timeout 10–20 ticks, heartbeat 3) so that short random schedules
+/// reach elections, with the given switches.
+pub fn quick_config(
+    id: NodeId,
+    pre_vote: bool,
+    check_quorum: bool,
+    lease_reads: bool,
+    seed: u64,
+) -> Config {
+    let mut c = Config::new(id);
+    c.election_timeout_min = 10;
+    c.election_timeout_max = 20;
+    c.heartbeat_interval = 3;
+    c.pre_vote = pre_vote;
+    c.check_quorum = check_quorum;
+    c.read_mode = if lease_reads && check_quorum {
+        ReadMode::Lease
+    } else {
+        ReadMode::Safe
+    };
+    c.seed = seed;
+    c
+}
+
+/// The configurations node 1 is fed arbitrary input in, by `shape % 4`: alone; one of three
+/// voters; one of three voters with learner 4; a learner beside voters 2, 3, 4.
+pub fn solo_membership(shape: u8) -> Membership {
+    match shape % 4 {
+        0 => Membership::with_voters([1]),
+        1 => three(),
+        2 => Membership {
+            voters: [1, 2, 3].into(),
+            learners: [4].into(),
+            ..Default::default()
+        },
+        _ => Membership {
+            voters: [2, 3, 4].into(),
+            learners: [1].into(),
+            ..Default::default()
+        },
+    }
+}
+
+/// One step of a random fault schedule. Nodes are positions in the cluster's ids, taken modulo
+/// its size.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Ticks one node.
+    Tick(usize, u64),
+    /// Ticks every live node.
+    TickAll(u64),
+    /// Delivers (or drops, on a cut link) the K oldest deliverable messages.
+    Deliver(usize),
+    /// Delivers until quiescent.
+    DeliverAll,
+    /// Loses the K-th message in flight (modulo the queue's length).
+    DropOne(usize),
+    /// A client command on a node.
+    Propose(usize),
+    /// A node times out now.
+    Campaign(usize),
+    /// Cuts every link of a node.
+    Isolate(usize),
+    /// Cuts both directions between two nodes.
+    Cut(usize, usize),
+    /// Restores every link.
+    Heal,
+    /// Crashes a node.
+    Crash(usize),
+    /// Restarts a crashed node.
+    Restart(usize),
+    /// Asks a node to hand leadership to another.
+    Transfer(usize, usize),
+    /// A ReadIndex request on a node.
+    Read(usize),
+}
+
+impl Network {
+    /// Applies one step of a fault schedule; a step that does not apply (ticking a crashed
+    /// node, restarting a live one) does nothing, and refusals are expected outcomes.
+    pub fn apply(&mut self, f: &Fault) {
+        let ids = self.ids();
+        let id = |i: usize| ids[i % ids.len()];
+        match *f {
+            Fault::Tick(i, t) if self.is_up(id(i)) => self.tick(id(i), t),
+            Fault::TickAll(t) => self.tick_all(t),
+            Fault::Deliver(k) => {
+                for _ in 0..k {
+                    self.deliver_one();
+                }
+            }
+            Fault::DeliverAll => {
+                self.deliver();
+            }
+            Fault::DropOne(k) if !self.queue.is_empty() => {
+                self.drop_nth(k % self.queue.len());
+            }
+            Fault::Propose(i) if self.is_up(id(i)) => {
+                self.proposals += 1;
+                let _ = self.propose(id(i), &self.proposals.to_be_bytes());
+            }
+            Fault::Campaign(i) if self.is_up(id(i)) => self.campaign(id(i)),
+            Fault::Isolate(i) => self.isolate(id(i)),
+            Fault::Cut(a, b) if id(a) != id(b) => self.cut(id(a), id(b)),
+            Fault::Heal => self.heal(),
+            Fault::Crash(i) if self.is_up(id(i)) => self.crash(id(i)),
+            Fault::Restart(i) if !self.is_up(id(i)) => self.restart(id(i)),
+            Fault::Transfer(a, b) if self.is_up(id(a)) => {
+                let _ = self.step(id(a), Input::TransferLeader(id(b)));
+            }
+            Fault::Read(i) if self.is_up(id(i)) => {
+                let _ = self.step(id(i), Input::ReadIndex(7));
+            }
+            _ => {}
+        }
+    }
+
+    /// Log Matching (Figure 3): if two logs hold an entry with the same index and term, they are
+    /// identical up to that index. Leader Completeness: a leader holds every entry committed in
+    /// its term or an earlier one (a stale leader of an older term, cut off, may lack newer
+    /// ones). (Election Safety and State Machine Safety are checked after every step.)
+    pub fn check_logs(&self) -> Result<(), String> {
+        let logs: BTreeMap<NodeId, Vec<Entry>> = self
+            .ids()
+            .into_iter()
+            .filter(|&id| self.is_up(id))
+            .map(|id| (id, self.node(id).log().entries().to_vec()))
+            .collect();
+        for (a, la) in &logs {
+            for (b, lb) in logs.range(a + 1..) {
+                let common = la.len().min(lb.len());
+                if let Some(k) = (0..common).rev().find(|&k| la[k].term == lb[k].term) {
+                    if la[..=k] != lb[..=k] {
+                        return Err(format!(
+                            "Log Matching: {a} and {b} agree on entry {} but differ before it",
+                            la[k].index
+                        ));
+                    }
+                }
+            }
+        }
+        for id in self.ids() {
+            if !self.is_up(id) || self.node(id).role() != Role::Leader {
+                continue;
+            }
+            let term = self.node(id).term();
+            for other in self.ids() {
+                for e in &self.peer(other).applied {
+                    if self.commit_terms[&e.index] > term {
+                        continue;
+                    }
+                    if self.node(id).log().entry(e.index) != Some(e) {
+                        return Err(format!(
+                            "Leader Completeness: leader {id} of term {term} lacks applied entry {}",
+                            e.index
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }

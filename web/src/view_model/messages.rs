@@ -6,7 +6,7 @@ use raft_core::{Body, NodeId};
 use raft_sim::network::InFlight;
 use raft_sim::World;
 
-use super::cluster::{name, NODE_R};
+use super::cluster::NODE_R;
 
 /// Most messages drawn at once (the rest are counted, not drawn).
 pub const MAX_DRAWN_MESSAGES: usize = 400;
@@ -124,93 +124,69 @@ fn message_view(
     }
 }
 
-/// Every field of a message in flight, on one line.
+/// Every field of a message in flight, on one line: the message as raft-core writes it
+/// (`Display for Message`), then when it was sent and arrives.
 pub fn message_summary(f: &InFlight) -> String {
-    let m = &f.msg;
-    let fields = match &m.body {
-        Body::PreVote {
-            last_index,
-            last_term,
-        } => {
-            format!("last log {last_index}@t{last_term}")
-        }
-        Body::Vote {
-            last_index,
-            last_term,
-            transfer,
-        } => format!(
-            "last log {last_index}@t{last_term}{}",
-            if *transfer { ", transfer" } else { "" }
-        ),
-        Body::PreVoteResp { granted } | Body::VoteResp { granted } => {
-            if *granted { "granted" } else { "refused" }.to_string()
-        }
-        Body::Append {
-            prev_index,
-            prev_term,
-            entries,
-            commit,
-        } => {
-            let range = match (entries.first(), entries.last()) {
-                (Some(a), Some(b)) => format!("entries {}..{}", a.index, b.index),
-                _ => "no entries".to_string(),
-            };
-            format!("prev {prev_index}@t{prev_term}, {range}, commit {commit}")
-        }
-        Body::AppendResp {
-            index,
-            reject,
-            hint_index,
-            hint_term,
-        } => {
-            if *reject {
-                format!("rejected at {index}, hint {hint_index}@t{hint_term}")
-            } else {
-                format!("ok, matches up to {index}")
-            }
-        }
-        Body::Snapshot {
-            index,
-            term,
-            offset,
-            total,
-            data,
-            ..
-        } => format!(
-            "snapshot up to {index}@t{term}, bytes {offset}..{} of {total}",
-            offset + data.len() as u64
-        ),
-        Body::SnapshotResp { index, offset } => {
-            format!("snapshot {index}: {offset} bytes received")
-        }
-        Body::Heartbeat { commit, read_ctx } => {
-            if *read_ctx > 0 {
-                format!("commit {commit}, read #{read_ctx}")
-            } else {
-                format!("commit {commit}")
-            }
-        }
-        Body::HeartbeatResp { read_ctx } => {
-            if *read_ctx > 0 {
-                format!("read #{read_ctx}")
-            } else {
-                "ok".to_string()
-            }
-        }
-        Body::TimeoutNow => "start an election now".to_string(),
-    };
     let when = match f.deliver_at {
         Some(at) => format!("sent {} ms, arrives {} ms", f.sent_at, at),
         None => format!("sent {} ms, held", f.sent_at),
     };
-    format!(
-        "{} {} → {}, term {}: {}. {} (#{}).",
-        m.body.kind(),
-        name(m.from),
-        name(m.to),
-        m.term,
-        fields,
-        when,
-        f.id
-    )
+    format!("{}. {} (#{}).", f.msg, when, f.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::{Body, Entry, Message, Payload};
+
+    // The tooltip reads raft-core's `Display for Message`; its text is the page's as before.
+    #[test]
+    fn message_summary_reads_as_before() {
+        let f = |body, deliver_at| InFlight {
+            id: 9,
+            msg: Message {
+                from: 1,
+                to: 2,
+                term: 3,
+                body,
+            },
+            sent_at: 100,
+            deliver_at,
+        };
+        let append = Body::Append {
+            prev_index: 4,
+            prev_term: 2,
+            entries: vec![
+                Entry {
+                    term: 3,
+                    index: 5,
+                    payload: Payload::Noop,
+                },
+                Entry {
+                    term: 3,
+                    index: 6,
+                    payload: Payload::Command(b"x".to_vec()),
+                },
+            ],
+            commit: 4,
+        };
+        assert_eq!(
+            message_summary(&f(append, Some(130))),
+            "append S1 → S2, term 3: prev 4@t2, entries 5..6, commit 4. \
+             sent 100 ms, arrives 130 ms (#9)."
+        );
+        let vote = Body::Vote {
+            last_index: 6,
+            last_term: 3,
+            transfer: true,
+        };
+        assert_eq!(
+            message_summary(&f(vote, None)),
+            "vote S1 → S2, term 3: last log 6@t3, transfer. sent 100 ms, held (#9)."
+        );
+        assert_eq!(
+            message_summary(&f(Body::VoteResp { granted: false }, Some(101))),
+            "vote_resp S1 → S2, term 3: refused. sent 100 ms, arrives 101 ms (#9)."
+        );
+    }
 }
