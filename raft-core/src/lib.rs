@@ -108,7 +108,9 @@ pub mod storage;
 pub mod types;
 
 pub use confchange::ConfChange;
-pub use config::{BreakIt, Config, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM};
+pub use config::{
+    BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,
+};
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
 pub use log::RaftLog;

@@ -10,7 +10,7 @@ use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
 use crate::confchange::{self, ConfChange};
-use crate::config::{Config, ReadMode};
+use crate::config::{Config, ElectionPolicy, ReadMode};
 use crate::entry::{Entry, HardState, Payload};
 use crate::error::Error;
 use crate::log::RaftLog;
@@ -121,9 +121,19 @@ pub struct Node {
     votes: BTreeMap<NodeId, bool>,
     election_elapsed: u64,
     heartbeat_elapsed: u64,
-    /// This term's randomized election timeout, in `[min, max)` (§5.2).
+    /// The randomized election timeout last drawn (§5.2), by `cfg.election_policy`: in
+    /// `[min, max)`, except under `Backoff` after lost elections (up to `min + 8 · span`). The
+    /// timeout in force is [`Node::election_timeout`] (`UpToDateFirst` adds to it while the log
+    /// is stale).
     randomized_timeout: u64,
     rng: Pcg32,
+    /// Consecutive elections this node started that were lost or ran out of time (`Backoff`);
+    /// 0 again once it hears from a leader or becomes one.
+    lost_elections: u32,
+    /// The (index, term) of the last entry the leader of `term` was seen to hold (the end of its
+    /// latest Append); (0, 0) until one arrives in this term. `UpToDateFirst` compares the log
+    /// with it (§5.4.1).
+    leader_last: (Index, Term),
     /// Leader only: per-member replication progress, including the leader itself.
     progress: BTreeMap<NodeId, Progress>,
     /// Leader only: target of a leadership transfer in progress.
@@ -213,6 +223,8 @@ impl Node {
             heartbeat_elapsed: 0,
             randomized_timeout: cfg.election_timeout_min,
             rng: Pcg32::new(seed, cfg.id),
+            lost_elections: 0,
+            leader_last: (0, 0),
             progress: BTreeMap::new(),
             transfer: None,
             transfer_elapsed: 0,
@@ -301,9 +313,19 @@ impl Node {
     pub fn election_elapsed(&self) -> u64 {
         self.election_elapsed
     }
-    /// The randomized election timeout currently in force.
+    /// The randomized election timeout currently in force: the last draw, lengthened by half
+    /// the range under [`ElectionPolicy::UpToDateFirst`] while the log is stale.
     pub fn election_timeout(&self) -> u64 {
-        self.randomized_timeout
+        if self.cfg.election_policy == ElectionPolicy::UpToDateFirst && self.log_is_stale() {
+            self.randomized_timeout + self.half_span()
+        } else {
+            self.randomized_timeout
+        }
+    }
+    /// Consecutive elections this node started that were lost or ran out of time, since it
+    /// last heard from a leader (the exponent of [`ElectionPolicy::Backoff`], capped at 3).
+    pub fn lost_elections(&self) -> u32 {
+        self.lost_elections
     }
     /// Leader only: the target of a leadership transfer in progress.
     pub fn transfer_target(&self) -> Option<NodeId> {
@@ -350,7 +372,7 @@ impl Node {
             };
             hb.min(cq).min(transfer)
         } else if self.is_promotable() {
-            self.randomized_timeout
+            self.election_timeout()
                 .saturating_sub(self.election_elapsed)
         } else {
             u64::MAX
@@ -436,7 +458,7 @@ impl Node {
 
     /// Follower, pre-candidate, candidate: campaign when the election timer expires (§5.2).
     fn tick_election(&mut self) {
-        if self.is_promotable() && self.election_elapsed >= self.randomized_timeout {
+        if self.is_promotable() && self.election_elapsed >= self.election_timeout() {
             self.campaign(CampaignKind::Timeout);
         }
     }
@@ -487,9 +509,75 @@ impl Node {
 
     fn reset_election_timer(&mut self) {
         self.election_elapsed = 0;
+        self.randomized_timeout = self.draw_timeout();
+    }
+
+    /// One draw from the node's PRNG (one `u32`), shaped by the election policy (see
+    /// [`ElectionPolicy`] for each range and its source).
+    fn draw_timeout(&mut self) -> u64 {
+        let min = self.cfg.election_timeout_min;
+        let span = self.cfg.election_timeout_max - min;
+        let r = u64::from(self.rng.next_u32());
+        match self.cfg.election_policy {
+            ElectionPolicy::Uniform => min + r % span,
+            ElectionPolicy::Backoff => {
+                let k = self.lost_elections.min(3);
+                min + r % span.saturating_mul(1 << k)
+            }
+            ElectionPolicy::UpToDateFirst => min + r % self.half_span().max(1),
+            ElectionPolicy::Spread => match self.spread_slot() {
+                Some((slot, slots)) => {
+                    let width = span / slots;
+                    min + slot * width + r % (width / 4).max(1)
+                }
+                None => min + r % span,
+            },
+        }
+    }
+
+    /// `Spread`: this node's slot among the voters of its term, other than the term's known
+    /// leader, in id order rotated by the term, and the number of slots. `None` when the slots
+    /// would be narrower than a tick or this node is not among them.
+    fn spread_slot(&self) -> Option<(u64, u64)> {
+        let me = self.cfg.id;
+        let order: Vec<NodeId> = self
+            .membership
+            .members()
+            .into_iter()
+            .filter(|&id| self.membership.is_voter(id) && (id == me || Some(id) != self.leader))
+            .collect();
+        let slots = order.len() as u64;
         let span = self.cfg.election_timeout_max - self.cfg.election_timeout_min;
-        self.randomized_timeout =
-            self.cfg.election_timeout_min + u64::from(self.rng.next_u32()) % span;
+        if slots == 0 || span / slots == 0 {
+            return None;
+        }
+        let rank = order.iter().position(|&id| id == me)? as u64;
+        Some(((rank + self.term % slots) % slots, slots))
+    }
+
+    /// Half the randomization range (`UpToDateFirst`'s lower half, and what a stale log adds).
+    fn half_span(&self) -> u64 {
+        (self.cfg.election_timeout_max - self.cfg.election_timeout_min) / 2
+    }
+
+    /// True if the leader of this term was seen holding a log more up to date (§5.4.1) than
+    /// this node's: this node could not win an election against the nodes that have it.
+    fn log_is_stale(&self) -> bool {
+        let (index, term) = self.leader_last;
+        (self.log.last_term(), self.log.last_index()) < (term, index)
+    }
+
+    /// A follower heard from `leader`, the leader of its term. A new leader ends any back-off
+    /// and, under the policies that depend on who leads, starts a timer drawn for it.
+    fn heard_from(&mut self, leader: NodeId) {
+        if self.leader == Some(leader) {
+            return;
+        }
+        self.leader = Some(leader);
+        self.lost_elections = 0;
+        if self.cfg.election_policy != ElectionPolicy::Uniform {
+            self.reset_election_timer();
+        }
     }
 
     // ----- role changes ----------------------------------------------------------------------
@@ -508,6 +596,10 @@ impl Node {
         if term > self.term {
             self.term = term;
             self.vote = None;
+            self.leader_last = (0, 0);
+        }
+        if leader.is_some() {
+            self.lost_elections = 0;
         }
         self.leader = leader;
         self.role = self.follower_role();
@@ -549,6 +641,12 @@ impl Node {
             return;
         };
         let pre_vote = self.cfg.pre_vote && kind == CampaignKind::Timeout;
+        if kind == CampaignKind::Timeout
+            && matches!(self.role, Role::PreCandidate | Role::Candidate)
+        {
+            // Our last (pre-)election ran out of time: split votes or lost messages.
+            self.lost_elections = self.lost_elections.saturating_add(1);
+        }
         self.reset_leader_state();
         self.leader = None;
         self.reset_election_timer();
@@ -602,7 +700,10 @@ impl Node {
                 self.campaign(CampaignKind::AfterPreVote)
             }
             VoteResult::Won => self.become_leader(),
-            VoteResult::Lost => self.become_follower(self.term, None),
+            VoteResult::Lost => {
+                self.lost_elections = self.lost_elections.saturating_add(1);
+                self.become_follower(self.term, None)
+            }
             VoteResult::Pending => {}
         }
         result
@@ -612,6 +713,7 @@ impl Node {
     fn become_leader(&mut self) {
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
+        self.lost_elections = 0;
         self.votes.clear();
         self.heartbeat_elapsed = 0;
         self.election_elapsed = 0;
@@ -788,14 +890,27 @@ impl Node {
 
     fn step_follower(&mut self, m: Message) {
         match m.body {
-            Body::Append { .. } => {
+            Body::Append {
+                prev_index,
+                prev_term,
+                ref entries,
+                ..
+            } => {
+                // The leader holds everything it sends (appends may arrive out of order).
+                let end = entries
+                    .last()
+                    .map_or((prev_index, prev_term), |e| (e.index, e.term));
+                let (index, term) = self.leader_last;
+                if (end.1, end.0) > (term, index) {
+                    self.leader_last = end;
+                }
+                self.heard_from(m.from);
                 self.election_elapsed = 0;
-                self.leader = Some(m.from);
                 self.handle_append(m);
             }
             Body::Heartbeat { commit, read_ctx } => {
+                self.heard_from(m.from);
                 self.election_elapsed = 0;
-                self.leader = Some(m.from);
                 // `commit` is at most our match index as the leader knows it, so every entry up to
                 // it matches the leader's log.
                 self.commit_to(commit);
@@ -803,8 +918,8 @@ impl Node {
             }
             Body::TimeoutNow if self.is_promotable() => self.campaign(CampaignKind::Transfer),
             Body::Snapshot { .. } => {
+                self.heard_from(m.from);
                 self.election_elapsed = 0;
-                self.leader = Some(m.from);
                 self.handle_snapshot(m);
             }
             _ => {}

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use raft_core::{Config, Input, Membership, NodeId, ReadMode};
+use raft_core::{Config, ElectionPolicy, Input, Membership, NodeId, ReadMode};
 
 /// One element of a script file, kept so that rewriting preserves comments and spacing.
 enum Item {
@@ -81,6 +81,9 @@ fn cluster(args: &[&str]) -> Network {
     let mut voters = Vec::new();
     let mut learners = Vec::new();
     let mut base = Config::new(1);
+    // The scripts were written against the paper's uniform timeouts (who times out first decides
+    // their story): keep them on it; the policies have tests of their own (election_policy.rs).
+    base.election_policy = ElectionPolicy::Uniform;
     for a in args {
         let (k, v) = a
             .split_once('=')

@@ -11,20 +11,21 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use raft_core::Role;
+use raft_core::{ElectionPolicy, Role};
 use raft_sim::judge::{history_verdict, judge, Outcome};
 use raft_sim::limits;
 use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_sim::scenario::Scenario;
-use raft_sim::schedule::{run_check, Faults};
+use raft_sim::schedule::{run_check_with_policy, Faults};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
+mod failover_model;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
-  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace PATH] [--max-steps N]
-  raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--trace PATH]
+  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N]
+  raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
   raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
   raft-sim replay TRACE.jsonl [--max-steps N]
@@ -32,7 +33,7 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
 
-const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--trace PATH] [--max-steps N]
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N]
 
 Randomized fault schedules, one per seed, with every safety checker on after every event, then
 a healed tail that must make progress; each seed's client history is checked for
@@ -42,18 +43,25 @@ linearizability.
   --duration-ms T   faults for this long, 0 to 86400000 ms (default 3000)
   --faults LIST     comma-separated: crash, partition, drop, duplicate, reorder, transfer,
                     membership, snapshot, all (default) or none
+  --policy NAME     election timeout policy: uniform, backoff, spread or up_to_date_first
+                    (default: raft-core's default)
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
 const FAILOVER_USAGE: &str =
-    "usage: raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--trace PATH]
+    "usage: raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
 
 Crashes a stable leader once per seed and times crash -> new leader and crash -> first commit of
-the new term.
+the new term; per election policy, a table (on stderr) of p50/p90/p99/max of both, the share of
+failovers that needed more than one term (split votes), the elections started per failover, and
+an ideal model of the same timers beside them (no split votes; the first follower to time out
+wins).
   --seeds A..B      inclusive range of seeds (any u64), at most 1000000 seeds
   --nodes N         cluster size, 1 to 64 (default 5)
   --pre-vote on|off PreVote (default on)
+  --policy NAME|all election timeout policy: uniform, backoff, spread, up_to_date_first, or
+                    all of them in turn (default: raft-core's default)
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed";
 
@@ -103,6 +111,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "nodes",
             "duration-ms",
             "faults",
+            "policy",
             "trace",
             "max-steps",
         ],
@@ -110,7 +119,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
     (
         "failover",
         FAILOVER_USAGE,
-        &["seeds", "nodes", "pre-vote", "trace"],
+        &["seeds", "nodes", "pre-vote", "policy", "trace"],
     ),
     (
         "taskqueue",
@@ -223,6 +232,21 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                     }
                 }
             }
+            Long("policy") => {
+                let v = args.value()?.string()?;
+                o.policies = if v == "all" {
+                    ElectionPolicy::ALL.to_vec()
+                } else {
+                    vec![ElectionPolicy::from_name(&v).ok_or_else(|| {
+                        UsageError(format!(
+                            "--policy takes uniform, backoff, spread, up_to_date_first or all, not '{v}'"
+                        ))
+                    })?]
+                };
+                if cmd == "check" && o.policies.len() != 1 {
+                    return Err(UsageError("check takes one --policy at a time".into()));
+                }
+            }
             Long("tasks") => o.tasks = number(&mut args, "--tasks", 0, limits::MAX_TASKS)?,
             Long("clients") => o.clients = number(&mut args, "--clients", 1, 1000)? as u32,
             Long("crash-leader-after") => {
@@ -254,6 +278,8 @@ struct Opts {
     faults: Faults,
     trace: Option<String>,
     pre_vote: bool,
+    /// Election timeout policies to run (one for `check`).
+    policies: Vec<ElectionPolicy>,
     tasks: u64,
     clients: u32,
     crash_after: u64,
@@ -271,6 +297,7 @@ impl Default for Opts {
             faults: Faults::ALL,
             trace: None,
             pre_vote: true,
+            policies: vec![ElectionPolicy::default()],
             tasks: 1_000,
             clients: 100,
             crash_after: 500,
@@ -347,14 +374,16 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     let mut stuck = Vec::new();
     let mut undecided = Vec::new();
     let started = std::time::Instant::now();
+    let policy = o.policies[0];
     let replay = |seed: u64| {
         format!(
-            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --trace seed{seed}.jsonl",
-            o.nodes, o.duration
+            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --policy {} --trace seed{seed}.jsonl",
+            o.nodes, o.duration, policy.name()
         )
     };
     for seed in a..=b {
-        let out = run_check(seed, o.nodes, o.duration, o.faults, trace.is_some());
+        let out =
+            run_check_with_policy(seed, o.nodes, o.duration, o.faults, trace.is_some(), policy);
         events += out.events;
         committed += out.committed;
         completed += out.completed;
@@ -417,6 +446,7 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         "{}",
         json!({
             "command": "check", "seeds": b - a + 1, "nodes": o.nodes, "duration_ms": o.duration,
+            "policy": policy.name(),
             "events": events, "commands_committed": committed, "client_ops_completed": completed,
             "elections": elections, "violations": failures.len(), "stuck": stuck,
             "linearizable": linearizable, "linearizability_undecided": undecided, "failures": failures,
@@ -438,8 +468,20 @@ fn reference_options(nodes: u32, seed: u64, pre_vote: bool) -> SimOptions {
     }
 }
 
-/// Crashes a stable leader; returns (crash → new leader, crash → first commit of the new term).
-fn one_failover(w: &mut World, offset: u64) -> Option<(u64, u64)> {
+/// One failover's figures.
+struct Failover {
+    /// Crash to a leader of a later term, ms.
+    elected_ms: u64,
+    /// Crash to that leader's first commit in its term, ms.
+    commit_ms: u64,
+    /// Terms between the crashed leader's and the new one's (1: the first election won).
+    terms: u64,
+    /// Real elections started (by any node) from the crash to the new leader.
+    elections: u64,
+}
+
+/// Crashes a stable leader and times the recovery.
+fn one_failover(w: &mut World, offset: u64) -> Option<Failover> {
     if !w.run_until(10_000, |w| w.leader().is_some()) {
         return None;
     }
@@ -447,7 +489,7 @@ fn one_failover(w: &mut World, offset: u64) -> Option<(u64, u64)> {
     w.advance_to(settle);
     let old = w.leader()?;
     let old_term = w.node(old)?.term();
-    let t0 = w.now();
+    let (t0, e0) = (w.now(), w.stats().elections);
     w.act(Action::Crash { node: old }).ok()?;
     let new_leader = |w: &World| {
         w.leader()
@@ -459,6 +501,8 @@ fn one_failover(w: &mut World, offset: u64) -> Option<(u64, u64)> {
         return None;
     }
     let t1 = w.now();
+    let term = new_leader(w).and_then(|l| w.node(l))?.term();
+    let elections = w.stats().elections - e0;
     let committed_in_term = |w: &World| {
         new_leader(w)
             .and_then(|l| w.node(l))
@@ -467,7 +511,17 @@ fn one_failover(w: &mut World, offset: u64) -> Option<(u64, u64)> {
     if !w.run_until(t0 + 20_000, committed_in_term) {
         return None;
     }
-    Some((t1 - t0, w.now() - t0))
+    Some(Failover {
+        elected_ms: t1 - t0,
+        commit_ms: w.now() - t0,
+        terms: term - old_term,
+        elections,
+    })
+}
+
+/// p50 / p90 / p99 / max of a sample, as one table cell.
+fn cell(v: &Value) -> String {
+    format!("{} / {} / {} / {}", v["p50"], v["p90"], v["p99"], v["max"])
 }
 
 fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
@@ -479,40 +533,82 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
         .as_deref()
         .map(|t| trace_file::Target::parse(t, b - a + 1, a))
         .transpose()?;
-    let mut elect = Vec::new();
-    let mut commit = Vec::new();
     let mut failed = Vec::new();
-    for seed in a..=b {
-        let mut w = World::new(SimOptions {
-            keep_trace: trace.is_some(),
-            ..reference_options(o.nodes, seed, o.pre_vote)
-        })?;
-        // Crash at a different phase of the heartbeat cycle for each seed.
-        match one_failover(&mut w, seed % 50) {
-            Some((e, c)) => {
-                elect.push(e);
-                commit.push(c);
-            }
-            None => failed.push(seed),
-        }
-        if let Some(v) = w.violation() {
-            eprintln!("seed {seed}: {} violated: {}", v.property, v.detail);
-            failed.push(seed);
-        }
-        if let Some(t) = &trace {
-            trace_file::write(&t.path(seed), &w)?;
-        }
-    }
-    let e = percentiles(elect);
-    eprintln!("crash -> new leader (ms): {e}");
-    let c = percentiles(commit);
-    eprintln!("crash -> first commit of the new term (ms): {c}");
-    println!(
-        "{}",
-        json!({"command": "failover", "seeds": b - a + 1, "nodes": o.nodes, "pre_vote": o.pre_vote,
-               "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [10, 18],
-               "crash_to_leader_ms": e, "crash_to_commit_ms": c, "failed": failed})
+    let mut results = Vec::new();
+    let mut table = format!(
+        "failover, {} seeds ({a}..{b}), {} nodes, PreVote {}; ms p50 / p90 / p99 / max\n\
+         | policy | crash -> leader | ideal model | crash -> first commit | ideal model | more than one term | elections per failover |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+        b - a + 1,
+        o.nodes,
+        if o.pre_vote { "on" } else { "off" }
     );
+    for &policy in &o.policies {
+        let (mut elect, mut commit) = (Vec::new(), Vec::new());
+        let (mut multi_term, mut elections, mut runs) = (0u64, 0u64, 0u64);
+        for seed in a..=b {
+            let mut w = World::new(SimOptions {
+                keep_trace: trace.is_some(),
+                election_policy: policy,
+                ..reference_options(o.nodes, seed, o.pre_vote)
+            })?;
+            // Crash at a different phase of the heartbeat cycle for each seed.
+            match one_failover(&mut w, seed % 50) {
+                Some(f) => {
+                    elect.push(f.elected_ms);
+                    commit.push(f.commit_ms);
+                    multi_term += u64::from(f.terms > 1);
+                    elections += f.elections;
+                    runs += 1;
+                }
+                None => failed.push(json!({"seed": seed, "policy": policy.name()})),
+            }
+            if let Some(v) = w.violation() {
+                eprintln!(
+                    "seed {seed}, policy {}: {} violated: {}",
+                    policy.name(),
+                    v.property,
+                    v.detail
+                );
+                failed.push(json!({"seed": seed, "policy": policy.name()}));
+            }
+            if let Some(t) = &trace {
+                trace_file::write(&t.path(seed), &w)?;
+            }
+        }
+        let (e, c) = (percentiles(elect), percentiles(commit));
+        let (model_e, model_c) = failover_model::samples(policy, o.pre_vote, 100_000);
+        let (model_e, model_c) = (percentiles(model_e), percentiles(model_c));
+        let split = multi_term as f64 / runs.max(1) as f64;
+        let per = elections as f64 / runs.max(1) as f64;
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {:.2}% | {:.3} |",
+            policy.name(),
+            cell(&e),
+            cell(&model_e),
+            cell(&c),
+            cell(&model_c),
+            split * 100.0,
+            per
+        );
+        results.push(
+            json!({"policy": policy.name(), "crash_to_leader_ms": e, "crash_to_commit_ms": c,
+            "more_than_one_term": multi_term, "more_than_one_term_rate": split,
+            "elections_per_failover": per,
+            "ideal_model": {"crash_to_leader_ms": model_e, "crash_to_commit_ms": model_c}}),
+        );
+    }
+    eprint!("{table}");
+    let mut out = json!({"command": "failover", "seeds": b - a + 1, "nodes": o.nodes, "pre_vote": o.pre_vote,
+           "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [10, 18],
+           "policies": results, "failed": failed});
+    // One policy: its figures at the top level too, as before policies existed.
+    if let [one] = &out["policies"].as_array().cloned().unwrap_or_default()[..] {
+        out["crash_to_leader_ms"] = one["crash_to_leader_ms"].clone();
+        out["crash_to_commit_ms"] = one["crash_to_commit_ms"].clone();
+    }
+    println!("{out}");
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -12,6 +12,7 @@ use crate::checker::Violation;
 use crate::network::NetConfig;
 use crate::rng::SimRng;
 use crate::world::{ClientOptions, SimOptions, Workload, World};
+use raft_core::config::ElectionPolicy;
 use raft_core::types::NodeId;
 
 /// The kinds of fault a schedule may draw.
@@ -113,6 +114,25 @@ pub fn run_check(
     faults: Faults,
     keep_trace: bool,
 ) -> CheckOutcome {
+    run_check_with_policy(
+        seed,
+        nodes,
+        duration_ms,
+        faults,
+        keep_trace,
+        ElectionPolicy::default(),
+    )
+}
+
+/// [`run_check`] with every node drawing its election timeouts by `policy`.
+pub fn run_check_with_policy(
+    seed: u64,
+    nodes: u32,
+    duration_ms: u64,
+    faults: Faults,
+    keep_trace: bool,
+    policy: ElectionPolicy,
+) -> CheckOutcome {
     let mut rng = SimRng::new(seed ^ 0x5EED_5EED_5EED_5EED);
     let net = NetConfig {
         latency_min: 5,
@@ -148,6 +168,7 @@ pub fn run_check(
             read_index: true,
         },
         keep_trace,
+        election_policy: policy,
         snapshot_every: if faults.snapshot { rng.range(3, 30) } else { 0 },
         max_msg_bytes: if faults.snapshot {
             rng.range(16, 256)

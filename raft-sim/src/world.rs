@@ -19,7 +19,7 @@ use crate::rng::SimRng;
 use crate::trace::{SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord};
 use crate::SimError;
 use raft_core::confchange::ConfChange;
-use raft_core::config::{BreakIt, Config, ReadMode};
+use raft_core::config::{BreakIt, Config, ElectionPolicy, ReadMode};
 use raft_core::entry::Payload;
 use raft_core::error::Error;
 use raft_core::membership::Membership;
@@ -121,6 +121,17 @@ pub struct SimOptions {
     /// real time (0: exact clocks), at most [`raft_core::MAX_CLOCK_DRIFT_PPM`]. The nodes' lease
     /// margin assumes [`raft_core::DEFAULT_MAX_CLOCK_DRIFT_PPM`]; drift up to that is tolerated.
     pub clock_drift_ppm: u32,
+    /// How nodes draw election timeouts. A file without the field gets `uniform`, the policy
+    /// every scenario and trace written before the field existed ran with, so it replays as
+    /// recorded.
+    #[cfg_attr(feature = "serde", serde(default = "uniform_policy"))]
+    pub election_policy: ElectionPolicy,
+}
+
+/// The policy of scenario and trace files that do not name one.
+#[cfg(feature = "serde")]
+fn uniform_policy() -> ElectionPolicy {
+    ElectionPolicy::Uniform
 }
 
 impl Default for SimOptions {
@@ -137,6 +148,7 @@ impl Default for SimOptions {
             net: NetConfig::default(),
             clients: ClientOptions::default(),
             break_it: BreakIt::default(),
+            election_policy: ElectionPolicy::default(),
             max_msg_bytes: 64 * 1024,
             snapshot_every: 0,
             snapshot_max_log_bytes: 0,
@@ -205,6 +217,7 @@ impl SimOptions {
         c.seed = self.seed;
         c.max_msg_bytes = self.max_msg_bytes;
         c.read_mode = self.read_mode;
+        c.election_policy = self.election_policy;
         c
     }
 }
