@@ -7,7 +7,7 @@ use crate::network::NetConfig;
 use raft_core::types::NodeId;
 
 /// An action on the world.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",

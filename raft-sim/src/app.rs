@@ -77,7 +77,7 @@ pub struct Reply {
 }
 
 /// A command as stored in the log: who sent it, its session sequence number, and the operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Command {
     /// Client session id.

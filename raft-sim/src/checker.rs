@@ -12,7 +12,7 @@ use raft_core::entry::{Entry, HardState, Payload};
 use raft_core::types::{Index, NodeId, Term};
 
 /// A broken safety property.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Violation {
     /// Name of the property (e.g. "Election Safety").

@@ -33,7 +33,7 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
 
-const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N]
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N]
 
 Randomized fault schedules, one per seed, with every safety checker on after every event, then
 a healed tail that must make progress; each seed's client history is checked for
@@ -47,7 +47,9 @@ linearizability.
                     (default: raft-core's default)
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed
-  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)
+  --jobs N          seeds run on N threads, 1 to 1024 (default: the available cores); the
+                    results and the output are the same as on one thread, in seed order";
 
 const FAILOVER_USAGE: &str =
     "usage: raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
@@ -114,6 +116,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "policy",
             "trace",
             "max-steps",
+            "jobs",
         ],
     ),
     (
@@ -252,6 +255,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
             Long("crash-leader-after") => {
                 o.crash_after = number(&mut args, "--crash-leader-after", 0, limits::MAX_TASKS)?
             }
+            Long("jobs") => o.jobs = Some(number(&mut args, "--jobs", 1, 1024)? as usize),
             Long("max-steps") => {
                 o.max_steps = number(&mut args, "--max-steps", 1, limits::MAX_STEPS)?
             }
@@ -284,6 +288,8 @@ struct Opts {
     clients: u32,
     crash_after: u64,
     max_steps: u64,
+    /// Threads for `check`; `None`: the available parallelism.
+    jobs: Option<usize>,
     file: Option<String>,
 }
 
@@ -302,6 +308,7 @@ impl Default for Opts {
             clients: 100,
             crash_after: 500,
             max_steps: DEFAULT_MAX_STEPS,
+            jobs: None,
             file: None,
         }
     }
@@ -381,9 +388,29 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             o.nodes, o.duration, policy.name()
         )
     };
-    for seed in a..=b {
+    let jobs = o.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let work = |seed: u64| {
         let out =
             run_check_with_policy(seed, o.nodes, o.duration, o.faults, trace.is_some(), policy);
+        let judgement = judge(&out.world, false, o.max_steps);
+        let written = trace.as_ref().map(|t| {
+            let path = t.path(seed);
+            trace_file::write(&path, &out.world).map(|()| path)
+        });
+        SeedResult {
+            events: out.events,
+            committed: out.committed,
+            completed: out.completed,
+            elections: out.elections,
+            violation: out.violation,
+            recovered: out.recovered,
+            judgement,
+            written,
+        }
+    };
+    for_each_seed(a, b, jobs, work, |seed, out| -> Result<(), UsageError> {
         events += out.events;
         committed += out.committed;
         completed += out.completed;
@@ -404,7 +431,7 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             eprintln!("seed {seed}: no progress within 5 s after healing every fault");
             stuck.push(seed);
         }
-        let j = judge(&out.world, false, o.max_steps);
+        let j = out.judgement;
         outcome = outcome.and(j.outcome).and(Outcome::from_ok(out.recovered));
         match &j.linearizability {
             Verdict::Linearizable(_) => {}
@@ -426,10 +453,8 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
                 );
             }
         }
-        if let Some(t) = &trace {
-            let path = t.path(seed);
-            trace_file::write(&path, &out.world)?;
-            eprintln!("trace written to {}", path.display());
+        if let Some(written) = out.written {
+            eprintln!("trace written to {}", written?.display());
         }
         if (seed - a + 1) % 500 == 0 {
             eprintln!(
@@ -439,7 +464,8 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
                 started.elapsed().as_secs_f64()
             );
         }
-    }
+        Ok(())
+    })?;
     let linearizable =
         failures.iter().all(|f| f["property"] != "Linearizability") && undecided.is_empty();
     println!(
@@ -455,6 +481,73 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         })
     );
     Ok(ExitCode::from(outcome.exit_code()))
+}
+
+/// What `check` learns from one seed, computed on a worker thread.
+struct SeedResult {
+    events: u64,
+    committed: u64,
+    completed: u64,
+    elections: u64,
+    violation: Option<raft_sim::checker::Violation>,
+    recovered: bool,
+    judgement: raft_sim::judge::Judgement,
+    /// Where the seed's trace went, if one was asked for.
+    written: Option<Result<std::path::PathBuf, String>>,
+}
+
+/// Runs `work` for every seed from `a` to `b` (at most [`limits`]' seed count) on `jobs`
+/// threads, and hands each result to `each` in seed order, on this thread: the same calls, in
+/// the same order, as a single-threaded loop, whatever finishes first. Each seed's run is
+/// independent (its own world and generators), so which thread runs it changes nothing. If
+/// `each` fails, the threads stop taking seeds and the error is returned.
+fn for_each_seed<R: Send, E>(
+    a: u64,
+    b: u64,
+    jobs: usize,
+    work: impl Fn(u64) -> R + Sync,
+    mut each: impl FnMut(u64, R) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let count = b - a + 1;
+    let jobs = (jobs as u64).clamp(1, count) as usize;
+    let next = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || {
+                while !stop.load(Relaxed) {
+                    let k = next.fetch_add(1, Relaxed);
+                    if k >= count || tx.send((a + k, work(a + k))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Results that arrived before an earlier seed's.
+        let mut early = std::collections::BTreeMap::new();
+        let mut result = Ok(());
+        for seed in a..=b {
+            let r = loop {
+                if let Some(r) = early.remove(&seed) {
+                    break r;
+                }
+                let (s, r) = rx.recv().expect("a worker thread panicked");
+                early.insert(s, r);
+            };
+            if let Err(e) = each(seed, r) {
+                result = Err(e);
+                break;
+            }
+        }
+        stop.store(true, Relaxed);
+        drop(rx);
+        result
+    })
 }
 
 /// Reference timings: election timeout 150–300 ms, heartbeat 50 ms, one-way latency 10–18 ms.

@@ -9,7 +9,7 @@ use raft_core::message::Message;
 use raft_core::types::NodeId;
 
 /// Fault and timing settings of the network. Probabilities are in parts per million.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct NetConfig {
@@ -225,14 +225,12 @@ impl Network {
         let dup = rng.chance(self.config.dup_ppm);
         let link = (msg.from, msg.to);
         let at = self.arrival(link, now, rng);
+        if !dup {
+            return SendOutcome::Queued(self.enqueue(msg, now, Some(at)), None);
+        }
         let id = self.enqueue(msg.clone(), now, Some(at));
-        let copy = if dup {
-            let at2 = self.arrival(link, now, rng);
-            Some(self.enqueue(msg, now, Some(at2)))
-        } else {
-            None
-        };
-        SendOutcome::Queued(id, copy)
+        let at2 = self.arrival(link, now, rng);
+        SendOutcome::Queued(id, Some(self.enqueue(msg, now, Some(at2))))
     }
 
     /// Time of the next delivery, if any.
@@ -270,6 +268,11 @@ impl Network {
         f.deliver_at = Some(now);
         self.schedule.insert((now, id));
         true
+    }
+
+    /// The message in flight with this id, if any (a keyed lookup).
+    pub fn get(&self, id: u64) -> Option<&InFlight> {
+        self.in_flight.get(&id)
     }
 
     /// Every message in flight, by id.

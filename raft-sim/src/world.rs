@@ -7,7 +7,6 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 
 use crate::actions::Action;
 use crate::app::{Command, KvStore, Op, Reply};
@@ -16,7 +15,9 @@ use crate::clock::Clock;
 use crate::limits::MAX_TIME_MS;
 use crate::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::rng::SimRng;
-use crate::trace::{SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord};
+use crate::trace::{
+    HashScheme, SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord,
+};
 use crate::SimError;
 use raft_core::confchange::ConfChange;
 use raft_core::config::{BreakIt, Config, ElectionPolicy, ReadMode};
@@ -364,6 +365,19 @@ pub struct Stats {
     pub latencies: Vec<u64>,
 }
 
+/// Which event a step processes (see [`World::next_event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// The first message in the delivery schedule.
+    Delivery,
+    /// This node's timer.
+    Timer(NodeId),
+    /// The client at this index wakes up.
+    Client(usize),
+    /// Nothing at the clock's time (cannot happen: the earliest source is always due).
+    Nothing,
+}
+
 /// The simulated world.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -493,6 +507,19 @@ impl World {
         end: u64,
         steps: u64,
     ) -> Result<Self, SimError> {
+        Self::replay_exact_hashed(HashScheme::Fields, opts, actions, steps_before, end, steps)
+    }
+
+    /// [`World::replay_exact`], hashing the trace with `scheme` (to verify a trace written by
+    /// an earlier format version, [`HashScheme::for_version`]).
+    pub fn replay_exact_hashed(
+        scheme: HashScheme,
+        opts: SimOptions,
+        actions: &[(u64, Action)],
+        steps_before: &[u64],
+        end: u64,
+        steps: u64,
+    ) -> Result<Self, SimError> {
         if steps_before.len() != actions.len() {
             return Err(SimError::Invalid(format!(
                 "{} actions but {} step counts",
@@ -501,6 +528,7 @@ impl World {
             )));
         }
         let mut w = World::new(opts)?;
+        w.hash = TraceHash::new(scheme);
         for ((t, a), &n) in actions.iter().zip(steps_before) {
             w.advance_to_step(*t, n);
             match w.act(a.clone()) {
@@ -537,7 +565,7 @@ impl World {
     }
     /// Running hash of the whole trace so far.
     pub fn trace_hash(&self) -> u64 {
-        self.hash.0
+        self.hash.value()
     }
     /// Actions applied so far, with their times.
     pub fn actions(&self) -> &[(u64, Action)] {
@@ -602,7 +630,7 @@ impl World {
 
     fn record(&mut self, event: TraceEvent) {
         let rec = TraceRecord { t: self.now, event };
-        let _ = writeln!(self.hash, "{rec:?}");
+        self.hash.add(&rec);
         if self.opts.keep_trace {
             self.trace.push(rec);
         }
@@ -610,6 +638,14 @@ impl World {
 
     /// Time of the next event, if any at or before [`MAX_TIME_MS`] (the world goes no further).
     pub fn next_event_time(&self) -> Option<u64> {
+        self.next_event().map(|(t, _)| t)
+    }
+
+    /// The next event and its time, found once per step. Its time is the earliest of every
+    /// source; which event runs follows the fixed order at the clock's time then (the later
+    /// of now and that time): a due delivery (by time, then id), else the lowest node id
+    /// whose timer is due, else the client due first (by time, then index).
+    fn next_event(&self) -> Option<(u64, Due)> {
         let msg = self.net.next_delivery();
         let timer = self
             .nodes
@@ -619,11 +655,28 @@ impl World {
             .map(|s| s.timer_at)
             .min();
         let client = self.client_wake();
-        [msg, timer, client.map(|(t, _)| t)]
+        let t = [msg, timer, client.map(|(t, _)| t)]
             .into_iter()
             .flatten()
             .min()
-            .filter(|&t| t <= MAX_TIME_MS)
+            .filter(|&t| t <= MAX_TIME_MS)?;
+        let now = self.now.max(t);
+        if msg.is_some_and(|m| m <= now) {
+            return Some((t, Due::Delivery));
+        }
+        if timer.is_some_and(|m| m <= now) {
+            if let Some((&id, _)) = self
+                .nodes
+                .iter()
+                .find(|(_, s)| s.node.is_some() && s.timer_at <= now)
+            {
+                return Some((t, Due::Timer(id)));
+            }
+        }
+        match client {
+            Some((at, k)) if at <= now => Some((t, Due::Client(k))),
+            _ => Some((t, Due::Nothing)),
+        }
     }
 
     fn client_wake(&self) -> Option<(u64, usize)> {
@@ -641,30 +694,35 @@ impl World {
         if self.halted.is_some() {
             return false;
         }
-        let Some(t) = self.next_event_time().filter(|&t| t <= MAX_TIME_MS) else {
+        let Some((t, due)) = self.next_event() else {
             return false;
         };
+        self.step_event(t, due);
+        true
+    }
+
+    /// Processes `due`, the event [`World::next_event`] found at time `t`.
+    fn step_event(&mut self, t: u64, due: Due) {
         self.now = self.now.max(t);
         self.stats.events += 1;
         self.checker.at(self.now, self.stats.events);
         self.record(TraceEvent::Step {
             n: self.stats.events,
         });
-        if let Some(f) = self.net.pop_due(self.now) {
-            self.deliver(f.id, f.msg);
-        } else if let Some(id) = self
-            .nodes
-            .iter()
-            .find(|(_, s)| s.node.is_some() && s.timer_at <= self.now)
-            .map(|(&id, _)| id)
-        {
-            self.record(TraceEvent::Timeout { node: id });
-            self.with_node(id, |_| ());
-        } else if let Some((_, k)) = self.client_wake().filter(|&(at, _)| at <= self.now) {
-            self.client_act(k);
+        match due {
+            Due::Delivery => {
+                if let Some(f) = self.net.pop_due(self.now) {
+                    self.deliver(f.id, f.msg);
+                }
+            }
+            Due::Timer(id) => {
+                self.record(TraceEvent::Timeout { node: id });
+                self.with_node(id, |_| ());
+            }
+            Due::Client(k) => self.client_act(k),
+            Due::Nothing => {}
         }
         self.check_halt();
-        true
     }
 
     /// Processes every event up to and including time `t`, then sets the clock to `t`. The
@@ -677,11 +735,11 @@ impl World {
     /// start (see [`Stats::events`]), even if more events are due at or before `t`.
     pub fn advance_to_step(&mut self, t: u64, steps: u64) {
         let t = t.min(MAX_TIME_MS);
-        while self.halted.is_none()
-            && self.stats.events < steps
-            && self.next_event_time().is_some_and(|n| n <= t)
-        {
-            self.step();
+        while self.halted.is_none() && self.stats.events < steps {
+            match self.next_event() {
+                Some((n, due)) if n <= t => self.step_event(n, due),
+                _ => break,
+            }
         }
         if self.halted.is_none() {
             self.now = self.now.max(t);
@@ -701,9 +759,9 @@ impl World {
             if pred(self) {
                 return true;
             }
-            match self.next_event_time() {
-                Some(t) if t <= deadline && self.halted.is_none() => {
-                    self.step();
+            match self.next_event() {
+                Some((t, due)) if t <= deadline && self.halted.is_none() => {
+                    self.step_event(t, due);
                 }
                 _ => {
                     self.advance_to(deadline);
@@ -754,7 +812,7 @@ impl World {
             return;
         };
         let Some(node) = sn.node.as_mut() else { return };
-        let ready = node.ready();
+        let mut ready = node.ready();
         sn.storage.persist(&ready);
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
@@ -833,7 +891,7 @@ impl World {
             self.checker.on_persist(id, &ready.entries);
             self.record(TraceEvent::Append {
                 node: id,
-                entries: ready.entries.clone(),
+                entries: core::mem::take(&mut ready.entries),
             });
         }
         for ev in &ready.events {
@@ -885,11 +943,7 @@ impl World {
             let (from, to) = (m.from, m.to);
             match self.net.send(m.clone(), self.now, &mut self.rng) {
                 SendOutcome::Queued(mid, copy) => {
-                    let deliver_at = self
-                        .net
-                        .in_flight()
-                        .find(|f| f.id == mid)
-                        .and_then(|f| f.deliver_at);
+                    let deliver_at = self.net.get(mid).and_then(|f| f.deliver_at);
                     self.record(TraceEvent::Send {
                         id: mid,
                         msg: m,

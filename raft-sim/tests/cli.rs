@@ -173,6 +173,44 @@ fn check_reports_no_violation_over_seeds() {
     assert!(v["client_ops_completed"].as_u64().unwrap() > 500);
 }
 
+/// `check --jobs N` spreads seeds over threads: the same output, in seed order, as one thread,
+/// and the same trace files.
+#[test]
+fn check_on_several_threads_reports_as_one_thread_does() {
+    let run = |jobs: &str| {
+        let dir = std::env::temp_dir().join(format!(
+            "raft-sim-tests-{}-jobs-{jobs}/",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir.to_string_lossy().into_owned();
+        let out = raft_sim(&[
+            "check",
+            "--seeds",
+            "5..24",
+            "--duration-ms",
+            "1500",
+            "--jobs",
+            jobs,
+            "--trace",
+            &dir,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", last_json(&out));
+        let mut v = last_json(&out);
+        v.as_object_mut().unwrap().remove("wall_s");
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(&dir, "DIR/");
+        let traces: Vec<String> = (5..=24)
+            .map(|s| std::fs::read_to_string(format!("{dir}seed{s}.jsonl")).unwrap())
+            .collect();
+        (v, stderr, traces)
+    };
+    let (one, three) = (run("1"), run("3"));
+    assert_eq!(one.0, three.0);
+    assert_eq!(one.1, three.1, "stderr differs");
+    assert!(one.1.find("seed5.jsonl") < one.1.find("seed24.jsonl"));
+    assert!(one.2 == three.2, "the traces differ");
+}
+
 #[test]
 fn taskqueue_runs_exactly_once_through_a_leader_crash() {
     let out = raft_sim(&["taskqueue", "--tasks", "300", "--crash-leader-after", "150"]);

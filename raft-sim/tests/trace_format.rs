@@ -1,4 +1,4 @@
-//! The trace format (`docs/formats.md`, version 2): what its records tell an independent checker
+//! The trace format (`docs/formats.md`, version 3): what its records tell an independent checker
 //! (#21 item 7), the version-1 files it still reads, and the bounds it enforces on every time
 //! and count (#21 item 8).
 
