@@ -191,7 +191,8 @@ test('links and scenarios past the limits are refused with a notice, quickly', {
   // A link asking for 30000 virtual seconds used to blank the tab for 20 s.
   const far = Buffer.from('{"v":1,"o":{"nodes":3},"t":30000000}').toString('base64url');
   const started = Date.now();
-  await page.goto(`${baseUrl()}?speed=1#run=${far}`, { waitUntil: 'load' });
+  // nodes= asks for a fresh run underneath (not the run stored by an earlier test).
+  await page.goto(`${baseUrl()}?nodes=5&speed=1&autoplay=1#run=${far}`, { waitUntil: 'load' });
   const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.innerText(), /30000 s of virtual time.*up to 600 s/s);
