@@ -121,7 +121,11 @@ test('leader changes are announced in a polite live region, not every frame', { 
   });
   const leader = Number(/leader S(\d)/.exec(await page.getByTestId('status').innerText())[1]);
   await page.evaluate((n) => window.postMessage({ raft: 'act', action: { action: 'crash', node: n } }, '*'), leader);
-  await page.waitForFunction((n) => new RegExp(`S(?!${n})\\d is the leader`).test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''), leader, { timeout: 20_000 });
+  // Pause as soon as the status line shows the new leader: a paused page (no frames) still
+  // says it once the 2 s gap is over.
+  await page.waitForFunction((n) => new RegExp(`leader S(?!${n})\\d`).test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), leader, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction((n) => new RegExp(`S(?!${n})\\d is the leader`).test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''), leader, { timeout: 4_000 });
   const said = await page.evaluate(() => window.__said);
   for (let i = 1; i < said.length; i++) {
     assert.ok(said[i][0] - said[i - 1][0] >= 1900, `announcements at least 2 s apart: ${JSON.stringify(said)}`);

@@ -1,9 +1,13 @@
 //! A polite live region that tells screen-reader users when the cluster gains or loses a leader
 //! and when the term moves, in one short sentence, at most once every [`MIN_GAP_MS`] of wall
 //! time so an election storm (or dragging the time slider) does not chatter. A change that
-//! arrives within the gap is said when the gap is over, if it still holds then (the page renders
-//! every frame while it runs; a paused page says the last change on its next render).
+//! arrives within the gap is said when the gap is over, if it still holds then (a timer, held by
+//! the component and cancelled with it, asks for that render, so a paused page says it too).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
 use raft_core::{NodeId, Term};
 use yew::prelude::*;
 
@@ -35,13 +39,32 @@ pub fn announcer() -> Html {
         move || wanted
     });
     let last_at = use_mut_ref(|| f64::NEG_INFINITY);
+    // A render asked for when the gap is over; dropping it (or the component) cancels it.
+    // (The timer is dropped on a later render, never inside its own callback.)
+    let later = use_mut_ref(|| None::<(Timeout, Rc<Cell<bool>>)>);
+    let update = use_force_update();
     {
         let said = said.clone();
         use_effect(move || {
             let now = browser::now_ms();
-            if *said != wanted && now - *last_at.borrow() >= MIN_GAP_MS {
+            let since = now - *last_at.borrow();
+            if *said == wanted {
+                *later.borrow_mut() = None;
+            } else if since >= MIN_GAP_MS {
                 *last_at.borrow_mut() = now;
+                *later.borrow_mut() = None;
                 said.set(wanted);
+            } else if later.borrow().as_ref().is_none_or(|(_, fired)| fired.get()) {
+                let wait = (MIN_GAP_MS - since).ceil() as u32 + 1;
+                let fired = Rc::new(Cell::new(false));
+                let timeout = Timeout::new(wait, {
+                    let fired = fired.clone();
+                    move || {
+                        fired.set(true);
+                        update.force_update();
+                    }
+                });
+                *later.borrow_mut() = Some((timeout, fired));
             }
         });
     }
