@@ -86,7 +86,7 @@ test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, asy
   assert.ok(sh <= 800 && sw <= 1280, `page fits 1280x800 (is ${sw}x${sh})`);
 
   // Let some client traffic flow for the screenshots.
-  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
   await page.getByLabel('Speed').fill('-1.3');
   await page.waitForTimeout(1500);
   await page.emulateMedia({ colorScheme: 'light' });
@@ -209,7 +209,7 @@ test('phone layout and reduced motion', { timeout: 60_000 }, async () => {
 test('frame time with 9 nodes under heavy client load (printed, not asserted)', { timeout: 90_000 }, async () => {
   const page = await open({ seed: 13, nodes: 9, speed: 0 });
   await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);
-  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
   await page.getByLabel('Speed').fill('1'); // 10x
   const measure = async (label) => {
     await page.waitForTimeout(1000);
@@ -308,7 +308,7 @@ test('add a node: it joins as a learner (a square), then is promoted to voter', 
   await page.getByLabel('Speed').fill('0');
 
   await nodeButton(page, 'S6').click();
-  await page.getByRole('button', { name: 'Promote S6 to voter' }).click();
+  await page.getByRole('button', { name: 'Promote to voter (S6)' }).click();
   ns = await waitFor(page, (ns) => ns[5].role === 'follower' && ns[5].member === 'voter', 'S6 to become a voter');
   assert.equal(await page.locator('g[data-node="S6"] circle.body').count(), 1, 'voters are circles');
   assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), /S6 became follower/);
@@ -336,11 +336,11 @@ test('compact now shows the snapshot block; a follower that missed entries insta
   const follower = (await nodes(page)).find((n) => n.id !== l.id).id;
   await nodeButton(page, follower).click();
   await page.getByRole('button', { name: `Isolate ${follower}` }).click();
-  await page.getByRole('button', { name: 'Steady client load' }).click();
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
   await page.waitForTimeout(1500);
-  await page.getByRole('button', { name: 'Steady client load', exact: true }).click(); // off: the log window stays put
+  await page.getByRole('button', { name: 'Client load', exact: true }).click(); // off: the log window stays put
   await nodeButton(page, l.id).click();
-  await page.getByRole('button', { name: `Compact the log of ${l.id} now` }).click();
+  await page.getByRole('button', { name: `Compact log now (${l.id})` }).click();
   const block = page.getByTestId(`snapshot-${l.id}`);
   await block.waitFor();
   assert.match(await block.innerText(), /^snapshot ≤ \d+$/);

@@ -186,6 +186,40 @@ test('a damaged link and bad parameters leave a working playground and say why',
   await page.screenshot({ path: `${ARTIFACTS}bad-link.png` });
 });
 
+test('links and scenarios past the limits are refused with a notice, quickly', { timeout: 60_000 }, async () => {
+  const { page } = browser;
+  // A link asking for 30000 virtual seconds used to blank the tab for 20 s.
+  const far = Buffer.from('{"v":1,"o":{"nodes":3},"t":30000000}').toString('base64url');
+  const started = Date.now();
+  // nodes= asks for a fresh run underneath (not the run stored by an earlier test).
+  await page.goto(`${baseUrl()}?nodes=5&speed=1&autoplay=1#run=${far}`, { waitUntil: 'load' });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /30000 s of virtual time.*up to 600 s/s);
+  await waitForLeader(page);
+  assert.ok(Date.now() - started < 10_000, `a working playground soon (${Date.now() - started} ms)`);
+  // A scenario that adds 24 nodes to 5 is refused, not drawn as 29 overlapping nodes.
+  const adds = Array.from({ length: 24 }, (_, k) => ({ at: 100 + k, action: 'add_node' }));
+  await page.getByRole('button', { name: 'Open a scenario or trace' }).click();
+  const open = page.getByRole('dialog', { name: /Open a scenario/ });
+  await open.getByLabel('Pasted scenario, trace or link').fill(JSON.stringify({ version: 1, options: { nodes: 5 }, timeline: adds }));
+  await open.getByRole('button', { name: 'Open pasted text' }).click();
+  await open.getByTestId('open-error').filter({ hasText: 'at most 9 nodes' }).waitFor();
+  assert.match(await open.getByTestId('open-error').innerText(), /starts with 5 and adds 24 more with add_node/);
+  await page.screenshot({ path: `${ARTIFACTS}limit-refused.png` });
+  await page.keyboard.press('Escape');
+  // The same limit through the embed API's act.
+  // (One membership change at a time: add, wait for the node to show, add the next.)
+  for (let tries = 0; tries < 40 && (await nodeLabels(page)).length < 9; tries++) {
+    await send(page, { raft: 'act', action: { action: 'add_node' } });
+    await page.waitForTimeout(400);
+  }
+  assert.equal((await nodeLabels(page)).length, 9);
+  await send(page, { raft: 'act', action: { action: 'add_node' } });
+  await page.getByRole('alert').filter({ hasText: 'at most 9 nodes' }).waitFor();
+  assert.equal((await nodeLabels(page)).length, 9);
+});
+
 test('the run survives a reload; Start fresh forgets it', { timeout: 60_000 }, async () => {
   const { page } = browser;
   await makeRun(page);

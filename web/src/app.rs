@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::components::announcer::Announcer;
 use crate::components::cluster::Cluster;
 use crate::components::controls::Controls;
 use crate::components::event_log::EventLog;
@@ -350,20 +351,24 @@ pub fn app() -> Html {
             </div>
         },
         mode => html! {
-            <div class={classes!("app", "compact", embed.then_some("embedded"))}>
+            // A main landmark with a (visually hidden) heading: an embedded frame is a page of
+            // its own for a screen reader.
+            <main class={classes!("app", "compact", embed.then_some("embedded"))}>
+                <h1 class="visually-hidden">{ "Raft cluster" }</h1>
                 <section class="cluster-panel compact-cluster" aria-label="Cluster">
                     <Cluster />
                 </section>
                 if mode == ControlsMode::Minimal {
                     <EmbedBar />
                 }
-            </div>
+            </main>
         },
     };
     html! {
         <ContextProvider<SimContext> context={sim.clone()}>
             <AnimationLoop {running} />
             { body }
+            <Announcer />
         </ContextProvider<SimContext>>
     }
 }

@@ -22,6 +22,7 @@ use raft_sim::Action;
 use serde_json::{json, Value};
 
 use crate::open;
+use crate::share;
 
 /// A command from the embedding page.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,9 +77,11 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
                     )
                 }
             };
-            if s.options.nodes > 9 {
-                return Err("the playground draws at most 9 nodes".into());
-            }
+            share::check_node_limit(
+                s.options.nodes,
+                s.timeline.iter().map(|t| &t.action),
+                "this scenario",
+            )?;
             Command::Load(Box::new(s))
         }
         "lesson" => Command::Lesson(

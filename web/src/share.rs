@@ -17,6 +17,52 @@ pub const RUN_VERSION: u32 = 1;
 /// Longest input any importer accepts (a pasted file or a link), in bytes.
 pub const MAX_INPUT: usize = 8 * 1024 * 1024;
 
+/// Most nodes the playground draws: the cluster a run starts with plus every `add_node` on its
+/// timeline. More would overlap in the cluster view.
+pub const MAX_NODES: u32 = 9;
+
+/// Latest virtual time (ms) a link or a scenario may ask the page to replay to: 10 virtual
+/// minutes, replayed in well under a second. A link reaching further (a hand-edited `t` of
+/// 3e7 took the tab away for 20 s) is refused with a notice. Runs the page itself stored are
+/// not held to it: playing that long is the person's own doing, and resuming it is expected.
+pub const MAX_LINK_TIME_MS: u64 = 600_000;
+
+/// Refuses a cluster that would grow past [`MAX_NODES`]: `nodes` to start with, plus one per
+/// `add_node` among `actions`.
+pub fn check_node_limit<'a>(
+    nodes: u32,
+    actions: impl IntoIterator<Item = &'a Action>,
+    what: &str,
+) -> Result<(), String> {
+    let added = actions
+        .into_iter()
+        .filter(|a| matches!(a, Action::AddNode))
+        .count() as u64;
+    let total = u64::from(nodes) + added;
+    if total <= u64::from(MAX_NODES) {
+        return Ok(());
+    }
+    Err(if added == 0 {
+        format!("the playground draws at most {MAX_NODES} nodes, {what} has {nodes}")
+    } else {
+        format!(
+            "the playground draws at most {MAX_NODES} nodes, {what} starts with {nodes} and adds {added} more with add_node ({total} in all)"
+        )
+    })
+}
+
+/// Refuses times past [`MAX_LINK_TIME_MS`] (the replay would hold the page up).
+pub fn check_time_limit(times: impl IntoIterator<Item = u64>, what: &str) -> Result<(), String> {
+    match times.into_iter().max() {
+        Some(t) if t > MAX_LINK_TIME_MS => Err(format!(
+            "{what} reaches {:.0} s of virtual time; the playground replays links and scenarios up to {} s",
+            t as f64 / 1000.0,
+            MAX_LINK_TIME_MS / 1000
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A whole run, as the share link and the browser's storage carry it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,7 +188,12 @@ impl Run {
             .map_err(|e| format!("the link is damaged or cut short ({e})"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| "the link is damaged or cut short (not UTF-8 text)".to_string())?;
-        Run::from_json(&text).map_err(|e| format!("{e} (was the link cut short?)"))
+        let run = Run::from_json(&text).map_err(|e| format!("{e} (was the link cut short?)"))?;
+        check_time_limit(
+            std::iter::once(run.now).chain(run.actions.iter().map(|(at, _)| *at)),
+            "this link",
+        )?;
+        Ok(run)
     }
 
     fn from_file(f: RunFile) -> Result<Run, String> {
@@ -187,13 +238,11 @@ impl Run {
             until: None,
         };
         s.validate().map_err(|e| e.to_string())?;
-        if self.options.nodes > 9 {
-            return Err(format!(
-                "the playground draws at most 9 nodes, this run has {}",
-                self.options.nodes
-            ));
-        }
-        Ok(())
+        check_node_limit(
+            self.options.nodes,
+            self.actions.iter().map(|(_, a)| a),
+            "this run",
+        )
     }
 
     /// The run as a scenario file: its options, its actions up to `now` as the timeline,
@@ -339,12 +388,15 @@ pub fn import(text: &str) -> Result<Imported, String> {
         return Err("this is a lesson's steps file: open the lesson from the Lessons menu, or its scenario file (lessons/NAME.json)".into());
     }
     let s = Scenario::from_json(t).map_err(|e| e.to_string())?;
-    if s.options.nodes > 9 {
-        return Err(format!(
-            "the playground draws at most 9 nodes, this scenario has {}",
-            s.options.nodes
-        ));
-    }
+    check_node_limit(
+        s.options.nodes,
+        s.timeline.iter().map(|t| &t.action),
+        "this scenario",
+    )?;
+    check_time_limit(
+        s.timeline.iter().map(|t| t.at).chain(s.until),
+        "this scenario",
+    )?;
     Ok(Imported::Scenario(Box::new(s)))
 }
 
@@ -541,6 +593,55 @@ mod tests {
         assert!(e.contains("names S4"), "{e}");
         let e = Run::from_json(r#"{"v":1,"o":{"nodes":12}}"#).unwrap_err();
         assert!(e.contains("at most 9"), "{e}");
+    }
+
+    #[test]
+    fn links_and_scenarios_that_add_past_nine_nodes_are_refused() {
+        let adds = |n: usize| {
+            (0..n)
+                .map(|k| format!(r#"{{"at":{},"action":"add_node"}}"#, 100 + k))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let run = |nodes: u32, n: usize| {
+            format!(r#"{{"v":1,"o":{{"nodes":{nodes}}},"a":[{}]}}"#, adds(n))
+        };
+        assert!(Run::from_json(&run(5, 4)).is_ok(), "5 + 4 = 9 is allowed");
+        let e = Run::from_json(&run(5, 24)).unwrap_err();
+        assert!(
+            e.contains("at most 9") && e.contains("adds 24 more with add_node"),
+            "{e}"
+        );
+        let scenario = |n: usize| {
+            format!(
+                r#"{{"version":1,"options":{{"nodes":5}},"timeline":[{}]}}"#,
+                adds(n)
+            )
+        };
+        assert!(import(&scenario(4)).is_ok());
+        let e = import(&scenario(34)).unwrap_err();
+        assert!(
+            e.contains("this scenario starts with 5 and adds 34 more"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn links_reaching_too_far_in_time_are_refused_but_stored_runs_are_not() {
+        let far = r#"{"v":1,"o":{"nodes":3},"t":30000000}"#;
+        let link = base64url_encode(far.as_bytes());
+        let e = Run::decode(&link).unwrap_err();
+        assert!(
+            e.contains("30000 s of virtual time") && e.contains("up to 600 s"),
+            "{e}"
+        );
+        // A run the page stored itself resumes however long it played.
+        assert!(Run::from_json(far).is_ok());
+        let near = r#"{"v":1,"o":{"nodes":3},"t":600000}"#;
+        assert!(Run::decode(&base64url_encode(near.as_bytes())).is_ok());
+        let e = import(r#"{"version":1,"options":{"nodes":3},"timeline":[],"until":700000}"#)
+            .unwrap_err();
+        assert!(e.contains("700 s"), "{e}");
     }
 
     #[test]

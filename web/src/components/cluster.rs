@@ -44,6 +44,13 @@ pub fn node_label(n: &NodeView) -> String {
     s
 }
 
+/// A node's text pieces with a space on each side. SVG drops them on screen, but the text of the
+/// node's parts then reads "S1 follower term 2", as its accessible name does, instead of
+/// "S1followerterm 2" (axe-core's label-content-name-mismatch).
+fn spaced(s: &str) -> String {
+    format!(" {s} ")
+}
+
 /// The word under a node's name on the ring.
 fn ring_word(n: &NodeView) -> &'static str {
     match n.member {
@@ -128,7 +135,7 @@ pub fn cluster() -> Html {
         };
         let vote = match (n.role, n.vote) {
             (RoleView::Crashed, _) => format!("term {}", n.term),
-            (_, Some(v)) => format!("term {} · voted {}", n.term, name(v)),
+            (_, Some(v)) => format!("term {} · voted for {}", n.term, name(v)),
             _ => format!("term {}", n.term),
         };
         // Learners (and nodes still joining) are squares: they replicate but never vote.
@@ -168,9 +175,9 @@ pub fn cluster() -> Html {
                 if n.role == RoleView::Crashed {
                     <path class="cross" d="M-14,-30 L14,-2 M14,-30 L-14,-2" aria-hidden="true" />
                 }
-                <text class="node-id" y="4">{ n.name.clone() }</text>
-                <text class="node-role" y="20">{ ring_word(n) }</text>
-                <text class="node-term" y={fmt(NODE_R + 26.0)}>{ vote }</text>
+                <text class="node-id" y="4">{ spaced(&n.name) }</text>
+                <text class="node-role" y="20">{ spaced(ring_word(n)) }</text>
+                <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&vote) }</text>
                 if let Some(g) = group {
                     <g class="group-badge" transform={format!("translate({} {})", fmt(NODE_R - 4.0), fmt(-NODE_R + 4.0))} aria-hidden="true">
                         <circle r="13" />

@@ -59,6 +59,22 @@ fn act_cb(sim: &crate::sim_driver::SimContext, action: Action) -> Callback<Mouse
 #[function_component(NodeActions)]
 fn node_actions() -> Html {
     let sim = use_sim();
+    // Selecting a node (click, Enter on it, or its name in the logs) moves focus to what can be
+    // done to it, so a keyboard user need not Tab through the whole cluster to reach Crash.
+    let first_button = use_node_ref();
+    let shown = use_mut_ref(|| sim.selected);
+    {
+        let first_button = first_button.clone();
+        use_effect_with(sim.selected, move |&selected| {
+            let changed = *shown.borrow() != selected;
+            *shown.borrow_mut() = selected;
+            if changed && selected.is_some() {
+                if let Some(b) = first_button.cast::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        });
+    }
     let node = sim
         .selected
         .and_then(|id| sim.view.nodes.iter().find(|n| n.id == id).cloned());
@@ -84,30 +100,30 @@ fn node_actions() -> Html {
             <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", n.role.as_str(), n.term) }</span></h2>
             <div class="buttons">
                 if down {
-                    <button class="btn" onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
+                    <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
                 } else {
-                    <button class="btn danger" onclick={act_cb(&sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
+                    <button class="btn danger" ref={first_button} onclick={act_cb(&sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
                 }
                 <button class="btn" onclick={act_cb(&sim, Action::Isolate { node: id })} disabled={isolated}
                         aria-label={format!("Isolate {}", n.name)}>{ "Isolate" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::Campaign { node: id })} disabled={down || n.role == RoleView::Leader}
-                        aria-label={format!("Time out {} now", n.name)} title="Make its election timer fire now">{ "Time out now" }</button>
+                        aria-label={format!("Time out now ({})", n.name)} title="Make its election timer fire now">{ "Time out now" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::TransferLeader { to: id })}
                         disabled={down || leader.is_none() || leader == Some(id) || n.member != MemberView::Voter}
-                        aria-label={format!("Transfer leadership to {}", n.name)}>{ "Make leader" }</button>
+                        aria-label={format!("Make leader ({})", n.name)} title="Transfer leadership to it">{ "Make leader" }</button>
             </div>
             <h3 class="subhead">{ "Membership and log" }<span class="hint">{ n.member.as_str() }</span></h3>
             <div class="buttons">
                 <button class="btn" onclick={act_cb(&sim, Action::Promote { node: id })}
                         disabled={leader.is_none() || n.member != MemberView::Learner}
-                        aria-label={format!("Promote {} to voter", n.name)}
+                        aria-label={format!("Promote to voter ({})", n.name)}
                         title="Learners only: the leader makes it a voter (a single-server change)">{ "Promote to voter" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::Remove { node: id })}
                         disabled={leader.is_none() || matches!(n.member, MemberView::Removed)}
                         aria-label={format!("Remove {} from the cluster", n.name)}
                         title="The leader removes it from the configuration">{ "Remove" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::Compact { node: id })} disabled={down || n.applied == 0}
-                        aria-label={format!("Compact the log of {} now", n.name)}
+                        aria-label={format!("Compact log now ({})", n.name)}
                         title="Snapshot its state machine at the applied index and drop the log up to there">{ "Compact log now" }</button>
             </div>
             if let Some(l) = leader.filter(|&l| l != id) {
@@ -135,13 +151,14 @@ fn cluster_actions() -> Html {
             <h2>{ "Cluster" }</h2>
             <div class="buttons">
                 <button class="btn" onclick={request} aria-label="Send a client request">{ "Client request" }</button>
-                <button class={classes!("btn", load.then_some("on"))} aria-pressed={load.to_string()}
-                        onclick={act_cb(&sim, Action::ClientLoad { on: !load })} aria-label="Steady client load">
-                    { if load { "Client load: on" } else { "Client load: off" } }
+                <button class={classes!("btn", "toggle", load.then_some("on"))} aria-pressed={load.to_string()}
+                        onclick={act_cb(&sim, Action::ClientLoad { on: !load })} aria-label="Client load"
+                        title="A steady stream of client requests">
+                    { "Client load" }
                 </button>
                 <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::AddNode)} disabled={sim.view.metrics.leader.is_none() || sim.view.nodes.len() >= 9}
-                        aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add node" }</button>
+                        aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add a node" }</button>
             </div>
         </div>
     }

@@ -83,16 +83,17 @@ pub fn logs() -> Html {
             },
             _ => String::new(),
         };
+        let tag = match n.member {
+            MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => n.member.as_str(),
+            _ => n.role.as_str(),
+        };
         html! {
             <div class={classes!("log-row", selected.then_some("selected"), format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()))}
                  data-testid={format!("log-{}", n.name)} key={id.to_string()}>
                 <button class="log-name" {onclick} aria-pressed={selected.to_string()}
-                        aria-label={format!("Select {} ({})", n.name, n.role.as_str())}>
-                    <span class="name">{ n.name.clone() }</span>
-                    <span class="role-tag">{ match n.member {
-                        MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => n.member.as_str(),
-                        _ => n.role.as_str(),
-                    } }</span>
+                        aria-label={format!("Select {} {tag}", n.name)}>
+                    <span class="name">{ n.name.clone() }</span>{ " " }
+                    <span class="role-tag">{ tag }</span>
                 </button>
                 <div class="cells-wrap">
                     <div class="cells" style={style.clone()}>{ for block }{ for cells }</div>

@@ -356,6 +356,17 @@ impl Sim {
     }
 
     fn act(&mut self, action: Action) {
+        // The same limit as links and scenarios (share::MAX_NODES); the Add node button is
+        // disabled at it, but an embedding page's `act` is not.
+        if matches!(action, Action::AddNode)
+            && self.view.nodes.len() >= crate::share::MAX_NODES as usize
+        {
+            self.notice = Some(format!(
+                "Not added: the playground draws at most {} nodes.",
+                crate::share::MAX_NODES
+            ));
+            return;
+        }
         let r = self.driver.borrow_mut().act(action);
         if let Err(e) = r {
             self.notice = Some(e.to_string());

@@ -10,6 +10,7 @@ use crate::lessons;
 use crate::open;
 use crate::share::Run;
 use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
+use crate::ui::modal::Modal;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Dialog {
@@ -23,14 +24,41 @@ enum Dialog {
 pub fn run_menu() -> Html {
     let sim = use_sim();
     let dialog = use_state(|| None::<Dialog>);
+    // The dialog that was open last, so focus goes back to the button that opened it.
+    let opened = use_mut_ref(|| None::<Dialog>);
+    let lessons_btn = use_node_ref();
+    let share_btn = use_node_ref();
+    let open_btn = use_node_ref();
     let show = |d: Dialog| {
         let dialog = dialog.clone();
-        Callback::from(move |_| dialog.set(Some(d)))
+        let opened = opened.clone();
+        Callback::from(move |_| {
+            *opened.borrow_mut() = Some(d);
+            dialog.set(Some(d));
+        })
     };
     let close = {
         let dialog = dialog.clone();
         Callback::from(move |_| dialog.set(None))
     };
+    {
+        // After the dialog is gone (the page is no longer inert), focus its opener.
+        let refs = (lessons_btn.clone(), share_btn.clone(), open_btn.clone());
+        let opened = opened.clone();
+        use_effect_with(*dialog, move |d| {
+            if d.is_none() {
+                let opener = match opened.borrow_mut().take() {
+                    Some(Dialog::Lessons) => Some(&refs.0),
+                    Some(Dialog::Share) => Some(&refs.1),
+                    Some(Dialog::Open) => Some(&refs.2),
+                    None => None,
+                };
+                if let Some(b) = opener.and_then(|r| r.cast::<web_sys::HtmlElement>()) {
+                    let _ = b.focus();
+                }
+            }
+        });
+    }
     let fresh = {
         let sim = sim.clone();
         Callback::from(move |_| {
@@ -42,9 +70,9 @@ pub fn run_menu() -> Html {
     };
     html! {
         <nav class="runmenu" aria-label="Run">
-            <button class="btn" onclick={show(Dialog::Lessons)} aria-haspopup="dialog" aria-label="Lessons">{ "Lessons" }</button>
-            <button class="btn" onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share">{ "Share" }</button>
-            <button class="btn" onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
+            <button class="btn" ref={lessons_btn} onclick={show(Dialog::Lessons)} aria-haspopup="dialog" aria-label="Lessons">{ "Lessons" }</button>
+            <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share">{ "Share" }</button>
+            <button class="btn" ref={open_btn} onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
             <button class="btn" onclick={fresh} aria-label="Start fresh" title="Forget this run and start a new one with a random seed">{ "Start fresh" }</button>
             {
                 match *dialog {
@@ -63,55 +91,6 @@ pub fn run_menu() -> Html {
 pub struct DialogProps {
     /// Close it.
     pub onclose: Callback<()>,
-}
-
-#[derive(Properties, PartialEq)]
-struct ModalProps {
-    title: AttrValue,
-    id: AttrValue,
-    onclose: Callback<()>,
-    children: Html,
-}
-
-/// A modal dialog: a backdrop (a click on it closes), a title, a close button, Escape closes.
-#[function_component(Modal)]
-fn modal(p: &ModalProps) -> Html {
-    let on_backdrop = {
-        let onclose = p.onclose.clone();
-        Callback::from(move |e: MouseEvent| {
-            let on_self = e
-                .target()
-                .zip(e.current_target())
-                .is_some_and(|(t, c)| t == c);
-            if on_self {
-                onclose.emit(());
-            }
-        })
-    };
-    let on_key = {
-        let onclose = p.onclose.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                onclose.emit(());
-            }
-        })
-    };
-    let close = {
-        let onclose = p.onclose.clone();
-        Callback::from(move |_| onclose.emit(()))
-    };
-    let title_id = format!("{}-title", p.id);
-    html! {
-        <div class="modal-backdrop" onclick={on_backdrop} onkeydown={on_key}>
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby={title_id.clone()} id={p.id.clone()}>
-                <header class="modal-head">
-                    <h2 id={title_id}>{ p.title.clone() }</h2>
-                    <button class="btn small" onclick={close} aria-label="Close dialog" autofocus=true>{ "✕" }</button>
-                </header>
-                { p.children.clone() }
-            </div>
-        </div>
-    }
 }
 
 /// A file name for this run's exports.
@@ -376,11 +355,13 @@ fn lessons_dialog(p: &DialogProps) -> Html {
         let current = sim.lesson.as_ref().is_some_and(|c| c.name == *n);
         Some(html! {
             <li class={classes!("lesson-item", current.then_some("current"))}>
-                <button class="lesson-pick" {onclick} aria-label={format!("Start lesson: {}", lesson.file.title)}>
-                    <span class="lesson-num">{ k + 1 }</span>
+                // Named by what it shows (no aria-label that could drift from it): "Start lesson:"
+                // for screen readers, the title, the badge, the summary; the number is decoration.
+                <button class="lesson-pick" {onclick}>
+                    <span class="lesson-num" aria-hidden="true">{ k + 1 }</span>
                     <span class="lesson-body">
-                        <strong>{ lesson.file.title.clone() }
-                            if unsafe_ { <span class="unsafe-badge">{ "⚠ unsafe switch" }</span> }
+                        <strong><span class="visually-hidden">{ "Start lesson: " }</span>{ lesson.file.title.clone() }
+                            if unsafe_ { <span class="unsafe-badge">{ " ⚠ unsafe switch" }</span> }
                         </strong>
                         <span class="hint">{ lesson.file.summary.clone() }</span>
                     </span>

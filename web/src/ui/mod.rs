@@ -5,3 +5,4 @@
 pub mod embed;
 pub mod lesson;
 pub mod menu;
+pub mod modal;

@@ -1,0 +1,190 @@
+// Keyboard and screen-reader use: dialogs take focus, keep Tab inside, close on Escape and give
+// focus back to the button that opened them; selecting a node moves focus to its controls;
+// leader changes are announced in a polite live region; axe-core finds no serious or critical
+// problem, nor any of lesser impact, on any view (the main page, each dialog, a lesson, an embedded frame, the embed guide).
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseUrl, openBrowser } from './browser.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function waitForLeader(page, timeout = 20_000) {
+  await page.waitForFunction(() => /leader S\d/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout });
+}
+
+/** A fresh run with a leader, paused, so the page holds still for the checks. */
+async function openWithLeader(page, query = '') {
+  await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1${query}`, { waitUntil: 'load' });
+  await waitForLeader(page);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForTimeout(100);
+}
+
+/** Where focus is: the active element's accessible name (aria-label or text) and whether it is inside `selector`. */
+const focusInfo = (page, selector) =>
+  page.evaluate((sel) => {
+    const a = document.activeElement;
+    return {
+      name: a?.getAttribute('aria-label') ?? a?.textContent?.trim() ?? '',
+      inside: !!(sel && a && a.closest(sel)),
+      tag: a?.tagName ?? '',
+    };
+  }, selector);
+
+const DIALOGS = [
+  { opener: 'Lessons', id: '#lessons-dialog', name: 'Lessons' },
+  { opener: 'Share', id: '#share-dialog', name: 'Share this run' },
+  { opener: 'Open a scenario or trace', id: '#open-dialog', name: /Open a scenario/ },
+];
+
+test('each dialog takes focus, keeps Tab inside, closes on Escape and returns focus to its opener', { timeout: 90_000 }, async () => {
+  const { page, problems } = browser;
+  await openWithLeader(page);
+  for (const d of DIALOGS) {
+    const opener = page.getByRole('button', { name: d.opener, exact: true });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: d.name });
+    await dialog.waitFor();
+    let f = await focusInfo(page, d.id);
+    assert.ok(f.inside, `${d.opener}: focus moved into the dialog (is on ${f.tag} "${f.name}")`);
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      f = await focusInfo(page, d.id);
+      assert.ok(f.inside, `${d.opener}: after ${i + 1} Tabs focus is still inside (is on ${f.tag} "${f.name}")`);
+    }
+    for (let i = 0; i < 15; i++) {
+      await page.keyboard.press('Shift+Tab');
+      f = await focusInfo(page, d.id);
+      assert.ok(f.inside, `${d.opener}: after ${i + 1} Shift+Tabs focus is still inside (is on ${f.tag} "${f.name}")`);
+    }
+    if (d.opener === 'Share') await page.screenshot({ path: `${ARTIFACTS}a11y-share-focus.png` });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    f = await focusInfo(page, null);
+    const expected = d.opener === 'Open a scenario or trace' ? 'Open a scenario or trace' : d.opener;
+    assert.equal(f.name, expected, `${d.opener}: focus went back to the button that opened it`);
+  }
+  // The close button and a click on the backdrop return focus too.
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Share this run' }).getByRole('button', { name: 'Close dialog' }).click();
+  assert.equal((await focusInfo(page, null)).name, 'Share');
+  await page.getByRole('button', { name: 'Lessons', exact: true }).click();
+  await page.mouse.click(5, 5);
+  await page.getByRole('dialog', { name: 'Lessons' }).waitFor({ state: 'detached' });
+  assert.equal((await focusInfo(page, null)).name, 'Lessons');
+  assert.deepEqual(problems, []);
+});
+
+test('selecting a node moves focus to its controls', { timeout: 60_000 }, async () => {
+  const { page } = browser;
+  await openWithLeader(page);
+  await page.locator('g[data-node="S2"]').click();
+  let f = await focusInfo(page, null);
+  assert.match(f.name, /^(Crash|Restart) S2$/, `focus is on S2's first control (is on ${f.tag} "${f.name}")`);
+  // By keyboard: focus a node, press Enter.
+  await page.locator('g[data-node="S4"]').focus();
+  await page.keyboard.press('Enter');
+  f = await focusInfo(page, null);
+  assert.match(f.name, /^(Crash|Restart) S4$/, `Enter on S4 moves focus to its controls (is on ${f.tag} "${f.name}")`);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /S4: crashed/.test(document.querySelector('g[data-node="S4"]')?.getAttribute('aria-label') ?? ''));
+  await page.screenshot({ path: `${ARTIFACTS}a11y-node-focus.png` });
+});
+
+test('leader changes are announced in a polite live region, not every frame', { timeout: 60_000 }, async () => {
+  const { page } = browser;
+  await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1`, { waitUntil: 'load' });
+  const region = page.getByTestId('announcer');
+  assert.equal(await region.getAttribute('aria-live'), 'polite');
+  await page.waitForFunction(() => /S\d is the leader in term \d+\./.test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''), null, { timeout: 20_000 });
+  // Count how often the region changes while leaders come and go quickly.
+  await page.evaluate(() => {
+    window.__said = [];
+    const el = document.querySelector('[data-testid="announcer"]');
+    new MutationObserver(() => window.__said.push([performance.now(), el.textContent])).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  const leader = Number(/leader S(\d)/.exec(await page.getByTestId('status').innerText())[1]);
+  await page.evaluate((n) => window.postMessage({ raft: 'act', action: { action: 'crash', node: n } }, '*'), leader);
+  // Pause as soon as the status line shows the new leader: a paused page (no frames) still
+  // says it once the 2 s gap is over.
+  await page.waitForFunction((n) => new RegExp(`leader S(?!${n})\\d`).test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), leader, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction((n) => new RegExp(`S(?!${n})\\d is the leader`).test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''), leader, { timeout: 4_000 });
+  const said = await page.evaluate(() => window.__said);
+  for (let i = 1; i < said.length; i++) {
+    assert.ok(said[i][0] - said[i - 1][0] >= 1900, `announcements at least 2 s apart: ${JSON.stringify(said)}`);
+  }
+});
+
+/** Runs axe-core on the page (or frame) and returns its serious and critical violations, described. */
+async function axe(target) {
+  await target.addScriptTag({ path: AXE });
+  const violations = await target.evaluate(async () => {
+    // target-size (WCAG 2.2: tap targets of 24 px, or spaced as if) is off by default; on here.
+    const r = await window.axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.slice(0, 12).map((n) => `${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`),
+    }));
+  });
+  return violations;
+}
+
+const serious = (vs) => vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+
+test('axe-core finds no serious or critical problem on any view', { timeout: 120_000 }, async () => {
+  const { page, context } = browser;
+  const report = {};
+  await openWithLeader(page);
+  await page.locator('g[data-node="S1"]').click();
+  report.main = await axe(page);
+  for (const d of DIALOGS) {
+    await page.getByRole('button', { name: d.opener, exact: true }).click();
+    await page.getByRole('dialog', { name: d.name }).waitFor();
+    report[`dialog ${d.opener}`] = await axe(page);
+    await page.keyboard.press('Escape');
+  }
+  await openWithLeader(page, '&theme=dark');
+  await page.locator('g[data-node="S2"]').click();
+  report['main, dark theme'] = await axe(page);
+  await page.goto(`${baseUrl()}?lesson=crash-the-leader`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  report.lesson = await axe(page);
+  await page.goto(`${baseUrl()}?lesson=figure-8`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  report['unsafe lesson'] = await axe(page);
+  const embed = await context.newPage();
+  await embed.setViewportSize({ width: 640, height: 420 });
+  await embed.goto(`${baseUrl()}?embed=1&scenario=leader-election&autoplay=0`, { waitUntil: 'load' });
+  await embed.locator('g[data-node]').first().waitFor();
+  report['embed frame'] = await axe(embed);
+  await embed.goto(`${baseUrl()}www/embed.html`, { waitUntil: 'load' });
+  await embed.waitForTimeout(500);
+  report['embed guide'] = await axe(embed);
+  await embed.close();
+  await writeFile(`${ARTIFACTS}axe-report.json`, JSON.stringify(report, null, 2));
+  const all = Object.entries(report).map(([view, vs]) => `${view}: ${vs.map((v) => `${v.id} (${v.impact})`).join(', ') || 'none'}`);
+  console.log(`axe-core violations by view:\n  ${all.join('\n  ')}`);
+  const bad = Object.entries(report).flatMap(([view, vs]) => serious(vs).map((v) => ({ view, ...v })));
+  assert.deepEqual(bad, [], 'no serious or critical axe-core violations');
+  // None of any impact either (issue 15's bar), checked separately so a regression says which.
+  const any = Object.entries(report).flatMap(([view, vs]) => vs.map((v) => ({ view, ...v })));
+  assert.deepEqual(any, [], 'no axe-core violations of any impact');
+});
