@@ -42,8 +42,10 @@ pub enum ElectionPolicy {
     /// range widens relative to the broadcast time.
     Backoff,
     /// Timeouts spread over the range so that no two voters draw within a round trip of each
-    /// other: the voters of the term other than its known leader are put in an order that
-    /// rotates with the term (so no node is always first) and cut the range into equal slots,
+    /// other: the voters of the term other than its known leader are put in id order rotated
+    /// by `term + seed` (so no node is always first; give every node of a cluster the same
+    /// [`Config::seed`], as the simulator does, or their slots may coincide) and cut the range
+    /// into equal slots,
     /// one each; a node draws uniformly in the first quarter of its slot. Dissertation §9.3
     /// found that a range much wider than the broadcast time makes split votes rare; slots
     /// make the spacing a guarantee instead of a likelihood when all nodes agree on the term

@@ -536,7 +536,7 @@ impl Node {
     }
 
     /// `Spread`: this node's slot among the voters of its term, other than the term's known
-    /// leader, in id order rotated by the term, and the number of slots. `None` when the slots
+    /// leader, in id order rotated by the term plus the seed, and the number of slots. `None` when the slots
     /// would be narrower than a tick or this node is not among them.
     fn spread_slot(&self) -> Option<(u64, u64)> {
         let me = self.cfg.id;
@@ -552,7 +552,10 @@ impl Node {
             return None;
         }
         let rank = order.iter().position(|&id| id == me)? as u64;
-        Some(((rank + self.term % slots) % slots, slots))
+        // Every node of the cluster computes the same rotation: it depends on the term and the
+        // shared seed only (so the first slot also differs from one simulated cluster to another).
+        let rotation = self.term.wrapping_add(self.cfg.seed) % slots;
+        Some(((rank + rotation) % slots, slots))
     }
 
     /// Half the randomization range (`UpToDateFirst`'s lower half, and what a stale log adds).

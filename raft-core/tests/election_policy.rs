@@ -49,16 +49,16 @@ fn each_policy_draws_within_its_documented_range() {
             // Nothing heard from a leader, so the log is not stale: the lower half.
             let f = Solo::new(cfg(id, ElectionPolicy::UpToDateFirst, seed), five());
             assert!((MIN..MIN + SPAN / 2).contains(&f.node.election_timeout()));
-            // Spread, term 0, no leader: five slots of 30 in id order rotated by the term (0),
+            // Spread, term 0, no leader: five slots of 30 in id order rotated by term + seed,
             // each node in the first quarter (7 ticks) of its own.
             let mut s = Solo::new(cfg(id, ElectionPolicy::Spread, seed), five());
-            let lo = MIN + (id - 1) * 30;
+            let lo = MIN + (id - 1 + seed) % 5 * 30;
             assert!((lo..lo + 7).contains(&s.node.election_timeout()), "id {id}");
-            // Term 3 led by node 2: four slots of 37 among 1, 3, 4, 5, rotated by 3 % 4.
+            // Term 3 led by node 2: four slots of 37 among 1, 3, 4, 5, rotated by 3 + seed.
             s.recv(heartbeat(2, id, 3));
             if id != 2 {
                 let rank = [1, 3, 4, 5].iter().position(|&x| x == id).unwrap() as u64;
-                let lo = MIN + (rank + 3) % 4 * 37;
+                let lo = MIN + (rank + 3 + seed) % 4 * 37;
                 assert!((lo..lo + 9).contains(&s.node.election_timeout()), "id {id}");
             }
         }
@@ -75,7 +75,7 @@ fn spread_keeps_the_followers_of_a_leader_apart_and_rotates_the_first() {
     for term in 1..=8 {
         let mut t: Vec<(u64, u64)> = (2..=5)
             .map(|id| {
-                let mut s = Solo::new(cfg(id, ElectionPolicy::Spread, term * 7), five());
+                let mut s = Solo::new(cfg(id, ElectionPolicy::Spread, 5), five());
                 s.recv(heartbeat(1, id, term));
                 (s.node.election_timeout(), id)
             })

@@ -670,7 +670,7 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
             }
         }
         let (e, c) = (percentiles(elect), percentiles(commit));
-        let (model_e, model_c) = failover_model::samples(policy, o.pre_vote, 100_000);
+        let (model_e, model_c) = failover_model::samples(policy, o.pre_vote, o.nodes, 100_000);
         let (model_e, model_c) = (percentiles(model_e), percentiles(model_c));
         let split = multi_term as f64 / runs.max(1) as f64;
         let per = elections as f64 / runs.max(1) as f64;

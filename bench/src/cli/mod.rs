@@ -502,6 +502,10 @@ fn failover(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
         eprintln!("raft-bench: raft-sim {}", args.join(" "));
         let (v, _) = raft_sim(o, &args)?;
         let model = failover_model(&t, pre_vote, 1_000_000, 7);
+        // The run's default election policy (#13) and raft-sim's model of it; the bench's own
+        // model above is of uniform timeouts.
+        let policy = v["policies"][0]["policy"].as_str().unwrap_or("uniform");
+        let sim_model = &v["policies"][0]["ideal_model"];
         let pv = if pre_vote {
             "PreVote on"
         } else {
@@ -520,7 +524,8 @@ fn failover(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
             &format!("crash → new leader, {pv} (ms p50 / p90 / p99 / max, 1,000 seeds)"),
             pcts(&v["crash_to_leader_ms"]),
             format!(
-                "ideal model {}; floor (150 − heartbeat phase) + {rounds} = {} at best",
+                "ideal model ({policy} timeouts) {}, with uniform timeouts {}; floor (150 − heartbeat phase) + {rounds} = {} at best",
+                pcts(&sim_model["crash_to_leader_ms"]),
                 s(&model.leader),
                 t.failover_minimum(pre_vote)
             ),
@@ -530,7 +535,8 @@ fn failover(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
             &format!("crash → first commit, {pv} (ms p50 / p90 / p99 / max)"),
             pcts(&v["crash_to_commit_ms"]),
             format!(
-                "ideal model {}; reference 393 total; goal p99 < 300",
+                "ideal model ({policy} timeouts) {}, with uniform timeouts {}; reference 393 total; goal p99 < 300",
+                pcts(&sim_model["crash_to_commit_ms"]),
                 s(&model.commit)
             ),
         ));
