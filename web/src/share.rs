@@ -12,7 +12,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Version of the [`RunFile`] format.
-pub const RUN_VERSION: u32 = 1;
+pub const RUN_VERSION: u32 = 2;
+
+/// Version 1 links were made before nodes could draw election timeouts by another policy than
+/// the paper's uniform one: read without `election_policy`, they replay with `uniform`, as
+/// recorded. From version 2 an absent field means today's default (it is left out like every
+/// other default).
 
 /// Longest input any importer accepts (a pasted file or a link), in bytes.
 pub const MAX_INPUT: usize = 8 * 1024 * 1024;
@@ -197,13 +202,21 @@ impl Run {
     }
 
     fn from_file(f: RunFile) -> Result<Run, String> {
-        if f.v != RUN_VERSION {
+        if !(1..=RUN_VERSION).contains(&f.v) {
             return Err(format!(
-                "run version {} is not supported (expected {RUN_VERSION})",
+                "run version {} is not supported (expected 1 to {RUN_VERSION})",
                 f.v
             ));
         }
-        let o = if f.o.is_null() { json!({}) } else { f.o };
+        let mut o = if f.o.is_null() { json!({}) } else { f.o };
+        if f.v >= 2 {
+            if let Value::Object(m) = &mut o {
+                m.entry("election_policy").or_insert_with(|| {
+                    serde_json::to_value(SimOptions::default().election_policy)
+                        .expect("options always serialize")
+                });
+            }
+        }
         let options: SimOptions = serde_json::from_value(o)
             .map_err(|e| format!("the run's options are not valid: {e}"))?;
         let run = Run {
@@ -585,8 +598,20 @@ mod tests {
         assert!(Run::decode("%%%").unwrap_err().contains("not base64url"));
         let e = Run::from_json(r#"{"v":1,"o":{"nodes":0}}"#).unwrap_err();
         assert!(e.contains("nodes must be between 1 and 64"), "{e}");
-        let e = Run::from_json(r#"{"v":2}"#).unwrap_err();
-        assert!(e.contains("version 2"), "{e}");
+        let e = Run::from_json(r#"{"v":3}"#).unwrap_err();
+        assert!(e.contains("version 3"), "{e}");
+        // A version-1 link ran with the uniform policy; a version-2 link without the field,
+        // with today's default.
+        let v1 = Run::from_json(r#"{"v":1}"#).unwrap();
+        assert_eq!(
+            v1.options.election_policy,
+            raft_core::ElectionPolicy::Uniform
+        );
+        let v2 = Run::from_json(r#"{"v":2}"#).unwrap();
+        assert_eq!(
+            v2.options.election_policy,
+            SimOptions::default().election_policy
+        );
         let e =
             Run::from_json(r#"{"v":1,"o":{"nodes":3},"a":[{"at":5,"action":"crash","node":4}]}"#)
                 .unwrap_err();
