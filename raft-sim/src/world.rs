@@ -405,6 +405,11 @@ pub struct World {
     halted: Option<Violation>,
     /// How many of the checker's violations are in the trace.
     violations_recorded: usize,
+    /// The client that wakes first ([`World::client_wake`]), remembered between steps: `None`
+    /// when unknown. Every change to a client's wake-up time, its pending operation or the load
+    /// switch forgets it ([`World::clients_changed`]), so it is always what a scan would find;
+    /// under heavy load most steps are deliveries that touch no client, and skip the scan.
+    wake_cache: core::cell::Cell<Option<Option<(u64, usize)>>>,
 }
 
 impl World {
@@ -462,6 +467,7 @@ impl World {
             terms: BTreeMap::new(),
             halted: None,
             violations_recorded: 0,
+            wake_cache: core::cell::Cell::new(None),
         };
         for (&id, sn) in &world.nodes {
             world.checker.on_state(id, 0, sn.kv.digest());
@@ -679,13 +685,25 @@ impl World {
         }
     }
 
+    /// The client due first, by (wake-up time, index), among those waiting to act.
     fn client_wake(&self) -> Option<(u64, usize)> {
-        self.clients
+        if let Some(wake) = self.wake_cache.get() {
+            return wake;
+        }
+        let wake = self
+            .clients
             .iter()
             .enumerate()
             .filter(|(_, c)| c.next_at != u64::MAX && (self.load_on || c.pending.is_some()))
             .map(|(k, c)| (c.next_at, k))
-            .min()
+            .min();
+        self.wake_cache.set(Some(wake));
+        wake
+    }
+
+    /// Forgets the remembered first client: called before anything changes a client.
+    fn clients_changed(&self) {
+        self.wake_cache.set(None);
     }
 
     /// Processes the next event (advancing the clock to it). Returns false if the run is halted
@@ -1098,6 +1116,7 @@ impl World {
     }
 
     fn client_act(&mut self, k: usize) {
+        self.clients_changed();
         if self.clients[k].pending.is_none() {
             let Some(op) = self.new_op() else {
                 self.clients[k].next_at = u64::MAX;
@@ -1134,6 +1153,7 @@ impl World {
     }
 
     fn invoke(&mut self, k: usize, op: Op) {
+        self.clients_changed();
         // Session sequence numbers count the commands that go through the log (§6.3): a read
         // served by ReadIndex is not one, so a session's first logged command is number 1.
         let logged = self.logged(&op);
@@ -1168,6 +1188,7 @@ impl World {
 
     /// Sends the pending command to the node the client believes leads, following redirects.
     fn client_attempt(&mut self, k: usize) {
+        self.clients_changed();
         let target = self.clients[k].target;
         let Some(p) = self.clients[k].pending.clone() else {
             return;
@@ -1273,6 +1294,7 @@ impl World {
 
     /// Completes client `k`'s pending operation with `reply`.
     fn complete_pending(&mut self, k: usize, reply: Reply) {
+        self.clients_changed();
         let now = self.now;
         let c = &mut self.clients[k];
         let client = c.id;
@@ -1498,6 +1520,7 @@ impl World {
                     .expect("checked up")?;
             }
             Action::ClientLoad { on } => {
+                self.clients_changed();
                 self.load_on = *on;
                 let now = self.now;
                 for c in &mut self.clients {
@@ -1556,6 +1579,7 @@ impl World {
     /// so each is a separate, concurrent client; at most [`MAX_PERSON_REQUESTS`] may be pending
     /// at once (beyond that the action is refused). It goes to `target`, or to the leader.
     fn request(&mut self, op: Op, target: Option<NodeId>) -> Result<(), SimError> {
+        self.clients_changed();
         let idle = self
             .clients
             .iter()

@@ -11,13 +11,11 @@ use raft_sim::{Action, SimOptions, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// Version of the [`RunFile`] format.
+/// Version of the [`RunFile`] format. Version 1 links were made before nodes could draw
+/// election timeouts by another policy than the paper's uniform one: read without
+/// `election_policy`, they replay with `uniform`, as recorded. From version 2 an absent field
+/// means today's default (it is left out like every other default).
 pub const RUN_VERSION: u32 = 2;
-
-/// Version 1 links were made before nodes could draw election timeouts by another policy than
-/// the paper's uniform one: read without `election_policy`, they replay with `uniform`, as
-/// recorded. From version 2 an absent field means today's default (it is left out like every
-/// other default).
 
 /// Longest input any importer accepts (a pasted file or a link), in bytes.
 pub const MAX_INPUT: usize = 8 * 1024 * 1024;
