@@ -134,6 +134,16 @@ test('leader changes are announced in a polite live region, not every frame', { 
 
 /** Runs axe-core on the page (or frame) and returns its serious and critical violations, described. */
 async function axe(target) {
+  // Let finite animations (a dialog fading in) end first: axe measures colours as painted, and
+  // half-way through a fade the text is paler than it will be (a loaded machine caught it).
+  await target.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.playState === 'running' && Number.isFinite(a.effect?.getComputedTiming().endTime))
+        .map((a) => a.finished.catch(() => {})),
+    ),
+  );
   await target.addScriptTag({ path: AXE });
   const violations = await target.evaluate(async () => {
     // target-size (WCAG 2.2: tap targets of 24 px, or spaced as if) is off by default; on here.
