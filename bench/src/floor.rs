@@ -6,8 +6,6 @@
 //! vote or entry: with four live followers, the quorum's slowest needed follower is the 2nd
 //! fastest of four round trips; after the old leader crashed, the 2nd fastest of three.
 
-use raft_sim::SimRng;
-
 use crate::stats::{summary, Summary};
 
 /// A probability mass function over the integers `0..len()`.
@@ -142,7 +140,9 @@ pub struct FailoverModel {
     pub commit: Summary,
 }
 
-/// Monte Carlo of [`FailoverModel`] over `samples` crashes of the leader of a 5-node cluster.
+/// Monte Carlo of [`FailoverModel`] over `samples` crashes of the leader of a 5-node cluster
+/// with uniform election timeouts: raft-sim's model (`raft_sim::failover_model`, which
+/// `raft-sim failover` prints beside each policy), with these timings.
 ///
 /// Each sample: the crash comes `phase` ms after the leader's last heartbeat (uniform over one
 /// interval, as `raft-sim failover` varies it by seed); follower `i` received that heartbeat
@@ -150,35 +150,21 @@ pub struct FailoverModel {
 /// round (if on) and a vote round, each lasting the 2nd fastest of three round trips (the three
 /// live peers, two of which must answer), and commits its no-op one more such round later.
 pub fn failover_model(t: &Timings, pre_vote: bool, samples: u32, seed: u64) -> FailoverModel {
-    let mut rng = SimRng::new(seed);
-    let mut leader = Vec::with_capacity(samples as usize);
-    let mut commit = Vec::with_capacity(samples as usize);
-    let lat = |rng: &mut SimRng| rng.range(t.latency_min, t.latency_max);
-    let second_of_three = |rng: &mut SimRng| {
-        let mut r = [0u64; 3];
-        for x in &mut r {
-            *x = lat(rng) + lat(rng);
-        }
-        r.sort_unstable();
-        r[1]
+    let timings = raft_sim::failover_model::Timings {
+        latency_min: t.latency_min,
+        latency_max: t.latency_max,
+        election_min: t.election_min,
+        election_max: t.election_max,
+        heartbeat: t.heartbeat,
     };
-    for _ in 0..samples {
-        let phase = rng.range(0, t.heartbeat - 1);
-        // Time (after the crash) at which the first of the four followers times out.
-        let fire = (0..4)
-            .map(|_| {
-                let timeout = rng.range(t.election_min, t.election_max - 1);
-                (lat(&mut rng) + timeout).saturating_sub(phase)
-            })
-            .min()
-            .expect("four followers");
-        let mut elected = fire + second_of_three(&mut rng);
-        if pre_vote {
-            elected += second_of_three(&mut rng);
-        }
-        leader.push(elected);
-        commit.push(elected + second_of_three(&mut rng));
-    }
+    let (mut leader, mut commit) = raft_sim::failover_model::samples(
+        &timings,
+        raft_core::ElectionPolicy::Uniform,
+        pre_vote,
+        5,
+        samples,
+        seed,
+    );
     FailoverModel {
         leader: summary(&mut leader).expect("samples > 0"),
         commit: summary(&mut commit).expect("samples > 0"),

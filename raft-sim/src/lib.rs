@@ -33,6 +33,7 @@ pub mod actions;
 pub mod app;
 pub mod checker;
 pub mod clock;
+pub mod failover_model;
 pub mod judge;
 pub mod limits;
 pub mod linearizability;

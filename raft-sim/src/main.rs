@@ -20,7 +20,6 @@ use raft_sim::schedule::{run_check_with_policy, Faults};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
-mod failover_model;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
@@ -670,7 +669,14 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
             }
         }
         let (e, c) = (percentiles(elect), percentiles(commit));
-        let (model_e, model_c) = failover_model::samples(policy, o.pre_vote, o.nodes, 100_000);
+        let (model_e, model_c) = raft_sim::failover_model::samples(
+            &raft_sim::failover_model::Timings::default(),
+            policy,
+            o.pre_vote,
+            o.nodes,
+            100_000,
+            1,
+        );
         let (model_e, model_c) = (percentiles(model_e), percentiles(model_c));
         let split = multi_term as f64 / runs.max(1) as f64;
         let per = elections as f64 / runs.max(1) as f64;
