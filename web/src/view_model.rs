@@ -97,7 +97,8 @@ mod tests {
     use raft_core::NodeId;
     use raft_sim::{Action, SimOptions};
 
-    fn world(seed: u64) -> World {
+    /// A world without a kept trace, for the view-model tests here and in the submodules.
+    pub(crate) fn world(seed: u64) -> World {
         World::new(SimOptions {
             seed,
             keep_trace: false,

@@ -234,16 +234,7 @@ pub fn violation_line(v: &Violation) -> EventLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft_sim::SimOptions;
-
-    fn world(seed: u64) -> World {
-        World::new(SimOptions {
-            seed,
-            keep_trace: false,
-            ..Default::default()
-        })
-        .unwrap()
-    }
+    use crate::view_model::tests::world;
 
     #[test]
     fn diff_reports_elections_votes_commits_and_crashes() {
