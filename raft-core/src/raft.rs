@@ -119,6 +119,12 @@ pub struct Node {
     pending_conf_index: Index,
     /// Answers received in the current (pre-)election, by voter.
     votes: BTreeMap<NodeId, bool>,
+    /// Voters that granted this node their vote in the term named (real votes, not pre-votes).
+    /// Kept through this term's later pre-vote rounds: a vote is given once per term and binds
+    /// the voter for the whole term (§5.2), so a majority of them makes this node the only
+    /// possible leader of that term whichever round their answers arrive in. Under long reply
+    /// delays the answers come after the candidate's timer fired (issue 13).
+    term_grants: (Term, BTreeSet<NodeId>),
     election_elapsed: u64,
     heartbeat_elapsed: u64,
     /// The randomized election timeout last drawn (§5.2), by `cfg.election_policy`: in
@@ -219,6 +225,7 @@ impl Node {
             outgoing_snapshots: BTreeMap::new(),
             pending_conf_index: 0,
             votes: BTreeMap::new(),
+            term_grants: (0, BTreeSet::new()),
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             randomized_timeout: cfg.election_timeout_min,
@@ -361,7 +368,7 @@ impl Node {
                 .saturating_sub(self.heartbeat_elapsed);
             let cq = self
                 .cfg
-                .election_timeout_min
+                .election_timeout_max
                 .saturating_sub(self.election_elapsed);
             let transfer = match self.transfer {
                 Some(_) => self
@@ -466,7 +473,13 @@ impl Node {
     /// Leader: heartbeats (§5.2), CheckQuorum and the transfer timeout (dissertation §6.2, §3.10).
     fn tick_heartbeat(&mut self, n: u64) {
         self.heartbeat_elapsed = self.heartbeat_elapsed.saturating_add(n);
-        if self.election_elapsed >= self.cfg.election_timeout_min {
+        // CheckQuorum (dissertation §6.2): step down when an election timeout passed without
+        // hearing from a majority. The longest timeout of the range, not the shortest: no
+        // follower can have started an election sooner than `min` after the last heartbeat it
+        // answered, and a round of `max` still counts answers that took longer than `min` to
+        // come back — with replies delayed beyond `min`, a round of `min` deposed healthy
+        // leaders (issue 13: the Figure-8-unreliable final agreement, p99 8.6 → 6.2 s).
+        if self.election_elapsed >= self.cfg.election_timeout_max {
             self.election_elapsed = 0;
             if self.cfg.check_quorum && !self.quorum_recently_active() {
                 self.events.push(Event::QuorumLost { term: self.term });
@@ -650,6 +663,21 @@ impl Node {
             // Our last (pre-)election ran out of time: split votes or lost messages.
             self.lost_elections = self.lost_elections.saturating_add(1);
         }
+        // A pre-vote round that ran out of time keeps the grants it received: this node is
+        // still a pre-candidate of the same term with the same log (any leader's message would
+        // have made it a follower), so each grant still answers the question this round asks
+        // again (dissertation §9.6). Without this, replies slower than the election timeout
+        // never add up to a majority within one round (issue 13). A grant is no promise: the
+        // real vote that follows is still refused by any voter that hears from a leader.
+        let kept: Vec<NodeId> = if pre_vote && self.role == Role::PreCandidate {
+            self.votes
+                .iter()
+                .filter(|&(&id, &granted)| granted && id != self.cfg.id)
+                .map(|(&id, _)| id)
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.reset_leader_state();
         self.leader = None;
         self.reset_election_timer();
@@ -670,6 +698,9 @@ impl Node {
             pre_vote,
         });
         self.votes.insert(self.cfg.id, true);
+        for id in kept {
+            self.votes.insert(id, true);
+        }
         if self.tally() != VoteResult::Pending {
             return;
         }
@@ -710,6 +741,14 @@ impl Node {
             VoteResult::Pending => {}
         }
         result
+    }
+
+    /// Remembers that `from` voted for this node in the current term.
+    fn record_term_grant(&mut self, from: NodeId) {
+        if self.term_grants.0 != self.term {
+            self.term_grants = (self.term, BTreeSet::new());
+        }
+        self.term_grants.1.insert(from);
     }
 
     /// Wins the election: resets progress, appends a no-op of the new term (§8) and sends it.
@@ -824,7 +863,8 @@ impl Node {
     /// CheckQuorum round) less than the minimum election timeout ago, or, in lease mode, it
     /// restarted less than the minimum election timeout ago (see `restart_lease`).
     fn heard_from_leader(&self) -> bool {
-        (self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min)
+        self.role == Role::Leader
+            || (self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min)
             || self.in_restart_lease()
     }
 
@@ -949,8 +989,35 @@ impl Node {
                 }
             }
             Body::VoteResp { granted } if self.role == Role::Candidate => {
+                if granted {
+                    self.record_term_grant(m.from);
+                }
                 self.votes.insert(m.from, granted);
                 self.tally();
+            }
+            // A vote for this node in its current term that arrives after its timer started a
+            // new pre-vote round of the same term: the vote still binds its voter (§5.2).
+            Body::VoteResp { granted: true }
+                if self.role == Role::PreCandidate && self.vote == Some(self.cfg.id) =>
+            {
+                self.record_term_grant(m.from);
+                let grants = &self.term_grants.1;
+                let me = self.cfg.id;
+                let result = self
+                    .membership
+                    .vote_result(|id| (id == me || grants.contains(&id)).then_some(true));
+                if result == VoteResult::Won {
+                    // Through the candidate state, as every election ends: a majority voted
+                    // for this node in this term (§5.2), with the log it asked with (a
+                    // pre-candidate has accepted no entries since: a leader's message would
+                    // have made it a follower).
+                    self.role = Role::Candidate;
+                    self.events.push(Event::RoleChanged {
+                        role: self.role,
+                        term: self.term,
+                    });
+                    self.become_leader();
+                }
             }
             _ => {}
         }

@@ -35,6 +35,7 @@ pub mod checker;
 pub mod clock;
 pub mod failover_model;
 pub mod judge;
+pub mod labs;
 pub mod limits;
 pub mod linearizability;
 pub mod network;

@@ -84,9 +84,9 @@ mod tests {
 
     #[test]
     fn bounds_leave_room_for_arithmetic() {
-        // A time, plus the longest delay, plus the longest latency with reordering, in ticks of
+        // A time, plus the longest delay, plus the longest latency with reordering and a held-back reply, in ticks of
         // the fastest clock the simulator draws: far from overflowing.
-        let worst = (MAX_TIME_MS + MAX_DELAY_MS + 3 * 60_000) * 2;
+        let worst = (MAX_TIME_MS + MAX_DELAY_MS + 4 * 60_000) * 2;
         assert!(worst < u64::MAX / 1_000_000);
     }
 

@@ -24,6 +24,15 @@ pub struct NetConfig {
     /// Probability that a message is delayed by up to a further `2 × latency_max`, overtaking
     /// later ones. Without it each link is FIFO, as over TCP.
     pub reorder_ppm: u32,
+    /// Probability that a reply (`*_resp`) is held back by a further
+    /// `reply_delay_min..=reply_delay_max` ms, overtaking later messages: the long-tailed reply
+    /// delays of a congested or reordering network (the MIT 6.824 labs' "long reordering"
+    /// delays replies by 200–2,200 ms).
+    pub reply_delay_ppm: u32,
+    /// Least extra delay of a held-back reply, in ms.
+    pub reply_delay_min: u64,
+    /// Most extra delay of a held-back reply, in ms (at most 60,000).
+    pub reply_delay_max: u64,
 }
 
 impl Default for NetConfig {
@@ -35,6 +44,9 @@ impl Default for NetConfig {
             drop_ppm: 0,
             dup_ppm: 0,
             reorder_ppm: 0,
+            reply_delay_ppm: 0,
+            reply_delay_min: 0,
+            reply_delay_max: 0,
         }
     }
 }
@@ -72,6 +84,19 @@ pub enum SendOutcome {
     Queued(u64, Option<u64>),
     /// Lost, for the given reason ("cut" or "loss").
     Dropped(u64, &'static str),
+}
+
+/// True for answers to a request (the messages the long reply delay applies to).
+fn is_reply(msg: &Message) -> bool {
+    use raft_core::message::Body;
+    matches!(
+        msg.body,
+        Body::PreVoteResp { .. }
+            | Body::VoteResp { .. }
+            | Body::AppendResp { .. }
+            | Body::HeartbeatResp { .. }
+            | Body::SnapshotResp { .. }
+    )
 }
 
 /// The network between simulated nodes.
@@ -176,7 +201,22 @@ impl Network {
     /// Arrival time of a message sent on `link` at `now`: a drawn latency, but never before the
     /// previous message on the link (FIFO), unless the reorder fault strikes.
     fn arrival(&mut self, link: (NodeId, NodeId), now: u64, rng: &mut SimRng) -> u64 {
+        self.arrival_of(link, false, now, rng)
+    }
+
+    /// [`Network::arrival`] for a message that may be a reply: replies may be held back by the
+    /// long reply delay (no draw is made when it is off, so runs without it are unchanged).
+    fn arrival_of(
+        &mut self,
+        link: (NodeId, NodeId),
+        reply: bool,
+        now: u64,
+        rng: &mut SimRng,
+    ) -> u64 {
         let at = now + rng.range(self.config.latency_min, self.config.latency_max);
+        if reply && rng.chance(self.config.reply_delay_ppm) {
+            return at + rng.range(self.config.reply_delay_min, self.config.reply_delay_max);
+        }
         if rng.chance(self.config.reorder_ppm) {
             return at + rng.range(1, 2 * self.config.latency_max.max(1));
         }
@@ -224,12 +264,13 @@ impl Network {
         }
         let dup = rng.chance(self.config.dup_ppm);
         let link = (msg.from, msg.to);
-        let at = self.arrival(link, now, rng);
+        let reply = is_reply(&msg);
+        let at = self.arrival_of(link, reply, now, rng);
         if !dup {
             return SendOutcome::Queued(self.enqueue(msg, now, Some(at)), None);
         }
         let id = self.enqueue(msg.clone(), now, Some(at));
-        let at2 = self.arrival(link, now, rng);
+        let at2 = self.arrival_of(link, reply, now, rng);
         SendOutcome::Queued(id, Some(self.enqueue(msg, now, Some(at2))))
     }
 

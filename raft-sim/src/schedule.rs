@@ -152,6 +152,7 @@ pub fn run_check_with_policy(
         } else {
             0
         },
+        ..NetConfig::default()
     };
     let opts = SimOptions {
         nodes,

@@ -171,6 +171,16 @@ impl SimOptions {
                 "net.latency_max must be at least net.latency_min".into(),
             ));
         }
+        if self.net.reply_delay_max < self.net.reply_delay_min {
+            return Err(SimError::Invalid(
+                "net.reply_delay_max must be at least net.reply_delay_min".into(),
+            ));
+        }
+        if self.net.reply_delay_max > 60_000 {
+            return Err(SimError::Invalid(
+                "net.reply_delay_max must be at most 60000 ms".into(),
+            ));
+        }
         if self.net.latency_max > 60_000 {
             return Err(SimError::Invalid(
                 "net.latency_max must be at most 60000 ms".into(),
@@ -180,6 +190,7 @@ impl SimOptions {
             ("drop_ppm", self.net.drop_ppm),
             ("dup_ppm", self.net.dup_ppm),
             ("reorder_ppm", self.net.reorder_ppm),
+            ("reply_delay_ppm", self.net.reply_delay_ppm),
         ] {
             if p > crate::rng::PPM {
                 return Err(SimError::Invalid(format!(

@@ -34,7 +34,7 @@ pub fn net_config(latency_max: u64, drop_pct: u32, dup_pct: u32) -> NetConfig {
         latency_max,
         drop_ppm: drop_pct.min(100) * 10_000,
         dup_ppm: dup_pct.min(100) * 10_000,
-        reorder_ppm: 0,
+        ..NetConfig::default()
     }
 }
 

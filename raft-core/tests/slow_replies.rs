@@ -1,0 +1,166 @@
+//! Liveness when answers come back later than the election timeout (issue 13): with replies
+//! delayed by 200–2,200 ms and timeouts of 150–300 ms, a candidate's timer fires before its
+//! answers arrive. What is still valid when they do arrive is used: a vote binds its voter for
+//! the whole term (§5.2), a pre-vote grant answers the same question again as long as the
+//! pre-candidate's term and log are unchanged (dissertation §9.6), and a leader counts answers
+//! over the longest election timeout before it gives up on its quorum (dissertation §6.2).
+
+mod common;
+
+use common::*;
+use raft_core::{Body, Event, Message, Role};
+
+fn is_vote_resp(m: &Message) -> bool {
+    matches!(m.body, Body::VoteResp { .. })
+}
+
+fn is_pre_vote_resp(m: &Message) -> bool {
+    matches!(m.body, Body::PreVoteResp { .. })
+}
+
+/// Ticks node `id` alone until its election timer has fired once (it starts a new round).
+fn fire_election_timer(net: &mut Network, id: u64) {
+    let elections = |net: &Network| {
+        net.events(id)
+            .iter()
+            .filter(|e| matches!(e, Event::ElectionStarted { .. }))
+            .count()
+    };
+    let before = elections(net);
+    let max = net.node(id).config().election_timeout_max;
+    for _ in 0..=2 * max {
+        net.tick(id, 1);
+        if elections(net) > before {
+            return;
+        }
+    }
+    panic!("node {id}'s election timer never fired");
+}
+
+// §5.2: "each server will vote for at most one candidate in a given term". Votes for S1 in
+// term 1 that arrive after S1's timer started a new pre-vote round of term 1 still bind their
+// voters, so a majority of them makes S1 the leader of term 1.
+#[test]
+fn late_votes_of_the_current_term_still_elect_the_candidate() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    // The pre-vote round completes; the vote requests are answered but the answers wait.
+    net.deliver_where(|m| !is_vote_resp(m));
+    assert_eq!(net.node(1).role(), Role::Candidate);
+    assert_eq!(net.node(1).term(), 1);
+    let answers = net.queue().iter().filter(|m| is_vote_resp(m)).count();
+    assert_eq!(answers, 4, "every voter answered");
+    // S1's timer fires first: a new pre-vote round, same term.
+    fire_election_timer(&mut net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 1);
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    // The late votes arrive.
+    net.deliver_where(is_vote_resp);
+    assert_eq!(
+        net.node(1).role(),
+        Role::Leader,
+        "a majority voted for S1 in term 1"
+    );
+    assert_eq!(net.node(1).term(), 1);
+    // Through the candidate state, as every election ends.
+    let roles: Vec<Role> = net
+        .events(1)
+        .iter()
+        .filter_map(|e| match e {
+            Event::RoleChanged { role, .. } => Some(*role),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        roles.ends_with(&[Role::PreCandidate, Role::Candidate, Role::Leader]),
+        "{roles:?}"
+    );
+}
+
+// §5.2 and §5.4.1 still hold: late votes from a minority do not make a leader, and votes of an
+// older term never count.
+#[test]
+fn late_votes_from_a_minority_or_an_older_term_do_not_elect() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    net.deliver_where(|m| !is_vote_resp(m));
+    fire_election_timer(&mut net, 1);
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    // Only S2's vote arrives: S1 and S2 are two of five.
+    net.deliver_where(|m| is_vote_resp(m) && m.from == 2);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    // S1 learns of term 2 (a follower now) and the remaining votes of term 1 arrive.
+    net.campaign(3);
+    net.deliver_where(|m| matches!(m.body, Body::PreVote { .. } | Body::PreVoteResp { .. }));
+    net.deliver_where(|m| matches!(m.body, Body::Vote { .. }) && m.to == 1);
+    assert_eq!(net.node(1).term(), 2);
+    net.deliver_where(|m| is_vote_resp(m) && m.term == 1);
+    assert_ne!(net.node(1).role(), Role::Leader);
+}
+
+// Dissertation §9.6: a pre-candidate whose timer fires before its answers arrive keeps the
+// grants of its earlier round of the same term, so answers slower than one timeout still add up
+// to a majority.
+#[test]
+fn pre_vote_grants_survive_a_new_round_of_the_same_term() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    // Every pre-vote request is answered; the answers wait.
+    net.deliver_where(|m| matches!(m.body, Body::PreVote { .. }));
+    net.deliver_where(|m| is_pre_vote_resp(m) && m.from == 2);
+    assert_eq!(net.node(1).role(), Role::PreCandidate, "two of five so far");
+    fire_election_timer(&mut net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 0, "a pre-vote round raises no term");
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    // S3's grant from the first round arrives: with S2's, a majority.
+    net.deliver_where(|m| is_pre_vote_resp(m) && m.from == 3);
+    assert_eq!(net.node(1).role(), Role::Candidate);
+    assert_eq!(net.node(1).term(), 1);
+}
+
+// Dissertation §6.2 (CheckQuorum) with slow answers: a new leader whose followers answer every
+// heartbeat, but 200 ms late (longer than the minimum election timeout of 150 ms, shorter than
+// the maximum), hears from them within every round and keeps its leadership.
+#[test]
+fn a_leader_whose_answers_come_back_late_keeps_leading() {
+    const DELAY: u64 = 200;
+    let mut net = Network::new(&[1, 2, 3]);
+    net.campaign(1);
+    net.deliver_while(|n, _| n.node(1).role() != Role::Leader);
+    assert_eq!(net.node(1).role(), Role::Leader);
+    let min = net.node(1).config().election_timeout_min;
+    let max = net.node(1).config().election_timeout_max;
+    assert!(min < DELAY && DELAY < max);
+    let to_leader = |m: &Message| m.to == 1 && m.from != 1;
+    let mut late: Vec<(u64, Message)> = Vec::new();
+    for t in 0..3_000u64 {
+        net.tick_all(1);
+        loop {
+            let held: Vec<Message> = net
+                .queue()
+                .iter()
+                .filter(|m| to_leader(m))
+                .cloned()
+                .collect();
+            net.drop_where(to_leader);
+            late.extend(held.into_iter().map(|m| (t + DELAY, m)));
+            if net.deliver_where(|m| !to_leader(m)) == 0 {
+                break;
+            }
+        }
+        let (due, rest): (Vec<_>, Vec<_>) = late.into_iter().partition(|&(at, _)| at <= t);
+        late = rest;
+        for (_, m) in due {
+            net.send(m);
+        }
+        net.deliver_where(to_leader);
+    }
+    assert_eq!(net.node(1).role(), Role::Leader);
+    assert!(!net
+        .events(1)
+        .iter()
+        .any(|e| matches!(e, Event::QuorumLost { .. })));
+}
