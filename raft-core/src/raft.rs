@@ -368,7 +368,7 @@ impl Node {
                 .saturating_sub(self.heartbeat_elapsed);
             let cq = self
                 .cfg
-                .election_timeout_max
+                .election_timeout_min
                 .saturating_sub(self.election_elapsed);
             let transfer = match self.transfer {
                 Some(_) => self
@@ -473,13 +473,7 @@ impl Node {
     /// Leader: heartbeats (§5.2), CheckQuorum and the transfer timeout (dissertation §6.2, §3.10).
     fn tick_heartbeat(&mut self, n: u64) {
         self.heartbeat_elapsed = self.heartbeat_elapsed.saturating_add(n);
-        // CheckQuorum (dissertation §6.2): step down when an election timeout passed without
-        // hearing from a majority. The longest timeout of the range, not the shortest: no
-        // follower can have started an election sooner than `min` after the last heartbeat it
-        // answered, and a round of `max` still counts answers that took longer than `min` to
-        // come back — with replies delayed beyond `min`, a round of `min` deposed healthy
-        // leaders (issue 13: the Figure-8-unreliable final agreement, p99 8.6 → 6.2 s).
-        if self.election_elapsed >= self.cfg.election_timeout_max {
+        if self.election_elapsed >= self.cfg.election_timeout_min {
             self.election_elapsed = 0;
             if self.cfg.check_quorum && !self.quorum_recently_active() {
                 self.events.push(Event::QuorumLost { term: self.term });
@@ -753,6 +747,25 @@ impl Node {
 
     /// Wins the election: resets progress, appends a no-op of the new term (§8) and sends it.
     fn become_leader(&mut self) {
+        // The voters that just elected this node were heard from within this election, so
+        // within the first CheckQuorum round (dissertation §6.2): they count as active in it.
+        // Otherwise a leader whose answers take longer than that round to come back (issue 13:
+        // replies delayed 200–2,200 ms) steps down at its first check although a majority
+        // follows it.
+        let term = self.term;
+        let electors: BTreeSet<NodeId> = self
+            .votes
+            .iter()
+            .filter(|&(_, &granted)| granted)
+            .map(|(&id, _)| id)
+            .chain(
+                self.term_grants
+                    .1
+                    .iter()
+                    .copied()
+                    .filter(|_| self.term_grants.0 == term),
+            )
+            .collect();
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
         self.lost_elections = 0;
@@ -770,6 +783,11 @@ impl Node {
             me.matched = next - 1;
             me.become_replicate();
             me.recent_active = true;
+        }
+        for id in electors {
+            if let Some(p) = self.progress.get_mut(&id) {
+                p.recent_active = true;
+            }
         }
         self.events.push(Event::RoleChanged {
             role: Role::Leader,
@@ -863,8 +881,7 @@ impl Node {
     /// CheckQuorum round) less than the minimum election timeout ago, or, in lease mode, it
     /// restarted less than the minimum election timeout ago (see `restart_lease`).
     fn heard_from_leader(&self) -> bool {
-        self.role == Role::Leader
-            || (self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min)
+        (self.leader.is_some() && self.election_elapsed < self.cfg.election_timeout_min)
             || self.in_restart_lease()
     }
 

@@ -214,23 +214,22 @@ fn pre_vote_refused_to_a_node_whose_log_is_behind() {
 
 // Dissertation §6.2 (CheckQuorum): a leader that does not hear from a quorum for an election
 // timeout steps down, without raising its term, so that clients look for the real leader. The
-// check runs once per longest election timeout of the range (a shorter round deposes healthy
-// leaders whose answers come back late, issue 13), so it fires between one and two such timeouts
-// after the last answer.
+// check runs once per election timeout, so it fires between one and two timeouts after the last
+// answer.
 #[test]
 fn isolated_leader_steps_down_after_election_timeout() {
     let mut net = Network::new(&[1, 2, 3]);
     net.elect(1);
     net.isolate(1);
-    let max = net.node(1).config().election_timeout_max;
+    let min = net.node(1).config().election_timeout_min;
     let mut ticks = 0;
     while net.node(1).role() == Role::Leader {
         net.tick(1, 1);
         net.deliver();
         ticks += 1;
-        assert!(ticks <= 2 * max, "still leader after {ticks} ticks");
+        assert!(ticks <= 2 * min, "still leader after {ticks} ticks");
     }
-    assert!(ticks >= max, "stepped down after {ticks} ticks: too early");
+    assert!(ticks >= min, "stepped down after {ticks} ticks: too early");
     assert_eq!(net.node(1).role(), Role::Follower);
     assert_eq!(
         net.node(1).term(),
@@ -268,8 +267,7 @@ fn check_quorum_does_not_count_learners() {
     net.elect(1);
     net.isolate(2);
     net.isolate(3);
-    let max = net.node(1).config().election_timeout_max;
-    run_nodes(&mut net, &[1, 4], 2 * max + 1);
+    run_nodes(&mut net, &[1, 4], 400);
     assert_eq!(net.node(1).role(), Role::Follower);
 }
 

@@ -2,8 +2,8 @@
 //! delayed by 200–2,200 ms and timeouts of 150–300 ms, a candidate's timer fires before its
 //! answers arrive. What is still valid when they do arrive is used: a vote binds its voter for
 //! the whole term (§5.2), a pre-vote grant answers the same question again as long as the
-//! pre-candidate's term and log are unchanged (dissertation §9.6), and a leader counts answers
-//! over the longest election timeout before it gives up on its quorum (dissertation §6.2).
+//! pre-candidate's term and log are unchanged (dissertation §9.6), and a new leader counts the
+//! voters that just elected it as heard from in its first CheckQuorum round (dissertation §6.2).
 
 mod common;
 
@@ -122,8 +122,8 @@ fn pre_vote_grants_survive_a_new_round_of_the_same_term() {
 }
 
 // Dissertation §6.2 (CheckQuorum) with slow answers: a new leader whose followers answer every
-// heartbeat, but 200 ms late (longer than the minimum election timeout of 150 ms, shorter than
-// the maximum), hears from them within every round and keeps its leadership.
+// heartbeat, but 200 ms late (longer than its CheckQuorum round of 150 ms), keeps its leadership:
+// its electors count in the first round, and later rounds hear the late answers.
 #[test]
 fn a_leader_whose_answers_come_back_late_keeps_leading() {
     const DELAY: u64 = 200;
