@@ -134,6 +134,26 @@ pub enum Action {
         /// Node.
         node: NodeId,
     },
+    /// Propose putting `value` under `key` on this node, as a test harness hands a command to a
+    /// chosen server (the labs' `Start`): a leader appends it, any other node refuses it.
+    /// [`crate::World::propose`] does this and returns the entry's index and term. The command
+    /// runs in a session of its own ([`crate::world::PROPOSER_CLIENT`]), outside the checked
+    /// client history: keep its keys apart from the clients' keys.
+    Propose {
+        /// The node asked.
+        node: NodeId,
+        /// Key.
+        key: alloc::string::String,
+        /// Value.
+        value: alloc::string::String,
+    },
+    /// Hand the network a message as if `message.from` had sent it: a buggy or hostile peer, or
+    /// a test's hand-made message. Links and faults apply as to any message; a recipient that
+    /// does not exist or is down loses it, and a malformed one is refused by its recipient.
+    Inject {
+        /// The message.
+        message: raft_core::message::Message,
+    },
 }
 
 impl Action {
@@ -147,7 +167,8 @@ impl Action {
             | Action::Read { node, .. }
             | Action::Promote { node }
             | Action::Remove { node }
-            | Action::Compact { node } => alloc::vec![*node],
+            | Action::Compact { node }
+            | Action::Propose { node, .. } => alloc::vec![*node],
             Action::Reconfigure { voters } => voters.clone(),
             Action::TransferLeader { to } => alloc::vec![*to],
             Action::Partition { groups } => groups.iter().flatten().copied().collect(),
@@ -161,6 +182,7 @@ impl Action {
             | Action::Request { .. }
             | Action::Network { .. }
             | Action::ClientLoad { .. }
+            | Action::Inject { .. }
             | Action::AddNode => Vec::new(),
         }
     }

@@ -68,6 +68,7 @@ pub fn check_options(o: &SimOptions) -> Result<(), SimError> {
         Workload::Tasks { total } => at_most("clients.workload.total", total, MAX_TASKS)?,
     }
     at_most("max_msg_bytes", o.max_msg_bytes, MAX_BYTES)?;
+    at_most("max_inflight", o.max_inflight, MAX_INFLIGHT)?;
     at_most("snapshot_every", o.snapshot_every, MAX_COUNT)?;
     at_most(
         "snapshot_max_log_bytes",
@@ -76,6 +77,9 @@ pub fn check_options(o: &SimOptions) -> Result<(), SimError> {
     )?;
     Ok(())
 }
+
+/// Bound of `max_inflight`: AppendEntries in flight to one follower.
+pub const MAX_INFLIGHT: u64 = 1_000_000;
 
 #[cfg(test)]
 mod tests {

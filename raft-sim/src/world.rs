@@ -110,6 +110,8 @@ pub struct SimOptions {
     /// Soft byte limit of entries per AppendEntries (1 sends one entry per message), and the
     /// size of InstallSnapshot chunks.
     pub max_msg_bytes: u64,
+    /// Most AppendEntries messages in flight to one follower (flow control; 1 to 1,000,000).
+    pub max_inflight: u64,
     /// Snapshot and compact a node's log every this many applied entries (0: never by itself).
     pub snapshot_every: u64,
     /// Also snapshot once the log's entries exceed this many bytes (0: no byte budget).
@@ -151,6 +153,7 @@ impl Default for SimOptions {
             break_it: BreakIt::default(),
             election_policy: ElectionPolicy::default(),
             max_msg_bytes: 64 * 1024,
+            max_inflight: 64,
             snapshot_every: 0,
             snapshot_max_log_bytes: 0,
             read_mode: ReadMode::Safe,
@@ -228,6 +231,7 @@ impl SimOptions {
         c.break_it = self.break_it;
         c.seed = self.seed;
         c.max_msg_bytes = self.max_msg_bytes;
+        c.max_inflight = usize::try_from(self.max_inflight).unwrap_or(usize::MAX);
         c.read_mode = self.read_mode;
         c.election_policy = self.election_policy;
         c
@@ -245,6 +249,11 @@ pub const PERSON_CLIENT_BASE: u64 = 1_000_000;
 
 /// How many requests from a person may be pending at once (each has its own session).
 pub const MAX_PERSON_REQUESTS: u64 = 100;
+
+/// Client session id of the first [`Action::Propose`]; the n-th proposal runs in session
+/// `PROPOSER_CLIENT + n` with sequence number 1, so a proposal that is lost leaves no gap that
+/// would make a later one look like an expired session (§6.3).
+pub const PROPOSER_CLIENT: u64 = 1 << 40;
 
 /// One simulated machine: the Raft node (absent while crashed), its disk and its state machine.
 #[derive(Debug, Clone)]
@@ -374,6 +383,77 @@ pub struct Stats {
     /// last retry, after any timeouts and redirects) to completion. The whole client-observed
     /// time is in the history (`HistoryOp::invoke` to `complete`).
     pub latencies: Vec<u64>,
+    /// Messages handed to the network, by kind and by sender.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub messages: MessageCounts,
+}
+
+/// The message kinds [`MessageCounts`] counts, in its order ([`raft_core::Body::kind`] names).
+pub const MESSAGE_KINDS: [&str; 11] = [
+    "pre_vote",
+    "pre_vote_resp",
+    "vote",
+    "vote_resp",
+    "append",
+    "append_resp",
+    "heartbeat",
+    "heartbeat_resp",
+    "timeout_now",
+    "snapshot",
+    "snapshot_resp",
+];
+
+/// Messages sent, by kind and by sender: what a test of message economy counts (the labs'
+/// "RPC counts", messages per committed entry).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct MessageCounts {
+    /// Sent messages of each kind, in the order of [`MESSAGE_KINDS`].
+    pub by_kind: [u64; 11],
+    /// Sent messages of each sender.
+    pub by_node: BTreeMap<NodeId, u64>,
+}
+
+impl MessageCounts {
+    fn count(&mut self, m: &raft_core::message::Message) {
+        use raft_core::message::Body;
+        let k = match m.body {
+            Body::PreVote { .. } => 0,
+            Body::PreVoteResp { .. } => 1,
+            Body::Vote { .. } => 2,
+            Body::VoteResp { .. } => 3,
+            Body::Append { .. } => 4,
+            Body::AppendResp { .. } => 5,
+            Body::Heartbeat { .. } => 6,
+            Body::HeartbeatResp { .. } => 7,
+            Body::TimeoutNow => 8,
+            Body::Snapshot { .. } => 9,
+            Body::SnapshotResp { .. } => 10,
+        };
+        debug_assert_eq!(MESSAGE_KINDS[k], m.body.kind(), "MESSAGE_KINDS order");
+        self.by_kind[k] += 1;
+        *self.by_node.entry(m.from).or_insert(0) += 1;
+    }
+
+    /// Sent messages of `kind` (a [`MESSAGE_KINDS`] name such as `"append"`), 0 if none or
+    /// unknown.
+    pub fn kind(&self, kind: &str) -> u64 {
+        MESSAGE_KINDS
+            .iter()
+            .position(|&k| k == kind)
+            .map_or(0, |i| self.by_kind[i])
+    }
+
+    /// Sent requests (votes, pre-votes, appends, heartbeats, snapshots, TimeoutNow): every
+    /// message that is not an answer.
+    pub fn requests(&self) -> u64 {
+        MESSAGE_KINDS
+            .iter()
+            .zip(&self.by_kind)
+            .filter(|(k, _)| !k.ends_with("_resp"))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// Which event a step processes (see [`World::next_event`]).
@@ -421,6 +501,10 @@ pub struct World {
     /// switch forgets it ([`World::clients_changed`]), so it is always what a scan would find;
     /// under heavy load most steps are deliveries that touch no client, and skip the scan.
     wake_cache: core::cell::Cell<Option<Option<(u64, usize)>>>,
+    /// Proposals made with [`Action::Propose`] so far (each gets its own session).
+    proposals: u64,
+    /// Index and term of the last [`Action::Propose`] a leader accepted.
+    last_proposal: Option<(Index, Term)>,
 }
 
 impl World {
@@ -479,6 +563,8 @@ impl World {
             halted: None,
             violations_recorded: 0,
             wake_cache: core::cell::Cell::new(None),
+            proposals: 0,
+            last_proposal: None,
         };
         for (&id, sn) in &world.nodes {
             world.checker.on_state(id, 0, sn.kv.digest());
@@ -968,35 +1054,7 @@ impl World {
         }
         // 2. Messages.
         for m in ready.messages {
-            self.stats.sent += 1;
-            let (from, to) = (m.from, m.to);
-            match self.net.send(m.clone(), self.now, &mut self.rng) {
-                SendOutcome::Queued(mid, copy) => {
-                    let deliver_at = self.net.get(mid).and_then(|f| f.deliver_at);
-                    self.record(TraceEvent::Send {
-                        id: mid,
-                        msg: m,
-                        deliver_at,
-                    });
-                    if let Some(c) = copy {
-                        self.record(TraceEvent::Duplicate { id: mid, copy: c });
-                    }
-                }
-                SendOutcome::Dropped(mid, why) => {
-                    self.stats.dropped += 1;
-                    self.record(TraceEvent::Send {
-                        id: mid,
-                        msg: m,
-                        deliver_at: None,
-                    });
-                    self.record(TraceEvent::Drop {
-                        id: mid,
-                        from,
-                        to,
-                        reason: why.to_string(),
-                    });
-                }
-            }
+            self.send_message(m);
         }
         // 3. Apply.
         for e in ready.committed {
@@ -1072,6 +1130,40 @@ impl World {
             return;
         };
         let _ = self.with_node(id, |n| n.step(Input::Compact { index, data }));
+    }
+
+    /// Hands `m` to the network, counts it and records what became of it.
+    fn send_message(&mut self, m: raft_core::message::Message) {
+        self.stats.sent += 1;
+        self.stats.messages.count(&m);
+        let (from, to) = (m.from, m.to);
+        match self.net.send(m.clone(), self.now, &mut self.rng) {
+            SendOutcome::Queued(mid, copy) => {
+                let deliver_at = self.net.get(mid).and_then(|f| f.deliver_at);
+                self.record(TraceEvent::Send {
+                    id: mid,
+                    msg: m,
+                    deliver_at,
+                });
+                if let Some(c) = copy {
+                    self.record(TraceEvent::Duplicate { id: mid, copy: c });
+                }
+            }
+            SendOutcome::Dropped(mid, why) => {
+                self.stats.dropped += 1;
+                self.record(TraceEvent::Send {
+                    id: mid,
+                    msg: m,
+                    deliver_at: None,
+                });
+                self.record(TraceEvent::Drop {
+                    id: mid,
+                    from,
+                    to,
+                    reason: why.to_string(),
+                });
+            }
+        }
     }
 
     fn deliver(&mut self, mid: u64, msg: raft_core::message::Message) {
@@ -1520,6 +1612,31 @@ impl World {
                 self.with_node(leader, |n| n.step(Input::ChangeMembership(change)))
                     .expect("leader is up")?;
             }
+            Action::Propose { node, key, value } => {
+                self.known(*node)?;
+                self.last_proposal = None;
+                let cmd = Command {
+                    client: PROPOSER_CLIENT + self.proposals,
+                    seq: 1,
+                    op: Op::Put {
+                        key: key.clone(),
+                        value: value.clone(),
+                    },
+                };
+                let index = self
+                    .with_node(*node, |n| {
+                        let r = n.step(Input::Propose(cmd.encode()));
+                        (r, n.term())
+                    })
+                    .ok_or_else(|| SimError::Invalid(format!("S{node} is down")))?;
+                if let (Ok(Some(index)), term) = index {
+                    self.proposals += 1;
+                    self.last_proposal = Some((index, term));
+                }
+            }
+            Action::Inject { message } => {
+                self.send_message(message.clone());
+            }
             Action::Compact { node } => {
                 self.known(*node)?;
                 let index = self
@@ -1625,6 +1742,47 @@ impl World {
         self.invoke(k, op);
         self.client_attempt(k);
         Ok(())
+    }
+
+    /// Proposes putting `value` under `key` on `node`, as the labs' `Start` does (recorded as
+    /// [`Action::Propose`]): `Some((index, term))` of the new entry if `node` leads and accepted
+    /// it, `None` if it does not lead. Errors: unknown or crashed node.
+    pub fn propose(
+        &mut self,
+        node: NodeId,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<(Index, Term)>, SimError> {
+        self.act(Action::Propose {
+            node,
+            key: key.into(),
+            value: value.into(),
+        })?;
+        Ok(self.last_proposal)
+    }
+
+    /// What the nodes hold at `index`: how many live nodes have committed it, and the command
+    /// there, if any of them still has the entry in its log (a compacted one is gone). The
+    /// labs' `nCommitted`. Nodes that disagree about a committed entry are a State Machine
+    /// Safety violation, which the checker reports; this returns the lowest-id node's view.
+    pub fn committed_at(&self, index: Index) -> (usize, Option<Command>) {
+        let mut count = 0;
+        let mut command = None;
+        for sn in self.nodes.values() {
+            let Some(n) = sn.node.as_ref() else { continue };
+            if n.log().committed() < index {
+                continue;
+            }
+            count += 1;
+            if command.is_none() {
+                if let Some(e) = n.log().entry(index) {
+                    if let Payload::Command(data) = &e.payload {
+                        command = Command::decode(data);
+                    }
+                }
+            }
+        }
+        (count, command)
     }
 
     /// Commit index of the current leader (0 when there is none).

@@ -218,6 +218,15 @@ pub fn describe_action(a: &Action) -> Option<String> {
                 .join(" ")
         ),
         Action::Compact { node } => format!("{} told to snapshot and compact its log", name(*node)),
+        Action::Propose { node, key, value } => {
+            format!("{key} = {value} proposed to {} directly", name(*node))
+        }
+        Action::Inject { message } => format!(
+            "A {} message injected from {} to {}",
+            message.body.kind(),
+            name(message.from),
+            name(message.to)
+        ),
     })
 }
 
