@@ -40,6 +40,10 @@ pub struct Progress {
     pub pending_snapshot: Index,
     /// In `Snapshot`: bytes of it the follower has acknowledged.
     pub snapshot_offset: u64,
+    /// The leader's tick when an answer to a heartbeat last freed a slot of a full window (in
+    /// case its appends were all lost): at most one per heartbeat interval, so that frequent
+    /// heartbeat rounds (one per ReadIndex request) cannot open the window wider.
+    pub slot_freed_at: Option<u64>,
 }
 
 impl Progress {
@@ -54,6 +58,7 @@ impl Progress {
             recent_active: false,
             pending_snapshot: 0,
             snapshot_offset: 0,
+            slot_freed_at: None,
         }
     }
 

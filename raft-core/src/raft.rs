@@ -1109,10 +1109,19 @@ impl Node {
                 pr.probe_sent = false;
                 // If every append in a full window was lost, free one slot so that the next
                 // append (which the follower will reject) moves the follower back to probing.
+                // At most one per heartbeat interval: a heartbeat round per ReadIndex request
+                // must not widen the window (20 reads in flight let 7 appends through a window
+                // of 2).
+                let now = self.ticks;
+                let interval = self.cfg.heartbeat_interval;
                 if pr.state == ProgressState::Replicate
                     && pr.inflight.len() >= self.cfg.max_inflight
+                    && pr
+                        .slot_freed_at
+                        .is_none_or(|t| now.saturating_sub(t) >= interval)
                 {
                     pr.inflight.pop_front();
+                    pr.slot_freed_at = Some(now);
                 }
                 // A follower still behind gets an append even when everything has been sent once:
                 // if those appends were lost, this one (empty if need be) is rejected and sends the
