@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod harness;
 pub mod http;
 pub mod kv;
 pub mod net;
