@@ -83,13 +83,21 @@ pub struct KvClient {
 impl KvClient {
     /// A client of the nodes at `nodes` with session `id` (non-zero).
     pub fn new(nodes: Vec<String>, id: u64) -> Self {
+        // Clients start at different nodes, so that a node's mistakes reach someone.
+        let leader = (id as usize) % nodes.len().max(1);
         KvClient {
             nodes,
-            leader: 0,
+            leader,
             id,
             seq: 0,
             deadline: Duration::from_secs(10),
         }
+    }
+
+    /// Sends the next request to the node at `index` of the list first (a load balancer's
+    /// choice; a node that does not lead answers with a hint, which is followed).
+    pub fn point_at(&mut self, index: usize) {
+        self.leader = index;
     }
 
     /// Sends `method path` with `body` to the node believed to lead, following hints and

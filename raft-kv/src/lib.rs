@@ -20,6 +20,7 @@ pub mod http;
 pub mod kv;
 pub mod net;
 pub mod node;
+pub mod proxy;
 pub mod server;
 pub mod storage;
 pub mod wire;
