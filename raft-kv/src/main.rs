@@ -23,6 +23,10 @@ USAGE:
       concurrent clients, partitions, pauses (SIGSTOP/SIGCONT) and kill -9 with restarts;
       the history is checked for linearizability. Prints ops, failures and the verdict.
 
+  raft-kv bench [--secs S] [--clients C] [--failovers K]
+      speed figures of a 3-node loopback cluster: PUT and GET throughput and p50/p99
+      latency, fsyncs per batch, failover time after kill -9 of the leader.
+
 Exit status: 0 success, 1 failure (or a fault run whose history is not linearizable),
 2 bad usage.
 ";
@@ -51,6 +55,7 @@ fn run() -> Result<ExitCode, String> {
         "node" => node(args),
         "cluster" => cluster(args),
         "faults" => raft_kv::faults::main(args),
+        "bench" => raft_kv::bench::main(args),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)

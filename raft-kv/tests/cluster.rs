@@ -336,3 +336,107 @@ fn bad_http_requests_get_clear_errors() {
         assert_eq!((code, v["ok"].as_bool()), (200, Some(true)));
     });
 }
+
+/// Waits until node `id`'s own copy of `key` is `want` (a stale read, which only that node
+/// answers); panics after 15 s.
+async fn wait_copy(c: &LocalCluster, id: u64, key: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (code, v) = call(&c.http(id), Method::GET, &format!("/kv/{key}?stale"), None)
+            .await
+            .unwrap_or((0, json!(null)));
+        if code == 200 && v["value"] == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "S{id} never had {key}={want}: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn a_node_behind_the_compacted_log_catches_up_by_snapshot_and_restarts_from_it() {
+    let mut c = cluster("snapshot", 3);
+    c.extra_args = vec!["--snapshot-bytes".into(), "1024".into()];
+    c.start_all();
+    rt().block_on(async {
+        let (leader, _) = c.wait_leader(None, START_BOUND).await.expect("a leader");
+        let behind = c.ids().into_iter().find(|&i| i != leader).unwrap();
+        c.kill(behind);
+        let mut client = KvClient::new(c.http_all(), 61);
+        for i in 0..60 {
+            let v = format!("{i:0>100}");
+            assert!(matches!(
+                client.put(&format!("s{}", i % 7), &v).await,
+                Outcome::Ok(_)
+            ));
+        }
+        let s = c.status(leader).await.unwrap();
+        assert!(
+            s["snapshot_index"].as_u64().unwrap() > 1,
+            "the leader compacted: {s}"
+        );
+        c.start(behind);
+        let last = format!("{:0>100}", 59);
+        wait_copy(&c, behind, "s3", &last).await;
+        let s = c.status(behind).await.unwrap();
+        assert!(
+            s["snapshot_index"].as_u64().unwrap() > 0,
+            "it installed a snapshot: {s}"
+        );
+        // And it restarts from the snapshot it stored.
+        c.kill(behind);
+        c.start(behind);
+        wait_copy(&c, behind, "s3", &last).await;
+    });
+}
+
+#[test]
+fn membership_changes_and_transfer_over_the_api() {
+    let dir = std::env::temp_dir().join(format!("raft-kv-it-{}-members", std::process::id()));
+    let mut c = LocalCluster::new(&PathBuf::from(env!("CARGO_BIN_EXE_raft-kv")), &dir, 3, 1);
+    c.start_all();
+    rt().block_on(async {
+        let (leader, _) = c.wait_leader(None, START_BOUND).await.expect("a leader");
+        let mut client = KvClient::new(c.http_all(), 71);
+        assert!(matches!(client.put("m", "1").await, Outcome::Ok(_)));
+        let post = |path: &'static str, id: u64| {
+            let a = c.http(leader);
+            async move {
+                call(&a, Method::POST, path, Some(&json!({ "id": id })))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(post("/members/learner", 4).await.0, 200);
+        wait_copy(&c, 4, "m", "1").await;
+        let s = c.status(4).await.unwrap();
+        assert_eq!(s["role"], "learner", "{s}");
+        assert_eq!(post("/members/promote", 4).await.0, 200);
+        let follower = c
+            .ids()
+            .into_iter()
+            .find(|&i| i != leader && i != 4)
+            .unwrap();
+        assert_eq!(post("/members/remove", follower).await.0, 200);
+        let s = c.status(leader).await.unwrap();
+        let voters: Vec<u64> = s["voters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert!(voters.contains(&4) && !voters.contains(&follower), "{s}");
+        // Leadership to the new voter.
+        assert_eq!(post("/transfer", 4).await.0, 200);
+        let (new, _) = c
+            .wait_leader(Some(leader), FAILOVER_BOUND)
+            .await
+            .expect("a transfer");
+        assert_eq!(new, 4);
+        assert!(matches!(client.put("m", "2").await, Outcome::Ok(_)));
+        assert_eq!(value(&client.get("m").await), Some("2".to_string()));
+    });
+}
