@@ -359,3 +359,20 @@ fn one_fsync_per_batch() {
     );
     assert_eq!(fsyncs, batches);
 }
+
+#[test]
+fn a_failed_write_is_an_error_naming_the_file() {
+    let dir = temp_dir("write-fails");
+    let (mut s, _) = open(&dir).unwrap();
+    // The log handle becomes read-only, as a disk that refuses writes (full, or gone read-only).
+    s.wal = File::open(dir.join(WAL_FILE)).unwrap();
+    let err = s
+        .persist(&Ready {
+            entries: vec![entry(1, 1, "a")],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("append to"), "{err}");
+    assert_eq!(s.stats().fsyncs, 0, "nothing was acknowledged");
+}
