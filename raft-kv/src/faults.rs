@@ -1,10 +1,10 @@
 //! The fault run (`raft-kv faults`, and a short pass in the tests): a local cluster of real
 //! processes whose peer links go through the fault proxy, concurrent clients with sessions, and
 //! a nemesis that injects one fault at a time with healthy pauses between (partitions, one-way
-//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included). Afterwards
-//! everything is healed, every key is read, and the recorded history is judged by raft-sim's
-//! linearizability checker (so a lost acknowledged write or a stale read fails it), and every
-//! appended token is counted (a write applied twice fails it).
+//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included, and
+//! membership churn). Afterwards everything is healed, every key is read, and the recorded
+//! history is judged by raft-sim's linearizability checker (so a lost acknowledged write or a
+//! stale read fails it), and every appended token is counted (a write applied twice fails it).
 //!
 //! Clients record the history Jepsen's way: an operation's invocation and completion are
 //! numbered in one order across all clients; a write that got no definite answer (a timeout, a
@@ -240,7 +240,7 @@ async fn nemesis(
         };
         let hold = Duration::from_millis(rng.range(500, 1500));
         let at = rec.now();
-        let what = match rng.range(0, 4) {
+        let what = match rng.range(0, 5) {
             0 => {
                 for &o in ids.iter().filter(|&&o| o != target) {
                     let cut = LinkFault {
@@ -292,6 +292,42 @@ async fn nemesis(
                 tokio::time::sleep(hold).await;
                 c.resume(target);
                 format!("SIGSTOP S{target} for {hold:?}, then SIGCONT")
+            }
+            4 => {
+                // Membership churn: a follower removed, then added back as a learner and
+                // promoted (each change waits for the previous one to apply).
+                let Some(f) = ids
+                    .iter()
+                    .copied()
+                    .find(|&i| Some(i) != leader && i == target)
+                    .or_else(|| ids.iter().copied().find(|&i| Some(i) != leader))
+                else {
+                    continue;
+                };
+                let mut admin = KvClient::new(c.http_all(), 900);
+                let mut steps = Vec::new();
+                for (path, pause) in [
+                    ("/members/remove", hold),
+                    ("/members/learner", Duration::from_millis(300)),
+                    ("/members/promote", Duration::ZERO),
+                ] {
+                    let o = admin
+                        .request(
+                            hyper::Method::POST,
+                            path,
+                            Some(serde_json::json!({ "id": f })),
+                        )
+                        .await;
+                    steps.push(match o {
+                        Outcome::Ok(_) => "ok".to_string(),
+                        Outcome::Failed(e) | Outcome::Unknown(e) => e,
+                    });
+                    tokio::time::sleep(pause).await;
+                }
+                format!(
+                    "membership: S{f} removed, re-added as a learner, promoted ({})",
+                    steps.join(", ")
+                )
             }
             _ => {
                 c.kill(target);
