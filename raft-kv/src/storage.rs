@@ -430,7 +430,13 @@ impl DiskStorage {
     /// unable to promise anything: the caller must stop (fail-stop), never send.
     pub fn persist(&mut self, ready: &Ready) -> Result<(), Error> {
         let mut buf = Vec::new();
-        if let Some(snap) = &ready.snapshot {
+        // A snapshot no newer than the stored one changes nothing (raft-core refuses stale
+        // snapshots; writing one would put an older state in front of a shorter log).
+        let snapshot = ready
+            .snapshot
+            .as_ref()
+            .filter(|s| s.meta.index > self.state.snapshot_index);
+        if let Some(snap) = snapshot {
             self.write_snapshot(snap)?;
             apply_snapshot_rule(&mut self.state, snap.meta.index, snap.meta.term);
             self.state.membership = snap.meta.membership.clone();

@@ -376,3 +376,26 @@ fn a_failed_write_is_an_error_naming_the_file() {
     assert!(err.to_string().contains("append to"), "{err}");
     assert_eq!(s.stats().fsyncs, 0, "nothing was acknowledged");
 }
+
+#[test]
+fn an_older_snapshot_changes_nothing() {
+    let dir = temp_dir("old-snap");
+    write_three_batches(&dir);
+    let (mut s, _) = open(&dir).unwrap();
+    s.persist(&Ready {
+        snapshot: Some(snapshot(4, 1, "state@4")),
+        ..Default::default()
+    })
+    .unwrap();
+    let before = s.state().clone();
+    s.persist(&Ready {
+        snapshot: Some(snapshot(2, 1, "state@2")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.state(), &before);
+    drop(s);
+    let (s, _) = open(&dir).unwrap();
+    assert_eq!(s.state(), &before);
+    assert_eq!(s.state().snapshot_data, b"state@4");
+}
