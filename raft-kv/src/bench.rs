@@ -3,8 +3,7 @@
 //! fsyncs each committed batch cost, and failover time after kill -9 of the leader. Printed,
 //! never asserted.
 //!
-//! Each request opens its own loopback connection (the client is the tests' client), so the
-//! figures include a TCP handshake per operation.
+//! Each client keeps one HTTP/1 connection to the leader and sends one request at a time.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 use hyper::Method;
 use serde_json::json;
 
-use crate::client::{call, KvClient, Outcome};
+use crate::client::{Conn, KvClient, Outcome};
 use crate::harness::LocalCluster;
 
 /// Options of a bench run.
@@ -64,6 +63,8 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
         let addr = addr.clone();
         tasks.push(tokio::spawn(async move {
             let (mut lat, mut errors, mut seq) = (Vec::new(), 0usize, 0u64);
+            let mut conn = Conn::new(&addr);
+            let mut first_error = None;
             let value = "v".repeat(100);
             while Instant::now() < end {
                 seq += 1;
@@ -71,14 +72,20 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
                 let t = Instant::now();
                 let r = if write {
                     let body = json!({"value": value, "client": 10_000 + k as u64, "seq": seq});
-                    call(&addr, Method::PUT, &key, Some(&body)).await
+                    conn.call(Method::PUT, &key, Some(&body)).await
                 } else {
-                    call(&addr, Method::GET, &key, None).await
+                    conn.call(Method::GET, &key, None).await
                 };
                 match r {
                     Ok((200, _)) => lat.push(t.elapsed()),
-                    _ => errors += 1,
+                    other => {
+                        errors += 1;
+                        first_error.get_or_insert(format!("{other:?}"));
+                    }
                 }
+            }
+            if let Some(e) = first_error {
+                eprintln!("bench: client {k}: {errors} errors, the first: {e}");
             }
             (lat, errors)
         }));

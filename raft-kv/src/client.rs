@@ -57,6 +57,86 @@ pub async fn call(
         .map_err(|_| format!("{addr}: no answer within {CALL_TIMEOUT:?}"))?
 }
 
+/// A kept-alive HTTP/1 connection to one node, reopened when it breaks (so that a busy client
+/// does not use up the loopback's ephemeral ports with one connection per request).
+#[derive(Debug)]
+pub struct Conn {
+    addr: String,
+    send: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
+}
+
+impl Conn {
+    /// A connection to `addr`, opened on first use.
+    pub fn new(addr: &str) -> Self {
+        Conn {
+            addr: addr.to_string(),
+            send: None,
+        }
+    }
+
+    /// Like [`call`], over this connection.
+    pub async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), String> {
+        let r = tokio::time::timeout(CALL_TIMEOUT, self.exchange(method, path, body)).await;
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                self.send = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.send = None;
+                Err(format!("{}: no answer within {CALL_TIMEOUT:?}", self.addr))
+            }
+        }
+    }
+
+    async fn exchange(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), String> {
+        if self.send.as_ref().is_none_or(|s| s.is_closed()) {
+            let stream = TcpStream::connect(&self.addr)
+                .await
+                .map_err(|e| format!("connect {}: {e}", self.addr))?;
+            let _ = stream.set_nodelay(true);
+            let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| format!("handshake: {e}"))?;
+            tokio::spawn(conn);
+            self.send = Some(send);
+        }
+        let send = self.send.as_mut().expect("set just above");
+        send.ready().await.map_err(|e| format!("connection: {e}"))?;
+        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", &self.addr)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(bytes)))
+            .map_err(|e| format!("request: {e}"))?;
+        let resp = send
+            .send_request(req)
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?
+            .to_bytes();
+        Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+    }
+}
+
 /// How a request through [`KvClient`] ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -69,9 +149,10 @@ pub enum Outcome {
 }
 
 /// A client with a session (id and sequence numbers) over the nodes' HTTP addresses.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct KvClient {
     nodes: Vec<String>,
+    conns: Vec<Conn>,
     leader: usize,
     /// Session id.
     pub id: u64,
@@ -86,6 +167,7 @@ impl KvClient {
         // Clients start at different nodes, so that a node's mistakes reach someone.
         let leader = (id as usize) % nodes.len().max(1);
         KvClient {
+            conns: nodes.iter().map(|n| Conn::new(n)).collect(),
             nodes,
             leader,
             id,
@@ -107,8 +189,12 @@ impl KvClient {
         let mut last = String::new();
         let mut wait = Duration::from_millis(20);
         while start.elapsed() < self.deadline {
-            let addr = self.nodes[self.leader % self.nodes.len()].clone();
-            match call(&addr, method.clone(), path, body.as_ref()).await {
+            let at = self.leader % self.nodes.len();
+            let addr = self.nodes[at].clone();
+            match self.conns[at]
+                .call(method.clone(), path, body.as_ref())
+                .await
+            {
                 Ok((200, v)) => return Outcome::Ok(v),
                 Ok((421, v)) => {
                     last = format!("{addr}: not the leader");
