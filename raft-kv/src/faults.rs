@@ -336,7 +336,9 @@ async fn nemesis(
                 format!("kill -9 S{target}, restarted after {hold:?}")
             }
         };
-        let was = if leader == Some(target) {
+        // Network-wide faults and churn (which spares the leader) name no target.
+        let targeted = !what.starts_with("flaky") && !what.starts_with("membership");
+        let was = if leader == Some(target) && targeted {
             " (the leader)"
         } else {
             ""
