@@ -440,3 +440,25 @@ fn membership_changes_and_transfer_over_the_api() {
         assert_eq!(value(&client.get("m").await), Some("2".to_string()));
     });
 }
+
+#[test]
+fn a_data_directory_of_another_cluster_is_refused() {
+    let mut c = cluster("wrong-cluster", 1);
+    c.start_all();
+    rt().block_on(async {
+        c.wait_leader(None, START_BOUND).await.expect("a leader");
+    });
+    c.kill(1);
+    // The same addresses and node id, but a cluster file naming another cluster: its node must
+    // not take this directory's log for its own.
+    let file = c.dir.join("cluster.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace(&c.spec.cluster, "someone-else")).unwrap();
+    c.start(1);
+    let status = c
+        .wait_exit(1, Duration::from_secs(10))
+        .expect("the node refuses to run");
+    assert!(!status.success());
+    let log = c.log_of(1);
+    assert!(log.contains("belongs to cluster"), "{log}");
+}
