@@ -16,7 +16,9 @@
 //! Errors are `{"error": sentence}` with: 400 a malformed request; 421 not the leader (with
 //! `leader` and `leader_http` when known: send it there); 503 not served now (`retry: true`;
 //! a write's outcome is unknown, so retry with the same `client` and `seq`, which applies it
-//! at most once); 409 refused; 413 a body over [`MAX_BODY_BYTES`].
+//! at most once); 409 refused; 413 a body over [`MAX_BODY_BYTES`]. At most
+//! [`MAX_CONNECTIONS`] connections are open at once, and one that has not sent a whole request
+//! head within [`HEADER_TIMEOUT`] (also between two requests) is closed.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{SyncSender, TrySendError};
@@ -40,6 +42,47 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Longest wait for the driver's answer; then 503 (a write's outcome is then unknown).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Most client connections open at once; further ones are closed on accept.
+pub const MAX_CONNECTIONS: usize = 256;
+/// A client must send a request's headers within this time (also the idle time allowed
+/// between two requests on a kept-alive connection); then the connection is closed.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves the API on `listener` for ever, with [`MAX_CONNECTIONS`] and [`HEADER_TIMEOUT`]
+/// (written here because `axum::serve` sets neither: a client that opens connections and
+/// sends nothing would otherwise hold them for ever).
+pub async fn serve(listener: tokio::net::TcpListener, api: Api, me: u64) {
+    let app = router(api);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                crate::log(me, format_args!("HTTP accept failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            crate::log(
+                me,
+                format_args!("HTTP connection from {addr} closed: over {MAX_CONNECTIONS} open"),
+            );
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _ = stream.set_nodelay(true);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
 
 /// What the handlers share.
 #[derive(Debug, Clone)]

@@ -111,8 +111,7 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
             id,
             format_args!("serving peers on {}, HTTP on http://{}", me.peer, me.http),
         );
-        axum::serve(http_listener, crate::http::router(api))
-            .await
-            .map_err(|e| Error::io("HTTP server", e))
+        crate::http::serve(http_listener, api, id).await;
+        Ok(())
     })
 }

@@ -462,3 +462,30 @@ fn a_data_directory_of_another_cluster_is_refused() {
     let log = c.log_of(1);
     assert!(log.contains("belongs to cluster"), "{log}");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use std::io::Read;
+    let mut c = cluster("slow-client", 1);
+    c.start_all();
+    rt().block_on(async {
+        c.wait_leader(None, START_BOUND).await.expect("a leader");
+    });
+    let mut s = std::net::TcpStream::connect(c.http(1)).unwrap();
+    s.write_all(b"GET /status HTTP/1.1\r\nhost: x\r\n").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let start = Instant::now();
+    let mut buf = Vec::new();
+    // The server closes the connection (perhaps after a 408) instead of waiting for ever.
+    let _ = s.read_to_end(&mut buf);
+    let took = start.elapsed();
+    println!("a half-sent request was cut off after {took:?}");
+    assert!(
+        took < raft_kv::http::HEADER_TIMEOUT + Duration::from_secs(5),
+        "cut off after {took:?}"
+    );
+    // And the node still serves.
+    rt().block_on(async {
+        assert!(c.status(1).await.is_some());
+    });
+}
