@@ -242,17 +242,32 @@ async fn nemesis(
         let at = rec.now();
         let what = match rng.range(0, 5) {
             0 => {
+                // A minority side holding the target (one node of 3; one or two of 5), cut
+                // both ways from the majority.
+                let size = rng.range(1, ((ids.len() - 1) / 2) as u64) as usize;
+                let mut side = vec![target];
                 for &o in ids.iter().filter(|&&o| o != target) {
-                    let cut = LinkFault {
-                        cut: true,
-                        ..Default::default()
-                    };
-                    proxy.set(target, o, cut);
-                    proxy.set(o, target, cut);
+                    if side.len() < size {
+                        side.push(o);
+                    }
+                }
+                let cut = LinkFault {
+                    cut: true,
+                    ..Default::default()
+                };
+                for &a in &side {
+                    for &b in ids.iter().filter(|b| !side.contains(b)) {
+                        proxy.set(a, b, cut);
+                        proxy.set(b, a, cut);
+                    }
                 }
                 tokio::time::sleep(hold).await;
                 proxy.heal();
-                format!("partition: S{target} isolated for {hold:?}")
+                let names: Vec<String> = side.iter().map(|i| format!("S{i}")).collect();
+                format!(
+                    "partition: {{{}}} cut from the rest for {hold:?}",
+                    names.join(", ")
+                )
             }
             1 => {
                 for &o in ids.iter().filter(|&&o| o != target) {
