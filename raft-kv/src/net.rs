@@ -41,7 +41,8 @@ pub const MAX_PEER_CONNECTIONS: usize = 64;
 /// Counters of the peer network, shared with `/status`.
 #[derive(Debug, Default)]
 pub struct NetStats {
-    /// Messages dropped because a queue was full or a peer was down.
+    /// Messages dropped because a queue was full (outgoing, or the driver's inbox) or a peer
+    /// was down.
     pub dropped: AtomicU64,
     /// Incoming connections closed for misbehaving.
     pub refused: AtomicU64,
@@ -175,7 +176,7 @@ pub async fn serve_peers(
         tokio::spawn(async move {
             let _permit = permit;
             let _ = stream.set_nodelay(true);
-            if let Err(why) = read_peer(stream, &cluster, me, &known, &inbox).await {
+            if let Err(why) = read_peer(stream, &cluster, me, &known, &inbox, &stats).await {
                 stats.refused.fetch_add(1, Ordering::Relaxed);
                 crate::log(
                     me,
@@ -193,6 +194,7 @@ async fn read_peer(
     me: NodeId,
     known: &BTreeSet<NodeId>,
     inbox: &SyncSender<Inbound>,
+    stats: &NetStats,
 ) -> Result<(), String> {
     let mut framed = Framed::new(stream, wire::codec());
     let first = match tokio::time::timeout(HELLO_TIMEOUT, framed.next()).await {
@@ -230,7 +232,10 @@ async fn read_peer(
         };
         let msg = wire::decode_message(&frame, hello.from, me)?;
         match inbox.try_send(Inbound::Peer(msg)) {
-            Ok(()) | Err(TrySendError::Full(_)) => {}
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                stats.dropped.fetch_add(1, Ordering::Relaxed);
+            }
             Err(TrySendError::Disconnected(_)) => return Ok(()),
         }
     }
