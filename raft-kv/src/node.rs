@@ -1,0 +1,515 @@
+//! The node driver: one thread that owns the raft-core `Node`, its disk storage and the
+//! key-value state, and runs raft-core's loop: take input (peers' messages, client requests,
+//! the clock), then handle the `Ready` in the order its contract gives (persist with fsync, send,
+//! apply, serve reads). Sockets live on the tokio runtime and talk to this thread through
+//! channels; fsync blocks only this thread.
+//!
+//! With `storage.rs`, this is the only module that uses raft-core's API.
+
+// Payloads are converted with `.into()`: raft-core's payload type may become shared bytes
+// (`Bytes`/`Arc<[u8]>`); today it is a `Vec<u8>` and the conversion is the identity.
+#![allow(clippy::useless_conversion)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use raft_core::{
+    ConfChange, Config, Event, Index, Input, Membership, Message, Node, NodeId, Payload, Role,
+};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::Error;
+use crate::kv::{Applied, KvReply, KvState};
+use crate::net::NetStats;
+use crate::storage::{DiskStorage, StorageStats};
+
+/// Milliseconds between two clock readings of the driver (one raft-core tick is 1 ms; the
+/// reference timings are kept: election timeout 150–300 ms, heartbeat 50 ms).
+pub const TICK_MS: u64 = 5;
+/// Most inputs taken before the driver handles a `Ready` (bounds the latency a burst adds).
+pub const MAX_BATCH: usize = 1024;
+/// Default size of the stored entries past which the node snapshots and compacts its log.
+pub const DEFAULT_SNAPSHOT_BYTES: u64 = 4 << 20;
+
+/// What the driver is asked to do.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A peer's message.
+    Peer(Message),
+    /// A client's request.
+    Client(Request),
+}
+
+/// Why a request was not served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ReqError {
+    /// This node is not the leader; the leader it knows of, if any.
+    NotLeader(Option<NodeId>),
+    /// Not served now, and nothing was done (or a write's outcome is unknown): retry, with the
+    /// same client id and sequence number for a write.
+    Retry(String),
+    /// Refused for good (a membership change that is not allowed, a stale command).
+    Refused(String),
+}
+
+/// A membership change as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Add a learner.
+    AddLearner(NodeId),
+    /// Promote a learner to voter.
+    Promote(NodeId),
+    /// Remove a member.
+    Remove(NodeId),
+}
+
+/// A reply channel.
+pub type Reply<T> = oneshot::Sender<Result<T, ReqError>>;
+
+/// A client request to the driver.
+#[derive(Debug)]
+pub enum Request {
+    /// Replicate a write (an encoded `KvCommand`).
+    Write(Vec<u8>, Reply<KvReply>),
+    /// Read a key linearizably (ReadIndex, §6.4).
+    Read(String, Reply<Option<String>>),
+    /// Read a key from this node's state as it is (may be stale).
+    StaleRead(String, Reply<Option<String>>),
+    /// Change the membership; answered once the change is applied.
+    Change(MemberChange, Reply<Index>),
+    /// Hand leadership to a voter.
+    Transfer(NodeId, Reply<()>),
+    /// Report the node's state.
+    Status(oneshot::Sender<Status>),
+}
+
+/// Replication of one follower, from the leader's view.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowerStatus {
+    /// Highest index known replicated there.
+    pub r#match: Index,
+    /// Next index to send.
+    pub next: Index,
+    /// Entries behind the leader's last index.
+    pub lag: Index,
+    /// probe, replicate or snapshot.
+    pub state: String,
+}
+
+/// What `/status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// This node.
+    pub id: NodeId,
+    /// Role name.
+    pub role: String,
+    /// Current term.
+    pub term: u64,
+    /// The leader it knows of.
+    pub leader: Option<NodeId>,
+    /// Commit index.
+    pub commit: Index,
+    /// Applied index.
+    pub applied: Index,
+    /// Last log index.
+    pub last_index: Index,
+    /// Index the snapshot covers.
+    pub snapshot_index: Index,
+    /// Voters.
+    pub voters: Vec<NodeId>,
+    /// Learners.
+    pub learners: Vec<NodeId>,
+    /// Leader only: each follower's replication.
+    pub followers: BTreeMap<NodeId, FollowerStatus>,
+    /// Keys in the store.
+    pub keys: usize,
+    /// Disk counters.
+    pub storage: StorageStats,
+    /// `storage.fsyncs / storage.batches`.
+    pub fsyncs_per_batch: f64,
+    /// Log file size.
+    pub wal_bytes: u64,
+    /// Peer messages dropped (full queue or peer down).
+    pub dropped_messages: u64,
+    /// Peer connections closed for misbehaving.
+    pub refused_connections: u64,
+}
+
+/// Options of one node's driver.
+#[derive(Debug, Clone)]
+pub struct DriverOptions {
+    /// Cluster name.
+    pub cluster: String,
+    /// This node.
+    pub id: NodeId,
+    /// Data directory.
+    pub dir: PathBuf,
+    /// Initial voters (for a fresh directory).
+    pub voters: Vec<NodeId>,
+    /// Stored entry bytes past which the node snapshots.
+    pub snapshot_bytes: u64,
+}
+
+struct PendingWrite {
+    term: u64,
+    reply: Reply<KvReply>,
+}
+
+struct PendingRead {
+    key: String,
+    index: Option<Index>,
+    reply: Reply<Option<String>>,
+}
+
+/// The driver's state. Created by [`Driver::open`], run by [`Driver::run`].
+pub struct Driver {
+    opts: DriverOptions,
+    node: Node,
+    storage: DiskStorage,
+    kv: KvState,
+    peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+    net: Arc<NetStats>,
+    writes: BTreeMap<Index, PendingWrite>,
+    changes: BTreeMap<Index, (u64, Reply<Index>)>,
+    reads: BTreeMap<u64, PendingRead>,
+    next_read: u64,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").field("id", &self.opts.id).finish()
+    }
+}
+
+impl Driver {
+    /// Opens the data directory (recovering as `storage` documents) and restores the node.
+    pub fn open(opts: DriverOptions, net: Arc<NetStats>) -> Result<Driver, Error> {
+        let initial = Membership::with_voters(opts.voters.iter().copied());
+        let (storage, recovery) = DiskStorage::open(&opts.dir, &opts.cluster, opts.id, &initial)?;
+        if let Some(cut) = recovery.truncated {
+            crate::log(
+                opts.id,
+                format_args!("recovery: truncated a torn tail of {cut} bytes from the log"),
+            );
+        }
+        if recovery.removed_temp_snapshot {
+            crate::log(opts.id, "recovery: removed an unfinished snapshot.tmp");
+        }
+        let mut cfg = Config::new(opts.id);
+        // Seeds only draw election timeouts; differ between runs and nodes.
+        cfg.seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            ^ u64::from(std::process::id());
+        let state = storage.state().clone();
+        let kv = KvState::restore(&state.snapshot_data).map_err(|why| Error::Corrupt {
+            path: opts.dir.join(crate::storage::SNAP_FILE),
+            offset: 0,
+            why,
+        })?;
+        let node = Node::restore(cfg, state)?;
+        crate::log(
+            opts.id,
+            format_args!(
+                "started: term {}, log {}..={}, snapshot at {}{}",
+                node.term(),
+                node.log().first_index(),
+                node.log().last_index(),
+                node.log().snapshot_index(),
+                if recovery.fresh {
+                    ", fresh directory"
+                } else {
+                    ""
+                }
+            ),
+        );
+        Ok(Driver {
+            opts,
+            node,
+            storage,
+            kv,
+            peers: BTreeMap::new(),
+            net,
+            writes: BTreeMap::new(),
+            changes: BTreeMap::new(),
+            reads: BTreeMap::new(),
+            next_read: 1,
+        })
+    }
+
+    /// Sets the queue of messages for each peer.
+    pub fn set_peers(&mut self, peers: BTreeMap<NodeId, mpsc::Sender<Message>>) {
+        self.peers = peers;
+    }
+
+    /// Runs until the inbox closes. An error (a failed write or fsync) ends the node: after it,
+    /// nothing it promised can be trusted (fail-stop).
+    pub fn run(mut self, inbox: Receiver<Inbound>) -> Result<(), Error> {
+        let tick = Duration::from_millis(TICK_MS);
+        let mut last_tick = Instant::now();
+        loop {
+            let wait = tick.saturating_sub(last_tick.elapsed());
+            match inbox.recv_timeout(wait) {
+                Ok(first) => {
+                    self.handle(first);
+                    for more in inbox.try_iter().take(MAX_BATCH) {
+                        self.handle(more);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            let elapsed = last_tick.elapsed().as_millis() as u64;
+            if elapsed >= TICK_MS {
+                last_tick += Duration::from_millis(elapsed);
+                let _ = self.node.step(Input::Tick(elapsed));
+                // Answers nobody waits for any more (the client timed out) are dropped.
+                self.writes.retain(|_, w| !w.reply.is_closed());
+                self.reads.retain(|_, r| !r.reply.is_closed());
+            }
+            self.process_ready()?;
+        }
+    }
+
+    fn handle(&mut self, input: Inbound) {
+        match input {
+            Inbound::Peer(m) => {
+                let _ = self.node.step(Input::Message(m));
+            }
+            Inbound::Client(req) => self.request(req),
+        }
+    }
+
+    fn not_leader(&self, e: raft_core::Error) -> ReqError {
+        match e {
+            raft_core::Error::NotLeader { leader } => ReqError::NotLeader(leader),
+            raft_core::Error::ReadNotReady | raft_core::Error::TransferInProgress => {
+                ReqError::Retry(e.to_string())
+            }
+            other => ReqError::Refused(other.to_string()),
+        }
+    }
+
+    fn request(&mut self, req: Request) {
+        match req {
+            Request::Write(cmd, reply) => match self.node.step(Input::Propose(cmd.into())) {
+                Ok(Some(index)) => {
+                    let term = self.node.term();
+                    self.writes.insert(index, PendingWrite { term, reply });
+                }
+                Ok(None) => {
+                    let _ = reply.send(Err(ReqError::Retry("proposal not appended".into())));
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(self.not_leader(e)));
+                }
+            },
+            Request::Read(key, reply) => {
+                let id = self.next_read;
+                self.next_read += 1;
+                match self.node.step(Input::ReadIndex(id)) {
+                    Ok(_) => {
+                        self.reads.insert(
+                            id,
+                            PendingRead {
+                                key,
+                                index: None,
+                                reply,
+                            },
+                        );
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(self.not_leader(e)));
+                    }
+                }
+            }
+            Request::StaleRead(key, reply) => {
+                let _ = reply.send(Ok(self.kv.get(&key).cloned()));
+            }
+            Request::Change(change, reply) => {
+                let change = match change {
+                    MemberChange::AddLearner(node) => ConfChange::AddLearner { node },
+                    MemberChange::Promote(node) => ConfChange::Promote { node },
+                    MemberChange::Remove(node) => ConfChange::Remove { node },
+                };
+                match self.node.step(Input::ChangeMembership(change)) {
+                    Ok(Some(index)) => {
+                        self.changes.insert(index, (self.node.term(), reply));
+                    }
+                    Ok(None) => {
+                        let _ = reply.send(Err(ReqError::Retry("change not appended".into())));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(self.not_leader(e)));
+                    }
+                }
+            }
+            Request::Transfer(to, reply) => {
+                let r = self.node.step(Input::TransferLeader(to)).map(|_| ());
+                let _ = reply.send(r.map_err(|e| self.not_leader(e)));
+            }
+            Request::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+        }
+    }
+
+    fn status(&self) -> Status {
+        let log = self.node.log();
+        let last = log.last_index();
+        let followers = self
+            .node
+            .progress()
+            .map(|p| {
+                p.iter()
+                    .filter(|(id, _)| **id != self.opts.id)
+                    .map(|(id, pr)| {
+                        let state = format!("{:?}", pr.state).to_lowercase();
+                        (
+                            *id,
+                            FollowerStatus {
+                                r#match: pr.matched,
+                                next: pr.next,
+                                lag: last.saturating_sub(pr.matched),
+                                state,
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let m = self.node.membership();
+        let stats = self.storage.stats();
+        Status {
+            id: self.opts.id,
+            role: self.node.role().as_str().to_string(),
+            term: self.node.term(),
+            leader: self.node.leader(),
+            commit: log.committed(),
+            applied: log.applied(),
+            last_index: last,
+            snapshot_index: log.snapshot_index(),
+            voters: m.voters.iter().copied().collect(),
+            learners: m.learners.iter().copied().collect(),
+            followers,
+            keys: self.kv.len(),
+            storage: stats,
+            fsyncs_per_batch: if stats.batches == 0 {
+                0.0
+            } else {
+                stats.fsyncs as f64 / stats.batches as f64
+            },
+            wal_bytes: self.storage.wal_bytes(),
+            dropped_messages: self.net.dropped.load(std::sync::atomic::Ordering::Relaxed),
+            refused_connections: self.net.refused.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Handles one `Ready`: persist, send, apply, serve reads; then compacts if the log is
+    /// over its size bound.
+    fn process_ready(&mut self) -> Result<(), Error> {
+        let ready = self.node.ready();
+        if ready.is_empty() {
+            return Ok(());
+        }
+        // 1. Durable first (fsync inside).
+        self.storage.persist(&ready)?;
+        // 2. Then send.
+        for m in ready.messages {
+            if let Some(tx) = self.peers.get(&m.to) {
+                if tx.try_send(m).is_err() {
+                    self.net
+                        .dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+        // 3. Then apply.
+        if ready.restore_snapshot {
+            if let Some(snap) = &ready.snapshot {
+                self.kv = KvState::restore(&snap.data).map_err(|why| Error::Corrupt {
+                    path: self.opts.dir.join(crate::storage::SNAP_FILE),
+                    offset: 0,
+                    why: format!("snapshot from the leader: {why}"),
+                })?;
+            }
+        }
+        for e in ready.committed {
+            let result = match &e.payload {
+                Payload::Command(bytes) => Some(self.kv.apply(bytes)),
+                _ => None,
+            };
+            if let Some(w) = self.writes.remove(&e.index) {
+                let answer = match result {
+                    _ if w.term != e.term => Err(ReqError::Retry(
+                        "a new leader replaced the entry; retry with the same sequence".into(),
+                    )),
+                    Some(Applied::Done(r)) | Some(Applied::Duplicate(r)) => Ok(r),
+                    Some(Applied::Refused(why)) => Err(ReqError::Refused(why.into())),
+                    None => Err(ReqError::Retry("entry replaced".into())),
+                };
+                let _ = w.reply.send(answer);
+            }
+            if let Some((term, reply)) = self.changes.remove(&e.index) {
+                let answer = if term == e.term && matches!(e.payload, Payload::Membership(_)) {
+                    Ok(e.index)
+                } else {
+                    Err(ReqError::Retry("a new leader replaced the change".into()))
+                };
+                let _ = reply.send(answer);
+            }
+        }
+        // 4. Reads that became servable, and events.
+        for r in ready.reads {
+            if let Some(p) = self.reads.get_mut(&r.id) {
+                p.index = Some(r.index);
+            }
+        }
+        for ev in &ready.events {
+            if let Event::RoleChanged { role, term } = ev {
+                crate::log(self.opts.id, format_args!("became {role} at term {term}"));
+                if *role != Role::Leader {
+                    // raft-core drops pending reads when a leader steps down: say so now.
+                    for (_, p) in std::mem::take(&mut self.reads) {
+                        let _ = p.reply.send(Err(ReqError::NotLeader(self.node.leader())));
+                    }
+                }
+            }
+        }
+        let applied = self.node.log().applied();
+        let ready_ids: Vec<u64> = self
+            .reads
+            .iter()
+            .filter(|(_, p)| p.index.is_some_and(|i| i <= applied))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ready_ids {
+            if let Some(p) = self.reads.remove(&id) {
+                let _ = p.reply.send(Ok(self.kv.get(&p.key).cloned()));
+            }
+        }
+        // Compaction by size: snapshot the applied state and drop the log before it.
+        if self.storage.entry_bytes() > self.opts.snapshot_bytes
+            && applied > self.node.log().snapshot_index()
+            && !self.node.sending_snapshot()
+        {
+            let data = self.kv.snapshot();
+            if self
+                .node
+                .step(Input::Compact {
+                    index: applied,
+                    data: data.into(),
+                })
+                .is_ok()
+            {
+                crate::log(self.opts.id, format_args!("snapshot at {applied}"));
+            }
+        }
+        Ok(())
+    }
+}
