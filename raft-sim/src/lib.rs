@@ -34,6 +34,7 @@ pub mod app;
 pub mod checker;
 pub mod clock;
 pub mod failover_model;
+pub mod groups;
 pub mod judge;
 pub mod labs;
 pub mod limits;

@@ -20,6 +20,7 @@ use raft_sim::schedule::{run_check_with_policy, Faults};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
+mod groups_cmd;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
@@ -28,6 +29,7 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
   raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
   raft-sim replay TRACE.jsonl [--max-steps N]
+  raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
@@ -91,6 +93,24 @@ Re-derives a trace from its header's options and its action records and compares
 count and hash with the footer's; the replayed client history is checked for linearizability.
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
+const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
+
+Several Raft groups whose replicas share machines (multi-group Raft): prints where each group's
+replicas and leader are, crashes the machine leading the most groups, and shows every group it
+touched re-electing on its own while the others keep their leaders; every group's safety
+checkers run throughout.
+  --machines N      1 to 64 machines (default 5)
+  --groups N        1 to 256 groups (default 3)
+  --replicas N      replicas per group, 1 to the machines (default 3)
+  --tasks N         instead: the reference use case's two task queues, a critical group of 5
+                    and a background group of 3 on 5 machines, N tasks each (0 to 1000000) to
+                    run exactly once through the crash
+  --balance         spread leadership over the machines first (leader transfers), so that one
+                    machine's failure costs fewer groups their leader
+  --heartbeat-cost  instead: messages per second per machine for 1, 4, 16 and 64 idle groups,
+                    as sent and with heartbeats coalesced per machine pair (a model)
+  --seed S          any u64 (default 1)";
+
 const FOOTER: &str = "
 Every command prints progress on stderr and one JSON object as its last stdout line.
 Exit status:
@@ -138,6 +158,19 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
     ),
     ("run", RUN_USAGE, &["trace", "max-steps"]),
     ("replay", REPLAY_USAGE, &["max-steps"]),
+    (
+        "groups",
+        GROUPS_USAGE,
+        &[
+            "machines",
+            "groups",
+            "replicas",
+            "tasks",
+            "heartbeat-cost",
+            "balance",
+            "seed",
+        ],
+    ),
 ];
 
 /// Exit code for bad usage or a malformed file (see [`Outcome::exit_code`] for the others).
@@ -249,12 +282,34 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                     return Err(UsageError("check takes one --policy at a time".into()));
                 }
             }
-            Long("tasks") => o.tasks = number(&mut args, "--tasks", 0, limits::MAX_TASKS)?,
+            Long("tasks") => {
+                o.tasks = number(&mut args, "--tasks", 0, limits::MAX_TASKS)?;
+                o.tasks_given = true;
+            }
             Long("clients") => o.clients = number(&mut args, "--clients", 1, 1000)? as u32,
             Long("crash-leader-after") => {
                 o.crash_after = number(&mut args, "--crash-leader-after", 0, limits::MAX_TASKS)?
             }
             Long("jobs") => o.jobs = Some(number(&mut args, "--jobs", 1, 1024)? as usize),
+            Long("machines") => {
+                o.machines = number(
+                    &mut args,
+                    "--machines",
+                    1,
+                    u64::from(raft_sim::groups::MAX_MACHINES),
+                )? as u32
+            }
+            Long("groups") => {
+                o.groups = number(
+                    &mut args,
+                    "--groups",
+                    1,
+                    u64::from(raft_sim::groups::MAX_GROUPS),
+                )? as u32
+            }
+            Long("replicas") => o.replicas = number(&mut args, "--replicas", 1, 64)? as u32,
+            Long("heartbeat-cost") => o.heartbeat_cost = true,
+            Long("balance") => o.balance = true,
             Long("max-steps") => {
                 o.max_steps = number(&mut args, "--max-steps", 1, limits::MAX_STEPS)?
             }
@@ -268,6 +323,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
         "check" => check(&o),
         "failover" => failover(&o),
         "taskqueue" => taskqueue(&o),
+        "groups" => groups(&o),
         "run" => run_scenario(&o),
         _ => replay(&o),
     }
@@ -289,6 +345,14 @@ struct Opts {
     max_steps: u64,
     /// Threads for `check`; `None`: the available parallelism.
     jobs: Option<usize>,
+    /// `groups`: machines, groups, replicas per group, heartbeat cost table.
+    machines: u32,
+    groups: u32,
+    replicas: u32,
+    heartbeat_cost: bool,
+    balance: bool,
+    /// Whether `--tasks` was given (`groups` then runs the task queues).
+    tasks_given: bool,
     file: Option<String>,
 }
 
@@ -308,6 +372,12 @@ impl Default for Opts {
             crash_after: 500,
             max_steps: DEFAULT_MAX_STEPS,
             jobs: None,
+            machines: 5,
+            groups: 3,
+            replicas: 3,
+            heartbeat_cost: false,
+            balance: false,
+            tasks_given: false,
             file: None,
         }
     }
@@ -842,6 +912,28 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
                "linearizability": verdict_json(&j.linearizability), "outcome": outcome.name()})
     );
     Ok(ExitCode::from(outcome.exit_code()))
+}
+
+/// `raft-sim groups`: see [`GROUPS_USAGE`].
+fn groups(o: &Opts) -> Result<ExitCode, UsageError> {
+    if o.replicas > o.machines && !o.tasks_given && !o.heartbeat_cost {
+        return Err(UsageError(format!(
+            "--replicas {} is more than the {} machines (one replica per machine)",
+            o.replicas, o.machines
+        )));
+    }
+    let args = groups_cmd::GroupsArgs {
+        machines: if o.tasks_given { 5 } else { o.machines },
+        groups: o.groups,
+        replicas: o.replicas.min(o.machines),
+        tasks: o.tasks_given.then_some(o.tasks),
+        heartbeat_cost: o.heartbeat_cost,
+        balance: o.balance,
+        seed: o.seed,
+    };
+    let (json, ok) = groups_cmd::run(&args)?;
+    println!("{json}");
+    Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
 /// A linearizability verdict as JSON: its name, its sentence, and its figures.

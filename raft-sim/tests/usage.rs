@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-const COMMANDS: [&str; 5] = ["check", "failover", "taskqueue", "run", "replay"];
+const COMMANDS: [&str; 6] = ["check", "failover", "taskqueue", "run", "replay", "groups"];
 
 #[test]
 fn every_command_has_help() {

@@ -1,0 +1,558 @@
+//! Multi-group Raft (issue 17): several independent Raft groups whose replicas share machines,
+//! as in TiKV or CockroachDB. Each group is a [`World`] of its own (its own membership, log,
+//! network links, clients and safety checkers); a machine hosts at most one replica of each
+//! group, and a fault on a machine (crash, restart, partition) hits every replica it hosts.
+//!
+//! The groups share nothing but machines and the clock, so the simulation advances each group's
+//! world to the same time in turn and applies machine faults between advances: the order in
+//! which groups advance changes nothing, and a run is as deterministic as one group's.
+//!
+//! Heartbeat cost. Every leader sends its own heartbeats, so the messages a machine sends grow
+//! with the groups it hosts. The known fix is to coalesce them: one message per pair of machines
+//! per heartbeat interval carries every group's heartbeat (and one carries the answers back).
+//! [`HeartbeatCost`] counts the messages of a run both ways from its trace: as sent, and with
+//! heartbeats and their answers coalesced per machine pair and heartbeat interval. The coalesced
+//! figure is a model of that design, not a run of it: the groups' leaders here still tick on
+//! their own timers.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::actions::Action;
+use crate::trace::TraceEvent;
+use crate::world::{ClientOptions, SimOptions, Workload, World};
+use crate::SimError;
+use raft_core::message::Body;
+use raft_core::types::{NodeId, Role};
+
+/// A machine's id (from 1).
+pub type MachineId = u32;
+
+/// Most machines in a multi-group world.
+pub const MAX_MACHINES: u32 = 64;
+
+/// Most groups in a multi-group world.
+pub const MAX_GROUPS: u32 = 256;
+
+/// One Raft group: its name, its size and its clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpec {
+    /// A name for reports ("critical", "background", "g3").
+    pub name: String,
+    /// Replicas (voters), at most the number of machines: one per machine.
+    pub replicas: u32,
+    /// The group's clients (requests are routed to this group by the caller's choice of group).
+    pub clients: ClientOptions,
+}
+
+/// A multi-group world's definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiOptions {
+    /// Machines, 1 to [`MAX_MACHINES`].
+    pub machines: u32,
+    /// The groups, 1 to [`MAX_GROUPS`].
+    pub groups: Vec<GroupSpec>,
+    /// Timers, network, policy and seed shared by every group (its `nodes` and `clients` are
+    /// replaced by each group's own; each group's seed is derived from `base.seed`).
+    pub base: SimOptions,
+}
+
+impl MultiOptions {
+    /// `count` groups of `replicas` each on `machines` machines, with the steady key-value load
+    /// of `clients` clients each (0: no load).
+    pub fn uniform(machines: u32, count: u32, replicas: u32, clients: u32, seed: u64) -> Self {
+        MultiOptions {
+            machines,
+            groups: (0..count)
+                .map(|g| GroupSpec {
+                    name: format!("g{}", g + 1),
+                    replicas,
+                    clients: ClientOptions {
+                        enabled: clients > 0,
+                        count: clients.max(1),
+                        ..ClientOptions::default()
+                    },
+                })
+                .collect(),
+            base: SimOptions {
+                seed,
+                keep_trace: false,
+                ..SimOptions::default()
+            },
+        }
+    }
+
+    /// The reference use case's ending: a 5-replica group for critical tasks and a 3-replica
+    /// group for background work on 5 machines, each with `tasks` tasks to run exactly once.
+    pub fn task_queues(tasks: u64, clients: u32, seed: u64) -> Self {
+        let group = |name: &str, replicas| GroupSpec {
+            name: name.into(),
+            replicas,
+            clients: ClientOptions {
+                enabled: true,
+                count: clients,
+                think_ms: 0,
+                timeout_ms: 300,
+                workload: Workload::Tasks { total: tasks },
+                read_index: true,
+            },
+        };
+        MultiOptions {
+            machines: 5,
+            groups: alloc::vec![group("critical", 5), group("background", 3)],
+            base: SimOptions {
+                seed,
+                keep_trace: false,
+                ..SimOptions::default()
+            },
+        }
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        if self.machines == 0 || self.machines > MAX_MACHINES {
+            return Err(SimError::Invalid(format!(
+                "machines must be between 1 and {MAX_MACHINES}"
+            )));
+        }
+        if self.groups.is_empty() || self.groups.len() > MAX_GROUPS as usize {
+            return Err(SimError::Invalid(format!(
+                "groups must be between 1 and {MAX_GROUPS}"
+            )));
+        }
+        for g in &self.groups {
+            if g.replicas == 0 || g.replicas > self.machines {
+                return Err(SimError::Invalid(format!(
+                    "group {} has {} replicas: between 1 and the {} machines (one per machine)",
+                    g.name, g.replicas, self.machines
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Several Raft groups on shared machines.
+#[derive(Debug, Clone)]
+pub struct MultiWorld {
+    opts: MultiOptions,
+    worlds: Vec<World>,
+    /// For each group, the machine of each replica (replica id `r` at index `r - 1`).
+    placement: Vec<Vec<MachineId>>,
+    down: BTreeSet<MachineId>,
+    now: u64,
+}
+
+impl MultiWorld {
+    /// Builds the groups and places their replicas: replica `r` of group `g` (both from 0) on
+    /// machine `(g + r) mod machines`, so that replicas, and the leaders elected among them,
+    /// spread over the machines.
+    pub fn new(opts: MultiOptions) -> Result<Self, SimError> {
+        opts.validate()?;
+        let mut worlds = Vec::with_capacity(opts.groups.len());
+        let mut placement = Vec::with_capacity(opts.groups.len());
+        for (g, spec) in opts.groups.iter().enumerate() {
+            let g64 = g as u64;
+            let w = World::new(SimOptions {
+                nodes: spec.replicas,
+                seed: opts
+                    .base
+                    .seed
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add(g64),
+                clients: spec.clients,
+                ..opts.base.clone()
+            })?;
+            worlds.push(w);
+            placement.push(
+                (0..spec.replicas)
+                    .map(|r| (g as u32 + r) % opts.machines + 1)
+                    .collect(),
+            );
+        }
+        Ok(MultiWorld {
+            opts,
+            worlds,
+            placement,
+            down: BTreeSet::new(),
+            now: 0,
+        })
+    }
+
+    /// The definition.
+    pub fn options(&self) -> &MultiOptions {
+        &self.opts
+    }
+
+    /// Virtual time, ms.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Group `g`'s world (from 0).
+    pub fn group(&self, g: usize) -> &World {
+        &self.worlds[g]
+    }
+
+    /// Every group's world, in order.
+    pub fn groups(&self) -> &[World] {
+        &self.worlds
+    }
+
+    /// The machine hosting replica `replica` of group `g`.
+    pub fn machine_of(&self, g: usize, replica: NodeId) -> Option<MachineId> {
+        let i = usize::try_from(replica.checked_sub(1)?).ok()?;
+        self.placement.get(g)?.get(i).copied()
+    }
+
+    /// The replicas machine `m` hosts: (group, replica id).
+    pub fn replicas_on(&self, m: MachineId) -> Vec<(usize, NodeId)> {
+        let mut out = Vec::new();
+        for (g, machines) in self.placement.iter().enumerate() {
+            for (i, &host) in machines.iter().enumerate() {
+                if host == m {
+                    out.push((g, i as NodeId + 1));
+                }
+            }
+        }
+        out
+    }
+
+    /// The machine of each group's leader (`None` for a group without one).
+    pub fn leader_machines(&self) -> Vec<Option<MachineId>> {
+        (0..self.worlds.len())
+            .map(|g| {
+                let l = self.worlds[g].leader()?;
+                self.machine_of(g, l)
+            })
+            .collect()
+    }
+
+    /// Advances every group to time `t`.
+    pub fn advance_to(&mut self, t: u64) {
+        for w in &mut self.worlds {
+            w.advance_to(t);
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Advances every group by `dt` ms.
+    pub fn advance_by(&mut self, dt: u64) {
+        self.advance_to(self.now.saturating_add(dt));
+    }
+
+    /// Whether machine `m` is down.
+    pub fn is_down(&self, m: MachineId) -> bool {
+        self.down.contains(&m)
+    }
+
+    fn known(&self, m: MachineId) -> Result<(), SimError> {
+        if m == 0 || m > self.opts.machines {
+            return Err(SimError::Invalid(format!(
+                "no machine M{m} (machines 1 to {})",
+                self.opts.machines
+            )));
+        }
+        Ok(())
+    }
+
+    /// Crashes machine `m`: every replica on it crashes (its disk is kept).
+    pub fn crash_machine(&mut self, m: MachineId) -> Result<(), SimError> {
+        self.known(m)?;
+        if !self.down.insert(m) {
+            return Ok(());
+        }
+        for (g, r) in self.replicas_on(m) {
+            self.worlds[g].act(Action::Crash { node: r })?;
+        }
+        Ok(())
+    }
+
+    /// Restarts machine `m`: every replica on it restarts from its disk.
+    pub fn restart_machine(&mut self, m: MachineId) -> Result<(), SimError> {
+        self.known(m)?;
+        if !self.down.remove(&m) {
+            return Ok(());
+        }
+        for (g, r) in self.replicas_on(m) {
+            self.worlds[g].act(Action::Restart { node: r })?;
+        }
+        Ok(())
+    }
+
+    /// Splits the machines into sides that cannot reach each other; in every group the
+    /// replicas follow their machines. Machines not listed keep their links.
+    pub fn partition_machines(&mut self, sides: &[Vec<MachineId>]) -> Result<(), SimError> {
+        for &m in sides.iter().flatten() {
+            self.known(m)?;
+        }
+        for g in 0..self.worlds.len() {
+            let groups: Vec<Vec<NodeId>> = sides
+                .iter()
+                .map(|side| {
+                    side.iter()
+                        .flat_map(|&m| {
+                            self.placement[g]
+                                .iter()
+                                .enumerate()
+                                .filter(move |&(_, &host)| host == m)
+                                .map(|(i, _)| i as NodeId + 1)
+                        })
+                        .collect()
+                })
+                .collect();
+            self.worlds[g].act(Action::Partition { groups })?;
+        }
+        Ok(())
+    }
+
+    /// Spreads leadership over the machines, as a placement driver does (TiKV's PD): while a
+    /// machine leads more than its share (`ceil(groups / machines)`), one of its groups hands
+    /// leadership (dissertation §3.10) to its replica on the machine leading the fewest groups.
+    /// Transfers are asked for one after another; `settle` ms are given to each. Returns how many
+    /// transfers were asked for (each at most once per group).
+    pub fn balance_leaders(&mut self, settle: u64) -> Result<usize, SimError> {
+        let machines = self.opts.machines as usize;
+        let share = self.worlds.len().div_ceil(machines);
+        let mut asked = 0;
+        for g in 0..self.worlds.len() {
+            let leaders = self.leader_machines();
+            let Some(from) = leaders[g] else { continue };
+            let led = |m: MachineId| leaders.iter().filter(|&&l| l == Some(m)).count();
+            if led(from) <= share {
+                continue;
+            }
+            let target = self.placement[g]
+                .iter()
+                .enumerate()
+                .filter(|&(_, &m)| m != from && !self.down.contains(&m))
+                .min_by_key(|&(_, &m)| (led(m), m))
+                .map(|(i, &m)| (i as NodeId + 1, m));
+            if let Some((replica, m)) = target {
+                if led(m) + 1 < led(from) {
+                    self.worlds[g].act(Action::TransferLeader { to: replica })?;
+                    asked += 1;
+                    self.advance_by(settle);
+                }
+            }
+        }
+        Ok(asked)
+    }
+
+    /// Heals every link in every group.
+    pub fn heal(&mut self) -> Result<(), SimError> {
+        for w in &mut self.worlds {
+            w.act(Action::Heal)?;
+        }
+        Ok(())
+    }
+
+    /// Every group's first safety violation, as `(group name, description)`.
+    pub fn violations(&self) -> Vec<(String, String)> {
+        self.worlds
+            .iter()
+            .zip(&self.opts.groups)
+            .filter_map(|(w, spec)| {
+                w.violation().map(|v| {
+                    (
+                        spec.name.clone(),
+                        format!("{} at {} ms: {}", v.property, v.time, v.detail),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Messages of the run so far, as sent and with heartbeats coalesced (see the module doc).
+    /// Needs `base.keep_trace` on: without the trace only the sent counts are known.
+    pub fn heartbeat_cost(&self) -> HeartbeatCost {
+        let interval = self.opts.base.heartbeat_ms.max(1);
+        let mut sent: BTreeMap<MachineId, u64> = BTreeMap::new();
+        let mut heartbeats = 0u64;
+        let mut buckets: BTreeSet<(MachineId, MachineId, u64)> = BTreeSet::new();
+        for (g, w) in self.worlds.iter().enumerate() {
+            for (&replica, &n) in &w.stats().messages.by_node {
+                if let Some(m) = self.machine_of(g, replica) {
+                    *sent.entry(m).or_insert(0) += n;
+                }
+            }
+            for rec in w.trace() {
+                let TraceEvent::Send { msg, .. } = &rec.event else {
+                    continue;
+                };
+                if !matches!(
+                    msg.body,
+                    Body::Heartbeat { .. } | Body::HeartbeatResp { .. }
+                ) {
+                    continue;
+                }
+                heartbeats += 1;
+                if let (Some(a), Some(b)) =
+                    (self.machine_of(g, msg.from), self.machine_of(g, msg.to))
+                {
+                    buckets.insert((a, b, rec.t / interval));
+                }
+            }
+        }
+        let total: u64 = sent.values().sum();
+        HeartbeatCost {
+            seconds: self.now as f64 / 1000.0,
+            sent_per_machine: sent,
+            total,
+            heartbeats,
+            coalesced_total: total - heartbeats + buckets.len() as u64,
+        }
+    }
+}
+
+/// Messages of a multi-group run, as sent and with heartbeats coalesced per machine pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeartbeatCost {
+    /// Virtual seconds covered.
+    pub seconds: f64,
+    /// Messages each machine's replicas sent.
+    pub sent_per_machine: BTreeMap<MachineId, u64>,
+    /// Messages sent in all.
+    pub total: u64,
+    /// Of which heartbeats and their answers.
+    pub heartbeats: u64,
+    /// Messages in all had every machine pair sent one message per heartbeat interval carrying
+    /// all its groups' heartbeats (and one carrying the answers).
+    pub coalesced_total: u64,
+}
+
+impl HeartbeatCost {
+    /// Messages per second per machine, as sent.
+    pub fn per_machine_per_s(&self) -> f64 {
+        let machines = self.sent_per_machine.len().max(1) as f64;
+        self.total as f64 / machines / self.seconds.max(f64::MIN_POSITIVE)
+    }
+
+    /// Messages per second per machine, coalesced.
+    pub fn coalesced_per_machine_per_s(&self) -> f64 {
+        let machines = self.sent_per_machine.len().max(1) as f64;
+        self.coalesced_total as f64 / machines / self.seconds.max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Exactly-once figures of a task-queue group: tasks completed by clients, run more than once,
+/// or acknowledged but not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskReport {
+    /// Tasks the clients saw completed.
+    pub completed: u64,
+    /// Tasks some replica ran more than once.
+    pub duplicated: u64,
+    /// Tasks acknowledged to a client that the leader's state machine never ran.
+    pub lost: u64,
+}
+
+impl TaskReport {
+    /// The figures of `w`'s task workload (its leader's state machine is the reference; with no
+    /// leader, the replica that ran the most tasks).
+    pub fn of(w: &World) -> TaskReport {
+        let reference = w
+            .leader()
+            .or_else(|| {
+                w.nodes()
+                    .iter()
+                    .filter(|(_, s)| s.node.is_some())
+                    .max_by_key(|(_, s)| s.kv.tasks().len())
+                    .map(|(&id, _)| id)
+            })
+            .map(|id| w.nodes()[&id].kv.tasks().clone())
+            .unwrap_or_default();
+        let duplicated = w
+            .nodes()
+            .values()
+            .flat_map(|s| s.kv.tasks().iter())
+            .filter(|&(_, &n)| n > 1)
+            .map(|(&id, _)| id)
+            .collect::<BTreeSet<u64>>()
+            .len() as u64;
+        let done: Vec<u64> = w
+            .history()
+            .iter()
+            .filter(|h| h.complete.is_some())
+            .filter_map(|h| match h.op {
+                crate::Op::Task { id } => Some(id),
+                _ => None,
+            })
+            .collect();
+        let lost = done.iter().filter(|id| !reference.contains_key(id)).count() as u64;
+        TaskReport {
+            completed: done.len() as u64,
+            duplicated,
+            lost,
+        }
+    }
+}
+
+/// One group's view after a machine failure: whether it lost its leader, and when it had one
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecovery {
+    /// The group's name.
+    pub name: String,
+    /// The machine its leader was on before the crash.
+    pub leader_before: Option<MachineId>,
+    /// The machine of its leader after recovery.
+    pub leader_after: Option<MachineId>,
+    /// Crash to a leader of a later term, ms (to the 5 ms step the groups are followed in), if
+    /// the group lost its leader.
+    pub reelected_ms: Option<u64>,
+}
+
+/// Crashes machine `m` and follows every group until each has a live leader again (or `limit`
+/// ms pass): a group whose leader was on `m` elects a new one; the others keep theirs.
+pub fn crash_and_recover(
+    mw: &mut MultiWorld,
+    m: MachineId,
+    limit: u64,
+) -> Result<Vec<GroupRecovery>, SimError> {
+    let before = mw.leader_machines();
+    let terms: Vec<u64> = (0..mw.groups().len())
+        .map(|g| {
+            let w = mw.group(g);
+            w.leader().and_then(|l| w.node(l)).map_or(0, |n| n.term())
+        })
+        .collect();
+    let t0 = mw.now();
+    mw.crash_machine(m)?;
+    let mut reelected: Vec<Option<u64>> = alloc::vec![None; mw.groups().len()];
+    let step = 5;
+    while mw.now() < t0 + limit {
+        mw.advance_by(step);
+        for (g, slot) in reelected.iter_mut().enumerate() {
+            if slot.is_some() || before[g] != Some(m) {
+                continue;
+            }
+            let w = mw.group(g);
+            let ok = w
+                .leader()
+                .and_then(|l| w.node(l))
+                .is_some_and(|n| n.role() == Role::Leader && n.term() > terms[g]);
+            if ok {
+                *slot = Some(mw.now() - t0);
+            }
+        }
+        let done = (0..reelected.len()).all(|g| before[g] != Some(m) || reelected[g].is_some());
+        if done {
+            break;
+        }
+    }
+    let after = mw.leader_machines();
+    Ok(mw
+        .options()
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, spec)| GroupRecovery {
+            name: spec.name.clone(),
+            leader_before: before[g],
+            leader_after: after[g],
+            reelected_ms: reelected[g],
+        })
+        .collect())
+}
