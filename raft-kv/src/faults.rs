@@ -386,6 +386,8 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             .await
             .map_err(|e| format!("proxy: {e}"))?;
         let mut c = LocalCluster::new(&opts.exe, &opts.dir, opts.nodes, 0);
+        // The nodes' logs and data stay for a look after the run (the report names the folder).
+        c.keep_dir = true;
         proxy.set_targets(&c.spec);
         c.dial = proxy.dial_map();
         c.start_all();
@@ -534,6 +536,7 @@ pub fn print_report(opts: &FaultOptions, r: &FaultReport) {
     for f in &r.faults {
         println!("  {f}");
     }
+    println!("nodes' logs and data: {}", opts.dir.display());
     println!(
         "ops {}: {} answered, {} writes with unknown outcome, {} reads unanswered",
         r.ops, r.ok, r.unknown, r.failed_reads

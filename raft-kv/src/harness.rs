@@ -46,6 +46,9 @@ pub struct LocalCluster {
     pub dial: BTreeMap<u64, BTreeMap<u64, String>>,
     /// Extra arguments for every node.
     pub extra_args: Vec<String>,
+    /// Keep `dir` when dropped (by default it is removed, unless the thread is panicking, so
+    /// that a failed test leaves its logs and data behind).
+    pub keep_dir: bool,
     procs: BTreeMap<u64, Child>,
 }
 
@@ -77,6 +80,7 @@ impl LocalCluster {
             spec,
             dial: BTreeMap::new(),
             extra_args: Vec::new(),
+            keep_dir: false,
             procs: BTreeMap::new(),
         }
     }
@@ -255,11 +259,15 @@ impl LocalCluster {
 }
 
 impl Drop for LocalCluster {
-    /// Kills every node still running (a paused node is resumed first, so it can die).
+    /// Kills every node still running (a paused node is resumed first, so it can die), then
+    /// removes the folder unless told to keep it or a test is failing.
     fn drop(&mut self) {
         for id in self.procs.keys().copied().collect::<Vec<_>>() {
             self.resume(id);
             self.kill(id);
+        }
+        if !self.keep_dir && !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
