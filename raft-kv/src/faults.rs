@@ -380,15 +380,23 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let mut c = LocalCluster::new(&opts.exe, &opts.dir, opts.nodes, 0);
-        let proxy = Proxy::start(&c.spec, opts.seed)
+        // The proxy's listeners first: the nodes' ports are then chosen among the others.
+        let ids: Vec<u64> = (1..=opts.nodes as u64).collect();
+        let proxy = Proxy::start(&ids, opts.seed)
             .await
             .map_err(|e| format!("proxy: {e}"))?;
+        let mut c = LocalCluster::new(&opts.exe, &opts.dir, opts.nodes, 0);
+        // The nodes' logs and data stay for a look after the run (the report names the folder).
+        c.keep_dir = true;
+        proxy.set_targets(&c.spec);
         c.dial = proxy.dial_map();
         c.start_all();
         c.wait_leader(None, Duration::from_secs(15))
             .await
             .ok_or("no leader within 15 s of the start")?;
+        if let Some((id, why)) = c.dead_nodes().into_iter().next() {
+            return Err(format!("node {id} did not start: {why}"));
+        }
         let rec = Arc::new(Recorder {
             start: Instant::now(),
             seq: AtomicU64::new(0),
@@ -417,6 +425,9 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         }
         // Heal, then read every key once more: a lost acknowledged write shows here.
         proxy.heal();
+        for (id, why) in c.dead_nodes() {
+            eprintln!("faults: node {id} had stopped by itself: {why}");
+        }
         for id in c.ids() {
             c.resume(id);
             c.start(id);
@@ -525,6 +536,7 @@ pub fn print_report(opts: &FaultOptions, r: &FaultReport) {
     for f in &r.faults {
         println!("  {f}");
     }
+    println!("nodes' logs and data: {}", opts.dir.display());
     println!(
         "ops {}: {} answered, {} writes with unknown outcome, {} reads unanswered",
         r.ops, r.ok, r.unknown, r.failed_reads

@@ -13,12 +13,24 @@ use serde_json::Value;
 use crate::client::call;
 use crate::config::{ClusterSpec, NodeSpec};
 
-/// A free port on 127.0.0.1 (bound, then released; a clash shows as a failed bind).
+/// A free port on 127.0.0.1: bound, then released, and never handed out twice by this
+/// process (so clusters of tests running side by side get distinct ports). Another program
+/// could still take it before the node binds it; the node then exits, and
+/// [`LocalCluster::dead_nodes`] says so with its log.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    // Bounded: the ephemeral range holds thousands of ports and a test process asks for tens.
+    for _ in 0..1000 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        if GIVEN.lock().expect("port registry lock").insert(port) {
+            return port;
+        }
+    }
+    panic!("no loopback port that this process has not handed out already");
 }
 
 /// A cluster of node processes.
@@ -34,6 +46,9 @@ pub struct LocalCluster {
     pub dial: BTreeMap<u64, BTreeMap<u64, String>>,
     /// Extra arguments for every node.
     pub extra_args: Vec<String>,
+    /// Keep `dir` when dropped (by default it is removed, unless the thread is panicking, so
+    /// that a failed test leaves its logs and data behind).
+    pub keep_dir: bool,
     procs: BTreeMap<u64, Child>,
 }
 
@@ -65,6 +80,7 @@ impl LocalCluster {
             spec,
             dial: BTreeMap::new(),
             extra_args: Vec::new(),
+            keep_dir: false,
             procs: BTreeMap::new(),
         }
     }
@@ -133,6 +149,32 @@ impl LocalCluster {
     /// True when node `id` runs (started and not killed).
     pub fn is_running(&self, id: u64) -> bool {
         self.procs.contains_key(&id)
+    }
+
+    /// Nodes that were started and have exited on their own since, each with the end of its
+    /// log (a failed bind, a refused data directory...). They are forgotten, so that
+    /// [`LocalCluster::start`] can start them again.
+    pub fn dead_nodes(&mut self) -> Vec<(u64, String)> {
+        let mut dead = Vec::new();
+        for (id, c) in self.procs.iter_mut() {
+            if let Ok(Some(status)) = c.try_wait() {
+                dead.push((*id, status));
+            }
+        }
+        dead.into_iter()
+            .map(|(id, status)| {
+                self.procs.remove(&id);
+                let log = self.log_of(id);
+                let tail: Vec<&str> = log.lines().rev().take(3).collect();
+                (
+                    id,
+                    format!(
+                        "exited with {status}: {}",
+                        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// kill -9 of node `id`, waiting for it to be gone.
@@ -217,11 +259,15 @@ impl LocalCluster {
 }
 
 impl Drop for LocalCluster {
-    /// Kills every node still running (a paused node is resumed first, so it can die).
+    /// Kills every node still running (a paused node is resumed first, so it can die), then
+    /// removes the folder unless told to keep it or a test is failing.
     fn drop(&mut self) {
         for id in self.procs.keys().copied().collect::<Vec<_>>() {
             self.resume(id);
             self.kill(id);
+        }
+        if !self.keep_dir && !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }

@@ -35,39 +35,56 @@ pub struct LinkFault {
 }
 
 type Links = Arc<Mutex<BTreeMap<(u64, u64), LinkFault>>>;
+type Targets = Arc<Mutex<BTreeMap<u64, String>>>;
 
 /// The proxy of a cluster's peer links.
 #[derive(Debug, Clone)]
 pub struct Proxy {
     links: Links,
+    targets: Targets,
     addrs: BTreeMap<(u64, u64), String>,
 }
 
 impl Proxy {
-    /// Binds one loopback listener per ordered pair of `spec`'s nodes and starts forwarding
-    /// (on the current tokio runtime).
-    pub async fn start(spec: &ClusterSpec, seed: u64) -> std::io::Result<Proxy> {
+    /// Binds one loopback listener per ordered pair of the nodes `ids` and starts forwarding
+    /// (on the current tokio runtime) to the addresses given by [`Proxy::set_targets`]; until
+    /// then, connections are closed. Bind the proxy before choosing the nodes' ports, so that
+    /// none of them can be one of its listeners'.
+    pub async fn start(ids: &[u64], seed: u64) -> std::io::Result<Proxy> {
         let links: Links = Arc::default();
+        let targets: Targets = Arc::default();
         let mut addrs = BTreeMap::new();
         let mut n = 0u64;
-        for from in &spec.nodes {
-            for to in &spec.nodes {
-                if from.id == to.id {
+        for &from in ids {
+            for &to in ids {
+                if from == to {
                     continue;
                 }
                 let l = TcpListener::bind("127.0.0.1:0").await?;
-                addrs.insert((from.id, to.id), l.local_addr()?.to_string());
+                addrs.insert((from, to), l.local_addr()?.to_string());
                 n += 1;
                 tokio::spawn(accept_loop(
                     l,
-                    (from.id, to.id),
-                    to.peer.clone(),
+                    (from, to),
+                    targets.clone(),
                     links.clone(),
                     seed.wrapping_add(n << 32),
                 ));
             }
         }
-        Ok(Proxy { links, addrs })
+        Ok(Proxy {
+            links,
+            targets,
+            addrs,
+        })
+    }
+
+    /// Where each node's peer listener is.
+    pub fn set_targets(&self, spec: &ClusterSpec) {
+        let mut t = self.targets.lock().expect("target table lock");
+        for n in &spec.nodes {
+            t.insert(n.id, n.peer.clone());
+        }
     }
 
     /// For each node, the address to dial each peer at (`LocalCluster::dial`).
@@ -106,7 +123,7 @@ impl Proxy {
     }
 }
 
-async fn accept_loop(l: TcpListener, link: (u64, u64), target: String, links: Links, seed: u64) {
+async fn accept_loop(l: TcpListener, link: (u64, u64), targets: Targets, links: Links, seed: u64) {
     let mut conn = 0u64;
     loop {
         let Ok((inbound, _)) = l.accept().await else {
@@ -115,8 +132,16 @@ async fn accept_loop(l: TcpListener, link: (u64, u64), target: String, links: Li
         if Proxy::fault(&links, link).cut {
             continue; // dropped: the dialer sees the connection close and backs off
         }
+        let target = targets
+            .lock()
+            .expect("target table lock")
+            .get(&link.1)
+            .cloned();
+        let Some(target) = target else {
+            continue;
+        };
         conn += 1;
-        let (target, links) = (target.clone(), links.clone());
+        let links = links.clone();
         tokio::spawn(async move {
             let _ = pipe(inbound, &target, link, &links, seed ^ conn).await;
         });

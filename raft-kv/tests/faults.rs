@@ -33,4 +33,5 @@ fn short_fault_run_is_linearizable_and_applies_nothing_twice() {
         report.verdict,
         report.duplicates
     );
+    let _ = std::fs::remove_dir_all(&opts.dir);
 }
