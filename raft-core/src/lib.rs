@@ -107,6 +107,9 @@ pub mod snapshot;
 pub mod storage;
 pub mod types;
 
+/// The shared, immutable byte buffer of [`Payload::Command`] (re-exported from the `bytes` crate,
+/// so that callers need no dependency of their own).
+pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,

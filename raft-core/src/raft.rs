@@ -3,6 +3,7 @@
 //! Every input (a tick, a peer's message, a client request) passes through [`Node::step`]. The
 //! node never performs I/O: it accumulates output, which the driver takes with [`Node::ready`].
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
@@ -396,7 +397,7 @@ impl Node {
                 self.step_message(m);
                 Ok(None)
             }
-            Input::Propose(data) => self.propose(Payload::Command(data)).map(Some),
+            Input::Propose(data) => self.propose(Payload::Command(data.into())).map(Some),
             Input::ReadIndex(id) => self.read_index(id).map(|_| None),
             Input::TransferLeader(to) => self.transfer_leader(to).map(|_| None),
             Input::Campaign => {
@@ -1198,7 +1199,7 @@ impl Node {
             .rev()
             .filter(|e| e.index <= index)
             .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some(m.clone()),
+                Payload::Membership(m) => Some(Membership::clone(m)),
                 _ => None,
             })
             .unwrap_or_else(|| self.base_membership.clone())
@@ -1213,7 +1214,7 @@ impl Node {
             .iter()
             .rev()
             .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some((e.index, m.clone())),
+                Payload::Membership(m) => Some((e.index, Membership::clone(m))),
                 _ => None,
             });
         let (index, m) =
@@ -1279,7 +1280,7 @@ impl Node {
     }
 
     fn append_membership(&mut self, next: Membership) -> Index {
-        let index = self.append_and_send(Payload::Membership(next));
+        let index = self.append_and_send(Payload::Membership(Box::new(next)));
         self.pending_conf_index = index;
         index
     }

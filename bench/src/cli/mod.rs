@@ -42,7 +42,7 @@ pub fn main() {
 
 const USAGE: &str = "usage:
   raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
-             [--browser-json FILE] [--out FILE] [--no-profile]
+             [--browser-json FILE] [--out FILE] [--no-profile] [--core-only]
   raft-bench throughput --impl raft-core|raft-rs [--entry-bytes N] [--entries N] [--batch N]
   raft-bench steady [--clients N] [--think-ms N] [--seconds N] [--seed N]";
 
@@ -125,6 +125,8 @@ struct Opts {
     browser_json: Option<PathBuf>,
     out: Option<PathBuf>,
     profile: bool,
+    /// Only section 1 (raft-core against raft-rs, and its profile): a quick side-by-side run.
+    core_only: bool,
 }
 
 fn parse_opts(args: &[String]) -> Res<Opts> {
@@ -138,8 +140,9 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
         browser_json: None,
         out: None,
         profile: true,
+        core_only: false,
     };
-    for (k, v) in flags(args, &["no-profile"])? {
+    for (k, v) in flags(args, &["no-profile", "core-only"])? {
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
         match k.as_str() {
             "runs" => o.runs = num(&v)? as usize,
@@ -150,6 +153,7 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
             "browser-json" => o.browser_json = Some(v.into()),
             "out" => o.out = Some(v.into()),
             "no-profile" => o.profile = false,
+            "core-only" => o.core_only = true,
             _ => return Err(format!("unknown option --{k}\n{USAGE}")),
         }
     }
@@ -215,30 +219,9 @@ fn run_all(args: &[String]) -> Res<()> {
         ));
         profiles.push(p);
     }
-    failover(&o, &mut rows, &mut notes)?;
-    let speeds = commit_latency_and_sim_speed(&mut rows, &mut notes);
-    sim_speed(&o, &m.node, speeds, &mut rows, &mut notes)?;
-    let sim_args = [
-        "steady",
-        "--clients",
-        "50",
-        "--think-ms",
-        "0",
-        "--seconds",
-        "10",
-    ]
-    .map(String::from);
-    let sim_what = "simulator, heavy load (50 clients), 10 s of virtual time".to_string();
-    if let Some(p) = take_profile(&o, &sim_args, sim_what, &mut notes) {
-        rows.push(Row::new(
-            "4 speed",
-            "where the simulator's time goes, heavy load (callgrind, self cost)",
-            p.top_self_summary(4),
-            "inclusive costs in the profile below".into(),
-        ));
-        profiles.push(p);
+    if !o.core_only {
+        other_sections(&o, &m, &mut rows, &mut notes, &mut profiles)?;
     }
-    page(&o, &mut rows, &mut notes)?;
 
     let wall = started.elapsed().as_secs_f64();
     let doc = table::Document {
@@ -253,6 +236,41 @@ fn run_all(args: &[String]) -> Res<()> {
         std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
         eprintln!("raft-bench: wrote {}", out.display());
     }
+    Ok(())
+}
+
+/// Sections 2 to 5: failover, commit latency, simulation speed, the page.
+fn other_sections(
+    o: &Opts,
+    m: &machine::Machine,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+    profiles: &mut Vec<profile::Profile>,
+) -> Res<()> {
+    failover(o, rows, notes)?;
+    let speeds = commit_latency_and_sim_speed(rows, notes);
+    sim_speed(o, &m.node, speeds, rows, notes)?;
+    let sim_args = [
+        "steady",
+        "--clients",
+        "50",
+        "--think-ms",
+        "0",
+        "--seconds",
+        "10",
+    ]
+    .map(String::from);
+    let sim_what = "simulator, heavy load (50 clients), 10 s of virtual time".to_string();
+    if let Some(p) = take_profile(o, &sim_args, sim_what, notes) {
+        rows.push(Row::new(
+            "4 speed",
+            "where the simulator's time goes, heavy load (callgrind, self cost)",
+            p.top_self_summary(4),
+            "inclusive costs in the profile below".into(),
+        ));
+        profiles.push(p);
+    }
+    page(o, rows, notes)?;
     Ok(())
 }
 
@@ -402,11 +420,14 @@ fn core_throughput(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
             ));
         }
         let msgs = |i: usize| med(i, "messages") / o.entries as f64;
+        rows.push(Row::new(
+            "1 core",
+            &format!("messages per committed entry, {label} (all nodes, both directions)"),
+            format!("raft-core {:.3}", msgs(0)),
+            format!("raft-rs {:.3}", msgs(1)),
+        ));
         notes.push(format!(
-            "Throughput {label}: {:.2} messages per entry through raft-core, {:.2} through raft-rs (median runs); \
-             heap retained at the end {} vs {}.",
-            msgs(0),
-            msgs(1),
+            "Throughput {label}: heap retained at the end {} (raft-core) vs {} (raft-rs).",
             mib(med(0, "live_heap_bytes") / 1024.0),
             mib(med(1, "live_heap_bytes") / 1024.0),
         ));
