@@ -6,6 +6,7 @@
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
+use core::ops::Bound;
 
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
@@ -1414,8 +1415,10 @@ impl Node {
             me.maybe_update(index);
         }
         if !self.maybe_commit() {
-            for id in self.peers() {
+            let mut peer = self.next_peer(None);
+            while let Some(id) = peer {
                 self.send_append(id, false);
+                peer = self.next_peer(Some(id));
             }
         } else {
             self.bcast_append();
@@ -1505,8 +1508,10 @@ impl Node {
     }
 
     fn bcast_append(&mut self) {
-        for id in self.peers() {
+        let mut peer = self.next_peer(None);
+        while let Some(id) = peer {
             self.send_append(id, true);
+            peer = self.next_peer(Some(id));
         }
     }
 
@@ -1712,6 +1717,17 @@ impl Node {
             .copied()
             .filter(|&id| id != me)
             .collect()
+    }
+
+    /// The tracked peer after `after` in id order (the first with `None`), so that the hot
+    /// paths can visit every peer while sending without collecting their ids into a fresh Vec.
+    fn next_peer(&self, after: Option<NodeId>) -> Option<NodeId> {
+        let me = self.cfg.id;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.progress
+            .range((from, Bound::Unbounded))
+            .map(|(&id, _)| id)
+            .find(|&id| id != me)
     }
 
     fn voters_except_me(&self) -> Vec<NodeId> {
