@@ -160,6 +160,10 @@ pub struct Node {
     /// heartbeat round, and has forgotten when. Until `election_timeout_min` ticks have passed
     /// since the restart it keeps the promise it may have made: no votes, no campaign.
     restart_lease: bool,
+    /// Leader only: entries were appended since the last `ready()`. They go out there, to every
+    /// follower at once in as few Appends as the byte limit and the in-flight window allow,
+    /// rather than one Append per follower per proposal.
+    replicate_pending: bool,
     // Output accumulated until `ready()`.
     msgs: Vec<Message>,
     events: Vec<Event>,
@@ -237,6 +241,7 @@ impl Node {
             lease_acks: BTreeMap::new(),
             lease_revoked: false,
             restart_lease: cfg.read_mode == ReadMode::Lease && hs.term > 0,
+            replicate_pending: false,
             msgs: Vec::new(),
             events: Vec::new(),
             reads: Vec::new(),
@@ -427,6 +432,13 @@ impl Node {
     /// Takes everything the node produced since the last call. See [`Ready`] for the order in
     /// which the driver must handle it.
     pub fn ready(&mut self) -> Ready {
+        if core::mem::take(&mut self.replicate_pending) && self.role == Role::Leader {
+            let mut peer = self.next_peer(None);
+            while let Some(id) = peer {
+                while self.send_append(id, false) {}
+                peer = self.next_peer(Some(id));
+            }
+        }
         let hs = self.hard_state();
         let hard_state = (hs != self.persisted_hs).then_some(hs);
         self.persisted_hs = hs;
@@ -1007,9 +1019,10 @@ impl Node {
                     }
                     _ => {}
                 }
-                if self.maybe_commit() {
-                    self.bcast_append();
-                }
+                // No Append of its own for a new commit index: followers learn it from the
+                // leaderCommit of the next Append or heartbeat (§5.3), at most a heartbeat
+                // interval later. An empty Append per advance doubled the requests per entry.
+                self.maybe_commit();
                 while self.send_append(from, false) {}
                 if self.transfer == Some(from) && self.matched(from) == self.log.last_index() {
                     self.send_timeout_now(from);
@@ -1395,8 +1408,9 @@ impl Node {
         Ok(self.append_and_send(payload))
     }
 
-    /// Appends an entry of the current term to the leader's log and sends it at once, so that
-    /// commit latency is one round trip to a quorum rather than a heartbeat interval.
+    /// Appends an entry of the current term to the leader's log. It goes out with the next
+    /// `ready()` (not a heartbeat later), together with every other entry appended before it,
+    /// so that commit latency stays one round trip to a quorum.
     fn append_and_send(&mut self, payload: Payload) -> Index {
         let index = self.log.last_index() + 1;
         self.log.push(Entry {
@@ -1414,15 +1428,9 @@ impl Node {
         if let Some(me) = self.progress.get_mut(&self.cfg.id) {
             me.maybe_update(index);
         }
-        if !self.maybe_commit() {
-            let mut peer = self.next_peer(None);
-            while let Some(id) = peer {
-                self.send_append(id, false);
-                peer = self.next_peer(Some(id));
-            }
-        } else {
-            self.bcast_append();
-        }
+        // A leader alone (or with learners only) commits at once.
+        self.maybe_commit();
+        self.replicate_pending = true;
         index
     }
 
@@ -1505,14 +1513,6 @@ impl Node {
             },
         );
         n > 0
-    }
-
-    fn bcast_append(&mut self) {
-        let mut peer = self.next_peer(None);
-        while let Some(id) = peer {
-            self.send_append(id, true);
-            peer = self.next_peer(Some(id));
-        }
     }
 
     fn bcast_heartbeat(&mut self) {
