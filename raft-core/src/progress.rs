@@ -40,6 +40,13 @@ pub struct Progress {
     pub pending_snapshot: Index,
     /// In `Snapshot`: bytes of it the follower has acknowledged.
     pub snapshot_offset: u64,
+    /// In `Snapshot`: end of the last chunk sent. Chunks from `snapshot_offset` to here are in
+    /// flight: at most `max_inflight` of them, so that an install takes about
+    /// `chunks / max_inflight` round trips rather than one per chunk.
+    pub snapshot_sent: u64,
+    /// In `Snapshot`: the follower acknowledged new bytes since the last heartbeat reply (when
+    /// not, the leader resends from `snapshot_offset`: a chunk was lost).
+    pub snapshot_progressed: bool,
 }
 
 impl Progress {
@@ -54,6 +61,8 @@ impl Progress {
             recent_active: false,
             pending_snapshot: 0,
             snapshot_offset: 0,
+            snapshot_sent: 0,
+            snapshot_progressed: false,
         }
     }
 
@@ -84,6 +93,8 @@ impl Progress {
         self.state = ProgressState::Snapshot;
         self.pending_snapshot = index;
         self.snapshot_offset = 0;
+        self.snapshot_sent = 0;
+        self.snapshot_progressed = false;
         self.probe_sent = false;
         self.inflight.clear();
     }

@@ -1052,13 +1052,16 @@ impl Node {
                     self.send_append(from, true);
                 }
                 self.ack_reads(from, read_ctx);
-                // A snapshot chunk may have been lost: resend from the last acknowledged byte.
-                if self
-                    .progress
-                    .get(&from)
-                    .is_some_and(|p| p.state == ProgressState::Snapshot)
-                {
-                    self.send_snapshot_chunk(from);
+                // A snapshot chunk may have been lost: if nothing was acknowledged since the
+                // last heartbeat reply, resend the window from the last acknowledged byte.
+                if let Some(pr) = self.progress.get_mut(&from) {
+                    if pr.state == ProgressState::Snapshot {
+                        let stalled = !core::mem::take(&mut pr.snapshot_progressed);
+                        if stalled {
+                            pr.snapshot_sent = pr.snapshot_offset;
+                        }
+                        self.send_snapshot_chunks(from, stalled);
+                    }
                 }
             }
             Body::SnapshotResp { index, offset } => {
@@ -1067,8 +1070,23 @@ impl Node {
                 };
                 pr.recent_active = true;
                 if pr.state == ProgressState::Snapshot && pr.pending_snapshot == index {
-                    pr.snapshot_offset = offset;
-                    self.send_snapshot_chunk(from);
+                    if offset > pr.snapshot_offset {
+                        pr.snapshot_offset = offset;
+                        pr.snapshot_progressed = true;
+                    } else if offset < pr.snapshot_offset {
+                        // The follower holds less than it acknowledged (it restarted and lost
+                        // the partial snapshot): start over from what it holds.
+                        pr.snapshot_offset = offset;
+                        pr.snapshot_sent = offset;
+                        pr.snapshot_progressed = false;
+                    } else if offset < pr.snapshot_sent && pr.snapshot_progressed {
+                        // A reply that acknowledges nothing new while later chunks are in
+                        // flight: the follower skipped a chunk after a lost one. Go back once
+                        // (until the next acknowledgement) and resend the window from there.
+                        pr.snapshot_sent = pr.snapshot_offset;
+                        pr.snapshot_progressed = false;
+                    }
+                    self.send_snapshot_chunks(from, false);
                 }
             }
             _ => {}
@@ -1179,30 +1197,44 @@ impl Node {
         Ok(())
     }
 
-    /// Sends the next chunk of the snapshot pinned for a follower in snapshot state.
-    fn send_snapshot_chunk(&mut self, to: NodeId) {
+    /// Sends chunks of the snapshot pinned for a follower in snapshot state, from the end of
+    /// the last chunk sent, while fewer than `max_inflight` chunks are unacknowledged (chunks
+    /// of `max_msg_bytes`). With `first`, at least one chunk goes out even if the window is
+    /// full or the snapshot is empty (the start of a transfer, or a resend after a loss).
+    fn send_snapshot_chunks(&mut self, to: NodeId, first: bool) {
         let Some(snap) = self.outgoing_snapshots.get(&to) else {
             return;
         };
-        let Some(pr) = self.progress.get(&to) else {
+        let Some(pr) = self.progress.get_mut(&to) else {
             return;
         };
         if pr.state != ProgressState::Snapshot || pr.pending_snapshot != snap.meta.index {
             return;
         }
         let total = snap.data.len() as u64;
-        let offset = pr.snapshot_offset.min(total);
         let chunk = self.cfg.max_msg_bytes.max(1);
-        let end = offset.saturating_add(chunk).min(total);
-        let body = Body::Snapshot {
-            index: snap.meta.index,
-            term: snap.meta.term,
-            membership: snap.meta.membership.clone(),
-            offset,
-            total,
-            data: snap.data[offset as usize..end as usize].to_vec(),
-        };
-        self.send(to, body);
+        let window = chunk.saturating_mul(self.cfg.max_inflight.max(1) as u64);
+        let limit = pr.snapshot_offset.saturating_add(window);
+        let mut offset = pr.snapshot_sent.max(pr.snapshot_offset).min(total);
+        let mut bodies = Vec::new();
+        let mut force = first;
+        while force || (offset < total && offset < limit) {
+            force = false;
+            let end = offset.saturating_add(chunk).min(total);
+            bodies.push(Body::Snapshot {
+                index: snap.meta.index,
+                term: snap.meta.term,
+                membership: snap.meta.membership.clone(),
+                offset,
+                total,
+                data: snap.data[offset as usize..end as usize].to_vec(),
+            });
+            offset = end;
+        }
+        pr.snapshot_sent = offset;
+        for body in bodies {
+            self.send(to, body);
+        }
     }
 
     /// The membership in effect at `index`: the latest membership entry at or before it.
@@ -1487,7 +1519,7 @@ impl Node {
                     pr.become_snapshot(snap.meta.index);
                 }
                 self.outgoing_snapshots.insert(to, snap);
-                self.send_snapshot_chunk(to);
+                self.send_snapshot_chunks(to, true);
             }
             return false;
         };
