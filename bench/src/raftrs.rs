@@ -11,6 +11,8 @@ use crate::throughput::{Cluster, Limits};
 /// raft-rs driven by the harness, each node with raft-rs's own in-memory [`MemStorage`].
 pub struct RaftRs {
     nodes: Vec<RawNode<MemStorage>>,
+    /// Handles on the nodes' stores once the nodes are dropped ([`Cluster::drop_nodes`]).
+    kept: Vec<MemStorage>,
     outbox: Vec<Message>,
     applied: Vec<u64>,
     bytes: u64,
@@ -62,6 +64,7 @@ impl Cluster for RaftRs {
             .collect();
         RaftRs {
             nodes,
+            kept: Vec::new(),
             outbox: Vec::new(),
             applied: vec![0; n as usize],
             bytes: 0,
@@ -142,6 +145,12 @@ impl Cluster for RaftRs {
 
     fn checksum(&self) -> u64 {
         self.bytes
+    }
+
+    fn drop_nodes(&mut self) {
+        // raft-rs's MemStorage is a shared handle: keep one, drop the node.
+        self.kept = self.nodes.iter().map(|n| n.store().clone()).collect();
+        self.nodes = Vec::new();
     }
 }
 

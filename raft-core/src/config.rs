@@ -139,7 +139,8 @@ pub struct Config {
     /// hearing from a quorum, so between `election_timeout_min` and twice that after it last did,
     /// and followers ignore vote requests while they believe a leader is alive (dissertation §6.2).
     pub check_quorum: bool,
-    /// Maximum number of AppendEntries messages in flight to one follower in replicate state.
+    /// Maximum number of AppendEntries messages (or InstallSnapshot chunks) in flight to one
+    /// follower.
     pub max_inflight: usize,
     /// Soft limit on the bytes of entries in one AppendEntries (at least one entry is sent),
     /// counting 16 bytes of overhead per entry; also the size of an InstallSnapshot chunk.

@@ -42,6 +42,22 @@
 //! assert_eq!(restarted.log().last_index(), index);
 //! ```
 //!
+//! ## Payloads, messages and memory
+//!
+//! - A command is a [`Bytes`] ([`Payload::Command`]): one reference-counted, immutable buffer
+//!   shared by the log, the [`Ready`], every Append and the committed list. [`Input::Propose`]
+//!   takes a `Vec<u8>` and keeps its buffer without copying it.
+//! - The entries a leader appends go out in [`Node::ready`]: one Append per follower covering
+//!   every entry appended since the previous `ready()` (up to [`Config::max_msg_bytes`] each,
+//!   at most [`Config::max_inflight`] in flight), not one per proposal.
+//! - A new commit index is not sent on its own: it rides on the next Append, or on the next
+//!   heartbeat when there is nothing to send (§5.3). Keep ticking the leader: followers learn
+//!   the final commit index, after the last proposal, within one `heartbeat_interval`.
+//! - A snapshot goes out in chunks of `max_msg_bytes`, up to `max_inflight` chunks
+//!   unacknowledged; after a lost chunk the leader resends from the follower's offset.
+//! - The node keeps its log in memory until it is compacted ([`Input::Compact`]): memory grows
+//!   with the uncompacted log. (Entries are never read back from [`Storage`].)
+//!
 //! ## Compaction and membership
 //!
 //! The application decides when to snapshot: it hands the node its state at an applied index
@@ -107,6 +123,9 @@ pub mod snapshot;
 pub mod storage;
 pub mod types;
 
+/// The shared, immutable byte buffer of [`Payload::Command`] (re-exported from the `bytes` crate,
+/// so that callers need no dependency of their own).
+pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,

@@ -44,6 +44,13 @@ pub struct Progress {
     /// case its appends were all lost): at most one per heartbeat interval, so that frequent
     /// heartbeat rounds (one per ReadIndex request) cannot open the window wider.
     pub slot_freed_at: Option<u64>,
+    /// In `Snapshot`: end of the last chunk sent. Chunks from `snapshot_offset` to here are in
+    /// flight: at most `max_inflight` of them, so that an install takes about
+    /// `chunks / max_inflight` round trips rather than one per chunk.
+    pub snapshot_sent: u64,
+    /// In `Snapshot`: the follower acknowledged new bytes since the last heartbeat reply (when
+    /// not, the leader resends from `snapshot_offset`: a chunk was lost).
+    pub snapshot_progressed: bool,
 }
 
 impl Progress {
@@ -59,6 +66,8 @@ impl Progress {
             pending_snapshot: 0,
             snapshot_offset: 0,
             slot_freed_at: None,
+            snapshot_sent: 0,
+            snapshot_progressed: false,
         }
     }
 
@@ -89,6 +98,8 @@ impl Progress {
         self.state = ProgressState::Snapshot;
         self.pending_snapshot = index;
         self.snapshot_offset = 0;
+        self.snapshot_sent = 0;
+        self.snapshot_progressed = false;
         self.probe_sent = false;
         self.inflight.clear();
     }

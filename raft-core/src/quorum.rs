@@ -29,10 +29,25 @@ pub fn majority_index(voters: &BTreeSet<NodeId>, match_of: &impl Fn(NodeId) -> I
     if voters.is_empty() {
         return Index::MAX;
     }
-    let mut matched: Vec<Index> = voters.iter().map(|&id| match_of(id)).collect();
+    // Called on every acknowledgement: the match indexes are sorted in a buffer on the stack
+    // for up to `STACK_VOTERS` voters (every cluster one would run), on the heap beyond. A
+    // small-vector crate would do the same for this one call site; core's slice sort suffices.
+    const STACK_VOTERS: usize = 16;
+    let n = voters.len();
+    let mut stack = [0 as Index; STACK_VOTERS];
+    let mut heap = Vec::new();
+    let matched: &mut [Index] = if n <= STACK_VOTERS {
+        &mut stack[..n]
+    } else {
+        heap.resize(n, 0);
+        &mut heap
+    };
+    for (slot, &id) in matched.iter_mut().zip(voters) {
+        *slot = match_of(id);
+    }
     // Descending: the value at position majority-1 is held by at least a majority.
     matched.sort_unstable_by(|a, b| b.cmp(a));
-    matched[majority(voters.len()) - 1]
+    matched[majority(n) - 1]
 }
 
 /// Counts the votes of `voters`. An empty set of voters is won trivially (see [`majority_index`]).

@@ -3,8 +3,10 @@
 //! Every input (a tick, a peer's message, a client request) passes through [`Node::step`]. The
 //! node never performs I/O: it accumulates output, which the driver takes with [`Node::ready`].
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
+use core::ops::Bound;
 
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
@@ -164,6 +166,10 @@ pub struct Node {
     /// heartbeat round, and has forgotten when. Until `election_timeout_min` ticks have passed
     /// since the restart it keeps the promise it may have made: no votes, no campaign.
     restart_lease: bool,
+    /// Leader only: entries were appended since the last `ready()`. They go out there, to every
+    /// follower at once in as few Appends as the byte limit and the in-flight window allow,
+    /// rather than one Append per follower per proposal.
+    replicate_pending: bool,
     // Output accumulated until `ready()`.
     msgs: Vec<Message>,
     events: Vec<Event>,
@@ -242,6 +248,7 @@ impl Node {
             lease_acks: BTreeMap::new(),
             lease_revoked: false,
             restart_lease: cfg.read_mode == ReadMode::Lease && hs.term > 0,
+            replicate_pending: false,
             msgs: Vec::new(),
             events: Vec::new(),
             reads: Vec::new(),
@@ -403,7 +410,7 @@ impl Node {
                 self.step_message(m);
                 Ok(None)
             }
-            Input::Propose(data) => self.propose(Payload::Command(data)).map(Some),
+            Input::Propose(data) => self.propose(Payload::Command(data.into())).map(Some),
             Input::ReadIndex(id) => self.read_index(id).map(|_| None),
             Input::TransferLeader(to) => self.transfer_leader(to).map(|_| None),
             Input::Campaign => {
@@ -432,6 +439,13 @@ impl Node {
     /// Takes everything the node produced since the last call. See [`Ready`] for the order in
     /// which the driver must handle it.
     pub fn ready(&mut self) -> Ready {
+        if core::mem::take(&mut self.replicate_pending) && self.role == Role::Leader {
+            let mut peer = self.next_peer(None);
+            while let Some(id) = peer {
+                while self.send_append(id, false) {}
+                peer = self.next_peer(Some(id));
+            }
+        }
         let hs = self.hard_state();
         let hard_state = (hs != self.persisted_hs).then_some(hs);
         self.persisted_hs = hs;
@@ -1089,9 +1103,10 @@ impl Node {
                     }
                     _ => {}
                 }
-                if self.maybe_commit() {
-                    self.bcast_append();
-                }
+                // No Append of its own for a new commit index: followers learn it from the
+                // leaderCommit of the next Append or heartbeat (§5.3), at most a heartbeat
+                // interval later. An empty Append per advance doubled the requests per entry.
+                self.maybe_commit();
                 while self.send_append(from, false) {}
                 if self.transfer == Some(from) && self.matched(from) == self.log.last_index() {
                     self.send_timeout_now(from);
@@ -1130,13 +1145,16 @@ impl Node {
                     self.send_append(from, true);
                 }
                 self.ack_reads(from, read_ctx);
-                // A snapshot chunk may have been lost: resend from the last acknowledged byte.
-                if self
-                    .progress
-                    .get(&from)
-                    .is_some_and(|p| p.state == ProgressState::Snapshot)
-                {
-                    self.send_snapshot_chunk(from);
+                // A snapshot chunk may have been lost: if nothing was acknowledged since the
+                // last heartbeat reply, resend the window from the last acknowledged byte.
+                if let Some(pr) = self.progress.get_mut(&from) {
+                    if pr.state == ProgressState::Snapshot {
+                        let stalled = !core::mem::take(&mut pr.snapshot_progressed);
+                        if stalled {
+                            pr.snapshot_sent = pr.snapshot_offset;
+                        }
+                        self.send_snapshot_chunks(from, stalled);
+                    }
                 }
             }
             Body::SnapshotResp { index, offset } => {
@@ -1145,8 +1163,23 @@ impl Node {
                 };
                 pr.recent_active = true;
                 if pr.state == ProgressState::Snapshot && pr.pending_snapshot == index {
-                    pr.snapshot_offset = offset;
-                    self.send_snapshot_chunk(from);
+                    if offset > pr.snapshot_offset {
+                        pr.snapshot_offset = offset;
+                        pr.snapshot_progressed = true;
+                    } else if offset < pr.snapshot_offset {
+                        // The follower holds less than it acknowledged (it restarted and lost
+                        // the partial snapshot): start over from what it holds.
+                        pr.snapshot_offset = offset;
+                        pr.snapshot_sent = offset;
+                        pr.snapshot_progressed = false;
+                    } else if offset < pr.snapshot_sent && pr.snapshot_progressed {
+                        // A reply that acknowledges nothing new while later chunks are in
+                        // flight: the follower skipped a chunk after a lost one. Go back once
+                        // (until the next acknowledgement) and resend the window from there.
+                        pr.snapshot_sent = pr.snapshot_offset;
+                        pr.snapshot_progressed = false;
+                    }
+                    self.send_snapshot_chunks(from, false);
                 }
             }
             _ => {}
@@ -1257,30 +1290,44 @@ impl Node {
         Ok(())
     }
 
-    /// Sends the next chunk of the snapshot pinned for a follower in snapshot state.
-    fn send_snapshot_chunk(&mut self, to: NodeId) {
+    /// Sends chunks of the snapshot pinned for a follower in snapshot state, from the end of
+    /// the last chunk sent, while fewer than `max_inflight` chunks are unacknowledged (chunks
+    /// of `max_msg_bytes`). With `first`, at least one chunk goes out even if the window is
+    /// full or the snapshot is empty (the start of a transfer, or a resend after a loss).
+    fn send_snapshot_chunks(&mut self, to: NodeId, first: bool) {
         let Some(snap) = self.outgoing_snapshots.get(&to) else {
             return;
         };
-        let Some(pr) = self.progress.get(&to) else {
+        let Some(pr) = self.progress.get_mut(&to) else {
             return;
         };
         if pr.state != ProgressState::Snapshot || pr.pending_snapshot != snap.meta.index {
             return;
         }
         let total = snap.data.len() as u64;
-        let offset = pr.snapshot_offset.min(total);
         let chunk = self.cfg.max_msg_bytes.max(1);
-        let end = offset.saturating_add(chunk).min(total);
-        let body = Body::Snapshot {
-            index: snap.meta.index,
-            term: snap.meta.term,
-            membership: snap.meta.membership.clone(),
-            offset,
-            total,
-            data: snap.data[offset as usize..end as usize].to_vec(),
-        };
-        self.send(to, body);
+        let window = chunk.saturating_mul(self.cfg.max_inflight.max(1) as u64);
+        let limit = pr.snapshot_offset.saturating_add(window);
+        let mut offset = pr.snapshot_sent.max(pr.snapshot_offset).min(total);
+        let mut bodies = Vec::new();
+        let mut force = first;
+        while force || (offset < total && offset < limit) {
+            force = false;
+            let end = offset.saturating_add(chunk).min(total);
+            bodies.push(Body::Snapshot {
+                index: snap.meta.index,
+                term: snap.meta.term,
+                membership: snap.meta.membership.clone(),
+                offset,
+                total,
+                data: snap.data[offset as usize..end as usize].to_vec(),
+            });
+            offset = end;
+        }
+        pr.snapshot_sent = offset;
+        for body in bodies {
+            self.send(to, body);
+        }
     }
 
     /// The membership in effect at `index`: the latest membership entry at or before it.
@@ -1291,7 +1338,7 @@ impl Node {
             .rev()
             .filter(|e| e.index <= index)
             .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some(m.clone()),
+                Payload::Membership(m) => Some(Membership::clone(m)),
                 _ => None,
             })
             .unwrap_or_else(|| self.base_membership.clone())
@@ -1306,7 +1353,7 @@ impl Node {
             .iter()
             .rev()
             .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some((e.index, m.clone())),
+                Payload::Membership(m) => Some((e.index, Membership::clone(m))),
                 _ => None,
             });
         let (index, m) =
@@ -1372,7 +1419,7 @@ impl Node {
     }
 
     fn append_membership(&mut self, next: Membership) -> Index {
-        let index = self.append_and_send(Payload::Membership(next));
+        let index = self.append_and_send(Payload::Membership(Box::new(next)));
         self.pending_conf_index = index;
         index
     }
@@ -1486,8 +1533,9 @@ impl Node {
         Ok(self.append_and_send(payload))
     }
 
-    /// Appends an entry of the current term to the leader's log and sends it at once, so that
-    /// commit latency is one round trip to a quorum rather than a heartbeat interval.
+    /// Appends an entry of the current term to the leader's log. It goes out with the next
+    /// `ready()` (not a heartbeat later), together with every other entry appended before it,
+    /// so that commit latency stays one round trip to a quorum.
     fn append_and_send(&mut self, payload: Payload) -> Index {
         let index = self.log.last_index() + 1;
         self.log.push(Entry {
@@ -1505,13 +1553,9 @@ impl Node {
         if let Some(me) = self.progress.get_mut(&self.cfg.id) {
             me.maybe_update(index);
         }
-        if !self.maybe_commit() {
-            for id in self.peers() {
-                self.send_append(id, false);
-            }
-        } else {
-            self.bcast_append();
-        }
+        // A leader alone (or with learners only) commits at once.
+        self.maybe_commit();
+        self.replicate_pending = true;
         index
     }
 
@@ -1568,7 +1612,7 @@ impl Node {
                     pr.become_snapshot(snap.meta.index);
                 }
                 self.outgoing_snapshots.insert(to, snap);
-                self.send_snapshot_chunk(to);
+                self.send_snapshot_chunks(to, true);
             }
             return false;
         };
@@ -1594,12 +1638,6 @@ impl Node {
             },
         );
         n > 0
-    }
-
-    fn bcast_append(&mut self) {
-        for id in self.peers() {
-            self.send_append(id, true);
-        }
     }
 
     fn bcast_heartbeat(&mut self) {
@@ -1804,6 +1842,17 @@ impl Node {
             .copied()
             .filter(|&id| id != me)
             .collect()
+    }
+
+    /// The tracked peer after `after` in id order (the first with `None`), so that the hot
+    /// paths can visit every peer while sending without collecting their ids into a fresh Vec.
+    fn next_peer(&self, after: Option<NodeId>) -> Option<NodeId> {
+        let me = self.cfg.id;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.progress
+            .range((from, Bound::Unbounded))
+            .map(|(&id, _)| id)
+            .find(|&id| id != me)
     }
 
     fn voters_except_me(&self) -> Vec<NodeId> {

@@ -104,7 +104,9 @@ pub struct Ready {
     pub hard_state: Option<HardState>,
     /// Entries to persist, replacing any stored entries from the first one's index on.
     pub entries: Vec<Entry>,
-    /// Messages to send, in order.
+    /// Messages to send, in order. A leader's Appends for the entries appended since the last
+    /// `ready()` are made by `ready()` itself and come last, one per follower (or a few, by the
+    /// byte limit); the entries in them share their payloads with `entries` and `committed`.
     pub messages: Vec<Message>,
     /// Newly committed entries to apply, in order.
     pub committed: Vec<Entry>,

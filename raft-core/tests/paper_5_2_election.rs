@@ -424,7 +424,7 @@ fn a_learner_promoted_by_an_appended_entry_reports_its_new_role() {
     let entry = Entry {
         term: 1,
         index: 1,
-        payload: Payload::Membership(promoted),
+        payload: Payload::Membership(promoted.into()),
     };
     learner.recv(append(1, 4, 1, (0, 0), vec![entry], 0));
     assert_eq!(learner.node.role(), Role::Follower);

@@ -104,6 +104,19 @@ proptest! {
         prop_assert_eq!(got, model_majority_index(&voters, &matched));
     }
 
+    // Raft §5.3, for clusters on both sides of the 16 voters `majority_index` sorts on the
+    // stack (larger ones use the heap).
+    #[test]
+    fn majority_index_matches_counting_model_in_large_clusters(
+        voters in proptest::collection::btree_set(1u64..=40, 12..=40),
+        matched in proptest::collection::vec(0u64..50, 40),
+    ) {
+        let matched: BTreeMap<NodeId, Index> =
+            matched.into_iter().enumerate().map(|(k, m)| (k as NodeId + 1, m)).collect();
+        let got = quorum::majority_index(&voters, &|id| matched[&id]);
+        prop_assert_eq!(got, model_majority_index(&voters, &matched));
+    }
+
     // Raft §5.2: a majority of yes wins; a majority of no (no way left to win) loses.
     #[test]
     fn majority_vote_matches_enumeration_model(voters in ids(), votes in votes_for_all()) {

@@ -228,7 +228,7 @@ fn events_and_messages_read_as_sentences() {
             entries: vec![Entry {
                 term: 3,
                 index: 2,
-                payload: Payload::Command(b"x".to_vec()),
+                payload: Payload::Command(b"x".to_vec().into()),
             }],
             commit: 1,
         },

@@ -59,7 +59,7 @@ fn node_id() -> impl Strategy<Value = NodeId> {
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
         Just(Payload::Noop),
-        proptest::collection::vec(any::<u8>(), 0..8).prop_map(Payload::Command),
+        proptest::collection::vec(any::<u8>(), 0..8).prop_map(|v| Payload::Command(v.into())),
     ]
 }
 

@@ -55,8 +55,12 @@ fn transfer_to_caught_up_target() {
         transfer_events(&net, 1),
         vec![(2, Started), (2, TimeoutNowSent), (2, Completed)]
     );
-    // The new leader serves writes.
+    // The new leader serves writes (its followers learn the commit at its next heartbeat).
     let i = net.propose(2, b"y").unwrap();
+    net.deliver();
+    assert_eq!(net.node(2).log().committed(), i);
+    let heartbeat = net.node(2).config().heartbeat_interval;
+    net.tick(2, heartbeat);
     net.deliver();
     assert_eq!(net.node(3).log().committed(), i);
 }

@@ -16,7 +16,7 @@ fn entry(index: u64, term: u64) -> Entry {
     Entry {
         term,
         index,
-        payload: Payload::Command(vec![index as u8, term as u8]),
+        payload: Payload::Command(vec![index as u8, term as u8].into()),
     }
 }
 

@@ -178,7 +178,7 @@ fn body(b: &FuzzBody, term: Term) -> Body {
                     payload: if e.noop {
                         Payload::Noop
                     } else {
-                        Payload::Command(e.data.clone())
+                        Payload::Command(e.data.clone().into())
                     },
                 })
                 .collect(),

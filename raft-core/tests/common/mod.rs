@@ -40,7 +40,7 @@ pub fn ent(index: Index, term: Term) -> Entry {
     Entry {
         term,
         index,
-        payload: Payload::Command(format!("t{term}i{index}").into_bytes()),
+        payload: Payload::Command(format!("t{term}i{index}").into_bytes().into()),
     }
 }
 

@@ -165,7 +165,7 @@ mod tests {
                 Entry {
                     term: 3,
                     index: 6,
-                    payload: Payload::Command(b"x".to_vec()),
+                    payload: Payload::Command(b"x".to_vec().into()),
                 },
             ],
             commit: 4,
