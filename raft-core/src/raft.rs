@@ -127,6 +127,12 @@ pub struct Node {
     /// possible leader of that term whichever round their answers arrive in. Under long reply
     /// delays the answers come after the candidate's timer fired (issue 13).
     term_grants: (Term, BTreeSet<NodeId>),
+    /// The last term this node led (0: none). A leader that stepped down (CheckQuorum) does
+    /// not take its term's late votes as a new election: it stepped down for a reason.
+    led_term: Term,
+    /// This node's tick when it last granted its vote to another node (volatile: after a
+    /// restart it backs no one).
+    voted_at: Option<u64>,
     election_elapsed: u64,
     heartbeat_elapsed: u64,
     /// The randomized election timeout last drawn (§5.2), by `cfg.election_policy`: in
@@ -232,6 +238,8 @@ impl Node {
             pending_conf_index: 0,
             votes: BTreeMap::new(),
             term_grants: (0, BTreeSet::new()),
+            led_term: 0,
+            voted_at: None,
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             randomized_timeout: cfg.election_timeout_min,
@@ -782,6 +790,7 @@ impl Node {
             .collect();
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
+        self.led_term = self.term;
         self.lost_elections = 0;
         self.votes.clear();
         self.heartbeat_elapsed = 0;
@@ -935,9 +944,18 @@ impl Node {
         };
         // One vote per term (§5.2): repeat it for the same candidate, or cast it if free and no
         // leader is known. A pre-vote for a later term commits to nothing.
+        // A node that just voted for another candidate gives it a baseline election timeout
+        // to collect its votes before it supports another pre-candidate (dissertation §9.6 asks
+        // the same time of a heard leader): with slow answers, a new pre-vote round would
+        // otherwise move everyone to the next term before the candidate's votes arrive.
+        let backing_candidate = self.vote.is_some_and(|v| v != m.from && v != self.cfg.id)
+            && self.leader.is_none()
+            && self
+                .voted_at
+                .is_some_and(|t| self.ticks.saturating_sub(t) < self.cfg.election_timeout_min);
         let can_vote = self.vote == Some(m.from)
             || (self.vote.is_none() && self.leader.is_none())
-            || (pre_vote && m.term > self.term);
+            || (pre_vote && m.term > self.term && !backing_candidate);
         // Election restriction (§5.4.1): the candidate's log must be at least as up-to-date.
         let up_to_date = self.cfg.break_it.skip_up_to_date_check
             || self.log.is_up_to_date(last_index, last_term);
@@ -955,6 +973,7 @@ impl Node {
         } else {
             if granted {
                 self.vote = Some(m.from);
+                self.voted_at = Some(self.ticks);
                 // Granting a vote resets the election timer (Figure 2, Followers).
                 self.reset_election_timer();
             }
@@ -1029,7 +1048,9 @@ impl Node {
             // A vote for this node in its current term that arrives after its timer started a
             // new pre-vote round of the same term: the vote still binds its voter (§5.2).
             Body::VoteResp { granted: true }
-                if self.role == Role::PreCandidate && self.vote == Some(self.cfg.id) =>
+                if self.role == Role::PreCandidate
+                    && self.vote == Some(self.cfg.id)
+                    && self.led_term != self.term =>
             {
                 self.record_term_grant(m.from);
                 let grants = &self.term_grants.1;

@@ -123,7 +123,9 @@ fn pre_vote_request_changes_nothing_at_the_recipient() {
     assert_eq!((s.node.term(), s.node.vote()), (2, Some(3)));
     s.step(Input::Tick(7)).unwrap();
     s.take_msgs();
-    s.recv(pre_vote(2, 1, 3, (0, 0)));
+    // From the candidate it voted for (another one it would refuse for a baseline election
+    // timeout after voting: see slow_replies.rs).
+    s.recv(pre_vote(3, 1, 3, (0, 0)));
     assert_eq!((s.node.term(), s.node.vote()), (2, Some(3)));
     assert_eq!(
         s.node.election_elapsed(),
@@ -206,7 +208,10 @@ fn pre_vote_refused_to_a_node_whose_log_is_behind() {
     );
     assert_eq!(net.node(3).term(), 1);
     assert_eq!(net.node(2).term(), 1);
-    // Node 2, whose log is complete, wins instead.
+    // Node 2, whose log is complete, wins instead (once node 3 is past the baseline timeout
+    // during which it backs the candidate it voted for, leader 1).
+    net.tick(3, min);
+    net.drop_all();
     net.campaign(2);
     net.deliver();
     assert_eq!(net.node(2).role(), Role::Leader);

@@ -90,12 +90,100 @@ fn late_votes_from_a_minority_or_an_older_term_do_not_elect() {
     // Only S2's vote arrives: S1 and S2 are two of five.
     net.deliver_where(|m| is_vote_resp(m) && m.from == 2);
     assert_eq!(net.node(1).role(), Role::PreCandidate);
-    // S1 learns of term 2 (a follower now) and the remaining votes of term 1 arrive.
-    net.campaign(3);
-    net.deliver_where(|m| matches!(m.body, Body::PreVote { .. } | Body::PreVoteResp { .. }));
-    net.deliver_where(|m| matches!(m.body, Body::Vote { .. }) && m.to == 1);
+    // S1 learns of term 2 (S3 asks for its vote there) and the remaining votes of term 1
+    // arrive.
+    net.deliver_msg(Message {
+        from: 3,
+        to: 1,
+        term: 2,
+        body: Body::Vote {
+            last_index: 0,
+            last_term: 0,
+            transfer: false,
+        },
+    });
     assert_eq!(net.node(1).term(), 2);
     net.deliver_where(|m| is_vote_resp(m) && m.term == 1);
+    assert_ne!(net.node(1).role(), Role::Leader);
+}
+
+// Dissertation §9.6 asks a server that heard from a leader to refuse pre-votes for a baseline
+// election timeout; a server that just voted for a candidate does the same, so that slow answers
+// to that candidate are not overtaken by another pre-candidate's round (issue 13).
+#[test]
+fn a_voter_backs_its_candidate_for_a_baseline_timeout_before_granting_pre_votes() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    net.deliver_where(|m| !is_vote_resp(m));
+    assert_eq!(net.node(3).vote(), Some(1));
+    let pre_vote = |from| Message {
+        from,
+        to: 3,
+        term: 2,
+        body: Body::PreVote {
+            last_index: 0,
+            last_term: 0,
+        },
+    };
+    let answer = |net: &Network| {
+        net.queue()
+            .iter()
+            .rev()
+            .find(|m| m.from == 3 && is_pre_vote_resp(m))
+            .map(|m| matches!(m.body, Body::PreVoteResp { granted: true }))
+    };
+    net.deliver_msg(pre_vote(2));
+    assert_eq!(answer(&net), Some(false), "S3 backs S1 for now");
+    net.drop_all();
+    let min = net.node(3).config().election_timeout_min;
+    net.tick(3, min - 1);
+    net.deliver_msg(pre_vote(2));
+    assert_eq!(answer(&net), Some(false));
+    net.drop_all();
+    net.tick(3, 1);
+    net.drop_all();
+    net.deliver_msg(pre_vote(2));
+    assert_eq!(
+        answer(&net),
+        Some(true),
+        "a baseline timeout later, S3 supports S2"
+    );
+}
+
+// A leader that stepped down (CheckQuorum, dissertation §6.2) does not take the late votes of its
+// own term as a new election: it stepped down because it could not reach a majority.
+#[test]
+fn late_votes_do_not_bring_back_a_leader_that_stepped_down() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    // S1 wins with S2's and S3's votes; S4's and S5's wait.
+    net.deliver_where(|m| !(is_vote_resp(m) && (m.from == 4 || m.from == 5)));
+    assert_eq!(net.node(1).role(), Role::Leader);
+    let late: Vec<Message> = net
+        .queue()
+        .iter()
+        .filter(|m| is_vote_resp(m))
+        .cloned()
+        .collect();
+    assert_eq!(late.len(), 2);
+    net.drop_all();
+    net.isolate(1);
+    let max = net.node(1).config().election_timeout_max;
+    for _ in 0..2 * max {
+        net.tick(1, 1);
+        net.drop_all();
+    }
+    assert_ne!(
+        net.node(1).role(),
+        Role::Leader,
+        "CheckQuorum stepped it down"
+    );
+    fire_election_timer(&mut net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 1);
+    for m in late {
+        net.deliver_msg(m);
+    }
     assert_ne!(net.node(1).role(), Role::Leader);
 }
 

@@ -32,6 +32,8 @@ pub const LAB_AGREEMENT_BOUND_MS: u64 = 10_000;
 pub struct Figure8Outcome {
     /// The seed.
     pub seed: u64,
+    /// Virtual time when every node was reconnected and the final command submitted, ms.
+    pub final_start_ms: u64,
     /// Virtual ms from reconnecting every node to the final command committed on all of them;
     /// `None` if it did not happen within [`FINAL_AGREEMENT_LIMIT_MS`].
     pub final_agreement_ms: Option<u64>,
@@ -47,6 +49,15 @@ pub struct Figure8Outcome {
 /// 1,000) on five nodes with the given options (timers, policy; network and clients are set
 /// here).
 pub fn figure8_unreliable(seed: u64, iterations: u32, base: &SimOptions) -> Figure8Outcome {
+    figure8_unreliable_world(seed, iterations, base).0
+}
+
+/// [`figure8_unreliable`], with the world at the end (its trace, with `base.keep_trace`).
+pub fn figure8_unreliable_world(
+    seed: u64,
+    iterations: u32,
+    base: &SimOptions,
+) -> (Figure8Outcome, Option<World>) {
     const NODES: u32 = 5;
     let short = NetConfig {
         latency_min: 1,
@@ -64,7 +75,6 @@ pub fn figure8_unreliable(seed: u64, iterations: u32, base: &SimOptions) -> Figu
         nodes: NODES,
         seed,
         net: short.clone(),
-        keep_trace: false,
         // Proposals keep arriving throughout, as the lab's `Start` on every node each round.
         clients: ClientOptions {
             enabled: true,
@@ -75,13 +85,15 @@ pub fn figure8_unreliable(seed: u64, iterations: u32, base: &SimOptions) -> Figu
     let mut world = match World::new(opts) {
         Ok(w) => w,
         Err(e) => {
-            return Figure8Outcome {
+            let o = Figure8Outcome {
                 seed,
+                final_start_ms: 0,
                 final_agreement_ms: None,
                 disconnects: 0,
                 elections_at_end: 0,
                 violation: Some(e.to_string()),
-            }
+            };
+            return (o, None);
         }
     };
     let mut rng = SimRng::new(seed ^ 0xF16E_8000_0000_0001);
@@ -153,15 +165,17 @@ pub fn figure8_unreliable(seed: u64, iterations: u32, base: &SimOptions) -> Figu
             None => false,
         }
     });
-    Figure8Outcome {
+    let o = Figure8Outcome {
         seed,
+        final_start_ms: start,
         final_agreement_ms: done.then(|| world.now() - start),
         disconnects,
         elections_at_end: world.stats().elections - elections_before,
         violation: world
             .violation()
             .map(|v| alloc::format!("{} at {} ms: {}", v.property, v.time, v.detail)),
-    }
+    };
+    (o, Some(world))
 }
 
 /// The node that believes it leads, among the connected ones, in the highest term.
