@@ -20,7 +20,7 @@ use crate::components::logs::Logs;
 use crate::components::metrics::Metrics;
 use crate::components::notice::Notice;
 use crate::components::safety::Safety;
-use crate::components::transport::Transport;
+use crate::components::transport::{FastStartNote, Transport};
 use crate::embed_api::{self, Command};
 use crate::open::{self, Startup};
 use crate::share;
@@ -86,6 +86,9 @@ fn initial_sim(boot: &Boot) -> Sim {
         sim = sim.reduce(SimAction::Load(Box::new(load)));
     } else if p.autoplay == Some(false) {
         sim = sim.reduce(SimAction::SetPlaying(false));
+    } else if !p.embed {
+        // A fresh run, playing, on the page itself: skip the seconds in which nothing happens (said on the page).
+        sim = sim.reduce(SimAction::FastStart);
     }
     if !boot.startup.notices.is_empty() {
         sim = sim.reduce(SimAction::Notify(boot.startup.notices.join(" ")));
@@ -336,6 +339,7 @@ pub fn app() -> Html {
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
+                        <FastStartNote />
                         <Cluster />
                         <Metrics />
                     </section>

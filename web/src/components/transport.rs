@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, SimAction};
+use crate::sim_driver::{use_sim, FastStart, SimAction, FIRST_ELECTION_SPEEDUP};
 
 /// "0.05×", "2×", "1/1000×".
 pub fn speed_label(speed: f64) -> String {
@@ -15,6 +15,32 @@ pub fn speed_label(speed: f64) -> String {
         format!("{:.2}×", speed)
     } else {
         format!("{:.1}×", speed)
+    }
+}
+
+/// What the page says during a fast start ([`crate::sim_driver::FastStart`]).
+pub fn fast_start_note(f: FastStart) -> String {
+    let mut s = format!(
+        "Fast start: the first {} ms, in which every node only waited for its election timer, were skipped (drag Time back to 0 to watch them).",
+        f.skipped_ms
+    );
+    if f.speedup {
+        s.push_str(&format!(
+            " This first election plays at {FIRST_ELECTION_SPEEDUP}× the chosen speed."
+        ));
+    }
+    s
+}
+
+/// The fast start's note, shown until the person changes something.
+#[function_component(FastStartNote)]
+pub fn fast_start_note_view() -> Html {
+    let sim = use_sim();
+    match sim.fast_start {
+        Some(f) => html! {
+            <p class="hint block fast-start" data-testid="fast-start">{ fast_start_note(f) }</p>
+        },
+        None => html! {},
     }
 }
 

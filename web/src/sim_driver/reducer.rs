@@ -75,6 +75,23 @@ impl PartialEq for Clock {
 /// quarter of a second, an election timeout several seconds).
 pub const DEFAULT_SPEED_LOG: f64 = -1.3;
 
+/// Fast start: how many virtual ms before the first election timer fires a fresh page starts
+/// (0.2 s at the default speed: the timer is seen running out, then the election follows).
+pub const FAST_START_LEAD_MS: u64 = 10;
+/// During a fast start, the first election plays at this many times the chosen speed, so a
+/// first visit sees a leader about a second after load; the speed shown is the chosen one and
+/// the page says so. It ends with the first leader, or as soon as the person changes anything.
+pub const FIRST_ELECTION_SPEEDUP: f64 = 2.0;
+
+/// A fresh page's fast start ([`SimAction::FastStart`]), explained on the page while it lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastStart {
+    /// Virtual milliseconds skipped at the start, in which no event happens.
+    pub skipped_ms: u64,
+    /// The first election is still playing at [`FIRST_ELECTION_SPEEDUP`] × speed.
+    pub speedup: bool,
+}
+
 /// Page state: the driver, the derived view and the page's own settings.
 #[derive(Clone, Debug)]
 pub struct Sim {
@@ -117,6 +134,8 @@ pub struct Sim {
     pub origin: Option<Rc<LoadRequest>>,
     /// Bumped whenever a new run is loaded or started (so listeners can tell runs apart).
     pub generation: u64,
+    /// The fast start of a fresh page, while it is worth explaining (until the person acts).
+    pub fast_start: Option<FastStart>,
 }
 
 /// A run to open: from a link, a file, storage, a lesson or a scenario.
@@ -141,6 +160,7 @@ impl PartialEq for Sim {
             && self.frame == other.frame
             && self.generation == other.generation
             && self.goals == other.goals
+            && self.fast_start == other.fast_start
     }
 }
 
@@ -190,6 +210,9 @@ pub enum SimAction {
     Notify(String),
     /// Several actions at the same instant (a lesson's button).
     ActAll(Vec<Action>),
+    /// A fresh page's fast start: skip the quiet clock up to [`FAST_START_LEAD_MS`] before the
+    /// first election timer fires, and play the first election at [`FIRST_ELECTION_SPEEDUP`] ×.
+    FastStart,
 }
 
 impl Sim {
@@ -235,6 +258,7 @@ impl Sim {
             goals: None,
             origin: None,
             generation: 0,
+            fast_start: None,
         };
         s.refresh();
         s
@@ -243,6 +267,15 @@ impl Sim {
     /// The speed factor (virtual ms per wall-clock ms).
     pub fn speed(&self) -> f64 {
         10f64.powf(self.speed_log)
+    }
+
+    /// The speed frames run at: [`Sim::speed`], times [`FIRST_ELECTION_SPEEDUP`] during a fast
+    /// start's first election.
+    pub fn effective_speed(&self) -> f64 {
+        match self.fast_start {
+            Some(FastStart { speedup: true, .. }) => self.speed() * FIRST_ELECTION_SPEEDUP,
+            _ => self.speed(),
+        }
     }
 
     /// True once a safety property broke.
@@ -379,6 +412,19 @@ impl Reducible for Sim {
 
     fn reduce(self: Rc<Self>, action: SimAction) -> Rc<Self> {
         let mut s = (*self).clone();
+        // Anything a person does ends the fast start's explanation (frames, selection and
+        // motion changes are not the person changing the run).
+        if !matches!(
+            action,
+            SimAction::Frame { .. }
+                | SimAction::Select(_)
+                | SimAction::SetAnimate(_)
+                | SimAction::Dismiss
+                | SimAction::Notify(_)
+                | SimAction::FastStart
+        ) {
+            s.fast_start = None;
+        }
         match action {
             SimAction::Frame {
                 wall_ms,
@@ -388,7 +434,7 @@ impl Reducible for Sim {
                 if !s.playing {
                     return self;
                 }
-                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.speed();
+                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.effective_speed();
                 let mut out_of_time = || clock.now() > deadline_ms;
                 s.driver.borrow_mut().advance_until(dt, &mut out_of_time);
                 s.frame += 1;
@@ -460,8 +506,22 @@ impl Reducible for Sim {
                     s.act(a);
                 }
             }
+            SimAction::FastStart => {
+                let skipped_ms = s.driver.borrow_mut().skip_quiet_start(FAST_START_LEAD_MS);
+                if skipped_ms > 0 {
+                    s.fast_start = Some(FastStart {
+                        skipped_ms,
+                        speedup: true,
+                    });
+                }
+            }
         }
         s.refresh();
+        if let Some(f) = &mut s.fast_start {
+            if s.view.metrics.leader.is_some() {
+                f.speedup = false;
+            }
+        }
         Rc::new(s)
     }
 }
@@ -565,6 +625,55 @@ mod tests {
             .clone()
             .reduce(frame(&Clock::stopped(0.0), FRAME_WORK_MS));
         assert!(Rc::ptr_eq(&paused, &after), "no new state, no re-render");
+    }
+
+    /// A fresh page at the default speed shows its first leader about a second after load:
+    /// the quiet clock is skipped and the first election plays at twice the speed, then the
+    /// chosen speed is back.
+    #[test]
+    fn fast_start_shows_the_first_leader_within_about_a_second() {
+        let first_leader_wall_ms = |fast: bool| {
+            let clock = Clock::stopped(0.0);
+            let mut s = Rc::new(Sim::new(ResetSettings::fresh(42), true));
+            if fast {
+                s = s.reduce(SimAction::FastStart);
+                assert!(s
+                    .fast_start
+                    .is_some_and(|f| f.speedup && f.skipped_ms > 100));
+                assert_eq!(s.view.now, s.fast_start.unwrap().skipped_ms);
+            }
+            let mut wall = 0;
+            while s.view.metrics.leader.is_none() {
+                s = s.reduce(frame(&clock, FRAME_WORK_MS));
+                wall += 16;
+                assert!(wall < 60_000, "no leader in a minute");
+            }
+            if fast {
+                let f = s.fast_start.expect("still explained");
+                assert!(
+                    !f.speedup,
+                    "back to the chosen speed once there is a leader"
+                );
+                assert_eq!(s.effective_speed(), s.speed());
+            }
+            wall
+        };
+        let slow = first_leader_wall_ms(false);
+        let fast = first_leader_wall_ms(true);
+        assert!(
+            fast <= 1_200,
+            "first leader {fast} ms of frames after load (without: {slow})"
+        );
+        assert!(slow > 3_000, "without the fast start it took {slow} ms");
+    }
+
+    #[test]
+    fn fast_start_ends_when_the_person_acts() {
+        let s = Rc::new(Sim::new(ResetSettings::fresh(42), true)).reduce(SimAction::FastStart);
+        assert!(s.fast_start.is_some());
+        let s = s.reduce(SimAction::SetSpeed(0.0));
+        assert_eq!(s.fast_start, None);
+        assert_eq!(s.effective_speed(), 1.0);
     }
 
     #[test]
