@@ -324,7 +324,9 @@ pub fn app() -> Html {
         });
     }
 
-    let running = sim.playing && !*hidden && !*offscreen && !sim.halted();
+    // A replay under way (a long run opened, a seek) goes on in frames, paused or not.
+    let running =
+        (sim.playing || sim.catching_up.is_some()) && !*hidden && !*offscreen && !sim.halted();
     let body = match params.controls {
         ControlsMode::Full => html! {
             <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"))}>

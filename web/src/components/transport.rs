@@ -3,7 +3,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, FastStart, SimAction, FIRST_ELECTION_SPEEDUP};
+use crate::sim_driver::driver::MAX_CHECKPOINTS;
+use crate::sim_driver::{use_sim, FastStart, Sim, SimAction, FIRST_ELECTION_SPEEDUP};
 
 /// "0.05×", "2×", "1/1000×".
 pub fn speed_label(speed: f64) -> String {
@@ -42,6 +43,17 @@ pub fn fast_start_note_view() -> Html {
         },
         None => html! {},
     }
+}
+
+/// The time readout's tooltip: actions recorded, and how time travel reaches any moment.
+fn timeline_title(sim: &Sim) -> String {
+    let (kept, every) = sim.checkpoints();
+    format!(
+        "{} recorded actions on this timeline. Any time back to 0 can be revisited: the page keeps {kept} checkpoints (at most {}), one every {} virtual s, and replays at most that much from the nearest.",
+        sim.timeline_len(),
+        MAX_CHECKPOINTS,
+        every / 1000
+    )
 }
 
 /// Play controls and the timeline.
@@ -111,8 +123,14 @@ pub fn transport() -> Html {
                     <input type="range" min="0" max={sim.horizon.max(1).to_string()} step="1"
                            value={v.now.to_string()} aria-label="Timeline"
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
-                    <output class="mono" title={format!("{} recorded actions on this timeline", sim.timeline_len())}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
+                    <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
+                if let Some((at, to)) = sim.catching_up {
+                    <span class="replaying mono" role="status" data-testid="replaying">
+                        <progress max={to.max(1).to_string()} value={at.to_string()} aria-label="Replaying the run"></progress>
+                        { format!(" replaying to {:.1} s", to as f64 / 1000.0) }
+                    </span>
+                }
                 if in_past {
                     <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>
                 }

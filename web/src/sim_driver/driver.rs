@@ -2,11 +2,20 @@
 //! (natively testable): it runs the world forward with a per-frame cap on work, keeps the
 //! timeline of actions for time travel, and keeps the bounded event log.
 //!
-//! Time travel: every action is kept in `script` with its virtual time. Going back rebuilds the
-//! world from the options and replays the script up to the chosen time (the same thing
-//! `World::replay` does, done step by step so the event log is rebuilt too); going forward again
-//! re-applies the later actions at their times, so back and forth gives the same state. Acting
-//! in the past forks: the later actions are discarded.
+//! Time travel: every action is kept in `script` with its virtual time, and the driver keeps
+//! checkpoints: whole copies of the world (with its event log) taken every
+//! [`CHECKPOINT_EVERY_MS`] of virtual time, at most [`MAX_CHECKPOINTS`] of them (when one more
+//! is due, every other one goes and the interval doubles, so they cover the whole run, more
+//! thinly the longer it is). Seeking restores the latest checkpoint at or before the chosen time
+//! (or a fresh world, before the first) and replays the script from there (the same thing
+//! `World::replay` does from the start, done step by step so the event log is rebuilt too), so
+//! the replay is at most one checkpoint interval long. Going forward again re-applies the later
+//! actions at their times, so back and forth gives the same state. Acting in the past forks: the
+//! later actions and checkpoints are discarded.
+//!
+//! A replay can be spread over frames: [`Driver::begin_seek`] and [`Driver::load_in_steps`] do
+//! a bounded number of events and leave the rest to the next frames ([`Driver::catching_up`]),
+//! so opening a long run from a link or from storage shows it progressing, never a blank page.
 
 use std::collections::VecDeque;
 
@@ -19,6 +28,24 @@ pub const EVENT_LOG_CAP: usize = 200;
 /// Most simulator events one animation frame may process (the clock lags behind when a frame
 /// would need more, rather than freezing the page).
 pub const FRAME_EVENT_BUDGET: u32 = 2_500;
+
+/// Virtual milliseconds between two checkpoints at first; doubles each time they are thinned.
+pub const CHECKPOINT_EVERY_MS: u64 = 5_000;
+/// Most checkpoints kept (each is a copy of the world: see the module doc).
+pub const MAX_CHECKPOINTS: usize = 8;
+/// Most events a seek or a load processes at once before leaving the rest to the frames.
+pub const CATCH_UP_EVENT_BUDGET: u32 = 20_000;
+
+/// A copy of everything the driver derives from the timeline, at time `at`.
+#[derive(Debug, Clone)]
+struct Checkpoint {
+    at: u64,
+    applied: usize,
+    world: World,
+    events: VecDeque<EventLine>,
+    snap: Vec<NodeSnap>,
+    violations_logged: usize,
+}
 
 /// The world plus its timeline and event log.
 #[derive(Debug)]
@@ -45,6 +72,12 @@ pub struct Driver {
     pause_at_violation: bool,
     /// A frame stopped at such a violation; the reducer pauses and says why.
     paused_at_violation: bool,
+    /// Checkpoints in time order, all on this timeline; at most [`MAX_CHECKPOINTS`].
+    checkpoints: Vec<Checkpoint>,
+    /// Current interval between checkpoints, ms ([`CHECKPOINT_EVERY_MS`] times a power of 2).
+    checkpoint_every: u64,
+    /// A replay still under way: the time it goes to (frames take it further).
+    catch_up: Option<u64>,
 }
 
 impl Driver {
@@ -71,19 +104,131 @@ impl Driver {
             violations_logged: 0,
             pause_at_violation: false,
             paused_at_violation: false,
+            checkpoints: Vec::new(),
+            checkpoint_every: CHECKPOINT_EVERY_MS,
+            catch_up: None,
         })
     }
 
     /// A world rebuilt from options and a timeline, standing at `now`; actions after `now` stay
     /// ahead on the timeline (playing takes them at their times). Gives the same world as
     /// `World::replay(opts, script, now)`.
+    #[cfg(test)]
     pub fn load(opts: SimOptions, script: Vec<(u64, Action)>, now: u64) -> Result<Self, SimError> {
+        let mut d = Driver::load_in_steps(opts, script, now, u32::MAX)?;
+        d.finish_catch_up();
+        Ok(d)
+    }
+
+    /// [`Driver::load`], doing at most `budget` events now and leaving the rest of the replay
+    /// to the frames ([`Driver::catching_up`]).
+    pub fn load_in_steps(
+        opts: SimOptions,
+        script: Vec<(u64, Action)>,
+        now: u64,
+        budget: u32,
+    ) -> Result<Self, SimError> {
         let mut d = Driver::new(opts)?;
         d.script = script;
-        d.run_to(now, u32::MAX);
-        d.horizon = d.world.now();
-        d.sample_rate();
+        d.catch_up = Some(now);
+        d.horizon = now;
+        d.catch_up_until(budget, &mut || false);
         Ok(d)
+    }
+
+    /// While a replay is under way: (time reached, time it goes to).
+    pub fn catching_up(&self) -> Option<(u64, u64)> {
+        self.catch_up.map(|t| (self.world.now(), t))
+    }
+
+    /// The time the page stands at: the world's, or where a replay under way is going.
+    pub fn target_now(&self) -> u64 {
+        self.catch_up.unwrap_or_else(|| self.world.now())
+    }
+
+    /// Takes a replay under way further: at most `budget` events, stopping once `out_of_time()`
+    /// says so. Checkpoints are taken on the way.
+    fn catch_up_until(&mut self, budget: u32, out_of_time: &mut dyn FnMut() -> bool) {
+        let Some(target) = self.catch_up else {
+            return;
+        };
+        let mut left = budget;
+        loop {
+            // Slices of one checkpoint interval, so the checkpoints land where playing puts them.
+            let next_cp = self
+                .next_checkpoint_at()
+                .max(self.world.now() + 1)
+                .min(target);
+            let before = self.world.stats().events;
+            let reached = self.run_to_until(next_cp, left, out_of_time);
+            let done = (self.world.stats().events - before).min(u64::from(left)) as u32;
+            left -= done;
+            self.maybe_checkpoint();
+            if !reached || left == 0 || self.halted() {
+                if reached && next_cp == target {
+                    self.catch_up = None;
+                }
+                break;
+            }
+            if next_cp == target {
+                self.catch_up = None;
+                break;
+            }
+        }
+        if self.halted() {
+            self.catch_up = None;
+        }
+        self.horizon = self.horizon.max(self.world.now());
+        self.rate.clear();
+        self.sample_rate();
+    }
+
+    /// Finishes a replay under way at once.
+    pub fn finish_catch_up(&mut self) {
+        self.catch_up_until(u32::MAX, &mut || false);
+    }
+
+    /// Time at which the next checkpoint is due.
+    fn next_checkpoint_at(&self) -> u64 {
+        let last = self.checkpoints.last().map_or(0, |c| c.at);
+        last + self.checkpoint_every
+    }
+
+    /// Takes a checkpoint if one is due; thins them when there are too many.
+    fn maybe_checkpoint(&mut self) {
+        let now = self.world.now();
+        if now < self.next_checkpoint_at() || self.halted() {
+            return;
+        }
+        if self.checkpoints.len() >= MAX_CHECKPOINTS {
+            // Keep every other one (the 2nd, 4th...: about one per doubled interval).
+            self.checkpoint_every *= 2;
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                k % 2 == 0
+            });
+            if now < self.next_checkpoint_at() {
+                return;
+            }
+        }
+        // Checkpoints sit on multiples of the interval (or just after, when a frame ends later).
+        self.checkpoints.push(Checkpoint {
+            at: now,
+            applied: self.applied,
+            world: self.world.clone(),
+            events: self.events.clone(),
+            snap: self.snap.clone(),
+            violations_logged: self.violations_logged,
+        });
+    }
+
+    /// Times of the checkpoints kept, and the current interval between them (ms).
+    pub fn checkpoints(&self) -> (Vec<u64>, u64) {
+        (
+            self.checkpoints.iter().map(|c| c.at).collect(),
+            self.checkpoint_every,
+        )
     }
 
     /// The options the world was made with (`keep_trace` off).
@@ -281,6 +426,12 @@ impl Driver {
     /// [`Driver::advance`], stopping early once `out_of_time()` says so (the page passes a
     /// wall-clock deadline, so a frame never does more than a few milliseconds of work).
     pub fn advance_until(&mut self, virtual_ms: f64, out_of_time: &mut dyn FnMut() -> bool) {
+        if self.catch_up.is_some() {
+            // A replay under way takes the whole frame; play resumes once it is done.
+            self.catch_up_until(u32::MAX, out_of_time);
+            self.lagging = false;
+            return;
+        }
         let total = self.carry + virtual_ms.max(0.0);
         let whole = total.floor();
         let target = self.world.now().saturating_add(whole as u64);
@@ -290,11 +441,13 @@ impl Driver {
         self.lagging = !reached && !self.halted() && !self.paused_at_violation;
         self.carry = if reached { total - whole } else { 0.0 };
         self.horizon = self.horizon.max(self.world.now());
+        self.maybe_checkpoint();
         self.sample_rate();
     }
 
     /// Processes the next event (and any others at the same millisecond).
     pub fn step_event(&mut self) {
+        self.finish_catch_up();
         let next_event = self.world.next_event_time();
         let next_action = self.script.get(self.applied).map(|&(t, _)| t);
         let Some(t) = [next_event, next_action].into_iter().flatten().min() else {
@@ -303,6 +456,7 @@ impl Driver {
         self.carry = 0.0;
         self.run_to(t, u32::MAX);
         self.horizon = self.horizon.max(self.world.now());
+        self.maybe_checkpoint();
         self.sample_rate();
     }
 
@@ -313,8 +467,11 @@ impl Driver {
                 "the run stopped at a safety violation: reset, or go back in time".into(),
             ));
         }
+        self.finish_catch_up();
         self.world.act(action.clone())?;
         let now = self.world.now();
+        // Checkpoints later than now belong to the timeline this action leaves (if any).
+        self.checkpoints.retain(|c| c.at <= now);
         self.script.truncate(self.applied);
         self.script.push((now, action.clone()));
         self.applied = self.script.len();
@@ -332,19 +489,41 @@ impl Driver {
     }
 
     /// Moves to virtual time `t` (clamped to the horizon) on this timeline.
+    #[cfg(test)]
     pub fn seek(&mut self, t: u64) {
-        let t = t.min(self.horizon());
-        let horizon = self.horizon();
-        if t < self.world.now() {
+        self.begin_seek(t, u32::MAX);
+        self.finish_catch_up();
+    }
+
+    /// [`Driver::seek`], doing at most `budget` events now and leaving the rest of the replay
+    /// to the frames. Starts from the latest checkpoint at or before `t` when that is nearer
+    /// than where the world stands (a fresh world, before the first checkpoint).
+    pub fn begin_seek(&mut self, t: u64, budget: u32) {
+        let horizon = self.horizon().max(self.catch_up.unwrap_or(0));
+        let t = t.min(horizon);
+        let now = self.world.now();
+        let best = self.checkpoints.iter().rposition(|c| c.at <= t);
+        let from_checkpoint = best.filter(|&k| t < now || self.checkpoints[k].at > now);
+        if let Some(k) = from_checkpoint {
+            let c = self.checkpoints[k].clone();
+            self.world = c.world;
+            self.applied = c.applied;
+            self.events = c.events;
+            self.snap = c.snap;
+            self.violations_logged = c.violations_logged;
+        } else if t < now {
             let fresh = Driver::new(self.opts.clone()).expect("these options built a world before");
-            let script = std::mem::take(&mut self.script);
-            *self = Driver { script, ..fresh };
+            self.world = fresh.world;
+            self.applied = 0;
+            self.events = fresh.events;
+            self.snap = fresh.snap;
+            self.violations_logged = 0;
         }
+        self.paused_at_violation = false;
         self.carry = 0.0;
-        self.run_to(t, u32::MAX);
-        self.horizon = horizon.max(self.world.now());
-        self.rate.clear();
-        self.sample_rate();
+        self.horizon = horizon;
+        self.catch_up = Some(t);
+        self.catch_up_until(budget, &mut || false);
     }
 
     /// Fast start: a fresh cluster does nothing until its first election timer fires (150 to
@@ -376,6 +555,11 @@ impl Driver {
         self.script.len()
     }
 }
+
+/// The page's runs snapshot and compact each node's log every this many applied entries, so
+/// the logs in memory stay short however long a run plays (the Logs panel shows the compacted
+/// prefix as one "snapshot" block). Runs opened from links, files and lessons keep their own.
+pub const PAGE_SNAPSHOT_EVERY: u64 = 1_000;
 
 /// What a new run is made from: the settings of the page's New run form (and of a reset).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -410,6 +594,7 @@ impl ResetSettings {
             check_quorum: self.check_quorum,
             net,
             keep_trace: false,
+            snapshot_every: PAGE_SNAPSHOT_EVERY,
             ..SimOptions::default()
         };
         o.clients.count = 4;
@@ -547,6 +732,113 @@ mod tests {
         let mut acted = Driver::new(opts(3)).unwrap();
         acted.act(Action::Isolate { node: 1 }).unwrap();
         assert_eq!(acted.skip_quiet_start(20), 0, "not once a person acted");
+    }
+
+    /// Seeking restores a checkpoint and replays at most one interval, with the same result as
+    /// a replay from the start; the checkpoints stay few, thinned as the run grows.
+    #[test]
+    fn seeking_restores_a_checkpoint_and_gives_the_state_of_a_full_replay() {
+        let mut o = opts(9);
+        o.clients.enabled = true;
+        let mut d = Driver::new(o.clone()).unwrap();
+        frames(&mut d, 1_250);
+        let leader = d.world().leader().unwrap();
+        d.act(Action::Crash { node: leader }).unwrap();
+        frames(&mut d, 2_500);
+        let end = fingerprint(&d);
+        let horizon = d.horizon();
+        let (cps, every) = d.checkpoints();
+        assert!(
+            (MAX_CHECKPOINTS / 2..=MAX_CHECKPOINTS).contains(&cps.len()),
+            "{cps:?}"
+        );
+        assert!(
+            every > CHECKPOINT_EVERY_MS,
+            "thinned once the run outgrew them"
+        );
+
+        for t in [0, 3_000, 20_000, 33_333, horizon - 1, 12_000] {
+            d.seek(t);
+            // The nearest checkpoint is at most one interval back (or the start).
+            let from = cps.iter().rev().find(|&&c| c <= t).copied().unwrap_or(0);
+            assert!(
+                t - from <= every,
+                "a replay of {} ms to reach {t}",
+                t - from
+            );
+            let mut full = Driver::new(o.clone()).unwrap();
+            full.script = d.script.clone();
+            full.run_to(t, u32::MAX);
+            assert_eq!(fingerprint(&d), fingerprint(&full), "at {t}");
+        }
+        d.seek(horizon);
+        assert_eq!(fingerprint(&d), end, "forward again: same state");
+        // Acting in the past drops the checkpoints of the timeline left behind.
+        d.seek(12_000);
+        d.act(Action::Isolate { node: 1 }).unwrap();
+        assert!(d.checkpoints().0.iter().all(|&c| c <= 12_000));
+        frames(&mut d, 500);
+        d.seek(14_000);
+        let mut full = Driver::new(o).unwrap();
+        full.script = d.script.clone();
+        full.run_to(14_000, u32::MAX);
+        assert_eq!(fingerprint(&d), fingerprint(&full), "on the new timeline");
+    }
+
+    /// A replay can go in slices: each call does at most its budget of events, the page shows
+    /// the world on the way, and the end is the state of a replay in one go.
+    #[test]
+    fn a_long_load_is_spread_over_frames() {
+        let mut o = opts(4);
+        o.clients.enabled = true;
+        let mut d = Driver::new(o.clone()).unwrap();
+        for _ in 0..60 {
+            d.advance(1_000.0);
+        }
+        let now = d.world().now();
+        let whole = Driver::load(o.clone(), d.script.clone(), now).unwrap();
+        let mut sliced = Driver::load_in_steps(o, d.script.clone(), now, 5_000).unwrap();
+        let mut frames = 0;
+        while let Some((at, to)) = sliced.catching_up() {
+            assert!(at < to && to == now);
+            assert_eq!(sliced.target_now(), now);
+            let before = sliced.world().stats().events;
+            let mut calls = 0;
+            sliced.advance_until(16.0, &mut || {
+                calls += 1;
+                calls > 300
+            });
+            assert!(sliced.world().stats().events - before <= 16 * 301 + 64);
+            frames += 1;
+            assert!(frames < 1_000);
+        }
+        assert!(frames > 1, "the replay took several frames");
+        assert_eq!(fingerprint(&sliced), fingerprint(&whole));
+        assert_eq!(sliced.world().now(), now);
+    }
+
+    /// Under steady load, no node's log holds more than about [`PAGE_SNAPSHOT_EVERY`] entries:
+    /// the rest is compacted into a snapshot.
+    #[test]
+    fn the_page_compacts_logs_as_a_run_grows() {
+        let mut o = opts(6);
+        o.clients.enabled = true;
+        let mut d = Driver::new(o).unwrap();
+        for _ in 0..200 {
+            d.advance(500.0);
+        }
+        let committed = d.world().leader_commit();
+        assert!(
+            committed > 2 * PAGE_SNAPSHOT_EVERY,
+            "{committed} entries committed"
+        );
+        for (id, n) in d.world().nodes() {
+            let len = n.storage.state().entries.len() as u64;
+            assert!(
+                len <= PAGE_SNAPSHOT_EVERY + 200,
+                "S{id} keeps {len} entries"
+            );
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_sim::{Action, NetConfig, SimOptions};
 use yew::prelude::*;
 
-use super::driver::{Driver, ResetSettings};
+use super::driver::{Driver, ResetSettings, CATCH_UP_EVENT_BUDGET};
 use crate::lessons::{Goals, Lesson};
 use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, ViewModel};
@@ -27,6 +27,10 @@ use crate::view_model::{self, EventLine, ViewModel};
 /// Most wall-clock milliseconds of simulation work per animation frame: the caller sets a
 /// frame's deadline this long after it reads the clock.
 pub const FRAME_WORK_MS: f64 = 8.0;
+/// Most wall-clock milliseconds of work per frame while a replay is under way (opening a long
+/// run, a seek): longer than [`FRAME_WORK_MS`], since nothing moves meanwhile, but well under
+/// the 100 ms after which a page feels stuck.
+pub const CATCH_UP_WORK_MS: f64 = 40.0;
 /// Longest wall-clock gap one frame accounts for (after a stall, do not try to catch up).
 const MAX_FRAME_WALL_MS: f64 = 100.0;
 
@@ -136,6 +140,9 @@ pub struct Sim {
     pub generation: u64,
     /// The fast start of a fresh page, while it is worth explaining (until the person acts).
     pub fast_start: Option<FastStart>,
+    /// A replay under way (opening a long run, a seek): (time reached, time it goes to). Frames
+    /// take it further, playing or not.
+    pub catching_up: Option<(u64, u64)>,
 }
 
 /// A run to open: from a link, a file, storage, a lesson or a scenario.
@@ -161,6 +168,7 @@ impl PartialEq for Sim {
             && self.generation == other.generation
             && self.goals == other.goals
             && self.fast_start == other.fast_start
+            && self.catching_up == other.catching_up
     }
 }
 
@@ -259,6 +267,7 @@ impl Sim {
             origin: None,
             generation: 0,
             fast_start: None,
+            catching_up: None,
         };
         s.refresh();
         s
@@ -294,6 +303,13 @@ impl Sim {
         history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
     }
 
+    /// The checkpoints kept for time travel: how many, and the virtual ms between them (at
+    /// most that much is replayed to reach any time).
+    pub fn checkpoints(&self) -> (usize, u64) {
+        let (at, every) = self.driver.borrow().checkpoints();
+        (at.len(), every)
+    }
+
     /// Number of client operations in the history so far.
     pub fn history_len(&self) -> usize {
         self.driver.borrow().world().history().len()
@@ -306,7 +322,7 @@ impl Sim {
         Run {
             options: d.options().clone(),
             actions: d.script().to_vec(),
-            now: d.world().now(),
+            now: d.target_now(),
             lesson: self.lesson.as_ref().map(|l| l.name.clone()),
             met: self
                 .goals
@@ -324,7 +340,7 @@ impl Sim {
             keep_trace: false,
             ..run.options.clone()
         };
-        match Driver::load(opts, run.actions.clone(), run.now) {
+        match Driver::load_in_steps(opts, run.actions.clone(), run.now, CATCH_UP_EVENT_BUDGET) {
             Ok(d) => {
                 self.driver = Rc::new(RefCell::new(d));
                 self.settings = ResetSettings {
@@ -382,6 +398,7 @@ impl Sim {
         self.client_load = d.world().client_load();
         self.net = d.world().network().config.clone();
         self.lagging = d.lagging();
+        self.catching_up = d.catching_up();
         drop(d);
         if self.halted() {
             self.playing = false;
@@ -431,10 +448,15 @@ impl Reducible for Sim {
                 clock,
                 deadline_ms,
             } => {
-                if !s.playing {
+                if !s.playing && s.catching_up.is_none() {
                     return self;
                 }
                 let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.effective_speed();
+                let deadline_ms = if s.catching_up.is_some() {
+                    deadline_ms + (CATCH_UP_WORK_MS - FRAME_WORK_MS)
+                } else {
+                    deadline_ms
+                };
                 let mut out_of_time = || clock.now() > deadline_ms;
                 s.driver.borrow_mut().advance_until(dt, &mut out_of_time);
                 s.frame += 1;
@@ -461,7 +483,7 @@ impl Reducible for Sim {
             }
             SimAction::SetSpeed(v) => s.speed_log = v.clamp(-3.0, 1.0),
             SimAction::Seek(t) => {
-                s.driver.borrow_mut().seek(t);
+                s.driver.borrow_mut().begin_seek(t, CATCH_UP_EVENT_BUDGET);
             }
             SimAction::Act(a) => s.act(a),
             SimAction::ClientRequest => {
@@ -674,6 +696,54 @@ mod tests {
         let s = s.reduce(SimAction::SetSpeed(0.0));
         assert_eq!(s.fast_start, None);
         assert_eq!(s.effective_speed(), 1.0);
+    }
+
+    /// Opening a long run (a link, the browser's storage) shows it at once and replays the
+    /// rest in frames of bounded work, paused or not; what the page would store meanwhile is
+    /// the run as opened, and the end is the run as it was.
+    #[test]
+    fn opening_a_long_run_replays_it_in_frames_even_when_paused() {
+        let clock = Clock::stopped(0.0);
+        let mut s = page(5).reduce(SimAction::Act(Action::ClientLoad { on: true }));
+        for _ in 0..500 {
+            s = s.reduce(frame(&clock, FRAME_WORK_MS));
+        }
+        let mut run = s.run();
+        run.playing = false;
+        let target = run.now;
+        assert!(target > 40_000, "{target}");
+        let mut o = Rc::new(Sim::new(ResetSettings::fresh(1), true)).reduce(SimAction::Load(
+            Box::new(LoadRequest {
+                run: run.clone(),
+                lesson: None,
+                notice: None,
+            }),
+        ));
+        assert!(!o.playing);
+        assert!(o.catching_up.is_some(), "not replayed in one go");
+        // A clock that reads one ms later at every look: each frame stops at its deadline.
+        let t = Rc::new(Cell::new(0.0));
+        let ticking = {
+            let t = t.clone();
+            Clock::new(move || {
+                t.set(t.get() + 1.0);
+                t.get()
+            })
+        };
+        let mut frames = 0;
+        while let Some((at, to)) = o.catching_up {
+            assert_eq!(to, target);
+            assert_eq!(o.view.now, at, "the page shows how far the replay got");
+            assert_eq!(o.run().now, target, "storage keeps the run as opened");
+            let deadline = ticking.now() + FRAME_WORK_MS;
+            o = o.reduce(frame(&ticking, deadline));
+            frames += 1;
+            assert!(frames < 10_000);
+        }
+        assert!(frames > 2, "{frames} frames");
+        assert_eq!(o.view.now, target);
+        assert_eq!(fingerprint(&o).1, fingerprint(&s).1, "the same world");
+        assert!(!o.playing, "still paused");
     }
 
     #[test]
