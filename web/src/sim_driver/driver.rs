@@ -53,7 +53,7 @@ pub fn world_bytes(w: &World) -> u64 {
 }
 
 /// Most events a seek or a load processes at once before leaving the rest to the frames.
-pub const CATCH_UP_EVENT_BUDGET: u32 = 20_000;
+pub const CATCH_UP_EVENT_BUDGET: u32 = 3_000;
 
 /// A copy of everything the driver derives from the timeline, at time `at`.
 #[derive(Debug, Clone)]
@@ -99,6 +99,8 @@ pub struct Driver {
     checkpoint_every: u64,
     /// A replay still under way: the time it goes to (frames take it further).
     catch_up: Option<u64>,
+    /// Bumped at every change of `events`, so the page copies the log only when it changed.
+    log_version: u64,
 }
 
 impl Driver {
@@ -128,6 +130,7 @@ impl Driver {
             checkpoints: Vec::new(),
             checkpoint_every: CHECKPOINT_EVERY_MS,
             catch_up: None,
+            log_version: 0,
         })
     }
 
@@ -324,7 +327,14 @@ impl Driver {
         }
     }
 
+    /// Changes whenever the event log does (not across drivers: the page pairs it with the
+    /// run's generation).
+    pub fn log_version(&self) -> u64 {
+        self.log_version
+    }
+
     fn push_line(&mut self, line: EventLine) {
+        self.log_version += 1;
         if let (Some(node), Some(front)) = (line.commit_of, self.events.front_mut()) {
             if front.commit_of == Some(node) {
                 *front = line;
@@ -557,6 +567,7 @@ impl Driver {
             self.violations_logged = 0;
         }
         self.paused_at_violation = false;
+        self.log_version += 1;
         self.carry = 0.0;
         self.horizon = horizon;
         self.catch_up = Some(t);

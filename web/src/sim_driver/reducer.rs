@@ -102,8 +102,10 @@ pub struct Sim {
     driver: Rc<RefCell<Driver>>,
     /// What to draw (rebuilt after every change).
     pub view: Rc<ViewModel>,
-    /// Event log, most recent first.
+    /// Event log, most recent first (copied from the driver only when it changed).
     pub events: Rc<Vec<EventLine>>,
+    /// (generation, the driver's log version) `events` was copied at.
+    events_key: (u64, u64),
     /// Playing or paused.
     pub playing: bool,
     /// log10 of the speed factor, -3 to 1.
@@ -249,6 +251,7 @@ impl Sim {
                 },
             }),
             events: Rc::new(vec![]),
+            events_key: (0, 0),
             playing: true,
             speed_log: DEFAULT_SPEED_LOG,
             selected: None,
@@ -393,7 +396,11 @@ impl Sim {
         }
         let d = self.driver.borrow();
         self.view = Rc::new(d.view(self.animate));
-        self.events = Rc::new(d.events().cloned().collect());
+        let key = (self.generation, d.log_version());
+        if key != self.events_key {
+            self.events = Rc::new(d.events().cloned().collect());
+            self.events_key = key;
+        }
         self.horizon = d.horizon();
         self.client_load = d.world().client_load();
         self.net = d.world().network().config.clone();
