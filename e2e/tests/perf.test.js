@@ -75,6 +75,9 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   await page.evaluate(() => localStorage.clear());
   await page.goto(`${baseUrl()}?seed=42&autoplay=1`, { waitUntil: 'load' });
   await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  // A first visit says what its fast start skipped (older builds had none).
+  if (!PREFIX) assert.match(await page.getByTestId('fast-start').innerText(), /^Fast start: the first \d+ ms/);
+  await page.screenshot({ path: `${ARTIFACTS}fast-start.png` });
 
   // At rest: 5 nodes, default speed, no load; main-thread task time over 3 s.
   const cdp = await page.context().newCDPSession(page);
@@ -124,6 +127,9 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   await page.goto(baseUrl(), { waitUntil: 'load' });
   await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
   const shownMs = Date.now() - reloadStart;
+  if (await page.getByTestId('replaying').count()) {
+    await page.screenshot({ path: `${ARTIFACTS}reopen-replaying.png` });
+  }
   const longestReload = await watchLongTasks(page);
   await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 120_000 });
   const resumedMs = Date.now() - reloadStart;

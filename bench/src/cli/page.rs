@@ -181,35 +181,35 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
             format!("before: {b}")
         }),
     ));
+    // Several figures as "a ms / b ms", today's (prefix "") or the older build's ("before_").
+    let times = |p: &str, keys: &[&str]| -> Option<String> {
+        let vals: Option<Vec<String>> = keys
+            .iter()
+            .map(|k| get(&format!("{p}{k}")).map(|v| format!("{v} ms")))
+            .collect();
+        vals.map(|v| v.join(" / "))
+    };
+    let seek = ["seek_middle_ms", "seek_longest_task_ms"];
     rows.push(Row::new(
         "5 page",
         "seek to the middle of that run (until replayed / longest main-thread task)",
-        match (get("seek_middle_ms"), get("seek_longest_task_ms")) {
-            (Some(a), Some(b)) => format!("{a} ms / {b} ms"),
-            _ => missing.into(),
-        },
-        before(
-            "seek_middle_ms",
-            "ms until replayed",
-            "goal ≤ 100 ms of work per frame",
-        ),
+        times("", &seek).unwrap_or_else(|| missing.into()),
+        times("before_", &seek).map_or("goal ≤ 100 ms of work per frame".into(), |b| {
+            format!("before: {b}; goal ≤ 100 ms of work per frame")
+        }),
     ));
+    let reopen = [
+        "reopen_shown_ms",
+        "reopen_done_ms",
+        "reopen_longest_task_ms",
+    ];
     rows.push(Row::new(
         "5 page",
         "reopen that run from storage (page shown / replayed / longest task)",
-        match (
-            get("reopen_shown_ms"),
-            get("reopen_done_ms"),
-            get("reopen_longest_task_ms"),
-        ) {
-            (Some(a), Some(b), Some(c)) => format!("{a} ms / {b} ms / {c} ms"),
-            _ => missing.into(),
-        },
-        before(
-            "reopen_shown_ms",
-            "ms until shown",
-            "was a blank page for 3–4 s",
-        ),
+        times("", &reopen).unwrap_or_else(|| missing.into()),
+        times("before_", &reopen).map_or("was a blank page for 3–4 s (issue #14)".into(), |b| {
+            format!("before: {b} (blank until replayed)")
+        }),
     ));
     if browser.is_none() {
         notes.push(
