@@ -20,7 +20,7 @@ use crate::components::logs::Logs;
 use crate::components::metrics::Metrics;
 use crate::components::notice::Notice;
 use crate::components::safety::Safety;
-use crate::components::transport::{FastStartNote, Transport};
+use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
 use crate::open::{self, Startup};
 use crate::share;
@@ -342,6 +342,7 @@ pub fn app() -> Html {
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
                         <FastStartNote />
+                        <ReplayNote />
                         <Cluster />
                         <Metrics />
                     </section>

@@ -56,6 +56,22 @@ fn timeline_title(sim: &Sim) -> String {
     )
 }
 
+/// A replay under way (a long run reopened, a seek), with its progress; shown above the
+/// cluster, which meanwhile shows how far the replay got.
+#[function_component(ReplayNote)]
+pub fn replay_note() -> Html {
+    let sim = use_sim();
+    match sim.catching_up {
+        Some((at, to)) => html! {
+            <p class="hint block replaying" role="status" data-testid="replaying">
+                { format!("Replaying the run to {:.1} s from its nearest checkpoint… ", to as f64 / 1000.0) }
+                <progress max={to.max(1).to_string()} value={at.to_string()} aria-label="Replaying the run"></progress>
+            </p>
+        },
+        None => html! {},
+    }
+}
+
 /// Play controls and the timeline.
 #[function_component(Transport)]
 pub fn transport() -> Html {
@@ -125,12 +141,6 @@ pub fn transport() -> Html {
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
                     <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
-                if let Some((at, to)) = sim.catching_up {
-                    <span class="replaying mono" role="status" data-testid="replaying">
-                        <progress max={to.max(1).to_string()} value={at.to_string()} aria-label="Replaying the run"></progress>
-                        { format!(" replaying to {:.1} s", to as f64 / 1000.0) }
-                    </span>
-                }
                 if in_past {
                     <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>
                 }
