@@ -20,7 +20,7 @@ use crate::components::logs::Logs;
 use crate::components::metrics::Metrics;
 use crate::components::notice::Notice;
 use crate::components::safety::Safety;
-use crate::components::transport::Transport;
+use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
 use crate::open::{self, Startup};
 use crate::share;
@@ -86,6 +86,9 @@ fn initial_sim(boot: &Boot) -> Sim {
         sim = sim.reduce(SimAction::Load(Box::new(load)));
     } else if p.autoplay == Some(false) {
         sim = sim.reduce(SimAction::SetPlaying(false));
+    } else if !p.embed {
+        // A fresh run, playing, on the page itself: skip the seconds in which nothing happens (said on the page).
+        sim = sim.reduce(SimAction::FastStart);
     }
     if !boot.startup.notices.is_empty() {
         sim = sim.reduce(SimAction::Notify(boot.startup.notices.join(" ")));
@@ -321,7 +324,9 @@ pub fn app() -> Html {
         });
     }
 
-    let running = sim.playing && !*hidden && !*offscreen && !sim.halted();
+    // A replay under way (a long run opened, a seek) goes on in frames, paused or not.
+    let running =
+        (sim.playing || sim.catching_up.is_some()) && !*hidden && !*offscreen && !sim.halted();
     let body = match params.controls {
         ControlsMode::Full => html! {
             <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"))}>
@@ -336,6 +341,8 @@ pub fn app() -> Html {
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
+                        <FastStartNote />
+                        <ReplayNote />
                         <Cluster />
                         <Metrics />
                     </section>

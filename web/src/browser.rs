@@ -24,6 +24,19 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// Bytes of the page's WebAssembly linear memory (0 off the browser). It only ever grows: the
+/// high-water mark of what the simulation held.
+pub fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size::<0>() as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }

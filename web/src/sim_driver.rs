@@ -11,4 +11,7 @@ pub mod driver;
 pub mod reducer;
 
 pub use driver::ResetSettings;
-pub use reducer::{use_sim, Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
+pub use reducer::{
+    use_sim, Clock, FastStart, LoadRequest, Sim, SimAction, SimContext, FIRST_ELECTION_SPEEDUP,
+    FRAME_WORK_MS,
+};

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 mod machine;
+mod page;
 mod profile;
 mod table;
 
@@ -322,7 +323,7 @@ fn other_sections(
         ));
         profiles.push(p);
     }
-    page(o, rows, notes)?;
+    page::page(o, rows, notes)?;
     Ok(())
 }
 
@@ -865,91 +866,7 @@ fn sim_speed(
     Ok(())
 }
 
-// ----- 5. the page --------------------------------------------------------------------------
-
-fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
-    let wasm = std::fs::read_dir(&o.dist)
-        .ok()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"));
-    match wasm {
-        Some(p) => {
-            let raw = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
-            let gz = Command::new("gzip")
-                .arg("-c")
-                .arg(&p)
-                .output()
-                .map(|o| o.stdout.len() as u64)
-                .map_err(|e| format!("gzip: {e}"))?;
-            let age = std::fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .map_or(String::new(), |d| {
-                    format!(", built {} min ago", d.as_secs() / 60)
-                });
-            rows.push(Row::new(
-                "5 page",
-                "release .wasm size (raw / gzip default level)",
-                format!("{} B / {} B", group(raw), group(gz)),
-                format!("{}{age}", p.display()),
-            ));
-        }
-        None => rows.push(Row::new(
-            "5 page",
-            "release .wasm size",
-            "not measured: no .wasm in dist/".into(),
-            "run ./x build first".into(),
-        )),
-    }
-    let browser = o
-        .browser_json
-        .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|s| serde_json::from_str::<Value>(s.trim()).ok());
-    let get = |k: &str| {
-        browser
-            .as_ref()
-            .map(|b| b[k].clone())
-            .filter(|v| !v.is_null())
-    };
-    let missing = "not measured yet (needs an e2e script that prints it as JSON)";
-    let cell =
-        |v: Option<Value>, unit: &str| v.map_or(missing.to_string(), |v| format!("{v} {unit}"));
-    rows.push(Row::new(
-        "5 page",
-        "time to first leader shown after load",
-        cell(get("first_leader_ms"), "ms"),
-        String::new(),
-    ));
-    rows.push(Row::new(
-        "5 page",
-        "frame time p50 / p95, 9 nodes, 200+ messages in flight",
-        match (get("frame_p50_ms"), get("frame_p95_ms")) {
-            (Some(a), Some(b)) => format!("{a} / {b} ms"),
-            _ => missing.into(),
-        },
-        "budget 16.7 ms (60 fps)".into(),
-    ));
-    rows.push(Row::new(
-        "5 page",
-        "CPU while paused",
-        cell(get("paused_cpu_percent"), "%"),
-        String::new(),
-    ));
-    if browser.is_none() {
-        notes.push(
-            "Browser figures: the e2e test `frame time with 9 nodes under heavy client load` prints a frame-time \
-             line as text, not JSON, so it is not parsed here; pass `--browser-json FILE` with keys \
-             first_leader_ms, frame_p50_ms, frame_p95_ms, paused_cpu_percent once a script prints them."
-                .into(),
-        );
-    }
-    Ok(())
-}
+// ----- 5. the page: page.rs ---------------------------------------------------------------
 
 /// 130664 -> "130,664".
 fn group(n: u64) -> String {

@@ -5,6 +5,7 @@
 
 use yew::prelude::*;
 
+use crate::browser;
 use crate::sim_driver::use_sim;
 use crate::view_model::{election_times, name, RateMeter};
 
@@ -43,6 +44,8 @@ pub fn metrics() -> Html {
                    "Last election: from the first (pre-)candidate to the new leader") }
             { tile("Failover", ms(times.last_failover), "metric-failover",
                    "Last failover: from the leader's crash to the next leader") }
+            { tile("Memory", format!("{:.1} MB", browser::wasm_memory_bytes() as f64 / 1e6), "metric-memory",
+                   "The page's WebAssembly memory (its high-water mark: it never shrinks). Logs are compacted every 1,000 entries and time-travel checkpoints kept within 16 MB; the simulator's client history and safety checker still grow with the run") }
         </dl>
     }
 }

@@ -3,7 +3,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, SimAction};
+use crate::sim_driver::driver::MAX_CHECKPOINTS;
+use crate::sim_driver::{use_sim, FastStart, Sim, SimAction, FIRST_ELECTION_SPEEDUP};
 
 /// "0.05×", "2×", "1/1000×".
 pub fn speed_label(speed: f64) -> String {
@@ -15,6 +16,59 @@ pub fn speed_label(speed: f64) -> String {
         format!("{:.2}×", speed)
     } else {
         format!("{:.1}×", speed)
+    }
+}
+
+/// What the page says during a fast start ([`crate::sim_driver::FastStart`]).
+pub fn fast_start_note(f: FastStart) -> String {
+    let mut s = format!(
+        "Fast start: the first {} ms, in which every node only waited for its election timer, were skipped (drag Time back to 0 to watch them).",
+        f.skipped_ms
+    );
+    if f.speedup {
+        s.push_str(&format!(
+            " This first election plays at {FIRST_ELECTION_SPEEDUP}× the chosen speed."
+        ));
+    }
+    s
+}
+
+/// The fast start's note, shown until the person changes something.
+#[function_component(FastStartNote)]
+pub fn fast_start_note_view() -> Html {
+    let sim = use_sim();
+    match sim.fast_start {
+        Some(f) => html! {
+            <p class="hint block fast-start" data-testid="fast-start">{ fast_start_note(f) }</p>
+        },
+        None => html! {},
+    }
+}
+
+/// The time readout's tooltip: actions recorded, and how time travel reaches any moment.
+fn timeline_title(sim: &Sim) -> String {
+    let (kept, every) = sim.checkpoints();
+    format!(
+        "{} recorded actions on this timeline. Any time back to 0 can be revisited: the page keeps {kept} checkpoints (at most {}), one every {} virtual s, and replays at most that much from the nearest.",
+        sim.timeline_len(),
+        MAX_CHECKPOINTS,
+        every / 1000
+    )
+}
+
+/// A replay under way (a long run reopened, a seek), with its progress; shown above the
+/// cluster, which meanwhile shows how far the replay got.
+#[function_component(ReplayNote)]
+pub fn replay_note() -> Html {
+    let sim = use_sim();
+    match sim.catching_up {
+        Some((at, to)) => html! {
+            <p class="hint block replaying" role="status" data-testid="replaying">
+                { format!("Replaying the run to {:.1} s from its nearest checkpoint… ", to as f64 / 1000.0) }
+                <progress max={to.max(1).to_string()} value={at.to_string()} aria-label="Replaying the run"></progress>
+            </p>
+        },
+        None => html! {},
     }
 }
 
@@ -85,7 +139,7 @@ pub fn transport() -> Html {
                     <input type="range" min="0" max={sim.horizon.max(1).to_string()} step="1"
                            value={v.now.to_string()} aria-label="Timeline"
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
-                    <output class="mono" title={format!("{} recorded actions on this timeline", sim.timeline_len())}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
+                    <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
                 if in_past {
                     <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>

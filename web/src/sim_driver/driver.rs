@@ -2,11 +2,20 @@
 //! (natively testable): it runs the world forward with a per-frame cap on work, keeps the
 //! timeline of actions for time travel, and keeps the bounded event log.
 //!
-//! Time travel: every action is kept in `script` with its virtual time. Going back rebuilds the
-//! world from the options and replays the script up to the chosen time (the same thing
-//! `World::replay` does, done step by step so the event log is rebuilt too); going forward again
-//! re-applies the later actions at their times, so back and forth gives the same state. Acting
-//! in the past forks: the later actions are discarded.
+//! Time travel: every action is kept in `script` with its virtual time, and the driver keeps
+//! checkpoints: whole copies of the world (with its event log) taken every
+//! [`CHECKPOINT_EVERY_MS`] of virtual time, at most [`MAX_CHECKPOINTS`] of them (when one more
+//! is due, every other one goes and the interval doubles, so they cover the whole run, more
+//! thinly the longer it is). Seeking restores the latest checkpoint at or before the chosen time
+//! (or a fresh world, before the first) and replays the script from there (the same thing
+//! `World::replay` does from the start, done step by step so the event log is rebuilt too), so
+//! the replay is at most one checkpoint interval long. Going forward again re-applies the later
+//! actions at their times, so back and forth gives the same state. Acting in the past forks: the
+//! later actions and checkpoints are discarded.
+//!
+//! A replay can be spread over frames: [`Driver::begin_seek`] and [`Driver::load_in_steps`] do
+//! a bounded number of events and leave the rest to the next frames ([`Driver::catching_up`]),
+//! so opening a long run from a link or from storage shows it progressing, never a blank page.
 
 use std::collections::VecDeque;
 
@@ -19,6 +28,45 @@ pub const EVENT_LOG_CAP: usize = 200;
 /// Most simulator events one animation frame may process (the clock lags behind when a frame
 /// would need more, rather than freezing the page).
 pub const FRAME_EVENT_BUDGET: u32 = 2_500;
+
+/// Virtual milliseconds between two checkpoints at first; doubles each time they are thinned.
+pub const CHECKPOINT_EVERY_MS: u64 = 5_000;
+/// Most checkpoints kept (each is a copy of the world: see the module doc).
+pub const MAX_CHECKPOINTS: usize = 8;
+/// Most bytes all checkpoints together may take (an estimate: [`world_bytes`]). Past it they
+/// are thinned like past [`MAX_CHECKPOINTS`], so a long run keeps fewer, further apart.
+pub const CHECKPOINT_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
+
+/// About how many bytes a copy of `w` takes, from the sizes measured natively with a counting
+/// allocator (5 nodes under the page's client load): about 160 B per client operation in the
+/// history, 210 B per committed entry in the safety checker, 150 B per log entry and 64 KiB
+/// for the rest. Only used to budget checkpoints: an estimate that errs high is fine.
+pub fn world_bytes(w: &World) -> u64 {
+    let history = w.history().len() as u64 * 160;
+    let checker = w.checker().committed_len() * 210;
+    let logs: u64 = w
+        .nodes()
+        .values()
+        .map(|n| n.storage.state().entries.len() as u64 * 150)
+        .sum();
+    64 * 1024 + history + checker + logs
+}
+
+/// Most events a seek or a load processes at once before leaving the rest to the frames.
+pub const CATCH_UP_EVENT_BUDGET: u32 = 3_000;
+
+/// A copy of everything the driver derives from the timeline, at time `at`.
+#[derive(Debug, Clone)]
+struct Checkpoint {
+    at: u64,
+    /// [`world_bytes`] of `world`.
+    bytes: u64,
+    applied: usize,
+    world: World,
+    events: VecDeque<EventLine>,
+    snap: Vec<NodeSnap>,
+    violations_logged: usize,
+}
 
 /// The world plus its timeline and event log.
 #[derive(Debug)]
@@ -45,6 +93,14 @@ pub struct Driver {
     pause_at_violation: bool,
     /// A frame stopped at such a violation; the reducer pauses and says why.
     paused_at_violation: bool,
+    /// Checkpoints in time order, all on this timeline; at most [`MAX_CHECKPOINTS`].
+    checkpoints: Vec<Checkpoint>,
+    /// Current interval between checkpoints, ms ([`CHECKPOINT_EVERY_MS`] times a power of 2).
+    checkpoint_every: u64,
+    /// A replay still under way: the time it goes to (frames take it further).
+    catch_up: Option<u64>,
+    /// Bumped at every change of `events`, so the page copies the log only when it changed.
+    log_version: u64,
 }
 
 impl Driver {
@@ -71,19 +127,148 @@ impl Driver {
             violations_logged: 0,
             pause_at_violation: false,
             paused_at_violation: false,
+            checkpoints: Vec::new(),
+            checkpoint_every: CHECKPOINT_EVERY_MS,
+            catch_up: None,
+            log_version: 0,
         })
     }
 
     /// A world rebuilt from options and a timeline, standing at `now`; actions after `now` stay
     /// ahead on the timeline (playing takes them at their times). Gives the same world as
     /// `World::replay(opts, script, now)`.
+    #[cfg(test)]
     pub fn load(opts: SimOptions, script: Vec<(u64, Action)>, now: u64) -> Result<Self, SimError> {
+        let mut d = Driver::load_in_steps(opts, script, now, u32::MAX)?;
+        d.finish_catch_up();
+        Ok(d)
+    }
+
+    /// [`Driver::load`], doing at most `budget` events now and leaving the rest of the replay
+    /// to the frames ([`Driver::catching_up`]).
+    pub fn load_in_steps(
+        opts: SimOptions,
+        script: Vec<(u64, Action)>,
+        now: u64,
+        budget: u32,
+    ) -> Result<Self, SimError> {
         let mut d = Driver::new(opts)?;
         d.script = script;
-        d.run_to(now, u32::MAX);
-        d.horizon = d.world.now();
-        d.sample_rate();
+        d.catch_up = Some(now);
+        d.horizon = now;
+        d.catch_up_until(budget, &mut || false);
         Ok(d)
+    }
+
+    /// While a replay is under way: (time reached, time it goes to).
+    pub fn catching_up(&self) -> Option<(u64, u64)> {
+        self.catch_up.map(|t| (self.world.now(), t))
+    }
+
+    /// The time the page stands at: the world's, or where a replay under way is going.
+    pub fn target_now(&self) -> u64 {
+        self.catch_up.unwrap_or_else(|| self.world.now())
+    }
+
+    /// Takes a replay under way further: at most `budget` events, stopping once `out_of_time()`
+    /// says so. Checkpoints are taken on the way.
+    fn catch_up_until(&mut self, budget: u32, out_of_time: &mut dyn FnMut() -> bool) {
+        let Some(target) = self.catch_up else {
+            return;
+        };
+        let mut left = budget;
+        loop {
+            // Slices of one checkpoint interval, so the checkpoints land where playing puts them.
+            let next_cp = self
+                .next_checkpoint_at()
+                .max(self.world.now() + 1)
+                .min(target);
+            let before = self.world.stats().events;
+            let reached = self.run_to_until(next_cp, left, out_of_time);
+            let done = (self.world.stats().events - before).min(u64::from(left)) as u32;
+            left -= done;
+            self.maybe_checkpoint();
+            if !reached || left == 0 || self.halted() {
+                if reached && next_cp == target {
+                    self.catch_up = None;
+                }
+                break;
+            }
+            if next_cp == target {
+                self.catch_up = None;
+                break;
+            }
+        }
+        if self.halted() {
+            self.catch_up = None;
+        }
+        self.horizon = self.horizon.max(self.world.now());
+        self.rate.clear();
+        self.sample_rate();
+    }
+
+    /// Finishes a replay under way at once.
+    pub fn finish_catch_up(&mut self) {
+        self.catch_up_until(u32::MAX, &mut || false);
+    }
+
+    /// Time at which the next checkpoint is due.
+    fn next_checkpoint_at(&self) -> u64 {
+        let last = self.checkpoints.last().map_or(0, |c| c.at);
+        last + self.checkpoint_every
+    }
+
+    /// Takes a checkpoint if one is due; thins them when there are too many.
+    fn maybe_checkpoint(&mut self) {
+        let now = self.world.now();
+        if now < self.next_checkpoint_at() || self.halted() {
+            return;
+        }
+        let bytes = world_bytes(&self.world);
+        let over = |cps: &[Checkpoint]| {
+            cps.len() >= MAX_CHECKPOINTS
+                || cps.iter().map(|c| c.bytes).sum::<u64>() + bytes > CHECKPOINT_BUDGET_BYTES
+        };
+        let mut thinned = false; // the interval doubled: the next may wait for it
+        while !self.checkpoints.is_empty() && over(&self.checkpoints) {
+            // Keep every other one (the 2nd, 4th...: about one per doubled interval).
+            self.checkpoint_every *= 2;
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                k % 2 == 0
+            });
+            thinned = true;
+        }
+        let fits = self.checkpoints.iter().map(|c| c.bytes).sum::<u64>() + bytes
+            <= CHECKPOINT_BUDGET_BYTES;
+        if !fits || (thinned && !self.checkpoints.is_empty() && now < self.next_checkpoint_at()) {
+            return;
+        }
+        // Checkpoints sit on multiples of the interval (or just after, when a frame ends later).
+        self.checkpoints.push(Checkpoint {
+            at: now,
+            bytes,
+            applied: self.applied,
+            world: self.world.clone(),
+            events: self.events.clone(),
+            snap: self.snap.clone(),
+            violations_logged: self.violations_logged,
+        });
+    }
+
+    /// Estimated bytes of all checkpoints kept ([`world_bytes`]).
+    #[cfg(test)]
+    pub fn checkpoint_bytes(&self) -> u64 {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
+    }
+
+    /// Times of the checkpoints kept, and the current interval between them (ms).
+    pub fn checkpoints(&self) -> (Vec<u64>, u64) {
+        (
+            self.checkpoints.iter().map(|c| c.at).collect(),
+            self.checkpoint_every,
+        )
     }
 
     /// The options the world was made with (`keep_trace` off).
@@ -142,7 +327,14 @@ impl Driver {
         }
     }
 
+    /// Changes whenever the event log does (not across drivers: the page pairs it with the
+    /// run's generation).
+    pub fn log_version(&self) -> u64 {
+        self.log_version
+    }
+
     fn push_line(&mut self, line: EventLine) {
+        self.log_version += 1;
         if let (Some(node), Some(front)) = (line.commit_of, self.events.front_mut()) {
             if front.commit_of == Some(node) {
                 *front = line;
@@ -281,6 +473,12 @@ impl Driver {
     /// [`Driver::advance`], stopping early once `out_of_time()` says so (the page passes a
     /// wall-clock deadline, so a frame never does more than a few milliseconds of work).
     pub fn advance_until(&mut self, virtual_ms: f64, out_of_time: &mut dyn FnMut() -> bool) {
+        if self.catch_up.is_some() {
+            // A replay under way takes the whole frame; play resumes once it is done.
+            self.catch_up_until(u32::MAX, out_of_time);
+            self.lagging = false;
+            return;
+        }
         let total = self.carry + virtual_ms.max(0.0);
         let whole = total.floor();
         let target = self.world.now().saturating_add(whole as u64);
@@ -290,11 +488,13 @@ impl Driver {
         self.lagging = !reached && !self.halted() && !self.paused_at_violation;
         self.carry = if reached { total - whole } else { 0.0 };
         self.horizon = self.horizon.max(self.world.now());
+        self.maybe_checkpoint();
         self.sample_rate();
     }
 
     /// Processes the next event (and any others at the same millisecond).
     pub fn step_event(&mut self) {
+        self.finish_catch_up();
         let next_event = self.world.next_event_time();
         let next_action = self.script.get(self.applied).map(|&(t, _)| t);
         let Some(t) = [next_event, next_action].into_iter().flatten().min() else {
@@ -303,6 +503,7 @@ impl Driver {
         self.carry = 0.0;
         self.run_to(t, u32::MAX);
         self.horizon = self.horizon.max(self.world.now());
+        self.maybe_checkpoint();
         self.sample_rate();
     }
 
@@ -313,8 +514,11 @@ impl Driver {
                 "the run stopped at a safety violation: reset, or go back in time".into(),
             ));
         }
+        self.finish_catch_up();
         self.world.act(action.clone())?;
         let now = self.world.now();
+        // Checkpoints later than now belong to the timeline this action leaves (if any).
+        self.checkpoints.retain(|c| c.at <= now);
         self.script.truncate(self.applied);
         self.script.push((now, action.clone()));
         self.applied = self.script.len();
@@ -332,19 +536,66 @@ impl Driver {
     }
 
     /// Moves to virtual time `t` (clamped to the horizon) on this timeline.
+    #[cfg(test)]
     pub fn seek(&mut self, t: u64) {
-        let t = t.min(self.horizon());
-        let horizon = self.horizon();
-        if t < self.world.now() {
+        self.begin_seek(t, u32::MAX);
+        self.finish_catch_up();
+    }
+
+    /// [`Driver::seek`], doing at most `budget` events now and leaving the rest of the replay
+    /// to the frames. Starts from the latest checkpoint at or before `t` when that is nearer
+    /// than where the world stands (a fresh world, before the first checkpoint).
+    pub fn begin_seek(&mut self, t: u64, budget: u32) {
+        let horizon = self.horizon().max(self.catch_up.unwrap_or(0));
+        let t = t.min(horizon);
+        let now = self.world.now();
+        let best = self.checkpoints.iter().rposition(|c| c.at <= t);
+        let from_checkpoint = best.filter(|&k| t < now || self.checkpoints[k].at > now);
+        if let Some(k) = from_checkpoint {
+            let c = self.checkpoints[k].clone();
+            self.world = c.world;
+            self.applied = c.applied;
+            self.events = c.events;
+            self.snap = c.snap;
+            self.violations_logged = c.violations_logged;
+        } else if t < now {
             let fresh = Driver::new(self.opts.clone()).expect("these options built a world before");
-            let script = std::mem::take(&mut self.script);
-            *self = Driver { script, ..fresh };
+            self.world = fresh.world;
+            self.applied = 0;
+            self.events = fresh.events;
+            self.snap = fresh.snap;
+            self.violations_logged = 0;
         }
+        self.paused_at_violation = false;
+        self.log_version += 1;
         self.carry = 0.0;
-        self.run_to(t, u32::MAX);
-        self.horizon = horizon.max(self.world.now());
+        self.horizon = horizon;
+        self.catch_up = Some(t);
+        self.catch_up_until(budget, &mut || false);
+    }
+
+    /// Fast start: a fresh cluster does nothing until its first election timer fires (150 to
+    /// 300 virtual ms, 3 to 6 s at the page's default speed). Moves the clock to `lead_ms`
+    /// before the first event, so the timer is seen running down for those last `lead_ms` and
+    /// the election follows at once. Only for a fresh run (time 0, no actions yet); nothing is
+    /// skipped but an idle clock, so the run is the one playing would give (same trace, same
+    /// share link). Returns the virtual milliseconds skipped (0 when there was nothing to skip).
+    pub fn skip_quiet_start(&mut self, lead_ms: u64) -> u64 {
+        if self.world.now() != 0 || !self.script.is_empty() {
+            return 0;
+        }
+        let Some(first) = self.world.next_event_time() else {
+            return 0;
+        };
+        let target = first.saturating_sub(lead_ms);
+        if target == 0 {
+            return 0;
+        }
+        self.run_to(target, u32::MAX);
+        self.horizon = self.horizon.max(self.world.now());
         self.rate.clear();
         self.sample_rate();
+        self.world.now()
     }
 
     /// Number of actions on the timeline (including ones ahead of the current time).
@@ -352,6 +603,11 @@ impl Driver {
         self.script.len()
     }
 }
+
+/// The page's runs snapshot and compact each node's log every this many applied entries, so
+/// the logs in memory stay short however long a run plays (the Logs panel shows the compacted
+/// prefix as one "snapshot" block). Runs opened from links, files and lessons keep their own.
+pub const PAGE_SNAPSHOT_EVERY: u64 = 1_000;
 
 /// What a new run is made from: the settings of the page's New run form (and of a reset).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -386,6 +642,7 @@ impl ResetSettings {
             check_quorum: self.check_quorum,
             net,
             keep_trace: false,
+            snapshot_every: PAGE_SNAPSHOT_EVERY,
             ..SimOptions::default()
         };
         o.clients.count = 4;
@@ -394,113 +651,4 @@ impl ResetSettings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use raft_core::NodeId;
-
-    fn opts(seed: u64) -> SimOptions {
-        ResetSettings::fresh(seed).options(NetConfig::default())
-    }
-
-    /// Runs like the page does: frames of 16 ms at 1×.
-    fn frames(d: &mut Driver, n: u32) {
-        for _ in 0..n {
-            d.advance(16.0);
-        }
-    }
-
-    fn fingerprint(d: &Driver) -> (u64, u64, Option<NodeId>, Vec<String>) {
-        let w = d.world();
-        (
-            w.now(),
-            w.trace_hash(),
-            w.leader(),
-            d.events().map(|l| format!("{} {}", l.t, l.text)).collect(),
-        )
-    }
-
-    #[test]
-    fn frames_elect_a_leader_and_log_it() {
-        let mut d = Driver::new(opts(7)).unwrap();
-        frames(&mut d, 125);
-        let leader = d.world().leader().expect("a leader within 2 s");
-        assert!(d
-            .events()
-            .any(|l| l.text.starts_with(&format!("S{leader} became leader"))));
-        assert!(d.events().count() <= EVENT_LOG_CAP);
-    }
-
-    #[test]
-    fn time_travel_back_and_forth_gives_the_same_state() {
-        let mut d = Driver::new(opts(11)).unwrap();
-        frames(&mut d, 100);
-        let leader = d.world().leader().unwrap();
-        d.act(Action::Crash { node: leader }).unwrap();
-        d.act(Action::ClientLoad { on: true }).unwrap();
-        frames(&mut d, 100);
-        d.act(Action::Restart { node: leader }).unwrap();
-        frames(&mut d, 60);
-        let end = fingerprint(&d);
-        let horizon = d.horizon();
-
-        d.seek(1_000);
-        let middle = fingerprint(&d);
-        assert_eq!(middle.0, 1_000);
-        d.seek(horizon);
-        assert_eq!(fingerprint(&d), end, "forward again: same state");
-        d.seek(1_000);
-        assert_eq!(fingerprint(&d), middle, "back again: same state");
-
-        // The same timeline through World::replay agrees.
-        let replayed = World::replay(d.opts.clone(), &d.script, horizon).unwrap();
-        assert_eq!(replayed.trace_hash(), end.1);
-    }
-
-    #[test]
-    fn acting_in_the_past_forks_the_timeline() {
-        let mut d = Driver::new(opts(3)).unwrap();
-        frames(&mut d, 50);
-        d.act(Action::Isolate { node: 1 }).unwrap();
-        frames(&mut d, 50);
-        d.act(Action::Heal).unwrap();
-        frames(&mut d, 20);
-        d.seek(900);
-        assert_eq!(
-            d.timeline_len(),
-            2,
-            "future actions are kept while looking back"
-        );
-        d.act(Action::Crash { node: 2 }).unwrap();
-        assert_eq!(
-            d.timeline_len(),
-            2,
-            "the heal was discarded, the crash added"
-        );
-        assert_eq!(d.horizon(), d.world().now());
-    }
-
-    #[test]
-    fn a_frame_never_exceeds_its_budget_and_catches_up_later() {
-        let mut o = opts(5);
-        o.nodes = 9;
-        o.clients.enabled = true;
-        let mut d = Driver::new(o).unwrap();
-        let before = d.world().stats().events;
-        d.advance(60_000.0);
-        let done = d.world().stats().events - before;
-        assert!(
-            done <= u64::from(FRAME_EVENT_BUDGET) + 64,
-            "{done} events in one frame"
-        );
-        assert!(d.lagging());
-        assert!(d.world().now() < 60_000);
-    }
-
-    #[test]
-    fn invalid_actions_change_nothing_and_say_why() {
-        let mut d = Driver::new(opts(3)).unwrap();
-        let err = d.act(Action::Crash { node: 42 }).unwrap_err();
-        assert_eq!(err.to_string(), "no node S42 in this cluster");
-        assert_eq!(d.timeline_len(), 0);
-    }
-}
+mod tests;

@@ -19,7 +19,7 @@ use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_sim::{Action, NetConfig, SimOptions};
 use yew::prelude::*;
 
-use super::driver::{Driver, ResetSettings};
+use super::driver::{Driver, ResetSettings, CATCH_UP_EVENT_BUDGET};
 use crate::lessons::{Goals, Lesson};
 use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, ViewModel};
@@ -27,6 +27,10 @@ use crate::view_model::{self, EventLine, ViewModel};
 /// Most wall-clock milliseconds of simulation work per animation frame: the caller sets a
 /// frame's deadline this long after it reads the clock.
 pub const FRAME_WORK_MS: f64 = 8.0;
+/// Most wall-clock milliseconds of work per frame while a replay is under way (opening a long
+/// run, a seek): longer than [`FRAME_WORK_MS`], since nothing moves meanwhile, but well under
+/// the 100 ms after which a page feels stuck.
+pub const CATCH_UP_WORK_MS: f64 = 40.0;
 /// Longest wall-clock gap one frame accounts for (after a stall, do not try to catch up).
 const MAX_FRAME_WALL_MS: f64 = 100.0;
 
@@ -75,14 +79,33 @@ impl PartialEq for Clock {
 /// quarter of a second, an election timeout several seconds).
 pub const DEFAULT_SPEED_LOG: f64 = -1.3;
 
+/// Fast start: how many virtual ms before the first election timer fires a fresh page starts
+/// (0.2 s at the default speed: the timer is seen running out, then the election follows).
+pub const FAST_START_LEAD_MS: u64 = 10;
+/// During a fast start, the first election plays at this many times the chosen speed, so a
+/// first visit sees a leader about a second after load; the speed shown is the chosen one and
+/// the page says so. It ends with the first leader, or as soon as the person changes anything.
+pub const FIRST_ELECTION_SPEEDUP: f64 = 2.0;
+
+/// A fresh page's fast start ([`SimAction::FastStart`]), explained on the page while it lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastStart {
+    /// Virtual milliseconds skipped at the start, in which no event happens.
+    pub skipped_ms: u64,
+    /// The first election is still playing at [`FIRST_ELECTION_SPEEDUP`] × speed.
+    pub speedup: bool,
+}
+
 /// Page state: the driver, the derived view and the page's own settings.
 #[derive(Clone, Debug)]
 pub struct Sim {
     driver: Rc<RefCell<Driver>>,
     /// What to draw (rebuilt after every change).
     pub view: Rc<ViewModel>,
-    /// Event log, most recent first.
+    /// Event log, most recent first (copied from the driver only when it changed).
     pub events: Rc<Vec<EventLine>>,
+    /// (generation, the driver's log version) `events` was copied at.
+    events_key: (u64, u64),
     /// Playing or paused.
     pub playing: bool,
     /// log10 of the speed factor, -3 to 1.
@@ -117,6 +140,11 @@ pub struct Sim {
     pub origin: Option<Rc<LoadRequest>>,
     /// Bumped whenever a new run is loaded or started (so listeners can tell runs apart).
     pub generation: u64,
+    /// The fast start of a fresh page, while it is worth explaining (until the person acts).
+    pub fast_start: Option<FastStart>,
+    /// A replay under way (opening a long run, a seek): (time reached, time it goes to). Frames
+    /// take it further, playing or not.
+    pub catching_up: Option<(u64, u64)>,
 }
 
 /// A run to open: from a link, a file, storage, a lesson or a scenario.
@@ -141,6 +169,8 @@ impl PartialEq for Sim {
             && self.frame == other.frame
             && self.generation == other.generation
             && self.goals == other.goals
+            && self.fast_start == other.fast_start
+            && self.catching_up == other.catching_up
     }
 }
 
@@ -190,6 +220,9 @@ pub enum SimAction {
     Notify(String),
     /// Several actions at the same instant (a lesson's button).
     ActAll(Vec<Action>),
+    /// A fresh page's fast start: skip the quiet clock up to [`FAST_START_LEAD_MS`] before the
+    /// first election timer fires, and play the first election at [`FIRST_ELECTION_SPEEDUP`] ×.
+    FastStart,
 }
 
 impl Sim {
@@ -218,6 +251,7 @@ impl Sim {
                 },
             }),
             events: Rc::new(vec![]),
+            events_key: (0, 0),
             playing: true,
             speed_log: DEFAULT_SPEED_LOG,
             selected: None,
@@ -235,6 +269,8 @@ impl Sim {
             goals: None,
             origin: None,
             generation: 0,
+            fast_start: None,
+            catching_up: None,
         };
         s.refresh();
         s
@@ -243,6 +279,15 @@ impl Sim {
     /// The speed factor (virtual ms per wall-clock ms).
     pub fn speed(&self) -> f64 {
         10f64.powf(self.speed_log)
+    }
+
+    /// The speed frames run at: [`Sim::speed`], times [`FIRST_ELECTION_SPEEDUP`] during a fast
+    /// start's first election.
+    pub fn effective_speed(&self) -> f64 {
+        match self.fast_start {
+            Some(FastStart { speedup: true, .. }) => self.speed() * FIRST_ELECTION_SPEEDUP,
+            _ => self.speed(),
+        }
     }
 
     /// True once a safety property broke.
@@ -261,6 +306,13 @@ impl Sim {
         history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
     }
 
+    /// The checkpoints kept for time travel: how many, and the virtual ms between them (at
+    /// most that much is replayed to reach any time).
+    pub fn checkpoints(&self) -> (usize, u64) {
+        let (at, every) = self.driver.borrow().checkpoints();
+        (at.len(), every)
+    }
+
     /// Number of client operations in the history so far.
     pub fn history_len(&self) -> usize {
         self.driver.borrow().world().history().len()
@@ -273,7 +325,7 @@ impl Sim {
         Run {
             options: d.options().clone(),
             actions: d.script().to_vec(),
-            now: d.world().now(),
+            now: d.target_now(),
             lesson: self.lesson.as_ref().map(|l| l.name.clone()),
             met: self
                 .goals
@@ -291,7 +343,7 @@ impl Sim {
             keep_trace: false,
             ..run.options.clone()
         };
-        match Driver::load(opts, run.actions.clone(), run.now) {
+        match Driver::load_in_steps(opts, run.actions.clone(), run.now, CATCH_UP_EVENT_BUDGET) {
             Ok(d) => {
                 self.driver = Rc::new(RefCell::new(d));
                 self.settings = ResetSettings {
@@ -344,11 +396,16 @@ impl Sim {
         }
         let d = self.driver.borrow();
         self.view = Rc::new(d.view(self.animate));
-        self.events = Rc::new(d.events().cloned().collect());
+        let key = (self.generation, d.log_version());
+        if key != self.events_key {
+            self.events = Rc::new(d.events().cloned().collect());
+            self.events_key = key;
+        }
         self.horizon = d.horizon();
         self.client_load = d.world().client_load();
         self.net = d.world().network().config.clone();
         self.lagging = d.lagging();
+        self.catching_up = d.catching_up();
         drop(d);
         if self.halted() {
             self.playing = false;
@@ -379,16 +436,34 @@ impl Reducible for Sim {
 
     fn reduce(self: Rc<Self>, action: SimAction) -> Rc<Self> {
         let mut s = (*self).clone();
+        // Anything a person does ends the fast start's explanation (frames, selection and
+        // motion changes are not the person changing the run).
+        if !matches!(
+            action,
+            SimAction::Frame { .. }
+                | SimAction::Select(_)
+                | SimAction::SetAnimate(_)
+                | SimAction::Dismiss
+                | SimAction::Notify(_)
+                | SimAction::FastStart
+        ) {
+            s.fast_start = None;
+        }
         match action {
             SimAction::Frame {
                 wall_ms,
                 clock,
                 deadline_ms,
             } => {
-                if !s.playing {
+                if !s.playing && s.catching_up.is_none() {
                     return self;
                 }
-                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.speed();
+                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * s.effective_speed();
+                let deadline_ms = if s.catching_up.is_some() {
+                    deadline_ms + (CATCH_UP_WORK_MS - FRAME_WORK_MS)
+                } else {
+                    deadline_ms
+                };
                 let mut out_of_time = || clock.now() > deadline_ms;
                 s.driver.borrow_mut().advance_until(dt, &mut out_of_time);
                 s.frame += 1;
@@ -415,7 +490,7 @@ impl Reducible for Sim {
             }
             SimAction::SetSpeed(v) => s.speed_log = v.clamp(-3.0, 1.0),
             SimAction::Seek(t) => {
-                s.driver.borrow_mut().seek(t);
+                s.driver.borrow_mut().begin_seek(t, CATCH_UP_EVENT_BUDGET);
             }
             SimAction::Act(a) => s.act(a),
             SimAction::ClientRequest => {
@@ -460,8 +535,22 @@ impl Reducible for Sim {
                     s.act(a);
                 }
             }
+            SimAction::FastStart => {
+                let skipped_ms = s.driver.borrow_mut().skip_quiet_start(FAST_START_LEAD_MS);
+                if skipped_ms > 0 {
+                    s.fast_start = Some(FastStart {
+                        skipped_ms,
+                        speedup: true,
+                    });
+                }
+            }
         }
         s.refresh();
+        if let Some(f) = &mut s.fast_start {
+            if s.view.metrics.leader.is_some() {
+                f.speedup = false;
+            }
+        }
         Rc::new(s)
     }
 }
@@ -565,6 +654,103 @@ mod tests {
             .clone()
             .reduce(frame(&Clock::stopped(0.0), FRAME_WORK_MS));
         assert!(Rc::ptr_eq(&paused, &after), "no new state, no re-render");
+    }
+
+    /// A fresh page at the default speed shows its first leader about a second after load:
+    /// the quiet clock is skipped and the first election plays at twice the speed, then the
+    /// chosen speed is back.
+    #[test]
+    fn fast_start_shows_the_first_leader_within_about_a_second() {
+        let first_leader_wall_ms = |fast: bool| {
+            let clock = Clock::stopped(0.0);
+            let mut s = Rc::new(Sim::new(ResetSettings::fresh(42), true));
+            if fast {
+                s = s.reduce(SimAction::FastStart);
+                assert!(s
+                    .fast_start
+                    .is_some_and(|f| f.speedup && f.skipped_ms > 100));
+                assert_eq!(s.view.now, s.fast_start.unwrap().skipped_ms);
+            }
+            let mut wall = 0;
+            while s.view.metrics.leader.is_none() {
+                s = s.reduce(frame(&clock, FRAME_WORK_MS));
+                wall += 16;
+                assert!(wall < 60_000, "no leader in a minute");
+            }
+            if fast {
+                let f = s.fast_start.expect("still explained");
+                assert!(
+                    !f.speedup,
+                    "back to the chosen speed once there is a leader"
+                );
+                assert_eq!(s.effective_speed(), s.speed());
+            }
+            wall
+        };
+        let slow = first_leader_wall_ms(false);
+        let fast = first_leader_wall_ms(true);
+        assert!(
+            fast <= 1_200,
+            "first leader {fast} ms of frames after load (without: {slow})"
+        );
+        assert!(slow > 3_000, "without the fast start it took {slow} ms");
+    }
+
+    #[test]
+    fn fast_start_ends_when_the_person_acts() {
+        let s = Rc::new(Sim::new(ResetSettings::fresh(42), true)).reduce(SimAction::FastStart);
+        assert!(s.fast_start.is_some());
+        let s = s.reduce(SimAction::SetSpeed(0.0));
+        assert_eq!(s.fast_start, None);
+        assert_eq!(s.effective_speed(), 1.0);
+    }
+
+    /// Opening a long run (a link, the browser's storage) shows it at once and replays the
+    /// rest in frames of bounded work, paused or not; what the page would store meanwhile is
+    /// the run as opened, and the end is the run as it was.
+    #[test]
+    fn opening_a_long_run_replays_it_in_frames_even_when_paused() {
+        let clock = Clock::stopped(0.0);
+        let mut s = page(5).reduce(SimAction::Act(Action::ClientLoad { on: true }));
+        for _ in 0..500 {
+            s = s.reduce(frame(&clock, FRAME_WORK_MS));
+        }
+        let mut run = s.run();
+        run.playing = false;
+        let target = run.now;
+        assert!(target > 40_000, "{target}");
+        let mut o = Rc::new(Sim::new(ResetSettings::fresh(1), true)).reduce(SimAction::Load(
+            Box::new(LoadRequest {
+                run: run.clone(),
+                lesson: None,
+                notice: None,
+            }),
+        ));
+        assert!(!o.playing);
+        assert!(o.catching_up.is_some(), "not replayed in one go");
+        // A clock that reads one ms later at every look: each frame stops at its deadline.
+        let t = Rc::new(Cell::new(0.0));
+        let ticking = {
+            let t = t.clone();
+            Clock::new(move || {
+                t.set(t.get() + 1.0);
+                t.get()
+            })
+        };
+        let mut frames = 0;
+        while let Some((at, to)) = o.catching_up {
+            assert_eq!(to, target);
+            assert_eq!(o.view.now, at, "the page shows how far the replay got");
+            assert_eq!(o.run().now, target, "storage keeps the run as opened");
+            let deadline = ticking.now() + FRAME_WORK_MS;
+            o = o.reduce(frame(&ticking, deadline));
+            frames += 1;
+            assert!(frames < 10_000);
+        }
+        assert!(frames > 2, "{frames} frames");
+        assert_eq!(o.view.now, target);
+        assert_eq!(fingerprint(&o).1, fingerprint(&s).1, "the same world");
+        assert!(!o.playing, "still paused");
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! Section 5 of the table: the page (issue #14). Its size comes from `dist/` (and, for the
+//! largest items, from `twiggy` on the build's `.wasm` before wasm-bindgen and wasm-opt, which
+//! still has names); its timings and memory from the browser benchmark, which the e2e tests
+//! write to `e2e/artifacts/browser-figures.json`. Keys starting with `before_` come from the
+//! same benchmark run against an older build (`BENCH_LABEL=before`) and are printed beside
+//! today's.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::table::Row;
+use super::{group, Opts, Res};
+
+/// The `.wasm` with names: cargo's output for the browser build, before wasm-bindgen strips
+/// and wasm-opt shrinks it (so its sizes are larger than the served file's).
+const NAMED_WASM: &str = "target/wasm32-unknown-unknown/wasm-release/web.wasm";
+/// How many of the largest items to print.
+const TOP_ITEMS: usize = 6;
+
+fn gzip_len(path: &Path, level: &str) -> Res<u64> {
+    Command::new("gzip")
+        .arg(level)
+        .arg("-c")
+        .arg(path)
+        .output()
+        .map(|o| o.stdout.len() as u64)
+        .map_err(|e| format!("gzip: {e}"))
+}
+
+/// The largest code and data items of the named `.wasm`, by `twiggy top` (custom sections,
+/// which the served file does not carry, left out).
+fn top_items(wasm: &Path) -> Result<String, String> {
+    let out = Command::new("twiggy")
+        .args(["top", "-n", "40", "--format", "json"])
+        .arg(wasm)
+        .output()
+        .map_err(|e| format!("twiggy is not installed ({e}): cargo install twiggy"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    let items: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let list: Vec<String> = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some((i["name"].as_str()?, i["shallow_size"].as_u64()?)))
+        .filter(|(name, _)| !name.contains("section") && !name.contains("subsection"))
+        .take(TOP_ITEMS)
+        .map(|(name, size)| format!("{} {}", short(name), kib(size)))
+        .collect();
+    Ok(list.join(", "))
+}
+
+/// A symbol without its hash and generic noise, at most 60 characters.
+fn short(name: &str) -> String {
+    // Rust's legacy mangling ends a symbol with "::h" and 16 hex digits.
+    let name = match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => name,
+    };
+    let name = name.replace("serde_core::de::Deserialize for ", "Deserialize ");
+    if name.chars().count() > 60 {
+        format!("{}…", name.chars().take(59).collect::<String>())
+    } else {
+        name
+    }
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Adds the page's rows.
+pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
+    let wasm = std::fs::read_dir(&o.dist)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"));
+    match wasm {
+        Some(p) => {
+            let raw = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
+            let gz = gzip_len(&p, "-6")?;
+            let gz9 = gzip_len(&p, "-9")?;
+            let age = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .map_or(String::new(), |d| {
+                    format!(", built {} min ago", d.as_secs() / 60)
+                });
+            rows.push(Row::new(
+                "5 page",
+                "release .wasm size (raw / gzip default level / gzip -9 as ./x serve sends it)",
+                format!("{} B / {} B / {} B", group(raw), group(gz), group(gz9)),
+                format!("goal ≤ 250 KB gzip; {}{age}", p.display()),
+            ));
+        }
+        None => rows.push(Row::new(
+            "5 page",
+            "release .wasm size",
+            "not measured: no .wasm in dist/".into(),
+            "run ./x build first".into(),
+        )),
+    }
+    rows.push(Row::new(
+        "5 page",
+        "largest items of the .wasm (twiggy top, with names: before wasm-bindgen and wasm-opt)",
+        top_items(Path::new(NAMED_WASM)).unwrap_or_else(|e| format!("not measured: {e}")),
+        NAMED_WASM.into(),
+    ));
+
+    let browser = o
+        .browser_json
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|s| serde_json::from_str::<Value>(s.trim()).ok());
+    let get = |k: &str| {
+        browser
+            .as_ref()
+            .map(|b| b[k].clone())
+            .filter(|v| !v.is_null())
+    };
+    let missing = "not measured yet (run the e2e tests)";
+    let cell =
+        |v: Option<Value>, unit: &str| v.map_or(missing.to_string(), |v| format!("{v} {unit}"));
+    // Today's figure, and the same figure of the older build when it was measured too.
+    let before = |k: &str, unit: &str, rest: &str| match get(&format!("before_{k}")) {
+        Some(v) => format!("before: {v} {unit}; {rest}"),
+        None => rest.to_string(),
+    };
+    rows.push(Row::new(
+        "5 page",
+        "time to first leader shown after load (default speed)",
+        cell(get("first_leader_ms"), "ms"),
+        "was 4,600–9,500 ms (issue #14); goal about 1 s".into(),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "frame time p50 / p95, 9 nodes, 200+ messages in flight",
+        match (get("frame_p50_ms"), get("frame_p95_ms")) {
+            (Some(a), Some(b)) => format!("{a} / {b} ms"),
+            _ => missing.into(),
+        },
+        "budget 16.7 ms (60 fps)".into(),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "main-thread CPU, 5 nodes at rest, default speed",
+        cell(get("idle_cpu_percent"), "%"),
+        before("idle_cpu_percent", "%", "goal ≤ 15%"),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "CPU while paused",
+        cell(get("paused_cpu_percent"), "%"),
+        String::new(),
+    ));
+    let memory = |p: &str| match (
+        get(&format!("{p}memory_start_mb")),
+        get(&format!("{p}memory_end_mb")),
+        get(&format!("{p}long_run_virtual_s")),
+        get(&format!("{p}memory_mb_per_virtual_min")),
+    ) {
+        (Some(a), Some(b), Some(t), Some(r)) => Some(format!(
+            "{a} → {b} MB over {t} virtual s ({r} MB per virtual minute)"
+        )),
+        _ => None,
+    };
+    rows.push(Row::new(
+        "5 page",
+        "wasm memory, client load at 10× (high-water mark)",
+        memory("").unwrap_or_else(|| missing.into()),
+        memory("before_").map_or("was 1.6 → 155 MB in 2 min (issue #14)".into(), |b| {
+            format!("before: {b}")
+        }),
+    ));
+    // Several figures as "a ms / b ms", today's (prefix "") or the older build's ("before_").
+    let times = |p: &str, keys: &[&str]| -> Option<String> {
+        let vals: Option<Vec<String>> = keys
+            .iter()
+            .map(|k| get(&format!("{p}{k}")).map(|v| format!("{v} ms")))
+            .collect();
+        vals.map(|v| v.join(" / "))
+    };
+    let seek = ["seek_middle_ms", "seek_longest_task_ms"];
+    rows.push(Row::new(
+        "5 page",
+        "seek to the middle of that run (until replayed / longest main-thread task)",
+        times("", &seek).unwrap_or_else(|| missing.into()),
+        times("before_", &seek).map_or("goal ≤ 100 ms of work per frame".into(), |b| {
+            format!("before: {b}; goal ≤ 100 ms of work per frame")
+        }),
+    ));
+    let reopen = [
+        "reopen_shown_ms",
+        "reopen_done_ms",
+        "reopen_longest_task_ms",
+    ];
+    rows.push(Row::new(
+        "5 page",
+        "reopen that run from storage (page shown / replayed / longest task)",
+        times("", &reopen).unwrap_or_else(|| missing.into()),
+        times("before_", &reopen).map_or("was a blank page for 3–4 s (issue #14)".into(), |b| {
+            format!("before: {b} (blank until replayed)")
+        }),
+    ));
+    if browser.is_none() {
+        notes.push(
+            "Browser figures: none yet; the e2e tests (`./x test`) write e2e/artifacts/browser-figures.json."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_lose_their_hash_and_stay_short() {
+        assert_eq!(
+            short("web::sim_driver::reducer::Sim::refresh::hceb98e135c230f71"),
+            "web::sim_driver::reducer::Sim::refresh"
+        );
+        assert_eq!(short(&"x".repeat(80)).chars().count(), 60);
+        assert_eq!(short("yew::html::Html::ahead"), "yew::html::Html::ahead");
+        assert_eq!(kib(2048), "2.0 KiB");
+    }
+}

@@ -1,0 +1,167 @@
+// The page's figures for `./x bench` (issue #14): memory over a long run under load, a seek to
+// the middle of it, reopening it from storage, and main-thread CPU at rest. Printed and written
+// to e2e/artifacts/browser-figures.json, never asserted as times: on 2 shared cores a timing
+// says as much about the neighbours as about the page. What is asserted is behaviour: the page
+// never goes blank while it replays, and a replay is split into frames.
+//
+// BENCH_LABEL=before writes the same figures under `before_*` keys, so a run against an older
+// build (served from another folder) puts both side by side in the bench table.
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseUrl, openBrowser } from './browser.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const PREFIX = process.env.BENCH_LABEL ? `${process.env.BENCH_LABEL}_` : '';
+// Wall-clock seconds of the long run at 10x (up to 10 virtual s per second when the simulation
+// keeps up). BENCH_LONG_S overrides it (./x bench can afford minutes; the test suite cannot).
+const LONG_S = Number(process.env.BENCH_LONG_S ?? 30);
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
+  await browser.page.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (e) => {
+      window.__raftWasm = e.detail.wasm;
+    });
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function recordFigures(figures) {
+  const file = `${ARTIFACTS}browser-figures.json`;
+  const old = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
+  const named = Object.fromEntries(Object.entries(figures).map(([k, v]) => [PREFIX + k, v]));
+  await writeFile(file, JSON.stringify({ ...old, ...named }, null, 2));
+}
+
+/**
+ * The page's WebAssembly memory in MB, from the instance trunk's loader announces
+ * (`TrunkApplicationStarted`), so older builds without the Memory tile are measured the same way.
+ */
+async function memoryMb(page) {
+  const bytes = await page.evaluate(() => window.__raftWasm?.memory?.buffer?.byteLength ?? null);
+  return bytes == null ? null : Math.round(bytes / 1e5) / 10;
+}
+
+/** Virtual seconds shown by the timeline. */
+async function virtualS(page) {
+  const v = await page.getByLabel('Timeline').getAttribute('aria-valuetext');
+  return Number(/^(\d+) ms/.exec(v)[1]) / 1000;
+}
+
+/** Collects long tasks (over 50 ms) from now on; returns a function giving the longest. */
+async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  return () => page.evaluate(() => window.__longest);
+}
+
+const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
+
+test('figures: memory over a long run under load, a seek, reopening it, CPU at rest', { timeout: 120_000 + LONG_S * 3_000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${baseUrl()}?seed=42&autoplay=1`, { waitUntil: 'load' });
+  await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  // A first visit says what its fast start skipped (older builds had none).
+  if (!PREFIX) assert.match(await page.getByTestId('fast-start').innerText(), /^Fast start: the first \d+ ms/);
+  await page.screenshot({ path: `${ARTIFACTS}fast-start.png` });
+
+  // At rest: 5 nodes, default speed, no load; main-thread task time over 3 s.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskTime = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  await page.waitForTimeout(2000);
+  let t0 = await taskTime();
+  await page.waitForTimeout(3000);
+  const idleCpu = ((await taskTime()) - t0) / 3 * 100;
+
+  // The long run: client load at 10x, memory sampled every few seconds.
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
+  await page.getByLabel('Speed').fill('1');
+  const startMb = await memoryMb(page);
+  const samples = [];
+  for (let s = 0; s < LONG_S; s += 5) {
+    await page.waitForTimeout(5000);
+    samples.push({ wall_s: s + 5, virtual_s: await virtualS(page), memory_mb: await memoryMb(page) });
+  }
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const end = samples.at(-1);
+  const perVirtualMin =
+    end.memory_mb != null && startMb != null ? ((end.memory_mb - startMb) / end.virtual_s) * 60 : null;
+  console.log(`long run at 10x with client load: ${JSON.stringify(samples)}`);
+
+  // Seek to the middle, paused: the page shows the replay's progress, in frames.
+  const longest = await watchLongTasks(page);
+  const horizon = end.virtual_s * 1000;
+  const seekStart = Date.now();
+  await page.getByLabel('Timeline').evaluate((el, t) => {
+    el.value = String(t);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, Math.round(horizon / 2));
+  await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 60_000 });
+  const seekMs = Date.now() - seekStart;
+  const seekLongest = await longest();
+  assert.ok(Math.abs((await virtualS(page)) - horizon / 2000) < 0.01, 'the seek reached the middle');
+  // Back to the end (the latest checkpoint is near it).
+  await page.getByRole('button', { name: 'Jump to the latest time' }).click();
+  await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 60_000 });
+
+  // Reopen it from storage: the page is there at once and the replay runs in frames.
+  await page.waitForTimeout(1200); // the run is saved about once a virtual second
+  const stoodAt = await virtualS(page);
+  const reloadStart = Date.now();
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  const shownMs = Date.now() - reloadStart;
+  if (await page.getByTestId('replaying').count()) {
+    await page.screenshot({ path: `${ARTIFACTS}reopen-replaying.png` });
+  }
+  const longestReload = await watchLongTasks(page);
+  await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 120_000 });
+  const resumedMs = Date.now() - reloadStart;
+  const resumedAt = await virtualS(page);
+  assert.ok(Math.abs(resumedAt - stoodAt) < 1.5, `resumed at ${resumedAt} s, was at ${stoodAt} s`);
+  const reloadLongest = await longestReload();
+
+  // Paused: nothing should run.
+  if (await page.getByRole('button', { name: 'Pause', exact: true }).count()) {
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  }
+  await page.waitForTimeout(500);
+  t0 = await taskTime();
+  await page.waitForTimeout(3000);
+  const pausedCpu = ((await taskTime()) - t0) / 3 * 100;
+
+  const figures = {
+    idle_cpu_percent: round(idleCpu),
+    paused_cpu_percent_after_long_run: Math.round(pausedCpu * 1000) / 1000,
+    long_run_wall_s: LONG_S,
+    long_run_virtual_s: end.virtual_s,
+    memory_start_mb: startMb,
+    memory_end_mb: end.memory_mb,
+    memory_mb_per_virtual_min: round(perVirtualMin),
+    seek_middle_ms: seekMs,
+    seek_longest_task_ms: round(seekLongest),
+    reopen_shown_ms: shownMs,
+    reopen_done_ms: resumedMs,
+    reopen_longest_task_ms: round(reloadLongest),
+  };
+  console.log(`page figures: ${JSON.stringify(figures)}`);
+  await recordFigures(figures);
+  await page.screenshot({ path: `${ARTIFACTS}perf-after-long-run.png` });
+  assert.deepEqual(problems, []);
+});
