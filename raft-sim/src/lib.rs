@@ -37,10 +37,14 @@ pub mod failover_model;
 pub mod judge;
 pub mod limits;
 pub mod linearizability;
+#[cfg(feature = "planted-bugs")]
+pub mod mutants;
 pub mod network;
 pub mod rng;
 pub mod scenario;
 pub mod schedule;
+pub mod swarm;
+pub mod targeted;
 pub mod trace;
 pub mod world;
 
