@@ -357,14 +357,57 @@ fn classic(
             let _ = world.act(a);
         }
     }
-    finish(world, seed, net, budget)
+    finish(world, seed, net, budget, false)
+}
+
+/// Shuts down every node outside the configuration of the most advanced live node (highest
+/// commit index, then term), as an operator shuts down removed servers (dissertation §4.2.3),
+/// and returns them. Left running, two removed nodes may each name the other as leader (one
+/// knows no leader, the other last followed it), and the simulated clients, which ask the next
+/// node when one knows no leader, can be sent back and forth between them for ever. Nothing
+/// is shut down when no node is up.
+pub(crate) fn decommission(world: &mut World) -> Vec<NodeId> {
+    let reference = world
+        .nodes()
+        .values()
+        .filter_map(|s| s.node.as_ref())
+        .max_by_key(|n| (n.log().committed(), n.term()))
+        .map(|n| n.membership().members());
+    let Some(members) = reference else {
+        return Vec::new();
+    };
+    let retired: Vec<NodeId> = world
+        .nodes()
+        .keys()
+        .copied()
+        .filter(|id| !members.contains(id))
+        .collect();
+    for &node in &retired {
+        if world.node(node).is_some() {
+            let _ = world.act(Action::Crash { node });
+        }
+    }
+    retired
 }
 
 /// The end of every schedule: heal, restart everyone, and require progress within
 /// [`TAIL_MS`] (liveness after faults end); `net` is the network's timing, kept without its
 /// faults; no more than `budget` events in all.
-pub(crate) fn finish(mut world: World, seed: u64, net: NetConfig, budget: u64) -> CheckOutcome {
+/// With `decommission`, nodes outside the configuration are shut down first and stay down
+/// ([`decommission`]).
+pub(crate) fn finish(
+    mut world: World,
+    seed: u64,
+    net: NetConfig,
+    budget: u64,
+    retire: bool,
+) -> CheckOutcome {
     let exhausted = |w: &World| w.stats().events >= budget;
+    let retired = if retire {
+        decommission(&mut world)
+    } else {
+        Vec::new()
+    };
     let _ = world.act(Action::Heal);
     let _ = world.act(Action::Network {
         config: NetConfig {
@@ -376,7 +419,7 @@ pub(crate) fn finish(mut world: World, seed: u64, net: NetConfig, budget: u64) -
     });
     let all: Vec<NodeId> = world.nodes().keys().copied().collect();
     for id in all {
-        if world.node(id).is_none() {
+        if world.node(id).is_none() && !retired.contains(&id) {
             let _ = world.act(Action::Restart { node: id });
         }
     }

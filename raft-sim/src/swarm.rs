@@ -158,7 +158,7 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
             let _ = world.act(a);
         }
     }
-    finish(world, spec.seed, net, budget)
+    finish(world, spec.seed, net, budget, true)
 }
 
 /// A fault rate: off, or with probability 1/2 up to `max` parts per million.
@@ -245,7 +245,9 @@ pub(crate) fn churn(rng: &mut SimRng, world: &World) -> Option<Action> {
                 node: pick(rng, &learners),
             })
         }
-        2 if m.voters.len() > 2 => Some(Action::Remove {
+        // At least three voters stay: two can elect no one while either is away, and a pair
+        // whose timers keep firing together can split its votes for seconds.
+        2 if m.voters.len() > 3 => Some(Action::Remove {
             node: pick(rng, &members),
         }),
         _ => {
@@ -253,7 +255,7 @@ pub(crate) fn churn(rng: &mut SimRng, world: &World) -> Option<Action> {
                 .into_iter()
                 .filter(|_| rng.range(0, 2) != 0)
                 .collect();
-            (voters.len() >= 2).then_some(Action::Reconfigure { voters })
+            (voters.len() >= 3).then_some(Action::Reconfigure { voters })
         }
     }
 }

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use crate::actions::Action;
 use crate::network::NetConfig;
 use crate::rng::SimRng;
-use crate::schedule::{event_budget, finish, CheckOutcome, CheckRun};
+use crate::schedule::{decommission, event_budget, finish, CheckOutcome, CheckRun};
 use crate::swarm::{churn, down, ids, pick};
 use crate::world::{ClientOptions, SimOptions, Workload, World};
 use raft_core::config::{ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM};
@@ -110,7 +110,7 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
     } else {
         p.membership(spec);
     }
-    finish(world, spec.seed, net, budget)
+    finish(world, spec.seed, net, budget, true)
 }
 
 /// A play in progress: the generator, the world, the time faults stop and the event budget.
@@ -152,11 +152,15 @@ impl Play<'_> {
         self.world.leader().filter(|&l| Some(l) != other_than)
     }
 
-    /// Heals every link and restarts every node that is down.
+    /// Heals every link, shuts down the removed nodes and restarts every other node that is
+    /// down.
     fn mend(&mut self) {
         self.act(Some(Action::Heal));
+        let retired = decommission(self.world);
         for node in down(self.world) {
-            self.act(Some(Action::Restart { node }));
+            if !retired.contains(&node) {
+                self.act(Some(Action::Restart { node }));
+            }
         }
     }
 
