@@ -92,9 +92,14 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         },
         ..Default::default()
     };
-    if lease_play {
+    // Half the read plays serve lease reads (CheckQuorum on); the other half ReadIndex without
+    // CheckQuorum, where a deposed leader cut off from the others can stay leader for as long
+    // as the cut lasts.
+    if lease_play && rng.range(0, 1) == 1 {
         opts.read_mode = ReadMode::Lease;
         opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
+    } else if lease_play {
+        opts.check_quorum = false;
     }
     plant(&mut opts);
     let mut world = World::new(opts).expect("generated options are valid");
@@ -184,6 +189,24 @@ impl Play<'_> {
         self.act(Some(a));
     }
 
+    /// Once another node than `old` leads, a person writes a new value through it and, once
+    /// it has had time to commit, reads the key at `old`: a deposed leader that answers serves
+    /// a stale value, which the linearizability check catches (clients on their own rarely go
+    /// back to a node that stopped answering their writes).
+    fn write_then_read_at(&mut self, old: NodeId) {
+        if self.await_leader(Some(old)).is_none() {
+            return;
+        }
+        let key = alloc::string::String::from("k1");
+        let value = alloc::format!("w{}", self.world.now());
+        self.act(Some(Action::Request {
+            key: key.clone(),
+            value,
+        }));
+        self.wait(5, 40);
+        self.act(Some(Action::Read { node: old, key }));
+    }
+
     /// The membership play (module doc).
     fn membership(&mut self, spec: &CheckRun) {
         let f = spec.faults;
@@ -201,13 +224,37 @@ impl Play<'_> {
                 continue;
             };
             match self.rng.range(0, 4) {
-                // A change, and a fault while it is half replicated.
+                // A change half replicated when its leader is cut off; the next leader makes
+                // another at once; then the two sides meet (the 2015 single-server bug needs
+                // exactly this: two changes from one configuration, in different terms).
                 0 => {
+                    if self
+                        .world
+                        .node(l)
+                        .is_some_and(|n| n.membership().learners.is_empty())
+                    {
+                        self.act(Some(Action::AddNode));
+                        self.wait(50, 200);
+                    }
                     let a = churn(&mut self.rng, self.world);
                     self.act(a);
-                    self.wait(0, 15);
-                    self.strike(l, f);
-                    self.wait(50, 400);
+                    self.wait(0, 4);
+                    if f.partition {
+                        self.act(Some(Action::Isolate { node: l }));
+                    } else {
+                        self.strike(l, f);
+                    }
+                    if self.await_leader(Some(l)).is_some() {
+                        let a = churn(&mut self.rng, self.world);
+                        self.act(a);
+                        self.wait(0, 10);
+                        if f.partition {
+                            self.strike(l, f);
+                        }
+                    }
+                    self.wait(50, 300);
+                    self.mend();
+                    self.wait(0, 300);
                 }
                 // The leader goes; the next one changes the membership at once.
                 1 => {
@@ -278,15 +325,20 @@ impl Play<'_> {
             let ids = ids(self.world);
             let others: Vec<NodeId> = ids.iter().copied().filter(|&i| i != l).collect();
             match self.rng.range(0, 3) {
-                // Hand over, then hear nothing: the old leader still sends, so the TimeoutNow
-                // gets out, but no answer or newer term gets in.
+                // Hand over, then hear nothing: the clients pause so that the target catches up
+                // (a transfer sends TimeoutNow only then), the links into the leader are cut,
+                // the transfer starts and the clients resume. The old leader still sends, so the
+                // TimeoutNow gets out, but no answer or newer term gets in.
                 0 if f.transfer && f.partition && !others.is_empty() => {
                     let to = pick(&mut self.rng, &others);
-                    self.act(Some(Action::TransferLeader { to }));
-                    self.wait(0, 3);
+                    self.act(Some(Action::ClientLoad { on: false }));
+                    self.wait(30, 60);
                     for &from in &others {
                         self.act(Some(Action::Cut { from, to: l }));
                     }
+                    self.act(Some(Action::TransferLeader { to }));
+                    self.act(Some(Action::ClientLoad { on: true }));
+                    self.write_then_read_at(l);
                     self.wait(100, 300);
                     self.mend();
                 }
@@ -313,9 +365,12 @@ impl Play<'_> {
                     self.wait(50, 200);
                 }
                 // The leader is cut off from everyone for a while.
+                // Long enough for the others to elect a leader (CheckQuorum makes them wait
+                // out their promise first) and commit writes while the old one still answers.
                 _ if f.partition => {
                     self.act(Some(Action::Isolate { node: l }));
-                    self.wait(50, 400);
+                    self.write_then_read_at(l);
+                    self.wait(100, 400);
                     self.mend();
                 }
                 _ => self.wait(50, 300),
