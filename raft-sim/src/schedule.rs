@@ -365,12 +365,15 @@ fn classic(
 /// and returns them. Left running, two removed nodes may each name the other as leader (one
 /// knows no leader, the other last followed it), and the simulated clients, which ask the next
 /// node when one knows no leader, can be sent back and forth between them for ever. Nothing
-/// is shut down when no node is up.
+/// is shut down when no live node counts itself a voter.
 pub(crate) fn decommission(world: &mut World) -> Vec<NodeId> {
+    // Only a node that counts itself a voter speaks for the configuration (one that was
+    // removed, or has not yet heard of its own addition, does not).
     let reference = world
         .nodes()
         .values()
         .filter_map(|s| s.node.as_ref())
+        .filter(|n| n.membership().is_voter(n.id()))
         .max_by_key(|n| (n.log().committed(), n.term()))
         .map(|n| n.membership().members());
     let Some(members) = reference else {

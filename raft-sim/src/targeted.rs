@@ -225,7 +225,12 @@ impl Play<'_> {
                 self.mend();
                 continue;
             };
-            match self.rng.range(0, 4) {
+            match self.rng.range(0, 6) {
+                // The leader and the learners cut off from the other voters, and the learners
+                // promoted back to back: with one change at a time (dissertation §4.1) and
+                // learners outside every quorum (§4.2.1) that side commits nothing, so the
+                // other side may elect a leader without losing anything.
+                5 | 6 if f.partition => self.learner_side(l, f),
                 // A change half replicated when its leader is cut off; the next leader makes
                 // another at once; then the two sides meet (the 2015 single-server bug needs
                 // exactly this: two changes from one configuration, in different terms).
@@ -312,6 +317,39 @@ impl Play<'_> {
                 }
             }
         }
+    }
+
+    /// See the arm of [`Play::membership`] that calls it.
+    fn learner_side(&mut self, l: NodeId, f: crate::schedule::Faults) {
+        let learners = |w: &World| {
+            w.node(l)
+                .map(|n| n.membership().learners.iter().copied().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        while learners(self.world).len() < 2 && self.world.nodes().len() < 9 && self.on() {
+            self.act(Some(Action::AddNode));
+            self.wait(20, 60);
+        }
+        self.wait(50, 200);
+        let side: Vec<NodeId> = core::iter::once(l).chain(learners(self.world)).collect();
+        let rest: Vec<NodeId> = ids(self.world)
+            .into_iter()
+            .filter(|i| !side.contains(i))
+            .collect();
+        self.act(Some(Action::Partition {
+            groups: alloc::vec![side.clone(), rest],
+        }));
+        for &node in side.iter().skip(1) {
+            self.act(Some(Action::Promote { node }));
+            self.wait(0, 3);
+        }
+        self.wait(50, 200);
+        if f.crash && self.rng.range(0, 1) == 0 {
+            self.act(Some(Action::Crash { node: l }));
+        }
+        self.wait(300, 700);
+        self.mend();
+        self.wait(100, 300);
     }
 
     /// The leases-and-reads play (module doc).

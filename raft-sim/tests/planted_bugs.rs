@@ -37,6 +37,26 @@ fn catches(mutant: Mutant, seed: u64, property: &str) {
     assert_eq!(c.property, property, "{}: {}", mutant.name(), c.detail);
 }
 
+// Dissertation §4.1: one membership change at a time.
+#[test]
+fn concurrent_conf_changes_seed_85() {
+    catches(
+        Mutant::Planted(PlantedBug::ConcurrentConfChanges),
+        85,
+        "Leader Completeness",
+    );
+}
+
+// Dissertation §4.2.1: learners are outside every quorum.
+#[test]
+fn learners_in_commit_quorum_seed_70() {
+    catches(
+        Mutant::Planted(PlantedBug::LearnersInCommitQuorum),
+        70,
+        "Leader Completeness",
+    );
+}
+
 // Dissertation §6.4.1: a transfer ends the old leader's lease.
 #[test]
 fn lease_through_transfer_seed_67() {
@@ -49,10 +69,10 @@ fn lease_through_transfer_seed_67() {
 
 // Dissertation §6.4, step 1: no read before a commit in the leader's term.
 #[test]
-fn read_index_before_term_commit_seed_31() {
+fn read_index_before_term_commit_seed_4() {
     catches(
         Mutant::Planted(PlantedBug::ReadIndexBeforeTermCommit),
-        31,
+        4,
         "Linearizability",
     );
 }
