@@ -115,6 +115,111 @@ impl BreakIt {
     }
 }
 
+/// Bugs planted on purpose, one per rule, to measure how well the tests and the simulator's
+/// fault schedules catch a broken rule (a mutation score: `raft-sim mutants`, `./x mutants`).
+/// Only in builds with raft-core's test-only `planted-bugs` feature, which neither the default
+/// build nor the page's enables; each is one `if` at the site of the rule it breaks
+/// ([`planted!`]). Unlike [`BreakIt`], these are not for teaching: they are what a plausible
+/// slip in an implementation would do.
+#[cfg(feature = "planted-bugs")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlantedBug {
+    /// A leader changes membership before it has committed an entry of its own term
+    /// (dissertation §4.1, the 2015 bug fix to single-server changes).
+    ConfChangeBeforeTermCommit,
+    /// A new membership change is accepted while an earlier one is still uncommitted, so several
+    /// changes are in progress at once (dissertation §4.1: one at a time).
+    ConcurrentConfChanges,
+    /// In a joint configuration a candidate wins on a majority of the incoming voters alone
+    /// (dissertation §4.3: elections need both majorities).
+    JointElectionIncomingOnly,
+    /// A leader keeps serving lease reads after it started a leadership transfer, whose vote
+    /// requests override the followers' promises (dissertation §6.4.1, §3.10).
+    LeaseThroughTransfer,
+    /// Learners count in the commit quorum (dissertation §4.2.1: they do not vote).
+    LearnersInCommitQuorum,
+    /// A follower installing a snapshot keeps its old membership instead of the snapshot's
+    /// (paper §7: the snapshot carries the configuration as of its last index).
+    IgnoreSnapshotMembership,
+    /// A new leader answers ReadIndex before it has committed an entry of its term, so its
+    /// commit index may lag (dissertation §6.4, step 1).
+    ReadIndexBeforeTermCommit,
+    /// A pre-candidate that wins the pre-vote becomes leader at once, as if pre-votes were
+    /// votes; they bind no one (dissertation §9.6).
+    PreVoteCountsAsVote,
+    /// A stale AppendEntries (its entries already held) truncates the entries after it
+    /// (paper §5.3: only a conflicting entry, and what follows it, is deleted).
+    TruncateOnStaleAppend,
+    /// Heartbeats carry the leader's commit index, not capped at what the follower is known to
+    /// match, so a follower may commit entries that differ from the leader's (paper §5.3).
+    HeartbeatCommitUncapped,
+}
+
+#[cfg(feature = "planted-bugs")]
+impl PlantedBug {
+    /// Every planted bug, in the order tables print them.
+    pub const ALL: [PlantedBug; 10] = [
+        PlantedBug::ConfChangeBeforeTermCommit,
+        PlantedBug::ConcurrentConfChanges,
+        PlantedBug::JointElectionIncomingOnly,
+        PlantedBug::LeaseThroughTransfer,
+        PlantedBug::LearnersInCommitQuorum,
+        PlantedBug::IgnoreSnapshotMembership,
+        PlantedBug::ReadIndexBeforeTermCommit,
+        PlantedBug::PreVoteCountsAsVote,
+        PlantedBug::TruncateOnStaleAppend,
+        PlantedBug::HeartbeatCommitUncapped,
+    ];
+
+    /// The bug's name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlantedBug::ConfChangeBeforeTermCommit => "conf_change_before_term_commit",
+            PlantedBug::ConcurrentConfChanges => "concurrent_conf_changes",
+            PlantedBug::JointElectionIncomingOnly => "joint_election_incoming_only",
+            PlantedBug::LeaseThroughTransfer => "lease_through_transfer",
+            PlantedBug::LearnersInCommitQuorum => "learners_in_commit_quorum",
+            PlantedBug::IgnoreSnapshotMembership => "ignore_snapshot_membership",
+            PlantedBug::ReadIndexBeforeTermCommit => "read_index_before_term_commit",
+            PlantedBug::PreVoteCountsAsVote => "pre_vote_counts_as_vote",
+            PlantedBug::TruncateOnStaleAppend => "truncate_on_stale_append",
+            PlantedBug::HeartbeatCommitUncapped => "heartbeat_commit_uncapped",
+        }
+    }
+
+    /// The section of the paper or dissertation whose rule the bug breaks.
+    pub fn section(self) -> &'static str {
+        match self {
+            PlantedBug::ConfChangeBeforeTermCommit | PlantedBug::ConcurrentConfChanges => {
+                "dissertation §4.1"
+            }
+            PlantedBug::JointElectionIncomingOnly => "dissertation §4.3",
+            PlantedBug::LeaseThroughTransfer => "dissertation §6.4.1",
+            PlantedBug::LearnersInCommitQuorum => "dissertation §4.2.1",
+            PlantedBug::IgnoreSnapshotMembership => "paper §7",
+            PlantedBug::ReadIndexBeforeTermCommit => "dissertation §6.4",
+            PlantedBug::PreVoteCountsAsVote => "dissertation §9.6",
+            PlantedBug::TruncateOnStaleAppend | PlantedBug::HeartbeatCommitUncapped => "paper §5.3",
+        }
+    }
+}
+
+/// `planted!(cfg, Bug)`: true when planted bug `PlantedBug::Bug` is on in `cfg` (a [`Config`]);
+/// the constant `false`, so no code at all, in a build without the `planted-bugs` feature.
+#[cfg(feature = "planted-bugs")]
+macro_rules! planted {
+    ($cfg:expr, $bug:ident) => {
+        $cfg.planted == Some($crate::config::PlantedBug::$bug)
+    };
+}
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! planted {
+    ($cfg:expr, $bug:ident) => {
+        false
+    };
+}
+pub(crate) use planted;
+
 /// Default [`Config::max_clock_drift_ppm`]: 1%, far above what quartz clocks drift (tens of
 /// ppm) and so a margin for timer jitter; the lease at the reference timings is 147 of 150 ticks.
 pub const DEFAULT_MAX_CLOCK_DRIFT_PPM: u32 = 10_000;
@@ -159,6 +264,10 @@ pub struct Config {
     /// Unsafe teaching switches; leave at default in any real use. Refused by
     /// [`Config::validate`] unless raft-core is built with its `break-it` feature.
     pub break_it: BreakIt,
+    /// A bug planted on purpose (test builds with the `planted-bugs` feature only); `None`:
+    /// none, the default.
+    #[cfg(feature = "planted-bugs")]
+    pub planted: Option<PlantedBug>,
 }
 
 impl Config {
@@ -179,6 +288,8 @@ impl Config {
             election_policy: ElectionPolicy::default(),
             seed: 0,
             break_it: BreakIt::default(),
+            #[cfg(feature = "planted-bugs")]
+            planted: None,
         }
     }
 

@@ -742,12 +742,22 @@ impl Node {
     /// Counts votes and acts on the result: a won pre-election becomes an election, a won
     /// election makes this node leader, a lost one makes it a follower.
     fn tally(&mut self) -> VoteResult {
-        let result = self
+        let mut result = self
             .membership
             .vote_result(|id| self.votes.get(&id).copied());
+        if crate::config::planted!(self.cfg, JointElectionIncomingOnly) {
+            result = crate::quorum::majority_vote(&self.membership.voters, &|id| {
+                self.votes.get(&id).copied()
+            });
+        }
         match result {
             VoteResult::Won if self.role == Role::PreCandidate => {
-                self.campaign(CampaignKind::AfterPreVote)
+                self.campaign(CampaignKind::AfterPreVote);
+                if crate::config::planted!(self.cfg, PreVoteCountsAsVote)
+                    && self.role == Role::Candidate
+                {
+                    self.become_leader();
+                }
             }
             VoteResult::Won => self.become_leader(),
             VoteResult::Lost => {
@@ -1269,7 +1279,9 @@ impl Node {
     fn install_snapshot(&mut self, snap: Snapshot) {
         let SnapshotMeta { index, term, .. } = snap.meta;
         self.log.compact_to(index, term);
-        self.base_membership = snap.meta.membership.clone();
+        if !crate::config::planted!(self.cfg, IgnoreSnapshotMembership) {
+            self.base_membership = snap.meta.membership.clone();
+        }
         self.refresh_membership();
         self.persist_snapshot = Some(snap.clone());
         self.restore_snapshot = true;
@@ -1427,12 +1439,16 @@ impl Node {
         }
         // The 2015 fix to single-server changes: a leader changes membership only after it has
         // committed an entry of its own term.
-        if self.log.term(self.log.committed()) != Some(self.term) {
+        if self.log.term(self.log.committed()) != Some(self.term)
+            && !crate::config::planted!(self.cfg, ConfChangeBeforeTermCommit)
+        {
             return Err(Error::ConfChangeRefused(
                 ConfChangeRefusal::NotCommittedInTerm,
             ));
         }
-        if self.pending_conf_index > self.log.committed() {
+        if self.pending_conf_index > self.log.committed()
+            && !crate::config::planted!(self.cfg, ConcurrentConfChanges)
+        {
             return Err(Error::ConfChangeRefused(ConfChangeRefusal::PreviousPending));
         }
         let next = confchange::apply(&self.membership, change)?;
@@ -1517,6 +1533,12 @@ impl Node {
                     self.refresh_membership();
                 }
             }
+            if crate::config::planted!(self.cfg, TruncateOnStaleAppend)
+                && self.log.find_conflict(&entries).is_none()
+                && self.log.truncate_and_append(last_new + 1, &[])
+            {
+                self.refresh_membership();
+            }
             self.commit_to(commit.min(last_new));
             self.send_append_resp(m.from, last_new, false, 0, 0);
         } else {
@@ -1583,9 +1605,14 @@ impl Node {
     /// Advances the commit index to the highest index stored on a quorum, provided that entry
     /// is from the current term (§5.4.2: never commit an older term's entry by counting replicas).
     fn maybe_commit(&mut self) -> bool {
-        let index = self
+        let mut index = self
             .membership
             .committed_index(|id| self.progress.get(&id).map_or(0, |p| p.matched));
+        if crate::config::planted!(self.cfg, LearnersInCommitQuorum) {
+            let mut all = self.membership.clone();
+            all.voters.extend(all.learners.iter().copied());
+            index = all.committed_index(|id| self.progress.get(&id).map_or(0, |p| p.matched));
+        }
         if index <= self.log.committed() || index == Index::MAX {
             return false;
         }
@@ -1694,7 +1721,10 @@ impl Node {
             .unwrap_or(0);
         let committed = self.log.committed();
         for id in self.peers() {
-            let commit = self.matched(id).min(committed);
+            let mut commit = self.matched(id).min(committed);
+            if crate::config::planted!(self.cfg, HeartbeatCommitUncapped) {
+                commit = committed;
+            }
             self.send(id, Body::Heartbeat { commit, read_ctx });
         }
     }
@@ -1707,7 +1737,9 @@ impl Node {
             });
         }
         // Until an entry of its own term commits, a new leader does not know the commit index.
-        if self.log.term(self.log.committed()) != Some(self.term) {
+        if self.log.term(self.log.committed()) != Some(self.term)
+            && !crate::config::planted!(self.cfg, ReadIndexBeforeTermCommit)
+        {
             return Err(Error::ReadNotReady);
         }
         let index = self.log.committed();
@@ -1738,7 +1770,10 @@ impl Node {
     /// requests override the followers' promises, so from the first TimeoutNow on no lease read
     /// is served in this term, even if the transfer is abandoned.
     fn lease_holds(&mut self) -> bool {
-        if self.cfg.read_mode != ReadMode::Lease || self.transfer.is_some() || self.lease_revoked {
+        let transfer_ends_lease = !crate::config::planted!(self.cfg, LeaseThroughTransfer);
+        if self.cfg.read_mode != ReadMode::Lease
+            || ((self.transfer.is_some() || self.lease_revoked) && transfer_ends_lease)
+        {
             return false;
         }
         let me = self.cfg.id;

@@ -39,10 +39,14 @@ pub mod judge;
 pub mod labs;
 pub mod limits;
 pub mod linearizability;
+#[cfg(feature = "planted-bugs")]
+pub mod mutants;
 pub mod network;
 pub mod rng;
 pub mod scenario;
 pub mod schedule;
+pub mod swarm;
+pub mod targeted;
 pub mod trace;
 pub mod world;
 

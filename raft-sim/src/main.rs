@@ -16,15 +16,18 @@ use raft_sim::judge::{history_verdict, judge, Outcome};
 use raft_sim::limits;
 use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
 use raft_sim::scenario::Scenario;
-use raft_sim::schedule::{run_check_with_policy, Faults};
+use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
 mod groups_cmd;
+#[cfg(feature = "planted-bugs")]
+mod mutants_cmd;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
-  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N]
+  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N]
+  raft-sim mutants [--seeds N] [--jobs J] [--bugs LIST]   (a build with the planted-bugs feature: ./x mutants)
   raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
   raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
@@ -34,7 +37,7 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
 
-const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N]
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N]
 
 Randomized fault schedules, one per seed, with every safety checker on after every event, then
 a healed tail that must make progress; each seed's client history is checked for
@@ -44,13 +47,30 @@ linearizability.
   --duration-ms T   faults for this long, 0 to 86400000 ms (default 3000)
   --faults LIST     comma-separated: crash, partition, drop, duplicate, reorder, transfer,
                     membership, snapshot, all (default) or none
-  --policy NAME     election timeout policy: uniform, backoff, spread or up_to_date_first
-                    (default: raft-core's default)
+  --schedule NAME   mixed (default: seed % 3 picks swarm, targeted, classic), classic (one
+                    mix of every fault), swarm (each seed draws its own faults and their
+                    intensities), targeted (membership changes around crashes, partitions and
+                    snapshots; leases around transfers and restarts)
+  --policy NAME     election timeout policy of the classic schedule: uniform, backoff, spread
+                    or up_to_date_first (default: raft-core's default); the others draw theirs
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)
   --jobs N          seeds run on N threads, 1 to 1024 (default: the available cores); the
                     results and the output are the same as on one thread, in seed order";
+
+const MUTANTS_USAGE: &str = "usage: raft-sim mutants [--seeds N|A..B] [--jobs J] [--bugs LIST] [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--max-steps N]
+
+The mutation score: for each bug planted on purpose (raft-core's planted-bugs feature, and the
+break-it switches forget_vote_on_restart and stale_reads), how many of the seeds catch it (a
+safety property broken or a client history that is not linearizable, the same judgement as
+check) and the first seed that does, with the property; and the baseline, the same seeds with
+no bug, which must catch nothing. Needs a build with the planted-bugs feature (./x mutants).
+  --seeds N|A..B    seeds 1..N, or an inclusive range (default 1..1000), at most 1000000
+  --jobs J          runs on J threads, 1 to 1024 (default: the available cores)
+  --bugs LIST       comma-separated bug names (default: all)
+  other options as for check (default schedule mixed)
+Exit 1 if the baseline catches anything or some bug is never caught.";
 
 const FAILOVER_USAGE: &str =
     "usage: raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
@@ -132,10 +152,25 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "nodes",
             "duration-ms",
             "faults",
+            "schedule",
             "policy",
             "trace",
             "max-steps",
             "jobs",
+        ],
+    ),
+    (
+        "mutants",
+        MUTANTS_USAGE,
+        &[
+            "seeds",
+            "nodes",
+            "duration-ms",
+            "faults",
+            "schedule",
+            "max-steps",
+            "jobs",
+            "bugs",
         ],
     ),
     (
@@ -248,7 +283,34 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                 println!("{usage}\n{FOOTER}");
                 return Ok(ExitCode::SUCCESS);
             }
-            Long("seeds") => o.seeds = Some(parse_range(&args.value()?.string()?)?),
+            Long("seeds") => {
+                let v = args.value()?.string()?;
+                o.seeds = Some(if cmd == "mutants" && !v.contains("..") {
+                    let n: u64 = v
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=limits::MAX_SEEDS).contains(n))
+                        .ok_or_else(|| {
+                            UsageError(format!(
+                                "--seeds takes N (1 to {}) or A..B, not '{v}'",
+                                limits::MAX_SEEDS
+                            ))
+                        })?;
+                    (1, n)
+                } else {
+                    parse_range(&v)?
+                })
+            }
+            Long("schedule") => {
+                let v = args.value()?.string()?;
+                o.schedule = Schedule::from_name(&v).ok_or_else(|| {
+                    UsageError(format!(
+                        "--schedule takes mixed, classic, swarm or targeted, not '{v}'"
+                    ))
+                })?
+            }
+            Long("bugs") => o.bugs = Some(args.value()?.string()?),
             Long("seed") => o.seed = number(&mut args, "--seed", 0, u64::MAX)?,
             Long("nodes") => o.nodes = number(&mut args, "--nodes", 1, 64)? as u32,
             Long("duration-ms") => {
@@ -321,6 +383,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
     }
     match cmd.as_str() {
         "check" => check(&o),
+        "mutants" => mutants(&o),
         "failover" => failover(&o),
         "taskqueue" => taskqueue(&o),
         "groups" => groups(&o),
@@ -353,6 +416,10 @@ struct Opts {
     balance: bool,
     /// Whether `--tasks` was given (`groups` then runs the task queues).
     tasks_given: bool,
+    /// Fault schedule of `check` and `mutants`.
+    schedule: Schedule,
+    /// `mutants --bugs`: the comma-separated names; `None`: every bug.
+    bugs: Option<String>,
     file: Option<String>,
 }
 
@@ -378,6 +445,8 @@ impl Default for Opts {
             heartbeat_cost: false,
             balance: false,
             tasks_given: false,
+            schedule: Schedule::Mixed,
+            bugs: None,
             file: None,
         }
     }
@@ -453,16 +522,24 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     let policy = o.policies[0];
     let replay = |seed: u64| {
         format!(
-            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --policy {} --trace seed{seed}.jsonl",
-            o.nodes, o.duration, policy.name()
+            "  replay: raft-sim check --seeds {seed}..{seed} --nodes {} --duration-ms {} --faults {} --schedule {} --policy {} --trace seed{seed}.jsonl",
+            o.nodes, o.duration, o.faults.names(), o.schedule.name(), policy.name()
         )
     };
     let jobs = o.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let work = |seed: u64| {
-        let out =
-            run_check_with_policy(seed, o.nodes, o.duration, o.faults, trace.is_some(), policy);
+        let out = CheckRun {
+            seed,
+            nodes: o.nodes,
+            duration_ms: o.duration,
+            faults: o.faults,
+            keep_trace: trace.is_some(),
+            policy,
+            schedule: o.schedule,
+        }
+        .run(&|_| {});
         let judgement = judge(&out.world, false, o.max_steps);
         let written = trace.as_ref().map(|t| {
             let path = t.path(seed);
@@ -475,6 +552,7 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             elections: out.elections,
             violation: out.violation,
             recovered: out.recovered,
+            exhausted: out.exhausted,
             judgement,
             written,
         }
@@ -496,7 +574,13 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             );
             failures.push(json!({"seed": seed, "property": v.property, "time": v.time, "event": v.event, "nodes": v.nodes, "detail": v.detail}));
         }
-        if !out.recovered && out.violation.is_none() {
+        if out.exhausted && out.violation.is_none() {
+            eprintln!(
+                "seed {seed}: stopped at its budget of {} events (raft_sim::schedule::MAX_EVENTS_PER_MS per ms)",
+                raft_sim::schedule::event_budget(o.duration)
+            );
+            stuck.push(seed);
+        } else if !out.recovered && out.violation.is_none() {
             eprintln!("seed {seed}: no progress within 5 s after healing every fault");
             stuck.push(seed);
         }
@@ -541,7 +625,7 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         "{}",
         json!({
             "command": "check", "seeds": b - a + 1, "nodes": o.nodes, "duration_ms": o.duration,
-            "policy": policy.name(),
+            "policy": policy.name(), "schedule": o.schedule.name(),
             "events": events, "commands_committed": committed, "client_ops_completed": completed,
             "elections": elections, "violations": failures.len(), "stuck": stuck,
             "linearizable": linearizable, "linearizability_undecided": undecided, "failures": failures,
@@ -552,6 +636,19 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
+/// `raft-sim mutants`: in a build without the planted-bugs feature, a clear refusal.
+#[cfg(not(feature = "planted-bugs"))]
+fn mutants(_: &Opts) -> Result<ExitCode, UsageError> {
+    Err(UsageError(
+        "mutants needs a build with the planted-bugs feature: ./x mutants, or cargo run --release -p raft-sim --features planted-bugs -- mutants".into(),
+    ))
+}
+
+#[cfg(feature = "planted-bugs")]
+fn mutants(o: &Opts) -> Result<ExitCode, UsageError> {
+    mutants_cmd::mutants(o)
+}
+
 /// What `check` learns from one seed, computed on a worker thread.
 struct SeedResult {
     events: u64,
@@ -560,6 +657,7 @@ struct SeedResult {
     elections: u64,
     violation: Option<raft_sim::checker::Violation>,
     recovered: bool,
+    exhausted: bool,
     judgement: raft_sim::judge::Judgement,
     /// Where the seed's trace went, if one was asked for.
     written: Option<Result<std::path::PathBuf, String>>,

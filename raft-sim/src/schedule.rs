@@ -3,6 +3,13 @@
 //! links, loss, duplication, reordering, leadership transfers, forced elections) under a steady
 //! client load, with every checker on after every event, and then heals everything and requires
 //! the cluster to make progress again.
+//!
+//! Three kinds of schedule ([`Schedule`]): the classic one (one fixed mix of faults for every
+//! seed), swarm schedules ([`crate::swarm`]: each seed draws its own subset of faults and their
+//! intensities, so that some seeds meet a few faults often instead of every fault rarely), and
+//! targeted schedules ([`crate::targeted`]: membership changes overlapping crashes, partitions
+//! and snapshots; leases around transfers and restarts). `raft-sim check` runs a mix of all
+//! three by default.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -50,6 +57,29 @@ impl Faults {
         snapshot: true,
     };
 
+    /// The list [`Faults::parse`] reads back: `all`, `none`, or the kinds comma-separated.
+    pub fn names(&self) -> String {
+        if *self == Faults::ALL {
+            return "all".into();
+        }
+        let kinds = [
+            (self.crash, "crash"),
+            (self.partition, "partition"),
+            (self.drop, "drop"),
+            (self.duplicate, "duplicate"),
+            (self.reorder, "reorder"),
+            (self.transfer, "transfer"),
+            (self.membership, "membership"),
+            (self.snapshot, "snapshot"),
+        ];
+        let on: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
+        if on.is_empty() {
+            "none".into()
+        } else {
+            on.join(",")
+        }
+    }
+
     /// Parses a comma-separated list such as `crash,partition,drop` (or `all`, or `none`).
     pub fn parse(list: &str) -> Result<Faults, String> {
         let mut f = Faults {
@@ -85,6 +115,23 @@ impl Faults {
     }
 }
 
+/// The most events a seed may process per millisecond of its schedule (faults and the 5 s
+/// healed tail together): a bound on the work of a run whatever it meets (a planted bug may
+/// make nodes exchange messages without end). Runs without a planted bug take about one event
+/// per millisecond; a run that reaches the bound stops there and counts as one that did not
+/// recover.
+pub const MAX_EVENTS_PER_MS: u64 = 100;
+
+/// How long the healed tail of every schedule may wait for progress, ms.
+pub const TAIL_MS: u64 = 5_000;
+
+/// The event budget of a seed whose faults last `duration_ms` (see [`MAX_EVENTS_PER_MS`]).
+pub fn event_budget(duration_ms: u64) -> u64 {
+    duration_ms
+        .saturating_add(TAIL_MS)
+        .saturating_mul(MAX_EVENTS_PER_MS)
+}
+
 /// Result of one seed.
 #[derive(Debug, Clone)]
 pub struct CheckOutcome {
@@ -102,8 +149,100 @@ pub struct CheckOutcome {
     pub violation: Option<Violation>,
     /// Whether a leader existed and committed a new entry after everything healed.
     pub recovered: bool,
+    /// Whether the run stopped at its [`event_budget`] (then `recovered` is false).
+    pub exhausted: bool,
     /// The world at the end (for linearizability checks and traces).
     pub world: World,
+}
+
+/// Which fault schedule a seed runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// The same mix of faults for every seed ([`run_check`]).
+    Classic,
+    /// Each seed draws its own subset of faults and intensities ([`crate::swarm`]).
+    Swarm,
+    /// Membership changes around crashes, partitions and snapshots, or leases around transfers
+    /// and restarts ([`crate::targeted`]).
+    Targeted,
+    /// Seed by seed, in turn: swarm, targeted, classic (`seed % 3` = 0, 1, 2).
+    Mixed,
+}
+
+impl Schedule {
+    /// Every schedule, in the order the help text lists them.
+    pub const ALL: [Schedule; 4] = [
+        Schedule::Mixed,
+        Schedule::Classic,
+        Schedule::Swarm,
+        Schedule::Targeted,
+    ];
+
+    /// The name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Schedule::Classic => "classic",
+            Schedule::Swarm => "swarm",
+            Schedule::Targeted => "targeted",
+            Schedule::Mixed => "mixed",
+        }
+    }
+
+    /// The schedule named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Schedule> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The schedule seed `seed` runs: itself, or for [`Schedule::Mixed`] one of the others.
+    pub fn for_seed(self, seed: u64) -> Schedule {
+        match (self, seed % 3) {
+            (Schedule::Mixed, 0) => Schedule::Swarm,
+            (Schedule::Mixed, 1) => Schedule::Targeted,
+            (Schedule::Mixed, _) => Schedule::Classic,
+            (s, _) => s,
+        }
+    }
+}
+
+/// One seed's run of `raft-sim check`: what [`CheckRun::run`] needs.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckRun {
+    /// The seed: every draw of the schedule and of the world derives from it.
+    pub seed: u64,
+    /// Cluster size at the start (targeted schedules start smaller: 3 to this many).
+    pub nodes: u32,
+    /// How long faults go on, ms (at most [`crate::limits::MAX_TIME_MS`]); a healed tail of up
+    /// to 5 s follows.
+    pub duration_ms: u64,
+    /// The kinds of fault allowed (swarm and targeted schedules use a subset).
+    pub faults: Faults,
+    /// Keep the trace records in memory.
+    pub keep_trace: bool,
+    /// Election policy of the classic schedule (swarm and targeted ones draw theirs).
+    pub policy: ElectionPolicy,
+    /// Which schedule.
+    pub schedule: Schedule,
+}
+
+impl CheckRun {
+    /// Runs the seed's schedule. `plant` may change the options before the world is made (the
+    /// mutation score plants a bug with it); it must draw nothing, so the schedule is the same
+    /// with or without it.
+    pub fn run(&self, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+        match self.schedule.for_seed(self.seed) {
+            Schedule::Swarm => crate::swarm::run(self, plant),
+            Schedule::Targeted => crate::targeted::run(self, plant),
+            _ => classic(
+                self.seed,
+                self.nodes,
+                self.duration_ms,
+                self.faults,
+                self.keep_trace,
+                self.policy,
+                plant,
+            ),
+        }
+    }
 }
 
 /// Runs one randomized fault schedule of `duration_ms` (then a healed tail of up to 5 s).
@@ -132,6 +271,26 @@ pub fn run_check_with_policy(
     faults: Faults,
     keep_trace: bool,
     policy: ElectionPolicy,
+) -> CheckOutcome {
+    classic(
+        seed,
+        nodes,
+        duration_ms,
+        faults,
+        keep_trace,
+        policy,
+        &|_| {},
+    )
+}
+
+fn classic(
+    seed: u64,
+    nodes: u32,
+    duration_ms: u64,
+    faults: Faults,
+    keep_trace: bool,
+    policy: ElectionPolicy,
+    plant: &dyn Fn(&mut SimOptions),
 ) -> CheckOutcome {
     let mut rng = SimRng::new(seed ^ 0x5EED_5EED_5EED_5EED);
     let net = NetConfig {
@@ -186,18 +345,73 @@ pub fn run_check_with_policy(
         // Leases claim to tolerate clocks this far off: test them under it.
         opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
+    plant(&mut opts);
     let mut world = World::new(opts).expect("generated options are valid");
 
     let mut t = 0;
-    while t < duration_ms && world.violation().is_none() {
+    let budget = event_budget(duration_ms);
+    while t < duration_ms && world.violation().is_none() && world.stats().events < budget {
         t += rng.range(50, 400);
-        world.advance_to(t);
+        world.advance_to_step(t, budget);
         if let Some(a) = random_action(&mut rng, &world, faults) {
             // Refused actions (e.g. transfer without a leader) change nothing; that is fine here.
             let _ = world.act(a);
         }
     }
-    // Heal, restart everyone, and require progress: liveness after faults end.
+    finish(world, seed, net, budget, false)
+}
+
+/// Shuts down every node outside the configuration of the most advanced live node (highest
+/// commit index, then term), as an operator shuts down removed servers (dissertation §4.2.3),
+/// and returns them. Left running, two removed nodes may each name the other as leader (one
+/// knows no leader, the other last followed it), and the simulated clients, which ask the next
+/// node when one knows no leader, can be sent back and forth between them for ever. Nothing
+/// is shut down when no live node counts itself a voter.
+pub(crate) fn decommission(world: &mut World) -> Vec<NodeId> {
+    // Only a node that counts itself a voter speaks for the configuration (one that was
+    // removed, or has not yet heard of its own addition, does not).
+    let reference = world
+        .nodes()
+        .values()
+        .filter_map(|s| s.node.as_ref())
+        .filter(|n| n.membership().is_voter(n.id()))
+        .max_by_key(|n| (n.log().committed(), n.term()))
+        .map(|n| n.membership().members());
+    let Some(members) = reference else {
+        return Vec::new();
+    };
+    let retired: Vec<NodeId> = world
+        .nodes()
+        .keys()
+        .copied()
+        .filter(|id| !members.contains(id))
+        .collect();
+    for &node in &retired {
+        if world.node(node).is_some() {
+            let _ = world.act(Action::Crash { node });
+        }
+    }
+    retired
+}
+
+/// The end of every schedule: heal, restart everyone, and require progress within
+/// [`TAIL_MS`] (liveness after faults end); `net` is the network's timing, kept without its
+/// faults; no more than `budget` events in all.
+/// With `decommission`, nodes outside the configuration are shut down first and stay down
+/// ([`decommission`]).
+pub(crate) fn finish(
+    mut world: World,
+    seed: u64,
+    net: NetConfig,
+    budget: u64,
+    retire: bool,
+) -> CheckOutcome {
+    let exhausted = |w: &World| w.stats().events >= budget;
+    let retired = if retire {
+        decommission(&mut world)
+    } else {
+        Vec::new()
+    };
     let _ = world.act(Action::Heal);
     let _ = world.act(Action::Network {
         config: NetConfig {
@@ -209,13 +423,15 @@ pub fn run_check_with_policy(
     });
     let all: Vec<NodeId> = world.nodes().keys().copied().collect();
     for id in all {
-        if world.node(id).is_none() {
+        if world.node(id).is_none() && !retired.contains(&id) {
             let _ = world.act(Action::Restart { node: id });
         }
     }
     let before = world.checker().committed_len();
-    let deadline = world.now() + 5_000;
-    let recovered = world.run_until(deadline, |w| w.checker().committed_len() > before + 1);
+    let deadline = world.now() + TAIL_MS;
+    let recovered = world.run_until(deadline, |w| {
+        w.checker().committed_len() > before + 1 || exhausted(w)
+    }) && !exhausted(&world);
     let stats = world.stats().clone();
     CheckOutcome {
         seed,
@@ -225,6 +441,7 @@ pub fn run_check_with_policy(
         elections: stats.elections,
         violation: world.violation().cloned(),
         recovered,
+        exhausted: exhausted(&world),
         world,
     }
 }

@@ -129,6 +129,11 @@ pub struct SimOptions {
     /// recorded.
     #[cfg_attr(feature = "serde", serde(default = "uniform_policy"))]
     pub election_policy: ElectionPolicy,
+    /// A bug planted in every node (test builds with the `planted-bugs` feature only; never in
+    /// a scenario or trace file).
+    #[cfg(feature = "planted-bugs")]
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub planted: Option<raft_core::config::PlantedBug>,
 }
 
 /// The policy of scenario and trace files that do not name one.
@@ -159,6 +164,8 @@ impl Default for SimOptions {
             read_mode: ReadMode::Safe,
             keep_trace: true,
             clock_drift_ppm: 0,
+            #[cfg(feature = "planted-bugs")]
+            planted: None,
         }
     }
 }
@@ -234,6 +241,10 @@ impl SimOptions {
         c.max_inflight = usize::try_from(self.max_inflight).unwrap_or(usize::MAX);
         c.read_mode = self.read_mode;
         c.election_policy = self.election_policy;
+        #[cfg(feature = "planted-bugs")]
+        {
+            c.planted = self.planted;
+        }
         c
     }
 }

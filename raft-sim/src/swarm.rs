@@ -1,0 +1,262 @@
+//! Swarm schedules (Groce et al., "Swarm Testing", ISSTA 2012): instead of every seed running
+//! the same mix of every fault, each seed draws its own subset of fault kinds and a weight for
+//! each, the pace of its actions, the network's faults, the cluster's switches (PreVote,
+//! CheckQuorum, lease reads, election policy) and the client load. A seed that draws only
+//! crashes and membership churn meets them far more often than the classic mix allows, and two
+//! faults that mask each other (a partition that heals before a crash matters) are often drawn
+//! apart.
+//!
+//! Every draw comes from one generator seeded from the run's seed, in a fixed order, so a seed
+//! is the same run on every platform.
+
+use alloc::vec::Vec;
+
+use crate::actions::Action;
+use crate::network::NetConfig;
+use crate::rng::SimRng;
+use crate::schedule::{event_budget, finish, CheckOutcome, CheckRun};
+use crate::world::{ClientOptions, SimOptions, Workload, World};
+use raft_core::config::{ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM};
+use raft_core::types::NodeId;
+
+/// Salt of the swarm generator, so that a swarm seed and a classic seed of the same number
+/// draw differently.
+const SALT: u64 = 0x5A4A_7E57_0000_0001;
+
+/// The kinds of action a swarm seed may weigh, in the order their weights are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CrashLeader,
+    CrashAny,
+    Restart,
+    Partition,
+    Isolate,
+    OneWay,
+    Heal,
+    Transfer,
+    Campaign,
+    Churn,
+    Compact,
+}
+
+const KINDS: [Kind; 11] = [
+    Kind::CrashLeader,
+    Kind::CrashAny,
+    Kind::Restart,
+    Kind::Partition,
+    Kind::Isolate,
+    Kind::OneWay,
+    Kind::Heal,
+    Kind::Transfer,
+    Kind::Campaign,
+    Kind::Churn,
+    Kind::Compact,
+];
+
+/// Runs one swarm schedule (see the module doc), then [`finish`]'s healed tail.
+pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+    let f = spec.faults;
+    let mut rng = SimRng::new(spec.seed ^ SALT);
+    // The subset: each allowed kind is on with probability 1/2, with a weight of 1 to 4.
+    let mut weights = [0u64; KINDS.len()];
+    for (w, kind) in weights.iter_mut().zip(KINDS) {
+        let allowed = match kind {
+            Kind::CrashLeader | Kind::CrashAny | Kind::Restart => f.crash,
+            Kind::Partition | Kind::Isolate | Kind::OneWay | Kind::Heal => f.partition,
+            Kind::Transfer | Kind::Campaign => f.transfer,
+            Kind::Churn => f.membership,
+            Kind::Compact => f.snapshot,
+        };
+        let on = rng.range(0, 1) == 1;
+        let weight = rng.range(1, 4);
+        if allowed && on {
+            *w = weight;
+        }
+    }
+    // Whatever crashes must be able to come back, and whatever is cut must heal.
+    let crashes = weights[0] + weights[1] > 0;
+    if crashes && weights[2] == 0 {
+        weights[2] = 1;
+    }
+    if weights[3] + weights[4] + weights[5] > 0 && weights[6] == 0 {
+        weights[6] = 1;
+    }
+    // The pace: a gap between actions drawn from `gap_min..=gap_max` ms.
+    let gap_max = rng.range(20, 500);
+    let gap_min = rng.range(0, gap_max / 2);
+    let latency_min = rng.range(1, 10);
+    let net = NetConfig {
+        latency_min,
+        latency_max: latency_min + rng.range(0, 40),
+        drop_ppm: pick_ppm(&mut rng, f.drop, 200_000),
+        dup_ppm: pick_ppm(&mut rng, f.duplicate, 100_000),
+        reorder_ppm: pick_ppm(&mut rng, f.reorder, 300_000),
+        ..NetConfig::default()
+    };
+    let pre_vote = rng.range(0, 1) == 1;
+    let check_quorum = rng.range(0, 2) != 0;
+    let lease = check_quorum && rng.range(0, 1) == 1;
+    let policy = match rng.range(0, 4) {
+        k @ 0..=3 => ElectionPolicy::ALL[k as usize],
+        _ => spec.policy,
+    };
+    let snapshot_every = if weights[10] > 0 { rng.range(2, 30) } else { 0 };
+    let max_msg_bytes = if snapshot_every > 0 {
+        rng.range(16, 256)
+    } else {
+        64 * 1024
+    };
+    let clients = ClientOptions {
+        enabled: true,
+        count: rng.range(1, 6) as u32,
+        think_ms: rng.range(0, 30),
+        timeout_ms: rng.range(100, 400),
+        workload: Workload::Kv {
+            keys: rng.range(1, 4) as u32,
+        },
+        read_index: true,
+    };
+    let mut opts = SimOptions {
+        nodes: spec.nodes,
+        seed: spec.seed,
+        pre_vote,
+        check_quorum,
+        net: net.clone(),
+        clients,
+        keep_trace: spec.keep_trace,
+        election_policy: policy,
+        snapshot_every,
+        max_msg_bytes,
+        ..Default::default()
+    };
+    if lease {
+        opts.read_mode = ReadMode::Lease;
+        opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
+    }
+    plant(&mut opts);
+    let mut world = World::new(opts).expect("generated options are valid");
+    let total: u64 = weights.iter().sum();
+    let mut t = 0;
+    let budget = event_budget(spec.duration_ms);
+    while t < spec.duration_ms && world.violation().is_none() && world.stats().events < budget {
+        t += rng.range(gap_min, gap_max);
+        world.advance_to_step(t, budget);
+        if total == 0 {
+            continue;
+        }
+        let mut k = rng.range(0, total - 1);
+        let kind = KINDS
+            .iter()
+            .zip(weights)
+            .find(|&(_, w)| {
+                let hit = k < w;
+                k = k.saturating_sub(w);
+                hit
+            })
+            .map_or(Kind::Heal, |(&kind, _)| kind);
+        if let Some(a) = action(&mut rng, &world, kind) {
+            // Refused actions change nothing; that is fine here.
+            let _ = world.act(a);
+        }
+    }
+    finish(world, spec.seed, net, budget, true)
+}
+
+/// A fault rate: off, or with probability 1/2 up to `max` parts per million.
+fn pick_ppm(rng: &mut SimRng, allowed: bool, max: u64) -> u32 {
+    let on = rng.range(0, 1) == 1;
+    let ppm = rng.range(0, max) as u32;
+    if allowed && on {
+        ppm
+    } else {
+        0
+    }
+}
+
+/// Every node id, ascending.
+pub(crate) fn ids(world: &World) -> Vec<NodeId> {
+    world.nodes().keys().copied().collect()
+}
+
+/// A node id drawn uniformly from `ids` (which is never empty: nodes are never forgotten).
+pub(crate) fn pick(rng: &mut SimRng, ids: &[NodeId]) -> NodeId {
+    ids[rng.range(0, ids.len() as u64 - 1) as usize]
+}
+
+/// The nodes that are down, ascending.
+pub(crate) fn down(world: &World) -> Vec<NodeId> {
+    ids(world)
+        .into_iter()
+        .filter(|&i| world.node(i).is_none())
+        .collect()
+}
+
+fn action(rng: &mut SimRng, world: &World, kind: Kind) -> Option<Action> {
+    let ids = ids(world);
+    match kind {
+        Kind::CrashLeader => world.leader().map(|node| Action::Crash { node }),
+        Kind::CrashAny => Some(Action::Crash {
+            node: pick(rng, &ids),
+        }),
+        Kind::Restart => down(world).first().map(|&node| Action::Restart { node }),
+        Kind::Partition => {
+            let mut groups = alloc::vec![Vec::new(), Vec::new()];
+            for &id in &ids {
+                groups[rng.range(0, 1) as usize].push(id);
+            }
+            Some(Action::Partition { groups })
+        }
+        Kind::Isolate => Some(Action::Isolate {
+            node: world.leader().unwrap_or_else(|| pick(rng, &ids)),
+        }),
+        Kind::OneWay => {
+            let (from, to) = (pick(rng, &ids), pick(rng, &ids));
+            Some(if rng.range(0, 1) == 0 {
+                Action::Cut { from, to }
+            } else {
+                Action::Hold { from, to }
+            })
+        }
+        Kind::Heal => Some(Action::Heal),
+        Kind::Transfer => Some(Action::TransferLeader {
+            to: pick(rng, &ids),
+        }),
+        Kind::Campaign => Some(Action::Campaign {
+            node: pick(rng, &ids),
+        }),
+        Kind::Churn => churn(rng, world),
+        Kind::Compact => Some(Action::Compact {
+            node: pick(rng, &ids),
+        }),
+    }
+}
+
+/// One membership change at the leader, if there is one: a learner added, a learner promoted, a
+/// member removed, or a joint change towards a random subset of the members (learners
+/// included). Refused changes (one already pending, say) change nothing.
+pub(crate) fn churn(rng: &mut SimRng, world: &World) -> Option<Action> {
+    let leader = world.leader().and_then(|l| world.node(l))?;
+    let m = leader.membership().clone();
+    let members = m.members();
+    match rng.range(0, 3) {
+        0 if world.nodes().len() < 9 => Some(Action::AddNode),
+        1 => {
+            let learners: Vec<NodeId> = m.learners.iter().copied().collect();
+            (!learners.is_empty()).then(|| Action::Promote {
+                node: pick(rng, &learners),
+            })
+        }
+        // At least three voters stay: two can elect no one while either is away, and a pair
+        // whose timers keep firing together can split its votes for seconds.
+        2 if m.voters.len() > 3 => Some(Action::Remove {
+            node: pick(rng, &members),
+        }),
+        _ => {
+            let voters: Vec<NodeId> = members
+                .into_iter()
+                .filter(|_| rng.range(0, 2) != 0)
+                .collect();
+            (voters.len() >= 3).then_some(Action::Reconfigure { voters })
+        }
+    }
+}

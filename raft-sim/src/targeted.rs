@@ -1,0 +1,421 @@
+//! Targeted schedules: plays aimed at the rules that random faults rarely reach, because they
+//! matter only when two things happen within a round trip of each other.
+//!
+//! - **Membership** (dissertation §4): a cluster of three to five voters grows learners, then
+//!   over and over a membership change meets a fault a few milliseconds later (the leader
+//!   crashes or is cut off while the change is half replicated), a new leader changes the
+//!   membership the moment it is elected (before its first entry commits: the 2015 bug), changes
+//!   come back to back, and snapshots (every few entries, small chunks) carry configurations to
+//!   nodes that restart.
+//! - **Leases and reads** (dissertation §6.4): lease reads on, short latencies, many clients on
+//!   few keys; the leader hands over leadership and is cut off from the others a moment later
+//!   (it still sends, but hears nothing), leaders crash right after writes so that the next one
+//!   must find the commit index, nodes restart right after voting.
+//!
+//! The play is drawn from the seed (half each), and everything else from one generator seeded
+//! from it, in a fixed order.
+
+use alloc::vec::Vec;
+
+use crate::actions::Action;
+use crate::network::NetConfig;
+use crate::rng::SimRng;
+use crate::schedule::{decommission, event_budget, finish, CheckOutcome, CheckRun};
+use crate::swarm::{churn, down, ids, pick};
+use crate::world::{ClientOptions, SimOptions, Workload, World};
+use raft_core::config::{ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM};
+use raft_core::types::NodeId;
+
+/// Salt of the targeted generator.
+const SALT: u64 = 0x7A26_E7ED_0000_0001;
+
+/// How long a play waits for a leader before it moves on, ms.
+const LEADER_WAIT_MS: u64 = 1_500;
+
+/// Runs one targeted schedule (see the module doc), then [`finish`]'s healed tail.
+pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+    let mut rng = SimRng::new(spec.seed ^ SALT);
+    let lease_play = rng.range(0, 1) == 1 && spec.faults.crash;
+    let nodes = rng.range(3, u64::from(spec.nodes.max(3)).min(5)) as u32;
+    let latency_min = rng.range(1, 5);
+    let net = NetConfig {
+        latency_min,
+        latency_max: latency_min + rng.range(0, if lease_play { 8 } else { 30 }),
+        drop_ppm: if spec.faults.drop {
+            rng.range(0, 30_000) as u32
+        } else {
+            0
+        },
+        dup_ppm: if spec.faults.duplicate {
+            rng.range(0, 30_000) as u32
+        } else {
+            0
+        },
+        reorder_ppm: if spec.faults.reorder {
+            rng.range(0, 100_000) as u32
+        } else {
+            0
+        },
+        ..NetConfig::default()
+    };
+    let pre_vote = rng.range(0, 1) == 1;
+    let check_quorum = lease_play || rng.range(0, 1) == 1;
+    let policy = ElectionPolicy::ALL[rng.range(0, 3) as usize];
+    let snapshot_every = if spec.faults.snapshot && rng.range(0, 1) == 1 {
+        rng.range(2, 12)
+    } else {
+        0
+    };
+    let clients = ClientOptions {
+        enabled: true,
+        // More clients make more reads at the deposed leader, but the linearizability search
+        // grows quickly with concurrent operations on one key: at most five.
+        count: if lease_play { rng.range(3, 5) } else { 3 } as u32,
+        think_ms: rng.range(0, 10),
+        timeout_ms: rng.range(100, 300),
+        workload: Workload::Kv {
+            keys: rng.range(1, 3) as u32,
+        },
+        read_index: true,
+    };
+    let mut opts = SimOptions {
+        nodes,
+        seed: spec.seed,
+        pre_vote,
+        check_quorum,
+        net: net.clone(),
+        clients,
+        keep_trace: spec.keep_trace,
+        election_policy: policy,
+        snapshot_every,
+        max_msg_bytes: if snapshot_every > 0 {
+            rng.range(16, 128)
+        } else {
+            64 * 1024
+        },
+        ..Default::default()
+    };
+    // Half the read plays serve lease reads (CheckQuorum on); the other half ReadIndex without
+    // CheckQuorum, where a deposed leader cut off from the others can stay leader for as long
+    // as the cut lasts.
+    if lease_play && rng.range(0, 1) == 1 {
+        opts.read_mode = ReadMode::Lease;
+        opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
+    } else if lease_play {
+        opts.check_quorum = false;
+    }
+    plant(&mut opts);
+    let mut world = World::new(opts).expect("generated options are valid");
+    let budget = event_budget(spec.duration_ms);
+    let mut p = Play {
+        rng,
+        world: &mut world,
+        end: spec.duration_ms,
+        budget,
+    };
+    if lease_play {
+        p.leases(spec);
+    } else {
+        p.membership(spec);
+    }
+    finish(world, spec.seed, net, budget, true)
+}
+
+/// A play in progress: the generator, the world, the time faults stop and the event budget.
+struct Play<'a> {
+    rng: SimRng,
+    world: &'a mut World,
+    end: u64,
+    budget: u64,
+}
+
+impl Play<'_> {
+    /// True while the play may go on: before its end, and no violation yet.
+    fn on(&self) -> bool {
+        self.world.now() < self.end
+            && self.world.violation().is_none()
+            && self.world.stats().events < self.budget
+    }
+
+    /// Lets `lo..=hi` ms pass (never past the end).
+    fn wait(&mut self, lo: u64, hi: u64) {
+        let t = (self.world.now() + self.rng.range(lo, hi)).min(self.end);
+        self.world.advance_to_step(t, self.budget);
+    }
+
+    fn act(&mut self, a: Option<Action>) {
+        if let Some(a) = a {
+            // Refused actions change nothing; that is fine here.
+            let _ = self.world.act(a);
+        }
+    }
+
+    /// Runs until some live node leads (at most [`LEADER_WAIT_MS`]); the leader, if any.
+    fn await_leader(&mut self, other_than: Option<NodeId>) -> Option<NodeId> {
+        let deadline = (self.world.now() + LEADER_WAIT_MS).min(self.end);
+        let budget = self.budget;
+        self.world.run_until(deadline, |w| {
+            w.leader().is_some_and(|l| Some(l) != other_than) || w.stats().events >= budget
+        });
+        self.world.leader().filter(|&l| Some(l) != other_than)
+    }
+
+    /// Heals every link, shuts down the removed nodes and restarts every other node that is
+    /// down.
+    fn mend(&mut self) {
+        self.act(Some(Action::Heal));
+        let retired = decommission(self.world);
+        for node in down(self.world) {
+            if !retired.contains(&node) {
+                self.act(Some(Action::Restart { node }));
+            }
+        }
+    }
+
+    /// A fault aimed at the leader `l` (or anyone): crash, isolation, or a random split.
+    fn strike(&mut self, l: NodeId, allowed: crate::schedule::Faults) {
+        let ids = ids(self.world);
+        let a = match self.rng.range(0, 3) {
+            0 | 1 if allowed.crash => Action::Crash { node: l },
+            2 if allowed.partition => Action::Isolate { node: l },
+            _ if allowed.partition => {
+                let mut groups = alloc::vec![Vec::new(), Vec::new()];
+                for &id in &ids {
+                    groups[self.rng.range(0, 1) as usize].push(id);
+                }
+                Action::Partition { groups }
+            }
+            _ => Action::Crash {
+                node: pick(&mut self.rng, &ids),
+            },
+        };
+        self.act(Some(a));
+    }
+
+    /// Once another node than `old` leads, a person writes a new value through it and, once
+    /// it has had time to commit, reads the key at `old`: a deposed leader that answers serves
+    /// a stale value, which the linearizability check catches (clients on their own rarely go
+    /// back to a node that stopped answering their writes).
+    fn write_then_read_at(&mut self, old: NodeId) {
+        if self.await_leader(Some(old)).is_none() {
+            return;
+        }
+        let key = alloc::string::String::from("k1");
+        let value = alloc::format!("w{}", self.world.now());
+        self.act(Some(Action::Request {
+            key: key.clone(),
+            value,
+        }));
+        self.wait(5, 40);
+        self.act(Some(Action::Read { node: old, key }));
+    }
+
+    /// The membership play (module doc).
+    fn membership(&mut self, spec: &CheckRun) {
+        let f = spec.faults;
+        if self.await_leader(None).is_none() {
+            return;
+        }
+        for _ in 0..self.rng.range(1, 3) {
+            self.act(Some(Action::AddNode));
+            self.wait(0, 30);
+        }
+        self.wait(100, 300);
+        while self.on() {
+            let Some(l) = self.await_leader(None) else {
+                self.mend();
+                continue;
+            };
+            match self.rng.range(0, 6) {
+                // The leader and the learners cut off from the other voters, and the learners
+                // promoted back to back: with one change at a time (dissertation §4.1) and
+                // learners outside every quorum (§4.2.1) that side commits nothing, so the
+                // other side may elect a leader without losing anything.
+                5 | 6 if f.partition => self.learner_side(l, f),
+                // A change half replicated when its leader is cut off; the next leader makes
+                // another at once; then the two sides meet (the 2015 single-server bug needs
+                // exactly this: two changes from one configuration, in different terms).
+                0 => {
+                    if self
+                        .world
+                        .node(l)
+                        .is_some_and(|n| n.membership().learners.is_empty())
+                    {
+                        self.act(Some(Action::AddNode));
+                        self.wait(50, 200);
+                    }
+                    let a = churn(&mut self.rng, self.world);
+                    self.act(a);
+                    self.wait(0, 4);
+                    if f.partition {
+                        self.act(Some(Action::Isolate { node: l }));
+                    } else {
+                        self.strike(l, f);
+                    }
+                    if self.await_leader(Some(l)).is_some() {
+                        let a = churn(&mut self.rng, self.world);
+                        self.act(a);
+                        self.wait(0, 10);
+                        if f.partition {
+                            self.strike(l, f);
+                        }
+                    }
+                    self.wait(50, 300);
+                    self.mend();
+                    self.wait(0, 300);
+                }
+                // The leader goes; the next one changes the membership at once.
+                1 => {
+                    self.strike(l, f);
+                    if let Some(next) = self.await_leader(Some(l)) {
+                        let a = churn(&mut self.rng, self.world);
+                        self.act(a);
+                        self.wait(0, 15);
+                        if self.rng.range(0, 1) == 0 {
+                            self.strike(next, f);
+                        }
+                        self.wait(0, 200);
+                    }
+                    if self.rng.range(0, 1) == 0 {
+                        self.mend();
+                    }
+                }
+                // Changes back to back.
+                2 => {
+                    for _ in 0..self.rng.range(2, 4) {
+                        let a = churn(&mut self.rng, self.world);
+                        self.act(a);
+                        self.wait(0, 5);
+                    }
+                    self.wait(0, 30);
+                    if self.rng.range(0, 1) == 0 {
+                        self.strike(l, f);
+                    }
+                    self.wait(50, 300);
+                }
+                // Snapshots carry the configuration to nodes that were away.
+                3 => {
+                    let ids = ids(self.world);
+                    let away = pick(&mut self.rng, &ids);
+                    if f.crash {
+                        self.act(Some(Action::Crash { node: away }));
+                    }
+                    let a = churn(&mut self.rng, self.world);
+                    self.act(a);
+                    self.wait(20, 200);
+                    if f.snapshot {
+                        for node in ids {
+                            self.act(Some(Action::Compact { node }));
+                        }
+                    }
+                    self.wait(0, 100);
+                    self.act(Some(Action::Restart { node: away }));
+                    self.wait(0, 200);
+                }
+                _ => {
+                    self.mend();
+                    self.wait(100, 500);
+                }
+            }
+        }
+    }
+
+    /// See the arm of [`Play::membership`] that calls it.
+    fn learner_side(&mut self, l: NodeId, f: crate::schedule::Faults) {
+        let learners = |w: &World| {
+            w.node(l)
+                .map(|n| n.membership().learners.iter().copied().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        while learners(self.world).len() < 2 && self.world.nodes().len() < 9 && self.on() {
+            self.act(Some(Action::AddNode));
+            self.wait(20, 60);
+        }
+        self.wait(50, 200);
+        let side: Vec<NodeId> = core::iter::once(l).chain(learners(self.world)).collect();
+        let rest: Vec<NodeId> = ids(self.world)
+            .into_iter()
+            .filter(|i| !side.contains(i))
+            .collect();
+        self.act(Some(Action::Partition {
+            groups: alloc::vec![side.clone(), rest],
+        }));
+        for &node in side.iter().skip(1) {
+            self.act(Some(Action::Promote { node }));
+            self.wait(0, 3);
+        }
+        self.wait(50, 200);
+        if f.crash && self.rng.range(0, 1) == 0 {
+            self.act(Some(Action::Crash { node: l }));
+        }
+        self.wait(300, 700);
+        self.mend();
+        self.wait(100, 300);
+    }
+
+    /// The leases-and-reads play (module doc).
+    fn leases(&mut self, spec: &CheckRun) {
+        let f = spec.faults;
+        while self.on() {
+            let Some(l) = self.await_leader(None) else {
+                self.mend();
+                continue;
+            };
+            // A leader long enough in office to hold a lease.
+            self.wait(50, 250);
+            let ids = ids(self.world);
+            let others: Vec<NodeId> = ids.iter().copied().filter(|&i| i != l).collect();
+            match self.rng.range(0, 3) {
+                // Hand over, then hear nothing: the clients pause so that the target catches up
+                // (a transfer sends TimeoutNow only then), the links into the leader are cut,
+                // the transfer starts and the clients resume. The old leader still sends, so the
+                // TimeoutNow gets out, but no answer or newer term gets in.
+                0 if f.transfer && f.partition && !others.is_empty() => {
+                    let to = pick(&mut self.rng, &others);
+                    self.act(Some(Action::ClientLoad { on: false }));
+                    self.wait(30, 60);
+                    for &from in &others {
+                        self.act(Some(Action::Cut { from, to: l }));
+                    }
+                    self.act(Some(Action::TransferLeader { to }));
+                    self.act(Some(Action::ClientLoad { on: true }));
+                    self.write_then_read_at(l);
+                    self.wait(100, 300);
+                    self.mend();
+                }
+                // The leader crashes right after writes; the next must learn the commit index
+                // before it answers reads.
+                1 => {
+                    self.act(Some(Action::Crash { node: l }));
+                    self.await_leader(Some(l));
+                    self.wait(0, 100);
+                    self.act(Some(Action::Restart { node: l }));
+                }
+                // A node restarts right after the votes of an election.
+                2 if !others.is_empty() => {
+                    let n = pick(&mut self.rng, &others);
+                    self.act(Some(Action::Campaign { node: n }));
+                    self.wait(0, 10);
+                    let v = pick(&mut self.rng, &ids);
+                    self.act(Some(Action::Crash { node: v }));
+                    self.wait(0, 20);
+                    self.act(Some(Action::Restart { node: v }));
+                    self.wait(0, 10);
+                    let c = pick(&mut self.rng, &ids);
+                    self.act(Some(Action::Campaign { node: c }));
+                    self.wait(50, 200);
+                }
+                // The leader is cut off from everyone for a while.
+                // Long enough for the others to elect a leader (CheckQuorum makes them wait
+                // out their promise first) and commit writes while the old one still answers.
+                _ if f.partition => {
+                    self.act(Some(Action::Isolate { node: l }));
+                    self.write_then_read_at(l);
+                    self.wait(100, 400);
+                    self.mend();
+                }
+                _ => self.wait(50, 300),
+            }
+        }
+    }
+}
