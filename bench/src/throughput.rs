@@ -262,6 +262,9 @@ mod tests {
         let out = run(&mut c, &w);
         assert_eq!(c.min_applied(), 1_000);
         assert_eq!(out.checksum, 5 * 1_000 * 16);
-        assert_eq!(out.stalls, 1, "only the heartbeat that carries the final commit");
+        assert_eq!(
+            out.stalls, 1,
+            "only the heartbeat that carries the final commit"
+        );
     }
 }
