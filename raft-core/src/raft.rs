@@ -1587,17 +1587,30 @@ impl Node {
             payload,
         });
         self.mark_unpersisted(index);
-        if matches!(
+        let conf = matches!(
             self.log.entry(index).map(|e| &e.payload),
             Some(Payload::Membership(_))
-        ) {
+        );
+        if conf {
             self.refresh_membership();
         }
         if let Some(me) = self.progress.get_mut(&self.cfg.id) {
             me.maybe_update(index);
         }
-        // A leader alone (or with learners only) commits at once.
-        self.maybe_commit();
+        // No follower holds the new entry yet, so only the leader's own acknowledgement changed:
+        // the commit index can move only for a leader that is the only voter, or under a new
+        // configuration (whose quorum may already hold older entries). Skipping the count
+        // otherwise saves a quorum computation per proposal.
+        let me = self.cfg.id;
+        let alone = self
+            .membership
+            .voters
+            .iter()
+            .chain(&self.membership.outgoing)
+            .all(|&id| id == me);
+        if conf || alone {
+            self.maybe_commit();
+        }
         self.replicate_pending = true;
         index
     }
