@@ -943,29 +943,9 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
     // Let every live node apply what was committed.
     let settle = w.now() + 1_000;
     w.advance_to(settle);
-    let leader = w.leader();
-    let executed = leader
-        .map(|l| w.nodes()[&l].kv.tasks().clone())
-        .unwrap_or_default();
-    let duplicates = w
-        .nodes()
-        .values()
-        .flat_map(|s| s.kv.tasks().values())
-        .filter(|&&n| n > 1)
-        .count();
-    let done_ops: Vec<u64> = w
-        .history()
-        .iter()
-        .filter(|h| h.complete.is_some())
-        .filter_map(|h| match h.op {
-            raft_sim::Op::Task { id } => Some(id),
-            _ => None,
-        })
-        .collect();
-    let lost = done_ops
-        .iter()
-        .filter(|id| !executed.contains_key(id))
-        .count();
+    // Exactly once: tasks acknowledged, run twice, acknowledged but never run.
+    let report = raft_sim::groups::TaskReport::of(&w);
+    let (duplicates, lost) = (report.duplicated, report.lost);
     let first = w.history().iter().map(|h| h.invoke).min().unwrap_or(0);
     let last = w
         .history()
@@ -974,7 +954,7 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
         .max()
         .unwrap_or(0);
     let secs = (last.saturating_sub(first)) as f64 / 1000.0;
-    let completed = done_ops.len() as u64;
+    let completed = report.completed;
     let throughput = if secs > 0.0 {
         completed as f64 / secs
     } else {
