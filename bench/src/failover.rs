@@ -94,6 +94,9 @@ mod tests {
     fn a_crashed_leader_is_replaced() {
         let r = recover(1, true).expect("recovers");
         assert!(r.terms >= 1 && r.elections >= 1);
-        assert!(r.elected_ms >= crate::floor::Timings::default().failover_minimum(true));
+        assert!(
+            r.elected_ms
+                >= crate::floor::Floors::failover_minimum(&crate::floor::Timings::default(), true)
+        );
     }
 }

@@ -80,51 +80,34 @@ fn binomial(n: u32, k: u32) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * f64::from(n - i) / f64::from(i + 1))
 }
 
-/// The reference timings, in ms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timings {
-    /// One-way latency, lower bound (inclusive).
-    pub latency_min: u64,
-    /// One-way latency, upper bound (inclusive).
-    pub latency_max: u64,
-    /// Election timeout, lower bound (inclusive).
-    pub election_min: u64,
-    /// Election timeout, upper bound (exclusive).
-    pub election_max: u64,
-    /// Heartbeat interval.
-    pub heartbeat: u64,
-}
+/// The reference timings, in ms: raft-sim's, which its failover model also runs with (one
+/// definition, so the bench's floors and the simulator's model cannot drift apart).
+pub use raft_sim::failover_model::Timings;
 
-impl Default for Timings {
-    /// Election timeout 150–300 ms, heartbeat 50 ms, one-way latency 10–18 ms.
-    fn default() -> Self {
-        Timings {
-            latency_min: 10,
-            latency_max: 18,
-            election_min: 150,
-            election_max: 300,
-            heartbeat: 50,
-        }
-    }
-}
-
-impl Timings {
+/// What the timings allow at best: the floors this module computes from [`Timings`].
+pub trait Floors {
     /// The round-trip time distribution.
-    pub fn rtt(&self) -> Pmf {
+    fn rtt(&self) -> Pmf;
+    /// Commit latency floor with `followers` live followers of a `2 * q - 1`-node cluster that
+    /// needs `need` acknowledgements: the `need`-th fastest round trip.
+    fn commit_floor(&self, need: u32, followers: u32) -> Pmf;
+    /// The smallest possible crash-to-leader time: the heartbeat sent just under one interval
+    /// before the crash, delivered as fast as possible, the shortest timeout, then the fastest
+    /// (pre-)vote round trips.
+    fn failover_minimum(&self, pre_vote: bool) -> u64;
+}
+
+impl Floors for Timings {
+    fn rtt(&self) -> Pmf {
         let l = Pmf::uniform(self.latency_min, self.latency_max);
         l.plus(&l)
     }
 
-    /// Commit latency floor with `followers` live followers of a `2 * q - 1`-node cluster that
-    /// needs `need` acknowledgements: the `need`-th fastest round trip.
-    pub fn commit_floor(&self, need: u32, followers: u32) -> Pmf {
+    fn commit_floor(&self, need: u32, followers: u32) -> Pmf {
         self.rtt().order_statistic(need, followers)
     }
 
-    /// The smallest possible crash-to-leader time: the heartbeat sent just under one interval
-    /// before the crash, delivered as fast as possible, the shortest timeout, then the fastest
-    /// (pre-)vote round trips.
-    pub fn failover_minimum(&self, pre_vote: bool) -> u64 {
+    fn failover_minimum(&self, pre_vote: bool) -> u64 {
         let rounds = if pre_vote { 2 } else { 1 };
         self.election_min - (self.heartbeat - 1) + self.latency_min + rounds * 2 * self.latency_min
     }
@@ -150,15 +133,8 @@ pub struct FailoverModel {
 /// round (if on) and a vote round, each lasting the 2nd fastest of three round trips (the three
 /// live peers, two of which must answer), and commits its no-op one more such round later.
 pub fn failover_model(t: &Timings, pre_vote: bool, samples: u32, seed: u64) -> FailoverModel {
-    let timings = raft_sim::failover_model::Timings {
-        latency_min: t.latency_min,
-        latency_max: t.latency_max,
-        election_min: t.election_min,
-        election_max: t.election_max,
-        heartbeat: t.heartbeat,
-    };
     let (mut leader, mut commit) = raft_sim::failover_model::samples(
-        &timings,
+        t,
         raft_core::ElectionPolicy::Uniform,
         pre_vote,
         5,

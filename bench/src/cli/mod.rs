@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use raft_bench::floor::{failover_model, Timings};
+use raft_bench::floor::{failover_model, Floors, Timings};
 use raft_bench::raftrs::{RaftRs, RaftRsBatched};
 use raft_bench::stats::{median, summary};
 use raft_bench::steady;
@@ -380,22 +380,37 @@ fn steady_child(args: &[String]) -> Res<()> {
 // ----- 1. core throughput -------------------------------------------------------------------
 
 fn child(imp: &str, entry_bytes: usize, entries: u64) -> Res<Value> {
+    let (bytes, n) = (entry_bytes.to_string(), entries.to_string());
+    run_self(
+        &[
+            "throughput",
+            "--impl",
+            imp,
+            "--entry-bytes",
+            &bytes,
+            "--entries",
+            &n,
+        ],
+        &format!("throughput run {imp} {entry_bytes} B"),
+    )
+}
+
+/// Runs this benchmark binary again with `args` (a measurement in a fresh process) and reads
+/// the JSON line it prints; `what` names the run in errors.
+fn run_self(args: &[&str], what: &str) -> Res<Value> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
-        .args(["throughput", "--impl", imp, "--entry-bytes"])
-        .arg(entry_bytes.to_string())
-        .arg("--entries")
-        .arg(entries.to_string())
+        .args(args)
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!(
-            "throughput run {imp} {entry_bytes} B failed: {}",
+            "{what} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
     let line = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(line.trim()).map_err(|e| format!("throughput child output: {e}"))
+    serde_json::from_str(line.trim()).map_err(|e| format!("{what}: child output: {e}"))
 }
 
 fn f(v: &Value, k: &str) -> f64 {
@@ -553,24 +568,13 @@ fn core_throughput(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
 
 /// The node-memory row: one node, 1,000,000 entries of 1 KiB, no compaction.
 fn node_memory_rows(rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut got = Vec::new();
     for imp in ["raft-core", "raft-rs"] {
         eprintln!("raft-bench: node memory, {imp}, 1,000,000 entries of 1 KiB");
-        let out = Command::new(&exe)
-            .args(["node-memory", "--impl", imp])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "node-memory {imp} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let line = String::from_utf8_lossy(&out.stdout);
-        let v: Value = serde_json::from_str(line.trim())
-            .map_err(|e| format!("node-memory child output: {e}"))?;
-        got.push(v);
+        got.push(run_self(
+            &["node-memory", "--impl", imp],
+            &format!("node-memory {imp}"),
+        )?);
     }
     let mib_b = |v: &Value, k: &str| mib(f(v, k) / 1024.0);
     rows.push(Row::new(
