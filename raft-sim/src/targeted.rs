@@ -12,8 +12,14 @@
 //!   (it still sends, but hears nothing), leaders crash right after writes so that the next one
 //!   must find the commit index, nodes restart right after voting.
 //!
-//! The play is drawn from the seed (half each), and everything else from one generator seeded
-//! from it, in a fixed order.
+//! - **Two classic membership bugs**, played step by step with their timing drawn at random
+//!   (a quarter of the targeted seeds): the 2015 single-server bug (dissertation §4.1, as
+//!   corrected on the raft-dev list: a leader may change the membership only once an entry of
+//!   its own term has committed) and a snapshot that carries a configuration to a node that was
+//!   away while it changed (paper §7: the snapshot holds the latest configuration).
+//!
+//! Which play a seed gets is drawn from a generator of its own (so adding a play moved no other
+//! seed's draws); everything else from one generator seeded from the seed, in a fixed order.
 
 use alloc::vec::Vec;
 
@@ -29,11 +35,22 @@ use raft_core::types::NodeId;
 /// Salt of the targeted generator.
 const SALT: u64 = 0x7A26_E7ED_0000_0001;
 
+/// Salt of the generator that picks the classic membership plays.
+const CLASSIC_SALT: u64 = 0x7A26_E7ED_0000_0002;
+
 /// How long a play waits for a leader before it moves on, ms.
 const LEADER_WAIT_MS: u64 = 1_500;
 
 /// Runs one targeted schedule (see the module doc), then [`finish`]'s healed tail.
 pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+    let f = spec.faults;
+    if f.membership && f.partition {
+        match SimRng::new(spec.seed ^ CLASSIC_SALT).range(0, 7) {
+            0 => return classic(spec, plant, Classic::TwoChanges),
+            1 if f.snapshot => return classic(spec, plant, Classic::SnapshotMembership),
+            _ => {}
+        }
+    }
     let mut rng = SimRng::new(spec.seed ^ SALT);
     let lease_play = rng.range(0, 1) == 1 && spec.faults.crash;
     let nodes = rng.range(3, u64::from(spec.nodes.max(3)).min(5)) as u32;
@@ -117,6 +134,62 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         p.leases(spec);
     } else {
         p.membership(spec);
+    }
+    finish(world, spec.seed, net, budget, true)
+}
+
+/// The classic membership plays (module doc).
+#[derive(Clone, Copy)]
+enum Classic {
+    /// The 2015 single-server bug: two changes from one configuration, in different terms.
+    TwoChanges,
+    /// A configuration that reaches a node only inside a snapshot.
+    SnapshotMembership,
+}
+
+/// Runs a classic play on a cluster made for it (four voters, or three with snapshots every
+/// few entries), then [`finish`]'s healed tail. Links lose nothing: the plays decide which
+/// messages are lost.
+fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions), play: Classic) -> CheckOutcome {
+    let mut rng = SimRng::new(spec.seed ^ SALT);
+    let latency_min = rng.range(1, 5);
+    let net = NetConfig {
+        latency_min,
+        latency_max: latency_min + rng.range(0, 10),
+        ..NetConfig::default()
+    };
+    let snapshots = matches!(play, Classic::SnapshotMembership);
+    let mut opts = SimOptions {
+        nodes: if snapshots { 3 } else { 4 },
+        seed: spec.seed,
+        pre_vote: rng.range(0, 1) == 1,
+        check_quorum: rng.range(0, 1) == 1,
+        net: net.clone(),
+        clients: ClientOptions {
+            enabled: true,
+            count: 3,
+            think_ms: rng.range(0, 10),
+            timeout_ms: rng.range(100, 300),
+            workload: Workload::Kv { keys: 2 },
+            read_index: true,
+        },
+        keep_trace: spec.keep_trace,
+        election_policy: ElectionPolicy::ALL[rng.range(0, 3) as usize],
+        snapshot_every: if snapshots { rng.range(2, 6) } else { 0 },
+        ..Default::default()
+    };
+    plant(&mut opts);
+    let mut world = World::new(opts).expect("generated options are valid");
+    let budget = event_budget(spec.duration_ms);
+    let mut p = Play {
+        rng,
+        world: &mut world,
+        end: spec.duration_ms,
+        budget,
+    };
+    match play {
+        Classic::TwoChanges => p.two_changes(),
+        Classic::SnapshotMembership => p.snapshot_membership(),
     }
     finish(world, spec.seed, net, budget, true)
 }
@@ -349,6 +422,125 @@ impl Play<'_> {
             self.act(Some(Action::Crash { node: l }));
         }
         self.wait(300, 700);
+        self.mend();
+        self.wait(100, 300);
+    }
+
+    /// The 2015 single-server bug, on four voters: the leader `l` is cut off with a new learner
+    /// `e` and promotes it (C1 = the voters and `e`; only `l` and `e` hold it). The three others
+    /// elect `l2`; the appends of its first moment to one of them, `d`, are lost, and `d` is cut
+    /// off to `l`'s side. `l2` at once removes `d` (C2 = the voters without `d`); with the rule of
+    /// §4.1 it must refuse, since its term has no committed entry yet. Without the rule `l2` and
+    /// the last voter commit C2 as a majority of C2, while `l`, `d` and `e` are a majority of
+    /// C1 and elect `l` again: two committed histories, which the checker sees.
+    fn two_changes(&mut self) {
+        let Some(l) = self.await_leader(None) else {
+            return;
+        };
+        // Its term's first entry commits before it may change the membership.
+        self.wait(50, 150);
+        self.act(Some(Action::AddNode));
+        let Some(&e) = self.world.nodes().keys().last() else {
+            return;
+        };
+        self.wait(150, 300);
+        // The clients pause, so that every node learns that its whole log is committed: a new
+        // leader whose log holds entries it does not know committed refuses changes until they
+        // commit (the guard etcd also keeps), which hides the rule this play is about.
+        self.act(Some(Action::ClientLoad { on: false }));
+        self.wait(120, 200);
+        let voters: Vec<NodeId> = ids(self.world).into_iter().filter(|&i| i != e).collect();
+        let others: Vec<NodeId> = voters.iter().copied().filter(|&i| i != l).collect();
+        self.act(Some(Action::Partition {
+            groups: alloc::vec![alloc::vec![l, e], others.clone()],
+        }));
+        self.wait(0, 3);
+        self.act(Some(Action::Promote { node: e }));
+        let Some(l2) = self.await_leader(Some(l)) else {
+            return;
+        };
+        let rest: Vec<NodeId> = others.iter().copied().filter(|&i| i != l2).collect();
+        let d = pick(&mut self.rng, &rest);
+        let lost: Vec<u64> = self
+            .world
+            .network()
+            .in_flight()
+            .filter(|m| m.msg.from == l2 && m.msg.to == d)
+            .map(|m| m.id)
+            .collect();
+        for id in lost {
+            self.act(Some(Action::DropMessage { id }));
+        }
+        let l2_side: Vec<NodeId> = others.iter().copied().filter(|&i| i != d).collect();
+        self.act(Some(Action::Partition {
+            groups: alloc::vec![alloc::vec![l, e, d], l2_side],
+        }));
+        self.wait(0, 3);
+        self.act(Some(Action::Remove { node: d }));
+        self.act(Some(Action::ClientLoad { on: true }));
+        // Long enough for `l` to hear of term 2 from `d`, wait out an election timeout and win.
+        self.wait(800, 1_200);
+        self.mend();
+        self.wait(100, 300);
+    }
+
+    /// A configuration reaches a node only inside a snapshot: one of three voters, `a`, is down
+    /// while two learners join and are promoted and every log is compacted; it comes back and
+    /// installs the snapshot. Then `a` and another old voter `b` are cut off from the leader
+    /// and the two new voters. Holding the snapshot's configuration (paper §7), `a` needs three
+    /// votes and gets two; keeping its old three-voter one instead, it wins with `b`'s vote and
+    /// commits beside the leader, who still has a majority of five.
+    fn snapshot_membership(&mut self) {
+        let Some(l) = self.await_leader(None) else {
+            return;
+        };
+        self.wait(50, 150);
+        let old = ids(self.world);
+        let followers: Vec<NodeId> = old.iter().copied().filter(|&i| i != l).collect();
+        let a = pick(&mut self.rng, &followers);
+        let Some(&b) = followers.iter().find(|&&i| i != a) else {
+            return;
+        };
+        self.act(Some(Action::Crash { node: a }));
+        for _ in 0..2 {
+            self.act(Some(Action::AddNode));
+            self.wait(100, 200);
+        }
+        let new: Vec<NodeId> = ids(self.world)
+            .into_iter()
+            .filter(|i| !old.contains(i))
+            .collect();
+        for &node in &new {
+            self.act(Some(Action::Promote { node }));
+            self.wait(60, 150);
+        }
+        for node in ids(self.world) {
+            self.act(Some(Action::Compact { node }));
+        }
+        self.act(Some(Action::Restart { node: a }));
+        self.wait(100, 250);
+        let leader = self.world.leader().unwrap_or(l);
+        let mut big: Vec<NodeId> = alloc::vec![leader];
+        big.extend(new.iter().copied().filter(|&i| i != leader));
+        let small: Vec<NodeId> = ids(self.world)
+            .into_iter()
+            .filter(|i| !big.contains(i))
+            .collect();
+        if !small.contains(&a) || !small.contains(&b) {
+            return;
+        }
+        self.act(Some(Action::Partition {
+            groups: alloc::vec![big, small],
+        }));
+        for i in 0..3 {
+            self.wait(200, 400);
+            // Entries at the leader that cannot be lost (the clients may be waiting elsewhere).
+            self.act(Some(Action::Propose {
+                node: leader,
+                key: alloc::string::String::from("p"),
+                value: alloc::format!("{i}"),
+            }));
+        }
         self.mend();
         self.wait(100, 300);
     }

@@ -37,6 +37,29 @@ fn catches(mutant: Mutant, seed: u64, property: &str) {
     assert_eq!(c.property, property, "{}: {}", mutant.name(), c.detail);
 }
 
+// Dissertation §4.1 (the 2015 correction): a leader changes the membership only once an entry
+// of its own term has committed. Caught by the targeted schedule's two-changes play; no seed of
+// 1..1000 caught it before that play existed.
+#[test]
+fn conf_change_before_term_commit_seed_4() {
+    catches(
+        Mutant::Planted(PlantedBug::ConfChangeBeforeTermCommit),
+        4,
+        "Leader Completeness",
+    );
+}
+
+// Paper §7: a snapshot carries the latest configuration, and installing it adopts it. Caught by
+// the targeted schedule's snapshot-membership play; no seed of 1..1000 caught it before.
+#[test]
+fn ignore_snapshot_membership_seed_94() {
+    catches(
+        Mutant::Planted(PlantedBug::IgnoreSnapshotMembership),
+        94,
+        "Leader Completeness",
+    );
+}
+
 // Dissertation §4.1: one membership change at a time.
 #[test]
 fn concurrent_conf_changes_seed_85() {
@@ -49,10 +72,10 @@ fn concurrent_conf_changes_seed_85() {
 
 // Dissertation §4.2.1: learners are outside every quorum.
 #[test]
-fn learners_in_commit_quorum_seed_70() {
+fn learners_in_commit_quorum_seed_85() {
     catches(
         Mutant::Planted(PlantedBug::LearnersInCommitQuorum),
-        70,
+        85,
         "Leader Completeness",
     );
 }
@@ -89,20 +112,20 @@ fn pre_vote_counts_as_vote_seed_3() {
 
 // Paper §5.3: a stale append deletes nothing.
 #[test]
-fn truncate_on_stale_append_seed_16() {
+fn truncate_on_stale_append_seed_19() {
     catches(
         Mutant::Planted(PlantedBug::TruncateOnStaleAppend),
-        16,
+        19,
         "Leader Completeness",
     );
 }
 
 // Paper §5.3: a heartbeat's commit index is capped by the follower's match.
 #[test]
-fn heartbeat_commit_uncapped_seed_1() {
+fn heartbeat_commit_uncapped_seed_4() {
     catches(
         Mutant::Planted(PlantedBug::HeartbeatCommitUncapped),
-        1,
+        4,
         "State Machine Safety",
     );
 }
@@ -125,6 +148,6 @@ fn forget_vote_on_restart_seed_192() {
 
 // Dissertation §6.4: a read confirms leadership first.
 #[test]
-fn stale_reads_seed_1() {
-    catches(Mutant::StaleReads, 1, "Linearizability");
+fn stale_reads_seed_22() {
+    catches(Mutant::StaleReads, 22, "Linearizability");
 }
