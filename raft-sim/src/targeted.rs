@@ -188,7 +188,11 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions), play: Classic) -> C
         budget,
     };
     match play {
-        Classic::TwoChanges => p.two_changes(),
+        Classic::TwoChanges => {
+            p.two_changes();
+            // The play pauses the clients, and may stop early.
+            p.act(Some(Action::ClientLoad { on: true }));
+        }
         Classic::SnapshotMembership => p.snapshot_membership(),
     }
     finish(world, spec.seed, net, budget, true)
