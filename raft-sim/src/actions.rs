@@ -154,6 +154,22 @@ pub enum Action {
         /// The message.
         message: raft_core::message::Message,
     },
+    // New variants go last: a variant's place feeds the trace hash.
+    /// Freeze a node as a long garbage-collection pause or SIGSTOP would: no timer fires and
+    /// nothing reaches it (messages and client requests wait in its inbox, as in a socket
+    /// buffer, at most [`crate::world::MAX_INBOX`]); it keeps its state, and whatever it
+    /// believed (leader, lease, term) it still believes when it resumes.
+    Pause {
+        /// The node.
+        node: NodeId,
+    },
+    /// Resume a paused node. Its clock catches up first (the ticks it missed arrive at once, as
+    /// a monotonic clock's would, so a lease it held is measured against real time), then what
+    /// waited in its inbox is handled in the order it arrived.
+    Resume {
+        /// The node.
+        node: NodeId,
+    },
 }
 
 impl Action {
@@ -168,6 +184,8 @@ impl Action {
             | Action::Promote { node }
             | Action::Remove { node }
             | Action::Compact { node }
+            | Action::Pause { node }
+            | Action::Resume { node }
             | Action::Propose { node, .. } => alloc::vec![*node],
             Action::Reconfigure { voters } => voters.clone(),
             Action::TransferLeader { to } => alloc::vec![*to],

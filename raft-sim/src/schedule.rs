@@ -25,7 +25,7 @@ use raft_core::types::NodeId;
 /// The kinds of fault a schedule may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Faults {
-    /// Crash and restart nodes.
+    /// Crash and restart nodes; swarm schedules also pause and resume them.
     pub crash: bool,
     /// Partitions, isolations, one-way cuts and held links.
     pub partition: bool,
@@ -412,6 +412,15 @@ pub(crate) fn finish(
     } else {
         Vec::new()
     };
+    let paused: Vec<NodeId> = world
+        .nodes()
+        .iter()
+        .filter(|(_, s)| s.paused())
+        .map(|(&id, _)| id)
+        .collect();
+    for node in paused {
+        let _ = world.act(Action::Resume { node });
+    }
     let _ = world.act(Action::Heal);
     let _ = world.act(Action::Network {
         config: NetConfig {

@@ -23,6 +23,10 @@ use raft_core::types::NodeId;
 /// draw differently.
 const SALT: u64 = 0x5A4A_7E57_0000_0001;
 
+/// Salt of the generator of process pauses, apart from the main one so that a seed that draws
+/// no pauses runs as it did before pauses existed.
+const PAUSE_SALT: u64 = 0x5A4A_7E57_0000_0002;
+
 /// The kinds of action a swarm seed may weigh, in the order their weights are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -135,6 +139,10 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
     }
     plant(&mut opts);
     let mut world = World::new(opts).expect("generated options are valid");
+    // A third of the seeds that may crash nodes also pause them (the leader half the time):
+    // after one action in four a paused node resumes, or, if none is paused, one pauses.
+    let mut pauses = SimRng::new(spec.seed ^ PAUSE_SALT);
+    let pausing = f.crash && pauses.range(0, 2) == 0;
     let total: u64 = weights.iter().sum();
     let mut t = 0;
     let budget = event_budget(spec.duration_ms);
@@ -157,6 +165,9 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         if let Some(a) = action(&mut rng, &world, kind) {
             // Refused actions change nothing; that is fine here.
             let _ = world.act(a);
+        }
+        if pausing && pauses.range(0, 3) == 0 {
+            let _ = world.act(pause_or_resume(&mut pauses, &world));
         }
     }
     finish(world, spec.seed, net, budget, true)
@@ -189,6 +200,19 @@ pub(crate) fn down(world: &World) -> Vec<NodeId> {
         .into_iter()
         .filter(|&i| world.node(i).is_none())
         .collect()
+}
+
+/// Resumes the paused node, if there is one; else pauses the leader or a node drawn at random.
+fn pause_or_resume(rng: &mut SimRng, world: &World) -> Action {
+    if let Some((&node, _)) = world.nodes().iter().find(|(_, s)| s.paused()) {
+        return Action::Resume { node };
+    }
+    let ids = ids(world);
+    let node = match world.leader() {
+        Some(l) if rng.range(0, 1) == 0 => l,
+        _ => pick(rng, &ids),
+    };
+    Action::Pause { node }
 }
 
 fn action(rng: &mut SimRng, world: &World, kind: Kind) -> Option<Action> {

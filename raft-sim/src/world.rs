@@ -3,7 +3,7 @@
 //! wake-up) and handles events at equal times in a fixed order: deliveries, then node timers by
 //! node id, then clients by id.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -282,12 +282,34 @@ pub struct SimNode {
     restarts: u64,
     /// This machine's clock rate (kept across restarts).
     clock: Clock,
+    /// Paused ([`Action::Pause`]): no timer fires and what arrives waits in `inbox`.
+    paused: bool,
+    /// What reached the node while paused, in arrival order (at most [`MAX_INBOX`]).
+    inbox: VecDeque<Parked>,
+}
+
+/// How many messages and requests a paused node's inbox holds; later ones are lost, as a full
+/// socket buffer drops them.
+pub const MAX_INBOX: usize = 4_096;
+
+/// Something that reached a paused node.
+#[derive(Debug, Clone)]
+enum Parked {
+    /// A message, with its network id.
+    Message(u64, raft_core::message::Message),
+    /// A client's request.
+    Input(Input),
 }
 
 impl SimNode {
     /// This machine's clock rate, in ticks per million real milliseconds.
     pub fn clock_rate_ppm(&self) -> u64 {
         self.clock.rate_ppm()
+    }
+
+    /// Whether the node is paused ([`Action::Pause`]).
+    pub fn paused(&self) -> bool {
+        self.paused
     }
 }
 
@@ -540,6 +562,8 @@ impl World {
                     ticked_at: 0,
                     timer_at,
                     restarts: 0,
+                    paused: false,
+                    inbox: VecDeque::new(),
                     clock,
                 },
             );
@@ -765,7 +789,7 @@ impl World {
             .nodes
             .values()
             // u64::MAX: no timer armed (a learner, a node outside the configuration).
-            .filter(|s| s.node.is_some() && s.timer_at != u64::MAX)
+            .filter(|s| s.node.is_some() && !s.paused && s.timer_at != u64::MAX)
             .map(|s| s.timer_at)
             .min();
         let client = self.client_wake();
@@ -782,7 +806,7 @@ impl World {
             if let Some((&id, _)) = self
                 .nodes
                 .iter()
-                .find(|(_, s)| s.node.is_some() && s.timer_at <= now)
+                .find(|(_, s)| s.node.is_some() && !s.paused && s.timer_at <= now)
             {
                 return Some((t, Due::Timer(id)));
             }
@@ -1189,11 +1213,34 @@ impl World {
             });
             return;
         }
+        if self.park(to, Parked::Message(mid, msg.clone())) {
+            return;
+        }
         self.stats.delivered += 1;
         self.record(TraceEvent::Deliver { id: mid, from, to });
         self.with_node(to, |n| {
             let _ = n.step(Input::Message(msg));
         });
+    }
+
+    /// Puts `what` in node `to`'s inbox if the node is paused (true), or does nothing (false).
+    /// A full inbox loses it.
+    fn park(&mut self, to: NodeId, what: Parked) -> bool {
+        let Some(sn) = self.nodes.get_mut(&to).filter(|s| s.paused) else {
+            return false;
+        };
+        if sn.inbox.len() < MAX_INBOX {
+            sn.inbox.push_back(what);
+        } else if let Parked::Message(id, msg) = what {
+            self.stats.dropped += 1;
+            self.record(TraceEvent::Drop {
+                id,
+                from: msg.from,
+                to,
+                reason: "inbox of a paused node full".into(),
+            });
+        }
+        true
     }
 
     // ----- clients ---------------------------------------------------------------------------
@@ -1321,7 +1368,12 @@ impl World {
             p.proposed_at = now;
             p.deadline = now.saturating_add(timeout);
         }
-        let result = self.with_node(target, |node| node.step(input));
+        // A paused node takes the request into its inbox; the client waits, as for any answer.
+        let result = if self.park(target, Parked::Input(input.clone())) {
+            Some(Ok(None))
+        } else {
+            self.with_node(target, |node| node.step(input))
+        };
         let next = self.next_node(target);
         let c = &mut self.clients[k];
         if result.as_ref().is_none_or(|r| r.is_err()) {
@@ -1430,6 +1482,14 @@ impl World {
 
     // ----- actions ---------------------------------------------------------------------------
 
+    /// Refuses an action that needs node `id` to act now while it is paused.
+    fn awake(&self, id: NodeId) -> Result<(), SimError> {
+        if self.nodes.get(&id).is_some_and(|s| s.paused) {
+            return Err(SimError::Invalid(format!("S{id} is paused")));
+        }
+        Ok(())
+    }
+
     fn known(&self, id: NodeId) -> Result<(), SimError> {
         if self.nodes.contains_key(&id) {
             Ok(())
@@ -1446,6 +1506,8 @@ impl World {
                 if sn.node.take().is_none() {
                     return Err(SimError::Invalid(format!("S{node} is already down")));
                 }
+                sn.paused = false;
+                sn.inbox.clear();
                 sn.kv = KvStore::default();
                 sn.reads.clear();
                 self.checker.on_crash(*node);
@@ -1547,8 +1609,41 @@ impl World {
                 self.known(*node)?;
                 self.request(Op::Get { key: key.clone() }, Some(*node))?;
             }
+            Action::Pause { node } => {
+                self.known(*node)?;
+                let sn = self.nodes.get_mut(node).expect("known");
+                if sn.node.is_none() {
+                    return Err(SimError::Invalid(format!("S{node} is down")));
+                }
+                if sn.paused {
+                    return Err(SimError::Invalid(format!("S{node} is already paused")));
+                }
+                sn.paused = true;
+            }
+            Action::Resume { node } => {
+                self.known(*node)?;
+                let sn = self.nodes.get_mut(node).expect("known");
+                if !sn.paused {
+                    return Err(SimError::Invalid(format!("S{node} is not paused")));
+                }
+                sn.paused = false;
+                let inbox = core::mem::take(&mut sn.inbox);
+                // The missed ticks first (`with_node` brings the clock up to now), then the
+                // inbox in arrival order.
+                self.with_node(*node, |_| ());
+                for what in inbox {
+                    match what {
+                        Parked::Message(id, msg) => self.deliver(id, msg),
+                        Parked::Input(input) => {
+                            // Refused (no longer leader, say): the client times out and retries.
+                            let _ = self.with_node(*node, |n| n.step(input));
+                        }
+                    }
+                }
+            }
             Action::Campaign { node } => {
                 self.known(*node)?;
+                self.awake(*node)?;
                 self.with_node(*node, |n| n.step(Input::Campaign))
                     .ok_or_else(|| SimError::Invalid(format!("S{node} is down")))??;
             }
@@ -1557,6 +1652,7 @@ impl World {
                 let leader = self
                     .leader()
                     .ok_or(SimError::Invalid("no leader to transfer from".into()))?;
+                self.awake(leader)?;
                 self.with_node(leader, |n| n.step(Input::TransferLeader(*to)))
                     .expect("leader is up")?;
             }
@@ -1570,6 +1666,7 @@ impl World {
                 let leader = self
                     .leader()
                     .ok_or(SimError::Invalid("no leader to add a node through".into()))?;
+                self.awake(leader)?;
                 let id = self.nodes.keys().max().copied().unwrap_or(0) + 1;
                 if id > 64 {
                     return Err(SimError::Invalid("at most 64 nodes".into()));
@@ -1593,6 +1690,8 @@ impl World {
                         ticked_at: self.now,
                         timer_at,
                         restarts: 0,
+                        paused: false,
+                        inbox: VecDeque::new(),
                         clock,
                     },
                 );
@@ -1607,6 +1706,7 @@ impl World {
                 let leader = self
                     .leader()
                     .ok_or(SimError::Invalid("no leader to change membership".into()))?;
+                self.awake(leader)?;
                 self.with_node(leader, |n| n.step(Input::ChangeMembership(change)))
                     .expect("leader is up")?;
             }
@@ -1617,6 +1717,7 @@ impl World {
                 let leader = self
                     .leader()
                     .ok_or(SimError::Invalid("no leader to change membership".into()))?;
+                self.awake(leader)?;
                 let change = ConfChange::EnterJoint {
                     voters: voters.iter().copied().collect(),
                 };
@@ -1625,6 +1726,7 @@ impl World {
             }
             Action::Propose { node, key, value } => {
                 self.known(*node)?;
+                self.awake(*node)?;
                 self.last_proposal = None;
                 let cmd = Command {
                     client: PROPOSER_CLIENT + self.proposals,
@@ -1650,6 +1752,7 @@ impl World {
             }
             Action::Compact { node } => {
                 self.known(*node)?;
+                self.awake(*node)?;
                 let index = self
                     .node(*node)
                     .map(|n| n.log().applied())
