@@ -39,6 +39,7 @@ pub mod judge;
 pub mod labs;
 pub mod limits;
 pub mod linearizability;
+pub mod machine_net;
 #[cfg(feature = "planted-bugs")]
 pub mod mutants;
 pub mod network;
