@@ -485,6 +485,29 @@ impl MultiWorld {
         Ok(asked)
     }
 
+    /// Applies a group-level action (a transfer, a forced election, a client request...) to
+    /// group `g`'s world now. Machine faults go through the machine methods instead.
+    pub fn act_group(&mut self, g: usize, action: Action) -> Result<(), SimError> {
+        let n = self.worlds.len();
+        self.worlds
+            .get_mut(g)
+            .ok_or_else(|| SimError::Invalid(format!("no group {g} (groups 0 to {})", n - 1)))?
+            .act(action)
+    }
+
+    /// Sets every group's network timing and faults, and the machines' latency and loss.
+    pub fn set_network(&mut self, config: crate::network::NetConfig) -> Result<(), SimError> {
+        for w in &mut self.worlds {
+            w.act(Action::Network {
+                config: config.clone(),
+            })?;
+        }
+        if let Some(net) = self.mnet.as_mut() {
+            net.set_config(config);
+        }
+        Ok(())
+    }
+
     /// Heals every link in every group.
     pub fn heal(&mut self) -> Result<(), SimError> {
         for w in &mut self.worlds {

@@ -35,6 +35,7 @@ pub mod checker;
 pub mod clock;
 pub mod failover_model;
 pub mod groups;
+pub mod groups_check;
 pub mod judge;
 pub mod labs;
 pub mod limits;

@@ -77,6 +77,11 @@ impl MachineNet {
         &self.stats
     }
 
+    /// Changes latency and loss from now on (batches in flight keep their arrival times).
+    pub fn set_config(&mut self, config: NetConfig) {
+        self.config = config;
+    }
+
     /// Cuts (or heals) the one-way link `from → to`. Batches already in flight still arrive.
     pub fn set_cut(&mut self, from: MachineId, to: MachineId, cut: bool) {
         if cut {

@@ -26,18 +26,18 @@ mod mutants_cmd;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
-  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N]
+  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--groups N [--machines N]]
   raft-sim mutants [--seeds N] [--jobs J] [--bugs LIST]   (a build with the planted-bugs feature: ./x mutants)
   raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
-  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N] [--groups]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
   raft-sim replay TRACE.jsonl [--max-steps N]
-  raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
+  raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
 
-const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N]
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N] [--groups N [--machines N]]
 
 Randomized fault schedules, one per seed, with every safety checker on after every event, then
 a healed tail that must make progress; each seed's client history is checked for
@@ -57,7 +57,14 @@ linearizability.
                     containing {seed}, or a plain file when the range holds one seed
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)
   --jobs N          seeds run on N threads, 1 to 1024 (default: the available cores); the
-                    results and the output are the same as on one thread, in seed order";
+                    results and the output are the same as on one thread, in seed order
+  --groups N        1 to 256 Raft groups of --nodes replicas sharing --machines machines
+                    (default 1: the single-group check above). With more, each seed runs
+                    machine faults (crash, restart, partition, the machine leading the most
+                    groups crashing; transfers in single groups), heartbeats coalesced or not
+                    by the seed, every checker and the linearizability check in every group;
+                    no membership changes, no pauses, no traces, --schedule ignored
+  --machines N      1 to 64 machines for --groups (default 5)";
 
 const MUTANTS_USAGE: &str = "usage: raft-sim mutants [--seeds N|A..B] [--jobs J] [--bugs LIST] [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--max-steps N]
 
@@ -88,7 +95,7 @@ wins).
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed";
 
-const TASKQUEUE_USAGE: &str = "usage: raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+const TASKQUEUE_USAGE: &str = "usage: raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N] [--groups]
 
 The reference task queue: N tasks, each to run exactly once, through a leader crash; the client
 history is checked for linearizability.
@@ -113,7 +120,7 @@ Re-derives a trace from its header's options and its action records and compares
 count and hash with the footer's; the replayed client history is checked for linearizability.
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
-const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
+const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Several Raft groups whose replicas share machines (multi-group Raft): prints where each group's
 replicas and leader are, crashes the machine leading the most groups, and shows every group it
@@ -128,7 +135,10 @@ checkers run throughout.
   --balance         spread leadership over the machines first (leader transfers), so that one
                     machine's failure costs fewer groups their leader
   --heartbeat-cost  instead: messages per second per machine for 1, 4, 16 and 64 idle groups,
-                    as sent and with heartbeats coalesced per machine pair (a model)
+                    each group's heartbeats sent on their own beside heartbeats coalesced per
+                    machine pair (both measured runs; the older trace-counted model beside)
+  --coalesce-ms N   coalesce heartbeats: every N ms (1 to 10000) each machine sends one batch
+                    per other machine with every group's heartbeats and answers
   --seed S          any u64 (default 1)";
 
 const FOOTER: &str = "
@@ -157,6 +167,8 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "trace",
             "max-steps",
             "jobs",
+            "groups",
+            "machines",
         ],
     ),
     (
@@ -189,6 +201,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "seed",
             "trace",
             "max-steps",
+            "groups",
         ],
     ),
     ("run", RUN_USAGE, &["trace", "max-steps"]),
@@ -203,6 +216,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "tasks",
             "heartbeat-cost",
             "balance",
+            "coalesce-ms",
             "seed",
         ],
     ),
@@ -361,13 +375,24 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                     u64::from(raft_sim::groups::MAX_MACHINES),
                 )? as u32
             }
+            // taskqueue's --groups is a switch (the critical and background queues).
+            Long("groups") if cmd == "taskqueue" => o.groups_given = true,
             Long("groups") => {
                 o.groups = number(
                     &mut args,
                     "--groups",
                     1,
                     u64::from(raft_sim::groups::MAX_GROUPS),
-                )? as u32
+                )? as u32;
+                o.groups_given = true;
+            }
+            Long("coalesce-ms") => {
+                o.coalesce_ms = Some(number(
+                    &mut args,
+                    "--coalesce-ms",
+                    1,
+                    raft_sim::groups::MAX_COALESCE_MS,
+                )?)
             }
             Long("replicas") => o.replicas = number(&mut args, "--replicas", 1, 64)? as u32,
             Long("heartbeat-cost") => o.heartbeat_cost = true,
@@ -414,6 +439,10 @@ struct Opts {
     replicas: u32,
     heartbeat_cost: bool,
     balance: bool,
+    /// Whether `--groups` was given (`check --groups N`, `taskqueue --groups`).
+    groups_given: bool,
+    /// `groups --coalesce-ms`.
+    coalesce_ms: Option<u64>,
     /// Whether `--tasks` was given (`groups` then runs the task queues).
     tasks_given: bool,
     /// Fault schedule of `check` and `mutants`.
@@ -444,6 +473,8 @@ impl Default for Opts {
             replicas: 3,
             heartbeat_cost: false,
             balance: false,
+            groups_given: false,
+            coalesce_ms: None,
             tasks_given: false,
             schedule: Schedule::Mixed,
             bugs: None,
@@ -505,6 +536,9 @@ fn percentiles(mut v: Vec<u64>) -> Value {
 }
 
 fn check(o: &Opts) -> Result<ExitCode, UsageError> {
+    if o.groups_given && o.groups > 1 {
+        return groups_cmd::check(o);
+    }
     let (a, b) = o
         .seeds
         .ok_or_else(|| UsageError("check needs --seeds A..B".into()))?;
@@ -884,6 +918,9 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
 }
 
 fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
+    if o.groups_given {
+        return groups_cmd::taskqueue(o);
+    }
     let trace = o
         .trace
         .as_deref()
@@ -1007,6 +1044,7 @@ fn groups(o: &Opts) -> Result<ExitCode, UsageError> {
         tasks: o.tasks_given.then_some(o.tasks),
         heartbeat_cost: o.heartbeat_cost,
         balance: o.balance,
+        coalesce_ms: o.coalesce_ms,
         seed: o.seed,
     };
     let (json, ok) = groups_cmd::run(&args)?;
