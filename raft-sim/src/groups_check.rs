@@ -23,7 +23,7 @@ use crate::rng::SimRng;
 use crate::schedule::{event_budget, Faults, TAIL_MS};
 use crate::world::{ClientOptions, Workload};
 use crate::SimError;
-use raft_core::config::ElectionPolicy;
+use raft_core::config::{BreakIt, ElectionPolicy};
 
 /// One seed of a multi-group check.
 #[derive(Debug, Clone)]
@@ -42,6 +42,9 @@ pub struct GroupCheck {
     pub faults: Faults,
     /// Election policy of every replica.
     pub policy: ElectionPolicy,
+    /// Unsafe teaching switches in every replica (none from the command line; tests turn one
+    /// on to show that the check catches what it breaks).
+    pub break_it: BreakIt,
 }
 
 /// What one group did in a seed.
@@ -118,6 +121,7 @@ impl GroupCheck {
         o.base.check_quorum = rng.range(0, 3) != 0;
         o.base.net = net.clone();
         o.base.election_policy = self.policy;
+        o.base.break_it = self.break_it;
         o.base.snapshot_every = if f.snapshot { rng.range(3, 30) } else { 0 };
         let coalesced = rng.range(0, 1) == 0;
         if coalesced {
@@ -180,7 +184,7 @@ impl GroupCheck {
                     committed: w.checker().committed_len(),
                     completed: s.completed,
                     elections: s.elections,
-                    violation: w.violation().cloned(),
+                    violation: w.violation().or(w.violations().first()).cloned(),
                     recovered: p && !out,
                     exhausted: out,
                 }

@@ -234,6 +234,7 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         duration_ms: o.duration,
         faults: o.faults,
         policy: o.policies[0],
+        break_it: Default::default(),
     };
     let started = std::time::Instant::now();
     let work =
