@@ -153,7 +153,7 @@ pub fn run(a: &GroupsArgs) -> Result<(Value, bool), SimError> {
 fn heartbeat_cost(a: &GroupsArgs) -> Result<(Value, bool), SimError> {
     let seconds = 10_000;
     eprintln!(
-        "heartbeat cost on {} machines, {} replicas per group, {} s idle, seed {} (messages/s per machine)",
+        "heartbeat cost on {} machines, {} replicas per group, {} s idle, seed {} (messages/s per machine)\n",
         a.machines,
         a.replicas,
         seconds / 1000,
