@@ -131,7 +131,9 @@ impl MultiOptions {
         }
     }
 
-    fn validate(&self) -> Result<(), SimError> {
+    /// Checks the definition, naming the first problem (each group's own options are checked
+    /// when its world is made).
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.machines == 0 || self.machines > MAX_MACHINES {
             return Err(SimError::Invalid(format!(
                 "machines must be between 1 and {MAX_MACHINES}"

@@ -427,3 +427,57 @@ pub fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
     );
     Ok(ExitCode::from(outcome.exit_code()))
 }
+
+/// `raft-sim run FILE` for a version-2 (multi-group) scenario: each expectation, each group's
+/// safety and linearizability verdicts, and each group's trace hash.
+pub fn run_scenario(
+    o: &Opts,
+    s: &raft_sim::groups_scenario::GroupScenario,
+) -> Result<ExitCode, UsageError> {
+    if o.trace.is_some() {
+        return Err(UsageError(
+            "a multi-group scenario writes no trace yet: run it without --trace".into(),
+        ));
+    }
+    let run = s.run(o.max_steps)?;
+    for r in &run.results {
+        eprintln!(
+            "[{}] {}{}",
+            if r.ok { "ok" } else { "FAILED" },
+            r.what,
+            r.at.map(|t| format!(" (at {t} ms)")).unwrap_or_default()
+        );
+    }
+    for (t, why) in &run.refused {
+        eprintln!("action at {t} ms refused: {why}");
+    }
+    let mut groups = Vec::new();
+    for ((w, def), j) in run
+        .world
+        .groups()
+        .iter()
+        .zip(&s.groups)
+        .zip(&run.judgements)
+    {
+        if let Some(v) = &j.violation {
+            eprintln!(
+                "{}: safety monitor: {} violated at {} ms: {}",
+                def.name, v.property, v.time, v.detail
+            );
+        }
+        eprintln!("{}: client history: {}", def.name, j.linearizability);
+        groups.push(json!({"group": def.name, "outcome": j.outcome.name(),
+            "violation": j.violation, "linearizability": verdict_json(&j.linearizability),
+            "events": w.stats().events, "trace_hash": format!("{:016x}", w.trace_hash())}));
+    }
+    let outcome = run.outcome();
+    println!(
+        "{}",
+        json!({"command": "run", "scenario": s.name, "version": 2, "machines": s.machines,
+               "passed": outcome == Outcome::Passed, "outcome": outcome.name(),
+               "expectations": run.results,
+               "refused": run.refused.iter().map(|(t, w)| json!({"at": t, "why": w})).collect::<Vec<_>>(),
+               "groups": groups, "end_ms": run.world.now()})
+    );
+    Ok(ExitCode::from(outcome.exit_code()))
+}

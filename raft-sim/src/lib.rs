@@ -36,6 +36,8 @@ pub mod clock;
 pub mod failover_model;
 pub mod groups;
 pub mod groups_check;
+#[cfg(feature = "serde")]
+pub mod groups_scenario;
 pub mod judge;
 pub mod labs;
 pub mod limits;

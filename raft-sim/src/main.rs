@@ -15,7 +15,6 @@ use raft_core::{ElectionPolicy, Role};
 use raft_sim::judge::{history_verdict, judge, Outcome};
 use raft_sim::limits;
 use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
-use raft_sim::scenario::Scenario;
 use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
@@ -1087,8 +1086,14 @@ fn read(path: &Option<String>, what: &str) -> Result<(String, String), UsageErro
 
 fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "scenario")?;
-    let mut scenario =
-        Scenario::from_json(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let any = raft_sim::groups_scenario::AnyScenario::from_json(&text)
+        .map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let mut scenario = match any {
+        raft_sim::groups_scenario::AnyScenario::Single(s) => s,
+        raft_sim::groups_scenario::AnyScenario::Groups(g) => {
+            return groups_cmd::run_scenario(o, &g)
+        }
+    };
     let trace = o
         .trace
         .as_deref()
