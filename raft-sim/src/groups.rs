@@ -45,6 +45,50 @@ pub const MAX_GROUPS: u32 = 256;
 /// election timeout the options allow).
 pub const MAX_COALESCE_MS: u64 = 10_000;
 
+/// An action on machines (every group with a replica there feels it), as scenario files
+/// (version 2) and multi-group traces name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum MachineAction {
+    /// Crash a machine: every replica on it crashes (disks are kept).
+    CrashMachine {
+        /// The machine (from 1).
+        machine: MachineId,
+    },
+    /// Restart a machine: every replica on it restarts from its disk.
+    RestartMachine {
+        /// The machine.
+        machine: MachineId,
+    },
+    /// Split the machines into sides that cannot reach each other (every group's replicas
+    /// follow their machines); machines not listed keep their links.
+    PartitionMachines {
+        /// The sides.
+        sides: Vec<Vec<MachineId>>,
+    },
+    /// Heal every link of every group and between machines.
+    HealMachines,
+    /// Set every group's network timing and faults, and the machines' latency and loss.
+    Network {
+        /// The settings.
+        config: crate::network::NetConfig,
+    },
+}
+
+/// What a multi-group world was asked to do, in order ([`MultiWorld::actions`]): a machine
+/// action, or a version-1 action in one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultiAction {
+    /// On machines.
+    Machine(MachineAction),
+    /// In the group at this index (from 0).
+    Group(usize, Action),
+}
+
 /// One Raft group: its name, its size and its clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupSpec {
@@ -178,6 +222,8 @@ pub struct MultiWorld {
     outbox: BTreeMap<(MachineId, MachineId), Vec<(usize, Message)>>,
     /// Time of the next flush of `outbox` (with coalesced heartbeats).
     next_flush: u64,
+    /// Every action asked for, with its time and each group's trace length then.
+    log: Vec<(u64, MultiAction, Vec<usize>)>,
 }
 
 impl MultiWorld {
@@ -227,6 +273,7 @@ impl MultiWorld {
             now: 0,
             mnet,
             outbox: BTreeMap::new(),
+            log: Vec::new(),
         })
     }
 
@@ -387,9 +434,46 @@ impl MultiWorld {
         Ok(())
     }
 
+    /// Every action asked for so far, with its time, in order.
+    pub fn actions(&self) -> impl Iterator<Item = (u64, &MultiAction)> {
+        self.log.iter().map(|(t, a, _)| (*t, a))
+    }
+
+    /// Each action with the length of every group's trace when it was applied (what a trace
+    /// writer needs to put it in its place).
+    pub fn actions_with_trace_lengths(&self) -> &[(u64, MultiAction, Vec<usize>)] {
+        &self.log
+    }
+
+    /// Applies a logged action now.
+    pub fn act(&mut self, action: MultiAction) -> Result<(), SimError> {
+        match action {
+            MultiAction::Machine(MachineAction::CrashMachine { machine }) => {
+                self.crash_machine(machine)
+            }
+            MultiAction::Machine(MachineAction::RestartMachine { machine }) => {
+                self.restart_machine(machine)
+            }
+            MultiAction::Machine(MachineAction::PartitionMachines { sides }) => {
+                self.partition_machines(&sides)
+            }
+            MultiAction::Machine(MachineAction::HealMachines) => self.heal(),
+            MultiAction::Machine(MachineAction::Network { config }) => self.set_network(config),
+            MultiAction::Group(g, a) => self.act_group(g, a),
+        }
+    }
+
+    fn log(&mut self, a: MultiAction) {
+        let lens = self.worlds.iter().map(|w| w.trace().len()).collect();
+        self.log.push((self.now, a, lens));
+    }
+
     /// Crashes machine `m`: every replica on it crashes (its disk is kept).
     pub fn crash_machine(&mut self, m: MachineId) -> Result<(), SimError> {
         self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::CrashMachine {
+            machine: m,
+        }));
         if !self.down.insert(m) {
             return Ok(());
         }
@@ -405,6 +489,9 @@ impl MultiWorld {
     /// Restarts machine `m`: every replica on it restarts from its disk.
     pub fn restart_machine(&mut self, m: MachineId) -> Result<(), SimError> {
         self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::RestartMachine {
+            machine: m,
+        }));
         if !self.down.remove(&m) {
             return Ok(());
         }
@@ -420,6 +507,9 @@ impl MultiWorld {
         for &m in sides.iter().flatten() {
             self.known(m)?;
         }
+        self.log(MultiAction::Machine(MachineAction::PartitionMachines {
+            sides: sides.to_vec(),
+        }));
         for g in 0..self.worlds.len() {
             let groups: Vec<Vec<NodeId>> = sides
                 .iter()
@@ -478,7 +568,7 @@ impl MultiWorld {
                 .map(|(i, &m)| (i as NodeId + 1, m));
             if let Some((replica, m)) = target {
                 if led(m) + 1 < led(from) {
-                    self.worlds[g].act(Action::TransferLeader { to: replica })?;
+                    self.act_group(g, Action::TransferLeader { to: replica })?;
                     asked += 1;
                     self.advance_by(settle);
                 }
@@ -491,6 +581,9 @@ impl MultiWorld {
     /// group `g`'s world now. Machine faults go through the machine methods instead.
     pub fn act_group(&mut self, g: usize, action: Action) -> Result<(), SimError> {
         let n = self.worlds.len();
+        if g < n {
+            self.log(MultiAction::Group(g, action.clone()));
+        }
         self.worlds
             .get_mut(g)
             .ok_or_else(|| SimError::Invalid(format!("no group {g} (groups 0 to {})", n - 1)))?
@@ -499,6 +592,9 @@ impl MultiWorld {
 
     /// Sets every group's network timing and faults, and the machines' latency and loss.
     pub fn set_network(&mut self, config: crate::network::NetConfig) -> Result<(), SimError> {
+        self.log(MultiAction::Machine(MachineAction::Network {
+            config: config.clone(),
+        }));
         for w in &mut self.worlds {
             w.act(Action::Network {
                 config: config.clone(),
@@ -512,6 +608,7 @@ impl MultiWorld {
 
     /// Heals every link in every group.
     pub fn heal(&mut self) -> Result<(), SimError> {
+        self.log(MultiAction::Machine(MachineAction::HealMachines));
         for w in &mut self.worlds {
             w.act(Action::Heal)?;
         }

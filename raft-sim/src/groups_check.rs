@@ -42,6 +42,8 @@ pub struct GroupCheck {
     pub faults: Faults,
     /// Election policy of every replica.
     pub policy: ElectionPolicy,
+    /// Keep every group's trace (for a version-4 trace file).
+    pub keep_trace: bool,
     /// Unsafe teaching switches in every replica (none from the command line; tests turn one
     /// on to show that the check catches what it breaks).
     pub break_it: BreakIt,
@@ -122,6 +124,7 @@ impl GroupCheck {
         o.base.net = net.clone();
         o.base.election_policy = self.policy;
         o.base.break_it = self.break_it;
+        o.base.keep_trace = self.keep_trace;
         o.base.snapshot_every = if f.snapshot { rng.range(3, 30) } else { 0 };
         let coalesced = rng.range(0, 1) == 0;
         if coalesced {

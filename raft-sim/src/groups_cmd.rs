@@ -212,11 +212,11 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     let (a, b) = o
         .seeds
         .ok_or_else(|| UsageError("check needs --seeds A..B".into()))?;
-    if o.trace.is_some() {
-        return Err(UsageError(
-            "check --groups writes no traces yet: replay a seed without --trace".into(),
-        ));
-    }
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| super::trace_file::Target::parse(t, b - a + 1, a))
+        .transpose()?;
     if o.nodes > o.machines {
         return Err(UsageError(format!(
             "--nodes {} is more than the {} machines (one replica of a group per machine)",
@@ -234,26 +234,43 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
         duration_ms: o.duration,
         faults: o.faults,
         policy: o.policies[0],
+        keep_trace: trace.is_some(),
         break_it: Default::default(),
     };
     let started = std::time::Instant::now();
-    let work =
-        |seed: u64| -> Result<(GroupCheckOutcome, Vec<raft_sim::judge::Judgement>), SimError> {
-            let out = def(seed).run()?;
-            let judged = out
-                .world
-                .groups()
-                .iter()
-                .map(|w| judge(w, false, o.max_steps))
-                .collect();
-            Ok((out, judged))
+    type Judged = (
+        GroupCheckOutcome,
+        Vec<raft_sim::judge::Judgement>,
+        Option<std::path::PathBuf>,
+    );
+    let work = |seed: u64| -> Result<Judged, String> {
+        let out = def(seed).run().map_err(|e| e.to_string())?;
+        let judged = out
+            .world
+            .groups()
+            .iter()
+            .map(|w| judge(w, false, o.max_steps))
+            .collect();
+        let written = match &trace {
+            Some(t) => {
+                let path = t.path(seed);
+                std::fs::write(&path, raft_sim::groups_trace::write_jsonl(&out.world))
+                    .map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))?;
+                Some(path)
+            }
+            None => None,
         };
+        Ok((out, judged, written))
+    };
     let mut outcome = Outcome::Passed;
     let (mut failures, mut stuck, mut undecided) = (Vec::new(), Vec::new(), Vec::new());
     let (mut events, mut committed, mut completed, mut elections, mut coalesced) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
     for_each_seed(a, b, jobs, work, |seed, r| -> Result<(), UsageError> {
-        let (out, judged) = r?;
+        let (out, judged, written) = r?;
+        if let Some(p) = written {
+            eprintln!("trace written to {}", p.display());
+        }
         coalesced += u64::from(out.coalesced);
         let replay = replay_line(&def(seed));
         for (g, j) in out.groups.iter().zip(judged) {
@@ -331,13 +348,15 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
 /// group's replica there, if it has one). Per group: tasks done, run twice, lost, failover, throughput,
 /// latency and linearizability. `--nodes` does not apply (the groups' sizes are fixed).
 pub fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
-    if o.trace.is_some() {
-        return Err(UsageError(
-            "taskqueue --groups writes no trace yet: run it without --trace".into(),
-        ));
-    }
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| super::trace_file::Target::parse(t, 1, o.seed))
+        .transpose()?;
     let wall = std::time::Instant::now();
-    let mut mw = MultiWorld::new(MultiOptions::task_queues(o.tasks, o.clients, o.seed))?;
+    let mut opts = MultiOptions::task_queues(o.tasks, o.clients, o.seed);
+    opts.base.keep_trace = trace.is_some();
+    let mut mw = MultiWorld::new(opts)?;
     let crash_after = o.crash_after.min(o.tasks);
     let limit = 600_000;
     while mw.now() < limit && mw.group(0).stats().completed < crash_after {
@@ -418,6 +437,13 @@ pub fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
             "client_retries": w.stats().retries, "violation": j.violation.map(|v| v.property),
             "linearizability": verdict_json(&j.linearizability)}));
     }
+    if let Some(t) = &trace {
+        let path = t.path(o.seed);
+        std::fs::write(&path, raft_sim::groups_trace::write_jsonl(&mw)).map_err(|e| {
+            UsageError(format!("cannot write the trace to {}: {e}", path.display()))
+        })?;
+        eprintln!("trace written to {}", path.display());
+    }
     println!(
         "{}",
         json!({"command": "taskqueue", "seed": o.seed, "machines": 5, "clients": o.clients,
@@ -434,12 +460,21 @@ pub fn run_scenario(
     o: &Opts,
     s: &raft_sim::groups_scenario::GroupScenario,
 ) -> Result<ExitCode, UsageError> {
-    if o.trace.is_some() {
-        return Err(UsageError(
-            "a multi-group scenario writes no trace yet: run it without --trace".into(),
-        ));
-    }
+    let trace = o
+        .trace
+        .as_deref()
+        .map(|t| super::trace_file::Target::parse(t, 1, s.options.seed))
+        .transpose()?;
+    let mut s = s.clone();
+    s.options.keep_trace = trace.is_some();
     let run = s.run(o.max_steps)?;
+    if let Some(t) = &trace {
+        let path = t.path(s.options.seed);
+        std::fs::write(&path, raft_sim::groups_trace::write_jsonl(&run.world)).map_err(|e| {
+            UsageError(format!("cannot write the trace to {}: {e}", path.display()))
+        })?;
+        eprintln!("trace written to {}", path.display());
+    }
     for r in &run.results {
         eprintln!(
             "[{}] {}{}",
@@ -478,6 +513,48 @@ pub fn run_scenario(
                "expectations": run.results,
                "refused": run.refused.iter().map(|(t, w)| json!({"at": t, "why": w})).collect::<Vec<_>>(),
                "groups": groups, "end_ms": run.world.now()})
+    );
+    Ok(ExitCode::from(outcome.exit_code()))
+}
+
+/// `raft-sim replay FILE` for a version-4 (multi-group) trace: re-runs its definition with its
+/// actions and compares every group's hash; each group's replayed history is judged.
+pub fn replay(o: &Opts, path: &str, text: &str) -> Result<ExitCode, UsageError> {
+    let t = raft_sim::groups_trace::parse_jsonl(text)
+        .map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let mw = t.replay()?;
+    let bad = t.mismatches(&mw);
+    for (g, file, got) in &bad {
+        eprintln!("{g}: the file's hash {file} differs from the replay's {got}");
+    }
+    let mut outcome = Outcome::from_ok(bad.is_empty());
+    let mut groups = Vec::new();
+    for (w, spec) in mw.groups().iter().zip(&mw.options().groups) {
+        let j = judge(w, w.options().break_it.any(), o.max_steps);
+        eprintln!("{}: client history: {}", spec.name, j.linearizability);
+        outcome = outcome.and(j.outcome);
+        groups.push(
+            json!({"group": spec.name, "hash": format!("{:016x}", w.trace_hash()),
+            "linearizability": verdict_json(&j.linearizability)}),
+        );
+    }
+    eprintln!(
+        "{} groups on {} machines, {} actions, {} records: {}",
+        t.options.groups.len(),
+        t.options.machines,
+        t.actions.len(),
+        t.records,
+        if bad.is_empty() {
+            "every group's hash matches"
+        } else {
+            "MISMATCH"
+        }
+    );
+    println!(
+        "{}",
+        json!({"command": "replay", "version": raft_sim::groups_trace::GROUP_TRACE_VERSION,
+               "matches": bad.is_empty(), "groups": groups, "end_ms": t.end,
+               "outcome": outcome.name()})
     );
     Ok(ExitCode::from(outcome.exit_code()))
 }

@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 
 use crate::actions::Action;
 use crate::groups::{GroupSpec, MachineId, MultiOptions, MultiWorld, MAX_GROUPS, MAX_MACHINES};
+pub use crate::groups::{MachineAction, MultiAction};
 use crate::judge::{judge, Judgement, Outcome};
 use crate::limits::{at_most, MAX_TIME_MS};
 use crate::scenario::{Expect, ExpectResult, Scenario, Timed};
@@ -40,38 +41,8 @@ pub struct GroupDef {
     pub clients: ClientOptions,
 }
 
-/// What a machine-level timeline entry does.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
-pub enum MachineAction {
-    /// Crash a machine: every replica on it crashes.
-    CrashMachine {
-        /// The machine (from 1).
-        machine: MachineId,
-    },
-    /// Restart a machine: every replica on it restarts from its disk.
-    RestartMachine {
-        /// The machine.
-        machine: MachineId,
-    },
-    /// Split the machines into sides that cannot reach each other (every group's replicas
-    /// follow their machines); machines not listed keep their links.
-    PartitionMachines {
-        /// The sides.
-        sides: Vec<Vec<MachineId>>,
-    },
-    /// Heal every link of every group and between machines.
-    HealMachines,
-}
-
 /// A timeline entry: a machine action, or an action in one group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupStep {
-    /// On machines.
-    Machine(MachineAction),
-    /// In the group at this index (from 0), a version-1 action.
-    Group(usize, Action),
-}
+pub type GroupStep = MultiAction;
 
 /// An expectation on one group (`Some(index)`) or on every group (`None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +186,7 @@ impl GroupScenario {
                     GroupStep::Group(index(&g, &what)?, action.action)
                 }
                 None => GroupStep::Machine(field(Value::Object(entry), &format!(
-                    "{what} (an action in one group needs its `group`; machine actions are crash_machine, restart_machine, partition_machines, heal_machines)"
+                    "{what} (an action in one group needs its `group`; machine actions are crash_machine, restart_machine, partition_machines, heal_machines, network)"
                 ))?),
             };
             timeline.push((at, step));
@@ -303,6 +274,12 @@ impl GroupScenario {
                     "timeline entry {k} names machine M{bad}, but there are machines M1 to M{}",
                     self.machines
                 )));
+            }
+            if let GroupStep::Machine(MachineAction::Network { config }) = step {
+                let mut o = self.options.clone();
+                o.net = config.clone();
+                o.validate()
+                    .map_err(|e| invalid(format!("timeline entry {k} (network): {e}")))?;
             }
             if let GroupStep::Group(_, Action::AddNode) = step {
                 return Err(invalid(format!(
@@ -466,19 +443,7 @@ impl GroupScenario {
             }
             while next < self.timeline.len() && self.timeline[next].0 <= t {
                 let (at, step) = &self.timeline[next];
-                let r = match step {
-                    GroupStep::Machine(MachineAction::CrashMachine { machine }) => {
-                        mw.crash_machine(*machine)
-                    }
-                    GroupStep::Machine(MachineAction::RestartMachine { machine }) => {
-                        mw.restart_machine(*machine)
-                    }
-                    GroupStep::Machine(MachineAction::PartitionMachines { sides }) => {
-                        mw.partition_machines(sides)
-                    }
-                    GroupStep::Machine(MachineAction::HealMachines) => mw.heal(),
-                    GroupStep::Group(g, a) => mw.act_group(*g, a.clone()),
-                };
+                let r = mw.act(step.clone());
                 if let Err(e) = r {
                     refused.push((*at, format!("{e}")));
                 }

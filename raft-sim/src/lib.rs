@@ -38,6 +38,8 @@ pub mod groups;
 pub mod groups_check;
 #[cfg(feature = "serde")]
 pub mod groups_scenario;
+#[cfg(feature = "serde")]
+pub mod groups_trace;
 pub mod judge;
 pub mod labs;
 pub mod limits;

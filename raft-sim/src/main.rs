@@ -1148,6 +1148,9 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
 
 fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "trace")?;
+    if raft_sim::groups_trace::is_group_trace(&text) {
+        return groups_cmd::replay(o, &path, &text);
+    }
     let t = trace_file::parse(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
     t.options
         .validate()

@@ -14,6 +14,7 @@ fn def(seed: u64, break_it: BreakIt) -> GroupCheck {
         duration_ms: 3_000,
         faults: Faults::ALL,
         policy: ElectionPolicy::default(),
+        keep_trace: false,
         break_it,
     }
 }
