@@ -62,7 +62,8 @@ linearizability.
                     machine faults (crash, restart, partition, the machine leading the most
                     groups crashing; transfers in single groups), heartbeats coalesced or not
                     by the seed, every checker and the linearizability check in every group;
-                    no membership changes, no pauses, no traces, --schedule ignored
+                    no membership changes, no pauses, --schedule ignored; --trace writes
+                    multi-group traces (version 4)
   --machines N      1 to 64 machines for --groups (default 5)";
 
 const MUTANTS_USAGE: &str = "usage: raft-sim mutants [--seeds N|A..B] [--jobs J] [--bugs LIST] [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--max-steps N]
@@ -104,12 +105,18 @@ history is checked for linearizability.
   --crash-leader-after N  crash the leader after this many tasks, 0 to 1000000 (default 500)
   --seed S                any u64 (default 1)
   --trace FILE            write the run's JSONL trace
-  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)
+  --groups                multi-group Raft: a critical queue (a group of 5 replicas) and a
+                          background queue (3 replicas) on 5 machines, --tasks each with
+                          --clients each; the critical group's leader's machine crashes after
+                          --crash-leader-after critical tasks; figures per group (--nodes does
+                          not apply; --trace writes a version-4 multi-group trace)";
 
 const RUN_USAGE: &str = "usage: raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
 
 Runs a scenario file (docs/formats.md): passes when every expectation is met, no safety property
-broke (unless a violation is expected) and the client history is proven linearizable.
+broke (unless a violation is expected) and the client history is proven linearizable. A
+version-2 file runs several groups on machines, and each group is judged so.
   --trace FILE      write the run's JSONL trace
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
@@ -117,6 +124,7 @@ const REPLAY_USAGE: &str = "usage: raft-sim replay TRACE.jsonl [--max-steps N]
 
 Re-derives a trace from its header's options and its action records and compares the record
 count and hash with the footer's; the replayed client history is checked for linearizability.
+A version-4 (multi-group) trace is re-run from its actions and every group's hash compared.
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
 const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]

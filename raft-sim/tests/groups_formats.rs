@@ -142,3 +142,52 @@ fn malformed_version_2_files_are_refused_with_the_reason() {
         assert!(err.contains(needle), "{to}: {err}");
     }
 }
+
+fn scratch_file(name: &str) -> String {
+    scratch("groups-formats").join(name).to_string_lossy().into_owned()
+}
+
+/// A version-4 trace of a multi-group run (machine faults, coalesced heartbeats) replays to the
+/// same hash in every group; a trace whose action was changed does not.
+#[test]
+fn a_multi_group_trace_replays_every_group_and_catches_a_tampered_one() {
+    let path = scratch_file("machine-crash.jsonl");
+    let sc = root().join(MACHINE_CRASH);
+    let out = raft_sim(&["run", sc.to_str().unwrap(), "--trace", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(r#"{"coalesce_ms":50,"format":"raft-trace","#), "{}", &text[..80]);
+    let out = raft_sim(&["replay", &path]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v} {}", stderr(&out));
+    assert_eq!((v["version"].as_u64(), v["matches"].as_bool()), (Some(4), Some(true)));
+    // Crash machine 2 instead of 1: the replay differs, and says which group.
+    let tampered = text.clone();
+    let needle = r#"{"action":{"action":"crash_machine","machine":1}"#;
+    assert!(tampered.contains(needle), "the trace lists the machine crash");
+    let bad = scratch_file("tampered.jsonl");
+    std::fs::write(
+        &bad,
+        tampered.replacen(needle, r#"{"action":{"action":"crash_machine","machine":2}"#, 1),
+    )
+    .unwrap();
+    let out = raft_sim(&["replay", &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(last_json(&out)["matches"], false);
+    // A truncated one is refused before anything runs.
+    let cut = scratch_file("cut.jsonl");
+    std::fs::write(&cut, text.lines().take(50).collect::<Vec<_>>().join("\n")).unwrap();
+    assert_eq!(raft_sim(&["replay", &cut]).status.code(), Some(2));
+}
+
+#[test]
+fn one_group_traces_are_still_version_3() {
+    let path = scratch_file("leader-crash.jsonl");
+    let sc = root().join("scenarios/leader-crash.json");
+    let out = raft_sim(&["run", sc.to_str().unwrap(), "--trace", &path]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["version"], 3);
+    assert!(header.get("groups").is_none());
+}
