@@ -144,7 +144,10 @@ fn malformed_version_2_files_are_refused_with_the_reason() {
 }
 
 fn scratch_file(name: &str) -> String {
-    scratch("groups-formats").join(name).to_string_lossy().into_owned()
+    scratch("groups-formats")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A version-4 trace of a multi-group run (machine faults, coalesced heartbeats) replays to the
@@ -156,19 +159,33 @@ fn a_multi_group_trace_replays_every_group_and_catches_a_tampered_one() {
     let out = raft_sim(&["run", sc.to_str().unwrap(), "--trace", &path]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with(r#"{"coalesce_ms":50,"format":"raft-trace","#), "{}", &text[..80]);
+    assert!(
+        text.starts_with(r#"{"coalesce_ms":50,"format":"raft-trace","#),
+        "{}",
+        &text[..80]
+    );
     let out = raft_sim(&["replay", &path]);
     let v = last_json(&out);
     assert_eq!(out.status.code(), Some(0), "{v} {}", stderr(&out));
-    assert_eq!((v["version"].as_u64(), v["matches"].as_bool()), (Some(4), Some(true)));
+    assert_eq!(
+        (v["version"].as_u64(), v["matches"].as_bool()),
+        (Some(4), Some(true))
+    );
     // Crash machine 2 instead of 1: the replay differs, and says which group.
     let tampered = text.clone();
     let needle = r#"{"action":{"action":"crash_machine","machine":1}"#;
-    assert!(tampered.contains(needle), "the trace lists the machine crash");
+    assert!(
+        tampered.contains(needle),
+        "the trace lists the machine crash"
+    );
     let bad = scratch_file("tampered.jsonl");
     std::fs::write(
         &bad,
-        tampered.replacen(needle, r#"{"action":{"action":"crash_machine","machine":2}"#, 1),
+        tampered.replacen(
+            needle,
+            r#"{"action":{"action":"crash_machine","machine":2}"#,
+            1,
+        ),
     )
     .unwrap();
     let out = raft_sim(&["replay", &bad]);
