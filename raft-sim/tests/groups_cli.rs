@@ -119,9 +119,9 @@ fn bad_group_options_exit_2_before_anything_runs() {
             "0",
         ],
         vec![
-            "check", "--seeds", "1..1", "--groups", "2", "--trace", "x.jsonl",
+            "check", "--seeds", "1..2", "--groups", "2", "--trace", "x.jsonl",
         ],
-        vec!["taskqueue", "--groups", "--trace", "x.jsonl"],
+        vec!["taskqueue", "--groups", "3"],
         vec!["groups", "--coalesce-ms", "0"],
         vec!["groups", "--coalesce-ms", "10001"],
         vec!["failover", "--seeds", "1..1", "--groups", "2"],
