@@ -147,3 +147,20 @@ fn a_bad_flush_interval_is_refused() {
         assert!(MultiWorld::new(MultiOptions::uniform(5, 2, 3, 0, 1).coalesced(ms)).is_err());
     }
 }
+
+/// Raft §5.6, timing and availability (broadcast time well below the election timeout):
+/// coalescing adds up to one flush interval to every heartbeat's trip. Flushing every 300 ms,
+/// past the 150–300 ms election timeouts, followers time out between batches and leadership
+/// churns; flushing every heartbeat interval (50 ms) each group keeps its first leader. This is
+/// what makes the stability assertions above able to fail.
+#[test]
+fn a_flush_slower_than_the_election_timeout_costs_leadership() {
+    let leaders = |ms| {
+        let mut mw = idle(4, Some(ms), 3);
+        mw.advance_to(5_000);
+        mw.groups().iter().map(|w| w.stats().leaders).sum::<u64>()
+    };
+    assert_eq!(leaders(50), 4);
+    let churn = leaders(300);
+    assert!(churn > 4 * 5, "300 ms flushes: only {churn} leaders in 5 s");
+}
