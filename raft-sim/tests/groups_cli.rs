@@ -101,6 +101,17 @@ fn the_heartbeat_table_shows_coalescing_measured() {
     assert!(c * 5.0 < u, "64 groups: {u} uncoalesced vs {c} coalesced");
     assert_eq!(last["leaders_elected"], serde_json::json!([64, 64]));
     assert!(stderr(&out).contains("| groups | uncoalesced | coalesced |"));
+    // Coalescing delays heartbeats by up to one flush, not failover by more than that.
+    let f = &v["failover_ms"];
+    assert_eq!(f["coalesced"]["n"], f["uncoalesced"]["n"]);
+    let (u, c) = (
+        f["uncoalesced"]["max"].as_u64().unwrap(),
+        f["coalesced"]["max"].as_u64().unwrap(),
+    );
+    assert!(
+        c <= u + 50 + 18 && c <= 2_000,
+        "max failover {u} ms uncoalesced, {c} ms coalesced"
+    );
 }
 
 #[test]
