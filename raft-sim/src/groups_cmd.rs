@@ -384,8 +384,8 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
 /// `raft-sim taskqueue --groups`: the critical (5 replicas) and background (3) task queues on 5
 /// machines, `--tasks` each with `--clients` clients each; once the critical queue has done
 /// `--crash-leader-after` tasks, the machine of its leader crashes (and with it the background
-/// group's replica there, if it has one). Per group: tasks done, run twice, lost, failover, throughput,
-/// latency and linearizability. `--nodes` does not apply (the groups' sizes are fixed).
+/// group's replica there, if it has one). Per group: tasks done, run twice, lost, failover,
+/// throughput, latency and linearizability. `--nodes` does not apply (the groups' sizes are fixed).
 pub fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
     let trace = o
         .trace

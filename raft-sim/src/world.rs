@@ -1190,7 +1190,8 @@ impl World {
 
     /// From now on, heartbeats and their answers are not sent on this world's network but kept
     /// for [`World::take_intercepted`]: a multi-group world ([`crate::groups`]) carries them
-    /// between machines in coalesced batches and hands each back with [`World::inject`].
+    /// between machines in coalesced batches and hands each back with
+    /// [`World::deliver_carried`].
     pub fn intercept_heartbeats(&mut self) {
         self.intercepted.get_or_insert_with(Vec::new);
     }
@@ -1205,7 +1206,7 @@ impl World {
 
     /// Delivers `msg`, carried outside this world's network, now (traced as a delivery of
     /// message id 0; lost if its recipient is down).
-    pub fn inject(&mut self, msg: raft_core::message::Message) {
+    pub fn deliver_carried(&mut self, msg: raft_core::message::Message) {
         if self.halted.is_none() {
             self.deliver(0, msg);
             self.check_halt();
