@@ -8,12 +8,24 @@
 //! which groups advance changes nothing, and a run is as deterministic as one group's.
 //!
 //! Heartbeat cost. Every leader sends its own heartbeats, so the messages a machine sends grow
-//! with the groups it hosts. The known fix is to coalesce them: one message per pair of machines
-//! per heartbeat interval carries every group's heartbeat (and one carries the answers back).
-//! [`HeartbeatCost`] counts the messages of a run both ways from its trace: as sent, and with
-//! heartbeats and their answers coalesced per machine pair and heartbeat interval. The coalesced
-//! figure is a model of that design, not a run of it: the groups' leaders here still tick on
-//! their own timers.
+//! with the groups it hosts. The known fix is to coalesce them, as CockroachDB does: each store
+//! queues its replicas' heartbeats and heartbeat answers per destination store and sends them
+//! as one message on a timer that runs faster than the Raft tick (its
+//! `CoalescedHeartbeatsInterval`: 50 ms against a 100 ms tick in its test configuration). With
+//! [`MultiOptions::coalesce_ms`] set, this simulation does the same for real: every group's
+//! heartbeats and answers are taken off the group's own network
+//! ([`World::intercept_heartbeats`]), queued per ordered machine pair, and every `coalesce_ms`
+//! each non-empty queue leaves as one [`Batch`] on the machines' network ([`MachineNet`]),
+//! which delays it, loses it or cuts it as a whole; on arrival each message in it is handed to
+//! its group's replica ([`World::deliver_carried`]). Everything else a group sends (appends,
+//! votes, snapshots) stays on the group's own network, as before. The groups then also share
+//! the machines' network, but each batch's messages go to independent groups, so the order in
+//! which groups advance still changes nothing. [`MultiWorld::traffic`] counts what each
+//! machine sends either way; [`HeartbeatCost`] is the older estimate of the coalesced figure
+//! from an uncoalesced run's trace, kept to compare the two.
+//!
+//! TiKV cuts the same cost another way, not simulated here: with Hibernate Region its store
+//! stops ticking idle groups, so their leaders send no heartbeats at all until there is work.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -21,20 +33,67 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::actions::Action;
+use crate::limits::MAX_TIME_MS;
+pub use crate::machine_net::{Batch, MachineId, MachineNet, MachineNetStats};
 use crate::trace::TraceEvent;
 use crate::world::{ClientOptions, SimOptions, Workload, World};
 use crate::SimError;
-use raft_core::message::Body;
+use raft_core::message::{Body, Message};
 use raft_core::types::{NodeId, Role};
-
-/// A machine's id (from 1).
-pub type MachineId = u32;
 
 /// Most machines in a multi-group world.
 pub const MAX_MACHINES: u32 = 64;
 
 /// Most groups in a multi-group world.
 pub const MAX_GROUPS: u32 = 256;
+
+/// Longest flush interval of coalesced heartbeats, ms (a longer one would starve every
+/// election timeout the options allow).
+pub const MAX_COALESCE_MS: u64 = 10_000;
+
+/// An action on machines (every group with a replica there feels it), as scenario files
+/// (version 2) and multi-group traces name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum MachineAction {
+    /// Crash a machine: every replica on it crashes (disks are kept).
+    CrashMachine {
+        /// The machine (from 1).
+        machine: MachineId,
+    },
+    /// Restart a machine: every replica on it restarts from its disk.
+    RestartMachine {
+        /// The machine.
+        machine: MachineId,
+    },
+    /// Split the machines into sides that cannot reach each other (every group's replicas
+    /// follow their machines); machines not listed keep their links.
+    PartitionMachines {
+        /// The sides.
+        sides: Vec<Vec<MachineId>>,
+    },
+    /// Heal every link of every group and between machines.
+    HealMachines,
+    /// Set every group's network timing and faults, and the machines' latency and loss.
+    Network {
+        /// The settings.
+        config: crate::network::NetConfig,
+    },
+}
+
+/// What a multi-group world was asked to do, in order ([`MultiWorld::actions`]): a machine
+/// action, or a version-1 action in one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultiAction {
+    /// On machines.
+    Machine(MachineAction),
+    /// In the group at this index (from 0).
+    Group(usize, Action),
+}
 
 /// One Raft group: its name, its size and its clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +116,13 @@ pub struct MultiOptions {
     /// Timers, network, policy and seed shared by every group (its `nodes` and `clients` are
     /// replaced by each group's own; each group's seed is derived from `base.seed`).
     pub base: SimOptions,
+    /// Coalesced heartbeats: every this many ms (1 to [`MAX_COALESCE_MS`]) each machine sends
+    /// one batch per other machine with every group's queued heartbeats and answers (see the
+    /// module doc). `None`: every replica sends its own, as a single group does.
+    /// A heartbeat waits up to one interval before it leaves, so the interval must stay well
+    /// below the election timeout (Raft §5.6: broadcast time ≪ election timeout); with the
+    /// reference timings 50 ms (one heartbeat interval) keeps every leader, 200 ms does not.
+    pub coalesce_ms: Option<u64>,
 }
 
 impl MultiOptions {
@@ -81,7 +147,14 @@ impl MultiOptions {
                 keep_trace: false,
                 ..SimOptions::default()
             },
+            coalesce_ms: None,
         }
+    }
+
+    /// The same options with heartbeats coalesced every `ms` ms.
+    pub fn coalesced(mut self, ms: u64) -> Self {
+        self.coalesce_ms = Some(ms);
+        self
     }
 
     /// The reference use case's ending: a 5-replica group for critical tasks and a 3-replica
@@ -107,10 +180,13 @@ impl MultiOptions {
                 keep_trace: false,
                 ..SimOptions::default()
             },
+            coalesce_ms: None,
         }
     }
 
-    fn validate(&self) -> Result<(), SimError> {
+    /// Checks the definition, naming the first problem (each group's own options are checked
+    /// when its world is made).
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.machines == 0 || self.machines > MAX_MACHINES {
             return Err(SimError::Invalid(format!(
                 "machines must be between 1 and {MAX_MACHINES}"
@@ -120,6 +196,13 @@ impl MultiOptions {
             return Err(SimError::Invalid(format!(
                 "groups must be between 1 and {MAX_GROUPS}"
             )));
+        }
+        if let Some(ms) = self.coalesce_ms {
+            if ms == 0 || ms > MAX_COALESCE_MS {
+                return Err(SimError::Invalid(format!(
+                    "coalesce_ms must be between 1 and {MAX_COALESCE_MS}"
+                )));
+            }
         }
         for g in &self.groups {
             if g.replicas == 0 || g.replicas > self.machines {
@@ -142,6 +225,14 @@ pub struct MultiWorld {
     placement: Vec<Vec<MachineId>>,
     down: BTreeSet<MachineId>,
     now: u64,
+    /// With coalesced heartbeats: the machines' network, and the heartbeats queued per ordered
+    /// machine pair since the last flush.
+    mnet: Option<MachineNet>,
+    outbox: BTreeMap<(MachineId, MachineId), Vec<(usize, Message)>>,
+    /// Time of the next flush of `outbox` (with coalesced heartbeats).
+    next_flush: u64,
+    /// Every action asked for, with its time and each group's trace length then.
+    log: Vec<(u64, MultiAction, Vec<usize>)>,
 }
 
 impl MultiWorld {
@@ -154,7 +245,7 @@ impl MultiWorld {
         let mut placement = Vec::with_capacity(opts.groups.len());
         for (g, spec) in opts.groups.iter().enumerate() {
             let g64 = g as u64;
-            let w = World::new(SimOptions {
+            let mut w = World::new(SimOptions {
                 nodes: spec.replicas,
                 seed: opts
                     .base
@@ -164,6 +255,9 @@ impl MultiWorld {
                 clients: spec.clients,
                 ..opts.base.clone()
             })?;
+            if opts.coalesce_ms.is_some() {
+                w.intercept_heartbeats();
+            }
             worlds.push(w);
             placement.push(
                 (0..spec.replicas)
@@ -171,12 +265,24 @@ impl MultiWorld {
                     .collect(),
             );
         }
+        // The machines' network draws from a seed of its own (the groups' seeds are
+        // `base.seed * K + g` for small g; this one is far from them).
+        let mnet = opts.coalesce_ms.map(|_| {
+            MachineNet::new(
+                opts.base.net.clone(),
+                opts.base.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xC0A1_E5CE,
+            )
+        });
         Ok(MultiWorld {
+            next_flush: opts.coalesce_ms.unwrap_or(0),
             opts,
             worlds,
             placement,
             down: BTreeSet::new(),
             now: 0,
+            mnet,
+            outbox: BTreeMap::new(),
+            log: Vec::new(),
         })
     }
 
@@ -229,12 +335,92 @@ impl MultiWorld {
             .collect()
     }
 
-    /// Advances every group to time `t`.
+    /// The machines' network (with coalesced heartbeats only).
+    pub fn machine_net(&self) -> Option<&MachineNet> {
+        self.mnet.as_ref()
+    }
+
+    /// Advances every group to time `t` (at most [`MAX_TIME_MS`]). With coalesced heartbeats
+    /// the groups advance together from one machine-level event to the next (a flush, a batch
+    /// arriving), in a fixed order: groups advance, queued heartbeats are collected, due batches
+    /// are delivered (in arrival order, their messages in order), then a due flush sends one
+    /// batch per machine pair in (from, to) order.
     pub fn advance_to(&mut self, t: u64) {
-        for w in &mut self.worlds {
-            w.advance_to(t);
+        let t = t.min(MAX_TIME_MS);
+        let Some(interval) = self.opts.coalesce_ms else {
+            for w in &mut self.worlds {
+                w.advance_to(t);
+            }
+            self.now = self.now.max(t);
+            return;
+        };
+        loop {
+            let arrival = self.mnet.as_ref().and_then(MachineNet::next_delivery);
+            let next = arrival
+                .into_iter()
+                .chain([t, self.next_flush])
+                .min()
+                .unwrap_or(t)
+                .max(self.now);
+            for w in &mut self.worlds {
+                w.advance_to(next);
+            }
+            self.now = next;
+            self.collect();
+            self.deliver_due();
+            if self.next_flush <= next {
+                self.flush();
+                self.next_flush = next + interval;
+            }
+            let arrival = self.mnet.as_ref().and_then(MachineNet::next_delivery);
+            if next >= t && arrival.is_none_or(|a| a > t) && self.next_flush > t {
+                break;
+            }
         }
-        self.now = self.now.max(t);
+    }
+
+    /// Moves every group's intercepted heartbeats into the per-machine-pair queues.
+    fn collect(&mut self) {
+        for g in 0..self.worlds.len() {
+            for msg in self.worlds[g].take_intercepted() {
+                // A replica id outside the placement cannot happen here (groups do not change
+                // membership); such a message would be lost.
+                if let (Some(a), Some(b)) =
+                    (self.machine_of(g, msg.from), self.machine_of(g, msg.to))
+                {
+                    self.outbox.entry((a, b)).or_default().push((g, msg));
+                }
+            }
+        }
+    }
+
+    /// Hands every batch due now to its groups' replicas.
+    fn deliver_due(&mut self) {
+        let now = self.now;
+        while let Some(batch) = self.mnet.as_mut().and_then(|n| n.pop_due(now)) {
+            let mut touched = BTreeSet::new();
+            for (g, msg) in batch.items {
+                self.worlds[g].deliver_carried(msg);
+                touched.insert(g);
+            }
+            // Anything the answers set off that is due now happens now.
+            for g in touched {
+                self.worlds[g].advance_to(now);
+            }
+        }
+    }
+
+    /// Sends one batch per machine pair with queued heartbeats.
+    fn flush(&mut self) {
+        let now = self.now;
+        let Some(net) = self.mnet.as_mut() else {
+            return;
+        };
+        for ((from, to), items) in core::mem::take(&mut self.outbox) {
+            if !items.is_empty() && !self.down.contains(&from) {
+                net.send(Batch { from, to, items }, now);
+            }
+        }
     }
 
     /// Advances every group by `dt` ms.
@@ -257,12 +443,52 @@ impl MultiWorld {
         Ok(())
     }
 
+    /// Every action asked for so far, with its time, in order.
+    pub fn actions(&self) -> impl Iterator<Item = (u64, &MultiAction)> {
+        self.log.iter().map(|(t, a, _)| (*t, a))
+    }
+
+    /// Each action with the length of every group's trace when it was applied (what a trace
+    /// writer needs to put it in its place).
+    pub fn actions_with_trace_lengths(&self) -> &[(u64, MultiAction, Vec<usize>)] {
+        &self.log
+    }
+
+    /// Applies a logged action now.
+    pub fn act(&mut self, action: MultiAction) -> Result<(), SimError> {
+        match action {
+            MultiAction::Machine(MachineAction::CrashMachine { machine }) => {
+                self.crash_machine(machine)
+            }
+            MultiAction::Machine(MachineAction::RestartMachine { machine }) => {
+                self.restart_machine(machine)
+            }
+            MultiAction::Machine(MachineAction::PartitionMachines { sides }) => {
+                self.partition_machines(&sides)
+            }
+            MultiAction::Machine(MachineAction::HealMachines) => self.heal(),
+            MultiAction::Machine(MachineAction::Network { config }) => self.set_network(config),
+            MultiAction::Group(g, a) => self.act_group(g, a),
+        }
+    }
+
+    fn log(&mut self, a: MultiAction) {
+        let lens = self.worlds.iter().map(|w| w.trace().len()).collect();
+        self.log.push((self.now, a, lens));
+    }
+
     /// Crashes machine `m`: every replica on it crashes (its disk is kept).
     pub fn crash_machine(&mut self, m: MachineId) -> Result<(), SimError> {
         self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::CrashMachine {
+            machine: m,
+        }));
         if !self.down.insert(m) {
             return Ok(());
         }
+        // What the machine had queued but not sent dies with it.
+        self.collect();
+        self.outbox.retain(|&(from, _), _| from != m);
         for (g, r) in self.replicas_on(m) {
             self.worlds[g].act(Action::Crash { node: r })?;
         }
@@ -272,6 +498,9 @@ impl MultiWorld {
     /// Restarts machine `m`: every replica on it restarts from its disk.
     pub fn restart_machine(&mut self, m: MachineId) -> Result<(), SimError> {
         self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::RestartMachine {
+            machine: m,
+        }));
         if !self.down.remove(&m) {
             return Ok(());
         }
@@ -287,6 +516,9 @@ impl MultiWorld {
         for &m in sides.iter().flatten() {
             self.known(m)?;
         }
+        self.log(MultiAction::Machine(MachineAction::PartitionMachines {
+            sides: sides.to_vec(),
+        }));
         for g in 0..self.worlds.len() {
             let groups: Vec<Vec<NodeId>> = sides
                 .iter()
@@ -303,6 +535,20 @@ impl MultiWorld {
                 })
                 .collect();
             self.worlds[g].act(Action::Partition { groups })?;
+        }
+        if let Some(net) = self.mnet.as_mut() {
+            let side: BTreeMap<MachineId, usize> = sides
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| s.iter().map(move |&m| (m, i)))
+                .collect();
+            for (&a, &sa) in &side {
+                for (&b, &sb) in &side {
+                    if a != b {
+                        net.set_cut(a, b, sa != sb);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -331,7 +577,7 @@ impl MultiWorld {
                 .map(|(i, &m)| (i as NodeId + 1, m));
             if let Some((replica, m)) = target {
                 if led(m) + 1 < led(from) {
-                    self.worlds[g].act(Action::TransferLeader { to: replica })?;
+                    self.act_group(g, Action::TransferLeader { to: replica })?;
                     asked += 1;
                     self.advance_by(settle);
                 }
@@ -340,10 +586,43 @@ impl MultiWorld {
         Ok(asked)
     }
 
+    /// Applies a group-level action (a transfer, a forced election, a client request...) to
+    /// group `g`'s world now. Machine faults go through the machine methods instead.
+    pub fn act_group(&mut self, g: usize, action: Action) -> Result<(), SimError> {
+        let n = self.worlds.len();
+        if g < n {
+            self.log(MultiAction::Group(g, action.clone()));
+        }
+        self.worlds
+            .get_mut(g)
+            .ok_or_else(|| SimError::Invalid(format!("no group {g} (groups 0 to {})", n - 1)))?
+            .act(action)
+    }
+
+    /// Sets every group's network timing and faults, and the machines' latency and loss.
+    pub fn set_network(&mut self, config: crate::network::NetConfig) -> Result<(), SimError> {
+        self.log(MultiAction::Machine(MachineAction::Network {
+            config: config.clone(),
+        }));
+        for w in &mut self.worlds {
+            w.act(Action::Network {
+                config: config.clone(),
+            })?;
+        }
+        if let Some(net) = self.mnet.as_mut() {
+            net.set_config(config);
+        }
+        Ok(())
+    }
+
     /// Heals every link in every group.
     pub fn heal(&mut self) -> Result<(), SimError> {
+        self.log(MultiAction::Machine(MachineAction::HealMachines));
         for w in &mut self.worlds {
             w.act(Action::Heal)?;
+        }
+        if let Some(net) = self.mnet.as_mut() {
+            net.heal_all();
         }
         Ok(())
     }
@@ -362,6 +641,40 @@ impl MultiWorld {
                 })
             })
             .collect()
+    }
+
+    /// What each machine sent so far: its replicas' messages on their groups' networks, plus
+    /// (with coalesced heartbeats) its batches.
+    pub fn traffic(&self) -> Traffic {
+        let mut per_machine: BTreeMap<MachineId, u64> =
+            (1..=self.opts.machines).map(|m| (m, 0)).collect();
+        let mut group_messages = 0;
+        let mut heartbeats = 0;
+        for (g, w) in self.worlds.iter().enumerate() {
+            let counts = &w.stats().messages;
+            for (&replica, &n) in &counts.by_node {
+                if let Some(m) = self.machine_of(g, replica) {
+                    *per_machine.entry(m).or_insert(0) += n;
+                }
+                group_messages += n;
+            }
+            heartbeats += counts.kind("heartbeat") + counts.kind("heartbeat_resp");
+        }
+        let mut batches = 0;
+        if let Some(net) = &self.mnet {
+            for (&m, &n) in &net.stats().sent_by {
+                *per_machine.entry(m).or_insert(0) += n;
+                batches += n;
+            }
+            heartbeats = net.stats().carried;
+        }
+        Traffic {
+            seconds: self.now as f64 / 1000.0,
+            per_machine,
+            group_messages,
+            heartbeats,
+            batches,
+        }
     }
 
     /// Messages of the run so far, as sent and with heartbeats coalesced (see the module doc).
@@ -403,6 +716,30 @@ impl MultiWorld {
             heartbeats,
             coalesced_total: total - heartbeats + buckets.len() as u64,
         }
+    }
+}
+
+/// Messages the machines of a run sent ([`MultiWorld::traffic`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traffic {
+    /// Virtual seconds covered.
+    pub seconds: f64,
+    /// Messages each machine sent (every machine listed, from 1).
+    pub per_machine: BTreeMap<MachineId, u64>,
+    /// Messages sent on the groups' own networks (with coalescing: all but heartbeats).
+    pub group_messages: u64,
+    /// Heartbeats and answers: sent one by one, or carried in batches.
+    pub heartbeats: u64,
+    /// Batches sent between machines (0 without coalescing).
+    pub batches: u64,
+}
+
+impl Traffic {
+    /// Messages per second per machine.
+    pub fn per_machine_per_s(&self) -> f64 {
+        let total: u64 = self.per_machine.values().sum();
+        let machines = self.per_machine.len().max(1) as f64;
+        total as f64 / machines / self.seconds.max(f64::MIN_POSITIVE)
     }
 }
 

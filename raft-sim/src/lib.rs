@@ -35,10 +35,16 @@ pub mod checker;
 pub mod clock;
 pub mod failover_model;
 pub mod groups;
+pub mod groups_check;
+#[cfg(feature = "serde")]
+pub mod groups_scenario;
+#[cfg(feature = "serde")]
+pub mod groups_trace;
 pub mod judge;
 pub mod labs;
 pub mod limits;
 pub mod linearizability;
+pub mod machine_net;
 #[cfg(feature = "planted-bugs")]
 pub mod mutants;
 pub mod network;

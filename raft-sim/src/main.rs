@@ -15,7 +15,6 @@ use raft_core::{ElectionPolicy, Role};
 use raft_sim::judge::{history_verdict, judge, Outcome};
 use raft_sim::limits;
 use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
-use raft_sim::scenario::Scenario;
 use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
@@ -26,18 +25,18 @@ mod mutants_cmd;
 mod trace_file;
 
 const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> --help for one command)
-  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N]
+  raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--groups N [--machines N]]
   raft-sim mutants [--seeds N] [--jobs J] [--bugs LIST]   (a build with the planted-bugs feature: ./x mutants)
   raft-sim failover --seeds A..B [--nodes N] [--pre-vote on|off] [--policy NAME|all] [--trace PATH]
-  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+  raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N] [--groups]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
   raft-sim replay TRACE.jsonl [--max-steps N]
-  raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
+  raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
 
-const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N]
+const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N] [--groups N [--machines N]]
 
 Randomized fault schedules, one per seed, with every safety checker on after every event, then
 a healed tail that must make progress; each seed's client history is checked for
@@ -57,7 +56,15 @@ linearizability.
                     containing {seed}, or a plain file when the range holds one seed
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)
   --jobs N          seeds run on N threads, 1 to 1024 (default: the available cores); the
-                    results and the output are the same as on one thread, in seed order";
+                    results and the output are the same as on one thread, in seed order
+  --groups N        1 to 256 Raft groups of --nodes replicas sharing --machines machines
+                    (default 1: the single-group check above). With more, each seed runs
+                    machine faults (crash, restart, partition, the machine leading the most
+                    groups crashing; transfers in single groups), heartbeats coalesced or not
+                    by the seed, every checker and the linearizability check in every group;
+                    no membership changes, no pauses, --schedule ignored; --trace writes
+                    multi-group traces (version 4)
+  --machines N      1 to 64 machines for --groups (default 5)";
 
 const MUTANTS_USAGE: &str = "usage: raft-sim mutants [--seeds N|A..B] [--jobs J] [--bugs LIST] [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--max-steps N]
 
@@ -88,7 +95,7 @@ wins).
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed";
 
-const TASKQUEUE_USAGE: &str = "usage: raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N]
+const TASKQUEUE_USAGE: &str = "usage: raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N] [--groups]
 
 The reference task queue: N tasks, each to run exactly once, through a leader crash; the client
 history is checked for linearizability.
@@ -98,12 +105,18 @@ history is checked for linearizability.
   --crash-leader-after N  crash the leader after this many tasks, 0 to 1000000 (default 500)
   --seed S                any u64 (default 1)
   --trace FILE            write the run's JSONL trace
-  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)
+  --groups                multi-group Raft: a critical queue (a group of 5 replicas) and a
+                          background queue (3 replicas) on 5 machines, --tasks each with
+                          --clients each; the critical group's leader's machine crashes after
+                          --crash-leader-after critical tasks; figures per group (--nodes does
+                          not apply; --trace writes a version-4 multi-group trace)";
 
 const RUN_USAGE: &str = "usage: raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
 
 Runs a scenario file (docs/formats.md): passes when every expectation is met, no safety property
-broke (unless a violation is expected) and the client history is proven linearizable.
+broke (unless a violation is expected) and the client history is proven linearizable. A
+version-2 file runs several groups on machines, and each group is judged so.
   --trace FILE      write the run's JSONL trace
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
@@ -111,9 +124,10 @@ const REPLAY_USAGE: &str = "usage: raft-sim replay TRACE.jsonl [--max-steps N]
 
 Re-derives a trace from its header's options and its action records and compares the record
 count and hash with the footer's; the replayed client history is checked for linearizability.
+A version-4 (multi-group) trace is re-run from its actions and every group's hash compared.
   --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
 
-const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--seed S]
+const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Several Raft groups whose replicas share machines (multi-group Raft): prints where each group's
 replicas and leader are, crashes the machine leading the most groups, and shows every group it
@@ -128,7 +142,11 @@ checkers run throughout.
   --balance         spread leadership over the machines first (leader transfers), so that one
                     machine's failure costs fewer groups their leader
   --heartbeat-cost  instead: messages per second per machine for 1, 4, 16 and 64 idle groups,
-                    as sent and with heartbeats coalesced per machine pair (a model)
+                    each group's heartbeats sent on their own beside heartbeats coalesced per
+                    machine pair (both measured runs; the older trace-counted model beside),
+                    then failover with and without coalescing (16 groups, 10 seeds)
+  --coalesce-ms N   coalesce heartbeats: every N ms (1 to 10000) each machine sends one batch
+                    per other machine with every group's heartbeats and answers
   --seed S          any u64 (default 1)";
 
 const FOOTER: &str = "
@@ -157,6 +175,8 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "trace",
             "max-steps",
             "jobs",
+            "groups",
+            "machines",
         ],
     ),
     (
@@ -189,6 +209,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "seed",
             "trace",
             "max-steps",
+            "groups",
         ],
     ),
     ("run", RUN_USAGE, &["trace", "max-steps"]),
@@ -203,6 +224,7 @@ const COMMANDS: &[(&str, &str, &[&str])] = &[
             "tasks",
             "heartbeat-cost",
             "balance",
+            "coalesce-ms",
             "seed",
         ],
     ),
@@ -361,13 +383,24 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                     u64::from(raft_sim::groups::MAX_MACHINES),
                 )? as u32
             }
+            // taskqueue's --groups is a switch (the critical and background queues).
+            Long("groups") if cmd == "taskqueue" => o.groups_given = true,
             Long("groups") => {
                 o.groups = number(
                     &mut args,
                     "--groups",
                     1,
                     u64::from(raft_sim::groups::MAX_GROUPS),
-                )? as u32
+                )? as u32;
+                o.groups_given = true;
+            }
+            Long("coalesce-ms") => {
+                o.coalesce_ms = Some(number(
+                    &mut args,
+                    "--coalesce-ms",
+                    1,
+                    raft_sim::groups::MAX_COALESCE_MS,
+                )?)
             }
             Long("replicas") => o.replicas = number(&mut args, "--replicas", 1, 64)? as u32,
             Long("heartbeat-cost") => o.heartbeat_cost = true,
@@ -414,6 +447,10 @@ struct Opts {
     replicas: u32,
     heartbeat_cost: bool,
     balance: bool,
+    /// Whether `--groups` was given (`check --groups N`, `taskqueue --groups`).
+    groups_given: bool,
+    /// `groups --coalesce-ms`.
+    coalesce_ms: Option<u64>,
     /// Whether `--tasks` was given (`groups` then runs the task queues).
     tasks_given: bool,
     /// Fault schedule of `check` and `mutants`.
@@ -444,6 +481,8 @@ impl Default for Opts {
             replicas: 3,
             heartbeat_cost: false,
             balance: false,
+            groups_given: false,
+            coalesce_ms: None,
             tasks_given: false,
             schedule: Schedule::Mixed,
             bugs: None,
@@ -505,6 +544,9 @@ fn percentiles(mut v: Vec<u64>) -> Value {
 }
 
 fn check(o: &Opts) -> Result<ExitCode, UsageError> {
+    if o.groups_given && o.groups > 1 {
+        return groups_cmd::check(o);
+    }
     let (a, b) = o
         .seeds
         .ok_or_else(|| UsageError("check needs --seeds A..B".into()))?;
@@ -884,6 +926,9 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
 }
 
 fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
+    if o.groups_given {
+        return groups_cmd::taskqueue(o);
+    }
     let trace = o
         .trace
         .as_deref()
@@ -1007,6 +1052,7 @@ fn groups(o: &Opts) -> Result<ExitCode, UsageError> {
         tasks: o.tasks_given.then_some(o.tasks),
         heartbeat_cost: o.heartbeat_cost,
         balance: o.balance,
+        coalesce_ms: o.coalesce_ms,
         seed: o.seed,
     };
     let (json, ok) = groups_cmd::run(&args)?;
@@ -1049,8 +1095,14 @@ fn read(path: &Option<String>, what: &str) -> Result<(String, String), UsageErro
 
 fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "scenario")?;
-    let mut scenario =
-        Scenario::from_json(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let any = raft_sim::groups_scenario::AnyScenario::from_json(&text)
+        .map_err(|e| UsageError(format!("{path}: {e}")))?;
+    let mut scenario = match any {
+        raft_sim::groups_scenario::AnyScenario::Single(s) => s,
+        raft_sim::groups_scenario::AnyScenario::Groups(g) => {
+            return groups_cmd::run_scenario(o, &g)
+        }
+    };
     let trace = o
         .trace
         .as_deref()
@@ -1105,6 +1157,9 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
 
 fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     let (path, text) = read(&o.file, "trace")?;
+    if raft_sim::groups_trace::is_group_trace(&text) {
+        return groups_cmd::replay(o, &path, &text);
+    }
     let t = trace_file::parse(&text).map_err(|e| UsageError(format!("{path}: {e}")))?;
     t.options
         .validate()

@@ -538,6 +538,9 @@ pub struct World {
     proposals: u64,
     /// Index and term of the last [`Action::Propose`] a leader accepted.
     last_proposal: Option<(Index, Term)>,
+    /// Heartbeats and their answers kept off this world's network for a multi-group world to
+    /// carry between machines ([`World::intercept_heartbeats`]); `None`: sent as usual.
+    intercepted: Option<Vec<raft_core::message::Message>>,
 }
 
 impl World {
@@ -600,6 +603,7 @@ impl World {
             wake_cache: core::cell::Cell::new(None),
             proposals: 0,
             last_proposal: None,
+            intercepted: None,
         };
         for (&id, sn) in &world.nodes {
             world.checker.on_state(id, 0, sn.kv.digest());
@@ -1169,6 +1173,13 @@ impl World {
 
     /// Hands `m` to the network, counts it and records what became of it.
     fn send_message(&mut self, m: raft_core::message::Message) {
+        if let Some(out) = self.intercepted.as_mut() {
+            use raft_core::message::Body;
+            if matches!(m.body, Body::Heartbeat { .. } | Body::HeartbeatResp { .. }) {
+                out.push(m);
+                return;
+            }
+        }
         self.stats.sent += 1;
         self.stats.messages.count(&m);
         let (from, to) = (m.from, m.to);
@@ -1198,6 +1209,31 @@ impl World {
                     reason: why.to_string(),
                 });
             }
+        }
+    }
+
+    /// From now on, heartbeats and their answers are not sent on this world's network but kept
+    /// for [`World::take_intercepted`]: a multi-group world ([`crate::groups`]) carries them
+    /// between machines in coalesced batches and hands each back with
+    /// [`World::deliver_carried`].
+    pub fn intercept_heartbeats(&mut self) {
+        self.intercepted.get_or_insert_with(Vec::new);
+    }
+
+    /// The heartbeats and answers kept since the last call, in the order they were sent.
+    pub fn take_intercepted(&mut self) -> Vec<raft_core::message::Message> {
+        self.intercepted
+            .as_mut()
+            .map(core::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Delivers `msg`, carried outside this world's network, now (traced as a delivery of
+    /// message id 0; lost if its recipient is down).
+    pub fn deliver_carried(&mut self, msg: raft_core::message::Message) {
+        if self.halted.is_none() {
+            self.deliver(0, msg);
+            self.check_halt();
         }
     }
 
