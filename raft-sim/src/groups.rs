@@ -70,6 +70,17 @@ pub enum MachineAction {
         /// The machine.
         machine: MachineId,
     },
+    /// Pause a machine as a long GC pause or SIGSTOP would: every replica on it freezes
+    /// ([`Action::Pause`]) and resumes later with the view it had.
+    PauseMachine {
+        /// The machine.
+        machine: MachineId,
+    },
+    /// Resume a paused machine: every replica on it resumes ([`Action::Resume`]).
+    ResumeMachine {
+        /// The machine.
+        machine: MachineId,
+    },
     /// Split the machines into sides that cannot reach each other (every group's replicas
     /// follow their machines); machines not listed keep their links.
     PartitionMachines {
@@ -224,6 +235,8 @@ pub struct MultiWorld {
     /// For each group, the machine of each replica (replica id `r` at index `r - 1`).
     placement: Vec<Vec<MachineId>>,
     down: BTreeSet<MachineId>,
+    /// Machines paused ([`MultiWorld::pause_machine`]).
+    paused: BTreeSet<MachineId>,
     now: u64,
     /// With coalesced heartbeats: the machines' network, and the heartbeats queued per ordered
     /// machine pair since the last flush.
@@ -279,6 +292,7 @@ impl MultiWorld {
             worlds,
             placement,
             down: BTreeSet::new(),
+            paused: BTreeSet::new(),
             now: 0,
             mnet,
             outbox: BTreeMap::new(),
@@ -463,6 +477,12 @@ impl MultiWorld {
             MultiAction::Machine(MachineAction::RestartMachine { machine }) => {
                 self.restart_machine(machine)
             }
+            MultiAction::Machine(MachineAction::PauseMachine { machine }) => {
+                self.pause_machine(machine)
+            }
+            MultiAction::Machine(MachineAction::ResumeMachine { machine }) => {
+                self.resume_machine(machine)
+            }
             MultiAction::Machine(MachineAction::PartitionMachines { sides }) => {
                 self.partition_machines(&sides)
             }
@@ -486,6 +506,8 @@ impl MultiWorld {
         if !self.down.insert(m) {
             return Ok(());
         }
+        // A paused process can be killed too; it then restarts unpaused.
+        self.paused.remove(&m);
         // What the machine had queued but not sent dies with it.
         self.collect();
         self.outbox.retain(|&(from, _), _| from != m);
@@ -493,6 +515,42 @@ impl MultiWorld {
             self.worlds[g].act(Action::Crash { node: r })?;
         }
         Ok(())
+    }
+
+    /// Pauses machine `m` (a GC pause, SIGSTOP): every replica on it freezes. Pausing a
+    /// machine that is down or already paused does nothing.
+    pub fn pause_machine(&mut self, m: MachineId) -> Result<(), SimError> {
+        self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::PauseMachine {
+            machine: m,
+        }));
+        if self.down.contains(&m) || !self.paused.insert(m) {
+            return Ok(());
+        }
+        for (g, r) in self.replicas_on(m) {
+            self.worlds[g].act(Action::Pause { node: r })?;
+        }
+        Ok(())
+    }
+
+    /// Resumes machine `m`: every replica on it resumes, its missed ticks first.
+    pub fn resume_machine(&mut self, m: MachineId) -> Result<(), SimError> {
+        self.known(m)?;
+        self.log(MultiAction::Machine(MachineAction::ResumeMachine {
+            machine: m,
+        }));
+        if !self.paused.remove(&m) {
+            return Ok(());
+        }
+        for (g, r) in self.replicas_on(m) {
+            self.worlds[g].act(Action::Resume { node: r })?;
+        }
+        Ok(())
+    }
+
+    /// Whether machine `m` is paused.
+    pub fn is_paused(&self, m: MachineId) -> bool {
+        self.paused.contains(&m)
     }
 
     /// Restarts machine `m`: every replica on it restarts from its disk.

@@ -150,6 +150,7 @@ impl GroupCheck {
             ..net
         })?;
         for m in 1..=self.machines {
+            mw.resume_machine(m)?;
             mw.restart_machine(m)?;
         }
         let before: Vec<u64> = mw
@@ -245,6 +246,13 @@ impl GroupCheck {
                 mw.partition_machines(&sides)?;
             }
             6 if f.partition => mw.heal()?,
+            8 if f.crash => {
+                // A machine pauses (a GC pause, SIGSTOP) or, if one is paused, resumes.
+                match machines.iter().copied().find(|&m| mw.is_paused(m)) {
+                    Some(m) => mw.resume_machine(m)?,
+                    None => mw.pause_machine(pick(rng))?,
+                }
+            }
             7 if f.transfer => {
                 let g = rng.range(0, u64::from(self.groups) - 1) as usize;
                 let to = rng.range(1, u64::from(self.replicas));

@@ -261,7 +261,9 @@ impl GroupScenario {
             at_most(&format!("timeline entry {k}: at"), *at, MAX_TIME_MS)?;
             let machines: Vec<MachineId> = match step {
                 GroupStep::Machine(MachineAction::CrashMachine { machine })
-                | GroupStep::Machine(MachineAction::RestartMachine { machine }) => {
+                | GroupStep::Machine(MachineAction::RestartMachine { machine })
+                | GroupStep::Machine(MachineAction::PauseMachine { machine })
+                | GroupStep::Machine(MachineAction::ResumeMachine { machine }) => {
                     alloc::vec![*machine]
                 }
                 GroupStep::Machine(MachineAction::PartitionMachines { sides }) => {

@@ -189,3 +189,47 @@ fn balancing_spreads_leaders_over_the_machines() {
         "no seed needed balancing: the test shows nothing"
     );
 }
+
+// A paused machine (a GC pause, SIGSTOP) freezes its replica of every group it hosts: the
+// groups it led re-elect elsewhere, the others keep their leader, and on resuming each paused
+// replica finds a newer term and follows (paper §5.1: a stale leader steps down on a newer term).
+#[test]
+fn a_paused_machine_freezes_its_replica_of_every_group_and_each_resumes_following() {
+    for seed in 1..=5 {
+        let mut mw = MultiWorld::new(MultiOptions::uniform(5, 5, 3, 0, seed)).unwrap();
+        mw.advance_to(3_000);
+        let leaders = mw.leader_machines();
+        let m = leaders[0].unwrap();
+        let hosted: Vec<(usize, u64)> = mw.replicas_on(m);
+        let before = leader_terms(&mw);
+        mw.pause_machine(m).unwrap();
+        assert!(mw.is_paused(m));
+        mw.advance_by(2_000);
+        for &(g, r) in &hosted {
+            let w = mw.group(g);
+            assert!(w.nodes()[&r].paused(), "seed {seed}: group {g}");
+            if leaders[g] == Some(m) {
+                let l = w.leader().unwrap();
+                assert_ne!(
+                    l, r,
+                    "seed {seed}: group {g} re-elected away from the paused one"
+                );
+            } else {
+                assert_eq!(leader_terms(&mw)[g], before[g], "seed {seed}: group {g}");
+            }
+        }
+        mw.resume_machine(m).unwrap();
+        mw.advance_by(1_000);
+        for &(g, r) in &hosted {
+            let w = mw.group(g);
+            let l = w.leader().unwrap();
+            assert_ne!(w.node(r).unwrap().role(), raft_core::types::Role::Leader);
+            assert_eq!(
+                w.node(r).unwrap().term(),
+                w.node(l).unwrap().term(),
+                "seed {seed}: group {g}'s resumed replica follows"
+            );
+        }
+        assert_eq!(mw.violations(), vec![], "seed {seed}");
+    }
+}
