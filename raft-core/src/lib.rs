@@ -132,7 +132,7 @@ pub use config::{
 };
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
-pub use log::RaftLog;
+pub use log::{RaftLog, LOG_CACHE_ENTRIES};
 pub use membership::Membership;
 pub use message::{Body, Message};
 pub use progress::{Progress, ProgressState};
@@ -143,7 +143,7 @@ pub use reason::{
     TransferStep,
 };
 pub use snapshot::{Snapshot, SnapshotMeta};
-pub use storage::{MemStorage, PersistentState, Storage};
+pub use storage::{MemStorage, PersistentState, Storage, StorageError};
 pub use types::{Index, NodeId, Role, Term};
 
 /// The crate version, as shown by the playground.

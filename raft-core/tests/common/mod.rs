@@ -253,8 +253,10 @@ impl Network {
             return;
         };
         let ready = node.ready();
-        // 1. Durable first.
+        // 1. Durable first: to the disk that survives a crash here, and to the node's own
+        // storage, which it reads its stable entries back from.
         peer.storage.persist(&ready);
+        node.storage_mut().persist(&ready);
         // The node's own invariants, the durable state equal to the in-memory one among them.
         let mut problems: Vec<String> = peer
             .checks
@@ -722,6 +724,7 @@ impl Solo {
     fn drain(&mut self) {
         let ready = self.node.ready();
         self.storage.persist(&ready);
+        self.node.storage_mut().persist(&ready);
         let problems = self.checks.check(&self.node, &ready, self.storage.state());
         if let Some(p) = problems.first().filter(|_| self.strict) {
             panic!("invariant violated: node {}: {p}", self.node.id());
@@ -864,7 +867,12 @@ impl NodeChecks {
             ));
         }
         let log = node.log();
-        if stored.entries.as_slice() != log.entries() {
+        // The node holds the newest entries in memory and reads the rest from storage: what it
+        // holds must be the stored log's suffix.
+        let from = log.memory_start().checked_sub(stored.snapshot_index + 1);
+        if from.and_then(|k| stored.entries.get(k as usize..)) != Some(log.entries())
+            || stored.snapshot_index + stored.entries.len() as u64 != log.last_index()
+        {
             fail("stored log differs from in-memory log after handling Ready".to_string());
         }
         if log.committed() > log.last_index() {
@@ -917,12 +925,11 @@ impl NodeChecks {
             .iter()
             .filter(|e| e.index > log.snapshot_index())
         {
-            if log.entry(e.index) != Some(e) {
+            if log.entry(e.index).as_ref() != Some(e) {
                 fail(format!("committed entry {} changed", e.index));
             }
         }
-        let committed = log.committed().saturating_sub(log.snapshot_index()) as usize;
-        self.committed = log.entries()[..committed.min(log.entries().len())].to_vec();
+        self.committed = log.slice(log.first_index(), log.committed() + 1, u64::MAX);
         if matches!(node.role(), Role::Leader | Role::Candidate) {
             if hs.vote != Some(node.id()) {
                 fail(format!("{} without voting for itself", node.role()));
@@ -1091,7 +1098,7 @@ impl Network {
                     if self.commit_terms[&e.index] > term {
                         continue;
                     }
-                    if self.node(id).log().entry(e.index) != Some(e) {
+                    if self.node(id).log().entry(e.index).as_ref() != Some(e) {
                         return Err(format!(
                             "Leader Completeness: leader {id} of term {term} lacks applied entry {}",
                             e.index
