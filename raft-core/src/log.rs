@@ -61,8 +61,7 @@ impl Default for RaftLog<MemStorage> {
 impl RaftLog<MemStorage> {
     /// An empty log over an empty [`MemStorage`].
     pub fn new() -> Self {
-        RaftLog::with_storage(MemStorage::default())
-            .expect("an empty store holds a consistent log")
+        RaftLog::with_storage(MemStorage::default()).expect("an empty store holds a consistent log")
     }
 
     /// A log restored from a snapshot boundary and the entries after it (kept in a
@@ -199,6 +198,12 @@ impl<S: Storage> RaftLog<S> {
     /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`].
     pub fn entries(&self) -> &[Entry] {
         &self.tail
+    }
+
+    /// Every entry after the snapshot, read from memory and storage (for tests and tools: it
+    /// copies the whole log's entry headers; empty if the storage cannot answer yet).
+    pub fn collect_entries(&self) -> Vec<Entry> {
+        self.slice(self.first_index(), Index::MAX, u64::MAX)
     }
 
     /// Index of the first entry held in memory (`last_index() + 1` when none is).

@@ -120,7 +120,12 @@ impl MemStorage {
     /// Approximate bytes of Raft state (hard state, snapshot metadata and log, without the
     /// snapshot's application data).
     pub fn raft_state_bytes(&self) -> u64 {
-        24 + self.state.entries.iter().map(Entry::size).sum::<u64>()
+        24 + self.log_bytes()
+    }
+
+    /// Bytes of the stored entries ([`Entry::size`] summed).
+    pub fn log_bytes(&self) -> u64 {
+        self.state.entries.iter().map(Entry::size).sum()
     }
 }
 

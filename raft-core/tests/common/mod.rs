@@ -67,7 +67,11 @@ pub fn persisted(term: Term, terms: &[Term], membership: &Membership) -> Persist
 
 /// The terms of a node's log, in order (index 1 first).
 pub fn terms_of(node: &Node) -> Vec<Term> {
-    node.log().entries().iter().map(|e| e.term).collect()
+    node.log()
+        .collect_entries()
+        .iter()
+        .map(|e| e.term)
+        .collect()
 }
 
 /// One node of the cluster with its durable storage and what it applied.
@@ -607,7 +611,7 @@ pub fn fmt_log(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
         return format!("{}: crashed", name(id));
     };
-    let list: Vec<String> = n.log().entries().iter().map(fmt_entry).collect();
+    let list: Vec<String> = n.log().collect_entries().iter().map(fmt_entry).collect();
     if list.is_empty() {
         format!("{}: (empty)", name(id))
     } else {
@@ -1073,7 +1077,7 @@ impl Network {
             .ids()
             .into_iter()
             .filter(|&id| self.is_up(id))
-            .map(|id| (id, self.node(id).log().entries().to_vec()))
+            .map(|id| (id, self.node(id).log().collect_entries().to_vec()))
             .collect();
         for (a, la) in &logs {
             for (b, lb) in logs.range(a + 1..) {
