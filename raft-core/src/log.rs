@@ -267,30 +267,43 @@ impl<S: Storage> RaftLog<S> {
         hi: Index,
         max_bytes: u64,
     ) -> Result<Vec<Entry>, StorageError> {
-        let hi = hi.min(self.last_index() + 1);
         let mut out = Vec::new();
+        self.slice_into(lo, hi, max_bytes, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`RaftLog::slice_checked`] appending to `out` (which it leaves as it was on error).
+    pub fn slice_into(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        let hi = hi.min(self.last_index() + 1);
         if lo < self.first_index() || lo >= hi {
-            return Ok(out);
+            return Ok(());
         }
+        let before = out.len();
         let mut bytes = 0u64;
         if lo < self.tail_start {
             let stored_hi = hi.min(self.tail_start);
-            self.store.entries(lo, stored_hi, max_bytes, &mut out)?;
-            bytes = out.iter().map(Entry::size).sum();
-            if (out.len() as Index) < stored_hi - lo || stored_hi == hi {
-                return Ok(out);
+            self.store.entries(lo, stored_hi, max_bytes, out)?;
+            bytes = out[before..].iter().map(Entry::size).sum();
+            if ((out.len() - before) as Index) < stored_hi - lo || stored_hi == hi {
+                return Ok(());
             }
         }
         let start = (lo.max(self.tail_start) - self.tail_start) as usize;
         let end = (hi - self.tail_start) as usize;
         for e in &self.tail[start..end] {
             bytes += e.size();
-            if !out.is_empty() && bytes > max_bytes {
+            if out.len() > before && bytes > max_bytes {
                 break;
             }
             out.push(e.clone());
         }
-        Ok(out)
+        Ok(())
     }
 
     /// [`RaftLog::slice_checked`], empty when the storage cannot answer yet.

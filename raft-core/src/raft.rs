@@ -187,6 +187,9 @@ pub struct Node<S = MemStorage> {
     events: Vec<Event>,
     reads: Vec<ReadState>,
     persist_from: Option<Index>,
+    /// Vectors of Readies handed back with [`Node::advance`], emptied, for the next `ready()`
+    /// to fill instead of allocating.
+    spare: Ready,
     persisted_hs: HardState,
     persist_snapshot: Option<Snapshot>,
     restore_snapshot: bool,
@@ -274,6 +277,7 @@ impl<S: Storage> Node<S> {
             events: Vec::new(),
             reads: Vec::new(),
             persist_from: None,
+            spare: Ready::default(),
             persisted_hs: hs,
             persist_snapshot: None,
             restore_snapshot: false,
@@ -487,21 +491,49 @@ impl<S: Storage> Node<S> {
         let hs = self.hard_state();
         let hard_state = (hs != self.persisted_hs).then_some(hs);
         self.persisted_hs = hs;
-        let entries = match self.persist_from.take() {
-            Some(from) => self.log.slice(from, Index::MAX, u64::MAX),
-            None => Vec::new(),
-        };
+        let mut entries = core::mem::take(&mut self.spare.entries);
+        if let Some(from) = self.persist_from.take() {
+            // Unstable entries are all in memory: this read never reaches the storage.
+            let _ = self
+                .log
+                .slice_into(from, Index::MAX, u64::MAX, &mut entries);
+        }
         self.log.handed_out_all();
+        let mut committed = core::mem::take(&mut self.spare.committed);
+        self.log.take_committed_into(&mut committed);
         Ready {
             snapshot: self.persist_snapshot.take(),
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
             hard_state,
             entries,
-            messages: core::mem::take(&mut self.msgs),
-            committed: self.log.take_committed(),
-            reads: core::mem::take(&mut self.reads),
-            events: core::mem::take(&mut self.events),
+            messages: core::mem::replace(&mut self.msgs, core::mem::take(&mut self.spare.messages)),
+            committed,
+            reads: core::mem::replace(&mut self.reads, core::mem::take(&mut self.spare.reads)),
+            events: core::mem::replace(&mut self.events, core::mem::take(&mut self.spare.events)),
         }
+    }
+
+    /// Hands a handled [`Ready`] back so that the next [`Node::ready`] reuses its vectors'
+    /// memory instead of allocating (optional: dropping the Ready is fine too). Whatever it
+    /// still holds is dropped; a driver that moved a vector out leaves an empty one.
+    pub fn advance(&mut self, mut ready: Ready) {
+        fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
+            if v.capacity() > spare.capacity() {
+                v.clear();
+                *spare = v;
+            }
+        }
+        keep(&mut self.spare.entries, core::mem::take(&mut ready.entries));
+        keep(
+            &mut self.spare.messages,
+            core::mem::take(&mut ready.messages),
+        );
+        keep(
+            &mut self.spare.committed,
+            core::mem::take(&mut ready.committed),
+        );
+        keep(&mut self.spare.reads, core::mem::take(&mut ready.reads));
+        keep(&mut self.spare.events, core::mem::take(&mut ready.events));
     }
 
     // ----- time ------------------------------------------------------------------------------
