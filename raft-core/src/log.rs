@@ -358,6 +358,16 @@ impl<S: Storage> RaftLog<S> {
     /// Removes the entries from `index` on and appends `entries` (which start at `index`).
     /// Returns false, changing nothing, if that would remove a committed entry or leave a gap.
     pub fn truncate_and_append(&mut self, index: Index, entries: &[Entry]) -> bool {
+        self.truncate_and_extend(index, entries.iter().cloned())
+    }
+
+    /// [`RaftLog::truncate_and_append`] taking the entries by value (a follower moves them
+    /// out of the leader's Append instead of copying them).
+    pub fn truncate_and_extend(
+        &mut self,
+        index: Index,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> bool {
         if index <= self.committed || index > self.last_index() + 1 || index <= self.offset {
             return false;
         }
@@ -392,7 +402,7 @@ impl<S: Storage> RaftLog<S> {
         let k = self.conf_indexes.partition_point(|&i| i < index);
         self.conf_indexes.truncate(k);
         for e in entries {
-            self.push(e.clone());
+            self.push(e);
         }
         true
     }

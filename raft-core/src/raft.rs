@@ -1538,7 +1538,7 @@ impl<S: Storage> Node<S> {
         let Body::Append {
             prev_index,
             prev_term,
-            entries,
+            mut entries,
             commit,
         } = m.body
         else {
@@ -1576,7 +1576,8 @@ impl<S: Storage> Node<S> {
                 let adds_conf = entries[start..]
                     .iter()
                     .any(|e| matches!(e.payload, Payload::Membership(_)));
-                if !self.log.truncate_and_append(conflict, &entries[start..]) {
+                // The entries move from the message into the log (it is consumed here).
+                if !self.log.truncate_and_extend(conflict, entries.drain(start..)) {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
                         from: m.from,
@@ -1637,16 +1638,13 @@ impl<S: Storage> Node<S> {
     /// so that commit latency stays one round trip to a quorum.
     fn append_and_send(&mut self, payload: Payload) -> Index {
         let index = self.log.last_index() + 1;
+        let conf = matches!(payload, Payload::Membership(_));
         self.log.push(Entry {
             term: self.term,
             index,
             payload,
         });
         self.mark_unpersisted(index);
-        let conf = matches!(
-            self.log.entry(index).map(|e| e.payload),
-            Some(Payload::Membership(_))
-        );
         if conf {
             self.refresh_membership();
         }
