@@ -1577,7 +1577,10 @@ impl<S: Storage> Node<S> {
                     .iter()
                     .any(|e| matches!(e.payload, Payload::Membership(_)));
                 // The entries move from the message into the log (it is consumed here).
-                if !self.log.truncate_and_extend(conflict, entries.drain(start..)) {
+                if !self
+                    .log
+                    .truncate_and_extend(conflict, entries.drain(start..))
+                {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
                         from: m.from,
