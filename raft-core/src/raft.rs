@@ -1303,7 +1303,7 @@ impl<S: Storage> Node<S> {
         let meta = SnapshotMeta {
             index,
             term,
-            membership,
+            membership: *membership,
         };
         let same = self
             .incoming
@@ -1413,7 +1413,7 @@ impl<S: Storage> Node<S> {
             bodies.push(Body::Snapshot {
                 index: snap.meta.index,
                 term: snap.meta.term,
-                membership: snap.meta.membership.clone(),
+                membership: Box::new(snap.meta.membership.clone()),
                 offset,
                 total,
                 data: snap.data[offset as usize..end as usize].to_vec(),
