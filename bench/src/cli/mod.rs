@@ -248,9 +248,26 @@ fn run_all(args: &[String]) -> Res<()> {
         format!("raft-rs throughput run, {} entries of 16 B", group(n)),
         &mut notes,
     );
+    let batched = take_profile(
+        &o,
+        &args("raft-rs-batched"),
+        format!(
+            "raft-rs throughput run, {} entries of 16 B, 64 per MsgPropose",
+            group(n)
+        ),
+        &mut notes,
+    );
     if let (Some(c), Some(r)) = (&core, &rs) {
         // Instructions do not depend on the machine's load: a steadier comparison than time.
         let (ci, ri) = (c.total_ir as f64 / n as f64, r.total_ir as f64 / n as f64);
+        let vs_batched = batched.as_ref().map_or(String::new(), |b| {
+            let bi = b.total_ir as f64 / n as f64;
+            format!(
+                "; raft-rs given 64 per MsgPropose {}: raft-core executes {}",
+                si(bi),
+                ratio(ci / bi)
+            )
+        });
         rows.push(Row::new(
             "1 core",
             &format!(
@@ -259,7 +276,7 @@ fn run_all(args: &[String]) -> Res<()> {
             ),
             format!("raft-core {}", si(ci)),
             format!(
-                "raft-rs {}: raft-core executes {:.1}× as many",
+                "raft-rs {}: raft-core executes {:.1}× as many{vs_batched}",
                 si(ri),
                 ci / ri
             ),
