@@ -122,12 +122,14 @@ impl Cluster for RaftRs {
             );
             node.advance_apply();
         }
-        let msgs = std::mem::take(&mut self.outbox);
+        let mut msgs = std::mem::take(&mut self.outbox);
         let n = msgs.len();
-        for m in msgs {
+        for m in msgs.drain(..) {
             let to = (m.to - 1) as usize;
             let _ = self.nodes[to].step(m);
         }
+        // The outbox's memory is reused by the next round (as in the raft-core harness).
+        self.outbox = msgs;
         n
     }
 

@@ -155,10 +155,12 @@ fn payload(k: u64, len: usize) -> Vec<u8> {
     v
 }
 
-/// raft-core driven by the harness, each node with a [`MemStorage`].
+/// raft-core driven by the harness, each node owning a [`MemStorage`] that it reads its stable
+/// entries back from (raft-core's storage-backed log).
 #[derive(Debug)]
 pub struct RaftCore {
     nodes: Vec<Node>,
+    /// The nodes' storages once [`Cluster::drop_nodes`] took them out of the dropped nodes.
     stores: Vec<MemStorage>,
     outbox: Vec<Message>,
     applied: Vec<u64>,
@@ -180,9 +182,7 @@ impl Cluster for RaftCore {
             .collect();
         RaftCore {
             nodes,
-            stores: (0..n)
-                .map(|_| MemStorage::new(membership.clone()))
-                .collect(),
+            stores: Vec::new(),
             outbox: Vec::new(),
             applied: vec![0; n as usize],
             bytes: 0,
@@ -208,22 +208,26 @@ impl Cluster for RaftCore {
 
     fn round(&mut self) -> usize {
         for (i, node) in self.nodes.iter_mut().enumerate() {
-            let ready = node.ready();
-            self.stores[i].persist(&ready);
-            self.outbox.extend(ready.messages);
-            for e in ready.committed {
+            let mut ready = node.ready();
+            node.storage_mut().persist(&ready);
+            self.outbox.append(&mut ready.messages);
+            for e in &ready.committed {
                 if let Payload::Command(c) = &e.payload {
                     self.applied[i] += 1;
                     self.bytes += c.len() as u64;
                 }
             }
+            // The Ready's vectors go back to the node for the next one.
+            node.advance(ready);
         }
-        let msgs = core::mem::take(&mut self.outbox);
+        let mut msgs = core::mem::take(&mut self.outbox);
         let n = msgs.len();
-        for m in msgs {
+        for m in msgs.drain(..) {
             let to = (m.to - 1) as usize;
             let _ = self.nodes[to].step(Input::Message(m));
         }
+        // The outbox's memory is reused by the next round (the raft-rs harness does the same).
+        self.outbox = msgs;
         n
     }
 
@@ -243,8 +247,11 @@ impl Cluster for RaftCore {
     }
 
     fn drop_nodes(&mut self) {
-        // The stores are separate values: the nodes go, the stores stay.
-        self.nodes = Vec::new();
+        // The nodes go, their storages stay.
+        self.stores = core::mem::take(&mut self.nodes)
+            .into_iter()
+            .map(Node::into_storage)
+            .collect();
     }
 }
 

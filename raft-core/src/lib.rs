@@ -13,18 +13,18 @@
 //! then send, then apply.
 //!
 //! ```
-//! use raft_core::{Config, Input, MemStorage, Membership, Node, Role, Storage};
+//! use raft_core::{Config, Input, Membership, Node, Role, Storage};
 //!
-//! // A single-node cluster: it elects itself and commits on its own.
+//! // A single-node cluster: it elects itself and commits on its own. `Node::new` gives the
+//! // node a fresh `MemStorage`; `Node::with_storage` takes any `Storage`.
 //! let membership = Membership::with_voters([1]);
-//! let mut storage = MemStorage::new(membership.clone());
 //! let mut node = Node::new(Config::new(1), membership).unwrap();
 //! let mut applied = Vec::new();
 //!
 //! for _ in 0..300 {
 //!     node.step(Input::Tick(1)).unwrap();
 //!     let ready = node.ready();
-//!     storage.persist(&ready);            // 1. durable first
+//!     node.storage_mut().persist(&ready); // 1. durable first
 //!     assert!(ready.messages.is_empty()); // 2. then send (nobody to send to here)
 //!     applied.extend(ready.committed);    // 3. then apply
 //! }
@@ -32,14 +32,82 @@
 //!
 //! let index = node.step(Input::Propose(b"hello".to_vec())).unwrap().unwrap();
 //! let ready = node.ready();
-//! storage.persist(&ready);
+//! node.storage_mut().persist(&ready);
 //! applied.extend(ready.committed);
 //! assert_eq!(applied.last().unwrap().index, index);
 //!
 //! // After a crash, the node restarts from what it persisted.
-//! let restarted = Node::restore(Config::new(1), storage.load()).unwrap();
-//! assert_eq!(restarted.term(), node.term());
+//! let term = node.term();
+//! let disk = node.into_storage();
+//! let restarted = Node::with_storage(Config::new(1), disk).unwrap();
+//! assert_eq!(restarted.term(), term);
 //! assert_eq!(restarted.log().last_index(), index);
+//! ```
+//!
+//! ## Storage-backed log
+//!
+//! The node owns its [`Storage`] and does not hold its whole log: as in etcd/raft and raft-rs,
+//! it keeps the entries it has not handed out as persisted yet (the unstable tail) and a cache
+//! of the newest stable ones ([`LOG_CACHE_ENTRIES`]), and reads older entries back through
+//! [`Storage::entries`], [`Storage::term`], [`Storage::first_index`], [`Storage::last_index`]
+//! and [`Storage::snapshot`] (to catch up a slow follower, to apply committed entries that
+//! left the cache, to check an old `prev_index`). Its memory is bounded by the unstable entries
+//! plus the cache, not by the length of the log.
+//!
+//! - The driver persists each [`Ready`] into the node's storage ([`Node::storage_mut`]), or
+//!   into a storage that the node's one reads from. The entries of a `Ready` count as stable
+//!   from the next call to [`Node::ready`]: handle each `Ready` fully before asking for the
+//!   next one.
+//! - A storage that cannot answer yet (an asynchronous disk) returns
+//!   [`StorageError::NotReady`]; the node then does not fail or panic but waits: a leader
+//!   sends that follower nothing this round (it retries on its next heartbeat or ack),
+//!   committed entries are handed out in a later `Ready`, and a follower treats an entry it
+//!   cannot read as one it does not hold (the leader probes again).
+//!
+//! ```
+//! use raft_core::{Config, Entry, HardState, Index, Input, MemStorage, Membership, Node};
+//! use raft_core::{Ready, Snapshot, Storage, StorageError, Term};
+//!
+//! /// A disk that is still loading: it answers nothing below index `ready_from`.
+//! struct Loading {
+//!     inner: MemStorage,
+//!     ready_from: Index,
+//! }
+//!
+//! impl Storage for Loading {
+//!     fn persist(&mut self, ready: &Ready) { self.inner.persist(ready) }
+//!     fn hard_state(&self) -> HardState { self.inner.hard_state() }
+//!     fn snapshot(&self) -> Result<Snapshot, StorageError> { self.inner.snapshot() }
+//!     fn first_index(&self) -> Result<Index, StorageError> { self.inner.first_index() }
+//!     fn last_index(&self) -> Result<Index, StorageError> { self.inner.last_index() }
+//!     fn term(&self, i: Index) -> Result<Term, StorageError> {
+//!         if i < self.ready_from { Err(StorageError::NotReady) } else { self.inner.term(i) }
+//!     }
+//!     fn entries(&self, lo: Index, hi: Index, max: u64, out: &mut Vec<Entry>)
+//!         -> Result<(), StorageError> {
+//!         if lo < self.ready_from { Err(StorageError::NotReady) } else { self.inner.entries(lo, hi, max, out) }
+//!     }
+//! }
+//!
+//! let membership = Membership::with_voters([1]);
+//! let disk = Loading { inner: MemStorage::new(membership), ready_from: 0 };
+//! let mut node = Node::with_storage(Config::new(1), disk).unwrap();
+//! node.step(Input::Campaign).unwrap();
+//! let ready = node.ready();
+//! node.storage_mut().persist(&ready);
+//! // 600 entries: more than the cache holds, so the oldest are only on the "disk".
+//! for k in 0..600u32 {
+//!     node.step(Input::Propose(k.to_le_bytes().to_vec())).unwrap();
+//!     let ready = node.ready();
+//!     node.storage_mut().persist(&ready);
+//! }
+//! // The disk stops answering: old entries cannot be read, and nothing panics.
+//! node.storage_mut().ready_from = Index::MAX;
+//! assert_eq!(node.log().term(2), None);
+//! assert!(node.log().entry(2).is_none());
+//! // Once it answers again, they can.
+//! node.storage_mut().ready_from = 0;
+//! assert!(node.log().entry(2).is_some());
 //! ```
 //!
 //! ## Payloads, messages and memory
@@ -55,8 +123,8 @@
 //!   the final commit index, after the last proposal, within one `heartbeat_interval`.
 //! - A snapshot goes out in chunks of `max_msg_bytes`, up to `max_inflight` chunks
 //!   unacknowledged; after a lost chunk the leader resends from the follower's offset.
-//! - The node keeps its log in memory until it is compacted ([`Input::Compact`]): memory grows
-//!   with the uncompacted log. (Entries are never read back from [`Storage`].)
+//! - The node keeps only the newest entries in memory (see "Storage-backed log" above); the
+//!   storage holds the log until it is compacted ([`Input::Compact`]).
 //!
 //! ## Compaction and membership
 //!
@@ -68,35 +136,37 @@
 //! first, promoted once it has caught up.
 //!
 //! ```
-//! use raft_core::{ConfChange, Config, Input, MemStorage, Membership, Node, Storage};
+//! use raft_core::{ConfChange, Config, Input, Membership, Node, Storage};
 //!
 //! let membership = Membership::with_voters([1]);
-//! let mut storage = MemStorage::new(membership.clone());
 //! let mut node = Node::new(Config::new(1), membership).unwrap();
 //! while node.role() != raft_core::Role::Leader {
 //!     node.step(Input::Tick(1)).unwrap();
-//!     storage.persist(&node.ready());
+//!     let ready = node.ready();
+//!     node.storage_mut().persist(&ready);
 //! }
 //! for k in 0..5u8 {
 //!     node.step(Input::Propose(vec![k])).unwrap();
 //! }
-//! storage.persist(&node.ready());
+//! let ready = node.ready();
+//! node.storage_mut().persist(&ready);
 //!
 //! // The application snapshots its state at the applied index; the log shrinks.
 //! let applied = node.log().applied();
 //! node.step(Input::Compact { index: applied, data: b"state".to_vec() }).unwrap();
 //! let ready = node.ready();
-//! storage.persist(&ready);
+//! node.storage_mut().persist(&ready);
 //! assert_eq!(ready.snapshot.unwrap().meta.index, applied);
-//! assert_eq!(storage.state().snapshot_index, applied);
-//! assert!(storage.state().entries.is_empty());
+//! assert_eq!(node.storage().state().snapshot_index, applied);
+//! assert!(node.storage().state().entries.is_empty());
 //!
 //! // Add node 2 as a learner: it receives the log, and its vote counts only once promoted.
 //! node.step(Input::ChangeMembership(ConfChange::AddLearner { node: 2 })).unwrap();
 //! assert!(node.membership().is_learner(2));
 //! // A second change waits until the first has committed. Learners do not count towards
 //! // the quorum, so with one voter it committed at once.
-//! storage.persist(&node.ready());
+//! let ready = node.ready();
+//! node.storage_mut().persist(&ready);
 //! node.step(Input::ChangeMembership(ConfChange::Promote { node: 2 })).unwrap();
 //! assert!(node.membership().is_voter(2));
 //! ```
@@ -132,7 +202,7 @@ pub use config::{
 };
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
-pub use log::RaftLog;
+pub use log::{RaftLog, LOG_CACHE_ENTRIES};
 pub use membership::Membership;
 pub use message::{Body, Message};
 pub use progress::{Progress, ProgressState};
@@ -143,7 +213,7 @@ pub use reason::{
     TransferStep,
 };
 pub use snapshot::{Snapshot, SnapshotMeta};
-pub use storage::{MemStorage, PersistentState, Storage};
+pub use storage::{MemStorage, PersistentState, Storage, StorageError};
 pub use types::{Index, NodeId, Role, Term};
 
 /// The crate version, as shown by the playground.

@@ -1,55 +1,159 @@
-//! The replicated log held in memory, with an offset so that a snapshot can replace its prefix.
+//! The replicated log: the last entries in memory, the rest read back through [`Storage`].
+//!
+//! As in etcd's `raftLog` and raft-rs's `RaftLog`, the node does not hold its whole log. It
+//! holds a *tail*: the entries it has not handed to the driver as persisted yet (the unstable
+//! entries) and, before them, a bounded cache of the most recent stable ones
+//! ([`LOG_CACHE_ENTRIES`]). Older entries are read from the storage the node owns, which the
+//! driver fills from each [`crate::Ready`]. So the node's memory is bounded by the unstable
+//! entries plus the cache, not by the length of the log.
+//!
+//! When an entry counts as stable: the entries of a `Ready` are durable once the driver has
+//! handled it, which the contract on [`crate::Ready`] requires before the next call to
+//! [`crate::Node::ready`]. So `ready()` first promotes what the previous `ready()` handed out,
+//! then trims the cache. A read below the tail therefore only asks storage for entries a
+//! driver following the contract has already stored.
 
 use alloc::vec::Vec;
 
-use crate::entry::Entry;
+use crate::entry::{Entry, Payload};
 use crate::reason::Corruption;
+use crate::storage::{MemStorage, Storage, StorageError};
 use crate::types::{Index, Term};
 
-/// A node's log: `entries[k]` has index `offset + 1 + k`, where `offset` is the last index
-/// covered by a snapshot (0 when there is none).
+/// Most stable entries the node keeps in memory, besides its unstable ones: the cache that
+/// serves Appends to followers close behind, the application of recently committed entries and
+/// views of the newest entries (the playground draws the last 14). Trimmed in `ready()` once it
+/// holds twice this many, so the bound on held stable entries is `2 × LOG_CACHE_ENTRIES`.
+pub const LOG_CACHE_ENTRIES: usize = 256;
+
+/// How many bytes the log asks storage for at a time when it scans it (restart).
+const SCAN_BYTES: u64 = 1 << 20;
+
+/// A node's log. Indexes `offset + 1 ..= last_index()` are held: those from `tail_start` on
+/// in `tail` (memory), those below in `store`.
 ///
 /// Invariants: entry indexes are consecutive; entry terms never decrease along the log;
-/// `applied <= committed <= last_index()`; `offset <= applied` once a snapshot is in place.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RaftLog {
+/// `applied <= committed <= last_index()`; `offset <= applied` once a snapshot is in place;
+/// `offset < tail_start`; every entry above `stable` is in `tail` (never trimmed);
+/// `conf_indexes` lists, ascending, the indexes above `offset` that hold a membership entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaftLog<S = MemStorage> {
+    store: S,
     offset: Index,
     offset_term: Term,
-    entries: Vec<Entry>,
+    tail_start: Index,
+    tail: Vec<Entry>,
+    /// Highest index known to be durable in `store` (entries of `tail` up to it are cache).
+    stable: Index,
+    /// Last index handed to the driver by the latest `ready()`, durable by the next one.
+    handed_out: Index,
+    conf_indexes: Vec<Index>,
     committed: Index,
     applied: Index,
 }
 
-impl RaftLog {
-    /// An empty log.
+impl Default for RaftLog<MemStorage> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RaftLog<MemStorage> {
+    /// An empty log over an empty [`MemStorage`].
     pub fn new() -> Self {
-        Self::default()
+        RaftLog::with_storage(MemStorage::default()).expect("an empty store holds a consistent log")
     }
 
-    /// A log restored from a snapshot boundary and the entries after it. Fails if the entries are
-    /// not consecutive from `offset + 1` or their terms decrease.
+    /// A log restored from a snapshot boundary and the entries after it (kept in a
+    /// [`MemStorage`]). Fails if the entries are not consecutive from `offset + 1` or their
+    /// terms decrease.
     pub fn restore(
         offset: Index,
         offset_term: Term,
         entries: Vec<Entry>,
     ) -> Result<Self, Corruption> {
+        let state = crate::storage::PersistentState {
+            snapshot_index: offset,
+            snapshot_term: offset_term,
+            entries,
+            ..Default::default()
+        };
+        RaftLog::with_storage(MemStorage::from_state(state))
+    }
+}
+
+impl<S: Storage> RaftLog<S> {
+    /// A log over what `store` holds: its snapshot boundary and entries. Reads the stored log
+    /// once, to check it (consecutive indexes, terms that do not decrease) and to find its
+    /// membership entries, then keeps the last [`LOG_CACHE_ENTRIES`] in memory. A storage that
+    /// cannot answer yet is reported as [`Corruption::StorageUnavailable`].
+    pub fn with_storage(store: S) -> Result<Self, Corruption> {
+        let unavailable = |_| Corruption::StorageUnavailable;
+        let snap = store.snapshot().map_err(unavailable)?;
+        let (offset, offset_term) = (snap.meta.index, snap.meta.term);
+        let last = store.last_index().map_err(unavailable)?;
+        let mut conf_indexes = Vec::new();
         let mut prev_term = offset_term;
-        for (k, e) in entries.iter().enumerate() {
-            if e.index != offset + 1 + k as Index {
+        let mut next = offset + 1;
+        let mut chunk = Vec::new();
+        while next <= last {
+            chunk.clear();
+            store
+                .entries(next, last + 1, SCAN_BYTES, &mut chunk)
+                .map_err(unavailable)?;
+            if chunk.is_empty() {
                 return Err(Corruption::EntriesNotConsecutive);
             }
-            if e.term < prev_term {
-                return Err(Corruption::TermsDecrease);
+            for e in &chunk {
+                if e.index != next {
+                    return Err(Corruption::EntriesNotConsecutive);
+                }
+                if e.term < prev_term {
+                    return Err(Corruption::TermsDecrease);
+                }
+                if matches!(e.payload, Payload::Membership(_)) {
+                    conf_indexes.push(e.index);
+                }
+                prev_term = e.term;
+                next += 1;
             }
-            prev_term = e.term;
+        }
+        let tail_start = last
+            .saturating_sub(LOG_CACHE_ENTRIES as Index - 1)
+            .max(offset + 1);
+        let mut tail = Vec::new();
+        if tail_start <= last {
+            store
+                .entries(tail_start, last + 1, u64::MAX, &mut tail)
+                .map_err(unavailable)?;
         }
         Ok(RaftLog {
+            store,
             offset,
             offset_term,
-            entries,
+            tail_start,
+            tail,
+            stable: last,
+            handed_out: last,
+            conf_indexes,
             committed: offset,
             applied: offset,
         })
+    }
+
+    /// The storage the log reads its stable entries from.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The storage, for the driver to persist each [`crate::Ready`] into.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Gives the storage back (a crashed node's disk).
+    pub fn into_store(self) -> S {
+        self.store
     }
 
     /// Index of the last entry covered by the snapshot (0 when none).
@@ -69,12 +173,14 @@ impl RaftLog {
 
     /// Index of the last entry (the snapshot index when the log is empty).
     pub fn last_index(&self) -> Index {
-        self.offset + self.entries.len() as Index
+        self.tail_start + self.tail.len() as Index - 1
     }
 
     /// Term of the last entry (the snapshot term when the log is empty).
     pub fn last_term(&self) -> Term {
-        self.entries.last().map_or(self.offset_term, |e| e.term)
+        // The tail always holds the last entry when there is one (only stable entries before
+        // the last `LOG_CACHE_ENTRIES` are trimmed).
+        self.tail.last().map_or(self.offset_term, |e| e.term)
     }
 
     /// Highest index known to be committed.
@@ -87,28 +193,55 @@ impl RaftLog {
         self.applied
     }
 
-    /// The entries held in memory, from [`RaftLog::first_index`].
+    /// The entries held in memory: the newest of the log (at least the last
+    /// [`LOG_CACHE_ENTRIES`], or all of them after the snapshot when there are fewer), in order.
+    /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`].
     pub fn entries(&self) -> &[Entry] {
-        &self.entries
+        &self.tail
     }
 
-    /// The term of the entry at `index`, or `None` if it is compacted away or past the end.
-    pub fn term(&self, index: Index) -> Option<Term> {
+    /// Every entry after the snapshot, read from memory and storage (for tests and tools: it
+    /// copies the whole log's entry headers; empty if the storage cannot answer yet).
+    pub fn collect_entries(&self) -> Vec<Entry> {
+        self.slice(self.first_index(), Index::MAX, u64::MAX)
+    }
+
+    /// Index of the first entry held in memory (`last_index() + 1` when none is).
+    pub fn memory_start(&self) -> Index {
+        self.tail_start
+    }
+
+    /// The term of the entry at `index`: `Ok(None)` if it is compacted away or past the end,
+    /// `Err` if it is stable and the storage cannot answer yet.
+    pub fn term_checked(&self, index: Index) -> Result<Option<Term>, StorageError> {
         if index == self.offset {
-            Some(self.offset_term)
+            Ok(Some(self.offset_term))
         } else if index < self.offset || index > self.last_index() {
-            None
+            Ok(None)
+        } else if index >= self.tail_start {
+            Ok(Some(self.tail[(index - self.tail_start) as usize].term))
         } else {
-            Some(self.entries[(index - self.offset - 1) as usize].term)
+            self.store.term(index).map(Some)
         }
     }
 
-    /// The entry at `index`, if held.
-    pub fn entry(&self, index: Index) -> Option<&Entry> {
+    /// The term of the entry at `index`, or `None` if it is compacted away, past the end, or
+    /// (an asynchronous storage) not readable yet.
+    pub fn term(&self, index: Index) -> Option<Term> {
+        self.term_checked(index).ok().flatten()
+    }
+
+    /// The entry at `index`, if held (read from storage when it is older than the memory's).
+    /// Entries share their payloads, so this copies a few words, not the command.
+    pub fn entry(&self, index: Index) -> Option<Entry> {
         if index <= self.offset || index > self.last_index() {
             None
+        } else if index >= self.tail_start {
+            Some(self.tail[(index - self.tail_start) as usize].clone())
         } else {
-            Some(&self.entries[(index - self.offset - 1) as usize])
+            let mut out = Vec::with_capacity(1);
+            self.store.entries(index, index + 1, 0, &mut out).ok()?;
+            out.pop()
         }
     }
 
@@ -126,24 +259,56 @@ impl RaftLog {
     }
 
     /// Entries with indexes in `lo..hi`, stopping once `max_bytes` is exceeded but always at least
-    /// one entry when the range is not empty. `lo` must be at least [`RaftLog::first_index`].
-    pub fn slice(&self, lo: Index, hi: Index, max_bytes: u64) -> Vec<Entry> {
+    /// one entry when the range is not empty. Empty when `lo` is below
+    /// [`RaftLog::first_index`]; an error if the storage cannot answer yet.
+    pub fn slice_checked(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+    ) -> Result<Vec<Entry>, StorageError> {
+        let mut out = Vec::new();
+        self.slice_into(lo, hi, max_bytes, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`RaftLog::slice_checked`] appending to `out` (which it leaves as it was on error).
+    pub fn slice_into(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
         let hi = hi.min(self.last_index() + 1);
         if lo < self.first_index() || lo >= hi {
-            return Vec::new();
+            return Ok(());
         }
-        let start = (lo - self.offset - 1) as usize;
-        let end = (hi - self.offset - 1) as usize;
-        let mut out = Vec::new();
+        let before = out.len();
         let mut bytes = 0u64;
-        for e in &self.entries[start..end] {
+        if lo < self.tail_start {
+            let stored_hi = hi.min(self.tail_start);
+            self.store.entries(lo, stored_hi, max_bytes, out)?;
+            bytes = out[before..].iter().map(Entry::size).sum();
+            if ((out.len() - before) as Index) < stored_hi - lo || stored_hi == hi {
+                return Ok(());
+            }
+        }
+        let start = (lo.max(self.tail_start) - self.tail_start) as usize;
+        let end = (hi - self.tail_start) as usize;
+        for e in &self.tail[start..end] {
             bytes += e.size();
-            if !out.is_empty() && bytes > max_bytes {
+            if out.len() > before && bytes > max_bytes {
                 break;
             }
             out.push(e.clone());
         }
-        out
+        Ok(())
+    }
+
+    /// [`RaftLog::slice_checked`], empty when the storage cannot answer yet.
+    pub fn slice(&self, lo: Index, hi: Index, max_bytes: u64) -> Vec<Entry> {
+        self.slice_checked(lo, hi, max_bytes).unwrap_or_default()
     }
 
     /// The index of the first of `entries` that this log does not already hold with the same
@@ -170,6 +335,12 @@ impl RaftLog {
         }
     }
 
+    /// Index of the latest membership entry at or below `index` (above the snapshot), if any.
+    pub fn conf_index_at(&self, index: Index) -> Option<Index> {
+        let k = self.conf_indexes.partition_point(|&i| i <= index);
+        k.checked_sub(1).map(|k| self.conf_indexes[k])
+    }
+
     /// Appends `entry` at the end. The caller guarantees its index is `last_index() + 1` and its
     /// term is not below `last_term()`.
     pub fn push(&mut self, entry: Entry) {
@@ -178,17 +349,61 @@ impl RaftLog {
             self.last_index() + 1,
             "log: consecutive indexes"
         );
-        self.entries.push(entry);
+        if matches!(entry.payload, Payload::Membership(_)) {
+            self.conf_indexes.push(entry.index);
+        }
+        self.tail.push(entry);
     }
 
     /// Removes the entries from `index` on and appends `entries` (which start at `index`).
     /// Returns false, changing nothing, if that would remove a committed entry or leave a gap.
     pub fn truncate_and_append(&mut self, index: Index, entries: &[Entry]) -> bool {
+        self.truncate_and_extend(index, entries.iter().cloned())
+    }
+
+    /// [`RaftLog::truncate_and_append`] taking the entries by value (a follower moves them
+    /// out of the leader's Append instead of copying them).
+    pub fn truncate_and_extend(
+        &mut self,
+        index: Index,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> bool {
         if index <= self.committed || index > self.last_index() + 1 || index <= self.offset {
             return false;
         }
-        self.entries.truncate((index - self.offset - 1) as usize);
-        self.entries.extend_from_slice(entries);
+        if index >= self.tail_start {
+            self.tail.truncate((index - self.tail_start) as usize);
+        } else {
+            self.tail.clear();
+            self.tail_start = index;
+        }
+        // Keep the cache's length by reading back stable entries before the memory's start
+        // (untouched by the truncation, and durable since they are below the tail). If the
+        // storage cannot answer yet, the memory simply starts later.
+        let want = index
+            .saturating_sub(LOG_CACHE_ENTRIES as Index)
+            .max(self.offset + 1);
+        if want < self.tail_start {
+            let mut kept = Vec::new();
+            let n = self.tail_start - want;
+            if self
+                .store
+                .entries(want, self.tail_start, u64::MAX, &mut kept)
+                .is_ok()
+                && kept.len() as Index == n
+            {
+                kept.append(&mut self.tail);
+                self.tail = kept;
+                self.tail_start = want;
+            }
+        }
+        self.stable = self.stable.min(index - 1);
+        self.handed_out = self.handed_out.min(index - 1);
+        let k = self.conf_indexes.partition_point(|&i| i < index);
+        self.conf_indexes.truncate(k);
+        for e in entries {
+            self.push(e);
+        }
         true
     }
 
@@ -204,14 +419,54 @@ impl RaftLog {
         }
     }
 
-    /// Committed entries not yet handed to the application, marking them handed.
+    /// Committed entries not yet handed to the application, marking them handed. If the storage
+    /// cannot answer yet, hands out nothing now: the same entries come with a later call.
     pub fn take_committed(&mut self) -> Vec<Entry> {
-        if self.applied >= self.committed {
-            return Vec::new();
-        }
-        let out = self.slice(self.applied + 1, self.committed + 1, u64::MAX);
-        self.applied = self.committed;
+        let mut out = Vec::new();
+        self.take_committed_into(&mut out);
         out
+    }
+
+    /// [`RaftLog::take_committed`] into a vector the caller provides (reusing its capacity).
+    pub fn take_committed_into(&mut self, out: &mut Vec<Entry>) {
+        if self.applied >= self.committed {
+            return;
+        }
+        let (lo, hi) = (self.applied + 1, self.committed + 1);
+        if lo < self.tail_start {
+            let stored_hi = hi.min(self.tail_start);
+            let before = out.len();
+            if self.store.entries(lo, stored_hi, u64::MAX, out).is_err()
+                || (out.len() - before) as Index != stored_hi - lo
+            {
+                out.truncate(before);
+                return;
+            }
+        }
+        if hi > self.tail_start {
+            let start = (lo.max(self.tail_start) - self.tail_start) as usize;
+            let end = (hi - self.tail_start) as usize;
+            out.extend_from_slice(&self.tail[start..end]);
+        }
+        self.applied = self.committed;
+    }
+
+    /// Called by `ready()` before it hands out new entries: what the previous `ready()` handed
+    /// out is durable now (the driver handled that Ready), and the cache is trimmed back to
+    /// [`LOG_CACHE_ENTRIES`] once it holds twice as many (amortized: one move per entry).
+    pub fn stable_to_handed_out(&mut self) {
+        self.stable = self.stable.max(self.handed_out);
+        let held_stable = (self.stable + 1).saturating_sub(self.tail_start) as usize;
+        if held_stable >= 2 * LOG_CACHE_ENTRIES {
+            let drop = held_stable - LOG_CACHE_ENTRIES;
+            self.tail.drain(..drop);
+            self.tail_start += drop as Index;
+        }
+    }
+
+    /// Called by `ready()` after it handed out every entry up to [`RaftLog::last_index`].
+    pub fn handed_out_all(&mut self) {
+        self.handed_out = self.last_index();
     }
 
     /// Discards entries up to and including `index` after a snapshot at (`index`, `term`)
@@ -222,10 +477,18 @@ impl RaftLog {
             return;
         }
         if self.matches(index, term) {
-            self.entries.drain(..(index - self.offset) as usize);
+            if index >= self.tail_start {
+                self.tail.drain(..=((index - self.tail_start) as usize));
+                self.tail_start = index + 1;
+            }
         } else {
-            self.entries.clear();
+            self.tail.clear();
+            self.tail_start = index + 1;
+            self.stable = self.stable.min(index);
+            self.handed_out = self.handed_out.min(index);
         }
+        let k = self.conf_indexes.partition_point(|&i| i <= index);
+        self.conf_indexes.drain(..k);
         self.offset = index;
         self.offset_term = term;
         self.committed = self.committed.max(index);

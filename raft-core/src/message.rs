@@ -1,5 +1,6 @@
 //! Messages between nodes (Raft Figure 2, dissertation §3.10, §6.4, §9.6).
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::entry::Entry;
@@ -100,8 +101,9 @@ pub enum Body {
         index: Index,
         /// Term of that entry.
         term: Term,
-        /// Membership at `index`.
-        membership: Membership,
+        /// Membership at `index` (boxed: it is the largest field of any message, and a
+        /// `Message` is moved several times on its way; boxing it keeps every message small).
+        membership: Box<Membership>,
         /// Byte offset of `data` within the snapshot.
         offset: u64,
         /// Total size of the snapshot in bytes.

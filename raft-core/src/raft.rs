@@ -25,7 +25,7 @@ use crate::reason::{
     ConfChangeRefusal, Corruption, RejectReason, SnapshotRefusal, TransferRefusal, TransferStep,
 };
 use crate::snapshot::{Snapshot, SnapshotMeta};
-use crate::storage::PersistentState;
+use crate::storage::{MemStorage, PersistentState, Storage};
 use crate::types::{Index, NodeId, Role, Term};
 
 /// One input to a node. See [`Node::step`].
@@ -91,8 +91,14 @@ enum CampaignKind {
 /// Durable state (must be persisted via [`Ready`] before sending): `term`, `vote`, the log,
 /// the latest snapshot.
 /// Volatile state (lost on crash): role, leader, commit/applied index, progress, timers.
+///
+/// The node owns its [`Storage`] `S` and reads the stable part of its log through it (see
+/// [`crate::log`]); the driver persists each [`Ready`] into it through
+/// [`Node::storage_mut`]. Owning, rather than borrowing or passing `&S` to every call, keeps
+/// the one-entry-point API (`step`, `ready`) unchanged and lets a simulator clone a whole node,
+/// disk included, for time travel. `S` defaults to [`MemStorage`].
 #[derive(Debug, Clone)]
-pub struct Node {
+pub struct Node<S = MemStorage> {
     cfg: Config,
     /// Current term (Figure 2 `currentTerm`). Never decreases.
     term: Term,
@@ -101,7 +107,7 @@ pub struct Node {
     role: Role,
     /// The leader of `term`, once known.
     leader: Option<NodeId>,
-    log: RaftLog,
+    log: RaftLog<S>,
     /// The membership in effect: the latest in the log, committed or not (dissertation §4.1).
     membership: Membership,
     /// Index of the entry that holds `membership` (the snapshot index when it comes from there).
@@ -181,43 +187,53 @@ pub struct Node {
     events: Vec<Event>,
     reads: Vec<ReadState>,
     persist_from: Option<Index>,
+    /// Vectors of Readies handed back with [`Node::advance`], emptied, for the next `ready()`
+    /// to fill instead of allocating.
+    spare: Ready,
     persisted_hs: HardState,
     persist_snapshot: Option<Snapshot>,
     restore_snapshot: bool,
 }
 
-impl Node {
-    /// A fresh node with an empty log in the given initial membership.
+impl Node<MemStorage> {
+    /// A fresh node with an empty log in the given initial membership, over a [`MemStorage`].
     pub fn new(cfg: Config, membership: Membership) -> Result<Self, Error> {
-        Self::restore(
-            cfg,
-            PersistentState {
-                membership,
-                ..Default::default()
-            },
-        )
+        Self::with_storage(cfg, MemStorage::new(membership))
     }
 
-    /// A node restarting from what it persisted. Commit index, role and progress start afresh.
+    /// A node restarting from what it persisted (kept in a [`MemStorage`]). Commit index, role
+    /// and progress start afresh.
     ///
     /// If `state` holds a snapshot, the driver loads `state.snapshot_data` into its state
     /// machine itself before applying anything: the node counts the snapshot as applied and
     /// hands out committed entries from `snapshot_index + 1` on (no `Ready` says so).
     pub fn restore(cfg: Config, state: PersistentState) -> Result<Self, Error> {
+        Self::with_storage(cfg, MemStorage::from_state(state))
+    }
+}
+
+impl<S: Storage> Node<S> {
+    /// A node over `storage`: fresh if it is empty, restarting from what it holds otherwise
+    /// (as [`Node::restore`] describes). Checks the stored log (consecutive indexes, terms that
+    /// do not decrease, none after the stored term) and keeps only its newest entries in memory.
+    pub fn with_storage(cfg: Config, storage: S) -> Result<Self, Error> {
         cfg.validate()?;
-        let log = RaftLog::restore(state.snapshot_index, state.snapshot_term, state.entries)
-            .map_err(Error::CorruptState)?;
-        if log.last_term() > state.hard_state.term {
+        let log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
+        let hard_state = log.store().hard_state();
+        if log.last_term() > hard_state.term {
             return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));
         }
-        let snapshot = (state.snapshot_index > 0).then(|| Snapshot {
-            meta: SnapshotMeta {
-                index: state.snapshot_index,
-                term: state.snapshot_term,
-                membership: state.membership.clone(),
-            },
-            data: state.snapshot_data,
-        });
+        let stored = log
+            .store()
+            .snapshot()
+            .map_err(|_| Error::CorruptState(Corruption::StorageUnavailable))?;
+        let membership = stored.meta.membership.clone();
+        let snapshot = (stored.meta.index > 0).then_some(stored);
+        let state = PersistentState {
+            hard_state,
+            membership,
+            ..Default::default()
+        };
         let mut hs = state.hard_state;
         if cfg.break_it.forget_vote_on_restart {
             hs.vote = None;
@@ -261,6 +277,7 @@ impl Node {
             events: Vec::new(),
             reads: Vec::new(),
             persist_from: None,
+            spare: Ready::default(),
             persisted_hs: hs,
             persist_snapshot: None,
             restore_snapshot: false,
@@ -299,8 +316,23 @@ impl Node {
         self.leader
     }
     /// The log (entries, commit and applied indexes).
-    pub fn log(&self) -> &RaftLog {
+    pub fn log(&self) -> &RaftLog<S> {
         &self.log
+    }
+
+    /// The storage the node reads its stable log from.
+    pub fn storage(&self) -> &S {
+        self.log.store()
+    }
+
+    /// The storage, for the driver to persist each [`Ready`] into (step 1 of its contract).
+    pub fn storage_mut(&mut self) -> &mut S {
+        self.log.store_mut()
+    }
+
+    /// Stops the node and gives its storage back (what survives a crash).
+    pub fn into_storage(self) -> S {
+        self.log.into_store()
     }
     /// The membership in effect (the latest in the log).
     pub fn membership(&self) -> &Membership {
@@ -454,23 +486,54 @@ impl Node {
                 peer = self.next_peer(Some(id));
             }
         }
+        // The previous Ready has been handled (persisted): its entries may leave the memory.
+        self.log.stable_to_handed_out();
         let hs = self.hard_state();
         let hard_state = (hs != self.persisted_hs).then_some(hs);
         self.persisted_hs = hs;
-        let entries = match self.persist_from.take() {
-            Some(from) => self.log.slice(from, Index::MAX, u64::MAX),
-            None => Vec::new(),
-        };
+        let mut entries = core::mem::take(&mut self.spare.entries);
+        if let Some(from) = self.persist_from.take() {
+            // Unstable entries are all in memory: this read never reaches the storage.
+            let _ = self
+                .log
+                .slice_into(from, Index::MAX, u64::MAX, &mut entries);
+        }
+        self.log.handed_out_all();
+        let mut committed = core::mem::take(&mut self.spare.committed);
+        self.log.take_committed_into(&mut committed);
         Ready {
             snapshot: self.persist_snapshot.take(),
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
             hard_state,
             entries,
-            messages: core::mem::take(&mut self.msgs),
-            committed: self.log.take_committed(),
-            reads: core::mem::take(&mut self.reads),
-            events: core::mem::take(&mut self.events),
+            messages: core::mem::replace(&mut self.msgs, core::mem::take(&mut self.spare.messages)),
+            committed,
+            reads: core::mem::replace(&mut self.reads, core::mem::take(&mut self.spare.reads)),
+            events: core::mem::replace(&mut self.events, core::mem::take(&mut self.spare.events)),
         }
+    }
+
+    /// Hands a handled [`Ready`] back so that the next [`Node::ready`] reuses its vectors'
+    /// memory instead of allocating (optional: dropping the Ready is fine too). Whatever it
+    /// still holds is dropped; a driver that moved a vector out leaves an empty one.
+    pub fn advance(&mut self, mut ready: Ready) {
+        fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
+            if v.capacity() > spare.capacity() {
+                v.clear();
+                *spare = v;
+            }
+        }
+        keep(&mut self.spare.entries, core::mem::take(&mut ready.entries));
+        keep(
+            &mut self.spare.messages,
+            core::mem::take(&mut ready.messages),
+        );
+        keep(
+            &mut self.spare.committed,
+            core::mem::take(&mut ready.committed),
+        );
+        keep(&mut self.spare.reads, core::mem::take(&mut ready.reads));
+        keep(&mut self.spare.events, core::mem::take(&mut ready.events));
     }
 
     // ----- time ------------------------------------------------------------------------------
@@ -1240,7 +1303,7 @@ impl Node {
         let meta = SnapshotMeta {
             index,
             term,
-            membership,
+            membership: *membership,
         };
         let same = self
             .incoming
@@ -1350,7 +1413,7 @@ impl Node {
             bodies.push(Body::Snapshot {
                 index: snap.meta.index,
                 term: snap.meta.term,
-                membership: snap.meta.membership.clone(),
+                membership: Box::new(snap.meta.membership.clone()),
                 offset,
                 total,
                 data: snap.data[offset as usize..end as usize].to_vec(),
@@ -1365,30 +1428,23 @@ impl Node {
 
     /// The membership in effect at `index`: the latest membership entry at or before it.
     fn membership_at(&self, index: Index) -> Membership {
-        self.log
-            .entries()
-            .iter()
-            .rev()
-            .filter(|e| e.index <= index)
-            .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some(Membership::clone(m)),
-                _ => None,
-            })
-            .unwrap_or_else(|| self.base_membership.clone())
+        self.conf_entry(self.log.conf_index_at(index))
+            .map_or_else(|| self.base_membership.clone(), |(_, m)| m)
+    }
+
+    /// The membership entry at `index`, read from the log (the log lists where they are, so
+    /// that no scan of the stored log is needed).
+    fn conf_entry(&self, index: Option<Index>) -> Option<(Index, Membership)> {
+        match self.log.entry(index?)?.payload {
+            Payload::Membership(m) => Some((index?, *m)),
+            _ => None,
+        }
     }
 
     /// Recomputes the membership in effect after the log changed (dissertation §4.1: the latest
     /// configuration in the log is used, committed or not) and adjusts role and progress.
     fn refresh_membership(&mut self) {
-        let latest = self
-            .log
-            .entries()
-            .iter()
-            .rev()
-            .find_map(|e| match &e.payload {
-                Payload::Membership(m) => Some((e.index, Membership::clone(m))),
-                _ => None,
-            });
+        let latest = self.conf_entry(self.log.conf_index_at(Index::MAX));
         let (index, m) =
             latest.unwrap_or_else(|| (self.log.snapshot_index(), self.base_membership.clone()));
         self.membership_index = index;
@@ -1482,7 +1538,7 @@ impl Node {
         let Body::Append {
             prev_index,
             prev_term,
-            entries,
+            mut entries,
             commit,
         } = m.body
         else {
@@ -1520,7 +1576,11 @@ impl Node {
                 let adds_conf = entries[start..]
                     .iter()
                     .any(|e| matches!(e.payload, Payload::Membership(_)));
-                if !self.log.truncate_and_append(conflict, &entries[start..]) {
+                // The entries move from the message into the log (it is consumed here).
+                if !self
+                    .log
+                    .truncate_and_extend(conflict, entries.drain(start..))
+                {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
                         from: m.from,
@@ -1581,16 +1641,13 @@ impl Node {
     /// so that commit latency stays one round trip to a quorum.
     fn append_and_send(&mut self, payload: Payload) -> Index {
         let index = self.log.last_index() + 1;
+        let conf = matches!(payload, Payload::Membership(_));
         self.log.push(Entry {
             term: self.term,
             index,
             payload,
         });
         self.mark_unpersisted(index);
-        let conf = matches!(
-            self.log.entry(index).map(|e| &e.payload),
-            Some(Payload::Membership(_))
-        );
         if conf {
             self.refresh_membership();
         }
@@ -1666,7 +1723,11 @@ impl Node {
             return false;
         }
         let prev_index = pr.next - 1;
-        let Some(prev_term) = self.log.term(prev_index) else {
+        let Ok(prev_term) = self.log.term_checked(prev_index) else {
+            // The storage cannot answer yet: try again on a later heartbeat or ack.
+            return false;
+        };
+        let Some(prev_term) = prev_term else {
             // The entries this follower needs were compacted away: it needs a snapshot.
             if let Some(snap) = self.snapshot.clone() {
                 if let Some(pr) = self.progress.get_mut(&to) {
@@ -1677,9 +1738,12 @@ impl Node {
             }
             return false;
         };
-        let entries = self
-            .log
-            .slice(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes);
+        let Ok(entries) =
+            self.log
+                .slice_checked(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
+        else {
+            return false;
+        };
         if entries.is_empty() && !if_empty {
             return false;
         }

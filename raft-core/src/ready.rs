@@ -79,7 +79,8 @@ pub enum Event {
 /// The output of a node since the last call to [`crate::Node::ready`].
 ///
 /// **Ordering contract.** The driver must, in this order:
-/// 1. durably store `snapshot` (if any: drop stored entries up to its index, and all stored
+/// 1. durably store, in the storage the node reads its log from ([`crate::Node::storage_mut`]),
+///    `snapshot` (if any: drop stored entries up to its index, and all stored
 ///    entries if the stored entry at its index has another term), then `hard_state` (if any)
 ///    and `entries` (if any): delete every stored entry with index `>= entries[0].index`, then
 ///    append `entries`;
@@ -91,6 +92,30 @@ pub enum Event {
 ///    `committed` are all durable on a quorum; some may also appear in this same Ready's
 ///    `entries`, which is why step 1 comes first;
 /// 4. serve each of `reads` once the application has applied its index.
+///
+/// Handle each Ready fully (step 1 at least) before the next call to [`crate::Node::ready`]:
+/// that call counts this Ready's entries as stable, and from then on the node may drop them
+/// from memory and read them back through [`crate::Storage`] (see the crate doc,
+/// "Storage-backed log"). Handing a finished Ready back with [`crate::Node::advance`] lets the
+/// node reuse its vectors' memory (optional).
+///
+/// ```
+/// use raft_core::{Config, Input, Membership, Node, Storage};
+///
+/// let mut node = Node::new(Config::new(1), Membership::with_voters([1])).unwrap();
+/// node.step(Input::Campaign).unwrap();
+/// for k in 0..1000u32 {
+///     node.step(Input::Propose(k.to_le_bytes().to_vec())).unwrap();
+///     let ready = node.ready();
+///     node.storage_mut().persist(&ready); // 1. durable
+///     // 2. send ready.messages, 3. apply ready.committed, 4. serve ready.reads …
+///     node.advance(ready);                // optional: the vectors are reused
+/// }
+/// // The node holds the newest entries only; the storage holds all 1001.
+/// assert!(node.log().entries().len() < 1001);
+/// assert_eq!(node.storage().state().entries.len(), 1001);
+/// assert_eq!(node.log().entry(1).unwrap().index, 1);
+/// ```
 ///
 /// After [`crate::Node::restore`] from a state with a snapshot, the driver restores its state
 /// machine from that snapshot before handling the first Ready.

@@ -75,6 +75,9 @@ reasons! {
         TermsDecrease => "log entry terms decrease",
         /// The last entry's term is after the stored current term.
         EntryTermAfterCurrentTerm => "log has an entry from a term after the current term",
+        /// The storage could not be read while restoring (an asynchronous storage that is not
+        /// ready yet): try again once it is.
+        StorageUnavailable => "storage not readable yet",
     }
 }
 

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use crate::entry::{Entry, HardState};
 use crate::membership::Membership;
 use crate::ready::Ready;
+use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::types::{Index, Term};
 
 /// Everything a node needs to restart: what it persisted before it stopped.
@@ -28,13 +29,60 @@ pub struct PersistentState {
     pub entries: Vec<Entry>,
 }
 
-/// Durable storage driven by [`Ready`] values. Implement it over a disk, a database, or memory.
+/// Why a [`Storage`] read did not return what was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageError {
+    /// The range starts below the storage's first entry: compacted into the snapshot.
+    Compacted,
+    /// The range ends after the storage's last entry.
+    Unavailable,
+    /// The storage cannot answer yet (an asynchronous disk still loading or writing). Not a
+    /// failure: the node tries again later (see the crate doc, "Storage-backed log").
+    NotReady,
+}
+
+impl core::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            StorageError::Compacted => "requested entries are compacted into the snapshot",
+            StorageError::Unavailable => "requested entries are past the stored log",
+            StorageError::NotReady => "storage is not ready to answer yet",
+        })
+    }
+}
+
+/// Durable storage driven by [`Ready`] values, and read back by the node: the node keeps only
+/// its unstable entries and a bounded cache in memory ([`crate::log::LOG_CACHE_ENTRIES`]) and
+/// reads older entries through these methods. Implement it over a disk, a database, or memory.
+///
+/// The node owns its storage ([`crate::Node::storage_mut`] reaches it); it only *reads* through
+/// it, and only entries that a `Ready` already handed out and the driver therefore persisted
+/// (see [`Ready`]), so a synchronous storage never answers [`StorageError::NotReady`].
 pub trait Storage {
     /// Durably records the persistence part of `ready` (its snapshot, hard state and entries), following
     /// the ordering contract documented on [`Ready`]. Must complete before messages are sent.
     fn persist(&mut self, ready: &Ready);
-    /// What a restarting node is given.
-    fn load(&self) -> PersistentState;
+    /// The stored term and vote.
+    fn hard_state(&self) -> HardState;
+    /// The latest snapshot (index 0 and the initial membership when there is none).
+    fn snapshot(&self) -> Result<Snapshot, StorageError>;
+    /// Index of the first stored entry (the snapshot index + 1).
+    fn first_index(&self) -> Result<Index, StorageError>;
+    /// Index of the last stored entry (the snapshot index when no entry is stored).
+    fn last_index(&self) -> Result<Index, StorageError>;
+    /// The term of the entry at `index` (the snapshot's term at the snapshot index).
+    fn term(&self, index: Index) -> Result<Term, StorageError>;
+    /// Appends to `out` the stored entries with indexes in `lo..hi`, in order, stopping before
+    /// the entry that would bring their total [`Entry::size`] over `max_bytes`, but always at
+    /// least one when `lo < hi`. Fails if `lo..hi` is not within
+    /// `first_index()..=last_index() + 1`, leaving `out` as it was.
+    fn entries(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError>;
 }
 
 /// [`Storage`] kept in memory: the simulator's "disk", which survives a simulated crash.
@@ -54,6 +102,16 @@ impl MemStorage {
         }
     }
 
+    /// A store holding `state` (what a node persisted before it stopped).
+    pub fn from_state(state: PersistentState) -> Self {
+        MemStorage { state }
+    }
+
+    /// Everything stored: what a restarting node is given.
+    pub fn load(&self) -> PersistentState {
+        self.state.clone()
+    }
+
     /// The stored state, for inspection.
     pub fn state(&self) -> &PersistentState {
         &self.state
@@ -62,7 +120,12 @@ impl MemStorage {
     /// Approximate bytes of Raft state (hard state, snapshot metadata and log, without the
     /// snapshot's application data).
     pub fn raft_state_bytes(&self) -> u64 {
-        24 + self.state.entries.iter().map(Entry::size).sum::<u64>()
+        24 + self.log_bytes()
+    }
+
+    /// Bytes of the stored entries ([`Entry::size`] summed).
+    pub fn log_bytes(&self) -> u64 {
+        self.state.entries.iter().map(Entry::size).sum()
     }
 }
 
@@ -99,7 +162,69 @@ impl Storage for MemStorage {
         }
     }
 
-    fn load(&self) -> PersistentState {
-        self.state.clone()
+    fn hard_state(&self) -> HardState {
+        self.state.hard_state
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, StorageError> {
+        let st = &self.state;
+        Ok(Snapshot {
+            meta: SnapshotMeta {
+                index: st.snapshot_index,
+                term: st.snapshot_term,
+                membership: st.membership.clone(),
+            },
+            data: st.snapshot_data.clone(),
+        })
+    }
+
+    fn first_index(&self) -> Result<Index, StorageError> {
+        Ok(self.state.snapshot_index + 1)
+    }
+
+    fn last_index(&self) -> Result<Index, StorageError> {
+        Ok(self.state.snapshot_index + self.state.entries.len() as Index)
+    }
+
+    fn term(&self, index: Index) -> Result<Term, StorageError> {
+        let st = &self.state;
+        if index == st.snapshot_index {
+            return Ok(st.snapshot_term);
+        }
+        let k = index
+            .checked_sub(st.snapshot_index + 1)
+            .ok_or(StorageError::Compacted)?;
+        st.entries
+            .get(k as usize)
+            .map(|e| e.term)
+            .ok_or(StorageError::Unavailable)
+    }
+
+    fn entries(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        let st = &self.state;
+        let first = st.snapshot_index + 1;
+        if lo < first {
+            return Err(StorageError::Compacted);
+        }
+        if hi > first + st.entries.len() as Index || hi < lo {
+            return Err(StorageError::Unavailable);
+        }
+        let (start, end) = ((lo - first) as usize, (hi - first) as usize);
+        let mut bytes = 0u64;
+        let before = out.len();
+        for e in &st.entries[start..end] {
+            bytes += e.size();
+            if out.len() > before && bytes > max_bytes {
+                break;
+            }
+            out.push(e.clone());
+        }
+        Ok(())
     }
 }

@@ -117,7 +117,7 @@ fn conflicting_entries_are_truncated() {
     );
     assert_eq!(
         s.storage.state().entries,
-        s.node.log().entries(),
+        s.node.log().collect_entries(),
         "the truncation reached storage"
     );
 }
@@ -180,8 +180,8 @@ fn figure_7_followers_converge_to_the_leader_log() {
             "({name}) follower converged"
         );
         assert_eq!(
-            net.node(2).log().entries(),
-            net.node(1).log().entries(),
+            net.node(2).log().collect_entries(),
+            net.node(1).log().collect_entries(),
             "({name}) entry for entry, payloads included"
         );
         // A follower whose ack arrives after the commit learns the commit index from the
@@ -194,7 +194,7 @@ fn figure_7_followers_converge_to_the_leader_log() {
         );
         assert_eq!(
             net.peer(2).storage.state().entries,
-            net.node(1).log().entries(),
+            net.node(1).log().collect_entries(),
             "({name}) durably"
         );
     }
@@ -415,7 +415,10 @@ fn batching_respects_max_msg_bytes() {
     net.heal();
     net.history.clear();
     net.run(200);
-    assert_eq!(net.node(3).log().entries(), net.node(1).log().entries());
+    assert_eq!(
+        net.node(3).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
     let batches: Vec<&Message> =
         net.sent(|m| is_append_to(m, 1, 3) && !append_entries(m).is_empty());
     assert!(batches.len() >= 11);
@@ -478,7 +481,10 @@ fn replicate_state_limits_appends_in_flight() {
     // Releasing the held appends opens the window again and 2 catches up, in batches.
     net.release(1, 2);
     net.deliver();
-    assert_eq!(net.node(2).log().entries(), net.node(1).log().entries());
+    assert_eq!(
+        net.node(2).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
     assert!(net.node(1).progress().unwrap()[&2].inflight.is_empty());
 }
 
@@ -521,7 +527,10 @@ fn lost_full_window_recovers_through_heartbeat_response() {
     net.deliver();
     assert_eq!(net.node(2).log().last_index(), 1, "2 only has the no-op");
     net.run(120);
-    assert_eq!(net.node(2).log().entries(), net.node(1).log().entries());
+    assert_eq!(
+        net.node(2).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
     assert_eq!(net.node(2).log().committed(), 4);
 }
 
@@ -546,7 +555,10 @@ fn lost_append_recovers_without_new_proposals() {
     );
     net.heal();
     net.run(120); // two heartbeat rounds, no proposals
-    assert_eq!(net.node(3).log().entries(), net.node(1).log().entries());
+    assert_eq!(
+        net.node(3).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
     assert_eq!(net.node(3).log().committed(), 2);
 }
 

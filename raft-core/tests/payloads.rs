@@ -42,7 +42,7 @@ fn a_proposal_is_one_buffer_shared_by_log_storage_messages_and_committed_list() 
         .find(|e| e.index == index)
         .cloned();
     let stored = buffer(&stored.expect("the leader persisted the entry")).unwrap();
-    let in_log = buffer(net.node(1).log().entry(index).expect("in the log")).unwrap();
+    let in_log = buffer(&net.node(1).log().entry(index).expect("in the log")).unwrap();
     assert_eq!(in_log, stored, "the log and the storage hold one buffer");
     let mut appends = 0;
     for m in &net.history {

@@ -236,7 +236,7 @@ fn rule_snapshot_brings_its_membership(cfg: &dyn Fn(NodeId) -> Config) {
         Body::Snapshot {
             index: 5,
             term: 1,
-            membership: five.clone(),
+            membership: Box::new(five.clone()),
             offset: 0,
             total: data.len() as u64,
             data,

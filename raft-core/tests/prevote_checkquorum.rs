@@ -72,7 +72,10 @@ fn rejoining_node_with_prevote_does_not_disrupt_the_leader() {
         assert_eq!(net.node(id).term(), 1, "node {id}: nobody raised the term");
     }
     assert_eq!(net.node(3).role(), Role::Follower);
-    assert_eq!(net.node(3).log().entries(), net.node(1).log().entries());
+    assert_eq!(
+        net.node(3).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
 }
 
 // Contrast (Raft §5.2 without PreVote): the partitioned node raises its term at every timeout and,

@@ -384,7 +384,7 @@ fn a_malformed_message_does_not_even_raise_the_term() {
             Body::Snapshot {
                 index,
                 term,
-                membership: three(),
+                membership: Box::new(three()),
                 offset,
                 total,
                 data,

@@ -417,8 +417,10 @@ impl Driver {
         if ready.is_empty() {
             return Ok(());
         }
-        // 1. Durable first (fsync inside).
+        // 1. Durable first (fsync inside). The node reads its stable entries back from its own
+        // in-memory storage (raft-core's storage-backed log), so that one receives them too.
         self.storage.persist(&ready)?;
+        raft_core::Storage::persist(self.node.storage_mut(), &ready);
         // 2. Then send.
         for m in ready.messages {
             if let Some(tx) = self.peers.get(&m.to) {

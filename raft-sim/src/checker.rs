@@ -329,7 +329,7 @@ impl Checker {
             }
             let same = log
                 .entry(i)
-                .is_some_and(|e| e.term == c.term && entry_hash(e) == c.hash);
+                .is_some_and(|e| e.term == c.term && entry_hash(&e) == c.hash);
             if !same {
                 missing = Some((i, c.commit_term));
                 break;
@@ -404,7 +404,7 @@ impl Checker {
         }
         for i in (seen + 1)..=commit {
             let Some(e) = log.entry(i) else { break };
-            let h = entry_hash(e);
+            let h = entry_hash(&e);
             let k = (i - 1) as usize;
             if k < self.committed.len() {
                 let CommittedEntry {

@@ -967,7 +967,10 @@ impl World {
         };
         let Some(node) = sn.node.as_mut() else { return };
         let mut ready = node.ready();
+        // The disk that outlives a crash (the page and the checks read it whether the node is
+        // up or not), and the node's own storage, which it reads its stable entries back from.
         sn.storage.persist(&ready);
+        node.storage_mut().persist(&ready);
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
         sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
@@ -1150,11 +1153,7 @@ impl World {
                 let by_count = every > 0 && l.applied() >= l.snapshot_index().saturating_add(every);
                 let by_bytes = budget > 0
                     && l.applied() > l.snapshot_index()
-                    && l.entries()
-                        .iter()
-                        .map(raft_core::entry::Entry::size)
-                        .sum::<u64>()
-                        > budget;
+                    && n.storage().log_bytes() > budget;
                 ((by_count || by_bytes) && !n.sending_snapshot()).then_some(l.applied())
             });
             if let Some(index) = due {

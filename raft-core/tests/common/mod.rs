@@ -67,7 +67,11 @@ pub fn persisted(term: Term, terms: &[Term], membership: &Membership) -> Persist
 
 /// The terms of a node's log, in order (index 1 first).
 pub fn terms_of(node: &Node) -> Vec<Term> {
-    node.log().entries().iter().map(|e| e.term).collect()
+    node.log()
+        .collect_entries()
+        .iter()
+        .map(|e| e.term)
+        .collect()
 }
 
 /// One node of the cluster with its durable storage and what it applied.
@@ -253,8 +257,10 @@ impl Network {
             return;
         };
         let ready = node.ready();
-        // 1. Durable first.
+        // 1. Durable first: to the disk that survives a crash here, and to the node's own
+        // storage, which it reads its stable entries back from.
         peer.storage.persist(&ready);
+        node.storage_mut().persist(&ready);
         // The node's own invariants, the durable state equal to the in-memory one among them.
         let mut problems: Vec<String> = peer
             .checks
@@ -605,7 +611,7 @@ pub fn fmt_log(net: &Network, id: NodeId) -> String {
     let Some(n) = net.peers[&id].node.as_ref() else {
         return format!("{}: crashed", name(id));
     };
-    let list: Vec<String> = n.log().entries().iter().map(fmt_entry).collect();
+    let list: Vec<String> = n.log().collect_entries().iter().map(fmt_entry).collect();
     if list.is_empty() {
         format!("{}: (empty)", name(id))
     } else {
@@ -722,6 +728,7 @@ impl Solo {
     fn drain(&mut self) {
         let ready = self.node.ready();
         self.storage.persist(&ready);
+        self.node.storage_mut().persist(&ready);
         let problems = self.checks.check(&self.node, &ready, self.storage.state());
         if let Some(p) = problems.first().filter(|_| self.strict) {
             panic!("invariant violated: node {}: {p}", self.node.id());
@@ -864,7 +871,12 @@ impl NodeChecks {
             ));
         }
         let log = node.log();
-        if stored.entries.as_slice() != log.entries() {
+        // The node holds the newest entries in memory and reads the rest from storage: what it
+        // holds must be the stored log's suffix.
+        let from = log.memory_start().checked_sub(stored.snapshot_index + 1);
+        if from.and_then(|k| stored.entries.get(k as usize..)) != Some(log.entries())
+            || stored.snapshot_index + stored.entries.len() as u64 != log.last_index()
+        {
             fail("stored log differs from in-memory log after handling Ready".to_string());
         }
         if log.committed() > log.last_index() {
@@ -917,12 +929,11 @@ impl NodeChecks {
             .iter()
             .filter(|e| e.index > log.snapshot_index())
         {
-            if log.entry(e.index) != Some(e) {
+            if log.entry(e.index).as_ref() != Some(e) {
                 fail(format!("committed entry {} changed", e.index));
             }
         }
-        let committed = log.committed().saturating_sub(log.snapshot_index()) as usize;
-        self.committed = log.entries()[..committed.min(log.entries().len())].to_vec();
+        self.committed = log.slice(log.first_index(), log.committed() + 1, u64::MAX);
         if matches!(node.role(), Role::Leader | Role::Candidate) {
             if hs.vote != Some(node.id()) {
                 fail(format!("{} without voting for itself", node.role()));
@@ -1066,7 +1077,7 @@ impl Network {
             .ids()
             .into_iter()
             .filter(|&id| self.is_up(id))
-            .map(|id| (id, self.node(id).log().entries().to_vec()))
+            .map(|id| (id, self.node(id).log().collect_entries().to_vec()))
             .collect();
         for (a, la) in &logs {
             for (b, lb) in logs.range(a + 1..) {
@@ -1091,7 +1102,7 @@ impl Network {
                     if self.commit_terms[&e.index] > term {
                         continue;
                     }
-                    if self.node(id).log().entry(e.index) != Some(e) {
+                    if self.node(id).log().entry(e.index).as_ref() != Some(e) {
                         return Err(format!(
                             "Leader Completeness: leader {id} of term {term} lacks applied entry {}",
                             e.index

@@ -1,0 +1,293 @@
+//! The storage-backed log (issue 19): a node keeps only its unstable entries and a bounded
+//! cache in memory and reads older entries back through [`Storage`]; a storage that cannot
+//! answer yet delays the node, it never makes it fail or panic.
+
+mod common;
+
+use common::*;
+use raft_core::{
+    Body, Entry, HardState, Index, Input, MemStorage, Membership, Message, Node, Ready, Role,
+    Snapshot, Storage, StorageError, Term, LOG_CACHE_ENTRIES,
+};
+
+/// Most entries a node may hold in memory right after a Ready was handled: the cache, trimmed
+/// back to `LOG_CACHE_ENTRIES` once it reaches twice that, plus the last Ready's entries, which
+/// count as stable only from the next `ready()`.
+fn memory_bound(last_ready: usize) -> usize {
+    2 * LOG_CACHE_ENTRIES + last_ready
+}
+
+// Memory no longer grows with the log: after 1,200 entries each node holds at most the
+// bounded cache, while its storage holds them all and old ones are still readable.
+#[test]
+fn nodes_hold_the_cache_not_the_log() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    for k in 0..1_200u32 {
+        net.propose(1, &k.to_le_bytes()).unwrap();
+        net.deliver();
+        for id in [1, 2, 3] {
+            let held = net.node(id).log().entries().len();
+            assert!(held <= memory_bound(1), "S{id} holds {held} entries");
+        }
+    }
+    for id in [1, 2, 3] {
+        let n = net.node(id);
+        let last = n.log().last_index();
+        assert_eq!(last, 1_201, "S{id}: the no-op and 1,200 commands");
+        assert_eq!(n.storage().state().entries.len(), 1_201);
+        assert!(n.log().memory_start() > 1, "S{id}: old entries left memory");
+        // Read back from storage, identical to what the leader appended.
+        assert_eq!(n.log().entry(2), net.node(1).log().entry(2));
+        assert_eq!(n.log().collect_entries().len(), 1_201);
+    }
+    net.check_logs().unwrap();
+}
+
+// Raft §5.3: a follower that missed entries is brought up to date by the leader, here from
+// entries the leader no longer holds in memory (read back through its storage).
+#[test]
+fn a_lagging_follower_catches_up_from_the_leaders_storage() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.isolate(3);
+    for k in 0..1_200u32 {
+        net.propose(1, &k.to_le_bytes()).unwrap();
+        net.deliver();
+    }
+    let leader = net.node(1).log();
+    assert!(
+        leader.memory_start() > net.node(3).log().last_index() + 1,
+        "what S3 needs is only in S1's storage"
+    );
+    net.heal();
+    net.run(400);
+    assert_eq!(net.node(3).log().last_index(), 1_201);
+    assert_eq!(
+        net.node(3).log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
+    net.check_logs().unwrap();
+}
+
+// A restarted node reads its log from storage: it holds the newest entries only, and every
+// stored one is still there.
+#[test]
+fn a_restarted_node_reads_its_log_from_storage() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    for k in 0..1_000u32 {
+        net.propose(1, &k.to_le_bytes()).unwrap();
+        net.deliver();
+    }
+    net.crash(2);
+    net.restart(2);
+    let n = net.node(2);
+    assert_eq!(n.log().last_index(), 1_001);
+    assert_eq!(n.log().entries().len(), LOG_CACHE_ENTRIES);
+    assert_eq!(
+        n.log().collect_entries(),
+        net.node(1).log().collect_entries()
+    );
+}
+
+/// A storage whose disk can stop answering reads for a while (an asynchronous disk still
+/// writing or loading): every read returns [`StorageError::NotReady`] while `stalled`.
+#[derive(Debug, Clone)]
+struct Stalling {
+    inner: MemStorage,
+    stalled: bool,
+}
+
+impl Stalling {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.stalled {
+            Err(StorageError::NotReady)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Storage for Stalling {
+    fn persist(&mut self, ready: &Ready) {
+        self.inner.persist(ready)
+    }
+    fn hard_state(&self) -> HardState {
+        self.inner.hard_state()
+    }
+    fn snapshot(&self) -> Result<Snapshot, StorageError> {
+        self.check()?;
+        self.inner.snapshot()
+    }
+    fn first_index(&self) -> Result<Index, StorageError> {
+        self.check()?;
+        self.inner.first_index()
+    }
+    fn last_index(&self) -> Result<Index, StorageError> {
+        self.check()?;
+        self.inner.last_index()
+    }
+    fn term(&self, index: Index) -> Result<Term, StorageError> {
+        self.check()?;
+        self.inner.term(index)
+    }
+    fn entries(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.entries(lo, hi, max_bytes, out)
+    }
+}
+
+/// Two nodes over [`Stalling`] storages, driven by hand: handle each Ready (persist into the
+/// node's own storage, then queue its messages), deliver, repeat.
+struct Pair {
+    nodes: [Node<Stalling>; 2],
+    queue: Vec<Message>,
+    /// Messages to node 2 are dropped while false.
+    link: bool,
+}
+
+impl Pair {
+    fn new() -> Self {
+        let m = Membership::with_voters([1, 2]);
+        let node = |id| {
+            let disk = Stalling {
+                inner: MemStorage::new(m.clone()),
+                stalled: false,
+            };
+            Node::with_storage(config(id), disk).unwrap()
+        };
+        Pair {
+            nodes: [node(1), node(2)],
+            queue: Vec::new(),
+            link: true,
+        }
+    }
+
+    fn settle(&mut self) {
+        for _ in 0..50 {
+            for n in &mut self.nodes {
+                let mut ready = n.ready();
+                n.storage_mut().persist(&ready);
+                self.queue.append(&mut ready.messages);
+                n.advance(ready);
+            }
+            if self.queue.is_empty() {
+                return;
+            }
+            for m in std::mem::take(&mut self.queue) {
+                if m.to == 2 && !self.link {
+                    continue;
+                }
+                let _ = self.nodes[(m.to - 1) as usize].step(Input::Message(m));
+            }
+        }
+    }
+
+    fn heartbeat(&mut self) {
+        let hb = self.nodes[0].config().heartbeat_interval;
+        self.nodes[0].step(Input::Tick(hb)).unwrap();
+        self.settle();
+    }
+}
+
+// Crate doc, "Storage-backed log": while the leader's storage cannot answer, it sends the
+// lagging follower nothing it would have to read (no panic, no bogus snapshot), and once the
+// storage answers again the follower catches up (Raft §5.3).
+#[test]
+fn a_storage_that_is_not_ready_delays_replication_and_never_panics() {
+    let mut p = Pair::new();
+    p.nodes[0].step(Input::Campaign).unwrap();
+    p.settle();
+    assert_eq!(p.nodes[0].role(), Role::Leader);
+    p.link = false;
+    // With one of two voters cut off nothing commits; the leader's log still grows.
+    for k in 0..1_000u32 {
+        p.nodes[0]
+            .step(Input::Propose(k.to_le_bytes().to_vec()))
+            .unwrap();
+        p.settle();
+    }
+    p.link = true;
+    p.nodes[0].storage_mut().stalled = true;
+    for _ in 0..5 {
+        p.heartbeat();
+    }
+    let f = &p.nodes[1];
+    assert!(
+        f.log().last_index() < 1_001,
+        "the follower cannot get entries the leader cannot read"
+    );
+    assert!(f.log().snapshot_index() == 0, "and no snapshot either");
+    assert!(p
+        .queue
+        .iter()
+        .all(|m| !matches!(m.body, Body::Snapshot { .. })));
+
+    p.nodes[0].storage_mut().stalled = false;
+    for _ in 0..60 {
+        p.heartbeat();
+    }
+    assert_eq!(p.nodes[1].log().last_index(), 1_001);
+    assert_eq!(p.nodes[0].log().committed(), 1_001);
+    assert_eq!(
+        p.nodes[1].log().collect_entries(),
+        p.nodes[0].log().collect_entries()
+    );
+}
+
+fn stalling_log(entries: u64) -> raft_core::RaftLog<Stalling> {
+    let state = raft_core::PersistentState {
+        hard_state: HardState {
+            term: 1,
+            vote: None,
+        },
+        entries: (1..=entries)
+            .map(|index| Entry {
+                term: 1,
+                index,
+                payload: raft_core::Payload::Noop,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    raft_core::RaftLog::with_storage(disk).unwrap()
+}
+
+// Crate doc, "Storage-backed log": a read the storage cannot answer yet is reported as such
+// (not as "compacted", which would send a snapshot, nor as "absent"), committed entries wait
+// for it, and nothing is lost once it answers.
+#[test]
+fn reads_that_are_not_ready_wait_and_lose_nothing() {
+    let mut log = stalling_log(1_000);
+    assert_eq!(log.memory_start(), 1_001 - LOG_CACHE_ENTRIES as u64);
+    log.commit_to(1_000);
+    log.store_mut().stalled = true;
+    // Old entries: not ready. New ones: from memory. Compacted or absent: None.
+    assert_eq!(log.term_checked(10), Err(StorageError::NotReady));
+    assert_eq!(log.term_checked(1_000), Ok(Some(1)));
+    assert_eq!(log.term_checked(1_001), Ok(None));
+    assert_eq!(
+        log.slice_checked(10, 20, u64::MAX),
+        Err(StorageError::NotReady)
+    );
+    assert!(log.entry(10).is_none());
+    // The application gets nothing yet, and nothing is marked applied.
+    assert!(log.take_committed().is_empty());
+    assert_eq!(log.applied(), 0);
+    log.store_mut().stalled = false;
+    let applied = log.take_committed();
+    assert_eq!(applied.len(), 1_000);
+    assert!(applied.iter().zip(1..).all(|(e, i)| e.index == i));
+    assert_eq!(log.applied(), 1_000);
+}
