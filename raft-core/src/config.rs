@@ -103,6 +103,11 @@ pub struct BreakIt {
     /// Answer ReadIndex requests at once, without confirming leadership with a quorum
     /// (violates §6.4: a deposed leader that has not heard of its successor serves stale data).
     pub stale_reads: bool,
+    /// A disk that acknowledges writes before they are durable: a crash loses what was written
+    /// since its last sync (every 100 ms of the simulator's time), the vote and term included,
+    /// though the node has already told others it stored them (violates the Ready contract:
+    /// persist before sending). The core never touches a disk; the simulator's disk honours this.
+    pub lose_unsynced_writes: bool,
 }
 
 impl BreakIt {
@@ -112,6 +117,7 @@ impl BreakIt {
             || self.skip_up_to_date_check
             || self.forget_vote_on_restart
             || self.stale_reads
+            || self.lose_unsynced_writes
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Mutant {
     ForgetVoteOnRestart,
     /// The break-it switch `stale_reads` (dissertation §6.4: confirm leadership first).
     StaleReads,
+    /// The break-it switch `lose_unsynced_writes` (the Ready contract: persist before sending).
+    LoseUnsyncedWrites,
 }
 
 impl Mutant {
@@ -33,6 +35,7 @@ impl Mutant {
         let mut all: Vec<Mutant> = PlantedBug::ALL.into_iter().map(Mutant::Planted).collect();
         all.push(Mutant::ForgetVoteOnRestart);
         all.push(Mutant::StaleReads);
+        all.push(Mutant::LoseUnsyncedWrites);
         all
     }
 
@@ -42,6 +45,7 @@ impl Mutant {
             Mutant::Planted(b) => b.name(),
             Mutant::ForgetVoteOnRestart => "forget_vote_on_restart",
             Mutant::StaleReads => "stale_reads",
+            Mutant::LoseUnsyncedWrites => "lose_unsynced_writes",
         }
     }
 
@@ -51,6 +55,7 @@ impl Mutant {
             Mutant::Planted(b) => b.section(),
             Mutant::ForgetVoteOnRestart => "paper Figure 2",
             Mutant::StaleReads => "dissertation §6.4",
+            Mutant::LoseUnsyncedWrites => "paper Figure 2",
         }
     }
 
@@ -65,6 +70,7 @@ impl Mutant {
             Mutant::Planted(b) => opts.planted = Some(b),
             Mutant::ForgetVoteOnRestart => opts.break_it.forget_vote_on_restart = true,
             Mutant::StaleReads => opts.break_it.stale_reads = true,
+            Mutant::LoseUnsyncedWrites => opts.break_it.lose_unsynced_writes = true,
         }
     }
 }

@@ -284,9 +284,15 @@ pub struct SimNode {
     clock: Clock,
     /// Paused ([`Action::Pause`]): no timer fires and what arrives waits in `inbox`.
     paused: bool,
+    /// With the break-it switch `lose_unsynced_writes`: the storage as of the disk's last sync
+    /// and when that was (what a crash leaves).
+    synced: Option<(u64, MemStorage)>,
     /// What reached the node while paused, in arrival order (at most [`MAX_INBOX`]).
     inbox: VecDeque<Parked>,
 }
+
+/// With the break-it switch `lose_unsynced_writes`, how often the disk syncs, ms.
+pub const UNSYNCED_MS: u64 = 100;
 
 /// How many messages and requests a paused node's inbox holds; later ones are lost, as a full
 /// socket buffer drops them.
@@ -566,6 +572,7 @@ impl World {
                     timer_at,
                     restarts: 0,
                     paused: false,
+                    synced: None,
                     inbox: VecDeque::new(),
                     clock,
                 },
@@ -969,6 +976,16 @@ impl World {
         let mut ready = node.ready();
         // The disk that outlives a crash (the page and the checks read it whether the node is
         // up or not), and the node's own storage, which it reads its stable entries back from.
+        // With `lose_unsynced_writes`, the disk syncs every `UNSYNCED_MS`: what it holds then
+        // is what a crash leaves.
+        if self.opts.break_it.lose_unsynced_writes
+            && sn
+                .synced
+                .as_ref()
+                .is_none_or(|&(at, _)| self.now >= at + UNSYNCED_MS)
+        {
+            sn.synced = Some((self.now, sn.storage.clone()));
+        }
         sn.storage.persist(&ready);
         node.storage_mut().persist(&ready);
         let (role, term) = (node.role(), node.term());
@@ -1543,6 +1560,10 @@ impl World {
                 }
                 sn.paused = false;
                 sn.inbox.clear();
+                // A disk that acknowledged writes it had not synced loses them now.
+                if let Some((_, synced)) = sn.synced.take() {
+                    sn.storage = synced;
+                }
                 sn.kv = KvStore::default();
                 sn.reads.clear();
                 self.checker.on_crash(*node);
@@ -1726,6 +1747,7 @@ impl World {
                         timer_at,
                         restarts: 0,
                         paused: false,
+                        synced: None,
                         inbox: VecDeque::new(),
                         clock,
                     },

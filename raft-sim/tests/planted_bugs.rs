@@ -151,3 +151,10 @@ fn forget_vote_on_restart_seed_192() {
 fn stale_reads_seed_22() {
     catches(Mutant::StaleReads, 22, "Linearizability");
 }
+
+// The Ready contract (and paper Figure 2's durable state): a disk that acknowledges writes it has
+// not synced loses them in a crash, the term and vote with them.
+#[test]
+fn lose_unsynced_writes_seed_2() {
+    catches(Mutant::LoseUnsyncedWrites, 2, "Terms Never Decrease");
+}

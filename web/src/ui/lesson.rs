@@ -179,6 +179,7 @@ pub fn lesson_panel() -> Html {
             ("skip_up_to_date_check", b.skip_up_to_date_check),
             ("forget_vote_on_restart", b.forget_vote_on_restart),
             ("stale_reads", b.stale_reads),
+            ("lose_unsynced_writes", b.lose_unsynced_writes),
         ]
         .into_iter()
         .filter(|(_, on)| *on)

@@ -227,6 +227,14 @@ pub fn describe_action(a: &Action) -> Option<String> {
             name(message.from),
             name(message.to)
         ),
+        Action::Pause { node } => format!(
+            "{} paused (a long GC pause): it hears nothing and its timers stop",
+            name(*node)
+        ),
+        Action::Resume { node } => format!(
+            "{} resumed: the time it missed passes at once, then what waited for it arrives",
+            name(*node)
+        ),
     })
 }
 
