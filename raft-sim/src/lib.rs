@@ -31,9 +31,15 @@ use alloc::string::String;
 
 pub mod actions;
 pub mod app;
+#[cfg(all(feature = "std", feature = "serde"))]
+pub mod byo;
+#[cfg(all(feature = "std", feature = "serde"))]
+pub mod byo_process;
 pub mod checker;
 pub mod clock;
 pub mod failover_model;
+#[cfg(all(feature = "std", feature = "serde"))]
+pub mod grade;
 pub mod groups;
 pub mod judge;
 pub mod labs;
