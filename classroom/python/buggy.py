@@ -9,8 +9,9 @@ purpose so that the grader's report shows what each kind of failure looks like.
 The bugs:
   double-vote      grants a vote without checking votedFor: two votes in one term
                    (Raft §5.2; the grader reports One Vote Per Term, or Election Safety)
-  old-term-commit  a leader commits an entry of an earlier term by counting replicas
-                   (§5.4.2, Figure 8; the grader reports Commit Current Term Only)
+  old-term-commit  a leader commits an entry of an earlier term by counting replicas, and
+                   appends no no-op when elected (§5.4.2, Figure 8; the grader reports
+                   Commit Current Term Only)
   forget-restore   persists its state but ignores it when restarted
                    (Figure 2; the grader reports Persist Before Acting after a restart)
 
@@ -169,8 +170,10 @@ class Node:
         self.next = {p: self.last_index() + 1 for p in self.peers}
         self.match = {p: 0 for p in self.peers}
         # A no-op of the new term lets earlier entries commit without a client request (§8).
-        self.log.append({"term": self.term, "cmd": None})
-        self.log_changed(self.last_index())
+        # (The buggy leader skips it, as many lab solutions do, and counts old entries instead.)
+        if "old-term-commit" not in BUGS:
+            self.log.append({"term": self.term, "cmd": None})
+            self.log_changed(self.last_index())
         self.advance_commit()
         self.broadcast()
 
