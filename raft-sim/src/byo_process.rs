@@ -38,13 +38,17 @@ pub struct Process {
 }
 
 impl Process {
-    /// Starts `command` through `sh -c` (so a student can write `python3 mynode.py`), with its
+    /// Starts `command` through `sh -c 'exec COMMAND'` (so a student can write
+    /// `python3 mynode.py`; a compound command such as `cd dir && python3 x.py` is not
+    /// supported, since only the first command would be replaced by exec), with its
     /// stderr shown (`show_stderr`) or discarded. `timeout` bounds the wall-clock wait for each
     /// answer.
     pub fn spawn(command: &str, timeout: Duration, show_stderr: bool) -> Result<Self, NodeFault> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        let mut cmd = Command::new("sh");
+        // `exec`: the node replaces the shell, so that killing the child kills the node (std
+        // signals only its direct child, and signalling a process group would need `unsafe`).
+        cmd.arg("-c").arg(format!("exec {command}"));
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(if show_stderr {
