@@ -300,3 +300,36 @@ fn teacher_tests_from_a_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nodes must be 1 to 9"));
 }
+
+#[allow(dead_code)]
+#[path = "../examples/byo_skeleton.rs"]
+mod skeleton;
+
+/// The Rust starter kit speaks the protocol correctly as it is, and, with the Raft rules still
+/// to write, fails the first test with the liveness message a student sees first.
+#[test]
+fn rust_skeleton_runs_and_elects_nobody_yet() {
+    let mut f: NodeFactory =
+        Box::new(|_| Ok(Box::new(skeleton::Skeleton::default()) as Box<dyn raft_sim::byo::ByoNode>));
+    let r = run("initial-election", &mut f, true);
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Liveness", "{d}");
+    assert!(d.contains("no leader"), "{d}");
+}
+
+/// The same for the Python starter kit.
+#[test]
+fn python_skeleton_runs_and_elects_nobody_yet() {
+    if !python() {
+        return;
+    }
+    let script = root().join("classroom/python/skeleton.py");
+    let r = run(
+        "initial-election",
+        &mut process(&format!("python3 {}", script.display()), 5_000),
+        true,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Liveness", "{d}");
+    assert!(d.contains("no leader"), "{d}");
+}
