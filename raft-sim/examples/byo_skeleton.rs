@@ -16,8 +16,7 @@
 //! acting on it; report the truth in [`Output::state`].
 
 use raft_sim::byo::{
-    Applied, ByoNode, ClientReply, Input, LogEntry, NodeFault, NodeState, Output, Persist,
-    RoleName,
+    Applied, ByoNode, ClientReply, Input, LogEntry, NodeFault, NodeState, Output, Persist, RoleName,
 };
 use raft_sim::SimRng;
 use serde_json::{json, Value};

@@ -321,7 +321,12 @@ pub fn checker_entry(index: Index, term: Term, cmd: &Value) -> Entry {
     let payload = if cmd.is_null() {
         Payload::Noop
     } else {
-        Payload::Command(serde_json::to_string(cmd).unwrap_or_default().into_bytes().into())
+        Payload::Command(
+            serde_json::to_string(cmd)
+                .unwrap_or_default()
+                .into_bytes()
+                .into(),
+        )
     };
     Entry {
         term,
@@ -550,7 +555,10 @@ impl ByoNode for Reference {
                 };
                 let leader = node.leader();
                 let accepted = node.role() == Role::Leader
-                    && matches!(node.step(raft_core::Input::Propose(cmd.encode())), Ok(Some(_)));
+                    && matches!(
+                        node.step(raft_core::Input::Propose(cmd.encode())),
+                        Ok(Some(_))
+                    );
                 if accepted {
                     self.pending.insert((*client, *seq));
                 } else {

@@ -31,8 +31,7 @@ use std::time::{Duration, Instant};
 use crate::app::{Op, Reply};
 use crate::byo::{
     checker_entry, command_from_json, ByoNode, Input, NodeFactory, NodeState, Output, Persisted,
-    RoleName, MAX_APPLIED, MAX_KIND_BYTES, MAX_NUMBER, MAX_PERSIST_ENTRIES, MAX_REPLIES,
-    MAX_SENDS,
+    RoleName, MAX_APPLIED, MAX_KIND_BYTES, MAX_NUMBER, MAX_PERSIST_ENTRIES, MAX_REPLIES, MAX_SENDS,
 };
 use crate::checker::Checker;
 use crate::linearizability::{verdict_with_budget, Verdict, DEFAULT_MAX_STEPS};
@@ -256,9 +255,18 @@ impl GradeTest {
             }
             match t.action {
                 ActKind::Partition => {
-                    let g = t.groups.as_ref().ok_or(format!("test {n}: partition needs groups"))?;
-                    if g.iter().flatten().any(|&id| id < 1 || id > u64::from(self.nodes)) {
-                        return Err(format!("test {n}: partition names a node not in 1..={}", self.nodes));
+                    let g = t
+                        .groups
+                        .as_ref()
+                        .ok_or(format!("test {n}: partition needs groups"))?;
+                    if g.iter()
+                        .flatten()
+                        .any(|&id| id < 1 || id > u64::from(self.nodes))
+                    {
+                        return Err(format!(
+                            "test {n}: partition names a node not in 1..={}",
+                            self.nodes
+                        ));
                     }
                 }
                 ActKind::Net => {
@@ -267,7 +275,9 @@ impl GradeTest {
                 }
                 ActKind::CrashChaos | ActKind::IsolateChaos => {
                     let u = t.until.ok_or(format!("test {n}: chaos needs until"))?;
-                    let e = t.every_ms.ok_or(format!("test {n}: chaos needs every_ms"))?;
+                    let e = t
+                        .every_ms
+                        .ok_or(format!("test {n}: chaos needs every_ms"))?;
                     if u < t.at || u > self.until || !(10..=60_000).contains(&e) {
                         return Err(format!(
                             "test {n}: chaos needs at <= until <= the test's until, and every_ms from 10 to 60000"
@@ -279,7 +289,10 @@ impl GradeTest {
         }
         for e in &self.expect {
             if e.time() > self.until {
-                return Err(format!("test {n}: an expectation at {} ms is after until", e.time()));
+                return Err(format!(
+                    "test {n}: an expectation at {} ms is after until",
+                    e.time()
+                ));
             }
         }
         Ok(())
@@ -291,7 +304,8 @@ impl GradeTest {
 /// 150–300 ms and heartbeats every 50 ms (`docs/classroom.md`).
 pub fn suite() -> Vec<GradeTest> {
     let text = include_str!("grade_suite.json");
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("invariant: the built-in suite parses: {e}"))
+    serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("invariant: the built-in suite parses: {e}"))
 }
 
 /// Why a test failed: the first violated property.
@@ -355,19 +369,38 @@ pub struct GradeOptions {
 type StepRecord = (NodeId, &'static str, u64, u64);
 
 /// Runs `test` with nodes made by `factory`.
-pub fn run_test(test: &GradeTest, factory: &mut NodeFactory, opts: &GradeOptions, started: Instant) -> TestReport {
-    let mut first = Run::new(test, opts.seed, factory, opts.keep_trace, started, opts.wall_limit);
+pub fn run_test(
+    test: &GradeTest,
+    factory: &mut NodeFactory,
+    opts: &GradeOptions,
+    started: Instant,
+) -> TestReport {
+    let mut first = Run::new(
+        test,
+        opts.seed,
+        factory,
+        opts.keep_trace,
+        started,
+        opts.wall_limit,
+    );
     first.run();
     let mut report = first.report();
-    if opts.twice && report.failure.as_ref().is_none_or(|f| f.property != "Node Error") {
+    if opts.twice
+        && report
+            .failure
+            .as_ref()
+            .is_none_or(|f| f.property != "Node Error")
+    {
         let steps1 = core::mem::take(&mut first.steps);
         drop(first);
         let mut second = Run::new(test, opts.seed, factory, false, started, opts.wall_limit);
         second.run();
         let steps2 = core::mem::take(&mut second.steps);
-        let differ = steps1.iter().zip(&steps2).position(|(a, b)| a != b).or_else(|| {
-            (steps1.len() != steps2.len()).then(|| steps1.len().min(steps2.len()))
-        });
+        let differ = steps1
+            .iter()
+            .zip(&steps2)
+            .position(|(a, b)| a != b)
+            .or_else(|| (steps1.len() != steps2.len()).then(|| steps1.len().min(steps2.len())));
         if let Some(k) = differ {
             let describe = |s: Option<&StepRecord>| match s {
                 Some(&(node, kind, t, _)) => format!("S{node}'s answer to {kind} at {t} ms"),
@@ -392,7 +425,11 @@ pub fn run_test(test: &GradeTest, factory: &mut NodeFactory, opts: &GradeOptions
 
 /// Runs every test in order; a test that would start after the wall-clock limit is reported
 /// failed without running.
-pub fn run_suite(tests: &[GradeTest], factory: &mut NodeFactory, opts: &GradeOptions) -> Vec<TestReport> {
+pub fn run_suite(
+    tests: &[GradeTest],
+    factory: &mut NodeFactory,
+    opts: &GradeOptions,
+) -> Vec<TestReport> {
     let started = Instant::now();
     tests
         .iter()
@@ -517,7 +554,9 @@ impl<'a> Run<'a> {
             hash: TraceHash::new(HashScheme::Fields),
             events: 0,
             clients,
-            clients_stop: test.clients_stop.unwrap_or(test.until.saturating_sub(1_500)),
+            clients_stop: test
+                .clients_stop
+                .unwrap_or(test.until.saturating_sub(1_500)),
             history: Vec::new(),
             by_cmd: BTreeMap::new(),
             declined: BTreeSet::new(),
@@ -559,7 +598,11 @@ impl<'a> Run<'a> {
     }
 
     fn node_seed(&self, id: NodeId, starts: u64) -> u64 {
-        let mut r = SimRng::new(self.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ starts.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut r = SimRng::new(
+            self.seed
+                ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ starts.wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
         r.next_u64() & MAX_NUMBER
     }
 
@@ -624,8 +667,12 @@ impl<'a> Run<'a> {
     }
 
     fn crash(&mut self, id: NodeId) {
-        let Some(slot) = self.slots.get_mut(&id) else { return };
-        let Some(mut n) = slot.node.take() else { return };
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return;
+        };
+        let Some(mut n) = slot.node.take() else {
+            return;
+        };
         n.stop();
         self.checker.on_crash(id);
         self.record(TraceEvent::Crash { node: id });
@@ -699,7 +746,10 @@ impl<'a> Run<'a> {
     /// Handles an answer, in the order of the protocol: persist, state, send, apply, reply.
     fn process(&mut self, id: NodeId, out: Output) {
         let now = self.now;
-        let slot = self.slots.get_mut(&id).expect("invariant: a fed node has a slot");
+        let slot = self
+            .slots
+            .get_mut(&id)
+            .expect("invariant: a fed node has a slot");
         if let Some(p) = out.persist {
             if p.term != slot.disk.term || p.vote != slot.disk.vote {
                 slot.disk.term = p.term;
@@ -808,7 +858,8 @@ impl<'a> Run<'a> {
             self.checker.on_not_leader(id);
         }
         if st.commit > prev.commit {
-            self.checker.on_commit(id, st.commit, st.term, leader, &slot.log);
+            self.checker
+                .on_commit(id, st.commit, st.term, leader, &slot.log);
             self.record(TraceEvent::Commit {
                 node: id,
                 index: st.commit,
@@ -885,7 +936,9 @@ impl<'a> Run<'a> {
                 return;
             };
             let k = (r.client - CLIENT_BASE) as usize;
-            let mine = self.clients[k].outstanding.is_some_and(|(seq, _, _)| seq == r.seq);
+            let mine = self.clients[k]
+                .outstanding
+                .is_some_and(|(seq, _, _)| seq == r.seq);
             if r.not_leader {
                 self.declined.insert(h);
                 if mine {
@@ -988,8 +1041,10 @@ impl<'a> Run<'a> {
     fn isolate(&mut self, id: NodeId) {
         for &o in &self.ids.clone() {
             if o != id {
-                self.net.set_link(id, o, LinkState::Cut, self.now, &mut self.rng);
-                self.net.set_link(o, id, LinkState::Cut, self.now, &mut self.rng);
+                self.net
+                    .set_link(id, o, LinkState::Cut, self.now, &mut self.rng);
+                self.net
+                    .set_link(o, id, LinkState::Cut, self.now, &mut self.rng);
             }
         }
         self.connected.remove(&id);
@@ -999,8 +1054,10 @@ impl<'a> Run<'a> {
         self.connected.insert(id);
         for o in self.connected.clone() {
             if o != id {
-                self.net.set_link(id, o, LinkState::Healthy, self.now, &mut self.rng);
-                self.net.set_link(o, id, LinkState::Healthy, self.now, &mut self.rng);
+                self.net
+                    .set_link(id, o, LinkState::Healthy, self.now, &mut self.rng);
+                self.net
+                    .set_link(o, id, LinkState::Healthy, self.now, &mut self.rng);
             }
         }
     }
@@ -1038,7 +1095,11 @@ impl<'a> Run<'a> {
             ActKind::Partition => {
                 let groups = t.groups.clone().unwrap_or_default();
                 self.net.partition(&groups, self.now, &mut self.rng);
-                let biggest = groups.iter().max_by_key(|g| g.len()).cloned().unwrap_or_default();
+                let biggest = groups
+                    .iter()
+                    .max_by_key(|g| g.len())
+                    .cloned()
+                    .unwrap_or_default();
                 self.connected = biggest.into_iter().collect();
             }
             ActKind::PartitionLeader => {
@@ -1047,7 +1108,8 @@ impl<'a> Run<'a> {
                 let mate = others[self.rng.range(0, others.len() as u64 - 1) as usize];
                 let minority = vec![l, mate];
                 let majority: Vec<NodeId> = others.into_iter().filter(|&i| i != mate).collect();
-                self.net.partition(&[minority, majority.clone()], self.now, &mut self.rng);
+                self.net
+                    .partition(&[minority, majority.clone()], self.now, &mut self.rng);
                 self.connected = majority.into_iter().collect();
             }
             ActKind::Heal => {
@@ -1155,7 +1217,15 @@ impl<'a> Run<'a> {
         c.outstanding = Some((seq, index, now + CLIENT_TIMEOUT_MS));
         c.wake = now + CLIENT_TIMEOUT_MS;
         self.step_record();
-        self.feed(target, Input::Request { now, client, seq, op });
+        self.feed(
+            target,
+            Input::Request {
+                now,
+                client,
+                seq,
+                op,
+            },
+        );
     }
 
     fn judge(&mut self, e: &Expect) {
@@ -1220,7 +1290,14 @@ impl<'a> Run<'a> {
                     self.fail(
                         "Liveness",
                         behind.is_empty().then(Vec::new).unwrap_or_default(),
-                        format!("no agreement at {at} ms: the highest commit index is {top}; {}", if behind.is_empty() { "nothing committed".to_string() } else { behind.join(", ") }),
+                        format!(
+                            "no agreement at {at} ms: the highest commit index is {top}; {}",
+                            if behind.is_empty() {
+                                "nothing committed".to_string()
+                            } else {
+                                behind.join(", ")
+                            }
+                        ),
                     );
                 }
             }
@@ -1229,12 +1306,20 @@ impl<'a> Run<'a> {
 
     fn over_budget(&mut self) -> bool {
         if self.steps.len() as u64 > MAX_STEPS {
-            self.fail("Node Error", vec![], format!("more than {MAX_STEPS} inputs in one test"));
+            self.fail(
+                "Node Error",
+                vec![],
+                format!("more than {MAX_STEPS} inputs in one test"),
+            );
             return true;
         }
         if self.started.elapsed() > self.wall_limit {
             let s = self.wall_limit.as_secs();
-            self.fail("Node Error", vec![], format!("the grading's wall-clock limit of {s} s ran out during this test"));
+            self.fail(
+                "Node Error",
+                vec![],
+                format!("the grading's wall-clock limit of {s} s ran out during this test"),
+            );
             return true;
         }
         false
@@ -1371,7 +1456,10 @@ impl<'a> Run<'a> {
             .filter(|(k, h)| {
                 !self.declined.contains(k)
                     || h.complete.is_some()
-                    || self.by_cmd.iter().any(|(c, &i)| i == *k && self.seen_applied.contains(c))
+                    || self
+                        .by_cmd
+                        .iter()
+                        .any(|(c, &i)| i == *k && self.seen_applied.contains(c))
             })
             .map(|(_, h)| h.clone())
             .collect();
@@ -1384,7 +1472,10 @@ impl<'a> Run<'a> {
                 self.fail(
                     "Linearizability",
                     vec![],
-                    format!("undecided: the search ran out of budget on {} key(s) (not a pass)", s.unknown_keys.len()),
+                    format!(
+                        "undecided: the search ran out of budget on {} key(s) (not a pass)",
+                        s.unknown_keys.len()
+                    ),
                 );
             }
         }
@@ -1448,20 +1539,32 @@ fn validate(out: &Output, me: NodeId, ids: &[NodeId]) -> Result<(), String> {
         }
     };
     if out.send.len() > MAX_SENDS {
-        return Err(format!("{} messages in one answer (at most {MAX_SENDS})", out.send.len()));
+        return Err(format!(
+            "{} messages in one answer (at most {MAX_SENDS})",
+            out.send.len()
+        ));
     }
     if out.applied.len() > MAX_APPLIED {
-        return Err(format!("{} applied entries in one answer (at most {MAX_APPLIED})", out.applied.len()));
+        return Err(format!(
+            "{} applied entries in one answer (at most {MAX_APPLIED})",
+            out.applied.len()
+        ));
     }
     if out.replies.len() > MAX_REPLIES {
-        return Err(format!("{} replies in one answer (at most {MAX_REPLIES})", out.replies.len()));
+        return Err(format!(
+            "{} replies in one answer (at most {MAX_REPLIES})",
+            out.replies.len()
+        ));
     }
     big("state.term", out.state.term)?;
     big("state.commit", out.state.commit)?;
     if let Some(p) = &out.persist {
         big("persist.term", p.term)?;
         if p.entries.len() > MAX_PERSIST_ENTRIES {
-            return Err(format!("{} entries persisted in one answer (at most {MAX_PERSIST_ENTRIES})", p.entries.len()));
+            return Err(format!(
+                "{} entries persisted in one answer (at most {MAX_PERSIST_ENTRIES})",
+                p.entries.len()
+            ));
         }
         if let Some(v) = p.vote {
             if !ids.contains(&v) {
@@ -1474,7 +1577,10 @@ fn validate(out: &Output, me: NodeId, ids: &[NodeId]) -> Result<(), String> {
     }
     for s in &out.send {
         if !ids.contains(&s.to) {
-            return Err(format!("it sent a {} message to S{}, which is not in the cluster {:?}", s.kind, s.to, ids));
+            return Err(format!(
+                "it sent a {} message to S{}, which is not in the cluster {:?}",
+                s.kind, s.to, ids
+            ));
         }
         if s.to == me {
             return Err(format!("it sent a {} message to itself", s.kind));
@@ -1499,7 +1605,12 @@ fn validate(out: &Output, me: NodeId, ids: &[NodeId]) -> Result<(), String> {
 /// names (`last_log_index`, `last_log_term`, `vote_granted`, `prev_log_index`, `prev_log_term`,
 /// `leader_commit`, `success`, `match_index`).
 fn stand_in(from: NodeId, to: NodeId, kind: &str, term: u64, msg: &Value) -> Message {
-    let num = |k: &str| msg.get(k).and_then(Value::as_u64).unwrap_or(0).min(MAX_NUMBER);
+    let num = |k: &str| {
+        msg.get(k)
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .min(MAX_NUMBER)
+    };
     let flag = |k: &str| msg.get(k).and_then(Value::as_bool).unwrap_or(false);
     if let Ok(m) = serde_json::from_value::<Message>(msg.clone()) {
         if m.from == from && m.to == to {
@@ -1528,7 +1639,10 @@ fn stand_in(from: NodeId, to: NodeId, kind: &str, term: u64, msg: &Value) -> Mes
             hint_term: 0,
         },
         k if k.ends_with("Reply") => Body::HeartbeatResp { read_ctx: 0 },
-        _ => Body::Heartbeat { commit: 0, read_ctx: 0 },
+        _ => Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
     };
     Message {
         from,

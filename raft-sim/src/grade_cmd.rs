@@ -48,8 +48,7 @@ pub fn byo_node() -> Result<ExitCode, String> {
 /// Quotes `s` for a POSIX shell.
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
     {
         return s.to_string();
@@ -108,8 +107,8 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     }
     let mut tests = grade::suite();
     for f in &files {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| format!("cannot read the tests file {f}: {e}"))?;
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| format!("cannot read the tests file {f}: {e}"))?;
         let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| format!("{f}: not JSON: {e}"))?;
         let more: Vec<GradeTest> = if value.is_array() {
@@ -211,9 +210,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                 };
                 println!(
                     "      replay: raft-sim grade {node_arg}{extra} --test {} --seed {}{}",
-                    r.name,
-                    r.seed,
-                    trace_arg
+                    r.name, r.seed, trace_arg
                 );
             }
         }

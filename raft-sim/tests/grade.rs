@@ -106,7 +106,12 @@ fn buggy_old_term_commit_breaks_commit_current_term_only() {
         return;
     }
     let r = run("backup", &mut buggy("old-term-commit"), false);
-    assert_eq!(failure_of(&r).0, "Commit Current Term Only", "{:?}", r.failure);
+    assert_eq!(
+        failure_of(&r).0,
+        "Commit Current Term Only",
+        "{:?}",
+        r.failure
+    );
 }
 
 /// A node that ignores its persisted state when restarted (Figure 2: currentTerm, votedFor and
@@ -245,14 +250,21 @@ fn the_printed_replay_command_reproduces_the_failure() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let fail = text.lines().find(|l| l.starts_with("FAIL")).unwrap().to_string();
+    let fail = text
+        .lines()
+        .find(|l| l.starts_with("FAIL"))
+        .unwrap()
+        .to_string();
     let replay = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("replay: raft-sim "))
         .unwrap()
         .to_string();
     let dir = std::env::temp_dir().join(format!("raft-sim-replay-{}", std::process::id()));
-    let replay = replay.replace("--trace traces", &format!("--trace {} --once", dir.display()));
+    let replay = replay.replace(
+        "--trace traces",
+        &format!("--trace {} --once", dir.display()),
+    );
     let again = Command::new("sh")
         .arg("-c")
         .arg(format!("{exe} {replay}"))
@@ -310,7 +322,9 @@ mod skeleton;
 #[test]
 fn rust_skeleton_runs_and_elects_nobody_yet() {
     let mut f: NodeFactory =
-        Box::new(|_| Ok(Box::new(skeleton::Skeleton::default()) as Box<dyn raft_sim::byo::ByoNode>));
+        Box::new(
+            |_| Ok(Box::new(skeleton::Skeleton::default()) as Box<dyn raft_sim::byo::ByoNode>),
+        );
     let r = run("initial-election", &mut f, true);
     let (p, d) = failure_of(&r);
     assert_eq!(p, "Liveness", "{d}");
