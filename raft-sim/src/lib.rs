@@ -40,6 +40,8 @@ pub mod clock;
 pub mod failover_model;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub mod grade;
+#[cfg(all(feature = "std", feature = "serde"))]
+pub mod grade_suite;
 pub mod groups;
 pub mod judge;
 pub mod labs;
