@@ -1044,7 +1044,7 @@ impl<'a> Run<'a> {
                 if top == 0 || !behind.is_empty() {
                     self.fail(
                         "Liveness",
-                        behind.is_empty().then(Vec::new).unwrap_or_default(),
+                        vec![],
                         format!(
                             "no agreement at {at} ms: the highest commit index is {top}; {}",
                             if behind.is_empty() {

@@ -278,6 +278,23 @@ fn the_printed_replay_command_reproduces_the_failure() {
     let parsed = raft_sim::trace::parse_jsonl(&trace).expect("a raft-sim trace");
     assert!(parsed.records > 100);
     assert!(trace.contains("\"kind\":\"violation\""));
+    // `raft-sim replay` refuses it: replaying its options would run raft-core instead.
+    let replayed = Command::new(exe)
+        .arg("replay")
+        .arg(dir.join("backup-seed1.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(replayed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&replayed.stderr).contains("recorded by raft-sim grade"));
+}
+
+/// Every built-in test passes its own validation (the bounds a teacher's file must meet).
+#[test]
+fn the_built_in_suite_is_valid() {
+    for t in suite() {
+        t.validate().unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(suite().len(), 10);
 }
 
 /// A teacher's test file runs beside the suite; a malformed one is refused with exit 2.
