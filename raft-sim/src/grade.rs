@@ -158,19 +158,29 @@ pub fn run_test(
             .or_else(|| (steps1.len() != steps2.len()).then(|| steps1.len().min(steps2.len())));
         if let Some(k) = differ {
             let describe = |s: Option<&StepRecord>| match s {
-                Some(&(node, kind, t, _)) => format!("S{node}'s answer to {kind} at {t} ms"),
+                Some(&(node, kind, t, _)) => format!("S{node}'s {kind} at {t} ms"),
                 None => "nothing (the run ended)".into(),
             };
             let (a, b) = (steps1.get(k), steps2.get(k));
+            let detail = match (a, b) {
+                (Some(x), Some(y)) if (x.0, x.1, x.2) == (y.0, y.1, y.2) => format!(
+                    "the same inputs gave different answers: {} (input {} of the run) was answered differently in two runs",
+                    describe(a),
+                    k + 1
+                ),
+                _ => format!(
+                    "the same inputs gave different answers: input {} of the run was {} in the first run and {} in the second",
+                    k + 1,
+                    describe(a),
+                    describe(b)
+                ),
+            };
             report.failure = Some(Failure {
                 property: "Nondeterminism".into(),
                 time: a.or(b).map_or(0, |s| s.2),
                 nodes: a.or(b).map(|s| vec![s.0]).unwrap_or_default(),
                 detail: format!(
-                    "the same inputs gave different answers: step {} was {} in the first run and {} in the second; draw random numbers only from the seed given in init, and read no clock",
-                    k + 1,
-                    describe(a),
-                    describe(b)
+                    "{detail}; draw random numbers only from the seed given in init, and read no clock"
                 ),
             });
         }
