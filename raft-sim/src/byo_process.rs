@@ -159,7 +159,9 @@ impl ByoNode for Process {
         };
         serde_json::from_str(&line).map_err(|e| {
             let start: String = line.chars().take(80).collect();
-            NodeFault::Malformed(format!("{e} in the answer {start:?}"))
+            NodeFault::Malformed(format!(
+                "{e} in the answer {start:?} (stdout is for answers only: print debugging output to stderr)"
+            ))
         })
     }
 

@@ -297,19 +297,13 @@ fn the_built_in_suite_is_valid() {
     assert_eq!(suite().len(), 10);
 }
 
-/// A teacher's test file runs beside the suite; a malformed one is refused with exit 2.
+/// A teacher's test file (the example in `classroom/tests/`) runs beside the suite; a malformed
+/// one is refused with exit 2.
 #[test]
 fn teacher_tests_from_a_file() {
     let exe = env!("CARGO_BIN_EXE_raft-sim");
     let dir = std::env::temp_dir();
-    let good = dir.join(format!("grade-good-{}.json", std::process::id()));
-    std::fs::write(
-        &good,
-        r#"{"name": "five-crash", "nodes": 5, "clients": 1, "until": 6000,
-            "timeline": [{"at": 2000, "action": "crash", "node": "leader"}],
-            "expect": [{"check": "leader", "at": 3500}, {"check": "agree", "at": 6000}]}"#,
-    )
-    .unwrap();
+    let good = root().join("classroom/tests/leader-crash.json");
     let out = Command::new(exe)
         .args(["grade", "--reference", "--tests"])
         .arg(&good)
