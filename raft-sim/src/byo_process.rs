@@ -17,6 +17,10 @@ use std::time::Duration;
 
 use crate::byo::{ByoNode, Input, NodeFactory, NodeFault, Output, MAX_LINE_BYTES};
 
+/// The answer to `init` may take this many times the per-step limit: it includes starting
+/// the program.
+pub const INIT_FACTOR: u32 = 5;
+
 /// What the reader thread hands over.
 #[derive(Debug)]
 enum Line {
@@ -133,8 +137,13 @@ impl ByoNode for Process {
                 "it stopped reading its input ({e}); {status}"
             )));
         }
+        // The first answer also covers starting the program (an interpreter, under load).
+        let limit = match input {
+            Input::Init { .. } => self.timeout * INIT_FACTOR,
+            _ => self.timeout,
+        };
         let line = loop {
-            match self.lines.recv_timeout(self.timeout) {
+            match self.lines.recv_timeout(limit) {
                 Ok(Line::Text(t)) if t.trim().is_empty() => continue,
                 Ok(Line::Text(t)) => break t,
                 Ok(Line::TooLong) => {
@@ -153,7 +162,7 @@ impl ByoNode for Process {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.stop();
-                    return Err(NodeFault::Timeout(self.timeout.as_millis() as u64));
+                    return Err(NodeFault::Timeout(limit.as_millis() as u64));
                 }
             }
         };

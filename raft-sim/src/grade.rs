@@ -935,6 +935,8 @@ impl<'a> Run<'a> {
         let c = &mut self.clients[k];
         if let Some((_, _, deadline)) = c.outstanding {
             if now < deadline {
+                // Not due yet: sleep until the deadline (never wake again at this time).
+                c.wake = deadline;
                 return;
             }
             // Gave up: the request stays in the history, maybe done, maybe not.

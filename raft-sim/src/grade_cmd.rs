@@ -19,7 +19,7 @@ networks; safety checkers after every answer, linearizability of the clients' hi
 Prints a line per test (PASS, or the first violated property with the seed, the time and a
 command that replays it) and a JSON summary as the last line. Exit 0 all passed, 1 a test
 failed, 2 bad usage or a malformed test file.
-  --node CMD            the node: a command run with sh -c, one process per node and per restart
+  --node CMD            the node: a command run as sh -c 'exec CMD', one process per node and restart
                         (e.g. --node \"python3 classroom/python/skeleton.py\")
   --reference           the reference node (raft-core behind the protocol), in this process
   --test NAME           run only this test (repeatable; default: all)
@@ -28,7 +28,8 @@ failed, 2 bad usage or a malformed test file.
   --once                run each test once (default: twice, comparing the node's answers, to
                         catch a node that is not deterministic)
   --trace DIR           write each failing test's trace to DIR/TEST-seedS.jsonl
-  --step-timeout-ms MS  wall-clock limit of one answer, 1 to 60000 (default 2000)
+  --step-timeout-ms MS  wall-clock limit of one answer, 1 to 60000 (default 2000; the answer to
+                        init, which includes starting the program, may take 5 times as long)
   --wall-limit-s S      wall-clock limit of the whole grading, 1 to 86400 (default 600)
   --show-stderr         show the node's stderr (default: discarded)
   --list                list the tests and exit";
@@ -174,6 +175,9 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         let mut extra = String::new();
         for f in &files {
             extra.push_str(&format!(" --tests {}", shell_quote(f)));
+        }
+        if step_ms != 2_000 {
+            extra.push_str(&format!(" --step-timeout-ms {step_ms}"));
         }
         match &r.failure {
             None => println!(
