@@ -58,7 +58,7 @@ impl Skeleton {
     fn send(&mut self, to: u64, kind: &str, mut msg: Value) {
         msg["type"] = json!(kind);
         msg["term"] = json!(self.term);
-        self.out.send.push(raft_sim::byo::Send {
+        self.out.send.push(raft_sim::byo::OutMessage {
             to,
             kind: kind.into(),
             term: self.term,

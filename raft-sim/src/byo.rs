@@ -76,7 +76,7 @@ pub enum Input {
         /// Virtual time now, ms.
         now: u64,
     },
-    /// A message from a peer, exactly as that peer sent it in [`Send::msg`].
+    /// A message from a peer, exactly as that peer sent it in [`OutMessage::msg`].
     Message {
         /// Virtual time now, ms.
         now: u64,
@@ -133,7 +133,7 @@ pub struct Output {
     pub persist: Option<Persist>,
     /// Messages to send, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub send: Vec<Send>,
+    pub send: Vec<OutMessage>,
     /// Entries applied to the state machine by this step, in index order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied: Vec<Applied>,
@@ -164,7 +164,7 @@ pub struct Persist {
 /// A message to a peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Send {
+pub struct OutMessage {
     /// Recipient: a peer, not the node itself.
     pub to: NodeId,
     /// What kind of message, for the views and the network's reply delays:
@@ -457,7 +457,7 @@ impl Reference {
             });
         }
         for m in &ready.messages {
-            out.send.push(Send {
+            out.send.push(OutMessage {
                 to: m.to,
                 kind: kind_of(&m.body).to_string(),
                 term: m.term,
