@@ -367,3 +367,95 @@ fn python_skeleton_runs_and_elects_nobody_yet() {
     assert_eq!(p, "Liveness", "{d}");
     assert!(d.contains("no leader"), "{d}");
 }
+
+/// The reference node with its answers changed by `tamper`: a node that lies or forgets.
+struct Tampered<F: FnMut(&mut raft_sim::byo::Output)> {
+    inner: Reference,
+    tamper: F,
+}
+
+impl<F: FnMut(&mut raft_sim::byo::Output)> raft_sim::byo::ByoNode for Tampered<F> {
+    fn handle(
+        &mut self,
+        input: &raft_sim::byo::Input,
+    ) -> Result<raft_sim::byo::Output, raft_sim::byo::NodeFault> {
+        let mut out = self.inner.handle(input)?;
+        (self.tamper)(&mut out);
+        Ok(out)
+    }
+}
+
+fn tampered(tamper: fn(&mut raft_sim::byo::Output)) -> NodeFactory {
+    Box::new(move |_| {
+        Ok(Box::new(Tampered {
+            inner: Reference::new(),
+            tamper,
+        }) as Box<dyn raft_sim::byo::ByoNode>)
+    })
+}
+
+/// A node that persists nothing acts in a term it has not stored (Figure 2: currentTerm is
+/// persistent state, updated on stable storage before responding to RPCs).
+#[test]
+fn a_node_that_persists_nothing_is_caught() {
+    let r = run(
+        "initial-election",
+        &mut tampered(|o| o.persist = None),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Persist Before Acting", "{d}");
+    assert!(d.contains("persisted term is 0"), "{d}");
+}
+
+/// A node that reports a commit index beyond its stored log is caught the same way.
+#[test]
+fn a_commit_beyond_the_stored_log_is_caught() {
+    let r = run(
+        "initial-election",
+        &mut tampered(|o| o.state.commit += 1_000),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Persist Before Acting", "{d}");
+    assert!(d.contains("reports commit index 1000"), "{d}");
+}
+
+/// A log write that leaves a gap is a protocol error, named per node.
+#[test]
+fn a_log_write_past_the_end_is_refused() {
+    let r = run(
+        "initial-election",
+        &mut tampered(|o| {
+            if let Some(p) = o.persist.as_mut() {
+                if let Some(f) = p.log_from.as_mut() {
+                    *f += 5;
+                }
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Node Error", "{d}");
+    assert!(d.contains("log_from"), "{d}");
+}
+
+/// A leader that reports applying an entry it has not committed breaks State Machine Safety
+/// (Raft §5.4.3: apply only committed entries).
+#[test]
+fn applying_beyond_the_commit_index_is_caught() {
+    let r = run(
+        "basic-agree",
+        &mut tampered(|o| {
+            if let Some(a) = o.applied.last().cloned() {
+                o.applied.push(raft_sim::byo::Applied {
+                    index: a.index + 1,
+                    ..a
+                });
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+}
