@@ -487,10 +487,18 @@ impl<'a> Run<'a> {
         self.process(id, out);
         if self.failure.is_none() {
             if let Some(v) = self.checker.violations.first().cloned() {
+                // Each node once, in the checker's order (it may name a node twice: S3 voted
+                // for S3 and then S1).
+                let mut nodes: Vec<NodeId> = Vec::new();
+                for n in v.nodes {
+                    if !nodes.contains(&n) {
+                        nodes.push(n);
+                    }
+                }
                 self.failure = Some(Failure {
                     property: v.property,
                     time: v.time,
-                    nodes: v.nodes,
+                    nodes,
                     detail: v.detail,
                 });
             }
