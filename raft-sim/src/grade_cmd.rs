@@ -11,7 +11,7 @@ use raft_sim::grade::{self, GradeOptions, GradeTest, TestReport};
 use serde_json::json;
 
 /// Usage of `raft-sim grade`.
-pub const GRADE_USAGE: &str = "usage: raft-sim grade (--node CMD | --reference) [--test NAME]... [--tests FILE.json]... [--seed S] [--once] [--trace DIR] [--step-timeout-ms MS] [--wall-limit-s S] [--show-stderr] [--list]
+pub const GRADE_USAGE: &str = "usage: raft-sim grade (--node CMD | --reference) [--test NAME]... [--tests FILE.json]... [--seed S] [--seeds N] [--once] [--trace DIR] [--step-timeout-ms MS] [--wall-limit-s S] [--show-stderr] [--list]
 
 Runs a Raft node that speaks the classroom protocol (docs/classroom.md) through the graded suite:
 elections, re-election, agreement, failures, partitions, persistence, Figure 8, unreliable
@@ -25,6 +25,8 @@ failed, 2 bad usage or a malformed test file.
   --test NAME           run only this test (repeatable; default: all)
   --tests FILE.json     add the tests of this file (one test object or an array; repeatable)
   --seed S              seed of every test (default 1)
+  --seeds N             run each test with seeds S, S+1, ... S+N-1 (1 to 1000; default 1) until
+                        one fails; the report is the failing seed's
   --once                run each test once (default: twice, comparing the node's answers, to
                         catch a node that is not deterministic)
   --trace DIR           write each failing test's trace to DIR/TEST-seedS.jsonl
@@ -65,6 +67,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let mut names: Vec<String> = Vec::new();
     let mut files: Vec<String> = Vec::new();
     let mut seed = 1u64;
+    let mut seeds = 1u64;
     let mut once = false;
     let mut trace: Option<PathBuf> = None;
     let mut step_ms = 2_000u64;
@@ -94,7 +97,8 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             Long("reference") => reference = true,
             Long("test") => names.push(value(&mut args)?),
             Long("tests") => files.push(value(&mut args)?),
-            Long("seed") => seed = num(value(&mut args)?, "--seed", 0, (1 << 53) - 1)?,
+            Long("seed") => seed = num(value(&mut args)?, "--seed", 0, (1 << 53) - 1 - 1_000)?,
+            Long("seeds") => seeds = num(value(&mut args)?, "--seeds", 1, 1_000)?,
             Long("once") => once = true,
             Long("trace") => trace = Some(PathBuf::from(value(&mut args)?)),
             Long("step-timeout-ms") => {
@@ -163,15 +167,26 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let mut reports: Vec<TestReport> = Vec::new();
     let started = std::time::Instant::now();
     for t in &tests {
-        let mut r = grade::run_suite(
-            std::slice::from_ref(t),
-            &mut factory,
-            &GradeOptions {
-                wall_limit: opts.wall_limit.saturating_sub(started.elapsed()),
-                ..opts.clone()
-            },
-        )
-        .remove(0);
+        // Seeds in order until one fails: the report is that seed's, or the last seed's.
+        let mut r = None;
+        for k in 0..seeds {
+            let one = grade::run_suite(
+                std::slice::from_ref(t),
+                &mut factory,
+                &GradeOptions {
+                    seed: seed + k,
+                    wall_limit: opts.wall_limit.saturating_sub(started.elapsed()),
+                    ..opts.clone()
+                },
+            )
+            .remove(0);
+            let failed = !one.passed();
+            r = Some(one);
+            if failed {
+                break;
+            }
+        }
+        let Some(mut r) = r else { continue };
         let mut extra = String::new();
         for f in &files {
             extra.push_str(&format!(" --tests {}", shell_quote(f)));
@@ -180,6 +195,16 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             extra.push_str(&format!(" --step-timeout-ms {step_ms}"));
         }
         match &r.failure {
+            None if seeds > 1 => println!(
+                "PASS  {:<20} seeds {}..{}, the last: {} ms virtual, {} inputs, {}/{} requests answered",
+                r.name,
+                seed,
+                seed + seeds - 1,
+                r.end_ms,
+                r.steps,
+                r.ops.1,
+                r.ops.0
+            ),
             None => println!(
                 "PASS  {:<20} {:>6} ms virtual, {} inputs, {}/{} requests answered",
                 r.name, r.end_ms, r.steps, r.ops.1, r.ops.0
