@@ -353,8 +353,9 @@ fn kind_of(body: &Body) -> &'static str {
 }
 
 /// The reference node: raft-core (with the simulator's key-value store) behind the protocol.
-/// Every graded test passes with it; its election timeouts and heartbeat are raft-core's
-/// defaults, drawn from the seed in [`Input::Init`]. Snapshots are off (the protocol has none).
+/// Every graded test passes with it; its election timeouts (150–300 ms, uniform) and heartbeat
+/// (50 ms) are raft-core's defaults, drawn from the seed in [`Input::Init`]. Snapshots are off
+/// (the protocol has none).
 #[derive(Debug)]
 pub struct Reference {
     node: Option<raft_core::Node>,
@@ -403,6 +404,11 @@ impl Reference {
         let membership = raft_core::Membership::with_voters(peers.iter().copied());
         let mut cfg = raft_core::Config::new(id);
         cfg.seed = seed;
+        // The paper's uniform timeouts: raft-core's default policy (Spread) ranks the nodes by a
+        // rotation computed from a seed the whole cluster shares, but the protocol gives each
+        // node a seed of its own, as a student's node needs (equal seeds would draw equal
+        // timeouts on every node).
+        cfg.election_policy = raft_core::ElectionPolicy::Uniform;
         let mut entries = Vec::with_capacity(state.log.len());
         for (k, e) in state.log.iter().enumerate() {
             let payload = if e.cmd.is_null() {
