@@ -7,6 +7,10 @@
 //! scenarios, traces, randomized fault schedules, and a linearizability checker usable on any
 //! history ([`linearizability`]). The `raft-sim` command-line tool is this crate's binary.
 //!
+//! `byo` and `grade` (native, with the `std` and `serde` features) run a Raft node written by
+//! someone else, in any language, through the same network, checkers and traces: the classroom
+//! protocol and its grader (`docs/classroom.md`).
+//!
 //! Everything random derives from the one seed, through seeded PCG-32 streams ([`rng::SimRng`]:
 //! the world's, one for the machines' clock rates, and each node's own), drawn in a fixed order, and
 //! every collection is ordered, so the same options and actions give the same trace on every
@@ -31,9 +35,20 @@ use alloc::string::String;
 
 pub mod actions;
 pub mod app;
+#[cfg(all(feature = "std", feature = "serde"))]
+pub mod byo;
+// The grader runs child processes and reads the wall clock: native only.
+#[cfg(all(feature = "std", feature = "serde", not(target_arch = "wasm32")))]
+pub mod byo_process;
 pub mod checker;
 pub mod clock;
 pub mod failover_model;
+// The grader runs child processes and reads the wall clock: native only.
+#[cfg(all(feature = "std", feature = "serde", not(target_arch = "wasm32")))]
+pub mod grade;
+// The grader runs child processes and reads the wall clock: native only.
+#[cfg(all(feature = "std", feature = "serde", not(target_arch = "wasm32")))]
+pub mod grade_suite;
 pub mod groups;
 pub mod groups_check;
 #[cfg(feature = "serde")]

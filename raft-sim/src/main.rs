@@ -19,6 +19,7 @@ use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
+mod grade_cmd;
 mod groups_cmd;
 #[cfg(feature = "planted-bugs")]
 mod mutants_cmd;
@@ -31,6 +32,8 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
   raft-sim taskqueue [--tasks N] [--nodes N] [--clients N] [--crash-leader-after N] [--seed S] [--trace FILE] [--max-steps N] [--groups]
   raft-sim run SCENARIO.json [--trace FILE] [--max-steps N]
   raft-sim replay TRACE.jsonl [--max-steps N]
+  raft-sim grade (--node CMD | --reference) [--test NAME]... [--tests FILE.json]... [--seed S] [--once] [--trace DIR]
+  raft-sim byo-node   (the reference node over the classroom protocol, for grade --node)
   raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
@@ -162,6 +165,8 @@ see docs/formats.md.";
 
 /// The commands, with their usage and the options each one takes.
 const COMMANDS: &[(&str, &str, &[&str])] = &[
+    ("grade", grade_cmd::GRADE_USAGE, &[]),
+    ("byo-node", grade_cmd::NODE_USAGE, &[]),
     (
         "check",
         CHECK_USAGE,
@@ -292,6 +297,11 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
         .find(|(name, _, _)| *name == cmd)
         .ok_or_else(|| UsageError(format!("unknown command '{cmd}'")))?;
     *command = Some(cmd.clone());
+    match cmd.as_str() {
+        "grade" => return grade_cmd::grade(args).map_err(UsageError),
+        "byo-node" => return grade_cmd::byo_node().map_err(UsageError),
+        _ => {}
+    }
     let mut o = Opts::default();
     while let Some(arg) = args.next()? {
         use lexopt::Arg::*;

@@ -9,7 +9,22 @@ pub fn write(path: &Path, w: &raft_sim::World) -> Result<(), String> {
         .map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))
 }
 
-pub use raft_sim::trace::parse_jsonl as parse;
+/// Reads a trace file for replay ([`raft_sim::trace::parse_jsonl`]), refusing a trace that
+/// `raft-sim grade` recorded from a classroom node (its header has a `byo` field): replaying its
+/// options would run raft-core, not that node.
+pub fn parse(text: &str) -> Result<raft_sim::trace::TraceFile, String> {
+    let header = text.lines().next().unwrap_or("");
+    let byo = serde_json::from_str::<serde_json::Value>(header)
+        .ok()
+        .and_then(|h| h.get("byo").cloned());
+    if let Some(byo) = byo {
+        return Err(format!(
+            "this trace was recorded by raft-sim grade from a classroom node (test {}): it cannot be replayed from its options; rerun the replay command grade printed",
+            byo["test"]
+        ));
+    }
+    raft_sim::trace::parse_jsonl(text)
+}
 
 /// Where `--trace` puts the traces of a command that runs one or many seeds.
 #[derive(Debug, Clone)]

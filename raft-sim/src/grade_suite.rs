@@ -1,0 +1,267 @@
+//! The graded tests: their file format (a teacher's tests are JSON files of this shape, see
+//! `docs/classroom.md`), its validation, and the built-in suite (`grade_suite.json`).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::grade::{MAX_CLIENTS, MAX_NODES, MAX_TEST_MS};
+use crate::network::NetConfig;
+use raft_core::types::NodeId;
+
+/// One graded test: a cluster, a timeline of faults, clients, and expectations. The built-in
+/// suite is [`suite`]; a teacher adds tests as JSON files of this shape (`docs/classroom.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeTest {
+    /// Short name (`--test NAME` picks it).
+    pub name: String,
+    /// One line saying what it checks.
+    #[serde(default)]
+    pub about: String,
+    /// Cluster size (1 to [`MAX_NODES`]).
+    #[serde(default = "five")]
+    pub nodes: u32,
+    /// Network timing and faults at the start.
+    #[serde(default)]
+    pub net: NetConfig,
+    /// Number of clients (0 to [`MAX_CLIENTS`]); each sends one request at a time.
+    #[serde(default)]
+    pub clients: u32,
+    /// Clients send no new request from this time on (default: 1,500 ms before `until`), so
+    /// that the cluster can settle before agreement is checked.
+    #[serde(default)]
+    pub clients_stop: Option<u64>,
+    /// End of the test, virtual ms (at most [`MAX_TEST_MS`]).
+    pub until: u64,
+    /// Faults, in time order.
+    #[serde(default)]
+    pub timeline: Vec<Timed>,
+    /// What must hold (besides safety and linearizability, always checked).
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+}
+
+fn five() -> u32 {
+    5
+}
+
+/// A fault at a virtual time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timed {
+    /// When, virtual ms.
+    pub at: u64,
+    /// What happens.
+    pub action: ActKind,
+    /// Which node, for `crash`, `restart`, `isolate`, `reconnect`: an id, `"leader"` (the
+    /// connected leader of the highest term), `"follower"` (a connected running node that is
+    /// not the leader, drawn from the seed) or `"random"`; `restart` and `reconnect` also take
+    /// `"any"` (a crashed or isolated node, drawn from the seed).
+    #[serde(default)]
+    pub node: Option<Value>,
+    /// For `partition`: the groups.
+    #[serde(default)]
+    pub groups: Option<Vec<Vec<NodeId>>>,
+    /// For `net`: the new network settings.
+    #[serde(default)]
+    pub net: Option<NetConfig>,
+    /// For `crash_chaos` and `isolate_chaos`: when the chaos ends (every node is then
+    /// restarted or reconnected).
+    #[serde(default)]
+    pub until: Option<u64>,
+    /// For the chaos actions: mean ms between two rounds.
+    #[serde(default)]
+    pub every_ms: Option<u64>,
+}
+
+/// The kinds of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActKind {
+    /// Kill a node (its process): volatile state lost, persisted state kept.
+    Crash,
+    /// Start a crashed node again from what it persisted.
+    Restart,
+    /// Crash every node, then restart every node.
+    RestartAll,
+    /// Cut every link of a node, both ways.
+    Isolate,
+    /// Restore a node's links to every connected node.
+    Reconnect,
+    /// Split the cluster into `groups` that cannot reach each other.
+    Partition,
+    /// The connected leader and one follower in a minority, the rest in the majority.
+    PartitionLeader,
+    /// Heal every link.
+    Heal,
+    /// New network settings (`net`).
+    Net,
+    /// Until `until`: every round, crash the leader with probability 1/2, and restart a
+    /// crashed node whenever fewer than a majority run (MIT 6.824's Figure 8 test).
+    CrashChaos,
+    /// The same with isolation instead of crashes (Figure 8 unreliable).
+    IsolateChaos,
+}
+
+/// What must hold at some time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    /// At `at`, a connected running node leads in the highest term among the connected
+    /// running nodes (Raft §5.2: a majority elects a leader).
+    Leader {
+        /// Time, ms.
+        at: u64,
+    },
+    /// At `at`, no connected running node leads (there is no majority among them).
+    NoLeader {
+        /// Time, ms.
+        at: u64,
+    },
+    /// The highest term among running nodes is the same at `from` and at `to` (no needless
+    /// elections while nothing fails).
+    TermStable {
+        /// Start, ms.
+        from: u64,
+        /// End, ms.
+        to: u64,
+    },
+    /// At least `ops` client requests completed between `from` (default 0) and `by`.
+    Progress {
+        /// Start, ms.
+        #[serde(default)]
+        from: u64,
+        /// Deadline, ms.
+        by: u64,
+        /// How many.
+        ops: u64,
+    },
+    /// At `at`, every connected running node has committed and applied the same index, at
+    /// least 1 (Raft §5.3: the logs converge).
+    Agree {
+        /// Time, ms.
+        at: u64,
+    },
+}
+
+impl Expect {
+    /// The time at which it is judged, ms.
+    pub fn time(&self) -> u64 {
+        match self {
+            Expect::Leader { at } | Expect::NoLeader { at } | Expect::Agree { at } => *at,
+            Expect::TermStable { to, .. } => *to,
+            Expect::Progress { by, .. } => *by,
+        }
+    }
+}
+
+impl GradeTest {
+    /// Checks the bounds and that every action has the fields it needs.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = &self.name;
+        if self.name.is_empty() || self.name.len() > 64 {
+            return Err("a test needs a name of 1 to 64 characters".into());
+        }
+        if !(1..=MAX_NODES).contains(&self.nodes) {
+            return Err(format!("test {n}: nodes must be 1 to {MAX_NODES}"));
+        }
+        if self.clients > MAX_CLIENTS {
+            return Err(format!("test {n}: clients must be at most {MAX_CLIENTS}"));
+        }
+        if self.until == 0 || self.until > MAX_TEST_MS {
+            return Err(format!("test {n}: until must be 1 to {MAX_TEST_MS} ms"));
+        }
+        validate_net(&self.net).map_err(|e| format!("test {n}: {e}"))?;
+        let mut last = 0;
+        for t in &self.timeline {
+            if t.at < last {
+                return Err(format!("test {n}: the timeline must be in time order"));
+            }
+            last = t.at;
+            if t.at > self.until {
+                return Err(format!("test {n}: an action at {} ms is after until", t.at));
+            }
+            let needs_node = matches!(
+                t.action,
+                ActKind::Crash | ActKind::Restart | ActKind::Isolate | ActKind::Reconnect
+            );
+            if needs_node {
+                match &t.node {
+                    Some(Value::Number(x))
+                        if x.as_u64().is_some_and(|x| x >= 1 && x <= u64::from(self.nodes)) => {}
+                    Some(Value::String(s))
+                        if ["leader", "follower", "random", "any"].contains(&s.as_str()) => {}
+                    other => {
+                        return Err(format!(
+                            "test {n}: {:?} at {} ms needs node: an id from 1 to {}, \"leader\", \"follower\", \"random\" or \"any\", not {other:?}",
+                            t.action, t.at, self.nodes
+                        ))
+                    }
+                }
+            }
+            match t.action {
+                ActKind::Partition => {
+                    let g = t
+                        .groups
+                        .as_ref()
+                        .ok_or(format!("test {n}: partition needs groups"))?;
+                    if g.iter()
+                        .flatten()
+                        .any(|&id| id < 1 || id > u64::from(self.nodes))
+                    {
+                        return Err(format!(
+                            "test {n}: partition names a node not in 1..={}",
+                            self.nodes
+                        ));
+                    }
+                }
+                ActKind::Net => {
+                    let c = t.net.as_ref().ok_or(format!("test {n}: net needs net"))?;
+                    validate_net(c).map_err(|e| format!("test {n}: {e}"))?;
+                }
+                ActKind::CrashChaos | ActKind::IsolateChaos => {
+                    let u = t.until.ok_or(format!("test {n}: chaos needs until"))?;
+                    let e = t
+                        .every_ms
+                        .ok_or(format!("test {n}: chaos needs every_ms"))?;
+                    if u < t.at || u > self.until || !(10..=60_000).contains(&e) {
+                        return Err(format!(
+                            "test {n}: chaos needs at <= until <= the test's until, and every_ms from 10 to 60000"
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in &self.expect {
+            if e.time() > self.until {
+                return Err(format!(
+                    "test {n}: an expectation at {} ms is after until",
+                    e.time()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The built-in suite, modelled on the MIT 6.824/6.5840 Raft lab (2A elections, 2B agreement,
+/// 2C persistence) on our timers: nodes are expected to use election timeouts of about
+/// 150–300 ms and heartbeats every 50 ms (`docs/classroom.md`).
+pub fn suite() -> Vec<GradeTest> {
+    let text = include_str!("grade_suite.json");
+    serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("invariant: the built-in suite parses: {e}"))
+}
+
+/// A network setting is valid when the simulator's own options accept it.
+fn validate_net(net: &NetConfig) -> Result<(), String> {
+    let o = crate::SimOptions {
+        net: net.clone(),
+        ..Default::default()
+    };
+    o.validate().map_err(|e| e.to_string())
+}
