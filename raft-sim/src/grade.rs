@@ -405,7 +405,7 @@ impl<'a> Run<'a> {
             term: disk.term,
             commit: 0,
         };
-        let entries = slot.log.entries().to_vec();
+        let entries = slot.log.collect_entries();
         if starts > 1 {
             let hs = HardState {
                 term: disk.term,
@@ -558,7 +558,8 @@ impl<'a> Run<'a> {
                     .map(|(k, e)| checker_entry(from + k as u64, e.term, &e.cmd))
                     .collect();
                 slot.log = RaftLog::restore(0, 0, {
-                    let mut all = slot.log.entries()[..(from - 1) as usize].to_vec();
+                    let mut all = slot.log.collect_entries();
+                    all.truncate((from - 1) as usize);
                     all.extend(entries.iter().cloned());
                     all
                 })

@@ -315,7 +315,15 @@ pub fn nodes(
                             TimerView::Election((left / to).clamp(0.0, 1.0))
                         }
                     });
-                    let entries = entry_views(log.entries(), lo, log.committed());
+                    // The node holds its newest entries in memory and the rest in its storage
+                    // (raft-core's storage-backed log): read from storage only when the window
+                    // starts before what memory holds.
+                    let entries = if lo >= log.memory_start() {
+                        entry_views(log.entries(), lo, log.committed())
+                    } else {
+                        let from = lo.max(log.first_index());
+                        entry_views(&log.slice(from, Index::MAX, u64::MAX), lo, log.committed())
+                    };
                     NodeView {
                         id,
                         name: name(id),
