@@ -170,6 +170,15 @@ pub enum Action {
         /// The node.
         node: NodeId,
     },
+    /// Make every write to a node's disk take `ms` (0: at once; at most
+    /// [`crate::world::MAX_DISK_MS`]): its Readies wait for their writes before anything in
+    /// them is sent or applied. A write under way keeps the time it started with.
+    DiskLatency {
+        /// The node.
+        node: NodeId,
+        /// How long a write takes, ms.
+        ms: u64,
+    },
 }
 
 impl Action {
@@ -186,6 +195,7 @@ impl Action {
             | Action::Compact { node }
             | Action::Pause { node }
             | Action::Resume { node }
+            | Action::DiskLatency { node, .. }
             | Action::Propose { node, .. } => alloc::vec![*node],
             Action::Reconfigure { voters } => voters.clone(),
             Action::TransferLeader { to } => alloc::vec![*to],

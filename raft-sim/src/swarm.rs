@@ -27,6 +27,9 @@ const SALT: u64 = 0x5A4A_7E57_0000_0001;
 /// no pauses runs as it did before pauses existed.
 const PAUSE_SALT: u64 = 0x5A4A_7E57_0000_0002;
 
+/// Salt of the generator of slow disks (apart from the main one, as for pauses).
+const DISK_SALT: u64 = 0x5A4A_7E57_0000_0003;
+
 /// The kinds of action a swarm seed may weigh, in the order their weights are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -136,6 +139,11 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
     if lease {
         opts.read_mode = ReadMode::Lease;
         opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
+    }
+    // A quarter of the seeds that may crash nodes give every disk a write time of 1 to 30 ms.
+    let mut disks = SimRng::new(spec.seed ^ DISK_SALT);
+    if f.crash && disks.range(0, 3) == 0 {
+        opts.disk_ms = disks.range(1, 30);
     }
     plant(&mut opts);
     let mut world = World::new(opts).expect("generated options are valid");

@@ -3,6 +3,7 @@
 //! wake-up) and handles events at equal times in a fixed order: deliveries, then node timers by
 //! node id, then clients by id.
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -129,6 +130,12 @@ pub struct SimOptions {
     /// recorded.
     #[cfg_attr(feature = "serde", serde(default = "uniform_policy"))]
     pub election_policy: ElectionPolicy,
+    /// How long a write to each node's disk takes, ms (0, the default: at once; at most
+    /// [`MAX_DISK_MS`]). A node's Ready waits for its write before anything in it is sent or
+    /// applied, and the node's next Ready waits for that one ([`Action::DiskLatency`] sets it
+    /// per node while running).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "is_zero"))]
+    pub disk_ms: u64,
     /// A bug planted in every node (test builds with the `planted-bugs` feature only; never in
     /// a scenario or trace file).
     #[cfg(feature = "planted-bugs")]
@@ -163,6 +170,7 @@ impl Default for SimOptions {
             snapshot_max_log_bytes: 0,
             read_mode: ReadMode::Safe,
             keep_trace: true,
+            disk_ms: 0,
             clock_drift_ppm: 0,
             #[cfg(feature = "planted-bugs")]
             planted: None,
@@ -173,6 +181,11 @@ impl Default for SimOptions {
 impl SimOptions {
     /// Checks the options, naming the first problem.
     pub fn validate(&self) -> Result<(), SimError> {
+        if self.disk_ms > MAX_DISK_MS {
+            return Err(SimError::Invalid(format!(
+                "disk_ms must be at most {MAX_DISK_MS}"
+            )));
+        }
         if self.nodes == 0 || self.nodes > 64 {
             return Err(SimError::Invalid("nodes must be between 1 and 64".into()));
         }
@@ -287,6 +300,14 @@ pub struct SimNode {
     /// With the break-it switch `lose_unsynced_writes`: the storage as of the disk's last sync
     /// and when that was (what a crash leaves).
     synced: Option<(u64, MemStorage)>,
+    /// How long a write to this node's disk takes, ms.
+    disk_ms: u64,
+    /// The Ready being written, on a slow disk (lost in a crash: nothing of it was sent).
+    writing: Option<Box<Writing>>,
+    /// The last index the state machine `kv` has applied. The node counts entries applied
+    /// once it hands them out in a Ready; on a slow disk they reach `kv` only when that
+    /// Ready's write is done, so reads and snapshots go by this index.
+    applied: Index,
     /// What reached the node while paused, in arrival order (at most [`MAX_INBOX`]).
     inbox: VecDeque<Parked>,
 }
@@ -504,8 +525,29 @@ enum Due {
     Timer(NodeId),
     /// The client at this index wakes up.
     Client(usize),
+    /// This node's disk finishes its write.
+    Disk(NodeId),
     /// Nothing at the clock's time (cannot happen: the earliest source is always due).
     Nothing,
+}
+
+/// The longest a simulated disk write may take, ms.
+pub const MAX_DISK_MS: u64 = 10_000;
+
+#[cfg(feature = "serde")]
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
+/// when it was taken.
+#[derive(Debug, Clone)]
+struct Writing {
+    done_at: u64,
+    ready: raft_core::ready::Ready,
+    role: Role,
+    term: Term,
+    commit: Index,
 }
 
 /// The simulated world.
@@ -573,6 +615,9 @@ impl World {
                     restarts: 0,
                     paused: false,
                     synced: None,
+                    disk_ms: opts.disk_ms,
+                    writing: None,
+                    applied: 0,
                     inbox: VecDeque::new(),
                     clock,
                 },
@@ -804,7 +849,13 @@ impl World {
             .map(|s| s.timer_at)
             .min();
         let client = self.client_wake();
-        let t = [msg, timer, client.map(|(t, _)| t)]
+        let disk = self
+            .nodes
+            .values()
+            .filter(|s| !s.paused)
+            .filter_map(|s| s.writing.as_ref().map(|w| w.done_at))
+            .min();
+        let t = [msg, timer, client.map(|(t, _)| t), disk]
             .into_iter()
             .flatten()
             .min()
@@ -812,6 +863,15 @@ impl World {
         let now = self.now.max(t);
         if msg.is_some_and(|m| m <= now) {
             return Some((t, Due::Delivery));
+        }
+        if disk.is_some_and(|d| d <= now) {
+            if let Some((&id, _)) = self
+                .nodes
+                .iter()
+                .find(|(_, s)| !s.paused && s.writing.as_ref().is_some_and(|w| w.done_at <= now))
+            {
+                return Some((t, Due::Disk(id)));
+            }
         }
         if timer.is_some_and(|m| m <= now) {
             if let Some((&id, _)) = self
@@ -881,6 +941,14 @@ impl World {
                 self.with_node(id, |_| ());
             }
             Due::Client(k) => self.client_act(k),
+            Due::Disk(id) => {
+                let w = self.nodes.get_mut(&id).and_then(|s| s.writing.take());
+                if let Some(w) = w {
+                    self.complete_ready(id, w.ready, w.role, w.term, w.commit);
+                    // What the node did meanwhile is its next Ready.
+                    self.drain(id);
+                }
+            }
             Due::Nothing => {}
         }
         self.check_halt();
@@ -973,7 +1041,49 @@ impl World {
             return;
         };
         let Some(node) = sn.node.as_mut() else { return };
-        let mut ready = node.ready();
+        if sn.writing.is_some() {
+            // The disk is busy with the previous Ready: this one waits for it (Ready's contract:
+            // persist before sending, one Ready at a time).
+            sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
+            return;
+        }
+        let ready = node.ready();
+        let (role, term) = (node.role(), node.term());
+        let commit = node.log().committed();
+        sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
+        let writes =
+            ready.hard_state.is_some() || !ready.entries.is_empty() || ready.snapshot.is_some();
+        if sn.disk_ms > 0 && writes {
+            sn.writing = Some(Box::new(Writing {
+                done_at: self.now.saturating_add(sn.disk_ms),
+                ready,
+                role,
+                term,
+                commit,
+            }));
+            return;
+        }
+        self.complete_ready(id, ready, role, term, commit);
+    }
+
+    /// Persists a Ready and hands on what it holds, in the documented order: persist, send,
+    /// apply.
+    fn complete_ready(
+        &mut self,
+        id: NodeId,
+        mut ready: raft_core::ready::Ready,
+        role: Role,
+        term: Term,
+        commit: Index,
+    ) {
+        let Some(sn) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        let Some(node) = sn.node.as_mut() else { return };
+        // On a slow disk the node may have moved on while this Ready was written (a newer term,
+        // another role): the leader's checks that read its live log then wait for its next
+        // Ready, which reports the state that log belongs to.
+        let current = node.role() == role && node.term() == term;
         // The disk that outlives a crash (the page and the checks read it whether the node is
         // up or not), and the node's own storage, which it reads its stable entries back from.
         // With `lose_unsynced_writes`, the disk syncs every `UNSYNCED_MS`: what it holds then
@@ -988,9 +1098,6 @@ impl World {
         }
         sn.storage.persist(&ready);
         node.storage_mut().persist(&ready);
-        let (role, term) = (node.role(), node.term());
-        let commit = node.log().committed();
-        sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
 
         // The records of one Ready go in causal order: a role held in an earlier term than the
         // stored one (a PreVote round that won at once, say), the stored term and vote, the
@@ -1041,6 +1148,7 @@ impl World {
                 installed = Some(kv.as_ref().map(KvStore::digest));
                 if let Some(sn) = self.nodes.get_mut(&id) {
                     sn.kv = kv.unwrap_or_default();
+                    sn.applied = index;
                 }
             }
             self.checker
@@ -1076,7 +1184,7 @@ impl World {
                 } => {
                     self.stats.leaders += 1;
                     self.terms.entry(*term).or_default().1 = true;
-                    if let Some(log) = live_log(&self.nodes, id) {
+                    if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
                         self.checker.on_leader(id, *term, log);
                     }
                 }
@@ -1091,12 +1199,14 @@ impl World {
             }
         }
         if role == Role::Leader {
-            if let Some(log) = live_log(&self.nodes, id) {
+            if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
                 self.checker.on_leader_log(id, term, log);
             }
         } else {
             self.checker.on_not_leader(id);
         }
+        // A commit index never passes entries a log could lose: the live log serves even if
+        // the node moved on.
         if let Some(log) = live_log(&self.nodes, id) {
             self.checker
                 .on_commit(id, commit, term, role == Role::Leader, log);
@@ -1140,6 +1250,7 @@ impl World {
                 }
             }
             let digest = sn.kv.digest();
+            sn.applied = e.index;
             self.checker.on_apply(id, &e, executed);
             self.checker.on_state(id, e.index, digest);
             self.record(TraceEvent::Apply {
@@ -1165,13 +1276,13 @@ impl World {
         // load.
         let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
         if every > 0 || budget > 0 {
+            let applied = self.nodes.get(&id).map_or(0, |s| s.applied);
             let due = self.node(id).and_then(|n| {
                 let l = n.log();
-                let by_count = every > 0 && l.applied() >= l.snapshot_index().saturating_add(every);
-                let by_bytes = budget > 0
-                    && l.applied() > l.snapshot_index()
-                    && n.storage().log_bytes() > budget;
-                ((by_count || by_bytes) && !n.sending_snapshot()).then_some(l.applied())
+                let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
+                let by_bytes =
+                    budget > 0 && applied > l.snapshot_index() && n.storage().log_bytes() > budget;
+                ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied)
             });
             if let Some(index) = due {
                 self.compact(id, index);
@@ -1466,12 +1577,10 @@ impl World {
 
     /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
     fn serve_reads(&mut self, id: NodeId) {
-        let Some(applied) = self.node(id).map(|n| n.log().applied()) else {
+        let Some(sn) = self.nodes.get_mut(&id).filter(|s| s.node.is_some()) else {
             return;
         };
-        let Some(sn) = self.nodes.get_mut(&id) else {
-            return;
-        };
+        let applied = sn.applied;
         if sn.reads.iter().all(|r| r.index > applied) {
             return;
         }
@@ -1560,6 +1669,7 @@ impl World {
                 }
                 sn.paused = false;
                 sn.inbox.clear();
+                sn.writing = None;
                 // A disk that acknowledged writes it had not synced loses them now.
                 if let Some((_, synced)) = sn.synced.take() {
                     sn.storage = synced;
@@ -1589,6 +1699,7 @@ impl World {
                 };
                 let digest = restored.as_ref().map(KvStore::digest);
                 sn.kv = restored.unwrap_or_default();
+                sn.applied = state.snapshot_index;
                 sn.timer_at = sn.clock.when(now, n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
@@ -1697,6 +1808,15 @@ impl World {
                     }
                 }
             }
+            Action::DiskLatency { node, ms } => {
+                self.known(*node)?;
+                if *ms > MAX_DISK_MS {
+                    return Err(SimError::Invalid(format!(
+                        "a disk write takes at most {MAX_DISK_MS} ms"
+                    )));
+                }
+                self.nodes.get_mut(node).expect("known").disk_ms = *ms;
+            }
             Action::Campaign { node } => {
                 self.known(*node)?;
                 self.awake(*node)?;
@@ -1748,6 +1868,9 @@ impl World {
                         restarts: 0,
                         paused: false,
                         synced: None,
+                        disk_ms: self.opts.disk_ms,
+                        writing: None,
+                        applied: 0,
                         inbox: VecDeque::new(),
                         clock,
                     },
@@ -1810,10 +1933,9 @@ impl World {
             Action::Compact { node } => {
                 self.known(*node)?;
                 self.awake(*node)?;
-                let index = self
-                    .node(*node)
-                    .map(|n| n.log().applied())
+                self.node(*node)
                     .ok_or_else(|| SimError::Invalid(format!("S{node} is down")))?;
+                let index = self.nodes[node].applied;
                 let data = self.nodes[node].kv.snapshot();
                 self.with_node(*node, |n| n.step(Input::Compact { index, data }))
                     .expect("checked up")?;
@@ -2002,7 +2124,8 @@ impl World {
     /// Compacts node `id`'s log at its applied index into a snapshot holding `data` instead of
     /// its state machine's bytes.
     pub(crate) fn compact_with_data(&mut self, id: NodeId, data: Vec<u8>) -> Option<()> {
-        let index = self.node(id)?.log().applied();
+        self.node(id)?;
+        let index = self.nodes[&id].applied;
         self.with_node(id, |n| n.step(Input::Compact { index, data }))?
             .ok()
             .map(|_| ())

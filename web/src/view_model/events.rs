@@ -231,6 +231,9 @@ pub fn describe_action(a: &Action) -> Option<String> {
             "{} paused (a long GC pause): it hears nothing and its timers stop",
             name(*node)
         ),
+        Action::DiskLatency { node, ms } => {
+            format!("{}'s disk now takes {ms} ms per write", name(*node))
+        }
         Action::Resume { node } => format!(
             "{} resumed: the time it missed passes at once, then what waited for it arrives",
             name(*node)
