@@ -28,7 +28,9 @@ use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WO
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
+use crate::ui::shortcuts::Shortcuts;
 use crate::url_params::{self, ControlsMode, PageParams};
+use crate::view_model::RoleView;
 
 const REDUCED_MOTION: &str = "(prefers-reduced-motion: reduce)";
 
@@ -111,7 +113,21 @@ fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
             Ok(l) => sim.dispatch(SimAction::Load(Box::new(open::lesson_request(l)))),
             Err(e) => browser::post_to_parent(&embed_api::error_event(&e)),
         },
-        Command::Act(a) => sim.dispatch(SimAction::Act(a)),
+        Command::Act(a) => {
+            let nodes: Vec<_> = latest
+                .view
+                .nodes
+                .iter()
+                .map(|n| (n.id, n.role == RoleView::Crashed, n.member))
+                .collect();
+            match embed_api::check_act(&a, &nodes) {
+                Ok(()) => sim.dispatch(SimAction::Act(a)),
+                Err(msg) => {
+                    browser::post_to_parent(&embed_api::error_event(&msg));
+                    sim.dispatch(SimAction::Notify(format!("Message refused: {msg}.")));
+                }
+            }
+        }
         Command::Speed(f) => sim.dispatch(SimAction::SetSpeed(url_params::speed_log(f))),
         Command::State => {
             let v = &latest.view;
@@ -265,10 +281,24 @@ pub fn app() -> Html {
             browser::post_to_parent(&embed_api::leader_event(leader, term, now));
         });
         let complete = sim.goals.as_ref().is_some_and(|g| g.complete());
-        let lesson = sim.lesson.as_ref().map(|l| l.name.clone());
+        // The lesson, or the scenario whose expectations were all met.
+        let (kind, lesson) = match (&sim.lesson, &sim.scenario) {
+            (Some(l), _) => ("lesson", Some(l.name.clone())),
+            (None, Some(s)) => ("scenario", Some(s.name.clone())),
+            (None, None) => ("lesson", None),
+        };
         use_effect_with(complete, move |&complete| {
             if complete {
-                let ev = serde_json::json!({"raft": "lesson-complete", "lesson": lesson});
+                let ev = serde_json::json!({"raft": "lesson-complete", "lesson": lesson, "kind": kind});
+                browser::post_to_parent(&ev.to_string());
+            }
+        });
+        // Every notice goes to the embedding page too (when there is one): a frame without controls shows none
+        // that a reader of the parent page would otherwise see.
+        let notice = sim.notice.clone();
+        use_effect_with(notice, move |n| {
+            if let Some(text) = n {
+                let ev = serde_json::json!({"raft": "notice", "message": text});
                 browser::post_to_parent(&ev.to_string());
             }
         });
@@ -333,6 +363,7 @@ pub fn app() -> Html {
                 <div class="topline">
                     <Transport />
                     <RunMenu />
+                    <Shortcuts />
                 </div>
                 <Notice />
                 <main class="grid">

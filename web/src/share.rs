@@ -191,7 +191,14 @@ impl Run {
             .map_err(|e| format!("the link is damaged or cut short ({e})"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| "the link is damaged or cut short (not UTF-8 text)".to_string())?;
-        let run = Run::from_json(&text).map_err(|e| format!("{e} (was the link cut short?)"))?;
+        // Only a text that ends too early suggests a link cut short; other errors say what they are.
+        let run = Run::from_json(&text).map_err(|e| {
+            if e.contains("EOF") {
+                format!("{e} (was the link cut short?)")
+            } else {
+                e
+            }
+        })?;
         check_time_limit(
             std::iter::once(run.now).chain(run.actions.iter().map(|(at, _)| *at)),
             "this link",

@@ -29,7 +29,7 @@ pub fn term_class(term: u64) -> String {
 
 /// The words for a node's accessible name: "S1: leader, term 2, voted for S1".
 pub fn node_label(n: &NodeView) -> String {
-    let mut s = format!("{}: {}, term {}", n.name, n.role.as_str(), n.term);
+    let mut s = format!("{}: {}, term {}", n.name, ring_word(n), n.term);
     if let Some(v) = n.vote {
         s.push_str(&format!(", voted for {}", name(v)));
     }
@@ -39,6 +39,8 @@ pub fn node_label(n: &NodeView) -> String {
         MemberView::Learner => s.push_str(", learner"),
         MemberView::Leaving => s.push_str(", leaving the configuration"),
         MemberView::Joining => s.push_str(", joining: not in its own configuration yet"),
+        // The word is "removed" already, unless it is down.
+        MemberView::Removed if n.role != RoleView::Crashed => s.push_str(" from the cluster"),
         MemberView::Removed => s.push_str(", removed from the cluster"),
     }
     s
@@ -51,8 +53,10 @@ fn spaced(s: &str) -> String {
     format!(" {s} ")
 }
 
-/// The word under a node's name on the ring.
-fn ring_word(n: &NodeView) -> &'static str {
+/// The word under a node's name on the ring: its role, or that it is joining or removed (a
+/// removed node may still time out and stand as a pre-candidate, but nobody votes for it, and
+/// "pre-candidate" there misleads a reader).
+pub fn ring_word(n: &NodeView) -> &'static str {
     match n.member {
         MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => {
             n.member.as_str()

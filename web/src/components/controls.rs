@@ -6,6 +6,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::sim_driver::{use_sim, ResetSettings, SimAction};
+use crate::ui::membership::MembershipControl;
 use crate::view_model::{name, MemberView, RoleView};
 
 /// Parses a seed: decimal, or hexadecimal with `0x`. Explains what is wrong otherwise.
@@ -97,7 +98,7 @@ fn node_actions() -> Html {
         .all(|l| l.state != crate::view_model::LinkView::Healthy);
     html! {
         <div class="group">
-            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", n.role.as_str(), n.term) }</span></h2>
+            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", crate::components::cluster::ring_word(&n), n.term) }</span></h2>
             <div class="buttons">
                 if down {
                     <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
@@ -159,6 +160,7 @@ fn cluster_actions() -> Html {
                 <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::AddNode)} disabled={sim.view.metrics.leader.is_none() || sim.view.nodes.len() >= 9}
                         aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add a node" }</button>
+                <MembershipControl />
             </div>
         </div>
     }

@@ -142,7 +142,7 @@ pub fn transport() -> Html {
                     <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
                 if in_past {
-                    <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>
+                    <button class="btn" onclick={live} title="Jump to the latest time">{ "Latest" }</button>
                 }
             </div>
         </header>

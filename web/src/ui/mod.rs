@@ -4,5 +4,7 @@
 
 pub mod embed;
 pub mod lesson;
+pub mod membership;
 pub mod menu;
 pub mod modal;
+pub mod shortcuts;
