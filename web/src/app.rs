@@ -28,7 +28,6 @@ use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WO
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
-use crate::ui::shortcuts::Shortcuts;
 use crate::url_params::{self, ControlsMode, PageParams};
 use crate::view_model::RoleView;
 
@@ -289,7 +288,8 @@ pub fn app() -> Html {
         };
         use_effect_with(complete, move |&complete| {
             if complete {
-                let ev = serde_json::json!({"raft": "lesson-complete", "lesson": lesson, "kind": kind});
+                let ev =
+                    serde_json::json!({"raft": "lesson-complete", "lesson": lesson, "kind": kind});
                 browser::post_to_parent(&ev.to_string());
             }
         });
@@ -363,7 +363,6 @@ pub fn app() -> Html {
                 <div class="topline">
                     <Transport />
                     <RunMenu />
-                    <Shortcuts />
                 </div>
                 <Notice />
                 <main class="grid">

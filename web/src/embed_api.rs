@@ -217,14 +217,20 @@ mod tests {
         assert!(check(Action::Promote { node: 1 })
             .unwrap_err()
             .contains("only a learner"));
-        assert!(check(Action::Crash { node: 2 }).unwrap_err().contains("already down"));
-        assert!(check(Action::Restart { node: 1 }).unwrap_err().contains("not down"));
+        assert!(check(Action::Crash { node: 2 })
+            .unwrap_err()
+            .contains("already down"));
+        assert!(check(Action::Restart { node: 1 })
+            .unwrap_err()
+            .contains("not down"));
         assert!(check(Action::Reconfigure { voters: vec![] }).is_err());
         assert_eq!(check(Action::Crash { node: 1 }), Ok(()));
         assert_eq!(check(Action::Promote { node: 3 }), Ok(()));
         assert_eq!(check(Action::Heal), Ok(()));
         let nine: Vec<_> = (1..=9).map(|i| (i, false, Voter)).collect();
-        assert!(check_act(&Action::AddNode, &nine).unwrap_err().contains("at most 9"));
+        assert!(check_act(&Action::AddNode, &nine)
+            .unwrap_err()
+            .contains("at most 9"));
     }
 
     #[test]

@@ -175,6 +175,7 @@ pub const BUILT_IN: &[(&str, &str, &str)] = &[
     lesson!("prevote"),
     lesson!("learner"),
     lesson!("remove-the-leader"),
+    lesson!("joint-consensus"),
     lesson!("snapshot"),
     lesson!("task-queue"),
     lesson!("figure-8"),
@@ -389,12 +390,18 @@ mod tests {
 
     #[test]
     fn goals_name_nodes_as_people_do() {
-        assert_eq!(people_names("entry 2 committed on [1]"), "entry 2 committed on S1");
+        assert_eq!(
+            people_names("entry 2 committed on [1]"),
+            "entry 2 committed on S1"
+        );
         assert_eq!(
             people_names("no leader among [1, 2, 3] at 5 ms"),
             "no leader among S1, S2 and S3 at 5 ms"
         );
-        assert_eq!(people_names("keep [this] and [] as is ["), "keep [this] and [] as is [");
+        assert_eq!(
+            people_names("keep [this] and [] as is ["),
+            "keep [this] and [] as is ["
+        );
         let e = Expect::Committed {
             by: 900,
             index: 2,

@@ -294,7 +294,9 @@ mod tests {
         let s = startup(&parse("?seed=42&nodes=5", ""), Some(&stored), 5);
         assert!(s.load.is_some(), "same seed and size");
         // Another seed or size asks for another run: a fresh one.
-        assert!(startup(&parse("?seed=7", ""), Some(&stored), 5).load.is_none());
+        assert!(startup(&parse("?seed=7", ""), Some(&stored), 5)
+            .load
+            .is_none());
         assert!(startup(&parse("?seed=42&nodes=3", ""), Some(&stored), 5)
             .load
             .is_none());
@@ -303,9 +305,11 @@ mod tests {
             seed: 42,
             ..SimOptions::default()
         });
-        assert!(startup(&parse("?seed=42", ""), Some(&untouched.to_json()), 5)
-            .load
-            .is_none());
+        assert!(
+            startup(&parse("?seed=42", ""), Some(&untouched.to_json()), 5)
+                .load
+                .is_none()
+        );
     }
 
     #[test]

@@ -230,6 +230,10 @@ pub fn cluster() -> Html {
                    title="The cluster's configuration, as the leader sees it">
                     { c.describe() }
                 </p>
+                if let Some(q) = c.quorums(|id| v.nodes.iter().any(|n| n.id == id && n.role != RoleView::Crashed)) {
+                    <p class="config quorums mono" data-testid="quorums"
+                       title="In joint consensus every election and every commit needs a majority of both halves">{ q }</p>
+                }
             }
             <svg class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
                  role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>

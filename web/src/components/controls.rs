@@ -96,8 +96,15 @@ fn node_actions() -> Html {
         .iter()
         .filter(|l| l.a == id || l.b == id)
         .all(|l| l.state != crate::view_model::LinkView::Healthy);
+    let deselect = {
+        let sim = sim.clone();
+        Callback::from(move |_| sim.dispatch(SimAction::Select(None)))
+    };
     html! {
-        <div class="group">
+        // On a phone this group is a sheet pinned to the bottom of the screen (www/lessons.css),
+        // so what can be done to the tapped node is on screen; Done puts it away.
+        <div class="group node-sheet" role="region" aria-label={format!("Selected node {}", n.name)}>
+            <button class="btn small sheet-done" onclick={deselect}>{ "Done" }</button>
             <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", crate::components::cluster::ring_word(&n), n.term) }</span></h2>
             <div class="buttons">
                 if down {

@@ -23,7 +23,8 @@ pub fn choices(nodes: &[NodeView]) -> Vec<(u64, String, bool)> {
 }
 
 /// The button and, when open, the dialog. Disabled without a leader (only a leader changes the
-/// configuration) and while a joint change is already under way.
+/// configuration). While a joint change is under way the button stays (so that focus can
+/// return to it) and the dialog says why nothing can be started.
 #[function_component(MembershipControl)]
 pub fn membership_control() -> Html {
     let sim = use_sim();
@@ -83,7 +84,7 @@ pub fn membership_control() -> Html {
     };
     html! {
         <>
-            <button class="btn" ref={button} onclick={show} disabled={no_leader || joint}
+            <button class="btn" ref={button} onclick={show} disabled={no_leader}
                     aria-haspopup="dialog" {title}>{ "Change membership…" }</button>
             if *open {
                 <Modal id="membership-dialog" title="Change membership" onclose={close}>
@@ -117,8 +118,11 @@ pub fn membership_control() -> Html {
                             }
                         }) }
                     </fieldset>
+                    if joint {
+                        <p class="hint block">{ "A joint change is under way: wait until the cluster leaves C_old,new." }</p>
+                    }
                     <div class="buttons">
-                        <button class="btn" onclick={start} disabled={picked.is_empty()}>{ "Start the joint change" }</button>
+                        <button class="btn" onclick={start} disabled={picked.is_empty() || joint}>{ "Start the joint change" }</button>
                     </div>
                 </Modal>
             }

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use raft_sim::Action;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -45,7 +45,10 @@ pub const TABLE: &[(&str, &str)] = &[
     (". (period)", "Step one event (pauses)"),
     ("N / P", "Select the next / previous node"),
     ("C", "Crash the selected node, or restart it"),
-    ("T", "Time out the selected node now (it starts an election)"),
+    (
+        "T",
+        "Time out the selected node now (it starts an election)",
+    ),
     ("R", "Send a client request"),
     ("?", "Show this list"),
     ("Escape", "Close a dialog or this list"),
@@ -105,7 +108,8 @@ pub fn action_for(s: Shortcut, sim: &Sim) -> Option<SimAction> {
             .filter(|n| !matches!(n.role, RoleView::Crashed | RoleView::Leader))
             .map(|n| SimAction::Act(Action::Campaign { node: n.id })),
         Shortcut::NextNode | Shortcut::PreviousNode => {
-            neighbour(&ids, sim.selected, s == Shortcut::NextNode).map(|id| SimAction::Select(Some(id)))
+            neighbour(&ids, sim.selected, s == Shortcut::NextNode)
+                .map(|id| SimAction::Select(Some(id)))
         }
         Shortcut::Help => None,
     }
@@ -115,7 +119,9 @@ pub fn action_for(s: Shortcut, sim: &Sim) -> Option<SimAction> {
 fn owned_by_target(target: Option<&web_sys::Element>, key: &str) -> bool {
     let Some(t) = target else { return false };
     let tag = t.tag_name().to_ascii_lowercase();
-    if matches!(tag.as_str(), "input" | "textarea" | "select") || t.closest("dialog").ok().flatten().is_some() {
+    if matches!(tag.as_str(), "input" | "textarea" | "select")
+        || t.closest("dialog").ok().flatten().is_some()
+    {
         return true;
     }
     // Space activates buttons, links and focusable SVG nodes on its own.
@@ -142,7 +148,9 @@ pub fn shortcuts() -> Html {
             let doc = web_sys::window().and_then(|w| w.document());
             let listener = doc.map(|doc| {
                 let doc2 = doc.clone();
-                EventListener::new(&doc, "keydown", move |e| {
+                // Not passive: a shortcut's key must not also scroll the page (Space).
+                let opts = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
                         return;
                     };
@@ -150,7 +158,9 @@ pub fn shortcuts() -> Html {
                         return;
                     }
                     let key = e.key();
-                    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                    let target = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
                     if owned_by_target(target.as_ref(), &key) {
                         return;
                     }

@@ -343,20 +343,20 @@ pub fn health(v: &ViewModel, events: &[EventLine], net: &NetConfig) -> Vec<Findi
                         .count()
                 });
                 format!(
-                "{} leads term {} and reaches {} of {} voters; {}.{}",
-                l.name,
-                l.term,
-                reached,
-                voters,
-                if reached == voters {
-                    "every member keeps up".to_string()
-                } else {
-                    format!("{} down", voters - reached)
-                },
-                v.metrics
-                    .p50_latency
-                    .map(|p| format!(" Median commit {p} ms (round trip ~{rtt} ms)."))
-                    .unwrap_or_default()
+                    "{} leads term {} and reaches {} of {} voters; {}.{}",
+                    l.name,
+                    l.term,
+                    reached,
+                    voters,
+                    if reached == voters {
+                        "every member keeps up".to_string()
+                    } else {
+                        format!("{} down", voters - reached)
+                    },
+                    v.metrics
+                        .p50_latency
+                        .map(|p| format!(" Median commit {p} ms (round trip ~{rtt} ms)."))
+                        .unwrap_or_default()
                 )
             }
             None => String::new(),
