@@ -29,6 +29,8 @@ async function waitForLeader(page, timeout = 20_000) {
 
 /** A fresh run with a leader, paused, so the page holds still for the checks. */
 async function openWithLeader(page, query = '') {
+  // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
+  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
   await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1${query}`, { waitUntil: 'load' });
   await waitForLeader(page);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
@@ -117,6 +119,8 @@ test('selecting a node moves focus to its controls', { timeout: 60_000 }, async 
 
 test('leader changes are announced in a polite live region, not every frame', { timeout: 60_000 }, async () => {
   const { page } = browser;
+  // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
+  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
   await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1`, { waitUntil: 'load' });
   const region = page.getByTestId('announcer');
   assert.equal(await region.getAttribute('aria-live'), 'polite');
@@ -182,6 +186,24 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   await openWithLeader(page, '&theme=dark');
   await page.locator('g[data-node="S2"]').click();
   report['main, dark theme'] = await axe(page);
+  // Joint consensus held open (two new voters down), as the membership control draws it, with
+  // a notice showing.
+  await openWithLeader(page, '&speed=0');
+  const leader = Number(/leader S(\d)/.exec(await page.getByTestId('status').innerText())[1]);
+  const others = [1, 2, 3, 4, 5].filter((n) => n !== leader).slice(0, 2);
+  const act = (action) => page.evaluate((a) => window.postMessage({ raft: 'act', action: a }, '*'), action);
+  for (const n of others) await act({ action: 'crash', node: n });
+  await act({ action: 'reconfigure', voters: [leader, ...others].sort() });
+  await act({ action: 'crash', node: 42 });
+  await page.getByTestId('quorums').waitFor();
+  await page.getByRole('alert').waitFor();
+  report['main, joint consensus and a notice'] = await axe(page);
+  await page.screenshot({ path: `${ARTIFACTS}a11y-joint.png` });
+  // A phone with a node's sheet open.
+  await page.setViewportSize({ width: 375, height: 667 });
+  await page.locator(`g[data-node="S${leader}"]`).click();
+  report['phone, node sheet'] = await axe(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
   assert.ok(LESSONS.length >= 11, `lessons found: ${LESSONS}`);
   for (const name of LESSONS) {
     await page.goto(`${baseUrl()}?lesson=${name}`, { waitUntil: 'load' });
@@ -193,6 +215,9 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   await embed.goto(`${baseUrl()}?embed=1&scenario=leader-election&autoplay=0`, { waitUntil: 'load' });
   await embed.locator('g[data-node]').first().waitFor();
   report['embed frame'] = await axe(embed);
+  await embed.goto(`${baseUrl()}?embed=1&controls=none&seed=3`, { waitUntil: 'load' });
+  await embed.locator('g[data-node]').first().waitFor();
+  report['embed frame, controls=none'] = await axe(embed);
   await embed.goto(`${baseUrl()}www/embed.html`, { waitUntil: 'load' });
   await embed.waitForTimeout(500);
   report['embed guide'] = await axe(embed);

@@ -87,7 +87,8 @@ pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup
                 && r.scenario.is_none()
                 && p.seed.is_none_or(|seed| r.options.seed == seed)
                 && p.nodes.is_none_or(|n| r.options.nodes == n)
-                && (!r.actions.is_empty() || r.now > 0)
+                // A run nobody acted on is the link's own run: opening the link reproduces it.
+                && !r.actions.is_empty()
         });
         if let Some(run) = same {
             let notice = resumed_notice(&run);
@@ -300,11 +301,12 @@ mod tests {
         assert!(startup(&parse("?seed=42&nodes=3", ""), Some(&stored), 5)
             .load
             .is_none());
-        // A stored run the person never touched is not worth a notice.
-        let untouched = Run::fresh(SimOptions {
+        // A stored run the person only watched is the link's own run: it starts afresh.
+        let mut untouched = Run::fresh(SimOptions {
             seed: 42,
             ..SimOptions::default()
         });
+        untouched.now = 9000;
         assert!(
             startup(&parse("?seed=42", ""), Some(&untouched.to_json()), 5)
                 .load
