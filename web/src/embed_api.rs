@@ -82,6 +82,11 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
                     )
                 }
             };
+            share::check_action_limit(s.timeline.len(), "this scenario")?;
+            share::check_time_limit(
+                s.timeline.iter().map(|t| t.at).chain(s.until),
+                "this scenario",
+            )?;
             share::check_node_limit(
                 s.options.nodes,
                 s.timeline.iter().map(|t| &t.action),

@@ -424,6 +424,13 @@ impl Sim {
             ));
             return;
         }
+        if self.timeline_len() >= crate::share::MAX_ACTIONS {
+            self.notice = Some(format!(
+                "Not done: this run already holds {} actions, the most the playground replays. Start fresh, or go back in time.",
+                crate::share::MAX_ACTIONS
+            ));
+            return;
+        }
         let r = self.driver.borrow_mut().act(action);
         if let Err(e) = r {
             self.notice = Some(e.to_string());
