@@ -177,6 +177,9 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   await openWithLeader(page);
   await page.locator('g[data-node="S1"]').click();
   report.main = await axe(page);
+  await page.getByText('Advanced: unsafe switches').click();
+  report['main, unsafe switches open'] = await axe(page);
+  await page.getByText('Advanced: unsafe switches').click();
   for (const d of DIALOGS) {
     await page.getByRole('button', { name: d.opener, exact: true }).click();
     await page.getByRole('dialog', { name: d.name }).waitFor();

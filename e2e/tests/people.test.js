@@ -255,3 +255,21 @@ test('phone (375×667): a tapped node\'s controls and a lesson\'s instructions a
     await page.close();
   }
 });
+
+test('the unsafe switches sit in the New run form, marked unsafe, and a run with one on says so', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await page.goto(`${baseUrl()}?seed=4&nodes=5&speed=1`, { waitUntil: 'load' });
+  await waitForLeader(page);
+  assert.equal(await page.getByTestId('unsafe-run').count(), 0);
+  await page.getByText('Advanced: unsafe switches').click();
+  await page.getByRole('checkbox', { name: /Grant votes without the up-to-date log check/ }).check();
+  await page.getByRole('button', { name: 'Reset with these settings' }).click();
+  await page.getByTestId('unsafe-run').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}people-unsafe.png` });
+  // The switch travels with the run: a share link made now replays with it (the run's options).
+  await page.getByRole('checkbox', { name: /Grant votes without/ }).uncheck();
+  await page.getByRole('button', { name: 'Reset with these settings' }).click();
+  await page.getByTestId('unsafe-run').waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
+});

@@ -371,6 +371,12 @@ pub fn app() -> Html {
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
+                        if sim.lesson.is_none() && sim.settings.break_it.any() {
+                            <p class="unsafe-banner page-unsafe" role="note" data-testid="unsafe-run">
+                                <strong>{ "UNSAFE: " }</strong>
+                                { "this run breaks a rule of Raft on purpose (New run, unsafe switches). Never in production." }
+                            </p>
+                        }
                         <FastStartNote />
                         <ReplayNote />
                         <Cluster />

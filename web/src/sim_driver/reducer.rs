@@ -351,6 +351,7 @@ impl Sim {
                     nodes: run.options.nodes,
                     pre_vote: run.options.pre_vote,
                     check_quorum: run.options.check_quorum,
+                    break_it: run.options.break_it,
                 };
                 self.selected = None;
                 self.next_request = 1;
