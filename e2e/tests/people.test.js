@@ -210,7 +210,8 @@ test('Change membership… starts a joint change; both quorums are shown until i
   await page.screenshot({ path: `${ARTIFACTS}people-membership-dialog.png` });
   await dialog.getByRole('button', { name: 'Start the joint change' }).click();
   await dialog.waitFor({ state: 'detached' });
-  assert.equal(await active(page), 'Change membership…', 'focus back on the opener');
+  // Focus goes back to the opener once the dialog has gone (after the render that removes it).
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Change membership…', null, { timeout: 2_000 });
   await page.getByTestId('config').getByText(/^joint C_old,new: S1 S2 S3 S4 S5 → /).waitFor({ timeout: 10_000 });
   await page.getByTestId('quorums').getByText('C_old needs 3 of 5 (3 up: met) · C_new needs 2 of 3 (1 up: not met)').waitFor();
   await page.screenshot({ path: `${ARTIFACTS}people-joint.png` });
@@ -271,5 +272,31 @@ test('the unsafe switches sit in the New run form, marked unsafe, and a run with
   await page.getByRole('checkbox', { name: /Grant votes without/ }).uncheck();
   await page.getByRole('button', { name: 'Reset with these settings' }).click();
   await page.getByTestId('unsafe-run').waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
+});
+
+test('dragging the time slider previews the cluster before the thumb is let go; candidates show a vote tally', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await page.goto(`${baseUrl()}?seed=8&nodes=5&speed=1`, { waitUntil: 'load' });
+  await waitForLeader(page);
+  await page.waitForTimeout(1500);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  // Mid-drag: an input event only, no change event yet.
+  await page.getByLabel('Timeline').evaluate((el) => {
+    el.value = '150';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /^t = 150 ms/.test(document.querySelector('[data-testid="status"]').textContent));
+  assert.equal(await page.getByLabel('Timeline').inputValue(), '150', 'the thumb stays where it was dragged');
+  // Step through the first election until a candidate shows its tally.
+  let tally = 0;
+  for (let i = 0; i < 400 && tally === 0; i++) {
+    await page.getByRole('button', { name: /^Step/ }).click();
+    tally = await page.locator('g.role-candidate .tally-dot').count();
+  }
+  assert.equal(tally, 5, 'one dot per voter inside the candidate');
+  assert.match(await page.locator('g.role-candidate').first().getAttribute('aria-label'), /\d of 5 votes \(needs 3\)/);
+  await page.locator('g.role-candidate').first().screenshot({ path: `${ARTIFACTS}people-vote-tally.png` });
   assert.deepEqual(problems, []);
 });

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -32,6 +33,10 @@ use crate::url_params::{self, ControlsMode, PageParams};
 use crate::view_model::RoleView;
 
 const REDUCED_MOTION: &str = "(prefers-reduced-motion: reduce)";
+
+/// Wall time a change of the run waits before it is written to storage (the newest change
+/// replaces a pending write); leaving the page writes at once.
+pub const SAVE_DEBOUNCE_MS: u32 = 400;
 
 fn prefers_reduced_motion() -> bool {
     web_sys::window()
@@ -303,8 +308,11 @@ pub fn app() -> Html {
             }
         });
     }
-    // Remember the run between visits (not in embeds), about once a virtual second and on
-    // every change of the timeline.
+    // Remember the run between visits (not in embeds): on every change of the timeline and
+    // about once a virtual second, debounced by SAVE_DEBOUNCE_MS of wall time (a gloo timer
+    // held here, so a newer change or the page going away cancels it), so a fast run does not
+    // write the whole run to storage many times a second. Leaving the page (pagehide, or the
+    // tab hidden) writes at once, so a reload never loses the last change.
     {
         let key = (
             sim.generation,
@@ -313,10 +321,43 @@ pub fn app() -> Html {
             sim.playing,
             sim.goals.as_ref().map_or(0, |g| g.done()),
         );
+        let pending = use_mut_ref(|| None::<Timeout>);
+        {
+            let latest = latest.clone();
+            let pending = pending.clone();
+            use_effect_with((), move |()| {
+                let flush = move || {
+                    if pending.borrow_mut().take().is_some() {
+                        browser::save_run(&latest.borrow().run().to_json());
+                    }
+                };
+                let flush = Rc::new(flush);
+                let listeners = web_sys::window().filter(|_| !embed).map(|w| {
+                    let f1 = flush.clone();
+                    let hide = EventListener::new(&w, "pagehide", move |_| f1());
+                    let doc = w.document();
+                    let vis = doc.map(|d| {
+                        let f2 = flush.clone();
+                        EventListener::new(&d, "visibilitychange", move |_| {
+                            if document_hidden() {
+                                f2();
+                            }
+                        })
+                    });
+                    (hide, vis)
+                });
+                move || drop(listeners)
+            });
+        }
         let sim = sim.clone();
         use_effect_with(key, move |_| {
             if !embed {
-                browser::save_run(&sim.run().to_json());
+                let sim = sim.clone();
+                let timer = Timeout::new(SAVE_DEBOUNCE_MS, move || {
+                    browser::save_run(&sim.run().to_json());
+                });
+                // Replacing the pending save cancels it: only the newest is written.
+                *pending.borrow_mut() = Some(timer);
             }
         });
     }
