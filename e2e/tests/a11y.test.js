@@ -7,7 +7,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -30,7 +30,7 @@ async function waitForLeader(page, timeout = 20_000) {
 /** A fresh run with a leader, paused, so the page holds still for the checks. */
 async function openWithLeader(page, query = '') {
   // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
-  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1${query}`, { waitUntil: 'load' });
   await waitForLeader(page);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
@@ -120,7 +120,7 @@ test('selecting a node moves focus to its controls', { timeout: 60_000 }, async 
 test('leader changes are announced in a polite live region, not every frame', { timeout: 60_000 }, async () => {
   const { page } = browser;
   // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
-  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1`, { waitUntil: 'load' });
   const region = page.getByTestId('announcer');
   assert.equal(await region.getAttribute('aria-live'), 'polite');
@@ -225,6 +225,15 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   await embed.waitForTimeout(500);
   report['embed guide'] = await axe(embed);
   await embed.close();
+  // A newcomer's first visit, with the walkthrough card.
+  const newcomer = await openBrowser({ firstVisit: true });
+  try {
+    await newcomer.page.goto(baseUrl(), { waitUntil: 'load' });
+    await newcomer.page.getByTestId('walkthrough').waitFor();
+    report['first visit, walkthrough'] = await axe(newcomer.page);
+  } finally {
+    await newcomer.close();
+  }
   await writeFile(`${ARTIFACTS}axe-report.json`, JSON.stringify(report, null, 2));
   const all = Object.entries(report).map(([view, vs]) => `${view}: ${vs.map((v) => `${v.id} (${v.impact})`).join(', ') || 'none'}`);
   console.log(`axe-core violations by view:\n  ${all.join('\n  ')}`);

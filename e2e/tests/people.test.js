@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -259,7 +259,7 @@ test('phone (375×667): a tapped node\'s controls and a lesson\'s instructions a
 
 test('the unsafe switches sit in the New run form, marked unsafe, and a run with one on says so', { timeout: 60_000 }, async () => {
   const { page, problems } = browser;
-  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=4&nodes=5&speed=1`, { waitUntil: 'load' });
   await waitForLeader(page);
   assert.equal(await page.getByTestId('unsafe-run').count(), 0);
@@ -277,7 +277,7 @@ test('the unsafe switches sit in the New run form, marked unsafe, and a run with
 
 test('dragging the time slider previews the cluster before the thumb is let go; candidates show a vote tally', { timeout: 60_000 }, async () => {
   const { page, problems } = browser;
-  await page.evaluate(() => localStorage.removeItem('raft-playground.run')).catch(() => {});
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=8&nodes=5&speed=1`, { waitUntil: 'load' });
   await waitForLeader(page);
   await page.waitForTimeout(1500);
@@ -299,4 +299,41 @@ test('dragging the time slider previews the cluster before the thumb is let go; 
   assert.match(await page.locator('g.role-candidate').first().getAttribute('aria-label'), /\d of 5 votes \(needs 3\)/);
   await page.locator('g.role-candidate').first().screenshot({ path: `${ARTIFACTS}people-vote-tally.png` });
   assert.deepEqual(problems, []);
+});
+
+test('a first visit starts with a skippable walkthrough on the live cluster, remembered once done', { timeout: 60_000 }, async () => {
+  const newcomer = await openBrowser({ firstVisit: true });
+  try {
+    const { page, problems } = newcomer;
+    await page.goto(baseUrl(), { waitUntil: 'load' });
+    const card = page.getByRole('region', { name: /Start here/ });
+    await card.waitFor();
+    assert.match(await card.innerText(), /These 5 circles are servers, S1 to S5/);
+    await waitForLeader(page);
+    await card.getByRole('button', { name: 'Next' }).click();
+    await card.getByText(/Right now S\d leads term \d+/).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}people-walkthrough.png` });
+    await card.getByRole('button', { name: 'Next' }).click();
+    await card.getByRole('button', { name: 'Back' }).click();
+    await card.getByText('Terms and roles').waitFor();
+    await card.getByRole('button', { name: 'Skip' }).click();
+    await card.waitFor({ state: 'detached' });
+    // Remembered: a reload (or any later plain visit) goes straight to the page.
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('g[data-node]').first().waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await page.getByTestId('walkthrough').count(), 0);
+    assert.deepEqual(problems, []);
+  } finally {
+    await newcomer.close();
+  }
+  // A link (here ?seed=) never shows it, even to a newcomer.
+  const linked = await openBrowser({ firstVisit: true });
+  try {
+    await linked.page.goto(`${baseUrl()}?seed=3`, { waitUntil: 'load' });
+    await linked.page.locator('g[data-node]').first().waitFor();
+    assert.equal(await linked.page.getByTestId('walkthrough').count(), 0);
+  } finally {
+    await linked.close();
+  }
 });

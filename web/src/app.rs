@@ -29,6 +29,7 @@ use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WO
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
+use crate::ui::walkthrough::Walkthrough;
 use crate::url_params::{self, ControlsMode, PageParams};
 use crate::view_model::RoleView;
 
@@ -55,11 +56,16 @@ fn document_hidden() -> bool {
 struct Boot {
     params: PageParams,
     startup: Startup,
+    /// A plain visit (nothing in the address) by someone who has not seen the walkthrough.
+    first_visit: bool,
 }
 
 fn boot() -> Boot {
     let (search, hash) = browser::location_parts();
     let params = url_params::parse(&search, &hash);
+    let first_visit = search.trim_start_matches('?').is_empty()
+        && hash.trim_start_matches('#').is_empty()
+        && !browser::walkthrough_seen();
     // Embedded playgrounds neither resume nor remember: a page may hold several of them.
     let stored = if params.embed {
         None
@@ -74,7 +80,11 @@ fn boot() -> Boot {
         // A reload now resumes the stored (continued) run, not the original link.
         browser::clear_hash();
     }
-    Boot { params, startup }
+    Boot {
+        params,
+        startup,
+        first_visit,
+    }
 }
 
 fn initial_sim(boot: &Boot) -> Sim {
@@ -322,12 +332,16 @@ pub fn app() -> Html {
             sim.goals.as_ref().map_or(0, |g| g.done()),
         );
         let pending = use_mut_ref(|| None::<Timeout>);
+        // A change not written yet (the timer clears it when it writes).
+        let dirty = use_mut_ref(|| false);
         {
             let latest = latest.clone();
             let pending = pending.clone();
+            let dirty = dirty.clone();
             use_effect_with((), move |()| {
                 let flush = move || {
-                    if pending.borrow_mut().take().is_some() {
+                    if std::mem::take(&mut *dirty.borrow_mut()) {
+                        pending.borrow_mut().take();
                         browser::save_run(&latest.borrow().run().to_json());
                     }
                 };
@@ -353,7 +367,10 @@ pub fn app() -> Html {
         use_effect_with(key, move |_| {
             if !embed {
                 let sim = sim.clone();
+                *dirty.borrow_mut() = true;
+                let dirty = dirty.clone();
                 let timer = Timeout::new(SAVE_DEBOUNCE_MS, move || {
+                    *dirty.borrow_mut() = false;
                     browser::save_run(&sim.run().to_json());
                 });
                 // Replacing the pending save cancels it: only the newest is written.
@@ -406,6 +423,7 @@ pub fn app() -> Html {
                     <RunMenu />
                 </div>
                 <Notice />
+                <Walkthrough show={boot.first_visit} />
                 <main class="grid">
                     <section class="panel controls-panel" aria-label="Controls">
                         <Controls />

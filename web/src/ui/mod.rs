@@ -8,3 +8,4 @@ pub mod membership;
 pub mod menu;
 pub mod modal;
 pub mod shortcuts;
+pub mod walkthrough;
