@@ -79,5 +79,7 @@ export async function forgetStoredRun(page) {
   await page.goto('about:blank');
   // An embedded frame of the playground: same origin, and it neither stores nor resumes.
   await page.goto(`${baseUrl()}?embed=1&autoplay=0`, { waitUntil: 'load' });
+  // Let it start (leaving while the .wasm still loads would count as a failed request).
+  await page.locator('g[data-node]').first().waitFor();
   await page.evaluate(() => localStorage.removeItem('raft-playground.run'));
 }

@@ -22,9 +22,9 @@ pub fn choices(nodes: &[NodeView]) -> Vec<(u64, String, bool)> {
         .collect()
 }
 
-/// The button and, when open, the dialog. Disabled without a leader (only a leader changes the
-/// configuration). While a joint change is under way the button stays (so that focus can
-/// return to it) and the dialog says why nothing can be started.
+/// The button and, when open, the dialog. The button is never disabled (focus must be able to
+/// return to it, and a leader can be lost while the dialog is open): without a leader, or while
+/// a joint change is under way, the dialog says why nothing can be started.
 #[function_component(MembershipControl)]
 pub fn membership_control() -> Html {
     let sim = use_sim();
@@ -84,8 +84,7 @@ pub fn membership_control() -> Html {
     };
     html! {
         <>
-            <button class="btn" ref={button} onclick={show} disabled={no_leader}
-                    aria-haspopup="dialog" {title}>{ "Change membership…" }</button>
+            <button class="btn" ref={button} onclick={show} aria-haspopup="dialog" {title}>{ "Change membership…" }</button>
             if *open {
                 <Modal id="membership-dialog" title="Change membership" onclose={close}>
                     <p class="hint block">
@@ -120,9 +119,11 @@ pub fn membership_control() -> Html {
                     </fieldset>
                     if joint {
                         <p class="hint block">{ "A joint change is under way: wait until the cluster leaves C_old,new." }</p>
+                    } else if no_leader {
+                        <p class="hint block">{ "Only a leader changes the configuration: wait until one is elected." }</p>
                     }
                     <div class="buttons">
-                        <button class="btn" onclick={start} disabled={picked.is_empty() || joint}>{ "Start the joint change" }</button>
+                        <button class="btn" onclick={start} disabled={picked.is_empty() || joint || no_leader}>{ "Start the joint change" }</button>
                     </div>
                 </Modal>
             }
