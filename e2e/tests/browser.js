@@ -29,10 +29,12 @@ export function baseUrl() {
 }
 
 /**
- * Opens a fresh browser profile. Returns `{ context, page, problems, close }`; `problems` lists
+ * Opens a fresh browser profile. Its pages count as returning visitors (the first-visit
+ * walkthrough was seen), so the checks see the page they expect; `{ firstVisit: true }` leaves
+ * the profile as a newcomer's. Returns `{ context, page, problems, close }`; `problems` lists
  * every console error, page error and failed request seen so far.
  */
-export async function openBrowser() {
+export async function openBrowser({ firstVisit = false } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), 'raft-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -40,6 +42,15 @@ export async function openBrowser() {
     args: ARGS,
     viewport: { width: 1280, height: 800 },
   });
+  if (!firstVisit) {
+    await context.addInitScript(() => {
+      try {
+        localStorage.setItem('raft-playground.walkthrough', 'seen');
+      } catch {
+        // A page without storage (about:blank) has nothing to remember.
+      }
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
   page.on('console', (msg) => {
@@ -57,4 +68,18 @@ export async function openBrowser() {
     await rm(profile, { recursive: true, force: true });
   };
   return { context, page, problems, close };
+}
+
+/**
+ * Forgets the run the playground stored, so that a `?seed=` link opens its own run instead of
+ * resuming one a previous check acted on. The open page is left first: the playground writes
+ * its latest change as it goes (pagehide), which would otherwise land after the removal.
+ */
+export async function forgetStoredRun(page) {
+  await page.goto('about:blank');
+  // An embedded frame of the playground: same origin, and it neither stores nor resumes.
+  await page.goto(`${baseUrl()}?embed=1&autoplay=0`, { waitUntil: 'load' });
+  // Let it start (leaving while the .wasm still loads would count as a failed request).
+  await page.locator('g[data-node]').first().waitFor();
+  await page.evaluate(() => localStorage.removeItem('raft-playground.run'));
 }

@@ -195,7 +195,7 @@ test('the lessons menu lists every lesson and opens one', { timeout: 60_000 }, a
   await page.getByRole('button', { name: 'Lessons', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Lessons' });
   await dialog.waitFor();
-  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 10);
+  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 11);
   await page.waitForTimeout(400);
   await page.screenshot({ path: `${ARTIFACTS}lessons-menu.png` });
   await dialog.getByRole('button', { name: 'Start lesson: Crash the leader' }).click();

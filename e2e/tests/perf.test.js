@@ -117,7 +117,7 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   const seekLongest = await longest();
   assert.ok(Math.abs((await virtualS(page)) - horizon / 2000) < 0.01, 'the seek reached the middle');
   // Back to the end (the latest checkpoint is near it).
-  await page.getByRole('button', { name: 'Jump to the latest time' }).click();
+  await page.getByRole('button', { name: 'Latest', exact: true }).click();
   await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 60_000 });
 
   // Reopen it from storage: the page is there at once and the replay runs in frames.

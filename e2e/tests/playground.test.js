@@ -479,7 +479,7 @@ test('space-time diagram: messages as arrows between lanes, an event line marks 
   await page.getByRole('list', { name: /Event log/ }).getByRole('button', { name: /became leader/ }).first().click();
   assert.equal(await page.getByRole('tab', { name: 'Space-time' }).getAttribute('aria-selected'), 'true');
   assert.equal(await svg.locator('.mark-line').count(), 1, 'the moment is marked');
-  await page.getByRole('button', { name: 'Follow the latest time' }).click();
+  await page.getByRole('button', { name: 'Follow live' }).click();
   assert.equal(await svg.locator('.mark-line').count(), 0);
   assert.deepEqual(browser.problems, []);
 });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,6 +56,8 @@ async function waitForLeader(page, timeout = 20_000) {
 
 /** A run with actions: 5 nodes, seed 42, 1x speed; crash the leader, heal, request, then pause. */
 async function makeRun(page) {
+  // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=42&nodes=5&speed=1`, { waitUntil: 'load' });
   await waitForLeader(page);
   const leader = Number(/leader S(\d)/.exec(await page.getByTestId('status').innerText())[1]);
@@ -146,6 +148,8 @@ test('a raft-sim scenario file opens, plays and shows its expectations met', { t
 
 test('bad files and pasted text are explained; the run is untouched', { timeout: 60_000 }, async () => {
   const { page } = browser;
+  // A reloaded ?seed= link resumes what was done on it (issue 15): these checks want the link's own run.
+  await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=5&speed=1`, { waitUntil: 'load' });
   await waitForLeader(page);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();

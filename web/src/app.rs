@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -28,9 +29,15 @@ use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WO
 use crate::ui::embed::EmbedBar;
 use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
+use crate::ui::walkthrough::Walkthrough;
 use crate::url_params::{self, ControlsMode, PageParams};
+use crate::view_model::RoleView;
 
 const REDUCED_MOTION: &str = "(prefers-reduced-motion: reduce)";
+
+/// Wall time a change of the run waits before it is written to storage (the newest change
+/// replaces a pending write); leaving the page writes at once.
+pub const SAVE_DEBOUNCE_MS: u32 = 400;
 
 fn prefers_reduced_motion() -> bool {
     web_sys::window()
@@ -49,11 +56,16 @@ fn document_hidden() -> bool {
 struct Boot {
     params: PageParams,
     startup: Startup,
+    /// A plain visit (nothing in the address) by someone who has not seen the walkthrough.
+    first_visit: bool,
 }
 
 fn boot() -> Boot {
     let (search, hash) = browser::location_parts();
     let params = url_params::parse(&search, &hash);
+    let first_visit = search.trim_start_matches('?').is_empty()
+        && hash.trim_start_matches('#').is_empty()
+        && !browser::walkthrough_seen();
     // Embedded playgrounds neither resume nor remember: a page may hold several of them.
     let stored = if params.embed {
         None
@@ -68,7 +80,11 @@ fn boot() -> Boot {
         // A reload now resumes the stored (continued) run, not the original link.
         browser::clear_hash();
     }
-    Boot { params, startup }
+    Boot {
+        params,
+        startup,
+        first_visit,
+    }
 }
 
 fn initial_sim(boot: &Boot) -> Sim {
@@ -111,7 +127,21 @@ fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
             Ok(l) => sim.dispatch(SimAction::Load(Box::new(open::lesson_request(l)))),
             Err(e) => browser::post_to_parent(&embed_api::error_event(&e)),
         },
-        Command::Act(a) => sim.dispatch(SimAction::Act(a)),
+        Command::Act(a) => {
+            let nodes: Vec<_> = latest
+                .view
+                .nodes
+                .iter()
+                .map(|n| (n.id, n.role == RoleView::Crashed, n.member))
+                .collect();
+            match embed_api::check_act(&a, &nodes) {
+                Ok(()) => sim.dispatch(SimAction::Act(a)),
+                Err(msg) => {
+                    browser::post_to_parent(&embed_api::error_event(&msg));
+                    sim.dispatch(SimAction::Notify(format!("Message refused: {msg}.")));
+                }
+            }
+        }
         Command::Speed(f) => sim.dispatch(SimAction::SetSpeed(url_params::speed_log(f))),
         Command::State => {
             let v = &latest.view;
@@ -265,16 +295,34 @@ pub fn app() -> Html {
             browser::post_to_parent(&embed_api::leader_event(leader, term, now));
         });
         let complete = sim.goals.as_ref().is_some_and(|g| g.complete());
-        let lesson = sim.lesson.as_ref().map(|l| l.name.clone());
+        // The lesson, or the scenario whose expectations were all met.
+        let (kind, lesson) = match (&sim.lesson, &sim.scenario) {
+            (Some(l), _) => ("lesson", Some(l.name.clone())),
+            (None, Some(s)) => ("scenario", Some(s.name.clone())),
+            (None, None) => ("lesson", None),
+        };
         use_effect_with(complete, move |&complete| {
             if complete {
-                let ev = serde_json::json!({"raft": "lesson-complete", "lesson": lesson});
+                let ev =
+                    serde_json::json!({"raft": "lesson-complete", "lesson": lesson, "kind": kind});
+                browser::post_to_parent(&ev.to_string());
+            }
+        });
+        // Every notice goes to the embedding page too (when there is one): a frame without controls shows none
+        // that a reader of the parent page would otherwise see.
+        let notice = sim.notice.clone();
+        use_effect_with(notice, move |n| {
+            if let Some(text) = n {
+                let ev = serde_json::json!({"raft": "notice", "message": text});
                 browser::post_to_parent(&ev.to_string());
             }
         });
     }
-    // Remember the run between visits (not in embeds), about once a virtual second and on
-    // every change of the timeline.
+    // Remember the run between visits (not in embeds): on every change of the timeline and
+    // about once a virtual second, debounced by SAVE_DEBOUNCE_MS of wall time (a gloo timer
+    // held here, so a newer change or the page going away cancels it), so a fast run does not
+    // write the whole run to storage many times a second. Leaving the page (pagehide, or the
+    // tab hidden) writes at once, so a reload never loses the last change.
     {
         let key = (
             sim.generation,
@@ -283,10 +331,50 @@ pub fn app() -> Html {
             sim.playing,
             sim.goals.as_ref().map_or(0, |g| g.done()),
         );
+        let pending = use_mut_ref(|| None::<Timeout>);
+        // A change not written yet (the timer clears it when it writes).
+        let dirty = use_mut_ref(|| false);
+        {
+            let latest = latest.clone();
+            let pending = pending.clone();
+            let dirty = dirty.clone();
+            use_effect_with((), move |()| {
+                let flush = move || {
+                    if std::mem::take(&mut *dirty.borrow_mut()) {
+                        pending.borrow_mut().take();
+                        browser::save_run(&latest.borrow().run().to_json());
+                    }
+                };
+                let flush = Rc::new(flush);
+                let listeners = web_sys::window().filter(|_| !embed).map(|w| {
+                    let f1 = flush.clone();
+                    let hide = EventListener::new(&w, "pagehide", move |_| f1());
+                    let doc = w.document();
+                    let vis = doc.map(|d| {
+                        let f2 = flush.clone();
+                        EventListener::new(&d, "visibilitychange", move |_| {
+                            if document_hidden() {
+                                f2();
+                            }
+                        })
+                    });
+                    (hide, vis)
+                });
+                move || drop(listeners)
+            });
+        }
         let sim = sim.clone();
         use_effect_with(key, move |_| {
             if !embed {
-                browser::save_run(&sim.run().to_json());
+                let sim = sim.clone();
+                *dirty.borrow_mut() = true;
+                let dirty = dirty.clone();
+                let timer = Timeout::new(SAVE_DEBOUNCE_MS, move || {
+                    *dirty.borrow_mut() = false;
+                    browser::save_run(&sim.run().to_json());
+                });
+                // Replacing the pending save cancels it: only the newest is written.
+                *pending.borrow_mut() = Some(timer);
             }
         });
     }
@@ -335,12 +423,19 @@ pub fn app() -> Html {
                     <RunMenu />
                 </div>
                 <Notice />
+                <Walkthrough show={boot.first_visit} />
                 <main class="grid">
                     <section class="panel controls-panel" aria-label="Controls">
                         <Controls />
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
+                        if sim.lesson.is_none() && sim.settings.break_it.any() {
+                            <p class="unsafe-banner page-unsafe" role="note" data-testid="unsafe-run">
+                                <strong>{ "UNSAFE: " }</strong>
+                                { "this run breaks a rule of Raft on purpose (New run, unsafe switches). Never in production." }
+                            </p>
+                        }
                         <FastStartNote />
                         <ReplayNote />
                         <Cluster />

@@ -6,6 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Where the current run is kept between visits.
 pub const STORAGE_KEY: &str = "raft-playground.run";
+/// Set once the first-visit walkthrough was finished or skipped (ui/walkthrough.rs).
+pub const WALKTHROUGH_KEY: &str = "raft-playground.walkthrough";
 /// Where a stored run that could not be read is set aside.
 pub const BROKEN_KEY: &str = "raft-playground.run.broken";
 
@@ -62,6 +64,19 @@ pub fn save_run(json: &str) {
 pub fn set_aside_stored_run() {
     if let (Some(s), Some(text)) = (storage(), load_run()) {
         let _ = s.set_item(BROKEN_KEY, &text);
+    }
+}
+
+/// Whether the walkthrough was seen (finished or skipped) in this browser. A browser that
+/// refuses storage counts as having seen it: it could never remember the answer.
+pub fn walkthrough_seen() -> bool {
+    storage().is_none_or(|s| s.get_item(WALKTHROUGH_KEY).ok().flatten().is_some())
+}
+
+/// Remembers that the walkthrough was seen.
+pub fn set_walkthrough_seen() {
+    if let Some(s) = storage() {
+        let _ = s.set_item(WALKTHROUGH_KEY, "seen");
     }
 }
 

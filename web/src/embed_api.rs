@@ -15,7 +15,11 @@
 //! The playground posts `{ "raft": "<event>", … }` to its parent: `ready` once it runs,
 //! `leader` (`leader`: node id or null, `term`, `t`) whenever the leader changes,
 //! `lesson-complete` (`lesson`) when a lesson's last goal is met, `state` (`t`, `leader`,
-//! `term`, `playing`, `goals_met`, `goals`), and `error` (`message`) when a command is refused.
+//! `term`, `playing`, `goals_met`, `goals`), `error` (`message`) when a command is refused
+//! (an unknown command, or an `act` the cluster cannot do: see [`check_act`]), and `notice`
+//! (`message`) whenever the page shows a notice, so that a frame without controls
+//! (`controls=none`) can still be heard. `lesson-complete` names the lesson, or the scenario
+//! whose expectations were all met (`lesson`, and `kind`: `"lesson"` or `"scenario"`).
 
 use raft_sim::scenario::Scenario;
 use raft_sim::Action;
@@ -23,6 +27,7 @@ use serde_json::{json, Value};
 
 use crate::open;
 use crate::share;
+use crate::view_model::{name, MemberView};
 
 /// A command from the embedding page.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +82,11 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
                     )
                 }
             };
+            share::check_action_limit(s.timeline.len(), "this scenario")?;
+            share::check_time_limit(
+                s.timeline.iter().map(|t| t.at).chain(s.until),
+                "this scenario",
+            )?;
             share::check_node_limit(
                 s.options.nodes,
                 s.timeline.iter().map(|t| &t.action),
@@ -105,6 +115,50 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
         other => return Err(format!("unknown command {other:?}")),
     };
     Ok(Some(c))
+}
+
+/// Checks an `act` command against the cluster as it stands, so that an action the simulator
+/// would refuse (or quietly do nothing with) is answered with an `error` event naming the
+/// reason. `nodes`: each node's id, whether it is down, and its membership.
+pub fn check_act(action: &Action, nodes: &[(u64, bool, MemberView)]) -> Result<(), String> {
+    let known = |id: u64| nodes.iter().find(|n| n.0 == id);
+    for id in action.nodes() {
+        if known(id).is_none() {
+            return Err(format!(
+                "act refused: there is no node {id} (this cluster has {})",
+                nodes
+                    .iter()
+                    .map(|n| name(n.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let node = |id: u64| known(id).expect("checked above");
+    match action {
+        Action::Crash { node: id } if node(*id).1 => {
+            Err(format!("act refused: {} is already down", name(*id)))
+        }
+        Action::Restart { node: id } if !node(*id).1 => {
+            Err(format!("act refused: {} is not down", name(*id)))
+        }
+        Action::Promote { node: id } if node(*id).2 != MemberView::Learner => Err(format!(
+            "act refused: only a learner can be promoted, and {} is a {}",
+            name(*id),
+            node(*id).2.as_str()
+        )),
+        Action::Remove { node: id } if node(*id).2 == MemberView::Removed => {
+            Err(format!("act refused: {} is already removed", name(*id)))
+        }
+        Action::Reconfigure { voters } if voters.is_empty() => {
+            Err("act refused: a configuration needs at least one voter".into())
+        }
+        Action::AddNode if nodes.len() >= share::MAX_NODES as usize => Err(format!(
+            "act refused: the playground draws at most {} nodes",
+            share::MAX_NODES
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The `leader` event.
@@ -155,6 +209,33 @@ mod tests {
             .contains("unknown variant"));
         assert!(parse(r#"{"raft":"speed","factor":99}"#).is_err());
         assert!(parse(r#"{"raft":"load"}"#).is_err());
+    }
+
+    #[test]
+    fn acts_the_cluster_cannot_do_are_refused_with_a_reason() {
+        use MemberView::*;
+        let nodes = [(1, false, Voter), (2, true, Voter), (3, false, Learner)];
+        let check = |a: Action| check_act(&a, &nodes);
+        assert!(check(Action::Crash { node: 42 })
+            .unwrap_err()
+            .contains("no node 42 (this cluster has S1, S2, S3)"));
+        assert!(check(Action::Promote { node: 1 })
+            .unwrap_err()
+            .contains("only a learner"));
+        assert!(check(Action::Crash { node: 2 })
+            .unwrap_err()
+            .contains("already down"));
+        assert!(check(Action::Restart { node: 1 })
+            .unwrap_err()
+            .contains("not down"));
+        assert!(check(Action::Reconfigure { voters: vec![] }).is_err());
+        assert_eq!(check(Action::Crash { node: 1 }), Ok(()));
+        assert_eq!(check(Action::Promote { node: 3 }), Ok(()));
+        assert_eq!(check(Action::Heal), Ok(()));
+        let nine: Vec<_> = (1..=9).map(|i| (i, false, Voter)).collect();
+        assert!(check_act(&Action::AddNode, &nine)
+            .unwrap_err()
+            .contains("at most 9"));
     }
 
     #[test]

@@ -175,6 +175,7 @@ pub const BUILT_IN: &[(&str, &str, &str)] = &[
     lesson!("prevote"),
     lesson!("learner"),
     lesson!("remove-the-leader"),
+    lesson!("joint-consensus"),
     lesson!("snapshot"),
     lesson!("task-queue"),
     lesson!("figure-8"),
@@ -328,10 +329,50 @@ impl Goals {
     }
 }
 
+/// Node lists as people write them: `[1, 3]` (raft-sim's `describe` prints ids with `{:?}`)
+/// becomes "S1 and S3", `[2]` becomes "S2". Anything else in brackets is left alone. (The page
+/// does not own `Expect::describe`; this keeps its sentences readable until raft-sim names
+/// nodes itself, after which it changes nothing.)
+pub fn people_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            rest = &rest[open..];
+            break;
+        };
+        let inner = &after[..close];
+        let ids: Option<Vec<u64>> = inner
+            .split(',')
+            .map(|p| p.trim().parse::<u64>().ok())
+            .collect();
+        match ids.filter(|v| !v.is_empty()) {
+            Some(ids) => {
+                let names: Vec<String> = ids.iter().map(|&i| format!("S{i}")).collect();
+                out.push_str(&match names.split_last() {
+                    Some((last, [])) => last.clone(),
+                    Some((last, init)) => format!("{} and {last}", init.join(", ")),
+                    None => String::new(),
+                });
+            }
+            None => {
+                out.push('[');
+                out.push_str(inner);
+                out.push(']');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A goal as the page says it: [`Expect::describe`] without the deadline (the browser does
 /// not enforce it).
 pub fn goal_text(e: &Expect) -> String {
-    let d = e.describe();
+    let d = people_names(&e.describe());
     for cut in [" by ", " at "] {
         if let Some(i) = d.rfind(cut) {
             if d[i + cut.len()..].ends_with(" ms") {
@@ -346,6 +387,28 @@ pub fn goal_text(e: &Expect) -> String {
 mod tests {
     use super::*;
     use crate::sim_driver::driver::Driver;
+
+    #[test]
+    fn goals_name_nodes_as_people_do() {
+        assert_eq!(
+            people_names("entry 2 committed on [1]"),
+            "entry 2 committed on S1"
+        );
+        assert_eq!(
+            people_names("no leader among [1, 2, 3] at 5 ms"),
+            "no leader among S1, S2 and S3 at 5 ms"
+        );
+        assert_eq!(
+            people_names("keep [this] and [] as is ["),
+            "keep [this] and [] as is ["
+        );
+        let e = Expect::Committed {
+            by: 900,
+            index: 2,
+            nodes: vec![1],
+        };
+        assert_eq!(goal_text(&e), "entry 2 committed on S1");
+    }
 
     #[test]
     fn every_lesson_parses_and_has_at_least_one_goal() {

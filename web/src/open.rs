@@ -78,6 +78,25 @@ pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup
             Err(e) => notices.push(format!("The lesson could not be opened: {e}.")),
         }
     }
+    // A parameter link (`?seed=42`) reloaded after the person changed its run resumes that
+    // run: a teacher's link must not cost every student their work on a reload. The notice
+    // offers to start the link's run afresh.
+    if p.nodes.is_some() || p.seed.is_some() {
+        let same = stored.and_then(|s| Run::from_json(s).ok()).filter(|r| {
+            r.lesson.is_none()
+                && r.scenario.is_none()
+                && p.seed.is_none_or(|seed| r.options.seed == seed)
+                && p.nodes.is_none_or(|n| r.options.nodes == n)
+                // A run nobody acted on is the link's own run: opening the link reproduces it.
+                && !r.actions.is_empty()
+        });
+        if let Some(run) = same {
+            let notice = resumed_notice(&run);
+            if let Ok(req) = request_for_run(run, Some(notice)) {
+                return out(Some(req), notices, false);
+            }
+        }
+    }
     // A fresh run was asked for by nodes/seed; anything else falls back to the stored run (a
     // damaged link or an unknown lesson must not cost the person what they had).
     if p.nodes.is_none() && p.seed.is_none() {
@@ -91,6 +110,20 @@ pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup
         }
     }
     out(None, notices, false)
+}
+
+/// How the notice of a resumed parameter link begins (the notice then offers "Start fresh").
+pub const RESUMED_PREFIX: &str = "Resumed your run of this link";
+
+/// The notice shown when a parameter link resumes the stored run.
+pub fn resumed_notice(run: &Run) -> String {
+    format!(
+        "{RESUMED_PREFIX} (seed {}, {} nodes) where you left it: {} of your actions, t = {} ms.",
+        run.options.seed,
+        run.options.nodes,
+        run.actions.len(),
+        run.now
+    )
 }
 
 /// A run as a load request, attaching its lesson if it names one.
@@ -243,6 +276,42 @@ mod tests {
             s.notices
         );
         assert!(!s.from_link);
+    }
+
+    #[test]
+    fn a_reloaded_parameter_link_resumes_its_own_run_only() {
+        let mut r = Run::fresh(SimOptions {
+            seed: 42,
+            nodes: 5,
+            ..SimOptions::default()
+        });
+        r.actions.push((900, raft_sim::Action::Crash { node: 1 }));
+        r.now = 2500;
+        let stored = r.to_json();
+        let s = startup(&parse("?seed=42", ""), Some(&stored), 5);
+        let load = s.load.expect("the stored run of seed 42 resumes");
+        assert_eq!((load.run.now, load.run.actions.len()), (2500, 1));
+        assert!(load.notice.unwrap().starts_with(RESUMED_PREFIX));
+        let s = startup(&parse("?seed=42&nodes=5", ""), Some(&stored), 5);
+        assert!(s.load.is_some(), "same seed and size");
+        // Another seed or size asks for another run: a fresh one.
+        assert!(startup(&parse("?seed=7", ""), Some(&stored), 5)
+            .load
+            .is_none());
+        assert!(startup(&parse("?seed=42&nodes=3", ""), Some(&stored), 5)
+            .load
+            .is_none());
+        // A stored run the person only watched is the link's own run: it starts afresh.
+        let mut untouched = Run::fresh(SimOptions {
+            seed: 42,
+            ..SimOptions::default()
+        });
+        untouched.now = 9000;
+        assert!(
+            startup(&parse("?seed=42", ""), Some(&untouched.to_json()), 5)
+                .load
+                .is_none()
+        );
     }
 
     #[test]

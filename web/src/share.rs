@@ -30,6 +30,22 @@ pub const MAX_NODES: u32 = 9;
 /// not held to it: playing that long is the person's own doing, and resuming it is expected.
 pub const MAX_LINK_TIME_MS: u64 = 600_000;
 
+/// Most recorded actions a link, a scenario, a trace or an embedding page may hand the page:
+/// each is replayed on every seek, and 10,000 person-made actions is far more than a person
+/// makes by hand. The page's own runs meet it the same way (a refused action says so).
+pub const MAX_ACTIONS: usize = 10_000;
+
+/// Refuses more than [`MAX_ACTIONS`] actions.
+pub fn check_action_limit(count: usize, what: &str) -> Result<(), String> {
+    if count <= MAX_ACTIONS {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} has {count} actions; the playground replays at most {MAX_ACTIONS}"
+        ))
+    }
+}
+
 /// Refuses a cluster that would grow past [`MAX_NODES`]: `nodes` to start with, plus one per
 /// `add_node` among `actions`.
 pub fn check_node_limit<'a>(
@@ -191,7 +207,14 @@ impl Run {
             .map_err(|e| format!("the link is damaged or cut short ({e})"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| "the link is damaged or cut short (not UTF-8 text)".to_string())?;
-        let run = Run::from_json(&text).map_err(|e| format!("{e} (was the link cut short?)"))?;
+        // Only a text that ends too early suggests a link cut short; other errors say what they are.
+        let run = Run::from_json(&text).map_err(|e| {
+            if e.contains("EOF") {
+                format!("{e} (was the link cut short?)")
+            } else {
+                e
+            }
+        })?;
         check_time_limit(
             std::iter::once(run.now).chain(run.actions.iter().map(|(at, _)| *at)),
             "this link",
@@ -232,6 +255,7 @@ impl Run {
 
     /// Checks options and actions the way a scenario file is checked (time order, node ids).
     pub fn check(&self) -> Result<(), String> {
+        check_action_limit(self.actions.len(), "this run")?;
         let s = Scenario {
             version: SCENARIO_VERSION,
             name: String::new(),
@@ -399,6 +423,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
         return Err("this is a lesson's steps file: open the lesson from the Lessons menu, or its scenario file (lessons/NAME.json)".into());
     }
     let s = Scenario::from_json(t).map_err(|e| e.to_string())?;
+    check_action_limit(s.timeline.len(), "this scenario")?;
     check_node_limit(
         s.options.nodes,
         s.timeline.iter().map(|t| &t.action),
@@ -439,6 +464,11 @@ pub fn parse_trace(text: &str) -> Result<(Run, String), String> {
     run.actions = t.actions;
     run.now = t.end;
     run.check()?;
+    // Opening a trace replays it to its end: the same bound as links and scenarios.
+    check_time_limit(
+        std::iter::once(run.now).chain(run.actions.iter().map(|(at, _)| *at)),
+        "this trace",
+    )?;
     Ok((run, t.hash))
 }
 
@@ -721,5 +751,32 @@ mod tests {
             .contains("not valid JSON"));
         let e = import(r#"{"version":1,"nodes":3}"#).unwrap_err();
         assert!(e.contains("unknown field `nodes`"), "{e}");
+    }
+
+    #[test]
+    fn every_way_in_meets_the_action_and_time_limits() {
+        // A scenario with one action too many.
+        let timeline: Vec<Value> = (0..=MAX_ACTIONS)
+            .map(|k| json!({"at": k, "action": "heal"}))
+            .collect();
+        let text = json!({"version": 1, "options": {"nodes": 3}, "timeline": timeline}).to_string();
+        let e = import(&text).unwrap_err();
+        assert!(
+            e.contains("10001 actions") && e.contains("at most 10000"),
+            "{e}"
+        );
+        // The same in a link.
+        let mut run = sample();
+        run.actions = (0..=MAX_ACTIONS as u64)
+            .map(|k| (k, Action::Heal))
+            .collect();
+        run.now = MAX_ACTIONS as u64 + 1;
+        let e = Run::decode(&run.encode()).unwrap_err();
+        assert!(e.contains("at most 10000"), "{e}");
+        // A link's stray "(was the link cut short?)" only where the text ends early.
+        let wrong = base64url_encode(br#"{"v":1,"o":{"nodes":"five"}}"#);
+        assert!(!Run::decode(&wrong).unwrap_err().contains("cut short"));
+        let short = base64url_encode(br#"{"v":1,"o":{"nodes":3"#);
+        assert!(Run::decode(&short).unwrap_err().contains("cut short"));
     }
 }

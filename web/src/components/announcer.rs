@@ -1,5 +1,6 @@
-//! A polite live region that tells screen-reader users when the cluster gains or loses a leader
-//! and when the term moves, in one short sentence, at most once every [`MIN_GAP_MS`] of wall
+//! A polite live region that tells screen-reader users when the cluster gains or loses a leader,
+//! when the term moves (an election) and when the safety monitor finds a broken property, in
+//! one or two short sentences, at most once every [`MIN_GAP_MS`] of wall
 //! time so an election storm (or dragging the time slider) does not chatter. A change that
 //! arrives within the gap is said when the gap is over, if it still holds then (a timer, held by
 //! the component and cancelled with it, asks for that render, so a paused page says it too).
@@ -13,7 +14,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::sim_driver::use_sim;
-use crate::view_model::name;
+use crate::view_model::{name, SafetyView};
 
 /// The shortest wall-clock time between two announcements, ms.
 pub const MIN_GAP_MS: f64 = 2000.0;
@@ -27,12 +28,24 @@ pub fn sentence(leader: Option<NodeId>, term: Term) -> String {
     }
 }
 
+/// What to say about the safety monitor: the latest broken property, if any.
+pub fn safety_sentence(safety: &SafetyView) -> Option<String> {
+    let v = safety.violation.as_ref().or(safety.flagged.last())?;
+    Some(format!(
+        "Safety finding: {} broken at {} ms ({}).",
+        v.property, v.time, v.nodes
+    ))
+}
+
 /// The visually hidden live region.
 #[function_component(Announcer)]
 pub fn announcer() -> Html {
     let sim = use_sim();
     let m = &sim.view.metrics;
-    let wanted = sentence(m.leader, m.term);
+    let mut wanted = sentence(m.leader, m.term);
+    if let Some(s) = safety_sentence(&sim.view.safety) {
+        wanted = format!("{s} {wanted}");
+    }
     // What the region says; it starts with the present state, which is not announced.
     let said = use_state({
         let wanted = wanted.clone();
@@ -86,6 +99,23 @@ mod tests {
         assert_eq!(
             sentence(None, 5),
             "No leader in term 5: an election is under way."
+        );
+    }
+
+    #[test]
+    fn a_safety_finding_is_said_with_its_property_and_nodes() {
+        let mut v = crate::view_model::safety(None, &[]);
+        assert_eq!(safety_sentence(&v), None);
+        v.flagged.push(crate::view_model::safety::ViolationView {
+            property: "election-safety".into(),
+            time: 1200,
+            event: 9,
+            nodes: "S1, S2".into(),
+            detail: String::new(),
+        });
+        assert_eq!(
+            safety_sentence(&v).as_deref(),
+            Some("Safety finding: election-safety broken at 1200 ms (S1, S2).")
         );
     }
 }

@@ -15,7 +15,7 @@ use yew::prelude::*;
 use crate::sim_driver::{use_sim, SimAction, SimContext};
 use crate::view_model::{
     cluster_config, link_word, name, LinkDir, LinkLine, MemberView, MessageView, NodeView,
-    RoleView, TimerView, NODE_R, VIEW,
+    RoleView, TimerView, ViewModel, NODE_R, VIEW,
 };
 
 /// CSS class for a term's colour (terms cycle through a palette of eight).
@@ -29,7 +29,7 @@ pub fn term_class(term: u64) -> String {
 
 /// The words for a node's accessible name: "S1: leader, term 2, voted for S1".
 pub fn node_label(n: &NodeView) -> String {
-    let mut s = format!("{}: {}, term {}", n.name, n.role.as_str(), n.term);
+    let mut s = format!("{}: {}, term {}", n.name, ring_word(n), n.term);
     if let Some(v) = n.vote {
         s.push_str(&format!(", voted for {}", name(v)));
     }
@@ -39,9 +39,25 @@ pub fn node_label(n: &NodeView) -> String {
         MemberView::Learner => s.push_str(", learner"),
         MemberView::Leaving => s.push_str(", leaving the configuration"),
         MemberView::Joining => s.push_str(", joining: not in its own configuration yet"),
+        // The word is "removed" already, unless it is down.
+        MemberView::Removed if n.role != RoleView::Crashed => s.push_str(" from the cluster"),
         MemberView::Removed => s.push_str(", removed from the cluster"),
     }
     s
+}
+
+/// A candidate's votes: (cast for it in its term, voters, votes needed). Voters are those of
+/// the configuration the cluster follows (its incoming half while joint).
+pub fn vote_tally(v: &ViewModel, n: &NodeView) -> (usize, usize, usize) {
+    let voters: Vec<NodeId> = cluster_config(v)
+        .map(|c| c.voters.clone())
+        .unwrap_or_else(|| v.nodes.iter().map(|m| m.id).collect());
+    let got = v
+        .nodes
+        .iter()
+        .filter(|m| voters.contains(&m.id) && m.term == n.term && m.vote == Some(n.id))
+        .count();
+    (got, voters.len(), voters.len() / 2 + 1)
 }
 
 /// A node's text pieces with a space on each side. SVG drops them on screen, but the text of the
@@ -51,8 +67,10 @@ fn spaced(s: &str) -> String {
     format!(" {s} ")
 }
 
-/// The word under a node's name on the ring.
-fn ring_word(n: &NodeView) -> &'static str {
+/// The word under a node's name on the ring: its role, or that it is joining or removed (a
+/// removed node may still time out and stand as a pre-candidate, but nobody votes for it, and
+/// "pre-candidate" there misleads a reader).
+pub fn ring_word(n: &NodeView) -> &'static str {
     match n.member {
         MemberView::Joining | MemberView::Removed if n.role != RoleView::Crashed => {
             n.member.as_str()
@@ -115,6 +133,24 @@ pub fn cluster() -> Html {
         });
         let is_sel = selected == Some(id);
         let group = groups.as_ref().map(|g| g.get(&id).copied().unwrap_or(0));
+        // A candidate's tally, as RaftScope draws it: one dot per voter, filled for each vote
+        // cast for it in its term (the voters' own record, so a vote still on its way counts).
+        let tally = (n.role == RoleView::Candidate).then(|| vote_tally(v, n));
+        let tally_dots = match tally {
+            Some((got, voters, _)) => {
+                let w = 9.0;
+                let x0 = -(voters.saturating_sub(1) as f64) * w / 2.0;
+                html! {
+                    <g class="tally" aria-hidden="true" transform={format!("translate(0 {})", fmt(-NODE_R + 12.0))}>
+                        { for (0..voters).map(|k| html! {
+                            <circle class={classes!("tally-dot", (k < got).then_some("got"))}
+                                    cx={fmt(x0 + k as f64 * w)} cy="0" r="3.2" />
+                        }) }
+                    </g>
+                }
+            }
+            None => Html::default(),
+        };
         let ring = NODE_R + 6.0;
         let timer = match n.timer {
             Some(TimerView::Election(f)) => html! {
@@ -147,13 +183,17 @@ pub fn cluster() -> Html {
         } else {
             html! { <circle class="body" r={fmt(NODE_R)} /> }
         };
+        let mut said = node_label(n);
+        if let Some((got, voters, need)) = tally {
+            said.push_str(&format!(", {got} of {voters} votes (needs {need})"));
+        }
         let title = match group {
-            Some(g) => format!("{} — in group {}; click to move it to group {}", node_label(n), GROUPS[g], GROUPS[(g + 1) % GROUPS.len()]),
-            None => format!("{} — click to select", node_label(n)),
+            Some(g) => format!("{said} — in group {}; click to move it to group {}", GROUPS[g], GROUPS[(g + 1) % GROUPS.len()]),
+            None => format!("{said} — click to select"),
         };
         let label = match group {
-            Some(g) => format!("{}; partition group {}", node_label(n), GROUPS[g]),
-            None => node_label(n),
+            Some(g) => format!("{said}; partition group {}", GROUPS[g]),
+            None => said,
         };
         html! {
             <g key={id.to_string()}
@@ -169,6 +209,7 @@ pub fn cluster() -> Html {
                 <circle class="timer-track" r={fmt(ring)} />
                 { timer }
                 { body }
+                { tally_dots }
                 if n.role == RoleView::Leader {
                     <text class="crown" y={fmt(-NODE_R + 15.0)} aria-hidden="true">{ "★" }</text>
                 }
@@ -226,6 +267,10 @@ pub fn cluster() -> Html {
                    title="The cluster's configuration, as the leader sees it">
                     { c.describe() }
                 </p>
+                if let Some(q) = c.quorums(|id| v.nodes.iter().any(|n| n.id == id && n.role != RoleView::Crashed)) {
+                    <p class="config quorums mono" data-testid="quorums"
+                       title="In joint consensus every election and every commit needs a majority of both halves">{ q }</p>
+                }
             }
             <svg class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
                  role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
@@ -612,5 +657,51 @@ fn legend() -> Html {
             <li><span class="swatch link-cut" aria-hidden="true"></span>{ "cut" }</li>
             <li><span class="swatch link-held" aria-hidden="true"></span>{ "held" }</li>
         </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view_model::{build, ViewInputs};
+    use raft_sim::{SimOptions, World};
+
+    /// Raft §5.2: a candidate votes for itself and counts the votes granted in its term.
+    #[test]
+    fn a_candidates_tally_counts_the_votes_cast_for_it_in_its_term() {
+        let mut w = World::new(SimOptions {
+            seed: 42,
+            pre_vote: false,
+            keep_trace: false,
+            ..Default::default()
+        })
+        .unwrap();
+        let inputs = |w: &World| ViewInputs {
+            display_now: w.now() as f64,
+            animate: false,
+            msgs_per_sec: 0.0,
+        };
+        // Step until some candidate holds a vote besides its own.
+        let mut best = None;
+        for _ in 0..20_000 {
+            w.step();
+            let v = build(&w, inputs(&w));
+            if let Some(c) = v.nodes.iter().find(|n| n.role == RoleView::Candidate) {
+                let (got, voters, need) = vote_tally(&v, c);
+                assert_eq!((voters, need), (5, 3));
+                assert!(got >= 1, "its own vote");
+                let by_hand = v
+                    .nodes
+                    .iter()
+                    .filter(|m| m.term == c.term && m.vote == Some(c.id))
+                    .count();
+                assert_eq!(got, by_hand);
+                if got >= 2 {
+                    best = Some(got);
+                    break;
+                }
+            }
+        }
+        assert!(best.is_some(), "a candidate gathered votes");
     }
 }

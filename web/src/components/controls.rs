@@ -6,6 +6,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::sim_driver::{use_sim, ResetSettings, SimAction};
+use crate::ui::membership::MembershipControl;
 use crate::view_model::{name, MemberView, RoleView};
 
 /// Parses a seed: decimal, or hexadecimal with `0x`. Explains what is wrong otherwise.
@@ -95,9 +96,16 @@ fn node_actions() -> Html {
         .iter()
         .filter(|l| l.a == id || l.b == id)
         .all(|l| l.state != crate::view_model::LinkView::Healthy);
+    let deselect = {
+        let sim = sim.clone();
+        Callback::from(move |_| sim.dispatch(SimAction::Select(None)))
+    };
     html! {
-        <div class="group">
-            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", n.role.as_str(), n.term) }</span></h2>
+        // On a phone this group is a sheet pinned to the bottom of the screen (www/lessons.css),
+        // so what can be done to the tapped node is on screen; Done puts it away.
+        <div class="group node-sheet" role="region" aria-label={format!("Selected node {}", n.name)}>
+            <button class="btn small sheet-done" onclick={deselect}>{ "Done" }</button>
+            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}", crate::components::cluster::ring_word(&n), n.term) }</span></h2>
             <div class="buttons">
                 if down {
                     <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
@@ -159,6 +167,7 @@ fn cluster_actions() -> Html {
                 <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
                 <button class="btn" onclick={act_cb(&sim, Action::AddNode)} disabled={sim.view.metrics.leader.is_none() || sim.view.nodes.len() >= 9}
                         aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add a node" }</button>
+                <MembershipControl />
             </div>
         </div>
     }
@@ -238,6 +247,7 @@ fn new_run() -> Html {
     let nodes = use_state(|| sim.settings.nodes);
     let pre_vote = use_state(|| sim.settings.pre_vote);
     let check_quorum = use_state(|| sim.settings.check_quorum);
+    let break_it = use_state(|| sim.settings.break_it);
     let error = use_state(|| None::<String>);
 
     let on_seed = {
@@ -267,11 +277,12 @@ fn new_run() -> Html {
     };
     let submit = {
         let sim = sim.clone();
-        let (seed, nodes, pre_vote, check_quorum, error) = (
+        let (seed, nodes, pre_vote, check_quorum, break_it, error) = (
             seed.clone(),
             nodes.clone(),
             pre_vote.clone(),
             check_quorum.clone(),
+            break_it.clone(),
             error.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
@@ -284,6 +295,7 @@ fn new_run() -> Html {
                         nodes: *nodes,
                         pre_vote: *pre_vote,
                         check_quorum: *check_quorum,
+                        break_it: *break_it,
                     }));
                 }
                 Err(msg) => error.set(Some(msg)),
@@ -321,7 +333,79 @@ fn new_run() -> Html {
                 <label class="check"><input type="checkbox" checked={*check_quorum} onclick={toggle(&check_quorum)} aria-label="CheckQuorum" />{ "CheckQuorum" }</label>
                 <button type="submit" class="btn primary" aria-label="Reset with these settings">{ "Reset" }</button>
             </div>
+            <UnsafeSwitches value={*break_it} onchange={{ let b = break_it.clone(); Callback::from(move |v| b.set(v)) }} />
         </form>
+    }
+}
+
+/// The unsafe switches: each breaks one rule of the paper, for watching the safety monitor
+/// catch what follows. Which rule, and where the paper states it.
+pub const UNSAFE_SWITCHES: &[(&str, &str)] = &[
+    (
+        "Commit entries of older terms by counting replicas",
+        "breaks §5.4.2 (Figure 8)",
+    ),
+    (
+        "Grant votes without the up-to-date log check",
+        "breaks §5.4.1",
+    ),
+    (
+        "Forget the vote on restart",
+        "breaks Figure 2: votedFor is durable",
+    ),
+    (
+        "Answer reads without confirming leadership",
+        "breaks §6.4: a deposed leader serves stale data",
+    ),
+];
+
+fn switch(b: &raft_core::BreakIt, k: usize) -> bool {
+    [
+        b.commit_old_terms,
+        b.skip_up_to_date_check,
+        b.forget_vote_on_restart,
+        b.stale_reads,
+    ][k]
+}
+
+fn with_switch(mut b: raft_core::BreakIt, k: usize, on: bool) -> raft_core::BreakIt {
+    match k {
+        0 => b.commit_old_terms = on,
+        1 => b.skip_up_to_date_check = on,
+        2 => b.forget_vote_on_restart = on,
+        _ => b.stale_reads = on,
+    }
+    b
+}
+
+/// Properties of [`UnsafeSwitches`].
+#[derive(Properties, PartialEq)]
+struct UnsafeProps {
+    value: raft_core::BreakIt,
+    onchange: Callback<raft_core::BreakIt>,
+}
+
+/// The New run form's advanced part, closed by default and marked unsafe.
+#[function_component(UnsafeSwitches)]
+fn unsafe_switches(p: &UnsafeProps) -> Html {
+    let on = p.value.any();
+    html! {
+        <details class={classes!("unsafe-switches", on.then_some("on"))} open={on}>
+            <summary>{ "Advanced: unsafe switches" }<span class="unsafe-tag">{ "unsafe" }</span></summary>
+            <p class="hint block">{ "Each switch breaks one rule of Raft on purpose, so you can watch the safety monitor catch the consequence. Applied on Reset; a run with one on is marked unsafe." }</p>
+            { for UNSAFE_SWITCHES.iter().enumerate().map(|(k, (label, rule))| {
+                let value = p.value;
+                let onchange = p.onchange.clone();
+                let checked = switch(&value, k);
+                let onclick = Callback::from(move |_| onchange.emit(with_switch(value, k, !checked)));
+                html! {
+                    <label class="check unsafe-switch">
+                        <input type="checkbox" {checked} {onclick} />
+                        <span>{ *label }<span class="hint">{ format!(" ({rule})") }</span></span>
+                    </label>
+                }
+            }) }
+        </details>
     }
 }
 
@@ -337,6 +421,19 @@ mod tests {
         assert!(parse_seed("abc").unwrap_err().contains("not a seed"));
         assert!(parse_seed("").is_err());
         assert!(parse_seed("-1").is_err());
+    }
+
+    #[test]
+    fn each_unsafe_switch_sets_its_own_rule() {
+        let none = raft_core::BreakIt::default();
+        for k in 0..UNSAFE_SWITCHES.len() {
+            let b = with_switch(none, k, true);
+            assert!(b.any());
+            assert!(switch(&b, k));
+            let others = (0..UNSAFE_SWITCHES.len()).filter(|&j| j != k);
+            assert!(others.clone().all(|j| !switch(&b, j)), "switch {k} alone");
+            assert_eq!(with_switch(b, k, false), none);
+        }
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub fn event_log() -> Html {
                         </label>
                         if let Some(m) = mark {
                             <span class="hint">{ format!("marked: {m} ms") }</span>
-                            <button class="btn small" onclick={live} aria-label="Follow the latest time">{ "Follow live" }</button>
+                            <button class="btn small" onclick={live} title="Follow the latest time">{ "Follow live" }</button>
                         } else {
                             <span class="hint">{ "click an event line to mark its moment" }</span>
                         }

@@ -98,12 +98,30 @@ pub fn transport() -> Html {
         })
     };
     // Scrubbing replays the run, so it happens when the thumb is let go (or on each key press).
+    // Dragging the time slider previews: each move seeks (a seek replays from the nearest
+    // checkpoint, spread over frames), and the thumb stays where the finger is (`drag`) even
+    // while the replay catches up; letting go ends the drag.
+    let drag = use_state(|| None::<u64>);
     let on_seek = {
         let sim = sim.clone();
+        let drag = drag.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
+            drag.set(None);
             if let Ok(t) = input.value().parse::<f64>() {
                 sim.dispatch(SimAction::Seek(t.max(0.0) as u64));
+            }
+        })
+    };
+    let on_drag = {
+        let sim = sim.clone();
+        let drag = drag.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(t) = input.value().parse::<f64>() {
+                let t = t.max(0.0) as u64;
+                drag.set(Some(t));
+                sim.dispatch(SimAction::Seek(t));
             }
         })
     };
@@ -137,12 +155,12 @@ pub fn transport() -> Html {
                 <label class="slider timeline">
                     <span>{ "Time" }</span>
                     <input type="range" min="0" max={sim.horizon.max(1).to_string()} step="1"
-                           value={v.now.to_string()} aria-label="Timeline"
+                           value={drag.unwrap_or(v.now).to_string()} aria-label="Timeline" oninput={on_drag}
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
                     <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
                 if in_past {
-                    <button class="btn" onclick={live} aria-label="Jump to the latest time">{ "Latest ⏭" }</button>
+                    <button class="btn" onclick={live} title="Jump to the latest time">{ "Latest" }</button>
                 }
             </div>
         </header>

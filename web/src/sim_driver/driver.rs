@@ -620,6 +620,8 @@ pub struct ResetSettings {
     pub pre_vote: bool,
     /// CheckQuorum on.
     pub check_quorum: bool,
+    /// Unsafe switches that break a rule on purpose (the New run form's advanced part).
+    pub break_it: raft_core::BreakIt,
 }
 
 impl ResetSettings {
@@ -630,6 +632,7 @@ impl ResetSettings {
             nodes: 5,
             pre_vote: true,
             check_quorum: true,
+            break_it: raft_core::BreakIt::default(),
         }
     }
 
@@ -643,6 +646,7 @@ impl ResetSettings {
             net,
             keep_trace: false,
             snapshot_every: PAGE_SNAPSHOT_EVERY,
+            break_it: self.break_it,
             ..SimOptions::default()
         };
         o.clients.count = 4;

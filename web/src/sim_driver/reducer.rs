@@ -351,6 +351,7 @@ impl Sim {
                     nodes: run.options.nodes,
                     pre_vote: run.options.pre_vote,
                     check_quorum: run.options.check_quorum,
+                    break_it: run.options.break_it,
                 };
                 self.selected = None;
                 self.next_request = 1;
@@ -421,6 +422,13 @@ impl Sim {
             self.notice = Some(format!(
                 "Not added: the playground draws at most {} nodes.",
                 crate::share::MAX_NODES
+            ));
+            return;
+        }
+        if self.timeline_len() >= crate::share::MAX_ACTIONS {
+            self.notice = Some(format!(
+                "Not done: this run already holds {} actions, the most the playground replays. Start fresh, or go back in time.",
+                crate::share::MAX_ACTIONS
             ));
             return;
         }

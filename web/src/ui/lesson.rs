@@ -111,7 +111,7 @@ pub fn lesson_panel() -> Html {
             html! {
                 <li class={classes!("goal", m.is_some().then_some("met"), failed.then_some("failed"))}>
                     <span class="mark" aria-hidden="true">{ if m.is_some() { "✓" } else if failed { "✗" } else { "○" } }</span>
-                    <span>{ e.describe() }
+                    <span>{ crate::lessons::people_names(&e.describe()) }
                         if let Some(t) = m { <span class="hint">{ format!(" · seen at {t} ms") }</span> }
                     </span>
                 </li>

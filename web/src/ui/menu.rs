@@ -11,6 +11,7 @@ use crate::open;
 use crate::share::Run;
 use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
 use crate::ui::modal::Modal;
+use crate::ui::shortcuts::Shortcuts;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Dialog {
@@ -74,6 +75,7 @@ pub fn run_menu() -> Html {
             <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share">{ "Share" }</button>
             <button class="btn" ref={open_btn} onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
             <button class="btn" onclick={fresh} aria-label="Start fresh" title="Forget this run and start a new one with a random seed">{ "Start fresh" }</button>
+            <Shortcuts />
             {
                 match *dialog {
                     Some(Dialog::Lessons) => html! { <LessonsDialog onclose={close.clone()} /> },

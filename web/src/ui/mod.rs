@@ -4,5 +4,8 @@
 
 pub mod embed;
 pub mod lesson;
+pub mod membership;
 pub mod menu;
 pub mod modal;
+pub mod shortcuts;
+pub mod walkthrough;

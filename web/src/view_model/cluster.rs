@@ -204,6 +204,28 @@ impl ConfigView {
     }
 }
 
+impl ConfigView {
+    /// While joint, both quorums and how far each is from being met by the nodes `up`:
+    /// "C_old needs 3 of 5 (2 up) · C_new needs 2 of 3 (1 up)". A decision (an election, a
+    /// commit) needs both (dissertation §4.3). `None` outside joint consensus.
+    pub fn quorums(&self, up: impl Fn(NodeId) -> bool) -> Option<String> {
+        if !self.is_joint() {
+            return None;
+        }
+        let half = |ids: &[NodeId], label: &str| {
+            let live = ids.iter().filter(|&&id| up(id)).count();
+            let need = ids.len() / 2 + 1;
+            let mark = if live >= need { "met" } else { "not met" };
+            format!("{label} needs {need} of {} ({live} up: {mark})", ids.len())
+        };
+        Some(format!(
+            "{} · {}",
+            half(&self.outgoing, "C_old"),
+            half(&self.voters, "C_new")
+        ))
+    }
+}
+
 /// "S1 S2 S3".
 pub fn names(ids: &[NodeId]) -> String {
     ids.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" ")
@@ -496,5 +518,15 @@ mod tests {
         m.outgoing = [1, 2, 3].into_iter().collect();
         assert_eq!(member_status(3, Some(&m), Some(&m), 9), MemberView::Leaving);
         assert_eq!(member_status(4, Some(&m), Some(&m), 9), MemberView::Voter);
+        // Dissertation §4.3: a decision in C_old,new needs a majority of each half.
+        assert_eq!(
+            c.quorums(|id| id != 2 && id != 4).as_deref(),
+            Some("C_old needs 2 of 3 (2 up: met) · C_new needs 2 of 3 (1 up: not met)")
+        );
+        let plain = ConfigView {
+            voters: vec![1, 2, 3],
+            ..ConfigView::default()
+        };
+        assert_eq!(plain.quorums(|_| true), None);
     }
 }

@@ -301,25 +301,64 @@ pub fn health(v: &ViewModel, events: &[EventLine], net: &NetConfig) -> Vec<Findi
         }
     }
 
+    // Live members the leader cannot reach: not an outage while it keeps a quorum, but not
+    // healthy either (they learn nothing until the links heal).
+    if let Some(leader) = leaders.iter().max_by_key(|n| n.term) {
+        let with = reach.group(leader.id);
+        let apart: Vec<NodeId> = v
+            .nodes
+            .iter()
+            .filter(|n| !reach.down.contains(&n.id) && !with.contains(&n.id))
+            .map(|n| n.id)
+            .collect();
+        if !apart.is_empty() && !out.iter().any(|f| f.code == "minority-leader") {
+            let names: Vec<String> = apart.iter().map(|&id| name(id)).collect();
+            let (who, verb) = if names.len() == 1 {
+                (names[0].clone(), "is")
+            } else {
+                (names.join(", "), "are")
+            };
+            out.push(Finding {
+                level: Level::Warn,
+                code: "cut-off",
+                title: format!("{who} {verb} cut off from the leader"),
+                detail: format!(
+                    "{} still commits with the nodes it reaches, but {who} {verb} on the other side                      of cut links and learn{} nothing new until they heal.",
+                    leader.name,
+                    if names.len() == 1 { "s" } else { "" }
+                ),
+            });
+        }
+    }
+
     if out.is_empty() {
         let leader = leaders.first();
         let voters = config.map_or(0, |c| c.all_voters().len());
         let detail = match leader {
-            Some(l) => format!(
-                "{} leads term {} and reaches {} of {} voters; every member keeps up.{}",
-                l.name,
-                l.term,
-                config.map_or(0, |c| c
-                    .all_voters()
-                    .iter()
-                    .filter(|id| reach.group(l.id).contains(id))
-                    .count()),
-                voters,
-                v.metrics
-                    .p50_latency
-                    .map(|p| format!(" Median commit {p} ms (round trip ~{rtt} ms)."))
-                    .unwrap_or_default()
-            ),
+            Some(l) => {
+                let reached = config.map_or(0, |c| {
+                    c.all_voters()
+                        .iter()
+                        .filter(|id| reach.group(l.id).contains(id))
+                        .count()
+                });
+                format!(
+                    "{} leads term {} and reaches {} of {} voters; {}.{}",
+                    l.name,
+                    l.term,
+                    reached,
+                    voters,
+                    if reached == voters {
+                        "every member keeps up".to_string()
+                    } else {
+                        format!("{} down", voters - reached)
+                    },
+                    v.metrics
+                        .p50_latency
+                        .map(|p| format!(" Median commit {p} ms (round trip ~{rtt} ms)."))
+                        .unwrap_or_default()
+                )
+            }
             None => String::new(),
         };
         out.push(Finding {
@@ -497,6 +536,30 @@ mod tests {
             f[0].detail.contains("reaches 5 of 5 voters"),
             "{}",
             f[0].detail
+        );
+    }
+
+    #[test]
+    fn a_majority_leader_with_two_nodes_partitioned_away_is_not_healthy() {
+        let mut w = world(true, true);
+        let mut ev = Vec::new();
+        run(&mut w, 2_000, &mut ev);
+        let leader = w.leader().unwrap();
+        let others: Vec<u64> = (1..=5).filter(|&n| n != leader).collect();
+        let (near, far) = others.split_at(2);
+        let mut side = vec![leader];
+        side.extend_from_slice(near);
+        w.act(Action::Partition {
+            groups: vec![side, far.to_vec()],
+        })
+        .unwrap();
+        run(&mut w, 1_000, &mut ev);
+        let f = findings(&w, &ev);
+        assert!(!codes(&f).contains(&"healthy"), "{f:?}");
+        let cut = f.iter().find(|f| f.code == "cut-off").expect("cut-off");
+        assert_eq!(
+            cut.title,
+            format!("S{}, S{} are cut off from the leader", far[0], far[1])
         );
     }
 
