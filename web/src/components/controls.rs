@@ -357,6 +357,10 @@ pub const UNSAFE_SWITCHES: &[(&str, &str)] = &[
         "Answer reads without confirming leadership",
         "breaks §6.4: a deposed leader serves stale data",
     ),
+    (
+        "Disks lose writes they acknowledged but had not synced (a crash loses the last 100 ms)",
+        "breaks Figure 2: persist before responding",
+    ),
 ];
 
 fn switch(b: &raft_core::BreakIt, k: usize) -> bool {
@@ -365,6 +369,7 @@ fn switch(b: &raft_core::BreakIt, k: usize) -> bool {
         b.skip_up_to_date_check,
         b.forget_vote_on_restart,
         b.stale_reads,
+        b.lose_unsynced_writes,
     ][k]
 }
 
@@ -373,7 +378,8 @@ fn with_switch(mut b: raft_core::BreakIt, k: usize, on: bool) -> raft_core::Brea
         0 => b.commit_old_terms = on,
         1 => b.skip_up_to_date_check = on,
         2 => b.forget_vote_on_restart = on,
-        _ => b.stale_reads = on,
+        3 => b.stale_reads = on,
+        _ => b.lose_unsynced_writes = on,
     }
     b
 }
