@@ -77,9 +77,10 @@ pub fn logs() -> Html {
         };
         let second = match (&n.progress, n.role) {
             (Some(p), _) => format!("match {} next {} {}", p.matched, p.next, p.state),
-            (None, RoleView::Leader) => match n.transferring_to {
-                Some(t) => format!("leader, handing over to {}", name(t)),
-                None => "leader".to_string(),
+            (None, RoleView::Leader) => match (n.transferring_to, n.timer_in_ms) {
+                (Some(t), _) => format!("leader, handing over to {}", name(t)),
+                (None, Some(ms)) => format!("leader · next heartbeat in {ms} ms"),
+                (None, None) => "leader".to_string(),
             },
             _ => String::new(),
         };
@@ -99,7 +100,7 @@ pub fn logs() -> Html {
                     <div class="cells" style={style.clone()}>{ for block }{ for cells }</div>
                     { for installing }
                 </div>
-                <span class="log-detail mono" title="match/next: the leader's view of this follower">
+                <span class="log-detail mono" title="match/next: the leader's view of this follower; the leader's row: when its next heartbeat round goes out">
                     <span>{ first }</span><span>{ second }</span>
                 </span>
             </div>

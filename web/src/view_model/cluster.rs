@@ -119,6 +119,9 @@ pub struct NodeView {
     pub installing: Option<(Index, u64, u64)>,
     /// Its randomized election timeout, ms (0 when down).
     pub election_timeout: u64,
+    /// Virtual ms until its timer fires: a leader's next heartbeat round to every follower, or
+    /// a follower's election timeout (none when down or without a timer).
+    pub timer_in_ms: Option<u64>,
 }
 
 /// A node's place in the cluster configuration.
@@ -382,6 +385,10 @@ pub fn nodes(
                         snapshot_index: log.snapshot_index(),
                         installing: n.incoming_snapshot(),
                         election_timeout: n.election_timeout(),
+                        timer_in_ms: world
+                            .timer_at(id)
+                            .filter(|&at| at != u64::MAX)
+                            .map(|at| (at as f64 - now).max(0.0).round() as u64),
                     }
                 }
                 None => {
@@ -407,6 +414,7 @@ pub fn nodes(
                         snapshot_index: st.snapshot_index,
                         installing: None,
                         election_timeout: 0,
+                        timer_in_ms: None,
                     }
                 }
             }
@@ -503,6 +511,39 @@ pub fn link_word(s: LinkState) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Raft §5.2: a leader sends heartbeats every heartbeat interval; its row says when the next
+    /// round goes out, and each follower's row the leader's view of it (match and next index).
+    #[test]
+    fn rows_show_the_next_heartbeat_and_each_followers_progress() {
+        let mut w = World::new(raft_sim::SimOptions {
+            nodes: 3,
+            seed: 5,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(w.run_until(5_000, |w| w.leader().is_some()));
+        w.advance_by(120);
+        let leader = w.leader().unwrap();
+        let now = w.now() as f64;
+        let views = nodes(&w, &positions(&w), 1, now);
+        let hb = w.options().heartbeat_ms;
+        for v in &views {
+            if v.id == leader {
+                let due = v.timer_in_ms.expect("a leader's heartbeat timer");
+                assert!(due <= hb, "next heartbeat in {due} ms, interval {hb} ms");
+                assert_eq!(Some(w.now() + due), w.timer_at(leader));
+                assert!(v.progress.is_none());
+            } else {
+                let p = v
+                    .progress
+                    .as_ref()
+                    .expect("the leader's view of a follower");
+                assert_eq!(p.next, p.matched + 1, "{p:?}");
+                assert_eq!(p.matched, v.last_index);
+            }
+        }
+    }
 
     /// Dissertation §4.3: C_old,new is shown while in joint consensus.
     #[test]
