@@ -30,6 +30,9 @@ pub fn term_class(term: u64) -> String {
 /// The words for a node's accessible name: "S1: leader, term 2, voted for S1".
 pub fn node_label(n: &NodeView) -> String {
     let mut s = format!("{}: {}, term {}", n.name, ring_word(n), n.term);
+    if n.paused {
+        s.push_str(", paused");
+    }
     if let Some(v) = n.vote {
         s.push_str(&format!(", voted for {}", name(v)));
     }
@@ -198,7 +201,8 @@ pub fn cluster() -> Html {
         html! {
             <g key={id.to_string()}
                class={classes!("node", format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()),
-                               term_class(n.term), is_sel.then_some("selected"), group.map(|g| format!("group-{}", GROUPS[g])))}
+                               term_class(n.term), is_sel.then_some("selected"), n.paused.then_some("paused"),
+                               group.map(|g| format!("group-{}", GROUPS[g])))}
                transform={format!("translate({} {})", fmt(n.x), fmt(n.y))}
                role="button" tabindex="0" aria-pressed={is_sel.to_string()} aria-label={label}
                data-node={n.name.clone()} data-role={n.role.as_str()} data-member={n.member.as_str()} {onclick} {onkeydown}>
@@ -218,6 +222,9 @@ pub fn cluster() -> Html {
                 }
                 <text class="node-id" y="4">{ spaced(&n.name) }</text>
                 <text class="node-role" y="20">{ spaced(ring_word(n)) }</text>
+                if n.paused {
+                    <text class="pause-mark" y={fmt(-NODE_R + 15.0)} x={fmt(NODE_R - 8.0)} aria-hidden="true">{ "II" }</text>
+                }
                 <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&vote) }</text>
                 if let Some(g) = group {
                     <g class="group-badge" transform={format!("translate({} {})", fmt(NODE_R - 4.0), fmt(-NODE_R + 4.0))} aria-hidden="true">

@@ -79,7 +79,7 @@ pub fn logs() -> Html {
             (Some(p), _) => format!("match {} next {} {}", p.matched, p.next, p.state),
             (None, RoleView::Leader) => match (n.transferring_to, n.timer_in_ms) {
                 (Some(t), _) => format!("leader, handing over to {}", name(t)),
-                (None, Some(ms)) => format!("leader · next heartbeat in {ms} ms"),
+                (None, Some(ms)) => format!("heartbeat in {ms} ms"),
                 (None, None) => "leader".to_string(),
             },
             _ => String::new(),

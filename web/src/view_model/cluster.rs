@@ -122,6 +122,8 @@ pub struct NodeView {
     /// Virtual ms until its timer fires: a leader's next heartbeat round to every follower, or
     /// a follower's election timeout (none when down or without a timer).
     pub timer_in_ms: Option<u64>,
+    /// Paused, as in a long GC pause: no timer fires and nothing reaches it.
+    pub paused: bool,
 }
 
 /// A node's place in the cluster configuration.
@@ -389,6 +391,7 @@ pub fn nodes(
                             .timer_at(id)
                             .filter(|&at| at != u64::MAX)
                             .map(|at| (at as f64 - now).max(0.0).round() as u64),
+                        paused: sn.paused(),
                     }
                 }
                 None => {
@@ -415,6 +418,7 @@ pub fn nodes(
                         installing: None,
                         election_timeout: 0,
                         timer_in_ms: None,
+                        paused: false,
                     }
                 }
             }
