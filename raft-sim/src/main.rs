@@ -19,7 +19,22 @@ use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
+#[cfg(not(target_arch = "wasm32"))]
 mod grade_cmd;
+/// The grader runs child processes and reads the wall clock: native only. This binary is built
+/// for wasm32 only as a by-product of running the determinism test there.
+#[cfg(target_arch = "wasm32")]
+mod grade_cmd {
+    use std::process::ExitCode;
+    pub const GRADE_USAGE: &str = "raft-sim grade: native builds only";
+    pub const NODE_USAGE: &str = "raft-sim byo-node: native builds only";
+    pub fn grade(_: lexopt::Parser) -> Result<ExitCode, String> {
+        Err(GRADE_USAGE.into())
+    }
+    pub fn byo_node() -> Result<ExitCode, String> {
+        Err(NODE_USAGE.into())
+    }
+}
 mod groups_cmd;
 #[cfg(feature = "planted-bugs")]
 mod mutants_cmd;
