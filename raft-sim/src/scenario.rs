@@ -141,6 +141,16 @@ pub enum Expect {
     },
 }
 
+/// Node ids as people write them: "S1", "S1 and S2", "S1, S2 and S3" ("no node" when empty).
+fn names(nodes: &[NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(|n| format!("S{n}")).collect();
+    match names.split_last() {
+        None => "no node".into(),
+        Some((last, [])) => last.clone(),
+        Some((last, init)) => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 impl Expect {
     /// The time by (or at) which it is decided.
     pub fn deadline(&self) -> u64 {
@@ -301,15 +311,17 @@ impl Expect {
                 format!("a leader of term {t} or later is elected by {by} ms")
             }
             Expect::Leader { by, .. } => format!("a leader is elected by {by} ms"),
-            Expect::NoLeaderAmong { at, nodes } => format!("no leader among {nodes:?} at {at} ms"),
+            Expect::NoLeaderAmong { at, nodes } => {
+                format!("no leader among {} at {at} ms", names(nodes))
+            }
             Expect::Committed { by, index, nodes } if nodes.is_empty() => {
                 format!("entry {index} committed on every live node by {by} ms")
             }
             Expect::Committed { by, index, nodes } => {
-                format!("entry {index} committed on {nodes:?} by {by} ms")
+                format!("entry {index} committed on {} by {by} ms", names(nodes))
             }
             Expect::CommitAtMost { at, index, nodes } => {
-                format!("{nodes:?} commit nothing past {index} at {at} ms")
+                format!("{} commit nothing past {index} at {at} ms", names(nodes))
             }
             Expect::TermAtMost { at, node, term } => {
                 format!("S{node} term at most {term} at {at} ms")
@@ -317,7 +329,9 @@ impl Expect {
             Expect::Completed { by, count } => {
                 format!("{count} client operations complete by {by} ms")
             }
-            Expect::Voters { by, nodes } => format!("the voters are exactly {nodes:?} by {by} ms"),
+            Expect::Voters { by, nodes } => {
+                format!("the voters are exactly {} by {by} ms", names(nodes))
+            }
             Expect::Learner { by, node } => format!("S{node} is a learner by {by} ms"),
             Expect::Snapshot { by, node, index } => format!(
                 "S{node}'s log starts after a snapshot of index {} or later by {by} ms",
@@ -611,4 +625,30 @@ fn unknown_timeline_fields(text: &str, s: &Scenario) -> Result<(), SimError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn expectations_name_nodes_as_people_do() {
+        let e = Expect::Committed {
+            by: 500,
+            index: 2,
+            nodes: alloc::vec![1, 2, 3],
+        };
+        assert_eq!(e.describe(), "entry 2 committed on S1, S2 and S3 by 500 ms");
+        let e = Expect::NoLeaderAmong {
+            at: 5,
+            nodes: alloc::vec![4],
+        };
+        assert_eq!(e.describe(), "no leader among S4 at 5 ms");
+        let e = Expect::CommitAtMost {
+            at: 9,
+            index: 1,
+            nodes: alloc::vec![1, 2],
+        };
+        assert_eq!(e.describe(), "S1 and S2 commit nothing past 1 at 9 ms");
+    }
 }
