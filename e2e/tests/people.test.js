@@ -338,16 +338,16 @@ test('a first visit starts with a skippable walkthrough on the live cluster, rem
   }
 });
 
-test('pausing the leader as a long GC pause would: the others elect a new leader; resumed, it steps down', { timeout: 60_000 }, async () => {
+test('freezing the leader as a long GC pause would: the others elect a new leader; thawed, it steps down', { timeout: 60_000 }, async () => {
   const { page, problems } = browser;
   await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=6&nodes=5&speed=1`, { waitUntil: 'load' });
   await waitForLeader(page);
   const leader = /leader (S\d+)/.exec(await status(page))[1];
   await page.locator(`g[data-node="${leader}"]`).click();
-  await page.getByRole('button', { name: `Pause ${leader}` }).click();
+  await page.getByRole('button', { name: `Freeze ${leader}` }).click();
   await page.waitForFunction(
-    (l) => (document.querySelector(`g[data-node="${l}"]`)?.getAttribute('aria-label') ?? '').includes('paused'),
+    (l) => (document.querySelector(`g[data-node="${l}"]`)?.getAttribute('aria-label') ?? '').includes('frozen'),
     leader,
   );
   // Raft §5.2: the others time out and elect a leader of a newer term.
@@ -356,11 +356,11 @@ test('pausing the leader as a long GC pause would: the others elect a new leader
     return m && m[1] !== l;
   }, leader, { timeout: 20_000 });
   await page.screenshot({ path: `${ARTIFACTS}people-paused.png` });
-  await page.getByRole('button', { name: `Resume ${leader}` }).click();
-  // Resumed, it hears of the newer term and steps down (§5.1).
+  await page.getByRole('button', { name: `Thaw ${leader}` }).click();
+  // Thawed, it hears of the newer term and steps down (§5.1).
   await page.waitForFunction((l) => {
     const lab = document.querySelector(`g[data-node="${l}"]`)?.getAttribute('aria-label') ?? '';
-    return lab !== '' && !lab.includes('paused') && !/^S\d+: leader,/.test(lab);
+    return lab !== '' && !lab.includes('frozen') && !/^S\d+: leader,/.test(lab);
   }, leader, { timeout: 20_000 });
   assert.deepEqual(problems, []);
 });

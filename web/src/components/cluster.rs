@@ -31,7 +31,7 @@ pub fn term_class(term: u64) -> String {
 pub fn node_label(n: &NodeView) -> String {
     let mut s = format!("{}: {}, term {}", n.name, ring_word(n), n.term);
     if n.paused {
-        s.push_str(", paused");
+        s.push_str(", frozen");
     }
     if let Some(v) = n.vote {
         s.push_str(&format!(", voted for {}", name(v)));

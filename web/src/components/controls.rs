@@ -105,21 +105,22 @@ fn node_actions() -> Html {
         // so what can be done to the tapped node is on screen; Done puts it away.
         <div class="group node-sheet" role="region" aria-label={format!("Selected node {}", n.name)}>
             <button class="btn small sheet-done" onclick={deselect}>{ "Done" }</button>
-            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}{}", crate::components::cluster::ring_word(&n), n.term, if n.paused { " · paused" } else { "" }) }</span></h2>
+            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}{}", crate::components::cluster::ring_word(&n), n.term, if n.paused { " · frozen" } else { "" }) }</span></h2>
             <div class="buttons">
                 if down {
                     <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
                 } else {
                     <button class="btn danger" ref={first_button} onclick={act_cb(&sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
                 }
+                // "Freeze", not "Pause": the run's own Pause button keeps its name to itself.
                 if n.paused {
                     <button class="btn" onclick={act_cb(&sim, Action::Resume { node: id })}
-                            aria-label={format!("Resume {}", n.name)}
-                            title="The time it missed passes at once, then what waited for it arrives">{ "Resume" }</button>
+                            aria-label={format!("Thaw {}", n.name)}
+                            title="Resume it: the time it missed passes at once, then what waited for it arrives">{ "Thaw" }</button>
                 } else {
                     <button class="btn" onclick={act_cb(&sim, Action::Pause { node: id })} disabled={down}
-                            aria-label={format!("Pause {}", n.name)}
-                            title="Freeze it as a long garbage-collection pause would: no timers, nothing delivered; it keeps the view it had">{ "Pause" }</button>
+                            aria-label={format!("Freeze {}", n.name)}
+                            title="Freeze it as a long garbage-collection pause would: no timers, nothing delivered; it keeps the view it had">{ "Freeze" }</button>
                 }
                 <button class="btn" onclick={act_cb(&sim, Action::Isolate { node: id })} disabled={isolated}
                         aria-label={format!("Isolate {}", n.name)}>{ "Isolate" }</button>

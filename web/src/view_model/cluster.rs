@@ -119,8 +119,8 @@ pub struct NodeView {
     pub installing: Option<(Index, u64, u64)>,
     /// Its randomized election timeout, ms (0 when down).
     pub election_timeout: u64,
-    /// Virtual ms until its timer fires: a leader's next heartbeat round to every follower, or
-    /// a follower's election timeout (none when down or without a timer).
+    /// Virtual ms from the world's time until its timer fires: a leader's next heartbeat round
+    /// to every follower, or a follower's election timeout (none when down or without a timer).
     pub timer_in_ms: Option<u64>,
     /// Paused, as in a long GC pause: no timer fires and nothing reaches it.
     pub paused: bool,
@@ -387,10 +387,12 @@ pub fn nodes(
                         snapshot_index: log.snapshot_index(),
                         installing: n.incoming_snapshot(),
                         election_timeout: n.election_timeout(),
+                        // From the world's own clock, not the display time (which runs between
+                        // events): the same state reads the same, whenever it is drawn.
                         timer_in_ms: world
                             .timer_at(id)
                             .filter(|&at| at != u64::MAX)
-                            .map(|at| (at as f64 - now).max(0.0).round() as u64),
+                            .map(|at| at.saturating_sub(world.now())),
                         paused: sn.paused(),
                     }
                 }
