@@ -1376,7 +1376,8 @@ impl World {
             });
             return;
         }
-        if self.park(to, Parked::Message(mid, msg.clone())) {
+        if self.is_paused(to) {
+            self.park(to, Parked::Message(mid, msg));
             return;
         }
         self.stats.delivered += 1;
@@ -1386,11 +1387,15 @@ impl World {
         });
     }
 
-    /// Puts `what` in node `to`'s inbox if the node is paused (true), or does nothing (false).
-    /// A full inbox loses it.
-    fn park(&mut self, to: NodeId, what: Parked) -> bool {
-        let Some(sn) = self.nodes.get_mut(&to).filter(|s| s.paused) else {
-            return false;
+    /// Whether node `id` is paused (then what reaches it goes to [`World::park`]).
+    fn is_paused(&self, id: NodeId) -> bool {
+        self.nodes.get(&id).is_some_and(|s| s.paused)
+    }
+
+    /// Puts `what` in paused node `to`'s inbox; a full inbox loses it.
+    fn park(&mut self, to: NodeId, what: Parked) {
+        let Some(sn) = self.nodes.get_mut(&to) else {
+            return;
         };
         if sn.inbox.len() < MAX_INBOX {
             sn.inbox.push_back(what);
@@ -1403,7 +1408,6 @@ impl World {
                 reason: "inbox of a paused node full".into(),
             });
         }
-        true
     }
 
     // ----- clients ---------------------------------------------------------------------------
@@ -1532,7 +1536,8 @@ impl World {
             p.deadline = now.saturating_add(timeout);
         }
         // A paused node takes the request into its inbox; the client waits, as for any answer.
-        let result = if self.park(target, Parked::Input(input.clone())) {
+        let result = if self.is_paused(target) {
+            self.park(target, Parked::Input(input));
             Some(Ok(None))
         } else {
             self.with_node(target, |node| node.step(input))
