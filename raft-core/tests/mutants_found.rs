@@ -1,0 +1,103 @@
+//! Rules that `cargo mutants` over raft-core showed no raft-core test pinned down (`./x
+//! cargo-mutants`): each test here fails on the mutant named above it. Some of these were caught
+//! only by raft-sim's tests; a library user reading raft-core's suite should see them here.
+
+use std::collections::BTreeSet;
+
+use raft_core::confchange::{apply, ConfChange};
+use raft_core::config::{BreakIt, ElectionPolicy};
+use raft_core::membership::Membership;
+
+fn set(ids: &[u64]) -> BTreeSet<u64> {
+    ids.iter().copied().collect()
+}
+
+// Dissertation §4.3 (joint consensus) with §4.2.1 (learners): entering C_old,new towards a voter
+// set keeps every learner that is not becoming a voter, and a learner named among the new voters
+// stops being a learner (a node is never both). Mutant: `retain(|id| voters.contains(id))`.
+#[test]
+fn entering_joint_keeps_other_learners_and_promotes_named_ones() {
+    let mut m = Membership::with_voters([1, 2, 3]);
+    m = apply(&m, &ConfChange::AddLearner { node: 4 }).unwrap();
+    m = apply(&m, &ConfChange::AddLearner { node: 5 }).unwrap();
+    let joint = apply(
+        &m,
+        &ConfChange::EnterJoint {
+            voters: set(&[1, 2, 4]),
+        },
+    )
+    .unwrap();
+    assert_eq!(joint.outgoing, set(&[1, 2, 3]), "C_old is the outgoing set");
+    assert_eq!(joint.voters, set(&[1, 2, 4]), "C_new is the incoming set");
+    assert_eq!(
+        joint.learners,
+        set(&[5]),
+        "S5 stays a learner; S4, now a voter of C_new, is no longer one"
+    );
+    assert!(joint.is_learner(5) && !joint.is_learner(4));
+    // Leaving the joint configuration keeps the learners as they are.
+    let new = apply(&joint, &ConfChange::LeaveJoint).unwrap();
+    assert!(new.outgoing.is_empty());
+    assert_eq!(new.learners, set(&[5]));
+}
+
+// Policy names are the CLI's and scenario files' spelling: each name is distinct, non-empty and
+// reads back as its policy; anything else is no policy. Mutants: `name` returning "" or
+// "xyzzy", `from_name` returning None or the default, `==` replaced by `!=`.
+#[test]
+fn election_policy_names_round_trip() {
+    let names: Vec<&str> = ElectionPolicy::ALL.iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["uniform", "backoff", "spread", "up_to_date_first"]);
+    for p in ElectionPolicy::ALL {
+        assert_eq!(ElectionPolicy::from_name(p.name()), Some(p), "{}", p.name());
+    }
+    for bad in ["", "xyzzy", "Spread", "spread "] {
+        assert_eq!(ElectionPolicy::from_name(bad), None, "{bad:?} is no policy");
+    }
+}
+
+// The unsafe switches: `any` is what marks a run UNSAFE in the simulator and the page, so it must
+// see each switch on its own, and nothing when all are off. Mutants: `any` returning true or
+// false, each `||` replaced by `&&`.
+#[test]
+fn break_it_any_sees_each_switch_alone() {
+    assert!(!BreakIt::default().any(), "no switch on: safe");
+    let each: [fn(&mut BreakIt); 5] = [
+        |b| b.commit_old_terms = true,
+        |b| b.skip_up_to_date_check = true,
+        |b| b.forget_vote_on_restart = true,
+        |b| b.stale_reads = true,
+        |b| b.lose_unsynced_writes = true,
+    ];
+    for (i, turn_on) in each.iter().enumerate() {
+        let mut b = BreakIt::default();
+        turn_on(&mut b);
+        assert!(b.any(), "switch {i} alone makes the run unsafe");
+    }
+}
+
+// The planted bugs' names and sections label `raft-sim mutants`' table and its command line: each
+// name distinct and in snake case, each section citing the paper or the dissertation. Mutants:
+// `name`/`section` returning "" or "xyzzy". (Built only with the test-only feature, as the code.)
+#[cfg(feature = "planted-bugs")]
+#[test]
+fn planted_bug_labels_are_distinct_and_cite_a_section() {
+    use raft_core::config::PlantedBug;
+    let names: BTreeSet<&str> = PlantedBug::ALL.iter().map(|b| b.name()).collect();
+    assert_eq!(names.len(), PlantedBug::ALL.len(), "names are distinct");
+    for b in PlantedBug::ALL {
+        assert!(
+            !b.name().is_empty() && b.name().chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{:?} is named in snake case: {:?}",
+            b,
+            b.name()
+        );
+        let s = b.section();
+        assert!(
+            (s.starts_with("paper §") || s.starts_with("dissertation §"))
+                && s.chars().last().is_some_and(|c| c.is_ascii_digit()),
+            "{b:?} cites a section: {s:?}"
+        );
+    }
+    assert_eq!(PlantedBug::ALL[0].name(), "conf_change_before_term_commit");
+}
