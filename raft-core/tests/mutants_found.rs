@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use raft_core::confchange::{apply, ConfChange};
-use raft_core::config::{BreakIt, ElectionPolicy};
+use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
+use raft_core::{Bytes, Entry, Payload};
 use raft_core::membership::Membership;
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
@@ -100,4 +101,44 @@ fn planted_bug_labels_are_distinct_and_cite_a_section() {
         );
     }
     assert_eq!(PlantedBug::ALL[0].name(), "conf_change_before_term_commit");
+}
+
+// An entry's size is what the per-message byte limit (`max_msg_bytes`) counts: 16 bytes of term
+// and index, plus the command's bytes, or 8 per member of a configuration. Mutants: each `+`
+// and `*` of `Entry::size` swapped.
+#[test]
+fn entry_size_counts_header_and_body() {
+    let entry = |payload| Entry {
+        term: 3,
+        index: 7,
+        payload,
+    };
+    assert_eq!(entry(Payload::Noop).size(), 16);
+    assert_eq!(entry(Payload::Command(Bytes::from_static(b"hello"))).size(), 21);
+    let mut m = Membership::with_voters([1, 2, 3]);
+    m.learners.insert(4);
+    m.outgoing.insert(5);
+    assert_eq!(entry(Payload::Membership(Box::new(m))).size(), 16 + 8 * 5);
+}
+
+// The simulator's version-2 traces were hashed over entries' Debug text, so a command prints as
+// the derived `Vec<u8>` form did. Mutant: `fmt` writing nothing.
+#[test]
+fn payload_debug_text_is_the_version_2_trace_form() {
+    assert_eq!(
+        format!("{:?}", Payload::Command(Bytes::from_static(b"hi"))),
+        "Command([104, 105])"
+    );
+    assert_eq!(format!("{:?}", Payload::Noop), "Noop");
+}
+
+// The clock-drift bound is inclusive: the largest allowed drift validates, one more is refused.
+// Mutant: `>` replaced by `>=` in `Config::validate`.
+#[test]
+fn clock_drift_bound_is_inclusive() {
+    let mut c = Config::new(1);
+    c.max_clock_drift_ppm = MAX_CLOCK_DRIFT_PPM;
+    assert_eq!(c.validate(), Ok(()));
+    c.max_clock_drift_ppm = MAX_CLOCK_DRIFT_PPM + 1;
+    assert!(c.validate().is_err());
 }
