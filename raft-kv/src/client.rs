@@ -176,6 +176,11 @@ impl KvClient {
         }
     }
 
+    /// The sequence number of this session's latest write (0 before the first).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// Sends the next request to the node at `index` of the list first (a load balancer's
     /// choice; a node that does not lead answers with a hint, which is followed).
     pub fn point_at(&mut self, index: usize) {
@@ -261,6 +266,19 @@ impl KvClient {
             serde_json::json!({ "expect": expect, "new": new }),
         )
         .await
+    }
+
+    /// Runs a key-value operation of raft-sim's model (`get` linearizable; a task is not a
+    /// key-value operation and fails at once).
+    pub async fn op(&mut self, op: &raft_sim::Op) -> Outcome {
+        use raft_sim::Op;
+        match op {
+            Op::Get { key } => self.get(key).await,
+            Op::Put { key, value } => self.put(key, value).await,
+            Op::Append { key, value } => self.append(key, value).await,
+            Op::Cas { key, expect, new } => self.cas(key, expect.as_deref(), new).await,
+            Op::Task { .. } => Outcome::Failed("tasks are not key-value operations".into()),
+        }
     }
 
     /// Linearizable `GET /kv/key`.

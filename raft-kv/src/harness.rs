@@ -46,6 +46,8 @@ pub struct LocalCluster {
     pub dial: BTreeMap<u64, BTreeMap<u64, String>>,
     /// Extra arguments for every node.
     pub extra_args: Vec<String>,
+    /// Record each node's events in `dir/<id>.events` (`trace.rs`), for `raft-kv trace`.
+    pub record: bool,
     /// Keep `dir` when dropped (by default it is removed, unless the thread is panicking, so
     /// that a failed test leaves its logs and data behind).
     pub keep_dir: bool,
@@ -80,6 +82,7 @@ impl LocalCluster {
             spec,
             dial: BTreeMap::new(),
             extra_args: Vec::new(),
+            record: false,
             keep_dir: false,
             procs: BTreeMap::new(),
         }
@@ -132,6 +135,10 @@ impl LocalCluster {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
+        if self.record {
+            cmd.arg("--events")
+                .arg(self.dir.join(format!("{id}.events")));
+        }
         for (to, addr) in self.dial.get(&id).into_iter().flatten() {
             cmd.arg("--dial").arg(format!("{to}={addr}"));
         }

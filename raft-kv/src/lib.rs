@@ -24,6 +24,7 @@ pub mod node;
 pub mod proxy;
 pub mod server;
 pub mod storage;
+pub mod trace;
 pub mod wire;
 
 pub use error::Error;

@@ -13,11 +13,17 @@ raft-kv: a replicated key-value store on raft-core, on a real disk and a real ne
 
 USAGE:
   raft-kv node --config FILE --id N --dir DIR [--dial ID=ADDR]... [--snapshot-bytes B]
-      run node N of the cluster file FILE with its data in DIR
-  raft-kv cluster --nodes N --dir DIR [--spares K]
+               [--events FILE]
+      run node N of the cluster file FILE with its data in DIR; --events records what it
+      does in FILE (appended; at most 64 MiB) for `raft-kv trace`
+  raft-kv cluster --nodes N --dir DIR [--spares K] [--record]
       start N nodes (and K spare nodes outside the membership, to add later) on 127.0.0.1,
       each with its data under DIR/<id>; writes DIR/cluster.json (reused if present) and
-      prints how to talk to the cluster. Ctrl-C stops it.
+      prints how to talk to the cluster. Ctrl-C stops it. --record: each node records its
+      events in DIR/<id>.events
+  raft-kv trace DIR -o FILE
+      merge the *.events files in DIR (from --record, --events or a fault run's --trace) into
+      one playground trace (raft-sim's format, version 3, marked as recorded)
   raft-kv faults [--nodes N] [--secs S] [--clients C] [--seed X] [--dir DIR]
       a Jepsen-style fault run: a cluster whose peer links go through an in-process proxy,
       concurrent clients, partitions, pauses (SIGSTOP/SIGCONT) and kill -9 with restarts;
@@ -56,6 +62,7 @@ fn run() -> Result<ExitCode, String> {
         "cluster" => cluster(args),
         "faults" => raft_kv::faults::main(args),
         "bench" => raft_kv::bench::main(args),
+        "trace" => trace(args),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
@@ -75,8 +82,12 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let (mut config, mut id, mut dir) = (None, None, None);
     let mut dial = BTreeMap::new();
     let mut snapshot_bytes = raft_kv::node::DEFAULT_SNAPSHOT_BYTES;
+    let mut events = None;
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
+            Long("events") => {
+                events = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
+            }
             Long("config") => {
                 config = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
             }
@@ -108,6 +119,7 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         dir,
         dial,
         snapshot_bytes,
+        events,
     }) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
@@ -127,9 +139,10 @@ fn free_port() -> Result<u16, String> {
 }
 
 fn cluster(mut args: lexopt::Parser) -> Result<ExitCode, String> {
-    let (mut nodes, mut spares, mut dir) = (3usize, 0usize, None);
+    let (mut nodes, mut spares, mut dir, mut record) = (3usize, 0usize, None, false);
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
+            Long("record") => record = true,
             Long("nodes") => nodes = parse_num(&mut args, "--nodes")?,
             Long("spares") => spares = parse_num(&mut args, "--spares")?,
             Long("dir") => dir = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?)),
@@ -174,14 +187,19 @@ fn cluster(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let exe = std::env::current_exe().map_err(|e| format!("find this program: {e}"))?;
     let mut children = Vec::new();
     for n in &spec.nodes {
-        let child = std::process::Command::new(&exe)
-            .arg("node")
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("node")
             .arg("--config")
             .arg(&file)
             .arg("--id")
             .arg(n.id.to_string())
             .arg("--dir")
-            .arg(dir.join(n.id.to_string()))
+            .arg(dir.join(n.id.to_string()));
+        if record {
+            cmd.arg("--events")
+                .arg(dir.join(format!("{}.events", n.id)));
+        }
+        let child = cmd
             .spawn()
             .map_err(|e| format!("start node {}: {e}", n.id))?;
         children.push((n.id, child));
@@ -217,6 +235,13 @@ fn cluster(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     }
     println!("  curl -s -H 'content-type: application/json' -X POST http://{first}/transfer -d '{{\"id\":2}}'");
     println!("Ctrl-C stops every node; the same command restarts them from their data.");
+    if record {
+        println!(
+            "recording: each node's events go to {}/<id>.events; afterwards run\n  raft-kv trace {} -o run.jsonl",
+            dir.display(),
+            dir.display()
+        );
+    }
     let mut failed = false;
     for (id, mut child) in children {
         let status = child
@@ -232,4 +257,37 @@ fn cluster(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn trace(mut args: lexopt::Parser) -> Result<ExitCode, String> {
+    let (mut dir, mut out) = (None, None);
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('o') | Long("output") => {
+                out = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
+            }
+            Value(v) if dir.is_none() => dir = Some(PathBuf::from(v)),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let dir = dir.ok_or("trace needs the recording folder: raft-kv trace DIR -o FILE")?;
+    let out = out.ok_or("trace needs -o FILE")?;
+    // The cluster file, when the folder has one, says how many nodes the cluster has.
+    let nodes = ClusterSpec::load(&dir.join("cluster.json"))
+        .map(|s| s.nodes.len() as u32)
+        .unwrap_or(0);
+    let m = raft_kv::trace::merge(&dir, nodes, raft_kv::node::DEFAULT_SNAPSHOT_BYTES)?;
+    std::fs::write(&out, &m.text).map_err(|e| format!("write {}: {e}", out.display()))?;
+    println!(
+        "{}: {} records in {} steps over {} ms, from {} event files",
+        out.display(),
+        m.records,
+        m.steps,
+        m.end,
+        m.files.len()
+    );
+    for n in &m.notes {
+        println!("  note: {n}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -16,9 +16,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use raft_core::{
-    ConfChange, Config, Event, Index, Input, Membership, Message, Node, NodeId, Payload, Role,
-};
+use raft_core::{ConfChange, Config, Event, Index, Input, Membership, Node, NodeId, Payload, Role};
+use raft_sim::trace::{SessionOutcome, SnapshotSource, TraceEvent};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,6 +25,8 @@ use crate::error::Error;
 use crate::kv::{Applied, KvReply, KvState};
 use crate::net::NetStats;
 use crate::storage::{DiskStorage, StorageStats};
+use crate::trace::{sim_command, sim_reply, transcode_entry, EventLog};
+use crate::wire::Envelope;
 
 /// Milliseconds between two clock readings of the driver (one raft-core tick is 1 ms; the
 /// reference timings are kept: election timeout 150–300 ms, heartbeat 50 ms).
@@ -38,8 +39,8 @@ pub const DEFAULT_SNAPSHOT_BYTES: u64 = 4 << 20;
 /// What the driver is asked to do.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A peer's message.
-    Peer(Message),
+    /// A peer's message, with the sender's message id (`wire::Envelope`).
+    Peer(Envelope),
     /// A client's request.
     Client(Request),
 }
@@ -152,6 +153,8 @@ pub struct DriverOptions {
     pub voters: Vec<NodeId>,
     /// Stored entry bytes past which the node snapshots.
     pub snapshot_bytes: u64,
+    /// Where to record this node's events for a trace (`trace.rs`), if anywhere.
+    pub events: Option<PathBuf>,
 }
 
 struct PendingWrite {
@@ -171,7 +174,9 @@ pub struct Driver {
     node: Node,
     storage: DiskStorage,
     kv: KvState,
-    peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+    peers: BTreeMap<NodeId, mpsc::Sender<Envelope>>,
+    trace: Option<EventLog>,
+    batch: Vec<Inbound>,
     net: Arc<NetStats>,
     writes: BTreeMap<Index, PendingWrite>,
     changes: BTreeMap<Index, (u64, Reply<Index>)>,
@@ -213,6 +218,27 @@ impl Driver {
             why,
         })?;
         let node = Node::restore(cfg, state)?;
+        let mut trace = match &opts.events {
+            Some(path) => Some(
+                EventLog::open(path, opts.id)
+                    .map_err(|e| Error::io(format!("open {}", path.display()), e))?,
+            ),
+            None => None,
+        };
+        if let (Some(t), false) = (trace.as_mut(), recovery.fresh) {
+            // The crash as the node sees it: at its restart (kill -9 leaves no last word).
+            t.begin();
+            t.push(TraceEvent::Crash { node: opts.id });
+            let hs = node.hard_state();
+            t.push(TraceEvent::Restart {
+                node: opts.id,
+                term: hs.term,
+                vote: hs.vote,
+                last_index: node.log().last_index(),
+                snapshot_index: node.log().snapshot_index(),
+            });
+            t.end();
+        }
         crate::log(
             opts.id,
             format_args!(
@@ -234,6 +260,8 @@ impl Driver {
             storage,
             kv,
             peers: BTreeMap::new(),
+            trace,
+            batch: Vec::new(),
             net,
             writes: BTreeMap::new(),
             changes: BTreeMap::new(),
@@ -243,7 +271,7 @@ impl Driver {
     }
 
     /// Sets the queue of messages for each peer.
-    pub fn set_peers(&mut self, peers: BTreeMap<NodeId, mpsc::Sender<Message>>) {
+    pub fn set_peers(&mut self, peers: BTreeMap<NodeId, mpsc::Sender<Envelope>>) {
         self.peers = peers;
     }
 
@@ -254,18 +282,30 @@ impl Driver {
         let mut last_tick = Instant::now();
         loop {
             let wait = tick.saturating_sub(last_tick.elapsed());
+            let mut got_input = false;
             match inbox.recv_timeout(wait) {
                 Ok(first) => {
-                    self.handle(first);
-                    for more in inbox.try_iter().take(MAX_BATCH) {
-                        self.handle(more);
+                    got_input = true;
+                    let mut batch = std::mem::take(&mut self.batch);
+                    batch.push(first);
+                    batch.extend(inbox.try_iter().take(MAX_BATCH));
+                    // Stamped after every input of the group arrived: each was sent earlier.
+                    if let Some(t) = self.trace.as_mut() {
+                        t.begin();
                     }
+                    for input in batch.drain(..) {
+                        self.handle(input);
+                    }
+                    self.batch = batch;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
             let elapsed = last_tick.elapsed().as_millis() as u64;
             if elapsed >= TICK_MS {
+                if let (Some(t), false) = (self.trace.as_mut(), got_input) {
+                    t.begin();
+                }
                 last_tick += Duration::from_millis(elapsed);
                 let _ = self.node.step(Input::Tick(elapsed));
                 // Answers nobody waits for any more (the client timed out) are dropped.
@@ -273,13 +313,23 @@ impl Driver {
                 self.reads.retain(|_, r| !r.reply.is_closed());
             }
             self.process_ready()?;
+            if let Some(t) = self.trace.as_mut() {
+                t.end();
+            }
         }
     }
 
     fn handle(&mut self, input: Inbound) {
         match input {
-            Inbound::Peer(m) => {
-                let _ = self.node.step(Input::Message(m));
+            Inbound::Peer(Envelope { id, msg }) => {
+                if let Some(t) = self.trace.as_mut() {
+                    t.push(TraceEvent::Deliver {
+                        id,
+                        from: msg.from,
+                        to: msg.to,
+                    });
+                }
+                let _ = self.node.step(Input::Message(msg));
             }
             Inbound::Client(req) => self.request(req),
         }
@@ -410,6 +460,61 @@ impl Driver {
         }
     }
 
+    /// Records what a `Ready` made durable, in the trace format's causal order: an election
+    /// started (as a `timeout`), term and vote, role changes, a snapshot, entries, the commit
+    /// index.
+    fn record_durable(&mut self, ready: &raft_core::Ready) {
+        let id = self.opts.id;
+        let Some(t) = self.trace.as_mut() else {
+            return;
+        };
+        for ev in &ready.events {
+            if let Event::ElectionStarted { .. } = ev {
+                t.push(TraceEvent::Timeout { node: id });
+            }
+        }
+        if let Some(hs) = &ready.hard_state {
+            t.push(TraceEvent::HardState {
+                node: id,
+                term: hs.term,
+                vote: hs.vote,
+            });
+        }
+        for ev in &ready.events {
+            if let Event::RoleChanged { role, term } = ev {
+                t.push(TraceEvent::Role {
+                    node: id,
+                    role: *role,
+                    term: *term,
+                });
+            }
+        }
+        if let Some(snap) = &ready.snapshot {
+            t.push(TraceEvent::Snapshot {
+                node: id,
+                index: snap.meta.index,
+                term: snap.meta.term,
+                source: if ready.restore_snapshot {
+                    SnapshotSource::Leader
+                } else {
+                    SnapshotSource::Compaction
+                },
+            });
+        }
+        if !ready.entries.is_empty() {
+            t.push(TraceEvent::Append {
+                node: id,
+                entries: ready.entries.iter().map(transcode_entry).collect(),
+            });
+        }
+        if let Some(index) = ready.events.iter().rev().find_map(|ev| match ev {
+            Event::Committed { index } => Some(*index),
+            _ => None,
+        }) {
+            t.push(TraceEvent::Commit { node: id, index });
+        }
+    }
+
     /// Handles one `Ready`: persist, send, apply, serve reads; then compacts if the log is
     /// over its size bound.
     fn process_ready(&mut self) -> Result<(), Error> {
@@ -421,10 +526,14 @@ impl Driver {
         // in-memory storage (raft-core's storage-backed log), so that one receives them too.
         self.storage.persist(&ready)?;
         raft_core::Storage::persist(self.node.storage_mut(), &ready);
+        if self.trace.is_some() {
+            self.record_durable(&ready);
+        }
         // 2. Then send.
-        for m in ready.messages {
-            if let Some(tx) = self.peers.get(&m.to) {
-                if tx.try_send(m).is_err() {
+        for msg in ready.messages {
+            let id = self.trace.as_mut().map_or(0, |t| t.send(&msg));
+            if let Some(tx) = self.peers.get(&msg.to) {
+                if tx.try_send(Envelope { id, msg }).is_err() {
                     self.net
                         .dropped
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -446,6 +555,9 @@ impl Driver {
                 Payload::Command(bytes) => Some(self.kv.apply(bytes)),
                 _ => None,
             };
+            if let Some(t) = self.trace.as_mut() {
+                t.push(apply_record(self.opts.id, &e, result.as_ref()));
+            }
             if let Some(w) = self.writes.remove(&e.index) {
                 let answer = match result {
                     _ if w.term != e.term => Err(ReqError::Retry(
@@ -513,5 +625,31 @@ impl Driver {
             }
         }
         Ok(())
+    }
+}
+
+/// The trace record of applying entry `e`, with what the state machine made of its command.
+fn apply_record(node: NodeId, e: &raft_core::Entry, result: Option<&Applied>) -> TraceEvent {
+    let command = match &e.payload {
+        Payload::Command(bytes) => {
+            crate::kv::KvCommand::decode(bytes).and_then(|c| sim_command(&c))
+        }
+        _ => None,
+    };
+    let (result, session) = match (result, &command) {
+        (Some(Applied::Done(r)), Some(_)) => (Some(sim_reply(r)), Some(SessionOutcome::Executed)),
+        (Some(Applied::Duplicate(r)), Some(_)) => {
+            (Some(sim_reply(r)), Some(SessionOutcome::Duplicate))
+        }
+        (Some(Applied::Refused(_)), Some(_)) => (None, Some(SessionOutcome::Stale)),
+        _ => (None, None),
+    };
+    TraceEvent::Apply {
+        node,
+        index: e.index,
+        term: e.term,
+        command,
+        result,
+        session,
     }
 }

@@ -27,6 +27,8 @@ pub struct NodeOptions {
     pub dial: BTreeMap<u64, String>,
     /// Stored entry bytes past which the node snapshots.
     pub snapshot_bytes: u64,
+    /// Where to record the node's events for a trace (`--events FILE`), if anywhere.
+    pub events: Option<PathBuf>,
 }
 
 /// Runs a node until the process ends. Returns only on a startup error or a fatal one (a
@@ -45,6 +47,7 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
             dir: opts.dir.clone(),
             voters: opts.spec.voters(),
             snapshot_bytes: opts.snapshot_bytes,
+            events: opts.events.clone(),
         },
         net_stats.clone(),
     )?;
