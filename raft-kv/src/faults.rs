@@ -25,6 +25,7 @@ use raft_sim::{Op, Reply, SimRng};
 use crate::client::{KvClient, Outcome};
 use crate::harness::LocalCluster;
 use crate::proxy::{LinkFault, Proxy};
+use crate::trace::ClientLog;
 
 /// Keys the clients share (few keys: more contention, the case worth checking).
 pub const KEYS: usize = 4;
@@ -48,6 +49,9 @@ pub struct FaultOptions {
     pub clients: usize,
     /// Seed of the nemesis's and the clients' choices (the processes' timing is not seeded).
     pub seed: u64,
+    /// Write the run as a playground trace to this file (`trace.rs`): the nodes and clients
+    /// record their events under `dir`, merged at the end.
+    pub trace: Option<PathBuf>,
 }
 
 /// What a fault run found.
@@ -69,6 +73,8 @@ pub struct FaultReport {
     pub verdict: Verdict,
     /// Wall-clock length of the run.
     pub elapsed: Duration,
+    /// The trace written (`--trace`): its path and size.
+    pub trace: Option<String>,
 }
 
 impl FaultReport {
@@ -82,6 +88,8 @@ struct Recorder {
     start: Instant,
     seq: AtomicU64,
     history: Mutex<Vec<HistoryOp>>,
+    /// The clients' events for a trace of the run (`--trace`).
+    trace: Option<ClientLog>,
 }
 
 impl Recorder {
@@ -125,19 +133,10 @@ async fn client_loop(
                 new: token.clone(),
             },
         };
-        let invoke = rec.now();
-        let invoke_seq = rec.tick();
-        let outcome = match &op {
-            Op::Get { key } => {
-                // Reads go through any node, as behind a load balancer: a node that cannot
-                // serve a linearizable read must send the client on, not answer.
-                client.point_at(rng.range(0, nodes - 1) as usize);
-                client.get(key).await
-            }
-            Op::Put { key, value } => client.put(key, value).await,
-            Op::Append { key, value } => client.append(key, value).await,
+        let op = match op {
+            // Expect what a stale read says (often wrong, which is the point); that read is
+            // not part of the history, the CAS is invoked after it.
             Op::Cas { key, new, .. } => {
-                // Expect what a stale read says: often wrong, which is the point.
                 let expect = match client
                     .request(hyper::Method::GET, &format!("/kv/{key}?stale"), None)
                     .await
@@ -145,27 +144,21 @@ async fn client_loop(
                     Outcome::Ok(v) => v["value"].as_str().map(str::to_string),
                     _ => None,
                 };
-                let o = client.cas(key, expect.as_deref(), new).await;
-                let op = Op::Cas {
-                    key: key.clone(),
-                    expect,
-                    new: new.clone(),
-                };
-                record(
-                    &rec,
-                    &client,
-                    op,
-                    invoke,
-                    invoke_seq,
-                    &o,
-                    &mut ok,
-                    &mut unknown,
-                    &mut failed_reads,
-                );
-                ops += 1;
-                continue;
+                Op::Cas { key, expect, new }
             }
-            Op::Task { .. } => unreachable!("the clients never run tasks"),
+            // Reads go through any node, as behind a load balancer: a node that cannot serve
+            // a linearizable read must send the client on, not answer.
+            Op::Get { key } => {
+                client.point_at(rng.range(0, nodes - 1) as usize);
+                Op::Get { key }
+            }
+            other => other,
+        };
+        let invoke = rec.now();
+        let invoke_seq = rec.tick();
+        let outcome = match &rec.trace {
+            Some(log) => log.run(&mut client, op.clone()).await,
+            None => client.op(&op).await,
         };
         record(
             &rec,
@@ -388,6 +381,7 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         let mut c = LocalCluster::new(&opts.exe, &opts.dir, opts.nodes, 0);
         // The nodes' logs and data stay for a look after the run (the report names the folder).
         c.keep_dir = true;
+        c.record = opts.trace.is_some();
         proxy.set_targets(&c.spec);
         c.dial = proxy.dial_map();
         c.start_all();
@@ -401,6 +395,12 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             start: Instant::now(),
             seq: AtomicU64::new(0),
             history: Mutex::new(Vec::new()),
+            trace: match opts.trace {
+                Some(_) => Some(
+                    ClientLog::open(&opts.dir).map_err(|e| format!("the clients' events: {e}"))?,
+                ),
+                None => None,
+            },
         });
         let end = Instant::now() + Duration::from_secs(opts.secs);
         let mut tasks = Vec::new();
@@ -441,7 +441,10 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             let key = format!("k{k}");
             let invoke = rec.now();
             let invoke_seq = rec.tick();
-            let o = reader.get(&key).await;
+            let o = match &rec.trace {
+                Some(log) => log.run(&mut reader, Op::Get { key: key.clone() }).await,
+                None => reader.get(&key).await,
+            };
             if let Outcome::Ok(v) = &o {
                 if let Some(s) = v["value"].as_str() {
                     let mut seen = BTreeMap::new();
@@ -470,7 +473,35 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         }
         let history = rec.history.lock().expect("history lock").clone();
         let verdict = verdict(&history);
+        let trace = match &opts.trace {
+            Some(path) => {
+                for id in c.ids() {
+                    c.kill(id);
+                }
+                let m = crate::trace::merge(
+                    &opts.dir,
+                    opts.nodes as u32,
+                    crate::node::DEFAULT_SNAPSHOT_BYTES,
+                )?;
+                std::fs::write(path, &m.text)
+                    .map_err(|e| format!("write {}: {e}", path.display()))?;
+                Some(format!(
+                    "{}: {} records in {} steps over {} ms{}",
+                    path.display(),
+                    m.records,
+                    m.steps,
+                    m.end,
+                    if m.notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", m.notes.join("; "))
+                    }
+                ))
+            }
+            None => None,
+        };
         Ok(FaultReport {
+            trace,
             ops,
             ok,
             unknown,
@@ -503,6 +534,7 @@ pub fn main(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         secs: 30,
         clients: 4,
         seed: 1,
+        trace: None,
     };
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
@@ -510,6 +542,9 @@ pub fn main(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             Long("secs") => opts.secs = num(&mut args, "--secs")?,
             Long("clients") => opts.clients = num(&mut args, "--clients")? as usize,
             Long("seed") => opts.seed = num(&mut args, "--seed")?,
+            Long("trace") => {
+                opts.trace = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
+            }
             Long("dir") => opts.dir = PathBuf::from(args.value().map_err(|e| e.to_string())?),
             other => return Err(other.unexpected().to_string()),
         }
@@ -550,6 +585,9 @@ pub fn print_report(opts: &FaultOptions, r: &FaultReport) {
         }
     );
     println!("verdict: {}", r.verdict);
+    if let Some(t) = &r.trace {
+        println!("trace: {t}");
+    }
     println!(
         "{}",
         serde_json::json!({

@@ -24,10 +24,11 @@ USAGE:
   raft-kv trace DIR -o FILE
       merge the *.events files in DIR (from --record, --events or a fault run's --trace) into
       one playground trace (raft-sim's format, version 3, marked as recorded)
-  raft-kv faults [--nodes N] [--secs S] [--clients C] [--seed X] [--dir DIR]
+  raft-kv faults [--nodes N] [--secs S] [--clients C] [--seed X] [--dir DIR] [--trace FILE]
       a Jepsen-style fault run: a cluster whose peer links go through an in-process proxy,
       concurrent clients, partitions, pauses (SIGSTOP/SIGCONT) and kill -9 with restarts;
       the history is checked for linearizability. Prints ops, failures and the verdict.
+      --trace: the run is recorded and written to FILE as a playground trace
 
   raft-kv bench [--secs S] [--clients C] [--failovers K]
       speed figures of a 3-node loopback cluster: PUT and GET throughput and p50/p99
@@ -289,5 +290,26 @@ fn trace(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     for n in &m.notes {
         println!("  note: {n}");
     }
-    Ok(ExitCode::SUCCESS)
+    // The checks a reader of the file can make from its records alone.
+    let recs = raft_kv::trace::records(&m.text)?;
+    let safety = raft_kv::trace::check_safety(&recs);
+    let history = raft_kv::trace::history(&recs);
+    let verdict = raft_sim::linearizability::verdict(&history);
+    match &safety {
+        Ok(()) => println!("  safety from the records: Election Safety, Log Matching, State Machine Safety, Applied Contiguous hold"),
+        Err(e) => println!("  safety from the records: BROKEN: {e}"),
+    }
+    println!("  client history ({} operations): {verdict}", history.len());
+    Ok(
+        if safety.is_ok()
+            && !matches!(
+                verdict,
+                raft_sim::linearizability::Verdict::NotLinearizable(_)
+            )
+        {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }

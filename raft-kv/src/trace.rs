@@ -29,9 +29,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use raft_core::{Entry, Message, NodeId, Payload};
-use raft_sim::trace::{HashScheme, TraceEvent, TraceHash, TraceRecord, MAX_TIME_MS};
-use raft_sim::{Op, Reply};
+use raft_core::{Entry, Message, NodeId, Payload, Role};
+use raft_sim::trace::{
+    HashScheme, SnapshotSource, TraceEvent, TraceHash, TraceRecord, MAX_TIME_MS,
+};
+use raft_sim::{HistoryOp, Op, Reply};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{KvClient, Outcome};
@@ -501,4 +503,151 @@ pub fn merge(dir: &Path, nodes: u32, snapshot_bytes: u64) -> Result<Merged, Stri
         files,
         notes,
     })
+}
+
+/// The records of a trace file's text (header and footer left out), naming a bad line.
+pub fn records(text: &str) -> Result<Vec<TraceRecord>, String> {
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.trim().is_empty() && !l.contains("\"kind\":\"footer\""))
+        .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", n + 1)))
+        .collect()
+}
+
+/// Checks the safety properties an independent tool can check from a trace's records alone
+/// (docs/formats.md, "Trace"); names the first one broken: Election Safety (Raft §5.2: at most
+/// one leader per term), Applied Contiguous (each node applies index after index, from its
+/// snapshot after a restart or an installed snapshot), State Machine Safety (§5.4.3: every node
+/// applies the same entry at an index), Log Matching (§5.3, on the logs the records end with).
+pub fn check_safety(recs: &[TraceRecord]) -> Result<(), String> {
+    // Raft §5.2 Election Safety: at most one leader per term.
+    let mut leaders: BTreeMap<u64, u64> = BTreeMap::new();
+    // Each node's log as its `append` records built it (§5.3: an append replaces the log from
+    // its first entry on); an installed snapshot forgets what it covers.
+    let mut logs: BTreeMap<u64, BTreeMap<u64, Entry>> = BTreeMap::new();
+    // §5.4.3 State Machine Safety: one entry per index across every node's applies.
+    let mut applied_at: BTreeMap<u64, (u64, Option<raft_sim::Command>)> = BTreeMap::new();
+    // Applied contiguous: each node applies index after index, from its snapshot on restart.
+    let mut last_applied: BTreeMap<u64, u64> = BTreeMap::new();
+    for r in recs {
+        match &r.event {
+            TraceEvent::Role {
+                node,
+                role: Role::Leader,
+                term,
+            } => {
+                if let Some(other) = leaders.insert(*term, *node) {
+                    if other != *node {
+                        return Err(format!(
+                            "Election Safety: S{other} and S{node} both led term {term}"
+                        ));
+                    }
+                }
+            }
+            TraceEvent::Append { node, entries } => {
+                let log = logs.entry(*node).or_default();
+                if let Some(first) = entries.first() {
+                    log.split_off(&first.index);
+                }
+                for e in entries {
+                    log.insert(e.index, e.clone());
+                }
+            }
+            TraceEvent::Snapshot {
+                node,
+                index,
+                source: SnapshotSource::Leader,
+                ..
+            } => {
+                let log = logs.entry(*node).or_default();
+                *log = log.split_off(&(index + 1));
+                last_applied.insert(*node, *index);
+            }
+            TraceEvent::Restart {
+                node,
+                snapshot_index,
+                ..
+            } => {
+                last_applied.insert(*node, *snapshot_index);
+            }
+            TraceEvent::Apply {
+                node,
+                index,
+                term,
+                command,
+                ..
+            } => {
+                let last = last_applied.entry(*node).or_insert(0);
+                if *index != *last + 1 {
+                    return Err(format!(
+                        "Applied Contiguous: S{node} applied {index} after {last}"
+                    ));
+                }
+                *last = *index;
+                let here = (*term, command.clone());
+                if let Some(was) = applied_at.get(index) {
+                    if *was != here {
+                        return Err(format!(
+                            "State Machine Safety: index {index} applied as {was:?} and as {here:?} (S{node})"
+                        ));
+                    }
+                }
+                applied_at.insert(*index, here);
+            }
+            _ => {}
+        }
+    }
+    // §5.3 Log Matching: two logs with an entry of the same index and term hold the same
+    // entries up to it (checked on the logs the run ended with).
+    let nodes: Vec<u64> = logs.keys().copied().collect();
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
+            let (la, lb) = (&logs[a], &logs[b]);
+            let last_match = la
+                .iter()
+                .filter(|(idx, e)| lb.get(idx).is_some_and(|f| f.term == e.term))
+                .map(|(idx, _)| *idx)
+                .max();
+            let Some(upto) = last_match else { continue };
+            for (idx, e) in la.range(..=upto) {
+                if let Some(f) = lb.get(idx) {
+                    if f != e {
+                        return Err(format!(
+                            "Log Matching: S{a} and S{b} agree at {upto} but differ at {idx}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The client history of a trace's `invoke`/`complete` records, ordered by their place in the
+/// file (`HistoryOp::invoke_seq`), for raft-sim's linearizability checker.
+pub fn history(recs: &[TraceRecord]) -> Vec<HistoryOp> {
+    let mut ops: BTreeMap<u64, HistoryOp> = BTreeMap::new();
+    for (pos, r) in recs.iter().enumerate() {
+        let pos = pos as u64 + 1;
+        match &r.event {
+            TraceEvent::Invoke {
+                client, op_id, op, ..
+            } => {
+                ops.insert(
+                    *op_id,
+                    HistoryOp::new(*client, op.clone(), r.t).sequenced(pos, 0),
+                );
+            }
+            TraceEvent::Complete { op_id, reply, .. } => {
+                // A completion without its invocation (a cut file) is left out.
+                if let Some(h) = ops.remove(op_id) {
+                    let inv = h.invoke_seq;
+                    ops.insert(*op_id, h.completed(r.t, reply.clone()).sequenced(inv, pos));
+                }
+            }
+            _ => {}
+        }
+    }
+    ops.into_values().collect()
 }

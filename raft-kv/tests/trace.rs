@@ -6,161 +6,20 @@
 //! Matching, §5.4.3 State Machine Safety, applied contiguous), and its client history must be
 //! linearizable. The checks are shown able to fail on planted violations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use raft_core::{Entry, Role};
+use raft_core::Role;
 use raft_kv::client::{KvClient, Outcome};
 use raft_kv::harness::LocalCluster;
-use raft_kv::trace::{merge, ClientLog};
+use raft_kv::trace::{check_safety, history, merge, records, ClientLog};
 use raft_sim::linearizability::verdict;
-use raft_sim::trace::{parse_jsonl, HashScheme, SnapshotSource, TraceHash};
-use raft_sim::{HistoryOp, Op, TraceEvent, TraceRecord};
+use raft_sim::trace::{parse_jsonl, HashScheme, TraceHash};
+use raft_sim::{Op, TraceEvent, TraceRecord};
 
 const START_BOUND: Duration = Duration::from_secs(10);
 const FAILOVER_BOUND: Duration = Duration::from_secs(5);
-
-/// The records of a trace file (header and footer left out).
-fn records(text: &str) -> Vec<TraceRecord> {
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.contains("\"kind\":\"footer\""))
-        .map(|l| serde_json::from_str(l).expect("a record"))
-        .collect()
-}
-
-/// The safety properties, from records alone; the first broken one, named.
-fn check_safety(recs: &[TraceRecord]) -> Result<(), String> {
-    // Raft §5.2 Election Safety: at most one leader per term.
-    let mut leaders: BTreeMap<u64, u64> = BTreeMap::new();
-    // Each node's log as its `append` records built it (§5.3: an append replaces the log from
-    // its first entry on); an installed snapshot forgets what it covers.
-    let mut logs: BTreeMap<u64, BTreeMap<u64, Entry>> = BTreeMap::new();
-    // §5.4.3 State Machine Safety: one entry per index across every node's applies.
-    let mut applied_at: BTreeMap<u64, (u64, Option<raft_sim::Command>)> = BTreeMap::new();
-    // Applied contiguous: each node applies index after index, from its snapshot on restart.
-    let mut last_applied: BTreeMap<u64, u64> = BTreeMap::new();
-    for r in recs {
-        match &r.event {
-            TraceEvent::Role {
-                node,
-                role: Role::Leader,
-                term,
-            } => {
-                if let Some(other) = leaders.insert(*term, *node) {
-                    if other != *node {
-                        return Err(format!(
-                            "Election Safety: S{other} and S{node} both led term {term}"
-                        ));
-                    }
-                }
-            }
-            TraceEvent::Append { node, entries } => {
-                let log = logs.entry(*node).or_default();
-                if let Some(first) = entries.first() {
-                    log.split_off(&first.index);
-                }
-                for e in entries {
-                    log.insert(e.index, e.clone());
-                }
-            }
-            TraceEvent::Snapshot {
-                node,
-                index,
-                source: SnapshotSource::Leader,
-                ..
-            } => {
-                let log = logs.entry(*node).or_default();
-                *log = log.split_off(&(index + 1));
-                last_applied.insert(*node, *index);
-            }
-            TraceEvent::Restart {
-                node,
-                snapshot_index,
-                ..
-            } => {
-                last_applied.insert(*node, *snapshot_index);
-            }
-            TraceEvent::Apply {
-                node,
-                index,
-                term,
-                command,
-                ..
-            } => {
-                let last = last_applied.entry(*node).or_insert(0);
-                if *index != *last + 1 {
-                    return Err(format!(
-                        "Applied Contiguous: S{node} applied {index} after {last}"
-                    ));
-                }
-                *last = *index;
-                let here = (*term, command.clone());
-                if let Some(was) = applied_at.get(index) {
-                    if *was != here {
-                        return Err(format!(
-                            "State Machine Safety: index {index} applied as {was:?} and as {here:?} (S{node})"
-                        ));
-                    }
-                }
-                applied_at.insert(*index, here);
-            }
-            _ => {}
-        }
-    }
-    // §5.3 Log Matching: two logs with an entry of the same index and term hold the same
-    // entries up to it (checked on the logs the run ended with).
-    let nodes: Vec<u64> = logs.keys().copied().collect();
-    for (i, a) in nodes.iter().enumerate() {
-        for b in &nodes[i + 1..] {
-            let (la, lb) = (&logs[a], &logs[b]);
-            let last_match = la
-                .iter()
-                .filter(|(idx, e)| lb.get(idx).is_some_and(|f| f.term == e.term))
-                .map(|(idx, _)| *idx)
-                .max();
-            let Some(upto) = last_match else { continue };
-            for (idx, e) in la.range(..=upto) {
-                if let Some(f) = lb.get(idx) {
-                    if f != e {
-                        return Err(format!(
-                            "Log Matching: S{a} and S{b} agree at {upto} but differ at {idx}"
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The client history in file order (the order is the real order of the events).
-fn history(recs: &[TraceRecord]) -> Vec<HistoryOp> {
-    let mut ops: BTreeMap<u64, HistoryOp> = BTreeMap::new();
-    for (pos, r) in recs.iter().enumerate() {
-        let pos = pos as u64 + 1;
-        match &r.event {
-            TraceEvent::Invoke {
-                client, op_id, op, ..
-            } => {
-                ops.insert(
-                    *op_id,
-                    HistoryOp::new(*client, op.clone(), r.t).sequenced(pos, 0),
-                );
-            }
-            TraceEvent::Complete { op_id, reply, .. } => {
-                let h = ops
-                    .remove(op_id)
-                    .expect("a completion follows its invocation");
-                let inv = h.invoke_seq;
-                ops.insert(*op_id, h.completed(r.t, reply.clone()).sequenced(inv, pos));
-            }
-            _ => {}
-        }
-    }
-    ops.into_values().collect()
-}
 
 #[test]
 fn a_real_run_exports_as_a_trace_that_reads_back_and_checks_clean() {
@@ -231,7 +90,7 @@ fn a_real_run_exports_as_a_trace_that_reads_back_and_checks_clean() {
     let header: serde_json::Value =
         serde_json::from_str(merged.text.lines().next().unwrap()).unwrap();
     assert_eq!(header["recorded"]["source"], "raft-kv");
-    let recs = records(&merged.text);
+    let recs = records(&merged.text).expect("the records");
     // The footer's hash is raft-sim's hash of the records (docs/formats.md "Hash").
     let mut h = TraceHash::new(HashScheme::Fields);
     recs.iter().for_each(|r| h.add(r));
