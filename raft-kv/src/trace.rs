@@ -71,11 +71,16 @@ struct Line {
 struct Sink {
     file: BufWriter<File>,
     bytes: u64,
+    cap: u64,
     stopped: bool,
 }
 
 impl Sink {
     fn open(path: &Path) -> std::io::Result<Sink> {
+        Sink::open_capped(path, MAX_EVENT_FILE_BYTES)
+    }
+
+    fn open_capped(path: &Path, cap: u64) -> std::io::Result<Sink> {
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -96,7 +101,8 @@ impl Sink {
         Ok(Sink {
             file: BufWriter::new(f),
             bytes,
-            stopped: bytes >= MAX_EVENT_FILE_BYTES,
+            cap,
+            stopped: bytes >= cap,
         })
     }
 
@@ -107,15 +113,15 @@ impl Sink {
         }
         let mut text = serde_json::to_string(line).unwrap_or_default();
         text.push('\n');
-        if self.bytes + text.len() as u64 > MAX_EVENT_FILE_BYTES {
+        if self.bytes + text.len() as u64 > self.cap {
             self.stopped = true;
             let notice = Line {
                 t_ns: line.t_ns,
                 node: line.node,
                 records: Vec::new(),
                 stopped: Some(format!(
-                    "S{}'s recording stopped at its bound of {MAX_EVENT_FILE_BYTES} bytes",
-                    line.node
+                    "S{}'s recording stopped at its bound of {} bytes",
+                    line.node, self.cap
                 )),
             };
             text = serde_json::to_string(&notice).unwrap_or_default();
@@ -650,4 +656,61 @@ pub fn history(recs: &[TraceRecord]) -> Vec<HistoryOp> {
         }
     }
     ops.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(t_ns: u64, node: NodeId) -> Line {
+        Line {
+            t_ns,
+            node,
+            records: vec![TraceEvent::Timeout { node }],
+            stopped: None,
+        }
+    }
+
+    // The recording is bounded: past its cap a file gets one notice line and nothing more, and
+    // the merged trace's note says so; a line cut by a kill is skipped and counted.
+    #[test]
+    fn an_event_file_stops_at_its_bound_and_the_trace_says_so() {
+        let dir = std::env::temp_dir().join(format!("raft-kv-unit-{}-cap", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("1.events");
+        let mut sink = Sink::open_capped(&path, 400).unwrap();
+        for i in 0..100 {
+            sink.write(&group(1_000_000 * (i + 1), 1));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines = text.lines().count();
+        assert!(lines < 10, "{lines} lines past a 400-byte bound");
+        assert!(text.lines().last().unwrap().contains("stopped"));
+        // A torn line (a kill -9 mid-write), then a new incarnation appends.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.join("2.events"))
+            .or_else(|_| std::fs::File::create(dir.join("2.events")))
+            .unwrap()
+            .write_all(b"{\"t_ns\":5000000,\"node\":2,\"rec")
+            .unwrap();
+        let mut s2 = Sink::open(&dir.join("2.events")).unwrap();
+        s2.write(&group(6_000_000, 2));
+        let m = merge(&dir, 2, 0).unwrap();
+        assert!(
+            m.notes.iter().any(|n| n.contains("recording stopped")),
+            "{:?}",
+            m.notes
+        );
+        assert!(
+            m.notes.iter().any(|n| n.contains("1 unfinished line")),
+            "{:?}",
+            m.notes
+        );
+        let file = raft_sim::trace::parse_jsonl(&m.text).unwrap();
+        assert_eq!(file.steps, Some(lines as u64 - 1 + 1));
+        assert!(m.text.contains("recording stopped"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
