@@ -1,9 +1,9 @@
 //! The fault run (`raft-kv faults`, and a short pass in the tests): a local cluster of real
 //! processes whose peer links go through the fault proxy, concurrent clients with sessions, and
 //! a nemesis that injects one fault at a time with healthy pauses between (partitions, one-way
-//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included, and
-//! membership churn). Afterwards everything is healed, every key is read, and the recorded
-//! history is judged by raft-sim's linearizability checker (so a lost acknowledged write or a
+//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included, a skewed
+//! clock with a slow disk, and membership churn). Afterwards everything is healed, every key is
+//! read, and the recorded history is judged by raft-sim's linearizability checker (so a lost acknowledged write or a
 //! stale read fails it), and every appended token is counted (a write applied twice fails it).
 //!
 //! Clients record the history Jepsen's way: an operation's invocation and completion are
@@ -233,7 +233,9 @@ async fn nemesis(
         };
         let hold = Duration::from_millis(rng.range(500, 1500));
         let at = rec.now();
-        let what = match rng.range(0, 5) {
+        // The first fault is a skewed clock with a slow disk, so that every run has one.
+        let kind = if log.is_empty() { 6 } else { rng.range(0, 6) };
+        let what = match kind {
             0 => {
                 // A minority side holding the target (one node of 3; one or two of 5), cut
                 // both ways from the majority.
@@ -337,11 +339,34 @@ async fn nemesis(
                     steps.join(", ")
                 )
             }
-            _ => {
+            5 => {
                 c.kill(target);
                 tokio::time::sleep(hold).await;
                 c.start(target);
                 format!("kill -9 S{target}, restarted after {hold:?}")
+            }
+            _ => {
+                // A skewed clock and a slow disk: the node restarts with its timers at a rate
+                // of 0.5x to 2x real time and a 0-40 ms wait before every fsync, kept until its
+                // next such fault (`node::ClockRate` says why skew cannot break safety here).
+                let rate_ppm = rng.range(500, 2000) * 1000;
+                let disk_ms = rng.range(0, 40);
+                c.node_args.insert(
+                    target,
+                    vec![
+                        "--clock-rate".into(),
+                        format!("{}", rate_ppm as f64 / 1e6),
+                        "--fsync-delay-ms".into(),
+                        disk_ms.to_string(),
+                    ],
+                );
+                c.kill(target);
+                c.start(target);
+                tokio::time::sleep(hold).await;
+                format!(
+                    "S{target} restarted with its clock at {:.3}x real time and a {disk_ms} ms fsync",
+                    rate_ppm as f64 / 1e6
+                )
             }
         };
         // Network-wide faults and churn (which spares the leader) name no target.

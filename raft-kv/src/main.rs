@@ -13,9 +13,11 @@ raft-kv: a replicated key-value store on raft-core, on a real disk and a real ne
 
 USAGE:
   raft-kv node --config FILE --id N --dir DIR [--dial ID=ADDR]... [--snapshot-bytes B]
-               [--events FILE]
+               [--events FILE] [--clock-rate R] [--fsync-delay-ms D]
       run node N of the cluster file FILE with its data in DIR; --events records what it
-      does in FILE (appended; at most 64 MiB) for `raft-kv trace`
+      does in FILE (appended; at most 64 MiB) for `raft-kv trace`; --clock-rate runs its
+      timers at R times real time (0.5 to 2; a skewed clock); --fsync-delay-ms makes its
+      disk slow (each fsync waits D ms first, at most 1000)
   raft-kv cluster --nodes N --dir DIR [--spares K] [--record]
       start N nodes (and K spare nodes outside the membership, to add later) on 127.0.0.1,
       each with its data under DIR/<id>; writes DIR/cluster.json (reused if present) and
@@ -84,8 +86,24 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let mut dial = BTreeMap::new();
     let mut snapshot_bytes = raft_kv::node::DEFAULT_SNAPSHOT_BYTES;
     let mut events = None;
+    let mut clock_rate_ppm = 1_000_000u64;
+    let mut fsync_delay = std::time::Duration::ZERO;
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
+            Long("clock-rate") => {
+                let r: f64 = parse_num(&mut args, "--clock-rate")?;
+                if !(0.5..=2.0).contains(&r) {
+                    return Err(format!("--clock-rate {r}: must be from 0.5 to 2"));
+                }
+                clock_rate_ppm = (r * 1e6).round() as u64;
+            }
+            Long("fsync-delay-ms") => {
+                let d: u64 = parse_num(&mut args, "--fsync-delay-ms")?;
+                if d > raft_kv::storage::MAX_FSYNC_DELAY.as_millis() as u64 {
+                    return Err(format!("--fsync-delay-ms {d}: at most 1000"));
+                }
+                fsync_delay = std::time::Duration::from_millis(d);
+            }
             Long("events") => {
                 events = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
             }
@@ -121,6 +139,8 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         dial,
         snapshot_bytes,
         events,
+        clock_rate_ppm,
+        fsync_delay,
     }) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {

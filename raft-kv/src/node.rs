@@ -138,6 +138,10 @@ pub struct Status {
     pub dropped_messages: u64,
     /// Peer connections closed for misbehaving.
     pub refused_connections: u64,
+    /// This node's clock rate, ppm of real time (`--clock-rate`; 1,000,000 = real time).
+    pub clock_rate_ppm: u64,
+    /// The artificial delay before each fsync, ms (`--fsync-delay-ms`; 0 = none).
+    pub fsync_delay_ms: u64,
 }
 
 /// Options of one node's driver.
@@ -155,6 +159,55 @@ pub struct DriverOptions {
     pub snapshot_bytes: u64,
     /// Where to record this node's events for a trace (`trace.rs`), if anywhere.
     pub events: Option<PathBuf>,
+    /// The rate of this node's clock, in parts per million of real time
+    /// ([`MIN_CLOCK_RATE_PPM`]..=[`MAX_CLOCK_RATE_PPM`]; 1,000,000 = real time). See
+    /// [`ClockRate`].
+    pub clock_rate_ppm: u64,
+    /// A slow disk: each fsync waits this long first (at most `storage::MAX_FSYNC_DELAY`).
+    pub fsync_delay: Duration,
+}
+
+/// Slowest clock rate a node may be given: half of real time.
+pub const MIN_CLOCK_RATE_PPM: u64 = 500_000;
+/// Fastest clock rate a node may be given: twice real time.
+pub const MAX_CLOCK_RATE_PPM: u64 = 2_000_000;
+
+/// A node's clock, skewed in rate: separate processes on one host share its clock (and
+/// changing it needs root), so skew is modelled as a node whose timers run fast or slow — what
+/// raft-core sees of a clock is only its ticks. `rate_ppm` ticks per 1,000,000 real
+/// milliseconds; the fraction of a tick carries over, so no time is lost or gained.
+///
+/// Safety does not depend on it: raft-kv serves reads with ReadIndex (raft-core's
+/// `ReadMode::Safe`), which needs no clock. A lease (`ReadMode::Lease`) would be safe only while
+/// every node's rate stays within `Config::max_clock_drift_ppm` of real time (1% by default,
+/// that is 990,000..=1,010,000 here); the fault run's skews go far past that on purpose, which
+/// only costs elections (a fast follower times out early; a slow leader's heartbeats come late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockRate {
+    rate_ppm: u64,
+    carry: u64,
+}
+
+impl ClockRate {
+    /// A clock at `rate_ppm` (clamped to the bounds above).
+    pub fn new(rate_ppm: u64) -> Self {
+        ClockRate {
+            rate_ppm: rate_ppm.clamp(MIN_CLOCK_RATE_PPM, MAX_CLOCK_RATE_PPM),
+            carry: 0,
+        }
+    }
+
+    /// The ticks (ms of this node's time) that `real_ms` of real time make.
+    pub fn ticks(&mut self, real_ms: u64) -> u64 {
+        let scaled = real_ms.saturating_mul(self.rate_ppm) + self.carry;
+        self.carry = scaled % 1_000_000;
+        scaled / 1_000_000
+    }
+
+    /// The rate, ppm of real time.
+    pub fn rate_ppm(&self) -> u64 {
+        self.rate_ppm
+    }
 }
 
 struct PendingWrite {
@@ -177,6 +230,7 @@ pub struct Driver {
     peers: BTreeMap<NodeId, mpsc::Sender<Envelope>>,
     trace: Option<EventLog>,
     batch: Vec<Inbound>,
+    clock: ClockRate,
     net: Arc<NetStats>,
     writes: BTreeMap<Index, PendingWrite>,
     changes: BTreeMap<Index, (u64, Reply<Index>)>,
@@ -194,7 +248,10 @@ impl Driver {
     /// Opens the data directory (recovering as `storage` documents) and restores the node.
     pub fn open(opts: DriverOptions, net: Arc<NetStats>) -> Result<Driver, Error> {
         let initial = Membership::with_voters(opts.voters.iter().copied());
-        let (storage, recovery) = DiskStorage::open(&opts.dir, &opts.cluster, opts.id, &initial)?;
+        let (mut storage, recovery) =
+            DiskStorage::open(&opts.dir, &opts.cluster, opts.id, &initial)?;
+        storage.set_fsync_delay(opts.fsync_delay);
+        let clock = ClockRate::new(opts.clock_rate_ppm);
         if let Some(cut) = recovery.truncated {
             crate::log(
                 opts.id,
@@ -262,6 +319,7 @@ impl Driver {
             peers: BTreeMap::new(),
             trace,
             batch: Vec::new(),
+            clock,
             net,
             writes: BTreeMap::new(),
             changes: BTreeMap::new(),
@@ -307,7 +365,10 @@ impl Driver {
                     t.begin();
                 }
                 last_tick += Duration::from_millis(elapsed);
-                let _ = self.node.step(Input::Tick(elapsed));
+                let ticks = self.clock.ticks(elapsed);
+                if ticks > 0 {
+                    let _ = self.node.step(Input::Tick(ticks));
+                }
                 // Answers nobody waits for any more (the client timed out) are dropped.
                 self.writes.retain(|_, w| !w.reply.is_closed());
                 self.reads.retain(|_, r| !r.reply.is_closed());
@@ -457,6 +518,8 @@ impl Driver {
             wal_bytes: self.storage.wal_bytes(),
             dropped_messages: self.net.dropped.load(std::sync::atomic::Ordering::Relaxed),
             refused_connections: self.net.refused.load(std::sync::atomic::Ordering::Relaxed),
+            clock_rate_ppm: self.clock.rate_ppm(),
+            fsync_delay_ms: self.opts.fsync_delay.as_millis() as u64,
         }
     }
 
@@ -651,5 +714,24 @@ fn apply_record(node: NodeId, e: &raft_core::Entry, result: Option<&Applied>) ->
         command,
         result,
         session,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A skewed clock neither loses nor gains time: the fractions of ticks carry over.
+    #[test]
+    fn a_skewed_clock_ticks_at_its_rate_without_drift() {
+        let mut fast = ClockRate::new(1_250_000);
+        let ticks: u64 = (0..1000).map(|_| fast.ticks(5)).sum();
+        assert_eq!(ticks, 6250, "5 s of real time at 1.25x");
+        let mut slow = ClockRate::new(700_000);
+        let ticks: u64 = (0..3).map(|_| slow.ticks(1)).sum();
+        assert_eq!(ticks, 2, "3 ms at 0.7x: 0, 1, then 2.1 -> 2");
+        assert_eq!(ClockRate::new(10).rate_ppm(), MIN_CLOCK_RATE_PPM);
+        assert_eq!(ClockRate::new(u64::MAX).rate_ppm(), MAX_CLOCK_RATE_PPM);
+        assert_eq!(ClockRate::new(1_000_000).ticks(7), 7);
     }
 }

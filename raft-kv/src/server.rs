@@ -29,6 +29,10 @@ pub struct NodeOptions {
     pub snapshot_bytes: u64,
     /// Where to record the node's events for a trace (`--events FILE`), if anywhere.
     pub events: Option<PathBuf>,
+    /// Clock rate, ppm of real time (`--clock-rate`).
+    pub clock_rate_ppm: u64,
+    /// Artificial delay before each fsync (`--fsync-delay-ms`).
+    pub fsync_delay: std::time::Duration,
 }
 
 /// Runs a node until the process ends. Returns only on a startup error or a fatal one (a
@@ -48,6 +52,8 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
             voters: opts.spec.voters(),
             snapshot_bytes: opts.snapshot_bytes,
             events: opts.events.clone(),
+            clock_rate_ppm: opts.clock_rate_ppm,
+            fsync_delay: opts.fsync_delay,
         },
         net_stats.clone(),
     )?;

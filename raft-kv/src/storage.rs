@@ -91,6 +91,9 @@ struct SnapFile {
     data: Vec<u8>,
 }
 
+/// Longest artificial fsync delay ([`DiskStorage::set_fsync_delay`]): 1 s.
+pub const MAX_FSYNC_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Counters of one storage since it was opened (recovery's own syncs not counted), for
 /// `/status` and the fsync figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -135,6 +138,8 @@ pub struct DiskStorage {
     /// What is on disk, kept in memory (raft-core keeps the log in memory too).
     state: PersistentState,
     stats: StorageStats,
+    /// A slow disk, for the fault run: each log fsync waits this long first.
+    fsync_delay: std::time::Duration,
 }
 
 fn frame(rec: &Record) -> Vec<u8> {
@@ -396,6 +401,7 @@ impl DiskStorage {
             initial: initial.clone(),
             state,
             stats: StorageStats::default(),
+            fsync_delay: std::time::Duration::ZERO,
         };
         Ok((storage, recovery))
     }
@@ -408,6 +414,13 @@ impl DiskStorage {
     /// What a restarting node is given (raft-core's `Node::restore`).
     pub fn state(&self) -> &PersistentState {
         &self.state
+    }
+
+    /// Makes the disk slow: every fsync of a persisted `Ready` first waits `delay` (at most
+    /// [`MAX_FSYNC_DELAY`]), as a loaded or failing disk would. The driver thread blocks
+    /// meanwhile, exactly as it does on a real slow fsync.
+    pub fn set_fsync_delay(&mut self, delay: std::time::Duration) {
+        self.fsync_delay = delay.min(MAX_FSYNC_DELAY);
     }
 
     /// Counters since opening.
@@ -460,6 +473,9 @@ impl DiskStorage {
         }
         let what = || format!("append to {}", self.dir.join(WAL_FILE).display());
         self.wal.write_all(&buf).map_err(|e| Error::io(what(), e))?;
+        if !self.fsync_delay.is_zero() {
+            std::thread::sleep(self.fsync_delay);
+        }
         self.wal.sync_data().map_err(|e| Error::io(what(), e))?;
         self.stats.fsyncs += 1;
         self.stats.batches += 1;

@@ -489,3 +489,49 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
         assert!(c.status(1).await.is_some());
     });
 }
+
+// A skewed clock and a slow disk (the fault run's faults): the node reports both in /status,
+// and a write waits for its slow fsync before it is acknowledged (a one-node cluster: its own
+// disk is the majority). The bound is a lower one, which load cannot make flaky.
+#[test]
+fn a_node_with_a_skewed_clock_and_a_slow_disk_acknowledges_only_after_its_fsync() {
+    let mut c = cluster("slow", 1);
+    c.node_args.insert(
+        1,
+        ["--clock-rate", "1.5", "--fsync-delay-ms", "200"]
+            .map(String::from)
+            .to_vec(),
+    );
+    c.start_all();
+    rt().block_on(async {
+        c.wait_leader(None, START_BOUND).await.expect("a leader");
+        let s = c.status(1).await.expect("status");
+        assert_eq!(s["clock_rate_ppm"], 1_500_000);
+        assert_eq!(s["fsync_delay_ms"], 200);
+        let mut client = KvClient::new(c.http_all(), 51);
+        let start = Instant::now();
+        assert!(matches!(client.put("slow", "disk").await, Outcome::Ok(_)));
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(200),
+            "acknowledged after {took:?}, before its 200 ms fsync"
+        );
+    });
+    let mut bad = cluster("badrate", 1);
+    bad.node_args
+        .insert(1, ["--clock-rate", "3"].map(String::from).to_vec());
+    bad.start_all();
+    let deadline = Instant::now() + START_BOUND;
+    let dead = loop {
+        let dead = bad.dead_nodes();
+        if !dead.is_empty() || Instant::now() > deadline {
+            break dead;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        dead.first()
+            .is_some_and(|(_, log)| log.contains("--clock-rate 3: must be from 0.5 to 2")),
+        "a clock rate out of bounds is refused: {dead:?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! The short fault run CI does (about 20 s of faults): real processes, the fault proxy,
+//! The short fault run CI does (about 15 s of faults): real processes, the fault proxy,
 //! concurrent clients, and the history judged by the linearizability checker; the run is
 //! recorded, and its trace must read back and pass the record-level safety checks.
 
@@ -12,7 +12,7 @@ fn short_fault_run_is_linearizable_and_applies_nothing_twice() {
         exe: PathBuf::from(env!("CARGO_BIN_EXE_raft-kv")),
         dir: std::env::temp_dir().join(format!("raft-kv-it-{}-faults", std::process::id())),
         nodes: 3,
-        secs: 20,
+        secs: 15,
         clients: 4,
         seed: 7,
         trace: Some(
@@ -21,6 +21,11 @@ fn short_fault_run_is_linearizable_and_applies_nothing_twice() {
     };
     let report = run(&opts).expect("the fault run ran");
     print_report(&opts, &report);
+    assert!(
+        report.faults.iter().any(|f| f.contains("fsync")),
+        "a skewed clock and a slow disk were among them: {:?}",
+        report.faults
+    );
     assert!(
         report.faults.len() >= 5,
         "faults were injected: {:?}",
