@@ -13,11 +13,12 @@ raft-kv: a replicated key-value store on raft-core, on a real disk and a real ne
 
 USAGE:
   raft-kv node --config FILE --id N --dir DIR [--dial ID=ADDR]... [--snapshot-bytes B]
-               [--events FILE] [--clock-rate R] [--fsync-delay-ms D]
+               [--events FILE] [--clock-rate R] [--fsync-delay-ms D] [--max-file-bytes B]
       run node N of the cluster file FILE with its data in DIR; --events records what it
       does in FILE (appended; at most 64 MiB) for `raft-kv trace`; --clock-rate runs its
       timers at R times real time (0.5 to 2; a skewed clock); --fsync-delay-ms makes its
-      disk slow (each fsync waits D ms first, at most 1000)
+      disk slow (each fsync waits D ms first, at most 1000); --max-file-bytes B lowers its
+      file size limit (RLIMIT_FSIZE) to B: a full disk without root
   raft-kv cluster --nodes N --dir DIR [--spares K] [--record]
       start N nodes (and K spare nodes outside the membership, to add later) on 127.0.0.1,
       each with its data under DIR/<id>; writes DIR/cluster.json (reused if present) and
@@ -88,8 +89,12 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     let mut events = None;
     let mut clock_rate_ppm = 1_000_000u64;
     let mut fsync_delay = std::time::Duration::ZERO;
+    let mut max_file_bytes = None;
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
+            Long("max-file-bytes") => {
+                max_file_bytes = Some(parse_num::<u64>(&mut args, "--max-file-bytes")?)
+            }
             Long("clock-rate") => {
                 let r: f64 = parse_num(&mut args, "--clock-rate")?;
                 if !(0.5..=2.0).contains(&r) {
@@ -141,6 +146,7 @@ fn node(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         events,
         clock_rate_ppm,
         fsync_delay,
+        max_file_bytes,
     }) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {

@@ -142,6 +142,8 @@ pub struct Status {
     pub clock_rate_ppm: u64,
     /// The artificial delay before each fsync, ms (`--fsync-delay-ms`; 0 = none).
     pub fsync_delay_ms: u64,
+    /// Why the node stopped after a failed write (a full disk), if it did; `null` otherwise.
+    pub disk_error: Option<String>,
 }
 
 /// Options of one node's driver.
@@ -231,6 +233,9 @@ pub struct Driver {
     trace: Option<EventLog>,
     batch: Vec<Inbound>,
     clock: ClockRate,
+    /// Set when a write or fsync failed (a full disk, an I/O error): the node then takes no
+    /// more steps, so that it acknowledges nothing, and answers only `/status`.
+    failed: Option<String>,
     net: Arc<NetStats>,
     writes: BTreeMap<Index, PendingWrite>,
     changes: BTreeMap<Index, (u64, Reply<Index>)>,
@@ -320,6 +325,7 @@ impl Driver {
             trace,
             batch: Vec::new(),
             clock,
+            failed: None,
             net,
             writes: BTreeMap::new(),
             changes: BTreeMap::new(),
@@ -333,12 +339,27 @@ impl Driver {
         self.peers = peers;
     }
 
-    /// Runs until the inbox closes. An error (a failed write or fsync) ends the node: after it,
-    /// nothing it promised can be trusted (fail-stop).
+    /// Runs until the inbox closes. A failed write or fsync (a full disk: ENOSPC, or EFBIG past
+    /// the file size limit; an I/O error) stops the node's Raft (fail-stop: what it had not
+    /// persisted it never acknowledged, and after a failed fsync its page cache cannot be
+    /// trusted), but not its process: it logs the error once, shows it in `/status`
+    /// (`disk_error`), and answers every other request 503, until it is restarted. Recovery at
+    /// the restart cuts a torn last record, as after a crash.
     pub fn run(mut self, inbox: Receiver<Inbound>) -> Result<(), Error> {
         let tick = Duration::from_millis(TICK_MS);
         let mut last_tick = Instant::now();
         loop {
+            if let Some(why) = &self.failed {
+                match inbox.recv() {
+                    Ok(Inbound::Client(Request::Status(reply))) => {
+                        let _ = reply.send(self.status());
+                    }
+                    Ok(Inbound::Client(req)) => refuse(req, why),
+                    Ok(Inbound::Peer(_)) => {}
+                    Err(_) => return Ok(()),
+                }
+                continue;
+            }
             let wait = tick.saturating_sub(last_tick.elapsed());
             let mut got_input = false;
             match inbox.recv_timeout(wait) {
@@ -373,11 +394,35 @@ impl Driver {
                 self.writes.retain(|_, w| !w.reply.is_closed());
                 self.reads.retain(|_, r| !r.reply.is_closed());
             }
-            self.process_ready()?;
+            let done = self.process_ready();
             if let Some(t) = self.trace.as_mut() {
                 t.end();
             }
+            if let Err(e) = done {
+                self.fail(e);
+            }
         }
+    }
+
+    /// Stops the node's Raft after a failed write (see [`Driver::run`]); what waited for an
+    /// answer is told to retry elsewhere.
+    fn fail(&mut self, e: Error) {
+        let why = format!(
+            "disk write failed: {e}; this node acknowledges nothing more until it is restarted \
+             (with room on its disk)"
+        );
+        crate::log(self.opts.id, &why);
+        let retry = || ReqError::Retry(why.clone());
+        for (_, w) in std::mem::take(&mut self.writes) {
+            let _ = w.reply.send(Err(retry()));
+        }
+        for (_, r) in std::mem::take(&mut self.reads) {
+            let _ = r.reply.send(Err(retry()));
+        }
+        for (_, (_, reply)) in std::mem::take(&mut self.changes) {
+            let _ = reply.send(Err(retry()));
+        }
+        self.failed = Some(why);
     }
 
     fn handle(&mut self, input: Inbound) {
@@ -520,6 +565,7 @@ impl Driver {
             refused_connections: self.net.refused.load(std::sync::atomic::Ordering::Relaxed),
             clock_rate_ppm: self.clock.rate_ppm(),
             fsync_delay_ms: self.opts.fsync_delay.as_millis() as u64,
+            disk_error: self.failed.clone(),
         }
     }
 
@@ -688,6 +734,18 @@ impl Driver {
             }
         }
         Ok(())
+    }
+}
+
+/// Answers a request of a node whose disk failed: 503, retry elsewhere.
+fn refuse(req: Request, why: &str) {
+    let e = || ReqError::Retry(why.to_string());
+    match req {
+        Request::Write(_, r) => drop(r.send(Err(e()))),
+        Request::Read(_, r) | Request::StaleRead(_, r) => drop(r.send(Err(e()))),
+        Request::Change(_, r) => drop(r.send(Err(e()))),
+        Request::Transfer(_, r) => drop(r.send(Err(e()))),
+        Request::Status(_) => {}
     }
 }
 
