@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hyper::Method;
 use serde_json::json;
 
-use crate::client::{Conn, KvClient, Outcome};
+use crate::client::{Clients, Conn, KvClient, Outcome};
 use crate::harness::LocalCluster;
 
 /// Options of a bench run.
@@ -58,10 +58,9 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
     let addr = Arc::new(c.http(leader));
     let end = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for k in 0..clients {
+    let tasks = Clients::spawn(clients, |k| {
         let addr = addr.clone();
-        tasks.push(tokio::spawn(async move {
+        async move {
             let (mut lat, mut errors, mut seq) = (Vec::new(), 0usize, 0u64);
             let mut conn = Conn::new(&addr);
             let mut first_error = None;
@@ -88,15 +87,13 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
                 eprintln!("bench: client {k}: {errors} errors, the first: {e}");
             }
             (lat, errors)
-        }));
-    }
+        }
+    });
     let mut all = Vec::new();
     let mut errors = 0;
-    for t in tasks {
-        if let Ok((l, e)) = t.await {
-            all.extend(l);
-            errors += e;
-        }
+    for (l, e) in tasks.join().await.unwrap_or_default() {
+        all.extend(l);
+        errors += e;
     }
     let elapsed = start.elapsed().as_secs_f64();
     all.sort();

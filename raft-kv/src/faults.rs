@@ -22,7 +22,7 @@ use raft_sim::linearizability::{verdict, Verdict};
 use raft_sim::world::HistoryOp;
 use raft_sim::{Op, Reply, SimRng};
 
-use crate::client::{KvClient, Outcome};
+use crate::client::{Clients, KvClient, Outcome};
 use crate::harness::LocalCluster;
 use crate::proxy::{LinkFault, Proxy};
 use crate::trace::ClientLog;
@@ -428,21 +428,18 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             },
         });
         let end = Instant::now() + Duration::from_secs(opts.secs);
-        let mut tasks = Vec::new();
-        for k in 0..opts.clients {
-            let client = KvClient::new(c.http_all(), 1000 + k as u64);
-            tasks.push(tokio::spawn(client_loop(
-                client,
+        let clients = Clients::spawn(opts.clients, |k| {
+            client_loop(
+                KvClient::new(c.http_all(), 1000 + k as u64),
                 opts.nodes as u64,
                 rec.clone(),
                 end,
                 opts.seed ^ (k as u64 + 1),
-            )));
-        }
+            )
+        });
         let faults = nemesis(&mut c, &proxy, &rec, end, opts.seed).await;
         let (mut ops, mut ok, mut unknown, mut failed_reads) = (0, 0, 0, 0);
-        for t in tasks {
-            let (a, b, u, f) = t.await.map_err(|e| format!("client task: {e}"))?;
+        for (a, b, u, f) in clients.join().await? {
             ops += a;
             ok += b;
             unknown += u;
