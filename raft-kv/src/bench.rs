@@ -129,6 +129,7 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
         let get = load(&c, leader, opts.secs, opts.clients, false).await;
         let d = |k: &str| after["storage"][k].as_u64().unwrap_or(0).saturating_sub(before["storage"][k].as_u64().unwrap_or(0));
         let (fsyncs, batches, entries) = (d("fsyncs"), d("batches"), d("entries"));
+        let (bytes, rewrites) = (d("bytes"), d("rewrites"));
         let mut failovers = Vec::new();
         let mut first_writes = Vec::new();
         for round in 0..opts.failovers {
@@ -166,6 +167,10 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
             entries as f64 / fsyncs.max(1) as f64
         );
         println!(
+            "| leader's log during PUTs: appended, rewritten without the snapshot's prefix | {:.1} MiB, {rewrites} rewrites (compaction by size: a snapshot past 4 MiB of entries, a rewrite past 8 MiB of log) | |",
+            bytes as f64 / (1 << 20) as f64
+        );
+        println!(
             "| failover after kill -9 of the leader, new leader seen, median / max | {:.0} / {:.0} ms over {} kills | ≤ 300 ms |",
             ms(percentile(&failovers, 0.5)),
             ms(failovers.last().copied().unwrap_or_default()),
@@ -184,6 +189,7 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
                 "get_per_sec": get.per_sec, "get_p50_ms": ms(get.p50), "get_p99_ms": ms(get.p99),
                 "fsyncs_per_batch": fsyncs as f64 / batches.max(1) as f64,
                 "entries_per_fsync": entries as f64 / fsyncs.max(1) as f64,
+                "log_bytes": bytes, "log_rewrites": rewrites,
                 "failover_median_ms": ms(percentile(&failovers, 0.5)),
                 "failover_max_ms": ms(failovers.last().copied().unwrap_or_default()),
                 "failovers": failovers.len(),
