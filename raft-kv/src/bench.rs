@@ -167,7 +167,7 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
             entries as f64 / fsyncs.max(1) as f64
         );
         println!(
-            "| leader's log during PUTs: appended, rewritten without the snapshot's prefix | {:.1} MiB, {rewrites} rewrites (compaction by size: a snapshot past 4 MiB of entries, a rewrite past 8 MiB of log) | |",
+            "| leader's log during PUTs: appended, rewritten without the snapshot's prefix | {:.1} MiB, {rewrites} rewrites (compaction by size: a snapshot past 4 MiB of entries, then the file rewritten with the tail past it) | |",
             bytes as f64 / (1 << 20) as f64
         );
         println!(

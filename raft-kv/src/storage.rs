@@ -22,10 +22,13 @@
 //! * A crash at any point of a snapshot write leaves either the old snapshot or the new one,
 //!   never a mix; a leftover temporary file is removed at the next start.
 //!
-//! The log is not split into segments: when the file grows past a size bound while most of it
-//! is covered by the snapshot, it is rewritten whole (temporary file, sync, rename, directory
-//! sync) with the live state only. That keeps the format and recovery simple at the cost of
-//! one copy of the live log (which is bounded, since the driver snapshots by size too).
+//! The log is not split into segments: right after a snapshot is persisted (the driver
+//! snapshots by size, at its applied index), once the file has grown by an eighth of its bound
+//! since its last rewrite, it is rewritten (temporary file, sync, rename, directory sync) with
+//! the live state only: a header, the hard state, the snapshot mark and the few entries past
+//! the applied index. The copy is then that short tail, which is what deleting the covered
+//! segments of a segmented log would save; the format and recovery stay one file. As a
+//! fallback, a file past its bound with a snapshot is rewritten whatever the tail.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -481,9 +484,12 @@ impl DiskStorage {
         self.stats.batches += 1;
         self.stats.bytes += buf.len() as u64;
         self.wal_bytes += buf.len() as u64;
-        if self.wal_bytes > self.rewrite_bytes.saturating_add(self.wal_base)
-            && self.state.snapshot_index > 0
-        {
+        // Compaction of the file: right after a snapshot, when it covers most of the log and
+        // only the short tail after the applied index is left to copy; or, failing that,
+        // whenever the file passes its bound.
+        let grown = self.wal_bytes - self.wal_base;
+        let after_snapshot = snapshot.is_some() && grown > self.rewrite_bytes / 8;
+        if (after_snapshot || grown > self.rewrite_bytes) && self.state.snapshot_index > 0 {
             self.rewrite()?;
         }
         Ok(())

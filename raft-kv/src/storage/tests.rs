@@ -366,6 +366,39 @@ fn log_is_rewritten_by_size_without_losing_anything() {
     assert_eq!(s.state(), &live);
 }
 
+// Compaction by size: the snapshot the driver takes by size also compacts the file at once,
+// copying only the entries past it, long before the file reaches its bound.
+#[test]
+fn a_snapshot_compacts_the_file_copying_only_the_tail() {
+    let dir = temp_dir("rewrite-at-snapshot");
+    let (mut s, _) = open(&dir).unwrap();
+    s.set_rewrite_bytes(1 << 20);
+    let big = "v".repeat(200);
+    for i in 1..=1000u64 {
+        s.persist(&Ready {
+            entries: vec![entry(1, i, &big)],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    assert!(s.wal_bytes() > 200_000 && s.wal_bytes() < 1 << 20);
+    s.persist(&Ready {
+        snapshot: Some(snapshot(995, 1, "state@995")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.stats().rewrites, 1, "{:?}", s.stats());
+    assert!(
+        s.wal_bytes() < 2048,
+        "only the 5 entries past the snapshot are left: {} bytes",
+        s.wal_bytes()
+    );
+    let live = s.state().clone();
+    assert_eq!(live.entries.len(), 5);
+    let (s, _) = open(&dir).unwrap();
+    assert_eq!(s.state(), &live);
+}
+
 #[test]
 fn one_fsync_per_batch() {
     let dir = temp_dir("fsyncs");
