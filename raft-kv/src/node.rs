@@ -407,10 +407,15 @@ impl Driver {
     /// Stops the node's Raft after a failed write (see [`Driver::run`]); what waited for an
     /// answer is told to retry elsewhere.
     fn fail(&mut self, e: Error) {
-        let why = format!(
-            "disk write failed: {e}; this node acknowledges nothing more until it is restarted \
-             (with room on its disk)"
-        );
+        let why = match e {
+            Error::Io { .. } => format!(
+                "disk write failed: {e}; this node acknowledges nothing more until it is \
+                 restarted (with room on its disk)"
+            ),
+            other => format!(
+                "stopped: {other}; this node acknowledges nothing more until it is restarted"
+            ),
+        };
         crate::log(self.opts.id, &why);
         let retry = || ReqError::Retry(why.clone());
         for (_, w) in std::mem::take(&mut self.writes) {
