@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hyper::Method;
 use serde_json::json;
 
-use crate::client::{Conn, KvClient, Outcome};
+use crate::client::{Clients, Conn, KvClient, Outcome};
 use crate::harness::LocalCluster;
 
 /// Options of a bench run.
@@ -58,10 +58,9 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
     let addr = Arc::new(c.http(leader));
     let end = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for k in 0..clients {
+    let tasks = Clients::spawn(clients, |k| {
         let addr = addr.clone();
-        tasks.push(tokio::spawn(async move {
+        async move {
             let (mut lat, mut errors, mut seq) = (Vec::new(), 0usize, 0u64);
             let mut conn = Conn::new(&addr);
             let mut first_error = None;
@@ -88,15 +87,13 @@ async fn load(c: &LocalCluster, leader: u64, secs: u64, clients: usize, write: b
                 eprintln!("bench: client {k}: {errors} errors, the first: {e}");
             }
             (lat, errors)
-        }));
-    }
+        }
+    });
     let mut all = Vec::new();
     let mut errors = 0;
-    for t in tasks {
-        if let Ok((l, e)) = t.await {
-            all.extend(l);
-            errors += e;
-        }
+    for (l, e) in tasks.join().await.unwrap_or_default() {
+        all.extend(l);
+        errors += e;
     }
     let elapsed = start.elapsed().as_secs_f64();
     all.sort();
@@ -132,6 +129,7 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
         let get = load(&c, leader, opts.secs, opts.clients, false).await;
         let d = |k: &str| after["storage"][k].as_u64().unwrap_or(0).saturating_sub(before["storage"][k].as_u64().unwrap_or(0));
         let (fsyncs, batches, entries) = (d("fsyncs"), d("batches"), d("entries"));
+        let (bytes, rewrites) = (d("bytes"), d("rewrites"));
         let mut failovers = Vec::new();
         let mut first_writes = Vec::new();
         for round in 0..opts.failovers {
@@ -169,6 +167,10 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
             entries as f64 / fsyncs.max(1) as f64
         );
         println!(
+            "| leader's log during PUTs: appended, rewritten without the snapshot's prefix | {:.1} MiB, {rewrites} rewrites (compaction by size: a snapshot past 4 MiB of entries, then the file rewritten with the tail past it) | |",
+            bytes as f64 / (1 << 20) as f64
+        );
+        println!(
             "| failover after kill -9 of the leader, new leader seen, median / max | {:.0} / {:.0} ms over {} kills | ≤ 300 ms |",
             ms(percentile(&failovers, 0.5)),
             ms(failovers.last().copied().unwrap_or_default()),
@@ -187,6 +189,7 @@ pub fn run(opts: &BenchOptions) -> Result<(), String> {
                 "get_per_sec": get.per_sec, "get_p50_ms": ms(get.p50), "get_p99_ms": ms(get.p99),
                 "fsyncs_per_batch": fsyncs as f64 / batches.max(1) as f64,
                 "entries_per_fsync": entries as f64 / fsyncs.max(1) as f64,
+                "log_bytes": bytes, "log_rewrites": rewrites,
                 "failover_median_ms": ms(percentile(&failovers, 0.5)),
                 "failover_max_ms": ms(failovers.last().copied().unwrap_or_default()),
                 "failovers": failovers.len(),

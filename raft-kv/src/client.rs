@@ -23,38 +23,8 @@ pub async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> Result<(u16, Value), String> {
-    let work = async {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("handshake: {e}"))?;
-        tokio::spawn(conn);
-        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-        let req = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", addr)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(bytes)))
-            .map_err(|e| format!("request: {e}"))?;
-        let resp = send
-            .send_request(req)
-            .await
-            .map_err(|e| format!("send: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("body: {e}"))?
-            .to_bytes();
-        Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
-    };
-    tokio::time::timeout(CALL_TIMEOUT, work)
-        .await
-        .map_err(|_| format!("{addr}: no answer within {CALL_TIMEOUT:?}"))?
+    // One exchange on a connection of its own, closed when it is dropped.
+    Conn::new(addr).call(method, path, body).await
 }
 
 /// A kept-alive HTTP/1 connection to one node, reopened when it breaks (so that a busy client
@@ -137,6 +107,34 @@ impl Conn {
     }
 }
 
+/// Concurrent client tasks on the current tokio runtime (the bench's and the fault run's
+/// clients): each runs its own loop; [`Clients::join`] collects what each returned.
+#[derive(Debug)]
+pub struct Clients<T> {
+    tasks: Vec<tokio::task::JoinHandle<T>>,
+}
+
+impl<T: Send + 'static> Clients<T> {
+    /// Starts `count` clients, `client(k)` for k in `0..count`.
+    pub fn spawn<Fut>(count: usize, mut client: impl FnMut(usize) -> Fut) -> Self
+    where
+        Fut: std::future::Future<Output = T> + Send + 'static,
+    {
+        Clients {
+            tasks: (0..count).map(|k| tokio::spawn(client(k))).collect(),
+        }
+    }
+
+    /// Waits for every client; their results in order of `k`, or the first that failed.
+    pub async fn join(self) -> Result<Vec<T>, String> {
+        let mut out = Vec::with_capacity(self.tasks.len());
+        for (k, t) in self.tasks.into_iter().enumerate() {
+            out.push(t.await.map_err(|e| format!("client task {k}: {e}"))?);
+        }
+        Ok(out)
+    }
+}
+
 /// How a request through [`KvClient`] ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -174,6 +172,11 @@ impl KvClient {
             seq: 0,
             deadline: Duration::from_secs(10),
         }
+    }
+
+    /// The sequence number of this session's latest write (0 before the first).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// Sends the next request to the node at `index` of the list first (a load balancer's
@@ -261,6 +264,19 @@ impl KvClient {
             serde_json::json!({ "expect": expect, "new": new }),
         )
         .await
+    }
+
+    /// Runs a key-value operation of raft-sim's model (`get` linearizable; a task is not a
+    /// key-value operation and fails at once).
+    pub async fn op(&mut self, op: &raft_sim::Op) -> Outcome {
+        use raft_sim::Op;
+        match op {
+            Op::Get { key } => self.get(key).await,
+            Op::Put { key, value } => self.put(key, value).await,
+            Op::Append { key, value } => self.append(key, value).await,
+            Op::Cas { key, expect, new } => self.cas(key, expect.as_deref(), new).await,
+            Op::Task { .. } => Outcome::Failed("tasks are not key-value operations".into()),
+        }
     }
 
     /// Linearizable `GET /kv/key`.

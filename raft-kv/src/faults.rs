@@ -1,9 +1,9 @@
 //! The fault run (`raft-kv faults`, and a short pass in the tests): a local cluster of real
 //! processes whose peer links go through the fault proxy, concurrent clients with sessions, and
 //! a nemesis that injects one fault at a time with healthy pauses between (partitions, one-way
-//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included, and
-//! membership churn). Afterwards everything is healed, every key is read, and the recorded
-//! history is judged by raft-sim's linearizability checker (so a lost acknowledged write or a
+//! cuts, delays and drops, SIGSTOP/SIGCONT, kill -9 and restart, leader included, a skewed
+//! clock with a slow disk, and membership churn). Afterwards everything is healed, every key is
+//! read, and the recorded history is judged by raft-sim's linearizability checker (so a lost acknowledged write or a
 //! stale read fails it), and every appended token is counted (a write applied twice fails it).
 //!
 //! Clients record the history Jepsen's way: an operation's invocation and completion are
@@ -22,9 +22,10 @@ use raft_sim::linearizability::{verdict, Verdict};
 use raft_sim::world::HistoryOp;
 use raft_sim::{Op, Reply, SimRng};
 
-use crate::client::{KvClient, Outcome};
+use crate::client::{Clients, KvClient, Outcome};
 use crate::harness::LocalCluster;
 use crate::proxy::{LinkFault, Proxy};
+use crate::trace::ClientLog;
 
 /// Keys the clients share (few keys: more contention, the case worth checking).
 pub const KEYS: usize = 4;
@@ -48,6 +49,9 @@ pub struct FaultOptions {
     pub clients: usize,
     /// Seed of the nemesis's and the clients' choices (the processes' timing is not seeded).
     pub seed: u64,
+    /// Write the run as a playground trace to this file (`trace.rs`): the nodes and clients
+    /// record their events under `dir`, merged at the end.
+    pub trace: Option<PathBuf>,
 }
 
 /// What a fault run found.
@@ -69,6 +73,8 @@ pub struct FaultReport {
     pub verdict: Verdict,
     /// Wall-clock length of the run.
     pub elapsed: Duration,
+    /// The trace written (`--trace`): its path and size.
+    pub trace: Option<String>,
 }
 
 impl FaultReport {
@@ -82,6 +88,8 @@ struct Recorder {
     start: Instant,
     seq: AtomicU64,
     history: Mutex<Vec<HistoryOp>>,
+    /// The clients' events for a trace of the run (`--trace`).
+    trace: Option<ClientLog>,
 }
 
 impl Recorder {
@@ -125,19 +133,10 @@ async fn client_loop(
                 new: token.clone(),
             },
         };
-        let invoke = rec.now();
-        let invoke_seq = rec.tick();
-        let outcome = match &op {
-            Op::Get { key } => {
-                // Reads go through any node, as behind a load balancer: a node that cannot
-                // serve a linearizable read must send the client on, not answer.
-                client.point_at(rng.range(0, nodes - 1) as usize);
-                client.get(key).await
-            }
-            Op::Put { key, value } => client.put(key, value).await,
-            Op::Append { key, value } => client.append(key, value).await,
+        let op = match op {
+            // Expect what a stale read says (often wrong, which is the point); that read is
+            // not part of the history, the CAS is invoked after it.
             Op::Cas { key, new, .. } => {
-                // Expect what a stale read says: often wrong, which is the point.
                 let expect = match client
                     .request(hyper::Method::GET, &format!("/kv/{key}?stale"), None)
                     .await
@@ -145,27 +144,21 @@ async fn client_loop(
                     Outcome::Ok(v) => v["value"].as_str().map(str::to_string),
                     _ => None,
                 };
-                let o = client.cas(key, expect.as_deref(), new).await;
-                let op = Op::Cas {
-                    key: key.clone(),
-                    expect,
-                    new: new.clone(),
-                };
-                record(
-                    &rec,
-                    &client,
-                    op,
-                    invoke,
-                    invoke_seq,
-                    &o,
-                    &mut ok,
-                    &mut unknown,
-                    &mut failed_reads,
-                );
-                ops += 1;
-                continue;
+                Op::Cas { key, expect, new }
             }
-            Op::Task { .. } => unreachable!("the clients never run tasks"),
+            // Reads go through any node, as behind a load balancer: a node that cannot serve
+            // a linearizable read must send the client on, not answer.
+            Op::Get { key } => {
+                client.point_at(rng.range(0, nodes - 1) as usize);
+                Op::Get { key }
+            }
+            other => other,
+        };
+        let invoke = rec.now();
+        let invoke_seq = rec.tick();
+        let outcome = match &rec.trace {
+            Some(log) => log.run(&mut client, op.clone()).await,
+            None => client.op(&op).await,
         };
         record(
             &rec,
@@ -240,7 +233,9 @@ async fn nemesis(
         };
         let hold = Duration::from_millis(rng.range(500, 1500));
         let at = rec.now();
-        let what = match rng.range(0, 5) {
+        // The first fault is a skewed clock with a slow disk, so that every run has one.
+        let kind = if log.is_empty() { 6 } else { rng.range(0, 6) };
+        let what = match kind {
             0 => {
                 // A minority side holding the target (one node of 3; one or two of 5), cut
                 // both ways from the majority.
@@ -344,11 +339,34 @@ async fn nemesis(
                     steps.join(", ")
                 )
             }
-            _ => {
+            5 => {
                 c.kill(target);
                 tokio::time::sleep(hold).await;
                 c.start(target);
                 format!("kill -9 S{target}, restarted after {hold:?}")
+            }
+            _ => {
+                // A skewed clock and a slow disk: the node restarts with its timers at a rate
+                // of 0.5x to 2x real time and a 0-40 ms wait before every fsync, kept until its
+                // next such fault (`node::ClockRate` says why skew cannot break safety here).
+                let rate_ppm = rng.range(500, 2000) * 1000;
+                let disk_ms = rng.range(0, 40);
+                c.node_args.insert(
+                    target,
+                    vec![
+                        "--clock-rate".into(),
+                        format!("{}", rate_ppm as f64 / 1e6),
+                        "--fsync-delay-ms".into(),
+                        disk_ms.to_string(),
+                    ],
+                );
+                c.kill(target);
+                c.start(target);
+                tokio::time::sleep(hold).await;
+                format!(
+                    "S{target} restarted with its clock at {:.3}x real time and a {disk_ms} ms fsync",
+                    rate_ppm as f64 / 1e6
+                )
             }
         };
         // Network-wide faults and churn (which spares the leader) name no target.
@@ -388,6 +406,7 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         let mut c = LocalCluster::new(&opts.exe, &opts.dir, opts.nodes, 0);
         // The nodes' logs and data stay for a look after the run (the report names the folder).
         c.keep_dir = true;
+        c.record = opts.trace.is_some();
         proxy.set_targets(&c.spec);
         c.dial = proxy.dial_map();
         c.start_all();
@@ -401,23 +420,26 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             start: Instant::now(),
             seq: AtomicU64::new(0),
             history: Mutex::new(Vec::new()),
+            trace: match opts.trace {
+                Some(_) => Some(
+                    ClientLog::open(&opts.dir).map_err(|e| format!("the clients' events: {e}"))?,
+                ),
+                None => None,
+            },
         });
         let end = Instant::now() + Duration::from_secs(opts.secs);
-        let mut tasks = Vec::new();
-        for k in 0..opts.clients {
-            let client = KvClient::new(c.http_all(), 1000 + k as u64);
-            tasks.push(tokio::spawn(client_loop(
-                client,
+        let clients = Clients::spawn(opts.clients, |k| {
+            client_loop(
+                KvClient::new(c.http_all(), 1000 + k as u64),
                 opts.nodes as u64,
                 rec.clone(),
                 end,
                 opts.seed ^ (k as u64 + 1),
-            )));
-        }
+            )
+        });
         let faults = nemesis(&mut c, &proxy, &rec, end, opts.seed).await;
         let (mut ops, mut ok, mut unknown, mut failed_reads) = (0, 0, 0, 0);
-        for t in tasks {
-            let (a, b, u, f) = t.await.map_err(|e| format!("client task: {e}"))?;
+        for (a, b, u, f) in clients.join().await? {
             ops += a;
             ok += b;
             unknown += u;
@@ -441,7 +463,10 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
             let key = format!("k{k}");
             let invoke = rec.now();
             let invoke_seq = rec.tick();
-            let o = reader.get(&key).await;
+            let o = match &rec.trace {
+                Some(log) => log.run(&mut reader, Op::Get { key: key.clone() }).await,
+                None => reader.get(&key).await,
+            };
             if let Outcome::Ok(v) = &o {
                 if let Some(s) = v["value"].as_str() {
                     let mut seen = BTreeMap::new();
@@ -470,7 +495,35 @@ pub fn run(opts: &FaultOptions) -> Result<FaultReport, String> {
         }
         let history = rec.history.lock().expect("history lock").clone();
         let verdict = verdict(&history);
+        let trace = match &opts.trace {
+            Some(path) => {
+                for id in c.ids() {
+                    c.kill(id);
+                }
+                let m = crate::trace::merge(
+                    &opts.dir,
+                    opts.nodes as u32,
+                    crate::node::DEFAULT_SNAPSHOT_BYTES,
+                )?;
+                std::fs::write(path, &m.text)
+                    .map_err(|e| format!("write {}: {e}", path.display()))?;
+                Some(format!(
+                    "{}: {} records in {} steps over {} ms{}",
+                    path.display(),
+                    m.records,
+                    m.steps,
+                    m.end,
+                    if m.notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", m.notes.join("; "))
+                    }
+                ))
+            }
+            None => None,
+        };
         Ok(FaultReport {
+            trace,
             ops,
             ok,
             unknown,
@@ -503,6 +556,7 @@ pub fn main(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         secs: 30,
         clients: 4,
         seed: 1,
+        trace: None,
     };
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
@@ -510,6 +564,9 @@ pub fn main(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             Long("secs") => opts.secs = num(&mut args, "--secs")?,
             Long("clients") => opts.clients = num(&mut args, "--clients")? as usize,
             Long("seed") => opts.seed = num(&mut args, "--seed")?,
+            Long("trace") => {
+                opts.trace = Some(PathBuf::from(args.value().map_err(|e| e.to_string())?))
+            }
             Long("dir") => opts.dir = PathBuf::from(args.value().map_err(|e| e.to_string())?),
             other => return Err(other.unexpected().to_string()),
         }
@@ -550,6 +607,9 @@ pub fn print_report(opts: &FaultOptions, r: &FaultReport) {
         }
     );
     println!("verdict: {}", r.verdict);
+    if let Some(t) = &r.trace {
+        println!("trace: {t}");
+    }
     println!(
         "{}",
         serde_json::json!({

@@ -46,6 +46,11 @@ pub struct LocalCluster {
     pub dial: BTreeMap<u64, BTreeMap<u64, String>>,
     /// Extra arguments for every node.
     pub extra_args: Vec<String>,
+    /// Extra arguments for one node (after `extra_args`), used from its next start on: a
+    /// skewed clock or a slow disk.
+    pub node_args: BTreeMap<u64, Vec<String>>,
+    /// Record each node's events in `dir/<id>.events` (`trace.rs`), for `raft-kv trace`.
+    pub record: bool,
     /// Keep `dir` when dropped (by default it is removed, unless the thread is panicking, so
     /// that a failed test leaves its logs and data behind).
     pub keep_dir: bool,
@@ -80,6 +85,8 @@ impl LocalCluster {
             spec,
             dial: BTreeMap::new(),
             extra_args: Vec::new(),
+            node_args: BTreeMap::new(),
+            record: false,
             keep_dir: false,
             procs: BTreeMap::new(),
         }
@@ -129,9 +136,14 @@ impl LocalCluster {
             .arg("--dir")
             .arg(self.data_dir(id))
             .args(&self.extra_args)
+            .args(self.node_args.get(&id).into_iter().flatten())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
+        if self.record {
+            cmd.arg("--events")
+                .arg(self.dir.join(format!("{id}.events")));
+        }
         for (to, addr) in self.dial.get(&id).into_iter().flatten() {
             cmd.arg("--dial").arg(format!("{to}={addr}"));
         }

@@ -156,11 +156,27 @@ impl Api {
         }
     }
 
-    async fn write(&self, client: u64, seq: u64, op: KvOp) -> Response {
+    /// Every write handler's work: check the key and the session, make the operation on
+    /// `key`, replicate it, answer with its reply.
+    async fn write(
+        &self,
+        key: String,
+        client: u64,
+        seq: u64,
+        op: impl FnOnce(String) -> KvOp,
+    ) -> Response {
+        if let Err(r) = check_key(&key) {
+            return r;
+        }
         if client == 0 || seq == 0 {
             return error(StatusCode::BAD_REQUEST, "client and seq must be 1 or more");
         }
-        let cmd = KvCommand { client, seq, op }.encode();
+        let cmd = KvCommand {
+            client,
+            seq,
+            op: op(key),
+        }
+        .encode();
         match self.ask(|tx| Request::Write(cmd, tx)).await {
             Ok(r) => Json(json!({"ok": r.ok, "value": r.value})).into_response(),
             Err(resp) => resp,
@@ -237,18 +253,9 @@ async fn put(
     Path(key): Path<String>,
     Json(b): Json<ValueBody>,
 ) -> Response {
-    if let Err(r) = check_key(&key) {
-        return r;
-    }
-    api.write(
-        b.client,
-        b.seq,
-        KvOp::Put {
-            key,
-            value: b.value,
-        },
-    )
-    .await
+    let value = b.value;
+    api.write(key, b.client, b.seq, |key| KvOp::Put { key, value })
+        .await
 }
 
 async fn append(
@@ -256,18 +263,9 @@ async fn append(
     Path(key): Path<String>,
     Json(b): Json<ValueBody>,
 ) -> Response {
-    if let Err(r) = check_key(&key) {
-        return r;
-    }
-    api.write(
-        b.client,
-        b.seq,
-        KvOp::Append {
-            key,
-            value: b.value,
-        },
-    )
-    .await
+    let value = b.value;
+    api.write(key, b.client, b.seq, |key| KvOp::Append { key, value })
+        .await
 }
 
 async fn delete(
@@ -275,22 +273,14 @@ async fn delete(
     Path(key): Path<String>,
     Json(b): Json<SessionBody>,
 ) -> Response {
-    if let Err(r) = check_key(&key) {
-        return r;
-    }
-    api.write(b.client, b.seq, KvOp::Delete { key }).await
+    api.write(key, b.client, b.seq, |key| KvOp::Delete { key })
+        .await
 }
 
 async fn cas(State(api): State<Api>, Path(key): Path<String>, Json(b): Json<CasBody>) -> Response {
-    if let Err(r) = check_key(&key) {
-        return r;
-    }
-    let op = KvOp::Cas {
-        key,
-        expect: b.expect,
-        new: b.new,
-    };
-    api.write(b.client, b.seq, op).await
+    let (expect, new) = (b.expect, b.new);
+    api.write(key, b.client, b.seq, |key| KvOp::Cas { key, expect, new })
+        .await
 }
 
 async fn members(

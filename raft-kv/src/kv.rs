@@ -61,6 +61,11 @@ impl KvCommand {
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).expect("serializing to a Vec cannot fail")
     }
+
+    /// The command in a log entry's bytes, if they hold one.
+    pub fn decode(bytes: &[u8]) -> Option<KvCommand> {
+        postcard::from_bytes(bytes).ok()
+    }
 }
 
 /// The answer to a write or a read.

@@ -24,15 +24,23 @@ pub mod node;
 pub mod proxy;
 pub mod server;
 pub mod storage;
+pub mod trace;
 pub mod wire;
 
 pub use error::Error;
 
 /// Writes one log line to stderr: wall-clock time (seconds since the Unix epoch, to the
-/// millisecond), the node, the message.
+/// millisecond), the node, the message. A line that cannot be written (stderr on a full disk)
+/// is lost; unlike `eprintln!`, this never panics.
 pub fn log(node: u64, msg: impl std::fmt::Display) {
+    use std::io::Write;
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    eprintln!("{}.{:03} S{node}: {msg}", t.as_secs(), t.subsec_millis());
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}.{:03} S{node}: {msg}",
+        t.as_secs(),
+        t.subsec_millis()
+    );
 }

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use raft_core::{Message, NodeId};
+use raft_core::NodeId;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::codec::Framed;
 
 use crate::node::Inbound;
-use crate::wire::{self, Hello};
+use crate::wire::{self, Envelope, Hello};
 
 /// Messages queued for one peer while its connection is busy or down (then dropped).
 pub const OUTBOX: usize = 4096;
@@ -55,7 +55,7 @@ pub fn spawn_peer(
     to: NodeId,
     addr: String,
     stats: Arc<NetStats>,
-) -> mpsc::Sender<Message> {
+) -> mpsc::Sender<Envelope> {
     let (tx, rx) = mpsc::channel(OUTBOX);
     tokio::spawn(dial_loop(cluster, me, to, addr, rx, stats));
     tx
@@ -66,7 +66,7 @@ async fn dial_loop(
     me: NodeId,
     to: NodeId,
     addr: String,
-    mut rx: mpsc::Receiver<Message>,
+    mut rx: mpsc::Receiver<Envelope>,
     stats: Arc<NetStats>,
 ) {
     let mut backoff = MIN_BACKOFF;
@@ -116,7 +116,7 @@ async fn dial_loop(
 /// Sends queued messages until the connection breaks (`Some(reason)`) or the queue closes.
 async fn send_loop(
     framed: &mut Framed<TcpStream, tokio_util::codec::LengthDelimitedCodec>,
-    rx: &mut mpsc::Receiver<Message>,
+    rx: &mut mpsc::Receiver<Envelope>,
 ) -> Option<String> {
     loop {
         tokio::select! {
@@ -230,8 +230,8 @@ async fn read_peer(
             Ok(Some(Err(e))) => return Err(format!("bad frame from S{}: {e}", hello.from)),
             Ok(Some(Ok(f))) => f,
         };
-        let msg = wire::decode_message(&frame, hello.from, me)?;
-        match inbox.try_send(Inbound::Peer(msg)) {
+        let env = wire::decode_message(&frame, hello.from, me)?;
+        match inbox.try_send(Inbound::Peer(env)) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 stats.dropped.fetch_add(1, Ordering::Relaxed);

@@ -16,9 +16,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use raft_core::{
-    ConfChange, Config, Event, Index, Input, Membership, Message, Node, NodeId, Payload, Role,
-};
+use raft_core::{ConfChange, Config, Event, Index, Input, Membership, Node, NodeId, Payload, Role};
+use raft_sim::trace::{SessionOutcome, SnapshotSource, TraceEvent};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,6 +25,8 @@ use crate::error::Error;
 use crate::kv::{Applied, KvReply, KvState};
 use crate::net::NetStats;
 use crate::storage::{DiskStorage, StorageStats};
+use crate::trace::{sim_command, sim_reply, transcode_entry, EventLog};
+use crate::wire::Envelope;
 
 /// Milliseconds between two clock readings of the driver (one raft-core tick is 1 ms; the
 /// reference timings are kept: election timeout 150–300 ms, heartbeat 50 ms).
@@ -38,8 +39,8 @@ pub const DEFAULT_SNAPSHOT_BYTES: u64 = 4 << 20;
 /// What the driver is asked to do.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A peer's message.
-    Peer(Message),
+    /// A peer's message, with the sender's message id (`wire::Envelope`).
+    Peer(Envelope),
     /// A client's request.
     Client(Request),
 }
@@ -137,6 +138,12 @@ pub struct Status {
     pub dropped_messages: u64,
     /// Peer connections closed for misbehaving.
     pub refused_connections: u64,
+    /// This node's clock rate, ppm of real time (`--clock-rate`; 1,000,000 = real time).
+    pub clock_rate_ppm: u64,
+    /// The artificial delay before each fsync, ms (`--fsync-delay-ms`; 0 = none).
+    pub fsync_delay_ms: u64,
+    /// Why the node stopped after a failed write (a full disk), if it did; `null` otherwise.
+    pub disk_error: Option<String>,
 }
 
 /// Options of one node's driver.
@@ -152,6 +159,57 @@ pub struct DriverOptions {
     pub voters: Vec<NodeId>,
     /// Stored entry bytes past which the node snapshots.
     pub snapshot_bytes: u64,
+    /// Where to record this node's events for a trace (`trace.rs`), if anywhere.
+    pub events: Option<PathBuf>,
+    /// The rate of this node's clock, in parts per million of real time
+    /// ([`MIN_CLOCK_RATE_PPM`]..=[`MAX_CLOCK_RATE_PPM`]; 1,000,000 = real time). See
+    /// [`ClockRate`].
+    pub clock_rate_ppm: u64,
+    /// A slow disk: each fsync waits this long first (at most `storage::MAX_FSYNC_DELAY`).
+    pub fsync_delay: Duration,
+}
+
+/// Slowest clock rate a node may be given: half of real time.
+pub const MIN_CLOCK_RATE_PPM: u64 = 500_000;
+/// Fastest clock rate a node may be given: twice real time.
+pub const MAX_CLOCK_RATE_PPM: u64 = 2_000_000;
+
+/// A node's clock, skewed in rate: separate processes on one host share its clock (and
+/// changing it needs root), so skew is modelled as a node whose timers run fast or slow — what
+/// raft-core sees of a clock is only its ticks. `rate_ppm` ticks per 1,000,000 real
+/// milliseconds; the fraction of a tick carries over, so no time is lost or gained.
+///
+/// Safety does not depend on it: raft-kv serves reads with ReadIndex (raft-core's
+/// `ReadMode::Safe`), which needs no clock. A lease (`ReadMode::Lease`) would be safe only while
+/// every node's rate stays within `Config::max_clock_drift_ppm` of real time (1% by default,
+/// that is 990,000..=1,010,000 here); the fault run's skews go far past that on purpose, which
+/// only costs elections (a fast follower times out early; a slow leader's heartbeats come late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockRate {
+    rate_ppm: u64,
+    carry: u64,
+}
+
+impl ClockRate {
+    /// A clock at `rate_ppm` (clamped to the bounds above).
+    pub fn new(rate_ppm: u64) -> Self {
+        ClockRate {
+            rate_ppm: rate_ppm.clamp(MIN_CLOCK_RATE_PPM, MAX_CLOCK_RATE_PPM),
+            carry: 0,
+        }
+    }
+
+    /// The ticks (ms of this node's time) that `real_ms` of real time make.
+    pub fn ticks(&mut self, real_ms: u64) -> u64 {
+        let scaled = real_ms.saturating_mul(self.rate_ppm) + self.carry;
+        self.carry = scaled % 1_000_000;
+        scaled / 1_000_000
+    }
+
+    /// The rate, ppm of real time.
+    pub fn rate_ppm(&self) -> u64 {
+        self.rate_ppm
+    }
 }
 
 struct PendingWrite {
@@ -171,7 +229,13 @@ pub struct Driver {
     node: Node,
     storage: DiskStorage,
     kv: KvState,
-    peers: BTreeMap<NodeId, mpsc::Sender<Message>>,
+    peers: BTreeMap<NodeId, mpsc::Sender<Envelope>>,
+    trace: Option<EventLog>,
+    batch: Vec<Inbound>,
+    clock: ClockRate,
+    /// Set when a write or fsync failed (a full disk, an I/O error): the node then takes no
+    /// more steps, so that it acknowledges nothing, and answers only `/status`.
+    failed: Option<String>,
     net: Arc<NetStats>,
     writes: BTreeMap<Index, PendingWrite>,
     changes: BTreeMap<Index, (u64, Reply<Index>)>,
@@ -189,7 +253,10 @@ impl Driver {
     /// Opens the data directory (recovering as `storage` documents) and restores the node.
     pub fn open(opts: DriverOptions, net: Arc<NetStats>) -> Result<Driver, Error> {
         let initial = Membership::with_voters(opts.voters.iter().copied());
-        let (storage, recovery) = DiskStorage::open(&opts.dir, &opts.cluster, opts.id, &initial)?;
+        let (mut storage, recovery) =
+            DiskStorage::open(&opts.dir, &opts.cluster, opts.id, &initial)?;
+        storage.set_fsync_delay(opts.fsync_delay);
+        let clock = ClockRate::new(opts.clock_rate_ppm);
         if let Some(cut) = recovery.truncated {
             crate::log(
                 opts.id,
@@ -213,6 +280,27 @@ impl Driver {
             why,
         })?;
         let node = Node::restore(cfg, state)?;
+        let mut trace = match &opts.events {
+            Some(path) => Some(
+                EventLog::open(path, opts.id)
+                    .map_err(|e| Error::io(format!("open {}", path.display()), e))?,
+            ),
+            None => None,
+        };
+        if let (Some(t), false) = (trace.as_mut(), recovery.fresh) {
+            // The crash as the node sees it: at its restart (kill -9 leaves no last word).
+            t.begin();
+            t.push(TraceEvent::Crash { node: opts.id });
+            let hs = node.hard_state();
+            t.push(TraceEvent::Restart {
+                node: opts.id,
+                term: hs.term,
+                vote: hs.vote,
+                last_index: node.log().last_index(),
+                snapshot_index: node.log().snapshot_index(),
+            });
+            t.end();
+        }
         crate::log(
             opts.id,
             format_args!(
@@ -234,6 +322,10 @@ impl Driver {
             storage,
             kv,
             peers: BTreeMap::new(),
+            trace,
+            batch: Vec::new(),
+            clock,
+            failed: None,
             net,
             writes: BTreeMap::new(),
             changes: BTreeMap::new(),
@@ -243,43 +335,112 @@ impl Driver {
     }
 
     /// Sets the queue of messages for each peer.
-    pub fn set_peers(&mut self, peers: BTreeMap<NodeId, mpsc::Sender<Message>>) {
+    pub fn set_peers(&mut self, peers: BTreeMap<NodeId, mpsc::Sender<Envelope>>) {
         self.peers = peers;
     }
 
-    /// Runs until the inbox closes. An error (a failed write or fsync) ends the node: after it,
-    /// nothing it promised can be trusted (fail-stop).
+    /// Runs until the inbox closes. A failed write or fsync (a full disk: ENOSPC, or EFBIG past
+    /// the file size limit; an I/O error) stops the node's Raft (fail-stop: what it had not
+    /// persisted it never acknowledged, and after a failed fsync its page cache cannot be
+    /// trusted), but not its process: it logs the error once, shows it in `/status`
+    /// (`disk_error`), and answers every other request 503, until it is restarted. Recovery at
+    /// the restart cuts a torn last record, as after a crash.
     pub fn run(mut self, inbox: Receiver<Inbound>) -> Result<(), Error> {
         let tick = Duration::from_millis(TICK_MS);
         let mut last_tick = Instant::now();
         loop {
+            if let Some(why) = &self.failed {
+                match inbox.recv() {
+                    Ok(Inbound::Client(Request::Status(reply))) => {
+                        let _ = reply.send(self.status());
+                    }
+                    Ok(Inbound::Client(req)) => refuse(req, why),
+                    Ok(Inbound::Peer(_)) => {}
+                    Err(_) => return Ok(()),
+                }
+                continue;
+            }
             let wait = tick.saturating_sub(last_tick.elapsed());
+            let mut got_input = false;
             match inbox.recv_timeout(wait) {
                 Ok(first) => {
-                    self.handle(first);
-                    for more in inbox.try_iter().take(MAX_BATCH) {
-                        self.handle(more);
+                    got_input = true;
+                    let mut batch = std::mem::take(&mut self.batch);
+                    batch.push(first);
+                    batch.extend(inbox.try_iter().take(MAX_BATCH));
+                    // Stamped after every input of the group arrived: each was sent earlier.
+                    if let Some(t) = self.trace.as_mut() {
+                        t.begin();
                     }
+                    for input in batch.drain(..) {
+                        self.handle(input);
+                    }
+                    self.batch = batch;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
             let elapsed = last_tick.elapsed().as_millis() as u64;
             if elapsed >= TICK_MS {
+                if let (Some(t), false) = (self.trace.as_mut(), got_input) {
+                    t.begin();
+                }
                 last_tick += Duration::from_millis(elapsed);
-                let _ = self.node.step(Input::Tick(elapsed));
+                let ticks = self.clock.ticks(elapsed);
+                if ticks > 0 {
+                    let _ = self.node.step(Input::Tick(ticks));
+                }
                 // Answers nobody waits for any more (the client timed out) are dropped.
                 self.writes.retain(|_, w| !w.reply.is_closed());
                 self.reads.retain(|_, r| !r.reply.is_closed());
             }
-            self.process_ready()?;
+            let done = self.process_ready();
+            if let Some(t) = self.trace.as_mut() {
+                t.end();
+            }
+            if let Err(e) = done {
+                self.fail(e);
+            }
         }
+    }
+
+    /// Stops the node's Raft after a failed write (see [`Driver::run`]); what waited for an
+    /// answer is told to retry elsewhere.
+    fn fail(&mut self, e: Error) {
+        let why = match e {
+            Error::Io { .. } => format!(
+                "disk write failed: {e}; this node acknowledges nothing more until it is \
+                 restarted (with room on its disk)"
+            ),
+            other => format!(
+                "stopped: {other}; this node acknowledges nothing more until it is restarted"
+            ),
+        };
+        crate::log(self.opts.id, &why);
+        let retry = || ReqError::Retry(why.clone());
+        for (_, w) in std::mem::take(&mut self.writes) {
+            let _ = w.reply.send(Err(retry()));
+        }
+        for (_, r) in std::mem::take(&mut self.reads) {
+            let _ = r.reply.send(Err(retry()));
+        }
+        for (_, (_, reply)) in std::mem::take(&mut self.changes) {
+            let _ = reply.send(Err(retry()));
+        }
+        self.failed = Some(why);
     }
 
     fn handle(&mut self, input: Inbound) {
         match input {
-            Inbound::Peer(m) => {
-                let _ = self.node.step(Input::Message(m));
+            Inbound::Peer(Envelope { id, msg }) => {
+                if let Some(t) = self.trace.as_mut() {
+                    t.push(TraceEvent::Deliver {
+                        id,
+                        from: msg.from,
+                        to: msg.to,
+                    });
+                }
+                let _ = self.node.step(Input::Message(msg));
             }
             Inbound::Client(req) => self.request(req),
         }
@@ -407,6 +568,64 @@ impl Driver {
             wal_bytes: self.storage.wal_bytes(),
             dropped_messages: self.net.dropped.load(std::sync::atomic::Ordering::Relaxed),
             refused_connections: self.net.refused.load(std::sync::atomic::Ordering::Relaxed),
+            clock_rate_ppm: self.clock.rate_ppm(),
+            fsync_delay_ms: self.opts.fsync_delay.as_millis() as u64,
+            disk_error: self.failed.clone(),
+        }
+    }
+
+    /// Records what a `Ready` made durable, in the trace format's causal order: an election
+    /// started (as a `timeout`), term and vote, role changes, a snapshot, entries, the commit
+    /// index.
+    fn record_durable(&mut self, ready: &raft_core::Ready) {
+        let id = self.opts.id;
+        let Some(t) = self.trace.as_mut() else {
+            return;
+        };
+        for ev in &ready.events {
+            if let Event::ElectionStarted { .. } = ev {
+                t.push(TraceEvent::Timeout { node: id });
+            }
+        }
+        if let Some(hs) = &ready.hard_state {
+            t.push(TraceEvent::HardState {
+                node: id,
+                term: hs.term,
+                vote: hs.vote,
+            });
+        }
+        for ev in &ready.events {
+            if let Event::RoleChanged { role, term } = ev {
+                t.push(TraceEvent::Role {
+                    node: id,
+                    role: *role,
+                    term: *term,
+                });
+            }
+        }
+        if let Some(snap) = &ready.snapshot {
+            t.push(TraceEvent::Snapshot {
+                node: id,
+                index: snap.meta.index,
+                term: snap.meta.term,
+                source: if ready.restore_snapshot {
+                    SnapshotSource::Leader
+                } else {
+                    SnapshotSource::Compaction
+                },
+            });
+        }
+        if !ready.entries.is_empty() {
+            t.push(TraceEvent::Append {
+                node: id,
+                entries: ready.entries.iter().map(transcode_entry).collect(),
+            });
+        }
+        if let Some(index) = ready.events.iter().rev().find_map(|ev| match ev {
+            Event::Committed { index } => Some(*index),
+            _ => None,
+        }) {
+            t.push(TraceEvent::Commit { node: id, index });
         }
     }
 
@@ -421,10 +640,14 @@ impl Driver {
         // in-memory storage (raft-core's storage-backed log), so that one receives them too.
         self.storage.persist(&ready)?;
         raft_core::Storage::persist(self.node.storage_mut(), &ready);
+        if self.trace.is_some() {
+            self.record_durable(&ready);
+        }
         // 2. Then send.
-        for m in ready.messages {
-            if let Some(tx) = self.peers.get(&m.to) {
-                if tx.try_send(m).is_err() {
+        for msg in ready.messages {
+            let id = self.trace.as_mut().map_or(0, |t| t.send(&msg));
+            if let Some(tx) = self.peers.get(&msg.to) {
+                if tx.try_send(Envelope { id, msg }).is_err() {
                     self.net
                         .dropped
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -446,6 +669,9 @@ impl Driver {
                 Payload::Command(bytes) => Some(self.kv.apply(bytes)),
                 _ => None,
             };
+            if let Some(t) = self.trace.as_mut() {
+                t.push(apply_record(self.opts.id, &e, result.as_ref()));
+            }
             if let Some(w) = self.writes.remove(&e.index) {
                 let answer = match result {
                     _ if w.term != e.term => Err(ReqError::Retry(
@@ -513,5 +739,62 @@ impl Driver {
             }
         }
         Ok(())
+    }
+}
+
+/// Answers a request of a node whose disk failed: 503, retry elsewhere.
+fn refuse(req: Request, why: &str) {
+    let e = || ReqError::Retry(why.to_string());
+    match req {
+        Request::Write(_, r) => drop(r.send(Err(e()))),
+        Request::Read(_, r) | Request::StaleRead(_, r) => drop(r.send(Err(e()))),
+        Request::Change(_, r) => drop(r.send(Err(e()))),
+        Request::Transfer(_, r) => drop(r.send(Err(e()))),
+        Request::Status(_) => {}
+    }
+}
+
+/// The trace record of applying entry `e`, with what the state machine made of its command.
+fn apply_record(node: NodeId, e: &raft_core::Entry, result: Option<&Applied>) -> TraceEvent {
+    let command = match &e.payload {
+        Payload::Command(bytes) => {
+            crate::kv::KvCommand::decode(bytes).and_then(|c| sim_command(&c))
+        }
+        _ => None,
+    };
+    let (result, session) = match (result, &command) {
+        (Some(Applied::Done(r)), Some(_)) => (Some(sim_reply(r)), Some(SessionOutcome::Executed)),
+        (Some(Applied::Duplicate(r)), Some(_)) => {
+            (Some(sim_reply(r)), Some(SessionOutcome::Duplicate))
+        }
+        (Some(Applied::Refused(_)), Some(_)) => (None, Some(SessionOutcome::Stale)),
+        _ => (None, None),
+    };
+    TraceEvent::Apply {
+        node,
+        index: e.index,
+        term: e.term,
+        command,
+        result,
+        session,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A skewed clock neither loses nor gains time: the fractions of ticks carry over.
+    #[test]
+    fn a_skewed_clock_ticks_at_its_rate_without_drift() {
+        let mut fast = ClockRate::new(1_250_000);
+        let ticks: u64 = (0..1000).map(|_| fast.ticks(5)).sum();
+        assert_eq!(ticks, 6250, "5 s of real time at 1.25x");
+        let mut slow = ClockRate::new(700_000);
+        let ticks: u64 = (0..3).map(|_| slow.ticks(1)).sum();
+        assert_eq!(ticks, 2, "3 ms at 0.7x: 0, 1, then 2.1 -> 2");
+        assert_eq!(ClockRate::new(10).rate_ppm(), MIN_CLOCK_RATE_PPM);
+        assert_eq!(ClockRate::new(u64::MAX).rate_ppm(), MAX_CLOCK_RATE_PPM);
+        assert_eq!(ClockRate::new(1_000_000).ticks(7), 7);
     }
 }

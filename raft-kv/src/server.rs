@@ -27,6 +27,32 @@ pub struct NodeOptions {
     pub dial: BTreeMap<u64, String>,
     /// Stored entry bytes past which the node snapshots.
     pub snapshot_bytes: u64,
+    /// Where to record the node's events for a trace (`--events FILE`), if anywhere.
+    pub events: Option<PathBuf>,
+    /// Clock rate, ppm of real time (`--clock-rate`).
+    pub clock_rate_ppm: u64,
+    /// Artificial delay before each fsync (`--fsync-delay-ms`).
+    pub fsync_delay: std::time::Duration,
+    /// The largest file this process may write (`--max-file-bytes`): `RLIMIT_FSIZE`, a full
+    /// disk without root. A write past it fails with EFBIG.
+    pub max_file_bytes: Option<u64>,
+}
+
+/// Lowers this process's file size limit (`RLIMIT_FSIZE`, soft limit; the hard one is kept) to
+/// `bytes`: from then on a write that would make a file larger fails with EFBIG, as a full
+/// disk fails one with ENOSPC. No root needed, nothing else on the machine is affected.
+pub fn limit_file_size(bytes: u64) -> Result<(), Error> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let now = getrlimit(Resource::Fsize);
+    let current = now.maximum.map_or(bytes, |max| bytes.min(max));
+    setrlimit(
+        Resource::Fsize,
+        Rlimit {
+            current: Some(current),
+            maximum: now.maximum,
+        },
+    )
+    .map_err(|e| Error::io("setrlimit(RLIMIT_FSIZE)", std::io::Error::from(e)))
 }
 
 /// Runs a node until the process ends. Returns only on a startup error or a fatal one (a
@@ -37,6 +63,27 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
         .node(opts.id)
         .ok_or_else(|| Error::Config(format!("node {} is not in the cluster file", opts.id)))?
         .clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("start the runtime", e))?;
+    // A write past the file size limit (ours, or one the shell set with `ulimit -f`) raises
+    // SIGXFSZ, whose default action kills the process: caught, the write fails with EFBIG and
+    // the driver reports it as a full disk.
+    let _xfsz = {
+        let _enter = rt.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(
+            rustix::process::Signal::XFSZ.as_raw(),
+        ))
+        .map_err(|e| Error::io("catch SIGXFSZ", e))?
+    };
+    if let Some(bytes) = opts.max_file_bytes {
+        limit_file_size(bytes)?;
+        crate::log(
+            opts.id,
+            format_args!("file size limit (RLIMIT_FSIZE) set to {bytes} bytes"),
+        );
+    }
     let net_stats = Arc::new(NetStats::default());
     let mut driver = Driver::open(
         DriverOptions {
@@ -45,13 +92,12 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
             dir: opts.dir.clone(),
             voters: opts.spec.voters(),
             snapshot_bytes: opts.snapshot_bytes,
+            events: opts.events.clone(),
+            clock_rate_ppm: opts.clock_rate_ppm,
+            fsync_delay: opts.fsync_delay,
         },
         net_stats.clone(),
     )?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("start the runtime", e))?;
     let (tx, rx) = std::sync::mpsc::sync_channel(INBOX);
     rt.block_on(async move {
         let peer_listener = tokio::net::TcpListener::bind(&me.peer)

@@ -22,10 +22,13 @@
 //! * A crash at any point of a snapshot write leaves either the old snapshot or the new one,
 //!   never a mix; a leftover temporary file is removed at the next start.
 //!
-//! The log is not split into segments: when the file grows past a size bound while most of it
-//! is covered by the snapshot, it is rewritten whole (temporary file, sync, rename, directory
-//! sync) with the live state only. That keeps the format and recovery simple at the cost of
-//! one copy of the live log (which is bounded, since the driver snapshots by size too).
+//! The log is not split into segments: right after a snapshot is persisted (the driver
+//! snapshots by size, at its applied index), once the file has grown by an eighth of its bound
+//! since its last rewrite, it is rewritten (temporary file, sync, rename, directory sync) with
+//! the live state only: a header, the hard state, the snapshot mark and the few entries past
+//! the applied index. The copy is then that short tail, which is what deleting the covered
+//! segments of a segmented log would save; the format and recovery stay one file. As a
+//! fallback, a file past its bound with a snapshot is rewritten whatever the tail.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -91,6 +94,9 @@ struct SnapFile {
     data: Vec<u8>,
 }
 
+/// Longest artificial fsync delay ([`DiskStorage::set_fsync_delay`]): 1 s.
+pub const MAX_FSYNC_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Counters of one storage since it was opened (recovery's own syncs not counted), for
 /// `/status` and the fsync figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -135,6 +141,8 @@ pub struct DiskStorage {
     /// What is on disk, kept in memory (raft-core keeps the log in memory too).
     state: PersistentState,
     stats: StorageStats,
+    /// A slow disk, for the fault run: each log fsync waits this long first.
+    fsync_delay: std::time::Duration,
 }
 
 fn frame(rec: &Record) -> Vec<u8> {
@@ -396,6 +404,7 @@ impl DiskStorage {
             initial: initial.clone(),
             state,
             stats: StorageStats::default(),
+            fsync_delay: std::time::Duration::ZERO,
         };
         Ok((storage, recovery))
     }
@@ -408,6 +417,13 @@ impl DiskStorage {
     /// What a restarting node is given (raft-core's `Node::restore`).
     pub fn state(&self) -> &PersistentState {
         &self.state
+    }
+
+    /// Makes the disk slow: every fsync of a persisted `Ready` first waits `delay` (at most
+    /// [`MAX_FSYNC_DELAY`]), as a loaded or failing disk would. The driver thread blocks
+    /// meanwhile, exactly as it does on a real slow fsync.
+    pub fn set_fsync_delay(&mut self, delay: std::time::Duration) {
+        self.fsync_delay = delay.min(MAX_FSYNC_DELAY);
     }
 
     /// Counters since opening.
@@ -460,14 +476,20 @@ impl DiskStorage {
         }
         let what = || format!("append to {}", self.dir.join(WAL_FILE).display());
         self.wal.write_all(&buf).map_err(|e| Error::io(what(), e))?;
+        if !self.fsync_delay.is_zero() {
+            std::thread::sleep(self.fsync_delay);
+        }
         self.wal.sync_data().map_err(|e| Error::io(what(), e))?;
         self.stats.fsyncs += 1;
         self.stats.batches += 1;
         self.stats.bytes += buf.len() as u64;
         self.wal_bytes += buf.len() as u64;
-        if self.wal_bytes > self.rewrite_bytes.saturating_add(self.wal_base)
-            && self.state.snapshot_index > 0
-        {
+        // Compaction of the file: right after a snapshot, when it covers most of the log and
+        // only the short tail after the applied index is left to copy; or, failing that,
+        // whenever the file passes its bound.
+        let grown = self.wal_bytes - self.wal_base;
+        let after_snapshot = snapshot.is_some() && grown > self.rewrite_bytes / 8;
+        if (after_snapshot || grown > self.rewrite_bytes) && self.state.snapshot_index > 0 {
             self.rewrite()?;
         }
         Ok(())

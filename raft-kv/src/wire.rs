@@ -17,8 +17,20 @@ use tokio_util::codec::LengthDelimitedCodec;
 /// 1 MiB; a snapshot chunk is 64 KiB. A larger frame closes the connection.
 pub const MAX_FRAME_BYTES: usize = 4 << 20;
 
-/// Version of the peer protocol, checked in the handshake.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version of the peer protocol, checked in the handshake. Version 2 wraps each message in an
+/// [`Envelope`] carrying the sender's message id (version 1 sent the bare `Message`).
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Every frame after the hello: the sender's id for the message (so that a recorded send and
+/// its delivery match across processes, `trace.rs`; 0 when the sender does not record) and the
+/// message. The id costs one byte when 0 (postcard varint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The sender's message id: unique per sender and incarnation, or 0.
+    pub id: u64,
+    /// The raft-core message.
+    pub msg: Message,
+}
 
 /// The first frame on every peer connection, from the dialing node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,16 +64,17 @@ pub fn decode_hello(frame: &[u8]) -> Result<Hello, String> {
 }
 
 /// Decodes a message frame from `peer` addressed to `me`, and checks that it says so.
-pub fn decode_message(frame: &[u8], peer: NodeId, me: NodeId) -> Result<Message, String> {
-    let m: Message =
+pub fn decode_message(frame: &[u8], peer: NodeId, me: NodeId) -> Result<Envelope, String> {
+    let env: Envelope =
         postcard::from_bytes(frame).map_err(|e| format!("malformed message frame: {e}"))?;
+    let m = &env.msg;
     if m.from != peer || m.to != me {
         return Err(format!(
             "message from S{} to S{} on the connection from S{peer} to S{me}",
             m.from, m.to
         ));
     }
-    Ok(m)
+    Ok(env)
 }
 
 #[cfg(test)]
@@ -80,13 +93,14 @@ mod tests {
                 read_ctx: 0,
             },
         };
-        let bytes = encode(&m);
+        let env = Envelope { id: 0, msg: m };
+        let bytes = encode(&env);
         assert!(
             bytes.len() < 12,
             "a heartbeat is a few bytes: {}",
             bytes.len()
         );
-        assert_eq!(decode_message(&bytes, 2, 1).unwrap(), m);
+        assert_eq!(decode_message(&bytes, 2, 1).unwrap(), env);
         assert!(decode_message(&bytes, 3, 1)
             .unwrap_err()
             .contains("from S2"));

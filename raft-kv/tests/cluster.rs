@@ -489,3 +489,148 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
         assert!(c.status(1).await.is_some());
     });
 }
+
+// A skewed clock and a slow disk (the fault run's faults): the node reports both in /status,
+// and a write waits for its slow fsync before it is acknowledged (a one-node cluster: its own
+// disk is the majority). The bound is a lower one, which load cannot make flaky.
+#[test]
+fn a_node_with_a_skewed_clock_and_a_slow_disk_acknowledges_only_after_its_fsync() {
+    let mut c = cluster("slow", 1);
+    c.node_args.insert(
+        1,
+        ["--clock-rate", "1.5", "--fsync-delay-ms", "200"]
+            .map(String::from)
+            .to_vec(),
+    );
+    c.start_all();
+    rt().block_on(async {
+        c.wait_leader(None, START_BOUND).await.expect("a leader");
+        let s = c.status(1).await.expect("status");
+        assert_eq!(s["clock_rate_ppm"], 1_500_000);
+        assert_eq!(s["fsync_delay_ms"], 200);
+        let mut client = KvClient::new(c.http_all(), 51);
+        let start = Instant::now();
+        assert!(matches!(client.put("slow", "disk").await, Outcome::Ok(_)));
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(200),
+            "acknowledged after {took:?}, before its 200 ms fsync"
+        );
+    });
+    let mut bad = cluster("badrate", 1);
+    bad.node_args
+        .insert(1, ["--clock-rate", "3"].map(String::from).to_vec());
+    bad.start_all();
+    let deadline = Instant::now() + START_BOUND;
+    let dead = loop {
+        let dead = bad.dead_nodes();
+        if !dead.is_empty() || Instant::now() > deadline {
+            break dead;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        dead.first()
+            .is_some_and(|(_, log)| log.contains("--clock-rate 3: must be from 0.5 to 2")),
+        "a clock rate out of bounds is refused: {dead:?}"
+    );
+}
+
+// A full disk, for real and without root: S3 runs with its file size limit (RLIMIT_FSIZE) at
+// 128 KiB, so a log write past it fails with EFBIG. S3 must then stop acknowledging, with the
+// error in its log and /status, while the others go on; restarted without the limit, it
+// recovers its log (a torn last record is cut, nothing refused) and catches up, and nothing
+// committed is lost.
+#[test]
+fn a_full_disk_stops_the_node_without_losing_or_corrupting_anything() {
+    let mut c = cluster("full", 3);
+    c.node_args
+        .insert(3, ["--max-file-bytes", "131072"].map(String::from).to_vec());
+    c.start_all();
+    rt().block_on(async {
+        c.wait_leader(None, START_BOUND).await.expect("a leader");
+        let mut client = KvClient::new(c.http_all(), 61);
+        let big = "x".repeat(2048);
+        let mut written = 0;
+        let mut error = None;
+        // Bounded: 128 KiB of log is about 64 such writes; 300 are far past it.
+        for i in 0..300 {
+            assert!(
+                matches!(client.put(&format!("f{i}"), &big).await, Outcome::Ok(_)),
+                "write {i} acknowledged by the healthy majority"
+            );
+            written = i + 1;
+            if let Some(s) = c.status(3).await {
+                if let Some(e) = s["disk_error"].as_str() {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        let error = error.expect("S3 reports its full disk in /status");
+        println!("S3 after {written} writes: {error}");
+        assert!(error.contains("File too large"), "{error}");
+        assert!(c.log_of(3).contains("disk write failed"));
+        // S3 no longer serves anything but /status.
+        let (code, _) = raft_kv::client::call(&c.http(3), Method::GET, "/kv/f0?stale", None)
+            .await
+            .unwrap();
+        assert_eq!(code, 503);
+        // The rest go on.
+        for i in written..written + 10 {
+            assert!(matches!(
+                client.put(&format!("f{i}"), "after").await,
+                Outcome::Ok(_)
+            ));
+        }
+        let last = written + 9;
+        // The limit lifted, S3 restarts from its disk, and catches up.
+        c.kill(3);
+        c.node_args.remove(&3);
+        c.start(3);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (code, v) = call(&c.http(3), Method::GET, &format!("/kv/f{last}?stale"), None)
+                .await
+                .unwrap_or((0, json!(null)));
+            if code == 200 && v["value"] == "after" {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "S3 did not catch up: {code} {v}; {:?}",
+                c.dead_nodes()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(c.status(3).await.unwrap()["disk_error"].is_null());
+        for i in 0..=last {
+            let want = if i < written { big.as_str() } else { "after" };
+            let (code, v) = call(&c.http(3), Method::GET, &format!("/kv/f{i}?stale"), None)
+                .await
+                .unwrap();
+            assert_eq!((code, v["value"].as_str()), (200, Some(want)), "f{i} on S3");
+        }
+    });
+}
+
+#[test]
+fn a_node_id_not_in_the_cluster_file_is_a_clear_error() {
+    let mut c = cluster("unknown-id", 1);
+    // Node 7 is not in the file: the process says so and exits, touching no directory.
+    let out = std::process::Command::new(&c.exe)
+        .arg("node")
+        .arg("--config")
+        .arg(c.dir.join("cluster.json"))
+        .arg("--id")
+        .arg("7")
+        .arg("--dir")
+        .arg(c.dir.join("7"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("node 7 is not in the cluster file"), "{err}");
+    assert!(!c.dir.join("7").exists());
+    c.keep_dir = false;
+}

@@ -128,16 +128,43 @@ fn conflicting_entries_replace_the_suffix() {
     assert_eq!(terms, vec![(1, 1), (2, 1), (3, 2)]);
 }
 
-#[test]
-fn torn_tail_incomplete_record_is_truncated() {
-    let dir = temp_dir("torn-short");
+/// The recovery tests' shape: three batches written, the log damaged by `damage`, then
+/// opened again. Returns the folder (kept alive), the state before the damage, the log's size
+/// before it, and what opening it gave.
+fn damaged(
+    name: &str,
+    damage: impl FnOnce(&Path),
+) -> (
+    TempDir,
+    PersistentState,
+    u64,
+    Result<(DiskStorage, Recovery), Error>,
+) {
+    let dir = temp_dir(name);
     let before = write_three_batches(&dir);
     let good = wal_len(&dir);
-    // A crash in the middle of the next append: a length saying 100 bytes, and only 10 of them.
+    damage(&dir);
+    let opened = open(&dir);
+    (dir, before, good, opened)
+}
+
+/// Byte offset of record `k` (0: the header) in the log.
+fn record_offset(dir: &Path, k: usize) -> usize {
+    let bytes = std::fs::read(dir.join(WAL_FILE)).unwrap();
+    let mut pos = WAL_MAGIC.len();
+    for _ in 0..k {
+        pos = valid_record_at(&bytes, pos).unwrap();
+    }
+    pos
+}
+
+#[test]
+fn torn_tail_incomplete_record_is_truncated() {
+    // A crash in the middle of the next append: a length saying 100 bytes, and only 14 of them.
     let mut torn = 100u32.to_le_bytes().to_vec();
     torn.extend_from_slice(&[7; 14]);
-    append_bytes(&dir, &torn);
-    let (s, rec) = open(&dir).unwrap();
+    let (dir, before, good, opened) = damaged("torn-short", |d| append_bytes(d, &torn));
+    let (s, rec) = opened.unwrap();
     assert_eq!(rec.truncated, Some(torn.len() as u64));
     assert_eq!(s.state(), &before);
     assert_eq!(wal_len(&dir), good, "the torn bytes are cut off the file");
@@ -150,64 +177,52 @@ fn torn_tail_incomplete_record_is_truncated() {
 
 #[test]
 fn torn_tail_last_record_with_bad_checksum_is_truncated() {
-    let dir = temp_dir("torn-crc");
-    write_three_batches(&dir);
     // The last record (entry 5) complete in length but with a damaged byte: the page holding
     // its end was not written.
-    let len = wal_len(&dir);
-    flip_byte(&dir.join(WAL_FILE), len - 1);
-    let (s, rec) = open(&dir).unwrap();
-    assert!(rec.truncated.is_some());
+    let (dir, _, good, opened) =
+        damaged("torn-crc", |d| flip_byte(&d.join(WAL_FILE), wal_len(d) - 1));
+    let (s, rec) = opened.unwrap();
+    assert!(rec.truncated.is_some() && wal_len(&dir) < good);
     assert_eq!(s.state().entries.len(), 4);
 }
 
 #[test]
 fn zero_filled_tail_is_truncated() {
-    let dir = temp_dir("torn-zero");
-    let before = write_three_batches(&dir);
     // Some file systems extend the file with zeros before the data reaches it.
-    append_bytes(&dir, &[0; 4096]);
-    let (s, rec) = open(&dir).unwrap();
+    let (_dir, before, _, opened) = damaged("torn-zero", |d| append_bytes(d, &[0; 4096]));
+    let (s, rec) = opened.unwrap();
     assert_eq!(rec.truncated, Some(4096));
     assert_eq!(s.state(), &before);
 }
 
 #[test]
 fn corrupt_middle_record_is_refused() {
-    let dir = temp_dir("corrupt-middle");
-    write_three_batches(&dir);
-    // Damage the second batch (entries 3..=4), which has the third batch after it. Find it
-    // by walking the records: magic, header, batch 1, batch 2.
-    let bytes = std::fs::read(dir.join(WAL_FILE)).unwrap();
-    let mut pos = WAL_MAGIC.len();
-    for _ in 0..2 {
-        pos = valid_record_at(&bytes, pos).unwrap();
-    }
-    flip_byte(&dir.join(WAL_FILE), pos as u64 + 12);
-    match open(&dir) {
+    // Damage the second batch (entries 3..=4), which has the third batch after it: record 2
+    // after the header and batch 1.
+    let mut at = 0;
+    let (dir, _, good, opened) = damaged("corrupt-middle", |d| {
+        at = record_offset(d, 2);
+        flip_byte(&d.join(WAL_FILE), at as u64 + 12);
+    });
+    match opened {
         Err(Error::Corrupt { offset, why, .. }) => {
-            assert_eq!(offset, pos as u64);
+            assert_eq!(offset, at as u64);
             assert!(why.contains("valid record after it"), "{why}");
         }
         other => panic!("expected a corruption error, got {other:?}"),
     }
     // Nothing was truncated: the damaged file is left as it was for a human to look at.
-    assert_eq!(
-        std::fs::read(dir.join(WAL_FILE)).unwrap().len(),
-        bytes.len()
-    );
+    assert_eq!(wal_len(&dir), good);
 }
 
 #[test]
 fn corrupt_length_field_in_the_middle_is_refused() {
-    let dir = temp_dir("corrupt-length");
-    write_three_batches(&dir);
-    let bytes = std::fs::read(dir.join(WAL_FILE)).unwrap();
-    let pos = valid_record_at(&bytes, WAL_MAGIC.len()).unwrap();
     // A length far past the end of the file: read naively, it would look like a torn tail
     // and take every later record with it.
-    flip_byte(&dir.join(WAL_FILE), pos as u64 + 3);
-    assert!(matches!(open(&dir), Err(Error::Corrupt { .. })));
+    let (_dir, _, _, opened) = damaged("corrupt-length", |d| {
+        flip_byte(&d.join(WAL_FILE), record_offset(d, 1) as u64 + 3)
+    });
+    assert!(matches!(opened, Err(Error::Corrupt { .. })));
 }
 
 #[test]
@@ -346,6 +361,39 @@ fn log_is_rewritten_by_size_without_losing_anything() {
     );
     let live = s.state().clone();
     assert_eq!(live.snapshot_index, 95);
+    assert_eq!(live.entries.len(), 5);
+    let (s, _) = open(&dir).unwrap();
+    assert_eq!(s.state(), &live);
+}
+
+// Compaction by size: the snapshot the driver takes by size also compacts the file at once,
+// copying only the entries past it, long before the file reaches its bound.
+#[test]
+fn a_snapshot_compacts_the_file_copying_only_the_tail() {
+    let dir = temp_dir("rewrite-at-snapshot");
+    let (mut s, _) = open(&dir).unwrap();
+    s.set_rewrite_bytes(1 << 20);
+    let big = "v".repeat(200);
+    for i in 1..=1000u64 {
+        s.persist(&Ready {
+            entries: vec![entry(1, i, &big)],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    assert!(s.wal_bytes() > 200_000 && s.wal_bytes() < 1 << 20);
+    s.persist(&Ready {
+        snapshot: Some(snapshot(995, 1, "state@995")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.stats().rewrites, 1, "{:?}", s.stats());
+    assert!(
+        s.wal_bytes() < 2048,
+        "only the 5 entries past the snapshot are left: {} bytes",
+        s.wal_bytes()
+    );
+    let live = s.state().clone();
     assert_eq!(live.entries.len(), 5);
     let (s, _) = open(&dir).unwrap();
     assert_eq!(s.state(), &live);
