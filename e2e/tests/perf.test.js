@@ -165,3 +165,74 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   await page.screenshot({ path: `${ARTIFACTS}perf-after-long-run.png` });
   assert.deepEqual(problems, []);
 });
+
+/** Animation-frame intervals over `ms` of wall time, as { p50, p95, frames }. */
+async function frameTimes(page, ms) {
+  const deltas = await page.evaluate(
+    (span) =>
+      new Promise((resolve) => {
+        const out = [];
+        let last = performance.now();
+        const end = last + span;
+        const tick = (ts) => {
+          out.push(ts - last);
+          last = ts;
+          if (ts < end) requestAnimationFrame(tick);
+          else resolve(out);
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+  deltas.sort((a, b) => a - b);
+  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
+  return { p50: round(pct(50)), p95: round(pct(95)), frames: deltas.length };
+}
+
+test('figures: frames at 9 nodes with ~300 messages in flight and the space-time view open; redraws at rest', { timeout: 120_000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(`${baseUrl()}?seed=13&nodes=9&speed=0`, { waitUntil: 'load' });
+  await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(2000);
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
+  await page.getByLabel('Speed').fill('1'); // 10x
+  // Slow links and duplicates keep ~300 messages in flight (this measures drawing, not Raft).
+  await page.getByLabel('Latency').fill('200');
+  await page.getByLabel('Duplicates').fill('30');
+  await page.getByRole('tab', { name: 'Space-time' }).click();
+  await page.getByTestId('spacetime').waitFor();
+  await page.waitForTimeout(2000);
+  const f = await frameTimes(page, 4000);
+  const inFlight = Number(await page.getByTestId('metric-in-flight').innerText());
+  // How many SVG elements the browser styles and paints each frame (cluster and diagram).
+  const svgElements = await page.evaluate(() => document.querySelectorAll('svg *').length);
+  await page.screenshot({ path: `${ARTIFACTS}perf-9-nodes-spacetime.png` });
+  console.log(`9 nodes, 10x, 200 ms links, 30% duplicates, space-time open: p50 ${f.p50} ms, p95 ${f.p95} ms over ${f.frames} frames; ${inFlight} in flight; ${svgElements} SVG elements`);
+
+  // At rest (5 nodes, default speed): how often the page redraws, counted as changes of the
+  // status line (it shows the virtual time, so every drawn frame that moved the clock changes it).
+  await page.goto(`${baseUrl()}?seed=42&autoplay=1`, { waitUntil: 'load' });
+  await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(2000);
+  const redraws = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let n = 0;
+        const o = new MutationObserver((l) => (n += l.length));
+        o.observe(document.querySelector('[data-testid="status"]'), { subtree: true, characterData: true, childList: true });
+        setTimeout(() => {
+          o.disconnect();
+          resolve(n / 3);
+        }, 3000);
+      }),
+  );
+  console.log(`at rest: the status line redrawn ${round(redraws)} times a second`);
+  await recordFigures({
+    frame_spacetime_p50_ms: f.p50,
+    frame_spacetime_p95_ms: f.p95,
+    frame_spacetime_in_flight: inFlight,
+    svg_elements_under_load: svgElements,
+    rest_redraws_per_s: round(redraws),
+  });
+  assert.deepEqual(problems, []);
+});

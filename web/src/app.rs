@@ -494,25 +494,57 @@ fn animation_loop(props: &LoopProps) -> Html {
     let last = use_mut_ref(|| None::<f64>);
     let frame = sim.frame;
     let dispatcher = sim.dispatcher();
+    // Nothing in flight and no replay: only timers move, so a lower frame rate does (the idle
+    // page drew 60 frames a second of rings running down; see QUIET_FRAME_MS).
+    let quiet = sim.view.metrics.in_flight == 0 && sim.catching_up.is_none();
     use_effect_with((props.running, frame), move |&(running, _)| {
-        let pending: Option<AnimationFrame> = if running {
-            Some(request_animation_frame(move |ts| {
-                let prev = last.borrow_mut().replace(ts);
-                let dt = prev.map_or(16.0, |p| ts - p);
-                // The reducer reads no clock: it gets one, with this frame's deadline.
-                let clock = Clock::new(browser::now_ms);
-                let deadline_ms = clock.now() + FRAME_WORK_MS;
-                dispatcher.dispatch(SimAction::Frame {
-                    wall_ms: dt,
-                    clock,
-                    deadline_ms,
-                });
-            }))
+        // The pending frame; a skipped quiet frame puts its successor here. Taken (which
+        // cancels it and ends the chain) when the effect is cleaned up.
+        let slot: FrameSlot = Rc::new(std::cell::RefCell::new(None));
+        if running {
+            let f = request_frame(slot.clone(), last, dispatcher, quiet, 0);
+            *slot.borrow_mut() = Some(f);
         } else {
             *last.borrow_mut() = None;
-            None
-        };
-        move || drop(pending)
+        }
+        move || drop(slot.borrow_mut().take())
     });
     Html::default()
+}
+
+/// Wall milliseconds between two frames while only timers move (about 20 a second; otherwise
+/// every animation frame, up to 60 a second).
+pub const QUIET_FRAME_MS: f64 = 48.0;
+
+/// Where the animation loop keeps its pending frame.
+type FrameSlot = Rc<std::cell::RefCell<Option<AnimationFrame>>>;
+
+/// Requests the next animation frame. It dispatches a [`SimAction::Frame`] with the wall time
+/// since the last one; while `quiet`, a frame sooner than [`QUIET_FRAME_MS`] after the last
+/// one only requests its successor into `slot` (at most 8 in a row, whatever the clock says).
+fn request_frame(
+    slot: FrameSlot,
+    last: Rc<std::cell::RefCell<Option<f64>>>,
+    dispatcher: UseReducerDispatcher<Sim>,
+    quiet: bool,
+    skipped: u32,
+) -> AnimationFrame {
+    request_animation_frame(move |ts| {
+        let prev = *last.borrow();
+        let dt = prev.map_or(16.0, |p| ts - p);
+        if quiet && dt < QUIET_FRAME_MS && skipped < 8 {
+            let next = request_frame(slot.clone(), last, dispatcher, quiet, skipped + 1);
+            *slot.borrow_mut() = Some(next);
+            return;
+        }
+        last.borrow_mut().replace(ts);
+        // The reducer reads no clock: it gets one, with this frame's deadline.
+        let clock = Clock::new(browser::now_ms);
+        let deadline_ms = clock.now() + FRAME_WORK_MS;
+        dispatcher.dispatch(SimAction::Frame {
+            wall_ms: dt,
+            clock,
+            deadline_ms,
+        });
+    })
 }

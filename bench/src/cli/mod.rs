@@ -45,7 +45,7 @@ pub fn main() {
 
 const USAGE: &str = "usage:
   raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
-             [--browser-json FILE] [--out FILE] [--no-profile] [--core-only]
+             [--browser-json FILE] [--out FILE] [--no-profile] [--core-only] [--page-only]
   raft-bench throughput --impl raft-core|raft-rs|raft-rs-batched [--entry-bytes N] [--entries N] [--batch N]
   raft-bench node-memory --impl raft-core|raft-rs [--entry-bytes N] [--entries N]
   raft-bench steady [--clients N] [--think-ms N] [--seconds N] [--seed N]";
@@ -182,6 +182,9 @@ struct Opts {
     profile: bool,
     /// Only section 1 (raft-core against raft-rs, and its profile): a quick side-by-side run.
     core_only: bool,
+    /// Only section 5 (the page: size from dist/, figures from the browser benchmark's JSON),
+    /// so the page's rows can be refreshed without the minutes of native runs.
+    page_only: bool,
 }
 
 fn parse_opts(args: &[String]) -> Res<Opts> {
@@ -196,8 +199,9 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
         out: None,
         profile: true,
         core_only: false,
+        page_only: false,
     };
-    for (k, v) in flags(args, &["no-profile", "core-only"])? {
+    for (k, v) in flags(args, &["no-profile", "core-only", "page-only"])? {
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
         match k.as_str() {
             "runs" => o.runs = num(&v)? as usize,
@@ -209,6 +213,7 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
             "out" => o.out = Some(v.into()),
             "no-profile" => o.profile = false,
             "core-only" => o.core_only = true,
+            "page-only" => o.page_only = true,
             _ => return Err(format!("unknown option --{k}\n{USAGE}")),
         }
     }
@@ -225,9 +230,39 @@ fn run_all(args: &[String]) -> Res<()> {
     eprintln!("raft-bench: {}", m.one_line());
     let mut rows = Vec::new();
     let mut notes = Vec::new();
-
-    core_throughput(&o, &mut rows, &mut notes)?;
     let mut profiles = Vec::new();
+
+    if o.page_only {
+        page::page(&o, &mut rows, &mut notes)?;
+    } else {
+        core_sections(&o, &m, &mut rows, &mut notes, &mut profiles)?;
+    }
+
+    let wall = started.elapsed().as_secs_f64();
+    let doc = table::Document {
+        machine: m,
+        rows,
+        notes,
+        profiles,
+        wall_s: wall,
+    };
+    println!("{}", doc.plain());
+    if let Some(out) = &o.out {
+        std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("raft-bench: wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// Every section but the page's alone: section 1 and, unless `--core-only`, the others.
+fn core_sections(
+    o: &Opts,
+    m: &machine::Machine,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+    profiles: &mut Vec<profile::Profile>,
+) -> Res<()> {
+    core_throughput(o, rows, notes)?;
     let n = PROFILE_ENTRIES.min(o.entries);
     let args = |imp: &str| {
         ["throughput", "--impl", imp, "--entries"]
@@ -237,25 +272,25 @@ fn run_all(args: &[String]) -> Res<()> {
             .collect::<Vec<_>>()
     };
     let core = take_profile(
-        &o,
+        o,
         &args("raft-core"),
         format!("raft-core throughput run, {} entries of 16 B", group(n)),
-        &mut notes,
+        notes,
     );
     let rs = take_profile(
-        &o,
+        o,
         &args("raft-rs"),
         format!("raft-rs throughput run, {} entries of 16 B", group(n)),
-        &mut notes,
+        notes,
     );
     let batched = take_profile(
-        &o,
+        o,
         &args("raft-rs-batched"),
         format!(
             "raft-rs throughput run, {} entries of 16 B, 64 per MsgPropose",
             group(n)
         ),
-        &mut notes,
+        notes,
     );
     if let (Some(c), Some(r)) = (&core, &rs) {
         // Instructions do not depend on the machine's load: a steadier comparison than time.
@@ -292,21 +327,7 @@ fn run_all(args: &[String]) -> Res<()> {
         profiles.push(p);
     }
     if !o.core_only {
-        other_sections(&o, &m, &mut rows, &mut notes, &mut profiles)?;
-    }
-
-    let wall = started.elapsed().as_secs_f64();
-    let doc = table::Document {
-        machine: m,
-        rows,
-        notes,
-        profiles,
-        wall_s: wall,
-    };
-    println!("{}", doc.plain());
-    if let Some(out) = &o.out {
-        std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
-        eprintln!("raft-bench: wrote {}", out.display());
+        other_sections(o, m, rows, notes, profiles)?;
     }
     Ok(())
 }

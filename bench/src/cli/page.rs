@@ -150,6 +150,35 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         },
         "budget 16.7 ms (60 fps)".into(),
     ));
+    let spacetime = |p: &str| match (
+        get(&format!("{p}frame_spacetime_p50_ms")),
+        get(&format!("{p}frame_spacetime_p95_ms")),
+        get(&format!("{p}frame_spacetime_in_flight")),
+        get(&format!("{p}svg_elements_under_load")),
+    ) {
+        (Some(a), Some(b), Some(n), Some(e)) => {
+            Some(format!("{a} / {b} ms ({n} in flight, {e} SVG elements)"))
+        }
+        _ => None,
+    };
+    rows.push(Row::new(
+        "5 page",
+        "frame time p50 / p95, 9 nodes, 200 ms links, 30% duplicates, space-time view open",
+        spacetime("").unwrap_or_else(|| missing.into()),
+        spacetime("before_").map_or("budget 16.7 ms (60 fps)".into(), |b| {
+            format!("before: {b}; budget 16.7 ms (60 fps)")
+        }),
+    ));
+    rows.push(Row::new(
+        "5 page",
+        "redraws per second at rest (status line changes, 5 nodes, default speed)",
+        cell(get("rest_redraws_per_s"), "/s"),
+        before(
+            "rest_redraws_per_s",
+            "/s",
+            "about 20/s while nothing is in flight (web/src/app.rs QUIET_FRAME_MS)",
+        ),
+    ));
     rows.push(Row::new(
         "5 page",
         "main-thread CPU, 5 nodes at rest, default speed",

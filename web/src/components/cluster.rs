@@ -12,6 +12,7 @@ use raft_core::NodeId;
 use raft_sim::Action;
 use yew::prelude::*;
 
+use crate::components::layers::{client_to_view, nearest, Layers};
 use crate::sim_driver::{use_sim, SimAction, SimContext};
 use crate::view_model::{
     cluster_config, link_word, name, LinkDir, LinkLine, MemberView, MessageView, NodeView,
@@ -81,6 +82,10 @@ pub fn ring_word(n: &NodeView) -> &'static str {
         _ => n.role.as_str(),
     }
 }
+
+/// Most messages in flight drawn as one SVG element each; past it they are drawn as one path
+/// per kind (no tooltip; a click picks the nearest within reach). See components/layers.rs.
+pub const MAX_SEPARATE_MESSAGES: usize = 40;
 
 /// Partition groups, in the order a click cycles through them.
 const GROUPS: [&str; 3] = ["A", "B", "C"];
@@ -240,16 +245,59 @@ pub fn cluster() -> Html {
         Pick::Message(id) => Some(id),
         _ => None,
     };
-    let messages = v
-        .messages
-        .iter()
-        .map(|m| message(m, &pick, picked_msg == Some(m.id)));
+    // Few messages: one element each (a tooltip, a click target). Many: one path per kind
+    // (see components/layers.rs), the picked one still drawn on its own.
+    let layered = v.messages.len() > MAX_SEPARATE_MESSAGES;
+    let messages: Html = if layered {
+        let mut layers = Layers::default();
+        for m in v.messages.iter().filter(|m| picked_msg != Some(m.id)) {
+            let base = m.kind.trim_end_matches("_resp");
+            let class = message_class(m, base, false).to_string();
+            layers.get(class).message(base, m.entries > 0, m.x, m.y);
+        }
+        let picked = v.messages.iter().filter(|m| picked_msg == Some(m.id));
+        html! {
+            <>
+                { for layers.paths().map(|(class, d)| html! {
+                    <g key={class.clone()} {class} data-layer="1"><path class="shape" {d} /></g>
+                }) }
+                { for picked.map(|m| message(m, &pick, true)) }
+            </>
+        }
+    } else {
+        v.messages
+            .iter()
+            .map(|m| message(m, &pick, picked_msg == Some(m.id)))
+            .collect()
+    };
+    let svg_ref = use_node_ref();
     let deselect = {
         let sim = sim.clone();
         let pick = pick.clone();
-        Callback::from(move |_| {
-            sim.dispatch(SimAction::Select(None));
-            pick.set(Pick::Nothing);
+        let svg_ref = svg_ref.clone();
+        // Where each message is, for a click on the layers (no element per message then).
+        let spots: Vec<(u64, f64, f64)> = if layered {
+            v.messages.iter().map(|m| (m.id, m.x, m.y)).collect()
+        } else {
+            Vec::new()
+        };
+        Callback::from(move |e: MouseEvent| {
+            let hit = svg_ref.cast::<web_sys::Element>().and_then(|svg| {
+                let r = svg.get_bounding_client_rect();
+                let (x, y) = client_to_view(
+                    (f64::from(e.client_x()), f64::from(e.client_y())),
+                    (r.left(), r.top(), r.width(), r.height()),
+                    (VIEW, VIEW),
+                );
+                nearest(spots.iter().copied(), x, y, 11.0)
+            });
+            match hit {
+                Some(id) => pick.set(Pick::Message(id)),
+                None => {
+                    sim.dispatch(SimAction::Select(None));
+                    pick.set(Pick::Nothing);
+                }
+            }
         })
     };
     let hidden = v.metrics.in_flight.saturating_sub(v.messages.len());
@@ -279,11 +327,11 @@ pub fn cluster() -> Html {
                        title="In joint consensus every election and every commit needs a majority of both halves">{ q }</p>
                 }
             }
-            <svg class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
+            <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
                  role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
-                <g class={classes!("messages", (!animate).then_some("static"))}>{ for messages }</g>
+                <g class={classes!("messages", (!animate).then_some("static"), layered.then_some("layered"))}>{ messages }</g>
             </svg>
             if hidden > 0 {
                 <p class="more-messages">{ format!("+{hidden} more messages in flight not drawn") }</p>
@@ -394,14 +442,7 @@ fn message(m: &MessageView, pick: &UseStateHandle<Pick>, picked: bool) -> Html {
         })
     };
     let base = m.kind.trim_end_matches("_resp");
-    let class = classes!(
-        "msg",
-        format!("msg-{base}"),
-        m.response.then_some("response"),
-        m.parked.then_some("parked"),
-        (m.entries > 0).then_some("with-entries"),
-        picked.then_some("picked")
-    );
+    let class = message_class(m, base, picked);
     let shape = shape(base, m.entries > 0);
     html! {
         <g key={id.to_string()} {class} transform={format!("translate({} {})", fmt(m.x), fmt(m.y))} {onclick}
@@ -414,6 +455,18 @@ fn message(m: &MessageView, pick: &UseStateHandle<Pick>, picked: bool) -> Html {
             { shape }
         </g>
     }
+}
+
+/// The CSS classes of a message (the drawing class of its layer when drawn in layers).
+fn message_class(m: &MessageView, base: &str, picked: bool) -> Classes {
+    classes!(
+        "msg",
+        format!("msg-{base}"),
+        m.response.then_some("response"),
+        m.parked.then_some("parked"),
+        (m.entries > 0).then_some("with-entries"),
+        picked.then_some("picked")
+    )
 }
 
 /// The shape of a message kind: votes are diamonds, appends squares (bigger with entries),

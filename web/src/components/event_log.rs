@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::components::layers::Layers;
 use crate::sim_driver::use_sim;
 use crate::view_model::{name, subject, EventKind, EventLine, Fate, Traffic};
 
@@ -25,6 +26,8 @@ const LANE: f64 = 24.0;
 const TOP: f64 = 16.0;
 /// Most messages drawn.
 const MAX_TRIPS: usize = 600;
+/// Most trips drawn as one element each (with a tooltip); past it, one path per look.
+const MAX_SEPARATE_TRIPS: usize = 150;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -213,6 +216,9 @@ fn diagram(
     });
     let trips: Vec<_> = traffic.between(t0.saturating_sub(400), t1).collect();
     let skip = trips.len().saturating_sub(MAX_TRIPS);
+    // Many trips: one path per look instead of an element each (components/layers.rs).
+    let layered = trips.len() - skip > MAX_SEPARATE_TRIPS;
+    let mut layers = Layers::default();
     let arrows = trips.into_iter().skip(skip).filter_map(|tr| {
         let (ya, yb) = (lane_y(tr.from), lane_y(tr.to));
         let end = match (tr.fate, tr.deliver_at) {
@@ -232,6 +238,22 @@ fn diagram(
         };
         let base = tr.kind.trim_end_matches("_resp");
         let (x1, y1, x2, y2) = (x(tr.sent_at as f64), ya, x(end_t), end_y);
+        if layered {
+            let gone = matches!(tr.fate, Fate::Gone(_));
+            let look = format!(
+                "trip msg-{base}{}{}{}",
+                if base != tr.kind { " response" } else { "" },
+                if gone { " gone" } else { "" },
+                if tr.fate == Fate::InFlight { " flying" } else { "" }
+            );
+            layers.get(format!("{look} |line")).line(x1, y1, x2, y2);
+            if gone {
+                layers.get(format!("{look} |x")).cross(x2, y2);
+            } else {
+                layers.get(format!("{look} |head")).dot(x2, y2, 2.2);
+            }
+            return None;
+        }
         Some(html! {
             <g key={tr.id.to_string()} class={classes!("trip", format!("msg-{base}"), (base != tr.kind).then_some("response"),
                                                       matches!(tr.fate, Fate::Gone(_)).then_some("gone"),
@@ -250,6 +272,19 @@ fn diagram(
                 }
             </g>
         })
+    });
+    let arrows: Vec<Html> = arrows.collect();
+    // The layers' paths, styled as the separate trips' lines, heads and crosses.
+    let layer_paths = layers.paths().map(|(key, d)| {
+        let (look, part) = key.split_once(" |").unwrap_or((&key, "line"));
+        let class = match part {
+            "x" => "x layer-head",
+            "head" => "layer-head",
+            _ => "layer-line",
+        };
+        html! {
+            <g key={key.clone()} class={look.to_string()}><path {class} {d} /></g>
+        }
     });
     // Role changes and faults from the event log, as dots on their lane.
     let dots = sim
@@ -276,7 +311,7 @@ fn diagram(
                  aria-label={format!("Space-time diagram from {t0} to {t1} ms: one lane per node, messages as arrows from sending to arrival")}>
                 <g class="ticks">{ for ticks }</g>
                 <g class="lanes">{ for lane_lines }</g>
-                <g class="trips">{ for arrows }</g>
+                <g class="trips">{ for arrows }{ for layer_paths }</g>
                 <g class="dots">{ for dots }</g>
                 { for marker }
             </svg>

@@ -5,6 +5,7 @@ pub mod announcer;
 pub mod cluster;
 pub mod controls;
 pub mod event_log;
+pub mod layers;
 pub mod logs;
 pub mod metrics;
 pub mod notice;

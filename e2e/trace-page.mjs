@@ -1,0 +1,25 @@
+// Main-thread time by trace event (script, style, layout, paint, commit) over 3 s of the served
+// page, from a Chromium performance trace; not a test (issue #14).
+//   BASE_URL=http://127.0.0.1:PORT/ node e2e/trace-page.mjs idle|load|st
+// Percentages are of wall time; nested events (FunctionCall inside RunTask) overlap.
+import { chromium } from 'playwright-core';
+const base = process.env.BASE_URL; const mode = process.argv[2] ?? 'idle';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+await ctx.addInitScript(() => { try { localStorage.setItem('raft-playground.walkthrough', 'seen'); } catch {} });
+const page = await ctx.newPage();
+if (mode === 'idle') { await page.goto(`${base}?seed=42&autoplay=1`, { waitUntil: 'load' }); await page.waitForTimeout(3000); }
+else { await page.goto(`${base}?seed=13&nodes=9&speed=0`, { waitUntil: 'load' }); await page.waitForTimeout(3000);
+  await page.getByRole('button', { name: 'Client load', exact: true }).click(); await page.getByLabel('Speed').fill('1');
+  await page.getByLabel('Latency').fill('200'); await page.getByLabel('Duplicates').fill('30');
+  if (mode === 'st') await page.getByRole('tab', { name: 'Space-time' }).click();
+  await page.waitForTimeout(3000); }
+await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+await page.waitForTimeout(3000);
+const buf = await browser.stopTracing();
+const ev = JSON.parse(buf.toString()).traceEvents;
+const main = ev.find((e) => e.name === 'thread_name' && e.args.name === 'CrRendererMain');
+const sums = new Map();
+for (const e of ev) if (e.ph === 'X' && e.tid === main.tid && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${(v / 30).toFixed(1).padStart(6)}% ${k}`).join('\n'));
+await browser.close();

@@ -1,0 +1,164 @@
+//! Many small shapes as a few `<path>` elements: one per drawing class (a message kind and its
+//! look), its `d` holding every shape of that class.
+//!
+//! Why: profiling 9 nodes under client load at 10× with 200 ms links (about 300 messages in
+//! flight; e2e/tests/perf.test.js prints the figures) showed most of a 50–150 ms frame going to
+//! creating, filling in and removing one SVG group per message (each lives a frame or two at
+//! that speed), and to the browser styling and painting those elements. A handful of paths
+//! whose `d` changes costs one attribute write each and keeps the element count flat. Below a
+//! threshold the views keep one element per message instead, which a person can hover (a
+//! tooltip) and click; above it a click is matched to the nearest shape by position.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Path data of the shapes of one drawing class, appended one by one.
+#[derive(Default)]
+pub struct PathData(String);
+
+impl PathData {
+    /// The path text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// A shape given by `shape` (relative path commands after a move), centred on `(x, y)`.
+    /// `dx, dy` is where the shape's own path starts relative to its centre.
+    fn at(&mut self, x: f64, y: f64, dx: f64, dy: f64, shape: &str) {
+        let _ = write!(self.0, "M{:.1},{:.1}{shape}", x + dx, y + dy);
+    }
+
+    /// The shape of a message of kind `base` (without `_resp`) at `(x, y)`: the same shapes as
+    /// the separate elements draw (`cluster::shape`), written as relative paths.
+    pub fn message(&mut self, base: &str, entries: bool, x: f64, y: f64) {
+        match base {
+            "pre_vote" | "vote" => self.at(x, y, 0.0, -7.0, "l7,7l-7,7l-7,-7z"),
+            "append" if entries => self.at(x, y, -6.5, -6.5, "h13v13h-13z"),
+            "append" => self.at(x, y, -4.5, -4.5, "h9v9h-9z"),
+            "timeout_now" => self.at(x, y, 0.0, -8.0, "l7.5,14h-15z"),
+            "snapshot" => self.at(x, y, -8.5, 0.0, "l4,-7.5h9l4,7.5l-4,7.5h-9z"),
+            _ => self.at(x, y, -4.5, 0.0, "a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0z"),
+        }
+    }
+
+    /// A straight line from `(x1, y1)` to `(x2, y2)`.
+    pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64) {
+        let _ = write!(self.0, "M{x1:.1},{y1:.1}L{x2:.1},{y2:.1}");
+    }
+
+    /// A dot of radius `r` at `(x, y)`.
+    pub fn dot(&mut self, x: f64, y: f64, r: f64) {
+        let _ = write!(
+            self.0,
+            "M{:.1},{y:.1}a{r},{r} 0 1,0 {d},0a{r},{r} 0 1,0 -{d},0z",
+            x - r,
+            d = 2.0 * r
+        );
+    }
+
+    /// A small cross (6 by 6) centred on `(x, y)`.
+    pub fn cross(&mut self, x: f64, y: f64) {
+        let _ = write!(self.0, "M{:.1},{:.1}l6,6m0,-6l-6,6", x - 3.0, y - 3.0);
+    }
+}
+
+/// Path data by drawing class, in a fixed order (the class string is also the key the view
+/// gives the element, so a layer's element is reused from frame to frame).
+#[derive(Default)]
+pub struct Layers(BTreeMap<String, PathData>);
+
+impl Layers {
+    /// The path data of `class`, created empty the first time.
+    pub fn get(&mut self, class: String) -> &mut PathData {
+        self.0.entry(class).or_default()
+    }
+
+    /// (class, path data) of every layer, in class order.
+    pub fn paths(self) -> impl Iterator<Item = (String, String)> {
+        self.0.into_iter().map(|(k, v)| (k, v.into_string()))
+    }
+}
+
+/// The one of `points` (id, x, y) nearest to `(x, y)`, if within `radius`.
+pub fn nearest(
+    points: impl Iterator<Item = (u64, f64, f64)>,
+    x: f64,
+    y: f64,
+    radius: f64,
+) -> Option<u64> {
+    points
+        .map(|(id, px, py)| (id, (px - x).powi(2) + (py - y).powi(2)))
+        .filter(|&(_, d2)| d2 <= radius * radius)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
+/// A point given in the page's (client) pixels, in the coordinates of an SVG whose viewBox is
+/// `0 0 vw vh` drawn with `preserveAspectRatio="xMidYMid meet"` into the box
+/// `(left, top, width, height)`.
+pub fn client_to_view(
+    (cx, cy): (f64, f64),
+    (left, top, width, height): (f64, f64, f64, f64),
+    (vw, vh): (f64, f64),
+) -> (f64, f64) {
+    let scale = (width / vw).min(height / vh).max(1e-9);
+    let (ox, oy) = (
+        left + (width - vw * scale) / 2.0,
+        top + (height - vh * scale) / 2.0,
+    );
+    ((cx - ox) / scale, (cy - oy) / scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_are_written_where_they_belong() {
+        let mut p = PathData::default();
+        p.message("vote", false, 10.0, 20.0);
+        p.message("append", true, 0.0, 0.0);
+        p.line(1.0, 2.0, 3.0, 4.0);
+        p.dot(5.0, 5.0, 2.0);
+        assert_eq!(
+            p.into_string(),
+            "M10.0,13.0l7,7l-7,7l-7,-7zM-6.5,-6.5h13v13h-13zM1.0,2.0L3.0,4.0\
+             M3.0,5.0a2,2 0 1,0 4,0a2,2 0 1,0 -4,0z"
+        );
+    }
+
+    #[test]
+    fn layers_come_out_in_class_order_one_per_class() {
+        let mut l = Layers::default();
+        l.get("msg-vote".into()).message("vote", false, 0.0, 0.0);
+        l.get("msg-append".into())
+            .message("append", false, 0.0, 0.0);
+        l.get("msg-vote".into()).message("vote", false, 1.0, 1.0);
+        let got: Vec<_> = l
+            .paths()
+            .map(|(k, d)| (k, d.matches('M').count()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("msg-append".to_string(), 1), ("msg-vote".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn a_click_picks_the_nearest_shape_within_reach() {
+        let pts = [(1, 0.0, 0.0), (2, 10.0, 0.0), (3, 30.0, 0.0)];
+        assert_eq!(nearest(pts.into_iter(), 7.0, 0.0, 11.0), Some(2));
+        assert_eq!(nearest(pts.into_iter(), 20.0, 0.0, 5.0), None);
+    }
+
+    #[test]
+    fn client_pixels_map_to_the_view_box_letterboxed() {
+        // A 600×600 view drawn into 1200×600 px at (100, 50): scale 1, centred with 300 px left.
+        let p = client_to_view(
+            (100.0 + 300.0 + 60.0, 50.0 + 30.0),
+            (100.0, 50.0, 1200.0, 600.0),
+            (600.0, 600.0),
+        );
+        assert_eq!(p, (60.0, 30.0));
+    }
+}
