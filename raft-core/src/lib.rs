@@ -178,6 +178,7 @@ extern crate alloc;
 
 pub mod confchange;
 pub mod config;
+pub mod entries;
 pub mod entry;
 pub mod error;
 pub mod log;
@@ -191,6 +192,7 @@ pub mod reason;
 pub mod session;
 pub mod snapshot;
 pub mod storage;
+mod tail;
 pub mod types;
 
 /// The shared, immutable byte buffer of [`Payload::Command`] (re-exported from the `bytes` crate,
@@ -200,6 +202,7 @@ pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,
 };
+pub use entries::Entries;
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
 pub use log::{RaftLog, LOG_CACHE_ENTRIES};

@@ -15,9 +15,11 @@
 
 use alloc::vec::Vec;
 
+use crate::entries::Entries;
 use crate::entry::{Entry, Payload};
 use crate::reason::Corruption;
 use crate::storage::{MemStorage, Storage, StorageError};
+use crate::tail::Tail;
 use crate::types::{Index, Term};
 
 /// Most stable entries the node keeps in memory, besides its unstable ones: the cache that
@@ -42,7 +44,8 @@ pub struct RaftLog<S = MemStorage> {
     offset: Index,
     offset_term: Term,
     tail_start: Index,
-    tail: Vec<Entry>,
+    /// The entries from `tail_start` on, as shared runs (see [`crate::tail`]).
+    tail: Tail,
     /// Highest index known to be durable in `store` (entries of `tail` up to it are cache).
     stable: Index,
     /// Last index handed to the driver by the latest `ready()`, durable by the next one.
@@ -121,11 +124,13 @@ impl<S: Storage> RaftLog<S> {
         let tail_start = last
             .saturating_sub(LOG_CACHE_ENTRIES as Index - 1)
             .max(offset + 1);
-        let mut tail = Vec::new();
+        let mut tail = Tail::default();
         if tail_start <= last {
+            let mut held = Vec::new();
             store
-                .entries(tail_start, last + 1, u64::MAX, &mut tail)
+                .entries(tail_start, last + 1, u64::MAX, &mut held)
                 .map_err(unavailable)?;
+            tail.push_shared(Entries::from(held));
         }
         Ok(RaftLog {
             store,
@@ -195,9 +200,10 @@ impl<S: Storage> RaftLog<S> {
 
     /// The entries held in memory: the newest of the log (at least the last
     /// [`LOG_CACHE_ENTRIES`], or all of them after the snapshot when there are fewer), in order.
-    /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`].
-    pub fn entries(&self) -> &[Entry] {
-        &self.tail
+    /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`]. A view of the shared
+    /// run when memory holds one, else a copy of the entries' headers (payloads are shared).
+    pub fn entries(&self) -> Entries {
+        self.tail.to_entries()
     }
 
     /// Every entry after the snapshot, read from memory and storage (for tests and tools: it
@@ -219,7 +225,7 @@ impl<S: Storage> RaftLog<S> {
         } else if index < self.offset || index > self.last_index() {
             Ok(None)
         } else if index >= self.tail_start {
-            Ok(Some(self.tail[(index - self.tail_start) as usize].term))
+            Ok(self.tail.get(index).map(|e| e.term))
         } else {
             self.store.term(index).map(Some)
         }
@@ -237,7 +243,7 @@ impl<S: Storage> RaftLog<S> {
         if index <= self.offset || index > self.last_index() {
             None
         } else if index >= self.tail_start {
-            Some(self.tail[(index - self.tail_start) as usize].clone())
+            self.tail.get(index).cloned()
         } else {
             let mut out = Vec::with_capacity(1);
             self.store.entries(index, index + 1, 0, &mut out).ok()?;
@@ -294,16 +300,36 @@ impl<S: Storage> RaftLog<S> {
                 return Ok(());
             }
         }
-        let start = (lo.max(self.tail_start) - self.tail_start) as usize;
-        let end = (hi - self.tail_start) as usize;
-        for e in &self.tail[start..end] {
-            bytes += e.size();
-            if out.len() > before && bytes > max_bytes {
-                break;
-            }
-            out.push(e.clone());
-        }
+        let taken = out.len() > before;
+        self.tail
+            .extend_into(lo.max(self.tail_start), hi, max_bytes, (bytes, taken), out);
         Ok(())
+    }
+
+    /// [`RaftLog::slice_checked`] as shared [`Entries`]: a view of the memory's shared run,
+    /// without copying, when the range lies in one (the common case: a batch going to every
+    /// follower), else a copy.
+    pub fn slice_shared(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+    ) -> Result<Entries, StorageError> {
+        let hi = hi.min(self.last_index() + 1);
+        if lo < self.first_index() || lo >= hi {
+            return Ok(Entries::new());
+        }
+        if lo >= self.tail_start {
+            return Ok(self.tail.slice(lo, hi, max_bytes));
+        }
+        self.slice_checked(lo, hi, max_bytes).map(Entries::from)
+    }
+
+    /// Makes the entries pushed one by one since the last call one shared run, so that
+    /// [`RaftLog::slice_shared`] can hand them out without copying (the node calls this before
+    /// it builds a `Ready` or an Append).
+    pub(crate) fn seal(&mut self) {
+        self.tail.seal();
     }
 
     /// [`RaftLog::slice_checked`], empty when the storage cannot answer yet.
@@ -355,6 +381,25 @@ impl<S: Storage> RaftLog<S> {
         self.tail.push(entry);
     }
 
+    /// [`RaftLog::truncate_and_append`] keeping the shared run `entries` as it is (a follower
+    /// keeps the leader's batch instead of copying it).
+    pub fn truncate_and_append_shared(&mut self, index: Index, entries: Entries) -> bool {
+        if !self.truncate_from(index) {
+            return false;
+        }
+        for e in entries.iter() {
+            if matches!(e.payload, Payload::Membership(_)) {
+                self.conf_indexes.push(e.index);
+            }
+        }
+        debug_assert!(
+            entries.first().is_none_or(|e| e.index == index),
+            "log: consecutive indexes"
+        );
+        self.tail.push_shared(entries);
+        true
+    }
+
     /// Removes the entries from `index` on and appends `entries` (which start at `index`).
     /// Returns false, changing nothing, if that would remove a committed entry or leave a gap.
     pub fn truncate_and_append(&mut self, index: Index, entries: &[Entry]) -> bool {
@@ -368,11 +413,23 @@ impl<S: Storage> RaftLog<S> {
         index: Index,
         entries: impl IntoIterator<Item = Entry>,
     ) -> bool {
+        if !self.truncate_from(index) {
+            return false;
+        }
+        for e in entries {
+            self.push(e);
+        }
+        true
+    }
+
+    /// Removes the entries from `index` on, refilling the cache from storage; false (changing
+    /// nothing) if that would remove a committed entry or leave a gap.
+    fn truncate_from(&mut self, index: Index) -> bool {
         if index <= self.committed || index > self.last_index() + 1 || index <= self.offset {
             return false;
         }
         if index >= self.tail_start {
-            self.tail.truncate((index - self.tail_start) as usize);
+            self.tail.truncate_from(index);
         } else {
             self.tail.clear();
             self.tail_start = index;
@@ -392,8 +449,7 @@ impl<S: Storage> RaftLog<S> {
                 .is_ok()
                 && kept.len() as Index == n
             {
-                kept.append(&mut self.tail);
-                self.tail = kept;
+                self.tail.prepend(Entries::from(kept));
                 self.tail_start = want;
             }
         }
@@ -401,9 +457,6 @@ impl<S: Storage> RaftLog<S> {
         self.handed_out = self.handed_out.min(index - 1);
         let k = self.conf_indexes.partition_point(|&i| i < index);
         self.conf_indexes.truncate(k);
-        for e in entries {
-            self.push(e);
-        }
         true
     }
 
@@ -444,11 +497,26 @@ impl<S: Storage> RaftLog<S> {
             }
         }
         if hi > self.tail_start {
-            let start = (lo.max(self.tail_start) - self.tail_start) as usize;
-            let end = (hi - self.tail_start) as usize;
-            out.extend_from_slice(&self.tail[start..end]);
+            self.tail
+                .extend_into(lo.max(self.tail_start), hi, u64::MAX, (0, false), out);
         }
         self.applied = self.committed;
+    }
+
+    /// [`RaftLog::take_committed`] as shared [`Entries`]: a view of the memory's shared run
+    /// when the committed entries lie in one (no copy), else a copy.
+    pub fn take_committed_shared(&mut self) -> Entries {
+        if self.applied >= self.committed {
+            return Entries::new();
+        }
+        let (lo, hi) = (self.applied + 1, self.committed + 1);
+        if lo >= self.tail_start {
+            self.applied = self.committed;
+            return self.tail.slice(lo, hi, u64::MAX);
+        }
+        let mut out = Vec::new();
+        self.take_committed_into(&mut out);
+        Entries::from(out)
     }
 
     /// Called by `ready()` before it hands out new entries: what the previous `ready()` handed
@@ -459,8 +527,8 @@ impl<S: Storage> RaftLog<S> {
         let held_stable = (self.stable + 1).saturating_sub(self.tail_start) as usize;
         if held_stable >= 2 * LOG_CACHE_ENTRIES {
             let drop = held_stable - LOG_CACHE_ENTRIES;
-            self.tail.drain(..drop);
             self.tail_start += drop as Index;
+            self.tail.drop_before(self.tail_start);
         }
     }
 
@@ -478,7 +546,7 @@ impl<S: Storage> RaftLog<S> {
         }
         if self.matches(index, term) {
             if index >= self.tail_start {
-                self.tail.drain(..=((index - self.tail_start) as usize));
+                self.tail.drop_before(index + 1);
                 self.tail_start = index + 1;
             }
         } else {

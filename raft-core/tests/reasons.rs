@@ -229,7 +229,8 @@ fn events_and_messages_read_as_sentences() {
                 term: 3,
                 index: 2,
                 payload: Payload::Command(b"x".to_vec().into()),
-            }],
+            }]
+            .into(),
             commit: 1,
         },
     };
