@@ -3,8 +3,8 @@
 //! As in etcd's `raftLog` and raft-rs's `RaftLog`, the node does not hold its whole log. It
 //! holds a *tail*: the entries it has not handed to the driver as persisted yet (the unstable
 //! entries) and, before them, a bounded cache of the most recent stable ones
-//! ([`LOG_CACHE_ENTRIES`]). Older entries are read from the storage the node owns, which the
-//! driver fills from each [`crate::Ready`]. So the node's memory is bounded by the unstable
+//! ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]). Older entries
+//! are read from the storage the node owns, which the driver fills from each [`crate::Ready`]. So the node's memory is bounded by the unstable
 //! entries plus the cache, not by the length of the log.
 //!
 //! When an entry counts as stable: the entries of a `Ready` are durable once the driver has
@@ -22,11 +22,16 @@ use crate::storage::{MemStorage, Storage, StorageError};
 use crate::tail::Tail;
 use crate::types::{Index, Term};
 
-/// Most stable entries the node keeps in memory, besides its unstable ones: the cache that
-/// serves Appends to followers close behind, the application of recently committed entries and
-/// views of the newest entries (the playground draws the last 14). Trimmed in `ready()` once it
-/// holds twice this many, so the bound on held stable entries is `2 × LOG_CACHE_ENTRIES`.
+/// Default of [`crate::Config::log_cache_entries`]: most stable entries the node keeps in
+/// memory, besides its unstable ones: the cache that serves Appends to followers close behind,
+/// the application of recently committed entries and views of the newest entries (the
+/// playground draws the last 14). Trimmed in `ready()` once it holds twice this many, so the
+/// bound on held stable entries is `2 × LOG_CACHE_ENTRIES`.
 pub const LOG_CACHE_ENTRIES: usize = 256;
+
+/// Default of [`crate::Config::log_cache_bytes`]: no bound in bytes (only the entry count
+/// bounds the cache, as before the byte bound existed).
+pub const LOG_CACHE_BYTES: u64 = u64::MAX;
 
 /// How many bytes the log asks storage for at a time when it scans it (restart).
 const SCAN_BYTES: u64 = 1 << 20;
@@ -53,6 +58,9 @@ pub struct RaftLog<S = MemStorage> {
     conf_indexes: Vec<Index>,
     committed: Index,
     applied: Index,
+    /// Cache bounds ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]).
+    cache_entries: usize,
+    cache_bytes: u64,
 }
 
 impl Default for RaftLog<MemStorage> {
@@ -143,7 +151,22 @@ impl<S: Storage> RaftLog<S> {
             conf_indexes,
             committed: offset,
             applied: offset,
+            cache_entries: LOG_CACHE_ENTRIES,
+            cache_bytes: LOG_CACHE_BYTES,
         })
+    }
+
+    /// Sets the cache's bounds: stable entries held in memory are trimmed to at most `entries`
+    /// and at most `bytes` ([`Entry::size`] summed) once they reach twice either (see
+    /// [`crate::Config::log_cache_entries`]). `entries` is taken as at least 1.
+    pub fn set_cache_limits(&mut self, entries: usize, bytes: u64) {
+        self.cache_entries = entries.max(1);
+        self.cache_bytes = bytes;
+    }
+
+    /// Bytes ([`Entry::size`] summed) of the entries held in memory.
+    pub fn memory_bytes(&self) -> u64 {
+        self.tail.bytes()
     }
 
     /// The storage the log reads its stable entries from.
@@ -438,7 +461,7 @@ impl<S: Storage> RaftLog<S> {
         // (untouched by the truncation, and durable since they are below the tail). If the
         // storage cannot answer yet, the memory simply starts later.
         let want = index
-            .saturating_sub(LOG_CACHE_ENTRIES as Index)
+            .saturating_sub(self.cache_entries as Index)
             .max(self.offset + 1);
         if want < self.tail_start {
             let mut kept = Vec::new();
@@ -520,13 +543,45 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Called by `ready()` before it hands out new entries: what the previous `ready()` handed
-    /// out is durable now (the driver handled that Ready), and the cache is trimmed back to
-    /// [`LOG_CACHE_ENTRIES`] once it holds twice as many (amortized: one move per entry).
+    /// out is durable now (the driver handled that Ready), and the cache is trimmed: once the
+    /// stable entries held reach twice `cache_entries`, or their bytes twice `cache_bytes`, the
+    /// oldest go until at most `cache_entries` and `cache_bytes` are left (amortized: each entry
+    /// is dropped once, after at least as many others were added). The last entry always stays
+    /// (the log reads its own last term from memory).
     pub fn stable_to_handed_out(&mut self) {
         self.stable = self.stable.max(self.handed_out);
         let held_stable = (self.stable + 1).saturating_sub(self.tail_start) as usize;
-        if held_stable >= 2 * LOG_CACHE_ENTRIES {
-            let drop = held_stable - LOG_CACHE_ENTRIES;
+        let over_count = held_stable >= 2 * self.cache_entries;
+        // The stable bytes are counted only when the whole memory is over the trigger (never
+        // with the default, unbounded byte limit).
+        let trigger_bytes = self.cache_bytes.saturating_mul(2);
+        let stable_bytes = if self.tail.bytes() >= trigger_bytes {
+            let unstable: u64 = self
+                .tail
+                .iter()
+                .rev()
+                .take_while(|e| e.index > self.stable)
+                .map(Entry::size)
+                .sum();
+            self.tail.bytes() - unstable
+        } else {
+            0
+        };
+        if !over_count && stable_bytes < trigger_bytes {
+            return;
+        }
+        let droppable = held_stable.min(self.tail.len() - 1);
+        let mut drop = held_stable.saturating_sub(self.cache_entries);
+        let mut dropped_bytes = 0u64;
+        for (k, e) in self.tail.iter().enumerate().take(droppable) {
+            if k >= drop && stable_bytes.saturating_sub(dropped_bytes) <= self.cache_bytes {
+                break;
+            }
+            dropped_bytes += e.size();
+            drop = drop.max(k + 1);
+        }
+        let drop = drop.min(droppable);
+        if drop > 0 {
             self.tail_start += drop as Index;
             self.tail.drop_before(self.tail_start);
         }

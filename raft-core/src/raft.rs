@@ -219,7 +219,8 @@ impl<S: Storage> Node<S> {
     /// do not decrease, none after the stored term) and keeps only its newest entries in memory.
     pub fn with_storage(cfg: Config, storage: S) -> Result<Self, Error> {
         cfg.validate()?;
-        let log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
+        let mut log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
+        log.set_cache_limits(cfg.log_cache_entries, cfg.log_cache_bytes);
         let hard_state = log.store().hard_state();
         if log.last_term() > hard_state.term {
             return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));

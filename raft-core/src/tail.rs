@@ -21,11 +21,22 @@ pub(crate) struct Tail {
     open: Vec<Entry>,
     /// Total entries held (chunks and open).
     len: usize,
+    /// Their total [`Entry::size`].
+    bytes: u64,
+}
+
+fn size_of(es: &[Entry]) -> u64 {
+    es.iter().map(Entry::size).sum()
 }
 
 impl Tail {
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Total [`Entry::size`] of the entries held.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     pub(crate) fn last(&self) -> Option<&Entry> {
@@ -61,6 +72,7 @@ impl Tail {
     }
 
     pub(crate) fn push(&mut self, e: Entry) {
+        self.bytes += e.size();
         self.open.push(e);
         self.len += 1;
     }
@@ -73,6 +85,7 @@ impl Tail {
         }
         self.seal();
         self.len += es.len();
+        self.bytes += size_of(&es);
         match self.chunks.back_mut() {
             Some(last) if last.continues_with(&es) => last.extend_view(&es),
             _ => self.chunks.push_back(es),
@@ -83,6 +96,7 @@ impl Tail {
     pub(crate) fn prepend(&mut self, es: Entries) {
         if !es.is_empty() {
             self.len += es.len();
+            self.bytes += size_of(&es);
             self.chunks.push_front(es);
         }
     }
@@ -102,19 +116,23 @@ impl Tail {
             if index > f.index {
                 let keep = ((index - f.index) as usize).min(self.open.len());
                 self.len -= self.open.len() - keep;
+                self.bytes -= size_of(&self.open[keep..]);
                 self.open.truncate(keep);
                 return;
             }
             self.len -= self.open.len();
+            self.bytes -= size_of(&self.open);
             self.open.clear();
         }
         while let Some(c) = self.chunks.back_mut() {
             if c[0].index >= index {
                 self.len -= c.len();
+                self.bytes -= size_of(c);
                 self.chunks.pop_back();
             } else {
                 let keep = ((index - c[0].index) as usize).min(c.len());
                 self.len -= c.len() - keep;
+                self.bytes -= size_of(&c[keep..]);
                 c.truncate(keep);
                 return;
             }
@@ -131,10 +149,12 @@ impl Tail {
             }
             if first + c.len() as Index <= index {
                 self.len -= c.len();
+                self.bytes -= size_of(c);
                 self.chunks.pop_front();
             } else {
                 let n = (index - first) as usize;
                 self.len -= n;
+                self.bytes -= size_of(&c[..n]);
                 *c = Entries::from(&c[n..]);
                 return;
             }
@@ -143,6 +163,7 @@ impl Tail {
             if index > f.index {
                 let n = ((index - f.index) as usize).min(self.open.len());
                 self.len -= n;
+                self.bytes -= size_of(&self.open[..n]);
                 self.open.drain(..n);
             }
         }
@@ -152,6 +173,7 @@ impl Tail {
         self.chunks.clear();
         self.open.clear();
         self.len = 0;
+        self.bytes = 0;
     }
 
     /// Every entry, in order.
@@ -267,3 +289,119 @@ impl PartialEq for Tail {
 }
 
 impl Eq for Tail {}
+
+// The shared representation against the plain vector it replaces: after any sequence of
+// operations, every read gives what the same reads of a `Vec<Entry>` give.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::entry::Payload;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u8),
+        PushShared { n: u8, split: u8, bytes: u8 },
+        Seal,
+        TruncateFrom(u8),
+        DropBefore(u8),
+        Clear,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => any::<u8>().prop_map(Op::Push),
+            3 => (1..20u8, any::<u8>(), any::<u8>())
+                .prop_map(|(n, split, bytes)| Op::PushShared { n, split, bytes }),
+            2 => Just(Op::Seal),
+            1 => any::<u8>().prop_map(Op::TruncateFrom),
+            1 => any::<u8>().prop_map(Op::DropBefore),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    fn entry(index: Index, len: u8) -> Entry {
+        Entry {
+            term: 1,
+            index,
+            payload: Payload::Command(bytes::Bytes::from(vec![0u8; len as usize])),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn tail_reads_as_the_vec_it_replaces(ops in proptest::collection::vec(op(), 1..60)) {
+            let mut tail = Tail::default();
+            let mut model: Vec<Entry> = Vec::new();
+            let mut next: Index = 1;
+            for op in ops {
+                let first = model.first().map_or(next, |e| e.index);
+                match op {
+                    Op::Push(len) => {
+                        tail.push(entry(next, len));
+                        model.push(entry(next, len));
+                        next += 1;
+                    }
+                    Op::PushShared { n, split, bytes } => {
+                        let v: Vec<Entry> =
+                            (0..n as Index).map(|k| entry(next + k, bytes)).collect();
+                        model.extend(v.iter().cloned());
+                        let all = Entries::from(v);
+                        let cut = split as usize % (n as usize + 1);
+                        // Two adjacent views of one buffer, as two Appends cut from one batch.
+                        tail.push_shared(all.slice(0..cut));
+                        tail.push_shared(all.slice(cut..n as usize));
+                        next += n as Index;
+                    }
+                    Op::Seal => tail.seal(),
+                    Op::TruncateFrom(k) => {
+                        let index = first + k as Index % (model.len() as Index + 1);
+                        tail.truncate_from(index);
+                        model.truncate((index - first) as usize);
+                        next = index;
+                    }
+                    Op::DropBefore(k) => {
+                        let index = first + k as Index % (model.len() as Index + 1);
+                        tail.drop_before(index);
+                        model.drain(..(index - first) as usize);
+                    }
+                    Op::Clear => {
+                        tail.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(tail.len(), model.len());
+                prop_assert_eq!(tail.bytes(), size_of(&model));
+                prop_assert_eq!(tail.last(), model.last());
+                prop_assert!(tail.iter().eq(model.iter()));
+                prop_assert_eq!(&tail.to_entries()[..], &model[..]);
+                let lo = model.first().map_or(next, |e| e.index);
+                for i in lo.saturating_sub(1)..=next {
+                    prop_assert_eq!(tail.get(i), model.get(i.wrapping_sub(lo) as usize));
+                }
+                for (a, b, max) in [(lo, next, u64::MAX), (lo + 1, next, 40), (lo, next.saturating_sub(1), 0)] {
+                    if a < b {
+                        let want: Vec<Entry> = {
+                            let mut out = Vec::new();
+                            let mut bytes = 0;
+                            for e in &model[(a - lo) as usize..(b - lo) as usize] {
+                                bytes += e.size();
+                                if !out.is_empty() && bytes > max {
+                                    break;
+                                }
+                                out.push(e.clone());
+                            }
+                            out
+                        };
+                        prop_assert_eq!(&tail.slice(a, b, max)[..], &want[..]);
+                        let mut got = Vec::new();
+                        tail.extend_into(a, b, max, (0, false), &mut got);
+                        prop_assert_eq!(got, want);
+                    }
+                }
+            }
+        }
+    }
+}
