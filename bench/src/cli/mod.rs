@@ -47,7 +47,7 @@ const USAGE: &str = "usage:
   raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
              [--browser-json FILE] [--out FILE] [--no-profile] [--core-only]
   raft-bench throughput --impl raft-core|raft-rs|raft-rs-batched [--entry-bytes N] [--entries N] [--batch N]
-  raft-bench node-memory --impl raft-core|raft-rs [--entry-bytes N] [--entries N]
+  raft-bench node-memory --impl raft-core|raft-rs [--entry-bytes N] [--entries N] [--log-cache-entries N]
   raft-bench steady [--clients N] [--think-ms N] [--seconds N] [--seed N]";
 
 type Res<T> = Result<T, String>;
@@ -111,26 +111,36 @@ fn node_memory_child(args: &[String]) -> Res<()> {
         ..Workload::default()
     };
     let mut which = String::from("raft-core");
+    let mut limits = Limits::default();
     for (k, v) in flags(args, &[])? {
         let num = |v: &str| v.parse().map_err(|e| format!("--{k}: {e}"));
         match k.as_str() {
             "impl" => which = v,
             "entry-bytes" => w.entry_bytes = num(&v)? as usize,
             "entries" => w.entries = num(&v)?,
+            "log-cache-entries" => {
+                limits.log_cache_entries = num(&v)? as usize;
+                if !(1..=raft_core::MAX_LOG_CACHE_ENTRIES).contains(&limits.log_cache_entries) {
+                    return Err(format!(
+                        "--log-cache-entries must be between 1 and {}",
+                        raft_core::MAX_LOG_CACHE_ENTRIES
+                    ));
+                }
+            }
             _ => return Err(format!("unknown option --{k}\n{USAGE}")),
         }
     }
     let v = match which.as_str() {
-        "raft-core" => node_memory::<RaftCore>(&w),
-        "raft-rs" => node_memory::<RaftRs>(&w),
+        "raft-core" => node_memory::<RaftCore>(&w, limits),
+        "raft-rs" => node_memory::<RaftRs>(&w, limits),
         other => return Err(format!("unknown --impl {other}")),
     };
     println!("{v}");
     std::process::exit(0);
 }
 
-fn node_memory<C: Cluster>(w: &Workload) -> Value {
-    let mut c: C = throughput::setup(w, Limits::default());
+fn node_memory<C: Cluster>(w: &Workload, limits: Limits) -> Value {
+    let mut c: C = throughput::setup(w, limits);
     let region = Region::new(GLOBAL);
     throughput::run(&mut c, w);
     let grown = region.change();
