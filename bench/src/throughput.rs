@@ -43,6 +43,10 @@ pub struct Limits {
     pub max_inflight: usize,
     /// Soft byte limit per Append message (raft-core `max_msg_bytes`, raft-rs `max_size_per_msg`).
     pub max_msg_bytes: u64,
+    /// raft-core only: stable entries its log keeps in memory (`Config::log_cache_entries`;
+    /// raft-rs has no such cache: it keeps only unstable entries). For the node-memory row's
+    /// breakdown (`node-memory --log-cache-entries N`).
+    pub log_cache_entries: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +55,7 @@ impl Default for Limits {
         Limits {
             max_inflight: 64,
             max_msg_bytes: 64 * 1024,
+            log_cache_entries: raft_core::LOG_CACHE_ENTRIES,
         }
     }
 }
@@ -177,6 +182,7 @@ impl Cluster for RaftCore {
                 let mut cfg = Config::new(id);
                 cfg.max_inflight = limits.max_inflight;
                 cfg.max_msg_bytes = limits.max_msg_bytes;
+                cfg.log_cache_entries = limits.log_cache_entries;
                 Node::new(cfg, membership.clone()).expect("valid configuration")
             })
             .collect();

@@ -233,6 +233,10 @@ pub const DEFAULT_MAX_CLOCK_DRIFT_PPM: u32 = 10_000;
 /// Upper bound of [`Config::max_clock_drift_ppm`].
 pub const MAX_CLOCK_DRIFT_PPM: u32 = 100_000;
 
+/// Largest [`Config::log_cache_entries`]: 1,048,576 entries (at 56 bytes of header each, a
+/// 56 MiB cache before payloads; more is not a cache but the log).
+pub const MAX_LOG_CACHE_ENTRIES: usize = 1 << 20;
+
 /// Configuration of one node. Times are in ticks; the simulator uses one tick per millisecond.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -256,6 +260,19 @@ pub struct Config {
     /// Soft limit on the bytes of entries in one AppendEntries (at least one entry is sent),
     /// counting 16 bytes of overhead per entry; also the size of an InstallSnapshot chunk.
     pub max_msg_bytes: u64,
+    /// Most stable log entries kept in memory besides the unstable ones (the cache that serves
+    /// followers close behind and the application; older entries are read back from
+    /// [`crate::Storage`]). Between 1 and [`MAX_LOG_CACHE_ENTRIES`]; default
+    /// [`crate::LOG_CACHE_ENTRIES`] (256). The cache is trimmed back to this once it holds
+    /// twice as many, so at most `2 × log_cache_entries` stable entries are held.
+    pub log_cache_entries: usize,
+    /// Most bytes ([`crate::Entry::size`] summed) of stable log entries kept in memory, as
+    /// `log_cache_entries` (trimmed back to this once they reach twice as many, so at most
+    /// `2 × log_cache_bytes`, and the last entry always stays). At least 1; default
+    /// [`crate::LOG_CACHE_BYTES`], no byte bound. Payloads are shared with the storage when
+    /// it keeps them in memory too (as [`crate::MemStorage`] does), so this bounds what the
+    /// cache keeps alive, not what it copies.
+    pub log_cache_bytes: u64,
     /// How linearizable reads are served.
     pub read_mode: ReadMode,
     /// Lease reads only: the largest rate error of any node's tick clock, in parts per million
@@ -289,6 +306,8 @@ impl Config {
             check_quorum: true,
             max_inflight: 64,
             max_msg_bytes: 64 * 1024,
+            log_cache_entries: crate::log::LOG_CACHE_ENTRIES,
+            log_cache_bytes: crate::log::LOG_CACHE_BYTES,
             read_mode: ReadMode::Safe,
             max_clock_drift_ppm: DEFAULT_MAX_CLOCK_DRIFT_PPM,
             election_policy: ElectionPolicy::default(),
@@ -319,6 +338,12 @@ impl Config {
         }
         if self.max_inflight == 0 {
             return Err(Error::InvalidConfig(ConfigError::MaxInflightZero));
+        }
+        if !(1..=MAX_LOG_CACHE_ENTRIES).contains(&self.log_cache_entries) {
+            return Err(Error::InvalidConfig(ConfigError::LogCacheEntriesOutOfRange));
+        }
+        if self.log_cache_bytes == 0 {
+            return Err(Error::InvalidConfig(ConfigError::LogCacheBytesZero));
         }
         if self.max_clock_drift_ppm > MAX_CLOCK_DRIFT_PPM {
             return Err(Error::InvalidConfig(ConfigError::ClockDriftTooLarge));

@@ -48,7 +48,9 @@
 //!
 //! The node owns its [`Storage`] and does not hold its whole log: as in etcd/raft and raft-rs,
 //! it keeps the entries it has not handed out as persisted yet (the unstable tail) and a cache
-//! of the newest stable ones ([`LOG_CACHE_ENTRIES`]), and reads older entries back through
+//! of the newest stable ones, bounded in entries and in bytes ([`Config::log_cache_entries`],
+//! default [`LOG_CACHE_ENTRIES`]; [`Config::log_cache_bytes`], default no byte bound), and
+//! reads older entries back through
 //! [`Storage::entries`], [`Storage::term`], [`Storage::first_index`], [`Storage::last_index`]
 //! and [`Storage::snapshot`] (to catch up a slow follower, to apply committed entries that
 //! left the cache, to check an old `prev_index`). Its memory is bounded by the unstable entries
@@ -125,6 +127,10 @@
 //!   unacknowledged; after a lost chunk the leader resends from the follower's offset.
 //! - The node keeps only the newest entries in memory (see "Storage-backed log" above); the
 //!   storage holds the log until it is compacted ([`Input::Compact`]).
+//! - Entries are shared, not copied per recipient: a leader's proposals since the last
+//!   [`Ready`] become one shared run ([`Entries`]), and every follower's Append, the `Ready`'s
+//!   `entries` and later its `committed` are views of it; a follower keeps the run it received.
+//!   Payloads are [`Bytes`], allocated once per proposal.
 //!
 //! ## Compaction and membership
 //!
@@ -178,6 +184,7 @@ extern crate alloc;
 
 pub mod confchange;
 pub mod config;
+pub mod entries;
 pub mod entry;
 pub mod error;
 pub mod log;
@@ -191,6 +198,7 @@ pub mod reason;
 pub mod session;
 pub mod snapshot;
 pub mod storage;
+mod tail;
 pub mod types;
 
 /// The shared, immutable byte buffer of [`Payload::Command`] (re-exported from the `bytes` crate,
@@ -199,10 +207,12 @@ pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,
+    MAX_LOG_CACHE_ENTRIES,
 };
+pub use entries::Entries;
 pub use entry::{Entry, HardState, Payload};
 pub use error::Error;
-pub use log::{RaftLog, LOG_CACHE_ENTRIES};
+pub use log::{RaftLog, LOG_CACHE_BYTES, LOG_CACHE_ENTRIES};
 pub use membership::Membership;
 pub use message::{Body, Message};
 pub use progress::{Progress, ProgressState};

@@ -3,8 +3,8 @@
 //! As in etcd's `raftLog` and raft-rs's `RaftLog`, the node does not hold its whole log. It
 //! holds a *tail*: the entries it has not handed to the driver as persisted yet (the unstable
 //! entries) and, before them, a bounded cache of the most recent stable ones
-//! ([`LOG_CACHE_ENTRIES`]). Older entries are read from the storage the node owns, which the
-//! driver fills from each [`crate::Ready`]. So the node's memory is bounded by the unstable
+//! ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]). Older entries
+//! are read from the storage the node owns, which the driver fills from each [`crate::Ready`]. So the node's memory is bounded by the unstable
 //! entries plus the cache, not by the length of the log.
 //!
 //! When an entry counts as stable: the entries of a `Ready` are durable once the driver has
@@ -15,16 +15,23 @@
 
 use alloc::vec::Vec;
 
+use crate::entries::Entries;
 use crate::entry::{Entry, Payload};
 use crate::reason::Corruption;
 use crate::storage::{MemStorage, Storage, StorageError};
+use crate::tail::Tail;
 use crate::types::{Index, Term};
 
-/// Most stable entries the node keeps in memory, besides its unstable ones: the cache that
-/// serves Appends to followers close behind, the application of recently committed entries and
-/// views of the newest entries (the playground draws the last 14). Trimmed in `ready()` once it
-/// holds twice this many, so the bound on held stable entries is `2 × LOG_CACHE_ENTRIES`.
+/// Default of [`crate::Config::log_cache_entries`]: most stable entries the node keeps in
+/// memory, besides its unstable ones: the cache that serves Appends to followers close behind,
+/// the application of recently committed entries and views of the newest entries (the
+/// playground draws the last 14). Trimmed in `ready()` once it holds twice this many, so the
+/// bound on held stable entries is `2 × LOG_CACHE_ENTRIES`.
 pub const LOG_CACHE_ENTRIES: usize = 256;
+
+/// Default of [`crate::Config::log_cache_bytes`]: no bound in bytes (only the entry count
+/// bounds the cache, as before the byte bound existed).
+pub const LOG_CACHE_BYTES: u64 = u64::MAX;
 
 /// How many bytes the log asks storage for at a time when it scans it (restart).
 const SCAN_BYTES: u64 = 1 << 20;
@@ -42,7 +49,8 @@ pub struct RaftLog<S = MemStorage> {
     offset: Index,
     offset_term: Term,
     tail_start: Index,
-    tail: Vec<Entry>,
+    /// The entries from `tail_start` on, as shared runs (see [`crate::tail`]).
+    tail: Tail,
     /// Highest index known to be durable in `store` (entries of `tail` up to it are cache).
     stable: Index,
     /// Last index handed to the driver by the latest `ready()`, durable by the next one.
@@ -50,6 +58,9 @@ pub struct RaftLog<S = MemStorage> {
     conf_indexes: Vec<Index>,
     committed: Index,
     applied: Index,
+    /// Cache bounds ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]).
+    cache_entries: usize,
+    cache_bytes: u64,
 }
 
 impl Default for RaftLog<MemStorage> {
@@ -121,11 +132,13 @@ impl<S: Storage> RaftLog<S> {
         let tail_start = last
             .saturating_sub(LOG_CACHE_ENTRIES as Index - 1)
             .max(offset + 1);
-        let mut tail = Vec::new();
+        let mut tail = Tail::default();
         if tail_start <= last {
+            let mut held = Vec::new();
             store
-                .entries(tail_start, last + 1, u64::MAX, &mut tail)
+                .entries(tail_start, last + 1, u64::MAX, &mut held)
                 .map_err(unavailable)?;
+            tail.push_shared(Entries::from(held));
         }
         Ok(RaftLog {
             store,
@@ -138,7 +151,22 @@ impl<S: Storage> RaftLog<S> {
             conf_indexes,
             committed: offset,
             applied: offset,
+            cache_entries: LOG_CACHE_ENTRIES,
+            cache_bytes: LOG_CACHE_BYTES,
         })
+    }
+
+    /// Sets the cache's bounds: stable entries held in memory are trimmed to at most `entries`
+    /// and at most `bytes` ([`Entry::size`] summed) once they reach twice either (see
+    /// [`crate::Config::log_cache_entries`]). `entries` is taken as at least 1.
+    pub fn set_cache_limits(&mut self, entries: usize, bytes: u64) {
+        self.cache_entries = entries.max(1);
+        self.cache_bytes = bytes;
+    }
+
+    /// Bytes ([`Entry::size`] summed) of the entries held in memory.
+    pub fn memory_bytes(&self) -> u64 {
+        self.tail.bytes()
     }
 
     /// The storage the log reads its stable entries from.
@@ -195,9 +223,10 @@ impl<S: Storage> RaftLog<S> {
 
     /// The entries held in memory: the newest of the log (at least the last
     /// [`LOG_CACHE_ENTRIES`], or all of them after the snapshot when there are fewer), in order.
-    /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`].
-    pub fn entries(&self) -> &[Entry] {
-        &self.tail
+    /// Older ones are read with [`RaftLog::slice`] or [`RaftLog::entry`]. A view of the shared
+    /// run when memory holds one, else a copy of the entries' headers (payloads are shared).
+    pub fn entries(&self) -> Entries {
+        self.tail.to_entries()
     }
 
     /// Every entry after the snapshot, read from memory and storage (for tests and tools: it
@@ -219,7 +248,7 @@ impl<S: Storage> RaftLog<S> {
         } else if index < self.offset || index > self.last_index() {
             Ok(None)
         } else if index >= self.tail_start {
-            Ok(Some(self.tail[(index - self.tail_start) as usize].term))
+            Ok(self.tail.get(index).map(|e| e.term))
         } else {
             self.store.term(index).map(Some)
         }
@@ -237,7 +266,7 @@ impl<S: Storage> RaftLog<S> {
         if index <= self.offset || index > self.last_index() {
             None
         } else if index >= self.tail_start {
-            Some(self.tail[(index - self.tail_start) as usize].clone())
+            self.tail.get(index).cloned()
         } else {
             let mut out = Vec::with_capacity(1);
             self.store.entries(index, index + 1, 0, &mut out).ok()?;
@@ -294,16 +323,36 @@ impl<S: Storage> RaftLog<S> {
                 return Ok(());
             }
         }
-        let start = (lo.max(self.tail_start) - self.tail_start) as usize;
-        let end = (hi - self.tail_start) as usize;
-        for e in &self.tail[start..end] {
-            bytes += e.size();
-            if out.len() > before && bytes > max_bytes {
-                break;
-            }
-            out.push(e.clone());
-        }
+        let taken = out.len() > before;
+        self.tail
+            .extend_into(lo.max(self.tail_start), hi, max_bytes, (bytes, taken), out);
         Ok(())
+    }
+
+    /// [`RaftLog::slice_checked`] as shared [`Entries`]: a view of the memory's shared run,
+    /// without copying, when the range lies in one (the common case: a batch going to every
+    /// follower), else a copy.
+    pub fn slice_shared(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+    ) -> Result<Entries, StorageError> {
+        let hi = hi.min(self.last_index() + 1);
+        if lo < self.first_index() || lo >= hi {
+            return Ok(Entries::new());
+        }
+        if lo >= self.tail_start {
+            return Ok(self.tail.slice(lo, hi, max_bytes));
+        }
+        self.slice_checked(lo, hi, max_bytes).map(Entries::from)
+    }
+
+    /// Makes the entries pushed one by one since the last call one shared run, so that
+    /// [`RaftLog::slice_shared`] can hand them out without copying (the node calls this before
+    /// it builds a `Ready` or an Append).
+    pub(crate) fn seal(&mut self) {
+        self.tail.seal();
     }
 
     /// [`RaftLog::slice_checked`], empty when the storage cannot answer yet.
@@ -355,6 +404,25 @@ impl<S: Storage> RaftLog<S> {
         self.tail.push(entry);
     }
 
+    /// [`RaftLog::truncate_and_append`] keeping the shared run `entries` as it is (a follower
+    /// keeps the leader's batch instead of copying it).
+    pub fn truncate_and_append_shared(&mut self, index: Index, entries: Entries) -> bool {
+        if !self.truncate_from(index) {
+            return false;
+        }
+        for e in entries.iter() {
+            if matches!(e.payload, Payload::Membership(_)) {
+                self.conf_indexes.push(e.index);
+            }
+        }
+        debug_assert!(
+            entries.first().is_none_or(|e| e.index == index),
+            "log: consecutive indexes"
+        );
+        self.tail.push_shared(entries);
+        true
+    }
+
     /// Removes the entries from `index` on and appends `entries` (which start at `index`).
     /// Returns false, changing nothing, if that would remove a committed entry or leave a gap.
     pub fn truncate_and_append(&mut self, index: Index, entries: &[Entry]) -> bool {
@@ -368,11 +436,23 @@ impl<S: Storage> RaftLog<S> {
         index: Index,
         entries: impl IntoIterator<Item = Entry>,
     ) -> bool {
+        if !self.truncate_from(index) {
+            return false;
+        }
+        for e in entries {
+            self.push(e);
+        }
+        true
+    }
+
+    /// Removes the entries from `index` on, refilling the cache from storage; false (changing
+    /// nothing) if that would remove a committed entry or leave a gap.
+    fn truncate_from(&mut self, index: Index) -> bool {
         if index <= self.committed || index > self.last_index() + 1 || index <= self.offset {
             return false;
         }
         if index >= self.tail_start {
-            self.tail.truncate((index - self.tail_start) as usize);
+            self.tail.truncate_from(index);
         } else {
             self.tail.clear();
             self.tail_start = index;
@@ -381,7 +461,7 @@ impl<S: Storage> RaftLog<S> {
         // (untouched by the truncation, and durable since they are below the tail). If the
         // storage cannot answer yet, the memory simply starts later.
         let want = index
-            .saturating_sub(LOG_CACHE_ENTRIES as Index)
+            .saturating_sub(self.cache_entries as Index)
             .max(self.offset + 1);
         if want < self.tail_start {
             let mut kept = Vec::new();
@@ -392,8 +472,7 @@ impl<S: Storage> RaftLog<S> {
                 .is_ok()
                 && kept.len() as Index == n
             {
-                kept.append(&mut self.tail);
-                self.tail = kept;
+                self.tail.prepend(Entries::from(kept));
                 self.tail_start = want;
             }
         }
@@ -401,9 +480,6 @@ impl<S: Storage> RaftLog<S> {
         self.handed_out = self.handed_out.min(index - 1);
         let k = self.conf_indexes.partition_point(|&i| i < index);
         self.conf_indexes.truncate(k);
-        for e in entries {
-            self.push(e);
-        }
         true
     }
 
@@ -444,23 +520,70 @@ impl<S: Storage> RaftLog<S> {
             }
         }
         if hi > self.tail_start {
-            let start = (lo.max(self.tail_start) - self.tail_start) as usize;
-            let end = (hi - self.tail_start) as usize;
-            out.extend_from_slice(&self.tail[start..end]);
+            self.tail
+                .extend_into(lo.max(self.tail_start), hi, u64::MAX, (0, false), out);
         }
         self.applied = self.committed;
     }
 
+    /// [`RaftLog::take_committed`] as shared [`Entries`]: a view of the memory's shared run
+    /// when the committed entries lie in one (no copy), else a copy.
+    pub fn take_committed_shared(&mut self) -> Entries {
+        if self.applied >= self.committed {
+            return Entries::new();
+        }
+        let (lo, hi) = (self.applied + 1, self.committed + 1);
+        if lo >= self.tail_start {
+            self.applied = self.committed;
+            return self.tail.slice(lo, hi, u64::MAX);
+        }
+        let mut out = Vec::new();
+        self.take_committed_into(&mut out);
+        Entries::from(out)
+    }
+
     /// Called by `ready()` before it hands out new entries: what the previous `ready()` handed
-    /// out is durable now (the driver handled that Ready), and the cache is trimmed back to
-    /// [`LOG_CACHE_ENTRIES`] once it holds twice as many (amortized: one move per entry).
+    /// out is durable now (the driver handled that Ready), and the cache is trimmed: once the
+    /// stable entries held reach twice `cache_entries`, or their bytes twice `cache_bytes`, the
+    /// oldest go until at most `cache_entries` and `cache_bytes` are left (amortized: each entry
+    /// is dropped once, after at least as many others were added). The last entry always stays
+    /// (the log reads its own last term from memory).
     pub fn stable_to_handed_out(&mut self) {
         self.stable = self.stable.max(self.handed_out);
         let held_stable = (self.stable + 1).saturating_sub(self.tail_start) as usize;
-        if held_stable >= 2 * LOG_CACHE_ENTRIES {
-            let drop = held_stable - LOG_CACHE_ENTRIES;
-            self.tail.drain(..drop);
+        let over_count = held_stable >= 2 * self.cache_entries;
+        // The stable bytes are counted only when the whole memory is over the trigger (never
+        // with the default, unbounded byte limit).
+        let trigger_bytes = self.cache_bytes.saturating_mul(2);
+        let stable_bytes = if self.tail.bytes() >= trigger_bytes {
+            let unstable: u64 = self
+                .tail
+                .iter()
+                .rev()
+                .take_while(|e| e.index > self.stable)
+                .map(Entry::size)
+                .sum();
+            self.tail.bytes() - unstable
+        } else {
+            0
+        };
+        if !over_count && stable_bytes < trigger_bytes {
+            return;
+        }
+        let droppable = held_stable.min(self.tail.len() - 1);
+        let mut drop = held_stable.saturating_sub(self.cache_entries);
+        let mut dropped_bytes = 0u64;
+        for (k, e) in self.tail.iter().enumerate().take(droppable) {
+            if k >= drop && stable_bytes.saturating_sub(dropped_bytes) <= self.cache_bytes {
+                break;
+            }
+            dropped_bytes += e.size();
+            drop = drop.max(k + 1);
+        }
+        let drop = drop.min(droppable);
+        if drop > 0 {
             self.tail_start += drop as Index;
+            self.tail.drop_before(self.tail_start);
         }
     }
 
@@ -478,7 +601,7 @@ impl<S: Storage> RaftLog<S> {
         }
         if self.matches(index, term) {
             if index >= self.tail_start {
-                self.tail.drain(..=((index - self.tail_start) as usize));
+                self.tail.drop_before(index + 1);
                 self.tail_start = index + 1;
             }
         } else {

@@ -3,7 +3,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::entry::Entry;
+use crate::entries::Entries;
 use crate::membership::Membership;
 use crate::types::{Index, NodeId, Term};
 
@@ -60,8 +60,10 @@ pub enum Body {
         prev_index: Index,
         /// Term of the entry at `prev_index`.
         prev_term: Term,
-        /// Entries to store, with consecutive indexes from `prev_index + 1`.
-        entries: Vec<Entry>,
+        /// Entries to store, with consecutive indexes from `prev_index + 1`. Shared: the Appends
+        /// of one batch to every follower are views of one buffer (build one from a
+        /// `Vec<Entry>` with `.into()`).
+        entries: Entries,
         /// The leader's commit index.
         commit: Index,
     },

@@ -13,6 +13,7 @@ use rand_pcg::Pcg32;
 
 use crate::confchange::{self, ConfChange};
 use crate::config::{Config, ElectionPolicy, ReadMode};
+use crate::entries::Entries;
 use crate::entry::{Entry, HardState, Payload};
 use crate::error::Error;
 use crate::log::RaftLog;
@@ -218,7 +219,8 @@ impl<S: Storage> Node<S> {
     /// do not decrease, none after the stored term) and keeps only its newest entries in memory.
     pub fn with_storage(cfg: Config, storage: S) -> Result<Self, Error> {
         cfg.validate()?;
-        let log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
+        let mut log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
+        log.set_cache_limits(cfg.log_cache_entries, cfg.log_cache_bytes);
         let hard_state = log.store().hard_state();
         if log.last_term() > hard_state.term {
             return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));
@@ -479,6 +481,9 @@ impl<S: Storage> Node<S> {
     /// Takes everything the node produced since the last call. See [`Ready`] for the order in
     /// which the driver must handle it.
     pub fn ready(&mut self) -> Ready {
+        // The entries proposed since the last Ready become one shared run: the Appends below,
+        // this Ready's `entries` and later its `committed` are views of it.
+        self.log.seal();
         if core::mem::take(&mut self.replicate_pending) && self.role == Role::Leader {
             let mut peer = self.next_peer(None);
             while let Some(id) = peer {
@@ -491,16 +496,14 @@ impl<S: Storage> Node<S> {
         let hs = self.hard_state();
         let hard_state = (hs != self.persisted_hs).then_some(hs);
         self.persisted_hs = hs;
-        let mut entries = core::mem::take(&mut self.spare.entries);
-        if let Some(from) = self.persist_from.take() {
-            // Unstable entries are all in memory: this read never reaches the storage.
-            let _ = self
-                .log
-                .slice_into(from, Index::MAX, u64::MAX, &mut entries);
-        }
+        // Unstable entries are all in memory: this read never reaches the storage.
+        let entries = self.persist_from.take().map_or_else(Entries::new, |from| {
+            self.log
+                .slice_shared(from, Index::MAX, u64::MAX)
+                .unwrap_or_default()
+        });
         self.log.handed_out_all();
-        let mut committed = core::mem::take(&mut self.spare.committed);
-        self.log.take_committed_into(&mut committed);
+        let committed = self.log.take_committed_shared();
         Ready {
             snapshot: self.persist_snapshot.take(),
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
@@ -515,7 +518,8 @@ impl<S: Storage> Node<S> {
 
     /// Hands a handled [`Ready`] back so that the next [`Node::ready`] reuses its vectors'
     /// memory instead of allocating (optional: dropping the Ready is fine too). Whatever it
-    /// still holds is dropped; a driver that moved a vector out leaves an empty one.
+    /// still holds is dropped; a driver that moved a vector out leaves an empty one. (The
+    /// entries are shared views, not vectors: they are simply dropped.)
     pub fn advance(&mut self, mut ready: Ready) {
         fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
             if v.capacity() > spare.capacity() {
@@ -523,14 +527,9 @@ impl<S: Storage> Node<S> {
                 *spare = v;
             }
         }
-        keep(&mut self.spare.entries, core::mem::take(&mut ready.entries));
         keep(
             &mut self.spare.messages,
             core::mem::take(&mut ready.messages),
-        );
-        keep(
-            &mut self.spare.committed,
-            core::mem::take(&mut ready.committed),
         );
         keep(&mut self.spare.reads, core::mem::take(&mut ready.reads));
         keep(&mut self.spare.events, core::mem::take(&mut ready.events));
@@ -1538,7 +1537,7 @@ impl<S: Storage> Node<S> {
         let Body::Append {
             prev_index,
             prev_term,
-            mut entries,
+            entries,
             commit,
         } = m.body
         else {
@@ -1576,10 +1575,10 @@ impl<S: Storage> Node<S> {
                 let adds_conf = entries[start..]
                     .iter()
                     .any(|e| matches!(e.payload, Payload::Membership(_)));
-                // The entries move from the message into the log (it is consumed here).
+                // The log keeps the leader's shared run itself (no entry is copied).
                 if !self
                     .log
-                    .truncate_and_extend(conflict, entries.drain(start..))
+                    .truncate_and_append_shared(conflict, entries.slice(start..entries.len()))
                 {
                     // Only a broken leader asks to overwrite a committed entry.
                     self.events.push(Event::Rejected {
@@ -1738,9 +1737,14 @@ impl<S: Storage> Node<S> {
             }
             return false;
         };
+        // A view of the batch every follower gets (no copy), unless this follower is behind.
+        self.log.seal();
+        let Some(pr) = self.progress.get(&to) else {
+            return false;
+        };
         let Ok(entries) =
             self.log
-                .slice_checked(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
+                .slice_shared(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
         else {
             return false;
         };

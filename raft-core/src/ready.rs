@@ -2,7 +2,8 @@
 
 use alloc::vec::Vec;
 
-use crate::entry::{Entry, HardState};
+use crate::entries::Entries;
+use crate::entry::HardState;
 use crate::message::Message;
 use crate::reason::{RejectReason, TransferStep};
 use crate::snapshot::Snapshot;
@@ -127,14 +128,15 @@ pub struct Ready {
     pub restore_snapshot: bool,
     /// New term/vote to persist, when it changed.
     pub hard_state: Option<HardState>,
-    /// Entries to persist, replacing any stored entries from the first one's index on.
-    pub entries: Vec<Entry>,
+    /// Entries to persist, replacing any stored entries from the first one's index on. Shared
+    /// with the node's memory and the Appends (a view of one buffer: cloning it is O(1)).
+    pub entries: Entries,
     /// Messages to send, in order. A leader's Appends for the entries appended since the last
     /// `ready()` are made by `ready()` itself and come last, one per follower (or a few, by the
     /// byte limit); the entries in them share their payloads with `entries` and `committed`.
     pub messages: Vec<Message>,
-    /// Newly committed entries to apply, in order.
-    pub committed: Vec<Entry>,
+    /// Newly committed entries to apply, in order (shared, as `entries`).
+    pub committed: Entries,
     /// Reads that became servable.
     pub reads: Vec<ReadState>,
     /// What happened, in order.

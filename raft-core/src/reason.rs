@@ -55,6 +55,10 @@ reasons! {
         ElectionTimeoutMaxTooShort => "election_timeout_max must be greater than election_timeout_min",
         /// `max_inflight` is 0: nothing could ever be sent.
         MaxInflightZero => "max_inflight must be at least 1",
+        /// `log_cache_entries` is 0 or above [`crate::MAX_LOG_CACHE_ENTRIES`].
+        LogCacheEntriesOutOfRange => "log_cache_entries must be between 1 and 1048576",
+        /// `log_cache_bytes` is 0.
+        LogCacheBytesZero => "log_cache_bytes must be at least 1",
         /// `max_clock_drift_ppm` exceeds [`crate::MAX_CLOCK_DRIFT_PPM`].
         ClockDriftTooLarge => "max_clock_drift_ppm must be at most 100000 (10%)",
         /// Lease reads without CheckQuorum: a deposed leader would not know it (dissertation

@@ -52,7 +52,7 @@ impl core::fmt::Display for StorageError {
 }
 
 /// Durable storage driven by [`Ready`] values, and read back by the node: the node keeps only
-/// its unstable entries and a bounded cache in memory ([`crate::log::LOG_CACHE_ENTRIES`]) and
+/// its unstable entries and a bounded cache in memory ([`crate::Config::log_cache_entries`]) and
 /// reads older entries through these methods. Implement it over a disk, a database, or memory.
 ///
 /// The node owns its storage ([`crate::Node::storage_mut`] reaches it); it only *reads* through

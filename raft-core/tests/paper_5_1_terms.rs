@@ -16,7 +16,7 @@ fn leader_steps_down_on_any_message_with_higher_term() {
         Body::Append {
             prev_index: 0,
             prev_term: 0,
-            entries: vec![],
+            entries: Vec::new().into(),
             commit: 0,
         },
         Body::AppendResp {

@@ -81,3 +81,42 @@ fn a_proposal_is_one_buffer_shared_by_log_storage_messages_and_committed_list() 
         .find(|e| e.index == index);
     assert_eq!(buffer(on_follower.unwrap()), Some(stored));
 }
+
+// Entries, not only payloads, are shared: the leader's batch is one buffer of entry headers,
+// and each follower's Append and, after delivery, each follower's log are views of that same
+// buffer (same address), not per-follower copies (issue #19: "Entries in messages and Ready
+// are shared too, not deep-copied per follower").
+#[test]
+fn a_batch_is_one_buffer_of_entries_shared_by_every_append_and_follower_log() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.history.clear();
+    let index = net.propose(1, b"shared entry").unwrap();
+    let header = |log: &raft_core::RaftLog| {
+        log.slice_shared(index, index + 1, u64::MAX)
+            .expect("held")
+            .as_ptr()
+    };
+    let at_leader = header(net.node(1).log());
+    let mut appends = 0;
+    for m in &net.history {
+        if let Body::Append { entries, .. } = &m.body {
+            if let Some(k) = entries.iter().position(|e| e.index == index) {
+                assert!(
+                    core::ptr::eq(&entries[k], at_leader),
+                    "Append to S{} copied the entries",
+                    m.to
+                );
+                appends += 1;
+            }
+        }
+    }
+    assert_eq!(appends, 2, "one Append per follower carries the entry");
+    net.deliver();
+    for id in [2, 3] {
+        assert!(
+            core::ptr::eq(header(net.node(id).log()), at_leader),
+            "S{id}'s log copied the entries it received"
+        );
+    }
+}

@@ -77,7 +77,7 @@ fn errors_read_as_before() {
 #[test]
 fn invalid_configurations_name_the_field() {
     type Breaks = fn(&mut raft_core::Config);
-    let cases: [(Breaks, ConfigError); 4] = [
+    let cases: [(Breaks, ConfigError); 7] = [
         (|c| c.id = 0, ConfigError::IdZero),
         (|c| c.heartbeat_interval = 0, ConfigError::HeartbeatZero),
         (
@@ -85,6 +85,15 @@ fn invalid_configurations_name_the_field() {
             ConfigError::ElectionTimeoutMaxTooShort,
         ),
         (|c| c.max_inflight = 0, ConfigError::MaxInflightZero),
+        (
+            |c| c.log_cache_entries = 0,
+            ConfigError::LogCacheEntriesOutOfRange,
+        ),
+        (
+            |c| c.log_cache_entries = raft_core::MAX_LOG_CACHE_ENTRIES + 1,
+            ConfigError::LogCacheEntriesOutOfRange,
+        ),
+        (|c| c.log_cache_bytes = 0, ConfigError::LogCacheBytesZero),
     ];
     for (break_it, why) in cases {
         let mut c = config(1);
@@ -229,7 +238,8 @@ fn events_and_messages_read_as_sentences() {
                 term: 3,
                 index: 2,
                 payload: Payload::Command(b"x".to_vec().into()),
-            }],
+            }]
+            .into(),
             commit: 1,
         },
     };

@@ -109,7 +109,7 @@ fn body() -> impl Strategy<Value = (Term, Body)> {
                     Body::Append {
                         prev_index,
                         prev_term: prev_term.min(t),
-                        entries,
+                        entries: entries.into(),
                         commit,
                     },
                 )

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use raft_core::{
     Body, Entry, HardState, Index, Input, MemStorage, Membership, Message, Node, Ready, Role,
-    Snapshot, Storage, StorageError, Term, LOG_CACHE_ENTRIES,
+    Snapshot, Storage, StorageError, Term, LOG_CACHE_BYTES, LOG_CACHE_ENTRIES,
 };
 
 /// Most entries a node may hold in memory right after a Ready was handled: the cache, trimmed
@@ -68,6 +68,55 @@ fn a_lagging_follower_catches_up_from_the_leaders_storage() {
         net.node(1).log().collect_entries()
     );
     net.check_logs().unwrap();
+}
+
+// The cache is bounded in bytes too (Config::log_cache_bytes): with 1 KiB commands and a
+// 16 KiB bound, each node holds at most 2 × 16 KiB of stable entries (plus the entries of the
+// last Ready, not stable yet), far fewer than the 2 × 256 the entry bound alone allows; the
+// log is intact and old entries are read back from storage.
+#[test]
+fn the_cache_is_bounded_in_bytes_too() {
+    const BOUND: u64 = 16 * 1024;
+    let m = Membership::with_voters([1, 2, 3]);
+    let mut net = Network::with_config(m, |id| {
+        let mut c = config(id);
+        c.log_cache_bytes = BOUND;
+        c
+    });
+    net.elect(1);
+    let command = [7u8; 1024];
+    let entry_bytes = 16 + command.len() as u64;
+    for _ in 0..300 {
+        net.propose(1, &command).unwrap();
+        net.deliver();
+        for id in [1, 2, 3] {
+            let log = net.node(id).log();
+            assert!(
+                log.memory_bytes() <= 2 * BOUND + entry_bytes,
+                "S{id} holds {} bytes in memory",
+                log.memory_bytes()
+            );
+            assert!(!log.entries().is_empty(), "S{id}: the last entry stays");
+        }
+    }
+    for id in [1, 2, 3] {
+        let log = net.node(id).log();
+        assert_eq!(log.last_index(), 301);
+        assert!(log.entries().len() < 2 * LOG_CACHE_ENTRIES);
+        assert_eq!(log.collect_entries(), net.node(1).log().collect_entries());
+    }
+    net.check_logs().unwrap();
+}
+
+// The default keeps today's behaviour: no byte bound, 256 entries.
+#[test]
+fn the_cache_defaults_to_256_entries_and_no_byte_bound() {
+    let c = config(1);
+    assert_eq!(
+        (c.log_cache_entries, c.log_cache_bytes),
+        (LOG_CACHE_ENTRIES, LOG_CACHE_BYTES)
+    );
+    assert_eq!((LOG_CACHE_ENTRIES, LOG_CACHE_BYTES), (256, u64::MAX));
 }
 
 // A restarted node reads its log from storage: it holds the newest entries only, and every

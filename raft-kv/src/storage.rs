@@ -468,7 +468,7 @@ impl DiskStorage {
         }
         if !ready.entries.is_empty() {
             apply_entries(&mut self.state, &ready.entries);
-            buf.extend(frame(&Record::Entries(ready.entries.clone())));
+            buf.extend(frame(&Record::Entries(ready.entries.to_vec())));
             self.stats.entries += ready.entries.len() as u64;
         }
         if buf.is_empty() {

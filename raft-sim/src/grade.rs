@@ -1405,7 +1405,7 @@ fn stand_in(from: NodeId, to: NodeId, kind: &str, term: u64, msg: &Value) -> Mes
         "AppendEntries" => Body::Append {
             prev_index: num("prev_log_index"),
             prev_term: num("prev_log_term"),
-            entries: Vec::new(),
+            entries: Default::default(),
             commit: num("leader_commit"),
         },
         "AppendEntriesReply" => Body::AppendResp {

@@ -35,7 +35,7 @@ fn properties(c: &Checker) -> Vec<&str> {
 fn leader_completeness_allows_an_older_term_leader_winning_late() {
     let mut c = Checker::new();
     let l1 = log(vec![entry(1, 3)]);
-    c.on_persist(1, l1.entries());
+    c.on_persist(1, &l1.entries());
     c.on_leader(1, 3, &l1);
     c.on_commit(1, 1, 3, true, &l1);
     c.on_leader(2, 2, &log(Vec::new()));
@@ -47,7 +47,7 @@ fn leader_completeness_allows_an_older_term_leader_winning_late() {
 fn leader_completeness_catches_a_later_leader_without_a_committed_entry() {
     let mut c = Checker::new();
     let l1 = log(vec![entry(1, 3)]);
-    c.on_persist(1, l1.entries());
+    c.on_persist(1, &l1.entries());
     c.on_leader(1, 3, &l1);
     c.on_commit(1, 1, 3, true, &l1);
     c.on_leader(3, 4, &log(Vec::new()));
@@ -60,10 +60,10 @@ fn leader_completeness_catches_a_later_leader_without_a_committed_entry() {
 fn leader_completeness_catches_a_leader_elected_before_the_commit() {
     let mut c = Checker::new();
     let l1 = log(vec![entry(1, 3)]);
-    c.on_persist(1, l1.entries());
+    c.on_persist(1, &l1.entries());
     c.on_leader(1, 3, &l1);
     let l2 = log(vec![entry(1, 4)]);
-    c.on_persist(2, l2.entries());
+    c.on_persist(2, &l2.entries());
     c.on_leader(2, 4, &l2);
     assert_eq!(properties(&c), Vec::<&str>::new());
     c.on_commit(1, 1, 3, true, &l1);

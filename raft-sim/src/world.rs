@@ -1173,7 +1173,7 @@ impl World {
             self.checker.on_persist(id, &ready.entries);
             self.record(TraceEvent::Append {
                 node: id,
-                entries: core::mem::take(&mut ready.entries),
+                entries: core::mem::take(&mut ready.entries).into_vec(),
             });
         }
         for ev in &ready.events {

@@ -550,7 +550,7 @@ pub fn storage_with(state: &PersistentState) -> MemStorage {
     let mut storage = MemStorage::new(state.membership.clone());
     storage.persist(&raft_core::Ready {
         hard_state: Some(state.hard_state),
-        entries: state.entries.clone(),
+        entries: state.entries.clone().into(),
         ..Default::default()
     });
     storage
@@ -645,7 +645,7 @@ pub fn append(
         Body::Append {
             prev_index: prev.0,
             prev_term: prev.1,
-            entries,
+            entries: entries.into(),
             commit,
         },
     )
@@ -874,7 +874,7 @@ impl NodeChecks {
         // The node holds the newest entries in memory and reads the rest from storage: what it
         // holds must be the stored log's suffix.
         let from = log.memory_start().checked_sub(stored.snapshot_index + 1);
-        if from.and_then(|k| stored.entries.get(k as usize..)) != Some(log.entries())
+        if from.and_then(|k| stored.entries.get(k as usize..)) != Some(&log.entries()[..])
             || stored.snapshot_index + stored.entries.len() as u64 != log.last_index()
         {
             fail("stored log differs from in-memory log after handling Ready".to_string());

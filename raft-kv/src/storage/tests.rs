@@ -58,14 +58,14 @@ fn write_three_batches(dir: &Path) -> PersistentState {
             term: 1,
             vote: Some(1),
         }),
-        entries: vec![entry(1, 1, "a"), entry(1, 2, "b")],
+        entries: vec![entry(1, 1, "a"), entry(1, 2, "b")].into(),
         ..Default::default()
     };
     s.persist(&r).unwrap();
     r.hard_state = None;
-    r.entries = vec![entry(1, 3, "c"), entry(1, 4, "d")];
+    r.entries = vec![entry(1, 3, "c"), entry(1, 4, "d")].into();
     s.persist(&r).unwrap();
-    r.entries = vec![entry(1, 5, "e")];
+    r.entries = vec![entry(1, 5, "e")].into();
     s.persist(&r).unwrap();
     s.state().clone()
 }
@@ -114,7 +114,7 @@ fn conflicting_entries_replace_the_suffix() {
             term: 2,
             vote: None,
         }),
-        entries: vec![entry(2, 3, "x")],
+        entries: vec![entry(2, 3, "x")].into(),
         ..Default::default()
     };
     s.persist(&r).unwrap();
@@ -339,7 +339,7 @@ fn log_is_rewritten_by_size_without_losing_anything() {
     let big = "v".repeat(200);
     for i in 1..=100u64 {
         let mut r = Ready {
-            entries: vec![entry(1, i, &big)],
+            entries: vec![entry(1, i, &big)].into(),
             ..Default::default()
         };
         if i == 1 {
@@ -435,7 +435,7 @@ fn a_failed_write_is_an_error_naming_the_file() {
     s.wal = File::open(dir.join(WAL_FILE)).unwrap();
     let err = s
         .persist(&Ready {
-            entries: vec![entry(1, 1, "a")],
+            entries: vec![entry(1, 1, "a")].into(),
             ..Default::default()
         })
         .unwrap_err();

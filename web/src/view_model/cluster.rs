@@ -346,7 +346,7 @@ pub fn nodes(
                     // (raft-core's storage-backed log): read from storage only when the window
                     // starts before what memory holds.
                     let entries = if lo >= log.memory_start() {
-                        entry_views(log.entries(), lo, log.committed())
+                        entry_views(&log.entries(), lo, log.committed())
                     } else {
                         let from = lo.max(log.first_index());
                         entry_views(&log.slice(from, Index::MAX, u64::MAX), lo, log.committed())

@@ -167,7 +167,8 @@ mod tests {
                     index: 6,
                     payload: Payload::Command(b"x".to_vec().into()),
                 },
-            ],
+            ]
+            .into(),
             commit: 4,
         };
         assert_eq!(

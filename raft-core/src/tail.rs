@@ -1,0 +1,407 @@
+//! The in-memory part of the log ([`crate::log::RaftLog`]'s tail), kept as shared runs.
+//!
+//! A leader's batch of proposals becomes one shared run ([`Entries`]) when it is sealed; the
+//! Appends to every follower, the `Ready` and the committed list are views of that same run,
+//! and a follower keeps the run it received as it is. So an entry's header is copied into a
+//! shared buffer once per node, not once per recipient and list.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use crate::entries::Entries;
+use crate::entry::Entry;
+use crate::types::Index;
+
+/// Consecutive entries: shared runs (`chunks`, each non-empty, in index order), then the
+/// entries pushed one by one since the last [`Tail::seal`] (`open`). Entries carry their own
+/// indexes, so a lookup finds its run by the index of the run's first entry.
+#[derive(Clone, Default)]
+pub(crate) struct Tail {
+    chunks: VecDeque<Entries>,
+    open: Vec<Entry>,
+    /// Total entries held (chunks and open).
+    len: usize,
+    /// Their total [`Entry::size`].
+    bytes: u64,
+}
+
+fn size_of(es: &[Entry]) -> u64 {
+    es.iter().map(Entry::size).sum()
+}
+
+impl Tail {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Total [`Entry::size`] of the entries held.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub(crate) fn last(&self) -> Option<&Entry> {
+        self.open
+            .last()
+            .or_else(|| self.chunks.back().and_then(|c| c.last()))
+    }
+
+    /// The entry at `index`, if held.
+    pub(crate) fn get(&self, index: Index) -> Option<&Entry> {
+        if let Some(f) = self.open.first() {
+            if index >= f.index {
+                return self.open.get((index - f.index) as usize);
+            }
+        }
+        let (k, at) = self.locate(index)?;
+        self.chunks[k].get(at)
+    }
+
+    /// The run holding `index` and the position in it.
+    fn locate(&self, index: Index) -> Option<(usize, usize)> {
+        // Most reads are of recent entries: try the newest run first.
+        let back = self.chunks.back()?;
+        let k = if back[0].index <= index {
+            self.chunks.len() - 1
+        } else {
+            self.chunks
+                .partition_point(|c| c[0].index <= index)
+                .checked_sub(1)?
+        };
+        let at = (index - self.chunks[k][0].index) as usize;
+        (at < self.chunks[k].len()).then_some((k, at))
+    }
+
+    pub(crate) fn push(&mut self, e: Entry) {
+        self.bytes += e.size();
+        self.open.push(e);
+        self.len += 1;
+    }
+
+    /// Appends a shared run after everything held (sealing the open entries first). A run that
+    /// continues the last one in the same buffer (two Appends cut from one batch) extends it.
+    pub(crate) fn push_shared(&mut self, es: Entries) {
+        if es.is_empty() {
+            return;
+        }
+        self.seal();
+        self.len += es.len();
+        self.bytes += size_of(&es);
+        match self.chunks.back_mut() {
+            Some(last) if last.continues_with(&es) => last.extend_view(&es),
+            _ => self.chunks.push_back(es),
+        }
+    }
+
+    /// Puts a shared run before everything held (its last entry precedes the first held).
+    pub(crate) fn prepend(&mut self, es: Entries) {
+        if !es.is_empty() {
+            self.len += es.len();
+            self.bytes += size_of(&es);
+            self.chunks.push_front(es);
+        }
+    }
+
+    /// Moves the open entries into a shared run (one allocation for the batch; the open
+    /// vector keeps its capacity for the next batch).
+    pub(crate) fn seal(&mut self) {
+        if !self.open.is_empty() {
+            let run: Entries = self.open.drain(..).collect();
+            self.chunks.push_back(run);
+        }
+    }
+
+    /// Removes the entries with indexes `>= index`.
+    pub(crate) fn truncate_from(&mut self, index: Index) {
+        if let Some(f) = self.open.first() {
+            if index > f.index {
+                let keep = ((index - f.index) as usize).min(self.open.len());
+                self.len -= self.open.len() - keep;
+                self.bytes -= size_of(&self.open[keep..]);
+                self.open.truncate(keep);
+                return;
+            }
+            self.len -= self.open.len();
+            self.bytes -= size_of(&self.open);
+            self.open.clear();
+        }
+        while let Some(c) = self.chunks.back_mut() {
+            if c[0].index >= index {
+                self.len -= c.len();
+                self.bytes -= size_of(c);
+                self.chunks.pop_back();
+            } else {
+                let keep = ((index - c[0].index) as usize).min(c.len());
+                self.len -= c.len() - keep;
+                self.bytes -= size_of(&c[keep..]);
+                c.truncate(keep);
+                return;
+            }
+        }
+    }
+
+    /// Removes the entries with indexes `< index`. A run cut in the middle is copied, so that
+    /// the memory no longer keeps the dropped entries (and their payloads) alive.
+    pub(crate) fn drop_before(&mut self, index: Index) {
+        while let Some(c) = self.chunks.front_mut() {
+            let first = c[0].index;
+            if first >= index {
+                return;
+            }
+            if first + c.len() as Index <= index {
+                self.len -= c.len();
+                self.bytes -= size_of(c);
+                self.chunks.pop_front();
+            } else {
+                let n = (index - first) as usize;
+                self.len -= n;
+                self.bytes -= size_of(&c[..n]);
+                *c = Entries::from(&c[n..]);
+                return;
+            }
+        }
+        if let Some(f) = self.open.first() {
+            if index > f.index {
+                let n = ((index - f.index) as usize).min(self.open.len());
+                self.len -= n;
+                self.bytes -= size_of(&self.open[..n]);
+                self.open.drain(..n);
+            }
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.chunks.clear();
+        self.open.clear();
+        self.len = 0;
+        self.bytes = 0;
+    }
+
+    /// Every entry, in order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Entry> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .chain(self.open.iter())
+    }
+
+    /// The entries with indexes in `lo..hi` (all held), stopping before the entry that would
+    /// bring their total [`Entry::size`] over `max_bytes`, but at least one. A view of a shared
+    /// run when the range lies in one (no copy), else a copy of the headers.
+    pub(crate) fn slice(&self, lo: Index, hi: Index, max_bytes: u64) -> Entries {
+        if lo >= hi {
+            return Entries::new();
+        }
+        if let Some((k, at)) = self.locate(lo) {
+            let c = &self.chunks[k];
+            let avail = c.len() - at;
+            let want = ((hi - lo) as usize).min(avail);
+            let n = count_within(&c[at..at + want], max_bytes);
+            if n < want || want == (hi - lo) as usize {
+                return c.slice(at..at + n);
+            }
+        }
+        let mut out = Vec::new();
+        self.extend_into(lo, hi, max_bytes, (0, false), &mut out);
+        Entries::from(out)
+    }
+
+    /// Appends copies of the entries in `lo..hi` (all held) to `out`, with the byte rule of
+    /// [`Tail::slice`], continuing a slice that already took `bytes` (and at least one entry if
+    /// `taken`).
+    pub(crate) fn extend_into(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        (mut bytes, mut taken): (u64, bool),
+        out: &mut Vec<Entry>,
+    ) {
+        let mut take = |e: &Entry| -> bool {
+            if e.index >= hi {
+                return false;
+            }
+            bytes += e.size();
+            if taken && bytes > max_bytes {
+                return false;
+            }
+            taken = true;
+            out.push(e.clone());
+            true
+        };
+        let mut next = lo;
+        if let Some((k, at)) = self.locate(lo) {
+            for (j, c) in self.chunks.range(k..).enumerate() {
+                let from = if j == 0 { at } else { 0 };
+                for e in &c[from..] {
+                    if !take(e) {
+                        return;
+                    }
+                    next = e.index + 1;
+                }
+            }
+        }
+        if let Some(f) = self.open.first() {
+            if next >= f.index {
+                for e in self.open.iter().skip((next - f.index) as usize) {
+                    if !take(e) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole tail as one shared run (a view when it is one already, else a copy).
+    pub(crate) fn to_entries(&self) -> Entries {
+        match (self.chunks.len(), self.open.is_empty()) {
+            (0, true) => Entries::new(),
+            (1, true) => self.chunks[0].clone(),
+            _ => self.iter().cloned().collect(),
+        }
+    }
+}
+
+/// How many of `es`, from the first, fit in `max_bytes` ([`Entry::size`] summed), but at least
+/// one when `es` is not empty.
+fn count_within(es: &[Entry], max_bytes: u64) -> usize {
+    let mut bytes = 0u64;
+    for (k, e) in es.iter().enumerate() {
+        bytes += e.size();
+        if k > 0 && bytes > max_bytes {
+            return k;
+        }
+    }
+    es.len()
+}
+
+/// The entries, as a list (how they are shared is not shown).
+impl core::fmt::Debug for Tail {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Equal when they hold the same entries, however shared.
+impl PartialEq for Tail {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Tail {}
+
+// The shared representation against the plain vector it replaces: after any sequence of
+// operations, every read gives what the same reads of a `Vec<Entry>` give.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::entry::Payload;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u8),
+        PushShared { n: u8, split: u8, bytes: u8 },
+        Seal,
+        TruncateFrom(u8),
+        DropBefore(u8),
+        Clear,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => any::<u8>().prop_map(Op::Push),
+            3 => (1..20u8, any::<u8>(), any::<u8>())
+                .prop_map(|(n, split, bytes)| Op::PushShared { n, split, bytes }),
+            2 => Just(Op::Seal),
+            1 => any::<u8>().prop_map(Op::TruncateFrom),
+            1 => any::<u8>().prop_map(Op::DropBefore),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    fn entry(index: Index, len: u8) -> Entry {
+        Entry {
+            term: 1,
+            index,
+            payload: Payload::Command(bytes::Bytes::from(vec![0u8; len as usize])),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn tail_reads_as_the_vec_it_replaces(ops in proptest::collection::vec(op(), 1..60)) {
+            let mut tail = Tail::default();
+            let mut model: Vec<Entry> = Vec::new();
+            let mut next: Index = 1;
+            for op in ops {
+                let first = model.first().map_or(next, |e| e.index);
+                match op {
+                    Op::Push(len) => {
+                        tail.push(entry(next, len));
+                        model.push(entry(next, len));
+                        next += 1;
+                    }
+                    Op::PushShared { n, split, bytes } => {
+                        let v: Vec<Entry> =
+                            (0..n as Index).map(|k| entry(next + k, bytes)).collect();
+                        model.extend(v.iter().cloned());
+                        let all = Entries::from(v);
+                        let cut = split as usize % (n as usize + 1);
+                        // Two adjacent views of one buffer, as two Appends cut from one batch.
+                        tail.push_shared(all.slice(0..cut));
+                        tail.push_shared(all.slice(cut..n as usize));
+                        next += n as Index;
+                    }
+                    Op::Seal => tail.seal(),
+                    Op::TruncateFrom(k) => {
+                        let index = first + k as Index % (model.len() as Index + 1);
+                        tail.truncate_from(index);
+                        model.truncate((index - first) as usize);
+                        next = index;
+                    }
+                    Op::DropBefore(k) => {
+                        let index = first + k as Index % (model.len() as Index + 1);
+                        tail.drop_before(index);
+                        model.drain(..(index - first) as usize);
+                    }
+                    Op::Clear => {
+                        tail.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(tail.len(), model.len());
+                prop_assert_eq!(tail.bytes(), size_of(&model));
+                prop_assert_eq!(tail.last(), model.last());
+                prop_assert!(tail.iter().eq(model.iter()));
+                prop_assert_eq!(&tail.to_entries()[..], &model[..]);
+                let lo = model.first().map_or(next, |e| e.index);
+                for i in lo.saturating_sub(1)..=next {
+                    prop_assert_eq!(tail.get(i), model.get(i.wrapping_sub(lo) as usize));
+                }
+                for (a, b, max) in [(lo, next, u64::MAX), (lo + 1, next, 40), (lo, next.saturating_sub(1), 0)] {
+                    if a < b {
+                        let want: Vec<Entry> = {
+                            let mut out = Vec::new();
+                            let mut bytes = 0;
+                            for e in &model[(a - lo) as usize..(b - lo) as usize] {
+                                bytes += e.size();
+                                if !out.is_empty() && bytes > max {
+                                    break;
+                                }
+                                out.push(e.clone());
+                            }
+                            out
+                        };
+                        prop_assert_eq!(&tail.slice(a, b, max)[..], &want[..]);
+                        let mut got = Vec::new();
+                        tail.extend_into(a, b, max, (0, false), &mut got);
+                        prop_assert_eq!(got, want);
+                    }
+                }
+            }
+        }
+    }
+}
