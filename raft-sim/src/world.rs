@@ -1548,7 +1548,7 @@ impl World {
     fn client_attempt(&mut self, k: usize) {
         self.clients_changed();
         let target = self.clients[k].target;
-        let Some(p) = self.clients[k].pending.clone() else {
+        let Some(p) = self.clients[k].pending.as_ref() else {
             return;
         };
         let input = match &p.cmd.op {
