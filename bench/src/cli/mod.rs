@@ -1108,9 +1108,14 @@ fn check_speed(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let compare = match &before {
         Some((v, w)) => {
-            let same = ["events", "commands_committed", "client_ops_completed", "elections"]
-                .iter()
-                .all(|k| v[*k] == now[*k]);
+            let same = [
+                "events",
+                "commands_committed",
+                "client_ops_completed",
+                "elections",
+            ]
+            .iter()
+            .all(|k| v[*k] == now[*k]);
             if !same {
                 notes.push(
                     "Warning: the older raft-sim's check reported other totals than ours: not the same runs."
@@ -1122,7 +1127,11 @@ fn check_speed(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()
                 w,
                 SEEDS as f64 / w,
                 ratio(w / wall),
-                if same { " (same totals)" } else { " (totals differ!)" }
+                if same {
+                    " (same totals)"
+                } else {
+                    " (totals differ!)"
+                }
             )
         }
         None => "goal ≥ 2,000 seeds/s on 2 cores (#20)".into(),
