@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
-//!            [--browser-json FILE] [--out FILE] [--no-profile]
+//!            [--browser-json FILE] [--out FILE] [--no-profile] [--core-only]
+//!            [--speed-only [--bench-before PATH] [--raft-sim-before PATH]]
 //! raft-bench throughput --impl raft-core|raft-rs [--entry-bytes N] [--entries N] [--batch N]
 //! ```
 //!

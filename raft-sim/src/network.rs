@@ -1,8 +1,9 @@
 //! The virtual network: per-link state, latency, loss, duplication, reordering, partitions,
 //! held links, and every message in flight with an id (so a person can drop or deliver one).
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::{BTreeMap, BinaryHeap};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::rng::SimRng;
 use raft_core::message::Message;
@@ -106,8 +107,13 @@ pub struct Network {
     pub config: NetConfig,
     links: BTreeMap<(NodeId, NodeId), LinkState>,
     in_flight: BTreeMap<u64, InFlight>,
-    /// Delivery order: (time, id).
-    schedule: BTreeSet<(u64, u64)>,
+    /// Delivery order: a min-heap of (time, id), so ties at one time go by id, the order the
+    /// messages were sent (a heap rather than an ordered set: one push and one pop per message,
+    /// no tree nodes to allocate). An entry is live while its message is in flight with that
+    /// delivery time; a removed or rescheduled message leaves a stale entry behind, dropped
+    /// when it reaches the top ([`Network::settle`]), so the top is always live. Stale entries
+    /// are at most one per removal or reschedule (a person's actions, a link's release).
+    schedule: BinaryHeap<Reverse<(u64, u64)>>,
     /// Latest delivery time scheduled on each link, to keep links FIFO.
     tails: BTreeMap<(NodeId, NodeId), u64>,
     next_id: u64,
@@ -157,7 +163,7 @@ impl Network {
                 let at = self.arrival((from, to), now, rng);
                 if let Some(f) = self.in_flight.get_mut(&id) {
                     f.deliver_at = Some(at);
-                    self.schedule.insert((at, id));
+                    self.schedule.push(Reverse((at, id)));
                 }
             }
         }
@@ -229,7 +235,7 @@ impl Network {
         let id = self.next_id;
         self.next_id += 1;
         if let Some(at) = deliver_at {
-            self.schedule.insert((at, id));
+            self.schedule.push(Reverse((at, id)));
         }
         self.in_flight.insert(
             id,
@@ -245,56 +251,89 @@ impl Network {
 
     /// Hands a message to the network at time `now`. Random draws happen in a fixed order.
     pub fn send(&mut self, msg: Message, now: u64, rng: &mut SimRng) -> SendOutcome {
+        self.send_or_return(msg, now, rng).0
+    }
+
+    /// [`Network::send`], handing a dropped message back (`None` when it was queued: it is in
+    /// flight, see [`Network::get`]), so that the caller can record it without having cloned
+    /// it beforehand: the same draws and the same outcome as `send`.
+    pub fn send_or_return(
+        &mut self,
+        msg: Message,
+        now: u64,
+        rng: &mut SimRng,
+    ) -> (SendOutcome, Option<Message>) {
         match self.link(msg.from, msg.to) {
             LinkState::Cut => {
                 let id = self.next_id;
                 self.next_id += 1;
-                return SendOutcome::Dropped(id, "cut");
+                return (SendOutcome::Dropped(id, "cut"), Some(msg));
             }
             LinkState::Held => {
                 let id = self.enqueue(msg, now, None);
-                return SendOutcome::Queued(id, None);
+                return (SendOutcome::Queued(id, None), None);
             }
             LinkState::Healthy => {}
         }
         if rng.chance(self.config.drop_ppm) {
             let id = self.next_id;
             self.next_id += 1;
-            return SendOutcome::Dropped(id, "loss");
+            return (SendOutcome::Dropped(id, "loss"), Some(msg));
         }
         let dup = rng.chance(self.config.dup_ppm);
         let link = (msg.from, msg.to);
         let reply = is_reply(&msg);
         let at = self.arrival_of(link, reply, now, rng);
         if !dup {
-            return SendOutcome::Queued(self.enqueue(msg, now, Some(at)), None);
+            return (
+                SendOutcome::Queued(self.enqueue(msg, now, Some(at)), None),
+                None,
+            );
         }
         let id = self.enqueue(msg.clone(), now, Some(at));
         let at2 = self.arrival_of(link, reply, now, rng);
-        SendOutcome::Queued(id, Some(self.enqueue(msg, now, Some(at2))))
+        (
+            SendOutcome::Queued(id, Some(self.enqueue(msg, now, Some(at2)))),
+            None,
+        )
     }
 
     /// Time of the next delivery, if any.
     pub fn next_delivery(&self) -> Option<u64> {
-        self.schedule.first().map(|&(t, _)| t)
+        self.schedule.peek().map(|&Reverse((t, _))| t)
+    }
+
+    /// Drops stale entries from the top of the schedule, so that the top is a message in
+    /// flight due at its time: called after anything removes or reschedules a message.
+    fn settle(&mut self) {
+        while let Some(&Reverse((t, id))) = self.schedule.peek() {
+            if self
+                .in_flight
+                .get(&id)
+                .is_some_and(|f| f.deliver_at == Some(t))
+            {
+                return;
+            }
+            self.schedule.pop();
+        }
     }
 
     /// Removes and returns the next message due at or before `now`.
     pub fn pop_due(&mut self, now: u64) -> Option<InFlight> {
-        let &(t, id) = self.schedule.first()?;
+        let &Reverse((t, id)) = self.schedule.peek()?;
         if t > now {
             return None;
         }
-        self.schedule.remove(&(t, id));
-        self.in_flight.remove(&id)
+        self.schedule.pop();
+        let f = self.in_flight.remove(&id);
+        self.settle();
+        f
     }
 
     /// Removes a message in flight (a person dropped it). Returns it if it existed.
     pub fn remove(&mut self, id: u64) -> Option<InFlight> {
         let f = self.in_flight.remove(&id)?;
-        if let Some(at) = f.deliver_at {
-            self.schedule.remove(&(at, id));
-        }
+        self.settle();
         Some(f)
     }
 
@@ -303,11 +342,9 @@ impl Network {
         let Some(f) = self.in_flight.get_mut(&id) else {
             return false;
         };
-        if let Some(at) = f.deliver_at {
-            self.schedule.remove(&(at, id));
-        }
         f.deliver_at = Some(now);
-        self.schedule.insert((now, id));
+        self.schedule.push(Reverse((now, id)));
+        self.settle();
         true
     }
 
@@ -324,5 +361,64 @@ impl Network {
     /// Number of messages in flight (parked ones included).
     pub fn in_flight_count(&self) -> usize {
         self.in_flight.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::message::Body;
+
+    fn hb(from: NodeId, to: NodeId) -> Message {
+        Message {
+            from,
+            to,
+            term: 1,
+            body: Body::Heartbeat {
+                commit: 0,
+                read_ctx: 0,
+            },
+        }
+    }
+
+    /// Pops every due message up to `until`, as the world does, with its delivery time.
+    fn drain(net: &mut Network, until: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        while let Some(t) = net.next_delivery().filter(|&t| t <= until) {
+            let f = net.pop_due(t).expect("the schedule's top is in flight");
+            assert_eq!(f.deliver_at, Some(t));
+            out.push((t, f.id));
+        }
+        out
+    }
+
+    /// The schedule delivers by (time, id) and skips what was removed or rescheduled: a removed
+    /// message never arrives, an expedited one arrives once, at its new time.
+    #[test]
+    fn deliveries_go_by_time_then_id_and_skip_removed_or_rescheduled_ones() {
+        let config = NetConfig {
+            latency_min: 10,
+            latency_max: 10,
+            ..NetConfig::default()
+        };
+        let mut net = Network::new(config);
+        let mut rng = SimRng::new(1);
+        let ids: Vec<u64> = [(1, 2), (2, 1), (1, 3), (3, 1)]
+            .iter()
+            .map(|&(a, b)| match net.send(hb(a, b), 0, &mut rng) {
+                SendOutcome::Queued(id, None) => id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(net.remove(ids[0]).is_some());
+        assert!(net.expedite(ids[3], 5));
+        // A message expedited to the time it already had arrives once.
+        assert!(net.expedite(ids[2], 10));
+        assert_eq!(
+            drain(&mut net, 100),
+            [(5, ids[3]), (10, ids[1]), (10, ids[2])]
+        );
+        assert_eq!(net.in_flight_count(), 0);
+        assert_eq!(net.next_delivery(), None);
     }
 }

@@ -388,6 +388,95 @@ impl TraceHash {
     pub fn value(&self) -> u64 {
         self.fnv.0
     }
+
+    /// Adds the record `TraceRecord { t, event }` without building it: the same bytes as
+    /// [`TraceHash::add`] (a record's derived `Hash` is its time's, then its event's).
+    pub fn add_event(&mut self, t: u64, event: &TraceEvent) {
+        use core::hash::Hash;
+        match self.scheme {
+            HashScheme::Fields => {
+                t.hash(&mut self.fnv);
+                event.hash(&mut self.fnv);
+            }
+            HashScheme::DebugText => self.add(&TraceRecord {
+                t,
+                event: event.clone(),
+            }),
+        }
+    }
+
+    /// Adds the record `TraceRecord { t, event: TraceEvent::Send { id, msg, deliver_at } }`
+    /// without building it, so the message is not cloned when no trace is stored: the same
+    /// bytes as [`TraceHash::add`] of that record (the derived `Hash` writes the time, the
+    /// variant's index, then each field; test `borrowed_records_hash_as_built_ones`).
+    pub fn add_send(&mut self, t: u64, id: u64, msg: &Message, deliver_at: Option<u64>) {
+        use core::hash::Hash;
+        match self.scheme {
+            HashScheme::Fields => {
+                let h = &mut self.fnv;
+                t.hash(h);
+                variant::SEND.hash(h);
+                id.hash(h);
+                msg.hash(h);
+                deliver_at.hash(h);
+            }
+            HashScheme::DebugText => self.add(&TraceRecord {
+                t,
+                event: TraceEvent::Send {
+                    id,
+                    msg: msg.clone(),
+                    deliver_at,
+                },
+            }),
+        }
+    }
+
+    /// Adds the record `TraceRecord { t, event: TraceEvent::Apply { .. } }` with these fields
+    /// without building it (no clone of the reply): the same bytes as [`TraceHash::add`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_apply(
+        &mut self,
+        t: u64,
+        node: NodeId,
+        index: Index,
+        term: Term,
+        command: Option<&Command>,
+        result: Option<&Reply>,
+        session: Option<SessionOutcome>,
+    ) {
+        use core::hash::Hash;
+        match self.scheme {
+            HashScheme::Fields => {
+                let h = &mut self.fnv;
+                t.hash(h);
+                variant::APPLY.hash(h);
+                node.hash(h);
+                index.hash(h);
+                term.hash(h);
+                command.hash(h);
+                result.hash(h);
+                session.hash(h);
+            }
+            HashScheme::DebugText => self.add(&TraceRecord {
+                t,
+                event: TraceEvent::Apply {
+                    node,
+                    index,
+                    term,
+                    command: command.cloned(),
+                    result: result.cloned(),
+                    session,
+                },
+            }),
+        }
+    }
+}
+
+/// The index of a [`TraceEvent`] variant (its place in the declaration), which its derived
+/// `Hash` writes as an `isize` before the fields.
+mod variant {
+    pub(super) const SEND: isize = 1;
+    pub(super) const APPLY: isize = 10;
 }
 
 /// A JSON Lines trace file read back: enough to re-derive the run (format in `docs/formats.md`).
@@ -627,4 +716,90 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
         }
     }
     Err("truncated trace: no footer line".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::message::Body;
+
+    fn built(scheme: HashScheme, rec: &TraceRecord) -> u64 {
+        let mut h = TraceHash::new(scheme);
+        h.add(rec);
+        h.value()
+    }
+
+    /// The borrowed hashing of the hot records ([`TraceHash::add_send`],
+    /// [`TraceHash::add_apply`]) writes exactly the bytes of the built record, under both
+    /// schemes: a trace hashed either way has the same hash.
+    #[test]
+    fn borrowed_records_hash_as_built_ones() {
+        let msg = Message {
+            from: 1,
+            to: 2,
+            term: 3,
+            body: Body::Heartbeat {
+                commit: 4,
+                read_ctx: 5,
+            },
+        };
+        let cmd = Command {
+            client: 7,
+            seq: 8,
+            op: Op::Put {
+                key: "k1".into(),
+                value: "v".into(),
+            },
+        };
+        let reply = Reply {
+            ok: true,
+            value: Some("v".into()),
+        };
+        for scheme in [HashScheme::Fields, HashScheme::DebugText] {
+            let step = TraceRecord {
+                t: 9,
+                event: TraceEvent::Step { n: 3 },
+            };
+            let mut h = TraceHash::new(scheme);
+            h.add_event(step.t, &step.event);
+            assert_eq!(h.value(), built(scheme, &step), "{scheme:?}");
+            for deliver_at in [None, Some(12)] {
+                let rec = TraceRecord {
+                    t: 9,
+                    event: TraceEvent::Send {
+                        id: 11,
+                        msg: msg.clone(),
+                        deliver_at,
+                    },
+                };
+                let mut h = TraceHash::new(scheme);
+                h.add_send(9, 11, &msg, deliver_at);
+                assert_eq!(h.value(), built(scheme, &rec), "{scheme:?} {deliver_at:?}");
+            }
+            for (command, result, session) in [
+                (None, None, None),
+                (
+                    Some(cmd.clone()),
+                    Some(reply.clone()),
+                    Some(SessionOutcome::Executed),
+                ),
+                (Some(cmd.clone()), None, Some(SessionOutcome::Stale)),
+            ] {
+                let rec = TraceRecord {
+                    t: 9,
+                    event: TraceEvent::Apply {
+                        node: 2,
+                        index: 5,
+                        term: 3,
+                        command: command.clone(),
+                        result: result.clone(),
+                        session,
+                    },
+                };
+                let mut h = TraceHash::new(scheme);
+                h.add_apply(9, 2, 5, 3, command.as_ref(), result.as_ref(), session);
+                assert_eq!(h.value(), built(scheme, &rec), "{scheme:?} {command:?}");
+            }
+        }
+    }
 }

@@ -823,10 +823,13 @@ impl World {
     // ----- time ------------------------------------------------------------------------------
 
     fn record(&mut self, event: TraceEvent) {
-        let rec = TraceRecord { t: self.now, event };
-        self.hash.add(&rec);
         if self.opts.keep_trace {
+            let rec = TraceRecord { t: self.now, event };
+            self.hash.add(&rec);
             self.trace.push(rec);
+        } else {
+            // Hashed where it lies, not moved into a record first (the same bytes).
+            self.hash.add_event(self.now, &event);
         }
     }
 
@@ -841,20 +844,18 @@ impl World {
     /// whose timer is due, else the client due first (by time, then index).
     fn next_event(&self) -> Option<(u64, Due)> {
         let msg = self.net.next_delivery();
-        let timer = self
-            .nodes
-            .values()
+        // One pass over the nodes for the earliest timer and the earliest disk write.
+        let (mut timer, mut disk) = (None::<u64>, None::<u64>);
+        for s in self.nodes.values().filter(|s| !s.paused) {
             // u64::MAX: no timer armed (a learner, a node outside the configuration).
-            .filter(|s| s.node.is_some() && !s.paused && s.timer_at != u64::MAX)
-            .map(|s| s.timer_at)
-            .min();
+            if s.node.is_some() && s.timer_at != u64::MAX {
+                timer = Some(timer.map_or(s.timer_at, |m| m.min(s.timer_at)));
+            }
+            if let Some(w) = &s.writing {
+                disk = Some(disk.map_or(w.done_at, |m| m.min(w.done_at)));
+            }
+        }
         let client = self.client_wake();
-        let disk = self
-            .nodes
-            .values()
-            .filter(|s| !s.paused)
-            .filter_map(|s| s.writing.as_ref().map(|w| w.done_at))
-            .min();
         let t = [msg, timer, client.map(|(t, _)| t), disk]
             .into_iter()
             .flatten()
@@ -1231,21 +1232,19 @@ impl World {
                 return;
             };
             let mut executed = None;
-            let mut done = None;
-            let (mut command, mut result, mut session) = (None, None, None);
+            let (mut command, mut reply, mut session) = (None, None, None);
             if let Payload::Command(bytes) = &e.payload {
                 if let Some(cmd) = Command::decode(bytes) {
-                    let (reply, ran) = sn.kv.apply(&cmd);
+                    let (r, ran) = sn.kv.apply(&cmd);
                     if ran {
                         executed = Some((cmd.client, cmd.seq));
                     }
-                    session = Some(match (ran, &reply) {
+                    session = Some(match (ran, &r) {
                         (true, _) => SessionOutcome::Executed,
                         (false, Some(_)) => SessionOutcome::Duplicate,
                         (false, None) => SessionOutcome::Stale,
                     });
-                    result.clone_from(&reply);
-                    done = reply.map(|r| (cmd.client, cmd.seq, r));
+                    reply = r;
                     command = Some(cmd);
                 }
             }
@@ -1253,15 +1252,33 @@ impl World {
             sn.applied = e.index;
             self.checker.on_apply(id, &e, executed);
             self.checker.on_state(id, e.index, digest);
-            self.record(TraceEvent::Apply {
-                node: id,
-                index: e.index,
-                term: e.term,
-                command,
-                result,
-                session,
-            });
-            if let Some((client, seq, reply)) = done {
+            // The reply goes to the client below: a stored trace takes a copy, the hash only
+            // reads it.
+            let done = command
+                .as_ref()
+                .zip(reply.as_ref())
+                .map(|(c, _)| (c.client, c.seq));
+            if self.opts.keep_trace {
+                self.record(TraceEvent::Apply {
+                    node: id,
+                    index: e.index,
+                    term: e.term,
+                    command,
+                    result: reply.clone(),
+                    session,
+                });
+            } else {
+                self.hash.add_apply(
+                    self.now,
+                    id,
+                    e.index,
+                    e.term,
+                    command.as_ref(),
+                    reply.as_ref(),
+                    session,
+                );
+            }
+            if let Some(((client, seq), reply)) = done.zip(reply) {
                 self.complete(id, client, seq, reply);
             }
         }
@@ -1310,23 +1327,36 @@ impl World {
         self.stats.sent += 1;
         self.stats.messages.count(&m);
         let (from, to) = (m.from, m.to);
-        match self.net.send(m.clone(), self.now, &mut self.rng) {
+        // A stored trace keeps its own copy of the message; otherwise the record is hashed from
+        // the message where it now lies (in flight, or handed back if dropped): no clone.
+        let kept = self.opts.keep_trace.then(|| m.clone());
+        let (outcome, returned) = self.net.send_or_return(m, self.now, &mut self.rng);
+        match outcome {
             SendOutcome::Queued(mid, copy) => {
-                let deliver_at = self.net.get(mid).and_then(|f| f.deliver_at);
-                self.record(TraceEvent::Send {
-                    id: mid,
-                    msg: m,
-                    deliver_at,
-                });
+                match (kept, self.net.get(mid)) {
+                    (Some(msg), f) => {
+                        let deliver_at = f.and_then(|f| f.deliver_at);
+                        self.record(TraceEvent::Send {
+                            id: mid,
+                            msg,
+                            deliver_at,
+                        });
+                    }
+                    (None, Some(f)) => self.hash.add_send(self.now, mid, &f.msg, f.deliver_at),
+                    (None, None) => unreachable!("a queued message is in flight"),
+                }
                 if let Some(c) = copy {
                     self.record(TraceEvent::Duplicate { id: mid, copy: c });
                 }
             }
             SendOutcome::Dropped(mid, why) => {
                 self.stats.dropped += 1;
+                let msg = kept
+                    .or(returned)
+                    .expect("the network hands a dropped message back");
                 self.record(TraceEvent::Send {
                     id: mid,
-                    msg: m,
+                    msg,
                     deliver_at: None,
                 });
                 self.record(TraceEvent::Drop {
@@ -1518,7 +1548,7 @@ impl World {
     fn client_attempt(&mut self, k: usize) {
         self.clients_changed();
         let target = self.clients[k].target;
-        let Some(p) = self.clients[k].pending.clone() else {
+        let Some(p) = self.clients[k].pending.as_ref() else {
             return;
         };
         let input = match &p.cmd.op {

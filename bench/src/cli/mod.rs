@@ -46,6 +46,7 @@ pub fn main() {
 const USAGE: &str = "usage:
   raft-bench [--runs N] [--entries N] [--raft-sim PATH] [--dist DIR] [--wasm-json FILE]
              [--browser-json FILE] [--out FILE] [--no-profile] [--core-only] [--page-only]
+             [--speed-only [--bench-before PATH] [--raft-sim-before PATH]]
   raft-bench throughput --impl raft-core|raft-rs|raft-rs-batched [--entry-bytes N] [--entries N] [--batch N]
   raft-bench node-memory --impl raft-core|raft-rs [--entry-bytes N] [--entries N] [--log-cache-entries N]
   raft-bench steady [--clients N] [--think-ms N] [--seconds N] [--seed N]";
@@ -181,6 +182,7 @@ fn measure<C: Cluster>(w: &Workload) -> Value {
 
 // ----- the whole benchmark ------------------------------------------------------------------
 
+#[derive(Debug, Clone)]
 struct Opts {
     runs: usize,
     entries: u64,
@@ -195,6 +197,14 @@ struct Opts {
     /// Only section 5 (the page: size from dist/, figures from the browser benchmark's JSON),
     /// so the page's rows can be refreshed without the minutes of native runs.
     page_only: bool,
+    /// Only the simulator's speed (section 4, with the commit latencies of section 3, which come
+    /// from the same runs) and its profile: a quick run to measure a change to the simulator.
+    speed_only: bool,
+    /// An older `raft-bench` binary whose steady-load runs (`raft-bench steady`, the same seeds
+    /// and loads) are timed beside ours, in the same sitting: a before/after on equal terms.
+    bench_before: Option<PathBuf>,
+    /// An older `raft-sim` binary whose `check` is timed beside ours.
+    raft_sim_before: Option<PathBuf>,
 }
 
 fn parse_opts(args: &[String]) -> Res<Opts> {
@@ -210,8 +220,11 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
         profile: true,
         core_only: false,
         page_only: false,
+        speed_only: false,
+        bench_before: None,
+        raft_sim_before: None,
     };
-    for (k, v) in flags(args, &["no-profile", "core-only", "page-only"])? {
+    for (k, v) in flags(args, &["no-profile", "core-only", "page-only", "speed-only"])? {
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
         match k.as_str() {
             "runs" => o.runs = num(&v)? as usize,
@@ -224,11 +237,20 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
             "no-profile" => o.profile = false,
             "core-only" => o.core_only = true,
             "page-only" => o.page_only = true,
+            "speed-only" => o.speed_only = true,
+            "bench-before" => o.bench_before = Some(v.into()),
+            "raft-sim-before" => o.raft_sim_before = Some(v.into()),
             _ => return Err(format!("unknown option --{k}\n{USAGE}")),
         }
     }
     if o.runs == 0 {
         return Err("--runs must be at least 1".into());
+    }
+    if o.core_only && o.speed_only {
+        return Err("--core-only and --speed-only exclude each other".into());
+    }
+    if !o.speed_only && (o.bench_before.is_some() || o.raft_sim_before.is_some()) {
+        return Err("--bench-before and --raft-sim-before go with --speed-only".into());
     }
     Ok(o)
 }
@@ -244,24 +266,12 @@ fn run_all(args: &[String]) -> Res<()> {
 
     if o.page_only {
         page::page(&o, &mut rows, &mut notes)?;
+    } else if o.speed_only {
+        speed_section(&o, &m, &mut rows, &mut notes, &mut profiles)?;
     } else {
         core_sections(&o, &m, &mut rows, &mut notes, &mut profiles)?;
     }
-
-    let wall = started.elapsed().as_secs_f64();
-    let doc = table::Document {
-        machine: m,
-        rows,
-        notes,
-        profiles,
-        wall_s: wall,
-    };
-    println!("{}", doc.plain());
-    if let Some(out) = &o.out {
-        std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
-        eprintln!("raft-bench: wrote {}", out.display());
-    }
-    Ok(())
+    write_doc(&o, m, rows, notes, profiles, started)
 }
 
 /// Every section but the page's alone: section 1 and, unless `--core-only`, the others.
@@ -342,6 +352,31 @@ fn core_sections(
     Ok(())
 }
 
+/// Prints the table and writes it to `--out`.
+fn write_doc(
+    o: &Opts,
+    m: machine::Machine,
+    rows: Vec<Row>,
+    notes: Vec<String>,
+    profiles: Vec<profile::Profile>,
+    started: Instant,
+) -> Res<()> {
+    let wall = started.elapsed().as_secs_f64();
+    let doc = table::Document {
+        machine: m,
+        rows,
+        notes,
+        profiles,
+        wall_s: wall,
+    };
+    println!("{}", doc.plain());
+    if let Some(out) = &o.out {
+        std::fs::write(out, doc.markdown()).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("raft-bench: wrote {}", out.display());
+    }
+    Ok(())
+}
+
 /// Sections 2 to 5: failover, commit latency, simulation speed, the page.
 fn other_sections(
     o: &Opts,
@@ -351,8 +386,27 @@ fn other_sections(
     profiles: &mut Vec<profile::Profile>,
 ) -> Res<()> {
     failover(o, rows, notes)?;
+    speed_section(o, m, rows, notes, profiles)?;
+    page::page(o, rows, notes)?;
+    Ok(())
+}
+
+/// Sections 3 and 4: the steady-load runs (commit latency, simulation speed), `check`'s seeds
+/// per second, and the simulator's profile.
+fn speed_section(
+    o: &Opts,
+    m: &machine::Machine,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+    profiles: &mut Vec<profile::Profile>,
+) -> Res<()> {
     let speeds = commit_latency_and_sim_speed(rows, notes);
-    sim_speed(o, &m.node, speeds, rows, notes)?;
+    let before = match &o.bench_before {
+        Some(b) => Some(speeds_before(b)?),
+        None => None,
+    };
+    sim_speed(o, &m.node, speeds, before, rows, notes)?;
+    check_speed(o, rows, notes)?;
     let sim_args = [
         "steady",
         "--clients",
@@ -373,7 +427,6 @@ fn other_sections(
         ));
         profiles.push(p);
     }
-    page::page(o, rows, notes)?;
     Ok(())
 }
 
@@ -948,6 +1001,7 @@ fn sim_speed(
     o: &Opts,
     node: &str,
     native: Speeds,
+    before: Option<Speeds>,
     rows: &mut Vec<Row>,
     notes: &mut Vec<String>,
 ) -> Res<()> {
@@ -973,6 +1027,25 @@ fn sim_speed(
         ),
         wasm_s,
     ));
+    if let (Some(b), Some(path)) = (before, &o.bench_before) {
+        rows.push(Row::new(
+            "4 speed",
+            "the same runs, before (an older raft-bench, timed in the same sitting)",
+            format!(
+                "native now: playground load {:.0}×, heavy load {:.0}× real time",
+                median(&native.playground),
+                median(&native.heavy)
+            ),
+            format!(
+                "before ({}): playground load {:.0}×, heavy load {:.0}×; now/before {} and {}",
+                path.display(),
+                median(&b.playground),
+                median(&b.heavy),
+                ratio(median(&native.playground) / median(&b.playground)),
+                ratio(median(&native.heavy) / median(&b.heavy))
+            ),
+        ));
+    }
     if let Some(v) = &wasm {
         notes.push(format!(
             "Simulation speed in wasm32: the same runs compiled with the page's `wasm-release` profile \
@@ -1002,6 +1075,107 @@ fn sim_speed(
             "{} s simulated; its commit latency p50 / p99 {} / {} ms",
             last["simulated_s"], last["commit_latency_ms"]["p50"], last["commit_latency_ms"]["p99"]
         ),
+    ));
+    Ok(())
+}
+
+/// The steady-load runs of [`commit_latency_and_sim_speed`] (same loads, seeds and spans), each
+/// a child process of an older `raft-bench` (`raft-bench steady`), for a before/after.
+fn speeds_before(bench: &Path) -> Res<Speeds> {
+    let mut out = Speeds {
+        playground: Vec::new(),
+        heavy: Vec::new(),
+    };
+    for (load, seeds, secs) in [(steady::PLAYGROUND, 5u64, 60u64), (steady::HEAVY, 3, 10)] {
+        for seed in 1..=seeds {
+            let args = [
+                "steady".to_string(),
+                "--clients".into(),
+                load.clients.to_string(),
+                "--think-ms".into(),
+                load.think_ms.to_string(),
+                "--seconds".into(),
+                secs.to_string(),
+                "--seed".into(),
+                seed.to_string(),
+            ];
+            let run = Command::new(bench)
+                .args(&args)
+                .output()
+                .map_err(|e| format!("{}: {e}", bench.display()))?;
+            let line = String::from_utf8_lossy(&run.stdout);
+            let v: Value = serde_json::from_str(line.trim())
+                .map_err(|e| format!("{} steady: {e}: {line}", bench.display()))?;
+            eprintln!(
+                "raft-bench: before: steady {} clients seed {seed}: {:.0}×",
+                load.clients,
+                f(&v, "speed")
+            );
+            if load == steady::PLAYGROUND {
+                out.playground.push(f(&v, "speed"));
+            } else {
+                out.heavy.push(f(&v, "speed"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Seeds `check` runs per second: the 3,000 seeds of 3 s CI ran before #20 (every fault, all cores; kept at 3,000 so that figures compare across runs), the
+/// whole process timed; with `--raft-sim-before`, an older `raft-sim` on the same seeds right
+/// after, and both runs must report the same results.
+fn check_speed(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
+    const SEEDS: u64 = 3_000;
+    let args = ["check", "--seeds", "1..3000", "--duration-ms", "3000"];
+    let (now, wall) = raft_sim(o, &args)?;
+    let before = match &o.raft_sim_before {
+        Some(path) => {
+            let old = Opts {
+                raft_sim: path.clone(),
+                ..o.clone()
+            };
+            Some(raft_sim(&old, &args)?)
+        }
+        None => None,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compare = match &before {
+        Some((v, w)) => {
+            let same = [
+                "events",
+                "commands_committed",
+                "client_ops_completed",
+                "elections",
+            ]
+            .iter()
+            .all(|k| v[*k] == now[*k]);
+            if !same {
+                notes.push(
+                    "Warning: the older raft-sim's check reported other totals than ours: not the same runs."
+                        .into(),
+                );
+            }
+            format!(
+                "before: {:.1} s, {:.0} seeds/s; now/before {}{}",
+                w,
+                SEEDS as f64 / w,
+                ratio(w / wall),
+                if same {
+                    " (same totals)"
+                } else {
+                    " (totals differ!)"
+                }
+            )
+        }
+        None => "goal ≥ 2,000 seeds/s on 2 cores (#20)".into(),
+    };
+    rows.push(Row::new(
+        "4 speed",
+        &format!(
+            "raft-sim check --seeds 1..3000 --duration-ms 3000 ({cores} cores, whole process)"
+        ),
+        format!("{wall:.1} s, {:.0} seeds/s", SEEDS as f64 / wall),
+        compare,
     ));
     Ok(())
 }
