@@ -142,3 +142,27 @@ fn clock_drift_bound_is_inclusive() {
     c.max_clock_drift_ppm = MAX_CLOCK_DRIFT_PPM + 1;
     assert!(c.validate().is_err());
 }
+
+// Paper §7: a log restored after a snapshot starts after the snapshot's last index and still
+// knows that index's term (the consistency check of the next Append needs it). Mutants: the
+// restored state losing its snapshot index or term.
+#[test]
+fn a_restored_log_starts_after_its_snapshot_and_knows_its_term() {
+    let e = |index| Entry {
+        term: 3,
+        index,
+        payload: Payload::Noop,
+    };
+    let log = raft_core::RaftLog::restore(5, 2, vec![e(6), e(7)]).unwrap();
+    assert_eq!(log.snapshot_index(), 5);
+    assert_eq!(log.first_index(), 6);
+    assert_eq!((log.last_index(), log.last_term()), (7, 3));
+    assert_eq!(log.term(5), Some(2), "the snapshot's last term");
+    assert_eq!(log.term(4), None, "compacted away");
+    let empty = raft_core::RaftLog::restore(5, 2, vec![]).unwrap();
+    assert_eq!((empty.last_index(), empty.last_term()), (5, 2));
+    assert!(
+        raft_core::RaftLog::restore(5, 2, vec![e(7)]).is_err(),
+        "a gap after the snapshot is corruption"
+    );
+}
