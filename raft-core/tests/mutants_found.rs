@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use raft_core::confchange::{apply, ConfChange};
 use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
-use raft_core::{Bytes, Entry, Payload};
 use raft_core::membership::Membership;
+use raft_core::{Bytes, Entry, Payload};
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
     ids.iter().copied().collect()
@@ -114,7 +114,10 @@ fn entry_size_counts_header_and_body() {
         payload,
     };
     assert_eq!(entry(Payload::Noop).size(), 16);
-    assert_eq!(entry(Payload::Command(Bytes::from_static(b"hello"))).size(), 21);
+    assert_eq!(
+        entry(Payload::Command(Bytes::from_static(b"hello"))).size(),
+        21
+    );
     let mut m = Membership::with_voters([1, 2, 3]);
     m.learners.insert(4);
     m.outgoing.insert(5);
