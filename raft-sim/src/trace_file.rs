@@ -24,7 +24,11 @@ pub fn parse(text: &str) -> Result<raft_sim::trace::TraceFile, String> {
 /// Why a trace cannot be replayed because it was recorded (None for a trace raft-sim can
 /// replay). Only the header line is read.
 fn recorded(text: &str) -> Option<String> {
-    let header = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    let header = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
     let h = serde_json::from_str::<serde_json::Value>(header).ok()?;
     if let Some(byo) = h.get("byo") {
         return Some(format!(
@@ -87,7 +91,8 @@ impl Target {
 mod tests {
     use super::*;
 
-    const FOOTER: &str = r#"{"kind":"footer","end":0,"steps":0,"records":0,"hash":"cbf29ce484222325"}"#;
+    const FOOTER: &str =
+        r#"{"kind":"footer","end":0,"steps":0,"records":0,"hash":"cbf29ce484222325"}"#;
 
     fn trace(extra: &str) -> String {
         let options = serde_json::to_string(&raft_sim::SimOptions::default()).unwrap();
@@ -102,9 +107,15 @@ mod tests {
     fn recorded_traces_are_refused_for_replay() {
         assert!(parse(&trace("")).is_ok());
         let e = parse(&trace(r#""byo":{"test":"figure8","note":"n"},"#)).unwrap_err();
-        assert!(e.contains("recorded by raft-sim grade") && e.contains("figure8"), "{e}");
+        assert!(
+            e.contains("recorded by raft-sim grade") && e.contains("figure8"),
+            "{e}"
+        );
         let e = parse(&trace(r#""recorded":{"source":"raft-kv","note":"n"},"#)).unwrap_err();
-        assert!(e.contains("recorded from raft-kv") && e.contains("playground"), "{e}");
+        assert!(
+            e.contains("recorded from raft-kv") && e.contains("playground"),
+            "{e}"
+        );
         let e = parse(&format!("\u{feff}{}", trace(r#""recorded":{},"#))).unwrap_err();
         assert!(e.contains("an unnamed source"), "{e}");
     }

@@ -122,6 +122,7 @@ fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
             run: share::scenario_run(&s),
             lesson: None,
             notice: None,
+            recorded: None,
         }))),
         Command::Lesson(name) => match crate::lessons::built_in(&name) {
             Ok(l) => sim.dispatch(SimAction::Load(Box::new(open::lesson_request(l)))),
@@ -423,14 +424,32 @@ pub fn app() -> Html {
                     <RunMenu />
                 </div>
                 <Notice />
+                if let Some(m) = &sim.recorded {
+                    <p class="recorded-banner" role="note" data-testid="recorded-run">
+                        <strong>{ format!("Recorded run: {}", m.source) }</strong>
+                        { " — shown as recorded; actions that would change the run are off." }
+                        if !m.note.is_empty() {
+                            <span class="recorded-note">{ format!(" ({})", m.note) }</span>
+                        }
+                    </p>
+                }
                 <Walkthrough show={boot.first_visit} />
                 <main class="grid">
                     <section class="panel controls-panel" aria-label="Controls">
-                        <Controls />
+                        if sim.recorded.is_some() {
+                            // A recorded run has no simulator to act on: every control in the
+                            // panel is off at once (the reducer refuses such actions anyway).
+                            <fieldset class="recorded-off" disabled=true>
+                                <legend class="visually-hidden">{ "Controls, off for a recorded run" }</legend>
+                                <Controls />
+                            </fieldset>
+                        } else {
+                            <Controls />
+                        }
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
-                        if sim.lesson.is_none() && sim.settings.break_it.any() {
+                        if sim.lesson.is_none() && sim.recorded.is_none() && sim.settings.break_it.any() {
                             <p class="unsafe-banner page-unsafe" role="note" data-testid="unsafe-run">
                                 <strong>{ "UNSAFE: " }</strong>
                                 { "this run breaks a rule of Raft on purpose (New run, unsafe switches). Never in production." }
