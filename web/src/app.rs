@@ -418,24 +418,27 @@ pub fn app() -> Html {
         (sim.playing || sim.catching_up.is_some()) && !*hidden && !*offscreen && !sim.halted();
     let body = match params.controls {
         ControlsMode::Full => html! {
-            <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"))}>
+            <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"), sim.recorded.is_some().then_some("recorded"))}>
                 <div class="topline">
                     <Transport />
                     <RunMenu />
                 </div>
                 <Notice />
                 if let Some(m) = &sim.recorded {
-                    <p class="recorded-banner" role="note" data-testid="recorded-run">
+                    <section class="recorded-banner" aria-label="Recorded run" data-testid="recorded-run">
                         <strong>{ format!("Recorded run: {}", m.source) }</strong>
                         { " — shown as recorded; actions that would change the run are off." }
-                        if !m.note.is_empty() {
-                            <span class="recorded-note">{ format!(" ({})", m.note) }</span>
-                        }
-                    </p>
+                        { match (&m.test, m.note.is_empty()) {
+                            (Some(test), _) => format!(" Test {test}, graded by raft-sim grade: the node is not here to run again; rerun the replay command grade printed to run it."),
+                            (None, false) => format!(" {}", m.note),
+                            (None, true) => String::new(),
+                        } }
+                    </section>
                 }
                 <Walkthrough show={boot.first_visit} />
                 <main class="grid">
-                    <section class="panel controls-panel" aria-label="Controls">
+                    <section class="panel controls-panel" aria-label="Controls"
+                             tabindex={sim.recorded.is_some().then_some("0")}>
                         if sim.recorded.is_some() {
                             // A recorded run has no simulator to act on: every control in the
                             // panel is off at once (the reducer refuses such actions anyway).

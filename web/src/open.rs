@@ -194,7 +194,9 @@ pub fn scenario_param(v: &str) -> Result<Scenario, String> {
 /// recorded trace (a `byo` or `recorded` header field: [`crate::playback`]) is shown as
 /// recorded instead: replaying its options would run raft-core, not what recorded it.
 pub fn import_request(text: &str) -> Result<LoadRequest, String> {
-    if let Some(rec) = playback::parse(text).map_err(|e| format!("the recorded trace {e}"))? {
+    if let Some(rec) =
+        playback::parse(text).map_err(|e| format!("this recorded trace cannot be shown: {e}"))?
+    {
         let what = match &rec.meta.test {
             Some(test) => format!("test {test} of a classroom node (raft-sim grade)"),
             None => format!("a run of {}", rec.meta.source),
