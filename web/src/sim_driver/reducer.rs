@@ -22,6 +22,8 @@ use yew::prelude::*;
 use super::driver::{Driver, ResetSettings, CATCH_UP_EVENT_BUDGET};
 use crate::lessons::{Goals, Lesson};
 use crate::playback::{Meta, Playback, Recording};
+
+mod recorded;
 use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, ViewModel};
 
@@ -33,13 +35,9 @@ pub const FRAME_WORK_MS: f64 = 8.0;
 /// the 100 ms after which a page feels stuck.
 pub const CATCH_UP_WORK_MS: f64 = 40.0;
 /// Longest wall-clock gap one frame accounts for (after a stall, do not try to catch up).
-const MAX_FRAME_WALL_MS: f64 = 100.0;
+pub(super) const MAX_FRAME_WALL_MS: f64 = 100.0;
 
 /// The notice shown when the run pauses at a violation it goes on after (Play dismisses it).
-/// The notice for an action that would change a recorded run ([`Sim::recorded`]).
-pub const RECORDED_OFF: &str = "This is a recorded run, shown as recorded: actions that would \
-                                change it are off. Open or start a run of the simulator to act.";
-
 const PAUSED_AT_RULE: &str = "Paused: the safety monitor flagged a broken rule (an unsafe switch \
                               is on). Press Play to see what it leads to.";
 
@@ -351,75 +349,6 @@ impl Sim {
             scenario: self.scenario.as_ref().map(|s| (**s).clone()),
             playing: self.playing,
         }
-    }
-
-    /// Opens a recorded run at its end (where a failing run's violation is), paused.
-    fn load_recorded(&mut self, rec: &Recording, notice: Option<String>) {
-        let mut p = Playback::new(rec.clone());
-        p.seek(p.end());
-        self.recorded = Some(Rc::new(p.meta().clone()));
-        if let Some(seed) = p.seed() {
-            self.settings.seed = seed;
-        }
-        self.playback = Some(Rc::new(RefCell::new(p)));
-        self.lesson = None;
-        self.scenario = None;
-        self.goals = None;
-        self.origin = None;
-        self.selected = None;
-        self.playing = false;
-        self.notice = notice;
-        self.generation += 1;
-    }
-
-    /// A recorded run's share of [`Reducible::reduce`]: None when `action` leaves it (a new
-    /// run, another run opened), which the simulator's part then handles.
-    fn reduce_recorded(&mut self, p: &RefCell<Playback>, action: &SimAction) -> Option<()> {
-        match action {
-            SimAction::Frame { wall_ms, .. } => {
-                if !self.playing {
-                    return Some(());
-                }
-                let dt = wall_ms.clamp(0.0, MAX_FRAME_WALL_MS) * self.speed();
-                p.borrow_mut().advance(dt);
-                self.frame += 1;
-                if p.borrow().at_end() {
-                    self.playing = false;
-                }
-            }
-            SimAction::SetPlaying(true) if p.borrow().at_end() => {
-                self.notice = Some(
-                    "The recording ends here: go back in time (the time slider) to watch it again."
-                        .into(),
-                )
-            }
-            SimAction::SetPlaying(on) => self.playing = *on,
-            SimAction::Step => {
-                self.playing = false;
-                p.borrow_mut().step();
-            }
-            SimAction::SetSpeed(v) => self.speed_log = v.clamp(-3.0, 1.0),
-            SimAction::Seek(t) => p.borrow_mut().seek(*t),
-            SimAction::Restart => {
-                self.playing = false;
-                p.borrow_mut().seek(0);
-            }
-            SimAction::Select(id) => self.selected = *id,
-            SimAction::SetAnimate(a) => self.animate = *a,
-            SimAction::Dismiss => self.notice = None,
-            SimAction::Notify(text) => self.notice = Some(text.clone()),
-            SimAction::Act(_)
-            | SimAction::ClientRequest
-            | SimAction::SetNetwork(_)
-            | SimAction::ActAll(_)
-            | SimAction::FastStart => self.notice = Some(RECORDED_OFF.into()),
-            SimAction::Reset(_) | SimAction::Load(_) => {
-                self.recorded = None;
-                self.playback = None;
-                return None;
-            }
-        }
-        Some(())
     }
 
     fn load(&mut self, req: LoadRequest) {
@@ -870,56 +799,6 @@ mod tests {
         assert_eq!(o.view.now, target);
         assert_eq!(fingerprint(&o).1, fingerprint(&s).1, "the same world");
         assert!(!o.playing, "still paused");
-    }
-
-    /// A recorded run (a `grade` trace of a classroom node) opens at its end, paused, with its
-    /// violation shown; time travel and play work on its records; actions that would change
-    /// it are refused with a notice and leave the person's run underneath untouched; a new
-    /// run leaves it.
-    #[test]
-    fn a_recorded_run_plays_its_records_and_refuses_actions() {
-        let text =
-            include_str!("../../../e2e/tests/fixtures/byo-double-vote-unreliable-agree.jsonl");
-        let req = crate::open::import_request(text).unwrap();
-        assert!(req.recorded.is_some());
-        let before = page(7);
-        let underneath = fingerprint(&before);
-        let s = before.reduce(SimAction::Load(Box::new(req)));
-        assert_eq!(s.recorded.as_ref().unwrap().source, "byo");
-        assert!(!s.playing);
-        assert_eq!((s.view.now, s.horizon), (190, 190));
-        assert!(s.halted(), "the violation is shown");
-        assert!(s.events.iter().any(|l| l.text.contains("voted for")));
-        for a in [
-            SimAction::Act(Action::Crash { node: 1 }),
-            SimAction::ClientRequest,
-            SimAction::SetNetwork(NetConfig::default()),
-        ] {
-            let after = s.clone().reduce(a);
-            assert_eq!(after.notice.as_deref(), Some(RECORDED_OFF));
-            assert_eq!(after.view, s.view);
-        }
-        let s = s.reduce(SimAction::Seek(100));
-        assert_eq!(s.view.now, 100);
-        assert!(!s.halted(), "before the violation");
-        let clock = Clock::stopped(0.0);
-        let mut s = s.reduce(SimAction::SetPlaying(true));
-        let mut frames = 0;
-        while s.playing {
-            s = s.reduce(frame(&clock, FRAME_WORK_MS));
-            frames += 1;
-            assert!(frames < 100);
-        }
-        assert_eq!(s.view.now, 190, "played to the end, then paused");
-        assert_eq!(
-            fingerprint(&s).0,
-            underneath.0,
-            "the driver's world did not move"
-        );
-        let fresh = s.reduce(SimAction::Reset(ResetSettings::fresh(3)));
-        assert!(fresh.recorded.is_none());
-        assert_eq!(fresh.view.nodes.len(), 5);
-        assert!(!fresh.halted());
     }
 
     #[test]
