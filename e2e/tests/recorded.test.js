@@ -82,6 +82,7 @@ test('a grade trace of a buggy classroom node opens as recorded, with its violat
 
   // The controls that need a simulator are off.
   assert.ok(await page.getByRole('button', { name: 'Send a client request' }).isDisabled());
+  assert.ok(await page.getByRole('button', { name: 'Share', exact: true }).isDisabled(), 'a recorded run is shared as its file');
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${ARTIFACTS}recorded-run.png` });
 
