@@ -22,10 +22,11 @@ use yew::prelude::*;
 use super::driver::{Driver, ResetSettings, CATCH_UP_EVENT_BUDGET};
 use crate::lessons::{Goals, Lesson};
 use crate::playback::{Meta, Playback, Recording};
-
-mod recorded;
 use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, ViewModel};
+
+// A recorded run's share of the reducer (opening one, and each action on it).
+mod recorded;
 
 /// Most wall-clock milliseconds of simulation work per animation frame: the caller sets a
 /// frame's deadline this long after it reads the clock.
