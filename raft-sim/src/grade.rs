@@ -1271,8 +1271,10 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The trace in raft-sim's trace format. The header's `byo` field says the records come
-    /// from a node outside raft-core: they are to be shown as they are, since replaying the
+    /// The trace in raft-sim's trace format. The header's `recorded` field (`source: "byo"`,
+    /// the general form for runs recorded outside raft-sim's world) and its `byo` field (the
+    /// test; kept for readers that know only it) say the records come from a node outside
+    /// raft-core: they are to be shown as they are (the playground does), since replaying the
     /// header's options would run raft-core instead.
     fn trace_jsonl(&self) -> String {
         use core::fmt::Write as _;
@@ -1284,7 +1286,8 @@ impl<'a> Run<'a> {
         };
         let mut out = String::new();
         let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": crate::trace::TRACE_VERSION, "options": options,
-            "byo": {"test": self.test.name, "note": "recorded from a node behind the classroom protocol: show these records; do not replay the options (that would run raft-core)"}});
+            "byo": {"test": self.test.name, "note": "recorded from a node behind the classroom protocol: show these records; do not replay the options (that would run raft-core)"},
+            "recorded": {"source": "byo", "note": format!("a classroom node graded by raft-sim grade, test {}", self.test.name)}});
         let _ = writeln!(out, "{header}");
         for r in &self.trace {
             let _ = writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default());

@@ -231,7 +231,10 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                             std::fs::write(&path, text).map_err(|e| {
                                 format!("cannot write the trace to {}: {e}", path.display())
                             })?;
-                            println!("      trace: {}", path.display());
+                            println!(
+                                "      trace: {} (open it in the playground, ./x serve then Open…, to see the run)",
+                                path.display()
+                            );
                         }
                         format!(" --trace {}", shell_quote(&dir.to_string_lossy()))
                     }

@@ -287,6 +287,10 @@ fn the_printed_replay_command_reproduces_the_failure() {
     let parsed = raft_sim::trace::parse_jsonl(&trace).expect("a raft-sim trace");
     assert!(parsed.records > 100);
     assert!(trace.contains("\"kind\":\"violation\""));
+    // Its header says it is recorded, in the general form (docs/formats.md) and as `byo`.
+    let header: serde_json::Value = serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    assert_eq!(header["recorded"]["source"], "byo");
+    assert_eq!(header["byo"]["test"], "backup");
     // `raft-sim replay` refuses it: replaying its options would run raft-core instead.
     let replayed = Command::new(exe)
         .arg("replay")

@@ -122,6 +122,7 @@ fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
             run: share::scenario_run(&s),
             lesson: None,
             notice: None,
+            recorded: None,
         }))),
         Command::Lesson(name) => match crate::lessons::built_in(&name) {
             Ok(l) => sim.dispatch(SimAction::Load(Box::new(open::lesson_request(l)))),
@@ -417,20 +418,41 @@ pub fn app() -> Html {
         (sim.playing || sim.catching_up.is_some()) && !*hidden && !*offscreen && !sim.halted();
     let body = match params.controls {
         ControlsMode::Full => html! {
-            <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"))}>
+            <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"), sim.recorded.is_some().then_some("recorded"))}>
                 <div class="topline">
                     <Transport />
                     <RunMenu />
                 </div>
                 <Notice />
+                if let Some(m) = &sim.recorded {
+                    <section class="recorded-banner" aria-label="Recorded run" data-testid="recorded-run">
+                        <strong>{ format!("Recorded run: {}", m.source) }</strong>
+                        { " — shown as recorded; actions that would change the run are off." }
+                        { match (&m.test, m.note.is_empty()) {
+                            (Some(test), _) => format!(" Test {test}, graded by raft-sim grade: the node is not here to run again; rerun the replay command grade printed to run it."),
+                            (None, false) => format!(" {}", m.note),
+                            (None, true) => String::new(),
+                        } }
+                    </section>
+                }
                 <Walkthrough show={boot.first_visit} />
                 <main class="grid">
-                    <section class="panel controls-panel" aria-label="Controls">
-                        <Controls />
+                    <section class="panel controls-panel" aria-label="Controls"
+                             tabindex={sim.recorded.is_some().then_some("0")}>
+                        if sim.recorded.is_some() {
+                            // A recorded run has no simulator to act on: every control in the
+                            // panel is off at once (the reducer refuses such actions anyway).
+                            <fieldset class="recorded-off" disabled=true>
+                                <legend class="visually-hidden">{ "Controls, off for a recorded run" }</legend>
+                                <Controls />
+                            </fieldset>
+                        } else {
+                            <Controls />
+                        }
                     </section>
                     <section class="panel cluster-panel" aria-labelledby="cluster-title">
                         <h2 id="cluster-title" class="visually-hidden">{ "Cluster" }</h2>
-                        if sim.lesson.is_none() && sim.settings.break_it.any() {
+                        if sim.lesson.is_none() && sim.recorded.is_none() && sim.settings.break_it.any() {
                             <p class="unsafe-banner page-unsafe" role="note" data-testid="unsafe-run">
                                 <strong>{ "UNSAFE: " }</strong>
                                 { "this run breaks a rule of Raft on purpose (New run, unsafe switches). Never in production." }

@@ -21,6 +21,7 @@ mod components;
 mod embed_api;
 mod lessons;
 mod open;
+mod playback;
 mod share;
 mod sim_driver;
 mod ui;

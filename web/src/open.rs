@@ -6,10 +6,13 @@
 //! Whatever cannot be opened is explained in a notice, and the next candidate is tried, so a
 //! broken link never costs the person their stored run.
 
+use std::rc::Rc;
+
 use raft_sim::scenario::Scenario;
 use raft_sim::{SimOptions, World};
 
 use crate::lessons::{self, Lesson};
+use crate::playback;
 use crate::share::{self, Imported, Run};
 use crate::sim_driver::{LoadRequest, ResetSettings};
 use crate::url_params::PageParams;
@@ -56,6 +59,7 @@ pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup
                         run: share::scenario_run(&s),
                         lesson: None,
                         notice: None,
+                        recorded: None,
                     }),
                     notices,
                     false,
@@ -136,6 +140,7 @@ pub fn request_for_run(run: Run, notice: Option<String>) -> Result<LoadRequest, 
         run,
         lesson,
         notice,
+        recorded: None,
     })
 }
 
@@ -152,6 +157,7 @@ pub fn lesson_request(lesson: Lesson) -> LoadRequest {
         run,
         lesson: Some(lesson),
         notice: None,
+        recorded: None,
     }
 }
 
@@ -184,8 +190,29 @@ pub fn scenario_param(v: &str) -> Result<Scenario, String> {
     }
 }
 
-/// A file or pasted text, ready to open (a trace's hash is checked by replaying it).
+/// A file or pasted text, ready to open (a trace's hash is checked by replaying it). A
+/// recorded trace (a `byo` or `recorded` header field: [`crate::playback`]) is shown as
+/// recorded instead: replaying its options would run raft-core, not what recorded it.
 pub fn import_request(text: &str) -> Result<LoadRequest, String> {
+    if let Some(rec) =
+        playback::parse(text).map_err(|e| format!("this recorded trace cannot be shown: {e}"))?
+    {
+        let what = match &rec.meta.test {
+            Some(test) => format!("test {test} of a classroom node (raft-sim grade)"),
+            None => format!("a run of {}", rec.meta.source),
+        };
+        let notice = format!(
+            "Opened a recorded trace: {what}, {} records, {} ms, shown at its end.",
+            rec.records.len(),
+            rec.end
+        );
+        return Ok(LoadRequest {
+            run: Run::fresh(SimOptions::default()),
+            lesson: None,
+            notice: Some(notice),
+            recorded: Some(Rc::new(rec)),
+        });
+    }
     match share::import(text)? {
         Imported::Scenario(s) => {
             let name = if s.name.is_empty() {
@@ -201,6 +228,7 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
                     s.timeline.len(),
                     s.expect.len()
                 )),
+                recorded: None,
             })
         }
         Imported::Trace { run, hash } => {

@@ -21,8 +21,12 @@ use yew::prelude::*;
 
 use super::driver::{Driver, ResetSettings, CATCH_UP_EVENT_BUDGET};
 use crate::lessons::{Goals, Lesson};
+use crate::playback::{Meta, Playback, Recording};
 use crate::share::{Run, ScenarioMeta};
 use crate::view_model::{self, EventLine, ViewModel};
+
+// A recorded run's share of the reducer (opening one, and each action on it).
+mod recorded;
 
 /// Most wall-clock milliseconds of simulation work per animation frame: the caller sets a
 /// frame's deadline this long after it reads the clock.
@@ -32,7 +36,7 @@ pub const FRAME_WORK_MS: f64 = 8.0;
 /// the 100 ms after which a page feels stuck.
 pub const CATCH_UP_WORK_MS: f64 = 40.0;
 /// Longest wall-clock gap one frame accounts for (after a stall, do not try to catch up).
-const MAX_FRAME_WALL_MS: f64 = 100.0;
+pub(super) const MAX_FRAME_WALL_MS: f64 = 100.0;
 
 /// The notice shown when the run pauses at a violation it goes on after (Play dismisses it).
 const PAUSED_AT_RULE: &str = "Paused: the safety monitor flagged a broken rule (an unsafe switch \
@@ -145,6 +149,12 @@ pub struct Sim {
     /// A replay under way (opening a long run, a seek): (time reached, time it goes to). Frames
     /// take it further, playing or not.
     pub catching_up: Option<(u64, u64)>,
+    /// A recorded run being shown (a trace with a `byo` or `recorded` header field): where it
+    /// came from. While it is open, the views are drawn from its records (`playback`), actions
+    /// that would change the run are refused, and the driver keeps the person's run underneath
+    /// (what the page stores), untouched.
+    pub recorded: Option<Rc<Meta>>,
+    playback: Option<Rc<RefCell<Playback>>>,
 }
 
 /// A run to open: from a link, a file, storage, a lesson or a scenario.
@@ -156,6 +166,8 @@ pub struct LoadRequest {
     pub lesson: Option<Lesson>,
     /// A message to show once it is open (or None to clear the current one).
     pub notice: Option<String>,
+    /// A recorded run to show instead of `run` ([`crate::playback`]); `run` is then ignored.
+    pub recorded: Option<Rc<Recording>>,
 }
 
 impl PartialEq for Sim {
@@ -171,6 +183,7 @@ impl PartialEq for Sim {
             && self.goals == other.goals
             && self.fast_start == other.fast_start
             && self.catching_up == other.catching_up
+            && self.recorded == other.recorded
     }
 }
 
@@ -271,6 +284,8 @@ impl Sim {
             generation: 0,
             fast_start: None,
             catching_up: None,
+            recorded: None,
+            playback: None,
         };
         s.refresh();
         s
@@ -338,6 +353,10 @@ impl Sim {
     }
 
     fn load(&mut self, req: LoadRequest) {
+        if let Some(rec) = &req.recorded {
+            self.load_recorded(rec, req.notice.clone());
+            return;
+        }
         let run = &req.run;
         let opts = SimOptions {
             keep_trace: false,
@@ -371,6 +390,8 @@ impl Sim {
                     _ => None,
                 }
                 .map(|g| Rc::new(g.with_met(&run.met)));
+                self.recorded = None;
+                self.playback = None;
                 self.origin = Some(Rc::new(LoadRequest {
                     run: Run {
                         met: Vec::new(),
@@ -386,6 +407,19 @@ impl Sim {
     }
 
     fn refresh(&mut self) {
+        if let Some(p) = &self.playback {
+            let p = p.borrow();
+            self.view = Rc::new(p.view(self.animate));
+            let key = (self.generation, p.version());
+            if key != self.events_key {
+                self.events = Rc::new(p.events().to_vec());
+                self.events_key = key;
+            }
+            self.horizon = p.end();
+            self.lagging = false;
+            self.catching_up = None;
+            return;
+        }
         if let Some(g) = &mut self.goals {
             let d = self.driver.borrow();
             let mut next = (**g).clone();
@@ -456,6 +490,12 @@ impl Reducible for Sim {
                 | SimAction::FastStart
         ) {
             s.fast_start = None;
+        }
+        if let Some(p) = s.playback.clone() {
+            if s.reduce_recorded(&p, &action).is_some() {
+                s.refresh();
+                return Rc::new(s);
+            }
         }
         match action {
             SimAction::Frame {
@@ -732,6 +772,7 @@ mod tests {
                 run: run.clone(),
                 lesson: None,
                 notice: None,
+                recorded: None,
             }),
         ));
         assert!(!o.playing);

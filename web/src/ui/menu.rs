@@ -72,7 +72,8 @@ pub fn run_menu() -> Html {
     html! {
         <nav class="runmenu" aria-label="Run">
             <button class="btn" ref={lessons_btn} onclick={show(Dialog::Lessons)} aria-haspopup="dialog" aria-label="Lessons">{ "Lessons" }</button>
-            <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share">{ "Share" }</button>
+            <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share"
+                    disabled={sim.recorded.is_some()} title={sim.recorded.as_ref().map(|_| "A recorded run is shared as its trace file")}>{ "Share" }</button>
             <button class="btn" ref={open_btn} onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
             <button class="btn" onclick={fresh} aria-label="Start fresh" title="Forget this run and start a new one with a random seed">{ "Start fresh" }</button>
             <Shortcuts />

@@ -71,7 +71,9 @@ pub fn progress(f: &InFlight, now: f64) -> f64 {
     }
 }
 
-fn message_view(
+/// One message in flight from `from` to `to` (the centres of its ends), drawn at display time
+/// `display_now` (in the middle of its link when `animate` is off).
+pub fn message_view(
     f: &InFlight,
     from: (f64, f64),
     to: (f64, f64),
