@@ -324,9 +324,7 @@ pub fn transcode_entry(e: &Entry) -> Entry {
 pub fn transcode_message(m: &Message) -> Message {
     let mut m = m.clone();
     if let raft_core::Body::Append { entries, .. } = &mut m.body {
-        for e in entries.iter_mut() {
-            *e = transcode_entry(e);
-        }
+        *entries = entries.iter().map(transcode_entry).collect();
     }
     m
 }
