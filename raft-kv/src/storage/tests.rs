@@ -376,7 +376,7 @@ fn a_snapshot_compacts_the_file_copying_only_the_tail() {
     let big = "v".repeat(200);
     for i in 1..=1000u64 {
         s.persist(&Ready {
-            entries: vec![entry(1, i, &big)],
+            entries: vec![entry(1, i, &big)].into(),
             ..Default::default()
         })
         .unwrap();
