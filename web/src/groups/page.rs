@@ -71,13 +71,15 @@ pub fn groups_page(p: &GroupsPageProps) -> Html {
         <ContextProvider<GroupsContext> context={sim.clone()}>
             <GroupsLoop {running} />
             <div class={classes!("app", "groups-app", p.embed.then_some("embedded"))}>
-                <Topline />
-                if let Some(n) = sim.notice.clone().filter(|n| !n.is_empty()) {
-                    <div class="notice" role="status" data-testid="groups-notice">
-                        <span>{ n }</span>
-                        <button class="btn small" aria-label="Dismiss message" onclick={{ let s = sim.clone(); Callback::from(move |_| s.dispatch(GroupsAction::Dismiss)) }}>{ "×" }</button>
-                    </div>
-                }
+                <header>
+                    <Topline />
+                    if let Some(n) = sim.notice.clone().filter(|n| !n.is_empty()) {
+                        <div class="notice" role="status" aria-label="Message" data-testid="groups-notice">
+                            <span>{ n }</span>
+                            <button class="btn small" aria-label="Dismiss message" onclick={{ let s = sim.clone(); Callback::from(move |_| s.dispatch(GroupsAction::Dismiss)) }}>{ "×" }</button>
+                        </div>
+                    }
+                </header>
                 <main class="groups-grid">
                     <Machines />
                     <section class="panel groups-side">
