@@ -149,6 +149,7 @@ test('the lesson "One machine, three groups" and a version-2 scenario open as mu
   await page.goto(`${baseUrl()}?lesson=one-machine-three-groups`, { waitUntil: 'load' });
   await page.locator('g[data-node]').first().waitFor();
   assert.match(await page.getByTestId('groups-goals').textContent(), /One machine, three groups/);
+  assert.equal(await page.getByTestId('groups-notice').count(), 0, 'no notice: the single-group page does not look for this lesson');
   assert.match(await page.locator('[data-machine="3"] h3').textContent(), /leads 2 groups/);
   assert.deepEqual(await axe(page), [], 'axe-core on the lesson');
   await page.getByRole('button', { name: 'Crash M3', exact: true }).first().click();
@@ -164,6 +165,7 @@ test('the lesson "One machine, three groups" and a version-2 scenario open as mu
   await page.locator('[data-machine]').first().waitFor();
   assert.equal(await page.locator('.group-pick').count(), 2);
   assert.match(await page.getByTestId('groups-goals').textContent(), /critical: /);
+  assert.equal(await page.getByTestId('groups-notice').count(), 0, 'no notice about the scenario');
   assert.deepEqual(problems, []);
 });
 

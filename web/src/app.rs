@@ -74,20 +74,6 @@ fn boot() -> Boot {
     let first_visit = search.trim_start_matches('?').is_empty()
         && hash.trim_start_matches('#').is_empty()
         && !browser::walkthrough_seen();
-    // Embedded playgrounds neither resume nor remember: a page may hold several of them.
-    let stored = if params.embed {
-        None
-    } else {
-        browser::load_run()
-    };
-    let startup = open::startup(&params, stored.as_deref(), browser::fresh_seed());
-    if startup.notices.iter().any(|n| n.contains("saved run")) {
-        browser::set_aside_stored_run();
-    }
-    if startup.from_link {
-        // A reload now resumes the stored (continued) run, not the original link.
-        browser::clear_hash();
-    }
     let groups = match crate::groups::link::from_params(&params, browser::fresh_seed()) {
         Ok(g) => (g.map(Rc::new), None),
         Err(e) => (
@@ -95,6 +81,31 @@ fn boot() -> Boot {
             Some(format!("That multi-group run could not be opened: {e}.")),
         ),
     };
+    // Embedded playgrounds neither resume nor remember: a page may hold several of them. Nor
+    // does a multi-group run (the single-group run underneath is a plain fresh one, and the
+    // lesson or scenario the URL names is the multi-group run's).
+    let stored = if params.embed || groups.0.is_some() {
+        None
+    } else {
+        browser::load_run()
+    };
+    let single = if groups.0.is_some() {
+        PageParams {
+            lesson: None,
+            scenario: None,
+            ..params.clone()
+        }
+    } else {
+        params.clone()
+    };
+    let startup = open::startup(&single, stored.as_deref(), browser::fresh_seed());
+    if startup.notices.iter().any(|n| n.contains("saved run")) {
+        browser::set_aside_stored_run();
+    }
+    if startup.from_link {
+        // A reload now resumes the stored (continued) run, not the original link.
+        browser::clear_hash();
+    }
     Boot {
         params,
         startup,
