@@ -96,6 +96,14 @@ test('?groups=3 opens a machines view; crashing a leading machine re-elects ever
   assert.equal(await page.locator('.group-detail g[data-node]').count(), 3, 'group g2 has three replicas on the ring');
   assert.match(await page.getByTestId('group-placement').textContent(), /S1 on M2, S2 on M3, S3 on M4/);
   assert.deepEqual(await axe(page), [], 'axe-core on the machines view');
+  // Coalesced heartbeats: the run starts again from 0 with one batch per machine pair.
+  assert.match(await page.getByTestId('heartbeat-cost').textContent(), /\d+ messages per machine per second/);
+  const toggle = page.getByRole('button', { name: 'Coalesce heartbeats' });
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  assert.match(await page.getByTestId('groups-notice').textContent(), /coalesced: one message per machine pair every 50 ms/);
+  assert.match(await page.locator('.machines-panel').textContent(), /coalesced per machine pair every 50 ms/);
   assert.deepEqual(problems, []);
 });
 

@@ -167,6 +167,11 @@ fn machines() -> Html {
         let sim = sim.clone();
         Callback::from(move |_| sim.dispatch(GroupsAction::Choose(g)))
     };
+    let coalesce = {
+        let sim = sim.clone();
+        let on = v.coalesce_ms.is_none();
+        Callback::from(move |_| sim.dispatch(GroupsAction::SetCoalesce(on)))
+    };
     let spread: Vec<String> = v
         .machines
         .iter()
@@ -189,6 +194,11 @@ fn machines() -> Html {
                         <span class="hint">{ match g.leader { Some((l, m)) => format!("leader S{l} on M{m}, term {}", g.term), None => format!("no leader, term {}", g.term) } }</span>
                     </button>
                 }) }
+            </div>
+            <div class="field-row">
+                <button class="btn toggle" aria-pressed={v.coalesce_ms.is_some().to_string()} onclick={coalesce}
+                        title="Starts the run again from 0: a run cannot change this midway">{ "Coalesce heartbeats" }</button>
+                <span data-testid="heartbeat-cost">{ format!("{:.0} messages per machine per second", v.sent_per_machine_per_s) }</span>
             </div>
             <p class="leader-spread" data-testid="leader-spread">
                 { "Leaders: " }{ if spread.is_empty() { "none yet".to_string() } else { spread.join(", ") } }
@@ -239,6 +249,7 @@ fn machine_box(p: &MachineProps) -> Html {
                     </li>
                 }) }
             </ul>
+            <p class="hint sent">{ format!("sends {:.0} msg/s", m.sent_per_s) }</p>
             <div class="machine-actions">
                 if m.state == MachineState::Down {
                     <button class="btn small" onclick={act(GroupsAction::Restart(id))} aria-label={format!("Restart M{id}")}>{ "Restart" }</button>

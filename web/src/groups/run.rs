@@ -83,7 +83,7 @@ pub struct ReplicaTag {
 }
 
 /// One machine box.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MachineView {
     /// Machine id (from 1).
     pub id: MachineId,
@@ -93,6 +93,9 @@ pub struct MachineView {
     pub replicas: Vec<ReplicaTag>,
     /// How many groups it leads.
     pub leads: usize,
+    /// Messages it sent per virtual second so far (its replicas' and, with coalesced
+    /// heartbeats, its batches).
+    pub sent_per_s: f64,
 }
 
 /// One group's line in the group list.
@@ -125,6 +128,9 @@ pub struct GroupsView {
     pub groups: Vec<GroupLine>,
     /// Heartbeats coalesced every this many ms (None: each replica sends its own).
     pub coalesce_ms: Option<u64>,
+    /// Messages sent per machine per virtual second so far, on average (the heartbeat cost
+    /// that grows with groups, and that coalescing cuts).
+    pub sent_per_machine_per_s: f64,
 }
 
 /// A live goal: a scenario's or a lesson's expectation and when it was first seen met.
@@ -393,6 +399,8 @@ impl GroupsRun {
     pub fn view(&self) -> GroupsView {
         let w = &self.world;
         let leaders = w.leader_machines();
+        let traffic = w.traffic();
+        let secs = traffic.seconds.max(0.001);
         let machines = (1..=w.options().machines)
             .map(|m| {
                 let replicas = w
@@ -427,6 +435,7 @@ impl GroupsRun {
                     },
                     replicas,
                     leads: leaders.iter().filter(|&&l| l == Some(m)).count(),
+                    sent_per_s: traffic.per_machine.get(&m).copied().unwrap_or(0) as f64 / secs,
                 }
             })
             .collect();
@@ -460,6 +469,7 @@ impl GroupsRun {
             machines,
             groups,
             coalesce_ms: w.options().coalesce_ms,
+            sent_per_machine_per_s: traffic.per_machine_per_s(),
         }
     }
 
