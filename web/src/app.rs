@@ -23,7 +23,7 @@ use crate::components::notice::Notice;
 use crate::components::safety::Safety;
 use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
-use crate::groups::{GroupsPage, GroupsStart};
+use crate::groups::{GroupsPage, GroupsStart, GroupsSwitch};
 use crate::open::{self, Startup};
 use crate::share;
 use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
@@ -63,18 +63,13 @@ struct Boot {
     groups: (Option<Rc<GroupsStart>>, Option<String>),
 }
 
-/// Switches the page between a multi-group run (`Some`) and the single-group page (`None`);
-/// provided by [`App`] to the New run form and the Open dialog.
-#[derive(Clone, PartialEq)]
-pub struct GroupsSwitch(pub Callback<Option<GroupsStart>>);
-
 fn boot() -> Boot {
     let (search, hash) = browser::location_parts();
     let params = url_params::parse(&search, &hash);
     let first_visit = search.trim_start_matches('?').is_empty()
         && hash.trim_start_matches('#').is_empty()
         && !browser::walkthrough_seen();
-    let groups = match crate::groups::link::from_params(&params, browser::fresh_seed()) {
+    let groups = match crate::groups::open::from_params(&params, browser::fresh_seed()) {
         Ok(g) => (g.map(Rc::new), None),
         Err(e) => (
             None,

@@ -261,7 +261,7 @@ fn new_run() -> Html {
     let error = use_state(|| None::<String>);
     // Raft groups and machines (one group: this page; more: a multi-group run, crate::groups).
     let groups = use_state(|| (1u32, crate::groups::link::DEFAULT_MACHINES));
-    let switch = use_context::<crate::app::GroupsSwitch>();
+    let switch = use_context::<crate::groups::GroupsSwitch>();
 
     let on_seed = {
         let seed = seed.clone();

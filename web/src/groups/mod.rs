@@ -9,13 +9,16 @@
 //! - [`link`]: what to open (fresh runs, version-2 scenarios, the `#groups=` link) and the
 //!   page's limits (groups ≤ 8, machines ≤ 9);
 //! - [`lesson`]: multi-group lessons;
+//! - [`open`]: what the URL asks to open;
 //! - [`page`]: the components.
 
 pub mod lesson;
 pub mod link;
+pub mod open;
 pub mod page;
 pub mod run;
 pub mod state;
 
 pub use link::GroupsStart;
 pub use page::GroupsPage;
+pub use state::GroupsSwitch;

@@ -236,7 +236,7 @@ fn open_dialog(p: &DialogProps) -> Html {
         let sim = sim.clone();
         let error = error.clone();
         let onclose = p.onclose.clone();
-        let switch = use_context::<crate::app::GroupsSwitch>();
+        let switch = use_context::<crate::groups::GroupsSwitch>();
         Callback::from(
             move |t: String| match crate::groups::link::scenario_text(&t) {
                 // A version-2 scenario (groups on machines) opens as a multi-group run.
