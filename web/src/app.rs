@@ -23,6 +23,7 @@ use crate::components::notice::Notice;
 use crate::components::safety::Safety;
 use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
+use crate::groups::{GroupsPage, GroupsStart, GroupsSwitch};
 use crate::open::{self, Startup};
 use crate::share;
 use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
@@ -58,6 +59,8 @@ struct Boot {
     startup: Startup,
     /// A plain visit (nothing in the address) by someone who has not seen the walkthrough.
     first_visit: bool,
+    /// A multi-group run the URL asks for (`crate::groups`), and why one asked for could not open.
+    groups: (Option<Rc<GroupsStart>>, Option<String>),
 }
 
 fn boot() -> Boot {
@@ -66,13 +69,31 @@ fn boot() -> Boot {
     let first_visit = search.trim_start_matches('?').is_empty()
         && hash.trim_start_matches('#').is_empty()
         && !browser::walkthrough_seen();
-    // Embedded playgrounds neither resume nor remember: a page may hold several of them.
-    let stored = if params.embed {
+    let groups = match crate::groups::open::from_params(&params, browser::fresh_seed()) {
+        Ok(g) => (g.map(Rc::new), None),
+        Err(e) => (
+            None,
+            Some(format!("That multi-group run could not be opened: {e}.")),
+        ),
+    };
+    // Embedded playgrounds neither resume nor remember: a page may hold several of them. Nor
+    // does a multi-group run (the single-group run underneath is a plain fresh one, and the
+    // lesson or scenario the URL names is the multi-group run's).
+    let stored = if params.embed || groups.0.is_some() {
         None
     } else {
         browser::load_run()
     };
-    let startup = open::startup(&params, stored.as_deref(), browser::fresh_seed());
+    let single = if groups.0.is_some() {
+        PageParams {
+            lesson: None,
+            scenario: None,
+            ..params.clone()
+        }
+    } else {
+        params.clone()
+    };
+    let startup = open::startup(&single, stored.as_deref(), browser::fresh_seed());
     if startup.notices.iter().any(|n| n.contains("saved run")) {
         browser::set_aside_stored_run();
     }
@@ -84,6 +105,7 @@ fn boot() -> Boot {
         params,
         startup,
         first_visit,
+        groups,
     }
 }
 
@@ -109,12 +131,48 @@ fn initial_sim(boot: &Boot) -> Sim {
     if !boot.startup.notices.is_empty() {
         sim = sim.reduce(SimAction::Notify(boot.startup.notices.join(" ")));
     }
+    if let Some(problem) = &boot.groups.1 {
+        sim = sim.reduce(SimAction::Notify(problem.clone()));
+    }
     (*sim).clone()
 }
 
-/// Carries out a command from the embedding page.
-fn handle_command(cmd: Command, sim: &SimContext, latest: &Sim) {
+/// Carries out a command from the embedding page. While a multi-group run is open, only
+/// `load` and `lesson` apply (the rest is refused with an error event).
+fn handle_command(
+    cmd: Command,
+    sim: &SimContext,
+    latest: &Sim,
+    groups: &GroupsSwitch,
+    in_groups: bool,
+) {
     match cmd {
+        Command::LoadGroups(s) => {
+            return groups.0.emit(Some(GroupsStart {
+                scenario: *s,
+                now: 0,
+                playing: true,
+                lesson: None,
+            }))
+        }
+        Command::Lesson(name) if crate::groups::lesson::is_group_lesson(&name) => {
+            match crate::groups::lesson::start(&name) {
+                Ok(l) => groups.0.emit(Some(l)),
+                Err(e) => browser::post_to_parent(&embed_api::error_event(&e)),
+            }
+            return;
+        }
+        Command::Load(_) | Command::Lesson(_) if in_groups => groups.0.emit(None),
+        Command::Load(_) | Command::Lesson(_) => {}
+        _ if in_groups => {
+            return browser::post_to_parent(&embed_api::error_event(
+                "a multi-group run answers only load and lesson",
+            ))
+        }
+        _ => {}
+    }
+    match cmd {
+        Command::LoadGroups(_) => {}
         Command::Play => sim.dispatch(SimAction::SetPlaying(true)),
         Command::Pause => sim.dispatch(SimAction::SetPlaying(false)),
         Command::Reset => sim.dispatch(SimAction::Restart),
@@ -171,6 +229,21 @@ pub fn app() -> Html {
         move || initial_sim(&boot)
     });
     let hidden = use_state(document_hidden);
+    // A multi-group run, when one is open (a new one gets a new key: its page starts afresh).
+    let groups = use_state({
+        let g = boot.groups.0.clone();
+        move || g.map(|g| (0u64, g))
+    });
+    let switch = {
+        let groups = groups.clone();
+        GroupsSwitch(Callback::from(move |g: Option<GroupsStart>| {
+            let n = groups.as_ref().map_or(0, |(n, _)| n + 1);
+            groups.set(g.map(|g| (n, Rc::new(g))));
+        }))
+    };
+    let in_groups = groups.is_some();
+    let latest_groups = use_mut_ref(|| false);
+    *latest_groups.borrow_mut() = in_groups;
     let offscreen = use_state(|| false);
     let params = &boot.params;
     let embed = params.embed;
@@ -251,6 +324,8 @@ pub fn app() -> Html {
     {
         let sim = sim.clone();
         let latest = latest.clone();
+        let switch = switch.clone();
+        let latest_groups = latest_groups.clone();
         use_effect_with((), move |()| {
             let window = web_sys::window();
             let listener = window.clone().map(|w| {
@@ -275,7 +350,13 @@ pub fn app() -> Html {
                             .and_then(|s| s.as_string())
                     });
                     match text.as_deref().map(embed_api::parse) {
-                        Some(Ok(Some(cmd))) => handle_command(cmd, &sim, &latest.borrow()),
+                        Some(Ok(Some(cmd))) => handle_command(
+                            cmd,
+                            &sim,
+                            &latest.borrow(),
+                            &switch,
+                            *latest_groups.borrow(),
+                        ),
                         Some(Err(msg)) => {
                             browser::post_to_parent(&embed_api::error_event(&msg));
                             sim.dispatch(SimAction::Notify(format!("Message refused: {msg}")));
@@ -383,6 +464,7 @@ pub fn app() -> Html {
     {
         let sim = sim.clone();
         let full = params.controls == ControlsMode::Full;
+        let switch = switch.clone();
         use_effect_with(full, move |&full| {
             let listeners = web_sys::window().filter(|_| full).map(|w| {
                 let opts = EventListenerOptions::enable_prevent_default();
@@ -397,7 +479,19 @@ pub fn app() -> Html {
                         .and_then(|f| f.get(0));
                     if let Some(file) = file {
                         let sim = sim.clone();
+                        let switch = switch.clone();
                         browser::read_file(file, move |r| {
+                            // A version-2 scenario opens as a multi-group run.
+                            if let Some(Ok(Some(s))) =
+                                r.as_deref().ok().map(crate::groups::link::scenario_text)
+                            {
+                                return switch.0.emit(Some(GroupsStart {
+                                    scenario: s,
+                                    now: 0,
+                                    playing: true,
+                                    lesson: None,
+                                }));
+                            }
                             match r.and_then(|text| open::import_request(&text)) {
                                 Ok(req) => sim.dispatch(SimAction::Load(Box::new(req))),
                                 Err(e) => sim.dispatch(SimAction::Notify(format!(
@@ -414,10 +508,17 @@ pub fn app() -> Html {
     }
 
     // A replay under way (a long run opened, a seek) goes on in frames, paused or not.
-    let running =
-        (sim.playing || sim.catching_up.is_some()) && !*hidden && !*offscreen && !sim.halted();
-    let body = match params.controls {
-        ControlsMode::Full => html! {
+    let running = (sim.playing || sim.catching_up.is_some())
+        && !*hidden
+        && !*offscreen
+        && !sim.halted()
+        && !in_groups;
+    let body = match (params.controls, (*groups).clone()) {
+        (mode, Some((key, start))) => html! {
+            <GroupsPage key={key} {start} animate={!prefers_reduced_motion()}
+                        notice={sim.notice.clone()} embed={mode != ControlsMode::Full} />
+        },
+        (ControlsMode::Full, None) => html! {
             <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"), sim.recorded.is_some().then_some("recorded"))}>
                 <div class="topline">
                     <Transport />
@@ -474,7 +575,7 @@ pub fn app() -> Html {
                 </main>
             </div>
         },
-        mode => html! {
+        (mode, None) => html! {
             // A main landmark with a (visually hidden) heading: an embedded frame is a page of
             // its own for a screen reader.
             <main class={classes!("app", "compact", embed.then_some("embedded"))}>
@@ -490,9 +591,13 @@ pub fn app() -> Html {
     };
     html! {
         <ContextProvider<SimContext> context={sim.clone()}>
-            <AnimationLoop {running} />
-            { body }
-            <Announcer />
+            <ContextProvider<GroupsSwitch> context={switch}>
+                <AnimationLoop {running} />
+                { body }
+                if !in_groups {
+                    <Announcer />
+                }
+            </ContextProvider<GroupsSwitch>>
         </ContextProvider<SimContext>>
     }
 }

@@ -40,6 +40,9 @@ pub enum Command {
     Reset,
     /// Open a scenario.
     Load(Box<Scenario>),
+    /// Open a version-2 scenario: a multi-group run (`crate::groups`; at most 8 groups and 9
+    /// machines in the page).
+    LoadGroups(Box<raft_sim::groups_scenario::GroupScenario>),
     /// Open a built-in lesson.
     Lesson(String),
     /// Act now.
@@ -73,6 +76,19 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
         "reset" => Command::Reset,
         "state" => Command::State,
         "load" => {
+            let payload = match v.get("scenario") {
+                Some(Value::String(t)) => Some(t.clone()),
+                Some(obj @ Value::Object(_)) => Some(obj.to_string()),
+                _ => None,
+            };
+            if let Some(g) = payload
+                .as_deref()
+                .map(crate::groups::link::scenario_param)
+                .transpose()?
+                .flatten()
+            {
+                return Ok(Some(Command::LoadGroups(Box::new(g))));
+            }
             let s = match v.get("scenario") {
                 Some(Value::String(t)) => open::scenario_param(t)?,
                 Some(obj @ Value::Object(_)) => open::scenario_param(&obj.to_string())?,

@@ -19,6 +19,7 @@ mod architecture;
 mod browser;
 mod components;
 mod embed_api;
+mod groups;
 mod lessons;
 mod open;
 mod playback;

@@ -12,8 +12,11 @@
 //! | `controls` | `full`, `minimal`, `none` |
 //! | `theme` | `light`, `dark`, `auto` |
 //! | `embed` | `1`: compact layout for iframes |
+//! | `groups` | 1 (the default: one Raft group) to 8: a multi-group run ([`crate::groups`]) |
+//! | `machines` | 1 to 9: the machines of a multi-group run (default 5) |
 //!
-//! The fragment `#run=…` carries a whole run (see [`crate::share`]).
+//! The fragment `#run=…` carries a whole run (see [`crate::share`]); `#groups=…` a
+//! multi-group run ([`crate::groups::link`]).
 
 /// How much of the interface to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +74,12 @@ pub struct PageParams {
     pub embed: bool,
     /// `#run=` payload.
     pub run: Option<String>,
+    /// Raft groups of a fresh run (1: the default single-group page).
+    pub groups: Option<u32>,
+    /// Machines of a multi-group run.
+    pub machines: Option<u32>,
+    /// `#groups=` payload (a multi-group run).
+    pub groups_run: Option<String>,
     /// What was wrong with the URL, one sentence each.
     pub problems: Vec<String>,
 }
@@ -114,6 +123,9 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
         theme: Theme::Auto,
         embed: false,
         run: None,
+        groups: None,
+        machines: None,
+        groups_run: None,
         problems: Vec::new(),
     };
     let mut controls: Option<ControlsMode> = None;
@@ -172,6 +184,24 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
                 Some(b) => p.embed = b,
                 None => bad("1 or 0", "the full page"),
             },
+            "groups" => match v.parse::<u32>() {
+                Ok(n) if (1..=crate::groups::run::MAX_PAGE_GROUPS).contains(&n) => {
+                    p.groups = Some(n)
+                }
+                _ => bad(
+                    "1 to 8 Raft groups: the playground draws at most 8",
+                    "one group",
+                ),
+            },
+            "machines" => match v.parse::<u32>() {
+                Ok(n) if (1..=crate::groups::run::MAX_PAGE_MACHINES).contains(&n) => {
+                    p.machines = Some(n)
+                }
+                _ => bad(
+                    "1 to 9 machines: the playground draws at most 9",
+                    "5 machines",
+                ),
+            },
             "scenario" | "lesson" => bad("a name", "nothing"),
             _ => p
                 .problems
@@ -186,6 +216,9 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
     for part in hash.trim_start_matches('#').split('&') {
         if let Some(run) = part.strip_prefix("run=") {
             p.run = Some(run.to_string());
+        }
+        if let Some(run) = part.strip_prefix("groups=") {
+            p.groups_run = Some(run.to_string());
         }
     }
     p
@@ -250,6 +283,19 @@ mod tests {
         assert!(p.problems[0].contains("nodes=\"42\""));
         assert!(p.problems[0].contains("1 to 9"));
         assert!(p.problems[7].contains("colour"));
+    }
+
+    /// Groups and machines beyond what the page draws are refused with the limit named.
+    #[test]
+    fn groups_and_machines_parse_within_the_page_limits() {
+        let p = parse("?groups=3&machines=7", "#groups=abc");
+        assert_eq!((p.groups, p.machines), (Some(3), Some(7)));
+        assert_eq!(p.groups_run.as_deref(), Some("abc"));
+        assert!(p.problems.is_empty());
+        let p = parse("?groups=9&machines=10", "");
+        assert_eq!((p.groups, p.machines), (None, None));
+        assert!(p.problems[0].contains("at most 8"), "{:?}", p.problems);
+        assert!(p.problems[1].contains("at most 9"), "{:?}", p.problems);
     }
 
     #[test]

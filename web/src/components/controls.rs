@@ -259,6 +259,9 @@ fn new_run() -> Html {
     let check_quorum = use_state(|| sim.settings.check_quorum);
     let break_it = use_state(|| sim.settings.break_it);
     let error = use_state(|| None::<String>);
+    // Raft groups and machines (one group: this page; more: a multi-group run, crate::groups).
+    let groups = use_state(|| (1u32, crate::groups::link::DEFAULT_MACHINES));
+    let switch = use_context::<crate::groups::GroupsSwitch>();
 
     let on_seed = {
         let seed = seed.clone();
@@ -295,9 +298,22 @@ fn new_run() -> Html {
             break_it.clone(),
             error.clone(),
         );
+        let (groups, switch) = (groups.clone(), switch.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match parse_seed(&seed) {
+                Ok(s) if groups.0 > 1 => {
+                    match (crate::groups::link::fresh(groups.0, groups.1, s), &switch) {
+                        (Ok(g), Some(sw)) => sw.0.emit(Some(crate::groups::GroupsStart {
+                            scenario: g,
+                            now: 0,
+                            playing: true,
+                            lesson: None,
+                        })),
+                        (Err(e), _) => error.set(Some(e)),
+                        (Ok(_), None) => {}
+                    }
+                }
                 Ok(s) => {
                     error.set(None);
                     sim.dispatch(SimAction::Reset(ResetSettings {
@@ -337,6 +353,7 @@ fn new_run() -> Html {
                     </select>
                 </label>
             </div>
+            <crate::groups::page::GroupsFields value={*groups} onchange={{ let g = groups.clone(); Callback::from(move |v| g.set(v)) }} />
             <p id="seed-error" class="field-error" aria-live="polite">{ (*error).clone().unwrap_or_default() }</p>
             <div class="field-row">
                 <label class="check"><input type="checkbox" checked={*pre_vote} onclick={toggle(&pre_vote)} aria-label="PreVote" />{ "PreVote" }</label>

@@ -155,6 +155,12 @@ pub struct Sim {
     /// (what the page stores), untouched.
     pub recorded: Option<Rc<Meta>>,
     playback: Option<Rc<RefCell<Playback>>>,
+    /// A state made by [`Sim::showing`]: it shows a view computed elsewhere (one group of a
+    /// multi-group run, `crate::groups`) and runs no world of its own.
+    pub shown: bool,
+    /// In a shown state, the last action asked of the world, numbered, for the owner of the
+    /// view to carry out ([`SimAction::Show`]).
+    pub forwarded: Option<(u64, Action)>,
 }
 
 /// A run to open: from a link, a file, storage, a lesson or a scenario.
@@ -184,6 +190,8 @@ impl PartialEq for Sim {
             && self.fast_start == other.fast_start
             && self.catching_up == other.catching_up
             && self.recorded == other.recorded
+            && Rc::ptr_eq(&self.events, &other.events)
+            && self.forwarded == other.forwarded
     }
 }
 
@@ -236,6 +244,8 @@ pub enum SimAction {
     /// A fresh page's fast start: skip the quiet clock up to [`FAST_START_LEAD_MS`] before the
     /// first election timer fires, and play the first election at [`FIRST_ELECTION_SPEEDUP`] ×.
     FastStart,
+    /// A shown state ([`Sim::showing`]) shows this view and event log (ignored otherwise).
+    Show(Rc<ViewModel>, Rc<Vec<EventLine>>),
 }
 
 impl Sim {
@@ -286,9 +296,56 @@ impl Sim {
             catching_up: None,
             recorded: None,
             playback: None,
+            shown: false,
+            forwarded: None,
         };
         s.refresh();
         s
+    }
+
+    /// A state that only shows `view` and `events`, computed elsewhere (one group of a
+    /// multi-group run: `crate::groups`), so today's components draw it unchanged. Its own world
+    /// stays the empty default and never runs: selection, motion and notices work as usual,
+    /// [`SimAction::Show`] replaces what is shown, an action on the world
+    /// ([`SimAction::Act`], [`SimAction::ActAll`]) is numbered into [`Sim::forwarded`] for the
+    /// owner of the view to carry out, and the rest (time travel, resets…) is refused with a
+    /// notice.
+    pub fn showing(view: Rc<ViewModel>, events: Rc<Vec<EventLine>>, animate: bool) -> Self {
+        let mut s = Sim::new(ResetSettings::fresh(0), animate);
+        s.shown = true;
+        s.playing = false;
+        s.view = view;
+        s.events = events;
+        s
+    }
+
+    /// A shown state's reducer (see [`Sim::showing`]).
+    fn reduce_shown(mut self, action: SimAction) -> Self {
+        let forward = |s: &mut Sim, a: Action| {
+            let n = s.forwarded.as_ref().map_or(1, |(n, _)| n + 1);
+            s.forwarded = Some((n, a));
+        };
+        match action {
+            SimAction::Show(view, events) => {
+                self.view = view;
+                self.events = events;
+            }
+            SimAction::Select(id) => self.selected = id,
+            SimAction::SetAnimate(a) => self.animate = a,
+            SimAction::Dismiss => self.notice = None,
+            SimAction::Notify(t) => self.notice = Some(t),
+            SimAction::Act(a) => forward(&mut self, a),
+            SimAction::ActAll(all) => {
+                for a in all {
+                    forward(&mut self, a);
+                }
+            }
+            _ => self.notice = Some(
+                "This view shows one group of a multi-group run: use the machines view's controls."
+                    .into(),
+            ),
+        }
+        self
     }
 
     /// The speed factor (virtual ms per wall-clock ms).
@@ -477,6 +534,12 @@ impl Reducible for Sim {
     type Action = SimAction;
 
     fn reduce(self: Rc<Self>, action: SimAction) -> Rc<Self> {
+        if self.shown {
+            if matches!(action, SimAction::Frame { .. }) {
+                return self;
+            }
+            return Rc::new((*self).clone().reduce_shown(action));
+        }
         let mut s = (*self).clone();
         // Anything a person does ends the fast start's explanation (frames, selection and
         // motion changes are not the person changing the run).
@@ -592,6 +655,7 @@ impl Reducible for Sim {
                     });
                 }
             }
+            SimAction::Show(..) => {}
         }
         s.refresh();
         if let Some(f) = &mut s.fast_start {

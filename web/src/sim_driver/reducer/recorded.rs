@@ -77,6 +77,8 @@ impl Sim {
             | SimAction::SetNetwork(_)
             | SimAction::ActAll(_)
             | SimAction::FastStart => self.notice = Some(RECORDED_OFF.into()),
+            // Only a shown state (one group of a multi-group run) is sent views to show.
+            SimAction::Show(..) => {}
             SimAction::Reset(_) | SimAction::Load(_) => {
                 self.recorded = None;
                 self.playback = None;

@@ -1,0 +1,194 @@
+// Multi-group Raft in the page (issue 17): the machines view opened from ?groups=, from the
+// New run form, from a version-2 scenario (?scenario=, an embed's load) and from a #groups=
+// share link; crashing the machine that leads groups makes every affected group re-elect, said
+// in the live region; picking a group shows it in today's single-group views; the lesson; the
+// page's limits; axe-core finds no problem on the machines view, the lesson or the embed.
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ')) }));
+  });
+}
+
+/** Each group's leader machine as the group picker says it: { g1: 'M2', … } (null: none). */
+const leaders = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('.group-pick')].map((b) => {
+        const m = /leader S\d+ on (M\d+)/.exec(b.textContent);
+        return [b.dataset.group, m ? m[1] : null];
+      }),
+    ),
+  );
+
+async function waitAllLead(page, timeout = 30_000) {
+  await page.waitForFunction(
+    () => {
+      const picks = [...document.querySelectorAll('.group-pick')];
+      return picks.length > 0 && picks.every((b) => /leader S\d+ on M\d+/.test(b.textContent));
+    },
+    null,
+    { timeout },
+  );
+}
+
+test('?groups=3 opens a machines view; crashing a leading machine re-elects every group it led', { timeout: 120_000 }, async () => {
+  const { page, problems } = browser;
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}?groups=3&machines=5&seed=4&speed=2`, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.locator('[data-machine]').count(), 5, 'five machine boxes');
+  // Every group's replicas are listed with the group's name in text (not colour alone).
+  assert.equal(await page.locator('.replica[data-group="g1"]').count(), 3);
+  assert.match(await page.locator('.replica').first().textContent(), /g1 S1/);
+  await waitAllLead(page);
+  const before = await leaders(page);
+  assert.match(await page.getByTestId('leader-spread').textContent(), /M\d leads \d/);
+  const victim = before.g1;
+  const led = Object.entries(before).filter(([, m]) => m === victim).map(([g]) => g);
+  await page.getByRole('button', { name: `Crash ${victim}`, exact: true }).click();
+  const box = page.locator(`[data-machine="${victim.slice(1)}"]`);
+  assert.equal(await box.getAttribute('data-state'), 'down');
+  assert.equal(await box.locator('.replica[data-role="down"]').count(), await box.locator('.replica').count());
+  // Every group the machine led elects a leader elsewhere, and the live region says so.
+  await page.waitForFunction(
+    ([v, groups]) =>
+      groups.every((g) => {
+        const b = document.querySelector(`.group-pick[data-group="${g}"]`);
+        const m = /leader S\d+ on (M\d+)/.exec(b?.textContent ?? '');
+        return m && m[1] !== v;
+      }),
+    [victim, led],
+    { timeout: 30_000 },
+  );
+  const said = await page.getByTestId('groups-announcer').textContent();
+  for (const g of led) assert.match(said, new RegExp(`group ${g}: S\\d+ is leader of term \\d+`), said);
+  assert.equal(await page.getByTestId('groups-announcer').getAttribute('aria-live'), 'polite');
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.screenshot({ path: `${ARTIFACTS}groups-machines.png`, fullPage: true });
+
+  // Picking a group shows its ring, logs and events in the single-group views.
+  await page.locator('.group-pick[data-group="g2"]').click();
+  assert.equal(await page.locator('.group-pick[data-group="g2"]').getAttribute('aria-pressed'), 'true');
+  await page.waitForFunction(() => /Group g2/.test(document.querySelector('#group-title')?.textContent ?? ''));
+  assert.equal(await page.locator('.group-detail g[data-node]').count(), 3, 'group g2 has three replicas on the ring');
+  assert.match(await page.getByTestId('group-placement').textContent(), /S1 on M2, S2 on M3, S3 on M4/);
+  assert.deepEqual(await axe(page), [], 'axe-core on the machines view');
+  // Coalesced heartbeats: the run starts again from 0 with one batch per machine pair.
+  assert.match(await page.getByTestId('heartbeat-cost').textContent(), /\d+ messages per machine per second/);
+  const toggle = page.getByRole('button', { name: 'Coalesce heartbeats' });
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  assert.match(await page.getByTestId('groups-notice').textContent(), /coalesced: one message per machine pair every 50 ms/);
+  assert.match(await page.locator('.machines-panel').textContent(), /coalesced per machine pair every 50 ms/);
+  assert.deepEqual(problems, []);
+});
+
+test('a share link reopens the multi-group run; one group stays the default', { timeout: 120_000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(`${baseUrl()}?groups=2&machines=3&seed=9&speed=2`, { waitUntil: 'load' });
+  await waitAllLead(page);
+  await page.getByRole('button', { name: 'Crash M2', exact: true }).click();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const time = await page.getByTestId('groups-time').textContent();
+  await page.getByRole('button', { name: 'Share this multi-group run' }).click();
+  const link = await page.getByTestId('groups-share-link').inputValue();
+  assert.match(link, /#groups=/);
+  await page.goto('about:blank');
+  await page.goto(link, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.getByTestId('groups-time').textContent(), time, 'the same moment');
+  assert.equal(await page.locator('[data-machine="2"]').getAttribute('data-state'), 'down');
+  assert.equal(await page.getByRole('button', { name: 'Play', exact: true }).count(), 1, 'paused, as shared');
+  // The plain page is still the single-group page.
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}?seed=42`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  assert.equal(await page.locator('[data-machine]').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('the New run form opens a multi-group run; limits are refused with a notice', { timeout: 120_000 }, async () => {
+  const { page, problems } = browser;
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}?seed=42`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  const groups = page.getByLabel('Raft groups');
+  assert.equal(await groups.inputValue(), '1', 'one group is the default');
+  await groups.selectOption('4');
+  await page.getByLabel('Machines', { exact: true }).selectOption('6');
+  await page.getByRole('button', { name: 'Reset with these settings' }).click();
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.locator('[data-machine]').count(), 6);
+  assert.equal(await page.locator('.group-pick').count(), 4);
+  // Beyond the page's limits: refused, said above the page, the single-group page opens.
+  await page.goto(`${baseUrl()}?groups=12&seed=1`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  assert.match(await page.locator('body').textContent(), /groups="12" is not valid \(1 to 8 Raft groups: the playground draws at most 8\)/);
+  assert.equal(await page.locator('[data-machine]').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('the lesson "One machine, three groups" and a version-2 scenario open as multi-group runs', { timeout: 150_000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(`${baseUrl()}?lesson=one-machine-three-groups`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  assert.match(await page.getByTestId('groups-goals').textContent(), /One machine, three groups/);
+  assert.equal(await page.getByTestId('groups-notice').count(), 0, 'no notice: the single-group page does not look for this lesson');
+  assert.match(await page.locator('[data-machine="3"] h3').textContent(), /leads 2 groups/);
+  assert.deepEqual(await axe(page), [], 'axe-core on the lesson');
+  await page.getByRole('button', { name: 'Crash M3', exact: true }).first().click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.getByRole('slider', { name: 'Speed' }).fill('0.3');
+  await page.waitForFunction(() => /2 of 4 met/.test(document.querySelector('[data-testid="groups-goals-done"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Restart M3', exact: true }).first().click();
+  await page.waitForFunction(() => /4 of 4 met/.test(document.querySelector('[data-testid="groups-goals-done"]')?.textContent ?? ''), null, { timeout: 90_000 });
+  await page.screenshot({ path: `${ARTIFACTS}groups-lesson.png`, fullPage: true });
+
+  // The built-in version-2 scenario, by name.
+  await page.goto(`${baseUrl()}?scenario=groups-machine-crash&speed=1`, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.locator('.group-pick').count(), 2);
+  assert.match(await page.getByTestId('groups-goals').textContent(), /critical: /);
+  assert.equal(await page.getByTestId('groups-notice').count(), 0, 'no notice about the scenario');
+  assert.deepEqual(problems, []);
+});
+
+test('an embed loads a version-2 scenario through postMessage', { timeout: 90_000 }, async () => {
+  const { context, problems } = browser;
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.goto(`${baseUrl()}?embed=1&autoplay=0&seed=3`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  const text = await readFile(fileURLToPath(new URL('../../scenarios/groups/machine-crash.json', import.meta.url)), 'utf8');
+  await page.evaluate((s) => window.postMessage({ raft: 'load', scenario: JSON.parse(s) }, '*'), text);
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.locator('[data-machine]').count(), 5);
+  await page.screenshot({ path: `${ARTIFACTS}groups-embed.png` });
+  assert.deepEqual(await axe(page), [], 'axe-core on the embedded machines view');
+  await page.close();
+  assert.deepEqual(problems, []);
+});
