@@ -3,25 +3,15 @@
 // leader changes are announced in a polite live region; axe-core finds no serious or critical
 // problem, nor any of lesser impact, on any view (the main page, each dialog, a lesson, an embedded frame, the embed guide).
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function waitForLeader(page, timeout = 20_000) {
   await page.waitForFunction(() => /leader S\d/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout });

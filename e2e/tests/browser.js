@@ -1,10 +1,15 @@
 // Launches the system Chromium through playwright-core (no browser is ever downloaded) and
 // collects everything a page should never produce: console errors, uncaught exceptions, and
 // failed or 4xx/5xx requests.
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { before, after } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+
+/** Where tests put screenshots and figures (e2e/artifacts/). */
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -85,4 +90,23 @@ export async function forgetStoredRun(page) {
   // Let it start (leaving while the .wasm still loads would count as a failed request).
   await page.locator('g[data-node]').first().waitFor();
   await page.evaluate(() => localStorage.removeItem('raft-playground.run'));
+}
+
+/**
+ * One browser for a whole test file: registers node:test `before`/`after` hooks that create
+ * e2e/artifacts/, open the browser ([openBrowser] with `options`) and run `setup(browser)`,
+ * then close it. Returns the handle the tests use (`page`, `problems`, `context`), filled in
+ * before the first test runs.
+ */
+export function useBrowser({ setup, ...options } = {}) {
+  const handle = {};
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    Object.assign(handle, await openBrowser(options));
+    if (setup) await setup(handle);
+  });
+  after(async () => {
+    await handle.close?.();
+  });
+  return handle;
 }

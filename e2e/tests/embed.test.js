@@ -2,23 +2,10 @@
 // fits small frames; the postMessage API drives a frame and reports leader changes; frames
 // pause while scrolled out of view.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { test } from 'node:test';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const clock = async (frame) => Number((await frame.getByTestId('status').innerText()).match(/t = (\d+) ms/)[1]);
 

@@ -4,25 +4,15 @@
 // in the live region; picking a group shows it in today's single-group views; the lesson; the
 // page's limits; axe-core finds no problem on the machines view, the lesson or the embed.
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function axe(page) {
   await page.addScriptTag({ path: AXE });

@@ -2,23 +2,10 @@
 // press the buttons the lesson panel offers (and Play), and wait until the panel says the
 // lesson is complete. The simulator checks the goals live; nothing here reads its state.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { test } from 'node:test';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Opens a lesson (paused at its start) at `speed`; returns the page and the lesson panel. */
 async function openLesson(name, speed = 1) {

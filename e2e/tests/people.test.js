@@ -3,27 +3,17 @@
 // served under a sub-path, and a joint membership change started from the page.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const status = (page) => page.getByTestId('status').innerText();
 

@@ -7,31 +7,23 @@
 // BENCH_LABEL=before writes the same figures under `before_*` keys, so a run against an older
 // build (served from another folder) puts both side by side in the bench table.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PREFIX = process.env.BENCH_LABEL ? `${process.env.BENCH_LABEL}_` : '';
 // Wall-clock seconds of the long run at 10x (up to 10 virtual s per second when the simulation
 // keeps up). BENCH_LONG_S overrides it (./x bench can afford minutes; the test suite cannot).
 const LONG_S = Number(process.env.BENCH_LONG_S ?? 30);
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-  await browser.page.addInitScript(() => {
-    addEventListener('TrunkApplicationStarted', (e) => {
-      window.__raftWasm = e.detail.wasm;
+const browser = useBrowser({
+  setup: async (b) => {
+    await b.page.addInitScript(() => {
+      addEventListener('TrunkApplicationStarted', (e) => {
+        window.__raftWasm = e.detail.wasm;
+      });
     });
-  });
-});
-
-after(async () => {
-  await browser?.close();
+  },
 });
 
 async function recordFigures(figures) {

@@ -2,23 +2,11 @@
 // accessible names. Roles are read from the nodes' accessible names, never from pixels.
 // Screenshots go to e2e/artifacts/ for a human to look at.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Merges figures into e2e/artifacts/browser-figures.json, which `./x bench` puts in its table. */
 async function recordFigures(figures) {

@@ -6,26 +6,16 @@
 // Fixture: ./x grade --node "python3 classroom/python/buggy.py double-vote" \
 //   --test unreliable-agree --seed 1 --once --trace DIR/   (a double vote at 190 ms)
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, openBrowser } from './browser.js';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/byo-double-vote-unreliable-agree.jsonl', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const now = async (page) => Number(await page.getByLabel('Timeline').inputValue());
 const status = (page) => page.getByTestId('status').innerText();

@@ -3,24 +3,14 @@
 // explained and leave a working playground; the run survives a reload; Start fresh forgets it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, openBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, ARTIFACTS, useBrowser } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Runs raft-sim (built by cargo; quick when `./x test` has built it already). */
 function raftSim(...args) {
