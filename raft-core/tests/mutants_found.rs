@@ -169,3 +169,26 @@ fn a_restored_log_starts_after_its_snapshot_and_knows_its_term() {
         "a gap after the snapshot is corruption"
     );
 }
+
+// Shared runs of entries (`Entries`, what Appends and Ready carry) read exactly as the vector
+// they stand for: as a slice, and by value with an exact length as the iteration goes (a
+// `collect` or `extend` relies on it). Mutants: `as_ref` returning no entries, `size_hint`
+// returning fixed bounds.
+#[test]
+fn shared_entries_read_as_their_vector() {
+    let v: Vec<Entry> = (1..=3)
+        .map(|index| Entry {
+            term: 1,
+            index,
+            payload: Payload::Noop,
+        })
+        .collect();
+    let shared = raft_core::Entries::from(v.clone());
+    let slice: &[Entry] = shared.as_ref();
+    assert_eq!(slice, &v[..]);
+    let mut it = shared.clone().into_iter();
+    assert_eq!((it.size_hint(), it.len()), ((3, Some(3)), 3));
+    assert_eq!(it.next().map(|e| e.index), Some(1));
+    assert_eq!(it.size_hint(), (2, Some(2)));
+    assert_eq!(it.collect::<Vec<_>>(), v[1..].to_vec());
+}
