@@ -192,3 +192,21 @@ fn shared_entries_read_as_their_vector() {
     assert_eq!(it.size_hint(), (2, Some(2)));
     assert_eq!(it.collect::<Vec<_>>(), v[1..].to_vec());
 }
+
+// Equality of shared entries is by content, against another run, a vector or a slice alike (the
+// simulator's checkers and the tests compare Appends and Ready with it). Mutants: each `eq`
+// returning a constant, `==` replaced by `!=`.
+#[test]
+fn shared_entries_compare_by_content() {
+    let e = |index| Entry {
+        term: 2,
+        index,
+        payload: Payload::Noop,
+    };
+    let a = raft_core::Entries::from(vec![e(1), e(2)]);
+    let same = raft_core::Entries::from(vec![e(1), e(2)]);
+    let other = raft_core::Entries::from(vec![e(1)]);
+    assert!(a == same && a != other);
+    assert!(a == vec![e(1), e(2)] && a != vec![e(2)]);
+    assert!(a == [e(1), e(2)][..] && a != [e(1), e(3)][..]);
+}
