@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/byo-double-vote-unreliable-agree.jsonl', import.meta.url));
+const KV_FIXTURE = fileURLToPath(new URL('./fixtures/raft-kv-transfer.jsonl', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const browser = useBrowser();
@@ -102,5 +103,23 @@ test('a malformed recorded trace is explained in the dialog; the run shown is un
   assert.match(await err.innerText(), /this recorded trace cannot be shown: line 3: time 0 ms goes back/);
   await open.getByRole('button', { name: 'Close dialog' }).click();
   assert.equal(await page.getByTestId('recorded-run').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+// A real cluster's run (issue #16): `raft-kv cluster --nodes 3 --record`, writes, a leadership
+// transfer to S3, then `raft-kv trace`. It opens the same way, with wall-clock times.
+test('a raft-kv export of a real cluster opens as recorded', { timeout: 90_000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(`${baseUrl()}?seed=6&speed=1`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  await openFile(page, KV_FIXTURE);
+  const banner = page.getByTestId('recorded-run');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /^Recorded run: raft-kv — shown as recorded/);
+  const labels = await page.locator('g[data-node]').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  assert.equal(labels.length, 3, JSON.stringify(labels));
+  assert.equal(await page.locator('g[data-node="S3"]').getAttribute('data-role'), 'leader', 'the transfer target leads at the end');
+  assert.equal(await page.locator('.safety .violation').count(), 0);
+  await page.screenshot({ path: `${ARTIFACTS}recorded-raft-kv.png` });
   assert.deepEqual(problems, []);
 });

@@ -719,6 +719,38 @@ mod tests {
         assert_eq!(p.events()[0].kind, EventKind::Violation, "{texts:?}");
     }
 
+    /// A real cluster's run, exported by raft-kv (issue #16: "the trace of a real run … opened in
+    /// the page"): `raft-kv cluster --nodes 3 --record`, a PUT, a CAS and a read on the leader,
+    /// leadership transferred to S3, a PUT on S3, then `raft-kv trace`. Its records, with
+    /// wall-clock times, draw the same views: S3 leads at the end in a later term, and every
+    /// node committed and applied the same entries.
+    #[test]
+    fn a_real_raft_kv_run_opens_as_recorded() {
+        const KV: &str = include_str!("../../e2e/tests/fixtures/raft-kv-transfer.jsonl");
+        let r = parse(KV).unwrap().expect("a raft-kv export is recorded");
+        assert_eq!(r.meta.source, "raft-kv");
+        assert_eq!(r.nodes, vec![1, 2, 3]);
+        let mut p = Playback::new(r);
+        p.seek(u64::MAX);
+        let v = p.view(true);
+        assert!(v.safety.violation.is_none());
+        let leaders: Vec<_> = v
+            .nodes
+            .iter()
+            .filter(|n| n.role == crate::view_model::RoleView::Leader)
+            .map(|n| (n.id, n.term))
+            .collect();
+        assert_eq!(leaders.len(), 1, "{leaders:?}");
+        assert_eq!(leaders[0].0, 3, "the transfer's target leads: {leaders:?}");
+        assert!(leaders[0].1 >= 2, "in a later term: {leaders:?}");
+        let committed: Vec<_> = v.nodes.iter().map(|n| (n.committed, n.applied)).collect();
+        assert!(
+            committed.iter().all(|&c| c == committed[0] && c.0 >= 5),
+            "noop, PUT, CAS, S3's noop and PUT committed and applied everywhere: {committed:?}"
+        );
+        assert!(!p.events().is_empty());
+    }
+
     /// Time travel: seeking back and forth gives the same state as playing straight there.
     #[test]
     fn seeking_back_is_the_same_as_playing_forward() {
