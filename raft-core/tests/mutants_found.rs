@@ -148,7 +148,7 @@ fn clock_drift_bound_is_inclusive() {
 
 // Paper §7: a log restored after a snapshot starts after the snapshot's last index and still
 // knows that index's term (the consistency check of the next Append needs it). Mutants: the
-// restored state losing its snapshot index or term.
+// restored state losing its snapshot index or term; `snapshot_term` returning 0.
 #[test]
 fn a_restored_log_starts_after_its_snapshot_and_knows_its_term() {
     let e = |index| Entry {
@@ -157,7 +157,7 @@ fn a_restored_log_starts_after_its_snapshot_and_knows_its_term() {
         payload: Payload::Noop,
     };
     let log = raft_core::RaftLog::restore(5, 2, vec![e(6), e(7)]).unwrap();
-    assert_eq!(log.snapshot_index(), 5);
+    assert_eq!((log.snapshot_index(), log.snapshot_term()), (5, 2));
     assert_eq!(log.first_index(), 6);
     assert_eq!((log.last_index(), log.last_term()), (7, 3));
     assert_eq!(log.term(5), Some(2), "the snapshot's last term");
