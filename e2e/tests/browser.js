@@ -110,3 +110,30 @@ export function useBrowser({ setup, ...options } = {}) {
   });
   return handle;
 }
+
+/**
+ * Animation-frame intervals over `ms` of wall time in the page, as { p50, p95, frames } (ms,
+ * rounded to 0.1): what the frame-time figures of the perf and playground tests report.
+ */
+export async function frameTimes(page, ms) {
+  const deltas = await page.evaluate(
+    (span) =>
+      new Promise((resolve) => {
+        const out = [];
+        let last = performance.now();
+        const end = last + span;
+        const tick = (ts) => {
+          out.push(ts - last);
+          last = ts;
+          if (ts < end) requestAnimationFrame(tick);
+          else resolve(out);
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+  deltas.sort((a, b) => a - b);
+  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
+  const round = (x) => Math.round(x * 10) / 10;
+  return { p50: round(pct(50)), p95: round(pct(95)), frames: deltas.length };
+}

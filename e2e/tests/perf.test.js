@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
+import { baseUrl, ARTIFACTS, frameTimes, useBrowser } from './browser.js';
 
 const PREFIX = process.env.BENCH_LABEL ? `${process.env.BENCH_LABEL}_` : '';
 // Wall-clock seconds of the long run at 10x (up to 10 virtual s per second when the simulation
@@ -157,29 +157,6 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   await page.screenshot({ path: `${ARTIFACTS}perf-after-long-run.png` });
   assert.deepEqual(problems, []);
 });
-
-/** Animation-frame intervals over `ms` of wall time, as { p50, p95, frames }. */
-async function frameTimes(page, ms) {
-  const deltas = await page.evaluate(
-    (span) =>
-      new Promise((resolve) => {
-        const out = [];
-        let last = performance.now();
-        const end = last + span;
-        const tick = (ts) => {
-          out.push(ts - last);
-          last = ts;
-          if (ts < end) requestAnimationFrame(tick);
-          else resolve(out);
-        };
-        requestAnimationFrame(tick);
-      }),
-    ms,
-  );
-  deltas.sort((a, b) => a - b);
-  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
-  return { p50: round(pct(50)), p95: round(pct(95)), frames: deltas.length };
-}
 
 test('figures: frames at 9 nodes with ~300 messages in flight and the space-time view open; redraws at rest', { timeout: 120_000 }, async () => {
   const { page, problems } = browser;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
+import { baseUrl, ARTIFACTS, useBrowser, frameTimes } from './browser.js';
 
 const browser = useBrowser();
 
@@ -201,31 +201,14 @@ test('frame time with 9 nodes under heavy client load (printed, not asserted)', 
   await page.getByLabel('Speed').fill('1'); // 10x
   const measure = async (label) => {
     await page.waitForTimeout(1000);
-    const deltas = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const out = [];
-          let last = performance.now();
-          const end = last + 4000;
-          const tick = (ts) => {
-            out.push(ts - last);
-            last = ts;
-            if (ts < end) requestAnimationFrame(tick);
-            else resolve(out);
-          };
-          requestAnimationFrame(tick);
-        }),
-    );
-    deltas.sort((a, b) => a - b);
-    const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
+    const frames = await frameTimes(page, 4000);
     const inFlight = await page.getByTestId('metric-in-flight').innerText();
     const ops = await page.getByTestId('metric-ops').innerText();
     const lag = (await status(page)).includes('catching up');
-    const round = (x) => Math.round(x * 10) / 10;
-    const figures = { frame_p50_ms: round(pct(50)), frame_p95_ms: round(pct(95)), messages_in_flight: Number(inFlight) };
+    const figures = { frame_p50_ms: frames.p50, frame_p95_ms: frames.p95, messages_in_flight: Number(inFlight) };
     console.log(
-      `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms ` +
-        `over ${deltas.length} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
+      `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms ` +
+        `over ${frames.frames} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
         `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
     );
     return figures;
