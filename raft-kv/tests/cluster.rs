@@ -153,20 +153,7 @@ fn a_torn_log_tail_after_kill_is_truncated_and_the_node_catches_up() {
             ));
         }
         c.start(follower);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let (code, v) = call(&c.http(follower), Method::GET, "/kv/t9?stale", None)
-                .await
-                .unwrap_or((0, json!(null)));
-            if code == 200 && v["value"] == "after" {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "S{follower} did not catch up: {v}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_copy(&mut c, follower, "t9", "after", 10).await;
         assert!(
             c.log_of(follower)
                 .contains("truncated a torn tail of 11 bytes"),
@@ -338,9 +325,9 @@ fn bad_http_requests_get_clear_errors() {
 }
 
 /// Waits until node `id`'s own copy of `key` is `want` (a stale read, which only that node
-/// answers); panics after 15 s.
-async fn wait_copy(c: &LocalCluster, id: u64, key: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
+/// answers); panics after `secs` seconds, naming what it last read and any node that died.
+async fn wait_copy(c: &mut LocalCluster, id: u64, key: &str, want: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let (code, v) = call(&c.http(id), Method::GET, &format!("/kv/{key}?stale"), None)
             .await
@@ -350,7 +337,8 @@ async fn wait_copy(c: &LocalCluster, id: u64, key: &str, want: &str) {
         }
         assert!(
             Instant::now() < deadline,
-            "S{id} never had {key}={want}: {v}"
+            "S{id} never had {key}={want}: {code} {v}; dead: {:?}",
+            c.dead_nodes()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -380,7 +368,7 @@ fn a_node_behind_the_compacted_log_catches_up_by_snapshot_and_restarts_from_it()
         );
         c.start(behind);
         let last = format!("{:0>100}", 59);
-        wait_copy(&c, behind, "s3", &last).await;
+        wait_copy(&mut c, behind, "s3", &last, 15).await;
         let s = c.status(behind).await.unwrap();
         assert!(
             s["snapshot_index"].as_u64().unwrap() > 0,
@@ -389,7 +377,7 @@ fn a_node_behind_the_compacted_log_catches_up_by_snapshot_and_restarts_from_it()
         // And it restarts from the snapshot it stored.
         c.kill(behind);
         c.start(behind);
-        wait_copy(&c, behind, "s3", &last).await;
+        wait_copy(&mut c, behind, "s3", &last, 15).await;
     });
 }
 
@@ -402,8 +390,9 @@ fn membership_changes_and_transfer_over_the_api() {
         let (leader, _) = c.wait_leader(None, START_BOUND).await.expect("a leader");
         let mut client = KvClient::new(c.http_all(), 71);
         assert!(matches!(client.put("m", "1").await, Outcome::Ok(_)));
+        let leader_http = c.http(leader);
         let post = |path: &'static str, id: u64| {
-            let a = c.http(leader);
+            let a = leader_http.clone();
             async move {
                 call(&a, Method::POST, path, Some(&json!({ "id": id })))
                     .await
@@ -411,7 +400,7 @@ fn membership_changes_and_transfer_over_the_api() {
             }
         };
         assert_eq!(post("/members/learner", 4).await.0, 200);
-        wait_copy(&c, 4, "m", "1").await;
+        wait_copy(&mut c, 4, "m", "1", 15).await;
         let s = c.status(4).await.unwrap();
         assert_eq!(s["role"], "learner", "{s}");
         assert_eq!(post("/members/promote", 4).await.0, 200);
@@ -588,21 +577,7 @@ fn a_full_disk_stops_the_node_without_losing_or_corrupting_anything() {
         c.kill(3);
         c.node_args.remove(&3);
         c.start(3);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (code, v) = call(&c.http(3), Method::GET, &format!("/kv/f{last}?stale"), None)
-                .await
-                .unwrap_or((0, json!(null)));
-            if code == 200 && v["value"] == "after" {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "S3 did not catch up: {code} {v}; {:?}",
-                c.dead_nodes()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_copy(&mut c, 3, &format!("f{last}"), "after", 20).await;
         assert!(c.status(3).await.unwrap()["disk_error"].is_null());
         for i in 0..=last {
             let want = if i < written { big.as_str() } else { "after" };
