@@ -105,7 +105,7 @@ fn invalid(what: String) -> SimError {
 }
 
 fn field<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T, SimError> {
-    serde_json::from_value(v).map_err(|e| invalid(format!("{what}: {e}")))
+    crate::json::from_value(&v).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// The top-level fields of a version-2 file.

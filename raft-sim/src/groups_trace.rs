@@ -140,14 +140,14 @@ pub fn parse_jsonl(text: &str) -> Result<GroupTraceFile, String> {
     }
     let bad = |e: &dyn core::fmt::Display| format!("line 1: invalid header: {e}");
     let mut base: crate::SimOptions =
-        serde_json::from_value(h["options"].clone()).map_err(|e| bad(&e))?;
+        crate::json::from_value(&h["options"]).map_err(|e| bad(&e))?;
     base.validate().map_err(|e| bad(&e))?;
     base.keep_trace = true;
-    let machines: u32 = serde_json::from_value(h["machines"].clone()).map_err(|e| bad(&e))?;
+    let machines: u32 = crate::json::from_value(&h["machines"]).map_err(|e| bad(&e))?;
     let coalesce_ms: Option<u64> =
-        serde_json::from_value(h["coalesce_ms"].clone()).map_err(|e| bad(&e))?;
+        crate::json::from_value(&h["coalesce_ms"]).map_err(|e| bad(&e))?;
     let groups: Vec<crate::groups_scenario::GroupDef> =
-        serde_json::from_value(h["groups"].clone()).map_err(|e| bad(&e))?;
+        crate::json::from_value(&h["groups"]).map_err(|e| bad(&e))?;
     let options = MultiOptions {
         machines,
         groups: groups
@@ -188,14 +188,14 @@ pub fn parse_jsonl(text: &str) -> Result<GroupTraceFile, String> {
                     "footer announces {records} records but the file has {count}"
                 ));
             }
-            let listed: Vec<u64> = serde_json::from_value(v["group_records"].clone())
+            let listed: Vec<u64> = crate::json::from_value(&v["group_records"])
                 .map_err(|e| format!("line {n}: footer group_records: {e}"))?;
             if listed != per_group {
                 return Err(format!(
                     "line {n}: footer announces {listed:?} records per group but the file has {per_group:?}"
                 ));
             }
-            let hashes: Vec<String> = serde_json::from_value(v["hashes"].clone())
+            let hashes: Vec<String> = crate::json::from_value(&v["hashes"])
                 .map_err(|e| format!("line {n}: footer hashes: {e}"))?;
             if hashes.len() != per_group.len() {
                 return Err(format!(
@@ -237,10 +237,11 @@ pub fn parse_jsonl(text: &str) -> Result<GroupTraceFile, String> {
             let action = match group {
                 Some(g) => MultiAction::Group(
                     g,
-                    serde_json::from_value(a).map_err(|e| format!("line {n}: bad action: {e}"))?,
+                    crate::json::from_value(&a)
+                        .map_err(|e| format!("line {n}: bad action: {e}"))?,
                 ),
                 None => MultiAction::Machine(
-                    serde_json::from_value::<MachineAction>(a)
+                    crate::json::from_value::<MachineAction>(&a)
                         .map_err(|e| format!("line {n}: bad machine action: {e}"))?,
                 ),
             };
@@ -252,7 +253,7 @@ pub fn parse_jsonl(text: &str) -> Result<GroupTraceFile, String> {
         if let Value::Object(m) = &mut r {
             m.remove("group");
         }
-        serde_json::from_value::<crate::TraceRecord>(r)
+        crate::json::from_value::<crate::TraceRecord>(&r)
             .map_err(|e| format!("line {n}: bad record: {e}"))?;
         per_group[g] += 1;
     }

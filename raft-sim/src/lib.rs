@@ -55,6 +55,8 @@ pub mod groups_check;
 pub mod groups_scenario;
 #[cfg(feature = "serde")]
 pub mod groups_trace;
+#[cfg(feature = "serde")]
+pub mod json;
 pub mod judge;
 pub mod labs;
 pub mod limits;

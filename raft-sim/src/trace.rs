@@ -616,7 +616,7 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
                 header["version"]
             )
         })?;
-    let mut options: crate::SimOptions = serde_json::from_value(header["options"].clone())
+    let mut options: crate::SimOptions = crate::json::from_value(&header["options"])
         .map_err(|e| format!("line 1: invalid options: {e}"))?;
     options
         .validate()
@@ -687,14 +687,14 @@ pub fn parse_jsonl(text: &str) -> Result<TraceFile, String> {
                 return Err(format!("line {n}: a record without a kind"));
             }
             if v["kind"] == "action" {
-                let action: Action = serde_json::from_value(v["action"].clone())
+                let action: Action = crate::json::from_value(&v["action"])
                     .map_err(|e| format!("line {n}: bad action: {e}"))?;
                 actions.push((t, action));
             }
             continue;
         }
         let r: TraceRecord =
-            serde_json::from_value(v).map_err(|e| format!("line {n}: bad record: {e}"))?;
+            crate::json::from_value(&v).map_err(|e| format!("line {n}: bad record: {e}"))?;
         match r.event {
             TraceEvent::Step { n: k } if k != steps + 1 => {
                 return Err(format!(

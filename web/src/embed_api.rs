@@ -117,7 +117,7 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
                 .to_string(),
         ),
         "act" => Command::Act(
-            serde_json::from_value(v.get("action").cloned().unwrap_or(Value::Null))
+            raft_sim::json::from_value(v.get("action").unwrap_or(&Value::Null))
                 .map_err(|e| format!("act needs an `action` object: {e}"))?,
         ),
         "speed" => {

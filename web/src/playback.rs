@@ -205,7 +205,7 @@ pub fn parse(text: &str) -> Result<Option<Recording>, String> {
             ));
         }
         let r: TraceRecord =
-            serde_json::from_value(v).map_err(|e| format!("line {n}: bad record: {e}"))?;
+            raft_sim::json::from_value(&v).map_err(|e| format!("line {n}: bad record: {e}"))?;
         if r.t > MAX_TIME_MS || r.t < last_t {
             return Err(format!(
                 "line {n}: time {} ms goes back (after {last_t} ms) or past {MAX_TIME_MS} ms",

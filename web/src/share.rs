@@ -238,7 +238,7 @@ impl Run {
                 });
             }
         }
-        let options: SimOptions = serde_json::from_value(o)
+        let options: SimOptions = raft_sim::json::from_value(&o)
             .map_err(|e| format!("the run's options are not valid: {e}"))?;
         let run = Run {
             options,
