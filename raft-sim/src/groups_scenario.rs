@@ -179,7 +179,7 @@ impl GroupScenario {
                         action: field(Value::Object(entry.clone()), &what)?,
                     };
                     // A flattened action would drop a misspelt field: compare keys.
-                    let back = serde_json::to_value(&action).unwrap_or(Value::Null);
+                    let back = crate::json::to_value(&action).unwrap_or(Value::Null);
                     if let Some(f) = entry.keys().find(|f| back.get(f.as_str()).is_none()) {
                         return Err(invalid(format!("{what}: unknown field `{f}`")));
                     }
@@ -497,7 +497,7 @@ impl GroupScenario {
 }
 
 fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).expect("scenario parts always serialize")
+    crate::json::to_value(v).expect("scenario parts always serialize")
 }
 
 /// The outcome of a version-2 scenario run.

@@ -75,7 +75,7 @@ fn emit_until(
             .filter(|&g| cursor[g] < lens[g])
             .min_by_key(|&g| (worlds[g].trace()[cursor[g]].t, g));
         let Some(g) = next else { return n };
-        let mut v = serde_json::to_value(&worlds[g].trace()[cursor[g]]).unwrap_or(Value::Null);
+        let mut v = crate::json::to_value(&worlds[g].trace()[cursor[g]]).unwrap_or(Value::Null);
         if let Value::Object(m) = &mut v {
             m.insert("group".into(), g.into());
         }

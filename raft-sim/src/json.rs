@@ -1,11 +1,12 @@
-//! One way to turn JSON into the simulator's types, for the sake of the page's size.
+//! One way between JSON and the simulator's types, for the sake of the page's size.
 //!
 //! serde generates a type's deserializer once per *source* it reads from. Reading some files
 //! straight from text (`serde_json::from_str`) and others from an already parsed
 //! [`serde_json::Value`] (`serde_json::from_value`) compiled every shared type (options,
 //! actions, trace records...) twice, plus serde_json's whole `Value` deserializer: about 60 KiB
 //! of the page's wasm (twiggy, 2026-12-06). [`from_value`] reads a `Value` through the text
-//! path instead, so each type is compiled once. Hand-written because serde_json has no such
+//! path instead, so each type is compiled once; [`to_value`] does the same for serializing
+//! (serde_json's `Value` serializer beside its text serializer). Hand-written because serde_json has no such
 //! function: it is three lines.
 //!
 //! Cost: the value is printed and parsed again, a few microseconds for the small objects this
@@ -16,6 +17,7 @@
 use alloc::string::ToString;
 
 use serde::de::{DeserializeOwned, Error as _};
+use serde::Serialize;
 use serde_json::Value;
 
 /// `serde_json::from_value`, through the text deserializer (see the module doc). Its error
@@ -29,15 +31,21 @@ pub fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error
     })
 }
 
+/// `serde_json::to_value`, through the text serializer (see the module doc). The same value:
+/// objects are `serde_json::Map`s, which sort their keys either way.
+pub fn to_value<T: Serialize + ?Sized>(v: &T) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&serde_json::to_string(v)?)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::from_value;
+    use super::{from_value, to_value};
     use crate::{Action, SimOptions};
     use alloc::string::ToString;
     use serde_json::json;
 
     #[test]
-    fn reads_what_from_value_reads_with_the_same_errors() {
+    fn same_values_and_errors_as_serde_jsons_value_functions() {
         let good = json!({ "action": "crash", "node": 2 });
         assert_eq!(
             from_value::<Action>(&good).unwrap(),
@@ -47,6 +55,20 @@ mod tests {
         assert_eq!(
             from_value::<SimOptions>(&options).unwrap(),
             SimOptions::default()
+        );
+        for value in [
+            serde_json::to_value(SimOptions::default()).unwrap(),
+            serde_json::to_value(Action::Partition {
+                groups: alloc::vec![alloc::vec![1, 2], alloc::vec![3]],
+            })
+            .unwrap(),
+            json!({ "z": 1, "a": [u64::MAX, "x", null, true, { "b": -3 }] }),
+        ] {
+            assert_eq!(to_value(&value).unwrap(), value);
+        }
+        assert_eq!(
+            to_value(&SimOptions::default()).unwrap(),
+            serde_json::to_value(SimOptions::default()).unwrap()
         );
         for bad in [
             json!({ "action": "crash" }),

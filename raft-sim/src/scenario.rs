@@ -613,7 +613,7 @@ fn unknown_timeline_fields(text: &str, s: &Scenario) -> Result<(), SimError> {
         return Ok(());
     };
     for (k, (entry, parsed)) in entries.iter().zip(&s.timeline).enumerate() {
-        let known = serde_json::to_value(parsed).expect("timeline entries always serialize");
+        let known = crate::json::to_value(parsed).expect("timeline entries always serialize");
         let (Some(entry), Some(known)) = (entry.as_object(), known.as_object()) else {
             continue;
         };

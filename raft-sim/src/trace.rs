@@ -540,7 +540,9 @@ pub fn write_jsonl(w: &crate::World) -> String {
     use alloc::string::ToString;
     use core::fmt::Write as _;
     let mut out = String::new();
-    let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": TRACE_VERSION, "options": w.options()});
+    // Options through the text serializer: one serializer compiled per type (crate::json).
+    let options = crate::json::to_value(w.options()).unwrap_or(serde_json::Value::Null);
+    let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": TRACE_VERSION, "options": options});
     let _ = writeln!(out, "{header}");
     for r in w.trace() {
         let line = serde_json::to_string(r).unwrap_or_else(|e| e.to_string());

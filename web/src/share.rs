@@ -233,7 +233,7 @@ impl Run {
         if f.v >= 2 {
             if let Value::Object(m) = &mut o {
                 m.entry("election_policy").or_insert_with(|| {
-                    serde_json::to_value(SimOptions::default().election_policy)
+                    raft_sim::json::to_value(&SimOptions::default().election_policy)
                         .expect("options always serialize")
                 });
             }
@@ -348,8 +348,8 @@ pub fn with_deadline(e: &Expect, t: u64) -> Expect {
 /// The options as JSON, keeping only what differs from the defaults (recursively), and never
 /// `keep_trace` (the browser decides that).
 pub fn options_diff(o: &SimOptions) -> Value {
-    let mut v = serde_json::to_value(o).expect("options always serialize");
-    let d = serde_json::to_value(SimOptions::default()).expect("options always serialize");
+    let mut v = raft_sim::json::to_value(o).expect("options always serialize");
+    let d = raft_sim::json::to_value(&SimOptions::default()).expect("options always serialize");
     prune(&mut v, &d);
     if let Value::Object(m) = &mut v {
         m.remove("keep_trace");
