@@ -3,7 +3,7 @@
 //! serde generates a type's deserializer once per *source* it reads from. Reading some files
 //! straight from text (`serde_json::from_str`) and others from an already parsed
 //! [`serde_json::Value`] (`serde_json::from_value`) compiled every shared type (options,
-//! actions, trace records...) twice, plus serde_json's whole `Value` deserializer: about 60 KiB
+//! actions, trace records...) twice, plus serde_json's whole `Value` deserializer: about 59 KiB
 //! of the page's wasm (twiggy, 2026-12-06). [`from_value`] reads a `Value` through the text
 //! path instead, so each type is compiled once; [`to_value`] does the same for serializing
 //! (serde_json's `Value` serializer beside its text serializer). Hand-written because serde_json has no such
