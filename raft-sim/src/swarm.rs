@@ -146,7 +146,7 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         opts.disk_ms = disks.range(1, 30);
     }
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
+    let mut world = spec.world(opts);
     // A third of the seeds that may crash nodes also pause them (the leader half the time):
     // after one action in four a paused node resumes, or, if none is paused, one pauses.
     let mut pauses = SimRng::new(spec.seed ^ PAUSE_SALT);
