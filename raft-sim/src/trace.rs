@@ -559,9 +559,16 @@ impl TraceFile {
 }
 
 /// Writes a world's trace as JSON Lines: a header (format, version, options), one line per
-/// record, and a footer (end time, step count, record count, running hash).
+/// record, and a footer (end time, step count, record count, running hash). A world that
+/// dropped records under [`crate::MemoryBounds`] is replayed first ([`crate::World::full_trace`])
+/// so that the file holds every record.
 #[cfg(feature = "serde")]
 pub fn write_jsonl(w: &crate::World) -> String {
+    if w.trace_dropped() > 0 {
+        if let Ok(full) = w.full_trace() {
+            return write_jsonl(&full);
+        }
+    }
     use alloc::string::ToString;
     use core::fmt::Write as _;
     let mut out = String::new();
