@@ -374,7 +374,14 @@ impl Checker {
     /// A leader's log after an event: it must only have grown (Leader Append-Only, §5.3).
     pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
         if let Some(&(t, last, last_term)) = self.leader_logs.get(&node) {
-            if t == term && (log.last_index() < last || log.term(last) != Some(last_term)) {
+            // The term at `last`: the log's last term when it did not grow (most Readys), found
+            // without a search of the log.
+            let now_at_last = if log.last_index() == last {
+                Some(log.last_term())
+            } else {
+                log.term(last)
+            };
+            if t == term && (log.last_index() < last || now_at_last != Some(last_term)) {
                 self.fail(
                     "Leader Append-Only",
                     vec![node],
