@@ -1012,10 +1012,14 @@ impl World {
             }
         }
         let client = self.client_wake();
-        let t = [msg, timer, client.map(|(t, _)| t), disk]
-            .into_iter()
-            .flatten()
-            .min()
+        // The earliest of the four (written out: an iterator over the array cost a tenth of
+        // the step's own instructions).
+        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        let t = earliest(earliest(msg, timer), earliest(client.map(|(t, _)| t), disk))
             .filter(|&t| t <= MAX_TIME_MS)?;
         let now = self.now.max(t);
         if msg.is_some_and(|m| m <= now) {
