@@ -245,16 +245,7 @@ impl CheckRun {
         match self.schedule.for_seed(self.seed) {
             Schedule::Swarm => crate::swarm::run(self, plant),
             Schedule::Targeted => crate::targeted::run(self, plant),
-            _ => classic(
-                self.seed,
-                self.nodes,
-                self.duration_ms,
-                self.faults,
-                self.keep_trace,
-                self.policy,
-                self.hash,
-                plant,
-            ),
+            _ => classic(self, plant),
         }
     }
 }
@@ -286,28 +277,30 @@ pub fn run_check_with_policy(
     keep_trace: bool,
     policy: ElectionPolicy,
 ) -> CheckOutcome {
-    classic(
+    let spec = CheckRun {
+        seed,
+        nodes,
+        duration_ms,
+        faults,
+        keep_trace,
+        hash: true,
+        policy,
+        schedule: Schedule::Classic,
+    };
+    classic(&spec, &|_| {})
+}
+
+/// The classic schedule of `spec` (its `schedule` is not read).
+fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+    let CheckRun {
         seed,
         nodes,
         duration_ms,
         faults,
         keep_trace,
         policy,
-        true,
-        &|_| {},
-    )
-}
-
-fn classic(
-    seed: u64,
-    nodes: u32,
-    duration_ms: u64,
-    faults: Faults,
-    keep_trace: bool,
-    policy: ElectionPolicy,
-    hash: bool,
-    plant: &dyn Fn(&mut SimOptions),
-) -> CheckOutcome {
+        ..
+    } = *spec;
     let mut rng = SimRng::new(seed ^ 0x5EED_5EED_5EED_5EED);
     let net = NetConfig {
         latency_min: 5,
@@ -362,10 +355,7 @@ fn classic(
         opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
-    if !hash {
-        world.stop_hashing();
-    }
+    let mut world = spec.world(opts);
 
     let mut t = 0;
     let budget = event_budget(duration_ms);
