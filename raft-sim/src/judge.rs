@@ -7,7 +7,7 @@
 //! bad usage or a malformed file, decided before anything runs).
 
 use crate::checker::Violation;
-use crate::linearizability::{self, Verdict};
+use crate::linearizability::Verdict;
 use crate::world::World;
 
 /// How a run ends, from best to worst: [`Outcome::and`] keeps the worse of two.
@@ -66,9 +66,9 @@ impl Outcome {
 }
 
 /// The linearizability verdict of a world's client history, searching each key for at most
-/// `max_steps` model steps ([`linearizability::DEFAULT_MAX_STEPS`] is the default everywhere).
+/// `max_steps` model steps ([`crate::linearizability::DEFAULT_MAX_STEPS`] is the default everywhere).
 pub fn history_verdict(w: &World, max_steps: u64) -> Verdict {
-    linearizability::verdict_with_budget(w.history(), max_steps)
+    w.history_verdict(max_steps)
 }
 
 /// A finished run, judged: its safety violation, its client history's verdict, and the outcome
@@ -130,7 +130,7 @@ mod tests {
     fn a_quiet_run_is_proven_and_passes() {
         let mut w = World::new(crate::SimOptions::default()).unwrap();
         w.advance_to(1_000);
-        let j = judge(&w, false, linearizability::DEFAULT_MAX_STEPS);
+        let j = judge(&w, false, crate::linearizability::DEFAULT_MAX_STEPS);
         assert!(j.linearizability.is_linearizable());
         assert_eq!(j.outcome, Outcome::Passed);
     }

@@ -87,7 +87,9 @@ pub use judge::{judge, Judgement, Outcome};
 pub use network::{LinkState, NetConfig, Network};
 pub use rng::SimRng;
 pub use trace::{TraceEvent, TraceRecord};
-pub use world::{ClientOptions, HistoryOp, SimNode, SimOptions, Stats, Workload, World};
+pub use world::{
+    ClientOptions, HistoryOp, MemoryBounds, SimNode, SimOptions, Stats, Workload, World,
+};
 
 /// Why the simulator refused an action or a configuration. Nothing changes when it does, except
 /// for [`SimError::Raft`]: the node was stepped (its clock brought up to now) before it refused,

@@ -245,6 +245,19 @@ pub fn check_with_budget(
     history: &[HistoryOp],
     max_steps: u64,
 ) -> Result<CheckStats, NonLinearizable> {
+    check_from(history, 0, &BTreeMap::new(), max_steps)
+}
+
+/// [`check_with_budget`] of `history`, the operations from `first` on of a longer history
+/// whose earlier operations all completed before any of these was invoked, each key starting
+/// from its state in `states` (the initial state if absent). Indices in a violation count from
+/// the longer history's start.
+fn check_from(
+    history: &[HistoryOp],
+    first: usize,
+    states: &BTreeMap<Key, Vec<State>>,
+    max_steps: u64,
+) -> Result<CheckStats, NonLinearizable> {
     let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
     for (i, h) in history.iter().enumerate() {
         by_key.entry(Key::of(&h.op)).or_default().push(i);
@@ -256,22 +269,168 @@ pub fn check_with_budget(
     };
     let order = Order::of(history);
     for (key, indices) in by_key {
+        // The key's possible states before `history` (one, the initial, for a whole history).
+        let inits = states
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| vec![State::initial(&key)]);
         let part = Part::new(history, &indices, order, u64::MAX);
-        let mut search = Search::new(&part, history, &key);
-        let outcome = search.run(max_steps);
-        stats.steps += search.steps;
-        match outcome {
-            Outcome::Linearizable => {}
-            Outcome::Unknown => stats.unknown_keys.push(key),
-            Outcome::Violation => {
-                let whole = search.violation(key.clone(), u64::MAX, order);
+        // Linearizable from some state, else undecided from some, else a violation.
+        let (mut outcome, mut whole) = (Outcome::Violation, None);
+        for init in &inits {
+            let mut search = Search::new(&part, history, init.clone(), first);
+            let o = search.run(max_steps);
+            stats.steps += search.steps;
+            match o {
+                Outcome::Linearizable => {
+                    outcome = o;
+                    break;
+                }
+                Outcome::Unknown => outcome = o,
+                Outcome::Violation => {
+                    whole.get_or_insert_with(|| search.violation(key.clone(), u64::MAX, order));
+                }
+            }
+        }
+        match (outcome, whole) {
+            (Outcome::Linearizable, _) => {}
+            (Outcome::Unknown, _) | (Outcome::Violation, None) => stats.unknown_keys.push(key),
+            (Outcome::Violation, Some(whole)) => {
+                let from = (&inits[..], first);
                 return Err(earliest_violation(
-                    history, &indices, order, key, max_steps, whole,
+                    history, &indices, order, key, max_steps, whole, from,
                 ));
             }
         }
     }
     Ok(stats)
+}
+
+/// A client history checked in completed segments, so that a long run need not keep every
+/// operation (the world's [`MemoryBounds`](crate::MemoryBounds)): the verdict is the one the
+/// whole history would get.
+///
+/// A segment is a run of operations that all completed before any later operation was
+/// invoked (a quiescent cut: nothing was pending). Every linearization of the whole history
+/// then places the segment's operations before the later ones, so the whole is linearizable
+/// exactly when the segment is, from a state the earlier segments may have left, and the rest
+/// is, from a state that order of the segment leaves. So each key carries the set of states
+/// the segments taken so far may leave it in: the search of a segment explores every order
+/// that explains it (each pair of placed operations and state once, as the plain search) and
+/// collects the states they end in. Two overlapping puts leave two possible values until a
+/// later read tells which; a read or a lone write leaves one.
+///
+/// A segment is not taken (the caller keeps its operations and tries a later cut) when a
+/// key's search runs out of budget or could end in more than [`MAX_END_STATES`] states.
+/// The step budget applies per key and segment. Memory: the possible states of each key ever
+/// touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segments {
+    /// Each key's possible states after the segments taken, sorted (keys absent: initial).
+    states: BTreeMap<Key, Vec<State>>,
+    /// Operations taken, and the search steps they took.
+    taken: CheckStats,
+    /// The first violation found in a segment (indices into the whole history).
+    violation: Option<NonLinearizable>,
+}
+
+/// The most states a key may be left in for a segment to be taken ([`Segments`]).
+pub const MAX_END_STATES: usize = 16;
+
+impl Segments {
+    /// Nothing taken yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Operations taken so far (the ones before the caller's first kept one).
+    pub fn ops(&self) -> usize {
+        self.taken.ops
+    }
+
+    /// Whether a segment already proved the history not linearizable.
+    pub fn failed(&self) -> bool {
+        self.violation.is_some()
+    }
+
+    /// Checks `segment`, the operations from [`Segments::ops`] on of the run's history, which
+    /// must all have completed (a quiescent cut, see [`Segments`]), and takes it: returns true,
+    /// and the caller may drop the operations. False (nothing changes): keep them and try again
+    /// at a later cut. Once the verdict has failed, every segment is taken unchecked.
+    pub fn take(&mut self, segment: &[HistoryOp], max_steps: u64) -> bool {
+        if segment.is_empty() || segment.iter().any(|h| h.reply.is_none()) {
+            return false;
+        }
+        if self.violation.is_some() {
+            self.taken.ops += segment.len();
+            return true;
+        }
+        let first = self.taken.ops;
+        let order = Order::of(segment);
+        let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+        for (i, h) in segment.iter().enumerate() {
+            by_key.entry(Key::of(&h.op)).or_default().push(i);
+        }
+        let (mut after, mut steps, mut failed) = (BTreeMap::new(), 0, false);
+        for (key, indices) in by_key {
+            let inits = self
+                .states
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| vec![State::initial(&key)]);
+            let part = Part::new(segment, &indices, order, u64::MAX);
+            let mut ends = BTreeSet::new();
+            for init in inits {
+                let mut search = Search::new(&part, segment, init, first);
+                let outcome = search.search(max_steps, Some(&mut ends));
+                steps += search.steps;
+                if matches!(outcome, Outcome::Unknown) {
+                    return false;
+                }
+            }
+            if ends.len() > MAX_END_STATES {
+                return false;
+            }
+            failed |= ends.is_empty();
+            after.insert(key, ends.into_iter().collect::<Vec<_>>());
+        }
+        if failed {
+            // No order explains some key: the plain search gives the witness.
+            match check_from(segment, first, &self.states, max_steps) {
+                Err(v) => self.violation = Some(v),
+                Ok(_) => return false,
+            }
+        }
+        self.taken.steps += steps;
+        self.taken.ops += segment.len();
+        self.states.extend(after);
+        true
+    }
+
+    /// The verdict of the whole history: the segments taken, then `rest`, the operations
+    /// kept after them (from [`Segments::ops`] on).
+    pub fn verdict(&self, rest: &[HistoryOp], max_steps: u64) -> Verdict {
+        if let Some(v) = &self.violation {
+            return Verdict::NotLinearizable(v.clone());
+        }
+        let s = match check_from(rest, self.taken.ops, &self.states, max_steps) {
+            Ok(s) => s,
+            Err(e) => return Verdict::NotLinearizable(e),
+        };
+        let mut keys: BTreeSet<Key> = self.states.keys().cloned().collect();
+        keys.extend(rest.iter().map(|h| Key::of(&h.op)));
+        let stats = CheckStats {
+            keys: keys.len(),
+            ops: self.taken.ops + s.ops,
+            steps: self.taken.steps + s.steps,
+            unknown_keys: s.unknown_keys,
+        };
+        if stats.is_proven() {
+            Verdict::Linearizable(stats)
+        } else {
+            Verdict::Undecided(stats)
+        }
+    }
 }
 
 /// The violation on `key` at its earliest: binary search for the shortest prefix of the key's
@@ -285,6 +444,7 @@ fn earliest_violation(
     key: Key,
     max_steps: u64,
     whole: NonLinearizable,
+    (inits, first): (&[State], usize),
 ) -> NonLinearizable {
     let mut places: Vec<u64> = indices
         .iter()
@@ -297,9 +457,16 @@ fn earliest_violation(
     places.dedup();
     let fails = |cut: u64| {
         let part = Part::new(history, indices, order, cut);
-        let mut search = Search::new(&part, history, &key);
-        matches!(search.run(max_steps), Outcome::Violation)
-            .then(|| search.violation(key.clone(), cut, order))
+        // A violation from every possible starting state; the first one's witness.
+        let mut witness = None;
+        for init in inits {
+            let mut search = Search::new(&part, history, init.clone(), first);
+            if !matches!(search.run(max_steps), Outcome::Violation) {
+                return None;
+            }
+            witness.get_or_insert_with(|| search.violation(key.clone(), cut, order));
+        }
+        witness
     };
     // Cut after its last event, the key's history fails (`whole`): the upper end.
     let (mut lo, mut hi) = (0, places.len().saturating_sub(1));
@@ -324,6 +491,16 @@ fn earliest_violation(
 enum State {
     Value(Option<String>),
     Count(u64),
+}
+
+impl State {
+    /// A key's state before any operation: absent, or a task run 0 times.
+    fn initial(key: &Key) -> State {
+        match key {
+            Key::Kv(_) => State::Value(None),
+            Key::Task(_) => State::Count(0),
+        }
+    }
 }
 
 /// Runs `op` on `state` exactly as `KvStore::execute` does. `None` if the op does not belong to
@@ -533,6 +710,8 @@ struct DeadEnd {
 struct Search<'a> {
     part: &'a Part,
     history: &'a [HistoryOp],
+    /// Where `history` starts in the whole history (indices in reports count from there).
+    first: usize,
     /// Linearized completed ops (local indices `0..done`).
     lin_done: Bits,
     /// Linearized incomplete ops (local index minus `done`).
@@ -549,14 +728,13 @@ struct Search<'a> {
 }
 
 impl<'a> Search<'a> {
-    fn new(part: &'a Part, history: &'a [HistoryOp], key: &Key) -> Self {
-        let init = match key {
-            Key::Kv(_) => State::Value(None),
-            Key::Task(_) => State::Count(0),
-        };
+    /// A search of `part` from state `init`; `first`: the index `history` starts at in the
+    /// run's whole history (for reports).
+    fn new(part: &'a Part, history: &'a [HistoryOp], init: State, first: usize) -> Self {
         let mut s = Search {
             part,
             history,
+            first,
             lin_done: Bits::new(part.done),
             lin_pending: Bits::new(part.items.len() - part.done),
             placed: 0,
@@ -660,6 +838,13 @@ impl<'a> Search<'a> {
     }
 
     fn run(&mut self, max_steps: u64) -> Outcome {
+        self.search(max_steps, None)
+    }
+
+    /// The search. With `ends`, it does not stop at the first order that explains every
+    /// reply: it explores them all (each (set, state) pair once) and collects the state each
+    /// leaves; linearizable if there is one.
+    fn search(&mut self, max_steps: u64, mut ends: Option<&mut BTreeSet<State>>) -> Outcome {
         let mut state: u32 = 0;
         // (local op index, state before it)
         let mut stack: Vec<(usize, u32)> = Vec::new();
@@ -667,7 +852,18 @@ impl<'a> Search<'a> {
         let mut cands = Vec::new();
         loop {
             if self.placed == self.part.done {
-                return Outcome::Linearizable;
+                let Some(ends) = ends.as_deref_mut() else {
+                    return Outcome::Linearizable;
+                };
+                ends.insert(self.states[state as usize].clone());
+                // Back up for the other orders.
+                let Some((c, prev)) = stack.pop() else {
+                    return Outcome::Linearizable;
+                };
+                self.set_lin(c, false);
+                state = prev;
+                resume = c + 1;
+                continue;
             }
             self.candidates(&mut cands);
             let mut advanced = false;
@@ -710,7 +906,10 @@ impl<'a> Search<'a> {
                 });
             }
             let Some((c, prev)) = stack.pop() else {
-                return Outcome::Violation;
+                return match ends {
+                    Some(e) if !e.is_empty() => Outcome::Linearizable,
+                    _ => Outcome::Violation,
+                };
             };
             self.set_lin(c, false);
             state = prev;
@@ -721,6 +920,7 @@ impl<'a> Search<'a> {
     /// The witness of a search that found no order, on the key's events up to place `cut`.
     fn violation(&self, key: Key, cut: u64, order: Order) -> NonLinearizable {
         let hist = |local: &usize| self.part.items[*local].hist;
+        let whole = |i: usize| i + self.first;
         let (prefix, stuck_local, state) = match &self.deepest {
             Some(d) => (
                 d.prefix.iter().map(hist).collect::<Vec<_>>(),
@@ -770,7 +970,7 @@ impl<'a> Search<'a> {
                 if n > 0 {
                     text.push_str(", ");
                 }
-                text.push_str(&describe(i, &self.history[i]));
+                text.push_str(&describe(whole(i), &self.history[i]));
             }
             text.push(')');
         }
@@ -788,7 +988,7 @@ impl<'a> Search<'a> {
             }
             let i = hist(&local);
             let h = &self.history[i];
-            text.push_str(&describe(i, h));
+            text.push_str(&describe(whole(i), h));
             match (apply(&state, &h.op), self.recorded(local)) {
                 (Some((_, would)), Some(got)) => text.push_str(&format!(
                     " replied {} but would reply {}",
@@ -806,8 +1006,8 @@ impl<'a> Search<'a> {
             key,
             at,
             ops: self.part.items.len(),
-            prefix,
-            stuck,
+            prefix: prefix.into_iter().map(whole).collect(),
+            stuck: stuck.into_iter().map(whole).collect(),
             explanation: text,
         }
     }

@@ -603,6 +603,8 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
             duration_ms: o.duration,
             faults: o.faults,
             keep_trace: trace.is_some(),
+            // Only a written trace carries its hash.
+            hash: false,
             policy,
             schedule: o.schedule,
         }

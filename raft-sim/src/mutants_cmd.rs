@@ -64,6 +64,7 @@ pub(super) fn mutants(o: &Opts) -> Result<ExitCode, UsageError> {
             duration_ms: o.duration,
             faults: o.faults,
             keep_trace: false,
+            hash: false,
             policy: o.policies[0],
             schedule: o.schedule,
         };

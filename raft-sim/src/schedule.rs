@@ -218,6 +218,10 @@ pub struct CheckRun {
     pub faults: Faults,
     /// Keep the trace records in memory.
     pub keep_trace: bool,
+    /// Hash the trace ([`World::trace_hash`]); `false` when nobody reads the hash, as in
+    /// `raft-sim check` without `--trace` ([`World::stop_hashing`]: the same run, faster).
+    /// A kept trace is always hashed.
+    pub hash: bool,
     /// Election policy of the classic schedule (swarm and targeted ones draw theirs).
     pub policy: ElectionPolicy,
     /// Which schedule.
@@ -225,6 +229,15 @@ pub struct CheckRun {
 }
 
 impl CheckRun {
+    /// The seed's world, made with `opts`, hashing its trace only if [`CheckRun::hash`].
+    pub(crate) fn world(&self, opts: SimOptions) -> World {
+        let mut world = World::new(opts).expect("generated options are valid");
+        if !self.hash {
+            world.stop_hashing();
+        }
+        world
+    }
+
     /// Runs the seed's schedule. `plant` may change the options before the world is made (the
     /// mutation score plants a bug with it); it must draw nothing, so the schedule is the same
     /// with or without it.
@@ -232,15 +245,7 @@ impl CheckRun {
         match self.schedule.for_seed(self.seed) {
             Schedule::Swarm => crate::swarm::run(self, plant),
             Schedule::Targeted => crate::targeted::run(self, plant),
-            _ => classic(
-                self.seed,
-                self.nodes,
-                self.duration_ms,
-                self.faults,
-                self.keep_trace,
-                self.policy,
-                plant,
-            ),
+            _ => classic(self, plant),
         }
     }
 }
@@ -272,26 +277,30 @@ pub fn run_check_with_policy(
     keep_trace: bool,
     policy: ElectionPolicy,
 ) -> CheckOutcome {
-    classic(
+    let spec = CheckRun {
+        seed,
+        nodes,
+        duration_ms,
+        faults,
+        keep_trace,
+        hash: true,
+        policy,
+        schedule: Schedule::Classic,
+    };
+    classic(&spec, &|_| {})
+}
+
+/// The classic schedule of `spec` (its `schedule` is not read).
+fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
+    let CheckRun {
         seed,
         nodes,
         duration_ms,
         faults,
         keep_trace,
         policy,
-        &|_| {},
-    )
-}
-
-fn classic(
-    seed: u64,
-    nodes: u32,
-    duration_ms: u64,
-    faults: Faults,
-    keep_trace: bool,
-    policy: ElectionPolicy,
-    plant: &dyn Fn(&mut SimOptions),
-) -> CheckOutcome {
+        ..
+    } = *spec;
     let mut rng = SimRng::new(seed ^ 0x5EED_5EED_5EED_5EED);
     let net = NetConfig {
         latency_min: 5,
@@ -346,7 +355,7 @@ fn classic(
         opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
+    let mut world = spec.world(opts);
 
     let mut t = 0;
     let budget = event_budget(duration_ms);
@@ -531,5 +540,49 @@ fn random_action(rng: &mut SimRng, world: &World, f: Faults) -> Option<Action> {
         }
         10 if f.snapshot => Some(Action::Compact { node: pick(rng) }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hashing off ([`CheckRun::hash`]) changes nothing but the hash: the same events, counters,
+    /// verdicts and client history, on seeds of every schedule (mixed: swarm, targeted, classic).
+    #[test]
+    fn a_run_without_its_hash_is_the_same_run() {
+        for seed in 1..=6 {
+            let spec = |hash| CheckRun {
+                seed,
+                nodes: 5,
+                duration_ms: 2_000,
+                faults: Faults::ALL,
+                keep_trace: false,
+                hash,
+                policy: ElectionPolicy::default(),
+                schedule: Schedule::Mixed,
+            };
+            let (on, off) = (spec(true).run(&|_| {}), spec(false).run(&|_| {}));
+            let figures = |o: &CheckOutcome| {
+                (
+                    o.events,
+                    o.completed,
+                    o.committed,
+                    o.elections,
+                    o.violation.clone(),
+                    o.recovered,
+                    o.exhausted,
+                )
+            };
+            assert_eq!(figures(&on), figures(&off), "seed {seed}");
+            assert_eq!(on.world.stats(), off.world.stats(), "seed {seed}");
+            assert_eq!(on.world.history(), off.world.history(), "seed {seed}");
+            assert_ne!(on.world.trace_hash(), off.world.trace_hash(), "seed {seed}");
+            assert_eq!(
+                off.world.trace_hash(),
+                crate::trace::TraceHash::default().value(),
+                "seed {seed}: nothing hashed"
+            );
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Swarm schedules (Groce et al., "Swarm Testing", ISSTA 2012): instead of every seed running
 //! the same mix of every fault, each seed draws its own subset of fault kinds and a weight for
 //! each, the pace of its actions, the network's faults, the cluster's switches (PreVote,
-//! CheckQuorum, lease reads, election policy) and the client load. A seed that draws only
+//! CheckQuorum, lease reads, election policy, slow disks, process pauses, clock drift) and the
+//! client load. A seed that draws only
 //! crashes and membership churn meets them far more often than the classic mix allows, and two
 //! faults that mask each other (a partition that heals before a crash matters) are often drawn
 //! apart.
@@ -16,7 +17,9 @@ use crate::network::NetConfig;
 use crate::rng::SimRng;
 use crate::schedule::{event_budget, finish, CheckOutcome, CheckRun};
 use crate::world::{ClientOptions, SimOptions, Workload, World};
-use raft_core::config::{ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM};
+use raft_core::config::{
+    ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,
+};
 use raft_core::types::NodeId;
 
 /// Salt of the swarm generator, so that a swarm seed and a classic seed of the same number
@@ -29,6 +32,9 @@ const PAUSE_SALT: u64 = 0x5A4A_7E57_0000_0002;
 
 /// Salt of the generator of slow disks (apart from the main one, as for pauses).
 const DISK_SALT: u64 = 0x5A4A_7E57_0000_0003;
+
+/// Salt of the generator of clock drift (apart from the main one, as for pauses).
+const DRIFT_SALT: u64 = 0x5A4A_7E57_0000_0004;
 
 /// The kinds of action a swarm seed may weigh, in the order their weights are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,13 +146,22 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         opts.read_mode = ReadMode::Lease;
         opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
+    // A quarter of the seeds that may crash machines (the machine faults: crashes, pauses,
+    // slow disks, clocks) and whose reads rest on no lease run each machine's clock at its own
+    // rate, up to 10% off real time: Raft's safety must not depend on clocks at all (timeouts
+    // only decide when elections happen, §5.2, §9.3); only a lease's does, and lease seeds
+    // run at the drift it claims to tolerate (above).
+    let mut drifts = SimRng::new(spec.seed ^ DRIFT_SALT);
+    if f.crash && !lease && drifts.range(0, 3) == 0 {
+        opts.clock_drift_ppm = drifts.range(1, u64::from(MAX_CLOCK_DRIFT_PPM)) as u32;
+    }
     // A quarter of the seeds that may crash nodes give every disk a write time of 1 to 30 ms.
     let mut disks = SimRng::new(spec.seed ^ DISK_SALT);
     if f.crash && disks.range(0, 3) == 0 {
         opts.disk_ms = disks.range(1, 30);
     }
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
+    let mut world = spec.world(opts);
     // A third of the seeds that may crash nodes also pause them (the leader half the time):
     // after one action in four a paused node resumes, or, if none is paused, one pauses.
     let mut pauses = SimRng::new(spec.seed ^ PAUSE_SALT);
@@ -290,5 +305,56 @@ pub(crate) fn churn(rng: &mut SimRng, world: &World) -> Option<Action> {
                 .collect();
             (voters.len() >= 3).then_some(Action::Reconfigure { voters })
         }
+    }
+}
+
+#[cfg(test)]
+mod drift_tests {
+    use super::*;
+    use crate::schedule::{Faults, Schedule};
+
+    /// Clock drift is a swarm dimension: some seeds without lease reads run clocks far beyond
+    /// the lease's bound (safety must not care), lease seeds never go past it, and a seed that
+    /// may not crash machines draws none. Every run stays safe.
+    #[test]
+    fn swarm_seeds_draw_clock_drift_and_stay_safe() {
+        let mut beyond = 0;
+        for seed in 1..=24 {
+            for faults in [
+                Faults::ALL,
+                Faults {
+                    crash: false,
+                    ..Faults::ALL
+                },
+            ] {
+                let spec = CheckRun {
+                    seed,
+                    nodes: 5,
+                    duration_ms: 1_000,
+                    faults,
+                    keep_trace: false,
+                    hash: false,
+                    policy: ElectionPolicy::default(),
+                    schedule: Schedule::Swarm,
+                };
+                let out = spec.run(&|_| {});
+                let o = out.world.options();
+                assert_eq!(out.violation, None, "seed {seed}");
+                if o.read_mode == ReadMode::Lease {
+                    assert_eq!(
+                        o.clock_drift_ppm, DEFAULT_MAX_CLOCK_DRIFT_PPM,
+                        "seed {seed}"
+                    );
+                } else if !faults.crash {
+                    assert_eq!(o.clock_drift_ppm, 0, "seed {seed}");
+                } else if o.clock_drift_ppm > DEFAULT_MAX_CLOCK_DRIFT_PPM {
+                    beyond += 1;
+                }
+            }
+        }
+        assert!(
+            beyond >= 2,
+            "{beyond} seeds ran clocks beyond the lease's bound"
+        );
     }
 }

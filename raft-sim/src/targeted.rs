@@ -122,7 +122,7 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         opts.check_quorum = false;
     }
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
+    let mut world = spec.world(opts);
     let budget = event_budget(spec.duration_ms);
     let mut p = Play {
         rng,
@@ -179,7 +179,7 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions), play: Classic) -> C
         ..Default::default()
     };
     plant(&mut opts);
-    let mut world = World::new(opts).expect("generated options are valid");
+    let mut world = spec.world(opts);
     let budget = event_budget(spec.duration_ms);
     let mut p = Play {
         rng,

@@ -431,6 +431,30 @@ impl TraceHash {
         }
     }
 
+    /// Adds the record `TraceRecord { t, event: TraceEvent::Append { node, entries } }`
+    /// without building it, so the entries are not copied into a `Vec` when no trace is
+    /// stored: the same bytes as [`TraceHash::add`] of that record (a slice hashes as the
+    /// `Vec` holding it: its length, then each entry).
+    pub fn add_append(&mut self, t: u64, node: NodeId, entries: &[Entry]) {
+        use core::hash::Hash;
+        match self.scheme {
+            HashScheme::Fields => {
+                let h = &mut self.fnv;
+                t.hash(h);
+                variant::APPEND.hash(h);
+                node.hash(h);
+                entries.hash(h);
+            }
+            HashScheme::DebugText => self.add(&TraceRecord {
+                t,
+                event: TraceEvent::Append {
+                    node,
+                    entries: entries.to_vec(),
+                },
+            }),
+        }
+    }
+
     /// Adds the record `TraceRecord { t, event: TraceEvent::Apply { .. } }` with these fields
     /// without building it (no clone of the reply): the same bytes as [`TraceHash::add`].
     #[allow(clippy::too_many_arguments)]
@@ -476,6 +500,7 @@ impl TraceHash {
 /// `Hash` writes as an `isize` before the fields.
 mod variant {
     pub(super) const SEND: isize = 1;
+    pub(super) const APPEND: isize = 8;
     pub(super) const APPLY: isize = 10;
 }
 
@@ -534,9 +559,16 @@ impl TraceFile {
 }
 
 /// Writes a world's trace as JSON Lines: a header (format, version, options), one line per
-/// record, and a footer (end time, step count, record count, running hash).
+/// record, and a footer (end time, step count, record count, running hash). A world that
+/// dropped records under [`crate::MemoryBounds`] is replayed first ([`crate::World::full_trace`])
+/// so that the file holds every record.
 #[cfg(feature = "serde")]
 pub fn write_jsonl(w: &crate::World) -> String {
+    if w.trace_dropped() > 0 {
+        if let Ok(full) = w.full_trace() {
+            return write_jsonl(&full);
+        }
+    }
     use alloc::string::ToString;
     use core::fmt::Write as _;
     let mut out = String::new();
@@ -802,6 +834,28 @@ mod tests {
                 h.add_apply(9, 2, 5, 3, command.as_ref(), result.as_ref(), session);
                 assert_eq!(h.value(), built(scheme, &rec), "{scheme:?} {command:?}");
             }
+            let entries = alloc::vec![
+                Entry {
+                    term: 2,
+                    index: 4,
+                    payload: raft_core::entry::Payload::Noop,
+                },
+                Entry {
+                    term: 3,
+                    index: 5,
+                    payload: raft_core::entry::Payload::Command(b"put k1 v"[..].into()),
+                },
+            ];
+            let rec = TraceRecord {
+                t: 9,
+                event: TraceEvent::Append {
+                    node: 2,
+                    entries: entries.clone(),
+                },
+            };
+            let mut h = TraceHash::new(scheme);
+            h.add_append(9, 2, &entries);
+            assert_eq!(h.value(), built(scheme, &rec), "{scheme:?} append");
         }
     }
 }

@@ -550,6 +550,52 @@ struct Writing {
     commit: Index,
 }
 
+/// What a long run keeps in memory ([`World::set_memory_bounds`]). Without bounds a world
+/// keeps every trace record (with `keep_trace`), every client operation (for the
+/// linearizability check) and every commit latency, so its memory grows with virtual time.
+/// With them, those three stay within the figures below; the verdicts, the trace hash and
+/// the run itself are unchanged.
+///
+/// Not covered (each grows slower, with the log, not with events): the nodes' logs and disks
+/// (bounded by compaction, [`SimOptions::snapshot_every`]), the checker's record of the
+/// committed prefix (32 bytes per committed entry) and, without compaction, its mirror of each
+/// node's log (16 bytes per entry and node), one entry per term in the election records, and
+/// the actions a person took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryBounds {
+    /// Trace records kept (with `keep_trace`): the newest `trace_records` to
+    /// `2 × trace_records`, older ones dropped in batches ([`World::trace_dropped`] counts
+    /// them). The hash still covers every record, and [`World::full_trace`] rebuilds the whole
+    /// trace (for an export) by replaying the run.
+    pub trace_records: usize,
+    /// Client operations kept: once at least this many are held and none is pending, the held
+    /// ones are checked for linearizability as one segment and dropped
+    /// ([`crate::linearizability::Segments`]; [`World::history_dropped`] counts them). So at
+    /// most this many plus those invoked until the next quiescent cut are held (a few dozen
+    /// under the playground's load). A segment whose search runs out of `max_steps` or leaves
+    /// a key in too many possible states is kept until a later cut; a run in which some
+    /// operation stays pending for good (a client that never gets an answer) keeps everything
+    /// from that operation on.
+    pub history_ops: usize,
+    /// Commit latencies kept in [`Stats::latencies`]: the newest `latencies` to
+    /// `2 × latencies`.
+    pub latencies: usize,
+    /// The linearizability search's step budget per key and segment.
+    pub max_steps: u64,
+}
+
+impl Default for MemoryBounds {
+    /// 10,000 records, 1,000 operations, 10,000 latencies, the default search budget.
+    fn default() -> Self {
+        MemoryBounds {
+            trace_records: 10_000,
+            history_ops: 1_000,
+            latencies: 10_000,
+            max_steps: crate::linearizability::DEFAULT_MAX_STEPS,
+        }
+    }
+}
+
 /// The simulated world.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -564,12 +610,30 @@ pub struct World {
     clients: Vec<Client>,
     load_on: bool,
     next_task: u64,
+    /// Client operations from `segments.ops()` on (all of them without memory bounds).
     history: Vec<HistoryOp>,
     /// The last sequence number given to a history event (see [`HistoryOp`]).
     history_seq: u64,
+    /// Operations invoked and not completed yet.
+    history_open: usize,
+    /// Operations checked for linearizability and dropped ([`MemoryBounds::history_ops`]).
+    segments: crate::linearizability::Segments,
+    /// The held history's length at which the next cut is tried.
+    next_cut: usize,
+    /// What a long run keeps ([`World::set_memory_bounds`]); `None`: everything.
+    bounds: Option<MemoryBounds>,
+    /// Trace records dropped from the front of `trace`.
+    trace_dropped: u64,
+    /// Latencies dropped from the front of `stats.latencies`.
+    latencies_dropped: u64,
+    /// The step count when each action in `actions` was taken (to rebuild the run exactly).
+    action_steps: Vec<u64>,
     checker: Checker,
     trace: Vec<TraceRecord>,
     hash: TraceHash,
+    /// Whether records are hashed into `hash` ([`World::stop_hashing`]); with `keep_trace`
+    /// they always are.
+    hashing: bool,
     actions: Vec<(u64, Action)>,
     stats: Stats,
     /// Per term: candidates that campaigned, and whether someone won.
@@ -644,9 +708,17 @@ impl World {
             next_task: 1,
             history: Vec::new(),
             history_seq: 0,
+            history_open: 0,
+            segments: crate::linearizability::Segments::new(),
+            next_cut: 0,
+            bounds: None,
+            trace_dropped: 0,
+            latencies_dropped: 0,
+            action_steps: Vec::new(),
             checker: Checker::new(),
             trace: Vec::new(),
             hash: TraceHash::default(),
+            hashing: true,
             actions: Vec::new(),
             stats: Stats::default(),
             terms: BTreeMap::new(),
@@ -757,7 +829,7 @@ impl World {
     pub fn trace(&self) -> &[TraceRecord] {
         &self.trace
     }
-    /// Running hash of the whole trace so far.
+    /// Running hash of the whole trace so far (see [`World::stop_hashing`]).
     pub fn trace_hash(&self) -> u64 {
         self.hash.value()
     }
@@ -765,9 +837,70 @@ impl World {
     pub fn actions(&self) -> &[(u64, Action)] {
         &self.actions
     }
-    /// Client history.
+    /// Client history: every operation, or with [`MemoryBounds`] those from
+    /// [`World::history_dropped`] on (an operation's index in the whole history, the `op_id`
+    /// of its trace records, is that count plus its index here).
     pub fn history(&self) -> &[HistoryOp] {
         &self.history
+    }
+    /// Client operations checked for linearizability and dropped ([`MemoryBounds`]).
+    pub fn history_dropped(&self) -> usize {
+        self.segments.ops()
+    }
+    /// Trace records dropped from the front of [`World::trace`] ([`MemoryBounds`]).
+    pub fn trace_dropped(&self) -> u64 {
+        self.trace_dropped
+    }
+    /// Latencies dropped from the front of [`Stats::latencies`] ([`MemoryBounds`]).
+    pub fn latencies_dropped(&self) -> u64 {
+        self.latencies_dropped
+    }
+    /// The linearizability verdict of the whole client history, searching each key for at
+    /// most `max_steps` model steps: the segments dropped under [`MemoryBounds`] (checked as
+    /// they were dropped) and the operations held.
+    pub fn history_verdict(&self, max_steps: u64) -> crate::linearizability::Verdict {
+        self.segments.verdict(&self.history, max_steps)
+    }
+
+    /// Keeps what a long run holds in memory within `bounds` from now on (see
+    /// [`MemoryBounds`]): for a page or a service that runs a world for hours. Nothing about
+    /// the run changes. Errors: a bound of 0.
+    pub fn set_memory_bounds(&mut self, bounds: MemoryBounds) -> Result<(), SimError> {
+        if bounds.trace_records == 0
+            || bounds.history_ops == 0
+            || bounds.latencies == 0
+            || bounds.max_steps == 0
+        {
+            return Err(SimError::Invalid("memory bounds must be at least 1".into()));
+        }
+        self.bounds = Some(bounds);
+        self.next_cut = bounds.history_ops;
+        Ok(())
+    }
+
+    /// The bounds set with [`World::set_memory_bounds`], if any.
+    pub fn memory_bounds(&self) -> Option<MemoryBounds> {
+        self.bounds
+    }
+
+    /// The same run with every trace record kept, rebuilt from the options and the actions
+    /// (for an export of a world whose [`MemoryBounds`] dropped records): replays exactly as
+    /// many steps as this world took, so its hash is this world's. For a world driven by
+    /// [`World::act`] and the clock alone, as every recorded run is (not a multi-group world's
+    /// member, whose heartbeats come from outside). Takes as long as the run did.
+    pub fn full_trace(&self) -> Result<World, SimError> {
+        let opts = SimOptions {
+            keep_trace: true,
+            ..self.opts.clone()
+        };
+        World::replay_exact_hashed(
+            self.hash.scheme(),
+            opts,
+            &self.actions,
+            &self.action_steps,
+            self.now,
+            self.stats.events,
+        )
     }
     /// Counters.
     pub fn stats(&self) -> &Stats {
@@ -827,10 +960,33 @@ impl World {
             let rec = TraceRecord { t: self.now, event };
             self.hash.add(&rec);
             self.trace.push(rec);
-        } else {
+            if let Some(b) = self.bounds {
+                if self.trace.len() >= 2 * b.trace_records {
+                    let drop = self.trace.len() - b.trace_records;
+                    self.trace.drain(..drop);
+                    self.trace_dropped += drop as u64;
+                }
+            }
+        } else if self.hashing {
             // Hashed where it lies, not moved into a record first (the same bytes).
             self.hash.add_event(self.now, &event);
         }
+    }
+
+    /// Whether trace records go anywhere: kept, or at least hashed. When not, the hot paths
+    /// (sends, appends, applies) skip building them.
+    fn recording(&self) -> bool {
+        self.opts.keep_trace || self.hashing
+    }
+
+    /// Stops hashing trace records, for a run whose trace nobody reads (`raft-sim check`
+    /// without `--trace` needs only the checkers' verdicts and the counters): hashing every
+    /// record byte by byte is about a seventh of such a run's instructions. Without
+    /// `keep_trace`, [`World::trace_hash`] then stays at the hash of the records before the
+    /// call; with `keep_trace` it has no effect (a stored trace carries its hash). Nothing else
+    /// changes: the same events happen in the same order.
+    pub fn stop_hashing(&mut self) {
+        self.hashing = false;
     }
 
     /// Time of the next event, if any at or before [`MAX_TIME_MS`] (the world goes no further).
@@ -856,10 +1012,14 @@ impl World {
             }
         }
         let client = self.client_wake();
-        let t = [msg, timer, client.map(|(t, _)| t), disk]
-            .into_iter()
-            .flatten()
-            .min()
+        // The earliest of the four (written out: an iterator over the array cost a tenth of
+        // the step's own instructions).
+        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        let t = earliest(earliest(msg, timer), earliest(client.map(|(t, _)| t), disk))
             .filter(|&t| t <= MAX_TIME_MS)?;
         let now = self.now.max(t);
         if msg.is_some_and(|m| m <= now) {
@@ -1172,10 +1332,15 @@ impl World {
         }
         if !ready.entries.is_empty() {
             self.checker.on_persist(id, &ready.entries);
-            self.record(TraceEvent::Append {
-                node: id,
-                entries: core::mem::take(&mut ready.entries).into_vec(),
-            });
+            if self.opts.keep_trace {
+                self.record(TraceEvent::Append {
+                    node: id,
+                    entries: core::mem::take(&mut ready.entries).into_vec(),
+                });
+            } else if self.hashing {
+                // Hashed where they lie, as the record's `Vec` would be: no copy.
+                self.hash.add_append(self.now, id, &ready.entries);
+            }
         }
         for ev in &ready.events {
             match ev {
@@ -1267,7 +1432,7 @@ impl World {
                     result: reply.clone(),
                     session,
                 });
-            } else {
+            } else if self.hashing {
                 self.hash.add_apply(
                     self.now,
                     id,
@@ -1342,13 +1507,17 @@ impl World {
                             deliver_at,
                         });
                     }
-                    (None, Some(f)) => self.hash.add_send(self.now, mid, &f.msg, f.deliver_at),
+                    (None, Some(f)) if self.hashing => {
+                        self.hash.add_send(self.now, mid, &f.msg, f.deliver_at);
+                    }
+                    (None, Some(_)) => {}
                     (None, None) => unreachable!("a queued message is in flight"),
                 }
                 if let Some(c) = copy {
                     self.record(TraceEvent::Duplicate { id: mid, copy: c });
                 }
             }
+            SendOutcome::Dropped(..) if !self.recording() => self.stats.dropped += 1,
             SendOutcome::Dropped(mid, why) => {
                 self.stats.dropped += 1;
                 let msg = kept
@@ -1525,7 +1694,8 @@ impl World {
             seq: c.seq,
             op: op.clone(),
         };
-        let hist = self.history.len();
+        let hist = self.segments.ops() + self.history.len();
+        self.history_open += 1;
         self.history_seq += 1;
         self.history
             .push(HistoryOp::new(client, op.clone(), self.now).sequenced(self.history_seq, 0));
@@ -1623,7 +1793,9 @@ impl World {
         sn.reads = wait;
         for r in due {
             let hist = r.id as usize;
-            let Some(Op::Get { key }) = self.history.get(hist).map(|h| &h.op) else {
+            let held = hist.checked_sub(self.segments.ops());
+            let Some(Op::Get { key }) = held.and_then(|i| self.history.get(i)).map(|h| &h.op)
+            else {
                 continue;
             };
             let value = self.nodes[&id].kv.get(key).map(String::from);
@@ -1665,7 +1837,9 @@ impl World {
         self.stats.completed += 1;
         self.stats.latencies.push(now - p.proposed_at);
         self.history_seq += 1;
-        let h = &mut self.history[p.hist];
+        self.history_open -= 1;
+        // A pending operation is never dropped (only completed segments are).
+        let h = &mut self.history[p.hist - self.segments.ops()];
         h.complete = Some(now);
         h.reply = Some(reply.clone());
         h.complete_seq = self.history_seq;
@@ -1674,6 +1848,28 @@ impl World {
             op_id: p.hist as u64,
             reply,
         });
+        self.keep_within_bounds();
+    }
+
+    /// Drops the oldest latencies, and at a quiescent cut the held client history once it is
+    /// checked, as [`MemoryBounds`] says.
+    fn keep_within_bounds(&mut self) {
+        let Some(b) = self.bounds else { return };
+        let lat = &mut self.stats.latencies;
+        if lat.len() >= 2 * b.latencies {
+            let drop = lat.len() - b.latencies;
+            lat.drain(..drop);
+            self.latencies_dropped += drop as u64;
+        }
+        if self.history_open == 0 && self.history.len() >= self.next_cut {
+            if self.segments.take(&self.history, b.max_steps) {
+                self.history.clear();
+                self.next_cut = b.history_ops;
+            } else {
+                // Its end state is ambiguous: try again a quarter of the bound later.
+                self.next_cut = self.history.len() + b.history_ops.div_ceil(4);
+            }
+        }
     }
 
     // ----- actions ---------------------------------------------------------------------------
@@ -2025,6 +2221,7 @@ impl World {
             self.record(ev);
         }
         self.actions.push((self.now, action));
+        self.action_steps.push(self.stats.events);
         self.check_halt();
         result
     }

@@ -19,6 +19,7 @@ fn run(seed: u64) -> CheckRun {
         duration_ms: 3_000,
         faults: Faults::ALL,
         keep_trace: false,
+        hash: false,
         policy: Default::default(),
         schedule: Schedule::Mixed,
     }
