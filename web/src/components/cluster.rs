@@ -375,7 +375,7 @@ pub fn cluster() -> Html {
 }
 
 fn fmt(x: f64) -> String {
-    format!("{x:.1}")
+    crate::components::layers::tenths(x)
 }
 
 fn link(l: &LinkLine, sim: &SimContext, pick: &UseStateHandle<Pick>) -> Html {
