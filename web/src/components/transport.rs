@@ -58,7 +58,7 @@ fn timeline_title(sim: &Sim) -> String {
     let (cp_bytes, world_bytes) = sim.memory_estimate();
     let back = if sim.earliest > 0 {
         format!(
-            "Time back to {} virtual can be revisited (older checkpoints made room for newer ones)",
+            "Any time back to 0 can be revisited; before {} virtual a seek replays the run from its start (older checkpoints made room for newer ones)",
             min_sec(sim.earliest)
         )
     } else {
@@ -174,15 +174,15 @@ pub fn transport() -> Html {
                 </label>
                 <label class="slider timeline">
                     <span>{ "Time" }</span>
-                    <input type="range" min={sim.earliest.to_string()} max={sim.horizon.max(1).to_string()} step="1"
+                    <input type="range" min="0" max={sim.horizon.max(1).to_string()} step="1"
                            value={drag.unwrap_or(v.now).to_string()} aria-label="Timeline" oninput={on_drag}
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
                     <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
                 if sim.earliest > 0 {
                     <span class="history-from mono" data-testid="history-from"
-                          title="Older checkpoints made room for newer ones: the run can be travelled back to this virtual time, not before">
-                        { format!("history from {}", min_sec(sim.earliest)) }
+                          title="Time travel is quick from this virtual time on (a checkpoint at most a minute back); older checkpoints made room for newer ones, so a seek before it replays the run from its start">
+                        { format!("quick travel from {}", min_sec(sim.earliest)) }
                     </span>
                 }
                 if in_past {

@@ -6,14 +6,14 @@
 //! checkpoints: whole copies of the world (with its event log), one every
 //! [`CHECKPOINT_EVERY_MS`] of virtual time for the last [`RECENT_MS`], one every
 //! [`OLD_CHECKPOINT_EVERY_MS`] before that, together within [`CHECKPOINT_BUDGET_BYTES`] and
-//! [`MAX_CHECKPOINTS`]: past either, the oldest go, and the run can no longer be travelled back
-//! to before the oldest left ([`Driver::earliest`]; the page says how far back it can go).
-//! Seeking restores the latest checkpoint at or before the chosen time (or a fresh world,
-//! while nothing was dropped and the time is before the first) and replays the script from
-//! there (the same thing `World::replay` does from the start, done step by step so the event log
-//! is rebuilt too), so a replay is at most one interval long: 5 virtual s in the last minute,
-//! 60 s before. Going forward again re-applies the later actions at their times, so back and
-//! forth gives the same state. Acting in the past forks: the later actions and checkpoints are
+//! [`MAX_CHECKPOINTS`]: past either, the oldest go ([`Driver::earliest`] is then the oldest kept;
+//! the page shows it). Seeking restores the latest checkpoint at or before the chosen time (or
+//! a fresh world, before the first) and replays the script from there (the same thing
+//! `World::replay` does from the start, done step by step so the event log is rebuilt too), so
+//! from [`Driver::earliest`] on a replay is at most one interval long: 5 virtual s in the last
+//! minute, 60 s before; before it, a replay goes from the start (spread over frames, like any
+//! replay). Going forward again re-applies the later actions at their times, so back and forth
+//! gives the same state. Acting in the past forks: the later actions and checkpoints are
 //! discarded.
 //!
 //! A replay can be spread over frames: [`Driver::begin_seek`] and [`Driver::load_in_steps`] do
@@ -42,8 +42,9 @@ pub const OLD_CHECKPOINT_EVERY_MS: u64 = 60_000;
 /// Most checkpoints kept (each is a copy of the world: see the module doc): the last minute's
 /// 12 and 36 older ones; past it the oldest go.
 pub const MAX_CHECKPOINTS: usize = 48;
-/// Most bytes all checkpoints together may take (an estimate: [`world_bytes`]). Past it the
-/// oldest go, but the newest is always kept (so at worst one copy of the world above it).
+/// Most bytes all checkpoints together may take (an estimate: [`world_bytes`]). The oldest go
+/// to make room for a new one, which is always taken (when one copy of the world is larger
+/// than this, it is the only one kept).
 pub const CHECKPOINT_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
 
 /// About how many bytes a copy of `w` takes, from the sizes measured natively with a counting
@@ -107,8 +108,8 @@ pub struct Driver {
     paused_at_violation: bool,
     /// Checkpoints in time order, all on this timeline; at most [`MAX_CHECKPOINTS`].
     checkpoints: Vec<Checkpoint>,
-    /// Earliest time the timeline can be travelled back to: 0 until a checkpoint was dropped
-    /// for room, then the oldest kept.
+    /// Earliest time a seek replays at most one checkpoint interval to reach: 0 until a
+    /// checkpoint was dropped for room, then the oldest kept (before it, from the start).
     earliest: u64,
     /// A replay still under way: the time it goes to (frames take it further).
     catch_up: Option<u64>,
@@ -239,15 +240,6 @@ impl Driver {
         if now < self.next_checkpoint_at() || self.halted() {
             return;
         }
-        self.checkpoints.push(Checkpoint {
-            at: now,
-            bytes: world_bytes(&self.world),
-            applied: self.applied,
-            world: self.world.clone(),
-            events: self.events.clone(),
-            snap: self.snap.clone(),
-            violations_logged: self.violations_logged,
-        });
         // Older than the last minute: the first of each OLD_CHECKPOINT_EVERY_MS only.
         let recent_from = now.saturating_sub(RECENT_MS);
         let mut last_bucket = None;
@@ -260,21 +252,34 @@ impl Driver {
             last_bucket = Some(bucket);
             keep
         });
+        // Room is made before the copy is taken, so memory never holds more than the budget
+        // (or the newest copy alone, when one world is larger than it).
+        let new_bytes = world_bytes(&self.world);
         let mut bytes: u64 = self.checkpoints.iter().map(|c| c.bytes).sum();
         let mut dropped = false;
-        while self.checkpoints.len() > 1
-            && (self.checkpoints.len() > MAX_CHECKPOINTS || bytes > CHECKPOINT_BUDGET_BYTES)
+        while !self.checkpoints.is_empty()
+            && (self.checkpoints.len() >= MAX_CHECKPOINTS
+                || bytes + new_bytes > CHECKPOINT_BUDGET_BYTES)
         {
             bytes -= self.checkpoints.remove(0).bytes;
             dropped = true;
         }
-        if dropped {
+        self.checkpoints.push(Checkpoint {
+            at: now,
+            bytes: new_bytes,
+            applied: self.applied,
+            world: self.world.clone(),
+            events: self.events.clone(),
+            snap: self.snap.clone(),
+            violations_logged: self.violations_logged,
+        });
+        if dropped || self.earliest > 0 {
             self.earliest = self.checkpoints[0].at;
         }
     }
 
-    /// Earliest virtual time this timeline can be travelled back to (0 until checkpoints had to
-    /// be dropped for room: see the module doc).
+    /// Earliest virtual time a seek reaches from a nearby checkpoint (0 until checkpoints had to
+    /// be dropped for room; before it a seek replays from the start: see the module doc).
     pub fn earliest(&self) -> u64 {
         self.earliest
     }
@@ -576,7 +581,7 @@ impl Driver {
     /// than where the world stands (a fresh world, before the first checkpoint).
     pub fn begin_seek(&mut self, t: u64, budget: u32) {
         let horizon = self.horizon().max(self.catch_up.unwrap_or(0));
-        let t = t.min(horizon).max(self.earliest);
+        let t = t.min(horizon);
         let now = self.world.now();
         let best = self.checkpoints.iter().rposition(|c| c.at <= t);
         let from_checkpoint = best.filter(|&k| t < now || self.checkpoints[k].at > now);
