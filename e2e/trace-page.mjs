@@ -2,6 +2,8 @@
 // page, from a Chromium performance trace; not a test (issue #14).
 //   BASE_URL=http://127.0.0.1:PORT/ node e2e/trace-page.mjs idle|load|st
 // Percentages are of wall time; nested events (FunctionCall inside RunTask) overlap.
+// INVALIDATIONS=1 also prints why the browser laid out and restyled (per layout): how the
+// cluster's overlay SVG was found to be needed (web/src/components/cluster.rs).
 import { chromium } from 'playwright-core';
 const base = process.env.BASE_URL; const mode = process.argv[2] ?? 'idle';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -14,7 +16,9 @@ else { await page.goto(`${base}?seed=13&nodes=9&speed=0`, { waitUntil: 'load' })
   await page.getByLabel('Latency').fill('200'); await page.getByLabel('Duplicates').fill('30');
   if (mode === 'st') await page.getByRole('tab', { name: 'Space-time' }).click();
   await page.waitForTimeout(3000); }
-await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
+if (process.env.INVALIDATIONS) categories.push('disabled-by-default-devtools.timeline.invalidationTracking');
+await browser.startTracing(page, { categories });
 await page.waitForTimeout(3000);
 const buf = await browser.stopTracing();
 const ev = JSON.parse(buf.toString()).traceEvents;
@@ -22,4 +26,16 @@ const main = ev.find((e) => e.name === 'thread_name' && e.args.name === 'CrRende
 const sums = new Map();
 for (const e of ev) if (e.ph === 'X' && e.tid === main.tid && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
 console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${(v / 30).toFixed(1).padStart(6)}% ${k}`).join('\n'));
+if (process.env.INVALIDATIONS) {
+  const layouts = ev.filter((e) => e.name === 'Layout' && e.tid === main.tid).length;
+  const why = new Map();
+  for (const e of ev) {
+    if (e.name !== 'LayoutInvalidationTracking' && e.name !== 'StyleRecalcInvalidationTracking') continue;
+    const d = e.args.data;
+    const k = `${e.name.startsWith('Layout') ? 'layout' : 'style'}: ${d.reason} ${(d.nodeName ?? '').slice(0, 50)}`;
+    why.set(k, (why.get(k) ?? 0) + 1);
+  }
+  console.log(`${layouts} layouts; invalidations per layout:`);
+  console.log([...why].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${(v / Math.max(1, layouts)).toFixed(1).padStart(6)}  ${k}`).join('\n'));
+}
 await browser.close();

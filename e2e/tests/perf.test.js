@@ -92,22 +92,36 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   }
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const end = samples.at(-1);
+  // What holds the memory: the page's checkpoints and the simulated world (the Memory tile's
+  // estimates; older builds had none), and how far back the run can still be travelled.
+  const memTitle = (await page.getByTestId('metric-memory').locator('xpath=..').getAttribute('title')) ?? '';
+  const est = /about ([\d.]+) MB are time-travel checkpoints.*about ([\d.]+) MB the simulated world/.exec(memTitle);
+  // From when a seek finds a checkpoint near (before it, a seek replays from the start).
+  let earliestS = 0;
+  if (await page.getByTestId('history-from').count()) {
+    const m = /^quick travel from (\d+):(\d\d)$/.exec(await page.getByTestId('history-from').innerText());
+    assert.ok(m, 'the time bar says from when time travel is quick');
+    earliestS = Number(m[1]) * 60 + Number(m[2]);
+  }
   const perVirtualMin =
     end.memory_mb != null && startMb != null ? ((end.memory_mb - startMb) / end.virtual_s) * 60 : null;
   console.log(`long run at 10x with client load: ${JSON.stringify(samples)}`);
 
   // Seek to the middle, paused: the page shows the replay's progress, in frames.
   const longest = await watchLongTasks(page);
-  const horizon = end.virtual_s * 1000;
+  // (The run went on a little after the last sample, until the pause.)
+  const horizon = Number(await page.getByLabel('Timeline').getAttribute('max'));
+  const middle = Math.round(horizon / 2);
   const seekStart = Date.now();
   await page.getByLabel('Timeline').evaluate((el, t) => {
     el.value = String(t);
     el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, Math.round(horizon / 2));
+  }, middle);
   await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 60_000 });
   const seekMs = Date.now() - seekStart;
   const seekLongest = await longest();
-  assert.ok(Math.abs((await virtualS(page)) - horizon / 2000) < 0.01, 'the seek reached the middle');
+  const reached = await virtualS(page);
+  assert.ok(Math.abs(reached - middle / 1000) < 0.01, `the seek reached the middle: at ${reached} s, not ${middle / 1000} s (checkpoints from ${earliestS} s)`);
   // Back to the end (the latest checkpoint is near it).
   await page.getByRole('button', { name: 'Latest', exact: true }).click();
   await page.getByTestId('replaying').waitFor({ state: 'detached', timeout: 60_000 });
@@ -146,6 +160,9 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
     memory_start_mb: startMb,
     memory_end_mb: end.memory_mb,
     memory_mb_per_virtual_min: round(perVirtualMin),
+    memory_checkpoints_mb: est ? Number(est[1]) : null,
+    memory_world_mb: est ? Number(est[2]) : null,
+    quick_travel_from_virtual_s: earliestS,
     seek_middle_ms: seekMs,
     seek_longest_task_ms: round(seekLongest),
     reopen_shown_ms: shownMs,

@@ -624,12 +624,13 @@ fn animation_loop(props: &LoopProps) -> Html {
     // Nothing in flight and no replay: only timers move, so a lower frame rate does (the idle
     // page drew 60 frames a second of rings running down; see QUIET_FRAME_MS).
     let quiet = sim.view.metrics.in_flight == 0 && sim.catching_up.is_none();
+    let min_ms = min_frame_ms(quiet, sim.catching_up.is_some(), sim.effective_speed());
     use_effect_with((props.running, frame), move |&(running, _)| {
         // The pending frame; a skipped quiet frame puts its successor here. Taken (which
         // cancels it and ends the chain) when the effect is cleaned up.
         let slot: FrameSlot = Rc::new(std::cell::RefCell::new(None));
         if running {
-            let f = request_frame(slot.clone(), last, dispatcher, quiet, 0);
+            let f = request_frame(slot.clone(), last, dispatcher, min_ms, 0);
             *slot.borrow_mut() = Some(f);
         } else {
             *last.borrow_mut() = None;
@@ -640,27 +641,49 @@ fn animation_loop(props: &LoopProps) -> Html {
 }
 
 /// Wall milliseconds between two frames while only timers move (about 20 a second; otherwise
-/// every animation frame, up to 60 a second).
+/// see [`min_frame_ms`]).
 pub const QUIET_FRAME_MS: f64 = 48.0;
+
+/// Virtual milliseconds a drawn frame should move the clock at least, while messages fly and the
+/// speed is low: at the default 0.05× a message crosses its link in 10 to 18 virtual ms, so a
+/// frame every 1.5 virtual ms (30 a second) still shows each trip in 7 to 12 steps, and the
+/// page draws half as many frames as at 60 a second (each one costs layout, paint and a
+/// render of the page: the idle page took 40-50% of a core at 60).
+pub const MIN_VIRTUAL_MS_PER_FRAME: f64 = 1.5;
+
+/// Shortest wall time between two drawn frames: every animation frame during a replay and at
+/// speeds where a frame moves the clock [`MIN_VIRTUAL_MS_PER_FRAME`] or more; at lower speeds
+/// as long as that takes, up to [`QUIET_FRAME_MS`], which is also the interval while `quiet`
+/// (nothing in flight: only timers move).
+pub fn min_frame_ms(quiet: bool, replaying: bool, speed: f64) -> f64 {
+    if replaying {
+        0.0
+    } else if quiet || speed <= 0.0 {
+        QUIET_FRAME_MS
+    } else {
+        (MIN_VIRTUAL_MS_PER_FRAME / speed).min(QUIET_FRAME_MS)
+    }
+}
 
 /// Where the animation loop keeps its pending frame.
 type FrameSlot = Rc<std::cell::RefCell<Option<AnimationFrame>>>;
 
 /// Requests the next animation frame. It dispatches a [`SimAction::Frame`] with the wall time
-/// since the last one; while `quiet`, a frame sooner than [`QUIET_FRAME_MS`] after the last
-/// one only requests its successor into `slot` (at most 8 in a row, whatever the clock says).
+/// since the last one; a frame sooner than `min_ms` after the last one (less 3 ms: animation
+/// frames come every 16.7 ms, give or take) only requests its successor into `slot` (at most 8
+/// in a row, whatever the clock says).
 fn request_frame(
     slot: FrameSlot,
     last: Rc<std::cell::RefCell<Option<f64>>>,
     dispatcher: UseReducerDispatcher<Sim>,
-    quiet: bool,
+    min_ms: f64,
     skipped: u32,
 ) -> AnimationFrame {
     request_animation_frame(move |ts| {
         let prev = *last.borrow();
         let dt = prev.map_or(16.0, |p| ts - p);
-        if quiet && dt < QUIET_FRAME_MS && skipped < 8 {
-            let next = request_frame(slot.clone(), last, dispatcher, quiet, skipped + 1);
+        if dt < min_ms - 3.0 && skipped < 8 {
+            let next = request_frame(slot.clone(), last, dispatcher, min_ms, skipped + 1);
             *slot.borrow_mut() = Some(next);
             return;
         }
@@ -674,4 +697,27 @@ fn request_frame(
             deadline_ms,
         });
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At the default speed a frame is drawn about every 30 ms while messages fly (half the
+    /// animation frames), every 48 ms when only timers move; at 10× and during a replay, every
+    /// animation frame.
+    #[test]
+    fn slow_runs_draw_fewer_frames() {
+        let default = 10f64.powf(crate::sim_driver::reducer::DEFAULT_SPEED_LOG);
+        let busy = min_frame_ms(false, false, default);
+        assert!((29.0..=31.0).contains(&busy), "{busy}");
+        assert!(busy - 3.0 > 16.7, "skips every other animation frame");
+        assert_eq!(min_frame_ms(true, false, default), QUIET_FRAME_MS);
+        assert_eq!(min_frame_ms(false, false, 0.001), QUIET_FRAME_MS);
+        assert!(
+            min_frame_ms(false, false, 10.0) - 3.0 < 0.0,
+            "every frame at 10×"
+        );
+        assert_eq!(min_frame_ms(false, true, default), 0.0);
+    }
 }

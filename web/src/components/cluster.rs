@@ -160,22 +160,11 @@ pub fn cluster() -> Html {
             None => Html::default(),
         };
         let ring = NODE_R + 6.0;
+        // An election timer runs down and the leader's pulse grows every frame: both are drawn
+        // on the overlay (see `timers` below).
         let timer = match n.timer {
-            Some(TimerView::Election(f)) => html! {
-                <circle class="timer election" r={fmt(ring)} pathLength="100"
-                        stroke-dasharray={format!("{:.2} 100", f * 100.0)} transform="rotate(-90)" />
-            },
-            Some(TimerView::Heartbeat(f)) => {
-                let pulse_r = if animate { ring + 16.0 * (1.0 - f) } else { ring + 8.0 };
-                let opacity = if animate { f * 0.8 } else { 0.5 };
-                html! {
-                    <>
-                        <circle class="pulse" r={fmt(pulse_r)} opacity={format!("{opacity:.2}")} />
-                        <circle class="timer heartbeat" r={fmt(ring)} />
-                    </>
-                }
-            }
-            None => Html::default(),
+            Some(TimerView::Heartbeat(_)) => html! { <circle class="timer heartbeat" r={fmt(ring)} /> },
+            Some(TimerView::Election(_)) | None => Html::default(),
         };
         let vote = match (n.role, n.vote) {
             (RoleView::Crashed, _) => format!("term {}", n.term),
@@ -239,6 +228,30 @@ pub fn cluster() -> Html {
                 }
             </g>
         }
+    });
+
+    // What runs down or grows every frame, at each node: an election timer's ring, and the
+    // leader's heartbeat pulse (a ring growing out of it as its heartbeat timer runs).
+    let timers = v.nodes.iter().filter_map(|n| {
+        let ring = NODE_R + 6.0;
+        let drawn = match n.timer {
+            Some(TimerView::Election(f)) => html! {
+                <circle class="timer election" r={fmt(ring)} pathLength="100"
+                        stroke-dasharray={format!("{:.2} 100", f * 100.0)} transform="rotate(-90)" />
+            },
+            Some(TimerView::Heartbeat(f)) => {
+                let pulse_r = if animate { ring + 16.0 * (1.0 - f) } else { ring + 8.0 };
+                let opacity = if animate { f * 0.8 } else { 0.5 };
+                html! { <circle class="pulse" r={fmt(pulse_r)} opacity={format!("{opacity:.2}")} /> }
+            }
+            None => return None,
+        };
+        Some(html! {
+            <g key={n.id.to_string()} class={classes!("timer-g", term_class(n.term), n.paused.then_some("paused"))}
+               transform={format!("translate({} {})", fmt(n.x), fmt(n.y))}>
+                { drawn }
+            </g>
+        })
     });
 
     let picked_msg = match *pick {
@@ -327,12 +340,30 @@ pub fn cluster() -> Html {
                        title="In joint consensus every election and every commit needs a majority of both halves">{ q }</p>
                 }
             }
-            <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
-                 role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
-                <g class="links">{ for links }</g>
-                <g class="nodes">{ for nodes }</g>
-                <g class={classes!("messages", (!animate).then_some("static"), layered.then_some("layered"))}>{ messages }</g>
-            </svg>
+            // Two SVGs of the same size and view box, one over the other: what moves every frame
+            // (messages, the leader's pulse) lies on the overlay. Chromium lays out every
+            // element of an SVG again when one of them moves (measured: 2-3 ms a frame for the
+            // nodes and links of 5 nodes), so the ring and the links stay in an SVG of their
+            // own that only changes when they do. Each lies in a box of fixed size that is its
+            // own layout root (www/style.css .layer), so a change in one lays out nothing else.
+            // The overlay takes no clicks but a message's: a click elsewhere falls through to
+            // the ring below.
+            <div class="stage">
+              <div class="layer">
+                <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
+                     role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
+                    <g class="links">{ for links }</g>
+                    <g class="nodes">{ for nodes }</g>
+                </svg>
+              </div>
+              <div class="layer overlay">
+                <svg class="cluster-overlay" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
+                     data-testid="cluster-overlay">
+                    <g class="timers" aria-hidden="true">{ for timers }</g>
+                    <g class={classes!("messages", (!animate).then_some("static"), layered.then_some("layered"))}>{ messages }</g>
+                </svg>
+              </div>
+            </div>
             if hidden > 0 {
                 <p class="more-messages">{ format!("+{hidden} more messages in flight not drawn") }</p>
             }
@@ -344,7 +375,7 @@ pub fn cluster() -> Html {
 }
 
 fn fmt(x: f64) -> String {
-    format!("{x:.1}")
+    crate::components::layers::tenths(x)
 }
 
 fn link(l: &LinkLine, sim: &SimContext, pick: &UseStateHandle<Pick>) -> Html {
@@ -665,7 +696,11 @@ fn message_list(p: &ListProps) -> Html {
     html! {
         <div class="msg-list-wrap">
             <button class="btn small" onclick={toggle} aria-expanded={open.to_string()} aria-controls="msg-list"
-                    aria-label="Messages in flight">{ format!("Messages ({})", sim.view.metrics.in_flight) }</button>
+                    aria-label="Messages in flight">
+                // The count in a box of its own (www/style.css .msg-count): it changes many
+                // times a second, and a button that changed width would lay the panel out again.
+                { "Messages (" }<span class="msg-count">{ format!("{})", sim.view.metrics.in_flight) }</span>
+            </button>
             if *open {
                 <ul id="msg-list" class="msg-list" aria-label="Messages in flight, oldest first">
                     { for msgs.iter().take(60).map(|m| {

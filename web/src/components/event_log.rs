@@ -166,7 +166,7 @@ fn event_lines(p: &LinesProps) -> Html {
 }
 
 fn f1(x: f64) -> String {
-    format!("{x:.1}")
+    crate::components::layers::tenths(x)
 }
 
 /// The space-time diagram for the window of `span` ms ending now, or centred on `mark`.

@@ -9,6 +9,17 @@ use crate::browser;
 use crate::sim_driver::use_sim;
 use crate::view_model::{election_times, name, RateMeter};
 
+/// The Memory tile's explanation, with what the page holds for time travel and what the
+/// simulated world holds (estimates: `sim_driver::driver::world_bytes`).
+fn memory_title((checkpoints, world): (u64, u64)) -> String {
+    format!(
+        "The page's WebAssembly memory (its high-water mark: it never shrinks). Of it, about {:.1} MB are time-travel checkpoints (kept within {} MB: older ones are thinned, then dropped) and about {:.1} MB the simulated world, whose client history and safety checker grow with the run; logs are compacted every 1,000 entries",
+        checkpoints as f64 / 1e6,
+        crate::sim_driver::driver::CHECKPOINT_BUDGET_BYTES / (1024 * 1024),
+        world as f64 / 1e6
+    )
+}
+
 /// The metrics strip.
 #[function_component(Metrics)]
 pub fn metrics() -> Html {
@@ -44,8 +55,7 @@ pub fn metrics() -> Html {
                    "Last election: from the first (pre-)candidate to the new leader") }
             { tile("Failover", ms(times.last_failover), "metric-failover",
                    "Last failover: from the leader's crash to the next leader") }
-            { tile("Memory", format!("{:.1} MB", browser::wasm_memory_bytes() as f64 / 1e6), "metric-memory",
-                   "The page's WebAssembly memory (its high-water mark: it never shrinks). Logs are compacted every 1,000 entries and time-travel checkpoints kept within 16 MB; the simulator's client history and safety checker still grow with the run") }
+            { tile("Memory", format!("{:.1} MB", browser::wasm_memory_bytes() as f64 / 1e6), "metric-memory", &memory_title(sim.memory_estimate())) }
         </dl>
     }
 }

@@ -3,7 +3,9 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::sim_driver::driver::MAX_CHECKPOINTS;
+use crate::sim_driver::driver::{
+    CHECKPOINT_BUDGET_BYTES, CHECKPOINT_EVERY_MS, OLD_CHECKPOINT_EVERY_MS, RECENT_MS,
+};
 use crate::sim_driver::{use_sim, FastStart, Sim, SimAction, FIRST_ELECTION_SPEEDUP};
 
 /// "0.05×", "2×", "1/1000×".
@@ -45,14 +47,32 @@ pub fn fast_start_note_view() -> Html {
     }
 }
 
-/// The time readout's tooltip: actions recorded, and how time travel reaches any moment.
+/// A virtual time as minutes and seconds: "12:34".
+pub fn min_sec(ms: u64) -> String {
+    format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
+}
+
+/// The time readout's tooltip: actions recorded, and how far back time travel reaches.
 fn timeline_title(sim: &Sim) -> String {
-    let (kept, every) = sim.checkpoints();
+    let kept = sim.checkpoints();
+    let (cp_bytes, world_bytes) = sim.memory_estimate();
+    let back = if sim.earliest > 0 {
+        format!(
+            "Any time back to 0 can be revisited; before {} virtual a seek replays the run from its start (older checkpoints made room for newer ones)",
+            min_sec(sim.earliest)
+        )
+    } else {
+        "Any time back to 0 can be revisited".to_string()
+    };
     format!(
-        "{} recorded actions on this timeline. Any time back to 0 can be revisited: the page keeps {kept} checkpoints (at most {}), one every {} virtual s, and replays at most that much from the nearest.",
+        "{} recorded actions on this timeline. {back}: the page keeps {kept} checkpoints (about {:.1} MB; at most {} MB), one every {} virtual s for the last {} s and one every {} s before, and replays from the nearest. The simulated world itself holds about {:.1} MB.",
         sim.timeline_len(),
-        MAX_CHECKPOINTS,
-        every / 1000
+        cp_bytes as f64 / 1e6,
+        CHECKPOINT_BUDGET_BYTES / (1024 * 1024),
+        CHECKPOINT_EVERY_MS / 1000,
+        RECENT_MS / 1000,
+        OLD_CHECKPOINT_EVERY_MS / 1000,
+        world_bytes as f64 / 1e6,
     )
 }
 
@@ -159,6 +179,12 @@ pub fn transport() -> Html {
                            aria-valuetext={format!("{} ms of {} ms", v.now, sim.horizon)} onchange={on_seek} />
                     <output class="mono" title={timeline_title(&sim)}>{ format!("{:.2} s", v.now as f64 / 1000.0) }</output>
                 </label>
+                if sim.earliest > 0 {
+                    <span class="history-from mono" data-testid="history-from"
+                          title="Time travel is quick from this virtual time on (a checkpoint at most a minute back); older checkpoints made room for newer ones, so a seek before it replays the run from its start">
+                        { format!("quick travel from {}", min_sec(sim.earliest)) }
+                    </span>
+                }
                 if in_past {
                     <button class="btn" onclick={live} title="Jump to the latest time">{ "Latest" }</button>
                 }

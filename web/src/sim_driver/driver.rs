@@ -3,15 +3,18 @@
 //! timeline of actions for time travel, and keeps the bounded event log.
 //!
 //! Time travel: every action is kept in `script` with its virtual time, and the driver keeps
-//! checkpoints: whole copies of the world (with its event log) taken every
-//! [`CHECKPOINT_EVERY_MS`] of virtual time, at most [`MAX_CHECKPOINTS`] of them (when one more
-//! is due, every other one goes and the interval doubles, so they cover the whole run, more
-//! thinly the longer it is). Seeking restores the latest checkpoint at or before the chosen time
-//! (or a fresh world, before the first) and replays the script from there (the same thing
+//! checkpoints: whole copies of the world (with its event log), one every
+//! [`CHECKPOINT_EVERY_MS`] of virtual time for the last [`RECENT_MS`], one every
+//! [`OLD_CHECKPOINT_EVERY_MS`] before that, together within [`CHECKPOINT_BUDGET_BYTES`] and
+//! [`MAX_CHECKPOINTS`]: past either, the oldest go ([`Driver::earliest`] is then the oldest kept;
+//! the page shows it). Seeking restores the latest checkpoint at or before the chosen time (or
+//! a fresh world, before the first) and replays the script from there (the same thing
 //! `World::replay` does from the start, done step by step so the event log is rebuilt too), so
-//! the replay is at most one checkpoint interval long. Going forward again re-applies the later
-//! actions at their times, so back and forth gives the same state. Acting in the past forks: the
-//! later actions and checkpoints are discarded.
+//! from [`Driver::earliest`] on a replay is at most one interval long: 5 virtual s in the last
+//! minute, 60 s before; before it, a replay goes from the start (spread over frames, like any
+//! replay). Going forward again re-applies the later actions at their times, so back and forth
+//! gives the same state. Acting in the past forks: the later actions and checkpoints are
+//! discarded.
 //!
 //! A replay can be spread over frames: [`Driver::begin_seek`] and [`Driver::load_in_steps`] do
 //! a bounded number of events and leave the rest to the next frames ([`Driver::catching_up`]),
@@ -29,12 +32,19 @@ pub const EVENT_LOG_CAP: usize = 200;
 /// would need more, rather than freezing the page).
 pub const FRAME_EVENT_BUDGET: u32 = 2_500;
 
-/// Virtual milliseconds between two checkpoints at first; doubles each time they are thinned.
+/// Virtual milliseconds between two checkpoints in the last [`RECENT_MS`].
 pub const CHECKPOINT_EVERY_MS: u64 = 5_000;
-/// Most checkpoints kept (each is a copy of the world: see the module doc).
-pub const MAX_CHECKPOINTS: usize = 8;
-/// Most bytes all checkpoints together may take (an estimate: [`world_bytes`]). Past it they
-/// are thinned like past [`MAX_CHECKPOINTS`], so a long run keeps fewer, further apart.
+/// How far back checkpoints are kept every [`CHECKPOINT_EVERY_MS`] (virtual ms).
+pub const RECENT_MS: u64 = 60_000;
+/// Virtual milliseconds between two checkpoints older than [`RECENT_MS`]: of those, one per
+/// such interval is kept (the first taken in it).
+pub const OLD_CHECKPOINT_EVERY_MS: u64 = 60_000;
+/// Most checkpoints kept (each is a copy of the world: see the module doc): the last minute's
+/// 12 and 36 older ones; past it the oldest go.
+pub const MAX_CHECKPOINTS: usize = 48;
+/// Most bytes all checkpoints together may take (an estimate: [`world_bytes`]). The oldest go
+/// to make room for a new one, which is always taken (when one copy of the world is larger
+/// than this, it is the only one kept).
 pub const CHECKPOINT_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
 
 /// About how many bytes a copy of `w` takes, from the sizes measured natively with a counting
@@ -52,8 +62,11 @@ pub fn world_bytes(w: &World) -> u64 {
     64 * 1024 + history + checker + logs
 }
 
-/// Most events a seek or a load processes at once before leaving the rest to the frames.
-pub const CATCH_UP_EVENT_BUDGET: u32 = 3_000;
+/// Most events a seek or a load processes at once (in the action, which has no clock to stop
+/// at) before leaving the rest to the frames, which stop at a deadline. Small: 3,000 made a
+/// seek under client load one main-thread task of 100-270 ms (e2e/tests/perf.test.js); each
+/// event is also observed for the event log, about 10-30 µs in the browser.
+pub const CATCH_UP_EVENT_BUDGET: u32 = 300;
 
 /// A copy of everything the driver derives from the timeline, at time `at`.
 #[derive(Debug, Clone)]
@@ -95,8 +108,9 @@ pub struct Driver {
     paused_at_violation: bool,
     /// Checkpoints in time order, all on this timeline; at most [`MAX_CHECKPOINTS`].
     checkpoints: Vec<Checkpoint>,
-    /// Current interval between checkpoints, ms ([`CHECKPOINT_EVERY_MS`] times a power of 2).
-    checkpoint_every: u64,
+    /// Earliest time a seek replays at most one checkpoint interval to reach: 0 until a
+    /// checkpoint was dropped for room, then the oldest kept (before it, from the start).
+    earliest: u64,
     /// A replay still under way: the time it goes to (frames take it further).
     catch_up: Option<u64>,
     /// Bumped at every change of `events`, so the page copies the log only when it changed.
@@ -128,7 +142,7 @@ impl Driver {
             pause_at_violation: false,
             paused_at_violation: false,
             checkpoints: Vec::new(),
-            checkpoint_every: CHECKPOINT_EVERY_MS,
+            earliest: 0,
             catch_up: None,
             log_version: 0,
         })
@@ -214,47 +228,60 @@ impl Driver {
 
     /// Time at which the next checkpoint is due.
     fn next_checkpoint_at(&self) -> u64 {
+        // On multiples of the interval (or just after, when a frame ends later).
         let last = self.checkpoints.last().map_or(0, |c| c.at);
-        last + self.checkpoint_every
+        (last / CHECKPOINT_EVERY_MS + 1) * CHECKPOINT_EVERY_MS
     }
 
-    /// Takes a checkpoint if one is due; thins them when there are too many.
+    /// Takes a checkpoint if one is due, then thins the older ones and drops the oldest past
+    /// the budget (see the module doc).
     fn maybe_checkpoint(&mut self) {
         let now = self.world.now();
         if now < self.next_checkpoint_at() || self.halted() {
             return;
         }
-        let bytes = world_bytes(&self.world);
-        let over = |cps: &[Checkpoint]| {
-            cps.len() >= MAX_CHECKPOINTS
-                || cps.iter().map(|c| c.bytes).sum::<u64>() + bytes > CHECKPOINT_BUDGET_BYTES
-        };
-        let mut thinned = false; // the interval doubled: the next may wait for it
-        while !self.checkpoints.is_empty() && over(&self.checkpoints) {
-            // Keep every other one (the 2nd, 4th...: about one per doubled interval).
-            self.checkpoint_every *= 2;
-            let mut k = 0;
-            self.checkpoints.retain(|_| {
-                k += 1;
-                k % 2 == 0
-            });
-            thinned = true;
+        // Older than the last minute: the first of each OLD_CHECKPOINT_EVERY_MS only.
+        let recent_from = now.saturating_sub(RECENT_MS);
+        let mut last_bucket = None;
+        self.checkpoints.retain(|c| {
+            if c.at >= recent_from {
+                return true;
+            }
+            let bucket = c.at / OLD_CHECKPOINT_EVERY_MS;
+            let keep = last_bucket != Some(bucket);
+            last_bucket = Some(bucket);
+            keep
+        });
+        // Room is made before the copy is taken, so memory never holds more than the budget
+        // (or the newest copy alone, when one world is larger than it).
+        let new_bytes = world_bytes(&self.world);
+        let mut bytes: u64 = self.checkpoints.iter().map(|c| c.bytes).sum();
+        let mut dropped = false;
+        while !self.checkpoints.is_empty()
+            && (self.checkpoints.len() >= MAX_CHECKPOINTS
+                || bytes + new_bytes > CHECKPOINT_BUDGET_BYTES)
+        {
+            bytes -= self.checkpoints.remove(0).bytes;
+            dropped = true;
         }
-        let fits = self.checkpoints.iter().map(|c| c.bytes).sum::<u64>() + bytes
-            <= CHECKPOINT_BUDGET_BYTES;
-        if !fits || (thinned && !self.checkpoints.is_empty() && now < self.next_checkpoint_at()) {
-            return;
-        }
-        // Checkpoints sit on multiples of the interval (or just after, when a frame ends later).
         self.checkpoints.push(Checkpoint {
             at: now,
-            bytes,
+            bytes: new_bytes,
             applied: self.applied,
             world: self.world.clone(),
             events: self.events.clone(),
             snap: self.snap.clone(),
             violations_logged: self.violations_logged,
         });
+        if dropped || self.earliest > 0 {
+            self.earliest = self.checkpoints[0].at;
+        }
+    }
+
+    /// Earliest virtual time a seek reaches from a nearby checkpoint (0 until checkpoints had to
+    /// be dropped for room; before it a seek replays from the start: see the module doc).
+    pub fn earliest(&self) -> u64 {
+        self.earliest
     }
 
     /// Estimated bytes of all checkpoints kept ([`world_bytes`]).
@@ -263,11 +290,18 @@ impl Driver {
         self.checkpoints.iter().map(|c| c.bytes).sum()
     }
 
-    /// Times of the checkpoints kept, and the current interval between them (ms).
-    pub fn checkpoints(&self) -> (Vec<u64>, u64) {
+    /// Times of the checkpoints kept.
+    pub fn checkpoints(&self) -> Vec<u64> {
+        self.checkpoints.iter().map(|c| c.at).collect()
+    }
+
+    /// Estimated bytes of the checkpoints kept and of the world now ([`world_bytes`]): what
+    /// the page holds for time travel, and what the simulator holds (its client history and
+    /// safety checker grow with the run).
+    pub fn memory_estimate(&self) -> (u64, u64) {
         (
-            self.checkpoints.iter().map(|c| c.at).collect(),
-            self.checkpoint_every,
+            self.checkpoints.iter().map(|c| c.bytes).sum(),
+            world_bytes(&self.world),
         )
     }
 

@@ -124,6 +124,9 @@ pub struct Sim {
     pub net: NetConfig,
     /// Furthest time reached on this timeline.
     pub horizon: u64,
+    /// Earliest time this timeline can be travelled back to (0 until old checkpoints were
+    /// dropped for room).
+    pub earliest: u64,
     /// Steady client load on.
     pub client_load: bool,
     /// The last frame could not keep up.
@@ -282,6 +285,7 @@ impl Sim {
             settings,
             net,
             horizon: 0,
+            earliest: 0,
             client_load: false,
             lagging: false,
             animate,
@@ -378,11 +382,15 @@ impl Sim {
         history_verdict(self.driver.borrow().world(), DEFAULT_MAX_STEPS)
     }
 
-    /// The checkpoints kept for time travel: how many, and the virtual ms between them (at
-    /// most that much is replayed to reach any time).
-    pub fn checkpoints(&self) -> (usize, u64) {
-        let (at, every) = self.driver.borrow().checkpoints();
-        (at.len(), every)
+    /// How many checkpoints are kept for time travel.
+    pub fn checkpoints(&self) -> usize {
+        self.driver.borrow().checkpoints().len()
+    }
+
+    /// Estimated bytes held for time travel (checkpoints) and by the simulated world
+    /// ([`super::driver::Driver::memory_estimate`]).
+    pub fn memory_estimate(&self) -> (u64, u64) {
+        self.driver.borrow().memory_estimate()
     }
 
     /// Number of client operations in the history so far.
@@ -473,6 +481,7 @@ impl Sim {
                 self.events_key = key;
             }
             self.horizon = p.end();
+            self.earliest = 0;
             self.lagging = false;
             self.catching_up = None;
             return;
@@ -494,6 +503,7 @@ impl Sim {
             self.events_key = key;
         }
         self.horizon = d.horizon();
+        self.earliest = d.earliest();
         self.client_load = d.world().client_load();
         self.net = d.world().network().config.clone();
         self.lagging = d.lagging();

@@ -143,22 +143,18 @@ fn seeking_restores_a_checkpoint_and_gives_the_state_of_a_full_replay() {
     frames(&mut d, 2_500);
     let end = fingerprint(&d);
     let horizon = d.horizon();
-    let (cps, every) = d.checkpoints();
-    assert!(
-        (MAX_CHECKPOINTS / 2..=MAX_CHECKPOINTS).contains(&cps.len()),
-        "{cps:?}"
-    );
-    assert!(
-        every > CHECKPOINT_EVERY_MS,
-        "thinned once the run outgrew them"
-    );
+    let cps = d.checkpoints();
+    // A minute of run: one every 5 virtual s.
+    let n = horizon / CHECKPOINT_EVERY_MS;
+    assert!((n - 1..=n).contains(&(cps.len() as u64)), "{cps:?}");
+    assert_eq!(d.earliest(), 0, "nothing dropped");
 
     for t in [0, 3_000, 20_000, 33_333, horizon - 1, 12_000] {
         d.seek(t);
         // The nearest checkpoint is at most one interval back (or the start).
         let from = cps.iter().rev().find(|&&c| c <= t).copied().unwrap_or(0);
         assert!(
-            t - from <= every,
+            t - from <= CHECKPOINT_EVERY_MS,
             "a replay of {} ms to reach {t}",
             t - from
         );
@@ -172,7 +168,7 @@ fn seeking_restores_a_checkpoint_and_gives_the_state_of_a_full_replay() {
     // Acting in the past drops the checkpoints of the timeline left behind.
     d.seek(12_000);
     d.act(Action::Isolate { node: 1 }).unwrap();
-    assert!(d.checkpoints().0.iter().all(|&c| c <= 12_000));
+    assert!(d.checkpoints().iter().all(|&c| c <= 12_000));
     frames(&mut d, 500);
     d.seek(14_000);
     let mut full = Driver::new(o).unwrap();
@@ -181,8 +177,9 @@ fn seeking_restores_a_checkpoint_and_gives_the_state_of_a_full_replay() {
     assert_eq!(fingerprint(&d), fingerprint(&full), "on the new timeline");
 }
 
-/// However long the run, the checkpoints stay within their byte budget (thinned, never
-/// dropped altogether), and the estimate is not below what a copy of the world holds.
+/// However long the run, the checkpoints stay within their byte budget: every 5 virtual s in
+/// the last minute, every 60 s before, the oldest dropped for room; before the oldest kept a
+/// seek replays from the start. The estimate is not below what a copy of the world holds.
 #[test]
 fn checkpoints_stay_within_their_byte_budget() {
     let mut o = opts(2);
@@ -190,26 +187,40 @@ fn checkpoints_stay_within_their_byte_budget() {
     o.clients.enabled = true;
     let mut d = Driver::new(o).unwrap();
     let mut peak = 0;
-    while d.world().now() < 120_000 {
+    while d.world().now() < 130_000 {
         d.advance(2_000.0);
-        peak = peak.max(d.checkpoint_bytes());
+        let bytes = d.checkpoint_bytes();
+        let newest = d.checkpoints.last().map_or(0, |c| c.bytes);
+        peak = peak.max(bytes);
         assert!(
-            peak <= CHECKPOINT_BUDGET_BYTES,
-            "{peak} B at {}",
+            bytes <= CHECKPOINT_BUDGET_BYTES.max(newest),
+            "{bytes} B at {}",
             d.world().now()
         );
+        assert!(d.checkpoints().len() <= MAX_CHECKPOINTS);
     }
-    let (kept, every) = d.checkpoints();
-    assert!(!kept.is_empty());
-    assert!(
-        every >= 2 * CHECKPOINT_EVERY_MS,
-        "thinned: every {every} ms"
-    );
+    let now = d.world().now();
+    let kept = d.checkpoints();
+    // The last minute's are 5 s apart; older ones a minute apart.
+    for w in kept.windows(2) {
+        let gap = w[1] - w[0];
+        if w[0] >= now - RECENT_MS {
+            assert!(gap <= CHECKPOINT_EVERY_MS + 2_000, "{kept:?}");
+        } else {
+            assert!(gap >= OLD_CHECKPOINT_EVERY_MS / 2, "thinned: {kept:?}");
+        }
+    }
+    assert!(d.earliest() > 0, "old ones dropped for room: {kept:?}");
+    assert_eq!(d.earliest(), kept[0]);
     assert!(
         world_bytes(d.world()) > 4 * 1024 * 1024,
         "a large world: {}",
         world_bytes(d.world())
     );
+    // Before the earliest checkpoint, from the start.
+    d.seek(1_000);
+    assert_eq!(d.world().now(), 1_000);
+    assert!(peak > 0);
 }
 
 /// A replay can go in slices: each call does at most its budget of events, the page shows
