@@ -31,8 +31,13 @@ use raft_core::entry::{Entry, HardState, Payload};
 use raft_core::message::{Body, Message};
 use raft_core::types::{Index, NodeId, Role, Term};
 
-/// Version of the protocol, sent in [`Input::Init`]. A node should refuse another version.
+/// Version of the protocol sent in [`Input::Init`] by tests without snapshots: nothing in
+/// its inputs is about snapshots, so a node written for version 1 runs them unchanged.
 pub const PROTOCOL_VERSION: u32 = 1;
+/// Version sent by the snapshot tests: `init` carries `max_log` (and, after a restart, the
+/// persisted `snapshot`), and a node persists snapshots ([`Persist::snapshot`]). Version 2 is
+/// version 1 plus these optional fields, so a version-2 node also runs every version-1 test.
+pub const PROTOCOL_VERSION_SNAPSHOTS: u32 = 2;
 
 /// Longest line a node may answer with, in bytes (1 MiB).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -70,6 +75,12 @@ pub enum Input {
         now: u64,
         /// What the node persisted before it crashed (empty at the first start).
         state: Persisted,
+        /// Version 2 only (snapshot tests): take a snapshot (persist [`Persist::snapshot`])
+        /// once more than this many applied entries follow the last snapshot (Raft §7). The
+        /// grader fails a node whose log keeps more than
+        /// [`crate::grade::COMPACTION_SLACK`] times this many applied entries.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_log: Option<u64>,
     },
     /// Virtual time has advanced to `now` (every [`crate::grade::TICK_MS`] ms).
     Tick {
@@ -99,7 +110,7 @@ pub enum Input {
     },
 }
 
-/// What a node persisted: its term, its vote and its log (index 1 first).
+/// What a node persisted: its term, its vote, its snapshot (version 2) and its log.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Persisted {
@@ -107,8 +118,40 @@ pub struct Persisted {
     pub term: Term,
     /// votedFor in `term`.
     pub vote: Option<NodeId>,
-    /// log[]: entry `k` has index `k + 1`.
+    /// The last snapshot persisted, if any (version 2): the log starts after its index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotState>,
+    /// log[]: entry `k` has index `snapshot.index + k + 1` (`k + 1` without a snapshot).
     pub log: Vec<LogEntry>,
+}
+
+impl Persisted {
+    /// Index of the last entry the snapshot covers (0 without one).
+    pub fn snapshot_index(&self) -> Index {
+        self.snapshot.as_ref().map_or(0, |s| s.index)
+    }
+
+    /// Index of the last stored entry (the snapshot's when the log is empty).
+    pub fn last_index(&self) -> Index {
+        self.snapshot_index() + self.log.len() as Index
+    }
+}
+
+/// A snapshot (Raft §7, Figure 13): the state machine after applying every entry up to
+/// `index`, which was of term `term`. `data` is the node's own encoding of its state machine
+/// (key-value pairs, and the table of clients' last requests), any JSON; the grader compares
+/// the snapshots of every node at the same index (they must be equal) and hands a restarted
+/// node its own back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotState {
+    /// lastIncludedIndex.
+    pub index: Index,
+    /// lastIncludedTerm: the term of the entry at `index`.
+    pub term: Term,
+    /// The state machine's state at `index`.
+    #[serde(default)]
+    pub data: Value,
 }
 
 /// A log entry as nodes exchange it with the simulator.
@@ -152,8 +195,16 @@ pub struct Persist {
     pub term: Term,
     /// votedFor (in `term`).
     pub vote: Option<NodeId>,
+    /// Version 2: a new snapshot, stored before `log_from` is: taken by this node (compaction,
+    /// `index` at most its applied index), or received from the leader (InstallSnapshot,
+    /// `index` above its applied index: its state machine is then replaced by `data`). The
+    /// stored log keeps the entries after `index` if it holds an entry at `index` of term
+    /// `term`, and is emptied otherwise (Figure 13, steps 6 and 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotState>,
     /// With `entries`: the stored log from this index on is replaced by `entries` (at most one
-    /// past the stored log's end). Absent: the log is unchanged.
+    /// past the stored log's end, and above the snapshot's index). Absent: the log is
+    /// unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_from: Option<Index>,
     /// The entries stored from `log_from` on.
@@ -354,12 +405,17 @@ fn kind_of(body: &Body) -> &'static str {
 
 /// The reference node: raft-core (with the simulator's key-value store) behind the protocol.
 /// Every graded test passes with it; its election timeouts (150–300 ms, uniform) and heartbeat
-/// (50 ms) are raft-core's defaults, drawn from the seed in [`Input::Init`]. Snapshots are off
-/// (the protocol has none).
+/// (50 ms) are raft-core's defaults, drawn from the seed in [`Input::Init`]. With `max_log`
+/// (protocol version 2) it compacts its log once `max_log` applied entries follow its
+/// snapshot, except while it sends a follower a snapshot (compacting then would leave that
+/// follower needing yet another one); its snapshot data is the key-value store's bytes
+/// ([`KvStore::snapshot`]) in hex.
 #[derive(Debug)]
 pub struct Reference {
     node: Option<raft_core::Node>,
     kv: KvStore,
+    /// `max_log` from init: compact past this many applied entries (None: never).
+    max_log: Option<u64>,
     /// Requests this node proposed and has not answered yet.
     pending: BTreeSet<(u64, u64)>,
     /// Virtual time of the last input, ms.
@@ -383,6 +439,7 @@ impl Reference {
         Reference {
             node: None,
             kv,
+            max_log: None,
             pending: BTreeSet::new(),
             now: 0,
         }
@@ -400,7 +457,9 @@ impl Reference {
         seed: u64,
         now: u64,
         state: &Persisted,
+        max_log: Option<u64>,
     ) -> Result<(), NodeFault> {
+        self.max_log = max_log;
         let membership = raft_core::Membership::with_voters(peers.iter().copied());
         let mut cfg = raft_core::Config::new(id);
         cfg.seed = seed;
@@ -409,31 +468,51 @@ impl Reference {
         // node a seed of its own, as a student's node needs (equal seeds would draw equal
         // timeouts on every node).
         cfg.election_policy = raft_core::ElectionPolicy::Uniform;
+        let base = state.snapshot_index();
         let mut entries = Vec::with_capacity(state.log.len());
         for (k, e) in state.log.iter().enumerate() {
             let payload = if e.cmd.is_null() {
                 Payload::Noop
             } else {
                 let cmd = command_from_json(&e.cmd).ok_or_else(|| {
-                    NodeFault::Protocol(format!("entry {} is not a client command", k + 1))
+                    NodeFault::Protocol(format!(
+                        "entry {} is not a client command",
+                        base + k as Index + 1
+                    ))
                 })?;
                 Payload::Command(cmd.encode().into())
             };
             entries.push(Entry {
                 term: e.term,
-                index: k as Index + 1,
+                index: base + k as Index + 1,
                 payload,
             });
         }
+        // The state machine restarts from the snapshot (raft-core then applies from after it).
+        let (snapshot_term, snapshot_data) = match &state.snapshot {
+            Some(snap) => {
+                let bytes = snapshot_bytes(&snap.data).ok_or_else(|| {
+                    NodeFault::Protocol(
+                        "its snapshot's data is not the hex of a key-value store".into(),
+                    )
+                })?;
+                self.kv = KvStore::restore(&bytes).ok_or_else(|| {
+                    NodeFault::Protocol("its snapshot's data is not a key-value store".into())
+                })?;
+                self.kv.dedup_disabled = true;
+                (snap.term, bytes)
+            }
+            None => (0, Vec::new()),
+        };
         let ps = raft_core::storage::PersistentState {
             hard_state: HardState {
                 term: state.term,
                 vote: state.vote,
             },
             membership,
-            snapshot_index: 0,
-            snapshot_term: 0,
-            snapshot_data: Vec::new(),
+            snapshot_index: base,
+            snapshot_term,
+            snapshot_data,
             entries,
         };
         let node = raft_core::Node::restore(cfg, ps)
@@ -448,16 +527,46 @@ impl Reference {
         let Some(node) = self.node.as_mut() else {
             return Output::default();
         };
+        // Compaction (§7), of what earlier answers applied: the snapshot comes in this
+        // answer's `persist`, ahead of any entries appended after it.
+        if let Some(max) = self.max_log {
+            let applied = node.log().applied();
+            if applied >= node.log().snapshot_index().saturating_add(max.max(1))
+                && !node.sending_snapshot()
+            {
+                let data = self.kv.snapshot();
+                let _ = node.step(raft_core::Input::Compact {
+                    index: applied,
+                    data,
+                });
+            }
+        }
         let ready = node.ready();
+        let mut snapshot = None;
+        if let Some(snap) = &ready.snapshot {
+            if ready.restore_snapshot {
+                // A leader's snapshot replaces the state machine.
+                if let Some(mut kv) = KvStore::restore(&snap.data) {
+                    kv.dedup_disabled = true;
+                    self.kv = kv;
+                }
+            }
+            snapshot = Some(SnapshotState {
+                index: snap.meta.index,
+                term: snap.meta.term,
+                data: Value::String(hex(&snap.data)),
+            });
+        }
         let mut out = Output {
             replies,
             ..Output::default()
         };
-        if ready.hard_state.is_some() || !ready.entries.is_empty() {
+        if ready.hard_state.is_some() || !ready.entries.is_empty() || snapshot.is_some() {
             let hs = node.hard_state();
             out.persist = Some(Persist {
                 term: hs.term,
                 vote: hs.vote,
+                snapshot,
                 log_from: ready.entries.first().map(|e| e.index),
                 entries: ready.entries.iter().map(protocol_entry).collect(),
             });
@@ -533,8 +642,9 @@ impl ByoNode for Reference {
                 seed,
                 now,
                 state,
+                max_log,
                 ..
-            } => self.init(*id, peers, *seed, *now, state)?,
+            } => self.init(*id, peers, *seed, *now, state, *max_log)?,
             Input::Tick { now } => {
                 let node = self.node.as_mut().ok_or(not_started())?;
                 let dt = now.saturating_sub(self.now);
@@ -581,6 +691,24 @@ impl ByoNode for Reference {
         }
         Ok(self.output(replies))
     }
+}
+
+/// Lower-case hex of `bytes` (the reference's snapshot data is a JSON string; a few lines do
+/// not warrant a hex crate).
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of the reference's snapshot data (hex in a JSON string); `None` if it is not.
+fn snapshot_bytes(data: &Value) -> Option<Vec<u8>> {
+    let s = data.as_str()?;
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|k| u8::from_str_radix(s.get(k..k + 2)?, 16).ok())
+        .collect()
 }
 
 fn not_started() -> NodeFault {
