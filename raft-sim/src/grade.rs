@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 use crate::app::{Op, Reply};
 use crate::byo::{
     checker_entry, command_from_json, ByoNode, Input, NodeFactory, NodeState, Output, Persisted,
-    RoleName, SnapshotState, MAX_APPLIED, MAX_KIND_BYTES, MAX_NUMBER, MAX_PERSIST_ENTRIES, MAX_REPLIES, MAX_SENDS,
+    RoleName, SnapshotState, MAX_APPLIED, MAX_KIND_BYTES, MAX_NUMBER, MAX_PERSIST_ENTRIES,
+    MAX_REPLIES, MAX_SENDS,
 };
 use crate::checker::Checker;
 pub use crate::grade_suite::{suite, ActKind, Expect, GradeTest, Timed};
@@ -104,6 +105,8 @@ pub struct TestReport {
     pub steps: u64,
     /// Client requests issued, and completed.
     pub ops: (usize, usize),
+    /// Snapshots the nodes took (compactions), and leaders' snapshots they installed.
+    pub snapshots: (u64, u64),
     /// The run's trace, JSON Lines in raft-sim's trace format (kept when asked for).
     #[serde(skip)]
     pub trace: Option<String>,
@@ -226,6 +229,7 @@ pub fn run_suite(
                     end_ms: 0,
                     steps: 0,
                     ops: (0, 0),
+                    snapshots: (0, 0),
                     trace: None,
                 };
             }
@@ -290,6 +294,8 @@ struct Run<'a> {
     term_marks: BTreeMap<u64, u64>,
     /// Snapshot index → (its data as canonical JSON, the node that persisted it first).
     snapshots: BTreeMap<u64, (String, NodeId)>,
+    /// Compactions and installs seen.
+    snapshot_counts: (u64, u64),
     started: Instant,
     wall_limit: Duration,
 }
@@ -344,6 +350,7 @@ impl<'a> Run<'a> {
             chaos: None,
             term_marks: BTreeMap::new(),
             snapshots: BTreeMap::new(),
+            snapshot_counts: (0, 0),
             started,
             wall_limit,
         }
@@ -514,11 +521,15 @@ impl<'a> Run<'a> {
                         nodes.push(n);
                     }
                 }
+                let mut detail = v.detail;
+                if detail.ends_with("that is not the committed prefix") {
+                    detail.push_str(": its last included term must be the term of the committed entry at that index, and that entry must be committed and applied (§7, Figure 13)");
+                }
                 self.failure = Some(Failure {
                     property: v.property,
                     time: v.time,
                     nodes,
-                    detail: v.detail,
+                    detail,
                 });
             }
         }
@@ -540,6 +551,12 @@ impl<'a> Run<'a> {
         let now = self.now;
         // A compaction persisted in this answer, judged once the answer's commit index is known.
         let mut compaction: Option<SnapshotState> = None;
+        // With a compaction: the disk as it would be without it, for the commit checks (the
+        // entries a leader commits and compacts in one answer are judged before they go).
+        let mut view: Option<Persisted> = None;
+        // With a compaction: the entries written in this answer, shown to the checker after
+        // the compaction (as raft-sim's world does: snapshot first, then the entries after it).
+        let mut deferred: Vec<Entry> = Vec::new();
         let slot = self
             .slots
             .get_mut(&id)
@@ -566,6 +583,9 @@ impl<'a> Run<'a> {
                     let applied = self.slots[&id].applied;
                     let installed =
                         snap.index > applied && !out.applied.iter().any(|a| a.index <= snap.index);
+                    if !installed {
+                        view = Some(self.slots[&id].disk.clone());
+                    }
                     if !self.store_snapshot(id, &snap, installed) {
                         return;
                     }
@@ -588,6 +608,13 @@ impl<'a> Run<'a> {
                 }
                 slot.disk.log.truncate((from - si - 1) as usize);
                 slot.disk.log.extend(p.entries.iter().cloned());
+                if let Some(v) = view.as_mut() {
+                    let vsi = v.snapshot_index();
+                    if from > vsi && from <= v.last_index() + 1 {
+                        v.log.truncate((from - vsi - 1) as usize);
+                        v.log.extend(p.entries.iter().cloned());
+                    }
+                }
                 let entries: Vec<Entry> = p
                     .entries
                     .iter()
@@ -595,7 +622,11 @@ impl<'a> Run<'a> {
                     .map(|(k, e)| checker_entry(from + k as u64, e.term, &e.cmd))
                     .collect();
                 slot.log = disk_log(&slot.disk);
-                self.checker.on_persist(id, &entries);
+                if compaction.is_some() {
+                    deferred = entries.clone();
+                } else {
+                    self.checker.on_persist(id, &entries);
+                }
                 if !entries.is_empty() {
                     self.record(TraceEvent::Append { node: id, entries });
                 }
@@ -645,18 +676,19 @@ impl<'a> Run<'a> {
             });
         }
         let slot = self.slots.get(&id).expect("invariant: slot");
+        let view_log = view.as_ref().map(disk_log);
+        let log = view_log.as_ref().unwrap_or(&slot.log);
         if leader {
             if prev.role == RoleName::Leader && prev.term == st.term {
-                self.checker.on_leader_log(id, st.term, &slot.log);
+                self.checker.on_leader_log(id, st.term, log);
             } else {
-                self.checker.on_leader(id, st.term, &slot.log);
+                self.checker.on_leader(id, st.term, log);
             }
         } else if prev.role == RoleName::Leader {
             self.checker.on_not_leader(id);
         }
         if st.commit > prev.commit {
-            self.checker
-                .on_commit(id, st.commit, st.term, leader, &slot.log);
+            self.checker.on_commit(id, st.commit, st.term, leader, log);
             self.record(TraceEvent::Commit {
                 node: id,
                 index: st.commit,
@@ -675,6 +707,7 @@ impl<'a> Run<'a> {
                 return;
             }
             self.judge_snapshot(id, &snap, false);
+            self.checker.on_persist(id, &deferred);
         }
         for s in out.send {
             let stand_in = stand_in(id, s.to, &s.kind, term.max(s.term), &s.msg);
@@ -837,6 +870,11 @@ impl<'a> Run<'a> {
     /// Tells the checker of a snapshot (its last entry must be the committed one, with its
     /// term), compares its data with any other snapshot at the same index, and records it.
     fn judge_snapshot(&mut self, id: NodeId, snap: &SnapshotState, installed: bool) {
+        if installed {
+            self.snapshot_counts.1 += 1;
+        } else {
+            self.snapshot_counts.0 += 1;
+        }
         self.checker
             .on_snapshot(id, snap.index, snap.term, installed);
         let text = serde_json::to_string(&snap.data).unwrap_or_default();
@@ -1396,6 +1434,7 @@ impl<'a> Run<'a> {
             end_ms: self.now,
             steps: self.steps.len() as u64,
             ops: (self.history.len(), completed),
+            snapshots: self.snapshot_counts,
             trace: (self.keep_trace && self.failure.is_some()).then(|| self.trace_jsonl()),
         }
     }
@@ -1429,10 +1468,7 @@ impl<'a> Run<'a> {
 
 /// The persisted log as raft-core entries, for the checker: after the snapshot's index.
 fn disk_log(disk: &Persisted) -> RaftLog {
-    let (si, st) = disk
-        .snapshot
-        .as_ref()
-        .map_or((0, 0), |s| (s.index, s.term));
+    let (si, st) = disk.snapshot.as_ref().map_or((0, 0), |s| (s.index, s.term));
     let entries: Vec<Entry> = disk
         .log
         .iter()

@@ -206,8 +206,17 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                 r.ops.0
             ),
             None => println!(
-                "PASS  {:<20} {:>6} ms virtual, {} inputs, {}/{} requests answered",
-                r.name, r.end_ms, r.steps, r.ops.1, r.ops.0
+                "PASS  {:<20} {:>6} ms virtual, {} inputs, {}/{} requests answered{}",
+                r.name,
+                r.end_ms,
+                r.steps,
+                r.ops.1,
+                r.ops.0,
+                match r.snapshots {
+                    (0, 0) => String::new(),
+                    (taken, installed) =>
+                        format!(", {taken} snapshots taken, {installed} installed"),
+                }
             ),
             Some(f) => {
                 let nodes: Vec<String> = f.nodes.iter().map(|n| format!("S{n}")).collect();
