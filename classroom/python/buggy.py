@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A complete Raft node for `raft-sim grade` (protocol versions 1 and 2: with snapshots), with
-five bugs students often write, planted on purpose so that the grader's report shows what each
+six bugs students often write, planted on purpose so that the grader's report shows what each
 kind of failure looks like.
 
     python3 buggy.py                      all three bugs
@@ -21,6 +21,9 @@ The bugs:
   snapshot-restore restarts from its snapshot's index, but with an empty key-value store
                    instead of the snapshot's (§7; the grader reports State Machine Safety: two
                    snapshots at one index that differ, or Linearizability)
+  no-dedup         runs a resent request again instead of answering it from the session
+                   table (dissertation §6.3; in the resend-* tests the grader reports Exactly
+                   Once: a command executed twice)
 
 Standard library only. The protocol is in docs/classroom.md.
 """
@@ -28,7 +31,7 @@ import json
 import random
 import sys
 
-ALL_BUGS = {"double-vote", "old-term-commit", "forget-restore", "snapshot-term", "snapshot-restore"}
+ALL_BUGS = {"double-vote", "old-term-commit", "forget-restore", "snapshot-term", "snapshot-restore", "no-dedup"}
 BUGS = set(sys.argv[1:]) or set(ALL_BUGS)
 if "none" in BUGS:
     BUGS = set()
@@ -328,15 +331,17 @@ class Node:
         while self.applied < self.commit:
             self.applied += 1
             e = self.entry(self.applied)
-            self.out["applied"].append({"index": self.applied, "term": e["term"], "cmd": e["cmd"]})
+            applied = {"index": self.applied, "term": e["term"], "cmd": e["cmd"]}
+            self.out["applied"].append(applied)
             cmd = e["cmd"]
             if cmd is None:
                 continue
             op = cmd["op"]
             key = op["key"]
             session = self.sessions.get(str(cmd["client"]))
-            if session is not None and cmd["seq"] <= session[0]:
+            if session is not None and cmd["seq"] <= session[0] and "no-dedup" not in BUGS:
                 result = session[1]  # a resent request: answer it, do not run it twice (§6.3)
+                applied["duplicate"] = True  # tell the grader it did not run again
             else:
                 if op["op"] == "put":
                     self.kv[key] = op["value"]

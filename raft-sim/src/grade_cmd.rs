@@ -216,6 +216,9 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                     (0, 0) => String::new(),
                     (taken, installed) =>
                         format!(", {taken} snapshots taken, {installed} installed"),
+                } + &match r.resends {
+                    (0, 0) => String::new(),
+                    (sent, dup) => format!(", {sent} requests resent, {dup} duplicates not run again"),
                 }
             ),
             Some(f) => {

@@ -41,6 +41,13 @@ pub struct GradeTest {
     /// Absent: a version-1 test, with nothing about snapshots in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_log: Option<u64>,
+    /// Clients send an unanswered request again (after [`crate::grade::CLIENT_TIMEOUT_MS`],
+    /// or at once to the named leader after a `not_leader` answer) with the same client id and
+    /// sequence number, until it is answered or `clients_stop`; a node must then apply each
+    /// request once (a session table, dissertation §6.3). Default: a client gives a request
+    /// up and sends a new one.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub resend: bool,
     /// Faults, in time order.
     #[serde(default)]
     pub timeline: Vec<Timed>,

@@ -583,3 +583,46 @@ fn buggy_snapshot_term_breaks_state_machine_safety() {
     assert!(r.passed(), "{:?}", r.failure);
     assert!(r.snapshots.1 > 0, "{:?}", r.snapshots);
 }
+
+/// Clients resend unanswered requests with the same client id and sequence number; the
+/// reference's session table answers the copies in its log without running them again
+/// (dissertation §6.3), and the history stays linearizable.
+#[test]
+fn resent_requests_run_once_with_the_reference() {
+    let r = run("resend-crash", &mut Reference::factory(), false);
+    assert!(r.passed(), "{:?}", r.failure);
+    let (resent, duplicates) = r.resends;
+    assert!(resent > 0 && duplicates > 0, "{:?}", r.resends);
+}
+
+/// A node that runs every copy of a resent request (no session table) executes a command
+/// twice, which the grader reports with the fix to make.
+#[test]
+fn a_node_without_sessions_breaks_exactly_once() {
+    let r = run(
+        "resend-crash",
+        &mut tampered(|o| {
+            for a in &mut o.applied {
+                a.duplicate = false;
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Exactly Once", "{d}");
+    assert!(
+        d.contains("twice") && d.contains("\"duplicate\": true"),
+        "{d}"
+    );
+}
+
+/// buggy.py's no-dedup switch (a resent request run again) fails Exactly Once; without it the
+/// same test passes (first part of python_node_without_bugs_passes's promise, for resends).
+#[test]
+fn buggy_no_dedup_breaks_exactly_once() {
+    if !python() {
+        return;
+    }
+    let r = run("resend-unreliable", &mut buggy("no-dedup"), false);
+    assert_eq!(failure_of(&r).0, "Exactly Once", "{:?}", r.failure);
+}
