@@ -307,7 +307,7 @@ fn the_built_in_suite_is_valid() {
     for t in suite() {
         t.validate().unwrap_or_else(|e| panic!("{e}"));
     }
-    assert_eq!(suite().len(), 10);
+    assert_eq!(suite().len(), 16);
 }
 
 /// A teacher's test file (the example in `classroom/tests/`) runs beside the suite; a malformed
