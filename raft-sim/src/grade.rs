@@ -320,6 +320,8 @@ struct Run<'a> {
     resends: u64,
     /// Applied entries marked `duplicate`.
     duplicates: u64,
+    /// The store the committed log describes: the reply each command must have.
+    model: answer::Model,
     started: Instant,
     wall_limit: Duration,
 }

@@ -206,12 +206,14 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                 r.ops.0
             ),
             None => println!(
-                "PASS  {:<20} {:>6} ms virtual, {} inputs, {}/{} requests answered{}",
+                "PASS  {:<20} {:>6} ms virtual, {} inputs{}{}",
                 r.name,
                 r.end_ms,
                 r.steps,
-                r.ops.1,
-                r.ops.0,
+                match r.ops {
+                    (0, _) => String::new(),
+                    (sent, answered) => format!(", {answered}/{sent} requests answered"),
+                },
                 match r.snapshots {
                     (0, 0) => String::new(),
                     (taken, installed) =>

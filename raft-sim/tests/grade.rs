@@ -626,3 +626,37 @@ fn buggy_no_dedup_breaks_exactly_once() {
     let r = run("resend-unreliable", &mut buggy("no-dedup"), false);
     assert_eq!(failure_of(&r).0, "Exactly Once", "{:?}", r.failure);
 }
+
+/// A reply that is not what the committed log gives (Raft §5.4.3: every state machine applies
+/// the same commands in the same order) is caught at the first such reply, with its index.
+#[test]
+fn a_reply_the_committed_log_does_not_give_is_caught() {
+    let r = run(
+        "basic-agree",
+        &mut tampered(|o| {
+            for r in &mut o.replies {
+                if let Some(v) = r.value.as_mut() {
+                    v.push('!');
+                }
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("applying the committed entries 1 to"), "{d}");
+}
+
+/// buggy.py's snapshot-restore switch (a restart from a snapshot with an empty store) is caught
+/// at the restarted node's first wrong answer (Raft §7: the state machine resumes from the
+/// snapshot).
+#[test]
+fn buggy_snapshot_restore_breaks_state_machine_safety() {
+    if !python() {
+        return;
+    }
+    let r = run("snapshot-crash", &mut buggy("snapshot-restore"), false);
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("restored wrongly from a snapshot"), "{d}");
+}

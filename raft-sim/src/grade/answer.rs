@@ -201,6 +201,8 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        // (client, seq) → index of the commands applied in this answer, to judge the replies.
+        let mut applied_here: BTreeMap<(u64, u64), u64> = BTreeMap::new();
         for a in out.applied {
             if a.index > commit {
                 self.fail(
@@ -224,6 +226,13 @@ impl<'a> Run<'a> {
             self.checker.on_apply(id, &e, executed);
             if let Some(c) = executed {
                 self.seen_applied.insert(c);
+            }
+            if let Some(c) = &cmd {
+                applied_here.insert((c.client, c.seq), a.index);
+            }
+            // The model follows only entries the checker found to be the committed ones.
+            if self.checker.violations.is_empty() {
+                self.model.apply(a.index, cmd.as_ref());
             }
             self.slots.get_mut(&id).expect("invariant: slot").applied = a.index;
             self.record(TraceEvent::Apply {
@@ -282,6 +291,26 @@ impl<'a> Run<'a> {
                     };
                 }
                 continue;
+            }
+            if let Some(&i) = applied_here.get(&(r.client, r.seq)) {
+                if let Some(Some(want)) = self.model.expected(i) {
+                    if *want != r.value {
+                        let op = serde_json::to_string(&self.history[h].op).unwrap_or_default();
+                        let shown = |v: &Option<String>| match v {
+                            Some(v) => format!("{v:?}"),
+                            None => "null".into(),
+                        };
+                        let detail = format!(
+                            "S{id} answered client {}'s {op} (seq {}, index {i}) with {}, but applying the committed entries 1 to {i} in order gives {}: its state machine is not the log's (restored wrongly from a snapshot? an entry applied twice, or skipped?) (§5.4.3)",
+                            r.client,
+                            r.seq,
+                            shown(&r.value),
+                            shown(want)
+                        );
+                        self.fail("State Machine Safety", vec![id], detail);
+                        return;
+                    }
+                }
             }
             if self.history[h].complete.is_none() {
                 self.order += 1;
@@ -490,4 +519,84 @@ pub(super) fn validate(out: &Output, me: NodeId, ids: &[NodeId]) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// Most indices whose expected reply the [`Model`] keeps.
+pub(super) const MODEL_KEPT: usize = 4_096;
+
+/// The key-value store the committed log describes, built by applying, in index order, the
+/// entries the nodes report applied (the first report of each index; the checker has made sure
+/// every node applies the same entry there). It gives the reply each command must have, so a
+/// node whose state machine went wrong (a snapshot restored wrongly, an entry applied twice or
+/// skipped) is caught at its first wrong answer, with the index. The protocol's store: `put`
+/// and `append` answer the new value, `get` the value (null when absent); a command whose
+/// client's last applied seq is the same answers that command's reply, an older one nothing
+/// (a session table, dissertation §6.3). Memory: the newest [`MODEL_KEPT`] replies.
+#[derive(Debug, Default)]
+pub(super) struct Model {
+    data: BTreeMap<String, String>,
+    sessions: BTreeMap<u64, (u64, Option<String>)>,
+    applied: u64,
+    /// Index → the reply its command must have (`None`: a stale duplicate, or a no-op).
+    expected: BTreeMap<u64, Option<Option<String>>>,
+    /// Set when the reports skip an index (nothing to build from): no more judging.
+    lost: bool,
+}
+
+impl Model {
+    /// The entry at `index` with client command `cmd` (or none) was applied by some node.
+    pub(super) fn apply(&mut self, index: u64, cmd: Option<&crate::app::Command>) {
+        if self.lost || index <= self.applied {
+            return;
+        }
+        if index != self.applied + 1 {
+            self.lost = true;
+            return;
+        }
+        self.applied = index;
+        let reply = cmd.map(|c| self.run(c)).unwrap_or(None);
+        self.expected.insert(index, reply);
+        while self.expected.len() > MODEL_KEPT {
+            self.expected.pop_first();
+        }
+    }
+
+    fn run(&mut self, c: &crate::app::Command) -> Option<Option<String>> {
+        if let Some((seq, reply)) = self.sessions.get(&c.client) {
+            if c.seq == *seq {
+                return Some(reply.clone());
+            }
+            if c.seq < *seq {
+                return None;
+            }
+        }
+        let value = match &c.op {
+            Op::Put { key, value } => {
+                self.data.insert(key.clone(), value.clone());
+                Some(value.clone())
+            }
+            Op::Append { key, value } => {
+                let v = self.data.entry(key.clone()).or_default();
+                v.push_str(value);
+                Some(v.clone())
+            }
+            Op::Get { key } => self.data.get(key).cloned(),
+            // Not an operation the graded clients send: nothing to judge from here on.
+            _ => {
+                self.lost = true;
+                return None;
+            }
+        };
+        self.sessions.insert(c.client, (c.seq, value.clone()));
+        Some(value)
+    }
+
+    /// The reply the command at `index` must have: `None` when unknown (forgotten, or not
+    /// applied by any node yet), `Some(None)` when no reply is expected.
+    pub(super) fn expected(&self, index: u64) -> Option<Option<&Option<String>>> {
+        if self.lost {
+            return None;
+        }
+        self.expected.get(&index).map(Option::as_ref)
+    }
 }

@@ -60,6 +60,7 @@ impl<'a> Run<'a> {
             snapshot_counts: (0, 0),
             resends: 0,
             duplicates: 0,
+            model: answer::Model::default(),
             started,
             wall_limit,
         }
