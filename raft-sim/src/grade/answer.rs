@@ -301,7 +301,7 @@ impl<'a> Run<'a> {
                             None => "null".into(),
                         };
                         let detail = format!(
-                            "S{id} answered client {}'s {op} (seq {}, index {i}) with {}, but applying the committed entries 1 to {i} in order gives {}: its state machine is not the log's (restored wrongly from a snapshot? an entry applied twice, or skipped?) (§5.4.3)",
+                            "S{id} answered client {}'s request {op} (seq {}, index {i}) with {}, but applying the committed entries 1 to {i} in order gives {}: its state machine is not the log's (restored wrongly from a snapshot? an entry applied twice, or skipped?) (§5.4.3)",
                             r.client,
                             r.seq,
                             shown(&r.value),
