@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A complete Raft node for `raft-sim grade`, with three bugs students often write, planted on
-purpose so that the grader's report shows what each kind of failure looks like.
+"""A complete Raft node for `raft-sim grade` (protocol versions 1 and 2: with snapshots), with
+six bugs students often write, planted on purpose so that the grader's report shows what each
+kind of failure looks like.
 
     python3 buggy.py                      all three bugs
     python3 buggy.py double-vote          only that one (any subset may be named)
@@ -14,6 +15,15 @@ The bugs:
                    Commit Current Term Only)
   forget-restore   persists its state but ignores it when restarted
                    (Figure 2; the grader reports Persist Before Acting after a restart)
+  snapshot-term    takes a snapshot but records term 0 as its last included term
+                   (§7, Figure 13; the grader reports State Machine Safety: a snapshot that is
+                   not the committed prefix)
+  snapshot-restore restarts from its snapshot's index, but with an empty key-value store
+                   instead of the snapshot's (§7; the grader reports State Machine Safety: two
+                   snapshots at one index that differ, or Linearizability)
+  no-dedup         runs a resent request again instead of answering it from the session
+                   table (dissertation §6.3; in the resend-* tests the grader reports Exactly
+                   Once: a command executed twice)
 
 Standard library only. The protocol is in docs/classroom.md.
 """
@@ -21,7 +31,7 @@ import json
 import random
 import sys
 
-ALL_BUGS = {"double-vote", "old-term-commit", "forget-restore"}
+ALL_BUGS = {"double-vote", "old-term-commit", "forget-restore", "snapshot-term", "snapshot-restore", "no-dedup"}
 BUGS = set(sys.argv[1:]) or set(ALL_BUGS)
 if "none" in BUGS:
     BUGS = set()
@@ -40,19 +50,28 @@ class Node:
         self.peers = [p for p in self.all if p != self.id]
         self.rng = random.Random(init["seed"])  # the only source of randomness: deterministic
         self.now = init["now"]
+        self.max_log = init.get("max_log")  # version 2: take a snapshot past this many entries
         state = init["state"]
         if "forget-restore" in BUGS:
             state = {"term": 0, "vote": None, "log": []}
         # Persistent state (Figure 2): the simulator stores what we hand it in "persist".
         self.term = state["term"]
         self.vote = state["vote"]
-        self.log = list(state["log"])  # [{"term": t, "cmd": ...}], index 1 first
-        # Volatile state.
+        snap = state.get("snapshot") or {"index": 0, "term": 0, "data": {"kv": {}, "sessions": {}}}
+        self.snap_index = snap["index"]  # lastIncludedIndex (§7)
+        self.snap_term = snap["term"]    # lastIncludedTerm
+        self.snap_data = snap["data"]    # the state machine at snap_index
+        self.log = list(state["log"])  # [{"term": t, "cmd": ...}], index snap_index + 1 first
+        # Volatile state. The state machine restarts from the snapshot.
         self.role = "follower"
         self.leader = None
-        self.commit = 0
-        self.applied = 0
-        self.kv = {}
+        self.commit = self.snap_index
+        self.applied = self.snap_index
+        self.kv = dict(snap["data"]["kv"])
+        # Client -> [last seq applied, its result]: a resent request is answered, not run again.
+        self.sessions = dict(snap["data"]["sessions"])
+        if "snapshot-restore" in BUGS:
+            self.kv, self.sessions = {}, {}
         self.votes = set()
         self.next = {}
         self.match = {}
@@ -65,14 +84,21 @@ class Node:
         self.out = {"send": [], "applied": [], "replies": []}
         self.hs_dirty = False
         self.log_from = None
+        self.snap_dirty = False
 
     def end(self):
         self.apply_committed()
-        if self.hs_dirty or self.log_from is not None:
+        if self.max_log is not None and self.applied - self.snap_index > self.max_log:
+            self.take_snapshot()
+        if self.hs_dirty or self.log_from is not None or self.snap_dirty:
             p = {"term": self.term, "vote": self.vote}
+            if self.snap_dirty:
+                # Stored first; then the log from log_from on (always after the snapshot).
+                p["snapshot"] = {"index": self.snap_index, "term": self.snap_term, "data": self.snap_data}
             if self.log_from is not None:
+                self.log_from = max(self.log_from, self.snap_index + 1)
                 p["log_from"] = self.log_from
-                p["entries"] = self.log[self.log_from - 1:]
+                p["entries"] = self.log[self.log_from - self.snap_index - 1:]
             self.out["persist"] = p
         self.out["state"] = {"role": self.role, "term": self.term, "commit": self.commit}
         return self.out
@@ -91,10 +117,17 @@ class Node:
         self.log_from = index if self.log_from is None else min(self.log_from, index)
 
     def last_index(self):
-        return len(self.log)
+        return self.snap_index + len(self.log)
 
     def term_at(self, index):
-        return self.log[index - 1]["term"] if 1 <= index <= len(self.log) else 0
+        if index == self.snap_index:
+            return self.snap_term
+        if self.snap_index < index <= self.last_index():
+            return self.log[index - self.snap_index - 1]["term"]
+        return 0
+
+    def entry(self, index):
+        return self.log[index - self.snap_index - 1]
 
     def reset_timer(self):
         self.deadline = self.now + self.rng.randint(150, 300)
@@ -116,6 +149,8 @@ class Node:
             "RequestVoteReply": self.on_vote_reply,
             "AppendEntries": self.on_append,
             "AppendEntriesReply": self.on_append_reply,
+            "InstallSnapshot": self.on_install_snapshot,
+            "InstallSnapshotReply": self.on_install_snapshot_reply,
         }[m["type"]]
         handler(frm, m)
 
@@ -185,7 +220,13 @@ class Node:
 
     def send_append(self, p):
         prev = self.next[p] - 1
-        entries = self.log[prev:prev + BATCH]
+        if prev < self.snap_index:
+            # The entries it needs are compacted: send the snapshot instead (§7).
+            self.send(p, "InstallSnapshot", {"leader": self.id, "last_included_index": self.snap_index,
+                                             "last_included_term": self.snap_term, "data": self.snap_data})
+            return
+        k = prev - self.snap_index
+        entries = self.log[k:k + BATCH]
         self.send(p, "AppendEntries", {"leader": self.id, "prev_log_index": prev, "prev_log_term": self.term_at(prev),
                                        "entries": entries, "leader_commit": self.commit})
 
@@ -197,6 +238,12 @@ class Node:
         self.leader = frm
         self.reset_timer()
         prev = m["prev_log_index"]
+        if prev < self.snap_index:
+            # Below our snapshot: those entries are committed, so they match; skip them.
+            skip = self.snap_index - prev
+            m = dict(m, prev_log_index=self.snap_index, prev_log_term=self.snap_term,
+                     entries=m["entries"][skip:])
+            prev = self.snap_index
         if prev > self.last_index() or self.term_at(prev) != m["prev_log_term"]:
             hint = min(self.last_index(), prev - 1)
             self.send(frm, "AppendEntriesReply", {"success": False, "match_index": 0, "hint": hint})
@@ -204,9 +251,9 @@ class Node:
         for k, e in enumerate(m["entries"]):
             index = prev + 1 + k
             if index <= self.last_index():
-                if self.term_at(index) == e["term"]:
-                    continue
-                del self.log[index - 1:]  # a conflict: drop it and everything after (§5.3)
+                if index <= self.snap_index or self.term_at(index) == e["term"]:
+                    continue  # already there (or in the snapshot: committed, so the same)
+                del self.log[index - self.snap_index - 1:]  # a conflict: drop it and all after (§5.3)
             self.log.append(e)
             self.log_changed(index)
         last_new = prev + len(m["entries"])
@@ -227,6 +274,36 @@ class Node:
             self.next[frm] = max(1, min(self.next[frm] - 1, m["hint"] + 1))
             self.send_append(frm)
 
+    def on_install_snapshot(self, frm, m):
+        if m["term"] < self.term:
+            self.send(frm, "InstallSnapshotReply", {"match_index": 0})
+            return
+        self.role = "follower"
+        self.leader = frm
+        self.reset_timer()
+        index, term = m["last_included_index"], m["last_included_term"]
+        if index > self.applied:
+            # Figure 13: keep the log after the snapshot if it holds the snapshot's last entry,
+            # else discard it; the state machine becomes the snapshot's.
+            if index <= self.last_index() and self.term_at(index) == term:
+                self.log = self.log[index - self.snap_index:]
+            else:
+                self.log = []
+            self.snap_index, self.snap_term, self.snap_dirty = index, term, True
+            self.snap_data = m["data"]
+            self.kv = dict(m["data"]["kv"])
+            self.sessions = dict(m["data"]["sessions"])
+            self.applied = index
+            self.commit = max(self.commit, index)
+        self.send(frm, "InstallSnapshotReply", {"match_index": index})
+
+    def on_install_snapshot_reply(self, frm, m):
+        if self.role != "leader" or m["term"] != self.term or m["match_index"] == 0:
+            return
+        self.match[frm] = max(self.match[frm], m["match_index"])
+        self.next[frm] = max(self.next[frm], self.match[frm] + 1)
+        self.advance_commit()
+
     def advance_commit(self):
         for index in range(self.last_index(), self.commit, -1):
             if self.term_at(index) != self.term and "old-term-commit" not in BUGS:
@@ -236,22 +313,42 @@ class Node:
                 self.commit = index
                 break
 
+    # -- snapshots (§7) ----------------------------------------------------------------------
+    def sm_state(self):
+        return {"kv": dict(self.kv), "sessions": dict(self.sessions)}
+
+    def take_snapshot(self):
+        # The state machine is at self.applied: snapshot it and drop the log up to there.
+        term = self.term_at(self.applied)
+        if "snapshot-term" in BUGS:
+            term = 0  # forgets lastIncludedTerm
+        self.log = self.log[self.applied - self.snap_index:]
+        self.snap_index, self.snap_term, self.snap_dirty = self.applied, term, True
+        self.snap_data = self.sm_state()
+
     # -- state machine ----------------------------------------------------------------------
     def apply_committed(self):
         while self.applied < self.commit:
             self.applied += 1
-            e = self.log[self.applied - 1]
-            self.out["applied"].append({"index": self.applied, "term": e["term"], "cmd": e["cmd"]})
+            e = self.entry(self.applied)
+            applied = {"index": self.applied, "term": e["term"], "cmd": e["cmd"]}
+            self.out["applied"].append(applied)
             cmd = e["cmd"]
             if cmd is None:
                 continue
             op = cmd["op"]
             key = op["key"]
-            if op["op"] == "put":
-                self.kv[key] = op["value"]
-            elif op["op"] == "append":
-                self.kv[key] = self.kv.get(key, "") + op["value"]
-            result = self.kv.get(key)
+            session = self.sessions.get(str(cmd["client"]))
+            if session is not None and cmd["seq"] <= session[0] and "no-dedup" not in BUGS:
+                result = session[1]  # a resent request: answer it, do not run it twice (§6.3)
+                applied["duplicate"] = True  # tell the grader it did not run again
+            else:
+                if op["op"] == "put":
+                    self.kv[key] = op["value"]
+                elif op["op"] == "append":
+                    self.kv[key] = self.kv.get(key, "") + op["value"]
+                result = self.kv.get(key)
+                self.sessions[str(cmd["client"])] = [cmd["seq"], result]
             who = (cmd["client"], cmd["seq"])
             if who in self.pending:
                 self.pending.discard(who)

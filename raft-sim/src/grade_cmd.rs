@@ -196,18 +196,35 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         }
         match &r.failure {
             None if seeds > 1 => println!(
-                "PASS  {:<20} seeds {}..{}, the last: {} ms virtual, {} inputs, {}/{} requests answered",
+                "PASS  {:<20} seeds {}..{}, the last: {} ms virtual, {} inputs{}",
                 r.name,
                 seed,
                 seed + seeds - 1,
                 r.end_ms,
                 r.steps,
-                r.ops.1,
-                r.ops.0
+                match r.ops {
+                    (0, _) => String::new(),
+                    (sent, answered) => format!(", {answered}/{sent} requests answered"),
+                }
             ),
             None => println!(
-                "PASS  {:<20} {:>6} ms virtual, {} inputs, {}/{} requests answered",
-                r.name, r.end_ms, r.steps, r.ops.1, r.ops.0
+                "PASS  {:<20} {:>6} ms virtual, {} inputs{}{}",
+                r.name,
+                r.end_ms,
+                r.steps,
+                match r.ops {
+                    (0, _) => String::new(),
+                    (sent, answered) => format!(", {answered}/{sent} requests answered"),
+                },
+                match r.snapshots {
+                    (0, 0) => String::new(),
+                    (taken, installed) =>
+                        format!(", {taken} snapshots taken, {installed} installed"),
+                } + &match r.resends {
+                    (0, 0) => String::new(),
+                    (sent, dup) =>
+                        format!(", {sent} requests resent, {dup} duplicates not run again"),
+                }
             ),
             Some(f) => {
                 let nodes: Vec<String> = f.nodes.iter().map(|n| format!("S{n}")).collect();

@@ -36,6 +36,18 @@ pub struct GradeTest {
     pub clients_stop: Option<u64>,
     /// End of the test, virtual ms (at most [`MAX_TEST_MS`]).
     pub until: u64,
+    /// Snapshots (protocol version 2): nodes are told to compact past this many applied
+    /// entries, and fail "Log Compaction" when they keep far more (1 to [`MAX_MAX_LOG`]).
+    /// Absent: a version-1 test, with nothing about snapshots in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_log: Option<u64>,
+    /// Clients send an unanswered request again (after [`crate::grade::CLIENT_TIMEOUT_MS`],
+    /// or at once to the named leader after a `not_leader` answer) with the same client id and
+    /// sequence number, until it is answered or `clients_stop`; a node must then apply each
+    /// request once (a session table, dissertation §6.3). Default: a client gives a request
+    /// up and sends a new one.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub resend: bool,
     /// Faults, in time order.
     #[serde(default)]
     pub timeline: Vec<Timed>,
@@ -43,6 +55,9 @@ pub struct GradeTest {
     #[serde(default)]
     pub expect: Vec<Expect>,
 }
+
+/// Largest `max_log` a test may ask for.
+pub const MAX_MAX_LOG: u64 = 100_000;
 
 fn five() -> u32 {
     5
@@ -175,6 +190,11 @@ impl GradeTest {
             return Err(format!("test {n}: until must be 1 to {MAX_TEST_MS} ms"));
         }
         validate_net(&self.net).map_err(|e| format!("test {n}: {e}"))?;
+        if let Some(m) = self.max_log {
+            if !(1..=MAX_MAX_LOG).contains(&m) {
+                return Err(format!("test {n}: max_log must be 1 to {MAX_MAX_LOG}"));
+            }
+        }
         let mut last = 0;
         for t in &self.timeline {
             if t.at < last {

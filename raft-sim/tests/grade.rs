@@ -307,7 +307,7 @@ fn the_built_in_suite_is_valid() {
     for t in suite() {
         t.validate().unwrap_or_else(|e| panic!("{e}"));
     }
-    assert_eq!(suite().len(), 10);
+    assert_eq!(suite().len(), 16);
 }
 
 /// A teacher's test file (the example in `classroom/tests/`) runs beside the suite; a malformed
@@ -462,4 +462,201 @@ fn applying_beyond_the_commit_index_is_caught() {
     );
     let (p, d) = failure_of(&r);
     assert_eq!(p, "State Machine Safety", "{d}");
+}
+
+/// The reference compacts its log and a follower cut off while the others compact catches up
+/// by installing the leader's snapshot (Raft §7, Figure 13).
+#[test]
+fn reference_takes_and_installs_snapshots() {
+    let r = run("snapshot-install", &mut Reference::factory(), false);
+    assert!(r.passed(), "{:?}", r.failure);
+    let (taken, installed) = r.snapshots;
+    assert!(taken > 0 && installed > 0, "{:?}", r.snapshots);
+}
+
+/// A node that never persists a snapshot keeps its whole log, which the snapshot tests refuse
+/// (Raft §7: "servers take snapshots independently" once the log grows).
+#[test]
+fn a_node_that_never_compacts_fails_log_compaction() {
+    let r = run(
+        "snapshot-basic",
+        &mut tampered(|o| {
+            if let Some(p) = o.persist.as_mut() {
+                p.snapshot = None;
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Log Compaction", "{d}");
+    assert!(d.contains("max_log is 10"), "{d}");
+}
+
+/// A snapshot whose last included term is not the term of the committed entry at its index
+/// (Figure 13: lastIncludedTerm) is caught when it is persisted.
+#[test]
+fn a_snapshot_that_forgets_its_last_included_term_is_caught() {
+    let r = run(
+        "snapshot-basic",
+        &mut tampered(|o| {
+            if let Some(s) = o.persist.as_mut().and_then(|p| p.snapshot.as_mut()) {
+                s.term = 0;
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("last included term"), "{d}");
+}
+
+/// Two snapshots at one index must hold the same state (§5.4.3: every state machine applies
+/// the same commands in the same order): a leader whose snapshots' data differs from what its
+/// followers install or take is caught.
+#[test]
+fn snapshots_at_one_index_must_hold_the_same_state() {
+    let r = run(
+        "snapshot-install",
+        &mut tampered(|o| {
+            if o.state.role == raft_sim::byo::RoleName::Leader {
+                if let Some(s) = o.persist.as_mut().and_then(|p| p.snapshot.as_mut()) {
+                    s.data = serde_json::json!("not the state");
+                }
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("\"not the state\""), "{d}");
+}
+
+/// Tests without `max_log` speak protocol version 1 exactly: nothing about snapshots reaches a
+/// node written before snapshots existed; the snapshot tests say version 2 and give max_log.
+#[test]
+fn version_one_tests_send_nothing_about_snapshots() {
+    use std::sync::{Arc, Mutex};
+    struct Spy(Reference, Arc<Mutex<Vec<String>>>);
+    impl raft_sim::byo::ByoNode for Spy {
+        fn handle(
+            &mut self,
+            input: &raft_sim::byo::Input,
+        ) -> Result<raft_sim::byo::Output, raft_sim::byo::NodeFault> {
+            if matches!(input, raft_sim::byo::Input::Init { .. }) {
+                let text = serde_json::to_string(input).expect("an input is JSON");
+                self.1.lock().expect("not poisoned").push(text);
+            }
+            self.0.handle(input)
+        }
+    }
+    for (name, version, snapshots) in [("persist", 1, false), ("snapshot-crash", 2, true)] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let mut f: NodeFactory =
+            Box::new(move |_| Ok(Box::new(Spy(Reference::new(), s2.clone())) as _));
+        let r = run(name, &mut f, false);
+        assert!(r.passed(), "{:?}", r.failure);
+        let inits = seen.lock().expect("not poisoned").clone();
+        assert!(inits.len() > 3, "restarts: {}", inits.len());
+        for text in &inits {
+            assert!(text.contains(&format!("\"version\":{version}")), "{text}");
+            assert_eq!(text.contains("max_log"), snapshots, "{text}");
+        }
+        // After the restarts, the snapshot test hands nodes their snapshot back.
+        let restored = inits.iter().any(|t| t.contains("\"snapshot\":{"));
+        assert_eq!(restored, snapshots, "{name}");
+    }
+}
+
+/// The planted snapshot bugs of buggy.py fail with the property each breaks, and without bugs
+/// the Python node installs snapshots and passes (one Python run each: they are slow).
+#[test]
+fn buggy_snapshot_term_breaks_state_machine_safety() {
+    if !python() {
+        return;
+    }
+    let r = run("snapshot-basic", &mut buggy("snapshot-term"), false);
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("(term 0)"), "{d}");
+    let r = run("snapshot-install", &mut buggy("none"), false);
+    assert!(r.passed(), "{:?}", r.failure);
+    assert!(r.snapshots.1 > 0, "{:?}", r.snapshots);
+}
+
+/// Clients resend unanswered requests with the same client id and sequence number; the
+/// reference's session table answers the copies in its log without running them again
+/// (dissertation §6.3), and the history stays linearizable.
+#[test]
+fn resent_requests_run_once_with_the_reference() {
+    let r = run("resend-crash", &mut Reference::factory(), false);
+    assert!(r.passed(), "{:?}", r.failure);
+    let (resent, duplicates) = r.resends;
+    assert!(resent > 0 && duplicates > 0, "{:?}", r.resends);
+}
+
+/// A node that runs every copy of a resent request (no session table) executes a command
+/// twice, which the grader reports with the fix to make.
+#[test]
+fn a_node_without_sessions_breaks_exactly_once() {
+    let r = run(
+        "resend-crash",
+        &mut tampered(|o| {
+            for a in &mut o.applied {
+                a.duplicate = false;
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "Exactly Once", "{d}");
+    assert!(
+        d.contains("twice") && d.contains("\"duplicate\": true"),
+        "{d}"
+    );
+}
+
+/// buggy.py's no-dedup switch (a resent request run again) fails Exactly Once; without it the
+/// same test passes (first part of python_node_without_bugs_passes's promise, for resends).
+#[test]
+fn buggy_no_dedup_breaks_exactly_once() {
+    if !python() {
+        return;
+    }
+    let r = run("resend-unreliable", &mut buggy("no-dedup"), false);
+    assert_eq!(failure_of(&r).0, "Exactly Once", "{:?}", r.failure);
+}
+
+/// A reply that is not what the committed log gives (Raft §5.4.3: every state machine applies
+/// the same commands in the same order) is caught at the first such reply, with its index.
+#[test]
+fn a_reply_the_committed_log_does_not_give_is_caught() {
+    let r = run(
+        "basic-agree",
+        &mut tampered(|o| {
+            for r in &mut o.replies {
+                if let Some(v) = r.value.as_mut() {
+                    v.push('!');
+                }
+            }
+        }),
+        false,
+    );
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("applying the committed entries 1 to"), "{d}");
+}
+
+/// buggy.py's snapshot-restore switch (a restart from a snapshot with an empty store) is caught
+/// at the restarted node's first wrong answer (Raft §7: the state machine resumes from the
+/// snapshot).
+#[test]
+fn buggy_snapshot_restore_breaks_state_machine_safety() {
+    if !python() {
+        return;
+    }
+    let r = run("snapshot-crash", &mut buggy("snapshot-restore"), false);
+    let (p, d) = failure_of(&r);
+    assert_eq!(p, "State Machine Safety", "{d}");
+    assert!(d.contains("restored wrongly from a snapshot"), "{d}");
 }
