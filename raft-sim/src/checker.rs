@@ -207,8 +207,11 @@ pub struct Checker {
     terms: BTreeMap<NodeId, Term>,
     /// (node, term) → vote cast.
     votes: BTreeMap<(NodeId, Term), NodeId>,
-    /// Globally committed entries, by index `k + 1`.
+    /// Globally committed entries, by index `committed_base + k + 1`.
     committed: Vec<CommittedEntry>,
+    /// Committed entries at or below this index were forgotten
+    /// ([`Checker::forget_committed_below`]); 0 unless a long run's memory is bounded.
+    committed_base: Index,
     /// Per node: commit index seen.
     commit_seen: BTreeMap<NodeId, Index>,
     /// Per node: last applied index.
@@ -260,7 +263,41 @@ impl Checker {
 
     /// Committed entries known so far (the longest committed prefix seen on any node).
     pub fn committed_len(&self) -> Index {
-        self.committed.len() as Index
+        self.committed_base + self.committed.len() as Index
+    }
+
+    /// Committed entries the checker holds (the others were forgotten:
+    /// [`Checker::forget_committed_below`]).
+    pub fn committed_held(&self) -> usize {
+        self.committed.len()
+    }
+
+    /// The committed entry at index `i`, if known and not forgotten.
+    fn committed_at(&self, i: Index) -> Option<&CommittedEntry> {
+        debug_assert!(
+            i == 0 || i > self.committed_base,
+            "committed entry {i} looked up after entries up to {} were forgotten",
+            self.committed_base
+        );
+        let k = i.checked_sub(self.committed_base + 1)?;
+        self.committed.get(usize::try_from(k).ok()?)
+    }
+
+    /// Forgets the committed entries below index `floor`, keeping the one at `floor` and the
+    /// newest one (their chain hashes continue the prefix). For a long run with bounded memory:
+    /// `floor` must be at or below every node's snapshot index, now and later (a node's
+    /// snapshot only moves forward, and every node, crashed ones included, counts), so that no
+    /// check looks below it again: commits, applies, restarts and snapshots all start above a
+    /// node's snapshot, and Leader Completeness skips what a leader's snapshot covers.
+    pub fn forget_committed_below(&mut self, floor: Index) {
+        let held = self.committed.len() as Index;
+        let n = floor
+            .saturating_sub(self.committed_base + 1)
+            .min(held.saturating_sub(1));
+        if n > 0 {
+            self.committed.drain(..n as usize);
+            self.committed_base += n;
+        }
     }
 
     /// A node persisted a new hard state.
@@ -346,7 +383,7 @@ impl Checker {
         // leader's log. (An entry committed in this term or a later one binds nobody yet.)
         let mut missing = None;
         for (k, c) in self.committed.iter().enumerate() {
-            let i = k as Index + 1;
+            let i = self.committed_base + k as Index + 1;
             if i <= log.snapshot_index() || c.commit_term >= term {
                 continue;
             }
@@ -435,11 +472,14 @@ impl Checker {
         for i in (seen + 1)..=commit {
             let Some(e) = log.entry(i) else { break };
             let h = entry_hash(&e);
-            let k = (i - 1) as usize;
-            if k < self.committed.len() {
-                let CommittedEntry {
+            let len = self.committed_len();
+            if i <= len {
+                let Some(&CommittedEntry {
                     term: t, hash: h0, ..
-                } = self.committed[k];
+                }) = self.committed_at(i)
+                else {
+                    continue;
+                };
                 if t != e.term || h0 != h {
                     self.fail(
                         "State Machine Safety",
@@ -448,7 +488,7 @@ impl Checker {
                     );
                     break;
                 }
-            } else if k == self.committed.len() {
+            } else if i == len + 1 {
                 let prev = self.committed.last().map_or(0, |c| c.chain);
                 let c = CommittedEntry {
                     term: e.term,
@@ -507,8 +547,7 @@ impl Checker {
             );
         }
         self.applied.insert(node, entry.index);
-        let k = (entry.index - 1) as usize;
-        if let Some(c) = self.committed.get(k) {
+        if let Some(c) = self.committed_at(entry.index) {
             if c.term != entry.term || c.hash != entry_hash(entry) {
                 self.fail(
                     "State Machine Safety",
@@ -612,8 +651,7 @@ impl Checker {
     /// A node persisted a snapshot at (`index`, `term`); with `installed`, its state machine
     /// was replaced by it, so its applied index jumps to `index`.
     pub fn on_snapshot(&mut self, node: NodeId, index: Index, term: Term, installed: bool) {
-        let k = index.saturating_sub(1) as usize;
-        match self.committed.get(k) {
+        match self.committed_at(index) {
             Some(c) if c.term == term => {
                 let base = c.chain;
                 self.mirrors.entry(node).or_default().compact(index, term, base);
@@ -655,7 +693,7 @@ impl Checker {
         self.restart_at.remove(&node);
         let base = match snapshot_index {
             0 => 0,
-            i => self.committed.get((i - 1) as usize).map_or(0, |c| c.chain),
+            i => self.committed_at(i).map_or(0, |c| c.chain),
         };
         let mut m = Mirror {
             offset: snapshot_index,

@@ -556,11 +556,15 @@ struct Writing {
 /// With them, those three stay within the figures below; the verdicts, the trace hash and
 /// the run itself are unchanged.
 ///
+/// The checker's record of the committed prefix (32 bytes per committed entry) is thinned too:
+/// it forgets the entries below every node's snapshot (crashed nodes' included), so with
+/// compaction ([`SimOptions::snapshot_every`]) it holds about what the longest log holds; a
+/// node that never compacts (or stays down since before its first snapshot) holds it back.
+///
 /// Not covered (each grows slower, with the log, not with events): the nodes' logs and disks
-/// (bounded by compaction, [`SimOptions::snapshot_every`]), the checker's record of the
-/// committed prefix (32 bytes per committed entry) and, without compaction, its mirror of each
-/// node's log (16 bytes per entry and node), one entry per term in the election records, and
-/// the actions a person took.
+/// (bounded by compaction), without compaction the checker's mirror of each node's log (16
+/// bytes per entry and node), one entry per term in the election records, and the actions a
+/// person took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryBounds {
     /// Trace records kept (with `keep_trace`): the newest `trace_records` to
@@ -1861,6 +1865,19 @@ impl World {
             lat.drain(..drop);
             self.latencies_dropped += drop as u64;
         }
+        // The checker's committed entries below every node's snapshot (the synced disk's too,
+        // with `lose_unsynced_writes`: a crash goes back to it) are never looked at again.
+        let floor = self
+            .nodes
+            .values()
+            .map(|sn| {
+                let synced = sn.synced.as_ref().map(|(_, st)| st.state().snapshot_index);
+                let kept = sn.storage.state().snapshot_index;
+                synced.map_or(kept, |s| s.min(kept))
+            })
+            .min()
+            .unwrap_or(0);
+        self.checker.forget_committed_below(floor);
         if self.history_open == 0 && self.history.len() >= self.next_cut {
             if self.segments.take(&self.history, b.max_steps) {
                 self.history.clear();

@@ -94,6 +94,62 @@ fn a_long_run_holds_what_its_bounds_say_and_runs_as_without_them() {
     assert_eq!(full.trace_hash(), free.trace_hash());
 }
 
+/// With compaction, the checker forgets the committed entries every node has in a snapshot
+/// (crashed nodes included: one stays down across several snapshots of the others), and the run
+/// is the same run: same hash, same verdict, no violation, and the restarted node's replay of its
+/// log is still checked against the entries held.
+#[test]
+fn the_checker_holds_only_what_some_node_has_not_compacted() {
+    let opts = SimOptions {
+        snapshot_every: 200,
+        ..playground(5)
+    };
+    let mut free = World::new(opts.clone()).unwrap();
+    let mut bounded = World::new(opts).unwrap();
+    bounded.set_memory_bounds(BOUNDS).unwrap();
+    let mut most_held = 0;
+    for s in 1..=90 {
+        if s == 30 {
+            for w in [&mut free, &mut bounded] {
+                w.act(Action::Crash { node: 2 }).unwrap();
+            }
+        }
+        if s == 60 {
+            for w in [&mut free, &mut bounded] {
+                w.act(Action::Restart { node: 2 }).unwrap();
+            }
+        }
+        free.advance_to(s * 1_000);
+        bounded.advance_to(s * 1_000);
+        most_held = most_held.max(bounded.checker().committed_held());
+    }
+    let committed = free.checker().committed_len();
+    eprintln!(
+        "after 90 s: {committed} committed; the bounded checker held at most {most_held}, now {}",
+        bounded.checker().committed_held()
+    );
+    assert!(committed > 5_000, "a long run: {committed}");
+    assert_eq!(bounded.checker().committed_len(), committed);
+    assert_eq!(free.checker().committed_held() as u64, committed);
+    // Crashed for 30 s, S2 holds the floor back meanwhile (about 30 s of commits); then its
+    // snapshot catches up and the checker holds about two snapshot intervals again.
+    assert!(
+        (bounded.checker().committed_held() as u64) < 3 * 200,
+        "{} held at the end",
+        bounded.checker().committed_held()
+    );
+    assert!(
+        (most_held as u64) < committed / 2,
+        "{most_held} held at most"
+    );
+    assert_eq!(bounded.trace_hash(), free.trace_hash());
+    assert!(free.violation().is_none() && bounded.violation().is_none());
+    assert!(matches!(
+        bounded.history_verdict(linearizability::DEFAULT_MAX_STEPS),
+        Verdict::Linearizable(_)
+    ));
+}
+
 #[test]
 fn bounds_of_zero_are_refused() {
     let mut w = World::new(playground(1)).unwrap();

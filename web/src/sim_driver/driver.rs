@@ -22,7 +22,7 @@
 
 use std::collections::VecDeque;
 
-use raft_sim::{Action, NetConfig, SimError, SimOptions, World};
+use raft_sim::{Action, MemoryBounds, NetConfig, SimError, SimOptions, World};
 
 use crate::view_model::{self, EventLine, NodeSnap, ViewInputs, ViewModel};
 
@@ -47,13 +47,25 @@ pub const MAX_CHECKPOINTS: usize = 48;
 /// than this, it is the only one kept).
 pub const CHECKPOINT_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
 
+/// What the page's world keeps of a long run ([`World::set_memory_bounds`]): the client
+/// history is checked for linearizability and dropped at quiescent cuts past 500 operations,
+/// commit latencies past 2,000 (the metrics read the last 200), and the safety checker forgets
+/// committed entries every node has in a snapshot ([`PAGE_SNAPSHOT_EVERY`]). So the world
+/// stays about the same size at any run length (no trace is kept: `keep_trace` is off).
+pub const PAGE_MEMORY_BOUNDS: MemoryBounds = MemoryBounds {
+    trace_records: 10_000,
+    history_ops: 500,
+    latencies: 2_000,
+    max_steps: raft_sim::linearizability::DEFAULT_MAX_STEPS,
+};
+
 /// About how many bytes a copy of `w` takes, from the sizes measured natively with a counting
 /// allocator (5 nodes under the page's client load): about 160 B per client operation in the
 /// history, 210 B per committed entry in the safety checker, 150 B per log entry and 64 KiB
 /// for the rest. Only used to budget checkpoints: an estimate that errs high is fine.
 pub fn world_bytes(w: &World) -> u64 {
     let history = w.history().len() as u64 * 160;
-    let checker = w.checker().committed_len() * 210;
+    let checker = w.checker().committed_held() as u64 * 210;
     let logs: u64 = w
         .nodes()
         .values()
@@ -125,7 +137,8 @@ impl Driver {
             keep_trace: false,
             ..opts
         };
-        let world = World::new(opts.clone())?;
+        let mut world = World::new(opts.clone())?;
+        world.set_memory_bounds(PAGE_MEMORY_BOUNDS)?;
         let snap = view_model::snapshot(&world);
         Ok(Driver {
             opts,

@@ -393,7 +393,9 @@ impl Sim {
         self.driver.borrow().memory_estimate()
     }
 
-    /// Number of client operations in the history so far.
+    /// Number of client operations held in the history: those not yet checked for
+    /// linearizability and dropped ([`crate::sim_driver::driver::PAGE_MEMORY_BOUNDS`]), which
+    /// is what a new verdict has to search.
     pub fn history_len(&self) -> usize {
         self.driver.borrow().world().history().len()
     }

@@ -212,6 +212,15 @@ fn checkpoints_stay_within_their_byte_budget() {
     }
     assert!(d.earliest() > 0, "old ones dropped for room: {kept:?}");
     assert_eq!(d.earliest(), kept[0]);
+    eprintln!(
+        "world at {} s: {} B estimated; {} ops held, {} dropped; {} committed held of {}",
+        d.world().now() / 1000,
+        world_bytes(d.world()),
+        d.world().history().len(),
+        d.world().history_dropped(),
+        d.world().checker().committed_held(),
+        d.world().checker().committed_len()
+    );
     assert!(
         world_bytes(d.world()) > 4 * 1024 * 1024,
         "a large world: {}",
@@ -221,6 +230,39 @@ fn checkpoints_stay_within_their_byte_budget() {
     d.seek(1_000);
     assert_eq!(d.world().now(), 1_000);
     assert!(peak > 0);
+}
+
+/// Under the page's own client load (4 clients), the world stays about the same size however
+/// long the run ([`PAGE_MEMORY_BOUNDS`]): the client history is checked and dropped at quiet
+/// moments, and the checker forgets what every node compacted. (30 clients leave no quiet
+/// moment, and their history is kept whole: see the checkpoint test above.)
+#[test]
+fn the_world_stays_small_under_the_pages_own_load() {
+    let mut o = opts(3);
+    o.clients.enabled = true;
+    let mut d = Driver::new(o).unwrap();
+    let mut most = 0;
+    while d.world().now() < 300_000 {
+        d.advance(1_000.0);
+        if d.world().now() > 30_000 {
+            most = most.max(world_bytes(d.world()));
+        }
+    }
+    let w = d.world();
+    eprintln!(
+        "300 s: at most {most} B after 30 s; {} ops held, {} dropped; {} committed held of {}",
+        w.history().len(),
+        w.history_dropped(),
+        w.checker().committed_held(),
+        w.checker().committed_len()
+    );
+    assert!(w.history_dropped() > 5_000, "a long run");
+    assert!(w.checker().committed_len() > 10_000, "a long run");
+    assert!(most < 1_500_000, "{most} B");
+    assert!(matches!(
+        w.history_verdict(raft_sim::linearizability::DEFAULT_MAX_STEPS),
+        raft_sim::linearizability::Verdict::Linearizable(_)
+    ));
 }
 
 /// A replay can go in slices: each call does at most its budget of events, the page shows
