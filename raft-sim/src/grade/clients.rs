@@ -68,16 +68,7 @@ impl<'a> Run<'a> {
         let c = &mut self.clients[k];
         c.outstanding = Some((seq, index, now + CLIENT_TIMEOUT_MS));
         c.wake = now + CLIENT_TIMEOUT_MS;
-        self.step_record();
-        self.feed(
-            target,
-            Input::Request {
-                now,
-                client,
-                seq,
-                op,
-            },
-        );
+        self.send_request(target, client, seq, op);
     }
 
     /// Sends client `k`'s unanswered request `seq` (history entry `h`) again, with the same
@@ -100,6 +91,12 @@ impl<'a> Run<'a> {
         self.declined.remove(&h);
         self.resends += 1;
         let op = self.history[h].op.clone();
+        self.send_request(target, client, seq, op);
+    }
+
+    /// Hands client `client`'s request `seq` to node `target` now, as one recorded step.
+    fn send_request(&mut self, target: NodeId, client: u64, seq: u64, op: Op) {
+        let now = self.now;
         self.step_record();
         self.feed(
             target,
