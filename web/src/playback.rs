@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use raft_core::{Entry, Index, NodeId, Role, Term};
 use raft_sim::network::InFlight;
-use raft_sim::trace::{TraceEvent, TraceRecord, MAX_INTEGER, MAX_TIME_MS};
+use raft_sim::trace::{SnapshotSource, TraceEvent, TraceRecord, MAX_INTEGER, MAX_TIME_MS};
 use raft_sim::Violation;
 use serde_json::Value;
 
@@ -378,10 +378,21 @@ impl Folded {
             }
             TraceEvent::Commit { node, index } => self.node(*node).committed = *index,
             TraceEvent::Apply { node, index, .. } => self.node(*node).applied = *index,
-            TraceEvent::Snapshot { node, index, .. } => {
+            TraceEvent::Snapshot {
+                node,
+                index,
+                source,
+                ..
+            } => {
                 let n = self.node(*node);
                 n.log.retain(|e| e.index > *index);
                 n.snapshot_index = *index;
+                // The leader's snapshot replaced the state machine: it is at `index` now,
+                // which was committed (Raft §7).
+                if *source == SnapshotSource::Leader {
+                    n.committed = n.committed.max(*index);
+                    n.applied = n.applied.max(*index);
+                }
             }
             TraceEvent::Crash { node } => {
                 let n = self.node(*node);
@@ -404,6 +415,9 @@ impl Folded {
                 n.vote = *vote;
                 n.truncate_after(*last_index);
                 n.snapshot_index = *snapshot_index;
+                // The state machine restarts from the snapshot (Raft §7).
+                n.committed = *snapshot_index;
+                n.applied = *snapshot_index;
             }
             TraceEvent::Action { action } => {
                 if let Some(text) = view_model::describe_action(action) {
@@ -749,6 +763,39 @@ mod tests {
             "noop, PUT, CAS, S3's noop and PUT committed and applied everywhere: {committed:?}"
         );
         assert!(!p.events().is_empty());
+    }
+
+    /// Raft §7: a follower that installs the leader's snapshot, or restarts from its own, has
+    /// its state machine at the snapshot's index, and the page shows it there at once.
+    #[test]
+    fn a_snapshot_moves_the_state_machine_to_its_index() {
+        let mut f = Folded::new(&[1, 2]);
+        let rec = |event| TraceRecord { t: 5, event };
+        f.apply(&rec(TraceEvent::Snapshot {
+            node: 2,
+            index: 40,
+            term: 3,
+            source: SnapshotSource::Leader,
+        }));
+        let s2 = &f.nodes[&2];
+        assert_eq!((s2.snapshot_index, s2.committed, s2.applied), (40, 40, 40));
+        // A compaction does not move the state machine (it was there already).
+        f.apply(&rec(TraceEvent::Snapshot {
+            node: 1,
+            index: 30,
+            term: 3,
+            source: SnapshotSource::Compaction,
+        }));
+        assert_eq!(f.nodes[&1].applied, 0);
+        f.apply(&rec(TraceEvent::Crash { node: 2 }));
+        f.apply(&rec(TraceEvent::Restart {
+            node: 2,
+            term: 3,
+            vote: None,
+            last_index: 44,
+            snapshot_index: 40,
+        }));
+        assert_eq!((f.nodes[&2].committed, f.nodes[&2].applied), (40, 40));
     }
 
     /// Time travel: seeking back and forth gives the same state as playing straight there.
