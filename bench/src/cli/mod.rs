@@ -224,7 +224,10 @@ fn parse_opts(args: &[String]) -> Res<Opts> {
         bench_before: None,
         raft_sim_before: None,
     };
-    for (k, v) in flags(args, &["no-profile", "core-only", "page-only", "speed-only"])? {
+    for (k, v) in flags(
+        args,
+        &["no-profile", "core-only", "page-only", "speed-only"],
+    )? {
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("--{k}: {e}"));
         match k.as_str() {
             "runs" => o.runs = num(&v)? as usize,

@@ -197,9 +197,22 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         get(&format!("{p}long_run_virtual_s")),
         get(&format!("{p}memory_mb_per_virtual_min")),
     ) {
-        (Some(a), Some(b), Some(t), Some(r)) => Some(format!(
-            "{a} → {b} MB over {t} virtual s ({r} MB per virtual minute)"
-        )),
+        (Some(a), Some(b), Some(t), Some(r)) => {
+            let mut text = format!("{a} → {b} MB over {t} virtual s ({r} MB per virtual minute)");
+            // What the page estimates it holds at the end, and how far back quick travel goes
+            // (web/src/sim_driver/driver.rs: checkpoints within 16 MB, a bounded world).
+            if let (Some(c), Some(w)) = (
+                get(&format!("{p}memory_checkpoints_mb")),
+                get(&format!("{p}memory_world_mb")),
+            ) {
+                text +=
+                    &format!("; of it checkpoints {c} MB, the simulated world {w} MB (estimates)");
+            }
+            if let Some(q) = get(&format!("{p}quick_travel_from_virtual_s")) {
+                text += &format!("; quick travel from {q} virtual s");
+            }
+            Some(text)
+        }
         _ => None,
     };
     rows.push(Row::new(
