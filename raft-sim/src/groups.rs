@@ -300,6 +300,16 @@ impl MultiWorld {
         })
     }
 
+    /// Keeps what each group's world holds of a long run within `bounds`
+    /// ([`World::set_memory_bounds`]): for the page, which runs groups for as long as a person
+    /// watches. Nothing about the run changes. Errors: a bound of 0 (then no group is changed).
+    pub fn set_memory_bounds(&mut self, bounds: crate::MemoryBounds) -> Result<(), SimError> {
+        for w in &mut self.worlds {
+            w.set_memory_bounds(bounds)?;
+        }
+        Ok(())
+    }
+
     /// The definition.
     pub fn options(&self) -> &MultiOptions {
         &self.opts

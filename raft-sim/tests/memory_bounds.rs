@@ -150,6 +150,45 @@ fn the_checker_holds_only_what_some_node_has_not_compacted() {
     ));
 }
 
+/// Several groups on shared machines (issue #17's page) keep the same bounds per group, and
+/// each group's run is the one it runs without them.
+#[test]
+fn every_group_of_a_multi_world_keeps_its_bounds() {
+    use raft_sim::groups::{MultiOptions, MultiWorld};
+    let opts = MultiOptions::uniform(3, 2, 3, 3, 9);
+    let mut free = MultiWorld::new(opts.clone()).unwrap();
+    let mut bounded = MultiWorld::new(opts).unwrap();
+    bounded.set_memory_bounds(BOUNDS).unwrap();
+    let mut most_ops = 0;
+    for s in 1..=60 {
+        free.advance_to(s * 1_000);
+        bounded.advance_to(s * 1_000);
+        for w in bounded.groups() {
+            most_ops = most_ops.max(w.history().len());
+        }
+    }
+    for (g, (a, b)) in free.groups().iter().zip(bounded.groups()).enumerate() {
+        assert_eq!(a.trace_hash(), b.trace_hash(), "group {g}");
+        assert_eq!(a.stats().completed, b.stats().completed, "group {g}");
+        assert!(b.history_dropped() > 2 * BOUNDS.history_ops, "group {g}");
+        assert_eq!(b.memory_bounds(), Some(BOUNDS));
+        assert!(matches!(
+            b.history_verdict(linearizability::DEFAULT_MAX_STEPS),
+            Verdict::Linearizable(_)
+        ));
+    }
+    assert!(
+        most_ops < 4 * BOUNDS.history_ops,
+        "{most_ops} operations held"
+    );
+    let zero = MemoryBounds {
+        latencies: 0,
+        ..BOUNDS
+    };
+    assert!(free.set_memory_bounds(zero).is_err());
+    assert!(free.groups().iter().all(|w| w.memory_bounds().is_none()));
+}
+
 #[test]
 fn bounds_of_zero_are_refused() {
     let mut w = World::new(playground(1)).unwrap();

@@ -174,7 +174,11 @@ impl GroupsRun {
         check_page_limits(&scenario)?;
         let mut opts = scenario.multi_options();
         opts.base.keep_trace = false;
-        let world = MultiWorld::new(opts).map_err(|e| e.to_string())?;
+        let mut world = MultiWorld::new(opts).map_err(|e| e.to_string())?;
+        // Each group's world keeps what the single-cluster page's does of a long run.
+        world
+            .set_memory_bounds(crate::sim_driver::driver::PAGE_MEMORY_BOUNDS)
+            .map_err(|e| e.to_string())?;
         let snaps = world.groups().iter().map(view_model::snapshot).collect();
         let n = world.groups().len();
         let goals = scenario
