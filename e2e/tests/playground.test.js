@@ -194,6 +194,24 @@ test('phone layout and reduced motion', { timeout: 60_000 }, async () => {
   assert.deepEqual(browser.problems, []);
 });
 
+// The cluster's two layers are positioned over each other, so the drawing gets its size from
+// the layout alone: at every width it must keep a usable one (at 1000 px it once shrank to a
+// 38 px strip).
+test('the cluster keeps a usable size at every window width', { timeout: 60_000 }, async () => {
+  const page = await open({ seed: 9 });
+  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
+  for (const [width, height] of [[1600, 1000], [1280, 800], [1000, 800], [800, 700], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(200);
+    const box = await page.locator('.stage').boundingBox();
+    assert.ok(box && box.height >= 250 && box.width >= 250,
+      `cluster drawing at ${width}x${height}: ${box ? `${box.width}x${box.height}` : 'none'}`);
+    if (width === 1000) await page.screenshot({ path: `${ARTIFACTS}playground-1000px.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.deepEqual(browser.problems, []);
+});
+
 test('frame time with 9 nodes under heavy client load (printed, not asserted)', { timeout: 90_000 }, async () => {
   const page = await open({ seed: 13, nodes: 9, speed: 0 });
   await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);

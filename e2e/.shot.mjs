@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-gpu'] });
+const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+await ctx.addInitScript(() => { try { localStorage.setItem('raft-playground.walkthrough', 'seen'); } catch {} });
+const page = await ctx.newPage();
+await page.goto(`${process.env.BASE_URL}?seed=42&autoplay=1`, { waitUntil: 'load' });
+await page.waitForTimeout(1500);
+console.log(await page.evaluate(() => ['.stage','.side','.controls-panel','.cluster-panel'].map(s => { const r = document.querySelector(s).getBoundingClientRect(); return `${s} ${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)}`; }).join(' | ')));
+await page.screenshot({ path: `/tmp/shot1000-${process.env.V}.png`, fullPage: true });
+await browser.close();
