@@ -1333,6 +1333,7 @@ impl World {
                     SnapshotSource::Compaction
                 },
             });
+            self.forget_below_snapshots();
         }
         if !ready.entries.is_empty() {
             self.checker.on_persist(id, &ready.entries);
@@ -1855,18 +1856,14 @@ impl World {
         self.keep_within_bounds();
     }
 
-    /// Drops the oldest latencies, and at a quiescent cut the held client history once it is
-    /// checked, as [`MemoryBounds`] says.
-    fn keep_within_bounds(&mut self) {
-        let Some(b) = self.bounds else { return };
-        let lat = &mut self.stats.latencies;
-        if lat.len() >= 2 * b.latencies {
-            let drop = lat.len() - b.latencies;
-            lat.drain(..drop);
-            self.latencies_dropped += drop as u64;
+    /// With [`MemoryBounds`], after node `id` persisted a snapshot: the checker forgets the
+    /// committed entries below every node's snapshot (the synced disk's too, with
+    /// `lose_unsynced_writes`: a crash goes back to it), which no check looks at again. That
+    /// floor moves only when a snapshot is persisted, so it is worked out only then.
+    fn forget_below_snapshots(&mut self) {
+        if self.bounds.is_none() {
+            return;
         }
-        // The checker's committed entries below every node's snapshot (the synced disk's too,
-        // with `lose_unsynced_writes`: a crash goes back to it) are never looked at again.
         let floor = self
             .nodes
             .values()
@@ -1878,6 +1875,18 @@ impl World {
             .min()
             .unwrap_or(0);
         self.checker.forget_committed_below(floor);
+    }
+
+    /// Drops the oldest latencies, and at a quiescent cut the held client history once it is
+    /// checked, as [`MemoryBounds`] says.
+    fn keep_within_bounds(&mut self) {
+        let Some(b) = self.bounds else { return };
+        let lat = &mut self.stats.latencies;
+        if lat.len() >= 2 * b.latencies {
+            let drop = lat.len() - b.latencies;
+            lat.drain(..drop);
+            self.latencies_dropped += drop as u64;
+        }
         if self.history_open == 0 && self.history.len() >= self.next_cut {
             if self.segments.take(&self.history, b.max_steps) {
                 self.history.clear();
