@@ -1,0 +1,622 @@
+//! Properties that etcd-io/raft's `raft_test.go` and tikv/raft-rs's `test_raft.rs` check and
+//! that no other file of this suite pinned down, re-expressed against raft-core's own API (each
+//! test names the suite test whose property it protects; nothing is ported line by line).
+//!
+//! The audit's table (suite test → where the property is checked here) is in
+//! `raft-core/tests/THIRD_PARTY.md`. Where raft-core legitimately differs from those libraries,
+//! the test checks the property the suite protects, not its mechanics:
+//!
+//! - A configuration entry takes effect when it is appended, on every node (dissertation §4.1),
+//!   not when it is applied as in etcd/raft. So a removal lets pending entries commit on the
+//!   smaller quorum as soon as it is appended (`TestCommitAfterRemoveNode`), and etcd's
+//!   "do not campaign with an unapplied configuration change" (`TestConfChangeCheckBeforeCampaign`)
+//!   has nothing to protect here.
+//! - PreVote follows dissertation §9.6 to the letter: a node that heard from a leader within the
+//!   minimum election timeout (a leader counts itself) grants no pre-vote, CheckQuorum or not.
+//!   etcd grants pre-votes then unless CheckQuorum is on, so its PreVote variants of
+//!   `TestLeaderCycle` and `TestPreVoteFromAnyState` (a leader granting a pre-vote) do not apply.
+//! - Requests are not forwarded (no `MsgProp`/`MsgTransferLeader` by proxy): a follower answers
+//!   with its leader hint, already checked in `paper_5_3_replication.rs` and
+//!   `transfer_and_reads.rs`.
+//! - A transfer cannot be cancelled by asking to transfer to the leader itself
+//!   (`TestLeaderTransferBack`): that request is refused and the transfer runs until it completes
+//!   or its election timeout ends. Membership changes are refused while a transfer is in
+//!   progress, so etcd's "the transfer target is removed" cases cannot arise.
+//! - There is no `MsgUnreachable`; a follower's progress goes back to probing only through a
+//!   rejection, so `TestLogReplicationWithReorderedMessage` is checked in replicate state.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use raft_core::{
+    Body, ConfChange, Config, HardState, Input, Membership, NodeId, PersistentState, Role,
+};
+
+/// PreVote and CheckQuorum off, as etcd's and raft-rs's plain tests run.
+fn plain(id: NodeId) -> Config {
+    let mut c = config(id);
+    c.pre_vote = false;
+    c.check_quorum = false;
+    c
+}
+
+fn is_timeout_now(m: &raft_core::Message) -> bool {
+    matches!(m.body, Body::TimeoutNow)
+}
+
+// ----- membership changes ------------------------------------------------------------------------
+
+// Dissertation §6.2 (CheckQuorum): a leader steps down when an election timeout passes without
+// hearing from a quorum. A voter added just before the check has had no time to answer, so it
+// counts as heard from in that round; only a whole election timeout of silence afterwards makes
+// the leader step down. (etcd `TestAddNodeCheckQuorum`, raft-rs `test_add_node_check_quorum`.)
+#[test]
+#[ignore = "bug: a voter added by a membership change starts with recent_active = false, so a \
+            CheckQuorum round one tick after the change counts it as silent and the leader of \
+            {1} + new voter 2 steps down at once (seen: Follower after 1 tick)"]
+fn a_voter_added_just_before_the_quorum_check_does_not_depose_the_leader() {
+    let mut s = Solo::new(config(1), Membership::with_voters([1]));
+    s.make_leader();
+    let min = s.node.config().election_timeout_min;
+    s.step(Input::Tick(min - 1)).unwrap();
+    assert_eq!(s.node.role(), Role::Leader);
+    s.step(Input::ChangeMembership(ConfChange::AddVoter { node: 2 }))
+        .unwrap();
+    // This tick reaches the election timeout: the CheckQuorum round runs now.
+    s.step(Input::Tick(1)).unwrap();
+    assert_eq!(
+        s.node.role(),
+        Role::Leader,
+        "node 2 was added one tick ago: it had no chance to answer"
+    );
+    // A whole election timeout without a word from node 2: no quorum, the leader steps down.
+    s.step(Input::Tick(min)).unwrap();
+    assert_eq!(s.node.role(), Role::Follower);
+}
+
+// Dissertation §4.2.2: a leader removed from the configuration manages the cluster until the
+// removal commits (not counting itself in majorities), then steps down; the remaining voters
+// elect a leader among themselves. (raft-rs `test_remove_node_itself`, etcd `TestRemoveNode`.)
+#[test]
+fn a_leader_that_removes_itself_steps_down_once_the_removal_commits() {
+    let mut net = Network::with_config(three(), plain);
+    // The harness's node check holds that a leader may vote; a leader that removed itself may
+    // not, until the removal commits (§4.2.2). Record violations instead, and allow only that.
+    net.strict = false;
+    net.elect(1);
+    let i = net
+        .step(1, Input::ChangeMembership(ConfChange::Remove { node: 1 }))
+        .unwrap()
+        .unwrap();
+    assert_eq!(net.node(1).role(), Role::Leader, "not committed yet");
+    net.deliver();
+    assert_eq!(net.node(1).log().committed(), i);
+    assert_ne!(net.node(1).role(), Role::Leader, "stepped down after commit");
+    assert!(!net.node(1).membership().contains(1));
+    for id in [2, 3] {
+        assert_eq!(
+            net.node(id).membership().voters,
+            BTreeSet::from([2, 3]),
+            "node {id}"
+        );
+    }
+    // Node 1 is out: it never campaigns again, and 2 and 3 elect a leader between them.
+    net.run(2_000);
+    let leader = net.leader().expect("a leader among 2 and 3");
+    assert!([2, 3].contains(&leader), "leader {leader}");
+    let at = net.propose(leader, b"after").unwrap();
+    net.deliver();
+    net.run(net.node(leader).config().heartbeat_interval);
+    // The removal reached 2 and 3 before node 1 stepped down; the new leader commits it
+    // (§5.4.2, with its own entries) if node 1's last commit index did not reach them.
+    assert_eq!(net.node(2).log().committed(), at);
+    assert_eq!(net.node(3).log().committed(), at);
+    assert!(at > i);
+    let others: Vec<&String> = net
+        .violations
+        .iter()
+        .filter(|v| !v.contains("node 1: leader but may not vote"))
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
+// Dissertation §4.1: a configuration is used as soon as it is in the log. A leader of {1, 2}
+// whose follower 2 is gone cannot commit; once it removes 2, the pending entry commits on the
+// new quorum {1} without 2's answer. (etcd `TestCommitAfterRemoveNode`, raft-rs
+// `test_commit_after_remove_node`; there the removal takes effect when applied.)
+#[test]
+fn removing_an_unreachable_voter_lets_pending_entries_commit() {
+    let mut net = Network::with_config(Membership::with_voters([1, 2]), plain);
+    net.elect(1);
+    net.isolate(2);
+    let pending = net.propose(1, b"pending").unwrap();
+    net.deliver();
+    assert!(net.node(1).log().committed() < pending, "needs node 2");
+    let removal = net
+        .step(1, Input::ChangeMembership(ConfChange::Remove { node: 2 }))
+        .unwrap()
+        .unwrap();
+    net.deliver();
+    assert_eq!(net.node(1).log().committed(), removal);
+    assert!(net.peer(1).applied.iter().any(|e| e.index == pending));
+}
+
+// ----- snapshots and membership --------------------------------------------------------------------
+
+/// Node 3 of {1, 2, 3} at term 1 with log [1, 1, 1] of which `commit` is committed.
+fn follower_3(commit: u64) -> Solo {
+    let mut s = Solo::restore(config(3), persisted(1, &[1, 1, 1], &three()));
+    let entries = log_of_terms(&[1, 1, 1]);
+    s.recv(append(1, 3, 1, (3, 1), Vec::new(), commit));
+    assert_eq!(s.node.log().committed(), commit);
+    assert_eq!(s.node.log().entries().len(), entries.len());
+    s.take_msgs();
+    s
+}
+
+fn snapshot_msg(to: NodeId, index: u64, term: u64, membership: Membership) -> raft_core::Message {
+    msg(
+        1,
+        to,
+        term,
+        Body::Snapshot {
+            index,
+            term,
+            membership: Box::new(membership),
+            offset: 0,
+            total: 4,
+            data: b"snap".to_vec(),
+        },
+    )
+}
+
+// Paper §7: "If the follower already has log entries covered by the snapshot ... it is
+// ignored": a snapshot at or below the commit index changes nothing, and the follower tells the
+// leader how far it matches. (etcd/raft-rs `TestRestoreIgnoreSnapshot`, first half.)
+#[test]
+fn a_snapshot_below_the_commit_index_is_ignored() {
+    let mut s = follower_3(3);
+    let before = s.node.log().collect_entries();
+    s.recv(snapshot_msg(3, 2, 1, three()));
+    assert_eq!(s.node.log().collect_entries(), before);
+    assert_eq!(s.node.log().snapshot_index(), 0, "nothing installed");
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                body: Body::AppendResp {
+                    index: 3,
+                    reject: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+// Paper §7: "If instead the follower receives a snapshot that describes a prefix of its log ...
+// entries following the snapshot are retained": a snapshot whose last entry the follower holds
+// moves its commit index to there and keeps the entries after it. (etcd/raft-rs
+// `TestRestoreIgnoreSnapshot`, second half: "fast forward commit".)
+#[test]
+fn a_snapshot_of_a_prefix_of_the_log_keeps_the_entries_after_it() {
+    let mut s = follower_3(1);
+    let third = s.node.log().entry(3).unwrap();
+    s.recv(snapshot_msg(3, 2, 1, three()));
+    assert_eq!(s.node.log().committed(), 2, "commit moved to the snapshot");
+    assert_eq!(s.node.log().last_index(), 3, "entry 3 retained");
+    assert_eq!(s.node.log().entry(3), Some(third));
+}
+
+// Paper §7: the snapshot carries the configuration as of its last index; a voter that installs a
+// snapshot in which it is a learner becomes a learner (and can no longer campaign), and a learner
+// that installs one in which it is a voter becomes a follower that can. (etcd
+// `TestRestoreVoterToLearner`, `TestRestoreLearnerPromotion`; raft-rs `test_restore_depromote_voter`,
+// `test_restore_learner_promotion`.)
+#[test]
+fn a_snapshot_changes_the_role_its_membership_gives() {
+    let demoted = Membership {
+        voters: [1, 2].into(),
+        learners: [3].into(),
+        ..Default::default()
+    };
+    let mut s = Solo::new(config(3), three());
+    s.recv(snapshot_msg(3, 10, 1, demoted.clone()));
+    assert_eq!(s.node.log().snapshot_index(), 10);
+    assert_eq!(s.node.role(), Role::Learner);
+    assert!(!s.node.is_promotable());
+    s.step(Input::Tick(10_000)).unwrap();
+    assert_eq!(s.node.role(), Role::Learner, "a learner never campaigns");
+
+    let mut s = Solo::new(config(3), demoted);
+    assert_eq!(s.node.role(), Role::Learner);
+    s.recv(snapshot_msg(3, 10, 1, three()));
+    assert_eq!(s.node.role(), Role::Follower);
+    assert!(s.node.is_promotable());
+}
+
+// Dissertation §3.10 with paper §7: a transfer to a follower that needs a snapshot first waits
+// for the install, catches the target up, then hands over. (etcd `TestLeaderTransferAfterSnapshot`,
+// raft-rs `test_leader_transfer_after_snapshot`.)
+#[test]
+fn a_transfer_to_a_follower_that_needs_a_snapshot_completes_after_the_install() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.elect(1);
+    net.isolate(3);
+    for k in 0..5u8 {
+        net.propose(1, &[k]).unwrap();
+    }
+    net.deliver();
+    let applied = net.node(1).log().applied();
+    net.step(
+        1,
+        Input::Compact {
+            index: applied,
+            data: b"state".to_vec(),
+        },
+    )
+    .unwrap();
+    net.heal();
+    net.step(1, Input::TransferLeader(3)).unwrap();
+    assert!(
+        net.sent(is_timeout_now).is_empty(),
+        "node 3 is not caught up"
+    );
+    // Heartbeats find node 3 behind the compacted log: it gets the snapshot, then TimeoutNow.
+    let deadline = net.node(1).config().election_timeout_min;
+    for _ in 0..deadline {
+        net.run(1);
+        if net.node(3).role() == Role::Leader {
+            break;
+        }
+    }
+    assert!(net.node(3).log().snapshot_index() >= applied, "installed");
+    assert_eq!(net.node(3).role(), Role::Leader, "within the transfer's deadline");
+    assert_eq!(net.node(3).term(), 2);
+}
+
+// Dissertation §3.10, §4.2.1: TimeoutNow makes a voter campaign; a learner or a node outside the
+// configuration that receives one starts no election. (etcd `TestTransferNonMember`,
+// `TestLearnerCampaign`; raft-rs `test_transfer_non_member`.)
+#[test]
+fn timeout_now_makes_no_learner_or_non_member_campaign() {
+    let with_learner = Membership {
+        voters: [1, 2].into(),
+        learners: [3].into(),
+        ..Default::default()
+    };
+    for (membership, what) in [(with_learner, "learner"), (three(), "non-member")] {
+        let id = if what == "learner" { 3 } else { 4 };
+        let mut s = Solo::new(config(id), membership);
+        s.recv(msg(1, id, 1, Body::TimeoutNow));
+        assert!(
+            !matches!(s.node.role(), Role::Candidate | Role::PreCandidate),
+            "{what} campaigned"
+        );
+        assert_eq!(s.node.term(), 1, "{what}: adopts the term, nothing more");
+        assert!(
+            s.take_msgs()
+                .iter()
+                .all(|m| !matches!(m.body, Body::Vote { .. } | Body::PreVote { .. })),
+            "{what} asked for votes"
+        );
+    }
+}
+
+// Dissertation §4.2.1 (learners do not vote) with §6.4: a ReadIndex round needs heartbeat answers
+// from a majority of voters; a learner's answer confirms nothing. A leader alone among voters
+// serves reads at once, learners or not. (etcd `TestReadOnlyWithLearner`, raft-rs
+// `test_read_only_with_learner`.)
+#[test]
+fn learners_do_not_count_towards_a_read_quorum() {
+    let m = Membership {
+        voters: [1, 2, 3].into(),
+        learners: [4].into(),
+        ..Default::default()
+    };
+    let mut net = Network::with_config(m, config);
+    net.elect(1);
+    net.cut(1, 2);
+    net.cut(1, 3);
+    net.step(1, Input::ReadIndex(7)).unwrap();
+    net.deliver();
+    assert!(
+        net.peer(1).reads.is_empty(),
+        "only the learner answered: {:?}",
+        net.peer(1).reads
+    );
+
+    let m = Membership {
+        voters: [1].into(),
+        learners: [2].into(),
+        ..Default::default()
+    };
+    let mut net = Network::with_config(m, config);
+    net.elect(1);
+    net.deliver();
+    net.step(1, Input::ReadIndex(8)).unwrap();
+    assert_eq!(net.peer(1).reads.len(), 1, "the only voter is a quorum");
+}
+
+// Dissertation §4.2.1 / §4.1: a node that has not yet learned of its own addition (its
+// configuration does not name it) still follows a leader and votes for it, but never campaigns.
+// (etcd `TestNonPromotableVoterWithCheckQuorum`, raft-rs
+// `test_non_promotable_voter_with_check_quorum`.)
+#[test]
+fn a_voter_that_does_not_know_it_is_one_follows_but_never_campaigns() {
+    let both = Membership::with_voters([1, 2]);
+    let only_1 = Membership::with_voters([1]);
+    let state = |m: &Membership| PersistentState {
+        membership: m.clone(),
+        ..Default::default()
+    };
+    let mut net = Network::from_states(vec![(1, state(&both)), (2, state(&only_1))], config);
+    assert!(!net.node(2).is_promotable());
+    net.tick(2, 10_000);
+    assert_eq!(net.node(2).role(), Role::Follower, "never campaigns");
+    assert_eq!(net.node(2).term(), 0);
+    net.elect(1);
+    assert_eq!(net.node(2).leader(), Some(1), "but follows the leader");
+    net.run(1_000);
+    assert_eq!(net.node(1).role(), Role::Leader, "and keeps it in office");
+}
+
+// ----- elections ----------------------------------------------------------------------------------
+
+// Raft §5.4.1: a node whose log is at least as up to date as a majority's wins, even if a
+// minority holds newer (uncommitted) entries; those are overwritten by its log (§5.3). The first
+// attempt fails (a vote was already cast in that term), the node learns the higher term from the
+// refusals and wins the next one. (etcd `TestLeaderElectionOverwriteNewerLogs`, raft-rs
+// `test_leader_election_overwrite_newer_logs`.)
+#[test]
+fn a_leader_elected_by_a_majority_overwrites_a_minoritys_newer_uncommitted_entry() {
+    let m = Membership::with_voters([1, 2, 3, 4, 5]);
+    let voted_for_3 = PersistentState {
+        hard_state: HardState {
+            term: 2,
+            vote: Some(3),
+        },
+        membership: m.clone(),
+        ..Default::default()
+    };
+    let mut net = Network::from_states(
+        vec![
+            (1, persisted(1, &[1], &m)), // led term 1
+            (2, persisted(1, &[1], &m)), // got node 1's entry
+            (3, persisted(2, &[2], &m)), // led term 2, its entry reached nobody
+            (4, voted_for_3.clone()),    // voted for 3 in term 2
+            (5, voted_for_3),
+        ],
+        plain,
+    );
+    net.campaign(1);
+    net.deliver();
+    assert_eq!(net.node(1).role(), Role::Follower, "lost term 2");
+    assert_eq!(net.node(1).term(), 2);
+    net.campaign(1);
+    net.deliver();
+    assert_eq!(net.node(1).role(), Role::Leader);
+    assert_eq!(net.node(1).term(), 3);
+    for id in 1..=5 {
+        assert_eq!(terms_of(net.node(id)), vec![1, 3], "node {id}");
+    }
+}
+
+// Raft §5.1, §5.2: whatever its role, a node that receives a vote request of a higher term from
+// an up-to-date candidate adopts the term, becomes a follower with no leader and grants its vote.
+// (etcd `TestVoteFromAnyState`, raft-rs `test_vote_from_any_state`; a leader here runs without
+// CheckQuorum, whose lease would make it ignore the request.)
+#[test]
+fn a_higher_term_vote_request_is_granted_from_any_role() {
+    for role in [
+        Role::Follower,
+        Role::PreCandidate,
+        Role::Candidate,
+        Role::Leader,
+    ] {
+        let mut cfg = plain(1);
+        cfg.pre_vote = role == Role::PreCandidate;
+        let mut s = Solo::new(cfg, three());
+        match role {
+            Role::Follower => s.recv(append(2, 1, 1, (0, 0), Vec::new(), 0)),
+            Role::PreCandidate | Role::Candidate => {
+                s.step(Input::Campaign).unwrap();
+            }
+            _ => s.make_leader(),
+        }
+        assert_eq!(s.node.role(), role);
+        s.take_msgs();
+        let t = s.node.term() + 1;
+        s.recv(vote(2, 1, t, (9, t)));
+        assert_eq!(s.node.role(), Role::Follower, "from {role}");
+        assert_eq!(s.node.term(), t, "from {role}");
+        assert_eq!(s.node.vote(), Some(2), "from {role}");
+        assert_eq!(s.node.leader(), None, "from {role}");
+        let out = s.take_msgs();
+        assert!(
+            out.iter()
+                .any(|m| m.to == 2 && m.term == t && m.body == Body::VoteResp { granted: true }),
+            "from {role}: {out:?}"
+        );
+    }
+}
+
+// Raft §5.2: an election is won by any voter in turn, and each new leader (§5.4) holds every
+// entry committed before it. (etcd `TestLeaderCycle`, raft-rs `test_leader_cycle`.)
+#[test]
+fn every_voter_can_lead_in_turn_and_logs_agree() {
+    let mut net = Network::with_config(three(), plain);
+    for round in 0..2 {
+        for id in [1, 2, 3] {
+            net.elect(id);
+            let i = net.propose(id, &[round, id as u8]).unwrap();
+            net.deliver();
+            // The final commit index rides on the next heartbeat.
+            net.run(net.node(id).config().heartbeat_interval);
+            for other in [1, 2, 3] {
+                assert_eq!(net.node(other).leader(), Some(id));
+                assert_eq!(net.node(other).log().committed(), i);
+            }
+        }
+    }
+    let log = net.node(1).log().collect_entries();
+    assert_eq!(net.node(2).log().collect_entries(), log);
+    assert_eq!(net.node(3).log().collect_entries(), log);
+}
+
+// Raft §5.2, §5.4.1: without PreVote, a candidate cut off from the leader raises its term and,
+// once it reconnects, deposes the leader; with a stale log it cannot win, and the cluster elects
+// a leader with the committed entries, which then reach the stale node. (etcd
+// `TestDuelingCandidates`, raft-rs `test_dueling_candidates`.)
+#[test]
+fn a_stale_candidate_can_disrupt_but_not_win() {
+    let mut net = Network::with_config(three(), plain);
+    net.cut(1, 3);
+    net.elect(1);
+    let noop = net.node(1).log().last_index();
+    assert_eq!(net.node(1).log().committed(), noop);
+    net.campaign(3);
+    net.deliver();
+    assert_eq!(net.node(3).role(), Role::Candidate, "node 2 voted in term 1");
+    net.heal();
+    net.campaign(3);
+    net.deliver();
+    assert_eq!(net.node(3).term(), 2);
+    assert_ne!(net.node(1).role(), Role::Leader, "deposed by term 2");
+    assert_ne!(net.node(3).role(), Role::Leader, "its log lacks the no-op");
+    net.run(2_000);
+    let leader = net.leader().expect("a leader");
+    assert_ne!(leader, 3, "node 3 cannot win with a stale log");
+    for id in [1, 2, 3] {
+        assert!(net.node(id).log().committed() >= noop, "node {id}");
+    }
+}
+
+// Dissertation §9.6: with PreVote, a node left behind in an old term (it was cut off while the
+// others moved on) still takes part in later elections once it reconnects: a cluster whose
+// leader crashes elects one of the two remaining nodes. (etcd
+// `TestNodeWithSmallerTermCanCompleteElection`, raft-rs
+// `test_node_with_smaller_term_can_complete_election`.)
+#[test]
+fn a_node_left_in_an_old_term_can_still_complete_an_election() {
+    let mut net = Network::new(&[1, 2, 3]);
+    net.isolate(3);
+    net.elect(1);
+    net.step(1, Input::TransferLeader(2)).unwrap();
+    net.deliver();
+    assert_eq!(net.node(2).role(), Role::Leader);
+    assert_eq!(net.node(2).term(), 2);
+    net.campaign(3);
+    net.deliver();
+    assert_eq!(net.node(3).term(), 0, "PreVote kept node 3 in its old term");
+    net.heal();
+    net.crash(2);
+    net.run(2_000);
+    let leader = net.leader().expect("1 and 3 elect a leader");
+    assert!([1, 3].contains(&leader));
+}
+
+// Raft §5.2: starting an election is a follower's or candidate's move; asking a leader to
+// campaign changes nothing, with or without PreVote. (etcd `TestCampaignWhileLeader`,
+// `TestPreCampaignWhileLeader`; raft-rs `test_campaign_while_leader`.)
+#[test]
+fn campaign_on_a_leader_changes_nothing() {
+    for pre_vote in [false, true] {
+        let mut cfg = plain(1);
+        cfg.pre_vote = pre_vote;
+        let mut s = Solo::new(cfg, Membership::with_voters([1]));
+        s.step(Input::Campaign).unwrap();
+        assert_eq!(s.node.role(), Role::Leader, "a single voter wins at once");
+        assert_eq!(s.node.term(), 1);
+        s.step(Input::Campaign).unwrap();
+        assert_eq!((s.node.role(), s.node.term()), (Role::Leader, 1));
+    }
+}
+
+// ----- replication ---------------------------------------------------------------------------------
+
+// Raft §5.3: the commit index a follower learns only grows; a heartbeat carrying a lower one
+// (it was sent before a later Append, and arrives after it) takes nothing back. (etcd/raft-rs
+// `TestHandleHeartbeat`.)
+#[test]
+fn a_heartbeat_never_moves_the_commit_index_back() {
+    let mut s = Solo::restore(config(2), persisted(1, &[1, 1, 1], &three()));
+    s.recv(append(1, 2, 1, (3, 1), Vec::new(), 2));
+    assert_eq!(s.node.log().committed(), 2);
+    s.recv(msg(
+        1,
+        2,
+        1,
+        Body::Heartbeat {
+            commit: 1,
+            read_ctx: 0,
+        },
+    ));
+    assert_eq!(s.node.log().committed(), 2, "not back to 1");
+    s.recv(msg(
+        1,
+        2,
+        1,
+        Body::Heartbeat {
+            commit: 3,
+            read_ctx: 0,
+        },
+    ));
+    assert_eq!(s.node.log().committed(), 3);
+}
+
+// Raft §5.3: nextIndex never goes below what the follower is known to hold. Appends delivered out
+// of order make the follower reject the later one; once the earlier one is acknowledged, that
+// late rejection must not send the leader back below the match. (etcd
+// `TestLogReplicationWithReorderedMessage`, raft-rs `test_log_replication_with_reordered_message`.)
+#[test]
+fn a_late_rejection_never_takes_next_below_the_match() {
+    let mut leader = Solo::new(plain(1), Membership::with_voters([1, 2]));
+    leader.make_leader();
+    // Follower 2 acknowledges the no-op: replicate state.
+    let noop = leader.node.log().last_index();
+    leader.recv(msg(
+        2,
+        1,
+        1,
+        Body::AppendResp {
+            index: noop,
+            reject: false,
+            hint_index: 0,
+            hint_term: 0,
+        },
+    ));
+    leader.take_msgs();
+    let mut follower = Solo::new(plain(2), Membership::with_voters([1, 2]));
+    follower.recv(append(1, 2, 1, (0, 0), log_of_terms(&[1]), 0));
+    follower.take_msgs();
+    leader.step(Input::Propose(b"a".to_vec())).unwrap();
+    let first = leader.take_msgs();
+    leader.step(Input::Propose(b"b".to_vec())).unwrap();
+    let second = leader.take_msgs();
+    assert_eq!((first.len(), second.len()), (1, 1), "one Append each");
+    // The second arrives first and is rejected, then the first is accepted.
+    follower.recv(second[0].clone());
+    let late_reject = follower.take_msgs().remove(0);
+    assert!(matches!(late_reject.body, Body::AppendResp { reject: true, .. }));
+    follower.recv(first[0].clone());
+    let ack = follower.take_msgs().remove(0);
+    leader.recv(ack);
+    let matched = leader.node.progress().unwrap()[&2].matched;
+    assert_eq!(matched, noop + 1);
+    leader.take_msgs();
+    leader.recv(late_reject);
+    let p = &leader.node.progress().unwrap()[&2];
+    assert_eq!(p.matched, matched, "the match stays");
+    assert!(p.next > matched, "next {} not above match {matched}", p.next);
+    for m in leader.take_msgs() {
+        if let Body::Append { prev_index, .. } = m.body {
+            assert!(prev_index >= matched, "resent from {prev_index} below {matched}");
+        }
+    }
+}
