@@ -1473,9 +1473,16 @@ impl<S: Storage> Node<S> {
                 let members = self.membership.members();
                 self.progress.retain(|id, _| members.contains(id));
                 for id in members {
-                    self.progress
-                        .entry(id)
-                        .or_insert_with(|| Progress::new(next));
+                    // A member added now has had no chance to answer: it counts as heard from
+                    // in the current CheckQuorum round (dissertation §6.2 gives a leader an
+                    // election timeout to hear from a quorum), or a leader whose round ends
+                    // right after the change would step down although nothing is wrong (as
+                    // etcd/raft and raft-rs do, `TestAddNodeCheckQuorum`).
+                    self.progress.entry(id).or_insert_with(|| {
+                        let mut p = Progress::new(next);
+                        p.recent_active = true;
+                        p
+                    });
                 }
             }
             _ => {}
