@@ -313,20 +313,25 @@ fn timeout_now_makes_no_learner_or_non_member_campaign() {
 fn learners_do_not_count_towards_a_read_quorum() {
     let m = Membership {
         voters: [1, 2, 3].into(),
-        learners: [4].into(),
+        learners: [4, 5].into(),
         ..Default::default()
     };
     let mut net = Network::with_config(m, config);
     net.elect(1);
+    net.run(1);
     net.cut(1, 2);
     net.cut(1, 3);
     net.step(1, Input::ReadIndex(7)).unwrap();
     net.deliver();
     assert!(
         net.peer(1).reads.is_empty(),
-        "only the learner answered: {:?}",
+        "only the learners answered (3 of 5 members): {:?}",
         net.peer(1).reads
     );
+    net.heal();
+    net.step(1, Input::ReadIndex(8)).unwrap();
+    net.deliver();
+    assert_eq!(net.peer(1).reads.len(), 2, "the voters confirm both reads");
 
     let m = Membership {
         voters: [1].into(),
