@@ -80,7 +80,10 @@ fn a_node_starts_as_a_follower() {
     for cfg in [config(1), plain(1)] {
         let s = Solo::new(cfg, three());
         assert_eq!(s.node.role(), Role::Follower);
-        assert_eq!((s.node.term(), s.node.vote(), s.node.leader()), (0, None, None));
+        assert_eq!(
+            (s.node.term(), s.node.vote(), s.node.leader()),
+            (0, None, None)
+        );
     }
 }
 
@@ -127,7 +130,11 @@ fn one_round_of_votes_decides_by_majority() {
         (5, &[(2, true)], Candidate),
         (5, &[(2, false), (3, false)], Candidate),
         (5, &[(2, true), (3, false), (4, false)], Candidate),
-        (5, &[(2, true), (3, false), (4, false), (5, false)], Follower),
+        (
+            5,
+            &[(2, true), (3, false), (4, false), (5, false)],
+            Follower,
+        ),
         (5, &[(2, false), (3, false), (4, false)], Follower),
         (5, &[], Candidate),
     ];
@@ -196,7 +203,10 @@ fn a_proposal_goes_to_every_follower_after_the_leaders_last_entry() {
         s.node.log().committed(),
     );
     assert_eq!(commit, 1, "the no-op committed");
-    let i = s.step(Input::Propose(b"some data".to_vec())).unwrap().unwrap();
+    let i = s
+        .step(Input::Propose(b"some data".to_vec()))
+        .unwrap()
+        .unwrap();
     assert_eq!(i, last + 1);
     let mut to = Vec::new();
     for m in s.take_msgs() {
@@ -216,7 +226,11 @@ fn a_proposal_goes_to_every_follower_after_the_leaders_last_entry() {
         assert_eq!(entries, vec![s.node.log().entry(i).unwrap()]);
     }
     assert_eq!(to, vec![2, 3]);
-    assert_eq!(s.node.log().committed(), commit, "not before a majority stores it");
+    assert_eq!(
+        s.node.log().committed(),
+        commit,
+        "not before a majority stores it"
+    );
 }
 
 // Raft §5.3: "A log entry is committed once the leader that created the entry has replicated it
@@ -306,6 +320,10 @@ fn only_an_entry_of_the_current_term_commits_by_counting_replicas() {
         s.make_leader();
         assert_eq!(terms_of(&s.node), vec![1, 2, 3]);
         s.recv(ack(2, 1, 3, acked));
-        assert_eq!(s.node.log().committed(), want, "node 2 stores up to {acked}");
+        assert_eq!(
+            s.node.log().committed(),
+            want,
+            "node 2 stores up to {acked}"
+        );
     }
 }
