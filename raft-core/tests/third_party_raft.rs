@@ -46,6 +46,20 @@ fn is_timeout_now(m: &raft_core::Message) -> bool {
     matches!(m.body, Body::TimeoutNow)
 }
 
+/// Runs `net` with violations recorded rather than panicking, and checks that the only ones
+/// are of the harness's rule "a leader may vote" by `leader`: a leader that removed itself
+/// manages the cluster until the removal commits (dissertation §4.2.2), which that rule does not
+/// allow for (a gap of the harness, reported by this audit; `common/` takes additions only).
+fn only_removed_leader_violations(net: &Network, leader: NodeId) {
+    let expected = format!("node {leader}: leader but may not vote");
+    let others: Vec<&String> = net
+        .violations
+        .iter()
+        .filter(|v| !v.contains(&expected))
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
 // ----- membership changes ------------------------------------------------------------------------
 
 // Dissertation §6.2 (CheckQuorum): a leader steps down when an election timeout passes without
@@ -79,9 +93,7 @@ fn a_voter_added_just_before_the_quorum_check_does_not_depose_the_leader() {
 #[test]
 fn a_leader_that_removes_itself_steps_down_once_the_removal_commits() {
     let mut net = Network::with_config(three(), plain);
-    // The harness's node check holds that a leader may vote; a leader that removed itself may
-    // not, until the removal commits (§4.2.2). Record violations instead, and allow only that.
-    net.strict = false;
+    net.strict = false; // see `only_removed_leader_violations`
     net.elect(1);
     let i = net
         .step(1, Input::ChangeMembership(ConfChange::Remove { node: 1 }))
@@ -115,12 +127,7 @@ fn a_leader_that_removes_itself_steps_down_once_the_removal_commits() {
     assert_eq!(net.node(2).log().committed(), at);
     assert_eq!(net.node(3).log().committed(), at);
     assert!(at > i);
-    let others: Vec<&String> = net
-        .violations
-        .iter()
-        .filter(|v| !v.contains("node 1: leader but may not vote"))
-        .collect();
-    assert!(others.is_empty(), "{others:?}");
+    only_removed_leader_violations(&net, 1);
 }
 
 // Dissertation §4.1: a configuration is used as soon as it is in the log. A leader of {1, 2}
@@ -142,6 +149,142 @@ fn removing_an_unreachable_voter_lets_pending_entries_commit() {
     net.deliver();
     assert_eq!(net.node(1).log().committed(), removal);
     assert!(net.peer(1).applied.iter().any(|e| e.index == pending));
+}
+
+/// Nodes `ids`, all starting from the configuration {1, 2, 3} (the others are new machines that
+/// have not joined yet), configured by `cfg`.
+fn three_and_spares(ids: &[NodeId], cfg: fn(NodeId) -> Config) -> Network {
+    let states = ids
+        .iter()
+        .map(|&id| {
+            let state = PersistentState {
+                membership: three(),
+                ..Default::default()
+            };
+            (id, state)
+        })
+        .collect();
+    Network::from_states(states, cfg)
+}
+
+// Dissertation §4.3: in joint consensus (C_old,new) an entry commits only once a majority of
+// C_old and a majority of C_new store it; the leader then moves to C_new by itself. Here C_new's
+// new members are cut off: C_old's majority alone commits nothing. (etcd
+// `testdata/confchange_v2_add_double_auto.txt`, whose leader also leaves the joint configuration
+// by itself.)
+#[test]
+fn joint_consensus_commits_only_with_both_majorities() {
+    let mut net = three_and_spares(&[1, 2, 3, 4, 5], plain);
+    net.elect(1);
+    net.isolate(4);
+    net.isolate(5);
+    let joint = net
+        .step(
+            1,
+            Input::ChangeMembership(ConfChange::EnterJoint {
+                voters: [1, 4, 5].into(),
+            }),
+        )
+        .unwrap()
+        .unwrap();
+    assert!(net.node(1).membership().is_joint());
+    let hb = net.node(1).config().heartbeat_interval;
+    net.run(hb * 4);
+    for id in [2, 3] {
+        assert_eq!(net.node(id).log().last_index(), joint, "node {id} stores it");
+    }
+    assert!(
+        net.node(1).log().committed() < joint,
+        "a majority of C_old stores it, none of C_new"
+    );
+    net.heal();
+    net.run(hb * 4);
+    let c_new = Membership::with_voters([1, 4, 5]);
+    assert_eq!(net.node(1).membership(), &c_new, "left the joint configuration");
+    let last = net.node(1).log().last_index();
+    assert!(last > joint);
+    for id in [1, 4, 5] {
+        assert_eq!(net.node(id).membership(), &c_new, "node {id}");
+        assert_eq!(net.node(id).log().committed(), last, "node {id}: C_new committed");
+    }
+}
+
+// Dissertation §4.3 with §3.10: a leader can be replaced through joint consensus: it enters
+// C_old,new without itself, hands leadership to a new member while joint, the new leader leaves
+// the joint configuration, and the old leader, outside the configuration, cannot disrupt it
+// (§4.2.3). (etcd `testdata/confchange_v2_replace_leader.txt`; there the removed leader also
+// receives the final configuration, which raft-core's new leader does not send to a non-member.)
+#[test]
+fn the_leader_is_replaced_through_joint_consensus_and_a_transfer() {
+    // The reference configuration: node 1 never receives C_new (the new leader replicates to
+    // its members only), so it still believes itself a voter of C_old,new and times out; PreVote
+    // and CheckQuorum keep it from disrupting C_new (dissertation §4.2.3). Without them it would
+    // depose node 4 with a higher term, as the dissertation describes.
+    let mut net = three_and_spares(&[1, 2, 3, 4], config);
+    net.strict = false; // see `only_removed_leader_violations`
+    net.elect(1);
+    net.step(
+        1,
+        Input::ChangeMembership(ConfChange::EnterJoint {
+            voters: [2, 3, 4].into(),
+        }),
+    )
+    .unwrap();
+    // Hand over while joint: node 1 hears no acknowledgement from 2 and 3 yet (held), so
+    // C_old,new is not committed; node 4 is caught up, then campaigns and needs both majorities
+    // (dissertation §4.3).
+    net.hold(2, 1);
+    net.hold(3, 1);
+    net.step(1, Input::TransferLeader(4)).unwrap();
+    net.deliver();
+    assert!(net.node(1).membership().is_joint());
+    assert_eq!(net.node(4).role(), Role::Leader, "node 4 took over while joint");
+    net.release(2, 1);
+    net.release(3, 1);
+    let hb = net.node(4).config().heartbeat_interval;
+    net.run(hb * 6);
+    let c_new = Membership::with_voters([2, 3, 4]);
+    assert_eq!(net.leader(), Some(4));
+    for id in [2, 3, 4] {
+        assert_eq!(net.node(id).membership(), &c_new, "node {id}");
+    }
+    // Node 1 campaigns (it does not know it was removed) but cannot disrupt C_new.
+    let term = net.node(4).term();
+    net.campaign(1);
+    net.deliver();
+    net.run(2_000);
+    assert_ne!(net.node(1).role(), Role::Leader);
+    assert_eq!(net.leader(), Some(4));
+    assert_eq!(net.node(4).term(), term, "node 1 did not disrupt C_new");
+    only_removed_leader_violations(&net, 1);
+}
+
+// Dissertation §4.1: a configuration is used as soon as it is in a server's log, so a candidate
+// may count as a voter a node that does not know yet that it was promoted. That node must still
+// grant its vote, or a majority of the latest configuration could be alive and elect nobody.
+// (etcd `testdata/campaign_learner_must_vote.txt`.)
+#[test]
+fn a_learner_promoted_in_the_candidates_log_grants_its_vote() {
+    let m = Membership {
+        voters: [1, 2].into(),
+        learners: [3].into(),
+        ..Default::default()
+    };
+    let mut net = Network::with_config(m, plain);
+    net.elect(1);
+    net.cut(1, 3);
+    net.step(1, Input::ChangeMembership(ConfChange::Promote { node: 3 }))
+        .unwrap();
+    net.deliver();
+    net.run(net.node(1).config().heartbeat_interval);
+    assert!(net.node(2).membership().is_voter(3), "node 2 has the promotion");
+    assert!(net.node(3).membership().is_learner(3), "node 3 does not");
+    net.crash(1);
+    net.heal();
+    net.campaign(2);
+    net.deliver();
+    assert_eq!(net.node(2).role(), Role::Leader, "elected by 2 and 3");
+    assert!(net.node(3).membership().is_voter(3), "and node 3 caught up");
 }
 
 // ----- snapshots and membership --------------------------------------------------------------------
