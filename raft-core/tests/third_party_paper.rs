@@ -117,8 +117,9 @@ fn a_leader_sends_a_heartbeat_to_every_follower_each_interval() {
 #[test]
 fn one_round_of_votes_decides_by_majority() {
     use Role::*;
-    // (cluster size, answers in the order they arrive, role afterwards)
-    let cases: &[(u64, &[(NodeId, bool)], Role)] = &[
+    /// Cluster size, answers in the order they arrive, role afterwards.
+    type Case = (u64, &'static [(NodeId, bool)], Role);
+    let cases: &[Case] = &[
         (1, &[], Leader),
         (3, &[(2, true)], Leader),
         (3, &[(2, true), (3, true)], Leader),
