@@ -8,7 +8,7 @@
 //! | suite test(s) | checked by |
 //! | --- | --- |
 //! | TestProgressLeader, TestProgressResumeByHeartbeatResp, TestProgressPaused, TestProgressFlowControl, TestSendAppendForProgressProbe/Replicate, TestLeaderIncreaseNext, TestHandleHeartbeatResp, TestMsgAppRespWaitReset | `paper_5_3_replication.rs`: `replicate_state_limits_appends_in_flight`, `probe_state_sends_one_append_at_a_time`, `lost_full_window_recovers_through_heartbeat_response`, `batching_respects_max_msg_bytes`, `proposal_is_sent_immediately` |
-//! | TestSendAppendForProgressSnapshot, TestSlowNodeRestore, TestProvideSnap | `paper_7_snapshots.rs` (raft-core sends a snapshot to a follower whether or not it was recently active; etcd's TestIgnoreProvidingSnap has no counterpart) |
+//! | TestSendAppendForProgressSnapshot, TestSlowNodeRestore, TestProvideSnap, etcd `slow_follower_after_compaction.txt` | NEW `a_throttled_follower_behind_a_compaction_gets_the_snapshot`; `paper_7_snapshots.rs` (raft-core sends a snapshot to a follower whether or not it was recently active; etcd's TestIgnoreProvidingSnap has no counterpart) |
 //! | TestUncommittedEntryLimit | none: no bound on uncommitted proposals (see the audit report) |
 //! | TestLeaderElection(PreVote), TestSingleNodeCandidate/PreCandidate, TestLearnerElectionTimeout, TestLearnerCampaign | `paper_5_2_election.rs`; NEW `campaign_on_a_leader_changes_nothing` (single voter), `timeout_now_makes_no_learner_or_non_member_campaign` |
 //! | TestLearnerPromotion, TestLearnerCanVote | `paper_5_2_election.rs`: `a_learner_promoted_by_an_appended_entry_reports_its_new_role`, `a_learner_answers_vote_requests_but_its_vote_is_not_counted`; NEW `a_learner_promoted_in_the_candidates_log_grants_its_vote` (etcd `campaign_learner_must_vote.txt`) |
@@ -669,6 +669,51 @@ fn a_voter_that_does_not_know_it_is_one_follows_but_never_campaigns() {
     assert_eq!(net.node(2).leader(), Some(1), "but follows the leader");
     net.run(1_000);
     assert_eq!(net.node(1).role(), Role::Leader, "and keeps it in office");
+}
+
+// Paper §7 with flow control: a follower whose in-flight window is full (its Appends were lost)
+// and whose next entries the leader then compacted away is not stuck: a heartbeat answer frees
+// the window, the next Append finds the entries gone, and the leader sends the snapshot. (etcd
+// `testdata/slow_follower_after_compaction.txt`, the regression test of etcd-io/raft#31.)
+#[test]
+fn a_throttled_follower_behind_a_compaction_gets_the_snapshot() {
+    let cfg = |id| {
+        let mut c = plain(id);
+        c.max_inflight = 2;
+        c
+    };
+    let mut net = Network::with_config(three(), cfg);
+    net.elect(1);
+    net.run(1);
+    // Every Append to node 3 is lost from here on, until its window is full.
+    for k in 0..6u8 {
+        net.propose(1, &[k]).unwrap();
+        net.drop_where(|m| m.to == 3 && matches!(m.body, Body::Append { .. }));
+        net.deliver();
+    }
+    let p = &net.node(1).progress().unwrap()[&3];
+    assert_eq!(p.inflight.len(), 2, "the window to node 3 is full");
+    let applied = net.node(1).log().applied();
+    net.step(
+        1,
+        Input::Compact {
+            index: applied,
+            data: b"state".to_vec(),
+        },
+    )
+    .unwrap();
+    assert!(net.node(3).log().last_index() < net.node(1).log().first_index());
+    net.run(net.node(1).config().heartbeat_interval * 4);
+    assert_eq!(
+        net.node(3).log().snapshot_index(),
+        applied,
+        "snapshot installed"
+    );
+    assert_eq!(
+        net.node(3).log().committed(),
+        net.node(1).log().committed(),
+        "caught up"
+    );
 }
 
 // ----- elections ----------------------------------------------------------------------------------
