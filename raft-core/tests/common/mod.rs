@@ -792,6 +792,21 @@ pub fn three() -> Membership {
 
 // ----- one node's invariants ---------------------------------------------------------------------
 
+/// A leader may lead a configuration that leaves it out until that configuration's entry
+/// commits, then steps down (dissertation §4.2.2): true for a leader whose configuration in
+/// effect comes from an uncommitted entry of its log.
+fn managing_its_own_removal(node: &Node) -> bool {
+    let log = node.log();
+    node.role() == Role::Leader
+        && (log.committed() + 1..=log.last_index())
+            .rev()
+            .find_map(|i| match log.entry(i).map(|e| e.payload) {
+                Some(Payload::Membership(m)) => Some(*m == *node.membership()),
+                _ => None,
+            })
+            .unwrap_or(false)
+}
+
 /// The invariants of one node that hold whatever it is fed (well-formed, malformed or hostile
 /// messages, ticks of any size, requests in any role, restarts), checked after every Ready its
 /// driver handles: the term never decreases (also across restarts) and the vote never changes
@@ -800,7 +815,8 @@ pub fn three() -> Membership {
 /// its terms never decrease nor pass the current term; committed entries never change while the
 /// node runs; the durable state equals the in-memory state once the Ready is handled (nothing
 /// the node sends may promise state a crash would lose); a leader or candidate voted for itself
-/// and may vote; a learner is one in its configuration.
+/// and may vote (or, for a leader, is managing a configuration without itself whose entry has
+/// not committed yet, dissertation §4.2.2); a learner is one in its configuration.
 #[derive(Debug, Clone)]
 pub struct NodeChecks {
     /// Highest term observed.
@@ -938,7 +954,7 @@ impl NodeChecks {
             if hs.vote != Some(node.id()) {
                 fail(format!("{} without voting for itself", node.role()));
             }
-            if !node.is_promotable() {
+            if !node.is_promotable() && !managing_its_own_removal(node) {
                 fail(format!("{} but may not vote", node.role()));
             }
         }
