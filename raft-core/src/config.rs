@@ -237,6 +237,9 @@ pub const MAX_CLOCK_DRIFT_PPM: u32 = 100_000;
 /// 56 MiB cache before payloads; more is not a cache but the log).
 pub const MAX_LOG_CACHE_ENTRIES: usize = 1 << 20;
 
+/// Default [`Config::max_uncommitted_bytes`]: 64 MiB of commands a leader holds uncommitted.
+pub const DEFAULT_MAX_UNCOMMITTED_BYTES: u64 = 64 << 20;
+
 /// Configuration of one node. Times are in ticks; the simulator uses one tick per millisecond.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -273,6 +276,14 @@ pub struct Config {
     /// it keeps them in memory too (as [`crate::MemStorage`] does), so this bounds what the
     /// cache keeps alive, not what it copies.
     pub log_cache_bytes: u64,
+    /// Leader only: most bytes ([`crate::Entry::size`] summed) of commands it proposed in its
+    /// term that are not yet handed out committed. A proposal past it is refused with
+    /// [`crate::Error::UncommittedLimit`], unless nothing is uncommitted (so a single command
+    /// larger than the limit still goes through). This bounds a leader's memory while it cannot
+    /// reach a quorum (with `check_quorum` off it would otherwise accept proposals forever).
+    /// Membership changes and the leader's no-op are not counted nor refused. At least 1;
+    /// default [`DEFAULT_MAX_UNCOMMITTED_BYTES`] (64 MiB).
+    pub max_uncommitted_bytes: u64,
     /// How linearizable reads are served.
     pub read_mode: ReadMode,
     /// Lease reads only: the largest rate error of any node's tick clock, in parts per million
@@ -308,6 +319,7 @@ impl Config {
             max_msg_bytes: 64 * 1024,
             log_cache_entries: crate::log::LOG_CACHE_ENTRIES,
             log_cache_bytes: crate::log::LOG_CACHE_BYTES,
+            max_uncommitted_bytes: DEFAULT_MAX_UNCOMMITTED_BYTES,
             read_mode: ReadMode::Safe,
             max_clock_drift_ppm: DEFAULT_MAX_CLOCK_DRIFT_PPM,
             election_policy: ElectionPolicy::default(),
@@ -344,6 +356,9 @@ impl Config {
         }
         if self.log_cache_bytes == 0 {
             return Err(Error::InvalidConfig(ConfigError::LogCacheBytesZero));
+        }
+        if self.max_uncommitted_bytes == 0 {
+            return Err(Error::InvalidConfig(ConfigError::MaxUncommittedBytesZero));
         }
         if self.max_clock_drift_ppm > MAX_CLOCK_DRIFT_PPM {
             return Err(Error::InvalidConfig(ConfigError::ClockDriftTooLarge));

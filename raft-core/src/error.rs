@@ -37,6 +37,13 @@ pub enum Error {
         /// Ticks until the promise ends.
         ticks_left: u64,
     },
+    /// The leader already holds [`crate::Config::max_uncommitted_bytes`] of uncommitted
+    /// commands (`held` bytes): the proposal is refused until some commit (try again later, or
+    /// elsewhere if this leader has lost its quorum).
+    UncommittedLimit {
+        /// Bytes of commands this leader holds uncommitted.
+        held: u64,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -57,6 +64,10 @@ impl core::fmt::Display for Error {
             Error::LeasePromised { ticks_left } => write!(
                 f,
                 "not campaigning: a leader's read lease is in force for {ticks_left} more ticks"
+            ),
+            Error::UncommittedLimit { held } => write!(
+                f,
+                "proposal refused: the leader holds {held} bytes of uncommitted commands, its limit"
             ),
         }
     }

@@ -126,6 +126,9 @@ pub struct Node<S = MemStorage> {
     /// Leader only: index of the latest membership entry that may not be committed yet; a new
     /// change waits until it is (dissertation §4.1).
     pending_conf_index: Index,
+    /// Leader only: bytes of commands proposed in this term not yet handed out committed
+    /// (bounded by [`Config::max_uncommitted_bytes`]).
+    uncommitted_bytes: u64,
     /// Answers received in the current (pre-)election, by voter.
     votes: BTreeMap<NodeId, bool>,
     /// Voters that granted this node their vote in the term named (real votes, not pre-votes).
@@ -254,6 +257,7 @@ impl<S: Storage> Node<S> {
             incoming: None,
             outgoing_snapshots: BTreeMap::new(),
             pending_conf_index: 0,
+            uncommitted_bytes: 0,
             votes: BTreeMap::new(),
             term_grants: (0, BTreeSet::new()),
             led_term: 0,
@@ -504,6 +508,16 @@ impl<S: Storage> Node<S> {
         });
         self.log.handed_out_all();
         let committed = self.log.take_committed_shared();
+        if self.uncommitted_bytes > 0 {
+            // Entries of earlier terms were never counted: at worst this frees the count early
+            // by their size, never late (as etcd/raft's reduceUncommittedSize).
+            let done: u64 = committed
+                .iter()
+                .filter(|e| matches!(e.payload, Payload::Command(_)))
+                .map(Entry::size)
+                .sum();
+            self.uncommitted_bytes = self.uncommitted_bytes.saturating_sub(done);
+        }
         Ready {
             snapshot: self.persist_snapshot.take(),
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
@@ -863,6 +877,7 @@ impl<S: Storage> Node<S> {
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
         self.led_term = self.term;
+        self.uncommitted_bytes = 0;
         self.lost_elections = 0;
         self.votes.clear();
         self.heartbeat_elapsed = 0;
@@ -1638,6 +1653,14 @@ impl<S: Storage> Node<S> {
         }
         if self.transfer.is_some() {
             return Err(Error::TransferInProgress);
+        }
+        if let Payload::Command(c) = &payload {
+            let size = 16 + c.len() as u64;
+            let held = self.uncommitted_bytes;
+            if held > 0 && held.saturating_add(size) > self.cfg.max_uncommitted_bytes {
+                return Err(Error::UncommittedLimit { held });
+            }
+            self.uncommitted_bytes = held.saturating_add(size);
         }
         Ok(self.append_and_send(payload))
     }

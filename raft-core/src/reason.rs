@@ -59,6 +59,8 @@ reasons! {
         LogCacheEntriesOutOfRange => "log_cache_entries must be between 1 and 1048576",
         /// `log_cache_bytes` is 0.
         LogCacheBytesZero => "log_cache_bytes must be at least 1",
+        /// `max_uncommitted_bytes` is 0.
+        MaxUncommittedBytesZero => "max_uncommitted_bytes must be at least 1",
         /// `max_clock_drift_ppm` exceeds [`crate::MAX_CLOCK_DRIFT_PPM`].
         ClockDriftTooLarge => "max_clock_drift_ppm must be at most 100000 (10%)",
         /// Lease reads without CheckQuorum: a deposed leader would not know it (dissertation

@@ -77,7 +77,7 @@ fn errors_read_as_before() {
 #[test]
 fn invalid_configurations_name_the_field() {
     type Breaks = fn(&mut raft_core::Config);
-    let cases: [(Breaks, ConfigError); 7] = [
+    let cases: [(Breaks, ConfigError); 8] = [
         (|c| c.id = 0, ConfigError::IdZero),
         (|c| c.heartbeat_interval = 0, ConfigError::HeartbeatZero),
         (
@@ -94,6 +94,10 @@ fn invalid_configurations_name_the_field() {
             ConfigError::LogCacheEntriesOutOfRange,
         ),
         (|c| c.log_cache_bytes = 0, ConfigError::LogCacheBytesZero),
+        (
+            |c| c.max_uncommitted_bytes = 0,
+            ConfigError::MaxUncommittedBytesZero,
+        ),
     ];
     for (break_it, why) in cases {
         let mut c = config(1);

@@ -580,3 +580,47 @@ proptest! {
         run_schedule(n, pre_vote, check_quorum, seed, faults)?;
     }
 }
+
+// ----- bounded uncommitted proposals -------------------------------------------------------------
+
+/// A leader that cannot reach a quorum (CheckQuorum off, so it stays leader) accepts commands
+/// only up to `Config::max_uncommitted_bytes`, refuses the next with `UncommittedLimit`, and takes
+/// proposals again once the backlog commits. Without the bound its memory would grow with every
+/// proposal for as long as the partition lasts (etcd `TestUncommittedEntryLimit` protects the
+/// same). A single command larger than the limit still goes through when nothing is held.
+#[test]
+fn a_leader_without_a_quorum_holds_at_most_its_uncommitted_limit() {
+    let limit = 10 * (16 + 100);
+    let mut net = Network::with_config(Membership::with_voters([1, 2, 3]), |id| Config {
+        check_quorum: false,
+        max_uncommitted_bytes: limit,
+        ..config(id)
+    });
+    net.elect(1);
+    net.isolate(1);
+    let mut accepted = 0;
+    let refused = loop {
+        match net.propose(1, &[7; 100]) {
+            Ok(_) => accepted += 1,
+            Err(e) => break e,
+        }
+        assert!(accepted <= 10, "accepted past the limit");
+    };
+    assert_eq!(accepted, 10);
+    assert_eq!(refused, raft_core::Error::UncommittedLimit { held: limit });
+    assert!(refused.to_string().contains("uncommitted"), "{refused}");
+    assert_eq!(net.node(1).role(), Role::Leader);
+    // Healed, the backlog commits and proposals are taken again.
+    net.heal();
+    net.run(200);
+    let last = net.node(1).log().last_index();
+    assert_eq!(net.node(1).log().committed(), last);
+    let i = net
+        .propose(1, &[8; 100])
+        .expect("taken again after the commit");
+    // A command larger than the limit goes through when nothing is held.
+    net.run(200);
+    assert_eq!(net.node(1).log().committed(), i);
+    net.propose(1, &vec![9; 2 * limit as usize])
+        .expect("one oversized command when nothing is held");
+}
