@@ -449,9 +449,9 @@ impl Driver {
     fn not_leader(&self, e: raft_core::Error) -> ReqError {
         match e {
             raft_core::Error::NotLeader { leader } => ReqError::NotLeader(leader),
-            raft_core::Error::ReadNotReady | raft_core::Error::TransferInProgress => {
-                ReqError::Retry(e.to_string())
-            }
+            raft_core::Error::ReadNotReady
+            | raft_core::Error::TransferInProgress
+            | raft_core::Error::UncommittedLimit { .. } => ReqError::Retry(e.to_string()),
             other => ReqError::Refused(other.to_string()),
         }
     }
