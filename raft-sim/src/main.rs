@@ -52,7 +52,8 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
   raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
-duplicate, reorder, transfer, membership, snapshot, all (default) or none, comma-separated.";
+duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all (default) or none,
+comma-separated.";
 
 const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N] [--groups N [--machines N]]
 
@@ -63,7 +64,8 @@ linearizability.
   --nodes N         cluster size, 1 to 64 (default 5)
   --duration-ms T   faults for this long, 0 to 86400000 ms (default 3000)
   --faults LIST     comma-separated: crash, partition, drop, duplicate, reorder, transfer,
-                    membership, snapshot, all (default) or none
+                    membership, snapshot, pause (process pauses), disk (slow disks), drift
+                    (clock drift), all (default) or none
   --schedule NAME   mixed (default: seed % 3 picks swarm, targeted, classic), classic (one
                     mix of every fault), swarm (each seed draws its own faults and their
                     intensities), targeted (membership changes around crashes, partitions and

@@ -1,7 +1,7 @@
 //! Randomized fault schedules: the `raft-sim check` workload. From one seed, a run draws a
 //! cluster and a timeline of faults (crashes and restarts, partitions, one-way cuts, held
-//! links, loss, duplication, reordering, leadership transfers, forced elections) under a steady
-//! client load, with every checker on after every event, and then heals everything and requires
+//! links, loss, duplication, reordering, leadership transfers, forced elections, process
+//! pauses, slow disks, clock drift) under a steady client load, with every checker on after every event, and then heals everything and requires
 //! the cluster to make progress again.
 //!
 //! Three kinds of schedule ([`Schedule`]): the classic one (one fixed mix of faults for every
@@ -22,10 +22,13 @@ use crate::world::{ClientOptions, SimOptions, Workload, World};
 use raft_core::config::ElectionPolicy;
 use raft_core::types::NodeId;
 
+/// Salt of the classic schedule's generator for pauses, slow disks and clock drift.
+const CLASSIC_MACHINE_SALT: u64 = 0x5EED_3AC4_1E5E_0001;
+
 /// The kinds of fault a schedule may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Faults {
-    /// Crash and restart nodes; swarm schedules also pause and resume them.
+    /// Crash and restart nodes.
     pub crash: bool,
     /// Partitions, isolations, one-way cuts and held links.
     pub partition: bool,
@@ -42,6 +45,15 @@ pub struct Faults {
     /// Log compaction (snapshots every few entries, and on demand), so that lagging followers
     /// need InstallSnapshot.
     pub snapshot: bool,
+    /// Process pauses: a node freezes (no ticks, no delivery) and resumes later with its stale
+    /// view, as in a long GC pause or SIGSTOP.
+    pub pause: bool,
+    /// Slow disks: every write takes 1 to 30 ms, and a node sends nothing that depends on a
+    /// write before it completes.
+    pub disk: bool,
+    /// Clock drift: each machine's clock runs at its own rate, up to 10% off real time (within
+    /// the lease's claimed bound on seeds that read from a lease).
+    pub drift: bool,
 }
 
 impl Faults {
@@ -55,6 +67,9 @@ impl Faults {
         transfer: true,
         membership: true,
         snapshot: true,
+        pause: true,
+        disk: true,
+        drift: true,
     };
 
     /// The list [`Faults::parse`] reads back: `all`, `none`, or the kinds comma-separated.
@@ -71,6 +86,9 @@ impl Faults {
             (self.transfer, "transfer"),
             (self.membership, "membership"),
             (self.snapshot, "snapshot"),
+            (self.pause, "pause"),
+            (self.disk, "disk"),
+            (self.drift, "drift"),
         ];
         let on: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
         if on.is_empty() {
@@ -91,6 +109,9 @@ impl Faults {
             transfer: false,
             membership: false,
             snapshot: false,
+            pause: false,
+            disk: false,
+            drift: false,
         };
         for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match word {
@@ -104,9 +125,12 @@ impl Faults {
                 "transfer" => f.transfer = true,
                 "membership" => f.membership = true,
                 "snapshot" => f.snapshot = true,
+                "pause" => f.pause = true,
+                "disk" => f.disk = true,
+                "drift" => f.drift = true,
                 other => {
                     return Err(alloc::format!(
-                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, all or none)"
+                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all or none)"
                     ))
                 }
             }
@@ -354,6 +378,22 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
         // Leases claim to tolerate clocks this far off: test them under it.
         opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
+    // The machine faults beyond crashes come from a generator of their own, so that no other
+    // draw of the seed moves with them: a quarter of the seeds without lease reads run each
+    // clock up to 10% off (lease seeds run at the drift the lease claims to tolerate, above), a
+    // quarter give every disk a write time of 1 to 30 ms, and a third pause nodes.
+    let mut machine = SimRng::new(seed ^ CLASSIC_MACHINE_SALT);
+    if faults.drift
+        && opts.read_mode != raft_core::config::ReadMode::Lease
+        && machine.range(0, 3) == 0
+    {
+        opts.clock_drift_ppm =
+            machine.range(1, u64::from(raft_core::config::MAX_CLOCK_DRIFT_PPM)) as u32;
+    }
+    if faults.disk && machine.range(0, 3) == 0 {
+        opts.disk_ms = machine.range(1, 30);
+    }
+    let pausing = faults.pause && machine.range(0, 2) == 0;
     plant(&mut opts);
     let mut world = spec.world(opts);
 
@@ -365,6 +405,10 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
         if let Some(a) = random_action(&mut rng, &world, faults) {
             // Refused actions (e.g. transfer without a leader) change nothing; that is fine here.
             let _ = world.act(a);
+        }
+        // After one action in four, a paused node resumes, or, if none is paused, one pauses.
+        if pausing && machine.range(0, 3) == 0 {
+            let _ = world.act(crate::swarm::pause_or_resume(&mut machine, &world));
         }
     }
     finish(world, seed, net, budget, false)
@@ -583,6 +627,67 @@ mod tests {
                 crate::trace::TraceHash::default().value(),
                 "seed {seed}: nothing hashed"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod machine_fault_tests {
+    use super::*;
+
+    /// `pause`, `disk` and `drift` are kinds of `--faults` of their own, in the classic schedule
+    /// and in swarms: allowed, some seeds pause nodes, slow their disks or drift their clocks
+    /// (and stay safe); not allowed, no seed does, whatever else is allowed.
+    #[test]
+    fn pauses_slow_disks_and_drift_are_fault_kinds_of_their_own() {
+        let others = Faults::parse("crash,partition,drop,transfer").unwrap();
+        for schedule in [Schedule::Classic, Schedule::Swarm] {
+            for (kind, on) in [
+                ("pause", true),
+                ("disk", true),
+                ("drift", true),
+                ("", false),
+            ] {
+                let faults = Faults {
+                    pause: kind == "pause",
+                    disk: kind == "disk",
+                    drift: kind == "drift",
+                    ..others
+                };
+                let (mut paused, mut slow, mut drifted) = (0, 0, 0);
+                for seed in 1..=12 {
+                    let out = CheckRun {
+                        seed,
+                        nodes: 5,
+                        duration_ms: 2_000,
+                        faults,
+                        keep_trace: false,
+                        hash: false,
+                        policy: ElectionPolicy::default(),
+                        schedule,
+                    }
+                    .run(&|_| {});
+                    assert_eq!(out.violation, None, "{schedule:?} {kind} seed {seed}");
+                    let o = out.world.options();
+                    let lease = o.read_mode == raft_core::config::ReadMode::Lease;
+                    paused += usize::from(
+                        out.world
+                            .actions()
+                            .iter()
+                            .any(|(_, a)| matches!(a, Action::Pause { .. })),
+                    );
+                    slow += usize::from(o.disk_ms > 0);
+                    drifted += usize::from(!lease && o.clock_drift_ppm > 0);
+                }
+                let counts = (paused, slow, drifted);
+                // Seeds that must show the kind: some when allowed, none when not.
+                let fits = |k: &str, n: usize| (on && kind == k) == (n > 0);
+                assert!(
+                    fits("pause", paused) && fits("disk", slow) && fits("drift", drifted),
+                    "{schedule:?} with {:?}: (paused, slow, drifted) seeds = {counts:?}",
+                    faults.names()
+                );
+            }
         }
     }
 }

@@ -146,26 +146,25 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         opts.read_mode = ReadMode::Lease;
         opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
-    // A quarter of the seeds that may crash machines (the machine faults: crashes, pauses,
-    // slow disks, clocks) and whose reads rest on no lease run each machine's clock at its own
-    // rate, up to 10% off real time: Raft's safety must not depend on clocks at all (timeouts
-    // only decide when elections happen, §5.2, §9.3); only a lease's does, and lease seeds
-    // run at the drift it claims to tolerate (above).
+    // A quarter of the seeds that may drift clocks and whose reads rest on no lease run each
+    // machine's clock at its own rate, up to 10% off real time: Raft's safety must not depend
+    // on clocks at all (timeouts only decide when elections happen, §5.2, §9.3); only a
+    // lease's does, and lease seeds run at the drift it claims to tolerate (above).
     let mut drifts = SimRng::new(spec.seed ^ DRIFT_SALT);
-    if f.crash && !lease && drifts.range(0, 3) == 0 {
+    if f.drift && !lease && drifts.range(0, 3) == 0 {
         opts.clock_drift_ppm = drifts.range(1, u64::from(MAX_CLOCK_DRIFT_PPM)) as u32;
     }
-    // A quarter of the seeds that may crash nodes give every disk a write time of 1 to 30 ms.
+    // A quarter of the seeds that may have slow disks give every disk a write time of 1 to 30 ms.
     let mut disks = SimRng::new(spec.seed ^ DISK_SALT);
-    if f.crash && disks.range(0, 3) == 0 {
+    if f.disk && disks.range(0, 3) == 0 {
         opts.disk_ms = disks.range(1, 30);
     }
     plant(&mut opts);
     let mut world = spec.world(opts);
-    // A third of the seeds that may crash nodes also pause them (the leader half the time):
-    // after one action in four a paused node resumes, or, if none is paused, one pauses.
+    // A third of the seeds that may pause nodes do (the leader half the time): after one
+    // action in four a paused node resumes, or, if none is paused, one pauses.
     let mut pauses = SimRng::new(spec.seed ^ PAUSE_SALT);
-    let pausing = f.crash && pauses.range(0, 2) == 0;
+    let pausing = f.pause && pauses.range(0, 2) == 0;
     let total: u64 = weights.iter().sum();
     let mut t = 0;
     let budget = event_budget(spec.duration_ms);
@@ -226,7 +225,7 @@ pub(crate) fn down(world: &World) -> Vec<NodeId> {
 }
 
 /// Resumes the paused node, if there is one; else pauses the leader or a node drawn at random.
-fn pause_or_resume(rng: &mut SimRng, world: &World) -> Action {
+pub(crate) fn pause_or_resume(rng: &mut SimRng, world: &World) -> Action {
     if let Some((&node, _)) = world.nodes().iter().find(|(_, s)| s.paused()) {
         return Action::Resume { node };
     }
@@ -315,7 +314,7 @@ mod drift_tests {
 
     /// Clock drift is a swarm dimension: some seeds without lease reads run clocks far beyond
     /// the lease's bound (safety must not care), lease seeds never go past it, and a seed that
-    /// may not crash machines draws none. Every run stays safe.
+    /// may not drift clocks (`--faults` without `drift`) draws none. Every run stays safe.
     #[test]
     fn swarm_seeds_draw_clock_drift_and_stay_safe() {
         let mut beyond = 0;
@@ -323,7 +322,7 @@ mod drift_tests {
             for faults in [
                 Faults::ALL,
                 Faults {
-                    crash: false,
+                    drift: false,
                     ..Faults::ALL
                 },
             ] {
@@ -345,7 +344,7 @@ mod drift_tests {
                         o.clock_drift_ppm, DEFAULT_MAX_CLOCK_DRIFT_PPM,
                         "seed {seed}"
                     );
-                } else if !faults.crash {
+                } else if !faults.drift {
                     assert_eq!(o.clock_drift_ppm, 0, "seed {seed}");
                 } else if o.clock_drift_ppm > DEFAULT_MAX_CLOCK_DRIFT_PPM {
                     beyond += 1;
