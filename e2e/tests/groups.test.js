@@ -49,6 +49,8 @@ test('?groups=3 opens a machines view; crashing a leading machine re-elects ever
   await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?groups=3&machines=5&seed=4&speed=2`, { waitUntil: 'load' });
   await page.locator('[data-machine]').first().waitFor();
+  // The playground forwards to the multi-group page, a build of its own (issue 14), query kept.
+  assert.equal(page.url(), `${baseUrl()}groups/?groups=3&machines=5&seed=4&speed=2`);
   assert.equal(await page.locator('[data-machine]').count(), 5, 'five machine boxes');
   // Every group's replicas are listed with the group's name in text (not colour alone).
   assert.equal(await page.locator('.replica[data-group="g1"]').count(), 3);
@@ -106,13 +108,23 @@ test('a share link reopens the multi-group run; one group stays the default', { 
   const time = await page.getByTestId('groups-time').textContent();
   await page.getByRole('button', { name: 'Share this multi-group run' }).click();
   const link = await page.getByTestId('groups-share-link').inputValue();
-  assert.match(link, /#groups=/);
+  assert.ok(link.startsWith(`${baseUrl()}groups/#groups=`), link);
   await page.goto('about:blank');
   await page.goto(link, { waitUntil: 'load' });
   await page.locator('[data-machine]').first().waitFor();
   assert.equal(await page.getByTestId('groups-time').textContent(), time, 'the same moment');
   assert.equal(await page.locator('[data-machine="2"]').getAttribute('data-state'), 'down');
   assert.equal(await page.getByRole('button', { name: 'Play', exact: true }).count(), 1, 'paused, as shared');
+  // An old link, to the playground, is forwarded with its fragment.
+  await page.goto('about:blank');
+  await page.goto(link.replace('groups/#', '#'), { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.getByTestId('groups-time').textContent(), time, 'the same moment, through the playground');
+  // The way back: the playground's own page.
+  await page.getByRole('link', { name: 'Back to a single-group run' }).click();
+  await page.locator('g[data-node]').first().waitFor();
+  assert.equal(page.url(), baseUrl());
+  assert.equal(await page.locator('[data-machine]').count(), 0);
   // The plain page is still the single-group page.
   await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=42`, { waitUntil: 'load' });
