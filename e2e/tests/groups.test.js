@@ -146,6 +146,12 @@ test('the New run form opens a multi-group run; limits are refused with a notice
   await page.locator('[data-machine]').first().waitFor();
   assert.equal(await page.locator('[data-machine]').count(), 6);
   assert.equal(await page.locator('.group-pick').count(), 4);
+  // The multi-group page stores nothing: back on the playground, the stored run is the one left.
+  await page.waitForTimeout(1000);
+  assert.match(await page.evaluate(() => localStorage.getItem('raft-playground.run') ?? ''), /"seed":42[,}]/);
+  await page.getByRole('link', { name: 'Back to a single-group run' }).click();
+  await page.locator('g[data-node]').first().waitFor();
+  assert.match(await page.locator('body').textContent(), /seed 42/);
   // Beyond the page's limits: refused, said above the page, the single-group page opens.
   await page.goto(`${baseUrl()}?groups=12&seed=1`, { waitUntil: 'load' });
   await page.locator('g[data-node]').first().waitFor();

@@ -467,7 +467,8 @@ pub fn app(props: &AppProps) -> Html {
         }
         let sim = sim.clone();
         use_effect_with(key, move |_| {
-            if !embed {
+            // Under a multi-group run the single-group run is a blank one: the visitor's stays stored.
+            if !embed && !in_groups {
                 let sim = sim.clone();
                 *dirty.borrow_mut() = true;
                 let dirty = dirty.clone();
