@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, ARTIFACTS, useBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser, ARTIFACTS, useBrowser } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -97,6 +97,23 @@ test('?groups=3 opens a machines view; crashing a leading machine re-elects ever
   assert.match(await page.getByTestId('groups-notice').textContent(), /coalesced: one message per machine pair every 50 ms/);
   assert.match(await page.locator('.machines-panel').textContent(), /coalesced per machine pair every 50 ms/);
   assert.deepEqual(problems, []);
+});
+
+test('a multi-group link downloads the groups page only, not the playground', { timeout: 60_000 }, async () => {
+  // A new profile, so nothing comes from the cache; downloads that completed only (a preload
+  // the early forward in index.html cuts short ends as an aborted request instead).
+  const fresh = await openBrowser();
+  try {
+    const fetched = [];
+    fresh.page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
+    await fresh.page.goto(`${baseUrl()}?groups=2&machines=3&seed=1`, { waitUntil: 'load' });
+    await fresh.page.locator('[data-machine]').first().waitFor();
+    const wasm = fetched.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[0-9a-f]+_bg/, ''));
+    assert.deepEqual(wasm, ['/groups/groups.wasm'], `${fetched}`);
+    assert.deepEqual(fresh.problems, []);
+  } finally {
+    await fresh.close();
+  }
 });
 
 test('a share link reopens the multi-group run; one group stays the default', { timeout: 120_000 }, async () => {

@@ -165,6 +165,29 @@ mod tests {
         assert!(!is_v2_param("{\"version\": 2"));
     }
 
+    /// index.html forwards the plain cases before the playground's .wasm is fetched: the names
+    /// it lists are exactly the multi-group lessons and built-in scenarios forwarded here.
+    #[test]
+    fn the_early_forward_in_index_html_knows_the_same_names() {
+        let html = include_str!("../../../index.html");
+        let list = |var: &str| -> Vec<String> {
+            let line = html
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("var {var} = [")))
+                .unwrap_or_else(|| panic!("index.html lists the {var} it forwards"));
+            let inner = line.split_once('[').unwrap().1.split_once(']').unwrap().0;
+            inner
+                .split(',')
+                .map(|n| n.trim().trim_matches('"').to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        assert_eq!(list("lessons"), super::super::lesson::GROUP_LESSON_NAMES);
+        let scenarios: Vec<&str> = GROUP_SCENARIOS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(list("scenarios"), scenarios);
+        assert!(html.contains(&format!("location.replace(\"{GROUPS_PAGE}\"")));
+    }
+
     /// A run chosen in the playground reaches the groups page whole, with the page's look kept
     /// and what the playground ran dropped; the groups page reads the link back to the same run.
     #[test]
