@@ -1,7 +1,8 @@
 // Keyboard and screen-reader use: dialogs take focus, keep Tab inside, close on Escape and give
 // focus back to the button that opened them; selecting a node moves focus to its controls;
 // leader changes are announced in a polite live region; axe-core finds no serious or critical
-// problem, nor any of lesser impact, on any view (the main page, each dialog, a lesson, an embedded frame, the embed guide).
+// problem, nor any of lesser impact, on any view (the main page, each dialog, a lesson, an embedded frame, the embed guide,
+// the multi-group page).
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -203,6 +204,14 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
     await page.locator('g[data-node]').first().waitFor();
     report[`lesson ${name}`] = await axe(page);
   }
+  // The multi-group page, a build of its own (issue 14): opened directly, and through the playground.
+  await page.goto(`${baseUrl()}groups/?seed=5`, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  report['groups page'] = await axe(page);
+  await page.goto(`${baseUrl()}?groups=4&machines=6&seed=2&theme=dark`, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.match(page.url(), /\/groups\/\?groups=4/);
+  report['groups page, dark theme, forwarded'] = await axe(page);
   const embed = await context.newPage();
   await embed.setViewportSize({ width: 640, height: 420 });
   await embed.goto(`${baseUrl()}?embed=1&scenario=leader-election&autoplay=0`, { waitUntil: 'load' });
@@ -211,6 +220,9 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   await embed.goto(`${baseUrl()}?embed=1&controls=none&seed=3`, { waitUntil: 'load' });
   await embed.locator('g[data-node]').first().waitFor();
   report['embed frame, controls=none'] = await axe(embed);
+  await embed.goto(`${baseUrl()}?embed=1&scenario=groups-machine-crash&autoplay=0`, { waitUntil: 'load' });
+  await embed.locator('[data-machine]').first().waitFor();
+  report['embed frame, multi-group page'] = await axe(embed);
   await embed.goto(`${baseUrl()}www/embed.html`, { waitUntil: 'load' });
   await embed.waitForTimeout(500);
   report['embed guide'] = await axe(embed);

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, forgetStoredRun, ARTIFACTS, useBrowser } from './browser.js';
+import { baseUrl, forgetStoredRun, openBrowser, ARTIFACTS, useBrowser } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -49,6 +49,8 @@ test('?groups=3 opens a machines view; crashing a leading machine re-elects ever
   await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?groups=3&machines=5&seed=4&speed=2`, { waitUntil: 'load' });
   await page.locator('[data-machine]').first().waitFor();
+  // The playground forwards to the multi-group page, a build of its own (issue 14), query kept.
+  assert.equal(page.url(), `${baseUrl()}groups/?groups=3&machines=5&seed=4&speed=2`);
   assert.equal(await page.locator('[data-machine]').count(), 5, 'five machine boxes');
   // Every group's replicas are listed with the group's name in text (not colour alone).
   assert.equal(await page.locator('.replica[data-group="g1"]').count(), 3);
@@ -97,6 +99,23 @@ test('?groups=3 opens a machines view; crashing a leading machine re-elects ever
   assert.deepEqual(problems, []);
 });
 
+test('a multi-group link downloads the groups page only, not the playground', { timeout: 60_000 }, async () => {
+  // A new profile, so nothing comes from the cache; downloads that completed only (a preload
+  // the early forward in index.html cuts short ends as an aborted request instead).
+  const fresh = await openBrowser();
+  try {
+    const fetched = [];
+    fresh.page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
+    await fresh.page.goto(`${baseUrl()}?groups=2&machines=3&seed=1`, { waitUntil: 'load' });
+    await fresh.page.locator('[data-machine]').first().waitFor();
+    const wasm = fetched.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[0-9a-f]+_bg/, ''));
+    assert.deepEqual(wasm, ['/groups/groups.wasm'], `${fetched}`);
+    assert.deepEqual(fresh.problems, []);
+  } finally {
+    await fresh.close();
+  }
+});
+
 test('a share link reopens the multi-group run; one group stays the default', { timeout: 120_000 }, async () => {
   const { page, problems } = browser;
   await page.goto(`${baseUrl()}?groups=2&machines=3&seed=9&speed=2`, { waitUntil: 'load' });
@@ -106,13 +125,23 @@ test('a share link reopens the multi-group run; one group stays the default', { 
   const time = await page.getByTestId('groups-time').textContent();
   await page.getByRole('button', { name: 'Share this multi-group run' }).click();
   const link = await page.getByTestId('groups-share-link').inputValue();
-  assert.match(link, /#groups=/);
+  assert.ok(link.startsWith(`${baseUrl()}groups/#groups=`), link);
   await page.goto('about:blank');
   await page.goto(link, { waitUntil: 'load' });
   await page.locator('[data-machine]').first().waitFor();
   assert.equal(await page.getByTestId('groups-time').textContent(), time, 'the same moment');
   assert.equal(await page.locator('[data-machine="2"]').getAttribute('data-state'), 'down');
   assert.equal(await page.getByRole('button', { name: 'Play', exact: true }).count(), 1, 'paused, as shared');
+  // An old link, to the playground, is forwarded with its fragment.
+  await page.goto('about:blank');
+  await page.goto(link.replace('groups/#', '#'), { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  assert.equal(await page.getByTestId('groups-time').textContent(), time, 'the same moment, through the playground');
+  // The way back: the playground's own page.
+  await page.getByRole('link', { name: 'Back to a single-group run' }).click();
+  await page.locator('g[data-node]').first().waitFor();
+  assert.equal(page.url(), baseUrl());
+  assert.equal(await page.locator('[data-machine]').count(), 0);
   // The plain page is still the single-group page.
   await forgetStoredRun(page);
   await page.goto(`${baseUrl()}?seed=42`, { waitUntil: 'load' });
@@ -134,6 +163,12 @@ test('the New run form opens a multi-group run; limits are refused with a notice
   await page.locator('[data-machine]').first().waitFor();
   assert.equal(await page.locator('[data-machine]').count(), 6);
   assert.equal(await page.locator('.group-pick').count(), 4);
+  // The multi-group page stores nothing: back on the playground, the stored run is the one left.
+  await page.waitForTimeout(1000);
+  assert.match(await page.evaluate(() => localStorage.getItem('raft-playground.run') ?? ''), /"seed":42[,}]/);
+  await page.getByRole('link', { name: 'Back to a single-group run' }).click();
+  await page.locator('g[data-node]').first().waitFor();
+  assert.match(await page.locator('body').textContent(), /seed 42/);
   // Beyond the page's limits: refused, said above the page, the single-group page opens.
   await page.goto(`${baseUrl()}?groups=12&seed=1`, { waitUntil: 'load' });
   await page.locator('g[data-node]').first().waitFor();

@@ -23,7 +23,7 @@ use crate::components::notice::Notice;
 use crate::components::safety::Safety;
 use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
-use crate::groups::{GroupsPage, GroupsStart, GroupsSwitch};
+use crate::groups::{GroupsHost, GroupsStart, GroupsSwitch};
 use crate::open::{self, Startup};
 use crate::share;
 use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
@@ -63,13 +63,23 @@ struct Boot {
     groups: (Option<Rc<GroupsStart>>, Option<String>),
 }
 
-fn boot() -> Boot {
+/// Properties of [`App`].
+#[derive(Properties, PartialEq, Default, Debug)]
+pub struct AppProps {
+    /// `Some` in the groups page's build: multi-group runs open here. `None` (the
+    /// playground): they are forwarded to the groups page.
+    #[prop_or_default]
+    pub groups_host: Option<GroupsHost>,
+}
+
+fn boot(host: Option<GroupsHost>) -> Boot {
     let (search, hash) = browser::location_parts();
     let params = url_params::parse(&search, &hash);
     let first_visit = search.trim_start_matches('?').is_empty()
         && hash.trim_start_matches('#').is_empty()
         && !browser::walkthrough_seen();
-    let groups = match crate::groups::open::from_params(&params, browser::fresh_seed()) {
+    let asked = host.map_or(Ok(None), |h| (h.open)(&params, browser::fresh_seed()));
+    let groups = match asked {
         Ok(g) => (g.map(Rc::new), None),
         Err(e) => (
             None,
@@ -145,6 +155,7 @@ fn handle_command(
     latest: &Sim,
     groups: &GroupsSwitch,
     in_groups: bool,
+    host: Option<GroupsHost>,
 ) {
     match cmd {
         Command::LoadGroups(s) => {
@@ -156,9 +167,10 @@ fn handle_command(
             }))
         }
         Command::Lesson(name) if crate::groups::lesson::is_group_lesson(&name) => {
-            match crate::groups::lesson::start(&name) {
-                Ok(l) => groups.0.emit(Some(l)),
-                Err(e) => browser::post_to_parent(&embed_api::error_event(&e)),
+            match host.map(|h| (h.lesson)(&name)) {
+                Some(Ok(l)) => groups.0.emit(Some(l)),
+                Some(Err(e)) => browser::post_to_parent(&embed_api::error_event(&e)),
+                None => crate::groups::forward::open_lesson(&name),
             }
             return;
         }
@@ -222,8 +234,9 @@ fn handle_command(
 
 /// The whole page. Owns the simulation reducer and provides it as a context.
 #[function_component(App)]
-pub fn app() -> Html {
-    let boot = use_memo((), |()| boot());
+pub fn app(props: &AppProps) -> Html {
+    let host = props.groups_host;
+    let boot = use_memo((), move |()| boot(host));
     let sim = use_reducer({
         let boot = boot.clone();
         move || initial_sim(&boot)
@@ -237,8 +250,14 @@ pub fn app() -> Html {
     let switch = {
         let groups = groups.clone();
         GroupsSwitch(Callback::from(move |g: Option<GroupsStart>| {
-            let n = groups.as_ref().map_or(0, |(n, _)| n + 1);
-            groups.set(g.map(|g| (n, Rc::new(g))));
+            match (host, g) {
+                // The playground's build: the groups page opens it.
+                (None, Some(g)) => crate::groups::forward::open_in_groups_page(&g),
+                (_, g) => {
+                    let n = groups.as_ref().map_or(0, |(n, _)| n + 1);
+                    groups.set(g.map(|g| (n, Rc::new(g))));
+                }
+            }
         }))
     };
     let in_groups = groups.is_some();
@@ -356,6 +375,7 @@ pub fn app() -> Html {
                             &latest.borrow(),
                             &switch,
                             *latest_groups.borrow(),
+                            host,
                         ),
                         Some(Err(msg)) => {
                             browser::post_to_parent(&embed_api::error_event(&msg));
@@ -447,7 +467,8 @@ pub fn app() -> Html {
         }
         let sim = sim.clone();
         use_effect_with(key, move |_| {
-            if !embed {
+            // Under a multi-group run the single-group run is a blank one: the visitor's stays stored.
+            if !embed && !in_groups {
                 let sim = sim.clone();
                 *dirty.borrow_mut() = true;
                 let dirty = dirty.clone();
@@ -514,9 +535,17 @@ pub fn app() -> Html {
         && !sim.halted()
         && !in_groups;
     let body = match (params.controls, (*groups).clone()) {
-        (mode, Some((key, start))) => html! {
-            <GroupsPage key={key} {start} animate={!prefers_reduced_motion()}
-                        notice={sim.notice.clone()} embed={mode != ControlsMode::Full} />
+        (mode, Some((key, start))) => match host {
+            Some(h) => (h.page)(
+                key,
+                crate::groups::page::GroupsPageProps {
+                    start,
+                    animate: !prefers_reduced_motion(),
+                    notice: sim.notice.clone(),
+                    embed: mode != ControlsMode::Full,
+                },
+            ),
+            None => Html::default(),
         },
         (ControlsMode::Full, None) => html! {
             <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"), sim.recorded.is_some().then_some("recorded"))}>
@@ -603,7 +632,7 @@ pub fn app() -> Html {
 }
 
 /// Properties of [`AnimationLoop`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Debug)]
 pub struct LoopProps {
     /// Whether frames should be requested at all.
     pub running: bool,

@@ -15,7 +15,7 @@ use std::path::Path;
 /// Most lines a file of the page may have.
 const MAX_LINES: usize = 900;
 
-/// Every `.rs` file under `src/`, by module path ("" for `main.rs`, "view_model::health").
+/// Every `.rs` file under `src/`, by module path ("" for `lib.rs`, "view_model::health").
 fn sources() -> BTreeMap<String, String> {
     fn walk(dir: &Path, prefix: &[String], out: &mut BTreeMap<String, String>) {
         for entry in fs::read_dir(dir).expect("src/ is readable") {
@@ -27,7 +27,7 @@ fn sources() -> BTreeMap<String, String> {
                 walk(&path, &p, out);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let mut p = prefix.to_vec();
-                if !(prefix.is_empty() && stem == "main" || stem == "mod") {
+                if !(prefix.is_empty() && stem == "lib" || stem == "mod") {
                     p.push(stem);
                 }
                 out.insert(p.join("::"), fs::read_to_string(&path).expect("readable"));
@@ -214,7 +214,7 @@ fn imports(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String
                 .rev()
                 .map(|k| p[..k].join("::"))
                 .find(|m| files.contains_key(m))
-                .expect("main.rs matches the empty path");
+                .expect("lib.rs matches the empty path");
             if target != *module {
                 to.insert(target);
             }

@@ -108,6 +108,20 @@ pub fn page_base() -> String {
     )
 }
 
+/// Goes to `url` (relative to the page's address): replacing the page in the history, or as a
+/// new entry. `false`: there is no window or the browser refused the address.
+pub fn go_to(url: &str, replace: bool) -> bool {
+    let Some(loc) = window().map(|w| w.location()) else {
+        return false;
+    };
+    let done = if replace {
+        loc.replace(url)
+    } else {
+        loc.assign(url)
+    };
+    done.is_ok()
+}
+
 /// Drops the fragment from the address bar without reloading.
 pub fn clear_hash() {
     if let Some(w) = window() {

@@ -1,34 +1,10 @@
-//! The Raft playground in the browser.
-//!
-//! Layout: `app.rs` is the page (layout, the animation loop, browser listeners);
-//! `sim_driver` is the only module that owns and advances the simulated world: `driver.rs`
-//! (world, timeline, event log) behind `reducer.rs` (the page's state, shared through a context
-//! and `use_sim()`); `view_model` turns the world into plain view data (pure, natively tested),
-//! one file per thing a reader looks for; `components/` draw that data and dispatch actions.
-//!
-//! Sharing and teaching: `share.rs` (the `#run=` link, scenario and trace files),
-//! `url_params.rs` (the page's URL parameters), `open.rs` (what the page opens at start-up or
-//! from a file), `lessons.rs` (the built-in lessons and their live goals), `embed_api.rs` (the
-//! `postMessage` API of an embedded playground) are plain Rust, natively tested; `browser.rs`
-//! holds the browser glue they need (storage, downloads, files); `ui/` draws the run menu, the
-//! share and open dialogs, the lesson panel and the compact embed bar.
-
-mod app;
-#[cfg(test)]
-mod architecture;
-mod browser;
-mod components;
-mod embed_api;
-mod groups;
-mod lessons;
-mod open;
-mod playback;
-mod share;
-mod sim_driver;
-mod ui;
-mod url_params;
-mod view_model;
+//! The Raft playground's own build (the page a first visit downloads): the single-group
+//! playground. A URL that asks for a multi-group run is forwarded at once to the groups page
+//! (`groups/`, built from `bin/groups.rs`), before anything is read from storage or drawn.
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    if web::groups::forward::forward_if_asked() {
+        return;
+    }
+    yew::Renderer::<web::app::App>::new().render();
 }

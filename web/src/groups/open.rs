@@ -44,6 +44,28 @@ pub fn from_params(
     }
 }
 
+/// [`from_params`] for the groups page: a URL that names no run at all opens a fresh one of 3
+/// groups on [`DEFAULT_MACHINES`] machines (with the URL's `seed` if it has one); one that
+/// names a single-group run gets the playground's page, drawn in this build.
+pub fn from_params_or_default(
+    p: &crate::url_params::PageParams,
+    seed: u64,
+) -> Result<Option<GroupsStart>, String> {
+    let names_a_run = p.lesson.is_some() || p.scenario.is_some() || p.groups.is_some();
+    match from_params(p, seed)? {
+        Some(s) => Ok(Some(s)),
+        // A single-group lesson, scenario or `groups=1`: the playground's page, drawn here.
+        None if names_a_run => Ok(None),
+        None => from_params(
+            &crate::url_params::PageParams {
+                groups: Some(3),
+                ..p.clone()
+            },
+            seed,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

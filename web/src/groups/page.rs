@@ -28,7 +28,7 @@ pub fn shape(g: usize) -> &'static str {
 }
 
 /// Properties of [`GroupsPage`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Debug)]
 pub struct GroupsPageProps {
     /// What to open.
     pub start: Rc<GroupsStart>,
@@ -40,6 +40,11 @@ pub struct GroupsPageProps {
     /// Compact (an embedded frame).
     #[prop_or_default]
     pub embed: bool,
+}
+
+/// A [`GroupsPage`] under `key` (a new key: a new run, the page starts afresh).
+pub fn render(key: u64, p: GroupsPageProps) -> Html {
+    html! { <GroupsPage key={key} ..p /> }
 }
 
 /// The multi-group page, owning its run.
@@ -144,7 +149,7 @@ fn topline() -> Html {
             <span class="clock" data-testid="groups-time">{ format!("t = {:.3} s", sim.view.now as f64 / 1000.0) }</span>
             <button class="btn" onclick={share} aria-label="Share this multi-group run">{ "Share" }</button>
             <button class="btn" onclick={export} aria-label="Export as a scenario file" title="A version-2 scenario file: raft-sim run replays and grades it">{ "Export" }</button>
-            <a class="btn" href="?" aria-label="Back to a single-group run">{ "Single group" }</a>
+            <a class="btn" href={super::forward::PLAYGROUND} aria-label="Back to a single-group run">{ "Single group" }</a>
             <p class="hint groups-note" data-testid="no-time-travel">
                 { format!("Time travel is off for multi-group runs: they only go forward (at most {MAX_FRAME_VIRTUAL_MS} virtual ms a frame). A link or a scenario reopens one from its start.") }
             </p>
@@ -394,7 +399,7 @@ fn group_detail() -> Html {
 }
 
 /// Properties of [`GroupsFields`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Debug)]
 pub struct GroupsFieldsProps {
     /// (groups, machines).
     pub value: (u32, u32),

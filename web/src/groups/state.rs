@@ -251,7 +251,7 @@ fn empty_view() -> ViewModel {
 
 /// Switches the page between a multi-group run (`Some`) and the single-group page (`None`);
 /// provided by the app to the New run form and the Open dialog.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Debug)]
 pub struct GroupsSwitch(pub Callback<Option<GroupsStart>>);
 
 /// The context the multi-group page provides.
