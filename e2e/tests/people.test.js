@@ -354,3 +354,29 @@ test('freezing the leader as a long GC pause would: the others elect a new leade
   }, leader, { timeout: 20_000 });
   assert.deepEqual(problems, []);
 });
+
+test('a slow disk on the leader: the node says so, and a request commits only after its write (persist before you send)', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}?seed=6&nodes=5&speed=1`, { waitUntil: 'load' });
+  await waitForLeader(page);
+  const leader = /leader (S\d+)/.exec(await status(page))[1];
+  await page.locator(`g[data-node="${leader}"]`).click();
+  const disk = page.getByLabel(`Disk write time of ${leader}`);
+  assert.equal(await disk.inputValue(), '0');
+  // Below the election timeout (150-300 ms): a write blocks the leader's heartbeats for its
+  // length (a slower disk than that costs the leader its term, as a slow fsync does in etcd).
+  await disk.selectOption('100');
+  const heading = page.locator('.node-sheet h2');
+  await page.waitForFunction(() => (document.querySelector('.node-sheet h2')?.textContent ?? '').includes('disk 100 ms'));
+  await page.getByRole('button', { name: 'Send a client request' }).click();
+  // Figure 2: the leader's Ready holding the entry waits for its disk before it is sent.
+  await page.waitForFunction(() => (document.querySelector('.node-sheet h2')?.textContent ?? '').includes('writing'), null, { timeout: 10_000 });
+  await page.screenshot({ path: `${ARTIFACTS}people-slow-disk.png` });
+  await page.waitForFunction(() => /^\d+ ms$/.test(document.querySelector('[data-testid="metric-p50"]')?.textContent ?? ''), null, { timeout: 20_000 });
+  const p50 = parseInt(await page.getByTestId('metric-p50').innerText(), 10);
+  assert.ok(p50 >= 100, `the request completed in ${p50} ms, before its leader's 100 ms write`);
+  assert.match(await heading.innerText(), /disk 100 ms/);
+  assert.match(await status(page), new RegExp(`leader ${leader} `));
+  assert.deepEqual(problems, []);
+});

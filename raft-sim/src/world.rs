@@ -338,6 +338,17 @@ impl SimNode {
     pub fn paused(&self) -> bool {
         self.paused
     }
+
+    /// How long a write to this node's disk takes, ms ([`Action::DiskLatency`]; 0: at once).
+    pub fn disk_ms(&self) -> u64 {
+        self.disk_ms
+    }
+
+    /// Whether a Ready is being written to its (slow) disk: nothing in it is sent or applied
+    /// until the write is done.
+    pub fn writing(&self) -> bool {
+        self.writing.is_some()
+    }
 }
 
 /// A client operation as recorded for the linearizability checker

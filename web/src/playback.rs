@@ -619,6 +619,9 @@ impl Playback {
                     election_timeout: 0,
                     timer_in_ms: None,
                     paused: false,
+                    // A recorded run does not say how fast disks were.
+                    disk_ms: 0,
+                    writing: false,
                 }
             })
             .collect();

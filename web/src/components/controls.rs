@@ -105,7 +105,7 @@ fn node_actions() -> Html {
         // so what can be done to the tapped node is on screen; Done puts it away.
         <div class="group node-sheet" role="region" aria-label={format!("Selected node {}", n.name)}>
             <button class="btn small sheet-done" onclick={deselect}>{ "Done" }</button>
-            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}{}", crate::components::cluster::ring_word(&n), n.term, if n.paused { " · frozen" } else { "" }) }</span></h2>
+            <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}{}{}", crate::components::cluster::ring_word(&n), n.term, if n.paused { " · frozen" } else { "" }, disk_hint(&n)) }</span></h2>
             <div class="buttons">
                 if down {
                     <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
@@ -130,6 +130,7 @@ fn node_actions() -> Html {
                         disabled={down || leader.is_none() || leader == Some(id) || n.member != MemberView::Voter}
                         aria-label={format!("Make leader ({})", n.name)} title="Transfer leadership to it">{ "Make leader" }</button>
             </div>
+            <DiskControl node={id} name={n.name.clone()} ms={n.disk_ms} />
             <h3 class="subhead">{ "Membership and log" }<span class="hint">{ n.member.as_str() }</span></h3>
             <div class="buttons">
                 <button class="btn" onclick={act_cb(&sim, Action::Promote { node: id })}
@@ -148,6 +149,59 @@ fn node_actions() -> Html {
                 <p class="hint block">{ format!("Current leader: {}", name(l)) }</p>
             }
         </div>
+    }
+}
+
+/// The disk write times a node can be given (ms); 0 is an instant disk.
+pub const DISK_CHOICES: [u64; 5] = [0, 5, 20, 100, 500];
+
+/// " · disk 20 ms · writing" for a node with a slow disk, "" for an instant one.
+fn disk_hint(n: &crate::view_model::NodeView) -> String {
+    match (n.disk_ms, n.writing) {
+        (0, _) => String::new(),
+        (ms, true) => format!(" · disk {ms} ms · writing"),
+        (ms, false) => format!(" · disk {ms} ms"),
+    }
+}
+
+/// Properties of [`DiskControl`].
+#[derive(Properties, PartialEq)]
+struct DiskProps {
+    node: raft_core::types::NodeId,
+    name: String,
+    ms: u64,
+}
+
+/// How long each write to the selected node's disk takes: a slow disk delays everything the
+/// node sends or applies from a Ready until the Ready is on disk (persist before you send,
+/// Figure 2), so a slow leader disk slows every commit and a slow follower disk its answers.
+#[function_component(DiskControl)]
+fn disk_control(p: &DiskProps) -> Html {
+    let sim = use_sim();
+    let node = p.node;
+    let onchange = Callback::from(move |e: Event| {
+        let ms = e
+            .target_unchecked_into::<HtmlSelectElement>()
+            .value()
+            .parse()
+            .unwrap_or(0);
+        sim.dispatch(SimAction::Act(Action::DiskLatency { node, ms }));
+    });
+    let choices = DISK_CHOICES
+        .iter()
+        .copied()
+        .chain((!DISK_CHOICES.contains(&p.ms)).then_some(p.ms));
+    html! {
+        <label class="field inline disk" title="Its Ready waits for the write before anything in it is sent or applied (persist before you send): a slow leader disk slows every commit">
+            <span>{ "Disk write time" }</span>
+            <select aria-label={format!("Disk write time of {}", p.name)} {onchange}>
+                { for choices.map(|ms| html! {
+                    <option value={ms.to_string()} selected={ms == p.ms}>
+                        { if ms == 0 { "instant".to_string() } else { format!("{ms} ms") } }
+                    </option>
+                }) }
+            </select>
+        </label>
     }
 }
 

@@ -124,6 +124,10 @@ pub struct NodeView {
     pub timer_in_ms: Option<u64>,
     /// Paused, as in a long GC pause: no timer fires and nothing reaches it.
     pub paused: bool,
+    /// How long each write to its disk takes, ms (0: at once).
+    pub disk_ms: u64,
+    /// A Ready is being written to its slow disk: what it holds waits for the write.
+    pub writing: bool,
 }
 
 /// A node's place in the cluster configuration.
@@ -394,6 +398,8 @@ pub fn nodes(
                             .filter(|&at| at != u64::MAX)
                             .map(|at| at.saturating_sub(world.now())),
                         paused: sn.paused(),
+                        disk_ms: sn.disk_ms(),
+                        writing: sn.writing(),
                     }
                 }
                 None => {
@@ -421,6 +427,8 @@ pub fn nodes(
                         election_timeout: 0,
                         timer_in_ms: None,
                         paused: false,
+                        disk_ms: sn.disk_ms(),
+                        writing: false,
                     }
                 }
             }
@@ -575,5 +583,49 @@ mod tests {
             ..ConfigView::default()
         };
         assert_eq!(plain.quorums(|_| true), None);
+    }
+
+    /// Figure 2's "persist before you respond", made visible: a node given a slow disk shows its
+    /// write time, and while a Ready is on its way to disk it shows it writing, until the write
+    /// time has passed; an instant disk never shows it.
+    #[test]
+    fn a_slow_disk_shows_its_write_time_and_the_write_under_way() {
+        let mut w = World::new(raft_sim::SimOptions {
+            nodes: 3,
+            seed: 5,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(w.run_until(5_000, |w| w.leader().is_some()));
+        let leader = w.leader().unwrap();
+        let view = |w: &World| {
+            nodes(w, &positions(w), 1, w.now() as f64)
+                .into_iter()
+                .find(|v| v.id == leader)
+                .unwrap()
+        };
+        assert_eq!((view(&w).disk_ms, view(&w).writing), (0, false));
+        w.act(raft_sim::Action::DiskLatency {
+            node: leader,
+            ms: 100,
+        })
+        .unwrap();
+        w.act(raft_sim::Action::Request {
+            key: "k".into(),
+            value: "v".into(),
+        })
+        .unwrap();
+        let start = w.now();
+        assert!(
+            w.run_until(start + 50, |w| view(w).writing),
+            "never writing"
+        );
+        assert_eq!(view(&w).disk_ms, 100);
+        assert!(w.run_until(start + 400, |w| !view(w).writing));
+        assert!(
+            w.now() >= start + 100,
+            "done before its write time: {}",
+            w.now() - start
+        );
     }
 }
