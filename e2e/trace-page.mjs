@@ -38,12 +38,12 @@ if (process.env.INVALIDATIONS) {
   const layouts = ev.filter((e) => e.name === 'Layout' && e.tid === main.tid).length;
   const why = new Map();
   for (const e of ev) {
-    if (e.name !== 'LayoutInvalidationTracking' && e.name !== 'StyleRecalcInvalidationTracking') continue;
+    if (!['LayoutInvalidationTracking', 'StyleRecalcInvalidationTracking', 'PaintInvalidationTracking'].includes(e.name)) continue;
     const d = e.args.data;
-    const k = `${e.name.startsWith('Layout') ? 'layout' : 'style'}: ${d.reason} ${(d.nodeName ?? '').slice(0, 50)}`;
+    const k = `${e.name.replace('InvalidationTracking', '').replace('StyleRecalc', 'style').toLowerCase()}: ${d.reason ?? ''} ${(d.nodeName ?? '').slice(0, 50)}`;
     why.set(k, (why.get(k) ?? 0) + 1);
   }
   console.log(`${layouts} layouts; invalidations per layout:`);
-  console.log([...why].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${(v / Math.max(1, layouts)).toFixed(1).padStart(6)}  ${k}`).join('\n'));
+  console.log([...why].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / Math.max(1, layouts)).toFixed(1).padStart(6)}  ${k}`).join('\n'));
 }
 await browser.close();

@@ -33,7 +33,7 @@ pub fn logs() -> Html {
         let snap_cols = columns.iter().filter(|&&i| i <= n.snapshot_index).count();
         let block = (snap_cols > 0).then(|| {
             html! {
-                <span key="snapshot" class="cell snapshot-block" style={format!("grid-column: span {snap_cols}")}
+                <span class="cell snapshot-block" style={format!("grid-column: span {snap_cols}")}
                       data-testid={format!("snapshot-{}", n.name)}
                       title={format!("{}: entries up to {} are compacted into a snapshot", n.name, n.snapshot_index)}>
                     { format!("snapshot ≤ {}", n.snapshot_index) }
@@ -43,21 +43,14 @@ pub fn logs() -> Html {
         let cells = columns.iter().filter(|&&i| i > n.snapshot_index).map(|&i| {
             let e = n.entries.iter().find(|e| e.index == i);
             let edge = i == n.committed && n.committed > 0;
-            // Keyed by log index: when the window moves on, the cells of the entries still in
-            // it keep their element (nothing about them changed), and only the new ones are
-            // made. Unkeyed, every cell took its right neighbour's term, class and title each
-            // time the log grew, and the browser styled, laid out and painted all of them
-            // again: at 9 nodes under load (~126 cells) the logs panel was the page's largest
-            // browser cost (e2e/trace-page.mjs st).
-            let key = i.to_string();
             match e {
                 Some(e) => html! {
-                    <span {key} class={classes!("cell", term_class(e.term), (!e.committed).then_some("uncommitted"), edge.then_some("commit-edge"), e.noop.then_some("noop"))}
+                    <span class={classes!("cell", term_class(e.term), (!e.committed).then_some("uncommitted"), edge.then_some("commit-edge"), e.noop.then_some("noop"))}
                           title={format!("{} index {} · term {}{}{}", n.name, e.index, e.term, if e.noop { " · no-op" } else { "" }, if e.committed { " · committed" } else { "" })}>
                         { e.term }
                     </span>
                 },
-                None => html! { <span {key} class="cell empty"></span> },
+                None => html! { <span class="cell empty"></span> },
             }
         });
         let installing = n.installing.map(|(index, got, total)| {
@@ -123,7 +116,7 @@ pub fn logs() -> Html {
                 <span class="log-name"></span>
                 <div class="cells" style={style.clone()}>
                     { for columns.iter().map(|&i| html! {
-                        <span key={i.to_string()} class="cell index">{ if i % 5 == 0 || (i == lo && matches!(i % 5, 1 | 2)) { i.to_string() } else { String::new() } }</span>
+                        <span class="cell index">{ if i % 5 == 0 || (i == lo && matches!(i % 5, 1 | 2)) { i.to_string() } else { String::new() } }</span>
                     }) }
                 </div>
                 <span class="log-detail"></span>
