@@ -38,7 +38,8 @@ if (process.env.INVALIDATIONS) {
   const layouts = ev.filter((e) => e.name === 'Layout' && e.tid === main.tid).length;
   const why = new Map();
   for (const e of ev) {
-    if (!['LayoutInvalidationTracking', 'StyleRecalcInvalidationTracking', 'PaintInvalidationTracking'].includes(e.name)) continue;
+    // (This Chromium records no paint invalidations in the trace: only layout and style.)
+    if (!['LayoutInvalidationTracking', 'StyleRecalcInvalidationTracking'].includes(e.name)) continue;
     const d = e.args.data;
     const k = `${e.name.replace('InvalidationTracking', '').replace('StyleRecalc', 'style').toLowerCase()}: ${d.reason ?? ''} ${(d.nodeName ?? '').slice(0, 50)}`;
     why.set(k, (why.get(k) ?? 0) + 1);
