@@ -23,19 +23,28 @@ await page.waitForTimeout(3000);
 const buf = await browser.stopTracing();
 const ev = JSON.parse(buf.toString()).traceEvents;
 const main = ev.find((e) => e.name === 'thread_name' && e.args.name === 'CrRendererMain');
-const sums = new Map();
-for (const e of ev) if (e.ph === 'X' && e.tid === main.tid && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
-console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${(v / 30).toFixed(1).padStart(6)}% ${k}`).join('\n'));
+const sums = new Map(); const cpu = new Map();
+for (const e of ev) if (e.ph === 'X' && e.tid === main.tid && e.dur) {
+  sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+  cpu.set(e.name, (cpu.get(e.name) ?? 0) + (e.tdur ?? e.dur) / 1000);
+}
+// Frames drawn: the page's animation-frame callbacks on the main thread.
+const frames = ev.filter((e) => e.name === 'FireAnimationFrame' && e.tid === main.tid).length;
+// Wall share, and main-thread CPU (thread time) per frame: the second moves much less than
+// wall time when other processes take the CPU (a shared machine), so compare builds by it.
+console.log(`${frames} frames; % of wall time, then main-thread CPU ms per frame`);
+console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${(v / 30).toFixed(1).padStart(6)}% ${(cpu.get(k) / Math.max(1, frames)).toFixed(2).padStart(7)} ms  ${k}`).join('\n'));
 if (process.env.INVALIDATIONS) {
   const layouts = ev.filter((e) => e.name === 'Layout' && e.tid === main.tid).length;
   const why = new Map();
   for (const e of ev) {
-    if (e.name !== 'LayoutInvalidationTracking' && e.name !== 'StyleRecalcInvalidationTracking') continue;
+    // (This Chromium records no paint invalidations in the trace: only layout and style.)
+    if (!['LayoutInvalidationTracking', 'StyleRecalcInvalidationTracking'].includes(e.name)) continue;
     const d = e.args.data;
-    const k = `${e.name.startsWith('Layout') ? 'layout' : 'style'}: ${d.reason} ${(d.nodeName ?? '').slice(0, 50)}`;
+    const k = `${e.name.replace('InvalidationTracking', '').replace('StyleRecalc', 'style').toLowerCase()}: ${d.reason ?? ''} ${(d.nodeName ?? '').slice(0, 50)}`;
     why.set(k, (why.get(k) ?? 0) + 1);
   }
   console.log(`${layouts} layouts; invalidations per layout:`);
-  console.log([...why].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${(v / Math.max(1, layouts)).toFixed(1).padStart(6)}  ${k}`).join('\n'));
+  console.log([...why].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / Math.max(1, layouts)).toFixed(1).padStart(6)}  ${k}`).join('\n'));
 }
 await browser.close();

@@ -12,21 +12,13 @@ use raft_core::NodeId;
 use raft_sim::Action;
 use yew::prelude::*;
 
-use crate::components::layers::{client_to_view, nearest, Layers};
-use crate::sim_driver::{use_sim, SimAction, SimContext};
+use crate::components::layers::{nearest, Layers};
+use crate::components::ring::{term_class, Pick, Ring, RingNode, GROUPS};
+use crate::sim_driver::{use_sim, SimAction};
 use crate::view_model::{
-    cluster_config, link_word, name, LinkDir, LinkLine, MemberView, MessageView, NodeView,
-    RoleView, TimerView, ViewModel, NODE_R, VIEW,
+    cluster_config, link_word, name, LinkDir, MemberView, MessageView, NodeView, RoleView,
+    TimerView, ViewModel, NODE_R, VIEW,
 };
-
-/// CSS class for a term's colour (terms cycle through a palette of eight).
-pub fn term_class(term: u64) -> String {
-    if term == 0 {
-        "term-none".to_string()
-    } else {
-        format!("term-c{}", (term - 1) % 8)
-    }
-}
 
 /// The words for a node's accessible name: "S1: leader, term 2, voted for S1".
 pub fn node_label(n: &NodeView) -> String {
@@ -64,13 +56,6 @@ pub fn vote_tally(v: &ViewModel, n: &NodeView) -> (usize, usize, usize) {
     (got, voters.len(), voters.len() / 2 + 1)
 }
 
-/// A node's text pieces with a space on each side. SVG drops them on screen, but the text of the
-/// node's parts then reads "S1 follower term 2", as its accessible name does, instead of
-/// "S1followerterm 2" (axe-core's label-content-name-mismatch).
-fn spaced(s: &str) -> String {
-    format!(" {s} ")
-}
-
 /// The word under a node's name on the ring: its role, or that it is joining or removed (a
 /// removed node may still time out and stand as a pre-candidate, but nobody votes for it, and
 /// "pre-candidate" there misleads a reader).
@@ -87,17 +72,6 @@ pub fn ring_word(n: &NodeView) -> &'static str {
 /// per kind (no tooltip; a click picks the nearest within reach). See components/layers.rs.
 pub const MAX_SEPARATE_MESSAGES: usize = 40;
 
-/// Partition groups, in the order a click cycles through them.
-const GROUPS: [&str; 3] = ["A", "B", "C"];
-
-/// What the inspector strip shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pick {
-    Nothing,
-    Message(u64),
-    Link(NodeId, NodeId),
-}
-
 /// The cluster view.
 #[function_component(Cluster)]
 pub fn cluster() -> Html {
@@ -109,126 +83,27 @@ pub fn cluster() -> Html {
     let selected = sim.selected;
     let animate = sim.animate;
 
-    let links = v.links.iter().map(|l| link(l, &sim, &pick));
-
-    let nodes = v.nodes.iter().map(|n| {
-        let id = n.id;
-        let activate = {
-            let sim = sim.clone();
-            let groups = groups.clone();
-            move || match &*groups {
-                Some(g) => {
-                    let mut g = g.clone();
-                    let k = g.entry(id).or_insert(0);
-                    *k = (*k + 1) % GROUPS.len();
-                    groups.set(Some(g));
-                }
-                None => sim.dispatch(SimAction::Select(if selected == Some(id) { None } else { Some(id) })),
-            }
-        };
-        let onclick = {
-            let activate = activate.clone();
-            Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                activate();
-            })
-        };
-        let onkeydown = Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" || e.key() == " " {
-                e.prevent_default();
-                activate();
-            }
-        });
-        let is_sel = selected == Some(id);
-        let group = groups.as_ref().map(|g| g.get(&id).copied().unwrap_or(0));
-        // A candidate's tally, as RaftScope draws it: one dot per voter, filled for each vote
-        // cast for it in its term (the voters' own record, so a vote still on its way counts).
-        let tally = (n.role == RoleView::Candidate).then(|| vote_tally(v, n));
-        let tally_dots = match tally {
-            Some((got, voters, _)) => {
-                let w = 9.0;
-                let x0 = -(voters.saturating_sub(1) as f64) * w / 2.0;
-                html! {
-                    <g class="tally" aria-hidden="true" transform={format!("translate(0 {})", fmt(-NODE_R + 12.0))}>
-                        { for (0..voters).map(|k| html! {
-                            <circle class={classes!("tally-dot", (k < got).then_some("got"))}
-                                    cx={fmt(x0 + k as f64 * w)} cy="0" r="3.2" />
-                        }) }
-                    </g>
-                }
-            }
-            None => Html::default(),
-        };
-        let ring = NODE_R + 6.0;
-        // An election timer runs down and the leader's pulse grows every frame: both are drawn
-        // on the overlay (see `timers` below).
-        let timer = match n.timer {
-            Some(TimerView::Heartbeat(_)) => html! { <circle class="timer heartbeat" r={fmt(ring)} /> },
-            Some(TimerView::Election(_)) | None => Html::default(),
-        };
-        let vote = match (n.role, n.vote) {
-            (RoleView::Crashed, _) => format!("term {}", n.term),
-            (_, Some(v)) => format!("term {} · voted for {}", n.term, name(v)),
-            _ => format!("term {}", n.term),
-        };
-        // Learners (and nodes still joining) are squares: they replicate but never vote.
-        let square = matches!(n.member, MemberView::Learner | MemberView::Joining)
-            || n.role == RoleView::Learner;
-        let body = if square {
-            html! { <rect class="body" x={fmt(-NODE_R + 3.0)} y={fmt(-NODE_R + 3.0)}
-                          width={fmt(2.0 * NODE_R - 6.0)} height={fmt(2.0 * NODE_R - 6.0)} rx="12" /> }
-        } else {
-            html! { <circle class="body" r={fmt(NODE_R)} /> }
-        };
-        let mut said = node_label(n);
-        if let Some((got, voters, need)) = tally {
-            said.push_str(&format!(", {got} of {voters} votes (needs {need})"));
-        }
-        let title = match group {
-            Some(g) => format!("{said} — in group {}; click to move it to group {}", GROUPS[g], GROUPS[(g + 1) % GROUPS.len()]),
-            None => format!("{said} — click to select"),
-        };
-        let label = match group {
-            Some(g) => format!("{said}; partition group {}", GROUPS[g]),
-            None => said,
-        };
-        html! {
-            <g key={id.to_string()}
-               class={classes!("node", format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()),
-                               term_class(n.term), is_sel.then_some("selected"), n.paused.then_some("paused"),
-                               group.map(|g| format!("group-{}", GROUPS[g])))}
-               transform={format!("translate({} {})", fmt(n.x), fmt(n.y))}
-               role="button" tabindex="0" aria-pressed={is_sel.to_string()} aria-label={label}
-               data-node={n.name.clone()} data-role={n.role.as_str()} data-member={n.member.as_str()} {onclick} {onkeydown}>
-                <title>{ title }</title>
-                // Fixed bounds: the heartbeat pulse grows inside this, so the node's box never moves.
-                <circle class="bounds" r={fmt(NODE_R + 24.0)} />
-                <circle class="halo" r={fmt(NODE_R + 13.0)} />
-                <circle class="timer-track" r={fmt(ring)} />
-                { timer }
-                { body }
-                { tally_dots }
-                if n.role == RoleView::Leader {
-                    <text class="crown" y={fmt(-NODE_R + 15.0)} aria-hidden="true">{ "★" }</text>
-                }
-                if n.role == RoleView::Crashed {
-                    <path class="cross" d="M-14,-30 L14,-2 M14,-30 L-14,-2" aria-hidden="true" />
-                }
-                <text class="node-id" y="4">{ spaced(&n.name) }</text>
-                <text class="node-role" y="20">{ spaced(ring_word(n)) }</text>
-                if n.paused {
-                    <text class="pause-mark" y={fmt(-NODE_R + 15.0)} x={fmt(NODE_R - 8.0)} aria-hidden="true">{ "II" }</text>
-                }
-                <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&vote) }</text>
-                if let Some(g) = group {
-                    <g class="group-badge" transform={format!("translate({} {})", fmt(NODE_R - 4.0), fmt(-NODE_R + 4.0))} aria-hidden="true">
-                        <circle r="13" />
-                        <text y="5">{ GROUPS[g] }</text>
-                    </g>
-                }
-            </g>
-        }
-    });
+    // The ring (nodes and links) as plain data: a component of its own that Yew skips when
+    // none of it changed, which under load is almost every frame (only the overlay moves).
+    let ring_nodes: Vec<RingNode> = v
+        .nodes
+        .iter()
+        .map(|n| RingNode {
+            id: n.id,
+            name: n.name.clone(),
+            x: n.x,
+            y: n.y,
+            role: n.role,
+            member: n.member,
+            term: n.term,
+            vote: n.vote,
+            paused: n.paused,
+            heartbeat: matches!(n.timer, Some(TimerView::Heartbeat(_))),
+            tally: (n.role == RoleView::Candidate).then(|| vote_tally(v, n)),
+            label: node_label(n),
+            word: ring_word(n),
+        })
+        .collect();
 
     // What runs down or grows every frame, at each node: an election timer's ring, and the
     // leader's heartbeat pulse (a ring growing out of it as its heartbeat timer runs).
@@ -265,7 +140,7 @@ pub fn cluster() -> Html {
         let mut layers = Layers::default();
         for m in v.messages.iter().filter(|m| picked_msg != Some(m.id)) {
             let base = m.kind.trim_end_matches("_resp");
-            let class = message_class(m, base, false).to_string();
+            let class = layer_class(m, base);
             layers.get(class).message(base, m.entries > 0, m.x, m.y);
         }
         let picked = v.messages.iter().filter(|m| picked_msg == Some(m.id));
@@ -283,35 +158,32 @@ pub fn cluster() -> Html {
             .map(|m| message(m, &pick, picked_msg == Some(m.id)))
             .collect()
     };
-    let svg_ref = use_node_ref();
-    let deselect = {
-        let sim = sim.clone();
-        let pick = pick.clone();
-        let svg_ref = svg_ref.clone();
-        // Where each message is, for a click on the layers (no element per message then).
-        let spots: Vec<(u64, f64, f64)> = if layered {
-            v.messages.iter().map(|m| (m.id, m.x, m.y)).collect()
-        } else {
-            Vec::new()
-        };
-        Callback::from(move |e: MouseEvent| {
-            let hit = svg_ref.cast::<web_sys::Element>().and_then(|svg| {
-                let r = svg.get_bounding_client_rect();
-                let (x, y) = client_to_view(
-                    (f64::from(e.client_x()), f64::from(e.client_y())),
-                    (r.left(), r.top(), r.width(), r.height()),
-                    (VIEW, VIEW),
-                );
-                nearest(spots.iter().copied(), x, y, 11.0)
-            });
-            match hit {
+    // Where each message is, for a click on the layers (no element per message then): kept in
+    // a cell the click handler reads, so the handler (and with it the ring) stays the same
+    // from frame to frame.
+    let spots = use_mut_ref(Vec::<(u64, f64, f64)>::new);
+    *spots.borrow_mut() = if layered {
+        v.messages.iter().map(|m| (m.id, m.x, m.y)).collect()
+    } else {
+        Vec::new()
+    };
+    let on_background = {
+        let spots = spots.clone();
+        use_callback(
+            (pick.setter(), sim.dispatcher()),
+            move |(x, y): (f64, f64), (pick, dispatcher)| match nearest(
+                spots.borrow().iter().copied(),
+                x,
+                y,
+                11.0,
+            ) {
                 Some(id) => pick.set(Pick::Message(id)),
                 None => {
-                    sim.dispatch(SimAction::Select(None));
+                    dispatcher.dispatch(SimAction::Select(None));
                     pick.set(Pick::Nothing);
                 }
-            }
-        })
+            },
+        )
     };
     let hidden = v.metrics.in_flight.saturating_sub(v.messages.len());
     let config = cluster_config(v).filter(|c| {
@@ -350,11 +222,8 @@ pub fn cluster() -> Html {
             // the ring below.
             <div class="stage">
               <div class="layer">
-                <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
-                     role="group" aria-label="Cluster: nodes, links and messages in flight" onclick={deselect}>
-                    <g class="links">{ for links }</g>
-                    <g class="nodes">{ for nodes }</g>
-                </svg>
+                <Ring nodes={ring_nodes} links={v.links.clone()} {selected} pick={*pick} on_pick={pick.setter()}
+                      groups={(*groups).clone()} on_groups={groups.setter()} dispatcher={sim.dispatcher()} {on_background} />
               </div>
               <div class="layer overlay">
                 <svg class="cluster-overlay" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
@@ -376,87 +245,6 @@ pub fn cluster() -> Html {
 
 fn fmt(x: f64) -> String {
     crate::components::layers::tenths(x)
-}
-
-fn link(l: &LinkLine, sim: &SimContext, pick: &UseStateHandle<Pick>) -> Html {
-    let (a, b) = (l.a, l.b);
-    let picked = **pick == Pick::Link(a, b);
-    let both_healthy = l.ab == LinkDir::Healthy && l.ba == LinkDir::Healthy;
-    let activate = {
-        let sim = sim.clone();
-        let pick = pick.clone();
-        move |shift: bool| {
-            if shift {
-                // Shift-click: cut both ways, or heal both ways.
-                let acts = if both_healthy {
-                    [
-                        Action::Cut { from: a, to: b },
-                        Action::Cut { from: b, to: a },
-                    ]
-                } else {
-                    [
-                        Action::Reconnect { from: a, to: b },
-                        Action::Reconnect { from: b, to: a },
-                    ]
-                };
-                for act in acts {
-                    sim.dispatch(SimAction::Act(act));
-                }
-            } else {
-                pick.set(if picked {
-                    Pick::Nothing
-                } else {
-                    Pick::Link(a, b)
-                });
-            }
-        }
-    };
-    let onclick = {
-        let activate = activate.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            activate(e.shift_key());
-        })
-    };
-    let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            activate(e.shift_key());
-        }
-    });
-    html! {
-        <g key={format!("{a}-{b}")} class={classes!("link-g", picked.then_some("picked"))}
-           role="button" tabindex="0" aria-pressed={picked.to_string()}
-           aria-label={format!("Link {} – {}: {}", name(a), name(b), l.title)}
-           data-link={format!("{}-{}", name(a), name(b))} {onclick} {onkeydown}>
-            <title>{ format!("{} — click to cut, hold or heal; shift-click to cut or heal both ways", l.title) }</title>
-            <line class={classes!("link", format!("link-{}", l.state.as_str()))}
-                  x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
-            <path class="link-hit" d={hit_area(l)} />
-        </g>
-    }
-}
-
-/// A band 14 units wide along a link, between the two nodes' circles: what takes the clicks.
-fn hit_area(l: &LinkLine) -> String {
-    let (dx, dy) = (l.x2 - l.x1, l.y2 - l.y1);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let (ux, uy) = (dx / len, dy / len);
-    let (nx, ny) = (-uy * 7.0, ux * 7.0);
-    let gap = NODE_R + 8.0;
-    let (ax, ay) = (l.x1 + ux * gap, l.y1 + uy * gap);
-    let (bx, by) = (l.x2 - ux * gap, l.y2 - uy * gap);
-    format!(
-        "M{},{} L{},{} L{},{} L{},{} Z",
-        fmt(ax + nx),
-        fmt(ay + ny),
-        fmt(bx + nx),
-        fmt(by + ny),
-        fmt(bx - nx),
-        fmt(by - ny),
-        fmt(ax - nx),
-        fmt(ay - ny)
-    )
 }
 
 fn message(m: &MessageView, pick: &UseStateHandle<Pick>, picked: bool) -> Html {
@@ -498,6 +286,25 @@ fn message_class(m: &MessageView, base: &str, picked: bool) -> Classes {
         (m.entries > 0).then_some("with-entries"),
         picked.then_some("picked")
     )
+}
+
+/// The drawing class of a message's layer: the classes [`message_class`] gives an unpicked
+/// message, written into one string directly (building a `Classes` for each of ~300 messages a
+/// frame, only to turn it into a string, was 2% of the main thread at 9 nodes under load).
+fn layer_class(m: &MessageView, base: &str) -> String {
+    let mut s = String::with_capacity(48);
+    s.push_str("msg msg-");
+    s.push_str(base);
+    for (on, word) in [
+        (m.response, " response"),
+        (m.parked, " parked"),
+        (m.entries > 0, " with-entries"),
+    ] {
+        if on {
+            s.push_str(word);
+        }
+    }
+    s
 }
 
 /// The shape of a message kind: votes are diamonds, appends squares (bigger with entries),
@@ -760,6 +567,38 @@ mod tests {
     use super::*;
     use crate::view_model::{build, ViewInputs};
     use raft_sim::{SimOptions, World};
+
+    /// A layer's class is the class an unpicked message of its look gets.
+    #[test]
+    fn a_layers_class_is_its_messages_class() {
+        for (kind, response, parked, entries) in [
+            ("append", false, false, 3),
+            ("append_resp", true, false, 0),
+            ("vote", false, true, 0),
+            ("heartbeat_resp", true, true, 0),
+        ] {
+            let m = MessageView {
+                id: 1,
+                kind,
+                from: 1,
+                to: 2,
+                progress: 0.5,
+                x: 0.0,
+                y: 0.0,
+                response,
+                parked,
+                entries,
+                summary: String::new(),
+                sent_at: 0,
+                deliver_at: Some(10),
+            };
+            let base = kind.trim_end_matches("_resp");
+            assert_eq!(
+                layer_class(&m, base),
+                message_class(&m, base, false).to_string()
+            );
+        }
+    }
 
     /// Raft §5.2: a candidate votes for itself and counts the votes granted in its term.
     #[test]

@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::layers::Layers;
+use std::collections::BTreeMap;
+
+use crate::components::layers::PathData;
 use crate::sim_driver::use_sim;
 use crate::view_model::{name, subject, EventKind, EventLine, Fate, Traffic};
 
@@ -33,6 +35,28 @@ const MAX_SEPARATE_TRIPS: usize = 150;
 enum Tab {
     Events,
     Diagram,
+}
+
+/// How a trip drawn in layers looks: the classes of its layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct TripLook {
+    base: &'static str,
+    response: bool,
+    gone: bool,
+    flying: bool,
+}
+
+impl TripLook {
+    /// The layer's classes, as a separate trip of this look gets them.
+    fn class(self) -> String {
+        format!(
+            "trip msg-{}{}{}{}",
+            self.base,
+            if self.response { " response" } else { "" },
+            if self.gone { " gone" } else { "" },
+            if self.flying { " flying" } else { "" }
+        )
+    }
 }
 
 /// The event log panel.
@@ -218,7 +242,10 @@ fn diagram(
     let skip = trips.len().saturating_sub(MAX_TRIPS);
     // Many trips: one path per look instead of an element each (components/layers.rs).
     let layered = trips.len() - skip > MAX_SEPARATE_TRIPS;
-    let mut layers = Layers::default();
+    // Layered: the path data of each look, keyed by the look itself (its class string is
+    // written once per look when the paths are made, not three times per trip: formatting
+    // those keys was ~3% of the main thread at 9 nodes, profile-page.mjs st).
+    let mut looks: BTreeMap<TripLook, [PathData; 3]> = BTreeMap::new();
     let arrows = trips.into_iter().skip(skip).filter_map(|tr| {
         let (ya, yb) = (lane_y(tr.from), lane_y(tr.to));
         let end = match (tr.fate, tr.deliver_at) {
@@ -239,18 +266,18 @@ fn diagram(
         let base = tr.kind.trim_end_matches("_resp");
         let (x1, y1, x2, y2) = (x(tr.sent_at as f64), ya, x(end_t), end_y);
         if layered {
-            let gone = matches!(tr.fate, Fate::Gone(_));
-            let look = format!(
-                "trip msg-{base}{}{}{}",
-                if base != tr.kind { " response" } else { "" },
-                if gone { " gone" } else { "" },
-                if tr.fate == Fate::InFlight { " flying" } else { "" }
-            );
-            layers.get(format!("{look} |line")).line(x1, y1, x2, y2);
-            if gone {
-                layers.get(format!("{look} |x")).cross(x2, y2);
+            let look = TripLook {
+                base,
+                response: base != tr.kind,
+                gone: matches!(tr.fate, Fate::Gone(_)),
+                flying: tr.fate == Fate::InFlight,
+            };
+            let [line, head, cross] = looks.entry(look).or_default();
+            line.line(x1, y1, x2, y2);
+            if look.gone {
+                cross.cross(x2, y2);
             } else {
-                layers.get(format!("{look} |head")).dot(x2, y2, 2.2);
+                head.dot(x2, y2, 2.2);
             }
             return None;
         }
@@ -274,17 +301,19 @@ fn diagram(
         })
     });
     let arrows: Vec<Html> = arrows.collect();
-    // The layers' paths, styled as the separate trips' lines, heads and crosses.
-    let layer_paths = layers.paths().map(|(key, d)| {
-        let (look, part) = key.split_once(" |").unwrap_or((&key, "line"));
-        let class = match part {
-            "x" => "x layer-head",
-            "head" => "layer-head",
-            _ => "layer-line",
-        };
-        html! {
-            <g key={key.clone()} class={look.to_string()}><path {class} {d} /></g>
-        }
+    // The layers' paths, styled as the separate trips' lines, heads and crosses (in the order
+    // and with the keys the page has always given them: look, then line, head, cross).
+    let layer_paths = looks.into_iter().flat_map(|(look, parts)| {
+        let class = look.class();
+        parts
+            .into_iter()
+            .zip([("line", "layer-line"), ("head", "layer-head"), ("x", "x layer-head")])
+            .filter(|(d, _)| !d.is_empty())
+            .map(move |(d, (part, path_class))| {
+                html! {
+                    <g key={format!("{class} |{part}")} class={class.clone()}><path class={path_class} d={d.into_string()} /></g>
+                }
+            })
     });
     // Role changes and faults from the event log, as dots on their lane.
     let dots = sim

@@ -45,6 +45,11 @@ impl PathData {
         self.0
     }
 
+    /// Nothing drawn yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// A shape given by `shape` (relative path commands after a move), centred on `(x, y)`.
     /// `dx, dy` is where the shape's own path starts relative to its centre.
     fn at(&mut self, x: f64, y: f64, dx: f64, dy: f64, shape: &str) {

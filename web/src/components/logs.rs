@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::components::cluster::term_class;
+use crate::components::ring::term_class;
 use crate::sim_driver::{use_sim, SimAction};
 use crate::view_model::{name, MemberView, RoleView};
 

@@ -9,5 +9,6 @@ pub mod layers;
 pub mod logs;
 pub mod metrics;
 pub mod notice;
+pub mod ring;
 pub mod safety;
 pub mod transport;
