@@ -25,9 +25,6 @@ pub(crate) struct Tail {
     bytes: u64,
 }
 
-/// How many of the newest runs [`Tail::locate`] tries before a binary search.
-const LOCATE_SCAN: usize = 4;
-
 fn size_of(es: &[Entry]) -> u64 {
     es.iter().map(Entry::size).sum()
 }
@@ -61,27 +58,42 @@ impl Tail {
 
     /// The run holding `index` and the position in it.
     fn locate(&self, index: Index) -> Option<(usize, usize)> {
-        // The last run whose first index is at most `index`. Most reads are of recent entries
-        // (the entry before a follower's next index, the newly committed ones), and under a
-        // light load each proposal is a run of its own, so the newest few runs are tried one
-        // by one first: a binary search over hundreds of one-entry runs cost a fortieth of a
-        // playground run's instructions. Older indexes are searched as before.
-        let n = self.chunks.len();
-        let mut k = None;
-        for j in (n.saturating_sub(LOCATE_SCAN)..n).rev() {
-            if self.chunks[j][0].index <= index {
-                k = Some(j);
-                break;
+        // The last run whose first index is at most `index`, searched from the newest run
+        // back: most reads are of recent entries (the entry before a follower's next index,
+        // the newly committed ones), and under a light load each proposal is a run of its own,
+        // so a binary search over the whole deque went through hundreds of one-entry runs (a
+        // fortieth of a playground run's instructions). The probes go 1, 2, 4, 8… runs back
+        // until one starts at or before `index`, then a binary search between the last two.
+        let first = |k: usize| self.chunks[k][0].index;
+        let mut hi = self.chunks.len().checked_sub(1)?;
+        let k = if first(hi) <= index {
+            hi
+        } else {
+            // Invariant: `first(hi) > index`; once found, `first(lo) <= index`.
+            let mut step = 1;
+            let mut lo = loop {
+                match hi.checked_sub(step) {
+                    Some(probe) if first(probe) <= index => break probe,
+                    Some(probe) => {
+                        hi = probe;
+                        step *= 2;
+                    }
+                    // Every run from 0 to `hi` is left: search them all.
+                    None if first(0) <= index => break 0,
+                    None => return None,
+                }
+            };
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if first(mid) <= index {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
             }
-        }
-        let k = match k {
-            Some(k) => k,
-            None => self
-                .chunks
-                .partition_point(|c| c[0].index <= index)
-                .checked_sub(1)?,
+            lo
         };
-        let at = (index - self.chunks[k][0].index) as usize;
+        let at = (index - first(k)) as usize;
         (at < self.chunks[k].len()).then_some((k, at))
     }
 
