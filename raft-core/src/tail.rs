@@ -58,16 +58,42 @@ impl Tail {
 
     /// The run holding `index` and the position in it.
     fn locate(&self, index: Index) -> Option<(usize, usize)> {
-        // Most reads are of recent entries: try the newest run first.
-        let back = self.chunks.back()?;
-        let k = if back[0].index <= index {
-            self.chunks.len() - 1
+        // The last run whose first index is at most `index`, searched from the newest run
+        // back: most reads are of recent entries (the entry before a follower's next index,
+        // the newly committed ones), and under a light load each proposal is a run of its own,
+        // so a binary search over the whole deque went through hundreds of one-entry runs (a
+        // fortieth of a playground run's instructions). The probes go 1, 2, 4, 8… runs back
+        // until one starts at or before `index`, then a binary search between the last two.
+        let first = |k: usize| self.chunks[k][0].index;
+        let mut hi = self.chunks.len().checked_sub(1)?;
+        let k = if first(hi) <= index {
+            hi
         } else {
-            self.chunks
-                .partition_point(|c| c[0].index <= index)
-                .checked_sub(1)?
+            // Invariant: `first(hi) > index`; once found, `first(lo) <= index`.
+            let mut step = 1;
+            let mut lo = loop {
+                match hi.checked_sub(step) {
+                    Some(probe) if first(probe) <= index => break probe,
+                    Some(probe) => {
+                        hi = probe;
+                        step *= 2;
+                    }
+                    // Every run from 0 to `hi` is left: search them all.
+                    None if first(0) <= index => break 0,
+                    None => return None,
+                }
+            };
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if first(mid) <= index {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
         };
-        let at = (index - self.chunks[k][0].index) as usize;
+        let at = (index - first(k)) as usize;
         (at < self.chunks[k].len()).then_some((k, at))
     }
 

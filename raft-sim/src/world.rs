@@ -970,6 +970,8 @@ impl World {
 
     // ----- time ------------------------------------------------------------------------------
 
+    // Inlined so that a caller's record is not built at all when nothing reads it.
+    #[inline]
     fn record(&mut self, event: TraceEvent) {
         if self.opts.keep_trace {
             let rec = TraceRecord { t: self.now, event };
@@ -1583,12 +1585,15 @@ impl World {
         let (from, to) = (msg.from, msg.to);
         if self.node(to).is_none() {
             self.stats.dropped += 1;
-            self.record(TraceEvent::Drop {
-                id: mid,
-                from,
-                to,
-                reason: "node down".into(),
-            });
+            // The reason is a `String`: built only when the record goes somewhere.
+            if self.recording() {
+                self.record(TraceEvent::Drop {
+                    id: mid,
+                    from,
+                    to,
+                    reason: "node down".into(),
+                });
+            }
             return;
         }
         if self.is_paused(to) {
@@ -1616,12 +1621,14 @@ impl World {
             sn.inbox.push_back(what);
         } else if let Parked::Message(id, msg) = what {
             self.stats.dropped += 1;
-            self.record(TraceEvent::Drop {
-                id,
-                from: msg.from,
-                to,
-                reason: "inbox of a paused node full".into(),
-            });
+            if self.recording() {
+                self.record(TraceEvent::Drop {
+                    id,
+                    from: msg.from,
+                    to,
+                    reason: "inbox of a paused node full".into(),
+                });
+            }
         }
     }
 
@@ -1705,28 +1712,27 @@ impl World {
             c.seq += 1;
         }
         let client = c.id;
-        let cmd = Command {
-            client,
-            seq: c.seq,
-            op: op.clone(),
-        };
+        let seq = c.seq;
         let hist = self.segments.ops() + self.history.len();
         self.history_open += 1;
         self.history_seq += 1;
         self.history
             .push(HistoryOp::new(client, op.clone(), self.now).sequenced(self.history_seq, 0));
+        // The record takes a copy of the operation only when it goes somewhere.
+        if self.recording() {
+            self.record(TraceEvent::Invoke {
+                client,
+                op_id: hist as u64,
+                seq,
+                op: op.clone(),
+            });
+        }
         self.clients[k].pending = Some(Pending {
             hist,
-            cmd,
+            cmd: Command { client, seq, op },
             sent_to: None,
             proposed_at: self.now,
             deadline: 0,
-        });
-        self.record(TraceEvent::Invoke {
-            client,
-            op_id: hist as u64,
-            seq: self.clients[k].seq,
-            op,
         });
     }
 
@@ -1857,13 +1863,17 @@ impl World {
         // A pending operation is never dropped (only completed segments are).
         let h = &mut self.history[p.hist - self.segments.ops()];
         h.complete = Some(now);
-        h.reply = Some(reply.clone());
         h.complete_seq = self.history_seq;
-        self.record(TraceEvent::Complete {
-            client,
-            op_id: p.hist as u64,
-            reply,
-        });
+        // The record takes a copy of the reply only when it goes somewhere.
+        let record = self.recording().then(|| reply.clone());
+        self.history[p.hist - self.segments.ops()].reply = Some(reply);
+        if let Some(reply) = record {
+            self.record(TraceEvent::Complete {
+                client,
+                op_id: p.hist as u64,
+                reply,
+            });
+        }
         self.keep_within_bounds();
     }
 
