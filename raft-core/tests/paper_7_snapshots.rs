@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use raft_core::{Body, Config, Input, Membership, Message, NodeId};
+use raft_core::{Body, Config, Membership, Message, NodeId};
 
 /// 3 nodes with `max_msg_bytes` 16: a 1 KiB snapshot is 64 chunks.
 fn small_chunks(id: NodeId) -> Config {
@@ -28,21 +28,7 @@ fn chunk_offset(m: &Message) -> Option<u64> {
 /// Returns the snapshot's index once node 1's heartbeat has made it start the transfer.
 fn follower_needs_a_snapshot(net: &mut Network) -> u64 {
     net.elect(1);
-    net.isolate(3);
-    for k in 0..5u8 {
-        net.propose(1, &[k]).unwrap();
-    }
-    net.deliver();
-    let applied = net.node(1).log().applied();
-    net.step(
-        1,
-        Input::Compact {
-            index: applied,
-            data: vec![7; 1024],
-        },
-    )
-    .unwrap();
-    net.heal();
+    let applied = net.leave_node_3_behind_a_snapshot(&[7; 1024]);
     let heartbeat = net.node(1).config().heartbeat_interval;
     net.tick(1, heartbeat);
     applied

@@ -467,21 +467,7 @@ fn a_learner_that_fell_behind_receives_the_snapshot() {
     };
     let mut net = Network::with_config(m, config);
     net.elect(1);
-    net.isolate(3);
-    for k in 0..5u8 {
-        net.propose(1, &[k]).unwrap();
-    }
-    net.deliver();
-    let applied = net.node(1).log().applied();
-    net.step(
-        1,
-        Input::Compact {
-            index: applied,
-            data: b"state".to_vec(),
-        },
-    )
-    .unwrap();
-    net.heal();
+    let applied = net.leave_node_3_behind_a_snapshot(b"state");
     let after = net.propose(1, b"after").unwrap();
     net.run(net.node(1).config().heartbeat_interval * 3);
     assert_eq!(net.node(3).role(), Role::Learner);
@@ -525,21 +511,7 @@ fn the_leader_tracks_exactly_the_members_in_effect() {
 fn a_transfer_to_a_follower_that_needs_a_snapshot_completes_after_the_install() {
     let mut net = Network::new(&[1, 2, 3]);
     net.elect(1);
-    net.isolate(3);
-    for k in 0..5u8 {
-        net.propose(1, &[k]).unwrap();
-    }
-    net.deliver();
-    let applied = net.node(1).log().applied();
-    net.step(
-        1,
-        Input::Compact {
-            index: applied,
-            data: b"state".to_vec(),
-        },
-    )
-    .unwrap();
-    net.heal();
+    let applied = net.leave_node_3_behind_a_snapshot(b"state");
     net.step(1, Input::TransferLeader(3)).unwrap();
     assert!(
         net.sent(is_timeout_now).is_empty(),
@@ -675,15 +647,7 @@ fn a_throttled_follower_behind_a_compaction_gets_the_snapshot() {
     }
     let p = &net.node(1).progress().unwrap()[&3];
     assert_eq!(p.inflight.len(), 2, "the window to node 3 is full");
-    let applied = net.node(1).log().applied();
-    net.step(
-        1,
-        Input::Compact {
-            index: applied,
-            data: b"state".to_vec(),
-        },
-    )
-    .unwrap();
+    let applied = net.compact_applied(1, b"state");
     assert!(net.node(3).log().last_index() < net.node(1).log().first_index());
     net.run(net.node(1).config().heartbeat_interval * 4);
     assert_eq!(

@@ -529,6 +529,35 @@ impl Network {
         self.handle_ready(id);
     }
 
+    /// Compacts `id`'s log up to what it applied into a snapshot holding `data` (paper §7);
+    /// returns the snapshot's index.
+    pub fn compact_applied(&mut self, id: NodeId, data: &[u8]) -> Index {
+        let index = self.node(id).log().applied();
+        self.step(
+            id,
+            Input::Compact {
+                index,
+                data: data.to_vec(),
+            },
+        )
+        .expect("a node compacts what it applied");
+        index
+    }
+
+    /// Node 1, the leader, commits five entries that node 3 misses (isolated), then compacts
+    /// them away and the network heals: node 3 can catch up only through a snapshot holding
+    /// `data` (paper §7). Returns the snapshot's index.
+    pub fn leave_node_3_behind_a_snapshot(&mut self, data: &[u8]) -> Index {
+        self.isolate(3);
+        for k in 0..5u8 {
+            self.propose(1, &[k]).expect("node 1 leads");
+        }
+        self.deliver();
+        let index = self.compact_applied(1, data);
+        self.heal();
+        index
+    }
+
     /// Crash and restart in one go.
     pub fn reboot(&mut self, id: NodeId) {
         self.crash(id);
