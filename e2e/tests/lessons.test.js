@@ -132,6 +132,19 @@ test('snapshot', { timeout: 90_000 }, async () => {
   await complete(panel);
 });
 
+test('slow-disk', { timeout: 90_000 }, async () => {
+  const { page, panel } = await openLesson('slow-disk');
+  await press(panel, "S1's disk: 100 ms");
+  await press(panel, 'Client request');
+  await play(page);
+  await goalMet(panel, 0);
+  // Figure 2: persist before sending; a write longer than the election timeout silences S1.
+  await press(panel, "S1's disk: 500 ms");
+  await press(panel, 'Client request');
+  await complete(panel);
+  await page.screenshot({ path: `${ARTIFACTS}lesson-slow-disk.png` });
+});
+
 test('task-queue', { timeout: 120_000 }, async () => {
   const { page, panel } = await openLesson('task-queue');
   await play(page);
@@ -182,7 +195,7 @@ test('the lessons menu lists every lesson and opens one', { timeout: 60_000 }, a
   await page.getByRole('button', { name: 'Lessons', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Lessons' });
   await dialog.waitFor();
-  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 11);
+  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 12);
   await page.waitForTimeout(400);
   await page.screenshot({ path: `${ARTIFACTS}lessons-menu.png` });
   await dialog.getByRole('button', { name: 'Start lesson: Crash the leader' }).click();

@@ -177,6 +177,7 @@ pub const BUILT_IN: &[(&str, &str, &str)] = &[
     lesson!("remove-the-leader"),
     lesson!("joint-consensus"),
     lesson!("snapshot"),
+    lesson!("slow-disk"),
     lesson!("task-queue"),
     lesson!("figure-8"),
 ];
