@@ -54,7 +54,11 @@
 //! [`Storage::entries`], [`Storage::term`], [`Storage::first_index`], [`Storage::last_index`]
 //! and [`Storage::snapshot`] (to catch up a slow follower, to apply committed entries that
 //! left the cache, to check an old `prev_index`). Its memory is bounded by the unstable entries
-//! plus the cache, not by the length of the log.
+//! plus the cache, not by the length of the log. A leader holds at most
+//! [`Config::max_uncommitted_bytes`] of uncommitted commands (default
+//! [`DEFAULT_MAX_UNCOMMITTED_BYTES`], 64 MiB) and refuses further proposals with
+//! [`Error::UncommittedLimit`] until some commit, so the unstable tail is bounded too, even for a
+//! leader cut off from its quorum.
 //!
 //! - The driver persists each [`Ready`] into the node's storage ([`Node::storage_mut`]), or
 //!   into a storage that the node's one reads from. The entries of a `Ready` count as stable
@@ -206,8 +210,8 @@ pub mod types;
 pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
-    BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM, MAX_CLOCK_DRIFT_PPM,
-    MAX_LOG_CACHE_ENTRIES,
+    BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM,
+    DEFAULT_MAX_UNCOMMITTED_BYTES, MAX_CLOCK_DRIFT_PPM, MAX_LOG_CACHE_ENTRIES,
 };
 pub use entries::Entries;
 pub use entry::{Entry, HardState, Payload};
