@@ -496,9 +496,18 @@ fn the_leader_tracks_exactly_the_members_in_effect() {
         (ConfChange::Remove { node: 2 }, vec![1, 4]),
     ];
     for (change, want) in changes {
-        net.step(1, Input::ChangeMembership(change.clone()))
+        let i = net
+            .step(1, Input::ChangeMembership(change.clone()))
+            .unwrap()
             .unwrap();
         assert_eq!(tracked(&net), want, "after {change:?}");
+        // A member just added holds nothing yet as far as the leader knows, and is first sent
+        // what follows the configuration entry (then probed back, §5.3), as etcd's
+        // `TestAddNode` leaves it.
+        if let ConfChange::AddLearner { node } | ConfChange::AddVoter { node } = change {
+            let p = &net.node(1).progress().unwrap()[&node];
+            assert_eq!((p.matched, p.next), (0, i + 1), "progress of {node}");
+        }
         net.deliver();
         net.run(net.node(1).config().heartbeat_interval);
     }
