@@ -1860,13 +1860,13 @@ impl World {
         self.stats.latencies.push(now - p.proposed_at);
         self.history_seq += 1;
         self.history_open -= 1;
+        // The record takes a copy of the reply only when it goes somewhere.
+        let record = self.recording().then(|| reply.clone());
         // A pending operation is never dropped (only completed segments are).
         let h = &mut self.history[p.hist - self.segments.ops()];
         h.complete = Some(now);
         h.complete_seq = self.history_seq;
-        // The record takes a copy of the reply only when it goes somewhere.
-        let record = self.recording().then(|| reply.clone());
-        self.history[p.hist - self.segments.ops()].reply = Some(reply);
+        h.reply = Some(reply);
         if let Some(reply) = record {
             self.record(TraceEvent::Complete {
                 client,
