@@ -1,8 +1,8 @@
 //! Randomized fault schedules: the `raft-sim check` workload. From one seed, a run draws a
 //! cluster and a timeline of faults (crashes and restarts, partitions, one-way cuts, held
 //! links, loss, duplication, reordering, leadership transfers, forced elections, process
-//! pauses, slow disks, clock drift) under a steady client load, with every checker on after every event, and then heals everything and requires
-//! the cluster to make progress again.
+//! pauses, slow disks, clock drift) under a steady client load, with every checker on after
+//! every event, and then heals everything and requires the cluster to make progress again.
 //!
 //! Three kinds of schedule ([`Schedule`]): the classic one (one fixed mix of faults for every
 //! seed), swarm schedules ([`crate::swarm`]: each seed draws its own subset of faults and their
@@ -378,22 +378,12 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
         // Leases claim to tolerate clocks this far off: test them under it.
         opts.clock_drift_ppm = raft_core::config::DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
-    // The machine faults beyond crashes come from a generator of their own, so that no other
-    // draw of the seed moves with them: a quarter of the seeds without lease reads run each
-    // clock up to 10% off (lease seeds run at the drift the lease claims to tolerate, above), a
-    // quarter give every disk a write time of 1 to 30 ms, and a third pause nodes.
+    // The machine nemeses beyond crashes, drawn as the swarm schedules draw them, from one
+    // generator of their own so that no other draw of the seed moves with them.
     let mut machine = SimRng::new(seed ^ CLASSIC_MACHINE_SALT);
-    if faults.drift
-        && opts.read_mode != raft_core::config::ReadMode::Lease
-        && machine.range(0, 3) == 0
-    {
-        opts.clock_drift_ppm =
-            machine.range(1, u64::from(raft_core::config::MAX_CLOCK_DRIFT_PPM)) as u32;
-    }
-    if faults.disk && machine.range(0, 3) == 0 {
-        opts.disk_ms = machine.range(1, 30);
-    }
-    let pausing = faults.pause && machine.range(0, 2) == 0;
+    crate::swarm::draw_drift(&mut machine, faults.drift, &mut opts);
+    crate::swarm::draw_disk(&mut machine, faults.disk, &mut opts);
+    let pausing = crate::swarm::draw_pausing(&mut machine, faults.pause);
     plant(&mut opts);
     let mut world = spec.world(opts);
 
@@ -406,10 +396,7 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutcome {
             // Refused actions (e.g. transfer without a leader) change nothing; that is fine here.
             let _ = world.act(a);
         }
-        // After one action in four, a paused node resumes, or, if none is paused, one pauses.
-        if pausing && machine.range(0, 3) == 0 {
-            let _ = world.act(crate::swarm::pause_or_resume(&mut machine, &world));
-        }
+        crate::swarm::maybe_pause(&mut machine, pausing, &mut world);
     }
     finish(world, seed, net, budget, false)
 }

@@ -146,25 +146,13 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         opts.read_mode = ReadMode::Lease;
         opts.clock_drift_ppm = DEFAULT_MAX_CLOCK_DRIFT_PPM;
     }
-    // A quarter of the seeds that may drift clocks and whose reads rest on no lease run each
-    // machine's clock at its own rate, up to 10% off real time: Raft's safety must not depend
-    // on clocks at all (timeouts only decide when elections happen, §5.2, §9.3); only a
-    // lease's does, and lease seeds run at the drift it claims to tolerate (above).
-    let mut drifts = SimRng::new(spec.seed ^ DRIFT_SALT);
-    if f.drift && !lease && drifts.range(0, 3) == 0 {
-        opts.clock_drift_ppm = drifts.range(1, u64::from(MAX_CLOCK_DRIFT_PPM)) as u32;
-    }
-    // A quarter of the seeds that may have slow disks give every disk a write time of 1 to 30 ms.
-    let mut disks = SimRng::new(spec.seed ^ DISK_SALT);
-    if f.disk && disks.range(0, 3) == 0 {
-        opts.disk_ms = disks.range(1, 30);
-    }
+    // The machine nemeses, each from a generator of its own (see `draw_drift` and the others).
+    draw_drift(&mut SimRng::new(spec.seed ^ DRIFT_SALT), f.drift, &mut opts);
+    draw_disk(&mut SimRng::new(spec.seed ^ DISK_SALT), f.disk, &mut opts);
     plant(&mut opts);
     let mut world = spec.world(opts);
-    // A third of the seeds that may pause nodes do (the leader half the time): after one
-    // action in four a paused node resumes, or, if none is paused, one pauses.
     let mut pauses = SimRng::new(spec.seed ^ PAUSE_SALT);
-    let pausing = f.pause && pauses.range(0, 2) == 0;
+    let pausing = draw_pausing(&mut pauses, f.pause);
     let total: u64 = weights.iter().sum();
     let mut t = 0;
     let budget = event_budget(spec.duration_ms);
@@ -188,11 +176,45 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
             // Refused actions change nothing; that is fine here.
             let _ = world.act(a);
         }
-        if pausing && pauses.range(0, 3) == 0 {
-            let _ = world.act(pause_or_resume(&mut pauses, &world));
-        }
+        maybe_pause(&mut pauses, pausing, &mut world);
     }
     finish(world, spec.seed, net, budget, true)
+}
+
+// The machine nemeses beyond crashes, drawn alike by the swarm and the classic schedules, each
+// from the generator the schedule hands in (one apart from its main generator, so that a seed
+// that draws none of them runs as it did before they existed).
+
+/// Clock drift: a quarter of the seeds that may drift clocks and whose reads rest on no lease
+/// run each machine's clock at its own rate, up to 10% off real time. Raft's safety must not
+/// depend on clocks at all (timeouts only decide when elections happen, §5.2, §9.3); only a
+/// lease's does, and lease seeds run at the drift it claims to tolerate (set by the caller).
+pub(crate) fn draw_drift(rng: &mut SimRng, allowed: bool, opts: &mut SimOptions) {
+    if allowed && opts.read_mode != ReadMode::Lease && rng.range(0, 3) == 0 {
+        opts.clock_drift_ppm = rng.range(1, u64::from(MAX_CLOCK_DRIFT_PPM)) as u32;
+    }
+}
+
+/// Slow disks: a quarter of the seeds that may have them give every disk a write time of 1 to
+/// 30 ms.
+pub(crate) fn draw_disk(rng: &mut SimRng, allowed: bool, opts: &mut SimOptions) {
+    if allowed && rng.range(0, 3) == 0 {
+        opts.disk_ms = rng.range(1, 30);
+    }
+}
+
+/// Process pauses: whether this seed pauses nodes (a third of the seeds that may).
+pub(crate) fn draw_pausing(rng: &mut SimRng, allowed: bool) -> bool {
+    allowed && rng.range(0, 2) == 0
+}
+
+/// After each action of a pausing seed: one time in four, a paused node resumes, or, if none
+/// is paused, one pauses (the leader half the time).
+pub(crate) fn maybe_pause(rng: &mut SimRng, pausing: bool, world: &mut World) {
+    if pausing && rng.range(0, 3) == 0 {
+        let a = pause_or_resume(rng, world);
+        let _ = world.act(a);
+    }
 }
 
 /// A fault rate: off, or with probability 1/2 up to `max` parts per million.
@@ -225,7 +247,7 @@ pub(crate) fn down(world: &World) -> Vec<NodeId> {
 }
 
 /// Resumes the paused node, if there is one; else pauses the leader or a node drawn at random.
-pub(crate) fn pause_or_resume(rng: &mut SimRng, world: &World) -> Action {
+fn pause_or_resume(rng: &mut SimRng, world: &World) -> Action {
     if let Some((&node, _)) = world.nodes().iter().find(|(_, s)| s.paused()) {
         return Action::Resume { node };
     }
