@@ -53,7 +53,15 @@ pub struct Entry {
 impl Entry {
     /// Approximate size on the wire, used by the per-message byte limit.
     pub fn size(&self) -> u64 {
-        let body = match &self.payload {
+        self.payload.entry_size()
+    }
+}
+
+impl Payload {
+    /// [`Entry::size`] of an entry holding this payload (a proposal is weighed before it
+    /// becomes an entry).
+    pub(crate) fn entry_size(&self) -> u64 {
+        let body = match self {
             Payload::Noop => 0,
             Payload::Command(c) => c.len(),
             Payload::Membership(m) => 8 * (m.voters.len() + m.learners.len() + m.outgoing.len()),

@@ -1654,8 +1654,8 @@ impl<S: Storage> Node<S> {
         if self.transfer.is_some() {
             return Err(Error::TransferInProgress);
         }
-        if let Payload::Command(c) = &payload {
-            let size = 16 + c.len() as u64;
+        if let Payload::Command(_) = &payload {
+            let size = payload.entry_size();
             let held = self.uncommitted_bytes;
             if held > 0 && held.saturating_add(size) > self.cfg.max_uncommitted_bytes {
                 return Err(Error::UncommittedLimit { held });
