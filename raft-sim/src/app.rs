@@ -221,15 +221,12 @@ struct ItemHash(u64);
 
 impl ItemHash {
     fn new(tag: u8) -> Self {
-        let mut h = ItemHash(0xcbf2_9ce4_8422_2325);
+        let mut h = ItemHash(crate::trace::FNV_OFFSET);
         h.bytes(&[tag]);
         h
     }
     fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = crate::trace::fnv_bytes(self.0, bytes);
     }
     fn u64(&mut self, v: u64) {
         // The same value as its bytes one by one (see `fnv_int`).

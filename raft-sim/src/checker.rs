@@ -69,16 +69,11 @@ pub const STATE_WINDOW: u64 = 1 << 16;
 
 /// A 64-bit FNV-1a hash of an entry's term, index and payload.
 pub fn entry_hash(e: &Entry) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    use crate::trace::{fnv_bytes, fnv_int, FNV_OFFSET};
     // Integers through the trace hash's shortcut: the same value as their bytes one by one.
-    h = crate::trace::fnv_int(h, e.term, 8);
-    h = crate::trace::fnv_int(h, e.index, 8);
-    let mut feed = |bytes: &[u8]| {
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut h = fnv_int(FNV_OFFSET, e.term, 8);
+    h = fnv_int(h, e.index, 8);
+    let mut feed = |bytes: &[u8]| h = fnv_bytes(h, bytes);
     match &e.payload {
         Payload::Noop => feed(&[0]),
         Payload::Command(c) => {

@@ -328,10 +328,5 @@ struct Run<'a> {
 
 /// FNV-1a, to compare answers between two runs.
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::trace::fnv_bytes(crate::trace::FNV_OFFSET, bytes)
 }
