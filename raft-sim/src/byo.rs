@@ -321,6 +321,9 @@ pub enum NodeFault {
     /// A well-formed answer that breaks the protocol (an unknown recipient, too many messages,
     /// a log write past the end…); the string says which rule.
     Protocol(String),
+    /// A node running in the grader's own process (JavaScript in the page's worker) threw an
+    /// exception instead of answering; the string is the exception's text, with the line.
+    Threw(String),
 }
 
 impl core::fmt::Display for NodeFault {
@@ -338,6 +341,7 @@ impl core::fmt::Display for NodeFault {
             ),
             NodeFault::Malformed(e) => write!(f, "answered with malformed JSON: {e}"),
             NodeFault::Protocol(e) => write!(f, "broke the protocol: {e}"),
+            NodeFault::Threw(e) => write!(f, "threw an exception instead of answering: {e}"),
         }
     }
 }

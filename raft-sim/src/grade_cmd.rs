@@ -163,6 +163,8 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         twice: !once,
         keep_trace: trace.is_some(),
         wall_limit: Duration::from_secs(wall_s),
+        clock: grade::system_clock,
+        grader: grade::CLI_GRADER,
     };
     let mut reports: Vec<TestReport> = Vec::new();
     let started = std::time::Instant::now();

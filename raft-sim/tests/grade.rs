@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use raft_sim::byo::{NodeFactory, Reference};
 use raft_sim::byo_process::Process;
-use raft_sim::grade::{run_test, suite, GradeOptions, GradeTest, TestReport};
+use raft_sim::grade::{run_test, suite, system_clock, GradeOptions, GradeTest, TestReport};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -34,6 +34,8 @@ fn opts(twice: bool) -> GradeOptions {
         twice,
         keep_trace: false,
         wall_limit: Duration::from_secs(120),
+        clock: system_clock,
+        grader: raft_sim::grade::CLI_GRADER,
     }
 }
 
@@ -45,7 +47,7 @@ fn test_named(name: &str) -> GradeTest {
 }
 
 fn run(name: &str, factory: &mut NodeFactory, twice: bool) -> TestReport {
-    run_test(&test_named(name), factory, &opts(twice), Instant::now())
+    run_test(&test_named(name), factory, &opts(twice), system_clock())
 }
 
 fn process(cmd: &str, step_ms: u64) -> NodeFactory {
@@ -63,7 +65,7 @@ fn buggy(bugs: &str) -> NodeFactory {
 fn reference_passes_the_whole_suite() {
     let mut f = Reference::factory();
     for t in suite() {
-        let r = run_test(&t, &mut f, &opts(true), Instant::now());
+        let r = run_test(&t, &mut f, &opts(true), system_clock());
         assert!(r.passed(), "{}: {:?}", t.name, r.failure);
         assert_eq!(r.end_ms, t.until, "{}", t.name);
     }

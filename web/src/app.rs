@@ -559,7 +559,8 @@ pub fn app(props: &AppProps) -> Html {
                         <strong>{ format!("Recorded run: {}", m.source) }</strong>
                         { " — shown as recorded; actions that would change the run are off." }
                         { match (&m.test, m.note.is_empty()) {
-                            (Some(test), _) => format!(" Test {test}, graded by raft-sim grade: the node is not here to run again; rerun the replay command grade printed to run it."),
+                            (Some(test), _) if m.grader == crate::playback::DEFAULT_GRADER => format!(" Test {test}, graded by raft-sim grade: the node is not here to run again; rerun the replay command grade printed to run it."),
+                            (Some(test), _) => format!(" Test {test}, graded by {}: grade your node there again to run it again.", m.grader),
                             (None, false) => format!(" {}", m.note),
                             (None, true) => String::new(),
                         } }

@@ -198,7 +198,7 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
         playback::parse(text).map_err(|e| format!("this recorded trace cannot be shown: {e}"))?
     {
         let what = match &rec.meta.test {
-            Some(test) => format!("test {test} of a classroom node (raft-sim grade)"),
+            Some(test) => format!("test {test} of a classroom node ({})", rec.meta.grader),
             None => format!("a run of {}", rec.meta.source),
         };
         let notice = format!(

@@ -47,7 +47,13 @@ pub struct Meta {
     pub note: String,
     /// The graded test, for a `byo` trace.
     pub test: Option<String>,
+    /// Who graded a `byo` trace: `raft-sim grade` (also when the header does not say, as in
+    /// traces written before it did), or the playground's own grader ("Your Raft…").
+    pub grader: String,
 }
+
+/// [`Meta::grader`] when the header names none.
+pub const DEFAULT_GRADER: &str = "raft-sim grade";
 
 /// A recorded trace, read and checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +78,11 @@ fn meta_of(header: &Value) -> Option<Meta> {
             source: "byo".into(),
             note: text(&byo["note"]),
             test: byo["test"].as_str().map(str::to_string),
+            grader: byo["grader"]
+                .as_str()
+                .filter(|g| !g.is_empty() && g.len() <= 64)
+                .unwrap_or(DEFAULT_GRADER)
+                .to_string(),
         });
     }
     let rec = header.get("recorded")?;
@@ -79,6 +90,7 @@ fn meta_of(header: &Value) -> Option<Meta> {
         source: rec["source"].as_str().unwrap_or("unnamed").to_string(),
         note: text(&rec["note"]),
         test: None,
+        grader: String::new(),
     })
 }
 

@@ -12,7 +12,7 @@ impl<'a> Run<'a> {
         seed: u64,
         factory: &'a mut NodeFactory,
         keep_trace: bool,
-        started: Instant,
+        started: (WallClock, Duration),
         wall_limit: Duration,
     ) -> Self {
         let ids: Vec<NodeId> = (1..=u64::from(test.nodes)).collect();
@@ -63,6 +63,7 @@ impl<'a> Run<'a> {
             model: answer::Model::default(),
             started,
             wall_limit,
+            grader: CLI_GRADER,
         }
     }
 
@@ -449,7 +450,7 @@ impl<'a> Run<'a> {
             );
             return true;
         }
-        if self.started.elapsed() > self.wall_limit {
+        if (self.started.0)().saturating_sub(self.started.1) > self.wall_limit {
             let s = self.wall_limit.as_secs();
             self.fail(
                 "Node Error",

@@ -27,8 +27,8 @@ impl<'a> Run<'a> {
         };
         let mut out = String::new();
         let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": crate::trace::TRACE_VERSION, "options": options,
-            "byo": {"test": self.test.name, "note": "recorded from a node behind the classroom protocol: show these records; do not replay the options (that would run raft-core)"},
-            "recorded": {"source": "byo", "note": format!("a classroom node graded by raft-sim grade, test {}", self.test.name)}});
+            "byo": {"test": self.test.name, "grader": self.grader, "note": "recorded from a node behind the classroom protocol: show these records; do not replay the options (that would run raft-core)"},
+            "recorded": {"source": "byo", "note": format!("a classroom node graded by {}, test {}", self.grader, self.test.name)}});
         let _ = writeln!(out, "{header}");
         for r in &self.trace {
             let _ = writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default());

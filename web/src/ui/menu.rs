@@ -12,12 +12,14 @@ use crate::share::Run;
 use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
 use crate::ui::modal::Modal;
 use crate::ui::shortcuts::Shortcuts;
+use crate::ui::your_raft::YourRaftDialog;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Dialog {
     Lessons,
     Share,
     Open,
+    YourRaft,
 }
 
 /// The menu and whichever dialog is open.
@@ -30,6 +32,7 @@ pub fn run_menu() -> Html {
     let lessons_btn = use_node_ref();
     let share_btn = use_node_ref();
     let open_btn = use_node_ref();
+    let your_btn = use_node_ref();
     let show = |d: Dialog| {
         let dialog = dialog.clone();
         let opened = opened.clone();
@@ -44,7 +47,12 @@ pub fn run_menu() -> Html {
     };
     {
         // After the dialog is gone (the page is no longer inert), focus its opener.
-        let refs = (lessons_btn.clone(), share_btn.clone(), open_btn.clone());
+        let refs = (
+            lessons_btn.clone(),
+            share_btn.clone(),
+            open_btn.clone(),
+            your_btn.clone(),
+        );
         let opened = opened.clone();
         use_effect_with(*dialog, move |d| {
             if d.is_none() {
@@ -52,6 +60,7 @@ pub fn run_menu() -> Html {
                     Some(Dialog::Lessons) => Some(&refs.0),
                     Some(Dialog::Share) => Some(&refs.1),
                     Some(Dialog::Open) => Some(&refs.2),
+                    Some(Dialog::YourRaft) => Some(&refs.3),
                     None => None,
                 };
                 if let Some(b) = opener.and_then(|r| r.cast::<web_sys::HtmlElement>()) {
@@ -75,6 +84,8 @@ pub fn run_menu() -> Html {
             <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share"
                     disabled={sim.recorded.is_some()} title={sim.recorded.as_ref().map(|_| "A recorded run is shared as its trace file")}>{ "Share" }</button>
             <button class="btn" ref={open_btn} onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
+            <button class="btn" ref={your_btn} onclick={show(Dialog::YourRaft)} aria-haspopup="dialog" aria-label="Your Raft: grade a node written in JavaScript"
+                    title="Grade your own Raft node, written in JavaScript, with the classroom tests">{ "Your Raft…" }</button>
             <button class="btn" onclick={fresh} aria-label="Start fresh" title="Forget this run and start a new one with a random seed">{ "Start fresh" }</button>
             <Shortcuts />
             {
@@ -82,6 +93,7 @@ pub fn run_menu() -> Html {
                     Some(Dialog::Lessons) => html! { <LessonsDialog onclose={close.clone()} /> },
                     Some(Dialog::Share) => html! { <ShareDialog onclose={close.clone()} /> },
                     Some(Dialog::Open) => html! { <OpenDialog onclose={close.clone()} /> },
+                    Some(Dialog::YourRaft) => html! { <YourRaftDialog onclose={close.clone()} /> },
                     None => Html::default(),
                 }
             }

@@ -9,3 +9,4 @@ pub mod menu;
 pub mod modal;
 pub mod shortcuts;
 pub mod walkthrough;
+pub mod your_raft;

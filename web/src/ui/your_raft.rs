@@ -1,0 +1,768 @@
+//! "Your Raft…" (issue 18, in the browser): a person pastes a Raft node written in JavaScript,
+//! grades it with the classroom suite in a Web Worker, and opens a failing run in the views.
+//!
+//! The worker (www/byo-worker.js with web/src/bin/byo_worker.rs) is started when the dialog
+//! opens and stopped when it closes, so a visit that never opens the dialog downloads none of
+//! it. What the worker says is parsed by [`parse`] and folded into a [`Grading`] by
+//! [`Grading::apply`]: plain Rust, tested natively. A node stuck in an endless loop blocks the
+//! worker, so the page watches: no word from a running worker for [`STUCK_MS`] and it is
+//! terminated, the test is reported stuck, and a fresh worker is started.
+//!
+//! The code is kept in the browser's storage under [`CODE_KEY`] on every edit, so closing the
+//! dialog or reloading the page loses nothing; the last results stay until the page is closed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::open;
+use crate::sim_driver::{use_sim, SimAction};
+use crate::ui::modal::Modal;
+
+/// The worker's script, relative to the page.
+pub const WORKER_URL: &str = "www/byo-worker.js";
+/// Wall-clock ms without a word from a grading worker after which its node is taken to be
+/// stuck (a running test says it is alive about four times a second; one answer may take 2 s
+/// and `init` 10 s before the grader itself stops it).
+pub const STUCK_MS: f64 = 12_000.0;
+/// Where the code is kept (the browser's local storage).
+pub const CODE_KEY: &str = "raft-playground-your-node";
+/// Longest code kept or graded, bytes.
+pub const MAX_CODE_BYTES: usize = 512 * 1024;
+/// Most seeds per test (the worker's bound too).
+pub const MAX_SEEDS: u32 = 100;
+
+/// One test of the suite.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TestInfo {
+    /// Its name.
+    pub name: String,
+    /// What it checks.
+    #[serde(default)]
+    pub about: String,
+}
+
+/// The first broken property of a failed test, as the grader reports it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FailureInfo {
+    /// The property.
+    pub property: String,
+    /// Virtual ms.
+    pub time: u64,
+    /// Nodes involved.
+    #[serde(default)]
+    pub nodes: Vec<u64>,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// A test's report, the fields the dialog shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReportInfo {
+    /// The test.
+    pub name: String,
+    /// Its seed (the failing one, or the last).
+    pub seed: u64,
+    /// `None`: passed.
+    pub failure: Option<FailureInfo>,
+    /// Virtual time reached, ms.
+    pub end_ms: u64,
+    /// Inputs fed to the nodes.
+    pub steps: u64,
+    /// Requests sent, answered.
+    #[serde(default)]
+    pub ops: (u64, u64),
+}
+
+/// What the worker says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerSays {
+    /// Loaded: the suite's tests.
+    Ready(Vec<TestInfo>),
+    /// A starter file's text.
+    Kit(String),
+    /// Still working.
+    Alive,
+    /// A test's report, and the failing run's trace.
+    Report(Box<ReportInfo>, Option<Rc<String>>),
+    /// The grading is over.
+    Done,
+    /// Something went wrong (the code does not load, a bad request).
+    Error(String),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Wire {
+    Ready {
+        tests: Vec<TestInfo>,
+    },
+    Kit {
+        text: String,
+    },
+    Alive,
+    Report {
+        report: ReportInfo,
+        trace: Option<String>,
+    },
+    Done,
+    Error {
+        message: String,
+    },
+}
+
+/// Reads one message of the worker.
+///
+/// # Errors
+/// A message the page does not understand, with serde's reason.
+pub fn parse(text: &str) -> Result<WorkerSays, String> {
+    let w: Wire = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(match w {
+        Wire::Ready { tests } => WorkerSays::Ready(tests),
+        Wire::Kit { text } => WorkerSays::Kit(text),
+        Wire::Alive => WorkerSays::Alive,
+        Wire::Report { report, trace } => WorkerSays::Report(Box::new(report), trace.map(Rc::new)),
+        Wire::Done => WorkerSays::Done,
+        Wire::Error { message } => WorkerSays::Error(message),
+    })
+}
+
+/// Where a test stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowState {
+    /// Not reached yet.
+    Waiting,
+    /// Being graded.
+    Running,
+    /// Done.
+    Done(Box<ReportInfo>, Option<Rc<String>>),
+    /// Not finished: the node got stuck, or the grading stopped.
+    Stopped(String),
+}
+
+/// One line of the results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The test.
+    pub name: String,
+    /// Where it stands.
+    pub state: RowState,
+}
+
+/// The grading: the worker's state, the tests and the results.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Grading {
+    /// The suite (empty until the worker is ready).
+    pub tests: Vec<TestInfo>,
+    /// The worker is loaded and idle.
+    pub ready: bool,
+    /// A grading is under way.
+    pub running: bool,
+    /// Results of the current or last grading, in order.
+    pub rows: Vec<Row>,
+    /// The last error, shown until the next grading.
+    pub error: Option<String>,
+}
+
+impl Grading {
+    /// A grading of `names` starts (all tests when empty).
+    pub fn start(&mut self, names: &[String]) {
+        let names: Vec<String> = if names.is_empty() {
+            self.tests.iter().map(|t| t.name.clone()).collect()
+        } else {
+            names.to_vec()
+        };
+        self.rows = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| Row {
+                name,
+                state: if i == 0 {
+                    RowState::Running
+                } else {
+                    RowState::Waiting
+                },
+            })
+            .collect();
+        self.running = true;
+        self.error = None;
+    }
+
+    /// Folds in what the worker said.
+    pub fn apply(&mut self, says: WorkerSays) {
+        match says {
+            WorkerSays::Ready(tests) => {
+                self.tests = tests;
+                self.ready = true;
+            }
+            WorkerSays::Kit(_) | WorkerSays::Alive => {}
+            WorkerSays::Report(r, trace) => {
+                if let Some(row) = self.rows.iter_mut().find(|row| row.name == r.name) {
+                    row.state = RowState::Done(r, trace);
+                }
+                if let Some(next) = self
+                    .rows
+                    .iter_mut()
+                    .find(|row| row.state == RowState::Waiting)
+                {
+                    next.state = RowState::Running;
+                }
+            }
+            WorkerSays::Done => self.finish("not run"),
+            WorkerSays::Error(m) => {
+                self.error = Some(m);
+                self.finish("not run: the grading stopped");
+            }
+        }
+    }
+
+    /// The node got stuck (no word for [`STUCK_MS`]): the running test says so, the rest were
+    /// not run, and the worker is to be replaced.
+    pub fn stuck(&mut self) {
+        if let Some(row) = self
+            .rows
+            .iter_mut()
+            .find(|row| row.state == RowState::Running)
+        {
+            row.state = RowState::Stopped(format!(
+                "Node Error: no answer for {} s of wall-clock time — an endless loop in your node? The grading was stopped.",
+                STUCK_MS as u64 / 1000
+            ));
+        }
+        self.ready = false;
+        self.finish("not run: the grading stopped");
+    }
+
+    /// The person stopped the grading.
+    pub fn cancel(&mut self) {
+        if let Some(row) = self
+            .rows
+            .iter_mut()
+            .find(|row| row.state == RowState::Running)
+        {
+            row.state = RowState::Stopped("stopped".into());
+        }
+        self.ready = false;
+        self.finish("not run: the grading stopped");
+    }
+
+    fn finish(&mut self, why: &str) {
+        self.running = false;
+        for row in &mut self.rows {
+            if matches!(row.state, RowState::Waiting | RowState::Running) {
+                row.state = RowState::Stopped(why.into());
+            }
+        }
+    }
+
+    /// "N passed, M failed" of the finished tests.
+    pub fn summary(&self) -> (usize, usize) {
+        let mut pass = 0;
+        let mut fail = 0;
+        for row in &self.rows {
+            match &row.state {
+                RowState::Done(r, _) if r.failure.is_none() => pass += 1,
+                RowState::Done(..) | RowState::Stopped(_) => fail += 1,
+                _ => {}
+            }
+        }
+        (pass, fail)
+    }
+
+    /// What the live region says.
+    pub fn status(&self) -> String {
+        let (pass, fail) = self.summary();
+        if self.running {
+            let at = self
+                .rows
+                .iter()
+                .position(|r| r.state == RowState::Running)
+                .unwrap_or(0);
+            let name = self.rows.get(at).map_or("", |r| r.name.as_str());
+            format!(
+                "Grading {name} ({} of {}): {pass} passed, {fail} failed so far",
+                at + 1,
+                self.rows.len()
+            )
+        } else if self.rows.is_empty() {
+            if self.ready {
+                "Ready to grade.".into()
+            } else {
+                "Loading the grader…".into()
+            }
+        } else {
+            format!("Done: {pass} passed, {fail} failed.")
+        }
+    }
+}
+
+/// What a passed test's line says after PASS.
+pub fn pass_line(r: &ReportInfo) -> String {
+    let mut s = format!(
+        "seed {}, {} ms virtual, {} inputs",
+        r.seed, r.end_ms, r.steps
+    );
+    if r.ops.0 > 0 {
+        s.push_str(&format!(", {}/{} requests answered", r.ops.1, r.ops.0));
+    }
+    s
+}
+
+/// The request the worker gets for a grading.
+pub fn grade_request(code: &str, tests: &[String], seed: u32, seeds: u32) -> String {
+    serde_json::json!({"type": "grade", "code": code, "tests": tests, "seed": seed, "seeds": seeds})
+        .to_string()
+}
+
+// The results of the last grading, kept while the page is open (the dialog closes to show a
+// run; reopened, it shows them again).
+thread_local! {
+    static LAST: RefCell<Grading> = RefCell::new(Grading::default());
+}
+
+fn stored_code() -> String {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(CODE_KEY).ok().flatten())
+        .unwrap_or_default()
+}
+
+fn store_code(code: &str) {
+    if code.len() > MAX_CODE_BYTES {
+        return;
+    }
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(CODE_KEY, code);
+    }
+}
+
+/// A running worker and the closures it calls (dropping it terminates the worker).
+struct Live {
+    worker: web_sys::Worker,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+fn spawn(on_says: Callback<WorkerSays>) -> Result<Live, String> {
+    let worker = web_sys::Worker::new(WORKER_URL).map_err(|e| format!("{e:?}"))?;
+    let says = on_says.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let text = e.data().as_string().unwrap_or_default();
+            match parse(&text) {
+                Ok(s) => says.emit(s),
+                Err(err) => says.emit(WorkerSays::Error(format!(
+                    "the grader said something the page does not understand ({err})"
+                ))),
+            }
+        });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+        on_says.emit(WorkerSays::Error(format!(
+            "the grader could not be loaded ({WORKER_URL})"
+        )));
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Live {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+/// Properties of [`YourRaftDialog`].
+#[derive(Properties, PartialEq)]
+pub struct YourRaftProps {
+    /// Close it.
+    pub onclose: Callback<()>,
+}
+
+/// The dialog.
+#[function_component(YourRaftDialog)]
+pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
+    let sim = use_sim();
+    let grading = use_state(|| {
+        LAST.with(|l| {
+            let mut g = l.borrow().clone();
+            g.ready = false;
+            g.running = false;
+            g
+        })
+    });
+    // The newest state, for callbacks made earlier (the worker's messages, the watchdog).
+    let latest = use_mut_ref(|| (*grading).clone());
+    let code = use_state(stored_code);
+    let chosen = use_state(String::new);
+    let seed = use_state(|| 1u32);
+    let seeds = use_state(|| 1u32);
+    let heard = use_mut_ref(|| 0.0f64);
+    let live = use_mut_ref(|| None::<Live>);
+    let generation = use_state(|| 0u32);
+
+    let update = {
+        let grading = grading.clone();
+        let latest = latest.clone();
+        Callback::from(move |f: Box<dyn FnOnce(&mut Grading)>| {
+            let mut g = latest.borrow().clone();
+            f(&mut g);
+            *latest.borrow_mut() = g.clone();
+            LAST.with(|l| *l.borrow_mut() = g.clone());
+            grading.set(g);
+        })
+    };
+    let on_says = {
+        let update = update.clone();
+        let code = code.clone();
+        let heard = heard.clone();
+        Callback::from(move |s: WorkerSays| {
+            *heard.borrow_mut() = js_sys::Date::now();
+            if let WorkerSays::Kit(text) = &s {
+                store_code(text);
+                code.set(text.clone());
+            }
+            update.emit(Box::new(move |g: &mut Grading| g.apply(s)));
+        })
+    };
+    // A worker per generation: the dialog's opening, and each replacement of a stuck one.
+    {
+        let live = live.clone();
+        let update = update.clone();
+        use_effect_with(*generation, move |_| {
+            match spawn(on_says) {
+                Ok(l) => *live.borrow_mut() = Some(l),
+                Err(e) => update.emit(Box::new(move |g: &mut Grading| {
+                    g.apply(WorkerSays::Error(format!(
+                        "this browser could not start the grader: {e}"
+                    )))
+                })),
+            }
+            let live = live.clone();
+            move || drop(live.borrow_mut().take())
+        });
+    }
+    // The watchdog.
+    {
+        let latest = latest.clone();
+        let heard = heard.clone();
+        let update = update.clone();
+        let generation = generation.clone();
+        let live = live.clone();
+        use_effect_with((), move |()| {
+            let interval = Interval::new(1_000, move || {
+                let running = latest.borrow().running;
+                if running && js_sys::Date::now() - *heard.borrow() > STUCK_MS {
+                    drop(live.borrow_mut().take());
+                    update.emit(Box::new(|g: &mut Grading| g.stuck()));
+                    generation.set(*generation + 1);
+                }
+            });
+            move || drop(interval)
+        });
+    }
+
+    let post = {
+        let live = live.clone();
+        move |msg: String| {
+            if let Some(l) = live.borrow().as_ref() {
+                let _ = l.worker.post_message(&JsValue::from_str(&msg));
+            }
+        }
+    };
+    let on_code = {
+        let code = code.clone();
+        Callback::from(move |e: InputEvent| {
+            let t: HtmlTextAreaElement = e.target_unchecked_into();
+            let v = t.value();
+            store_code(&v);
+            code.set(v);
+        })
+    };
+    let on_test = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            chosen.set(s.value());
+        })
+    };
+    let number = |state: UseStateHandle<u32>, max: u32| {
+        Callback::from(move |e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            let v = i.value().trim().parse::<u32>().unwrap_or(1).clamp(1, max);
+            i.set_value(&v.to_string());
+            state.set(v);
+        })
+    };
+    let kit = |name: &'static str| {
+        let post = post.clone();
+        Callback::from(move |_| {
+            post(serde_json::json!({"type": "kit", "name": name}).to_string());
+        })
+    };
+    let code_too_long = code.len() > MAX_CODE_BYTES;
+    let on_grade = {
+        let post = post.clone();
+        let update = update.clone();
+        let code = code.clone();
+        let chosen = chosen.clone();
+        let heard = heard.clone();
+        let (seed, seeds) = (*seed, *seeds);
+        Callback::from(move |_| {
+            let names: Vec<String> = if chosen.is_empty() {
+                Vec::new()
+            } else {
+                vec![(*chosen).clone()]
+            };
+            *heard.borrow_mut() = js_sys::Date::now();
+            let n2 = names.clone();
+            update.emit(Box::new(move |g: &mut Grading| g.start(&n2)));
+            post(grade_request(&code, &names, seed, seeds));
+        })
+    };
+    let on_stop = {
+        let update = update.clone();
+        let generation = generation.clone();
+        let live = live.clone();
+        Callback::from(move |_| {
+            drop(live.borrow_mut().take());
+            update.emit(Box::new(|g: &mut Grading| g.cancel()));
+            generation.set(*generation + 1);
+        })
+    };
+    let open_run = |trace: Rc<String>| {
+        let sim = sim.clone();
+        let onclose = p.onclose.clone();
+        Callback::from(move |_| match open::import_request(&trace) {
+            Ok(req) => {
+                sim.dispatch(SimAction::Load(Box::new(req)));
+                onclose.emit(());
+            }
+            Err(e) => sim.dispatch(SimAction::Notify(format!(
+                "That run could not be opened: {e}. Your run is unchanged."
+            ))),
+        })
+    };
+
+    let g = &*grading;
+    let busy = g.running || !g.ready;
+    html! {
+        <Modal id="your-raft" title="Your Raft: grade a node written in JavaScript" onclose={p.onclose.clone()}>
+            <p class="hint">
+                { "Write a Raft node in JavaScript: a function " }<code>{ "createNode()" }</code>
+                { " returning an object whose " }<code>{ "handle(input)" }</code>
+                { " answers each input (a tick, a message, a client request) with what to persist, send, apply and reply. The grader runs it through the same tests, checkers and linearizability check as " }
+                <code>{ "raft-sim grade" }</code>{ ", in this page. The protocol and the rules are in docs/classroom.md; " }
+                <code>{ "Math.random" }</code>{ " and clocks are off: draw from " }<code>{ "init.seed" }</code>{ ", read time from " }<code>{ "input.now" }</code>{ "." }
+            </p>
+            <div class="row your-raft-kits">
+                <button class="btn" onclick={kit("skeleton")} disabled={busy} data-testid="kit-skeleton">{ "Start from the skeleton" }</button>
+                <button class="btn" onclick={kit("buggy")} disabled={busy} data-testid="kit-buggy">{ "Load the example with a bug" }</button>
+            </div>
+            <label class="your-raft-code">
+                <span>{ "Your node (JavaScript)" }</span>
+                <textarea value={(*code).clone()} oninput={on_code} spellcheck="false" rows="16"
+                          data-testid="your-raft-code" placeholder="function createNode() { return { handle(input) { return {}; } }; }" />
+            </label>
+            if code_too_long {
+                <p class="error" role="alert">{ format!("The code is longer than {} KB: it is neither kept nor graded.", MAX_CODE_BYTES / 1024) }</p>
+            }
+            <div class="row your-raft-options">
+                <label>{ "Test " }
+                    <select onchange={on_test} disabled={busy} data-testid="your-raft-test">
+                        <option value="" selected={chosen.is_empty()}>{ format!("all {}", g.tests.len()) }</option>
+                        { for g.tests.iter().map(|t| html! {
+                            <option value={t.name.clone()} selected={*chosen == t.name} title={t.about.clone()}>{ t.name.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ "Seed " }
+                    <input type="number" min="1" max="4294967295" value={seed.to_string()} onchange={number(seed.clone(), u32::MAX)} disabled={busy} class="num" />
+                </label>
+                <label>{ "Seeds " }
+                    <input type="number" min="1" max={MAX_SEEDS.to_string()} value={seeds.to_string()} onchange={number(seeds.clone(), MAX_SEEDS)} disabled={busy} class="num"
+                           title="Each test runs over this many seeds, from the seed on, until one fails" />
+                </label>
+                if g.running {
+                    <button class="btn" onclick={on_stop} data-testid="your-raft-stop">{ "Stop" }</button>
+                } else {
+                    <button class="btn primary" onclick={on_grade} disabled={busy || code.trim().is_empty() || code_too_long} data-testid="your-raft-grade">{ "Grade" }</button>
+                }
+            </div>
+            <p class="your-raft-status" role="status" aria-live="polite" data-testid="your-raft-status">{ g.status() }</p>
+            if let Some(e) = &g.error {
+                <p class="error" role="alert" data-testid="your-raft-error">{ e.clone() }</p>
+            }
+            if !g.rows.is_empty() {
+                <table class="your-raft-results" data-testid="your-raft-results">
+                    <caption class="visually-hidden">{ "Results per test" }</caption>
+                    <thead><tr><th scope="col">{ "Test" }</th><th scope="col">{ "Result" }</th><th scope="col">{ "Run" }</th></tr></thead>
+                    <tbody>
+                        { for g.rows.iter().map(|row| {
+                            let (class, result, open) = match &row.state {
+                                RowState::Waiting => ("waiting", html! { "waiting" }, Html::default()),
+                                RowState::Running => ("running", html! { "running…" }, Html::default()),
+                                RowState::Stopped(why) => ("fail", html! { <><strong>{ "NOT DONE " }</strong>{ why.clone() }</> }, Html::default()),
+                                RowState::Done(r, trace) => match &r.failure {
+                                    None => ("pass", html! { <><strong>{ "PASS " }</strong>{ pass_line(r) }</> }, Html::default()),
+                                    Some(f) => {
+                                        let nodes: Vec<String> = f.nodes.iter().map(|n| format!("S{n}")).collect();
+                                        let who = if nodes.is_empty() { String::new() } else { format!(" ({})", nodes.join(", ")) };
+                                        (
+                                            "fail",
+                                            html! { <><strong>{ format!("FAIL {}", f.property) }</strong>{ format!(" at {} ms{who}, seed {}: {}", f.time, r.seed, f.detail) }</> },
+                                            match trace {
+                                                Some(t) => html! { <button class="btn small" onclick={open_run(t.clone())} aria-label={format!("Open this run ({})", r.name)}>{ "Open this run" }</button> },
+                                                None => Html::default(),
+                                            },
+                                        )
+                                    }
+                                },
+                            };
+                            html! {
+                                <tr class={class} data-testid={format!("row-{}", row.name)}>
+                                    <th scope="row">{ row.name.clone() }</th>
+                                    <td>{ result }</td>
+                                    <td>{ open }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </Modal>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, fail: bool) -> String {
+        let failure = if fail {
+            r#"{"property":"One Vote Per Term","time":512,"nodes":[2],"detail":"S2 voted twice"}"#
+        } else {
+            "null"
+        };
+        format!(
+            r#"{{"type":"report","report":{{"name":"{name}","about":"x","seed":3,"failure":{failure},"end_ms":9000,"steps":1200,"ops":[40,38],"snapshots":[0,0],"resends":[0,0]}},"trace":{}}}"#,
+            if fail {
+                r#""{\"kind\":\"header\"}""#
+            } else {
+                "null"
+            }
+        )
+    }
+
+    fn ready() -> Grading {
+        let mut g = Grading::default();
+        g.apply(
+            parse(
+                r#"{"type":"ready","tests":[{"name":"a","about":"A"},{"name":"b"},{"name":"c"}]}"#,
+            )
+            .unwrap(),
+        );
+        g
+    }
+
+    #[test]
+    fn the_workers_messages_are_read_and_bad_ones_refused() {
+        assert_eq!(parse(r#"{"type":"alive"}"#), Ok(WorkerSays::Alive));
+        assert_eq!(parse(r#"{"type":"done"}"#), Ok(WorkerSays::Done));
+        assert_eq!(
+            parse(r#"{"type":"error","message":"no"}"#),
+            Ok(WorkerSays::Error("no".into()))
+        );
+        match parse(&report("a", true)).unwrap() {
+            WorkerSays::Report(r, Some(t)) => {
+                assert_eq!(r.failure.unwrap().property, "One Vote Per Term");
+                assert_eq!(*t, r#"{"kind":"header"}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse("{").is_err());
+        assert!(parse(r#"{"type":"shout"}"#).is_err());
+        assert!(parse(r#"{"type":"report","report":{}}"#).is_err());
+    }
+
+    #[test]
+    fn a_grading_moves_row_by_row_and_counts_results() {
+        let mut g = ready();
+        assert!(g.ready);
+        assert_eq!(g.status(), "Ready to grade.");
+        g.start(&[]);
+        assert_eq!(g.rows.len(), 3, "all tests when none is named");
+        assert_eq!(g.rows[0].state, RowState::Running);
+        assert_eq!(g.status(), "Grading a (1 of 3): 0 passed, 0 failed so far");
+        g.apply(parse(&report("a", false)).unwrap());
+        assert_eq!(g.rows[1].state, RowState::Running);
+        g.apply(parse(&report("b", true)).unwrap());
+        assert_eq!(g.status(), "Grading c (3 of 3): 1 passed, 1 failed so far");
+        g.apply(parse(&report("c", false)).unwrap());
+        g.apply(WorkerSays::Done);
+        assert!(!g.running);
+        assert_eq!(g.summary(), (2, 1));
+        match &g.rows[0].state {
+            RowState::Done(r, None) => assert_eq!(
+                pass_line(r),
+                "seed 3, 9000 ms virtual, 1200 inputs, 38/40 requests answered"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(g.status(), "Done: 2 passed, 1 failed.");
+    }
+
+    #[test]
+    fn a_stuck_node_fails_its_test_and_the_rest_are_not_run() {
+        let mut g = ready();
+        g.start(&["b".into(), "c".into()]);
+        g.stuck();
+        assert!(!g.running && !g.ready, "the worker is to be replaced");
+        match &g.rows[0].state {
+            RowState::Stopped(why) => assert!(why.contains("endless loop"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            g.rows[1].state,
+            RowState::Stopped("not run: the grading stopped".into())
+        );
+        assert_eq!(g.summary(), (0, 2));
+    }
+
+    #[test]
+    fn an_error_ends_the_grading_with_its_message() {
+        let mut g = ready();
+        g.start(&["a".into()]);
+        g.apply(WorkerSays::Error(
+            "Your code could not be loaded: SyntaxError (line 3)".into(),
+        ));
+        assert!(!g.running);
+        assert_eq!(
+            g.error.as_deref(),
+            Some("Your code could not be loaded: SyntaxError (line 3)")
+        );
+        assert!(matches!(g.rows[0].state, RowState::Stopped(_)));
+    }
+
+    #[test]
+    fn the_grade_request_carries_the_code_and_choices() {
+        let v: serde_json::Value =
+            serde_json::from_str(&grade_request("x\n\"y\"", &["figure8".into()], 7, 3)).unwrap();
+        assert_eq!(v["type"], "grade");
+        assert_eq!(v["code"], "x\n\"y\"");
+        assert_eq!(v["tests"][0], "figure8");
+        assert_eq!(
+            (v["seed"].as_u64(), v["seeds"].as_u64()),
+            (Some(7), Some(3))
+        );
+    }
+}
