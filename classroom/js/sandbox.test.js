@@ -80,6 +80,8 @@ test("a syntax error names the line of the student's file", () => {
     ["function createNode() {\n  return {}\n}\n}\n", "Unexpected token '}' (line 4): a closing brace without an opening one"],
     ["let a = 1;\nfunction f() {}\nlet a = 2;\n", "Identifier 'a' has already been declared (line 3)"],
     ["/**\n * a comment\n */\nfunction createNode() {\n  let s = \"abc;\n}\n", "Invalid or unexpected token (line 5)"],
+    // A block comment around the middle of the file, where a binary search first looks.
+    ["let a = 1;\n/*\n c\n c\n c\n c\n c\n c\n*/\nlet s = \"abc;\n", "Invalid or unexpected token (line 10)"],
     ["function f() {\n  foo(1, 2;\n}\n", "missing ) after argument list (line 2)"],
     ["let x = 1;\nlet y = ;\n", "Unexpected token ';' (line 2)"],
     ["/* a\n b */\nlet x = 010;\n", "Octal literals are not allowed in strict mode. (line 3)"],
