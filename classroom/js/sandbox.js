@@ -77,17 +77,22 @@
 
   // The body handed to `new Function`: strict mode on a line of its own, then the student's
   // code from its line 1 on, then (on a fresh line, after any trailing line comment) the
-  // hand-over of createNode.
+  // hand-over of createNode, and a name for the code in stack traces and the browser's
+  // developer tools (where a student can set breakpoints in it).
+  const NAME = "raft-node.js";
   const HEAD = '"use strict";\n';
-  const TAIL = '\n;return typeof createNode === "function" ? createNode : undefined;';
+  const TAIL =
+    '\n;return typeof createNode === "function" ? createNode : undefined;\n//# sourceURL=' + NAME;
 
   function build(code) {
     return new Function(...SHADOWED, HEAD + code + TAIL);
   }
 
-  // Where a stack frame of code made by `build` is: V8 (Node, Chrome) writes
-  // "eval at compile (…), <anonymous>:L:C", Firefox "… > Function:L:C".
-  const FRAME = /(?:<anonymous>|> Function):(\d+):\d+/;
+  // Where a stack frame of code made by `build` is: "raft-node.js:L:C" where the engine honours
+  // sourceURL (V8, Firefox, Safari); else V8 writes "eval at compile (…), <anonymous>:L:C" and
+  // Firefox "… > Function:L:C". (So sandbox.js itself must be loaded as a file, by
+  // importScripts or require, not by eval, or its own frames would look like the student's.)
+  const FRAME = /(?:raft-node\.js|<anonymous>|> Function):(\d+):\d+/;
 
   // Lines `new Function` adds before the student's line 1, measured once by experiment
   // (the engine's own text before the body, plus HEAD); null if this engine's stacks say nothing.

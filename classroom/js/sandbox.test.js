@@ -137,10 +137,14 @@ test("loaded as a classic script (a worker's importScripts), it defines the glob
   assert.strictEqual(S.lineOffset, RaftSandbox.lineOffset);
   const node = S.compile("function createNode() {\n  return { handle() {\n    return null.x;\n  } };\n}", []).start();
   let text = null;
+  let stack = "";
   try {
     node.handle({});
   } catch (e) {
     text = S.describe(e);
+    stack = e.stack;
   }
   assert.strictEqual(text, "TypeError: Cannot read properties of null (reading 'x') (line 3)");
+  // The code is named in stack traces (and in the browser's developer tools).
+  assert.match(stack, /at Object.handle \(raft-node\.js:\d+:\d+\)/);
 });
