@@ -86,6 +86,9 @@ function handleLine(line) {
       throw new Error("the first input must be init, not " + input.type);
     }
     answer = node.handle(input);
+    if (answer !== null && typeof answer === "object" && typeof answer.then === "function") {
+      throw new Error("handle(input) must answer at once: it returned a Promise (is it async?)");
+    }
     if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
       throw new Error(
         "handle(input) must return the answer as an object; it returned " +

@@ -280,6 +280,12 @@ fn the_sandbox_explains_what_went_wrong() {
             "exit status: 1",
             "RangeError: boom (line 4) [handling input 6: tick at 50 ms]",
         ),
+        (
+            "async",
+            "function createNode() {\n  return { async handle(input) { return {}; } };\n}\n".to_string(),
+            "exit status: 1",
+            "handle(input) must answer at once: it returned a Promise (is it async?)",
+        ),
     ];
     for (name, code, status, message) in cases {
         let path = tiny(name, code);
