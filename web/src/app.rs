@@ -551,7 +551,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class={classes!("app", sim.goals.is_some().then_some("with-lesson"), sim.recorded.is_some().then_some("recorded"))}>
                 <div class="topline">
                     <Transport />
-                    <RunMenu />
+                    <RunMenu your_raft={host.is_none()} />
                 </div>
                 <Notice />
                 if let Some(m) = &sim.recorded {

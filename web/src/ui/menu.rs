@@ -22,9 +22,17 @@ enum Dialog {
     YourRaft,
 }
 
+/// Properties of [`RunMenu`].
+#[derive(Properties, PartialEq)]
+pub struct RunMenuProps {
+    /// Offer "Your Raft…": on the playground's page, where the grader's worker and the
+    /// JavaScript kit are served (not on the multi-group page, a build of its own).
+    pub your_raft: bool,
+}
+
 /// The menu and whichever dialog is open.
 #[function_component(RunMenu)]
-pub fn run_menu() -> Html {
+pub fn run_menu(props: &RunMenuProps) -> Html {
     let sim = use_sim();
     let dialog = use_state(|| None::<Dialog>);
     // The dialog that was open last, so focus goes back to the button that opened it.
@@ -84,8 +92,10 @@ pub fn run_menu() -> Html {
             <button class="btn" ref={share_btn} onclick={show(Dialog::Share)} aria-haspopup="dialog" aria-label="Share"
                     disabled={sim.recorded.is_some()} title={sim.recorded.as_ref().map(|_| "A recorded run is shared as its trace file")}>{ "Share" }</button>
             <button class="btn" ref={open_btn} onclick={show(Dialog::Open)} aria-haspopup="dialog" aria-label="Open a scenario or trace">{ "Open…" }</button>
-            <button class="btn" ref={your_btn} onclick={show(Dialog::YourRaft)} aria-haspopup="dialog" aria-label="Your Raft: grade a node written in JavaScript"
-                    title="Grade your own Raft node, written in JavaScript, with the classroom tests">{ "Your Raft…" }</button>
+            if props.your_raft {
+                <button class="btn" ref={your_btn} onclick={show(Dialog::YourRaft)} aria-haspopup="dialog" aria-label="Your Raft: grade a node written in JavaScript"
+                        title="Grade your own Raft node, written in JavaScript, with the classroom tests">{ "Your Raft…" }</button>
+            }
             <button class="btn" onclick={fresh} aria-label="Start fresh" title="Forget this run and start a new one with a random seed">{ "Start fresh" }</button>
             <Shortcuts />
             {
