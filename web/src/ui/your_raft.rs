@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -38,31 +38,29 @@ pub const MAX_CODE_BYTES: usize = 512 * 1024;
 pub const MAX_SEEDS: u32 = 100;
 
 /// One test of the suite.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TestInfo {
     /// Its name.
     pub name: String,
     /// What it checks.
-    #[serde(default)]
     pub about: String,
 }
 
 /// The first broken property of a failed test, as the grader reports it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FailureInfo {
     /// The property.
     pub property: String,
     /// Virtual ms.
     pub time: u64,
     /// Nodes involved.
-    #[serde(default)]
     pub nodes: Vec<u64>,
     /// What was seen.
     pub detail: String,
 }
 
 /// A test's report, the fields the dialog shows.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportInfo {
     /// The test.
     pub name: String,
@@ -75,7 +73,6 @@ pub struct ReportInfo {
     /// Inputs fed to the nodes.
     pub steps: u64,
     /// Requests sent, answered.
-    #[serde(default)]
     pub ops: (u64, u64),
 }
 
@@ -96,39 +93,83 @@ pub enum WorkerSays {
     Error(String),
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum Wire {
-    Ready {
-        tests: Vec<TestInfo>,
-    },
-    Kit {
-        text: String,
-    },
-    Alive,
-    Report {
-        report: ReportInfo,
-        trace: Option<String>,
-    },
-    Done,
-    Error {
-        message: String,
-    },
+// Read through `serde_json::Value`, which the page parses with already, rather than derived
+// deserializers: each derive adds its own code to the first visit's download (issue 14), and
+// these few fields do not need it.
+fn text(v: &Value, key: &str) -> Result<String, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("missing text field `{key}`"))
+}
+
+fn number(v: &Value, key: &str) -> Result<u64, String> {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("missing number field `{key}`"))
+}
+
+fn report_info(r: &Value) -> Result<ReportInfo, String> {
+    let failure = match r.get("failure") {
+        None | Some(Value::Null) => None,
+        Some(f) => Some(FailureInfo {
+            property: text(f, "property")?,
+            time: number(f, "time")?,
+            nodes: f
+                .get("nodes")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
+            detail: text(f, "detail")?,
+        }),
+    };
+    let ops = r.get("ops").and_then(Value::as_array);
+    let op = |k: usize| {
+        ops.and_then(|a| a.get(k))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    Ok(ReportInfo {
+        name: text(r, "name")?,
+        seed: number(r, "seed")?,
+        failure,
+        end_ms: number(r, "end_ms")?,
+        steps: number(r, "steps")?,
+        ops: (op(0), op(1)),
+    })
 }
 
 /// Reads one message of the worker.
 ///
 /// # Errors
-/// A message the page does not understand, with serde's reason.
-pub fn parse(text: &str) -> Result<WorkerSays, String> {
-    let w: Wire = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(match w {
-        Wire::Ready { tests } => WorkerSays::Ready(tests),
-        Wire::Kit { text } => WorkerSays::Kit(text),
-        Wire::Alive => WorkerSays::Alive,
-        Wire::Report { report, trace } => WorkerSays::Report(Box::new(report), trace.map(Rc::new)),
-        Wire::Done => WorkerSays::Done,
-        Wire::Error { message } => WorkerSays::Error(message),
+/// A message the page does not understand, with the reason.
+pub fn parse(text_in: &str) -> Result<WorkerSays, String> {
+    let v: Value = serde_json::from_str(text_in).map_err(|e| e.to_string())?;
+    Ok(match v.get("type").and_then(Value::as_str) {
+        Some("ready") => WorkerSays::Ready(
+            v.get("tests")
+                .and_then(Value::as_array)
+                .ok_or("missing list `tests`")?
+                .iter()
+                .map(|t| {
+                    Ok(TestInfo {
+                        name: text(t, "name")?,
+                        about: text(t, "about").unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        Some("kit") => WorkerSays::Kit(text(&v, "text")?),
+        Some("alive") => WorkerSays::Alive,
+        Some("report") => WorkerSays::Report(
+            Box::new(report_info(v.get("report").ok_or("missing `report`")?)?),
+            v.get("trace")
+                .and_then(Value::as_str)
+                .map(|t| Rc::new(t.to_string())),
+        ),
+        Some("done") => WorkerSays::Done,
+        Some("error") => WorkerSays::Error(text(&v, "message")?),
+        other => return Err(format!("unknown message type {other:?}")),
     })
 }
 
