@@ -74,24 +74,37 @@ fn kib(bytes: u64) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
-/// The `.wasm` in `dir` (trunk names it after the binary and a hash), if there is one.
-fn wasm_in(dir: &Path) -> Option<std::path::PathBuf> {
+/// The `.wasm` in `dir` whose name starts with `bin` (trunk names it after the binary, and a
+/// hash for a page's own), if there is one.
+fn wasm_in(dir: &Path, bin: &str) -> Option<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .ok()
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "wasm")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(bin))
+        })
 }
 
-/// The parts of the page downloaded apart (issue 14), by where they are under `dist/`: the
-/// playground, which every visit downloads, and what is downloaded only when it is opened.
-const PARTS: &[(&str, &str)] = &[
-    ("", "playground: what a first visit downloads"),
+/// The parts of the page downloaded apart (issue 14), by where they are under `dist/` and the
+/// binary they are built from: the playground, which every visit downloads, and what is
+/// downloaded only when it is opened.
+const PARTS: &[(&str, &str, &str)] = &[
+    ("", "web-", "playground: what a first visit downloads"),
     (
         "groups",
+        "groups-",
         "multi-group page (groups/): downloaded only when a multi-group run is opened",
+    ),
+    (
+        "",
+        "byo_worker",
+        "the classroom grader's worker (Your Raft…, issue 18): downloaded only when that dialog opens",
     ),
 ];
 
@@ -99,9 +112,9 @@ const PARTS: &[(&str, &str)] = &[
 pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Res<()> {
     // (part, raw, gzip -9) of every part found.
     let mut sizes = Vec::new();
-    for (sub, what) in PARTS {
+    for (sub, bin, what) in PARTS {
         let dir = o.dist.join(sub);
-        match wasm_in(&dir) {
+        match wasm_in(&dir, bin) {
             Some(p) => {
                 let raw = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
                 let gz = gzip_len(&p, "-6")?;
@@ -113,7 +126,7 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
                     .map_or(String::new(), |d| {
                         format!(", built {} min ago", d.as_secs() / 60)
                     });
-                let goal = if sub.is_empty() {
+                let goal = if *bin == "web-" {
                     "goal ≤ 250 KB gzip; "
                 } else {
                     ""
@@ -140,7 +153,9 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         if !rest.is_empty() {
             let (raw, gz) = rest
                 .iter()
-                .fold((*first_raw, *first_gz), |(r, g), (_, r2, g2)| (r + r2, g + g2));
+                .fold((*first_raw, *first_gz), |(r, g), (_, r2, g2)| {
+                    (r + r2, g + g2)
+                });
             rows.push(Row::new(
                 "5 page",
                 "first visit vs every part (.wasm, raw / gzip -9)",
@@ -151,7 +166,7 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
                     group(raw),
                     group(gz)
                 ),
-                "each lazily loaded part is a whole build (it repeats the playground's code), so opening one downloads it in full".into(),
+                "the multi-group page is a whole build (it repeats the playground's code); the grader's worker holds the grader alone".into(),
             ));
         }
     }
