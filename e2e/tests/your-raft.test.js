@@ -9,6 +9,11 @@ import { test } from 'node:test';
 import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+// The trace hash of classroom/js/buggy.js (its page default: double-vote) in test re-election,
+// seed 1, as `raft-sim grade --node "node classroom/js/run.js classroom/js/buggy.js double-vote"
+// --test re-election --seed 1 --trace DIR` writes it natively; raft-sim/tests/grade_js.rs pins
+// the same value. Equal here means the page's grader gave the very same run.
+const NATIVE_TRACE_HASH = '525f8c070b34157d';
 const browser = useBrowser();
 
 const status = (page) => page.getByTestId('your-raft-status').innerText();
@@ -58,6 +63,24 @@ test('a JavaScript node is graded in the page, and its failing run opens in the 
   // The example with a bug: in the page it grants votes without checking votedFor (§5.2).
   await page.getByTestId('kit-buggy').click();
   await page.waitForFunction(() => /BUGS_IN_BROWSER = \["double-vote"\]/.test(document.querySelector('[data-testid="your-raft-code"]').value));
+  // The worker's run is the native grader's, record for record (same trace hash).
+  const code = await page.getByTestId('your-raft-code').inputValue();
+  const footer = await page.evaluate((code) => new Promise((resolve, reject) => {
+    const w = new Worker('www/byo-worker.js');
+    w.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'ready') {
+        w.postMessage(JSON.stringify({ type: 'grade', code, tests: ['re-election'], seed: 1, seeds: 1 }));
+      } else if (m.type === 'report') {
+        w.terminate();
+        resolve(m.trace.trim().split('\n').pop());
+      } else if (m.type === 'error') {
+        reject(new Error(m.message));
+      }
+    };
+  }), code);
+  assert.equal(JSON.parse(footer).hash, NATIVE_TRACE_HASH, footer);
+
   const results = await grade(page, 're-election');
   assert.match(results, /re-election\s+FAIL One Vote Per Term at \d+ ms/);
   assert.match(results, /voted for S\d and then S\d in term \d/);
@@ -77,8 +100,8 @@ test('a JavaScript node is graded in the page, and its failing run opens in the 
   // the suite passes (the same 16 tests as raft-sim grade).
   await openDialog(page);
   assert.match(await page.getByTestId('your-raft-results').innerText(), /FAIL One Vote Per Term/);
-  const code = await page.getByTestId('your-raft-code').inputValue();
-  await setCode(page, code.replace(/const BUGS_IN_BROWSER = \[[^\]]*\]/, 'const BUGS_IN_BROWSER = []'));
+  const shown = await page.getByTestId('your-raft-code').inputValue();
+  await setCode(page, shown.replace(/const BUGS_IN_BROWSER = \[[^\]]*\]/, 'const BUGS_IN_BROWSER = []'));
   const all = await grade(page, '', 240_000);
   assert.match(await status(page), /^Done: 16 passed, 0 failed\.$/, all);
   for (const name of ['figure8-unreliable', 'snapshot-install-unreliable', 'resend-crash']) {
