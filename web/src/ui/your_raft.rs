@@ -265,28 +265,25 @@ impl Grading {
     /// The node got stuck (no word for [`STUCK_MS`]): the running test says so, the rest were
     /// not run, and the worker is to be replaced.
     pub fn stuck(&mut self) {
-        if let Some(row) = self
-            .rows
-            .iter_mut()
-            .find(|row| row.state == RowState::Running)
-        {
-            row.state = RowState::Stopped(format!(
-                "Node Error: no answer for {} s of wall-clock time — an endless loop in your node? The grading was stopped.",
-                STUCK_MS as u64 / 1000
-            ));
-        }
-        self.ready = false;
-        self.finish("not run: the grading stopped");
+        self.interrupt(format!(
+            "Node Error: no answer for {} s of wall-clock time — an endless loop in your node? The grading was stopped.",
+            STUCK_MS as u64 / 1000
+        ));
     }
 
     /// The person stopped the grading.
     pub fn cancel(&mut self) {
+        self.interrupt("stopped".into());
+    }
+
+    /// The worker is stopped mid-grading (and is to be replaced): the running test gets `why`.
+    fn interrupt(&mut self, why: String) {
         if let Some(row) = self
             .rows
             .iter_mut()
             .find(|row| row.state == RowState::Running)
         {
-            row.state = RowState::Stopped("stopped".into());
+            row.state = RowState::Stopped(why);
         }
         self.ready = false;
         self.finish("not run: the grading stopped");
