@@ -90,7 +90,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         };
         match arg {
             Long("help") | Short('h') => {
-                println!("{GRADE_USAGE}");
+                out!("{GRADE_USAGE}");
                 return Ok(ExitCode::SUCCESS);
             }
             Long("node") => node = Some(value(&mut args)?),
@@ -132,7 +132,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     }
     if list {
         for t in &tests {
-            println!("{:<20} {}", t.name, t.about);
+            out!("{:<20} {}", t.name, t.about);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -197,7 +197,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             extra.push_str(&format!(" --step-timeout-ms {step_ms}"));
         }
         match &r.failure {
-            None if seeds > 1 => println!(
+            None if seeds > 1 => out!(
                 "PASS  {:<20} seeds {}..{}, the last: {} ms virtual, {} inputs{}",
                 r.name,
                 seed,
@@ -209,7 +209,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                     (sent, answered) => format!(", {answered}/{sent} requests answered"),
                 }
             ),
-            None => println!(
+            None => out!(
                 "PASS  {:<20} {:>6} ms virtual, {} inputs{}{}",
                 r.name,
                 r.end_ms,
@@ -230,7 +230,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
             ),
             Some(f) => {
                 let nodes: Vec<String> = f.nodes.iter().map(|n| format!("S{n}")).collect();
-                println!(
+                out!(
                     "FAIL  {:<20} {} at {} ms{}: {}",
                     r.name,
                     f.property,
@@ -250,7 +250,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                             std::fs::write(&path, text).map_err(|e| {
                                 format!("cannot write the trace to {}: {e}", path.display())
                             })?;
-                            println!(
+                            out!(
                                 "      trace: {} (open it in the playground, ./x serve then Open…, to see the run)",
                                 path.display()
                             );
@@ -259,16 +259,18 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
                     }
                     None => format!(" --trace {}", shell_quote("traces")),
                 };
-                println!(
+                out!(
                     "      replay: raft-sim grade {node_arg}{extra} --test {} --seed {}{}",
-                    r.name, r.seed, trace_arg
+                    r.name,
+                    r.seed,
+                    trace_arg
                 );
             }
         }
         reports.push(r);
     }
     let failed = reports.iter().filter(|r| !r.passed()).count();
-    println!(
+    out!(
         "{}",
         json!({
             "passed": reports.len() - failed,

@@ -365,7 +365,7 @@ pub fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     })?;
     let linearizable =
         failures.iter().all(|f| f["property"] != "Linearizability") && undecided.is_empty();
-    println!(
+    out!(
         "{}",
         json!({
             "command": "check", "seeds": b - a + 1, "groups": o.groups, "machines": o.machines,
@@ -483,7 +483,7 @@ pub fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
         })?;
         eprintln!("trace written to {}", path.display());
     }
-    println!(
+    out!(
         "{}",
         json!({"command": "taskqueue", "seed": o.seed, "machines": 5, "clients": o.clients,
                "crashed_machine": crashed, "groups": groups,
@@ -545,7 +545,7 @@ pub fn run_scenario(
             "events": w.stats().events, "trace_hash": format!("{:016x}", w.trace_hash())}));
     }
     let outcome = run.outcome();
-    println!(
+    out!(
         "{}",
         json!({"command": "run", "scenario": s.name, "version": 2, "machines": s.machines,
                "passed": outcome == Outcome::Passed, "outcome": outcome.name(),
@@ -589,7 +589,7 @@ pub fn replay(o: &Opts, path: &str, text: &str) -> Result<ExitCode, UsageError> 
             "MISMATCH"
         }
     );
-    println!(
+    out!(
         "{}",
         json!({"command": "replay", "version": raft_sim::groups_trace::GROUP_TRACE_VERSION,
                "matches": bad.is_empty(), "groups": groups, "end_ms": t.end,

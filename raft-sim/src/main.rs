@@ -19,6 +19,22 @@ use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
 
+/// `println!` for the commands' output, except that a closed stdout (`raft-sim grade | head -1`)
+/// ends the process quietly with status 141, as a shell reports a program stopped by SIGPIPE,
+/// instead of a panic ("failed printing to stdout"). Rust ignores SIGPIPE, so the write fails.
+macro_rules! out {
+    () => { out!("") };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(141);
+            }
+            panic!("failed printing to stdout: {e}");
+        }
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod grade_cmd;
 /// The grader runs child processes and reads the wall clock: native only. This binary is built
@@ -276,7 +292,7 @@ fn main() -> ExitCode {
                 .map_or(USAGE, |(_, usage, _)| usage);
             eprintln!("{usage}");
             eprintln!("(raft-sim --help for exit codes and limits)");
-            println!("{}", json!({"error": msg}));
+            out!("{}", json!({"error": msg}));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -287,7 +303,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
     let cmd = match args.next()? {
         Some(lexopt::Arg::Value(v)) => v.string()?,
         Some(lexopt::Arg::Long("help")) | Some(lexopt::Arg::Short('h')) => {
-            println!("{USAGE}\n{FOOTER}");
+            out!("{USAGE}\n{FOOTER}");
             return Ok(ExitCode::SUCCESS);
         }
         Some(other) => return Err(other.unexpected().into()),
@@ -306,7 +322,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
                 .map(|(_, usage, _)| *usage)
                 .ok_or_else(|| UsageError(format!("unknown command '{c}'")))?,
         };
-        println!("{usage}\n{FOOTER}");
+        out!("{usage}\n{FOOTER}");
         return Ok(ExitCode::SUCCESS);
     }
     let (_, usage, takes) = COMMANDS
@@ -329,7 +345,7 @@ fn run(command: &mut Option<String>) -> Result<ExitCode, UsageError> {
         }
         match arg {
             Long("help") | Short('h') => {
-                println!("{usage}\n{FOOTER}");
+                out!("{usage}\n{FOOTER}");
                 return Ok(ExitCode::SUCCESS);
             }
             Long("seeds") => {
@@ -692,7 +708,7 @@ fn check(o: &Opts) -> Result<ExitCode, UsageError> {
     })?;
     let linearizable =
         failures.iter().all(|f| f["property"] != "Linearizability") && undecided.is_empty();
-    println!(
+    out!(
         "{}",
         json!({
             "command": "check", "seeds": b - a + 1, "nodes": o.nodes, "duration_ms": o.duration,
@@ -946,7 +962,7 @@ fn failover(o: &Opts) -> Result<ExitCode, UsageError> {
         out["crash_to_leader_ms"] = one["crash_to_leader_ms"].clone();
         out["crash_to_commit_ms"] = one["crash_to_commit_ms"].clone();
     }
-    println!("{out}");
+    out!("{out}");
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -1050,7 +1066,7 @@ fn taskqueue(o: &Opts) -> Result<ExitCode, UsageError> {
         "{completed}/{} tasks, {duplicates} duplicated, {lost} lost, {:.0} tasks/s overall ({:.0} before the crash), failover {:?} ms, wall {:.2} s",
         o.tasks, throughput, steady, failover_ms, wall.elapsed().as_secs_f64()
     );
-    println!(
+    out!(
         "{}",
         json!({"command": "taskqueue", "seed": o.seed, "nodes": o.nodes, "clients": o.clients,
                "total_tasks": o.tasks, "completed": completed, "failed": o.tasks - completed.min(o.tasks),
@@ -1085,7 +1101,7 @@ fn groups(o: &Opts) -> Result<ExitCode, UsageError> {
         seed: o.seed,
     };
     let (json, ok) = groups_cmd::run(&args)?;
-    println!("{json}");
+    out!("{json}");
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
@@ -1173,7 +1189,7 @@ fn run_scenario(o: &Opts) -> Result<ExitCode, UsageError> {
         eprintln!("trace written to {}", path.display());
     }
     let outcome = run.outcome();
-    println!(
+    out!(
         "{}",
         json!({"command": "run", "scenario": scenario.name, "passed": outcome == Outcome::Passed,
                "outcome": outcome.name(), "linearizability": verdict_json(lin),
@@ -1199,7 +1215,7 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
         Ok(w) => w,
         Err(e) => {
             eprintln!("cannot replay {path} (trace version {}): {e}", t.version);
-            println!(
+            out!(
                 "{}",
                 json!({"command": "replay", "version": t.version, "matches": false, "error": e.to_string()})
             );
@@ -1236,7 +1252,7 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     let lin = history_verdict(&w, o.max_steps);
     eprintln!("client history: {lin}");
     let outcome = Outcome::from_ok(matches).and(Outcome::of_verdict(&lin));
-    println!(
+    out!(
         "{}",
         json!({"command": "replay", "records": w.trace().len(), "recorded_records": t.records,
                "hash": hash, "recorded_hash": t.hash, "matches": matches,

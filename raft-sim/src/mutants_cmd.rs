@@ -124,7 +124,7 @@ pub(super) fn mutants(o: &Opts) -> Result<ExitCode, UsageError> {
         })
         .collect();
     let killed = rows.len() - 1 - never.len();
-    println!(
+    out!(
         "{}",
         json!({
             "command": "mutants", "seeds": seeds, "first_seed": a, "nodes": o.nodes,

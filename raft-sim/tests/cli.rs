@@ -232,3 +232,27 @@ fn failover_reports_percentiles() {
     assert!(p50 >= 100, "p50 {p50}");
     assert!(v["crash_to_commit_ms"]["p50"].as_u64().unwrap() >= p50);
 }
+
+/// A reader that stops early (`raft-sim grade --list | head -1`) closes the pipe: the tool then
+/// ends quietly with status 141 (as a shell reports SIGPIPE), never with a panic.
+#[test]
+fn a_closed_stdout_ends_the_tool_quietly() {
+    for args in [
+        &["grade", "--list"][..],
+        &["check", "--seeds", "1..3", "--duration-ms", "500"][..],
+    ] {
+        // A pipe whose reading end is closed before the tool starts (no race with its writes).
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let child = Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("raft-sim runs");
+        let out = child.wait_with_output().expect("raft-sim ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    }
+}
