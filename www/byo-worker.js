@@ -2,9 +2,10 @@
 //
 // The page ("Your Raft…", web/src/ui/your_raft.rs) starts this worker when the dialog opens
 // and talks to it with JSON strings:
-//   page -> worker  {"type":"grade","code":"…","tests":["basic-agree"],"seed":1,"seeds":1}
+//   page -> worker  {"type":"grade","code":"…","tests":["basic-agree"],"seed":1,"seeds":1,"extra":"…"}
 //                   {"type":"kit","name":"skeleton"|"buggy"}
-//   worker -> page  {"type":"ready","tests":[{"name","about"},…]}
+//                   {"type":"tests","extra":"…"}   (a teacher's tests file; "" for none)
+//   worker -> page  {"type":"ready","tests":[{"name","about"},…]}   (at start, and after "tests")
 //                   {"type":"kit","name","text"}            (or {"type":"error","message"})
 //                   {"type":"alive"}                        (while a test runs, ~4 per second)
 //                   {"type":"report","report":{…},"trace":"…"|null}   (after each test)
@@ -84,7 +85,8 @@ async function grade(msg) {
       (json) => {
         lastAlive = Date.now();
         self.postMessage(json);
-      }
+      },
+      String(msg.extra || "")
     );
     post({ type: "done" });
   } catch (e) {
@@ -118,9 +120,19 @@ self.onmessage = async (event) => {
   await ready;
   if (msg.type === "grade") await grade(msg);
   else if (msg.type === "kit") await kit(msg.name);
+  else if (msg.type === "tests") listTests(String(msg.extra || ""));
 };
 
+// The tests, the built-in suite's and those of a teacher's file (refused with the reason).
+function listTests(extra) {
+  try {
+    post({ type: "ready", tests: JSON.parse(wasm_bindgen.tests(extra)) });
+  } catch (e) {
+    post({ type: "error", message: "The tests file was not added: " + (e instanceof Error ? e.message : String(e)) });
+  }
+}
+
 ready.then(
-  () => post({ type: "ready", tests: JSON.parse(wasm_bindgen.tests()) }),
+  () => listTests(""),
   (e) => post({ type: "error", message: "the grader could not start: " + e })
 );

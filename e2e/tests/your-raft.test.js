@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const TEACHER_TESTS = fileURLToPath(new URL('../../classroom/tests/leader-crash.json', import.meta.url));
 // The trace hash of classroom/js/buggy.js (its page default: double-vote) in test re-election,
 // seed 1, as `raft-sim grade --node "node classroom/js/run.js classroom/js/buggy.js double-vote"
 // --test re-election --seed 1 --trace DIR` writes it natively; raft-sim/tests/grade_js.rs pins
@@ -108,6 +110,17 @@ test('a JavaScript node is graded in the page, and its failing run opens in the 
     assert.match(all, new RegExp(`${name}\\s+PASS seed 1`));
   }
   await page.screenshot({ path: `${ARTIFACTS}your-raft-pass.png`, fullPage: true });
+
+  // A teacher's tests file (the format `raft-sim grade --tests` reads) adds its tests; one that
+  // does not read is refused with the reason, and the tests in use stay.
+  await page.getByTestId('your-raft-tests-file').setInputFiles(TEACHER_TESTS);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="your-raft-test"] option')].some((o) => o.value === 'five-crash'));
+  assert.match(await page.getByTestId('your-raft-tests-name').innerText(), /in use: leader-crash\.json/);
+  assert.match(await grade(page, 'five-crash'), /five-crash\s+PASS seed 1/);
+  await page.getByTestId('your-raft-tests-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"name": "x", "nodes": 99}') });
+  await page.getByTestId('your-raft-error').waitFor();
+  assert.match(await page.getByTestId('your-raft-error').innerText(), /^The tests file was not added: the tests file: /);
+  assert.match(await page.getByTestId('your-raft-tests-name').innerText(), /in use: leader-crash\.json/);
 
   // The code is kept across a reload.
   await page.reload({ waitUntil: 'load' });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use raft_sim::byo::{NodeFactory, Reference};
 use raft_sim::byo_process::Process;
-use raft_sim::grade::{self, GradeOptions, GradeTest, TestReport};
+use raft_sim::grade::{self, GradeOptions, TestReport};
 use serde_json::json;
 
 /// Usage of `raft-sim grade`.
@@ -114,21 +114,7 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
     for f in &files {
         let text = std::fs::read_to_string(f)
             .map_err(|e| format!("cannot read the tests file {f}: {e}"))?;
-        let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-            .map_err(|e| format!("{f}: not JSON: {e}"))?;
-        let more: Vec<GradeTest> = if value.is_array() {
-            serde_json::from_value(value)
-        } else {
-            serde_json::from_value(value).map(|t| vec![t])
-        }
-        .map_err(|e| format!("{f}: not a grade test: {e}"))?;
-        for t in more {
-            t.validate().map_err(|e| format!("{f}: {e}"))?;
-            if tests.iter().any(|x| x.name == t.name) {
-                return Err(format!("{f}: a test named {} already exists", t.name));
-            }
-            tests.push(t);
-        }
+        raft_sim::grade_suite::add_tests_file(&mut tests, f, &text)?;
     }
     if list {
         for t in &tests {

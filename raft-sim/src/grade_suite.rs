@@ -277,6 +277,36 @@ pub fn suite() -> Vec<GradeTest> {
         .unwrap_or_else(|e| panic!("invariant: the built-in suite parses: {e}"))
 }
 
+/// Most bytes of a teacher's tests file.
+pub const MAX_TESTS_FILE_BYTES: usize = 1 << 20;
+
+/// Adds the tests of a teacher's file (one test object, or a list of them; docs/classroom.md)
+/// to `tests`, each validated, refusing a name already taken. `file` names the file in errors.
+///
+/// # Errors
+/// Not JSON, not a grade test, an invalid test or a duplicate name: a message naming `file`.
+pub fn add_tests_file(tests: &mut Vec<GradeTest>, file: &str, text: &str) -> Result<(), String> {
+    if text.len() > MAX_TESTS_FILE_BYTES {
+        return Err(format!("{file}: larger than {MAX_TESTS_FILE_BYTES} bytes"));
+    }
+    let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| format!("{file}: not JSON: {e}"))?;
+    let more: Vec<GradeTest> = if value.is_array() {
+        serde_json::from_value(value)
+    } else {
+        serde_json::from_value(value).map(|t| alloc::vec![t])
+    }
+    .map_err(|e| format!("{file}: not a grade test: {e}"))?;
+    for t in more {
+        t.validate().map_err(|e| format!("{file}: {e}"))?;
+        if tests.iter().any(|x| x.name == t.name) {
+            return Err(format!("{file}: a test named {} already exists", t.name));
+        }
+        tests.push(t);
+    }
+    Ok(())
+}
+
 /// A network setting is valid when the simulator's own options accept it.
 fn validate_net(net: &NetConfig) -> Result<(), String> {
     let o = crate::SimOptions {

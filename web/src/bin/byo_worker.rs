@@ -14,6 +14,7 @@
 
 use raft_sim::byo::{ByoNode, Input, NodeFactory, NodeFault, Output, MAX_LINE_BYTES};
 use raft_sim::grade::{run_suite, suite, GradeOptions, GradeTest};
+use raft_sim::grade_suite::add_tests_file;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 
@@ -78,26 +79,43 @@ impl ByoNode for JsNode {
     }
 }
 
-/// The built-in tests as JSON: `[{"name", "about"}, …]`, in the suite's order.
+/// The suite with the teacher's tests of `extra` (a tests file's text, as `raft-sim grade
+/// --tests FILE` reads it; empty: none) after the built-in ones.
+fn all_tests(extra: &str) -> Result<Vec<GradeTest>, String> {
+    let mut tests = suite();
+    if !extra.trim().is_empty() {
+        add_tests_file(&mut tests, "the tests file", extra)?;
+    }
+    Ok(tests)
+}
+
+/// The tests as JSON: `[{"name", "about"}, …]`, the built-in suite's then those of `extra`
+/// (see [`grade`]).
+///
+/// # Errors
+/// A tests file that does not read: the message names what is wrong.
 #[wasm_bindgen]
-pub fn tests() -> String {
-    let list: Vec<serde_json::Value> = suite()
+pub fn tests(extra: &str) -> Result<String, JsValue> {
+    let list: Vec<serde_json::Value> = all_tests(extra)
+        .map_err(|e| JsValue::from_str(&e))?
         .iter()
         .map(|t| serde_json::json!({"name": t.name, "about": t.about}))
         .collect();
-    serde_json::Value::Array(list).to_string()
+    Ok(serde_json::Value::Array(list).to_string())
 }
 
 /// Grades the node that `start(id)` starts (a function answering one JSON line with one JSON
 /// line, throwing on a fault) through the tests named in `names` (a JSON array of names; empty:
 /// the whole suite), each over seeds `seed`, `seed + 1`, … (`seeds` of them, at most
-/// [`MAX_SEEDS`]) until one fails, with the nondeterminism check on. After each test,
+/// [`MAX_SEEDS`]) until one fails, with the nondeterminism check on. `extra` is a teacher's
+/// tests file (its text; empty: none), whose tests come after the built-in ones. After each test,
 /// `post(json)` receives `{"type": "report", "report": TestReport, "trace": string or
 /// null}`; the trace (of a
 /// failing run only) is raft-sim's trace format, which the playground opens as a recorded run.
 ///
 /// # Errors
-/// An unknown test name, or a seed count out of range: a message for the page.
+/// An unknown test name, a seed count out of range or a tests file that does not read: a
+/// message for the page.
 #[wasm_bindgen]
 pub fn grade(
     start: js_sys::Function,
@@ -105,6 +123,7 @@ pub fn grade(
     seed: u32,
     seeds: u32,
     post: &js_sys::Function,
+    extra: &str,
 ) -> Result<(), JsValue> {
     let names: Vec<String> = serde_json::from_str(names)
         .map_err(|e| JsValue::from_str(&format!("the test names are not a JSON list: {e}")))?;
@@ -113,7 +132,7 @@ pub fn grade(
             "seeds must be 1 to {MAX_SEEDS}, not {seeds}"
         )));
     }
-    let all = suite();
+    let all = all_tests(extra).map_err(|e| JsValue::from_str(&e))?;
     let mut chosen: Vec<&GradeTest> = Vec::new();
     for n in &names {
         match all.iter().find(|t| &t.name == n) {

@@ -351,16 +351,23 @@ pub fn pass_line(r: &ReportInfo) -> String {
     s
 }
 
-/// The request the worker gets for a grading.
-pub fn grade_request(code: &str, tests: &[String], seed: u32, seeds: u32) -> String {
-    serde_json::json!({"type": "grade", "code": code, "tests": tests, "seed": seed, "seeds": seeds})
+/// The request the worker gets for a grading; `extra` is a teacher's tests file ("": none).
+pub fn grade_request(code: &str, tests: &[String], seed: u32, seeds: u32, extra: &str) -> String {
+    serde_json::json!({"type": "grade", "code": code, "tests": tests, "seed": seed, "seeds": seeds, "extra": extra})
         .to_string()
+}
+
+/// The request that sets a teacher's tests file ("": back to the built-in suite).
+pub fn tests_request(extra: &str) -> String {
+    serde_json::json!({"type": "tests", "extra": extra}).to_string()
 }
 
 // The results of the last grading, kept while the page is open (the dialog closes to show a
 // run; reopened, it shows them again).
 thread_local! {
     static LAST: RefCell<Grading> = RefCell::new(Grading::default());
+    /// The teacher's tests file in use: (name, text); empty when none.
+    static LAST_TESTS: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
 }
 
 fn stored_code() -> String {
@@ -447,6 +454,10 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
     let heard = use_mut_ref(|| 0.0f64);
     let live = use_mut_ref(|| None::<Live>);
     let generation = use_state(|| 0u32);
+    // A teacher's tests file in use (name, text), and one sent to the worker but not yet
+    // accepted (it answers with the new list, or an error).
+    let extra = use_state(|| LAST_TESTS.with(|t| t.borrow().clone()));
+    let pending = use_mut_ref(|| None::<(String, String)>);
 
     let update = {
         let grading = grading.clone();
@@ -463,11 +474,23 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
         let update = update.clone();
         let code = code.clone();
         let heard = heard.clone();
+        let extra = extra.clone();
+        let pending = pending.clone();
         Callback::from(move |s: WorkerSays| {
             *heard.borrow_mut() = js_sys::Date::now();
-            if let WorkerSays::Kit(text) = &s {
-                store_code(text);
-                code.set(text.clone());
+            match &s {
+                WorkerSays::Kit(text) => {
+                    store_code(text);
+                    code.set(text.clone());
+                }
+                WorkerSays::Ready(_) => {
+                    if let Some(p) = pending.borrow_mut().take() {
+                        LAST_TESTS.with(|t| *t.borrow_mut() = p.clone());
+                        extra.set(p);
+                    }
+                }
+                WorkerSays::Error(_) => drop(pending.borrow_mut().take()),
+                _ => {}
             }
             update.emit(Box::new(move |g: &mut Grading| g.apply(s)));
         })
@@ -476,9 +499,20 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
     {
         let live = live.clone();
         let update = update.clone();
+        let extra = (*extra).clone();
+        let pending = pending.clone();
         use_effect_with(*generation, move |_| {
             match spawn(on_says) {
-                Ok(l) => *live.borrow_mut() = Some(l),
+                Ok(l) => {
+                    // A fresh worker knows the built-in suite only: hand it the teacher's file.
+                    if !extra.1.is_empty() {
+                        *pending.borrow_mut() = Some(extra.clone());
+                        let _ = l
+                            .worker
+                            .post_message(&JsValue::from_str(&tests_request(&extra.1)));
+                    }
+                    *live.borrow_mut() = Some(l);
+                }
                 Err(e) => update.emit(Box::new(move |g: &mut Grading| {
                     g.apply(WorkerSays::Error(format!(
                         "this browser could not start the grader: {e}"
@@ -548,9 +582,43 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
         })
     };
     let code_too_long = code.len() > MAX_CODE_BYTES;
+    let on_tests_file = {
+        let post = post.clone();
+        let pending = pending.clone();
+        let update = update.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let name = file.name();
+            let post = post.clone();
+            let pending = pending.clone();
+            let update = update.clone();
+            crate::browser::read_file(file, move |r| match r {
+                Ok(text) => {
+                    *pending.borrow_mut() = Some((name, text.clone()));
+                    post(tests_request(&text));
+                }
+                Err(e) => update.emit(Box::new(move |g: &mut Grading| {
+                    g.error = Some(format!("The tests file was not added: {e}"));
+                })),
+            });
+        })
+    };
+    let on_no_tests_file = {
+        let post = post.clone();
+        let pending = pending.clone();
+        Callback::from(move |_| {
+            *pending.borrow_mut() = Some((String::new(), String::new()));
+            post(tests_request(""));
+        })
+    };
     let on_grade = {
         let post = post.clone();
         let update = update.clone();
+        let extra = extra.clone();
         let code = code.clone();
         let chosen = chosen.clone();
         let heard = heard.clone();
@@ -564,7 +632,7 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
             *heard.borrow_mut() = js_sys::Date::now();
             let n2 = names.clone();
             update.emit(Box::new(move |g: &mut Grading| g.start(&n2)));
-            post(grade_request(&code, &names, seed, seeds));
+            post(grade_request(&code, &names, seed, seeds, &extra.1));
         })
     };
     let on_stop = {
@@ -614,6 +682,15 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
             if code_too_long {
                 <p class="error" role="alert">{ format!("The code is longer than {} KB: it is neither kept nor graded.", MAX_CODE_BYTES / 1024) }</p>
             }
+            <div class="row your-raft-teacher">
+                <label>{ "A teacher's tests (JSON, as raft-sim grade --tests reads) " }
+                    <input type="file" accept=".json,application/json" onchange={on_tests_file} disabled={busy} data-testid="your-raft-tests-file" />
+                </label>
+                if !extra.0.is_empty() {
+                    <span data-testid="your-raft-tests-name">{ format!("in use: {}", extra.0) }</span>
+                    <button class="btn small" onclick={on_no_tests_file} disabled={busy}>{ "Built-in tests only" }</button>
+                }
+            </div>
             <div class="row your-raft-options">
                 <label>{ "Test " }
                     <select onchange={on_test} disabled={busy} data-testid="your-raft-test">
@@ -794,7 +871,8 @@ mod tests {
     #[test]
     fn the_grade_request_carries_the_code_and_choices() {
         let v: serde_json::Value =
-            serde_json::from_str(&grade_request("x\n\"y\"", &["figure8".into()], 7, 3)).unwrap();
+            serde_json::from_str(&grade_request("x\n\"y\"", &["figure8".into()], 7, 3, "[]"))
+                .unwrap();
         assert_eq!(v["type"], "grade");
         assert_eq!(v["code"], "x\n\"y\"");
         assert_eq!(v["tests"][0], "figure8");
