@@ -1745,10 +1745,18 @@ impl<S: Storage> Node<S> {
     /// Returns whether a message carrying entries was sent.
     fn send_append(&mut self, to: NodeId, if_empty: bool) -> bool {
         let max_inflight = self.cfg.max_inflight;
-        let Some(pr) = self.progress.get(&to) else {
+        // One lookup of the follower's progress for the whole send: the log and the progress
+        // map are borrowed side by side (a lookup per step cost about a tenth of the send).
+        let Some(pr) = self.progress.get_mut(&to) else {
             return false;
         };
         if to == self.cfg.id || pr.is_paused(max_inflight) {
+            return false;
+        }
+        // Everything has been sent: nothing to do unless an empty Append is asked for. (The
+        // reads below would find the last entry's term and an empty slice, and return false;
+        // every Ready asks this of every follower, and the reads cost about 400 instructions.)
+        if !if_empty && pr.next == self.log.last_index() + 1 {
             return false;
         }
         let prev_index = pr.next - 1;
@@ -1759,9 +1767,7 @@ impl<S: Storage> Node<S> {
         let Some(prev_term) = prev_term else {
             // The entries this follower needs were compacted away: it needs a snapshot.
             if let Some(snap) = self.snapshot.clone() {
-                if let Some(pr) = self.progress.get_mut(&to) {
-                    pr.become_snapshot(snap.meta.index);
-                }
+                pr.become_snapshot(snap.meta.index);
                 self.outgoing_snapshots.insert(to, snap);
                 self.send_snapshot_chunks(to, true);
             }
@@ -1769,9 +1775,6 @@ impl<S: Storage> Node<S> {
         };
         // A view of the batch every follower gets (no copy), unless this follower is behind.
         self.log.seal();
-        let Some(pr) = self.progress.get(&to) else {
-            return false;
-        };
         let Ok(entries) =
             self.log
                 .slice_shared(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
@@ -1784,9 +1787,7 @@ impl<S: Storage> Node<S> {
         let n = entries.len();
         let last = prev_index + n as Index;
         let commit = self.log.committed();
-        if let Some(pr) = self.progress.get_mut(&to) {
-            pr.sent(last, n);
-        }
+        pr.sent(last, n);
         self.send(
             to,
             Body::Append {

@@ -18,6 +18,11 @@ use crate::types::Index;
 #[derive(Clone, Default)]
 pub(crate) struct Tail {
     chunks: VecDeque<Entries>,
+    /// The index of each run's first entry, beside `chunks` (same length, same order): the
+    /// probes of [`Tail::locate`] read one integer here instead of going through a run's
+    /// shared buffer (a deque index, an `Option`, two bounds checks), which made them cost
+    /// about 30 instructions each: 5.6% of a heavily loaded simulation.
+    starts: VecDeque<Index>,
     open: Vec<Entry>,
     /// Total entries held (chunks and open).
     len: usize,
@@ -64,8 +69,10 @@ impl Tail {
         // so a binary search over the whole deque went through hundreds of one-entry runs (a
         // fortieth of a playground run's instructions). The probes go 1, 2, 4, 8… runs back
         // until one starts at or before `index`, then a binary search between the last two.
-        let first = |k: usize| self.chunks[k][0].index;
-        let mut hi = self.chunks.len().checked_sub(1)?;
+        // (Measured against `starts.partition_point` alone: 0.4 M instructions more at
+        // playground load, 8 M fewer under heavy load out of 1,340 M.)
+        let first = |k: usize| self.starts[k];
+        let mut hi = self.starts.len().checked_sub(1)?;
         let k = if first(hi) <= index {
             hi
         } else {
@@ -114,7 +121,10 @@ impl Tail {
         self.bytes += size_of(&es);
         match self.chunks.back_mut() {
             Some(last) if last.continues_with(&es) => last.extend_view(&es),
-            _ => self.chunks.push_back(es),
+            _ => {
+                self.starts.push_back(es[0].index);
+                self.chunks.push_back(es);
+            }
         }
     }
 
@@ -123,6 +133,7 @@ impl Tail {
         if !es.is_empty() {
             self.len += es.len();
             self.bytes += size_of(&es);
+            self.starts.push_front(es[0].index);
             self.chunks.push_front(es);
         }
     }
@@ -131,6 +142,7 @@ impl Tail {
     /// vector keeps its capacity for the next batch).
     pub(crate) fn seal(&mut self) {
         if !self.open.is_empty() {
+            self.starts.push_back(self.open[0].index);
             let run: Entries = self.open.drain(..).collect();
             self.chunks.push_back(run);
         }
@@ -155,6 +167,7 @@ impl Tail {
                 self.len -= c.len();
                 self.bytes -= size_of(c);
                 self.chunks.pop_back();
+                self.starts.pop_back();
             } else {
                 let keep = ((index - c[0].index) as usize).min(c.len());
                 self.len -= c.len() - keep;
@@ -177,11 +190,15 @@ impl Tail {
                 self.len -= c.len();
                 self.bytes -= size_of(c);
                 self.chunks.pop_front();
+                self.starts.pop_front();
             } else {
                 let n = (index - first) as usize;
                 self.len -= n;
                 self.bytes -= size_of(&c[..n]);
                 *c = Entries::from(&c[n..]);
+                if let Some(s) = self.starts.front_mut() {
+                    *s = index;
+                }
                 return;
             }
         }
@@ -197,6 +214,7 @@ impl Tail {
 
     pub(crate) fn clear(&mut self) {
         self.chunks.clear();
+        self.starts.clear();
         self.open.clear();
         self.len = 0;
         self.bytes = 0;
@@ -399,6 +417,7 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(tail.len(), model.len());
+                prop_assert!(tail.starts.iter().eq(tail.chunks.iter().map(|c| &c[0].index)));
                 prop_assert_eq!(tail.bytes(), size_of(&model));
                 prop_assert_eq!(tail.last(), model.last());
                 prop_assert!(tail.iter().eq(model.iter()));

@@ -146,4 +146,32 @@ proptest! {
         }
         prop_assert_eq!(s.len(), latest.len());
     }
+
+    // Dissertation §6.3 (replicas must agree on when a session expires): the table evicts
+    // exactly as a plain least-recently-used list does, whatever superseded entries it keeps
+    // internally; the use order it reports rebuilds an equal table.
+    #[test]
+    fn eviction_matches_an_lru_list(
+        limit in 1usize..5,
+        cmds in proptest::collection::vec(0u64..8, 0..200),
+    ) {
+        let mut s: Sessions<usize> = Sessions::with_limit(limit);
+        let mut lru: Vec<u64> = Vec::new();
+        for (k, &client) in cmds.iter().enumerate() {
+            let evicted = s.record(client, k as u64 + 1, k);
+            lru.retain(|&c| c != client);
+            lru.push(client);
+            let want = (lru.len() > limit).then(|| lru.remove(0));
+            prop_assert_eq!(evicted, want);
+            let order: Vec<u64> = s.iter_by_use().map(|(c, _, _)| c).collect();
+            prop_assert_eq!(&order, &lru);
+        }
+        let mut rebuilt: Sessions<usize> = Sessions::with_limit(limit);
+        for (c, seq, &r) in s.iter_by_use() {
+            rebuilt.record(c, seq, r);
+        }
+        let order: Vec<u64> = rebuilt.iter_by_use().map(|(c, _, _)| c).collect();
+        prop_assert_eq!(order, lru);
+        prop_assert_eq!(s.len(), rebuilt.len());
+    }
 }

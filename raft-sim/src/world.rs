@@ -550,6 +550,53 @@ fn is_zero(v: &u64) -> bool {
     *v == 0
 }
 
+/// When a node's timer fires and when its disk write is done, as [`World::next_event`] reads
+/// them: `u64::MAX` for never (no timer armed, crashed, paused, no write under way). Kept in
+/// [`World::due`] beside the node map and refreshed by [`note_due`] wherever the time of its
+/// timer or write, its pause or its crash changes, so that finding the next event scans a
+/// small array instead of walking the map (5% of a playground run's instructions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NodeDue {
+    id: NodeId,
+    timer: u64,
+    disk: u64,
+}
+
+impl NodeDue {
+    fn of(id: NodeId, sn: &SimNode) -> Self {
+        let (timer, disk) = if sn.paused {
+            (u64::MAX, u64::MAX)
+        } else {
+            (
+                if sn.node.is_some() {
+                    sn.timer_at
+                } else {
+                    u64::MAX
+                },
+                sn.writing.as_ref().map_or(u64::MAX, |w| w.done_at),
+            )
+        };
+        NodeDue { id, timer, disk }
+    }
+}
+
+/// Refreshes node `id`'s entry of `due` (kept in id order) from `sn`. A free function so that
+/// it can be called while `sn` is borrowed from the node map.
+fn note_due(due: &mut Vec<NodeDue>, id: NodeId, sn: &SimNode) {
+    let d = NodeDue::of(id, sn);
+    // Nodes are numbered 1, 2, 3…: node `id` is usually at `id - 1`.
+    if let Some(slot) = due.get_mut((id as usize).wrapping_sub(1)) {
+        if slot.id == id {
+            *slot = d;
+            return;
+        }
+    }
+    match due.binary_search_by_key(&id, |d| d.id) {
+        Ok(k) => due[k] = d,
+        Err(k) => due.insert(k, d),
+    }
+}
+
 /// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
 /// when it was taken.
 #[derive(Debug, Clone)]
@@ -622,6 +669,9 @@ pub struct World {
     clock_rng: SimRng,
     net: Network,
     nodes: BTreeMap<NodeId, SimNode>,
+    /// Every node's timer and disk times, in id order: what [`NodeDue::of`] gives for each of
+    /// `nodes`, at all times (checked in debug builds by [`World::next_event`]).
+    due: Vec<NodeDue>,
     clients: Vec<Client>,
     load_on: bool,
     next_task: u64,
@@ -718,6 +768,7 @@ impl World {
             load_on: opts.clients.enabled,
             opts,
             now: 0,
+            due: nodes.iter().map(|(&id, sn)| NodeDue::of(id, sn)).collect(),
             nodes,
             clients,
             next_task: 1,
@@ -1017,17 +1068,24 @@ impl World {
     /// whose timer is due, else the client due first (by time, then index).
     fn next_event(&self) -> Option<(u64, Due)> {
         let msg = self.net.next_delivery();
-        // One pass over the nodes for the earliest timer and the earliest disk write.
-        let (mut timer, mut disk) = (None::<u64>, None::<u64>);
-        for s in self.nodes.values().filter(|s| !s.paused) {
-            // u64::MAX: no timer armed (a learner, a node outside the configuration).
-            if s.node.is_some() && s.timer_at != u64::MAX {
-                timer = Some(timer.map_or(s.timer_at, |m| m.min(s.timer_at)));
-            }
-            if let Some(w) = &s.writing {
-                disk = Some(disk.map_or(w.done_at, |m| m.min(w.done_at)));
-            }
+        #[cfg(debug_assertions)]
+        {
+            let scan: Vec<NodeDue> = self
+                .nodes
+                .iter()
+                .map(|(&id, sn)| NodeDue::of(id, sn))
+                .collect();
+            assert_eq!(self.due, scan, "World::due out of step with the nodes");
         }
+        // One pass over the nodes for the earliest timer and the earliest disk write (u64::MAX:
+        // none; a timer at u64::MAX is a learner or a node outside the configuration).
+        let (mut timer, mut disk) = (u64::MAX, u64::MAX);
+        for d in &self.due {
+            timer = timer.min(d.timer);
+            disk = disk.min(d.disk);
+        }
+        let timer = (timer != u64::MAX).then_some(timer);
+        let disk = (disk != u64::MAX).then_some(disk);
         let client = self.client_wake();
         // The earliest of the four (written out: an iterator over the array cost a tenth of
         // the step's own instructions).
@@ -1043,21 +1101,13 @@ impl World {
             return Some((t, Due::Delivery));
         }
         if disk.is_some_and(|d| d <= now) {
-            if let Some((&id, _)) = self
-                .nodes
-                .iter()
-                .find(|(_, s)| !s.paused && s.writing.as_ref().is_some_and(|w| w.done_at <= now))
-            {
-                return Some((t, Due::Disk(id)));
+            if let Some(d) = self.due.iter().find(|d| d.disk <= now) {
+                return Some((t, Due::Disk(d.id)));
             }
         }
         if timer.is_some_and(|m| m <= now) {
-            if let Some((&id, _)) = self
-                .nodes
-                .iter()
-                .find(|(_, s)| s.node.is_some() && !s.paused && s.timer_at <= now)
-            {
-                return Some((t, Due::Timer(id)));
+            if let Some(d) = self.due.iter().find(|d| d.timer <= now) {
+                return Some((t, Due::Timer(d.id)));
             }
         }
         match client {
@@ -1120,7 +1170,11 @@ impl World {
             }
             Due::Client(k) => self.client_act(k),
             Due::Disk(id) => {
-                let w = self.nodes.get_mut(&id).and_then(|s| s.writing.take());
+                let w = self.nodes.get_mut(&id).and_then(|s| {
+                    let w = s.writing.take();
+                    note_due(&mut self.due, id, s);
+                    w
+                });
                 if let Some(w) = w {
                     self.complete_ready(id, w.ready, w.role, w.term, w.commit);
                     // What the node did meanwhile is its next Ready.
@@ -1223,6 +1277,7 @@ impl World {
             // The disk is busy with the previous Ready: this one waits for it (Ready's contract:
             // persist before sending, one Ready at a time).
             sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
+            note_due(&mut self.due, id, sn);
             return;
         }
         let ready = node.ready();
@@ -1239,8 +1294,10 @@ impl World {
                 term,
                 commit,
             }));
+            note_due(&mut self.due, id, sn);
             return;
         }
+        note_due(&mut self.due, id, sn);
         self.complete_ready(id, ready, role, term, commit);
     }
 
@@ -1405,12 +1462,13 @@ impl World {
                 index: commit,
             });
         }
-        // 2. Messages.
-        for m in ready.messages {
+        // 2. Messages (their vector goes back to the node below, emptied).
+        let mut messages = core::mem::take(&mut ready.messages);
+        for m in messages.drain(..) {
             self.send_message(m);
         }
         // 3. Apply.
-        for e in ready.committed {
+        for e in core::mem::take(&mut ready.committed) {
             let Some(sn) = self.nodes.get_mut(&id) else {
                 return;
             };
@@ -1467,7 +1525,14 @@ impl World {
         }
         // 4. Reads whose index the state machine has reached.
         if let Some(sn) = self.nodes.get_mut(&id) {
-            sn.reads.extend(ready.reads);
+            sn.reads.append(&mut ready.reads);
+            // The Ready's emptied vectors go back to the node, whose next Ready fills them
+            // instead of allocating new ones (Node::advance; one allocation and one free per
+            // Ready otherwise).
+            if let Some(node) = sn.node.as_mut() {
+                ready.messages = messages;
+                node.advance(ready);
+            }
         }
         self.serve_reads(id);
         // Compaction policy: every `snapshot_every` applied entries, except while this node
@@ -1954,6 +2019,7 @@ impl World {
                 }
                 sn.kv = KvStore::default();
                 sn.reads.clear();
+                note_due(&mut self.due, *node, sn);
                 self.checker.on_crash(*node);
             }
             Action::Restart { node } => {
@@ -1981,6 +2047,7 @@ impl World {
                 sn.timer_at = sn.clock.when(now, n.ticks_until_timer());
                 sn.ticked_at = now;
                 sn.node = Some(n);
+                note_due(&mut self.due, *node, sn);
                 self.checker.on_restart(
                     *node,
                     state.hard_state,
@@ -2064,6 +2131,7 @@ impl World {
                     return Err(SimError::Invalid(format!("S{node} is already paused")));
                 }
                 sn.paused = true;
+                note_due(&mut self.due, *node, sn);
             }
             Action::Resume { node } => {
                 self.known(*node)?;
@@ -2072,6 +2140,7 @@ impl World {
                     return Err(SimError::Invalid(format!("S{node} is not paused")));
                 }
                 sn.paused = false;
+                note_due(&mut self.due, *node, sn);
                 let inbox = core::mem::take(&mut sn.inbox);
                 // The missed ticks first (`with_node` brings the clock up to now), then the
                 // inbox in arrival order.
@@ -2153,6 +2222,9 @@ impl World {
                         clock,
                     },
                 );
+                if let Some(sn) = self.nodes.get(&id) {
+                    note_due(&mut self.due, id, sn);
+                }
                 self.checker.on_state(id, 0, KvStore::default().digest());
             }
             Action::Promote { node } | Action::Remove { node } => {
