@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 
 use raft_core::{Entry, Index, NodeId, Role, Term};
 use raft_sim::network::InFlight;
-use raft_sim::trace::{SnapshotSource, TraceEvent, TraceRecord, MAX_INTEGER, MAX_TIME_MS};
+use raft_sim::trace::{
+    HashScheme, SnapshotSource, TraceEvent, TraceHash, TraceRecord, MAX_INTEGER, MAX_TIME_MS,
+};
 use raft_sim::Violation;
 use serde_json::Value;
 
@@ -179,6 +181,9 @@ pub fn parse(text: &str) -> Result<Option<Recording>, String> {
         None => Vec::new(),
     };
     let (mut records, mut last_t, mut steps) = (Vec::new(), 0u64, 0u64);
+    // The records' hash, as raft-sim grade and raft-kv trace write it in the footer (the
+    // Fields scheme): a file changed or cut after it was written is refused.
+    let mut hash = TraceHash::new(HashScheme::Fields);
     for (n, line) in lines {
         let n = n + 1;
         let v: Value =
@@ -199,6 +204,14 @@ pub fn parse(text: &str) -> Result<Option<Recording>, String> {
                     v["records"],
                     records.len()
                 ));
+            }
+            if let Some(h) = v.get("hash") {
+                let ours = format!("{:016x}", hash.value());
+                if h.as_str() != Some(ours.as_str()) {
+                    return Err(format!(
+                        "line {n}: the footer's hash is {h} but the records give \"{ours}\": the file was changed or damaged after it was written"
+                    ));
+                }
             }
             if nodes.is_empty() {
                 return Err("the recording names no node".into());
@@ -247,6 +260,7 @@ pub fn parse(text: &str) -> Result<Option<Recording>, String> {
                 nodes.insert(at, id);
             }
         }
+        hash.add(&r);
         records.push(r);
     }
     Err("truncated trace: no footer line".into())
@@ -877,9 +891,19 @@ mod tests {
             r#"{"kind":"footer","end":190,"records":3,"hash":"0"}"#
         ))
         .contains("announces 3 records"));
+        // A record changed after the file was written no longer gives the footer's hash.
+        let k = body.iter().position(|r| r.contains(r#""term":1"#)).unwrap();
+        let mut edited: Vec<String> = body.iter().map(|r| r.to_string()).collect();
+        edited[k] = edited[k].replacen(r#""term":1"#, r#""term":7"#, 1);
+        let edited: Vec<&str> = edited.iter().map(String::as_str).collect();
+        assert!(err(with(&edited, footer)).contains("changed or damaged"));
+        assert!(
+            parse(&with(body, footer)).is_ok(),
+            "the file as written reads"
+        );
         let raft_kv = r#"{"kind":"header","format":"raft-trace","version":3,"recorded":{"source":"raft-kv","note":"wall clock"}}"#;
         let r = parse(&format!(
-            "{raft_kv}\n{{\"t\":5,\"kind\":\"role\",\"node\":2,\"role\":\"leader\",\"term\":3}}\n{{\"kind\":\"footer\",\"end\":9,\"records\":1,\"hash\":\"0\"}}\n"
+            "{raft_kv}\n{{\"t\":5,\"kind\":\"role\",\"node\":2,\"role\":\"leader\",\"term\":3}}\n{{\"kind\":\"footer\",\"end\":9,\"records\":1}}\n"
         ))
         .unwrap()
         .unwrap();
@@ -891,7 +915,7 @@ mod tests {
         p.seek(9);
         assert_eq!(p.view(false).metrics.leader, Some(2));
         assert!(err(format!(
-            "{raft_kv}\n{{\"kind\":\"footer\",\"end\":0,\"records\":0,\"hash\":\"0\"}}"
+            "{raft_kv}\n{{\"kind\":\"footer\",\"end\":0,\"records\":0}}"
         ))
         .contains("names no node"));
         let v4 = header.replace("\"version\":3", "\"version\":4");
