@@ -217,9 +217,9 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         get(&format!("{p}frame_spacetime_in_flight")),
         get(&format!("{p}svg_elements_under_load")),
     ) {
-        (Some(a), Some(b), Some(n), Some(e)) => {
-            Some(format!("{a} / {b} ms ({n} in flight, {e} SVG elements)"))
-        }
+        (Some(a), Some(b), Some(n), Some(e)) => Some(format!(
+            "{a} / {b} ms ({n} in flight on average while timed, {e} SVG elements)"
+        )),
         _ => None,
     };
     rows.push(Row::new(
