@@ -115,8 +115,11 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
     let grading = use_state(|| {
         LAST.with(|l| {
             let mut g = l.borrow().clone();
+            // Closing the dialog stopped its worker: a grading under way then ended there.
+            if g.running {
+                g.cancel();
+            }
             g.ready = false;
-            g.running = false;
             g
         })
     });

@@ -431,6 +431,25 @@ mod tests {
     }
 
     #[test]
+    fn a_grading_stopped_midway_says_so_for_every_test_not_done() {
+        let mut g = ready();
+        g.start(&[]);
+        g.apply(parse(&report("a", false)).unwrap());
+        g.cancel();
+        assert!(!g.running && !g.ready);
+        assert!(
+            matches!(g.rows[0].state, RowState::Done(..)),
+            "a finished test keeps its result"
+        );
+        assert_eq!(g.rows[1].state, RowState::Stopped("stopped".into()));
+        assert_eq!(
+            g.rows[2].state,
+            RowState::Stopped("not run: the grading stopped".into())
+        );
+        assert_eq!(g.status(), "Done: 1 passed, 2 failed.");
+    }
+
+    #[test]
     fn an_error_ends_the_grading_with_its_message() {
         let mut g = ready();
         g.start(&["a".into()]);
