@@ -153,27 +153,10 @@ pub fn grade(mut args: lexopt::Parser) -> Result<ExitCode, String> {
         grader: grade::CLI_GRADER,
     };
     let mut reports: Vec<TestReport> = Vec::new();
-    let started = std::time::Instant::now();
+    let started = (opts.clock)();
     for t in &tests {
         // Seeds in order until one fails: the report is that seed's, or the last seed's.
-        let mut r = None;
-        for k in 0..seeds {
-            let one = grade::run_suite(
-                std::slice::from_ref(t),
-                &mut factory,
-                &GradeOptions {
-                    seed: seed + k,
-                    wall_limit: opts.wall_limit.saturating_sub(started.elapsed()),
-                    ..opts.clone()
-                },
-            )
-            .remove(0);
-            let failed = !one.passed();
-            r = Some(one);
-            if failed {
-                break;
-            }
-        }
+        let r = grade::run_over_seeds(t, &mut factory, &opts, seeds, started);
         let Some(mut r) = r else { continue };
         let mut extra = String::new();
         for f in &files {

@@ -13,7 +13,7 @@
 //! is stopped here, per answer, like a process that misses its time limit.
 
 use raft_sim::byo::{ByoNode, Input, NodeFactory, NodeFault, Output, MAX_LINE_BYTES};
-use raft_sim::grade::{run_suite, suite, GradeOptions, GradeTest};
+use raft_sim::grade::{run_over_seeds, suite, GradeOptions, GradeTest};
 use raft_sim::grade_suite::add_tests_file;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -152,28 +152,18 @@ pub fn grade(
             .map_err(|_| NodeFault::Spawn("the worker did not return a function".into()))?;
         Ok(Box::new(JsNode { answer }) as Box<dyn ByoNode>)
     });
-    let wall_limit = Duration::from_secs(WALL_LIMIT_S);
     let began = clock();
+    let opts = GradeOptions {
+        seed: u64::from(seed),
+        twice: true,
+        keep_trace: true,
+        wall_limit: Duration::from_secs(WALL_LIMIT_S),
+        clock,
+        grader: GRADER,
+    };
     for t in chosen {
-        let mut last = None;
-        for k in 0..u64::from(seeds) {
-            let opts = GradeOptions {
-                seed: u64::from(seed) + k,
-                twice: true,
-                keep_trace: true,
-                wall_limit: wall_limit.saturating_sub(clock().saturating_sub(began)),
-                clock,
-                grader: GRADER,
-            };
-            let mut r = run_suite(core::slice::from_ref(t), &mut factory, &opts).remove(0);
-            let failed = !r.passed();
-            let trace = if failed { r.trace.take() } else { None };
-            last = Some((r, trace));
-            if failed {
-                break;
-            }
-        }
-        if let Some((r, trace)) = last {
+        if let Some(mut r) = run_over_seeds(t, &mut factory, &opts, u64::from(seeds), began) {
+            let trace = if r.passed() { None } else { r.trace.take() };
             let msg = serde_json::json!({"type": "report", "report": r, "trace": trace});
             post.call1(&JsValue::NULL, &JsValue::from_str(&msg.to_string()))?;
         }
