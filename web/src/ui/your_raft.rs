@@ -37,8 +37,8 @@ pub const MAX_CODE_BYTES: usize = 512 * 1024;
 /// Most seeds per test (the worker's bound too).
 pub const MAX_SEEDS: u32 = 100;
 
-// The results of the last grading, kept while the page is open (the dialog closes to show a
-// run; reopened, it shows them again).
+// The grading: the newest state while the dialog is open, and kept while the page is open
+// (the dialog closes to show a run; reopened, it shows the results again).
 thread_local! {
     static LAST: RefCell<Grading> = RefCell::new(Grading::default());
     /// The teacher's tests file in use: (name, text); empty when none.
@@ -120,11 +120,12 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
                 g.cancel();
             }
             g.ready = false;
+            // LAST is the newest state from here on: callbacks made at an earlier render (the
+            // worker's messages, the watchdog) read it, and every update writes it.
+            *l.borrow_mut() = g.clone();
             g
         })
     });
-    // The newest state, for callbacks made earlier (the worker's messages, the watchdog).
-    let latest = use_mut_ref(|| (*grading).clone());
     let code = use_state(stored_code);
     let chosen = use_state(String::new);
     let seed = use_state(|| 1u32);
@@ -139,11 +140,9 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
 
     let update = {
         let grading = grading.clone();
-        let latest = latest.clone();
         Callback::from(move |f: Box<dyn FnOnce(&mut Grading)>| {
-            let mut g = latest.borrow().clone();
+            let mut g = LAST.with(|l| l.borrow().clone());
             f(&mut g);
-            *latest.borrow_mut() = g.clone();
             LAST.with(|l| *l.borrow_mut() = g.clone());
             grading.set(g);
         })
@@ -203,14 +202,13 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
     }
     // The watchdog.
     {
-        let latest = latest.clone();
         let heard = heard.clone();
         let update = update.clone();
         let generation = generation.clone();
         let live = live.clone();
         use_effect_with((), move |()| {
             let interval = Interval::new(1_000, move || {
-                let running = latest.borrow().running;
+                let running = LAST.with(|l| l.borrow().running);
                 if running && js_sys::Date::now() - *heard.borrow() > STUCK_MS {
                     drop(live.borrow_mut().take());
                     update.emit(Box::new(|g: &mut Grading| g.stuck()));
