@@ -1,11 +1,13 @@
 // Where a frame's time goes (issue #14), not a test: frame intervals, main-thread CPU and a V8
 // CPU profile (self and inclusive, top entries) of the served page.
-//   BASE_URL=http://127.0.0.1:PORT/ node e2e/profile-page.mjs idle|load|st
+//   BASE_URL=http://127.0.0.1:PORT/ node e2e/profile-page.mjs idle|load|st|busy
 // idle: 5 nodes at the default speed; load: 9 nodes, client load, 10x, 200 ms links, 30%
-// duplicates (~300 in flight); st: the same with the space-time view open. NOPROF=1 skips the
+// duplicates; st: the same with the space-time view open; busy: the scenario perf.test.js times
+// (tests/browser.js BUSY_SCENARIO: ~300 in flight, a steady leader), space-time open. NOPROF=1 skips the
 // profile. Function names need a build with names: run wasm-bindgen over
 // target/wasm32-unknown-unknown/wasm-release/web.wasm (wasm-opt drops them).
 import { chromium } from 'playwright-core';
+import { busyUrl } from './tests/browser.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 const base = process.env.BASE_URL;
@@ -19,7 +21,11 @@ const ctx = await chromium.launchPersistentContext(profileDir, {
 await ctx.addInitScript(() => { try { localStorage.setItem('raft-playground.walkthrough', 'seen'); } catch {} });
 const page = ctx.pages()[0] ?? (await ctx.newPage());
 page.on('console', (m) => { if (m.type() === 'error') console.log('console error', m.text()); });
-if (mode === 'idle') {
+if (mode === 'busy') {
+  await page.goto(busyUrl(), { waitUntil: 'load' });
+  await page.getByRole('tab', { name: 'Space-time' }).click();
+  await page.waitForTimeout(3000);
+} else if (mode === 'idle') {
   await page.goto(`${base}?seed=42&autoplay=1`, { waitUntil: 'load' });
   await page.waitForTimeout(3000);
 } else {

@@ -1,16 +1,19 @@
 // Main-thread time by trace event (script, style, layout, paint, commit) over 3 s of the served
 // page, from a Chromium performance trace; not a test (issue #14).
-//   BASE_URL=http://127.0.0.1:PORT/ node e2e/trace-page.mjs idle|load|st
+//   BASE_URL=http://127.0.0.1:PORT/ node e2e/trace-page.mjs idle|load|st|busy
 // Percentages are of wall time; nested events (FunctionCall inside RunTask) overlap.
 // INVALIDATIONS=1 also prints why the browser laid out and restyled (per layout): how the
 // cluster's overlay SVG was found to be needed (web/src/components/cluster.rs).
+// busy: the scenario perf.test.js times (tests/browser.js BUSY_SCENARIO), space-time open.
 import { chromium } from 'playwright-core';
+import { busyUrl } from './tests/browser.js';
 const base = process.env.BASE_URL; const mode = process.argv[2] ?? 'idle';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 await ctx.addInitScript(() => { try { localStorage.setItem('raft-playground.walkthrough', 'seen'); } catch {} });
 const page = await ctx.newPage();
-if (mode === 'idle') { await page.goto(`${base}?seed=42&autoplay=1`, { waitUntil: 'load' }); await page.waitForTimeout(3000); }
+if (mode === 'busy') { await page.goto(busyUrl(), { waitUntil: 'load' }); await page.getByRole('tab', { name: 'Space-time' }).click(); await page.waitForTimeout(3000); }
+else if (mode === 'idle') { await page.goto(`${base}?seed=42&autoplay=1`, { waitUntil: 'load' }); await page.waitForTimeout(3000); }
 else { await page.goto(`${base}?seed=13&nodes=9&speed=0`, { waitUntil: 'load' }); await page.waitForTimeout(3000);
   await page.getByRole('button', { name: 'Client load', exact: true }).click(); await page.getByLabel('Speed').fill('1');
   await page.getByLabel('Latency').fill('200'); await page.getByLabel('Duplicates').fill('30');

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { baseUrl, ARTIFACTS, frameTimes, useBrowser } from './browser.js';
+import { baseUrl, busyUrl, ARTIFACTS, frameTimes, frameWork, useBrowser } from './browser.js';
 
 const PREFIX = process.env.BENCH_LABEL ? `${process.env.BENCH_LABEL}_` : '';
 // Wall-clock seconds of the long run at 10x (up to 10 virtual s per second when the simulation
@@ -60,6 +60,10 @@ async function watchLongTasks(page) {
 }
 
 const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
+
+/** [frameWork]'s figures on one line. */
+const workLine = (w) =>
+  `main-thread work per frame p50 ${w.p50} ms, p95 ${w.p95} ms, ${w.over} of ${w.frames} over 16.7 ms, main thread busy ${w.busy}% (per frame: ${Object.entries(w.parts).map(([k, v]) => `${k} ${v}`).join(', ')} ms)`;
 
 test('figures: memory over a long run under load, a seek, reopening it, CPU at rest', { timeout: 120_000 + LONG_S * 3_000 }, async () => {
   const { page, problems } = browser;
@@ -175,19 +179,21 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   assert.deepEqual(problems, []);
 });
 
-test('figures: frames at 9 nodes with ~300 messages in flight and the space-time view open; redraws at rest', { timeout: 120_000 }, async () => {
+test('figures: frames at 9 nodes with ~300 messages in flight and the space-time view open; redraws at rest', { timeout: 150_000 }, async () => {
   const { page, problems } = browser;
-  await page.goto(`${baseUrl()}?seed=13&nodes=9&speed=0`, { waitUntil: 'load' });
+  // The instrument first: the same browser on a page that only runs the frame loop. Headless
+  // Chromium on a shared machine misses animation frames of its own; this is the floor.
+  await page.setContent('<!doctype html><title>frames only</title><p>frames only</p>');
+  const blank = await frameTimes(page, 3000);
+  const blankWork = await frameWork(page, 3000);
+  console.log(`calibration, a page that only runs the frame loop: p50 ${blank.p50} ms, p95 ${blank.p95} ms over ${blank.frames} frames; ${workLine(blankWork)}`);
+
+  await page.goto(busyUrl(), { waitUntil: 'load' });
   await page.getByRole('heading', { level: 1, name: 'Raft playground' }).waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(2000);
-  await page.getByRole('button', { name: 'Client load', exact: true }).click();
-  await page.getByLabel('Speed').fill('1'); // 10x
-  // Slow links and duplicates keep ~300 messages in flight (this measures drawing, not Raft).
-  await page.getByLabel('Latency').fill('200');
-  await page.getByLabel('Duplicates').fill('30');
   await page.getByRole('tab', { name: 'Space-time' }).click();
   await page.getByTestId('spacetime').waitFor();
-  await page.waitForTimeout(2000);
+  // Past the first election and into the steady load (10 virtual s a wall second at 10x).
+  await page.waitForTimeout(3000);
   // The messages in flight while the frames are timed, sampled four times a second (one reading
   // at the end could land on a quiet moment, such as a new leader's first heartbeats).
   const sampling = page.evaluate(
@@ -207,10 +213,20 @@ test('figures: frames at 9 nodes with ~300 messages in flight and the space-time
   assert.ok(samples.length > 0, 'the in-flight metric was read while the frames were timed');
   const inFlight = Math.round(samples.reduce((a, b) => a + b, 0) / samples.length);
   const inFlightRange = `${Math.min(...samples)}–${Math.max(...samples)}`;
+  // The same load, main-thread work per frame (a trace; timed apart from the rAF intervals, which
+  // tracing would slow).
+  const work = await frameWork(page, 3000);
   // How many SVG elements the browser styles and paints each frame (cluster and diagram).
   const svgElements = await page.evaluate(() => document.querySelectorAll('svg *').length);
   await page.screenshot({ path: `${ARTIFACTS}perf-9-nodes-spacetime.png` });
-  console.log(`9 nodes, 10x, 200 ms links, 30% duplicates, space-time open: p50 ${f.p50} ms, p95 ${f.p95} ms over ${f.frames} frames; ${inFlight} in flight on average (${inFlightRange} over ${samples.length} samples); ${svgElements} SVG elements`);
+  console.log(`9 nodes, 4 clients, 10x, 133-200 ms links, 30% duplicates, space-time open: p50 ${f.p50} ms, p95 ${f.p95} ms over ${f.frames} frames; ${inFlight} in flight on average (${inFlightRange} over ${samples.length} samples); ${svgElements} SVG elements; ${workLine(work)}`);
+
+  // The playground paused, the frame loop timed over it: what the page costs when nothing moves.
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForTimeout(500);
+  const paused = await frameTimes(page, 3000);
+  const pausedWork = await frameWork(page, 3000);
+  console.log(`calibration, the playground paused (same run, space-time open): p50 ${paused.p50} ms, p95 ${paused.p95} ms over ${paused.frames} frames; ${workLine(pausedWork)}`);
 
   // At rest (5 nodes, default speed): how often the page redraws, counted as changes of the
   // status line (it shows the virtual time, so every drawn frame that moved the clock changes it).
@@ -234,6 +250,17 @@ test('figures: frames at 9 nodes with ~300 messages in flight and the space-time
     frame_spacetime_p50_ms: f.p50,
     frame_spacetime_p95_ms: f.p95,
     frame_spacetime_in_flight: inFlight,
+    frame_spacetime_in_flight_range: inFlightRange,
+    frame_spacetime_work_p50_ms: work.p50,
+    frame_spacetime_work_p95_ms: work.p95,
+    frame_spacetime_work_over_budget: `${work.over}/${work.frames}`,
+    frame_spacetime_work_parts_ms: work.parts,
+    frame_blank_p50_ms: blank.p50,
+    frame_blank_p95_ms: blank.p95,
+    frame_blank_work_p95_ms: blankWork.p95,
+    frame_paused_p50_ms: paused.p50,
+    frame_paused_p95_ms: paused.p95,
+    frame_paused_work_p95_ms: pausedWork.p95,
     svg_elements_under_load: svgElements,
     rest_redraws_per_s: round(redraws),
   });
