@@ -63,7 +63,7 @@ const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
 
 /** [frameWork]'s figures on one line. */
 const workLine = (w) =>
-  `main-thread work per frame p50 ${w.p50} ms, p95 ${w.p95} ms, ${w.over} of ${w.frames} over 16.7 ms, main thread busy ${w.busy}% (per frame: ${Object.entries(w.parts).map(([k, v]) => `${k} ${v}`).join(', ')} ms)`;
+  `main-thread work per frame p50 ${w.p50} ms, p95 ${w.p95} ms (thread time ${w.cpu_p50}/${w.cpu_p95} ms), ${w.over} of ${w.frames} over 16.7 ms, main thread busy ${w.busy}% (thread ms per frame: ${Object.entries(w.parts).map(([k, v]) => `${k} ${v}`).join(', ')} ms)`;
 
 test('figures: memory over a long run under load, a seek, reopening it, CPU at rest', { timeout: 120_000 + LONG_S * 3_000 }, async () => {
   const { page, problems } = browser;
@@ -226,6 +226,18 @@ test('figures: frames at 9 nodes with ~300 messages in flight and the space-time
   await page.waitForTimeout(500);
   const paused = await frameTimes(page, 3000);
   const pausedWork = await frameWork(page, 3000);
+  // A log cell's tooltip is written when the pointer reaches it (logs.rs): it names the entry
+  // under the pointer, the index the index row shows above it.
+  const leaderRow = page.locator('.log-row[data-node]').filter({ has: page.locator('.role-tag', { hasText: /^leader$/ }) }).first();
+  const numbered = await page.locator('.log-row.index-row .cell.index').evaluateAll((cells) =>
+    cells.map((c, k) => [k, c.textContent]).filter(([, t]) => t !== ''));
+  if (!PREFIX) {
+    assert.ok(numbered.length > 0, 'the index row numbers some columns');
+    const [col, index] = numbered.at(-1);
+    const cell = leaderRow.locator('.cells > .cell').nth(col);
+    await cell.hover();
+    assert.match((await cell.getAttribute('title')) ?? '', new RegExp(`^S\\d index ${index} · term \\d+`));
+  }
   console.log(`calibration, the playground paused (same run, space-time open): p50 ${paused.p50} ms, p95 ${paused.p95} ms over ${paused.frames} frames; ${workLine(pausedWork)}`);
 
   // At rest (5 nodes, default speed): how often the page redraws, counted as changes of the
@@ -253,6 +265,8 @@ test('figures: frames at 9 nodes with ~300 messages in flight and the space-time
     frame_spacetime_in_flight_range: inFlightRange,
     frame_spacetime_work_p50_ms: work.p50,
     frame_spacetime_work_p95_ms: work.p95,
+    frame_spacetime_work_cpu_p50_ms: work.cpu_p50,
+    frame_spacetime_work_cpu_p95_ms: work.cpu_p95,
     frame_spacetime_work_over_budget: `${work.over}/${work.frames}`,
     frame_spacetime_work_parts_ms: work.parts,
     frame_blank_p50_ms: blank.p50,

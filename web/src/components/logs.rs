@@ -1,11 +1,39 @@
 //! The logs panel: one row per node, entries coloured by term, the commit marker, the applied
 //! index, and for the leader's followers their match/next index and replication state.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::components::ring::term_class;
 use crate::sim_driver::{use_sim, SimAction};
-use crate::view_model::{name, MemberView, RoleView};
+use crate::view_model::{name, MemberView, NodeView, RoleView, ViewModel};
+
+/// The tooltip of the cell of `n` at log index `i` (None: no entry there).
+pub fn cell_title(n: &NodeView, i: u64) -> Option<String> {
+    let e = n.entries.iter().find(|e| e.index == i)?;
+    Some(format!(
+        "{} index {} · term {}{}{}",
+        n.name,
+        e.index,
+        e.term,
+        if e.noop { " · no-op" } else { "" },
+        if e.committed { " · committed" } else { "" }
+    ))
+}
+
+/// The log index of a cell of a row: the cells run to the window's last index `hi` without a
+/// gap, so it is `hi` less the cells after it.
+fn cell_index(cell: &web_sys::Element, hi: u64) -> u64 {
+    let mut after = 0;
+    let mut next = cell.next_element_sibling();
+    while let Some(el) = next {
+        after += 1;
+        next = el.next_element_sibling();
+    }
+    hi.saturating_sub(after)
+}
 
 /// The logs panel.
 #[function_component(Logs)]
@@ -13,6 +41,39 @@ pub fn logs() -> Html {
     let sim = use_sim();
     let v = &sim.view;
     let (lo, hi) = v.log_window;
+    // A cell's tooltip is written when the pointer is on it, from the view drawn last: under
+    // load the window slides by an entry or more every frame, and a `title` per cell changed
+    // on nearly all of them (114 attribute writes a frame, each formatted, at 9 nodes with
+    // ~300 messages in flight: e2e/tests/perf.test.js's busy run).
+    let shown = use_mut_ref(|| None::<Rc<ViewModel>>);
+    *shown.borrow_mut() = Some(v.clone());
+    let on_hover = use_callback(
+        shown,
+        |e: MouseEvent, shown: &Rc<RefCell<Option<Rc<ViewModel>>>>| {
+            let Some(cell) = e.target_dyn_into::<web_sys::Element>() else {
+                return;
+            };
+            let (Some(row), true) = (
+                cell.closest(".log-row[data-node]").ok().flatten(),
+                cell.class_list().contains("entry"),
+            ) else {
+                return;
+            };
+            let shown = shown.borrow();
+            let Some(v) = shown.as_ref() else { return };
+            let id = row
+                .get_attribute("data-node")
+                .and_then(|x| x.parse::<u64>().ok());
+            let title = v
+                .nodes
+                .iter()
+                .find(|n| Some(n.id) == id)
+                .and_then(|n| cell_title(n, cell_index(&cell, v.log_window.1)));
+            if let Some(t) = title {
+                let _ = cell.set_attribute("title", &t);
+            }
+        },
+    );
     let columns: Vec<u64> = if lo <= hi {
         (lo..=hi).collect()
     } else {
@@ -45,12 +106,13 @@ pub fn logs() -> Html {
             let edge = i == n.committed && n.committed > 0;
             match e {
                 Some(e) => html! {
-                    <span class={classes!("cell", term_class(e.term), (!e.committed).then_some("uncommitted"), edge.then_some("commit-edge"), e.noop.then_some("noop"))}
-                          title={format!("{} index {} · term {}{}{}", n.name, e.index, e.term, if e.noop { " · no-op" } else { "" }, if e.committed { " · committed" } else { "" })}>
+                    <span class={classes!("cell", "entry", term_class(e.term), (!e.committed).then_some("uncommitted"), edge.then_some("commit-edge"), e.noop.then_some("noop"))}>
                         { e.term }
                     </span>
                 },
-                None => html! { <span class="cell empty"></span> },
+                // A text node as an entry's, so that an entry arriving here changes its text
+                // instead of adding a node.
+                None => html! { <span class="cell empty">{ "" }</span> },
             }
         });
         let installing = n.installing.map(|(index, got, total)| {
@@ -90,7 +152,7 @@ pub fn logs() -> Html {
         };
         html! {
             <div class={classes!("log-row", selected.then_some("selected"), format!("role-{}", n.role.as_str()), format!("member-{}", n.member.as_str()))}
-                 data-testid={format!("log-{}", n.name)} key={id.to_string()}>
+                 data-testid={format!("log-{}", n.name)} data-node={id.to_string()} key={id.to_string()}>
                 <button class="log-name" {onclick} aria-pressed={selected.to_string()}
                         aria-label={format!("Select {} {tag}", n.name)}>
                     <span class="name">{ n.name.clone() }</span>{ " " }
@@ -108,7 +170,7 @@ pub fn logs() -> Html {
     });
 
     html! {
-        <section class="panel logs" aria-labelledby="logs-title">
+        <section class="panel logs" aria-labelledby="logs-title" onmouseover={on_hover}>
             <h2 id="logs-title">{ "Logs" }
                 <span class="hint">{ "term · bar = commit · dashed = uncommitted · ▨ snapshot" }</span>
             </h2>
