@@ -217,3 +217,27 @@ test('an embed loads a version-2 scenario through postMessage', { timeout: 90_00
   await page.close();
   assert.deepEqual(problems, []);
 });
+
+test('a page whose WebAssembly cannot be downloaded says so instead of staying blank', { timeout: 60_000 }, async () => {
+  const { context } = browser;
+  // The playground, and the groups page it hands multi-group runs to (issue 14: each part is
+  // downloaded on its own, so each can fail on its own).
+  for (const [url, wasm] of [[baseUrl(), /\/web-[0-9a-f]+_bg\.wasm$/], [`${baseUrl()}groups/?groups=3&seed=1`, /\/groups-[0-9a-f]+_bg\.wasm$/]]) {
+    const page = await context.newPage();
+    await page.route(wasm, (route) => route.abort());
+    await page.goto(url, { waitUntil: 'load' });
+    const alert = page.locator('#load-failed[role="alert"]');
+    await alert.waitFor({ timeout: 20_000 });
+    assert.match(await alert.innerText(), /^The Raft playground could not be loaded \(.+\)\. Check your connection and reload the page\.$/);
+    assert.equal(await page.locator('g[data-node]').count(), 0);
+    await page.close();
+  }
+  // Once the page runs, a later error is not taken for a failed download.
+  const page = await context.newPage();
+  await page.goto(baseUrl(), { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  await page.evaluate(() => dispatchEvent(new ErrorEvent('error', { message: 'later' })));
+  await page.waitForTimeout(200);
+  assert.equal(await page.locator('#load-failed').count(), 0);
+  await page.close();
+});

@@ -162,11 +162,16 @@ test('bad files and pasted text are explained; the run is untouched', { timeout:
   await tryText('http://x/#run=eyJ2IjoxLCJv', /cut short/);
   await open.getByLabel('Scenario or trace file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 3}') });
   await open.getByTestId('open-error').filter({ hasText: 'version 3 is not supported' }).waitFor();
-  // Version 2 (groups on machines, issue 17) opens as a multi-group run; an incomplete one says what is missing.
-  await open.getByLabel('Scenario or trace file').setInputFiles({ name: 'bad2.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 2}') });
-  await open.getByTestId('open-error').filter({ hasText: 'scenario is not valid: machines' }).waitFor();
   await open.getByRole('button', { name: 'Close dialog' }).click();
   assert.deepEqual(await fingerprint(page), before);
+  // Version 2 (groups on machines, issue 17) opens as a multi-group run on the groups page: the
+  // playground reads only its version and hands it over whole (issue 14: no multi-group reader
+  // in the first visit's .wasm); an incomplete one is explained there, over a working page.
+  await page.getByRole('button', { name: 'Open a scenario or trace' }).click();
+  await open.getByLabel('Scenario or trace file').setInputFiles({ name: 'bad2.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 2}') });
+  await page.waitForURL(/\/groups\/\?speed=1&scenario=/);
+  await page.getByRole('alert').filter({ hasText: 'That multi-group run could not be opened: scenario is not valid: machines' }).waitFor();
+  await waitForLeader(page);
 });
 
 test('a damaged link and bad parameters leave a working playground and say why', { timeout: 60_000 }, async () => {

@@ -158,13 +158,11 @@ fn handle_command(
     host: Option<GroupsHost>,
 ) {
     match cmd {
-        Command::LoadGroups(s) => {
-            return groups.0.emit(Some(GroupsStart {
-                scenario: *s,
-                now: 0,
-                playing: true,
-                lesson: None,
-            }))
+        Command::LoadGroups(payload) => {
+            if let Err(e) = groups.open_param(&payload) {
+                browser::post_to_parent(&embed_api::error_event(&e));
+            }
+            return;
         }
         Command::Lesson(name) if crate::groups::lesson::is_group_lesson(&name) => {
             match host.map(|h| (h.lesson)(&name)) {
@@ -249,16 +247,19 @@ pub fn app(props: &AppProps) -> Html {
     });
     let switch = {
         let groups = groups.clone();
-        GroupsSwitch(Callback::from(move |g: Option<GroupsStart>| {
-            match (host, g) {
-                // The playground's build: the groups page opens it.
-                (None, Some(g)) => crate::groups::forward::open_in_groups_page(&g),
-                (_, g) => {
-                    let n = groups.as_ref().map_or(0, |(n, _)| n + 1);
-                    groups.set(g.map(|g| (n, Rc::new(g))));
+        GroupsSwitch(
+            Callback::from(move |g: Option<GroupsStart>| {
+                match (host, g) {
+                    // The playground's build: the groups page opens it.
+                    (None, Some(g)) => crate::groups::forward::open_in_groups_page(&g),
+                    (_, g) => {
+                        let n = groups.as_ref().map_or(0, |(n, _)| n + 1);
+                        groups.set(g.map(|g| (n, Rc::new(g))));
+                    }
                 }
-            }
-        }))
+            }),
+            host.map(|h| h.readers),
+        )
     };
     let in_groups = groups.is_some();
     let latest_groups = use_mut_ref(|| false);
@@ -503,15 +504,8 @@ pub fn app(props: &AppProps) -> Html {
                         let switch = switch.clone();
                         browser::read_file(file, move |r| {
                             // A version-2 scenario opens as a multi-group run.
-                            if let Some(Ok(Some(s))) =
-                                r.as_deref().ok().map(crate::groups::link::scenario_text)
-                            {
-                                return switch.0.emit(Some(GroupsStart {
-                                    scenario: s,
-                                    now: 0,
-                                    playing: true,
-                                    lesson: None,
-                                }));
+                            if let Some(Ok(true)) = r.as_deref().ok().map(|t| switch.open_text(t)) {
+                                return;
                             }
                             match r.and_then(|text| open::import_request(&text)) {
                                 Ok(req) => sim.dispatch(SimAction::Load(Box::new(req))),

@@ -41,8 +41,10 @@ pub enum Command {
     /// Open a scenario.
     Load(Box<Scenario>),
     /// Open a version-2 scenario: a multi-group run (`crate::groups`; at most 8 groups and 9
-    /// machines in the page).
-    LoadGroups(Box<raft_sim::groups_scenario::GroupScenario>),
+    /// machines in the page). The payload as given (a built-in name, JSON or base64url): only
+    /// its version is read here, so the playground's build links no multi-group reader; the
+    /// groups page reads the rest ([`crate::groups::GroupsSwitch::open_param`]).
+    LoadGroups(String),
     /// Open a built-in lesson.
     Lesson(String),
     /// Act now.
@@ -81,13 +83,8 @@ pub fn parse(data: &str) -> Result<Option<Command>, String> {
                 Some(obj @ Value::Object(_)) => Some(obj.to_string()),
                 _ => None,
             };
-            if let Some(g) = payload
-                .as_deref()
-                .map(crate::groups::link::scenario_param)
-                .transpose()?
-                .flatten()
-            {
-                return Ok(Some(Command::LoadGroups(Box::new(g))));
+            if let Some(p) = payload.filter(|p| crate::groups::forward::is_v2_param(p)) {
+                return Ok(Some(Command::LoadGroups(p)));
             }
             let s = match v.get("scenario") {
                 Some(Value::String(t)) => open::scenario_param(t)?,

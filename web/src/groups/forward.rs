@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::lesson::is_group_lesson;
 use super::link::{GroupsStart, GROUP_SCENARIOS};
 use crate::browser;
-use crate::share::base64url_decode;
+use crate::share::{base64url_decode, base64url_encode};
 use crate::url_params::{self, PageParams};
 
 /// The multi-group page, relative to the playground's address (`dist/groups/index.html`).
@@ -117,6 +117,34 @@ pub fn forward_if_asked() -> bool {
     browser::go_to(&format!("{GROUPS_PAGE}{search}{hash}"), true)
 }
 
+/// The `?scenario=` value that hands `scenario` (a built-in name, base64url, or a scenario
+/// file's JSON text) to the groups page: JSON goes as base64url, the rest as it is (a name
+/// or base64url, which [`is_v2_param`] read, are already safe in a URL).
+pub fn scenario_value(scenario: &str) -> String {
+    let t = scenario.trim_start_matches('\u{feff}');
+    if t.trim_start().starts_with('{') {
+        base64url_encode(t.as_bytes())
+    } else {
+        t.trim().to_string()
+    }
+}
+
+/// Where the groups page opens the version-2 scenario `scenario` (see [`scenario_value`]),
+/// from a playground whose query is `search`.
+pub fn scenario_url(search: &str, scenario: &str) -> String {
+    format!(
+        "{GROUPS_PAGE}{}",
+        presentation_query(search, &[("scenario", &scenario_value(scenario))])
+    )
+}
+
+/// In the playground's build: opens the version-2 scenario `scenario` (a file's text, or an
+/// embed's payload) in the groups page, which reads it (a history entry).
+pub fn open_scenario(scenario: &str) {
+    let (search, _) = browser::location_parts();
+    browser::go_to(&scenario_url(&search, scenario), false);
+}
+
 /// In the playground's build: opens `start` in the groups page (a history entry: back returns
 /// to the playground).
 pub fn open_in_groups_page(start: &GroupsStart) {
@@ -133,7 +161,6 @@ pub fn open_lesson(name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::share::base64url_encode;
 
     /// Exactly the URLs the groups page opens as multi-group runs are forwarded
     /// (`super::super::open`'s test names the same cases); one group stays the playground.
@@ -209,5 +236,44 @@ mod tests {
             lesson_url("?seed=1&controls=minimal", "one-machine-three-groups"),
             "groups/?controls=minimal&lesson=one-machine-three-groups"
         );
+    }
+
+    /// A version-2 scenario handed to the playground (a file, an embed's `load`) reaches the
+    /// groups page as `?scenario=`, which the groups page reads back to the same scenario: the
+    /// playground reads nothing of it but its version (issue 14: no multi-group reader in the
+    /// playground's build).
+    #[test]
+    fn a_handed_scenario_travels_as_a_parameter_the_groups_page_reads() {
+        let text = GROUP_SCENARIOS[0].1;
+        let want = super::super::link::scenario_text(text).unwrap().unwrap();
+        let read_back = |url: &str| {
+            let (path, query) = url.split_once('?').unwrap();
+            assert_eq!(path, GROUPS_PAGE);
+            let p = url_params::parse(&format!("?{query}"), "");
+            assert!(wants_groups(&p), "{url} is a multi-group run");
+            super::super::link::scenario_param(p.scenario.as_deref().unwrap())
+                .unwrap()
+                .unwrap()
+        };
+        // A file's text (with a byte order mark), the embed's JSON, its base64url, its name.
+        for given in [
+            format!("\u{feff}{text}"),
+            text.to_string(),
+            base64url_encode(text.as_bytes()),
+            GROUP_SCENARIOS[0].0.to_string(),
+        ] {
+            let url = scenario_url("?embed=1&seed=3&speed=2", &given);
+            let value = url
+                .strip_prefix("groups/?embed=1&speed=2&scenario=")
+                .unwrap_or_else(|| panic!("{url}"));
+            // Safe in a URL as it is: nothing a browser would split, drop or escape.
+            assert!(
+                value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{url:.80}"
+            );
+            assert_eq!(read_back(&url), want, "{given:.40}");
+        }
     }
 }

@@ -115,6 +115,32 @@ pub fn scenario_text(text: &str) -> Result<Option<GroupScenario>, String> {
     }
 }
 
+/// The groups page's readers of version-2 scenarios, reached only through
+/// [`super::GroupsHost::PAGE`]: the playground's build, which has no host, links neither
+/// (issue 14) and hands such scenarios to the groups page whole ([`super::forward`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Readers {
+    /// A file's text ([`scenario_text`]).
+    pub text: fn(&str) -> Result<Option<GroupScenario>, String>,
+    /// A `?scenario=` value or an embed's `load` payload ([`scenario_param`]).
+    pub param: fn(&str) -> Result<Option<GroupScenario>, String>,
+}
+
+impl Readers {
+    /// The readers of this file.
+    pub const ALL: Readers = Readers {
+        text: scenario_text,
+        param: scenario_param,
+    };
+}
+
+impl PartialEq for Readers {
+    /// Set once at start-up and never changed (as [`super::GroupsHost`]).
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The built-in version-2 scenarios, by the name `?scenario=` and an embed's `load` use.
 pub const GROUP_SCENARIOS: &[(&str, &str)] = &[(
     "groups-machine-crash",
@@ -141,6 +167,16 @@ pub fn scenario_param(v: &str) -> Result<Option<GroupScenario>, String> {
 }
 
 impl GroupsStart {
+    /// `scenario` from its start, playing.
+    pub fn of(scenario: GroupScenario) -> Self {
+        GroupsStart {
+            scenario,
+            now: 0,
+            playing: true,
+            lesson: None,
+        }
+    }
+
     /// The `#groups=` payload of this run.
     pub fn encode(&self) -> String {
         let s: Value = serde_json::from_str(&self.scenario.to_json())

@@ -39,6 +39,8 @@ pub struct GroupsHost {
     pub lesson: fn(&str) -> Result<GroupsStart, String>,
     /// Draws a multi-group run ([`page::render`]); a new key starts the page afresh.
     pub page: fn(u64, page::GroupsPageProps) -> yew::Html,
+    /// Reading version-2 scenarios handed to the page (a file, an embed's `load`).
+    pub readers: link::Readers,
 }
 
 impl GroupsHost {
@@ -47,6 +49,7 @@ impl GroupsHost {
         open: open::from_params_or_default,
         lesson: lesson::start,
         page: page::render,
+        readers: link::Readers::ALL,
     };
 }
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use raft_sim::groups::{MachineAction, MachineId, MultiAction};
 use yew::prelude::*;
 
-use super::link::GroupsStart;
+use super::link::{GroupsStart, Readers};
 use super::run::{GroupsRun, GroupsView, LiveGoal};
 use crate::sim_driver::reducer::DEFAULT_SPEED_LOG;
 use crate::view_model::{EventLine, ViewModel};
@@ -250,9 +250,53 @@ fn empty_view() -> ViewModel {
 }
 
 /// Switches the page between a multi-group run (`Some`) and the single-group page (`None`);
-/// provided by the app to the New run form and the Open dialog.
+/// provided by the app to the New run form and the Open dialog. The second field is the
+/// groups page's scenario readers (`None` in the playground's build, which forwards
+/// multi-group runs to the groups page: [`super::forward`]).
 #[derive(Clone, PartialEq, Debug)]
-pub struct GroupsSwitch(pub Callback<Option<GroupsStart>>);
+pub struct GroupsSwitch(pub Callback<Option<GroupsStart>>, pub Option<Readers>);
+
+impl GroupsSwitch {
+    /// A file's text handed to the page (the Open dialog, a dropped file): `Ok(true)` when it
+    /// is a version-2 scenario, which then opens as a multi-group run: here, in the groups
+    /// page's build; in the playground's, the text goes whole to the groups page (only its
+    /// `version` is read here, so the playground links no multi-group reader: issue 14), which
+    /// reads it and says there what is wrong with it. `Ok(false)`: a file for the single-group
+    /// page.
+    pub fn open_text(&self, text: &str) -> Result<bool, String> {
+        match self.1 {
+            Some(read) => match (read.text)(text)? {
+                Some(scenario) => {
+                    self.0.emit(Some(GroupsStart::of(scenario)));
+                    Ok(true)
+                }
+                None => Ok(false),
+            },
+            None if super::forward::is_v2_text(text) => {
+                super::forward::open_scenario(text);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// An embed's version-2 `load` payload ([`crate::embed_api::Command::LoadGroups`]): opened
+    /// here in the groups page's build, handed to the groups page in the playground's.
+    pub fn open_param(&self, payload: &str) -> Result<(), String> {
+        match self.1 {
+            Some(read) => {
+                if let Some(scenario) = (read.param)(payload)? {
+                    self.0.emit(Some(GroupsStart::of(scenario)));
+                }
+                Ok(())
+            }
+            None => {
+                super::forward::open_scenario(payload);
+                Ok(())
+            }
+        }
+    }
+}
 
 /// The context the multi-group page provides.
 pub type GroupsContext = UseReducerHandle<GroupsSim>;

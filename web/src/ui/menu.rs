@@ -260,30 +260,20 @@ fn open_dialog(p: &DialogProps) -> Html {
         let error = error.clone();
         let onclose = p.onclose.clone();
         let switch = use_context::<crate::groups::GroupsSwitch>();
-        Callback::from(
-            move |t: String| match crate::groups::link::scenario_text(&t) {
+        Callback::from(move |t: String| {
+            match switch.as_ref().map_or(Ok(false), |sw| sw.open_text(&t)) {
                 // A version-2 scenario (groups on machines) opens as a multi-group run.
-                Ok(Some(g)) => {
-                    if let Some(sw) = &switch {
-                        sw.0.emit(Some(crate::groups::GroupsStart {
-                            scenario: g,
-                            now: 0,
-                            playing: true,
-                            lesson: None,
-                        }));
-                    }
-                    onclose.emit(());
-                }
+                Ok(true) => onclose.emit(()),
                 Err(e) => error.set(Some(e)),
-                Ok(None) => match open::import_request(&t) {
+                Ok(false) => match open::import_request(&t) {
                     Ok(req) => {
                         sim.dispatch(SimAction::Load(Box::new(req)));
                         onclose.emit(());
                     }
                     Err(e) => error.set(Some(e)),
                 },
-            },
-        )
+            }
+        })
     };
     let read = {
         let try_open = try_open.clone();
