@@ -245,3 +245,65 @@ test('axe-core finds no problem of any impact on any view (main, each dialog, ea
   const any = Object.entries(report).flatMap(([view, vs]) => vs.map((v) => ({ view, ...v })));
   assert.deepEqual(any, [], 'no axe-core violations of any impact');
 });
+
+// Views a newcomer reached that the test above did not: a lesson once its goals are met (the
+// "met" green was 2.6:1 on white), the message list under load, and the partition editor (the
+// group letters were part of each node's visible text but not of its name).
+test('axe-core finds no problem on the views that appear later: met goals, the message list, the partition editor', { timeout: 120_000 }, async () => {
+  const { page, problems } = browser;
+  const report = {};
+  await page.goto(`${baseUrl()}?lesson=crash-the-leader&speed=1`, { waitUntil: 'load' });
+  const panel = page.getByRole('region', { name: 'Lesson' });
+  await panel.getByRole('button', { name: 'Crash S1', exact: true }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await panel.locator('[data-testid="goal-0"].met').waitFor({ timeout: 30_000 });
+  await panel.getByRole('button', { name: 'Restart S1', exact: true }).click();
+  await panel.getByTestId('lesson-complete').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  report['lesson complete'] = await axe(page);
+
+  await openWithLeader(page);
+  await page.getByRole('button', { name: 'Client load', exact: true }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForTimeout(500);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const toggle = page.getByRole('button', { name: 'Messages in flight' });
+  await toggle.click();
+  const list = page.getByRole('list', { name: /Messages in flight/ });
+  assert.ok((await list.getByRole('button').count()) > 0, 'messages listed');
+  report['message list'] = await axe(page);
+  // Escape closes it (a disclosure's keyboard) and gives the focus back to its button.
+  await list.getByRole('button').first().focus();
+  await page.keyboard.press('Escape');
+  await list.waitFor({ state: 'detached' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Messages in flight');
+
+  await page.getByRole('button', { name: 'Edit a partition' }).click();
+  await page.locator('g[data-node="S1"]').click();
+  report['partition editor'] = await axe(page);
+  await writeFile(`${ARTIFACTS}axe-report-later-views.json`, JSON.stringify(report, null, 2));
+  const any = Object.entries(report).flatMap(([view, vs]) => vs.map((v) => ({ view, ...v })));
+  assert.deepEqual(any, [], 'no axe-core violations of any impact');
+  assert.deepEqual(problems, []);
+});
+
+test('the event tabs follow the arrow keys (WAI-ARIA tabs): the Space-time view is reachable by keyboard', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await openWithLeader(page);
+  const log = page.getByRole('tab', { name: 'Log' });
+  const diagram = page.getByRole('tab', { name: 'Space-time' });
+  await log.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByTestId('spacetime').waitFor();
+  assert.equal(await diagram.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-diagram');
+  await page.keyboard.press('Home');
+  assert.equal(await log.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-diagram');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events');
+  assert.deepEqual(problems, []);
+});

@@ -425,7 +425,7 @@ pub fn app(props: &AppProps) -> Html {
     // about once a virtual second, debounced by SAVE_DEBOUNCE_MS of wall time (a gloo timer
     // held here, so a newer change or the page going away cancels it), so a fast run does not
     // write the whole run to storage many times a second. Leaving the page (pagehide, or the
-    // tab hidden) writes at once, so a reload never loses the last change.
+    // tab hidden) writes the run as it is then, so a reload resumes exactly where it was.
     {
         let key = (
             sim.generation,
@@ -435,15 +435,19 @@ pub fn app(props: &AppProps) -> Html {
             sim.goals.as_ref().map_or(0, |g| g.done()),
         );
         let pending = use_mut_ref(|| None::<Timeout>);
-        // A change not written yet (the timer clears it when it writes).
-        let dirty = use_mut_ref(|| false);
+        // Whether this page's run is the one to keep (not under a multi-group run), read when
+        // the page goes away.
+        let keep = use_mut_ref(|| false);
+        *keep.borrow_mut() = !embed && !in_groups;
         {
             let latest = latest.clone();
             let pending = pending.clone();
-            let dirty = dirty.clone();
             use_effect_with((), move |()| {
+                // Written whether or not a change is pending: the debounced saves happen once a
+                // virtual second, so a reload would otherwise go back up to a virtual second (20 s
+                // of watching at the default speed).
                 let flush = move || {
-                    if std::mem::take(&mut *dirty.borrow_mut()) {
+                    if *keep.borrow() {
                         pending.borrow_mut().take();
                         browser::save_run(&latest.borrow().run().to_json());
                     }
@@ -471,14 +475,24 @@ pub fn app(props: &AppProps) -> Html {
             // Under a multi-group run the single-group run is a blank one: the visitor's stays stored.
             if !embed && !in_groups {
                 let sim = sim.clone();
-                *dirty.borrow_mut() = true;
-                let dirty = dirty.clone();
                 let timer = Timeout::new(SAVE_DEBOUNCE_MS, move || {
-                    *dirty.borrow_mut() = false;
                     browser::save_run(&sim.run().to_json());
                 });
                 // Replacing the pending save cancels it: only the newest is written.
                 *pending.borrow_mut() = Some(timer);
+            }
+        });
+    }
+    // Once the person opens another run in the page (a lesson, a scenario, a file, Start fresh),
+    // the address stops naming the run it was opened with, so a reload resumes what is on
+    // screen instead of reopening the old link (`url_params::search_after_load`).
+    {
+        let boot_generation = *use_mut_ref(|| sim.generation).borrow();
+        let lesson = sim.lesson.as_ref().map(|l| l.name.clone());
+        use_effect_with(sim.generation, move |&g| {
+            if g != boot_generation && !embed && !in_groups {
+                let (search, _) = browser::location_parts();
+                browser::replace_search(&url_params::search_after_load(&search, lesson.as_deref()));
             }
         });
     }

@@ -122,6 +122,17 @@ pub fn go_to(url: &str, replace: bool) -> bool {
     done.is_ok()
 }
 
+/// Sets the address bar's query to `search` (`""` or `?a=1`) and drops its fragment, without
+/// reloading or adding a history entry.
+pub fn replace_search(search: &str) {
+    if let Some(w) = window() {
+        let url = format!("{}{}", w.location().pathname().unwrap_or_default(), search);
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
 /// Drops the fragment from the address bar without reloading.
 pub fn clear_hash() {
     if let Some(w) = window() {
@@ -203,5 +214,16 @@ pub fn set_root_attr(name: &str, value: &str) {
         .and_then(|d| d.document_element())
     {
         let _ = root.set_attribute(name, value);
+    }
+}
+
+/// Moves the keyboard focus to the element with this id, if there is one and it can take it.
+pub fn focus_by_id(id: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
     }
 }

@@ -237,6 +237,44 @@ pub fn speed_log(factor: f64) -> f64 {
     factor.log10().clamp(-3.0, 1.0)
 }
 
+/// The parameters that name a run (which one to open); the others say how to show it.
+const RUN_KEYS: [&str; 6] = ["seed", "nodes", "lesson", "scenario", "groups", "machines"];
+
+/// The query for the page's address once the person has opened another run in the page (a
+/// lesson, a scenario, a file, a fresh run): `search` without the parameters that named the
+/// run it was opened with, plus `lesson=NAME` when the new run is a lesson. The rest (speed,
+/// controls, theme, …) stays, in its order. A reload then resumes what is on screen (the
+/// stored run) instead of reopening the old link's run; empty when nothing is left.
+pub fn search_after_load(search: &str, lesson: Option<&str>) -> String {
+    let mut kept: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| {
+            let key = percent_decode(pair.split_once('=').map_or(*pair, |(k, _)| k));
+            !pair.is_empty() && !RUN_KEYS.contains(&key.as_str())
+        })
+        .map(str::to_string)
+        .collect();
+    if let Some(name) = lesson {
+        // Lesson names are slugs; anything else is escaped so the address stays one parameter.
+        let escaped: String = name
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        kept.insert(0, format!("lesson={escaped}"));
+    }
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +348,30 @@ mod tests {
     fn speed_log_is_clamped() {
         assert_eq!(speed_log(1.0), 0.0);
         assert_eq!(speed_log(100.0), 1.0);
+    }
+
+    #[test]
+    fn an_address_after_a_load_names_only_the_run_on_screen() {
+        assert_eq!(search_after_load("", None), "");
+        assert_eq!(search_after_load("?seed=42&nodes=3", None), "");
+        assert_eq!(
+            search_after_load(
+                "?lesson=crash-the-leader&speed=1&theme=dark",
+                Some("split-vote")
+            ),
+            "?lesson=split-vote&speed=1&theme=dark"
+        );
+        assert_eq!(
+            search_after_load("?se%65d=4&scenario=x&groups=3&machines=2&autoplay=0", None),
+            "?autoplay=0"
+        );
+        assert_eq!(
+            search_after_load("?seed=1", Some("a b&c")),
+            "?lesson=a%20b%26c"
+        );
+        // What it writes reads back as the same lesson.
+        let again = parse(&search_after_load("?nodes=3", Some("a b&c")), "");
+        assert_eq!(again.lesson.as_deref(), Some("a b&c"));
+        assert!(again.problems.is_empty());
     }
 }

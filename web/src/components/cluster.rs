@@ -500,16 +500,30 @@ fn message_list(p: &ListProps) -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
     };
+    // Escape closes the list and puts the focus back on its button (a disclosure's keyboard).
+    let toggle_ref = use_node_ref();
+    let onkeydown = {
+        let (open, toggle_ref) = (open.clone(), toggle_ref.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *open {
+                e.stop_propagation();
+                open.set(false);
+                if let Some(b) = toggle_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        })
+    };
     html! {
-        <div class="msg-list-wrap">
-            <button class="btn small" onclick={toggle} aria-expanded={open.to_string()} aria-controls="msg-list"
+        <div class="msg-list-wrap" {onkeydown}>
+            <button ref={toggle_ref} class="btn small" onclick={toggle} aria-expanded={open.to_string()} aria-controls="msg-list"
                     aria-label="Messages in flight">
                 // The count in a box of its own (www/style.css .msg-count): it changes many
                 // times a second, and a button that changed width would lay the panel out again.
                 { "Messages (" }<span class="msg-count">{ format!("{})", sim.view.metrics.in_flight) }</span>
             </button>
             if *open {
-                <ul id="msg-list" class="msg-list" aria-label="Messages in flight, oldest first">
+                <ul id="msg-list" class="msg-list" aria-label="Messages in flight, oldest first: pick one to inspect it">
                     { for msgs.iter().take(60).map(|m| {
                         let id = m.id;
                         let on_pick = p.on_pick.clone();
@@ -517,8 +531,9 @@ fn message_list(p: &ListProps) -> Html {
                         let onclick = Callback::from(move |_: MouseEvent| { on_pick.emit(Pick::Message(id)); open.set(false); });
                         html! {
                             <li key={id.to_string()}>
-                                <button class={classes!("msg-item", (p.pick == Pick::Message(id)).then_some("picked"))} {onclick}
-                                        aria-label={format!("Inspect message #{id}: {} {} → {}", m.kind, name(m.from), name(m.to))}>
+                                // Named by what it shows (kind, sender → receiver, number): the list's
+                                // label says what the buttons do.
+                                <button class={classes!("msg-item", (p.pick == Pick::Message(id)).then_some("picked"))} {onclick}>
                                     <span class={classes!("kind", format!("msg-{}", m.kind.trim_end_matches("_resp")))}>{ m.kind }</span>
                                     <span class="mono">{ format!("{} → {} #{id}", name(m.from), name(m.to)) }</span>
                                 </button>

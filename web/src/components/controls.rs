@@ -316,6 +316,29 @@ fn new_run() -> Html {
     // Raft groups and machines (one group: this page; more: a multi-group run, crate::groups).
     let groups = use_state(|| (1u32, crate::groups::link::DEFAULT_MACHINES));
     let switch = use_context::<crate::groups::GroupsSwitch>();
+    // The form shows the run on screen: whatever opens a run (a lesson, a scenario, a link,
+    // Start fresh) resets it to that run's settings, so Reset starts the run the page shows.
+    {
+        let (seed, nodes, pre_vote, check_quorum, break_it, error) = (
+            seed.clone(),
+            nodes.clone(),
+            pre_vote.clone(),
+            check_quorum.clone(),
+            break_it.clone(),
+            error.clone(),
+        );
+        use_effect_with(
+            (sim.generation, sim.settings.clone()),
+            move |(_, s): &(u64, ResetSettings)| {
+                seed.set(s.seed.to_string());
+                nodes.set(s.nodes);
+                pre_vote.set(s.pre_vote);
+                check_quorum.set(s.check_quorum);
+                break_it.set(s.break_it);
+                error.set(None);
+            },
+        );
+    }
 
     let on_seed = {
         let seed = seed.clone();

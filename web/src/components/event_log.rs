@@ -88,6 +88,25 @@ pub fn event_log() -> Html {
         }
     };
 
+    // The tabs' keyboard (WAI-ARIA tabs pattern): the selected tab alone is in the Tab order,
+    // and the arrow keys, Home and End select another one and move the focus to it.
+    let on_tab_key = {
+        let tab = tab.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let which = match e.key().as_str() {
+                "ArrowLeft" | "Home" => Tab::Events,
+                "ArrowRight" | "End" => Tab::Diagram,
+                _ => return,
+            };
+            e.prevent_default();
+            tab.set(which);
+            crate::browser::focus_by_id(match which {
+                Tab::Events => "tab-events",
+                Tab::Diagram => "tab-diagram",
+            });
+        })
+    };
+
     let body = match *tab {
         Tab::Events => html! {
             <EventLines events={sim.events.clone()} {mark} on_mark={on_mark.clone()} />
@@ -134,7 +153,7 @@ pub fn event_log() -> Html {
         <section class="panel events" aria-labelledby="events-title">
             <div class="tabs-head">
                 <h2 id="events-title">{ "Events" }</h2>
-                <div class="tabs" role="tablist" aria-label="Event views">
+                <div class="tabs" role="tablist" aria-label="Event views" onkeydown={on_tab_key}>
                     { tab_btn(Tab::Events, "Log", "tab-events") }
                     { tab_btn(Tab::Diagram, "Space-time", "tab-diagram") }
                 </div>

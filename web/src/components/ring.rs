@@ -197,12 +197,6 @@ pub(super) fn ring(p: &RingProps) -> Html {
                     <text class="pause-mark" y={fmt(-NODE_R + 15.0)} x={fmt(NODE_R - 8.0)} aria-hidden="true">{ "II" }</text>
                 }
                 <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&vote) }</text>
-                if let Some(g) = group {
-                    <g class="group-badge" transform={format!("translate({} {})", fmt(NODE_R - 4.0), fmt(-NODE_R + 4.0))} aria-hidden="true">
-                        <circle r="13" />
-                        <text y="5">{ GROUPS[g] }</text>
-                    </g>
-                }
             </g>
         }
     });
@@ -220,11 +214,32 @@ pub(super) fn ring(p: &RingProps) -> Html {
             }
         })
     };
+    // The partition editor's group letters, drawn over the nodes but outside them: a letter
+    // inside a node's button would be part of its visible text, which its name must then
+    // contain (axe-core label-content-name-mismatch); the name says the group in words.
+    let badges = p.groups.as_ref().map(|groups| {
+        p.nodes
+            .iter()
+            .map(|n| {
+                let g = groups.get(&n.id).copied().unwrap_or(0);
+                html! {
+                    <g key={n.id.to_string()} class={classes!("group-badge", format!("group-{}", GROUPS[g]))}
+                       transform={format!("translate({} {})", fmt(n.x + NODE_R - 4.0), fmt(n.y - NODE_R + 4.0))}>
+                        <circle r="13" />
+                        <text y="5">{ GROUPS[g] }</text>
+                    </g>
+                }
+            })
+            .collect::<Html>()
+    });
     html! {
         <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
              role="group" aria-label="Cluster: nodes, links and messages in flight" {onclick}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
+            if let Some(b) = badges {
+                <g class="group-badges" aria-hidden="true">{ b }</g>
+            }
         </svg>
     }
 }
