@@ -71,6 +71,12 @@ pub fn startup(p: &PageParams, stored: Option<&str>, fresh_seed: u64) -> Startup
     if let Some(name) = &p.lesson {
         match lessons::built_in(name) {
             Ok(lesson) => {
+                if p.seed.is_some() || p.nodes.is_some() {
+                    notices.push(
+                        "A lesson sets its own cluster and seed: the link's seed and nodes are not used."
+                            .to_string(),
+                    );
+                }
                 // Coming back to the same lesson resumes it.
                 let resumed = stored
                     .and_then(|s| Run::from_json(s).ok())
@@ -289,6 +295,31 @@ mod tests {
         assert_eq!(load.run.now, 1234);
         assert_eq!(load.run.options.seed, 9);
         assert!(s.notices.is_empty());
+    }
+
+    /// Found by a newcomer: these notices said what the page did not do.
+    #[test]
+    fn notices_say_what_was_not_used() {
+        // A bad seed over a saved run: the saved run resumes, and the notice says only that
+        // the seed was ignored (it said "using a random seed").
+        let mut r = Run::fresh(SimOptions {
+            seed: 9,
+            ..SimOptions::default()
+        });
+        r.now = 1234;
+        let s = startup(&parse("?seed=abc", ""), Some(&r.to_json()), 5);
+        assert_eq!(s.load.unwrap().run.options.seed, 9);
+        assert_eq!(s.notices.len(), 1);
+        assert!(
+            s.notices[0].ends_with("; it is ignored."),
+            "{:?}",
+            s.notices
+        );
+        // A lesson with a seed: the lesson's run opens, and the notice says the seed was not used.
+        let s = startup(&parse("?lesson=split-vote&seed=5&nodes=3", ""), None, 5);
+        assert_eq!(s.load.unwrap().run.options.seed, 3, "the lesson's own seed");
+        assert_eq!(s.notices.len(), 1, "{:?}", s.notices);
+        assert!(s.notices[0].contains("not used"), "{:?}", s.notices);
     }
 
     #[test]

@@ -110,6 +110,11 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
+/// What a bad seed or node count becomes: the page then opens what it would without it (the
+/// saved run, or a fresh one), which the notice must not misstate (it said "using a random
+/// seed" over a resumed saved run).
+const IGNORED: &str = "it is ignored";
+
 /// Parses `search` (`?a=1&b=2`, the leading `?` optional) and `hash` (`#run=…`).
 pub fn parse(search: &str, hash: &str) -> PageParams {
     let mut p = PageParams {
@@ -137,15 +142,15 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
         let key = percent_decode(k);
         let value = percent_decode(v);
         let v = value.trim();
-        let mut bad = |what: &str, default: &str| {
+        let mut bad = |what: &str, instead: &str| {
             p.problems.push(format!(
-                "URL parameter {key}={v:?} is not valid ({what}); using {default}."
+                "URL parameter {key}={v:?} is not valid ({what}); {instead}."
             ));
         };
         match key.as_str() {
             "nodes" => match v.parse::<u32>() {
                 Ok(n) if (1..=9).contains(&n) => p.nodes = Some(n),
-                _ => bad("a cluster of 1 to 9 nodes", "5 nodes"),
+                _ => bad("a cluster of 1 to 9 nodes", IGNORED),
             },
             "seed" => {
                 let t = v.replace('_', "");
@@ -155,34 +160,34 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
                 };
                 match parsed {
                     Ok(s) => p.seed = Some(s),
-                    Err(_) => bad("a whole number such as 42 or 0x2a", "a random seed"),
+                    Err(_) => bad("a whole number such as 42 or 0x2a", IGNORED),
                 }
             }
             "scenario" if !v.is_empty() => p.scenario = Some(v.to_string()),
             "lesson" if !v.is_empty() => p.lesson = Some(v.to_string()),
             "speed" => match v.trim_end_matches(['x', '×']).parse::<f64>() {
                 Ok(s) if (0.001..=10.0).contains(&s) => p.speed = Some(s),
-                _ => bad("a speed factor from 0.001 to 10", "the default speed"),
+                _ => bad("a speed factor from 0.001 to 10", "using the default speed"),
             },
             "autoplay" => match parse_bool(v) {
                 Some(b) => p.autoplay = Some(b),
-                None => bad("1 or 0", "the default"),
+                None => bad("1 or 0", "using the default"),
             },
             "controls" => match v {
                 "full" => controls = Some(ControlsMode::Full),
                 "minimal" => controls = Some(ControlsMode::Minimal),
                 "none" => controls = Some(ControlsMode::None),
-                _ => bad("full, minimal or none", "the default controls"),
+                _ => bad("full, minimal or none", "using the default controls"),
             },
             "theme" => match v {
                 "auto" => p.theme = Theme::Auto,
                 "light" => p.theme = Theme::Light,
                 "dark" => p.theme = Theme::Dark,
-                _ => bad("light, dark or auto", "auto"),
+                _ => bad("light, dark or auto", "using auto"),
             },
             "embed" => match parse_bool(v) {
                 Some(b) => p.embed = b,
-                None => bad("1 or 0", "the full page"),
+                None => bad("1 or 0", "using the full page"),
             },
             "groups" => match v.parse::<u32>() {
                 Ok(n) if (1..=crate::groups::run::MAX_PAGE_GROUPS).contains(&n) => {
@@ -190,7 +195,7 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
                 }
                 _ => bad(
                     "1 to 8 Raft groups: the playground draws at most 8",
-                    "one group",
+                    "using one group",
                 ),
             },
             "machines" => match v.parse::<u32>() {
@@ -199,10 +204,10 @@ pub fn parse(search: &str, hash: &str) -> PageParams {
                 }
                 _ => bad(
                     "1 to 9 machines: the playground draws at most 9",
-                    "5 machines",
+                    "using 5 machines",
                 ),
             },
-            "scenario" | "lesson" => bad("a name", "nothing"),
+            "scenario" | "lesson" => bad("a name", "using nothing"),
             _ => p
                 .problems
                 .push(format!("Unknown URL parameter {key:?} was ignored.")),
