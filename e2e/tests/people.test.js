@@ -449,3 +449,28 @@ test('a reload resumes the run at the moment the page was left, not at its last 
   assert.ok(back >= left, `left at ${left} ms, back at ${back} ms`);
   assert.deepEqual(problems, []);
 });
+
+test('the keyboard after the walkthrough: the focus is on a node, C without a node says what to do, Enter selects, Escape unselects', { timeout: 60_000 }, async () => {
+  const newcomer = await openBrowser({ firstVisit: true });
+  try {
+    const { page, problems } = newcomer;
+    await page.goto(baseUrl(), { waitUntil: 'load' });
+    const card = page.getByTestId('walkthrough');
+    await card.waitFor();
+    for (let k = 0; k < 3; k++) await card.getByRole('button', { name: 'Next' }).click();
+    await card.getByRole('button', { name: 'Done' }).press('Enter');
+    await card.waitFor({ state: 'detached' });
+    // Before, the focus fell to the page's body and a keyboard user started again from the top.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-node')), 'S1');
+    await page.keyboard.press('c');
+    await page.getByRole('alert').filter({ hasText: 'Select a node first' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('g[data-node="S1"][aria-pressed="true"]').waitFor();
+    await page.locator('body').click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('Escape');
+    await page.locator('g[data-node="S1"][aria-pressed="false"]').waitFor();
+    assert.deepEqual(problems, []);
+  } finally {
+    await newcomer.close();
+  }
+});

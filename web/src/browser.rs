@@ -217,13 +217,20 @@ pub fn set_root_attr(name: &str, value: &str) {
     }
 }
 
-/// Moves the keyboard focus to the element with this id, if there is one and it can take it.
-pub fn focus_by_id(id: &str) {
-    if let Some(el) = window()
+/// Moves the keyboard focus to the first element `selector` matches (e.g. `#tab-events`, or a
+/// focusable SVG node `g[data-node]`), if there is one and it can take it.
+pub fn focus_first(selector: &str) {
+    let Some(el) = window()
         .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    let _ = match el.dyn_into::<web_sys::HtmlElement>() {
+        Ok(html) => html.focus(),
+        Err(el) => match el.dyn_into::<web_sys::SvgElement>() {
+            Ok(svg) => svg.focus(),
+            Err(_) => Ok(()),
+        },
+    };
 }

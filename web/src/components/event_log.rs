@@ -100,9 +100,9 @@ pub fn event_log() -> Html {
             };
             e.prevent_default();
             tab.set(which);
-            crate::browser::focus_by_id(match which {
-                Tab::Events => "tab-events",
-                Tab::Diagram => "tab-diagram",
+            crate::browser::focus_first(match which {
+                Tab::Events => "#tab-events",
+                Tab::Diagram => "#tab-diagram",
             });
         })
     };

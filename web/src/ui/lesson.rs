@@ -54,6 +54,12 @@ pub fn step_states(lesson: &Lesson, goals: &Goals) -> Vec<StepState> {
 /// The verdict line: ✓ proven linearizable, ✗ not linearizable, ? undecided (not a pass).
 pub fn verdict_line(v: &Verdict) -> (&'static str, &'static str, String) {
     match v {
+        // Nothing to check is not a pass (a newcomer read the green tick before any request).
+        Verdict::Linearizable(s) if s.ops == 0 => (
+            "empty",
+            "·",
+            "No client operations yet: the history is checked once there are some".to_string(),
+        ),
         Verdict::Linearizable(s) => (
             "met",
             "✓",
@@ -255,8 +261,14 @@ mod tests {
             unknown_keys: vec![],
             ..stats
         };
-        let (cls, _, text) = verdict_line(&Verdict::Linearizable(proven));
+        let (cls, _, text) = verdict_line(&Verdict::Linearizable(proven.clone()));
         assert_eq!(cls, "met");
         assert!(text.contains("7 operations"), "{text}");
+        let (cls, mark, _) = verdict_line(&Verdict::Linearizable(CheckStats { ops: 0, ..proven }));
+        assert_eq!(
+            (cls, mark),
+            ("empty", "·"),
+            "an empty history is not shown as a pass"
+        );
     }
 }

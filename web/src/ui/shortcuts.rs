@@ -37,6 +37,8 @@ pub enum Shortcut {
     PreviousNode,
     /// Show the list of shortcuts.
     Help,
+    /// Unselect the selected node.
+    Deselect,
 }
 
 /// The shortcuts, as the help overlay lists them: keys, then what they do.
@@ -51,8 +53,11 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("R", "Send a client request"),
     ("?", "Show this list"),
-    ("Escape", "Close a dialog or this list"),
+    ("Escape", "Close a dialog or this list; unselect the node"),
 ];
+
+/// What C or T says when no node is selected.
+pub const NO_NODE_SELECTED: &str = "Select a node first: click it, or press N or P to pick one.";
 
 /// The shortcut for a key (`KeyboardEvent.key`), if any. Letters in either case.
 pub fn shortcut_for(key: &str) -> Option<Shortcut> {
@@ -65,6 +70,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         "n" | "N" | "]" => Shortcut::NextNode,
         "p" | "P" | "[" => Shortcut::PreviousNode,
         "?" => Shortcut::Help,
+        "Escape" => Shortcut::Deselect,
         _ => return None,
     })
 }
@@ -97,6 +103,11 @@ pub fn action_for(s: Shortcut, sim: &Sim) -> Option<SimAction> {
         Shortcut::PlayPause => Some(SimAction::SetPlaying(!sim.playing)),
         Shortcut::Step => Some(SimAction::Step),
         Shortcut::Request => Some(SimAction::ClientRequest),
+        // A key that acts on the selected node says so when there is none (it did nothing,
+        // silently, and the walkthrough's "press C" seemed broken).
+        Shortcut::CrashOrRestart | Shortcut::TimeOut if selected.is_none() => {
+            Some(SimAction::Notify(NO_NODE_SELECTED.to_string()))
+        }
         Shortcut::CrashOrRestart => selected.map(|n| {
             SimAction::Act(if n.role == RoleView::Crashed {
                 Action::Restart { node: n.id }
@@ -107,6 +118,7 @@ pub fn action_for(s: Shortcut, sim: &Sim) -> Option<SimAction> {
         Shortcut::TimeOut => selected
             .filter(|n| !matches!(n.role, RoleView::Crashed | RoleView::Leader))
             .map(|n| SimAction::Act(Action::Campaign { node: n.id })),
+        Shortcut::Deselect => sim.selected.map(|_| SimAction::Select(None)),
         Shortcut::NextNode | Shortcut::PreviousNode => {
             neighbour(&ids, sim.selected, s == Shortcut::NextNode)
                 .map(|id| SimAction::Select(Some(id)))
@@ -255,14 +267,41 @@ mod tests {
         assert_eq!(neighbour(&[], Some(2), true), None);
     }
 
+    /// C and T explain themselves without a selected node; Escape unselects.
+    #[test]
+    fn node_keys_without_a_node_say_so_and_escape_unselects() {
+        use crate::sim_driver::ResetSettings;
+        let sim = Sim::new(ResetSettings::fresh(1), false);
+        for key in ["c", "t"] {
+            let a = action_for(shortcut_for(key).unwrap(), &sim);
+            assert!(
+                matches!(&a, Some(SimAction::Notify(t)) if t == NO_NODE_SELECTED),
+                "{key}: {a:?}"
+            );
+        }
+        assert!(
+            action_for(Shortcut::Deselect, &sim).is_none(),
+            "nothing selected"
+        );
+        let picked = std::rc::Rc::new(sim).reduce(SimAction::Select(Some(2)));
+        assert!(matches!(
+            action_for(shortcut_for("Escape").unwrap(), &picked),
+            Some(SimAction::Select(None))
+        ));
+        assert!(matches!(
+            action_for(Shortcut::CrashOrRestart, &picked),
+            Some(SimAction::Act(Action::Crash { node: 2 }))
+        ));
+    }
+
     #[test]
     fn every_shortcut_is_listed_in_the_help() {
-        for key in [" ", ".", "n", "p", "c", "t", "r", "?"] {
+        for key in [" ", ".", "n", "p", "c", "t", "r", "?", "Escape"] {
             let s = shortcut_for(key).expect("a shortcut");
             let listed = TABLE.iter().any(|(k, _)| {
                 k.to_ascii_lowercase()
                     .split([' ', '/'])
-                    .any(|part| part == key || (key == " " && part == "space"))
+                    .any(|part| part == key.to_ascii_lowercase() || (key == " " && part == "space"))
             });
             assert!(listed, "{s:?} ({key:?}) is not in the help table");
         }

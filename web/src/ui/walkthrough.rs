@@ -80,6 +80,9 @@ pub fn walkthrough(p: &WalkthroughProps) -> Html {
         Callback::from(move |_| {
             browser::set_walkthrough_seen();
             open.set(false);
+            // The card's button goes away with it: the focus goes to the first node (Enter
+            // selects it, C crashes it), not back to the top of the page.
+            browser::focus_first("g[data-node]");
         })
     };
     let go = |to: usize| {
