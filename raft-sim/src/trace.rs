@@ -1028,7 +1028,7 @@ mod tests {
                 changed[k] ^= 1 << bit;
                 let (a, b) = (run(&base), run(&changed));
                 assert_ne!(a, b, "word {k}, bit {bit}");
-                if k + 2 <= base.len() - 1 {
+                if k + 2 < base.len() {
                     let (a, b) = (run(&base[..k + 2]), run(&changed[..k + 2]));
                     flipped_bits += (a ^ b).count_ones();
                     flips += 1;
