@@ -481,7 +481,7 @@ pub fn merge(dir: &Path, nodes: u32, snapshot_bytes: u64) -> Result<Merged, Stri
         note.push_str(n);
     }
     let header = serde_json::json!({
-        "kind": "header", "format": "raft-trace", "version": raft_sim::trace::TRACE_VERSION,
+        "kind": "header", "format": "raft-trace", "version": raft_sim::trace::RECORDED_TRACE_VERSION,
         "options": cluster_options(nodes, snapshot_bytes),
         "recorded": {"source": "raft-kv", "note": note},
     });

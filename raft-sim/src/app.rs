@@ -214,23 +214,22 @@ impl Command {
     }
 }
 
-/// A portable 64-bit hash of one item of the state (FNV-1a over a tag byte and the item's
-/// fields as little-endian integers and length-prefixed bytes, then the SplitMix64 finalizer so
-/// that sums of item hashes stay well mixed).
+/// A portable 64-bit hash of one item of the state (a tag and the item's fields as 64-bit words
+/// and length-prefixed bytes through the trace hash's mixer, [`crate::trace::mix_word`], then
+/// the SplitMix64 finalizer so that sums of item hashes stay well mixed).
 struct ItemHash(u64);
 
 impl ItemHash {
     fn new(tag: u8) -> Self {
         let mut h = ItemHash(crate::trace::FNV_OFFSET);
-        h.bytes(&[tag]);
+        h.u64(u64::from(tag));
         h
     }
     fn bytes(&mut self, bytes: &[u8]) {
-        self.0 = crate::trace::fnv_bytes(self.0, bytes);
+        self.0 = crate::trace::mix_bytes(self.0, bytes);
     }
     fn u64(&mut self, v: u64) {
-        // The same value as its bytes one by one (see `fnv_int`).
-        self.0 = crate::trace::fnv_int(self.0, v, 8);
+        self.0 = crate::trace::mix_word(self.0, v);
     }
     fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);

@@ -67,30 +67,26 @@ pub const PROPERTIES: &[&str] = &[
 /// divergent, so it is still caught, only later).
 pub const STATE_WINDOW: u64 = 1 << 16;
 
-/// A 64-bit FNV-1a hash of an entry's term, index and payload.
+/// A 64-bit hash of an entry's term, index and payload: 64-bit words through the trace hash's
+/// mixer ([`crate::trace::mix_word`]; each set of a membership preceded by its size).
 pub fn entry_hash(e: &Entry) -> u64 {
-    use crate::trace::{fnv_bytes, fnv_int, FNV_OFFSET};
-    // Integers through the trace hash's shortcut: the same value as their bytes one by one.
-    let mut h = fnv_int(FNV_OFFSET, e.term, 8);
-    h = fnv_int(h, e.index, 8);
-    let mut feed = |bytes: &[u8]| h = fnv_bytes(h, bytes);
+    use crate::trace::{mix_bytes, mix_word, FNV_OFFSET};
+    let mut h = mix_word(FNV_OFFSET, e.term);
+    h = mix_word(h, e.index);
     match &e.payload {
-        Payload::Noop => feed(&[0]),
-        Payload::Command(c) => {
-            feed(&[1]);
-            feed(c);
-        }
+        Payload::Noop => mix_word(h, 0),
+        Payload::Command(c) => mix_bytes(mix_word(h, 1), c),
         Payload::Membership(m) => {
-            feed(&[2]);
+            h = mix_word(h, 2);
             for set in [&m.voters, &m.learners, &m.outgoing] {
-                for id in set {
-                    feed(&id.to_le_bytes());
+                h = mix_word(h, set.len() as u64);
+                for &id in set {
+                    h = mix_word(h, id);
                 }
-                feed(&[0xff]);
             }
+            h
         }
     }
-    h
 }
 
 fn chain(prev: u64, entry: u64) -> u64 {

@@ -268,6 +268,9 @@ impl MultiWorld {
                 clients: spec.clients,
                 ..opts.base.clone()
             })?;
+            // A version-4 (multi-group) trace holds each group's hash under the version-3
+            // scheme; a single-group world's default is version 5's.
+            w.hash_with(crate::trace::HashScheme::Fields);
             if opts.coalesce_ms.is_some() {
                 w.intercept_heartbeats();
             }

@@ -3,8 +3,9 @@
 //! `coalesce_ms` beside the shared options; every group's records are the version-3 records
 //! with a `group` field (the group's index); `multi_action` records list what the multi-group
 //! world was asked to do (machine actions, and actions in one group), which is what a replay
-//! re-applies; the footer carries each group's record count and running hash. One-group traces
-//! are still written as version 3, byte for byte as before ([`crate::trace::write_jsonl`]).
+//! re-applies; the footer carries each group's record count and running hash, in version 3's
+//! scheme (FNV-1a over bytes). One-group traces are written as version 5
+//! ([`crate::trace::write_jsonl`]).
 //!
 //! Order: the records of each group keep their order; between two multi-group actions the
 //! groups' records are merged by time (then by group), so times never go back in the file.

@@ -342,3 +342,15 @@ fn judge_fails_a_stale_read_and_never_passes_an_undecided_history() {
     assert_eq!(j.outcome, Outcome::Undecided);
     assert_eq!(j.outcome.exit_code(), 3);
 }
+
+/// The clients' keys and values are written without `format!`: the same text.
+#[test]
+fn decimal_writes_what_format_writes() {
+    use alloc::format;
+    let mut values = vec![0u64, 1, 9, 10, 99, 100, 12_345, u64::MAX];
+    values.extend((0..64).map(|k| 1u64 << k));
+    for v in values {
+        assert_eq!(crate::world::decimal("k", v), format!("k{v}"));
+        assert_eq!(crate::world::decimal("", v), format!("{v}"));
+    }
+}

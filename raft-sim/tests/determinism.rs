@@ -15,9 +15,9 @@ const GOLDEN: &[(u64, Faults, u64)] = &[
     (7, BEFORE_MACHINE_FAULTS, GOLDEN_7),
     (42, Faults::ALL, GOLDEN_42_ALL),
 ];
-const GOLDEN_42: u64 = 0xa4080b374caaa857;
-const GOLDEN_7: u64 = 0x9893f077d9af74eb;
-const GOLDEN_42_ALL: u64 = 0x1f15ff044048cd69;
+const GOLDEN_42: u64 = 0xa0c4c8d3804d5f5e;
+const GOLDEN_7: u64 = 0xe440decfe409eb4e;
+const GOLDEN_42_ALL: u64 = 0x65cb8e20d5a0f1cc;
 
 /// Every fault kind but pauses, slow disks and clock drift.
 const BEFORE_MACHINE_FAULTS: Faults = Faults {
@@ -33,16 +33,26 @@ const BEFORE_MACHINE_FAULTS: Faults = Faults {
 #[cfg(not(target_arch = "wasm32"))]
 const GOLDEN_V2: &[(u64, u64)] = &[(42, 0xa5c424dad7770937), (7, 0x7141e5c0410615ba)];
 
+/// The same runs' hashes under the version-3 scheme (`HashScheme::Fields`, FNV-1a one byte at
+/// a time), the golden constants before the hash moved to 64-bit words (version 5): likewise.
+#[cfg(not(target_arch = "wasm32"))]
+const GOLDEN_V3: &[(u64, u64)] = &[(42, 0xa4080b374caaa857), (7, 0x9893f077d9af74eb)];
+
 fn check() {
-    for &(seed, faults, want) in GOLDEN {
-        let got = run_check(seed, 5, 3_000, faults, false).world.trace_hash();
-        assert_eq!(
-            got,
-            want,
-            "seed {seed}, faults {}: trace hash {got:#018x} differs from the golden {want:#018x}",
-            faults.names()
-        );
-    }
+    // Every run first, so that a failure names every golden that moved.
+    let moved: Vec<String> = GOLDEN
+        .iter()
+        .filter_map(|&(seed, faults, want)| {
+            let got = run_check(seed, 5, 3_000, faults, false).world.trace_hash();
+            (got != want).then(|| {
+                format!(
+                    "seed {seed}, faults {}: trace hash {got:#018x} differs from the golden {want:#018x}",
+                    faults.names()
+                )
+            })
+        })
+        .collect();
+    assert!(moved.is_empty(), "{}", moved.join("\n"));
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -57,26 +67,33 @@ fn trace_hash_matches_golden_in_wasm() {
     check();
 }
 
-/// Each golden run written as a trace, relabelled version 2 with its version-2 hash, verifies:
-/// the replay hashes it with the `Debug` text, as the version-2 simulator did.
+/// Each golden run written as a trace, relabelled version 2 or 3 with that version's hash,
+/// verifies: the replay hashes it with the `Debug` text (version 2) or FNV-1a over the fields'
+/// bytes (version 3), as those versions of the simulator did.
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
-fn a_version_2_trace_verifies_with_its_debug_text_hash() {
+fn version_2_and_3_traces_verify_with_their_own_hash() {
     use raft_sim::trace::{parse_jsonl, write_jsonl, TRACE_VERSION};
-    for &(seed, v2) in GOLDEN_V2 {
-        let w = run_check(seed, 5, 3_000, BEFORE_MACHINE_FAULTS, true).world;
-        let text = write_jsonl(&w);
-        let current = format!("\"hash\":\"{:016x}\"", w.trace_hash());
-        let as_v2 = text
-            .replacen(&format!("\"version\":{TRACE_VERSION}"), "\"version\":2", 1)
-            .replacen(&current, &format!("\"hash\":\"{v2:016x}\""), 1);
-        let t = parse_jsonl(&as_v2).expect("the relabelled trace parses");
-        assert_eq!(t.version, 2);
-        let replayed = t.replay().expect("a version-2 trace replays");
-        assert_eq!(
-            format!("{:016x}", replayed.trace_hash()),
-            t.hash,
-            "seed {seed}: the version-2 hash is not reproduced"
-        );
+    for (version, goldens) in [(2, GOLDEN_V2), (3, GOLDEN_V3)] {
+        for &(seed, old) in goldens {
+            let w = run_check(seed, 5, 3_000, BEFORE_MACHINE_FAULTS, true).world;
+            let text = write_jsonl(&w);
+            let current = format!("\"hash\":\"{:016x}\"", w.trace_hash());
+            let relabelled = text
+                .replacen(
+                    &format!("\"version\":{TRACE_VERSION}"),
+                    &format!("\"version\":{version}"),
+                    1,
+                )
+                .replacen(&current, &format!("\"hash\":\"{old:016x}\""), 1);
+            let t = parse_jsonl(&relabelled).expect("the relabelled trace parses");
+            assert_eq!(t.version, version);
+            let replayed = t.replay().expect("an older trace replays");
+            assert_eq!(
+                format!("{:016x}", replayed.trace_hash()),
+                t.hash,
+                "seed {seed}: the version-{version} hash is not reproduced"
+            );
+        }
     }
 }

@@ -401,3 +401,14 @@ fn durations_in_the_header_near_u64_max_are_refused_when_parsed() {
         assert!(e.contains(name) && e.contains("at most"), "{name}: {e}");
     }
 }
+
+/// Version 4 is the multi-group trace (`raft_sim::groups_trace`): the one-group reader refuses
+/// it by name, between the versions it reads (1 to 3, and 5).
+#[test]
+fn the_one_group_reader_refuses_a_multi_group_version() {
+    let w = scenario("scenarios/leader-election.json");
+    let text = write_jsonl(&w);
+    let as_v4 = text.replacen(&format!("\"version\":{TRACE_VERSION}"), "\"version\":4", 1);
+    let e = parse_jsonl(&as_v4).expect_err("version 4 is not a one-group trace");
+    assert!(e.contains("multi-group"), "{e}");
+}

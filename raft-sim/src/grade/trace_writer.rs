@@ -26,7 +26,7 @@ impl<'a> Run<'a> {
             ..Default::default()
         };
         let mut out = String::new();
-        let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": crate::trace::TRACE_VERSION, "options": options,
+        let header = serde_json::json!({"kind": "header", "format": "raft-trace", "version": crate::trace::RECORDED_TRACE_VERSION, "options": options,
             "byo": {"test": self.test.name, "grader": self.grader, "note": "recorded from a node behind the classroom protocol: show these records; do not replay the options (that would run raft-core)"},
             "recorded": {"source": "byo", "note": format!("a classroom node graded by {}, test {}", self.grader, self.test.name)}});
         let _ = writeln!(out, "{header}");
