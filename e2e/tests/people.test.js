@@ -22,6 +22,24 @@ async function waitForLeader(page, timeout = 20_000) {
 }
 
 /**
+ * A first visit in a fresh browser (the walkthrough not seen yet): opens the page, waits for
+ * the walkthrough card and runs `body({ page, card })`; no console error may appear meanwhile.
+ */
+async function firstVisit(body) {
+  const newcomer = await openBrowser({ firstVisit: true });
+  try {
+    const { page, problems } = newcomer;
+    await page.goto(baseUrl(), { waitUntil: 'load' });
+    const card = page.getByTestId('walkthrough');
+    await card.waitFor();
+    await body({ page, card });
+    assert.deepEqual(problems, []);
+  } finally {
+    await newcomer.close();
+  }
+}
+
+/**
  * A fresh run of 5 nodes (seed 6, 10x) until its first leader, which is then selected (its sheet
  * open); returns the leader's name, e.g. "S3".
  */
@@ -305,12 +323,9 @@ test('dragging the time slider previews the cluster before the thumb is let go; 
 });
 
 test('a first visit starts with a skippable walkthrough on the live cluster, remembered once done', { timeout: 60_000 }, async () => {
-  const newcomer = await openBrowser({ firstVisit: true });
-  try {
-    const { page, problems } = newcomer;
-    await page.goto(baseUrl(), { waitUntil: 'load' });
-    const card = page.getByRole('region', { name: /Start here/ });
-    await card.waitFor();
+  await firstVisit(async ({ page, card }) => {
+    // The card is a region named by its heading.
+    assert.equal(await page.getByRole('region', { name: /Start here/ }).count(), 1);
     assert.match(await card.innerText(), /These 5 circles are servers, S1 to S5/);
     await waitForLeader(page);
     await card.getByRole('button', { name: 'Next' }).click();
@@ -326,10 +341,7 @@ test('a first visit starts with a skippable walkthrough on the live cluster, rem
     await page.locator('g[data-node]').first().waitFor();
     await page.waitForTimeout(300);
     assert.equal(await page.getByTestId('walkthrough').count(), 0);
-    assert.deepEqual(problems, []);
-  } finally {
-    await newcomer.close();
-  }
+  });
   // A link (here ?seed=) never shows it, even to a newcomer.
   const linked = await openBrowser({ firstVisit: true });
   try {
@@ -387,24 +399,16 @@ test('a slow disk on the leader: the node says so, and a request commits only af
 });
 
 test('a first visit at 1280×800: the walkthrough card leaves the cluster it describes at its full size', { timeout: 60_000 }, async () => {
-  const newcomer = await openBrowser({ firstVisit: true });
-  try {
-    const { page, problems } = newcomer;
-    await page.goto(baseUrl(), { waitUntil: 'load' });
-    const card = page.getByTestId('walkthrough');
-    await card.waitFor();
+  await firstVisit(async ({ page, card }) => {
     const ring = page.locator('svg.cluster-svg').first();
     const during = (await ring.boundingBox()).height;
-    await page.screenshot({ path: `${ARTIFACTS}people-walkthrough.png` });
+    await page.screenshot({ path: `${ARTIFACTS}people-walkthrough-size.png` });
     await card.getByRole('button', { name: 'Skip' }).click();
     await card.waitFor({ state: 'detached' });
     const after = (await ring.boundingBox()).height;
     // It was 206 px beside 388 px once the card had gone (the card took the row's height).
     assert.ok(during >= 0.95 * after, `the cluster is ${during} px tall under the walkthrough, ${after} px after it`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await newcomer.close();
-  }
+  });
 });
 
 test('the address follows the run on screen: a lesson opened from the menu survives a reload of a lesson link, and the New run form shows the run', { timeout: 90_000 }, async () => {
@@ -451,12 +455,7 @@ test('a reload resumes the run at the moment the page was left, not at its last 
 });
 
 test('the keyboard after the walkthrough: the focus is on a node, C without a node says what to do, Enter selects, Escape unselects', { timeout: 60_000 }, async () => {
-  const newcomer = await openBrowser({ firstVisit: true });
-  try {
-    const { page, problems } = newcomer;
-    await page.goto(baseUrl(), { waitUntil: 'load' });
-    const card = page.getByTestId('walkthrough');
-    await card.waitFor();
+  await firstVisit(async ({ page, card }) => {
     for (let k = 0; k < 3; k++) await card.getByRole('button', { name: 'Next' }).click();
     await card.getByRole('button', { name: 'Done' }).press('Enter');
     await card.waitFor({ state: 'detached' });
@@ -469,8 +468,5 @@ test('the keyboard after the walkthrough: the focus is on a node, C without a no
     await page.locator('body').click({ position: { x: 2, y: 2 } });
     await page.keyboard.press('Escape');
     await page.locator('g[data-node="S1"][aria-pressed="false"]').waitFor();
-    assert.deepEqual(problems, []);
-  } finally {
-    await newcomer.close();
-  }
+  });
 });

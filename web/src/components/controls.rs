@@ -304,41 +304,71 @@ fn network_controls() -> Html {
     }
 }
 
+/// The New run form's fields.
+#[derive(Clone)]
+struct Form {
+    seed: UseStateHandle<String>,
+    nodes: UseStateHandle<u32>,
+    pre_vote: UseStateHandle<bool>,
+    check_quorum: UseStateHandle<bool>,
+    break_it: UseStateHandle<raft_core::BreakIt>,
+    error: UseStateHandle<Option<String>>,
+}
+
+impl Form {
+    /// Shows `s`, the settings of the run on screen.
+    fn show(&self, s: &ResetSettings) {
+        self.seed.set(s.seed.to_string());
+        self.nodes.set(s.nodes);
+        self.pre_vote.set(s.pre_vote);
+        self.check_quorum.set(s.check_quorum);
+        self.break_it.set(s.break_it);
+        self.error.set(None);
+    }
+
+    /// The settings the form holds, with the seed it parsed.
+    fn settings(&self, seed: u64) -> ResetSettings {
+        ResetSettings {
+            seed,
+            nodes: *self.nodes,
+            pre_vote: *self.pre_vote,
+            check_quorum: *self.check_quorum,
+            break_it: *self.break_it,
+        }
+    }
+}
+
 #[function_component(NewRun)]
 fn new_run() -> Html {
     let sim = use_sim();
-    let seed = use_state(|| sim.settings.seed.to_string());
-    let nodes = use_state(|| sim.settings.nodes);
-    let pre_vote = use_state(|| sim.settings.pre_vote);
-    let check_quorum = use_state(|| sim.settings.check_quorum);
-    let break_it = use_state(|| sim.settings.break_it);
-    let error = use_state(|| None::<String>);
+    let form = Form {
+        seed: use_state(|| sim.settings.seed.to_string()),
+        nodes: use_state(|| sim.settings.nodes),
+        pre_vote: use_state(|| sim.settings.pre_vote),
+        check_quorum: use_state(|| sim.settings.check_quorum),
+        break_it: use_state(|| sim.settings.break_it),
+        error: use_state(|| None::<String>),
+    };
     // Raft groups and machines (one group: this page; more: a multi-group run, crate::groups).
     let groups = use_state(|| (1u32, crate::groups::link::DEFAULT_MACHINES));
     let switch = use_context::<crate::groups::GroupsSwitch>();
     // The form shows the run on screen: whatever opens a run (a lesson, a scenario, a link,
     // Start fresh) resets it to that run's settings, so Reset starts the run the page shows.
     {
-        let (seed, nodes, pre_vote, check_quorum, break_it, error) = (
-            seed.clone(),
-            nodes.clone(),
-            pre_vote.clone(),
-            check_quorum.clone(),
-            break_it.clone(),
-            error.clone(),
-        );
+        let form = form.clone();
         use_effect_with(
             (sim.generation, sim.settings.clone()),
-            move |(_, s): &(u64, ResetSettings)| {
-                seed.set(s.seed.to_string());
-                nodes.set(s.nodes);
-                pre_vote.set(s.pre_vote);
-                check_quorum.set(s.check_quorum);
-                break_it.set(s.break_it);
-                error.set(None);
-            },
+            move |(_, s): &(u64, ResetSettings)| form.show(s),
         );
     }
+    let Form {
+        seed,
+        nodes,
+        pre_vote,
+        check_quorum,
+        break_it,
+        error,
+    } = form.clone();
 
     let on_seed = {
         let seed = seed.clone();
@@ -367,18 +397,10 @@ fn new_run() -> Html {
     };
     let submit = {
         let sim = sim.clone();
-        let (seed, nodes, pre_vote, check_quorum, break_it, error) = (
-            seed.clone(),
-            nodes.clone(),
-            pre_vote.clone(),
-            check_quorum.clone(),
-            break_it.clone(),
-            error.clone(),
-        );
         let (groups, switch) = (groups.clone(), switch.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            match parse_seed(&seed) {
+            match parse_seed(&form.seed) {
                 Ok(s) if groups.0 > 1 => {
                     match (crate::groups::link::fresh(groups.0, groups.1, s), &switch) {
                         (Ok(g), Some(sw)) => sw.0.emit(Some(crate::groups::GroupsStart {
@@ -387,21 +409,15 @@ fn new_run() -> Html {
                             playing: true,
                             lesson: None,
                         })),
-                        (Err(e), _) => error.set(Some(e)),
+                        (Err(e), _) => form.error.set(Some(e)),
                         (Ok(_), None) => {}
                     }
                 }
                 Ok(s) => {
-                    error.set(None);
-                    sim.dispatch(SimAction::Reset(ResetSettings {
-                        seed: s,
-                        nodes: *nodes,
-                        pre_vote: *pre_vote,
-                        check_quorum: *check_quorum,
-                        break_it: *break_it,
-                    }));
+                    form.error.set(None);
+                    sim.dispatch(SimAction::Reset(form.settings(s)));
                 }
-                Err(msg) => error.set(Some(msg)),
+                Err(msg) => form.error.set(Some(msg)),
             }
         })
     };
