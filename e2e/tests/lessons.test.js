@@ -50,6 +50,12 @@ test('crash-the-leader', { timeout: 90_000 }, async () => {
   await goalMet(panel, 0);
   await press(panel, 'Restart S1');
   await complete(panel);
+  // The goal just met is in view above the sticky "Lesson complete" bar, not under it (the
+  // panel scrolls to its end; a newcomer found the bar over it at 1280×800).
+  await page.waitForTimeout(200);
+  const goal = await panel.getByTestId('goal-1').boundingBox();
+  const bar = await panel.getByTestId('lesson-complete').boundingBox();
+  assert.ok(goal.y + goal.height <= bar.y + 1, `the last goal ends at ${goal.y + goal.height}, the bar starts at ${bar.y}`);
   await page.screenshot({ path: `${ARTIFACTS}lesson-complete.png` });
 });
 

@@ -92,6 +92,18 @@ pub fn lesson_panel() -> Html {
             </p>
         }
     };
+    // When the last goal is met, the panel scrolls to its end: the sticky "Lesson complete" bar
+    // covered the goal just met while the panel was scrolled up (newcomer review).
+    let panel = use_node_ref();
+    {
+        let panel = panel.clone();
+        let complete = sim.goals.as_ref().is_some_and(|g| g.complete());
+        use_effect_with(complete, move |&complete| {
+            if let Some(el) = panel.cast::<web_sys::Element>().filter(|_| complete) {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     let Some(goals) = sim.goals.clone() else {
         return Html::default();
     };
@@ -193,7 +205,7 @@ pub fn lesson_panel() -> Html {
         .collect::<Vec<_>>()
     };
     html! {
-        <section class={classes!("panel", "lesson-panel", complete.then_some("complete"))} aria-label="Lesson">
+        <section ref={panel} class={classes!("panel", "lesson-panel", complete.then_some("complete"))} aria-label="Lesson">
             <header class="lesson-head">
                 <h2>{ "Lesson" }<span class="hint" data-testid="lesson-progress">{ format!("{done} of {total} goals") }</span></h2>
                 <button class="btn small" onclick={restart} aria-label="Restart lesson">{ "⟲ Restart" }</button>
