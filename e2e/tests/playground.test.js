@@ -404,7 +404,8 @@ test('message inspector: pick a message from the list, deliver it now, drop anot
   }
   await page.getByRole('button', { name: 'Messages in flight' }).click();
   const first = page.getByRole('list', { name: /Messages in flight/ }).getByRole('button').first();
-  const id = /#(\d+)/.exec(await first.getAttribute('aria-label'))[1];
+  // A row is named by what it shows: kind, sender → receiver, #number.
+  const id = /#(\d+)$/.exec((await first.innerText()).trim())[1];
   await first.click();
   assert.match(await page.getByTestId('inspected-message').innerText(), new RegExp(`#${id}\\)`));
   await page.screenshot({ path: `${ARTIFACTS}playground-message-inspector.png` });
