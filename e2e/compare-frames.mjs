@@ -1,11 +1,11 @@
 // Frames of two (or more) builds in one sitting, alternated, under the busy run perf.test.js
-// times (tests/browser.js BUSY_SCENARIO, space-time view open); not a test (issue #14).
+// times (tests/browser.js BUSY_SCENARIO through busyUrl, space-time view open); not a test (issue #14).
 //   ROUNDS=4 node e2e/compare-frames.mjs http://127.0.0.1:PORT_BEFORE/ http://127.0.0.1:PORT_AFTER/
 // Per build and round: animation-frame intervals (p50/p95), main-thread work per frame (wall
 // and thread time, p50/p95, and thread ms per frame by part) and the DOM writes per frame by
 // panel (MutationObserver over 120 frames). On a shared machine compare the thread times and
 // the writes: wall times move with the neighbours.
-import { openBrowser, frameWork, frameTimes, BUSY_SCENARIO } from './tests/browser.js';
+import { openBrowser, frameWork, frameTimes, busyUrl } from './tests/browser.js';
 
 const urls = process.argv.slice(2);
 const rounds = Number(process.env.ROUNDS ?? 2);
@@ -41,7 +41,7 @@ const writes = () =>
 
 for (let round = 0; round < rounds; round++) {
   for (const base of urls) {
-    await page.goto(`${base}?scenario=${encodeURIComponent(JSON.stringify(BUSY_SCENARIO))}&speed=10&autoplay=1`, { waitUntil: 'load' });
+    await page.goto(busyUrl(base), { waitUntil: 'load' });
     await page.getByRole('tab', { name: 'Space-time' }).click();
     await page.waitForTimeout(3000);
     const f = await frameTimes(page, 3000);

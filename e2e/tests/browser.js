@@ -111,6 +111,12 @@ export function useBrowser({ setup, ...options } = {}) {
   return handle;
 }
 
+/** The `p`-th percentile (nearest rank) of the ascending `sorted`, or null when empty. */
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
+
+/** `x` rounded to tenths (null stays null). */
+const tenths = (x) => (x == null ? null : Math.round(x * 10) / 10);
+
 /**
  * Animation-frame intervals over `ms` of wall time in the page, as { p50, p95, frames } (ms,
  * rounded to 0.1): what the frame-time figures of the perf and playground tests report.
@@ -133,9 +139,7 @@ export async function frameTimes(page, ms) {
     ms,
   );
   deltas.sort((a, b) => a - b);
-  const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor((p / 100) * deltas.length))];
-  const round = (x) => Math.round(x * 10) / 10;
-  return { p50: round(pct(50)), p95: round(pct(95)), frames: deltas.length };
+  return { p50: tenths(percentile(deltas, 50)), p95: tenths(percentile(deltas, 95)), frames: deltas.length };
 }
 
 /**
@@ -160,9 +164,9 @@ export const BUSY_SCENARIO = {
   },
 };
 
-/** The page URL that opens [BUSY_SCENARIO] playing at 10×. */
-export function busyUrl() {
-  return `${baseUrl()}?scenario=${encodeURIComponent(JSON.stringify(BUSY_SCENARIO))}&speed=10&autoplay=1`;
+/** The URL that opens [BUSY_SCENARIO] playing at 10× on the page served at `base`. */
+export function busyUrl(base = baseUrl()) {
+  return `${base}?scenario=${encodeURIComponent(JSON.stringify(BUSY_SCENARIO))}&speed=10&autoplay=1`;
 }
 
 /**
@@ -233,9 +237,6 @@ export async function frameWork(page, ms) {
   // Thread time of the same tasks: what the page itself costs, which other processes taking
   // the CPU move much less than wall time.
   const cpus = [...frameTasks].map((t) => (t.tdur ?? t.dur) / 1000).sort((a, b) => a - b);
-  const at = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : null);
-  const pct = (p) => at(durs, p);
-  const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
   const span = top.length ? (top.at(-1).ts + top.at(-1).dur - top[0].ts) / 1000 : ms;
   const busy = top.reduce((a, t) => a + t.dur / 1000, 0) / Math.max(span, 1) * 100;
   const parts = {};
@@ -249,16 +250,16 @@ export async function frameWork(page, ms) {
       sum += (e.tdur ?? e.dur) / 1000;
       end = e.ts + e.dur;
     }
-    parts[part] = round(sum / Math.max(1, durs.length));
+    parts[part] = tenths(sum / Math.max(1, durs.length));
   }
   return {
-    p50: round(pct(50)),
-    p95: round(pct(95)),
-    cpu_p50: round(at(cpus, 50)),
-    cpu_p95: round(at(cpus, 95)),
+    p50: tenths(percentile(durs, 50)),
+    p95: tenths(percentile(durs, 95)),
+    cpu_p50: tenths(percentile(cpus, 50)),
+    cpu_p95: tenths(percentile(cpus, 95)),
     frames: durs.length,
     over: durs.filter((d) => d > 16.7).length,
-    busy: round(busy),
+    busy: tenths(busy),
     parts,
   };
 }

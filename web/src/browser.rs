@@ -135,13 +135,7 @@ pub fn replace_search(search: &str) {
 
 /// Drops the fragment from the address bar without reloading.
 pub fn clear_hash() {
-    if let Some(w) = window() {
-        let (search, _) = location_parts();
-        let url = format!("{}{}", w.location().pathname().unwrap_or_default(), search);
-        if let Ok(h) = w.history() {
-            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-        }
-    }
+    replace_search(&location_parts().0);
 }
 
 /// Offers `text` as a file download.

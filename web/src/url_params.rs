@@ -251,15 +251,9 @@ const RUN_KEYS: [&str; 6] = ["seed", "nodes", "lesson", "scenario", "groups", "m
 /// controls, theme, …) stays, in its order. A reload then resumes what is on screen (the
 /// stored run) instead of reopening the old link's run; empty when nothing is left.
 pub fn search_after_load(search: &str, lesson: Option<&str>) -> String {
-    let mut kept: Vec<String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|pair| {
-            let key = percent_decode(pair.split_once('=').map_or(*pair, |(k, _)| k));
-            !pair.is_empty() && !RUN_KEYS.contains(&key.as_str())
-        })
-        .map(str::to_string)
-        .collect();
+    let mut kept = query_pairs(search, |key| {
+        !RUN_KEYS.contains(&percent_decode(key).as_str())
+    });
     if let Some(name) = lesson {
         // Lesson names are slugs; anything else is escaped so the address stays one parameter.
         let escaped: String = name
@@ -273,10 +267,26 @@ pub fn search_after_load(search: &str, lesson: Option<&str>) -> String {
             .collect();
         kept.insert(0, format!("lesson={escaped}"));
     }
-    if kept.is_empty() {
+    query_string(&kept)
+}
+
+/// The `key=value` pairs of `search` (`?a=1&b=2`, the `?` optional) whose key, as written
+/// (not decoded), `keep` accepts, in their order; empty pairs are dropped.
+pub fn query_pairs(search: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && keep(pair.split_once('=').map_or(pair, |(k, _)| k)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A query string of `pairs`: `?` and the pairs joined by `&`, or empty when there are none.
+pub fn query_string(pairs: &[String]) -> String {
+    if pairs.is_empty() {
         String::new()
     } else {
-        format!("?{}", kept.join("&"))
+        format!("?{}", pairs.join("&"))
     }
 }
 

@@ -403,12 +403,7 @@ fn new_run() -> Html {
             match parse_seed(&form.seed) {
                 Ok(s) if groups.0 > 1 => {
                     match (crate::groups::link::fresh(groups.0, groups.1, s), &switch) {
-                        (Ok(g), Some(sw)) => sw.0.emit(Some(crate::groups::GroupsStart {
-                            scenario: g,
-                            now: 0,
-                            playing: true,
-                            lesson: None,
-                        })),
+                        (Ok(g), Some(sw)) => sw.0.emit(Some(crate::groups::GroupsStart::of(g))),
                         (Err(e), _) => form.error.set(Some(e)),
                         (Ok(_), None) => {}
                     }

@@ -1,7 +1,6 @@
 //! The logs panel: one row per node, entries coloured by term, the commit marker, the applied
 //! index, and for the leader's followers their match/next index and replication state.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -47,33 +46,32 @@ pub fn logs() -> Html {
     // ~300 messages in flight: e2e/tests/perf.test.js's busy run).
     let shown = use_mut_ref(|| None::<Rc<ViewModel>>);
     *shown.borrow_mut() = Some(v.clone());
-    let on_hover = use_callback(
-        shown,
-        |e: MouseEvent, shown: &Rc<RefCell<Option<Rc<ViewModel>>>>| {
-            let Some(cell) = e.target_dyn_into::<web_sys::Element>() else {
-                return;
-            };
-            let (Some(row), true) = (
-                cell.closest(".log-row[data-node]").ok().flatten(),
-                cell.class_list().contains("entry"),
-            ) else {
-                return;
-            };
-            let shown = shown.borrow();
-            let Some(v) = shown.as_ref() else { return };
-            let id = row
-                .get_attribute("data-node")
-                .and_then(|x| x.parse::<u64>().ok());
-            let title = v
-                .nodes
-                .iter()
-                .find(|n| Some(n.id) == id)
-                .and_then(|n| cell_title(n, cell_index(&cell, v.log_window.1)));
-            if let Some(t) = title {
-                let _ = cell.set_attribute("title", &t);
-            }
-        },
-    );
+    // Made once: the handle never changes (as a dependency it would be compared by value,
+    // the whole view model against itself, every frame).
+    let on_hover = use_callback((), move |e: MouseEvent, ()| {
+        let Some(cell) = e.target_dyn_into::<web_sys::Element>() else {
+            return;
+        };
+        let (Some(row), true) = (
+            cell.closest(".log-row[data-node]").ok().flatten(),
+            cell.class_list().contains("entry"),
+        ) else {
+            return;
+        };
+        let shown = shown.borrow();
+        let Some(v) = shown.as_ref() else { return };
+        let id = row
+            .get_attribute("data-node")
+            .and_then(|x| x.parse::<u64>().ok());
+        let title = v
+            .nodes
+            .iter()
+            .find(|n| Some(n.id) == id)
+            .and_then(|n| cell_title(n, cell_index(&cell, v.log_window.1)));
+        if let Some(t) = title {
+            let _ = cell.set_attribute("title", &t);
+        }
+    });
     let columns: Vec<u64> = if lo <= hi {
         (lo..=hi).collect()
     } else {

@@ -68,21 +68,9 @@ pub fn wants_groups(p: &PageParams) -> bool {
 /// The query string `search` keeps for the groups page: its presentation parameters only
 /// (with `?`, or empty), then `extra` (already encoded).
 fn presentation_query(search: &str, extra: &[(&str, &str)]) -> String {
-    let kept: Vec<String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|kv| {
-            let key = kv.split('=').next().unwrap_or_default();
-            PRESENTATION.contains(&key)
-        })
-        .map(str::to_string)
-        .chain(extra.iter().map(|(k, v)| format!("{k}={v}")))
-        .collect();
-    if kept.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", kept.join("&"))
-    }
+    let mut kept = url_params::query_pairs(search, |key| PRESENTATION.contains(&key));
+    kept.extend(extra.iter().map(|(k, v)| format!("{k}={v}")));
+    url_params::query_string(&kept)
 }
 
 /// Where the groups page opens `start`, from a playground whose query is `search`.

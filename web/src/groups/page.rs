@@ -60,12 +60,8 @@ pub fn groups_page(p: &GroupsPageProps) -> Html {
         }
         Err(e) => {
             // Cannot happen for a start that was checked when it was read; a default run then.
-            let fresh = GroupsStart {
-                scenario: super::link::fresh(3, 5, 1).expect("the default run is valid"),
-                now: 0,
-                playing: true,
-                lesson: None,
-            };
+            let fresh =
+                GroupsStart::of(super::link::fresh(3, 5, 1).expect("the default run is valid"));
             let mut s = GroupsSim::open(&fresh, animate).expect("the default run opens");
             s.notice = Some(format!("That multi-group run could not be opened: {e}."));
             s

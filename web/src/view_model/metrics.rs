@@ -34,10 +34,11 @@ pub struct MetricsView {
 pub fn metrics(world: &World, msgs_per_sec: f64) -> MetricsView {
     let stats = world.stats();
     let recent = &stats.latencies[stats.latencies.len().saturating_sub(LATENCY_WINDOW)..];
+    let leader = world.leader();
     MetricsView {
-        leader: world.leader(),
+        leader,
         term: highest_term(world),
-        committed: known_commit(world),
+        committed: known_commit(world, leader),
         in_flight: world.network().in_flight_count(),
         msgs_per_sec,
         completed: stats.completed,
@@ -61,9 +62,9 @@ fn highest_term(world: &World) -> Term {
 }
 
 /// The leader's commit index, or without one the highest a live node knows.
-fn known_commit(world: &World) -> Index {
-    match world.leader() {
-        Some(_) => world.leader_commit(),
+fn known_commit(world: &World, leader: Option<NodeId>) -> Index {
+    match leader.and_then(|l| world.node(l)) {
+        Some(n) => n.log().committed(),
         None => world
             .nodes()
             .values()
