@@ -106,6 +106,12 @@ test('a multi-group link downloads the groups page only, not the playground', { 
   try {
     const fetched = [];
     fresh.page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
+    // A real network's round trip: on a local server with a busy machine, the preload scanner's
+    // early fetch of the playground's .wasm sometimes completed before the forward (a flaky
+    // failure that no visitor over a network would see).
+    const cdp = await fresh.context.newCDPSession(fresh.page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: -1, uploadThroughput: -1 });
     await fresh.page.goto(`${baseUrl()}?groups=2&machines=3&seed=1`, { waitUntil: 'load' });
     await fresh.page.locator('[data-machine]').first().waitFor();
     const wasm = fetched.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[0-9a-f]+_bg/, ''));
@@ -240,4 +246,16 @@ test('a page whose WebAssembly cannot be downloaded says so instead of staying b
   await page.waitForTimeout(200);
   assert.equal(await page.locator('#load-failed').count(), 0);
   await page.close();
+});
+
+test('before the first election the Elections panel says what it will list', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}groups/?groups=3&machines=5&seed=4&speed=0.01`, { waitUntil: 'load' });
+  await page.locator('[data-machine]').first().waitFor();
+  // It was an empty box under its heading.
+  const placeholder = page.locator('.announcements .hint');
+  await placeholder.getByText('No group has elected a leader yet').waitFor();
+  assert.equal((await page.getByTestId('groups-announcer').textContent()).trim(), '');
+  assert.deepEqual(problems, []);
 });

@@ -227,7 +227,12 @@ test('Change membership… starts a joint change; both quorums are shown until i
   await opener.click();
   const dialog = page.getByRole('dialog', { name: 'Change membership' });
   await dialog.waitFor();
+  // Today's voters are ticked: there is nothing to start until the set changes.
+  const startButton = dialog.getByRole('button', { name: 'Start the joint change' });
+  assert.equal(await startButton.isDisabled(), true, 'the unchanged voter set cannot be started');
+  await dialog.getByText("These are today's voters").waitFor();
   for (const n of drop) await dialog.getByRole('checkbox', { name: `S${n}` }).uncheck();
+  assert.equal(await startButton.isDisabled(), false);
   await page.screenshot({ path: `${ARTIFACTS}people-membership-dialog.png` });
   await dialog.getByRole('button', { name: 'Start the joint change' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -469,4 +474,49 @@ test('the keyboard after the walkthrough: the focus is on a node, C without a no
     await page.keyboard.press('Escape');
     await page.locator('g[data-node="S1"][aria-pressed="false"]').waitFor();
   });
+});
+
+test('Tab reaches every node before the links, which are one stop that the arrow keys move through; the message list closes on a click elsewhere', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  await forgetStoredRun(page);
+  await page.goto(`${baseUrl()}?seed=1&nodes=9&speed=0.1`, { waitUntil: 'load' });
+  await page.locator('g[data-node="S9"]').waitFor();
+  // Walk the Tab order from the top of the page and note every node and link on the way.
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  const stops = [];
+  for (let k = 0; k < 120; k++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => {
+      const a = document.activeElement;
+      return a?.getAttribute('data-node') ?? (a?.getAttribute('data-link') ? `link ${a.getAttribute('data-link')}` : null);
+    });
+    if (at) stops.push(at);
+    if (at?.startsWith('link')) break;
+  }
+  const links = stops.filter((s) => s.startsWith('link'));
+  // Before, the 36 links of 9 nodes came first, one Tab each.
+  assert.deepEqual(stops.slice(0, 9), ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9'], stops.join(', '));
+  assert.equal(links.length, 1, stops.join(', '));
+  assert.equal(await page.locator('g[data-link][tabindex="0"]').count(), 1, 'the links are one Tab stop');
+  const first = links[0].slice('link '.length);
+  await page.keyboard.press('ArrowRight');
+  const next = await page.evaluate(() => document.activeElement?.getAttribute('data-link'));
+  assert.ok(next && next !== first, `→ moved from ${first} to ${next}`);
+  await page.keyboard.press('Enter');
+  await page.locator(`g[data-link="${next}"][aria-pressed="true"]`).waitFor();
+  await page.getByTestId('inspected-link').waitFor();
+  // The link just focused is the stop now: Shift+Tab and Tab come back to it.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-link')), next);
+  await page.getByRole('button', { name: 'Close inspector' }).click();
+
+  // The message list: a click anywhere else closes it (it stayed open before).
+  const list = page.getByRole('button', { name: 'Messages in flight' });
+  await list.click();
+  assert.equal(await list.getAttribute('aria-expanded'), 'true');
+  await page.getByTestId('status').click();
+  await page.waitForFunction(() => document.querySelector('[aria-controls="msg-list"]')?.getAttribute('aria-expanded') === 'false', null, { timeout: 2_000 });
+  assert.equal(await page.locator('#msg-list').count(), 0);
+  assert.deepEqual(problems, []);
 });

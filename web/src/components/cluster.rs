@@ -514,8 +514,26 @@ fn message_list(p: &ListProps) -> Html {
             }
         })
     };
+    // A click or a Tab anywhere else closes it too: the focus leaving the list's box (to another
+    // element or to nothing) is the one event both give.
+    let wrap_ref = use_node_ref();
+    let onfocusout = {
+        let (open, wrap_ref) = (open.clone(), wrap_ref.clone());
+        Callback::from(move |e: FocusEvent| {
+            use wasm_bindgen::JsCast;
+            let to = e
+                .related_target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            let inside = wrap_ref
+                .cast::<web_sys::Node>()
+                .is_some_and(|w| w.contains(to.as_ref()));
+            if *open && !inside {
+                open.set(false);
+            }
+        })
+    };
     html! {
-        <div class="msg-list-wrap" {onkeydown}>
+        <div ref={wrap_ref} class="msg-list-wrap" {onkeydown} {onfocusout}>
             <button ref={toggle_ref} class="btn small" onclick={toggle} aria-expanded={open.to_string()} aria-controls="msg-list"
                     aria-label="Messages in flight">
                 // The count in a box of its own (www/style.css .msg-count): it changes many

@@ -437,7 +437,7 @@ fn new_run() -> Html {
                 <label class="field">
                     <span>{ "Nodes" }</span>
                     <select onchange={on_nodes} aria-label="Number of nodes">
-                        { for (3..=9u32).map(|k| html! { <option value={k.to_string()} selected={k == *nodes}>{ k }</option> }) }
+                        { for (1..=9u32).map(|k| html! { <option value={k.to_string()} selected={k == *nodes}>{ k }</option> }) }
                     </select>
                 </label>
             </div>

@@ -85,7 +85,24 @@ pub(super) struct RingProps {
 pub(super) fn ring(p: &RingProps) -> Html {
     let svg_ref = use_node_ref();
     let selected = p.selected;
-    let links = p.links.iter().map(|l| link(l, p));
+    // The links are one stop in the Tab order, after the nodes (a roving tab stop: ←/→ move
+    // between them): at 9 nodes there are 36, which a keyboard user went through one by one
+    // before reaching the first node. The stop is the link last focused, else the picked one,
+    // else the first.
+    let roving = use_state(|| None::<(NodeId, NodeId)>);
+    let stop = (*roving)
+        .filter(|&(a, b)| p.links.iter().any(|l| (l.a, l.b) == (a, b)))
+        .or(match p.pick {
+            Pick::Link(a, b) => Some((a, b)),
+            _ => None,
+        })
+        .or_else(|| p.links.first().map(|l| (l.a, l.b)));
+    let lines = p.links.iter().map(line);
+    let links = p
+        .links
+        .iter()
+        .enumerate()
+        .map(|(k, l)| link(l, k, stop == Some((l.a, l.b)), p, &roving));
     let nodes = p.nodes.iter().map(|n| {
         let id = n.id;
         let activate = {
@@ -235,8 +252,9 @@ pub(super) fn ring(p: &RingProps) -> Html {
     html! {
         <svg ref={svg_ref} class="cluster-svg" viewBox={format!("0 0 {VIEW} {VIEW}")} preserveAspectRatio="xMidYMid meet"
              role="group" aria-label="Cluster: nodes, links and messages in flight" {onclick}>
-            <g class="links">{ for links }</g>
+            <g class="links" aria-hidden="true">{ for lines }</g>
             <g class="nodes">{ for nodes }</g>
+            <g class="link-buttons" role="group" aria-label="Links: ← and → move between them">{ for links }</g>
             if let Some(b) = badges {
                 <g class="group-badges" aria-hidden="true">{ b }</g>
             }
@@ -248,7 +266,25 @@ fn fmt(x: f64) -> String {
     crate::components::layers::tenths(x)
 }
 
-fn link(l: &LinkLine, p: &RingProps) -> Html {
+/// A link as drawn under the nodes: its state (healthy, cut, one way, held) and nothing else.
+fn line(l: &LinkLine) -> Html {
+    html! {
+        <line key={format!("{}-{}", l.a, l.b)} class={classes!("link", format!("link-{}", l.state.as_str()))}
+              x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
+    }
+}
+
+/// A link's button, drawn over the nodes (after them in the Tab order): the band that takes
+/// clicks and a copy of the line between the two circles that lights up when the link is
+/// hovered, focused or picked. `k` is its place among the links; `stop` says it is the one
+/// link the Tab key reaches.
+fn link(
+    l: &LinkLine,
+    k: usize,
+    stop: bool,
+    p: &RingProps,
+    roving: &UseStateHandle<Option<(NodeId, NodeId)>>,
+) -> Html {
     let (a, b) = (l.a, l.b);
     let picked = p.pick == Pick::Link(a, b);
     let both_healthy = l.ab == LinkDir::Healthy && l.ba == LinkDir::Healthy;
@@ -288,20 +324,38 @@ fn link(l: &LinkLine, p: &RingProps) -> Html {
             activate(e.shift_key());
         })
     };
+    let count = p.links.len();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" || e.key() == " " {
-            e.prevent_default();
-            activate(e.shift_key());
-        }
+        let to = match e.key().as_str() {
+            "Enter" | " " => {
+                e.prevent_default();
+                activate(e.shift_key());
+                return;
+            }
+            "ArrowRight" | "ArrowDown" => (k + 1) % count,
+            "ArrowLeft" | "ArrowUp" => (k + count - 1) % count,
+            "Home" => 0,
+            "End" => count - 1,
+            _ => return,
+        };
+        e.prevent_default();
+        crate::browser::focus_first(&format!(".link-buttons > .link-g:nth-child({})", to + 1));
     });
+    let onfocus = {
+        let roving = roving.clone();
+        Callback::from(move |_: FocusEvent| roving.set(Some((a, b))))
+    };
+    let (dx, dy) = (l.x2 - l.x1, l.y2 - l.y1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (ux, uy) = (dx / len * NODE_R, dy / len * NODE_R);
     html! {
         <g key={format!("{a}-{b}")} class={classes!("link-g", picked.then_some("picked"))}
-           role="button" tabindex="0" aria-pressed={picked.to_string()}
+           role="button" tabindex={if stop { "0" } else { "-1" }} aria-pressed={picked.to_string()}
            aria-label={format!("Link {} – {}: {}", name(a), name(b), l.title)}
-           data-link={format!("{}-{}", name(a), name(b))} {onclick} {onkeydown}>
+           data-link={format!("{}-{}", name(a), name(b))} {onclick} {onkeydown} {onfocus}>
             <title>{ format!("{} — click to cut, hold or heal; shift-click to cut or heal both ways", l.title) }</title>
-            <line class={classes!("link", format!("link-{}", l.state.as_str()))}
-                  x1={fmt(l.x1)} y1={fmt(l.y1)} x2={fmt(l.x2)} y2={fmt(l.y2)} />
+            <line class={classes!("link-glow", format!("glow-{}", l.state.as_str()))}
+                  x1={fmt(l.x1 + ux)} y1={fmt(l.y1 + uy)} x2={fmt(l.x2 - ux)} y2={fmt(l.y2 - uy)} />
             <path class="link-hit" d={hit_area(l)} />
         </g>
     }

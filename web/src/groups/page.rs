@@ -274,6 +274,10 @@ fn announcements() -> Html {
     html! {
         <div class="announcements">
             <h2 id="elections-title">{ "Elections" }</h2>
+            // Outside the live region: the placeholder is not news.
+            if sim.announcements.is_empty() {
+                <p class="hint">{ "No group has elected a leader yet: each new leader is listed here." }</p>
+            }
             <div role="log" aria-live="polite" aria-labelledby="elections-title" data-testid="groups-announcer">
                 { for sim.announcements.iter().map(|a| html! { <p>{ a.clone() }</p> }) }
             </div>

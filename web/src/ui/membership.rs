@@ -38,10 +38,13 @@ pub fn membership_control() -> Html {
         .any(|n| n.member == MemberView::Leaving);
     let no_leader = sim.view.metrics.leader.is_none();
     let list = choices(&sim.view.nodes);
+    let now: Vec<u64> = list.iter().filter(|c| c.2).map(|c| c.0).collect();
+    // The voters ticked are today's: nothing to change (the core would refuse it).
+    let unchanged = same_set(&picked, &now);
     let show = {
         let open = open.clone();
         let picked = picked.clone();
-        let now: Vec<u64> = list.iter().filter(|c| c.2).map(|c| c.0).collect();
+        let now = now.clone();
         Callback::from(move |_| {
             picked.set(now.clone());
             open.set(true);
@@ -121,12 +124,24 @@ pub fn membership_control() -> Html {
                         <p class="hint block">{ "A joint change is under way: wait until the cluster leaves C_old,new." }</p>
                     } else if no_leader {
                         <p class="hint block">{ "Only a leader changes the configuration: wait until one is elected." }</p>
+                    } else if picked.is_empty() {
+                        <p class="hint block">{ "Tick at least one voter." }</p>
+                    } else if unchanged {
+                        <p class="hint block">{ "These are today's voters: tick or untick a node to change them." }</p>
                     }
                     <div class="buttons">
-                        <button class="btn" onclick={start} disabled={picked.is_empty() || joint || no_leader}>{ "Start the joint change" }</button>
+                        <button class="btn" onclick={start} disabled={picked.is_empty() || unchanged || joint || no_leader}>{ "Start the joint change" }</button>
                     </div>
                 </Modal>
             }
         </>
     }
+}
+
+/// Whether two lists of node ids hold the same ids, in any order.
+fn same_set(a: &[u64], b: &[u64]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
 }
