@@ -22,7 +22,7 @@ pub enum Error {
     ReadNotReady,
     /// A leadership transfer was refused, for this reason.
     TransferRefused(TransferRefusal),
-    /// The term would overflow `u64`: the node refuses to campaign rather than wrap around.
+    /// The term would pass [`crate::MAX_TERM`]: the node refuses to campaign.
     TermOverflow(Term),
     /// Persistent state handed to [`crate::Node::restore`] is inconsistent, in this way.
     CorruptState(Corruption),

@@ -53,8 +53,10 @@
 //! reads older entries back through
 //! [`Storage::entries`], [`Storage::term`], [`Storage::first_index`], [`Storage::last_index`]
 //! and [`Storage::snapshot`] (to catch up a slow follower, to apply committed entries that
-//! left the cache, to check an old `prev_index`). Its memory is bounded by the unstable entries
-//! plus the cache, not by the length of the log. A leader holds at most
+//! left the cache, to check an old `prev_index`). Its log's memory is bounded by the unstable
+//! entries plus the cache, not by the length of the log (not bounded: a snapshot, which is held
+//! whole; the committed entries of one `Ready`, which after a restart or a long catch-up are
+//! every entry since the snapshot; pending reads while no quorum answers). A leader holds at most
 //! [`Config::max_uncommitted_bytes`] of uncommitted commands (default
 //! [`DEFAULT_MAX_UNCOMMITTED_BYTES`], 64 MiB) and refuses further proposals with
 //! [`Error::UncommittedLimit`] until some commit, so the unstable tail is bounded too, even for a
@@ -64,7 +66,11 @@
 //!   into a storage that the node's one reads from. The entries of a `Ready` count as stable
 //!   from the next call to [`Node::ready`]: handle each `Ready` fully before asking for the
 //!   next one.
-//! - A storage that cannot answer yet (an asynchronous disk) returns
+//! - Persisting cannot fail: [`Storage::persist`] returns nothing, so a driver whose disk
+//!   write fails must stop the node (fail-stop, as raft-kv does), never go on as if it had
+//!   persisted. Writes are synchronous to the protocol: every message of a `Ready` is sent
+//!   after its persistence (the leader's own appends included).
+//! - A storage that cannot answer a read yet (one still loading from disk) returns
 //!   [`StorageError::NotReady`]; the node then does not fail or panic but waits: a leader
 //!   sends that follower nothing this round (it retries on its next heartbeat or ack),
 //!   committed entries are handed out in a later `Ready`, and a follower treats an entry it
@@ -144,6 +150,15 @@
 //! [`Ready::snapshot`] with [`Ready::restore_snapshot`] set. Membership changes go through
 //! [`Input::ChangeMembership`] with a [`ConfChange`]; the safe way to add a node is a learner
 //! first, promoted once it has caught up.
+//!
+//! - `node.log().applied()` is what the node has *handed out* in `Ready::committed`, not what
+//!   the application has applied: a driver that applies asynchronously snapshots at its own
+//!   applied index, never past it.
+//! - A joining node starts with an empty configuration (`Membership::default()`): it never
+//!   campaigns, and learns the cluster's configuration from the leader's appends or snapshot.
+//! - A removed node is not told: once the configuration without it commits, the leader stops
+//!   sending to it, and with PreVote on it cannot disturb the cluster (its pre-votes are
+//!   refused while the leader is heard). The operator stops it.
 //!
 //! ```
 //! use raft_core::{ConfChange, Config, Input, Membership, Node, Storage};
@@ -228,7 +243,7 @@ pub use reason::{
 };
 pub use snapshot::{Snapshot, SnapshotMeta};
 pub use storage::{MemStorage, PersistentState, Storage, StorageError};
-pub use types::{Index, NodeId, Role, Term};
+pub use types::{Index, NodeId, Role, Term, MAX_INDEX, MAX_TERM};
 
 /// The crate version, as shown by the playground.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -27,7 +27,7 @@ use crate::reason::{
 };
 use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::storage::{MemStorage, PersistentState, Storage};
-use crate::types::{Index, NodeId, Role, Term};
+use crate::types::{Index, NodeId, Role, Term, MAX_INDEX, MAX_TERM};
 
 /// One input to a node. See [`Node::step`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +50,8 @@ pub enum Input {
     TransferLeader(NodeId),
     /// Start an election now, as if the election timeout had fired. A no-op on a leader and on
     /// a node that cannot campaign (a learner, a node outside the configuration); refused with
-    /// [`Error::LeasePromised`] inside a read lease and with [`Error::TermOverflow`] at the
-    /// largest term. (When the timer fires at the largest term, the node reports
+    /// [`Error::LeasePromised`] inside a read lease and with [`Error::TermOverflow`] at
+    /// [`crate::MAX_TERM`]. (When the timer fires at the largest term, the node reports
     /// `Event::Rejected` from itself and waits another timeout.)
     Campaign,
     /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
@@ -210,7 +210,10 @@ impl Node<MemStorage> {
     ///
     /// If `state` holds a snapshot, the driver loads `state.snapshot_data` into its state
     /// machine itself before applying anything: the node counts the snapshot as applied and
-    /// hands out committed entries from `snapshot_index + 1` on (no `Ready` says so).
+    /// hands out committed entries from `snapshot_index + 1` on (no `Ready` says so). The
+    /// commit index is not persisted, so entries applied before the crash come back once the
+    /// node learns the commit index again: a state machine that keeps its own applied index
+    /// skips those at or below it.
     pub fn restore(cfg: Config, state: PersistentState) -> Result<Self, Error> {
         Self::with_storage(cfg, MemStorage::from_state(state))
     }
@@ -225,6 +228,9 @@ impl<S: Storage> Node<S> {
         let mut log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
         log.set_cache_limits(cfg.log_cache_entries, cfg.log_cache_bytes);
         let hard_state = log.store().hard_state();
+        if hard_state.term > MAX_TERM || log.last_index() > MAX_INDEX {
+            return Err(Error::CorruptState(Corruption::PastTheBounds));
+        }
         if log.last_term() > hard_state.term {
             return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));
         }
@@ -471,7 +477,7 @@ impl<S: Storage> Node<S> {
                         ticks_left: self.lease_ticks_left(),
                     });
                 }
-                if self.is_promotable() && self.term == Term::MAX {
+                if self.is_promotable() && self.term >= MAX_TERM {
                     return Err(Error::TermOverflow(self.term));
                 }
                 self.campaign(CampaignKind::Timeout);
@@ -484,6 +490,13 @@ impl<S: Storage> Node<S> {
 
     /// Takes everything the node produced since the last call. See [`Ready`] for the order in
     /// which the driver must handle it.
+    ///
+    /// Calling it acknowledges the previous Ready: its hard state and entries count as
+    /// persisted from then on, and are never offered again. A Ready dropped unhandled (peeked
+    /// at, or lost on an error path) loses its term and vote for good, and after a restart the
+    /// node could vote twice in one term; hence `#[must_use]`. [`Node::advance`] is not the
+    /// acknowledgement (it only hands the vectors back).
+    #[must_use = "a Ready must be persisted, sent and applied: the next call counts it as persisted"]
     pub fn ready(&mut self) -> Ready {
         // The entries proposed since the last Ready become one shared run: the Appends below,
         // this Ready's `entries` and later its `committed` are views of it.
@@ -740,7 +753,7 @@ impl<S: Storage> Node<S> {
         if !self.is_promotable() {
             return;
         }
-        let Some(next_term) = self.term.checked_add(1) else {
+        let Some(next_term) = self.term.checked_add(1).filter(|&t| t <= MAX_TERM) else {
             self.events.push(Event::Rejected {
                 from: self.cfg.id,
                 why: RejectReason::TermOverflow,
@@ -925,9 +938,29 @@ impl<S: Storage> Node<S> {
             self.events.push(Event::Rejected { from: m.from, why });
             return;
         }
+        // A response answers a request this node sent, and it sends requests only to its
+        // members (votes: to its voters). One from anyone else is not believed, its term least
+        // of all. Requests from strangers stay: a joining node must accept a leader it does not
+        // know yet, and a lagging one a leader added after its configuration.
+        let member = match m.body {
+            Body::VoteResp { .. } | Body::PreVoteResp { .. } => self.membership.is_voter(m.from),
+            Body::AppendResp { .. } | Body::HeartbeatResp { .. } | Body::SnapshotResp { .. } => {
+                self.membership.contains(m.from)
+            }
+            _ => true,
+        };
+        if !member {
+            self.events.push(Event::Rejected {
+                from: m.from,
+                why: RejectReason::NotAMember,
+            });
+            return;
+        }
         if m.term > self.term {
             let is_vote_request = matches!(m.body, Body::PreVote { .. } | Body::Vote { .. });
-            let forced = matches!(m.body, Body::Vote { transfer: true, .. });
+            // Only a voter can be a transfer's target: a stranger's claim is an ordinary vote.
+            let forced = matches!(m.body, Body::Vote { transfer: true, .. })
+                && self.membership.is_voter(m.from);
             // Dissertation §4.2.3/§6.2: while a leader is believed alive, vote requests are
             // ignored, so a partitioned or removed node cannot depose a healthy leader. For a
             // pre-vote that condition is part of PreVote itself (dissertation §9.6: grant only if
@@ -2050,11 +2083,15 @@ impl<S: Storage> Node<S> {
     }
 }
 
-/// Checks what a well-behaved leader always sends: consecutive entries after `prev_index`, terms
-/// that do not decrease, none after the message's term, and no index overflow.
-/// The shape checks a message must pass before anything in it is believed (its term included).
-/// Indexes stop one short of `Index::MAX`, so that `last_index + 1` never overflows.
+/// The shape checks a message must pass before anything in it is believed (its term included):
+/// a term up to [`MAX_TERM`]; for an append, what a well-behaved leader always sends
+/// (consecutive entries after `prev_index`, terms that do not decrease, none after the
+/// message's term, nothing past [`MAX_INDEX`], so that `last_index + 1` never overflows); for
+/// a snapshot chunk, a possible boundary and configuration.
 fn well_formed(m: &Message) -> Result<(), RejectReason> {
+    if m.term > MAX_TERM {
+        return Err(RejectReason::TermTooLarge);
+    }
     match &m.body {
         Body::Append {
             prev_index,
@@ -2068,12 +2105,18 @@ fn well_formed(m: &Message) -> Result<(), RejectReason> {
             offset,
             total,
             data,
-            ..
+            membership,
         } => {
             let chunk_fits = offset
                 .checked_add(data.len() as u64)
                 .is_some_and(|end| end <= *total);
-            if *term > m.term || *index == 0 || *index == Index::MAX || !chunk_fits {
+            if *term > m.term
+                || *term == 0
+                || *index == 0
+                || *index > MAX_INDEX
+                || !chunk_fits
+                || !possible(membership)
+            {
                 Err(RejectReason::MalformedSnapshotChunk)
             } else {
                 Ok(())
@@ -2081,6 +2124,12 @@ fn well_formed(m: &Message) -> Result<(), RejectReason> {
         }
         _ => Ok(()),
     }
+}
+
+/// A configuration a cluster can be in: at least one voter, no node 0 ("nobody" on the wire),
+/// and no node both a voter and a learner of the incoming configuration.
+fn possible(m: &Membership) -> bool {
+    !m.voters.is_empty() && !m.contains(0) && m.voters.intersection(&m.learners).next().is_none()
 }
 
 fn well_formed_append(
@@ -2094,7 +2143,7 @@ fn well_formed_append(
     }
     if prev_index
         .checked_add(entries.len() as Index)
-        .is_none_or(|last| last == Index::MAX)
+        .is_none_or(|last| last > MAX_INDEX)
     {
         return Err(RejectReason::IndexOverflow);
     }

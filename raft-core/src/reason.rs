@@ -84,6 +84,8 @@ reasons! {
         /// The storage could not be read while restoring (an asynchronous storage that is not
         /// ready yet): try again once it is.
         StorageUnavailable => "storage not readable yet",
+        /// A stored term above [`crate::MAX_TERM`] or an index above [`crate::MAX_INDEX`].
+        PastTheBounds => "stored term or index past the bounds",
     }
 }
 
@@ -152,16 +154,22 @@ reasons! {
     /// Why a node ignored a message (or, for [`RejectReason::TermOverflow`], its own timeout),
     /// reported in [`crate::Event::Rejected`]. A rejected message changes nothing.
     pub enum RejectReason {
-        /// The node's term is `u64::MAX`: it refuses to campaign rather than wrap around.
+        /// The node's term is [`crate::MAX_TERM`]: it refuses to campaign past it.
         TermOverflow => "term would overflow; not campaigning",
         /// Sender 0, sender this node, or a recipient other than this node.
         NotAddressed => "message not addressed from a peer to this node",
-        /// A snapshot chunk with a term after the message's, index 0 or `u64::MAX`, or bytes
-        /// past its total.
+        /// A term above [`crate::MAX_TERM`]: no honest cluster reaches it.
+        TermTooLarge => "term past the bound no cluster reaches",
+        /// A response from a node this one did not ask: not a member of its configuration
+        /// (for a vote, not a voter).
+        NotAMember => "response from a node that is not a member",
+        /// A snapshot chunk with a term 0 or after the message's, an index 0 or past
+        /// [`crate::MAX_INDEX`], bytes past its total, or an impossible membership (no voter,
+        /// node 0, a node both voter and learner).
         MalformedSnapshotChunk => "snapshot: malformed chunk",
         /// An append whose `prev_term` is after the message's term.
         PrevTermAfterTerm => "append: prev_term after the message's term",
-        /// An append whose last index would overflow.
+        /// An append whose last index would pass [`crate::MAX_INDEX`].
         IndexOverflow => "append: index overflow",
         /// An append whose entries do not follow `prev_index` one by one.
         EntriesNotConsecutive => "append: entries are not consecutive after prev_index",
@@ -219,7 +227,7 @@ mod tests {
         distinct(RejectReason::ALL);
         distinct(TransferStep::ALL);
         assert_eq!(TransferStep::ALL.len(), 4);
-        assert_eq!(RejectReason::ALL.len(), 10);
+        assert_eq!(RejectReason::ALL.len(), 12);
     }
 
     /// An event's `what` serializes as the string it was before it became a type.

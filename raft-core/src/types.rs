@@ -7,6 +7,19 @@ pub type Term = u64;
 /// A log index. Index 0 is the empty position before the first entry; real entries start at 1.
 pub type Index = u64;
 
+/// The highest term a node takes part in (2^48). A message with a higher term is refused as
+/// malformed ([`crate::RejectReason::TermTooLarge`]), persisted state with one is corrupt, and a
+/// node at this term refuses to campaign ([`crate::Error::TermOverflow`]): an honest cluster
+/// electing a leader every millisecond would need 8,900 years to get here, while one message
+/// carrying `u64::MAX` (a corrupted frame, a hostile peer) would otherwise leave every node at a
+/// term that can never be incremented, and the cluster without a leader for good.
+pub const MAX_TERM: Term = 1 << 48;
+
+/// The highest log index (2^62). An append or a snapshot past it is refused as malformed and
+/// persisted state past it is corrupt, so that `index + 1` never overflows: a leader proposing a
+/// million entries a second would need 146,000 years to get here.
+pub const MAX_INDEX: Index = 1 << 62;
+
 /// The role a node plays in its current term (Raft §5.1, dissertation §9.6 for pre-candidate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

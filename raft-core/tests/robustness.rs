@@ -255,8 +255,15 @@ fn term_u64_max_does_not_overflow() {
     cfg.election_timeout_min = 10;
     cfg.election_timeout_max = 20;
     cfg.heartbeat_interval = 3;
+    let at = |term| raft_core::PersistentState {
+        hard_state: HardState { term, vote: None },
+        membership: three(),
+        ..Default::default()
+    };
     for with_pre_vote in [true, false] {
         cfg.pre_vote = with_pre_vote;
+        // A message at u64::MAX is refused (hostile_peers.rs); a node restored at the bound
+        // (MAX_TERM) refuses to campaign past it.
         let mut s = Solo::new(cfg.clone(), three());
         s.recv(msg(
             2,
@@ -267,13 +274,14 @@ fn term_u64_max_does_not_overflow() {
                 read_ctx: 0,
             },
         ));
-        assert_eq!(s.node.term(), u64::MAX);
+        assert_eq!(s.node.term(), 0);
+        let mut s = Solo::restore(cfg.clone(), at(raft_core::MAX_TERM));
         s.step(Input::Tick(1000)).unwrap();
         assert_eq!(
             s.step(Input::Campaign),
-            Err(raft_core::Error::TermOverflow(u64::MAX))
+            Err(raft_core::Error::TermOverflow(raft_core::MAX_TERM))
         );
-        assert_eq!(s.node.term(), u64::MAX);
+        assert_eq!(s.node.term(), raft_core::MAX_TERM);
         assert_eq!(s.node.role(), Role::Follower);
         assert!(s.take_events().iter().any(|e| matches!(
             e,
@@ -287,28 +295,18 @@ fn term_u64_max_does_not_overflow() {
             .iter()
             .all(|m| !matches!(m.body, Body::Vote { .. } | Body::PreVote { .. })));
         // Requests at the maximal term are still answered.
-        s.recv(pre_vote(3, 1, u64::MAX, (0, 0)));
-        s.recv(vote(3, 1, u64::MAX, (5, 5)));
-        assert_eq!(s.node.term(), u64::MAX);
+        s.recv(pre_vote(3, 1, raft_core::MAX_TERM, (0, 0)));
+        s.recv(vote(3, 1, raft_core::MAX_TERM, (5, 5)));
+        assert_eq!(s.node.term(), raft_core::MAX_TERM);
     }
-    // A candidate in term MAX - 1 reaches MAX and can still win.
+    // A candidate in term MAX_TERM - 1 reaches MAX_TERM and can still win.
     let mut cfg = config(1);
     cfg.pre_vote = false;
-    let mut s = Solo::restore(
-        cfg,
-        raft_core::PersistentState {
-            hard_state: HardState {
-                term: u64::MAX - 1,
-                vote: None,
-            },
-            membership: three(),
-            ..Default::default()
-        },
-    );
+    let mut s = Solo::restore(cfg, at(raft_core::MAX_TERM - 1));
     s.make_leader();
-    assert_eq!(s.node.term(), u64::MAX);
+    assert_eq!(s.node.term(), raft_core::MAX_TERM);
     let i = s.step(Input::Propose(b"x".to_vec())).unwrap().unwrap();
-    assert_eq!(s.node.log().term(i), Some(u64::MAX));
+    assert_eq!(s.node.log().term(i), Some(raft_core::MAX_TERM));
 }
 
 // Malformed appends are ignored with an event, never stored: entries that are not consecutive,

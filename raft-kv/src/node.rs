@@ -6,8 +6,8 @@
 //!
 //! With `storage.rs`, this is the only module that uses raft-core's API.
 
-// Payloads are converted with `.into()`: raft-core's payload type may become shared bytes
-// (`Bytes`/`Arc<[u8]>`); today it is a `Vec<u8>` and the conversion is the identity.
+// Payloads are converted with `.into()`: raft-core's payload type is shared bytes (`Bytes`);
+// a `Vec<u8>` converts without a copy.
 #![allow(clippy::useless_conversion)]
 
 use std::collections::BTreeMap;
@@ -267,12 +267,17 @@ impl Driver {
             crate::log(opts.id, "recovery: removed an unfinished snapshot.tmp");
         }
         let mut cfg = Config::new(opts.id);
-        // Seeds only draw election timeouts; differ between runs and nodes.
-        cfg.seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0)
-            ^ u64::from(std::process::id());
+        // The seed only draws election timeouts. The default policy (Spread) gives each voter
+        // its own slot of the timeout range, rotated by term + seed, which needs the same seed
+        // on every node of the cluster (raft-core's ElectionPolicy::Spread): it is the
+        // cluster's name, folded (FNV-1a), so every node derives it alone. (It came from the
+        // clock and the process id, so the slots of two nodes could coincide.)
+        cfg.seed = opts
+            .cluster
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
         let state = storage.state().clone();
         let kv = KvState::restore(&state.snapshot_data).map_err(|why| Error::Corrupt {
             path: opts.dir.join(crate::storage::SNAP_FILE),
