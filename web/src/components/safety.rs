@@ -5,14 +5,28 @@
 use yew::prelude::*;
 
 use crate::sim_driver::use_sim;
-use crate::view_model::health::health;
+use crate::view_model::health::{health, Finding};
+use crate::view_model::SafetyView;
 
-/// The safety and health panel.
+/// Properties of [`SafetyPanel`].
+#[derive(Properties, PartialEq)]
+struct PanelProps {
+    safety: SafetyView,
+    findings: Vec<Finding>,
+}
+
+/// The safety and health panel: reads the state every frame, and draws the panel only when
+/// what it shows changed (rarely: the properties hold and the health findings stay).
 #[function_component(Safety)]
 pub fn safety() -> Html {
     let sim = use_sim();
-    let s = &sim.view.safety;
     let findings = health(&sim.view, &sim.events, &sim.net);
+    html! { <SafetyPanel safety={sim.view.safety.clone()} {findings} /> }
+}
+
+#[function_component(SafetyPanel)]
+fn safety_panel(p: &PanelProps) -> Html {
+    let (s, findings) = (&p.safety, &p.findings);
     let worst = findings
         .first()
         .map_or("ok", |f| f.level.as_str())
