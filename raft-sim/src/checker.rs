@@ -179,6 +179,15 @@ impl Executed {
     /// Records that `client`'s command `seq` executed; false if it had already.
     fn insert(&mut self, client: u64, seq: u64) -> bool {
         let (low, above) = self.0.entry(client).or_default();
+        if seq == *low + 1 {
+            // The usual case, the client's next command: `above` never holds `low + 1`, so it
+            // is new, and no set node is allocated for it only to be removed at once.
+            *low = seq;
+            while above.remove(&(*low + 1)) {
+                *low += 1;
+            }
+            return true;
+        }
         if (1..=*low).contains(&seq) || !above.insert(seq) {
             return false;
         }
