@@ -1048,24 +1048,27 @@ impl World {
         }
     }
 
-    /// [`World::record`] for the records nearly every event makes, `step` and `deliver`,
-    /// inlined into the caller so that hashing one takes [`TraceHash::add_event`]'s
-    /// written-out words and nothing is dropped: about 1.5% of a playground-load run's
-    /// instructions went into `record`'s dispatch on the variant and the record's drop.
+    /// [`World::record`] for the `step` record every event makes, inlined into the caller:
+    /// hashed from its field with [`TraceHash::add_step`]'s written-out words, so that no
+    /// record is built, dispatched on or dropped unless the trace is kept (about 1.5% of a
+    /// playground-load run's instructions went into `record`'s dispatch and the record's drop,
+    /// and the drop of a record built only to be hashed 0.9% of a heavy-load run's).
     #[inline(always)]
-    fn record_plain(&mut self, event: TraceEvent) {
+    fn record_step(&mut self, n: u64) {
         if self.opts.keep_trace {
-            self.record(event);
+            self.record(TraceEvent::Step { n });
         } else if self.hashing {
-            // Step and Deliver own no heap memory, so there is nothing to drop; the compiler
-            // cannot tell past the hash's slower schemes and called the record's drop for
-            // every step (0.9% of a heavy-load run's instructions).
-            debug_assert!(matches!(
-                event,
-                TraceEvent::Step { .. } | TraceEvent::Deliver { .. }
-            ));
-            let event = core::mem::ManuallyDrop::new(event);
-            self.hash.add_event(self.now, &event);
+            self.hash.add_step(self.now, n);
+        }
+    }
+
+    /// [`World::record_step`] for the `deliver` record.
+    #[inline(always)]
+    fn record_deliver(&mut self, id: u64, from: NodeId, to: NodeId) {
+        if self.opts.keep_trace {
+            self.record(TraceEvent::Deliver { id, from, to });
+        } else if self.hashing {
+            self.hash.add_deliver(self.now, id, from, to);
         }
     }
 
@@ -1182,9 +1185,7 @@ impl World {
         self.now = self.now.max(t);
         self.stats.events += 1;
         self.checker.at(self.now, self.stats.events);
-        self.record_plain(TraceEvent::Step {
-            n: self.stats.events,
-        });
+        self.record_step(self.stats.events);
         match due {
             Due::Delivery => {
                 if let Some(f) = self.net.pop_due(self.now) {
@@ -1444,6 +1445,8 @@ impl World {
                 self.hash.add_append(self.now, id, &ready.entries);
             }
         }
+        // The node's live log, looked up once for the checks below (they touch no node).
+        let log = live_log(&self.nodes, id);
         for ev in &ready.events {
             match ev {
                 Event::RoleChanged {
@@ -1452,7 +1455,7 @@ impl World {
                 } => {
                     self.stats.leaders += 1;
                     self.terms.entry(*term).or_default().1 = true;
-                    if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
+                    if let Some(log) = log.filter(|_| current) {
                         self.checker.on_leader(id, *term, log);
                     }
                 }
@@ -1467,7 +1470,7 @@ impl World {
             }
         }
         if role == Role::Leader {
-            if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
+            if let Some(log) = log.filter(|_| current) {
                 self.checker.on_leader_log(id, term, log);
             }
         } else {
@@ -1475,7 +1478,7 @@ impl World {
         }
         // A commit index never passes entries a log could lose: the live log serves even if
         // the node moved on.
-        if let Some(log) = live_log(&self.nodes, id) {
+        if let Some(log) = log {
             self.checker
                 .on_commit(id, commit, term, role == Role::Leader, log);
         }
@@ -1551,34 +1554,40 @@ impl World {
             }
         }
         // 4. Reads whose index the state machine has reached.
+        let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
+        let mut due = None;
+        let mut reads = false;
         if let Some(sn) = self.nodes.get_mut(&id) {
             sn.reads.append(&mut ready.reads);
+            reads = !sn.reads.is_empty();
             // The Ready's emptied vectors go back to the node, whose next Ready fills them
             // instead of allocating new ones (Node::advance; one allocation and one free per
             // Ready otherwise).
-            if let Some(node) = sn.node.as_mut() {
+            if let Some(n) = sn.node.as_mut() {
                 ready.messages = messages;
-                node.advance(ready);
+                n.advance(ready);
+                // Compaction policy: every `snapshot_every` applied entries, except while this
+                // node leads and a follower is installing a snapshot. Compacting then would
+                // leave that follower needing yet another snapshot after the one it is
+                // receiving, forever under load. (Decided here, in the same lookup of the
+                // node; serving reads below changes nothing it reads.)
+                if every > 0 || budget > 0 {
+                    let applied = sn.applied;
+                    let l = n.log();
+                    let by_count =
+                        every > 0 && applied >= l.snapshot_index().saturating_add(every);
+                    let by_bytes = budget > 0
+                        && applied > l.snapshot_index()
+                        && n.storage().log_bytes() > budget;
+                    due = ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied);
+                }
             }
         }
-        self.serve_reads(id);
-        // Compaction policy: every `snapshot_every` applied entries, except while this node
-        // leads and a follower is installing a snapshot. Compacting then would leave that
-        // follower needing yet another snapshot after the one it is receiving, forever under
-        // load.
-        let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
-        if every > 0 || budget > 0 {
-            let applied = self.nodes.get(&id).map_or(0, |s| s.applied);
-            let due = self.node(id).and_then(|n| {
-                let l = n.log();
-                let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
-                let by_bytes =
-                    budget > 0 && applied > l.snapshot_index() && n.storage().log_bytes() > budget;
-                ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied)
-            });
-            if let Some(index) = due {
-                self.compact(id, index);
-            }
+        if reads {
+            self.serve_reads(id);
+        }
+        if let Some(index) = due {
+            self.compact(id, index);
         }
     }
 
@@ -1693,7 +1702,7 @@ impl World {
             return;
         }
         self.stats.delivered += 1;
-        self.record_plain(TraceEvent::Deliver { id: mid, from, to });
+        self.record_deliver(mid, from, to);
         self.with_node(to, |n| {
             let _ = n.step(Input::Message(msg));
         });
