@@ -1574,8 +1574,7 @@ impl World {
                 if every > 0 || budget > 0 {
                     let applied = sn.applied;
                     let l = n.log();
-                    let by_count =
-                        every > 0 && applied >= l.snapshot_index().saturating_add(every);
+                    let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
                     let by_bytes = budget > 0
                         && applied > l.snapshot_index()
                         && n.storage().log_bytes() > budget;
@@ -1684,7 +1683,12 @@ impl World {
 
     fn deliver(&mut self, mid: u64, msg: raft_core::message::Message) {
         let (from, to) = (msg.from, msg.to);
-        if self.node(to).is_none() {
+        // Up, and paused or not, from one lookup of the node.
+        let (up, paused) = self
+            .nodes
+            .get(&to)
+            .map_or((false, false), |s| (s.node.is_some(), s.paused));
+        if !up {
             self.stats.dropped += 1;
             // The reason is a `String`: built only when the record goes somewhere.
             if self.recording() {
@@ -1697,7 +1701,7 @@ impl World {
             }
             return;
         }
-        if self.is_paused(to) {
+        if paused {
             self.park(to, Parked::Message(mid, msg));
             return;
         }
