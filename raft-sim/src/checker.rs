@@ -179,6 +179,15 @@ impl Executed {
     /// Records that `client`'s command `seq` executed; false if it had already.
     fn insert(&mut self, client: u64, seq: u64) -> bool {
         let (low, above) = self.0.entry(client).or_default();
+        if seq == *low + 1 {
+            // The usual case, the client's next command: `above` never holds `low + 1`, so it
+            // is new, and no set node is allocated for it only to be removed at once.
+            *low = seq;
+            while above.remove(&(*low + 1)) {
+                *low += 1;
+            }
+            return true;
+        }
         if (1..=*low).contains(&seq) || !above.insert(seq) {
             return false;
         }
@@ -402,26 +411,27 @@ impl Checker {
 
     /// A leader's log after an event: it must only have grown (Leader Append-Only, §5.3).
     pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
-        if let Some(&(t, last, last_term)) = self.leader_logs.get(&node) {
-            // The term at `last`: the log's last term when it did not grow (most Readys), found
-            // without a search of the log.
-            let now_at_last = if log.last_index() == last {
-                Some(log.last_term())
-            } else {
-                log.term(last)
-            };
-            if t == term && (log.last_index() < last || now_at_last != Some(last_term)) {
-                self.fail(
-                    "Leader Append-Only",
-                    vec![node],
-                    format!(
-                        "leader S{node} of term {term} removed or overwrote entries up to {last}"
-                    ),
-                );
-            }
+        let now = (term, log.last_index(), log.last_term());
+        // One lookup: the entry is read, then overwritten where it lies.
+        let Some(seen) = self.leader_logs.get_mut(&node) else {
+            self.leader_logs.insert(node, now);
+            return;
+        };
+        let (t, last, last_term) = core::mem::replace(seen, now);
+        // The term at `last`: the log's last term when it did not grow (most Readys), found
+        // without a search of the log.
+        let now_at_last = if log.last_index() == last {
+            Some(log.last_term())
+        } else {
+            log.term(last)
+        };
+        if t == term && (log.last_index() < last || now_at_last != Some(last_term)) {
+            self.fail(
+                "Leader Append-Only",
+                vec![node],
+                format!("leader S{node} of term {term} removed or overwrote entries up to {last}"),
+            );
         }
-        self.leader_logs
-            .insert(node, (term, log.last_index(), log.last_term()));
     }
 
     /// A node stopped leading.
@@ -530,7 +540,8 @@ impl Checker {
     /// A node's state machine applied `entry`; `executed` lists client commands (client, seq)
     /// whose effect ran (not answered from the session table).
     pub fn on_apply(&mut self, node: NodeId, entry: &Entry, executed: Option<(u64, u64)>) {
-        let last = self.applied.get(&node).copied().unwrap_or(0);
+        let applied = self.applied.entry(node).or_insert(0);
+        let last = core::mem::replace(applied, entry.index);
         if entry.index != last + 1 {
             self.fail(
                 "Applied Contiguous",
@@ -538,7 +549,6 @@ impl Checker {
                 format!("S{node} applied index {} after index {last}", entry.index),
             );
         }
-        self.applied.insert(node, entry.index);
         if let Some(c) = self.committed_at(entry.index) {
             if c.term != entry.term || c.hash != entry_hash(entry) {
                 self.fail(

@@ -37,6 +37,8 @@ pub mod actions;
 pub mod app;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub mod byo;
+mod calendar;
+mod wake;
 // Child processes: native only.
 #[cfg(all(feature = "std", feature = "serde", not(target_arch = "wasm32")))]
 pub mod byo_process;

@@ -1,10 +1,10 @@
 //! The virtual network: per-link state, latency, loss, duplication, reordering, partitions,
 //! held links, and every message in flight with an id (so a person can drop or deliver one).
 
-use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 
+use crate::calendar::Calendar;
 use crate::rng::SimRng;
 use raft_core::message::Message;
 use raft_core::types::NodeId;
@@ -121,13 +121,13 @@ pub struct Network {
     parked: BTreeMap<u64, InFlight>,
     /// Messages in `scheduled`.
     scheduled_count: usize,
-    /// Delivery order: a min-heap of (time, id), so ties at one time go by id, the order the
-    /// messages were sent (a heap rather than an ordered set: one push and one pop per message,
-    /// no tree nodes to allocate). An entry is live while its message is in flight with that
+    /// Delivery order: (time, id) pairs popped least first, so ties at one time go by id, the
+    /// order the messages were sent (a calendar queue, [`Calendar`]: one append and one pop
+    /// per message, no tree nodes to allocate and no heap to sift). An entry is live while its message is in flight with that
     /// delivery time; a removed or rescheduled message leaves a stale entry behind, dropped
     /// when it reaches the top ([`Network::settle`]), so the top is always live. Stale entries
     /// are at most one per removal or reschedule (a person's actions, a link's release).
-    schedule: BinaryHeap<Reverse<(u64, u64)>>,
+    schedule: Calendar,
     /// Latest delivery time scheduled on each link, to keep links FIFO.
     tails: BTreeMap<(NodeId, NodeId), u64>,
     next_id: u64,
@@ -177,7 +177,7 @@ impl Network {
                 let at = self.arrival((from, to), now, rng);
                 if let Some(f) = self.get_mut(id) {
                     f.deliver_at = Some(at);
-                    self.schedule.push(Reverse((at, id)));
+                    self.schedule.push(at, id);
                 }
             }
         }
@@ -249,7 +249,7 @@ impl Network {
         let id = self.next_id;
         self.next_id += 1;
         if let Some(at) = deliver_at {
-            self.schedule.push(Reverse((at, id)));
+            self.schedule.push(at, id);
         }
         let f = InFlight {
             id,
@@ -323,13 +323,14 @@ impl Network {
 
     /// Time of the next delivery, if any.
     pub fn next_delivery(&self) -> Option<u64> {
-        self.schedule.peek().map(|&Reverse((t, _))| t)
+        self.schedule.peek().map(|(t, _)| t)
     }
 
     /// Drops stale entries from the top of the schedule, so that the top is a message in
     /// flight due at its time: called after anything removes or reschedules a message.
+    #[inline]
     fn settle(&mut self) {
-        while let Some(&Reverse((t, id))) = self.schedule.peek() {
+        while let Some((t, id)) = self.schedule.peek() {
             if self.get(id).is_some_and(|f| f.deliver_at == Some(t)) {
                 return;
             }
@@ -339,7 +340,7 @@ impl Network {
 
     /// Removes and returns the next message due at or before `now`.
     pub fn pop_due(&mut self, now: u64) -> Option<InFlight> {
-        let &Reverse((t, id)) = self.schedule.peek()?;
+        let (t, id) = self.schedule.peek()?;
         if t > now {
             return None;
         }
@@ -362,7 +363,7 @@ impl Network {
             return false;
         };
         f.deliver_at = Some(now);
-        self.schedule.push(Reverse((now, id)));
+        self.schedule.push(now, id);
         self.settle();
         true
     }

@@ -576,20 +576,36 @@ impl TraceHash {
     pub fn add_event(&mut self, t: u64, event: &TraceEvent) {
         if self.scheme == HashScheme::Words {
             match *event {
-                TraceEvent::Step { n } => {
-                    let h = mix_word(mix_word(self.state, t), variant::STEP as u64);
-                    self.state = mix_word(h, n);
-                    return;
-                }
-                TraceEvent::Deliver { id, from, to } => {
-                    let h = mix_word(mix_word(self.state, t), variant::DELIVER as u64);
-                    self.state = mix_word(mix_word(mix_word(h, id), from), to);
-                    return;
-                }
+                TraceEvent::Step { n } => return self.add_step(t, n),
+                TraceEvent::Deliver { id, from, to } => return self.add_deliver(t, id, from, to),
                 _ => {}
             }
         }
         self.add_event_fields(t, event);
+    }
+
+    /// Adds the record `TraceRecord { t, event: TraceEvent::Step { n } }` from its fields, so
+    /// that the caller builds (and drops) no record at all.
+    #[inline]
+    pub fn add_step(&mut self, t: u64, n: u64) {
+        if self.scheme == HashScheme::Words {
+            let h = mix_word(mix_word(self.state, t), variant::STEP as u64);
+            self.state = mix_word(h, n);
+        } else {
+            self.add_event_fields(t, &TraceEvent::Step { n });
+        }
+    }
+
+    /// Adds the record `TraceRecord { t, event: TraceEvent::Deliver { id, from, to } }` from
+    /// its fields (see [`TraceHash::add_step`]).
+    #[inline]
+    pub fn add_deliver(&mut self, t: u64, id: u64, from: NodeId, to: NodeId) {
+        if self.scheme == HashScheme::Words {
+            let h = mix_word(mix_word(self.state, t), variant::DELIVER as u64);
+            self.state = mix_word(mix_word(mix_word(h, id), from), to);
+        } else {
+            self.add_event_fields(t, &TraceEvent::Deliver { id, from, to });
+        }
     }
 
     /// [`TraceHash::add_event`] through the derived `Hash`.

@@ -706,11 +706,12 @@ pub struct World {
     halted: Option<Violation>,
     /// How many of the checker's violations are in the trace.
     violations_recorded: usize,
-    /// The client that wakes first ([`World::client_wake`]), remembered between steps: `None`
-    /// when unknown. Every change to a client's wake-up time, its pending operation or the load
-    /// switch forgets it ([`World::clients_changed`]), so it is always what a scan would find;
-    /// under heavy load most steps are deliveries that touch no client, and skip the scan.
-    wake_cache: core::cell::Cell<Option<Option<(u64, usize)>>>,
+    /// Which client wakes first ([`World::client_wake`]). Every change to a client's wake-up
+    /// time, its pending operation or the load switch is announced to it first
+    /// ([`World::clients_changed`]), so it always finds what a scan would; under heavy load
+    /// most steps are deliveries that touch no client, and an operation's completion moves one
+    /// client (a walk up the tree, not a scan of every client).
+    wakes: core::cell::RefCell<crate::wake::WakeTree>,
     /// Proposals made with [`Action::Propose`] so far (each gets its own session).
     proposals: u64,
     /// Index and term of the last [`Action::Propose`] a leader accepted.
@@ -790,7 +791,7 @@ impl World {
             terms: BTreeMap::new(),
             halted: None,
             violations_recorded: 0,
-            wake_cache: core::cell::Cell::new(None),
+            wakes: Default::default(),
             proposals: 0,
             last_proposal: None,
             intercepted: None,
@@ -1047,16 +1048,27 @@ impl World {
         }
     }
 
-    /// [`World::record`] for the records nearly every event makes, `step` and `deliver`,
-    /// inlined into the caller so that hashing one takes [`TraceHash::add_event`]'s
-    /// written-out words and nothing is dropped: about 1.5% of a playground-load run's
-    /// instructions went into `record`'s dispatch on the variant and the record's drop.
+    /// [`World::record`] for the `step` record every event makes, inlined into the caller:
+    /// hashed from its field with [`TraceHash::add_step`]'s written-out words, so that no
+    /// record is built, dispatched on or dropped unless the trace is kept (about 1.5% of a
+    /// playground-load run's instructions went into `record`'s dispatch and the record's drop,
+    /// and the drop of a record built only to be hashed 0.9% of a heavy-load run's).
     #[inline(always)]
-    fn record_plain(&mut self, event: TraceEvent) {
+    fn record_step(&mut self, n: u64) {
         if self.opts.keep_trace {
-            self.record(event);
+            self.record(TraceEvent::Step { n });
         } else if self.hashing {
-            self.hash.add_event(self.now, &event);
+            self.hash.add_step(self.now, n);
+        }
+    }
+
+    /// [`World::record_step`] for the `deliver` record.
+    #[inline(always)]
+    fn record_deliver(&mut self, id: u64, from: NodeId, to: NodeId) {
+        if self.opts.keep_trace {
+            self.record(TraceEvent::Deliver { id, from, to });
+        } else if self.hashing {
+            self.hash.add_deliver(self.now, id, from, to);
         }
     }
 
@@ -1137,23 +1149,22 @@ impl World {
 
     /// The client due first, by (wake-up time, index), among those waiting to act.
     fn client_wake(&self) -> Option<(u64, usize)> {
-        if let Some(wake) = self.wake_cache.get() {
-            return wake;
-        }
-        let wake = self
-            .clients
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.next_at != u64::MAX && (self.load_on || c.pending.is_some()))
-            .map(|(k, c)| (c.next_at, k))
-            .min();
-        self.wake_cache.set(Some(wake));
-        wake
+        let clients = &self.clients;
+        let load_on = self.load_on;
+        self.wakes.borrow_mut().first(clients.len(), |k| {
+            let c = &clients[k];
+            if load_on || c.pending.is_some() {
+                c.next_at
+            } else {
+                u64::MAX
+            }
+        })
     }
 
-    /// Forgets the remembered first client: called before anything changes a client.
-    fn clients_changed(&self) {
-        self.wake_cache.set(None);
+    /// Announces that client `k` (`None`: any client, or the load switch) is about to change:
+    /// called before anything changes a client.
+    fn clients_changed(&self, k: Option<usize>) {
+        self.wakes.borrow_mut().changed(k);
     }
 
     /// Processes the next event (advancing the clock to it). Returns false if the run is halted
@@ -1174,9 +1185,7 @@ impl World {
         self.now = self.now.max(t);
         self.stats.events += 1;
         self.checker.at(self.now, self.stats.events);
-        self.record_plain(TraceEvent::Step {
-            n: self.stats.events,
-        });
+        self.record_step(self.stats.events);
         match due {
             Due::Delivery => {
                 if let Some(f) = self.net.pop_due(self.now) {
@@ -1436,6 +1445,8 @@ impl World {
                 self.hash.add_append(self.now, id, &ready.entries);
             }
         }
+        // The node's live log, looked up once for the checks below (they touch no node).
+        let log = live_log(&self.nodes, id);
         for ev in &ready.events {
             match ev {
                 Event::RoleChanged {
@@ -1444,7 +1455,7 @@ impl World {
                 } => {
                     self.stats.leaders += 1;
                     self.terms.entry(*term).or_default().1 = true;
-                    if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
+                    if let Some(log) = log.filter(|_| current) {
                         self.checker.on_leader(id, *term, log);
                     }
                 }
@@ -1459,7 +1470,7 @@ impl World {
             }
         }
         if role == Role::Leader {
-            if let Some(log) = live_log(&self.nodes, id).filter(|_| current) {
+            if let Some(log) = log.filter(|_| current) {
                 self.checker.on_leader_log(id, term, log);
             }
         } else {
@@ -1467,7 +1478,7 @@ impl World {
         }
         // A commit index never passes entries a log could lose: the live log serves even if
         // the node moved on.
-        if let Some(log) = live_log(&self.nodes, id) {
+        if let Some(log) = log {
             self.checker
                 .on_commit(id, commit, term, role == Role::Leader, log);
         }
@@ -1543,34 +1554,39 @@ impl World {
             }
         }
         // 4. Reads whose index the state machine has reached.
+        let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
+        let mut due = None;
+        let mut reads = false;
         if let Some(sn) = self.nodes.get_mut(&id) {
             sn.reads.append(&mut ready.reads);
+            reads = !sn.reads.is_empty();
             // The Ready's emptied vectors go back to the node, whose next Ready fills them
             // instead of allocating new ones (Node::advance; one allocation and one free per
             // Ready otherwise).
-            if let Some(node) = sn.node.as_mut() {
+            if let Some(n) = sn.node.as_mut() {
                 ready.messages = messages;
-                node.advance(ready);
+                n.advance(ready);
+                // Compaction policy: every `snapshot_every` applied entries, except while this
+                // node leads and a follower is installing a snapshot. Compacting then would
+                // leave that follower needing yet another snapshot after the one it is
+                // receiving, forever under load. (Decided here, in the same lookup of the
+                // node; serving reads below changes nothing it reads.)
+                if every > 0 || budget > 0 {
+                    let applied = sn.applied;
+                    let l = n.log();
+                    let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
+                    let by_bytes = budget > 0
+                        && applied > l.snapshot_index()
+                        && n.storage().log_bytes() > budget;
+                    due = ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied);
+                }
             }
         }
-        self.serve_reads(id);
-        // Compaction policy: every `snapshot_every` applied entries, except while this node
-        // leads and a follower is installing a snapshot. Compacting then would leave that
-        // follower needing yet another snapshot after the one it is receiving, forever under
-        // load.
-        let (every, budget) = (self.opts.snapshot_every, self.opts.snapshot_max_log_bytes);
-        if every > 0 || budget > 0 {
-            let applied = self.nodes.get(&id).map_or(0, |s| s.applied);
-            let due = self.node(id).and_then(|n| {
-                let l = n.log();
-                let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
-                let by_bytes =
-                    budget > 0 && applied > l.snapshot_index() && n.storage().log_bytes() > budget;
-                ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied)
-            });
-            if let Some(index) = due {
-                self.compact(id, index);
-            }
+        if reads {
+            self.serve_reads(id);
+        }
+        if let Some(index) = due {
+            self.compact(id, index);
         }
     }
 
@@ -1667,7 +1683,12 @@ impl World {
 
     fn deliver(&mut self, mid: u64, msg: raft_core::message::Message) {
         let (from, to) = (msg.from, msg.to);
-        if self.node(to).is_none() {
+        // Up, and paused or not, from one lookup of the node.
+        let (up, paused) = self
+            .nodes
+            .get(&to)
+            .map_or((false, false), |s| (s.node.is_some(), s.paused));
+        if !up {
             self.stats.dropped += 1;
             // The reason is a `String`: built only when the record goes somewhere.
             if self.recording() {
@@ -1680,12 +1701,12 @@ impl World {
             }
             return;
         }
-        if self.is_paused(to) {
+        if paused {
             self.park(to, Parked::Message(mid, msg));
             return;
         }
         self.stats.delivered += 1;
-        self.record_plain(TraceEvent::Deliver { id: mid, from, to });
+        self.record_deliver(mid, from, to);
         self.with_node(to, |n| {
             let _ = n.step(Input::Message(msg));
         });
@@ -1750,7 +1771,7 @@ impl World {
     }
 
     fn client_act(&mut self, k: usize) {
-        self.clients_changed();
+        self.clients_changed(Some(k));
         if self.clients[k].pending.is_none() {
             let Some(op) = self.new_op() else {
                 self.clients[k].next_at = u64::MAX;
@@ -1787,7 +1808,7 @@ impl World {
     }
 
     fn invoke(&mut self, k: usize, op: Op) {
-        self.clients_changed();
+        self.clients_changed(Some(k));
         // Session sequence numbers count the commands that go through the log (§6.3): a read
         // served by ReadIndex is not one, so a session's first logged command is number 1.
         let logged = self.logged(&op);
@@ -1822,7 +1843,7 @@ impl World {
 
     /// Sends the pending command to the node the client believes leads, following redirects.
     fn client_attempt(&mut self, k: usize) {
-        self.clients_changed();
+        self.clients_changed(Some(k));
         let target = self.clients[k].target;
         let Some(p) = self.clients[k].pending.as_ref() else {
             return;
@@ -1934,7 +1955,7 @@ impl World {
 
     /// Completes client `k`'s pending operation with `reply`.
     fn complete_pending(&mut self, k: usize, reply: Reply) {
-        self.clients_changed();
+        self.clients_changed(Some(k));
         let now = self.now;
         let c = &mut self.clients[k];
         let client = c.id;
@@ -2310,7 +2331,7 @@ impl World {
                     .expect("checked up")?;
             }
             Action::ClientLoad { on } => {
-                self.clients_changed();
+                self.clients_changed(None);
                 self.load_on = *on;
                 let now = self.now;
                 for c in &mut self.clients {
@@ -2370,7 +2391,7 @@ impl World {
     /// so each is a separate, concurrent client; at most [`MAX_PERSON_REQUESTS`] may be pending
     /// at once (beyond that the action is refused). It goes to `target`, or to the leader.
     fn request(&mut self, op: Op, target: Option<NodeId>) -> Result<(), SimError> {
-        self.clients_changed();
+        self.clients_changed(None);
         let idle = self
             .clients
             .iter()
