@@ -519,7 +519,12 @@ impl<S: Storage> Node<S> {
             self.uncommitted_bytes = self.uncommitted_bytes.saturating_sub(done);
         }
         Ready {
-            snapshot: self.persist_snapshot.take(),
+            // Checked before taking: `take` would copy the whole (112-byte) option out and
+            // back for the `None` of almost every Ready.
+            snapshot: match self.persist_snapshot {
+                Some(_) => self.persist_snapshot.take(),
+                None => None,
+            },
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
             hard_state,
             entries,
@@ -534,19 +539,24 @@ impl<S: Storage> Node<S> {
     /// memory instead of allocating (optional: dropping the Ready is fine too). Whatever it
     /// still holds is dropped; a driver that moved a vector out leaves an empty one. (The
     /// entries are shared views, not vectors: they are simply dropped.)
-    pub fn advance(&mut self, mut ready: Ready) {
+    pub fn advance(&mut self, ready: Ready) {
         fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
             if v.capacity() > spare.capacity() {
                 v.clear();
                 *spare = v;
             }
         }
-        keep(
-            &mut self.spare.messages,
-            core::mem::take(&mut ready.messages),
-        );
-        keep(&mut self.spare.reads, core::mem::take(&mut ready.reads));
-        keep(&mut self.spare.events, core::mem::take(&mut ready.events));
+        // Taken apart by value: the vectors move out and the rest is dropped, rather than
+        // each vector being swapped for an empty one that the Ready's drop then checks again.
+        let Ready {
+            messages,
+            reads,
+            events,
+            ..
+        } = ready;
+        keep(&mut self.spare.messages, messages);
+        keep(&mut self.spare.reads, reads);
+        keep(&mut self.spare.events, events);
     }
 
     // ----- time ------------------------------------------------------------------------------
@@ -2054,8 +2064,12 @@ impl<S: Storage> Node<S> {
     /// (read without building the member list: every ReadIndex request asks).
     fn only_voter(&self) -> bool {
         let me = self.cfg.id;
-        let m = &self.membership;
-        m.voters.iter().chain(&m.outgoing).all(|&id| id == me)
+        let only_me = |s: &BTreeSet<NodeId>| match s.len() {
+            0 => true,
+            1 => s.contains(&me),
+            _ => false,
+        };
+        only_me(&self.membership.voters) && only_me(&self.membership.outgoing)
     }
 
     fn voters_except_me(&self) -> Vec<NodeId> {

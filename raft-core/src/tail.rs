@@ -5,7 +5,6 @@
 //! and a follower keeps the run it received as it is. So an entry's header is copied into a
 //! shared buffer once per node, not once per recipient and list.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::entries::Entries;
@@ -17,12 +16,18 @@ use crate::types::Index;
 /// indexes, so a lookup finds its run by the index of the run's first entry.
 #[derive(Clone, Default)]
 pub(crate) struct Tail {
-    chunks: VecDeque<Entries>,
+    ///
+    /// Plain vectors rather than deques: runs leave from the front only when the log's cache
+    /// is trimmed (hundreds at a time, once per `log_cache_entries` entries, so removing them
+    /// is amortized) or compacted, and the lookups, which come several per event, then index a
+    /// slice; through a deque each probe paid a wrap-around check (about a third of a lookup
+    /// at playground load).
+    chunks: Vec<Entries>,
     /// The index of each run's first entry, beside `chunks` (same length, same order): the
     /// probes of [`Tail::locate`] read one integer here instead of going through a run's
-    /// shared buffer (a deque index, an `Option`, two bounds checks), which made them cost
-    /// about 30 instructions each: 5.6% of a heavily loaded simulation.
-    starts: VecDeque<Index>,
+    /// shared buffer (an `Option`, two bounds checks), which made them cost about 30
+    /// instructions each: 5.6% of a heavily loaded simulation.
+    starts: Vec<Index>,
     open: Vec<Entry>,
     /// Total entries held (chunks and open).
     len: usize,
@@ -47,7 +52,7 @@ impl Tail {
     pub(crate) fn last(&self) -> Option<&Entry> {
         self.open
             .last()
-            .or_else(|| self.chunks.back().and_then(|c| c.last()))
+            .or_else(|| self.chunks.last().and_then(|c| c.last()))
     }
 
     /// The entry at `index`, if held.
@@ -69,17 +74,8 @@ impl Tail {
         // so a binary search over the whole deque went through hundreds of one-entry runs (a
         // fortieth of a playground run's instructions). (Measured against
         // `starts.partition_point` alone: 0.4 M instructions more at playground load, 8 M
-        // fewer under heavy load out of 1,340 M.) The deque's two halves are searched as
-        // plain slices, the newer half first: indexing the deque itself cost a wrap-around
-        // check per probe (about a third of a lookup).
-        let (older, newer) = self.starts.as_slices();
-        let (k, first) = match newer.first() {
-            Some(&f) if f <= index => {
-                let (k, first) = last_at_or_before(newer, index)?;
-                (older.len() + k, first)
-            }
-            _ => last_at_or_before(older, index)?,
-        };
+        // fewer under heavy load out of 1,340 M.)
+        let (k, first) = last_at_or_before(&self.starts, index)?;
         let at = (index - first) as usize;
         (at < self.chunks[k].len()).then_some((k, at))
     }
@@ -99,11 +95,11 @@ impl Tail {
         self.seal();
         self.len += es.len();
         self.bytes += size_of(&es);
-        match self.chunks.back_mut() {
+        match self.chunks.last_mut() {
             Some(last) if last.continues_with(&es) => last.extend_view(&es),
             _ => {
-                self.starts.push_back(es[0].index);
-                self.chunks.push_back(es);
+                self.starts.push(es[0].index);
+                self.chunks.push(es);
             }
         }
     }
@@ -113,8 +109,9 @@ impl Tail {
         if !es.is_empty() {
             self.len += es.len();
             self.bytes += size_of(&es);
-            self.starts.push_front(es[0].index);
-            self.chunks.push_front(es);
+            // Rare (a truncation refilling the cache from storage): shifting is fine.
+            self.starts.insert(0, es[0].index);
+            self.chunks.insert(0, es);
         }
     }
 
@@ -129,9 +126,9 @@ impl Tail {
     }
 
     fn seal_open(&mut self) {
-        self.starts.push_back(self.open[0].index);
+        self.starts.push(self.open[0].index);
         let run: Entries = self.open.drain(..).collect();
-        self.chunks.push_back(run);
+        self.chunks.push(run);
     }
 
     /// Removes the entries with indexes `>= index`.
@@ -148,12 +145,12 @@ impl Tail {
             self.bytes -= size_of(&self.open);
             self.open.clear();
         }
-        while let Some(c) = self.chunks.back_mut() {
+        while let Some(c) = self.chunks.last_mut() {
             if c[0].index >= index {
                 self.len -= c.len();
                 self.bytes -= size_of(c);
-                self.chunks.pop_back();
-                self.starts.pop_back();
+                self.chunks.pop();
+                self.starts.pop();
             } else {
                 let keep = ((index - c[0].index) as usize).min(c.len());
                 self.len -= c.len() - keep;
@@ -167,26 +164,28 @@ impl Tail {
     /// Removes the entries with indexes `< index`. A run cut in the middle is copied, so that
     /// the memory no longer keeps the dropped entries (and their payloads) alive.
     pub(crate) fn drop_before(&mut self, index: Index) {
-        while let Some(c) = self.chunks.front_mut() {
+        // The runs that end before `index` leave together (one shift of the vectors).
+        let whole = self
+            .chunks
+            .iter()
+            .take_while(|c| c[0].index + c.len() as Index <= index)
+            .count();
+        for c in &self.chunks[..whole] {
+            self.len -= c.len();
+            self.bytes -= size_of(c);
+        }
+        self.chunks.drain(..whole);
+        self.starts.drain(..whole);
+        if let Some(c) = self.chunks.first_mut() {
             let first = c[0].index;
-            if first >= index {
-                return;
-            }
-            if first + c.len() as Index <= index {
-                self.len -= c.len();
-                self.bytes -= size_of(c);
-                self.chunks.pop_front();
-                self.starts.pop_front();
-            } else {
+            if first < index {
                 let n = (index - first) as usize;
                 self.len -= n;
                 self.bytes -= size_of(&c[..n]);
                 *c = Entries::from(&c[n..]);
-                if let Some(s) = self.starts.front_mut() {
-                    *s = index;
-                }
-                return;
+                self.starts[0] = index;
             }
+            return;
         }
         if let Some(f) = self.open.first() {
             if index > f.index {
@@ -260,7 +259,7 @@ impl Tail {
         };
         let mut next = lo;
         if let Some((k, at)) = self.locate(lo) {
-            for (j, c) in self.chunks.range(k..).enumerate() {
+            for (j, c) in self.chunks[k..].iter().enumerate() {
                 let from = if j == 0 { at } else { 0 };
                 for e in &c[from..] {
                     if !take(e) {
