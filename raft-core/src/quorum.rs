@@ -51,8 +51,22 @@ pub fn majority_of(n: usize, matched: impl Iterator<Item = Index>) -> Index {
     for (slot, m) in buf.iter_mut().zip(matched) {
         *slot = m;
     }
-    // Descending: the value at position majority-1 is held by at least a majority.
-    buf.sort_unstable_by(|a, b| b.cmp(a));
+    // Descending: the value at position majority-1 is held by at least a majority. An
+    // insertion sort for the stack buffer (a few voters: cheaper than the library sort's
+    // set-up, which cost about as much as the rest of the count).
+    if n <= STACK_VOTERS {
+        for i in 1..n {
+            let v = buf[i];
+            let mut j = i;
+            while j > 0 && buf[j - 1] < v {
+                buf[j] = buf[j - 1];
+                j -= 1;
+            }
+            buf[j] = v;
+        }
+    } else {
+        buf.sort_unstable_by(|a, b| b.cmp(a));
+    }
     buf[majority(n) - 1]
 }
 

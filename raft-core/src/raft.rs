@@ -6,7 +6,6 @@
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
-use core::ops::Bound;
 
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
@@ -19,7 +18,7 @@ use crate::error::Error;
 use crate::log::RaftLog;
 use crate::membership::Membership;
 use crate::message::{Body, Message};
-use crate::progress::{Progress, ProgressState};
+use crate::progress::{Progress, ProgressMap, ProgressState};
 use crate::quorum::VoteResult;
 use crate::ready::{Event, ReadState, Ready};
 use crate::reason::{
@@ -111,6 +110,9 @@ pub struct Node<S = MemStorage> {
     log: RaftLog<S>,
     /// The membership in effect: the latest in the log, committed or not (dissertation §4.1).
     membership: Membership,
+    /// `membership.is_voter(id)`, kept beside it (set wherever `membership` is): the driver
+    /// asks [`Node::ticks_until_timer`] after every event, and it asks this.
+    promotable: bool,
     /// Index of the entry that holds `membership` (the snapshot index when it comes from there).
     membership_index: Index,
     /// Membership at the snapshot boundary (the initial membership when there is no snapshot).
@@ -159,7 +161,7 @@ pub struct Node<S = MemStorage> {
     /// with it (§5.4.1).
     leader_last: (Index, Term),
     /// Leader only: per-member replication progress, including the leader itself.
-    progress: BTreeMap<NodeId, Progress>,
+    progress: ProgressMap,
     /// Leader only: target of a leadership transfer in progress.
     transfer: Option<NodeId>,
     /// Leader only: ticks since `transfer` started. A timer of its own, so that transfer requests
@@ -251,6 +253,7 @@ impl<S: Storage> Node<S> {
             leader: None,
             membership_index: log.snapshot_index(),
             log,
+            promotable: state.membership.is_voter(cfg.id),
             membership: state.membership.clone(),
             base_membership: state.membership,
             snapshot,
@@ -268,7 +271,7 @@ impl<S: Storage> Node<S> {
             rng: Pcg32::new(seed, cfg.id),
             lost_elections: 0,
             leader_last: (0, 0),
-            progress: BTreeMap::new(),
+            progress: ProgressMap::new(),
             transfer: None,
             transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
@@ -366,7 +369,7 @@ impl<S: Storage> Node<S> {
     }
     /// Leader only: replication progress of every member, including itself while it is a member
     /// (a leader that appended its own removal keeps no entry for itself).
-    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+    pub fn progress(&self) -> Option<&ProgressMap> {
         (self.role == Role::Leader).then_some(&self.progress)
     }
     /// Ticks since the last reset of the election timer (for a leader: of the CheckQuorum round).
@@ -400,7 +403,8 @@ impl<S: Storage> Node<S> {
     }
     /// True if the node may campaign: it is a voter of its membership.
     pub fn is_promotable(&self) -> bool {
-        self.membership.is_voter(self.cfg.id)
+        debug_assert_eq!(self.promotable, self.membership.is_voter(self.cfg.id));
+        self.promotable
     }
 
     /// Lease mode, leader: how many heartbeat rounds it remembers to time its lease. Bounded by
@@ -1483,6 +1487,7 @@ impl<S: Storage> Node<S> {
             return;
         }
         self.membership = m;
+        self.promotable = self.membership.is_voter(self.cfg.id);
         match self.role {
             Role::Follower | Role::Learner => {
                 let role = self.follower_role();
@@ -1503,14 +1508,14 @@ impl<S: Storage> Node<S> {
             Role::Leader => {
                 let next = self.log.last_index() + 1;
                 let members = self.membership.members();
-                self.progress.retain(|id, _| members.contains(id));
+                self.progress.retain(|id| members.contains(id));
                 for id in members {
                     // A member added now has had no chance to answer: it counts as heard from
                     // in the current CheckQuorum round (dissertation §6.2 gives a leader an
                     // election timeout to hear from a quorum), or a leader whose round ends
                     // right after the change would step down although nothing is wrong (as
                     // etcd/raft and raft-rs do, `TestAddNodeCheckQuorum`).
-                    self.progress.entry(id).or_insert_with(|| {
+                    self.progress.get_or_insert_with(id, || {
                         let mut p = Progress::new(next);
                         p.recent_active = true;
                         p
@@ -2052,12 +2057,7 @@ impl<S: Storage> Node<S> {
     /// The tracked peer after `after` in id order (the first with `None`), so that the hot
     /// paths can visit every peer while sending without collecting their ids into a fresh Vec.
     fn next_peer(&self, after: Option<NodeId>) -> Option<NodeId> {
-        let me = self.cfg.id;
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        self.progress
-            .range((from, Bound::Unbounded))
-            .map(|(&id, _)| id)
-            .find(|&id| id != me)
+        self.progress.next_after(after, self.cfg.id)
     }
 
     /// True if no voter other than this node exists, in either half of the configuration
