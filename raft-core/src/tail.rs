@@ -62,6 +62,12 @@ impl Tail {
                 return self.open.get((index - f.index) as usize);
             }
         }
+        // The newest run first, without the search: most reads are of the last entries.
+        if let (Some(&first), Some(run)) = (self.starts.last(), self.chunks.last()) {
+            if index >= first {
+                return run.get((index - first) as usize);
+            }
+        }
         let (k, at) = self.locate(index)?;
         self.chunks[k].get(at)
     }
