@@ -234,7 +234,7 @@ pub use error::Error;
 pub use log::{RaftLog, LOG_CACHE_BYTES, LOG_CACHE_ENTRIES};
 pub use membership::Membership;
 pub use message::{Body, Message};
-pub use progress::{Progress, ProgressState};
+pub use progress::{Progress, ProgressMap, ProgressState};
 pub use raft::{Input, Node};
 pub use ready::{Event, ReadState, Ready};
 pub use reason::{

@@ -351,6 +351,7 @@ impl<S: Storage> RaftLog<S> {
     /// Makes the entries pushed one by one since the last call one shared run, so that
     /// [`RaftLog::slice_shared`] can hand them out without copying (the node calls this before
     /// it builds a `Ready` or an Append).
+    #[inline]
     pub(crate) fn seal(&mut self) {
         self.tail.seal();
     }
@@ -450,6 +451,11 @@ impl<S: Storage> RaftLog<S> {
     fn truncate_from(&mut self, index: Index) -> bool {
         if index <= self.committed || index > self.last_index() + 1 || index <= self.offset {
             return false;
+        }
+        if index == self.last_index() + 1 {
+            // Nothing to remove (a follower appending after its last entry, the common case):
+            // `stable`, `handed_out` and `conf_indexes` are all at or below the last index.
+            return true;
         }
         if index >= self.tail_start {
             self.tail.truncate_from(index);

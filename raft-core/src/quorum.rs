@@ -26,28 +26,48 @@ pub fn majority(n: usize) -> usize {
 /// constraint and yields `Index::MAX` (so the empty outgoing half of a non-joint configuration
 /// never limits the commit index).
 pub fn majority_index(voters: &BTreeSet<NodeId>, match_of: &impl Fn(NodeId) -> Index) -> Index {
-    if voters.is_empty() {
+    majority_of(voters.len(), voters.iter().map(|&id| match_of(id)))
+}
+
+/// [`majority_index`] given the `n` voters' match indexes themselves (in any order; `matched`
+/// yields at most `n`, and voters it leaves out count as 0), so that a caller holding them in
+/// id order beside the voters walks both at once instead of looking each voter up.
+pub fn majority_of(n: usize, matched: impl Iterator<Item = Index>) -> Index {
+    if n == 0 {
         return Index::MAX;
     }
     // Called on every acknowledgement: the match indexes are sorted in a buffer on the stack
     // for up to `STACK_VOTERS` voters (every cluster one would run), on the heap beyond. A
     // small-vector crate would do the same for this one call site; core's slice sort suffices.
     const STACK_VOTERS: usize = 16;
-    let n = voters.len();
     let mut stack = [0 as Index; STACK_VOTERS];
     let mut heap = Vec::new();
-    let matched: &mut [Index] = if n <= STACK_VOTERS {
+    let buf: &mut [Index] = if n <= STACK_VOTERS {
         &mut stack[..n]
     } else {
         heap.resize(n, 0);
         &mut heap
     };
-    for (slot, &id) in matched.iter_mut().zip(voters) {
-        *slot = match_of(id);
+    for (slot, m) in buf.iter_mut().zip(matched) {
+        *slot = m;
     }
-    // Descending: the value at position majority-1 is held by at least a majority.
-    matched.sort_unstable_by(|a, b| b.cmp(a));
-    matched[majority(n) - 1]
+    // Descending: the value at position majority-1 is held by at least a majority. An
+    // insertion sort for the stack buffer (a few voters: cheaper than the library sort's
+    // set-up, which cost about as much as the rest of the count).
+    if n <= STACK_VOTERS {
+        for i in 1..n {
+            let v = buf[i];
+            let mut j = i;
+            while j > 0 && buf[j - 1] < v {
+                buf[j] = buf[j - 1];
+                j -= 1;
+            }
+            buf[j] = v;
+        }
+    } else {
+        buf.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    buf[majority(n) - 1]
 }
 
 /// Counts the votes of `voters`. An empty set of voters is won trivially (see [`majority_index`]).

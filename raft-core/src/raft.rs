@@ -6,7 +6,6 @@
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
-use core::ops::Bound;
 
 use rand_core::RngCore;
 use rand_pcg::Pcg32;
@@ -19,7 +18,7 @@ use crate::error::Error;
 use crate::log::RaftLog;
 use crate::membership::Membership;
 use crate::message::{Body, Message};
-use crate::progress::{Progress, ProgressState};
+use crate::progress::{Progress, ProgressMap, ProgressState};
 use crate::quorum::VoteResult;
 use crate::ready::{Event, ReadState, Ready};
 use crate::reason::{
@@ -111,6 +110,9 @@ pub struct Node<S = MemStorage> {
     log: RaftLog<S>,
     /// The membership in effect: the latest in the log, committed or not (dissertation §4.1).
     membership: Membership,
+    /// `membership.is_voter(id)`, kept beside it (set wherever `membership` is): the driver
+    /// asks [`Node::ticks_until_timer`] after every event, and it asks this.
+    promotable: bool,
     /// Index of the entry that holds `membership` (the snapshot index when it comes from there).
     membership_index: Index,
     /// Membership at the snapshot boundary (the initial membership when there is no snapshot).
@@ -159,7 +161,7 @@ pub struct Node<S = MemStorage> {
     /// with it (§5.4.1).
     leader_last: (Index, Term),
     /// Leader only: per-member replication progress, including the leader itself.
-    progress: BTreeMap<NodeId, Progress>,
+    progress: ProgressMap,
     /// Leader only: target of a leadership transfer in progress.
     transfer: Option<NodeId>,
     /// Leader only: ticks since `transfer` started. A timer of its own, so that transfer requests
@@ -257,6 +259,7 @@ impl<S: Storage> Node<S> {
             leader: None,
             membership_index: log.snapshot_index(),
             log,
+            promotable: state.membership.is_voter(cfg.id),
             membership: state.membership.clone(),
             base_membership: state.membership,
             snapshot,
@@ -274,7 +277,7 @@ impl<S: Storage> Node<S> {
             rng: Pcg32::new(seed, cfg.id),
             lost_elections: 0,
             leader_last: (0, 0),
-            progress: BTreeMap::new(),
+            progress: ProgressMap::new(),
             transfer: None,
             transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
@@ -372,7 +375,7 @@ impl<S: Storage> Node<S> {
     }
     /// Leader only: replication progress of every member, including itself while it is a member
     /// (a leader that appended its own removal keeps no entry for itself).
-    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+    pub fn progress(&self) -> Option<&ProgressMap> {
         (self.role == Role::Leader).then_some(&self.progress)
     }
     /// Ticks since the last reset of the election timer (for a leader: of the CheckQuorum round).
@@ -406,7 +409,8 @@ impl<S: Storage> Node<S> {
     }
     /// True if the node may campaign: it is a voter of its membership.
     pub fn is_promotable(&self) -> bool {
-        self.membership.is_voter(self.cfg.id)
+        debug_assert_eq!(self.promotable, self.membership.is_voter(self.cfg.id));
+        self.promotable
     }
 
     /// Lease mode, leader: how many heartbeat rounds it remembers to time its lease. Bounded by
@@ -532,7 +536,12 @@ impl<S: Storage> Node<S> {
             self.uncommitted_bytes = self.uncommitted_bytes.saturating_sub(done);
         }
         Ready {
-            snapshot: self.persist_snapshot.take(),
+            // Checked before taking: `take` would copy the whole (112-byte) option out and
+            // back for the `None` of almost every Ready.
+            snapshot: match self.persist_snapshot {
+                Some(_) => self.persist_snapshot.take(),
+                None => None,
+            },
             restore_snapshot: core::mem::take(&mut self.restore_snapshot),
             hard_state,
             entries,
@@ -547,19 +556,24 @@ impl<S: Storage> Node<S> {
     /// memory instead of allocating (optional: dropping the Ready is fine too). Whatever it
     /// still holds is dropped; a driver that moved a vector out leaves an empty one. (The
     /// entries are shared views, not vectors: they are simply dropped.)
-    pub fn advance(&mut self, mut ready: Ready) {
+    pub fn advance(&mut self, ready: Ready) {
         fn keep<T>(spare: &mut Vec<T>, mut v: Vec<T>) {
             if v.capacity() > spare.capacity() {
                 v.clear();
                 *spare = v;
             }
         }
-        keep(
-            &mut self.spare.messages,
-            core::mem::take(&mut ready.messages),
-        );
-        keep(&mut self.spare.reads, core::mem::take(&mut ready.reads));
-        keep(&mut self.spare.events, core::mem::take(&mut ready.events));
+        // Taken apart by value: the vectors move out and the rest is dropped, rather than
+        // each vector being swapped for an empty one that the Ready's drop then checks again.
+        let Ready {
+            messages,
+            reads,
+            events,
+            ..
+        } = ready;
+        keep(&mut self.spare.messages, messages);
+        keep(&mut self.spare.reads, reads);
+        keep(&mut self.spare.events, events);
     }
 
     // ----- time ------------------------------------------------------------------------------
@@ -1247,7 +1261,14 @@ impl<S: Storage> Node<S> {
                 // No Append of its own for a new commit index: followers learn it from the
                 // leaderCommit of the next Append or heartbeat (§5.3), at most a heartbeat
                 // interval later. An empty Append per advance doubled the requests per entry.
-                self.maybe_commit();
+                // An acknowledgement at or below the commit index cannot move it: raising one
+                // voter's match to `index` leaves the majority's index as it was or at most
+                // `index` (and every earlier change of a match was counted when it happened),
+                // so the count is skipped (the acknowledgements after a quorum's, about two in
+                // five in a 5-node cluster).
+                if index > self.log.committed() {
+                    self.maybe_commit();
+                }
                 while self.send_append(from, false) {}
                 if self.transfer == Some(from) && self.matched(from) == self.log.last_index() {
                     self.send_timeout_now(from);
@@ -1499,6 +1520,7 @@ impl<S: Storage> Node<S> {
             return;
         }
         self.membership = m;
+        self.promotable = self.membership.is_voter(self.cfg.id);
         match self.role {
             Role::Follower | Role::Learner => {
                 let role = self.follower_role();
@@ -1519,14 +1541,14 @@ impl<S: Storage> Node<S> {
             Role::Leader => {
                 let next = self.log.last_index() + 1;
                 let members = self.membership.members();
-                self.progress.retain(|id, _| members.contains(id));
+                self.progress.retain(|id| members.contains(id));
                 for id in members {
                     // A member added now has had no chance to answer: it counts as heard from
                     // in the current CheckQuorum round (dissertation §6.2 gives a leader an
                     // election timeout to hear from a quorum), or a leader whose round ends
                     // right after the change would step down although nothing is wrong (as
                     // etcd/raft and raft-rs do, `TestAddNodeCheckQuorum`).
-                    self.progress.entry(id).or_insert_with(|| {
+                    self.progress.get_or_insert_with(id, || {
                         let mut p = Progress::new(next);
                         p.recent_active = true;
                         p
@@ -1720,14 +1742,7 @@ impl<S: Storage> Node<S> {
         // the commit index can move only for a leader that is the only voter, or under a new
         // configuration (whose quorum may already hold older entries). Skipping the count
         // otherwise saves a quorum computation per proposal.
-        let me = self.cfg.id;
-        let alone = self
-            .membership
-            .voters
-            .iter()
-            .chain(&self.membership.outgoing)
-            .all(|&id| id == me);
-        if conf || alone {
+        if conf || self.only_voter() {
             self.maybe_commit();
         }
         self.replicate_pending = true;
@@ -1737,9 +1752,11 @@ impl<S: Storage> Node<S> {
     /// Advances the commit index to the highest index stored on a quorum, provided that entry
     /// is from the current term (§5.4.2: never commit an older term's entry by counting replicas).
     fn maybe_commit(&mut self) -> bool {
+        // In joint consensus both halves must agree (dissertation §4.3): the smaller of the two.
+        let m = &self.membership;
         let mut index = self
-            .membership
-            .committed_index(|id| self.progress.get(&id).map_or(0, |p| p.matched));
+            .quorum_matched(&m.voters)
+            .min(self.quorum_matched(&m.outgoing));
         if crate::config::planted!(self.cfg, LearnersInCommitQuorum) {
             let mut all = self.membership.clone();
             all.voters.extend(all.learners.iter().copied());
@@ -1757,6 +1774,31 @@ impl<S: Storage> Node<S> {
             self.after_leader_commit();
         }
         moved
+    }
+
+    /// The highest index a majority of `voters` have matched (`Index::MAX` for no voters), as
+    /// [`Membership::committed_index`] computes it for one half. The progress map is read beside
+    /// the voters, both in id order, instead of being searched once per voter: this runs on
+    /// every acknowledgement.
+    fn quorum_matched(&self, voters: &BTreeSet<NodeId>) -> Index {
+        // The progress map tracks every member (voters of both halves and learners): when it
+        // holds as many as `voters`, it holds exactly them (the common case, a configuration
+        // without learners or an outgoing half), and the matches are its values.
+        if self.progress.len() == voters.len() {
+            debug_assert!(
+                voters.iter().all(|id| self.progress.contains_key(id)),
+                "progress tracks every member"
+            );
+            let matched = self.progress.values().map(|p| p.matched);
+            return crate::quorum::majority_of(voters.len(), matched);
+        }
+        let mut prs = self.progress.iter().peekable();
+        let matched = voters.iter().map(|&id| {
+            while prs.next_if(|&(&k, _)| k < id).is_some() {}
+            prs.next_if(|&(&k, _)| k == id)
+                .map_or(0, |(_, p)| p.matched)
+        });
+        crate::quorum::majority_of(voters.len(), matched)
     }
 
     fn commit_to(&mut self, index: Index) -> bool {
@@ -1888,7 +1930,7 @@ impl<S: Storage> Node<S> {
             return Err(Error::ReadNotReady);
         }
         let index = self.log.committed();
-        let alone = self.voters_except_me().is_empty();
+        let alone = self.only_voter();
         if alone || self.lease_holds() || self.cfg.break_it.stale_reads {
             self.reads.push(ReadState { id, index });
             return Ok(());
@@ -2048,12 +2090,19 @@ impl<S: Storage> Node<S> {
     /// The tracked peer after `after` in id order (the first with `None`), so that the hot
     /// paths can visit every peer while sending without collecting their ids into a fresh Vec.
     fn next_peer(&self, after: Option<NodeId>) -> Option<NodeId> {
+        self.progress.next_after(after, self.cfg.id)
+    }
+
+    /// True if no voter other than this node exists, in either half of the configuration
+    /// (read without building the member list: every ReadIndex request asks).
+    fn only_voter(&self) -> bool {
         let me = self.cfg.id;
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        self.progress
-            .range((from, Bound::Unbounded))
-            .map(|(&id, _)| id)
-            .find(|&id| id != me)
+        let only_me = |s: &BTreeSet<NodeId>| match s.len() {
+            0 => true,
+            1 => s.contains(&me),
+            _ => false,
+        };
+        only_me(&self.membership.voters) && only_me(&self.membership.outgoing)
     }
 
     fn voters_except_me(&self) -> Vec<NodeId> {

@@ -5,7 +5,6 @@
 //! and a follower keeps the run it received as it is. So an entry's header is copied into a
 //! shared buffer once per node, not once per recipient and list.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::entries::Entries;
@@ -17,12 +16,18 @@ use crate::types::Index;
 /// indexes, so a lookup finds its run by the index of the run's first entry.
 #[derive(Clone, Default)]
 pub(crate) struct Tail {
-    chunks: VecDeque<Entries>,
+    ///
+    /// Plain vectors rather than deques: runs leave from the front only when the log's cache
+    /// is trimmed (hundreds at a time, once per `log_cache_entries` entries, so removing them
+    /// is amortized) or compacted, and the lookups, which come several per event, then index a
+    /// slice; through a deque each probe paid a wrap-around check (about a third of a lookup
+    /// at playground load).
+    chunks: Vec<Entries>,
     /// The index of each run's first entry, beside `chunks` (same length, same order): the
     /// probes of [`Tail::locate`] read one integer here instead of going through a run's
-    /// shared buffer (a deque index, an `Option`, two bounds checks), which made them cost
-    /// about 30 instructions each: 5.6% of a heavily loaded simulation.
-    starts: VecDeque<Index>,
+    /// shared buffer (an `Option`, two bounds checks), which made them cost about 30
+    /// instructions each: 5.6% of a heavily loaded simulation.
+    starts: Vec<Index>,
     open: Vec<Entry>,
     /// Total entries held (chunks and open).
     len: usize,
@@ -47,7 +52,7 @@ impl Tail {
     pub(crate) fn last(&self) -> Option<&Entry> {
         self.open
             .last()
-            .or_else(|| self.chunks.back().and_then(|c| c.last()))
+            .or_else(|| self.chunks.last().and_then(|c| c.last()))
     }
 
     /// The entry at `index`, if held.
@@ -55,6 +60,12 @@ impl Tail {
         if let Some(f) = self.open.first() {
             if index >= f.index {
                 return self.open.get((index - f.index) as usize);
+            }
+        }
+        // The newest run first, without the search: most reads are of the last entries.
+        if let (Some(&first), Some(run)) = (self.starts.last(), self.chunks.last()) {
+            if index >= first {
+                return run.get((index - first) as usize);
             }
         }
         let (k, at) = self.locate(index)?;
@@ -67,40 +78,11 @@ impl Tail {
         // back: most reads are of recent entries (the entry before a follower's next index,
         // the newly committed ones), and under a light load each proposal is a run of its own,
         // so a binary search over the whole deque went through hundreds of one-entry runs (a
-        // fortieth of a playground run's instructions). The probes go 1, 2, 4, 8… runs back
-        // until one starts at or before `index`, then a binary search between the last two.
-        // (Measured against `starts.partition_point` alone: 0.4 M instructions more at
-        // playground load, 8 M fewer under heavy load out of 1,340 M.)
-        let first = |k: usize| self.starts[k];
-        let mut hi = self.starts.len().checked_sub(1)?;
-        let k = if first(hi) <= index {
-            hi
-        } else {
-            // Invariant: `first(hi) > index`; once found, `first(lo) <= index`.
-            let mut step = 1;
-            let mut lo = loop {
-                match hi.checked_sub(step) {
-                    Some(probe) if first(probe) <= index => break probe,
-                    Some(probe) => {
-                        hi = probe;
-                        step *= 2;
-                    }
-                    // Every run from 0 to `hi` is left: search them all.
-                    None if first(0) <= index => break 0,
-                    None => return None,
-                }
-            };
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if first(mid) <= index {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        };
-        let at = (index - first(k)) as usize;
+        // fortieth of a playground run's instructions). (Measured against
+        // `starts.partition_point` alone: 0.4 M instructions more at playground load, 8 M
+        // fewer under heavy load out of 1,340 M.)
+        let (k, first) = last_at_or_before(&self.starts, index)?;
+        let at = (index - first) as usize;
         (at < self.chunks[k].len()).then_some((k, at))
     }
 
@@ -119,11 +101,11 @@ impl Tail {
         self.seal();
         self.len += es.len();
         self.bytes += size_of(&es);
-        match self.chunks.back_mut() {
+        match self.chunks.last_mut() {
             Some(last) if last.continues_with(&es) => last.extend_view(&es),
             _ => {
-                self.starts.push_back(es[0].index);
-                self.chunks.push_back(es);
+                self.starts.push(es[0].index);
+                self.chunks.push(es);
             }
         }
     }
@@ -133,19 +115,26 @@ impl Tail {
         if !es.is_empty() {
             self.len += es.len();
             self.bytes += size_of(&es);
-            self.starts.push_front(es[0].index);
-            self.chunks.push_front(es);
+            // Rare (a truncation refilling the cache from storage): shifting is fine.
+            self.starts.insert(0, es[0].index);
+            self.chunks.insert(0, es);
         }
     }
 
     /// Moves the open entries into a shared run (one allocation for the batch; the open
-    /// vector keeps its capacity for the next batch).
+    /// vector keeps its capacity for the next batch). Inlined: every `ready()` calls it, and
+    /// most find nothing open (a call that only checked cost about 37 instructions).
+    #[inline]
     pub(crate) fn seal(&mut self) {
         if !self.open.is_empty() {
-            self.starts.push_back(self.open[0].index);
-            let run: Entries = self.open.drain(..).collect();
-            self.chunks.push_back(run);
+            self.seal_open();
         }
+    }
+
+    fn seal_open(&mut self) {
+        self.starts.push(self.open[0].index);
+        let run: Entries = self.open.drain(..).collect();
+        self.chunks.push(run);
     }
 
     /// Removes the entries with indexes `>= index`.
@@ -162,12 +151,12 @@ impl Tail {
             self.bytes -= size_of(&self.open);
             self.open.clear();
         }
-        while let Some(c) = self.chunks.back_mut() {
+        while let Some(c) = self.chunks.last_mut() {
             if c[0].index >= index {
                 self.len -= c.len();
                 self.bytes -= size_of(c);
-                self.chunks.pop_back();
-                self.starts.pop_back();
+                self.chunks.pop();
+                self.starts.pop();
             } else {
                 let keep = ((index - c[0].index) as usize).min(c.len());
                 self.len -= c.len() - keep;
@@ -181,26 +170,28 @@ impl Tail {
     /// Removes the entries with indexes `< index`. A run cut in the middle is copied, so that
     /// the memory no longer keeps the dropped entries (and their payloads) alive.
     pub(crate) fn drop_before(&mut self, index: Index) {
-        while let Some(c) = self.chunks.front_mut() {
+        // The runs that end before `index` leave together (one shift of the vectors).
+        let whole = self
+            .chunks
+            .iter()
+            .take_while(|c| c[0].index + c.len() as Index <= index)
+            .count();
+        for c in &self.chunks[..whole] {
+            self.len -= c.len();
+            self.bytes -= size_of(c);
+        }
+        self.chunks.drain(..whole);
+        self.starts.drain(..whole);
+        if let Some(c) = self.chunks.first_mut() {
             let first = c[0].index;
-            if first >= index {
-                return;
-            }
-            if first + c.len() as Index <= index {
-                self.len -= c.len();
-                self.bytes -= size_of(c);
-                self.chunks.pop_front();
-                self.starts.pop_front();
-            } else {
+            if first < index {
                 let n = (index - first) as usize;
                 self.len -= n;
                 self.bytes -= size_of(&c[..n]);
                 *c = Entries::from(&c[n..]);
-                if let Some(s) = self.starts.front_mut() {
-                    *s = index;
-                }
-                return;
+                self.starts[0] = index;
             }
+            return;
         }
         if let Some(f) = self.open.first() {
             if index > f.index {
@@ -274,7 +265,7 @@ impl Tail {
         };
         let mut next = lo;
         if let Some((k, at)) = self.locate(lo) {
-            for (j, c) in self.chunks.range(k..).enumerate() {
+            for (j, c) in self.chunks[k..].iter().enumerate() {
                 let from = if j == 0 { at } else { 0 };
                 for e in &c[from..] {
                     if !take(e) {
@@ -305,9 +296,40 @@ impl Tail {
     }
 }
 
+/// The position and value of the last of `starts` (ascending) that is at most `index`: the
+/// probes go 1, 2, 4, 8… places back from the end until one is, then a binary search between
+/// the last two probes.
+fn last_at_or_before(starts: &[Index], index: Index) -> Option<(usize, Index)> {
+    let mut hi = starts.len().checked_sub(1)?;
+    if starts[hi] <= index {
+        return Some((hi, starts[hi]));
+    }
+    // Invariant: `starts[hi] > index`; once found, `starts[lo] <= index`.
+    let mut step = 1;
+    let lo = loop {
+        match hi.checked_sub(step) {
+            Some(probe) if starts[probe] <= index => break probe,
+            Some(probe) => {
+                hi = probe;
+                step *= 2;
+            }
+            // Every place from 0 to `hi` is left: search them all.
+            None if starts[0] <= index => break 0,
+            None => return None,
+        }
+    };
+    let k = lo + starts[lo..hi].partition_point(|&s| s <= index) - 1;
+    Some((k, starts[k]))
+}
+
 /// How many of `es`, from the first, fit in `max_bytes` ([`Entry::size`] summed), but at least
 /// one when `es` is not empty.
 fn count_within(es: &[Entry], max_bytes: u64) -> usize {
+    // Without a limit every entry fits (sizes are far below `u64::MAX` in sum): the Ready's
+    // entries and committed list ask for all of them, so this saves a pass over each batch.
+    if max_bytes == u64::MAX {
+        return es.len();
+    }
     let mut bytes = 0u64;
     for (k, e) in es.iter().enumerate() {
         bytes += e.size();
