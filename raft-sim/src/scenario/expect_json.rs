@@ -13,13 +13,11 @@
 //! took an entry written as a list (`["leader", 3000]`: the tag, then the fields in declaration
 //! order), which this one refuses as not an object.
 
-use alloc::string::String;
-use alloc::vec::Vec;
-
-use serde::de::{Error, Unexpected};
-use serde_json::{Map, Value};
+use serde::de::Error;
+use serde_json::Value;
 
 use super::Expect;
+use crate::json::fields::{tagged, Fields};
 
 /// The `check` names, in declaration order (as the derived reader lists them).
 const VARIANTS: &[&str] = &[
@@ -42,110 +40,12 @@ impl<'de> serde::Deserialize<'de> for Expect {
     }
 }
 
-/// What serde calls `v` in an "invalid type" error.
-fn unexpected(v: &Value) -> Unexpected<'_> {
-    match v {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            _ => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    }
-}
-
-fn u64_of<E: Error>(v: &Value) -> Result<u64, E> {
-    match v {
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Ok(u),
-            (None, Some(i)) => Err(E::invalid_value(Unexpected::Signed(i), &"u64")),
-            _ => Err(E::invalid_type(unexpected(v), &"u64")),
-        },
-        _ => Err(E::invalid_type(unexpected(v), &"u64")),
-    }
-}
-
-/// One variant's fields: the object, checked against the names the variant has.
-struct Fields<'a>(&'a Map<String, Value>);
-
-impl<'a> Fields<'a> {
-    /// Refuses a field the variant does not have (`check` aside).
-    fn new<E: Error>(m: &'a Map<String, Value>, names: &'static [&'static str]) -> Result<Self, E> {
-        match m
-            .keys()
-            .find(|k| *k != "check" && !names.contains(&k.as_str()))
-        {
-            Some(k) => Err(E::unknown_field(k, names)),
-            None => Ok(Fields(m)),
-        }
-    }
-
-    fn u64<E: Error>(&self, name: &'static str) -> Result<u64, E> {
-        self.0
-            .get(name)
-            .map_or_else(|| Err(E::missing_field(name)), u64_of)
-    }
-
-    /// A `#[serde(default)]` number: 0 when absent.
-    fn u64_or_0<E: Error>(&self, name: &'static str) -> Result<u64, E> {
-        self.0.get(name).map_or(Ok(0), u64_of)
-    }
-
-    /// A `#[serde(default)]` `Option<u64>`: absent or null is `None`.
-    fn opt_u64<E: Error>(&self, name: &'static str) -> Result<Option<u64>, E> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => u64_of(v).map(Some),
-        }
-    }
-
-    fn ids<E: Error>(&self, name: &'static str) -> Result<Vec<u64>, E> {
-        match self.0.get(name) {
-            None => Err(E::missing_field(name)),
-            Some(Value::Array(a)) => a.iter().map(u64_of).collect(),
-            Some(v) => Err(E::invalid_type(unexpected(v), &"a sequence")),
-        }
-    }
-
-    /// A `#[serde(default)]` list: empty when absent.
-    fn ids_or_none<E: Error>(&self, name: &'static str) -> Result<Vec<u64>, E> {
-        if self.0.contains_key(name) {
-            self.ids(name)
-        } else {
-            Ok(Vec::new())
-        }
-    }
-
-    /// A `#[serde(default)]` `Option<String>`.
-    fn opt_text<E: Error>(&self, name: &'static str) -> Result<Option<String>, E> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(E::invalid_type(unexpected(v), &"a string")),
-        }
-    }
-}
-
 /// An `Expect` from its JSON object.
 fn read<E: Error>(v: &Value) -> Result<Expect, E> {
-    let Value::Object(m) = v else {
-        return Err(E::invalid_type(
-            unexpected(v),
-            &"internally tagged enum Expect",
-        ));
-    };
-    let tag = match m.get("check") {
-        None => return Err(E::missing_field("check")),
-        Some(Value::String(s)) => s.as_str(),
-        Some(other) => return Err(E::invalid_type(unexpected(other), &"variant identifier")),
-    };
+    let (m, tag) = tagged(v, "check", "internally tagged enum Expect")?;
     Ok(match tag {
         "leader" => {
-            let f = Fields::new(m, &["by", "node", "min_term"])?;
+            let f = Fields::new(m, "check", &["by", "node", "min_term"])?;
             Expect::Leader {
                 by: f.u64("by")?,
                 node: f.opt_u64("node")?,
@@ -153,14 +53,14 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
             }
         }
         "no_leader_among" => {
-            let f = Fields::new(m, &["at", "nodes"])?;
+            let f = Fields::new(m, "check", &["at", "nodes"])?;
             Expect::NoLeaderAmong {
                 at: f.u64("at")?,
                 nodes: f.ids("nodes")?,
             }
         }
         "committed" => {
-            let f = Fields::new(m, &["by", "index", "nodes"])?;
+            let f = Fields::new(m, "check", &["by", "index", "nodes"])?;
             Expect::Committed {
                 by: f.u64("by")?,
                 index: f.u64("index")?,
@@ -168,7 +68,7 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
             }
         }
         "commit_at_most" => {
-            let f = Fields::new(m, &["at", "index", "nodes"])?;
+            let f = Fields::new(m, "check", &["at", "index", "nodes"])?;
             Expect::CommitAtMost {
                 at: f.u64("at")?,
                 index: f.u64("index")?,
@@ -176,7 +76,7 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
             }
         }
         "term_at_most" => {
-            let f = Fields::new(m, &["at", "node", "term"])?;
+            let f = Fields::new(m, "check", &["at", "node", "term"])?;
             Expect::TermAtMost {
                 at: f.u64("at")?,
                 node: f.u64("node")?,
@@ -184,28 +84,28 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
             }
         }
         "completed" => {
-            let f = Fields::new(m, &["by", "count"])?;
+            let f = Fields::new(m, "check", &["by", "count"])?;
             Expect::Completed {
                 by: f.u64("by")?,
                 count: f.u64("count")?,
             }
         }
         "voters" => {
-            let f = Fields::new(m, &["by", "nodes"])?;
+            let f = Fields::new(m, "check", &["by", "nodes"])?;
             Expect::Voters {
                 by: f.u64("by")?,
                 nodes: f.ids("nodes")?,
             }
         }
         "learner" => {
-            let f = Fields::new(m, &["by", "node"])?;
+            let f = Fields::new(m, "check", &["by", "node"])?;
             Expect::Learner {
                 by: f.u64("by")?,
                 node: f.u64("node")?,
             }
         }
         "snapshot" => {
-            let f = Fields::new(m, &["by", "node", "index"])?;
+            let f = Fields::new(m, "check", &["by", "node", "index"])?;
             Expect::Snapshot {
                 by: f.u64("by")?,
                 node: f.u64("node")?,
@@ -213,11 +113,11 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
             }
         }
         "split_vote" => {
-            let f = Fields::new(m, &["by"])?;
+            let f = Fields::new(m, "check", &["by"])?;
             Expect::SplitVote { by: f.u64("by")? }
         }
         "violation" => {
-            let f = Fields::new(m, &["by", "property"])?;
+            let f = Fields::new(m, "check", &["by", "property"])?;
             Expect::Violation {
                 by: f.u64("by")?,
                 property: f.opt_text("property")?,
@@ -231,7 +131,7 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
 mod tests {
     use super::*;
     use alloc::format;
-    use alloc::string::ToString;
+    use alloc::string::{String, ToString};
     use alloc::vec;
 
     /// What `Expect` derived before it was read by hand: the same name, attributes and fields.
