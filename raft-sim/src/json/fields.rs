@@ -1,7 +1,8 @@
 //! Reading a tagged enum's fields by hand from a [`serde_json::Value`] object, with serde's own
 //! rules and error texts (`missing field`, `unknown field … expected one of`, `invalid type`).
 //! For the enums whose derived readers cost the page most (issue 14: `scenario/expect_json.rs`,
-//! `app/op_json.rs`); each one's tests compare it with the derived reader it replaced.
+//! `app/op_json.rs`,
+//! `world/workload_json.rs`); each one's tests compare it with the derived reader it replaced.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -87,6 +88,21 @@ impl<'a> Fields<'a> {
         self.0
             .get(name)
             .map_or_else(|| Err(E::missing_field(name)), u64_of)
+    }
+
+    /// A `u32`.
+    pub(crate) fn u32<E: Error>(&self, name: &'static str) -> Result<u32, E> {
+        let v = self.0.get(name).ok_or_else(|| E::missing_field(name))?;
+        match v {
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => {
+                    u32::try_from(u).map_err(|_| E::invalid_value(Unexpected::Unsigned(u), &"u32"))
+                }
+                (None, Some(i)) => Err(E::invalid_value(Unexpected::Signed(i), &"u32")),
+                _ => Err(E::invalid_type(unexpected(v), &"u32")),
+            },
+            _ => Err(E::invalid_type(unexpected(v), &"u32")),
+        }
     }
 
     /// A `#[serde(default)]` number: 0 when absent.
