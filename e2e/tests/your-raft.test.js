@@ -168,3 +168,29 @@ test('a broken node is reported with its reason and never hangs the page', { tim
   assert.deepEqual(await axe(page), [], 'axe-core on the page after the dialog');
   assert.deepEqual(problems, []);
 });
+
+test('the dialog is a part of its own: downloaded when opened, and a failed download says so', { timeout: 120_000 }, async () => {
+  const { context } = browser;
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+  // Issue 14: the first visit does not download the dialog's part.
+  await page.route(/\/your_raft_bg\.wasm$/, (route) => route.abort());
+  await page.goto(`${baseUrl()}?seed=5`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  assert.deepEqual(asked.filter((p) => /your_raft/.test(p)), [], 'nothing of the part before the dialog opens');
+  // Its download fails: the dialog says so (not a blank page, not nothing), and the playground runs on.
+  await page.getByRole('button', { name: /^Your Raft/ }).click();
+  const alert = page.getByTestId('your-raft-load-failed');
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match(await alert.innerText(), /^Your Raft… could not be downloaded \(.+\)\. Check your connection, then close this and try again\.$/);
+  assert.ok(await page.getByRole('dialog', { name: 'Your Raft…' }).isVisible());
+  await page.getByRole('button', { name: 'Close dialog' }).click();
+  assert.equal(await page.locator('g[data-node]').count() > 0, true);
+  // Once the connection is back, opening it again downloads it and the dialog works.
+  await page.unroute(/\/your_raft_bg\.wasm$/);
+  await openDialog(page);
+  assert.equal(await status(page), 'Ready to grade.');
+  assert.ok(asked.some((p) => /\/your_raft\.js$/.test(p)) && asked.some((p) => /\/your_raft_bg\.wasm$/.test(p)));
+  await page.close();
+});

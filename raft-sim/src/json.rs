@@ -20,6 +20,8 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::Serialize;
 use serde_json::Value;
 
+pub(crate) mod fields;
+
 /// `serde_json::from_value`, through the text deserializer (see the module doc). Its error
 /// reads as `from_value`'s: the message without a position (a position in the reprinted text
 /// would point nowhere in the person's file).

@@ -30,9 +30,13 @@ use raft_core::ready::Event;
 use raft_core::storage::{MemStorage, Storage};
 use raft_core::types::{Index, NodeId, Role, Term};
 
+// Read by hand (issue 14: the page's size); the attributes below still shape the writer.
+#[cfg(feature = "serde")]
+mod workload_json;
+
 /// What the simulated clients do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(
     feature = "serde",
     serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)

@@ -36,3 +36,6 @@ mod sim_driver;
 mod ui;
 mod url_params;
 mod view_model;
+
+/// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
+pub use ui::your_raft::dialog as your_raft_part;

@@ -106,6 +106,11 @@ const PARTS: &[(&str, &str, &str)] = &[
         "byo_worker",
         "the classroom grader's worker (Your Raft…, issue 18): downloaded only when that dialog opens",
     ),
+    (
+        "",
+        "your_raft",
+        "the Your Raft… dialog itself (issue 18): downloaded only when that dialog opens",
+    ),
 ];
 
 /// Adds the page's rows.
@@ -166,7 +171,7 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
                     group(raw),
                     group(gz)
                 ),
-                "the multi-group page is a whole build (it repeats the playground's code); the grader's worker holds the grader alone".into(),
+                "the multi-group page is a whole build (it repeats the playground's code); the grader's worker holds the grader alone; the Your Raft… dialog's part repeats yew".into(),
             ));
         }
     }
