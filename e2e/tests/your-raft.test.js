@@ -59,8 +59,12 @@ test('a JavaScript node is graded in the page, and its failing run opens in the 
   const { page, problems } = browser;
   await page.goto(`${baseUrl()}?seed=5`, { waitUntil: 'load' });
   await page.locator('g[data-node]').first().waitFor();
-  await openDialog(page);
+  const dialog = await openDialog(page);
   assert.equal(await status(page), 'Ready to grade.');
+  // The protocol the dialog names is served beside the page (it was a bare path before).
+  const href = await dialog.getByRole('link', { name: 'docs/classroom.md' }).getAttribute('href');
+  const doc = await page.evaluate(async (h) => { const r = await fetch(h); return [r.status, (await r.text()).slice(0, 42)]; }, href);
+  assert.deepEqual(doc, [200, '# Classroom: bring your own Raft\n\nStudents']);
 
   // The example with a bug: in the page it grants votes without checking votedFor (§5.2).
   await page.getByTestId('kit-buggy').click();

@@ -338,7 +338,8 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
                 { "Write a Raft node in JavaScript: a function " }<code>{ "createNode()" }</code>
                 { " returning an object whose " }<code>{ "handle(input)" }</code>
                 { " answers each input (a tick, a message, a client request) with what to persist, send, apply and reply. The grader runs it through the same tests, checkers and linearizability check as " }
-                <code>{ "raft-sim grade" }</code>{ ", in this page. The protocol and the rules are in docs/classroom.md; " }
+                <code>{ "raft-sim grade" }</code>{ ", in this page. The protocol and the rules are in " }
+                <a href="docs/classroom.md" target="_blank" rel="noopener">{ "docs/classroom.md" }</a>{ "; " }
                 <code>{ "Math.random" }</code>{ " and clocks are off: draw from " }<code>{ "init.seed" }</code>{ ", read time from " }<code>{ "input.now" }</code>{ "." }
             </p>
             <div class="row your-raft-kits">
@@ -371,10 +372,10 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <label>{ "Seed " }
+                <label>{ "First seed " }
                     <input type="number" min="1" max="4294967295" value={seed.to_string()} onchange={number(seed.clone(), u32::MAX)} disabled={busy} class="num" />
                 </label>
-                <label>{ "Seeds " }
+                <label>{ "Seeds per test " }
                     <input type="number" min="1" max={MAX_SEEDS.to_string()} value={seeds.to_string()} onchange={number(seeds.clone(), MAX_SEEDS)} disabled={busy} class="num"
                            title="Each test runs over this many seeds, from the seed on, until one fails" />
                 </label>
