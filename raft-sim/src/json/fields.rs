@@ -144,3 +144,37 @@ impl<'a> Fields<'a> {
         }
     }
 }
+
+/// For the hand-written readers' tests: each is checked against a copy of the serde-derived
+/// reader it replaced.
+#[cfg(test)]
+pub(crate) mod same_as_derived {
+    use alloc::format;
+    use alloc::string::{String, ToString};
+
+    /// serde_json's error without its position (the derived reader stopped at the field, a
+    /// hand-written one after the object).
+    fn text(e: serde_json::Error) -> String {
+        let s = e.to_string();
+        match s.find(" at line ") {
+            Some(k) => s[..k].to_string(),
+            None => s,
+        }
+    }
+
+    /// Both readers on `json`: the same value (as `Debug` text: the names are the same) or the
+    /// same error.
+    pub(crate) fn same<Ours, Derived>(json: &str)
+    where
+        Ours: serde::de::DeserializeOwned + core::fmt::Debug,
+        Derived: serde::de::DeserializeOwned + core::fmt::Debug,
+    {
+        let ours = serde_json::from_str::<Ours>(json).map_err(text);
+        let theirs = serde_json::from_str::<Derived>(json).map_err(text);
+        assert_eq!(
+            ours.map(|e| format!("{e:?}")),
+            theirs.map(|e| format!("{e:?}")),
+            "{json}"
+        );
+    }
+}

@@ -130,8 +130,7 @@ fn read<E: Error>(v: &Value) -> Result<Expect, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::format;
-    use alloc::string::{String, ToString};
+    use alloc::string::ToString;
     use alloc::vec;
 
     /// What `Expect` derived before it was read by hand: the same name, attributes and fields.
@@ -199,26 +198,9 @@ mod tests {
         }
     }
 
-    /// serde_json's error without its position (the derived reader stopped at the field, this
-    /// one after the object).
-    fn text(e: serde_json::Error) -> String {
-        let s = e.to_string();
-        match s.find(" at line ") {
-            Some(k) => s[..k].to_string(),
-            None => s,
-        }
-    }
-
-    /// Both readers on `json`: the same value (as `Debug` text: the names are the same) or the
-    /// same error.
+    /// Both readers on `json`: the same value or the same error.
     fn same(json: &str) {
-        let ours = serde_json::from_str::<Expect>(json).map_err(text);
-        let theirs = serde_json::from_str::<derived::Expect>(json).map_err(text);
-        assert_eq!(
-            ours.map(|e| format!("{e:?}")),
-            theirs.map(|e| format!("{e:?}")),
-            "{json}"
-        );
+        crate::json::fields::same_as_derived::same::<Expect, derived::Expect>(json);
     }
 
     #[test]

@@ -37,8 +37,6 @@ fn read<E: Error>(v: &Value) -> Result<Workload, E> {
 
 #[cfg(test)]
 mod tests {
-    use alloc::format;
-    use alloc::string::{String, ToString};
 
     /// What `Workload` derived before it was read by hand: the same name, attributes and fields.
     mod derived {
@@ -51,24 +49,9 @@ mod tests {
         }
     }
 
-    /// serde_json's error without its position.
-    fn text(e: serde_json::Error) -> String {
-        let s = e.to_string();
-        match s.find(" at line ") {
-            Some(k) => s[..k].to_string(),
-            None => s,
-        }
-    }
-
-    /// Both readers on `json`: the same value (as `Debug` text) or the same error.
+    /// Both readers on `json`: the same value or the same error.
     fn same(json: &str) {
-        let ours = serde_json::from_str::<super::Workload>(json).map_err(text);
-        let theirs = serde_json::from_str::<derived::Workload>(json).map_err(text);
-        assert_eq!(
-            ours.map(|e| format!("{e:?}")),
-            theirs.map(|e| format!("{e:?}")),
-            "{json}"
-        );
+        crate::json::fields::same_as_derived::same::<super::Workload, derived::Workload>(json);
     }
 
     #[test]
