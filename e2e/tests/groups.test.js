@@ -106,12 +106,14 @@ test('a multi-group link downloads the groups page only, not the playground', { 
   try {
     const fetched = [];
     fresh.page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
-    // A real network's round trip: on a local server with a busy machine, the preload scanner's
-    // early fetch of the playground's .wasm sometimes completed before the forward (a flaky
-    // failure that no visitor over a network would see).
+    // A real network (100 ms round trip, 4 MB/s): over a local server's unlimited bandwidth
+    // the preload scanner's early fetch of the playground's 1.4 MB .wasm sometimes completed
+    // before the forward's page arrived (a flaky failure no visitor over a network would see:
+    // there the small groups/ page arrives long before the large .wasm, and the navigation
+    // cancels it).
     const cdp = await fresh.context.newCDPSession(fresh.page);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: 4_000_000, uploadThroughput: 4_000_000 });
     await fresh.page.goto(`${baseUrl()}?groups=2&machines=3&seed=1`, { waitUntil: 'load' });
     await fresh.page.locator('[data-machine]').first().waitFor();
     const wasm = fetched.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[0-9a-f]+_bg/, ''));
