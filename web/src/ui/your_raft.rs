@@ -5,7 +5,8 @@
 //! Trunk builds the part from `web/src/bin/your_raft.rs` as `your_raft.js` (an ES module) and
 //! `your_raft_bg.wasm` beside the page (`data-bin="your_raft"` in index.html). Opening the
 //! dialog imports that module ([`PART`]), and its `open(host, on_open, on_close)` renders
-//! the dialog with a Yew renderer of its own into an element appended to the page's body;
+//! the dialog with a Yew renderer of its own into an element appended after the page's body
+//! (outside the playground's Yew app: see [`open_part`]);
 //! closing it calls the part's `close()` and removes the element. The two talk through
 //! those two callbacks only: close, and open a failing run, handed over as its trace's text,
 //! which the playground opens here as it opens any trace ([`open::import_request`]).
@@ -169,7 +170,7 @@ pub fn your_raft_dialog(p: &YourRaftProps) -> Html {
     }
 }
 
-/// Renders the part into a new element at the end of the page's body.
+/// Renders the part into a new element after the page's body.
 fn open_part(
     module: JsValue,
     sim: UseReducerDispatcher<Sim>,
@@ -178,10 +179,17 @@ fn open_part(
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
+    // The host goes after the body, not into it: the playground's Yew app is rendered into the
+    // body and handles every event under it (in the capture phase), finding its handlers by the
+    // numbers Yew writes on elements (`__yew_subtree_id`, `__yew_listener_id`). The part is
+    // another Yew with its own numbering, so under the body a click in the part ran whichever
+    // playground handler had the same number: "Open this run" opened the Lessons dialog once
+    // the playground's handlers were numbered differently. Its dialog is modal (the top
+    // layer), so where its host sits does not change what is seen.
     let host = document.create_element("div").map_err(|e| js_text(&e))?;
     document
-        .body()
-        .ok_or("no body")?
+        .document_element()
+        .ok_or("no document element")?
         .append_child(&host)
         .map_err(|e| js_text(&e))?;
     let close = onclose.clone();
