@@ -16,11 +16,12 @@ use crate::browser;
 use crate::components::announcer::Announcer;
 use crate::components::cluster::Cluster;
 use crate::components::controls::Controls;
-use crate::components::event_log::EventLog;
-use crate::components::logs::Logs;
-use crate::components::metrics::Metrics;
+use crate::components::event_log::{EventLogView, TrafficTap};
+use crate::components::logs::LogsView;
+use crate::components::metrics::MetricsView;
 use crate::components::notice::Notice;
-use crate::components::safety::Safety;
+use crate::components::safety::SafetyView;
+use crate::components::stagger::{Stagger, STAGGER_BELOW_MS};
 use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
 use crate::groups::{GroupsHost, GroupsStart, GroupsSwitch};
@@ -32,7 +33,7 @@ use crate::ui::lesson::LessonPanel;
 use crate::ui::menu::RunMenu;
 use crate::ui::walkthrough::Walkthrough;
 use crate::url_params::{self, ControlsMode, PageParams};
-use crate::view_model::RoleView;
+use crate::view_model::{RoleView, Traffic};
 
 const REDUCED_MOTION: &str = "(prefers-reduced-motion: reduce)";
 
@@ -542,6 +543,19 @@ pub fn app(props: &AppProps) -> Html {
         && !*offscreen
         && !sim.halted()
         && !in_groups;
+    // The text panels take turns while every animation frame is drawn (see [`Stagger`]); the
+    // space-time diagram's traffic is recorded here meanwhile, at every frame.
+    let stagger = use_mut_ref(|| Stagger::new(&sim));
+    let [panels_a, panels_b] = stagger
+        .borrow_mut()
+        .shown(&sim, running && frame_ms(&sim) < STAGGER_BELOW_MS);
+    let traffic = use_mut_ref(Traffic::default);
+    if params.controls == ControlsMode::Full && !in_groups {
+        traffic
+            .borrow_mut()
+            .observe(sim.view.now, &sim.view.messages);
+    }
+    let tap = TrafficTap(traffic.clone());
     let body = match (params.controls, (*groups).clone()) {
         (mode, Some((key, start))) => match host {
             Some(h) => (h.page)(
@@ -600,15 +614,17 @@ pub fn app(props: &AppProps) -> Html {
                         <FastStartNote />
                         <ReplayNote />
                         <Cluster />
-                        <Metrics />
+                        <MetricsView sim={panels_a.clone()} />
                     </section>
                     <section class="side">
                         if sim.goals.is_some() {
                             <LessonPanel />
                         }
-                        <Logs />
-                        <Safety />
-                        <EventLog />
+                        <LogsView sim={panels_a} />
+                        <SafetyView sim={panels_b.clone()} />
+                        <ContextProvider<TrafficTap> context={tap}>
+                            <EventLogView sim={panels_b} />
+                        </ContextProvider<TrafficTap>>
                     </section>
                 </main>
             </div>
@@ -661,8 +677,7 @@ fn animation_loop(props: &LoopProps) -> Html {
     let dispatcher = sim.dispatcher();
     // Nothing in flight and no replay: only timers move, so a lower frame rate does (the idle
     // page drew 60 frames a second of rings running down; see QUIET_FRAME_MS).
-    let quiet = sim.view.metrics.in_flight == 0 && sim.catching_up.is_none();
-    let min_ms = min_frame_ms(quiet, sim.catching_up.is_some(), sim.effective_speed());
+    let min_ms = frame_ms(&sim);
     use_effect_with((props.running, frame), move |&(running, _)| {
         // The pending frame; a skipped quiet frame puts its successor here. Taken (which
         // cancels it and ends the chain) when the effect is cleaned up.
@@ -701,6 +716,14 @@ pub fn min_frame_ms(quiet: bool, replaying: bool, speed: f64) -> f64 {
     } else {
         (MIN_VIRTUAL_MS_PER_FRAME / speed).min(QUIET_FRAME_MS)
     }
+}
+
+/// [`min_frame_ms`] for the state `sim` is in: nothing in flight and no replay is quiet (only
+/// timers move, so a lower frame rate does: the idle page drew 60 frames a second of rings
+/// running down).
+fn frame_ms(sim: &Sim) -> f64 {
+    let quiet = sim.view.metrics.in_flight == 0 && sim.catching_up.is_none();
+    min_frame_ms(quiet, sim.catching_up.is_some(), sim.effective_speed())
 }
 
 /// Where the animation loop keeps its pending frame.
@@ -757,5 +780,9 @@ mod tests {
             "every frame at 10×"
         );
         assert_eq!(min_frame_ms(false, true, default), 0.0);
+        // The text panels take turns at 10× and during a replay, not at the default speed.
+        assert!(min_frame_ms(false, false, default) > STAGGER_BELOW_MS);
+        assert!(min_frame_ms(false, false, 10.0) < STAGGER_BELOW_MS);
+        assert!(min_frame_ms(false, true, default) < STAGGER_BELOW_MS);
     }
 }

@@ -5,9 +5,15 @@ use raft_sim::{Action, NetConfig};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, ResetSettings, SimAction};
+use crate::sim_driver::{use_sim, ResetSettings, Sim, SimAction};
 use crate::ui::membership::MembershipControl;
-use crate::view_model::{name, MemberView, RoleView};
+use crate::view_model::{name, LinkView, MemberView, NodeView, RoleView};
+
+/// Dispatches actions to the simulation. A memoized part of the panel holds this rather than
+/// the whole state (which changes every frame): it always compares equal, so the part redraws
+/// only when the values it shows change (issue 14: every part of the panel was rebuilt and
+/// compared at every frame, 87 elements).
+type Dispatch = UseReducerDispatcher<Sim>;
 
 /// Parses a seed: decimal, or hexadecimal with `0x`. Explains what is wrong otherwise.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
@@ -52,21 +58,56 @@ pub fn controls() -> Html {
     }
 }
 
-fn act_cb(sim: &crate::sim_driver::SimContext, action: Action) -> Callback<MouseEvent> {
+fn act_cb(sim: &Dispatch, action: Action) -> Callback<MouseEvent> {
     let sim = sim.clone();
     Callback::from(move |_| sim.dispatch(SimAction::Act(action.clone())))
 }
 
+/// Properties of [`NodeActionsView`]: what it shows of the state.
+#[derive(Properties, PartialEq)]
+struct NodeActionsProps {
+    /// The selected node's id.
+    selected: Option<raft_core::types::NodeId>,
+    /// The selected node as drawn (None: nothing selected, or it is gone).
+    node: Option<NodeView>,
+    /// The leader, if any.
+    leader: Option<raft_core::types::NodeId>,
+    /// Every link of the selected node is cut.
+    isolated: bool,
+    sim: Dispatch,
+}
+
+/// What to do to the selected node: reads the state, and draws [`NodeActionsView`] only when
+/// what it shows changed.
 #[function_component(NodeActions)]
 fn node_actions() -> Html {
     let sim = use_sim();
+    let node = sim
+        .selected
+        .and_then(|id| sim.view.nodes.iter().find(|n| n.id == id).cloned());
+    let isolated = node.as_ref().is_some_and(|n| {
+        sim.view
+            .links
+            .iter()
+            .filter(|l| l.a == n.id || l.b == n.id)
+            .all(|l| l.state != LinkView::Healthy)
+    });
+    html! {
+        <NodeActionsView selected={sim.selected} {node} leader={sim.view.metrics.leader} {isolated}
+                         sim={sim.dispatcher()} />
+    }
+}
+
+#[function_component(NodeActionsView)]
+fn node_actions_view(p: &NodeActionsProps) -> Html {
+    let sim = &p.sim;
     // Selecting a node (click, Enter on it, or its name in the logs) moves focus to what can be
     // done to it, so a keyboard user need not Tab through the whole cluster to reach Crash.
     let first_button = use_node_ref();
-    let shown = use_mut_ref(|| sim.selected);
+    let shown = use_mut_ref(|| p.selected);
     {
         let first_button = first_button.clone();
-        use_effect_with(sim.selected, move |&selected| {
+        use_effect_with(p.selected, move |&selected| {
             let changed = *shown.borrow() != selected;
             *shown.borrow_mut() = selected;
             if changed && selected.is_some() {
@@ -76,10 +117,7 @@ fn node_actions() -> Html {
             }
         });
     }
-    let node = sim
-        .selected
-        .and_then(|id| sim.view.nodes.iter().find(|n| n.id == id).cloned());
-    let Some(n) = node else {
+    let Some(n) = p.node.clone() else {
         return html! {
             <div class="group">
                 <h2>{ "Selected node" }</h2>
@@ -89,13 +127,7 @@ fn node_actions() -> Html {
     };
     let id = n.id;
     let down = n.role == RoleView::Crashed;
-    let leader = sim.view.metrics.leader;
-    let isolated = sim
-        .view
-        .links
-        .iter()
-        .filter(|l| l.a == id || l.b == id)
-        .all(|l| l.state != crate::view_model::LinkView::Healthy);
+    let (leader, isolated) = (p.leader, p.isolated);
     let deselect = {
         let sim = sim.clone();
         Callback::from(move |_| sim.dispatch(SimAction::Select(None)))
@@ -108,40 +140,40 @@ fn node_actions() -> Html {
             <h2>{ format!("Selected: {}", n.name) }<span class="hint">{ format!("{} · term {}{}{}", crate::components::cluster::ring_word(&n), n.term, if n.paused { " · frozen" } else { "" }, disk_hint(&n)) }</span></h2>
             <div class="buttons">
                 if down {
-                    <button class="btn" ref={first_button.clone()} onclick={act_cb(&sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
+                    <button class="btn" ref={first_button.clone()} onclick={act_cb(sim, Action::Restart { node: id })} aria-label={format!("Restart {}", n.name)}>{ "Restart" }</button>
                 } else {
-                    <button class="btn danger" ref={first_button} onclick={act_cb(&sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
+                    <button class="btn danger" ref={first_button} onclick={act_cb(sim, Action::Crash { node: id })} aria-label={format!("Crash {}", n.name)}>{ "Crash" }</button>
                 }
                 // "Freeze", not "Pause": the run's own Pause button keeps its name to itself.
                 if n.paused {
-                    <button class="btn" onclick={act_cb(&sim, Action::Resume { node: id })}
+                    <button class="btn" onclick={act_cb(sim, Action::Resume { node: id })}
                             aria-label={format!("Thaw {}", n.name)}
                             title="Resume it: the time it missed passes at once, then what waited for it arrives">{ "Thaw" }</button>
                 } else {
-                    <button class="btn" onclick={act_cb(&sim, Action::Pause { node: id })} disabled={down}
+                    <button class="btn" onclick={act_cb(sim, Action::Pause { node: id })} disabled={down}
                             aria-label={format!("Freeze {}", n.name)}
                             title="Freeze it as a long garbage-collection pause would: no timers, nothing delivered; it keeps the view it had">{ "Freeze" }</button>
                 }
-                <button class="btn" onclick={act_cb(&sim, Action::Isolate { node: id })} disabled={isolated}
+                <button class="btn" onclick={act_cb(sim, Action::Isolate { node: id })} disabled={isolated}
                         aria-label={format!("Isolate {}", n.name)}>{ "Isolate" }</button>
-                <button class="btn" onclick={act_cb(&sim, Action::Campaign { node: id })} disabled={down || n.role == RoleView::Leader}
+                <button class="btn" onclick={act_cb(sim, Action::Campaign { node: id })} disabled={down || n.role == RoleView::Leader}
                         aria-label={format!("Time out now ({})", n.name)} title="Make its election timer fire now">{ "Time out now" }</button>
-                <button class="btn" onclick={act_cb(&sim, Action::TransferLeader { to: id })}
+                <button class="btn" onclick={act_cb(sim, Action::TransferLeader { to: id })}
                         disabled={down || leader.is_none() || leader == Some(id) || n.member != MemberView::Voter}
                         aria-label={format!("Make leader ({})", n.name)} title="Transfer leadership to it">{ "Make leader" }</button>
             </div>
             <DiskControl node={id} name={n.name.clone()} ms={n.disk_ms} />
             <h3 class="subhead">{ "Membership and log" }<span class="hint">{ n.member.as_str() }</span></h3>
             <div class="buttons">
-                <button class="btn" onclick={act_cb(&sim, Action::Promote { node: id })}
+                <button class="btn" onclick={act_cb(sim, Action::Promote { node: id })}
                         disabled={leader.is_none() || n.member != MemberView::Learner}
                         aria-label={format!("Promote to voter ({})", n.name)}
                         title="Learners only: the leader makes it a voter (a single-server change)">{ "Promote to voter" }</button>
-                <button class="btn" onclick={act_cb(&sim, Action::Remove { node: id })}
+                <button class="btn" onclick={act_cb(sim, Action::Remove { node: id })}
                         disabled={leader.is_none() || matches!(n.member, MemberView::Removed)}
                         aria-label={format!("Remove {} from the cluster", n.name)}
                         title="The leader removes it from the configuration">{ "Remove" }</button>
-                <button class="btn" onclick={act_cb(&sim, Action::Compact { node: id })} disabled={down || n.applied == 0}
+                <button class="btn" onclick={act_cb(sim, Action::Compact { node: id })} disabled={down || n.applied == 0}
                         aria-label={format!("Compact log now ({})", n.name)}
                         title="Snapshot its state machine at the applied index and drop the log up to there">{ "Compact log now" }</button>
             </div>
@@ -205,31 +237,50 @@ fn disk_control(p: &DiskProps) -> Html {
     }
 }
 
+/// Properties of [`ClusterActionsView`]: what it shows of the state.
+#[derive(Properties, PartialEq)]
+struct ClusterActionsProps {
+    /// Steady client load on.
+    load: bool,
+    /// Some link is cut or lossy.
+    any_fault: bool,
+    /// A node can be added (there is a leader and fewer than 9 nodes).
+    can_add: bool,
+    sim: Dispatch,
+}
+
+/// What to do to the whole cluster: reads the state, and draws [`ClusterActionsView`] only
+/// when what it shows changed.
 #[function_component(ClusterActions)]
 fn cluster_actions() -> Html {
     let sim = use_sim();
+    let any_fault = sim.view.links.iter().any(|l| l.state != LinkView::Healthy);
+    let can_add = sim.view.metrics.leader.is_some() && sim.view.nodes.len() < 9;
+    html! {
+        <ClusterActionsView load={sim.client_load} {any_fault} {can_add} sim={sim.dispatcher()} />
+    }
+}
+
+#[function_component(ClusterActionsView)]
+fn cluster_actions_view(p: &ClusterActionsProps) -> Html {
+    let sim = &p.sim;
     let request = {
         let sim = sim.clone();
         Callback::from(move |_| sim.dispatch(SimAction::ClientRequest))
     };
-    let load = sim.client_load;
-    let any_fault = sim
-        .view
-        .links
-        .iter()
-        .any(|l| l.state != crate::view_model::LinkView::Healthy);
+    let (load, any_fault) = (p.load, p.any_fault);
     html! {
         <div class="group">
             <h2>{ "Cluster" }</h2>
             <div class="buttons">
                 <button class="btn" onclick={request} aria-label="Send a client request">{ "Client request" }</button>
                 <button class={classes!("btn", "toggle", load.then_some("on"))} aria-pressed={load.to_string()}
-                        onclick={act_cb(&sim, Action::ClientLoad { on: !load })} aria-label="Client load"
+                        onclick={act_cb(sim, Action::ClientLoad { on: !load })} aria-label="Client load"
                         title="A steady stream of client requests">
                     { "Client load" }
                 </button>
-                <button class="btn" onclick={act_cb(&sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
-                <button class="btn" onclick={act_cb(&sim, Action::AddNode)} disabled={sim.view.metrics.leader.is_none() || sim.view.nodes.len() >= 9}
+                <button class="btn" onclick={act_cb(sim, Action::Heal)} disabled={!any_fault} aria-label="Heal all links">{ "Heal all" }</button>
+                <button class="btn" onclick={act_cb(sim, Action::AddNode)} disabled={!p.can_add}
                         aria-label="Add a node" title="Start a new machine; the leader adds it as a learner">{ "Add a node" }</button>
                 <MembershipControl />
             </div>
@@ -237,10 +288,24 @@ fn cluster_actions() -> Html {
     }
 }
 
+/// Properties of [`NetworkControlsView`].
+#[derive(Properties, PartialEq)]
+struct NetworkProps {
+    /// The network settings in force.
+    net: NetConfig,
+    sim: Dispatch,
+}
+
+/// The network sliders: draws [`NetworkControlsView`] only when the settings change.
 #[function_component(NetworkControls)]
 fn network_controls() -> Html {
     let sim = use_sim();
-    let net = &sim.net;
+    html! { <NetworkControlsView net={sim.net.clone()} sim={sim.dispatcher()} /> }
+}
+
+#[function_component(NetworkControlsView)]
+fn network_controls_view(p: &NetworkProps) -> Html {
+    let (sim, net) = (&p.sim, &p.net);
     let latency = net.latency_max;
     let drop_pct = net.drop_ppm / 10_000;
     let dup_pct = net.dup_ppm / 10_000;
@@ -338,15 +403,33 @@ impl Form {
     }
 }
 
+/// Properties of [`NewRunView`].
+#[derive(Properties, PartialEq)]
+struct NewRunProps {
+    /// The run's generation ([`Sim::generation`]).
+    generation: u64,
+    /// The settings of the run on screen.
+    settings: ResetSettings,
+    sim: Dispatch,
+}
+
+/// The New run form: draws [`NewRunView`] only when another run is opened.
 #[function_component(NewRun)]
 fn new_run() -> Html {
     let sim = use_sim();
+    html! {
+        <NewRunView generation={sim.generation} settings={sim.settings.clone()} sim={sim.dispatcher()} />
+    }
+}
+
+#[function_component(NewRunView)]
+fn new_run_view(p: &NewRunProps) -> Html {
     let form = Form {
-        seed: use_state(|| sim.settings.seed.to_string()),
-        nodes: use_state(|| sim.settings.nodes),
-        pre_vote: use_state(|| sim.settings.pre_vote),
-        check_quorum: use_state(|| sim.settings.check_quorum),
-        break_it: use_state(|| sim.settings.break_it),
+        seed: use_state(|| p.settings.seed.to_string()),
+        nodes: use_state(|| p.settings.nodes),
+        pre_vote: use_state(|| p.settings.pre_vote),
+        check_quorum: use_state(|| p.settings.check_quorum),
+        break_it: use_state(|| p.settings.break_it),
         error: use_state(|| None::<String>),
     };
     // Raft groups and machines (one group: this page; more: a multi-group run, crate::groups).
@@ -357,7 +440,7 @@ fn new_run() -> Html {
     {
         let form = form.clone();
         use_effect_with(
-            (sim.generation, sim.settings.clone()),
+            (p.generation, p.settings.clone()),
             move |(_, s): &(u64, ResetSettings)| form.show(s),
         );
     }
@@ -396,7 +479,7 @@ fn new_run() -> Html {
         Callback::from(move |_| s.set(!*s))
     };
     let submit = {
-        let sim = sim.clone();
+        let sim = p.sim.clone();
         let (groups, switch) = (groups.clone(), switch.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();

@@ -13,7 +13,8 @@ use yew::prelude::*;
 use std::collections::BTreeMap;
 
 use crate::components::layers::PathData;
-use crate::sim_driver::use_sim;
+use crate::components::{Snap, SnapProps};
+use crate::sim_driver::{use_sim, Sim};
 use crate::view_model::{name, subject, EventKind, EventLine, Fate, Traffic};
 
 /// Width of the diagram's view box.
@@ -59,17 +60,40 @@ impl TripLook {
     }
 }
 
-/// The event log panel.
+/// The traffic the space-time diagram draws, recorded by the page at every frame it draws
+/// (`app.rs`) for an event log that is not drawn at every frame. Without one above it, the
+/// event log records the traffic itself, at each of its renders.
+#[derive(Clone, Debug)]
+pub struct TrafficTap(pub Rc<std::cell::RefCell<Traffic>>);
+
+impl PartialEq for TrafficTap {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The event log panel, showing the latest state.
 #[function_component(EventLog)]
 pub fn event_log() -> Html {
     let sim = use_sim();
+    html! { <EventLogView sim={Snap::of(&sim)} /> }
+}
+
+/// The event log panel, showing the state it is given.
+#[function_component(EventLogView)]
+pub fn event_log_view(p: &SnapProps) -> Html {
+    let sim = &p.sim;
     let tab = use_state(|| Tab::Events);
     let marked = use_state(|| None::<u64>);
     let span = use_state(|| 250u64);
-    let traffic = use_mut_ref(Traffic::default);
-    traffic
-        .borrow_mut()
-        .observe(sim.view.now, &sim.view.messages);
+    let own = use_mut_ref(Traffic::default);
+    let traffic = match use_context::<TrafficTap>() {
+        Some(tap) => tap.0,
+        None => {
+            own.borrow_mut().observe(sim.view.now, &sim.view.messages);
+            own
+        }
+    };
     // Time travel can leave a mark in the future of the state shown.
     let mark = marked.filter(|&m| m <= sim.view.now);
 
@@ -143,7 +167,7 @@ pub fn event_log() -> Html {
                             <span class="hint">{ "click an event line to mark its moment" }</span>
                         }
                     </div>
-                    { diagram(&sim, &traffic.borrow(), mark, *span) }
+                    { diagram(sim, &traffic.borrow(), mark, *span) }
                 </div>
             }
         }
@@ -213,12 +237,7 @@ fn f1(x: f64) -> String {
 }
 
 /// The space-time diagram for the window of `span` ms ending now, or centred on `mark`.
-fn diagram(
-    sim: &crate::sim_driver::SimContext,
-    traffic: &Traffic,
-    mark: Option<u64>,
-    span: u64,
-) -> Html {
+fn diagram(sim: &Sim, traffic: &Traffic, mark: Option<u64>, span: u64) -> Html {
     let v = &sim.view;
     let now = v.now;
     let (t0, t1) = match mark {

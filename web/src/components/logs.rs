@@ -6,6 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::ring::term_class;
+use crate::components::{Snap, SnapProps};
 use crate::sim_driver::{use_sim, SimAction};
 use crate::view_model::{name, MemberView, NodeView, RoleView, ViewModel};
 
@@ -34,10 +35,17 @@ fn cell_index(cell: &web_sys::Element, hi: u64) -> u64 {
     hi.saturating_sub(after)
 }
 
-/// The logs panel.
+/// The logs panel, showing the latest state.
 #[function_component(Logs)]
 pub fn logs() -> Html {
     let sim = use_sim();
+    html! { <LogsView sim={Snap::of(&sim)} /> }
+}
+
+/// The logs panel, showing the state it is given.
+#[function_component(LogsView)]
+pub fn logs_view(p: &SnapProps) -> Html {
+    let sim = &p.sim;
     let v = &sim.view;
     let (lo, hi) = v.log_window;
     // A cell's tooltip is written when the pointer is on it, from the view drawn last: under

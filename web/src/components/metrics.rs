@@ -6,6 +6,7 @@
 use yew::prelude::*;
 
 use crate::browser;
+use crate::components::{Snap, SnapProps};
 use crate::sim_driver::use_sim;
 use crate::view_model::{election_times, name, RateMeter};
 
@@ -20,10 +21,17 @@ fn memory_title((checkpoints, world): (u64, u64)) -> String {
     )
 }
 
-/// The metrics strip.
+/// The metrics strip, showing the latest state.
 #[function_component(Metrics)]
 pub fn metrics() -> Html {
     let sim = use_sim();
+    html! { <MetricsView sim={Snap::of(&sim)} /> }
+}
+
+/// The metrics strip, showing the state it is given.
+#[function_component(MetricsView)]
+pub fn metrics_view(p: &SnapProps) -> Html {
+    let sim = &p.sim;
     let m = &sim.view.metrics;
     let meter = use_mut_ref(RateMeter::default);
     let ops_per_sec = {

@@ -2,13 +2,28 @@
 
 use yew::prelude::*;
 
-use crate::sim_driver::{use_sim, SimAction};
+use crate::sim_driver::{use_sim, ResetSettings, Sim, SimAction};
 
-/// Shows the current notice, if any.
+/// Properties of [`NoticeView`].
+#[derive(Properties, PartialEq)]
+struct NoticeProps {
+    notice: Option<String>,
+    /// The run's settings (Start over resets to them).
+    settings: ResetSettings,
+    sim: UseReducerDispatcher<Sim>,
+}
+
+/// Shows the current notice, if any (drawn only when it changes).
 #[function_component(Notice)]
 pub fn notice() -> Html {
     let sim = use_sim();
-    let Some(text) = sim.notice.clone() else {
+    html! { <NoticeView notice={sim.notice.clone()} settings={sim.settings.clone()} sim={sim.dispatcher()} /> }
+}
+
+#[function_component(NoticeView)]
+fn notice_view(p: &NoticeProps) -> Html {
+    let sim = &p.sim;
+    let Some(text) = p.notice.clone() else {
         return Html::default();
     };
     let dismiss = {
@@ -17,10 +32,10 @@ pub fn notice() -> Html {
     };
     // A parameter link that resumed the stored run offers to start the link's run afresh.
     let fresh = text.starts_with(crate::open::RESUMED_PREFIX).then(|| {
-        let sim = sim.clone();
+        let (sim, settings) = (sim.clone(), p.settings.clone());
         Callback::from(move |_| {
             crate::browser::clear_run();
-            sim.dispatch(SimAction::Reset(sim.settings.clone()));
+            sim.dispatch(SimAction::Reset(settings.clone()));
         })
     });
     html! {

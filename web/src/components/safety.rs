@@ -4,15 +4,38 @@
 
 use yew::prelude::*;
 
+use crate::components::{Snap, SnapProps};
 use crate::sim_driver::use_sim;
-use crate::view_model::health::health;
+use crate::view_model::health::{health, Finding};
+use crate::view_model::SafetyView as Checked;
 
-/// The safety and health panel.
+/// Properties of [`SafetyPanel`].
+#[derive(Properties, PartialEq)]
+struct PanelProps {
+    safety: Checked,
+    findings: Vec<Finding>,
+}
+
+/// The safety and health panel, showing the latest state.
 #[function_component(Safety)]
 pub fn safety() -> Html {
     let sim = use_sim();
-    let s = &sim.view.safety;
+    html! { <SafetyView sim={Snap::of(&sim)} /> }
+}
+
+/// The safety and health panel, showing the state it is given: it finds what to show, and
+/// draws the panel only when that changed (rarely: the properties hold and the health
+/// findings stay).
+#[function_component(SafetyView)]
+pub fn safety_view(p: &SnapProps) -> Html {
+    let sim = &p.sim;
     let findings = health(&sim.view, &sim.events, &sim.net);
+    html! { <SafetyPanel safety={sim.view.safety.clone()} {findings} /> }
+}
+
+#[function_component(SafetyPanel)]
+fn safety_panel(p: &PanelProps) -> Html {
+    let (s, findings) = (&p.safety, &p.findings);
     let worst = findings
         .first()
         .map_or("ok", |f| f.level.as_str())

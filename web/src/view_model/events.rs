@@ -98,6 +98,15 @@ pub fn snapshot(world: &World) -> Vec<NodeSnap> {
         .collect()
 }
 
+/// A node's name ("S3") as [`name`] writes it, without making a string of it first.
+struct Who(NodeId);
+
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
 /// Sentences for what changed between two snapshots taken at time `t` (the trace, rebuilt from
 /// node state: the browser does not keep the simulator's unbounded trace).
 pub fn diff(prev: &[NodeSnap], next: &[NodeSnap], t: u64) -> Vec<EventLine> {
@@ -115,7 +124,9 @@ pub fn diff(prev: &[NodeSnap], next: &[NodeSnap], t: u64) -> Vec<EventLine> {
         ));
     }
     for (p, n) in prev.iter().zip(next) {
-        let who = name(n.id);
+        // Written only into a line that is made (most events change no node's role, term,
+        // vote or commit: a name per node per event was a String allocated for nothing).
+        let who = Who(n.id);
         match (p.role, n.role) {
             (Some(_), None) => out.push(line(EventKind::Fault, format!("{who} crashed"))),
             (None, Some(r)) => out.push(line(
