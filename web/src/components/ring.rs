@@ -160,10 +160,12 @@ pub(super) fn ring(p: &RingProps) -> Html {
         } else {
             Html::default()
         };
+        // The term, and under it the vote: on one line ("term 2 · voted for S7") the labels of
+        // neighbours ran into each other from 7 nodes on.
+        let term = format!("term {}", n.term);
         let vote = match (n.role, n.vote) {
-            (RoleView::Crashed, _) => format!("term {}", n.term),
-            (_, Some(v)) => format!("term {} · voted for {}", n.term, name(v)),
-            _ => format!("term {}", n.term),
+            (RoleView::Crashed, _) | (_, None) => None,
+            (_, Some(v)) => Some(format!("voted for {}", name(v))),
         };
         // Learners (and nodes still joining) are squares: they replicate but never vote.
         let square = matches!(n.member, MemberView::Learner | MemberView::Joining)
@@ -213,7 +215,10 @@ pub(super) fn ring(p: &RingProps) -> Html {
                 if n.paused {
                     <text class="pause-mark" y={fmt(-NODE_R + 15.0)} x={fmt(NODE_R - 8.0)} aria-hidden="true">{ "II" }</text>
                 }
-                <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&vote) }</text>
+                <text class="node-term" y={fmt(NODE_R + 26.0)}>{ spaced(&term) }</text>
+                if let Some(vote) = vote {
+                    <text class="node-term node-vote" y={fmt(NODE_R + 40.0)}>{ spaced(&vote) }</text>
+                }
             </g>
         }
     });
