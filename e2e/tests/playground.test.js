@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { baseUrl, ARTIFACTS, useBrowser, frameTimes } from './browser.js';
+import { baseUrl, ARTIFACTS, useBrowser } from './browser.js';
 
 const browser = useBrowser();
 
@@ -209,35 +209,6 @@ test('the cluster keeps a usable size at every window width', { timeout: 60_000 
     if (width === 1000) await page.screenshot({ path: `${ARTIFACTS}playground-1000px.png`, fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
-  assert.deepEqual(browser.problems, []);
-});
-
-test('frame time with 9 nodes under heavy client load (printed, not asserted)', { timeout: 90_000 }, async () => {
-  const page = await open({ seed: 13, nodes: 9, speed: 0 });
-  await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader', 30_000);
-  await page.getByRole('button', { name: 'Client load', exact: true }).click();
-  await page.getByLabel('Speed').fill('1'); // 10x
-  const measure = async (label) => {
-    await page.waitForTimeout(1000);
-    const frames = await frameTimes(page, 4000);
-    const inFlight = await page.getByTestId('metric-in-flight').innerText();
-    const ops = await page.getByTestId('metric-ops').innerText();
-    const lag = (await status(page)).includes('catching up');
-    const figures = { frame_p50_ms: frames.p50, frame_p95_ms: frames.p95, messages_in_flight: Number(inFlight) };
-    console.log(
-      `frame time, 9 nodes, client load on, 10x, ${label}: p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms ` +
-        `over ${frames.frames} frames; ${inFlight} messages in flight; ${ops} client ops done; ` +
-        `sim ${lag ? 'lagging behind (event budget hit)' : 'keeping up'}`,
-    );
-    return figures;
-  };
-  await measure('10–18 ms links');
-  // Slower links and duplicates keep more messages in flight at once (the issue asks for 200 or
-  // more); at 200 ms one way elections may churn, but this measures drawing, not Raft.
-  await page.getByLabel('Latency').fill('200');
-  await page.getByLabel('Duplicates').fill('30');
-  await recordFigures(await measure('200 ms links, 30% duplicates'));
-  await page.screenshot({ path: `${ARTIFACTS}playground-9-nodes-load.png` });
   assert.deepEqual(browser.problems, []);
 });
 

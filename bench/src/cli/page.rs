@@ -207,15 +207,6 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         cell(get("first_leader_ms"), "ms"),
         "was 4,600–9,500 ms (issue #14); goal about 1 s".into(),
     ));
-    rows.push(Row::new(
-        "5 page",
-        "frame time p50 / p95, 9 nodes, 200+ messages in flight",
-        match (get("frame_p50_ms"), get("frame_p95_ms")) {
-            (Some(a), Some(b)) => format!("{a} / {b} ms"),
-            _ => missing.into(),
-        },
-        "budget 16.7 ms (60 fps)".into(),
-    ));
     let spacetime = |p: &str| match (
         get(&format!("{p}frame_spacetime_p50_ms")),
         get(&format!("{p}frame_spacetime_p95_ms")),
