@@ -228,3 +228,22 @@ pub fn focus_first(selector: &str) {
         },
     };
 }
+
+/// The element a page's Yew app renders into: a `<div id="app-root">` of its own, appended to
+/// the body (or the body itself if the element cannot be made). Not the body: Yew handles
+/// every event under its root and finds handlers by numbers it writes on elements, numbering
+/// from the same start in every app, so a second Yew app under the first one's root (the
+/// "Your Raft…" part, bin/your_raft.rs) had its clicks run the first app's handlers of the same
+/// numbers. With each app under a root of its own, neither sees the other's events.
+pub fn app_root() -> Option<web_sys::Element> {
+    let doc = window()?.document()?;
+    let body = doc.body()?;
+    match doc.create_element("div") {
+        Ok(root) => {
+            root.set_id("app-root");
+            body.append_child(&root).ok()?;
+            Some(root)
+        }
+        Err(_) => Some(body.into()),
+    }
+}

@@ -6,5 +6,12 @@ fn main() {
     if web::groups::forward::forward_if_asked() {
         return;
     }
-    yew::Renderer::<web::app::App>::new().render();
+    match web::app_root() {
+        Some(root) => {
+            yew::Renderer::<web::app::App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<web::app::App>::new().render();
+        }
+    }
 }

@@ -4,8 +4,15 @@
 //! fresh one of 3 groups on 5 machines.
 
 fn main() {
-    yew::Renderer::<web::app::App>::with_props(web::app::AppProps {
+    let props = web::app::AppProps {
         groups_host: Some(web::groups::GroupsHost::PAGE),
-    })
-    .render();
+    };
+    match web::app_root() {
+        Some(root) => {
+            yew::Renderer::<web::app::App>::with_root_and_props(root, props).render();
+        }
+        None => {
+            yew::Renderer::<web::app::App>::with_props(props).render();
+        }
+    }
 }

@@ -179,17 +179,17 @@ fn open_part(
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
-    // The host goes after the body, not into it: the playground's Yew app is rendered into the
-    // body and handles every event under it (in the capture phase), finding its handlers by the
-    // numbers Yew writes on elements (`__yew_subtree_id`, `__yew_listener_id`). The part is
-    // another Yew with its own numbering, so under the body a click in the part ran whichever
-    // playground handler had the same number: "Open this run" opened the Lessons dialog once
-    // the playground's handlers were numbered differently. Its dialog is modal (the top
-    // layer), so where its host sits does not change what is seen.
+    // The host goes into the body beside the playground's root (`browser::app_root`), never
+    // inside it: the part is another Yew app, and Yew handles every event under its root,
+    // finding handlers by numbers it writes on elements (`__yew_subtree_id`,
+    // `__yew_listener_id`) that both apps count from the same start. Under the playground's
+    // root a click in the part ran whichever playground handler had the same number ("Open this
+    // run" opened the Lessons dialog). Its dialog is modal (the top layer), so where its host
+    // sits does not change what is seen.
     let host = document.create_element("div").map_err(|e| js_text(&e))?;
     document
-        .document_element()
-        .ok_or("no document element")?
+        .body()
+        .ok_or("no body")?
         .append_child(&host)
         .map_err(|e| js_text(&e))?;
     let close = onclose.clone();
