@@ -226,7 +226,8 @@ pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM,
-    DEFAULT_MAX_UNCOMMITTED_BYTES, MAX_CLOCK_DRIFT_PPM, MAX_LOG_CACHE_ENTRIES,
+    DEFAULT_MAX_PENDING_READS, DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_MAX_UNCOMMITTED_BYTES,
+    MAX_CLOCK_DRIFT_PPM, MAX_ELECTION_TIMEOUT, MAX_LOG_CACHE_ENTRIES,
 };
 pub use entries::Entries;
 pub use entry::{Entry, HardState, Payload};

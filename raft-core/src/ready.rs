@@ -7,6 +7,7 @@ use crate::entry::HardState;
 use crate::message::Message;
 use crate::reason::{RejectReason, TransferStep};
 use crate::snapshot::Snapshot;
+use crate::storage::StorageError;
 use crate::types::{Index, NodeId, Role, Term};
 
 /// A linearizable read that may now be served: once the application has applied `index`, its
@@ -74,6 +75,18 @@ pub enum Event {
         from: NodeId,
         /// Why it was ignored.
         why: RejectReason,
+    },
+    /// The storage failed to return stable entries (ones a `Ready` handed out as persisted)
+    /// with [`StorageError::Compacted`] or [`StorageError::Unavailable`]: it lost them, or the
+    /// driver persisted somewhere the node does not read. One event per failed read; the node
+    /// retries as for [`StorageError::NotReady`] (which is not reported: a storage still
+    /// loading), so a leader keeps asking on each heartbeat answer and the application's
+    /// committed entries wait.
+    StorageFault {
+        /// What the storage answered.
+        error: StorageError,
+        /// The first index asked for.
+        index: Index,
     },
 }
 
@@ -185,6 +198,9 @@ impl core::fmt::Display for Event {
             Event::QuorumLost { term } => write!(f, "lost the quorum in term {term}"),
             Event::Transfer { to, what } => write!(f, "transfer to S{to} {what}"),
             Event::Rejected { from, why } => write!(f, "ignored message from S{from}: {why}"),
+            Event::StorageFault { error, index } => {
+                write!(f, "storage could not read entry {index}: {error}")
+            }
         }
     }
 }
