@@ -42,8 +42,9 @@ pub enum Input {
     Propose(Vec<u8>),
     /// A linearizable read request with the caller's id (leader only, §6.4). It may never be
     /// answered: pending reads are dropped without a word when the leader steps down, so time
-    /// out and retry. In lease mode, a read outside a valid lease falls back to a ReadIndex
-    /// round.
+    /// out and retry. Refused with [`Error::TooManyPendingReads`] while
+    /// [`Config::max_pending_reads`] wait already. In lease mode, a read outside a valid lease
+    /// falls back to a ReadIndex round.
     ReadIndex(u64),
     /// Hand leadership to the given voter (leader only, dissertation §3.10).
     TransferLeader(NodeId),
@@ -56,7 +57,8 @@ pub enum Input {
     /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
     ChangeMembership(ConfChange),
     /// The application has snapshotted its state up to `index` (at most the applied index):
-    /// compact the log up to there (paper §7).
+    /// compact the log up to there (paper §7). Data larger than [`Config::max_snapshot_bytes`]
+    /// is refused ([`crate::SnapshotRefusal::TooLarge`]): followers would refuse it.
     Compact {
         /// Last index the snapshot covers.
         index: Index,
