@@ -71,9 +71,9 @@
 //!   [`Config::max_committed_bytes_per_ready`] is set (default: no bound). After a restart that
 //!   is every entry after the snapshot (the commit index is not persisted), or only those after
 //!   [`Config::applied`] when the driver names what its state machine already holds.
-//! - [`Ready::messages`] is not bounded: one Append per follower (or a few, by
-//!   [`Config::max_msg_bytes`] within [`Config::max_inflight`]) and one heartbeat round per
-//!   ReadIndex request registered since the last `ready()`.
+//! - [`Ready::messages`] holds a few messages per peer: Appends (up to [`Config::max_inflight`]
+//!   of at most [`Config::max_msg_bytes`] each, or one entry), and one heartbeat round however
+//!   many ReadIndex requests were registered since the last `ready()` (they share it).
 //!
 //! - The driver persists each [`Ready`] into the node's storage ([`Node::storage_mut`]), or
 //!   into a storage that the node's one reads from. The entries of a `Ready` count as stable

@@ -184,6 +184,10 @@ pub struct Node<S = MemStorage> {
     transfer_elapsed: u64,
     /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
     pending_reads: VecDeque<PendingRead>,
+    /// Leader only: the newest pending reads' context (`read_seq`) has not gone out in a
+    /// heartbeat round yet. Every read registered until then shares it, and `ready()` sends
+    /// the round: one per Ready, not one per read.
+    read_round_pending: bool,
     read_seq: u64,
     /// Logical time: ticks since this node started (volatile).
     ticks: u64,
@@ -324,6 +328,7 @@ impl<S: Storage> Node<S> {
             transfer: None,
             transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
+            read_round_pending: false,
             read_seq: 0,
             ticks: 0,
             lease_rounds: VecDeque::new(),
@@ -554,6 +559,11 @@ impl<S: Storage> Node<S> {
         // The entries proposed since the last Ready become one shared run: the Appends below,
         // this Ready's `entries` and later its `committed` are views of it.
         self.log.seal();
+        // ReadIndex requests since the last Ready share one heartbeat round, sent now (before
+        // the Appends below, where a read's own round used to be).
+        if self.read_round_pending && self.role == Role::Leader {
+            self.bcast_heartbeat();
+        }
         if core::mem::take(&mut self.replicate_pending) && self.role == Role::Leader {
             let mut peer = self.next_peer(None);
             while let Some(id) = peer {
@@ -808,6 +818,7 @@ impl<S: Storage> Node<S> {
         self.lease_revoked = false;
         self.outgoing_snapshots.clear();
         self.pending_reads.clear();
+        self.read_round_pending = false;
         self.votes.clear();
         if let Some(to) = self.transfer.take() {
             self.events.push(Event::Transfer {
@@ -1950,6 +1961,9 @@ impl<S: Storage> Node<S> {
     }
 
     fn bcast_heartbeat(&mut self) {
+        // This round carries the newest pending reads' context: a read registered after it
+        // needs a new one.
+        self.read_round_pending = false;
         if self.cfg.read_mode == ReadMode::Lease {
             // Every round gets its own context, remembered with the tick it was sent at, so
             // that the lease can run from when a quorum was last known to follow.
@@ -1990,7 +2004,8 @@ impl<S: Storage> Node<S> {
         }
     }
 
-    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round.
+    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round
+    /// (the one the next `ready()` sends, shared by every read registered until then).
     fn read_index(&mut self, id: u64) -> Result<(), Error> {
         if self.role != Role::Leader {
             return Err(Error::NotLeader {
@@ -2014,7 +2029,13 @@ impl<S: Storage> Node<S> {
                 pending: self.pending_reads.len(),
             });
         }
-        self.read_seq += 1;
+        // A read is confirmed only by a round sent after it was registered: a new context
+        // unless the newest one has not gone out yet, in which case this read shares it (and
+        // the round `ready()` sends).
+        if !self.read_round_pending {
+            self.read_seq += 1;
+            self.read_round_pending = true;
+        }
         let mut acks = BTreeSet::new();
         acks.insert(self.cfg.id);
         self.pending_reads.push_back(PendingRead {
@@ -2023,7 +2044,6 @@ impl<S: Storage> Node<S> {
             ctx: self.read_seq,
             acks,
         });
-        self.bcast_heartbeat();
         Ok(())
     }
 

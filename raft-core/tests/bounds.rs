@@ -211,6 +211,77 @@ fn pending_reads_are_bounded_and_dropped_when_the_leader_steps_down() {
     s.step(Input::ReadIndex(2)).unwrap();
 }
 
+/// The heartbeats of a Ready, as (recipient, read context).
+fn heartbeats(ready: &Ready) -> Vec<(u64, u64)> {
+    ready
+        .messages
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::Heartbeat { read_ctx, .. } => Some((m.to, read_ctx)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Reads registered since the last `ready()` share one heartbeat round, which that `ready()`
+/// sends: 1,000 reads are 2 heartbeats in a 3-node cluster, not 2,000, and one quorum answer
+/// serves them all. A read registered after a round went out (here, a tick's) is confirmed
+/// only by a later round, never by that one (§6.4).
+#[test]
+fn reads_since_the_last_ready_share_one_heartbeat_round() {
+    let mut s = read_ready_leader(4096);
+    let node = &mut s.node;
+    for id in 0..1000 {
+        node.step(Input::ReadIndex(id)).unwrap();
+    }
+    let ready = node.ready();
+    node.storage_mut().persist(&ready);
+    let round = heartbeats(&ready);
+    assert_eq!(round.len(), 2, "one round: {round:?}");
+    let ctx = round[0].1;
+    assert!(ctx > 0 && round.iter().all(|&(_, c)| c == ctx));
+    let term = node.term();
+    node.step(Input::Message(msg(
+        2,
+        1,
+        term,
+        Body::HeartbeatResp { read_ctx: ctx },
+    )))
+    .unwrap();
+    let ready = node.ready();
+    assert_eq!(ready.reads.len(), 1000, "all served by one answer");
+
+    // Read A; a heartbeat round goes out on a tick (carrying A's context); read B; the Ready
+    // sends a new round for B. An answer to the tick's round serves A only.
+    node.step(Input::ReadIndex(5000)).unwrap();
+    node.step(Input::Tick(node.config().heartbeat_interval))
+        .unwrap();
+    node.step(Input::ReadIndex(5001)).unwrap();
+    let ready = node.ready();
+    let rounds = heartbeats(&ready);
+    assert_eq!(rounds.len(), 4, "the tick's round and B's: {rounds:?}");
+    let (first, second) = (rounds[0].1, rounds[3].1);
+    assert!(second > first, "B's round has a context of its own");
+    node.step(Input::Message(msg(
+        2,
+        1,
+        term,
+        Body::HeartbeatResp { read_ctx: first },
+    )))
+    .unwrap();
+    let served: Vec<u64> = node.ready().reads.iter().map(|r| r.id).collect();
+    assert_eq!(served, vec![5000]);
+    node.step(Input::Message(msg(
+        2,
+        1,
+        term,
+        Body::HeartbeatResp { read_ctx: second },
+    )))
+    .unwrap();
+    let served: Vec<u64> = node.ready().reads.iter().map(|r| r.id).collect();
+    assert_eq!(served, vec![5001]);
+}
+
 // ----- 3. stored state that cannot be -----------------------------------------------------------
 
 fn corruption_of(state: PersistentState) -> Option<Corruption> {
