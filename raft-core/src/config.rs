@@ -295,6 +295,13 @@ pub struct Config {
     /// leader steps down (or its CheckQuorum round fails), so this bounds them while no quorum
     /// answers. At least 1; default [`DEFAULT_MAX_PENDING_READS`] (4,096).
     pub max_pending_reads: usize,
+    /// ReadIndex requests registered since the last [`crate::Node::ready`] share one heartbeat
+    /// round, which that `ready()` sends (1,000 reads between two Readies in a 3-node cluster:
+    /// 2 heartbeats instead of 2,000). Default `false`, one round per read as before: the
+    /// simulator keeps its runs as they were (its reads pile up while a slow disk holds a Ready
+    /// back, and sharing their rounds changes the messages of those runs). Turn it on in a
+    /// service: a read is still confirmed only by a round sent after it was registered.
+    pub share_read_rounds: bool,
     /// Most bytes ([`crate::Entry::size`] summed) of committed entries handed out in one
     /// [`crate::Ready::committed`], at least one entry each time; the rest come, in order, with
     /// the next `ready()`. While `node.log().applied() < node.log().committed()` entries are
@@ -367,6 +374,7 @@ impl Config {
             max_msg_bytes: 64 * 1024,
             max_snapshot_bytes: DEFAULT_MAX_SNAPSHOT_BYTES,
             max_pending_reads: DEFAULT_MAX_PENDING_READS,
+            share_read_rounds: false,
             max_committed_bytes_per_ready: u64::MAX,
             applied: 0,
             log_cache_entries: crate::log::LOG_CACHE_ENTRIES,

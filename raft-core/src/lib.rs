@@ -71,9 +71,10 @@
 //!   [`Config::max_committed_bytes_per_ready`] is set (default: no bound). After a restart that
 //!   is every entry after the snapshot (the commit index is not persisted), or only those after
 //!   [`Config::applied`] when the driver names what its state machine already holds.
-//! - [`Ready::messages`] holds a few messages per peer: Appends (up to [`Config::max_inflight`]
-//!   of at most [`Config::max_msg_bytes`] each, or one entry), and one heartbeat round however
-//!   many ReadIndex requests were registered since the last `ready()` (they share it).
+//! - [`Ready::messages`] holds, per peer, Appends (up to [`Config::max_inflight`] of at most
+//!   [`Config::max_msg_bytes`] each, or one entry) and a heartbeat per ReadIndex request
+//!   registered since the last `ready()` (so at most [`Config::max_pending_reads`] rounds), or
+//!   one heartbeat for all of them with [`Config::share_read_rounds`].
 //!
 //! - The driver persists each [`Ready`] into the node's storage ([`Node::storage_mut`]), or
 //!   into a storage that the node's one reads from. The entries of a `Ready` count as stable

@@ -184,9 +184,9 @@ pub struct Node<S = MemStorage> {
     transfer_elapsed: u64,
     /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
     pending_reads: VecDeque<PendingRead>,
-    /// Leader only: the newest pending reads' context (`read_seq`) has not gone out in a
-    /// heartbeat round yet. Every read registered until then shares it, and `ready()` sends
-    /// the round: one per Ready, not one per read.
+    /// Leader with [`Config::share_read_rounds`] only: the newest pending reads' context
+    /// (`read_seq`) has not gone out in a heartbeat round yet. Every read registered until then
+    /// shares it, and `ready()` sends the round: one per Ready, not one per read.
     read_round_pending: bool,
     read_seq: u64,
     /// Logical time: ticks since this node started (volatile).
@@ -2004,8 +2004,9 @@ impl<S: Storage> Node<S> {
         }
     }
 
-    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round
-    /// (the one the next `ready()` sends, shared by every read registered until then).
+    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round:
+    /// its own, or with [`Config::share_read_rounds`] the one the next `ready()` sends, shared
+    /// by every read registered until then.
     fn read_index(&mut self, id: u64) -> Result<(), Error> {
         if self.role != Role::Leader {
             return Err(Error::NotLeader {
@@ -2030,11 +2031,11 @@ impl<S: Storage> Node<S> {
             });
         }
         // A read is confirmed only by a round sent after it was registered: a new context
-        // unless the newest one has not gone out yet, in which case this read shares it (and
-        // the round `ready()` sends).
+        // unless (sharing rounds) the newest one has not gone out yet, in which case this read
+        // shares it and the round `ready()` sends.
         if !self.read_round_pending {
             self.read_seq += 1;
-            self.read_round_pending = true;
+            self.read_round_pending = self.cfg.share_read_rounds;
         }
         let mut acks = BTreeSet::new();
         acks.insert(self.cfg.id);
@@ -2044,6 +2045,9 @@ impl<S: Storage> Node<S> {
             ctx: self.read_seq,
             acks,
         });
+        if !self.cfg.share_read_rounds {
+            self.bcast_heartbeat();
+        }
         Ok(())
     }
 
