@@ -603,7 +603,7 @@ impl<S: Storage> RaftLog<S> {
         let (lo, hi) = (self.applied + 1, self.committed + 1);
         if lo >= self.tail_start {
             let out = self.tail.slice(lo, hi, self.max_committed_bytes);
-            self.applied = out.last().map_or(self.applied, |e| e.index);
+            self.applied += out.len() as Index;
             return Ok(out);
         }
         let mut out = Vec::new();
