@@ -559,8 +559,8 @@ impl<S: Storage> Node<S> {
         // The entries proposed since the last Ready become one shared run: the Appends below,
         // this Ready's `entries` and later its `committed` are views of it.
         self.log.seal();
-        // ReadIndex requests since the last Ready share one heartbeat round, sent now (before
-        // the Appends below, where a read's own round used to be).
+        // `share_read_rounds`: the ReadIndex requests since the last Ready share one heartbeat
+        // round, sent now (before the Appends below, where each read's own round goes without).
         if self.read_round_pending && self.role == Role::Leader {
             self.bcast_heartbeat();
         }
