@@ -1720,7 +1720,16 @@ impl<S: Storage> Node<S> {
             self.send_append_resp(m.from, committed, false, 0, 0);
             return;
         }
-        if self.log.matches(prev_index, prev_term) {
+        // An entry this node cannot read counts as one it does not hold (the leader probes
+        // again); a storage that lost it is reported.
+        let prev_matches = match self.log.term_checked(prev_index) {
+            Ok(t) => t == Some(prev_term),
+            Err(error) => {
+                self.storage_fault(error, prev_index);
+                false
+            }
+        };
+        if prev_matches {
             let last_new = prev_index + entries.len() as Index;
             if let Some(conflict) = self.log.find_conflict(&entries) {
                 let start = (conflict - prev_index - 1) as usize;

@@ -78,10 +78,12 @@ pub enum Event {
     },
     /// The storage failed to return stable entries (ones a `Ready` handed out as persisted)
     /// with [`StorageError::Compacted`] or [`StorageError::Unavailable`]: it lost them, or the
-    /// driver persisted somewhere the node does not read. One event per failed read; the node
+    /// driver persisted somewhere the node does not read. One event per failed read, where the
+    /// node reads: a leader's Append for a follower (prev term or entries), the committed
+    /// entries of a `Ready`, a follower's consistency check of an Append (§5.3). The node
     /// retries as for [`StorageError::NotReady`] (which is not reported: a storage still
-    /// loading), so a leader keeps asking on each heartbeat answer and the application's
-    /// committed entries wait.
+    /// loading): a leader asks again on each answer of that follower, committed entries wait
+    /// for a later `Ready`, and a follower refuses the Append (the leader probes again).
     StorageFault {
         /// What the storage answered.
         error: StorageError,

@@ -638,6 +638,31 @@ fn a_leader_whose_storage_lost_a_followers_entries_reports_it() {
     );
 }
 
+/// A follower that cannot read the entry an Append's consistency check names (§5.3) refuses
+/// the Append, as before, and now says why when its storage lost the entry.
+#[test]
+fn a_follower_whose_storage_lost_an_entry_reports_it_and_refuses_the_append() {
+    let mut state = persisted(1, &[1; 300], &three());
+    state.hard_state.vote = Some(2);
+    let inner = MemStorage::from_state(state);
+    let mut node = Node::with_storage(config(1), Faulty { inner, fail: None }).unwrap();
+    node.storage_mut().fail = Some(StorageError::Compacted);
+    // Entry 10 is older than the 256 the node keeps in memory: read from storage.
+    node.step(Input::Message(append(2, 1, 1, (10, 1), vec![], 10)))
+        .unwrap();
+    let ready = node.ready();
+    assert_eq!(faults(&ready.events), vec![(StorageError::Compacted, 10)]);
+    assert!(
+        ready
+            .messages
+            .iter()
+            .any(|m| matches!(m.body, Body::AppendResp { reject: true, .. })),
+        "refused: {:?}",
+        ready.messages
+    );
+    assert_eq!(node.log().committed(), 0, "nothing committed");
+}
+
 // ----- 6. what a restart hands out --------------------------------------------------------------
 
 /// A single voter's stored log of `n` command entries of term 1 (`size` bytes each).
