@@ -240,6 +240,21 @@ pub const MAX_LOG_CACHE_ENTRIES: usize = 1 << 20;
 /// Default [`Config::max_uncommitted_bytes`]: 64 MiB of commands a leader holds uncommitted.
 pub const DEFAULT_MAX_UNCOMMITTED_BYTES: u64 = 64 << 20;
 
+/// Default [`Config::max_snapshot_bytes`]: 1 GiB. Far above any state the simulator, the page
+/// or raft-kv snapshots, and half of what one buffer can hold on a 32-bit target (wasm32, where
+/// a `Vec<u8>` stops at 2 GiB): the most a peer, hostile or not, can make a follower buffer.
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
+
+/// Default [`Config::max_pending_reads`]: 4,096 ReadIndex requests waiting for a heartbeat
+/// round (about 200 KiB of bookkeeping at three voters), far more than a leader answering within
+/// a round trip ever holds, and a bound while no quorum answers.
+pub const DEFAULT_MAX_PENDING_READS: usize = 4096;
+
+/// Largest [`Config::election_timeout_max`]: 2^32 ticks (about 50 days at one tick per
+/// millisecond). Every timer sum then stays far from `u64::MAX`, and the randomized timeout is
+/// drawn from one `u32`.
+pub const MAX_ELECTION_TIMEOUT: u64 = 1 << 32;
+
 /// Configuration of one node. Times are in ticks; the simulator uses one tick per millisecond.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -247,9 +262,11 @@ pub struct Config {
     pub id: NodeId,
     /// Lower bound (inclusive) of the randomized election timeout, in ticks (§5.2).
     pub election_timeout_min: u64,
-    /// Upper bound (exclusive) of the randomized election timeout, in ticks.
+    /// Upper bound (exclusive) of the randomized election timeout, in ticks; above
+    /// `election_timeout_min`, at most [`MAX_ELECTION_TIMEOUT`] (2^32).
     pub election_timeout_max: u64,
-    /// Interval between leader heartbeats, in ticks. Must be below `election_timeout_min`.
+    /// Interval between leader heartbeats, in ticks. At least 1, and below
+    /// `election_timeout_min`.
     pub heartbeat_interval: u64,
     /// Run a PreVote round before raising the term (dissertation §9.6).
     pub pre_vote: bool,
@@ -261,8 +278,46 @@ pub struct Config {
     /// follower.
     pub max_inflight: usize,
     /// Soft limit on the bytes of entries in one AppendEntries (at least one entry is sent),
-    /// counting 16 bytes of overhead per entry; also the size of an InstallSnapshot chunk.
+    /// counting 16 bytes of overhead per entry; also the size of an InstallSnapshot chunk. At
+    /// least 1 (the simulator's lessons send one entry per message with 1); size the transport's
+    /// frame limit for the largest single entry, since one entry always goes.
     pub max_msg_bytes: u64,
+    /// Largest snapshot (its application data, in bytes) this node takes with
+    /// [`crate::Input::Compact`] (refused above it with
+    /// [`crate::SnapshotRefusal::TooLarge`]) or receives: a chunk announcing a larger total is
+    /// refused with [`crate::RejectReason::SnapshotTooLarge`] and nothing is buffered, so a
+    /// follower holds at most one incoming snapshot of at most this size. Give every node of a
+    /// cluster the same value (a leader's larger snapshot would never reach a follower). At
+    /// least 1; default [`DEFAULT_MAX_SNAPSHOT_BYTES`] (1 GiB).
+    pub max_snapshot_bytes: u64,
+    /// Leader only: most ReadIndex requests waiting for their heartbeat round at once; one more
+    /// is refused with [`crate::Error::TooManyPendingReads`]. Waiting reads are dropped when the
+    /// leader steps down (or its CheckQuorum round fails), so this bounds them while no quorum
+    /// answers. At least 1; default [`DEFAULT_MAX_PENDING_READS`] (4,096).
+    pub max_pending_reads: usize,
+    /// ReadIndex requests registered since the last [`crate::Node::ready`] share one heartbeat
+    /// round, which that `ready()` sends (1,000 reads between two Readies in a 3-node cluster:
+    /// 2 heartbeats instead of 2,000). Default `false`, one round per read as before: the
+    /// simulator keeps its runs as they were (its reads pile up while a slow disk holds a Ready
+    /// back, and sharing their rounds changes the messages of those runs). Turn it on in a
+    /// service: a read is still confirmed only by a round sent after it was registered.
+    pub share_read_rounds: bool,
+    /// Most bytes ([`crate::Entry::size`] summed) of committed entries handed out in one
+    /// [`crate::Ready::committed`], at least one entry each time; the rest come, in order, with
+    /// the next `ready()`. While `node.log().applied() < node.log().committed()` entries are
+    /// waiting: call [`crate::Node::ready`] again without waiting for more input. Bounds what a
+    /// restart or a long catch-up hands out (and reads from storage) at once. At least 1;
+    /// default `u64::MAX`, no bound (every committed entry in the next Ready).
+    pub max_committed_bytes_per_ready: u64,
+    /// Restart only: the highest index the application had applied (and keeps, durably)
+    /// before the node stopped, or 0. Entries up to it are not handed out again in
+    /// [`crate::Ready::committed`]: the node counts them as committed and applied (they were
+    /// handed out committed before). At most the stored log's last index, else
+    /// [`crate::Node::with_storage`] fails with [`crate::Corruption::AppliedPastLog`]; below
+    /// the stored snapshot's index it is taken as that index. Default 0: everything after the
+    /// snapshot is handed out again, and a state machine that keeps its own applied index
+    /// skips what it already has.
+    pub applied: crate::types::Index,
     /// Most stable log entries kept in memory besides the unstable ones (the cache that serves
     /// followers close behind and the application; older entries are read back from
     /// [`crate::Storage`]). Between 1 and [`MAX_LOG_CACHE_ENTRIES`]; default
@@ -317,6 +372,11 @@ impl Config {
             check_quorum: true,
             max_inflight: 64,
             max_msg_bytes: 64 * 1024,
+            max_snapshot_bytes: DEFAULT_MAX_SNAPSHOT_BYTES,
+            max_pending_reads: DEFAULT_MAX_PENDING_READS,
+            share_read_rounds: false,
+            max_committed_bytes_per_ready: u64::MAX,
+            applied: 0,
             log_cache_entries: crate::log::LOG_CACHE_ENTRIES,
             log_cache_bytes: crate::log::LOG_CACHE_BYTES,
             max_uncommitted_bytes: DEFAULT_MAX_UNCOMMITTED_BYTES,
@@ -348,8 +408,25 @@ impl Config {
                 ConfigError::ElectionTimeoutMaxTooShort,
             ));
         }
+        if self.election_timeout_max > MAX_ELECTION_TIMEOUT {
+            return Err(Error::InvalidConfig(ConfigError::ElectionTimeoutTooLong));
+        }
         if self.max_inflight == 0 {
             return Err(Error::InvalidConfig(ConfigError::MaxInflightZero));
+        }
+        if self.max_msg_bytes == 0 {
+            return Err(Error::InvalidConfig(ConfigError::MaxMsgBytesZero));
+        }
+        if self.max_snapshot_bytes == 0 {
+            return Err(Error::InvalidConfig(ConfigError::MaxSnapshotBytesZero));
+        }
+        if self.max_pending_reads == 0 {
+            return Err(Error::InvalidConfig(ConfigError::MaxPendingReadsZero));
+        }
+        if self.max_committed_bytes_per_ready == 0 {
+            return Err(Error::InvalidConfig(
+                ConfigError::MaxCommittedBytesPerReadyZero,
+            ));
         }
         if !(1..=MAX_LOG_CACHE_ENTRIES).contains(&self.log_cache_entries) {
             return Err(Error::InvalidConfig(ConfigError::LogCacheEntriesOutOfRange));

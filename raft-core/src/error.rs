@@ -44,6 +44,13 @@ pub enum Error {
         /// Bytes of commands this leader holds uncommitted.
         held: u64,
     },
+    /// The leader already holds [`crate::Config::max_pending_reads`] ReadIndex requests
+    /// waiting for a heartbeat round (no quorum has answered lately): the read is refused; try
+    /// again later, or elsewhere if this leader has lost its quorum.
+    TooManyPendingReads {
+        /// Reads waiting.
+        pending: usize,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -68,6 +75,10 @@ impl core::fmt::Display for Error {
             Error::UncommittedLimit { held } => write!(
                 f,
                 "proposal refused: the leader holds {held} bytes of uncommitted commands, its limit"
+            ),
+            Error::TooManyPendingReads { pending } => write!(
+                f,
+                "read refused: the leader holds {pending} reads waiting for a quorum, its limit"
             ),
         }
     }

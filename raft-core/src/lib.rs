@@ -54,13 +54,27 @@
 //! [`Storage::entries`], [`Storage::term`], [`Storage::first_index`], [`Storage::last_index`]
 //! and [`Storage::snapshot`] (to catch up a slow follower, to apply committed entries that
 //! left the cache, to check an old `prev_index`). Its log's memory is bounded by the unstable
-//! entries plus the cache, not by the length of the log (not bounded: a snapshot, which is held
-//! whole; the committed entries of one `Ready`, which after a restart or a long catch-up are
-//! every entry since the snapshot; pending reads while no quorum answers). A leader holds at most
+//! entries plus the cache, not by the length of the log. A leader holds at most
 //! [`Config::max_uncommitted_bytes`] of uncommitted commands (default
 //! [`DEFAULT_MAX_UNCOMMITTED_BYTES`], 64 MiB) and refuses further proposals with
 //! [`Error::UncommittedLimit`] until some commit, so the unstable tail is bounded too, even for a
-//! leader cut off from its quorum.
+//! leader cut off from its quorum. The other bounds:
+//!
+//! - A snapshot is held whole, in memory: the node's latest one, and on a leader one copy per
+//!   follower receiving it. A follower buffers at most one incoming snapshot of at most
+//!   [`Config::max_snapshot_bytes`] (default [`DEFAULT_MAX_SNAPSHOT_BYTES`], 1 GiB); a chunk
+//!   announcing more is refused and nothing of it is kept.
+//! - A leader holds at most [`Config::max_pending_reads`] ReadIndex requests waiting for their
+//!   heartbeat round (default [`DEFAULT_MAX_PENDING_READS`], 4,096), and refuses more with
+//!   [`Error::TooManyPendingReads`]; they are dropped when it steps down.
+//! - [`Ready::committed`] holds every committed entry not yet handed out unless
+//!   [`Config::max_committed_bytes_per_ready`] is set (default: no bound). After a restart that
+//!   is every entry after the snapshot (the commit index is not persisted), or only those after
+//!   [`Config::applied`] when the driver names what its state machine already holds.
+//! - [`Ready::messages`] holds, per peer, Appends (up to [`Config::max_inflight`] of at most
+//!   [`Config::max_msg_bytes`] each, or one entry) and a heartbeat per ReadIndex request
+//!   registered since the last `ready()` (so at most [`Config::max_pending_reads`] rounds), or
+//!   one heartbeat for all of them with [`Config::share_read_rounds`].
 //!
 //! - The driver persists each [`Ready`] into the node's storage ([`Node::storage_mut`]), or
 //!   into a storage that the node's one reads from. The entries of a `Ready` count as stable
@@ -75,6 +89,9 @@
 //!   sends that follower nothing this round (it retries on its next heartbeat or ack),
 //!   committed entries are handed out in a later `Ready`, and a follower treats an entry it
 //!   cannot read as one it does not hold (the leader probes again).
+//! - A storage that answers [`StorageError::Compacted`] or [`StorageError::Unavailable`] for
+//!   entries a `Ready` already handed out has lost them: each such failed read is reported as
+//!   [`Event::StorageFault`], and the node retries as for `NotReady`.
 //!
 //! ```
 //! use raft_core::{Config, Entry, HardState, Index, Input, MemStorage, Membership, Node};
@@ -121,6 +138,24 @@
 //! node.storage_mut().ready_from = 0;
 //! assert!(node.log().entry(2).is_some());
 //! ```
+//!
+//! ## Untrusted input
+//!
+//! A message is checked for shape before anything in it is believed, its term included. One
+//! that fails is ignored, changes nothing, and is reported as [`Event::Rejected`] with a
+//! [`RejectReason`]: a sender 0 or this node, a recipient other than this node; a term past
+//! [`MAX_TERM`]; an append whose entries are not consecutive, whose terms are 0, decrease or pass
+//! the message's, that would pass [`MAX_INDEX`], or that carries a membership entry no cluster
+//! can be in ([`Membership::is_possible`]); a snapshot chunk with term 0 or after the message's,
+//! index 0 or past `MAX_INDEX`, bytes past its total, an impossible membership, or a total above
+//! [`Config::max_snapshot_bytes`]; a response (vote, append, heartbeat or snapshot answer) from a
+//! node that is not a member (for a vote, not a voter); an acknowledgement past the leader's
+//! log; an append that contradicts or would overwrite a committed entry. Chunks of one snapshot
+//! are assembled only from one sender in one term. Requests are believed from any sender (a
+//! joining node must accept a leader it does not know yet): authenticate peers in the transport.
+//!
+//! Stored state is checked the same way when a node starts ([`Node::with_storage`],
+//! [`Node::restore`]): [`Error::CorruptState`] names the first [`Corruption`] found.
 //!
 //! ## Payloads, messages and memory
 //!
@@ -226,7 +261,8 @@ pub use bytes::Bytes;
 pub use confchange::ConfChange;
 pub use config::{
     BreakIt, Config, ElectionPolicy, ReadMode, DEFAULT_MAX_CLOCK_DRIFT_PPM,
-    DEFAULT_MAX_UNCOMMITTED_BYTES, MAX_CLOCK_DRIFT_PPM, MAX_LOG_CACHE_ENTRIES,
+    DEFAULT_MAX_PENDING_READS, DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_MAX_UNCOMMITTED_BYTES,
+    MAX_CLOCK_DRIFT_PPM, MAX_ELECTION_TIMEOUT, MAX_LOG_CACHE_ENTRIES,
 };
 pub use entries::Entries;
 pub use entry::{Entry, HardState, Payload};

@@ -61,6 +61,9 @@ pub struct RaftLog<S = MemStorage> {
     /// Cache bounds ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]).
     cache_entries: usize,
     cache_bytes: u64,
+    /// Most bytes handed out by one `take_committed*` call
+    /// ([`crate::Config::max_committed_bytes_per_ready`]; at least one entry).
+    max_committed_bytes: u64,
 }
 
 impl Default for RaftLog<MemStorage> {
@@ -95,7 +98,8 @@ impl RaftLog<MemStorage> {
 
 impl<S: Storage> RaftLog<S> {
     /// A log over what `store` holds: its snapshot boundary and entries. Reads the stored log
-    /// once, to check it (consecutive indexes, terms that do not decrease) and to find its
+    /// once, to check it (consecutive indexes, terms from 1 that do not decrease, possible
+    /// configurations in membership entries) and to find its
     /// membership entries, then keeps the last [`LOG_CACHE_ENTRIES`] in memory. A storage that
     /// cannot answer yet is reported as [`Corruption::StorageUnavailable`].
     pub fn with_storage(store: S) -> Result<Self, Corruption> {
@@ -119,10 +123,16 @@ impl<S: Storage> RaftLog<S> {
                 if e.index != next {
                     return Err(Corruption::EntriesNotConsecutive);
                 }
+                if e.term == 0 {
+                    return Err(Corruption::EntryTermZero);
+                }
                 if e.term < prev_term {
                     return Err(Corruption::TermsDecrease);
                 }
-                if matches!(e.payload, Payload::Membership(_)) {
+                if let Payload::Membership(m) = &e.payload {
+                    if !m.is_possible() {
+                        return Err(Corruption::ImpossibleMembership);
+                    }
                     conf_indexes.push(e.index);
                 }
                 prev_term = e.term;
@@ -153,6 +163,7 @@ impl<S: Storage> RaftLog<S> {
             applied: offset,
             cache_entries: LOG_CACHE_ENTRIES,
             cache_bytes: LOG_CACHE_BYTES,
+            max_committed_bytes: u64::MAX,
         })
     }
 
@@ -162,6 +173,21 @@ impl<S: Storage> RaftLog<S> {
     pub fn set_cache_limits(&mut self, entries: usize, bytes: u64) {
         self.cache_entries = entries.max(1);
         self.cache_bytes = bytes;
+    }
+
+    /// Sets the most bytes ([`Entry::size`] summed) one [`RaftLog::take_committed`] hands out
+    /// (at least one entry; see [`crate::Config::max_committed_bytes_per_ready`]).
+    pub fn set_max_committed_bytes(&mut self, bytes: u64) {
+        self.max_committed_bytes = bytes;
+    }
+
+    /// A restart's applied index ([`crate::Config::applied`]): entries up to `index` (at most
+    /// [`RaftLog::last_index`], which the caller checks) were handed out committed before the
+    /// restart, so they count as committed and handed out again now. Never lowers either.
+    pub fn restore_applied(&mut self, index: Index) {
+        let index = index.min(self.last_index());
+        self.committed = self.committed.max(index);
+        self.applied = self.applied.max(index);
     }
 
     /// Bytes ([`Entry::size`] summed) of the entries held in memory.
@@ -501,8 +527,10 @@ impl<S: Storage> RaftLog<S> {
         }
     }
 
-    /// Committed entries not yet handed to the application, marking them handed. If the storage
-    /// cannot answer yet, hands out nothing now: the same entries come with a later call.
+    /// Committed entries not yet handed to the application, in order, marking them handed: at
+    /// most [`RaftLog::set_max_committed_bytes`] of them (at least one), the rest with later
+    /// calls. If the storage cannot answer yet, hands out nothing now: the same entries come
+    /// with a later call.
     pub fn take_committed(&mut self) -> Vec<Entry> {
         let mut out = Vec::new();
         self.take_committed_into(&mut out);
@@ -511,41 +539,76 @@ impl<S: Storage> RaftLog<S> {
 
     /// [`RaftLog::take_committed`] into a vector the caller provides (reusing its capacity).
     pub fn take_committed_into(&mut self, out: &mut Vec<Entry>) {
+        let _ = self.take_committed_checked(out);
+    }
+
+    /// [`RaftLog::take_committed_into`], saying why the storage could not answer (with the
+    /// first index asked for), so that the node can report a storage that lost entries.
+    pub(crate) fn take_committed_checked(
+        &mut self,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), (StorageError, Index)> {
         if self.applied >= self.committed {
-            return;
+            return Ok(());
         }
+        let max = self.max_committed_bytes;
         let (lo, hi) = (self.applied + 1, self.committed + 1);
+        let before = out.len();
         if lo < self.tail_start {
             let stored_hi = hi.min(self.tail_start);
-            let before = out.len();
-            if self.store.entries(lo, stored_hi, u64::MAX, out).is_err()
-                || (out.len() - before) as Index != stored_hi - lo
-            {
-                out.truncate(before);
-                return;
+            let asked = stored_hi - lo;
+            match self.store.entries(lo, stored_hi, max, out) {
+                Ok(()) if out.len() > before && (out.len() - before) as Index <= asked => {}
+                Ok(()) => {
+                    // Nothing, or more than asked: a storage that does not hold what it
+                    // should (read errors are reported; this is one too).
+                    out.truncate(before);
+                    return Err((StorageError::Unavailable, lo));
+                }
+                Err(e) => {
+                    out.truncate(before);
+                    return Err((e, lo));
+                }
+            }
+            let got = (out.len() - before) as Index;
+            if got < asked {
+                // The byte bound stopped the read: the rest comes with the next call.
+                self.applied = lo + got - 1;
+                return Ok(());
             }
         }
         if hi > self.tail_start {
+            let bytes: u64 = out[before..].iter().map(Entry::size).sum();
+            let taken = out.len() > before;
             self.tail
-                .extend_into(lo.max(self.tail_start), hi, u64::MAX, (0, false), out);
+                .extend_into(lo.max(self.tail_start), hi, max, (bytes, taken), out);
         }
-        self.applied = self.committed;
+        self.applied = out[before..].last().map_or(self.applied, |e| e.index);
+        Ok(())
     }
 
     /// [`RaftLog::take_committed`] as shared [`Entries`]: a view of the memory's shared run
     /// when the committed entries lie in one (no copy), else a copy.
     pub fn take_committed_shared(&mut self) -> Entries {
+        self.take_committed_shared_checked().unwrap_or_default()
+    }
+
+    /// [`RaftLog::take_committed_shared`], saying why the storage could not answer.
+    pub(crate) fn take_committed_shared_checked(
+        &mut self,
+    ) -> Result<Entries, (StorageError, Index)> {
         if self.applied >= self.committed {
-            return Entries::new();
+            return Ok(Entries::new());
         }
         let (lo, hi) = (self.applied + 1, self.committed + 1);
         if lo >= self.tail_start {
-            self.applied = self.committed;
-            return self.tail.slice(lo, hi, u64::MAX);
+            let out = self.tail.slice(lo, hi, self.max_committed_bytes);
+            self.applied += out.len() as Index;
+            return Ok(out);
         }
         let mut out = Vec::new();
-        self.take_committed_into(&mut out);
-        Entries::from(out)
+        self.take_committed_checked(&mut out)?;
+        Ok(Entries::from(out))
     }
 
     /// Called by `ready()` before it hands out new entries: what the previous `ready()` handed

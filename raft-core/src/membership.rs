@@ -30,6 +30,22 @@ impl Membership {
         }
     }
 
+    /// True for a configuration a cluster can be in: at least one voter, no node 0 ("nobody"
+    /// on the wire), and no node both a voter and a learner of the incoming configuration. Every
+    /// configuration a [`crate::ConfChange`] leads to is; a snapshot chunk, an appended
+    /// membership entry or stored state with another is refused.
+    pub fn is_possible(&self) -> bool {
+        !self.voters.is_empty()
+            && !self.contains(0)
+            && self.voters.intersection(&self.learners).next().is_none()
+    }
+
+    /// True when no node is a member at all: the initial configuration of a joining node,
+    /// which learns the cluster's from the leader.
+    pub fn is_empty(&self) -> bool {
+        self.voters.is_empty() && self.learners.is_empty() && self.outgoing.is_empty()
+    }
+
     /// True while in joint consensus (C_old,new).
     pub fn is_joint(&self) -> bool {
         !self.outgoing.is_empty()

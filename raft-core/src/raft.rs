@@ -25,7 +25,7 @@ use crate::reason::{
     ConfChangeRefusal, Corruption, RejectReason, SnapshotRefusal, TransferRefusal, TransferStep,
 };
 use crate::snapshot::{Snapshot, SnapshotMeta};
-use crate::storage::{MemStorage, PersistentState, Storage};
+use crate::storage::{MemStorage, PersistentState, Storage, StorageError};
 use crate::types::{Index, NodeId, Role, Term, MAX_INDEX, MAX_TERM};
 
 /// One input to a node. See [`Node::step`].
@@ -42,8 +42,9 @@ pub enum Input {
     Propose(Vec<u8>),
     /// A linearizable read request with the caller's id (leader only, §6.4). It may never be
     /// answered: pending reads are dropped without a word when the leader steps down, so time
-    /// out and retry. In lease mode, a read outside a valid lease falls back to a ReadIndex
-    /// round.
+    /// out and retry. Refused with [`Error::TooManyPendingReads`] while
+    /// [`Config::max_pending_reads`] wait already. In lease mode, a read outside a valid lease
+    /// falls back to a ReadIndex round.
     ReadIndex(u64),
     /// Hand leadership to the given voter (leader only, dissertation §3.10).
     TransferLeader(NodeId),
@@ -56,7 +57,8 @@ pub enum Input {
     /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
     ChangeMembership(ConfChange),
     /// The application has snapshotted its state up to `index` (at most the applied index):
-    /// compact the log up to there (paper §7).
+    /// compact the log up to there (paper §7). Data larger than [`Config::max_snapshot_bytes`]
+    /// is refused ([`crate::SnapshotRefusal::TooLarge`]): followers would refuse it.
     Compact {
         /// Last index the snapshot covers.
         index: Index,
@@ -73,6 +75,19 @@ struct PendingRead {
     index: Index,
     ctx: u64,
     acks: BTreeSet<NodeId>,
+}
+
+/// A snapshot being received (paper §7, Figure 13): chunks extend `data` only when they come
+/// from the same sender, in the same term, for the same snapshot (boundary, membership and
+/// total), so two leaders' streams (or one leader's before and after a restart) never mix in
+/// one buffer. At most [`Config::max_snapshot_bytes`] long: no chunk announcing more is taken.
+#[derive(Debug, Clone)]
+struct Incoming {
+    from: NodeId,
+    term: Term,
+    meta: SnapshotMeta,
+    total: u64,
+    data: Vec<u8>,
 }
 
 /// Why a campaign starts.
@@ -123,8 +138,8 @@ pub struct Node<S = MemStorage> {
     /// Leader only: the snapshot being sent to each follower in snapshot state, pinned until the
     /// transfer ends even if the leader compacts again meanwhile.
     outgoing_snapshots: BTreeMap<NodeId, Snapshot>,
-    /// Follower only: a snapshot being received, chunk by chunk.
-    incoming: Option<(SnapshotMeta, u64, Vec<u8>)>,
+    /// Follower only: a snapshot being received, chunk by chunk, from one leader in one term.
+    incoming: Option<Incoming>,
     /// Leader only: index of the latest membership entry that may not be committed yet; a new
     /// change waits until it is (dissertation §4.1).
     pending_conf_index: Index,
@@ -169,6 +184,10 @@ pub struct Node<S = MemStorage> {
     transfer_elapsed: u64,
     /// Leader only: ReadIndex requests waiting for a quorum of heartbeat acks, oldest first.
     pending_reads: VecDeque<PendingRead>,
+    /// Leader with [`Config::share_read_rounds`] only: the newest pending reads' context
+    /// (`read_seq`) has not gone out in a heartbeat round yet. Every read registered until then
+    /// shares it, and `ready()` sends the round: one per Ready, not one per read.
+    read_round_pending: bool,
     read_seq: u64,
     /// Logical time: ticks since this node started (volatile).
     ticks: u64,
@@ -214,8 +233,9 @@ impl Node<MemStorage> {
     /// machine itself before applying anything: the node counts the snapshot as applied and
     /// hands out committed entries from `snapshot_index + 1` on (no `Ready` says so). The
     /// commit index is not persisted, so entries applied before the crash come back once the
-    /// node learns the commit index again: a state machine that keeps its own applied index
-    /// skips those at or below it.
+    /// node learns the commit index again, unless [`Config::applied`] names the application's
+    /// applied index: then only entries after it are handed out. Either way at most
+    /// [`Config::max_committed_bytes_per_ready`] of them per `Ready`.
     pub fn restore(cfg: Config, state: PersistentState) -> Result<Self, Error> {
         Self::with_storage(cfg, MemStorage::from_state(state))
     }
@@ -223,23 +243,50 @@ impl Node<MemStorage> {
 
 impl<S: Storage> Node<S> {
     /// A node over `storage`: fresh if it is empty, restarting from what it holds otherwise
-    /// (as [`Node::restore`] describes). Checks the stored log (consecutive indexes, terms that
-    /// do not decrease, none after the stored term) and keeps only its newest entries in memory.
+    /// (as [`Node::restore`] describes). Checks what is stored, failing with
+    /// [`Error::CorruptState`] and the first [`Corruption`] found: consecutive entry indexes,
+    /// entry terms from 1 that do not decrease and none after the stored term, nothing past
+    /// [`MAX_TERM`] or [`MAX_INDEX`], no vote for node 0, snapshot data only with a snapshot
+    /// index (and then a term of at least 1), possible configurations
+    /// ([`Membership::is_possible`]: the snapshot's, the log's membership entries, and the
+    /// initial one unless it is wholly empty, a joining node's) and [`Config::applied`] within
+    /// the log. Keeps only the newest entries in memory.
     pub fn with_storage(cfg: Config, storage: S) -> Result<Self, Error> {
         cfg.validate()?;
+        let corrupt = |why| Err(Error::CorruptState(why));
         let mut log = RaftLog::with_storage(storage).map_err(Error::CorruptState)?;
         log.set_cache_limits(cfg.log_cache_entries, cfg.log_cache_bytes);
+        log.set_max_committed_bytes(cfg.max_committed_bytes_per_ready);
         let hard_state = log.store().hard_state();
         if hard_state.term > MAX_TERM || log.last_index() > MAX_INDEX {
-            return Err(Error::CorruptState(Corruption::PastTheBounds));
+            return corrupt(Corruption::PastTheBounds);
         }
         if log.last_term() > hard_state.term {
-            return Err(Error::CorruptState(Corruption::EntryTermAfterCurrentTerm));
+            return corrupt(Corruption::EntryTermAfterCurrentTerm);
+        }
+        // A vote for a node outside the configuration is fine (a candidate that was removed
+        // since, or one this node does not know yet); node 0 is nobody.
+        if hard_state.vote == Some(0) {
+            return corrupt(Corruption::VoteForNodeZero);
         }
         let stored = log
             .store()
             .snapshot()
             .map_err(|_| Error::CorruptState(Corruption::StorageUnavailable))?;
+        let boundary = stored.meta.index > 0;
+        if (boundary && stored.meta.term == 0) || (!boundary && !stored.data.is_empty()) {
+            return corrupt(Corruption::SnapshotWithoutBoundary);
+        }
+        // The same check as a snapshot chunk's ([`Membership::is_possible`]); only a node
+        // without a snapshot may start with no configuration at all (a joining node).
+        let m = &stored.meta.membership;
+        if (boundary || !m.is_empty()) && !m.is_possible() {
+            return corrupt(Corruption::ImpossibleMembership);
+        }
+        if cfg.applied > log.last_index() {
+            return corrupt(Corruption::AppliedPastLog);
+        }
+        log.restore_applied(cfg.applied);
         let membership = stored.meta.membership.clone();
         let snapshot = (stored.meta.index > 0).then_some(stored);
         let state = PersistentState {
@@ -281,6 +328,7 @@ impl<S: Storage> Node<S> {
             transfer: None,
             transfer_elapsed: 0,
             pending_reads: VecDeque::new(),
+            read_round_pending: false,
             read_seq: 0,
             ticks: 0,
             lease_rounds: VecDeque::new(),
@@ -371,7 +419,7 @@ impl<S: Storage> Node<S> {
     pub fn incoming_snapshot(&self) -> Option<(Index, u64, u64)> {
         self.incoming
             .as_ref()
-            .map(|(m, total, data)| (m.index, data.len() as u64, *total))
+            .map(|i| (i.meta.index, i.data.len() as u64, i.total))
     }
     /// Leader only: replication progress of every member, including itself while it is a member
     /// (a leader that appended its own removal keeps no entry for itself).
@@ -411,6 +459,12 @@ impl<S: Storage> Node<S> {
     pub fn is_promotable(&self) -> bool {
         debug_assert_eq!(self.promotable, self.membership.is_voter(self.cfg.id));
         self.promotable
+    }
+
+    /// Leader only: ReadIndex requests waiting for their heartbeat round (at most
+    /// [`Config::max_pending_reads`]; none once the node steps down).
+    pub fn pending_reads(&self) -> usize {
+        self.pending_reads.len()
     }
 
     /// Lease mode, leader: how many heartbeat rounds it remembers to time its lease. Bounded by
@@ -505,6 +559,11 @@ impl<S: Storage> Node<S> {
         // The entries proposed since the last Ready become one shared run: the Appends below,
         // this Ready's `entries` and later its `committed` are views of it.
         self.log.seal();
+        // `share_read_rounds`: the ReadIndex requests since the last Ready share one heartbeat
+        // round, sent now (before the Appends below, where each read's own round goes without).
+        if self.read_round_pending && self.role == Role::Leader {
+            self.bcast_heartbeat();
+        }
         if core::mem::take(&mut self.replicate_pending) && self.role == Role::Leader {
             let mut peer = self.next_peer(None);
             while let Some(id) = peer {
@@ -524,7 +583,18 @@ impl<S: Storage> Node<S> {
                 .unwrap_or_default()
         });
         self.log.handed_out_all();
-        let committed = self.log.take_committed_shared();
+        // Most Readies hand out nothing: one comparison, not a call returning a `Result`.
+        let committed = if self.log.applied() >= self.log.committed() {
+            Entries::new()
+        } else {
+            match self.log.take_committed_shared_checked() {
+                Ok(c) => c,
+                Err((error, index)) => {
+                    self.storage_fault(error, index);
+                    Entries::new()
+                }
+            }
+        };
         if self.uncommitted_bytes > 0 {
             // Entries of earlier terms were never counted: at worst this frees the count early
             // by their size, never late (as etcd/raft's reduceUncommittedSize).
@@ -753,6 +823,7 @@ impl<S: Storage> Node<S> {
         self.lease_revoked = false;
         self.outgoing_snapshots.clear();
         self.pending_reads.clear();
+        self.read_round_pending = false;
         self.votes.clear();
         if let Some(to) = self.transfer.take() {
             self.events.push(Event::Transfer {
@@ -948,7 +1019,7 @@ impl<S: Storage> Node<S> {
         }
         // A malformed message changes nothing, not even the term: check its shape before its
         // term or sender is believed.
-        if let Err(why) = well_formed(&m) {
+        if let Err(why) = well_formed(&m, self.cfg.max_snapshot_bytes) {
             self.events.push(Event::Rejected { from: m.from, why });
             return;
         }
@@ -1373,14 +1444,20 @@ impl<S: Storage> Node<S> {
             term,
             membership: *membership,
         };
-        let same = self
-            .incoming
-            .as_ref()
-            .is_some_and(|(mm, t, _)| *mm == meta && *t == total);
+        let (from, msg_term) = (m.from, m.term);
+        let same = self.incoming.as_ref().is_some_and(|i| {
+            i.from == from && i.term == msg_term && i.meta == meta && i.total == total
+        });
         if !same {
-            self.incoming = Some((meta, total, Vec::new()));
+            self.incoming = Some(Incoming {
+                from,
+                term: msg_term,
+                meta,
+                total,
+                data: Vec::new(),
+            });
         }
-        let Some((_, _, buf)) = self.incoming.as_mut() else {
+        let Some(Incoming { data: buf, .. }) = self.incoming.as_mut() else {
             return;
         };
         // In order, the chunk extends what we hold; lost or repeated, it is skipped. Either way,
@@ -1399,7 +1476,7 @@ impl<S: Storage> Node<S> {
             );
             return;
         }
-        let Some((meta, _, data)) = self.incoming.take() else {
+        let Some(Incoming { meta, data, .. }) = self.incoming.take() else {
             return;
         };
         self.install_snapshot(Snapshot { meta, data });
@@ -1433,6 +1510,9 @@ impl<S: Storage> Node<S> {
         }
         if index > self.log.applied() {
             return Err(Error::SnapshotRefused(SnapshotRefusal::NotApplied));
+        }
+        if data.len() as u64 > self.cfg.max_snapshot_bytes {
+            return Err(Error::SnapshotRefused(SnapshotRefusal::TooLarge));
         }
         let term = self
             .log
@@ -1640,7 +1720,16 @@ impl<S: Storage> Node<S> {
             self.send_append_resp(m.from, committed, false, 0, 0);
             return;
         }
-        if self.log.matches(prev_index, prev_term) {
+        // An entry this node cannot read counts as one it does not hold (the leader probes
+        // again); a storage that lost it is reported.
+        let prev_matches = match self.log.term_checked(prev_index) {
+            Ok(t) => t == Some(prev_term),
+            Err(error) => {
+                self.storage_fault(error, prev_index);
+                false
+            }
+        };
+        if prev_matches {
             let last_new = prev_index + entries.len() as Index;
             if let Some(conflict) = self.log.find_conflict(&entries) {
                 let start = (conflict - prev_index - 1) as usize;
@@ -1835,9 +1924,13 @@ impl<S: Storage> Node<S> {
             return false;
         }
         let prev_index = pr.next - 1;
-        let Ok(prev_term) = self.log.term_checked(prev_index) else {
-            // The storage cannot answer yet: try again on a later heartbeat or ack.
-            return false;
+        let prev_term = match self.log.term_checked(prev_index) {
+            Ok(t) => t,
+            Err(error) => {
+                // Not ready: try again on a later heartbeat or ack (reported if it lost it).
+                self.storage_fault(error, prev_index);
+                return false;
+            }
         };
         let Some(prev_term) = prev_term else {
             // The entries this follower needs were compacted away: it needs a snapshot.
@@ -1850,12 +1943,18 @@ impl<S: Storage> Node<S> {
         };
         // A view of the batch every follower gets (no copy), unless this follower is behind.
         self.log.seal();
-        let Ok(entries) =
-            self.log
-                .slice_shared(pr.next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
-        else {
-            return false;
-        };
+        let next = pr.next;
+        let entries =
+            match self
+                .log
+                .slice_shared(next, self.log.last_index() + 1, self.cfg.max_msg_bytes)
+            {
+                Ok(entries) => entries,
+                Err(error) => {
+                    self.storage_fault(error, next);
+                    return false;
+                }
+            };
         if entries.is_empty() && !if_empty {
             return false;
         }
@@ -1876,6 +1975,9 @@ impl<S: Storage> Node<S> {
     }
 
     fn bcast_heartbeat(&mut self) {
+        // This round carries the newest pending reads' context: a read registered after it
+        // needs a new one.
+        self.read_round_pending = false;
         if self.cfg.read_mode == ReadMode::Lease {
             // Every round gets its own context, remembered with the tick it was sent at, so
             // that the lease can run from when a quorum was last known to follow.
@@ -1916,7 +2018,9 @@ impl<S: Storage> Node<S> {
         }
     }
 
-    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round.
+    /// ReadIndex (§6.4): record the commit index, confirm leadership with a heartbeat round:
+    /// its own, or with [`Config::share_read_rounds`] the one the next `ready()` sends, shared
+    /// by every read registered until then.
     fn read_index(&mut self, id: u64) -> Result<(), Error> {
         if self.role != Role::Leader {
             return Err(Error::NotLeader {
@@ -1935,7 +2039,18 @@ impl<S: Storage> Node<S> {
             self.reads.push(ReadState { id, index });
             return Ok(());
         }
-        self.read_seq += 1;
+        if self.pending_reads.len() >= self.cfg.max_pending_reads {
+            return Err(Error::TooManyPendingReads {
+                pending: self.pending_reads.len(),
+            });
+        }
+        // A read is confirmed only by a round sent after it was registered: a new context
+        // unless (sharing rounds) the newest one has not gone out yet, in which case this read
+        // shares it and the round `ready()` sends.
+        if !self.read_round_pending {
+            self.read_seq += 1;
+            self.read_round_pending = self.cfg.share_read_rounds;
+        }
         let mut acks = BTreeSet::new();
         acks.insert(self.cfg.id);
         self.pending_reads.push_back(PendingRead {
@@ -1944,7 +2059,9 @@ impl<S: Storage> Node<S> {
             ctx: self.read_seq,
             acks,
         });
-        self.bcast_heartbeat();
+        if !self.cfg.share_read_rounds {
+            self.bcast_heartbeat();
+        }
         Ok(())
     }
 
@@ -2114,6 +2231,16 @@ impl<S: Storage> Node<S> {
             .collect()
     }
 
+    /// A read of the stable log failed. [`StorageError::NotReady`] is a storage still loading:
+    /// the caller retries later, quietly. Any other error means the storage lost entries the
+    /// node handed out as persisted (or never stored them): reported, once per failed read, as
+    /// [`Event::StorageFault`], and retried the same way.
+    fn storage_fault(&mut self, error: StorageError, index: Index) {
+        if error != StorageError::NotReady {
+            self.events.push(Event::StorageFault { error, index });
+        }
+    }
+
     fn mark_unpersisted(&mut self, index: Index) {
         self.persist_from = Some(self.persist_from.map_or(index, |i| i.min(index)));
     }
@@ -2135,9 +2262,11 @@ impl<S: Storage> Node<S> {
 /// The shape checks a message must pass before anything in it is believed (its term included):
 /// a term up to [`MAX_TERM`]; for an append, what a well-behaved leader always sends
 /// (consecutive entries after `prev_index`, terms that do not decrease, none after the
-/// message's term, nothing past [`MAX_INDEX`], so that `last_index + 1` never overflows); for
-/// a snapshot chunk, a possible boundary and configuration.
-fn well_formed(m: &Message) -> Result<(), RejectReason> {
+/// message's term, nothing past [`MAX_INDEX`], so that `last_index + 1` never overflows, and
+/// only possible configurations in membership entries, [`Membership::is_possible`]); for
+/// a snapshot chunk, a possible boundary and configuration, and a total of at most
+/// `max_snapshot_bytes` ([`Config::max_snapshot_bytes`]), so that nothing of it is buffered.
+fn well_formed(m: &Message, max_snapshot_bytes: u64) -> Result<(), RejectReason> {
     if m.term > MAX_TERM {
         return Err(RejectReason::TermTooLarge);
     }
@@ -2164,21 +2293,17 @@ fn well_formed(m: &Message) -> Result<(), RejectReason> {
                 || *index == 0
                 || *index > MAX_INDEX
                 || !chunk_fits
-                || !possible(membership)
+                || !membership.is_possible()
             {
                 Err(RejectReason::MalformedSnapshotChunk)
+            } else if *total > max_snapshot_bytes {
+                Err(RejectReason::SnapshotTooLarge)
             } else {
                 Ok(())
             }
         }
         _ => Ok(()),
     }
-}
-
-/// A configuration a cluster can be in: at least one voter, no node 0 ("nobody" on the wire),
-/// and no node both a voter and a learner of the incoming configuration.
-fn possible(m: &Membership) -> bool {
-    !m.voters.is_empty() && !m.contains(0) && m.voters.intersection(&m.learners).next().is_none()
 }
 
 fn well_formed_append(
@@ -2203,6 +2328,11 @@ fn well_formed_append(
         }
         if e.term == 0 || e.term < last_term || e.term > term {
             return Err(RejectReason::EntryTermsOutOfOrder);
+        }
+        if let Payload::Membership(m) = &e.payload {
+            if !m.is_possible() {
+                return Err(RejectReason::ImpossibleMembership);
+            }
         }
         last_term = e.term;
     }

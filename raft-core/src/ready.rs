@@ -7,6 +7,7 @@ use crate::entry::HardState;
 use crate::message::Message;
 use crate::reason::{RejectReason, TransferStep};
 use crate::snapshot::Snapshot;
+use crate::storage::StorageError;
 use crate::types::{Index, NodeId, Role, Term};
 
 /// A linearizable read that may now be served: once the application has applied `index`, its
@@ -74,6 +75,20 @@ pub enum Event {
         from: NodeId,
         /// Why it was ignored.
         why: RejectReason,
+    },
+    /// The storage failed to return stable entries (ones a `Ready` handed out as persisted)
+    /// with [`StorageError::Compacted`] or [`StorageError::Unavailable`]: it lost them, or the
+    /// driver persisted somewhere the node does not read. One event per failed read, where the
+    /// node reads: a leader's Append for a follower (prev term or entries), the committed
+    /// entries of a `Ready`, a follower's consistency check of an Append (§5.3). The node
+    /// retries as for [`StorageError::NotReady`] (which is not reported: a storage still
+    /// loading): a leader asks again on each answer of that follower, committed entries wait
+    /// for a later `Ready`, and a follower refuses the Append (the leader probes again).
+    StorageFault {
+        /// What the storage answered.
+        error: StorageError,
+        /// The first index asked for.
+        index: Index,
     },
 }
 
@@ -185,6 +200,9 @@ impl core::fmt::Display for Event {
             Event::QuorumLost { term } => write!(f, "lost the quorum in term {term}"),
             Event::Transfer { to, what } => write!(f, "transfer to S{to} {what}"),
             Event::Rejected { from, why } => write!(f, "ignored message from S{from}: {why}"),
+            Event::StorageFault { error, index } => {
+                write!(f, "storage could not read entry {index}: {error}")
+            }
         }
     }
 }

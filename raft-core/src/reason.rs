@@ -53,8 +53,18 @@ reasons! {
         ElectionTimeoutMinTooShort => "election_timeout_min must be greater than heartbeat_interval",
         /// `election_timeout_max <= election_timeout_min`: no room to randomize (§5.2).
         ElectionTimeoutMaxTooShort => "election_timeout_max must be greater than election_timeout_min",
+        /// `election_timeout_max` is above [`crate::config::MAX_ELECTION_TIMEOUT`].
+        ElectionTimeoutTooLong => "election_timeout_max must be at most 4294967296 ticks (2^32)",
         /// `max_inflight` is 0: nothing could ever be sent.
         MaxInflightZero => "max_inflight must be at least 1",
+        /// `max_msg_bytes` is 0.
+        MaxMsgBytesZero => "max_msg_bytes must be at least 1",
+        /// `max_snapshot_bytes` is 0.
+        MaxSnapshotBytesZero => "max_snapshot_bytes must be at least 1",
+        /// `max_pending_reads` is 0: no read could ever be served.
+        MaxPendingReadsZero => "max_pending_reads must be at least 1",
+        /// `max_committed_bytes_per_ready` is 0.
+        MaxCommittedBytesPerReadyZero => "max_committed_bytes_per_ready must be at least 1",
         /// `log_cache_entries` is 0 or above [`crate::MAX_LOG_CACHE_ENTRIES`].
         LogCacheEntriesOutOfRange => "log_cache_entries must be between 1 and 1048576",
         /// `log_cache_bytes` is 0.
@@ -86,6 +96,19 @@ reasons! {
         StorageUnavailable => "storage not readable yet",
         /// A stored term above [`crate::MAX_TERM`] or an index above [`crate::MAX_INDEX`].
         PastTheBounds => "stored term or index past the bounds",
+        /// The stored vote is for node 0, which is nobody.
+        VoteForNodeZero => "the stored vote is for node 0",
+        /// A stored entry has term 0 (every leader's term is at least 1).
+        EntryTermZero => "a log entry has term 0",
+        /// The snapshot has application data but index 0 (no snapshot), or index above 0 but
+        /// term 0.
+        SnapshotWithoutBoundary => "snapshot data without a snapshot index, or a snapshot of term 0",
+        /// The snapshot's membership (or the initial one, unless wholly empty: a joining node)
+        /// or a membership entry of the log has no voter, node 0, or a node both voter and
+        /// learner ([`crate::Membership::is_possible`]).
+        ImpossibleMembership => "a stored membership has no voter, node 0, or a node both voter and learner",
+        /// [`crate::Config::applied`] is past the stored log's last index.
+        AppliedPastLog => "config.applied is past the stored log",
     }
 }
 
@@ -147,6 +170,8 @@ reasons! {
         NotApplied => "index not applied yet",
         /// The log holds no entry at the index.
         NotInLog => "index not in the log",
+        /// The data is larger than [`crate::Config::max_snapshot_bytes`]: followers would refuse it.
+        TooLarge => "larger than max_snapshot_bytes",
     }
 }
 
@@ -175,6 +200,11 @@ reasons! {
         EntriesNotConsecutive => "append: entries are not consecutive after prev_index",
         /// An append whose entry terms are 0, decrease, or are after the message's term.
         EntryTermsOutOfOrder => "append: entry terms out of order",
+        /// A snapshot chunk announcing a total above [`crate::Config::max_snapshot_bytes`].
+        SnapshotTooLarge => "snapshot: larger than max_snapshot_bytes",
+        /// An append carrying a membership entry with no voter, node 0, or a node both voter
+        /// and learner ([`crate::Membership::is_possible`]).
+        ImpossibleMembership => "append: impossible membership",
         /// An acknowledgement of entries the leader does not have.
         AckPastLastIndex => "append ack past the leader's last index",
         /// An append that disagrees with an entry this node knows is committed.
@@ -227,7 +257,7 @@ mod tests {
         distinct(RejectReason::ALL);
         distinct(TransferStep::ALL);
         assert_eq!(TransferStep::ALL.len(), 4);
-        assert_eq!(RejectReason::ALL.len(), 12);
+        assert_eq!(RejectReason::ALL.len(), 14);
     }
 
     /// An event's `what` serializes as the string it was before it became a type.

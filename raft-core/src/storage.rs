@@ -31,6 +31,8 @@ pub struct PersistentState {
 
 /// Why a [`Storage`] read did not return what was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum StorageError {
     /// The range starts below the storage's first entry: compacted into the snapshot.
     Compacted,

@@ -243,7 +243,7 @@ fn run_node(setup: &NodeSetup, ops: &[NodeOp]) {
         setup.seed,
     );
     cfg.max_inflight = usize::from(setup.max_inflight % 8) + 1;
-    cfg.max_msg_bytes = u64::from(setup.max_msg_bytes);
+    cfg.max_msg_bytes = u64::from(setup.max_msg_bytes).max(1);
     let mut s = common::Solo::new(cfg, common::solo_membership(setup.shape));
     for op in ops.iter().take(256) {
         let input = match op {
