@@ -278,6 +278,9 @@ impl Driver {
             .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
             });
+        // Reads that arrive between two Readies share one heartbeat round (raft-core's
+        // Config::share_read_rounds): a burst of reads costs one round, not one per read.
+        cfg.share_read_rounds = true;
         let state = storage.state().clone();
         let kv = KvState::restore(&state.snapshot_data).map_err(|why| Error::Corrupt {
             path: opts.dir.join(crate::storage::SNAP_FILE),
@@ -456,7 +459,8 @@ impl Driver {
             raft_core::Error::NotLeader { leader } => ReqError::NotLeader(leader),
             raft_core::Error::ReadNotReady
             | raft_core::Error::TransferInProgress
-            | raft_core::Error::UncommittedLimit { .. } => ReqError::Retry(e.to_string()),
+            | raft_core::Error::UncommittedLimit { .. }
+            | raft_core::Error::TooManyPendingReads { .. } => ReqError::Retry(e.to_string()),
             other => ReqError::Refused(other.to_string()),
         }
     }
