@@ -210,3 +210,114 @@ fn shared_entries_compare_by_content() {
     assert!(a == vec![e(1), e(2)] && a != vec![e(2)]);
     assert!(a == [e(1), e(2)][..] && a != [e(1), e(3)][..]);
 }
+
+fn noop(term: u64, index: u64) -> Entry {
+    Entry {
+        term,
+        index,
+        payload: Payload::Noop,
+    }
+}
+
+fn indexes(entries: &[Entry]) -> Vec<u64> {
+    entries.iter().map(|e| e.index).collect()
+}
+
+// A slice of the log under a byte budget takes at least one entry when its range is not empty
+// (an Append always makes progress, even with an entry larger than `max_msg_bytes`), and no
+// entry past the budget once it took one, wherever the range starts: in memory, or in storage
+// and running on into memory. Mutants: `taken = out.len() > before` in `slice_into` replaced
+// by `==`, `<` or `>=`.
+#[test]
+fn a_byte_bounded_slice_takes_one_entry_at_least_and_none_past_the_budget() {
+    // Memory only: a fresh log holds what was pushed.
+    let mut log = raft_core::RaftLog::new();
+    for i in 1..=3 {
+        log.push(noop(1, i));
+    }
+    assert_eq!(
+        indexes(&log.slice(1, 4, 0)),
+        [1],
+        "one entry even over budget"
+    );
+    assert_eq!(indexes(&log.slice(1, 4, 32)), [1, 2], "16 bytes per entry");
+    // Storage, then memory: a restored log of 300 entries holds the last 256 in memory.
+    let log = raft_core::RaftLog::restore(0, 0, (1..=300).map(|i| noop(1, i)).collect()).unwrap();
+    let m = log.memory_start();
+    assert!(m > 2, "older entries are read from storage");
+    assert_eq!(
+        indexes(&log.slice(m - 1, m + 1, 16)),
+        [m - 1],
+        "budget spent in storage"
+    );
+    assert_eq!(indexes(&log.slice(m - 1, m + 1, 32)), [m - 1, m]);
+    assert_eq!(indexes(&log.slice(m - 2, m + 2, 0)), [m - 2]);
+}
+
+// Figure 2, AppendEntries rule 3, with §5.4 (a committed entry is never replaced): the log's own
+// guard on truncation refuses, changing nothing, from a committed index, at the snapshot or past
+// the end (a gap); otherwise it replaces the suffix and says so. (The node never asks it to
+// overwrite a committed entry: `handle_append` refuses such an Append first, as
+// `ContradictsCommitted`, so the guard is the log's last line of defence.)
+// Mutants: in `truncate_from`, each `||` of the guard replaced by `&&`; in
+// `truncate_and_extend`, the `!` deleted (appending nothing and answering false).
+#[test]
+fn log_truncation_refuses_committed_entries_and_gaps() {
+    let mut log = raft_core::RaftLog::restore(2, 1, (3..=6).map(|i| noop(1, i)).collect()).unwrap();
+    log.commit_to(4);
+    let all = log.collect_entries();
+    for (at, why) in [(2, "the snapshot"), (4, "committed"), (8, "a gap after 6")] {
+        assert!(!log.truncate_and_append(at, &[noop(2, at)]), "{why}");
+        assert_eq!(log.collect_entries(), all, "{why}: log unchanged");
+    }
+    assert!(
+        log.truncate_and_append(5, &[noop(2, 5)]),
+        "above the commit index"
+    );
+    assert_eq!(indexes(&log.collect_entries()), [3, 4, 5]);
+    assert_eq!((log.last_index(), log.last_term()), (5, 2));
+    assert!(
+        log.truncate_and_append(6, &[noop(2, 6)]),
+        "right after the last entry"
+    );
+    assert_eq!((log.last_index(), log.last_term()), (6, 2));
+}
+
+// Truncating entries that are only in memory (pushed, not yet persisted) keeps those before the
+// truncation point. Mutant: `index >= self.tail_start` replaced by `<` in `truncate_from` (which
+// then drops the whole memory and tries to read the kept entries back from storage).
+#[test]
+fn truncating_unpersisted_entries_keeps_the_ones_before() {
+    let mut log = raft_core::RaftLog::new();
+    for i in 1..=4 {
+        log.push(noop(1, i));
+    }
+    assert!(log.truncate_and_append(3, &[noop(2, 3)]));
+    assert_eq!(
+        log.collect_entries()
+            .iter()
+            .map(|e| (e.index, e.term))
+            .collect::<Vec<_>>(),
+        [(1, 1), (2, 1), (3, 2)]
+    );
+    assert_eq!(log.term(1), Some(1));
+}
+
+// `RaftLog::entries` holds "at least the last LOG_CACHE_ENTRIES, or all of them after the
+// snapshot when there are fewer": a truncation refills memory from storage to keep that.
+// Mutants in `truncate_from`'s refill: `self.offset + 1` with `*`, `want < self.tail_start`
+// with `==` or `>`, `self.tail_start - want` with `+` or `/`.
+#[test]
+fn a_truncation_keeps_the_cache_filled_from_storage() {
+    let log_of = |n| raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect());
+    let mut log = log_of(300).unwrap();
+    assert_eq!(log.memory_start(), 300 - 255, "the last 256 in memory");
+    assert!(log.truncate_and_append(100, &[noop(2, 100)]));
+    assert_eq!(log.memory_start(), 1, "all 100 entries are fewer than 256");
+    assert_eq!(indexes(&log.entries()), (1..=100).collect::<Vec<_>>());
+    // After a snapshot, the refill starts right after it.
+    let mut log =
+        raft_core::RaftLog::restore(10, 1, (11..=300).map(|i| noop(1, i)).collect()).unwrap();
+    assert!(log.truncate_and_append(100, &[noop(2, 100)]));
+    assert_eq!(log.memory_start(), 11);
+}
