@@ -321,3 +321,51 @@ fn a_truncation_keeps_the_cache_filled_from_storage() {
     assert!(log.truncate_and_append(100, &[noop(2, 100)]));
     assert_eq!(log.memory_start(), 11);
 }
+
+// What a truncation replaces is not durable any more: the new entries are unpersisted, so the
+// cache trimming of the next `ready()` (`stable_to_handed_out`) must keep them in memory, or a
+// read would return the old entries still in storage (Log Matching, §5.3, would break). Even
+// with the smallest cache (one entry, no bytes), only the entries before the cut may go.
+// Mutants: `self.stable.min(index - 1)` and `self.handed_out.min(index - 1)` in `truncate_from`
+// with `-` replaced by `+` or `/`.
+#[test]
+fn entries_a_truncation_wrote_stay_in_memory_until_persisted() {
+    let mut log = raft_core::RaftLog::restore(0, 0, (1..=6).map(|i| noop(1, i)).collect()).unwrap();
+    log.set_cache_limits(1, 0);
+    assert!(log.truncate_and_append(5, &[noop(2, 5), noop(2, 6)]));
+    log.stable_to_handed_out();
+    assert!(log.memory_start() <= 5, "the new entries are held");
+    let terms: Vec<_> = (1..=6).map(|i| log.term(i)).collect();
+    assert_eq!(terms, [1, 1, 1, 1, 2, 2].map(Some));
+    assert_eq!(log.entry(5).map(|e| e.term), Some(2));
+}
+
+// The membership entries the log knows of (dissertation §4.1: a server uses the latest
+// configuration in its log, committed or not) lose those a truncation removes and keep the
+// others. Mutants: `partition_point(|&i| i < index)` in `truncate_from` with `<` replaced by
+// `==`, `>` or `<=`.
+#[test]
+fn a_truncation_forgets_the_membership_entries_it_removes() {
+    let conf = |index| Entry {
+        term: 1,
+        index,
+        payload: Payload::Membership(Box::new(Membership::with_voters([1, 2, 3]))),
+    };
+    let mut log = raft_core::RaftLog::restore(
+        0,
+        0,
+        vec![
+            noop(1, 1),
+            noop(1, 2),
+            conf(3),
+            noop(1, 4),
+            conf(5),
+            noop(1, 6),
+        ],
+    )
+    .unwrap();
+    assert_eq!(log.conf_index_at(6), Some(5));
+    assert!(log.truncate_and_append(5, &[noop(2, 5)]));
+    assert_eq!(log.conf_index_at(6), Some(3), "the entry at 5 is gone");
+    assert_eq!(log.conf_index_at(2), None);
+}
