@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use raft_core::confchange::{apply, ConfChange};
 use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
 use raft_core::membership::Membership;
-use raft_core::{Bytes, Entry, Payload};
+use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState, Storage, StorageError};
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
     ids.iter().copied().collect()
@@ -368,4 +368,116 @@ fn a_truncation_forgets_the_membership_entries_it_removes() {
     assert!(log.truncate_and_append(5, &[noop(2, 5)]));
     assert_eq!(log.conf_index_at(6), Some(3), "the entry at 5 is gone");
     assert_eq!(log.conf_index_at(2), None);
+}
+
+// Committed entries go to the application in order, all of them, whether they are still in
+// memory or only in storage (a node that restarts with a long committed log, or that applies
+// slowly): §5.3, "apply log[lastApplied] to state machine" for each index up to commitIndex.
+// `take_committed_into` appends after what the caller's vector holds. Mutants:
+// `take_committed_shared`'s `lo >= self.tail_start` replaced by `<` (the stored entries
+// skipped yet marked applied); `take_committed_into`'s `out.len() - before` with `+`.
+#[test]
+fn committed_entries_are_handed_out_from_storage_and_memory_alike() {
+    let log_of = |n| {
+        let mut log =
+            raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect()).unwrap();
+        log.commit_to(n);
+        log
+    };
+    let mut log = log_of(1_000);
+    assert!(
+        log.memory_start() > 1,
+        "the oldest entries are in storage only"
+    );
+    let all: Vec<u64> = (1..=1_000).collect();
+    assert_eq!(indexes(&log.take_committed_shared()), all);
+    assert_eq!(log.applied(), 1_000);
+    assert!(log.take_committed_shared().is_empty(), "each entry once");
+
+    let mut log = log_of(1_000);
+    let mut out = vec![noop(9, 99)];
+    log.take_committed_into(&mut out);
+    assert_eq!(indexes(&out[1..]), all);
+    assert_eq!(out[0].index, 99, "what the vector held stays first");
+    assert_eq!(log.applied(), 1_000);
+}
+
+/// A storage whose reads can be made to fail with [`StorageError::NotReady`] (an asynchronous
+/// disk still loading).
+struct Stalling {
+    inner: MemStorage,
+    stalled: bool,
+}
+
+impl Stalling {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.stalled {
+            Err(StorageError::NotReady)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Storage for Stalling {
+    fn persist(&mut self, ready: &raft_core::Ready) {
+        self.inner.persist(ready)
+    }
+    fn hard_state(&self) -> raft_core::HardState {
+        self.inner.hard_state()
+    }
+    fn snapshot(&self) -> Result<raft_core::Snapshot, StorageError> {
+        self.check()?;
+        self.inner.snapshot()
+    }
+    fn first_index(&self) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.first_index()
+    }
+    fn last_index(&self) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.last_index()
+    }
+    fn term(&self, index: u64) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.term(index)
+    }
+    fn entries(
+        &self,
+        lo: u64,
+        hi: u64,
+        max: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.entries(lo, hi, max, out)
+    }
+}
+
+// Crate doc, "Storage-backed log": while the storage cannot answer, committed entries that are
+// still in memory go to the application all the same; only those in storage wait. Mutant:
+// `lo < self.tail_start` in `take_committed_into` replaced by `<=` (which asks the storage for
+// an empty range first, and gives up when it is not ready).
+#[test]
+fn committed_entries_in_memory_do_not_wait_for_the_storage() {
+    let state = PersistentState {
+        entries: (1..=300).map(|i| noop(1, i)).collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    let mut log = raft_core::RaftLog::with_storage(disk).unwrap();
+    let m = log.memory_start();
+    assert!(m > 1);
+    log.commit_to(m - 1);
+    assert_eq!(log.take_committed().len() as u64, m - 1, "the stored ones");
+    log.commit_to(300);
+    log.store_mut().stalled = true;
+    assert_eq!(
+        indexes(&log.take_committed()),
+        (m..=300).collect::<Vec<_>>()
+    );
+    assert_eq!(log.applied(), 300);
 }
