@@ -481,3 +481,44 @@ fn committed_entries_in_memory_do_not_wait_for_the_storage() {
     );
     assert_eq!(log.applied(), 300);
 }
+
+/// A log restored with `n` stable entries of 16 bytes (`Noop`s of term 1), under the given
+/// cache bounds.
+fn stable_log(n: u64, cache_entries: usize, cache_bytes: u64) -> raft_core::RaftLog {
+    let mut log = raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect()).unwrap();
+    log.set_cache_limits(cache_entries, cache_bytes);
+    log
+}
+
+// The cache rule of `stable_to_handed_out` (what each `ready()` does), exactly as documented:
+// stable entries held are trimmed once they reach twice `cache_entries`, or their bytes twice
+// `cache_bytes`, down to `cache_entries` and `cache_bytes`; unstable entries never count as
+// cached and never go; the last entry always stays. (Bounds pinned from below as well as from
+// above: a cache that trims late holds more memory than configured, one that trims early reads
+// storage more than it needs.) Mutants in `stable_to_handed_out`: `self.stable + 1` with `*`;
+// `2 * self.cache_entries` with `+`; `e.index > self.stable` with `==` or `<`;
+// `self.tail.bytes() - unstable` with `+`; `stable_bytes < trigger_bytes` with `<=`;
+// `self.tail.len() - 1` with `+` or `/`.
+#[test]
+fn the_cache_is_trimmed_exactly_as_documented() {
+    // By count: 5 held under a bound of 3 stay (5 < 2 × 3); the 6th triggers, leaving 3.
+    for (n, start) in [(5, 1), (6, 4)] {
+        let mut log = stable_log(n, 3, u64::MAX);
+        log.stable_to_handed_out();
+        assert_eq!(log.memory_start(), start, "{n} stable entries, bound 3");
+    }
+    // By bytes, with unstable entries after the stable ones: 4 stable (64 bytes) reach twice
+    // the 32-byte bound and go down to 32 bytes; the 4 unstable ones stay whatever their bytes.
+    let mut log = stable_log(4, 256, 32);
+    for i in 5..=8 {
+        log.push(noop(1, i));
+    }
+    log.stable_to_handed_out();
+    assert_eq!(log.memory_start(), 3, "two stable entries left, 32 bytes");
+    assert_eq!(log.memory_bytes(), 6 * 16);
+    // Nothing cached allowed: every stable entry goes but the last, whose term the log reads.
+    let mut log = stable_log(4, 1, 0);
+    log.stable_to_handed_out();
+    assert_eq!(log.memory_start(), 4);
+    assert_eq!((log.last_index(), log.last_term()), (4, 1));
+}
