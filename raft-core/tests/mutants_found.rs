@@ -522,3 +522,38 @@ fn the_cache_is_trimmed_exactly_as_documented() {
     assert_eq!(log.memory_start(), 4);
     assert_eq!((log.last_index(), log.last_term()), (4, 1));
 }
+
+// Paper §7: compaction replaces the entries up to the snapshot by the snapshot, whose metadata
+// carries their configuration; the log's membership entries are "above the snapshot" only, so
+// none at or below it is reported any more. Mutant: `partition_point(|&i| i <= index)` in
+// `compact_to` with `<=` replaced by `>`.
+#[test]
+fn compaction_forgets_the_membership_entries_it_covers() {
+    let conf = |index| Entry {
+        term: 1,
+        index,
+        payload: Payload::Membership(Box::new(Membership::with_voters([1, 2, 3]))),
+    };
+    let entries = |confs: &[u64]| {
+        (1..=8)
+            .map(|i| {
+                if confs.contains(&i) {
+                    conf(i)
+                } else {
+                    noop(1, i)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut log = raft_core::RaftLog::restore(0, 0, entries(&[3])).unwrap();
+    log.compact_to(5, 1);
+    assert_eq!(
+        log.conf_index_at(8),
+        None,
+        "the entry at 3 is in the snapshot"
+    );
+    let mut log = raft_core::RaftLog::restore(0, 0, entries(&[3, 7])).unwrap();
+    log.compact_to(5, 1);
+    assert_eq!(log.conf_index_at(6), None);
+    assert_eq!(log.conf_index_at(8), Some(7));
+}
