@@ -557,3 +557,24 @@ fn compaction_forgets_the_membership_entries_it_covers() {
     assert_eq!(log.conf_index_at(6), None);
     assert_eq!(log.conf_index_at(8), Some(7));
 }
+
+// Leaving the snapshot state, the leader probes from just after the snapshot it sent, not from
+// the older match (as etcd's `Progress.BecomeProbe`: the entries it covers are compacted, so a
+// probe below it would only bring another snapshot); from any other state, from just after the
+// match. Mutant: `self.state == ProgressState::Snapshot` in `become_probe` with `!=`.
+#[test]
+fn probing_resumes_after_the_snapshot_sent_or_the_match() {
+    use raft_core::{Progress, ProgressState};
+    let mut pr = Progress::new(20);
+    pr.matched = 3;
+    pr.become_snapshot(10);
+    assert_eq!(pr.state, ProgressState::Snapshot);
+    pr.become_probe();
+    assert_eq!((pr.state, pr.next), (ProgressState::Probe, 11));
+    let mut pr = Progress::new(20);
+    pr.matched = 3;
+    pr.become_replicate();
+    pr.sent(8, 5);
+    pr.become_probe();
+    assert_eq!((pr.state, pr.next), (ProgressState::Probe, 4));
+}
