@@ -578,3 +578,22 @@ fn probing_resumes_after_the_snapshot_sent_or_the_match() {
     pr.become_probe();
     assert_eq!((pr.state, pr.next), (ProgressState::Probe, 4));
 }
+
+// `Progress`'s invariant: `matched < next`, and in `Replicate` every in-flight message ends at an
+// index in `matched+1..next` (Figure 2: nextIndex is past matchIndex). So an acknowledgement
+// beyond `next` moves `next` past it, and an append carrying no entries takes no slot of the
+// window. Mutants: `index + 1` in `maybe_update` with `-`; `entries > 0` in `sent` with `>=`.
+#[test]
+fn progress_keeps_next_past_the_match_and_empty_appends_out_of_the_window() {
+    use raft_core::Progress;
+    let mut pr = Progress::new(5);
+    assert!(pr.maybe_update(10));
+    assert_eq!((pr.matched, pr.next), (10, 11));
+    pr.become_replicate();
+    pr.sent(10, 0);
+    assert!(pr.inflight.is_empty(), "an empty append is not in flight");
+    assert!(!pr.is_paused(1), "and leaves the window open");
+    pr.sent(12, 2);
+    assert_eq!((pr.next, pr.inflight.len()), (13, 1));
+    assert!(pr.is_paused(1));
+}
