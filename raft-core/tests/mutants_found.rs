@@ -597,3 +597,28 @@ fn progress_keeps_next_past_the_match_and_empty_appends_out_of_the_window() {
     assert_eq!((pr.next, pr.inflight.len()), (13, 1));
     assert!(pr.is_paused(1));
 }
+
+// §5.3: "if AppendEntries fails because of log inconsistency: decrement nextIndex and retry";
+// only the rejection of the append last sent counts (a stale one, of an earlier probe, is
+// ignored), and a rejection while streaming falls back to just after the match, keeping
+// `matched < next`. Mutants in `maybe_decr_to`: `self.matched + 1` (Replicate) with `-` or `*`;
+// `self.next == 0 || self.next - 1 != rejected` with `&&`.
+#[test]
+fn a_rejection_moves_next_back_only_when_it_answers_the_last_append() {
+    use raft_core::Progress;
+    let mut pr = Progress::new(10);
+    assert!(
+        !pr.maybe_decr_to(5, 3),
+        "the probe in flight is at 9, not 5"
+    );
+    assert_eq!(pr.next, 10);
+    assert!(pr.maybe_decr_to(9, 3), "the answer to the probe at 9");
+    assert_eq!(pr.next, 4, "just after the follower's hint");
+    let mut pr = Progress::new(10);
+    pr.matched = 5;
+    pr.become_replicate();
+    pr.sent(8, 3);
+    assert!(!pr.maybe_decr_to(5, 0), "at or below the match: stale");
+    assert!(pr.maybe_decr_to(7, 0));
+    assert_eq!((pr.matched, pr.next), (5, 6));
+}
