@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use raft_core::confchange::{apply, ConfChange};
 use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
 use raft_core::membership::Membership;
-use raft_core::{Bytes, Entry, Payload};
+use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState, Storage, StorageError};
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
     ids.iter().copied().collect()
@@ -209,4 +209,416 @@ fn shared_entries_compare_by_content() {
     assert!(a == same && a != other);
     assert!(a == vec![e(1), e(2)] && a != vec![e(2)]);
     assert!(a == [e(1), e(2)][..] && a != [e(1), e(3)][..]);
+}
+
+fn noop(term: u64, index: u64) -> Entry {
+    Entry {
+        term,
+        index,
+        payload: Payload::Noop,
+    }
+}
+
+fn indexes(entries: &[Entry]) -> Vec<u64> {
+    entries.iter().map(|e| e.index).collect()
+}
+
+// A slice of the log under a byte budget takes at least one entry when its range is not empty
+// (an Append always makes progress, even with an entry larger than `max_msg_bytes`), and no
+// entry past the budget once it took one, wherever the range starts: in memory, or in storage
+// and running on into memory. Mutants: `taken = out.len() > before` in `slice_into` replaced
+// by `==`, `<` or `>=`.
+#[test]
+fn a_byte_bounded_slice_takes_one_entry_at_least_and_none_past_the_budget() {
+    // Memory only: a fresh log holds what was pushed.
+    let mut log = raft_core::RaftLog::new();
+    for i in 1..=3 {
+        log.push(noop(1, i));
+    }
+    assert_eq!(
+        indexes(&log.slice(1, 4, 0)),
+        [1],
+        "one entry even over budget"
+    );
+    assert_eq!(indexes(&log.slice(1, 4, 32)), [1, 2], "16 bytes per entry");
+    // Storage, then memory: a restored log of 300 entries holds the last 256 in memory.
+    let log = raft_core::RaftLog::restore(0, 0, (1..=300).map(|i| noop(1, i)).collect()).unwrap();
+    let m = log.memory_start();
+    assert!(m > 2, "older entries are read from storage");
+    assert_eq!(
+        indexes(&log.slice(m - 1, m + 1, 16)),
+        [m - 1],
+        "budget spent in storage"
+    );
+    assert_eq!(indexes(&log.slice(m - 1, m + 1, 32)), [m - 1, m]);
+    assert_eq!(indexes(&log.slice(m - 2, m + 2, 0)), [m - 2]);
+}
+
+// Figure 2, AppendEntries rule 3, with §5.4 (a committed entry is never replaced): the log's own
+// guard on truncation refuses, changing nothing, from a committed index, at the snapshot or past
+// the end (a gap); otherwise it replaces the suffix and says so. (The node never asks it to
+// overwrite a committed entry: `handle_append` refuses such an Append first, as
+// `ContradictsCommitted`, so the guard is the log's last line of defence.)
+// Mutants: in `truncate_from`, each `||` of the guard replaced by `&&`; in
+// `truncate_and_extend`, the `!` deleted (appending nothing and answering false).
+#[test]
+fn log_truncation_refuses_committed_entries_and_gaps() {
+    let mut log = raft_core::RaftLog::restore(2, 1, (3..=6).map(|i| noop(1, i)).collect()).unwrap();
+    log.commit_to(4);
+    let all = log.collect_entries();
+    for (at, why) in [(2, "the snapshot"), (4, "committed"), (8, "a gap after 6")] {
+        assert!(!log.truncate_and_append(at, &[noop(2, at)]), "{why}");
+        assert_eq!(log.collect_entries(), all, "{why}: log unchanged");
+    }
+    assert!(
+        log.truncate_and_append(5, &[noop(2, 5)]),
+        "above the commit index"
+    );
+    assert_eq!(indexes(&log.collect_entries()), [3, 4, 5]);
+    assert_eq!((log.last_index(), log.last_term()), (5, 2));
+    assert!(
+        log.truncate_and_append(6, &[noop(2, 6)]),
+        "right after the last entry"
+    );
+    assert_eq!((log.last_index(), log.last_term()), (6, 2));
+}
+
+// Truncating entries that are only in memory (pushed, not yet persisted) keeps those before the
+// truncation point. Mutant: `index >= self.tail_start` replaced by `<` in `truncate_from` (which
+// then drops the whole memory and tries to read the kept entries back from storage).
+#[test]
+fn truncating_unpersisted_entries_keeps_the_ones_before() {
+    let mut log = raft_core::RaftLog::new();
+    for i in 1..=4 {
+        log.push(noop(1, i));
+    }
+    assert!(log.truncate_and_append(3, &[noop(2, 3)]));
+    assert_eq!(
+        log.collect_entries()
+            .iter()
+            .map(|e| (e.index, e.term))
+            .collect::<Vec<_>>(),
+        [(1, 1), (2, 1), (3, 2)]
+    );
+    assert_eq!(log.term(1), Some(1));
+}
+
+// `RaftLog::entries` holds "at least the last LOG_CACHE_ENTRIES, or all of them after the
+// snapshot when there are fewer": a truncation refills memory from storage to keep that.
+// Mutants in `truncate_from`'s refill: `self.offset + 1` with `*`, `want < self.tail_start`
+// with `==` or `>`, `self.tail_start - want` with `+` or `/`.
+#[test]
+fn a_truncation_keeps_the_cache_filled_from_storage() {
+    let log_of = |n| raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect());
+    let mut log = log_of(300).unwrap();
+    assert_eq!(log.memory_start(), 300 - 255, "the last 256 in memory");
+    assert!(log.truncate_and_append(100, &[noop(2, 100)]));
+    assert_eq!(log.memory_start(), 1, "all 100 entries are fewer than 256");
+    assert_eq!(indexes(&log.entries()), (1..=100).collect::<Vec<_>>());
+    // After a snapshot, the refill starts right after it.
+    let mut log =
+        raft_core::RaftLog::restore(10, 1, (11..=300).map(|i| noop(1, i)).collect()).unwrap();
+    assert!(log.truncate_and_append(100, &[noop(2, 100)]));
+    assert_eq!(log.memory_start(), 11);
+}
+
+// What a truncation replaces is not durable any more: the new entries are unpersisted, so the
+// cache trimming of the next `ready()` (`stable_to_handed_out`) must keep them in memory, or a
+// read would return the old entries still in storage (Log Matching, §5.3, would break). Even
+// with the smallest cache (one entry, no bytes), only the entries before the cut may go.
+// Mutants: `self.stable.min(index - 1)` and `self.handed_out.min(index - 1)` in `truncate_from`
+// with `-` replaced by `+` or `/`.
+#[test]
+fn entries_a_truncation_wrote_stay_in_memory_until_persisted() {
+    let mut log = raft_core::RaftLog::restore(0, 0, (1..=6).map(|i| noop(1, i)).collect()).unwrap();
+    log.set_cache_limits(1, 0);
+    assert!(log.truncate_and_append(5, &[noop(2, 5), noop(2, 6)]));
+    log.stable_to_handed_out();
+    assert!(log.memory_start() <= 5, "the new entries are held");
+    let terms: Vec<_> = (1..=6).map(|i| log.term(i)).collect();
+    assert_eq!(terms, [1, 1, 1, 1, 2, 2].map(Some));
+    assert_eq!(log.entry(5).map(|e| e.term), Some(2));
+}
+
+// The membership entries the log knows of (dissertation §4.1: a server uses the latest
+// configuration in its log, committed or not) lose those a truncation removes and keep the
+// others. Mutants: `partition_point(|&i| i < index)` in `truncate_from` with `<` replaced by
+// `==`, `>` or `<=`.
+#[test]
+fn a_truncation_forgets_the_membership_entries_it_removes() {
+    let conf = |index| Entry {
+        term: 1,
+        index,
+        payload: Payload::Membership(Box::new(Membership::with_voters([1, 2, 3]))),
+    };
+    let mut log = raft_core::RaftLog::restore(
+        0,
+        0,
+        vec![
+            noop(1, 1),
+            noop(1, 2),
+            conf(3),
+            noop(1, 4),
+            conf(5),
+            noop(1, 6),
+        ],
+    )
+    .unwrap();
+    assert_eq!(log.conf_index_at(6), Some(5));
+    assert!(log.truncate_and_append(5, &[noop(2, 5)]));
+    assert_eq!(log.conf_index_at(6), Some(3), "the entry at 5 is gone");
+    assert_eq!(log.conf_index_at(2), None);
+}
+
+// Committed entries go to the application in order, all of them, whether they are still in
+// memory or only in storage (a node that restarts with a long committed log, or that applies
+// slowly): §5.3, "apply log[lastApplied] to state machine" for each index up to commitIndex.
+// `take_committed_into` appends after what the caller's vector holds. Mutants:
+// `take_committed_shared`'s `lo >= self.tail_start` replaced by `<` (the stored entries
+// skipped yet marked applied); `take_committed_into`'s `out.len() - before` with `+`.
+#[test]
+fn committed_entries_are_handed_out_from_storage_and_memory_alike() {
+    let log_of = |n| {
+        let mut log =
+            raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect()).unwrap();
+        log.commit_to(n);
+        log
+    };
+    let mut log = log_of(1_000);
+    assert!(
+        log.memory_start() > 1,
+        "the oldest entries are in storage only"
+    );
+    let all: Vec<u64> = (1..=1_000).collect();
+    assert_eq!(indexes(&log.take_committed_shared()), all);
+    assert_eq!(log.applied(), 1_000);
+    assert!(log.take_committed_shared().is_empty(), "each entry once");
+
+    let mut log = log_of(1_000);
+    let mut out = vec![noop(9, 99)];
+    log.take_committed_into(&mut out);
+    assert_eq!(indexes(&out[1..]), all);
+    assert_eq!(out[0].index, 99, "what the vector held stays first");
+    assert_eq!(log.applied(), 1_000);
+}
+
+/// A storage whose reads can be made to fail with [`StorageError::NotReady`] (an asynchronous
+/// disk still loading).
+struct Stalling {
+    inner: MemStorage,
+    stalled: bool,
+}
+
+impl Stalling {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.stalled {
+            Err(StorageError::NotReady)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Storage for Stalling {
+    fn persist(&mut self, ready: &raft_core::Ready) {
+        self.inner.persist(ready)
+    }
+    fn hard_state(&self) -> raft_core::HardState {
+        self.inner.hard_state()
+    }
+    fn snapshot(&self) -> Result<raft_core::Snapshot, StorageError> {
+        self.check()?;
+        self.inner.snapshot()
+    }
+    fn first_index(&self) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.first_index()
+    }
+    fn last_index(&self) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.last_index()
+    }
+    fn term(&self, index: u64) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.term(index)
+    }
+    fn entries(
+        &self,
+        lo: u64,
+        hi: u64,
+        max: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.entries(lo, hi, max, out)
+    }
+}
+
+// Crate doc, "Storage-backed log": while the storage cannot answer, committed entries that are
+// still in memory go to the application all the same; only those in storage wait. Mutant:
+// `lo < self.tail_start` in `take_committed_into` replaced by `<=` (which asks the storage for
+// an empty range first, and gives up when it is not ready).
+#[test]
+fn committed_entries_in_memory_do_not_wait_for_the_storage() {
+    let state = PersistentState {
+        entries: (1..=300).map(|i| noop(1, i)).collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    let mut log = raft_core::RaftLog::with_storage(disk).unwrap();
+    let m = log.memory_start();
+    assert!(m > 1);
+    log.commit_to(m - 1);
+    assert_eq!(log.take_committed().len() as u64, m - 1, "the stored ones");
+    log.commit_to(300);
+    log.store_mut().stalled = true;
+    assert_eq!(
+        indexes(&log.take_committed()),
+        (m..=300).collect::<Vec<_>>()
+    );
+    assert_eq!(log.applied(), 300);
+}
+
+/// A log restored with `n` stable entries of 16 bytes (`Noop`s of term 1), under the given
+/// cache bounds.
+fn stable_log(n: u64, cache_entries: usize, cache_bytes: u64) -> raft_core::RaftLog {
+    let mut log = raft_core::RaftLog::restore(0, 0, (1..=n).map(|i| noop(1, i)).collect()).unwrap();
+    log.set_cache_limits(cache_entries, cache_bytes);
+    log
+}
+
+// The cache rule of `stable_to_handed_out` (what each `ready()` does), exactly as documented:
+// stable entries held are trimmed once they reach twice `cache_entries`, or their bytes twice
+// `cache_bytes`, down to `cache_entries` and `cache_bytes`; unstable entries never count as
+// cached and never go; the last entry always stays. (Bounds pinned from below as well as from
+// above: a cache that trims late holds more memory than configured, one that trims early reads
+// storage more than it needs.) Mutants in `stable_to_handed_out`: `self.stable + 1` with `*`;
+// `2 * self.cache_entries` with `+`; `e.index > self.stable` with `==` or `<`;
+// `self.tail.bytes() - unstable` with `+`; `stable_bytes < trigger_bytes` with `<=`;
+// `self.tail.len() - 1` with `+` or `/`.
+#[test]
+fn the_cache_is_trimmed_exactly_as_documented() {
+    // By count: 5 held under a bound of 3 stay (5 < 2 × 3); the 6th triggers, leaving 3.
+    for (n, start) in [(5, 1), (6, 4)] {
+        let mut log = stable_log(n, 3, u64::MAX);
+        log.stable_to_handed_out();
+        assert_eq!(log.memory_start(), start, "{n} stable entries, bound 3");
+    }
+    // By bytes, with unstable entries after the stable ones: 4 stable (64 bytes) reach twice
+    // the 32-byte bound and go down to 32 bytes; the 4 unstable ones stay whatever their bytes.
+    let mut log = stable_log(4, 256, 32);
+    for i in 5..=8 {
+        log.push(noop(1, i));
+    }
+    log.stable_to_handed_out();
+    assert_eq!(log.memory_start(), 3, "two stable entries left, 32 bytes");
+    assert_eq!(log.memory_bytes(), 6 * 16);
+    // Nothing cached allowed: every stable entry goes but the last, whose term the log reads.
+    let mut log = stable_log(4, 1, 0);
+    log.stable_to_handed_out();
+    assert_eq!(log.memory_start(), 4);
+    assert_eq!((log.last_index(), log.last_term()), (4, 1));
+}
+
+// Paper §7: compaction replaces the entries up to the snapshot by the snapshot, whose metadata
+// carries their configuration; the log's membership entries are "above the snapshot" only, so
+// none at or below it is reported any more. Mutant: `partition_point(|&i| i <= index)` in
+// `compact_to` with `<=` replaced by `>`.
+#[test]
+fn compaction_forgets_the_membership_entries_it_covers() {
+    let conf = |index| Entry {
+        term: 1,
+        index,
+        payload: Payload::Membership(Box::new(Membership::with_voters([1, 2, 3]))),
+    };
+    let entries = |confs: &[u64]| {
+        (1..=8)
+            .map(|i| {
+                if confs.contains(&i) {
+                    conf(i)
+                } else {
+                    noop(1, i)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut log = raft_core::RaftLog::restore(0, 0, entries(&[3])).unwrap();
+    log.compact_to(5, 1);
+    assert_eq!(
+        log.conf_index_at(8),
+        None,
+        "the entry at 3 is in the snapshot"
+    );
+    let mut log = raft_core::RaftLog::restore(0, 0, entries(&[3, 7])).unwrap();
+    log.compact_to(5, 1);
+    assert_eq!(log.conf_index_at(6), None);
+    assert_eq!(log.conf_index_at(8), Some(7));
+}
+
+// Leaving the snapshot state, the leader probes from just after the snapshot it sent, not from
+// the older match (as etcd's `Progress.BecomeProbe`: the entries it covers are compacted, so a
+// probe below it would only bring another snapshot); from any other state, from just after the
+// match. Mutant: `self.state == ProgressState::Snapshot` in `become_probe` with `!=`.
+#[test]
+fn probing_resumes_after_the_snapshot_sent_or_the_match() {
+    use raft_core::{Progress, ProgressState};
+    let mut pr = Progress::new(20);
+    pr.matched = 3;
+    pr.become_snapshot(10);
+    assert_eq!(pr.state, ProgressState::Snapshot);
+    pr.become_probe();
+    assert_eq!((pr.state, pr.next), (ProgressState::Probe, 11));
+    let mut pr = Progress::new(20);
+    pr.matched = 3;
+    pr.become_replicate();
+    pr.sent(8, 5);
+    pr.become_probe();
+    assert_eq!((pr.state, pr.next), (ProgressState::Probe, 4));
+}
+
+// `Progress`'s invariant: `matched < next`, and in `Replicate` every in-flight message ends at an
+// index in `matched+1..next` (Figure 2: nextIndex is past matchIndex). So an acknowledgement
+// beyond `next` moves `next` past it, and an append carrying no entries takes no slot of the
+// window. Mutants: `index + 1` in `maybe_update` with `-`; `entries > 0` in `sent` with `>=`.
+#[test]
+fn progress_keeps_next_past_the_match_and_empty_appends_out_of_the_window() {
+    use raft_core::Progress;
+    let mut pr = Progress::new(5);
+    assert!(pr.maybe_update(10));
+    assert_eq!((pr.matched, pr.next), (10, 11));
+    pr.become_replicate();
+    pr.sent(10, 0);
+    assert!(pr.inflight.is_empty(), "an empty append is not in flight");
+    assert!(!pr.is_paused(1), "and leaves the window open");
+    pr.sent(12, 2);
+    assert_eq!((pr.next, pr.inflight.len()), (13, 1));
+    assert!(pr.is_paused(1));
+}
+
+// §5.3: "if AppendEntries fails because of log inconsistency: decrement nextIndex and retry";
+// only the rejection of the append last sent counts (a stale one, of an earlier probe, is
+// ignored), and a rejection while streaming falls back to just after the match, keeping
+// `matched < next`. Mutants in `maybe_decr_to`: `self.matched + 1` (Replicate) with `-` or `*`;
+// `self.next == 0 || self.next - 1 != rejected` with `&&`.
+#[test]
+fn a_rejection_moves_next_back_only_when_it_answers_the_last_append() {
+    use raft_core::Progress;
+    let mut pr = Progress::new(10);
+    assert!(
+        !pr.maybe_decr_to(5, 3),
+        "the probe in flight is at 9, not 5"
+    );
+    assert_eq!(pr.next, 10);
+    assert!(pr.maybe_decr_to(9, 3), "the answer to the probe at 9");
+    assert_eq!(pr.next, 4, "just after the follower's hint");
+    let mut pr = Progress::new(10);
+    pr.matched = 5;
+    pr.become_replicate();
+    pr.sent(8, 3);
+    assert!(!pr.maybe_decr_to(5, 0), "at or below the match: stale");
+    assert!(pr.maybe_decr_to(7, 0));
+    assert_eq!((pr.matched, pr.next), (5, 6));
 }
