@@ -1,6 +1,8 @@
 //! Rules that `cargo mutants` over raft-core showed no raft-core test pinned down (`./x
 //! cargo-mutants`): each test here fails on the mutant named above it. Some of these were caught
 //! only by raft-sim's tests; a library user reading raft-core's suite should see them here.
+//! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
+//! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`).
 
 use std::collections::BTreeSet;
 
