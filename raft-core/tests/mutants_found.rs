@@ -4,12 +4,16 @@
 //! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
 //! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`).
 
+mod common;
+
 use std::collections::BTreeSet;
+
+use common::Stalling;
 
 use raft_core::confchange::{apply, ConfChange};
 use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
 use raft_core::membership::Membership;
-use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState, Storage, StorageError};
+use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState};
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
     ids.iter().copied().collect()
@@ -402,58 +406,6 @@ fn committed_entries_are_handed_out_from_storage_and_memory_alike() {
     assert_eq!(indexes(&out[1..]), all);
     assert_eq!(out[0].index, 99, "what the vector held stays first");
     assert_eq!(log.applied(), 1_000);
-}
-
-/// A storage whose reads can be made to fail with [`StorageError::NotReady`] (an asynchronous
-/// disk still loading).
-struct Stalling {
-    inner: MemStorage,
-    stalled: bool,
-}
-
-impl Stalling {
-    fn check(&self) -> Result<(), StorageError> {
-        if self.stalled {
-            Err(StorageError::NotReady)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl Storage for Stalling {
-    fn persist(&mut self, ready: &raft_core::Ready) {
-        self.inner.persist(ready)
-    }
-    fn hard_state(&self) -> raft_core::HardState {
-        self.inner.hard_state()
-    }
-    fn snapshot(&self) -> Result<raft_core::Snapshot, StorageError> {
-        self.check()?;
-        self.inner.snapshot()
-    }
-    fn first_index(&self) -> Result<u64, StorageError> {
-        self.check()?;
-        self.inner.first_index()
-    }
-    fn last_index(&self) -> Result<u64, StorageError> {
-        self.check()?;
-        self.inner.last_index()
-    }
-    fn term(&self, index: u64) -> Result<u64, StorageError> {
-        self.check()?;
-        self.inner.term(index)
-    }
-    fn entries(
-        &self,
-        lo: u64,
-        hi: u64,
-        max: u64,
-        out: &mut Vec<Entry>,
-    ) -> Result<(), StorageError> {
-        self.check()?;
-        self.inner.entries(lo, hi, max, out)
-    }
 }
 
 // Crate doc, "Storage-backed log": while the storage cannot answer, committed entries that are

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use raft_core::{
-    Body, Entry, HardState, Index, Input, MemStorage, Membership, Message, Node, Ready, Role,
-    Snapshot, Storage, StorageError, Term, LOG_CACHE_BYTES, LOG_CACHE_ENTRIES,
+    Body, Entry, HardState, Input, MemStorage, Membership, Message, Node, Role, Storage,
+    StorageError, LOG_CACHE_BYTES, LOG_CACHE_ENTRIES,
 };
 
 /// Most entries a node may hold in memory right after a Ready was handled: the cache, trimmed
@@ -138,59 +138,6 @@ fn a_restarted_node_reads_its_log_from_storage() {
         n.log().collect_entries(),
         net.node(1).log().collect_entries()
     );
-}
-
-/// A storage whose disk can stop answering reads for a while (an asynchronous disk still
-/// writing or loading): every read returns [`StorageError::NotReady`] while `stalled`.
-#[derive(Debug, Clone)]
-struct Stalling {
-    inner: MemStorage,
-    stalled: bool,
-}
-
-impl Stalling {
-    fn check(&self) -> Result<(), StorageError> {
-        if self.stalled {
-            Err(StorageError::NotReady)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl Storage for Stalling {
-    fn persist(&mut self, ready: &Ready) {
-        self.inner.persist(ready)
-    }
-    fn hard_state(&self) -> HardState {
-        self.inner.hard_state()
-    }
-    fn snapshot(&self) -> Result<Snapshot, StorageError> {
-        self.check()?;
-        self.inner.snapshot()
-    }
-    fn first_index(&self) -> Result<Index, StorageError> {
-        self.check()?;
-        self.inner.first_index()
-    }
-    fn last_index(&self) -> Result<Index, StorageError> {
-        self.check()?;
-        self.inner.last_index()
-    }
-    fn term(&self, index: Index) -> Result<Term, StorageError> {
-        self.check()?;
-        self.inner.term(index)
-    }
-    fn entries(
-        &self,
-        lo: Index,
-        hi: Index,
-        max_bytes: u64,
-        out: &mut Vec<Entry>,
-    ) -> Result<(), StorageError> {
-        self.check()?;
-        self.inner.entries(lo, hi, max_bytes, out)
-    }
 }
 
 /// Two nodes over [`Stalling`] storages, driven by hand: handle each Ready (persist into the
