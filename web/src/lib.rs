@@ -37,7 +37,7 @@ mod ui;
 mod url_params;
 mod view_model;
 
-pub use browser::app_root;
+pub use browser::render_app;
 
 /// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
 pub use ui::your_raft::dialog as your_raft_part;

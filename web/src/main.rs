@@ -6,12 +6,5 @@ fn main() {
     if web::groups::forward::forward_if_asked() {
         return;
     }
-    match web::app_root() {
-        Some(root) => {
-            yew::Renderer::<web::app::App>::with_root(root).render();
-        }
-        None => {
-            yew::Renderer::<web::app::App>::new().render();
-        }
-    }
+    web::render_app(web::app::AppProps::default());
 }

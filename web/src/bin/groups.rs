@@ -4,15 +4,7 @@
 //! fresh one of 3 groups on 5 machines.
 
 fn main() {
-    let props = web::app::AppProps {
+    web::render_app(web::app::AppProps {
         groups_host: Some(web::groups::GroupsHost::PAGE),
-    };
-    match web::app_root() {
-        Some(root) => {
-            yew::Renderer::<web::app::App>::with_root_and_props(root, props).render();
-        }
-        None => {
-            yew::Renderer::<web::app::App>::with_props(props).render();
-        }
-    }
+    });
 }
