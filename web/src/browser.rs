@@ -235,7 +235,7 @@ pub fn focus_first(selector: &str) {
 /// from the same start in every app, so a second Yew app under the first one's root (the
 /// "Your Raft…" part, bin/your_raft.rs) had its clicks run the first app's handlers of the same
 /// numbers. With each app under a root of its own, neither sees the other's events.
-fn app_root() -> Option<web_sys::Element> {
+pub(crate) fn app_root() -> Option<web_sys::Element> {
     let doc = window()?.document()?;
     let body = doc.body()?;
     match doc.create_element("div") {
@@ -245,18 +245,5 @@ fn app_root() -> Option<web_sys::Element> {
             Some(root)
         }
         Err(_) => Some(body.into()),
-    }
-}
-
-/// Renders the page's app ([`crate::app::App`]) with `props` into [`app_root`] (into the body
-/// if that element cannot be had): the playground's build and the groups page's.
-pub fn render_app(props: crate::app::AppProps) {
-    match app_root() {
-        Some(root) => {
-            yew::Renderer::<crate::app::App>::with_root_and_props(root, props).render();
-        }
-        None => {
-            yew::Renderer::<crate::app::App>::with_props(props).render();
-        }
     }
 }

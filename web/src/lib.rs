@@ -37,7 +37,19 @@ mod ui;
 mod url_params;
 mod view_model;
 
-pub use browser::render_app;
+/// Renders the page's app ([`app::App`]) with `props` into its own root element
+/// (`browser::app_root`; into the body if that element cannot be had): the playground's build
+/// and the groups page's.
+pub fn render_app(props: app::AppProps) {
+    match browser::app_root() {
+        Some(root) => {
+            yew::Renderer::<app::App>::with_root_and_props(root, props).render();
+        }
+        None => {
+            yew::Renderer::<app::App>::with_props(props).render();
+        }
+    }
+}
 
 /// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
 pub use ui::your_raft::dialog as your_raft_part;
