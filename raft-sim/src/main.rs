@@ -280,6 +280,11 @@ impl<T: std::fmt::Display> From<T> for UsageError {
     }
 }
 
+/// The runner's allocator: see the note beside the dependency in `Cargo.toml` (native only).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut command = None;
     match run(&mut command) {
