@@ -656,6 +656,12 @@ impl<S: Storage> RaftLog<S> {
         }
     }
 
+    /// True while entries handed out by a `ready()` wait for the next one to count them as
+    /// persisted (which lets [`RaftLog::stable_to_handed_out`] trim the cache).
+    pub(crate) fn awaiting_ack(&self) -> bool {
+        self.handed_out > self.stable
+    }
+
     /// Called by `ready()` after it handed out every entry up to [`RaftLog::last_index`].
     pub fn handed_out_all(&mut self) {
         self.handed_out = self.last_index();

@@ -546,6 +546,30 @@ impl<S: Storage> Node<S> {
         }
     }
 
+    /// True when [`Node::ready`] may have something to hand out: a term or vote to persist, a
+    /// snapshot, entries, messages (including a leader's Appends and shared read rounds that
+    /// `ready` makes), committed entries to apply, reads, or events. A driver may skip `ready`
+    /// while this is false: that Ready would be empty ([`Ready::is_empty`]). It may
+    /// answer true for a Ready that turns out empty (say, committed entries the storage cannot
+    /// read yet), never false for one that is not.
+    ///
+    /// It is also true once after a Ready that handed out entries: the next `ready()`, even an
+    /// empty one, acknowledges them as persisted, which lets the node drop them from its memory
+    /// ([`Config::log_cache_entries`]) and read them back from storage when it needs them. The
+    /// cost is a handful of comparisons (etcd/raft and raft-rs offer the same check).
+    pub fn has_ready(&self) -> bool {
+        self.hard_state() != self.persisted_hs
+            || self.log.awaiting_ack()
+            || self.persist_from.is_some()
+            || self.persist_snapshot.is_some()
+            || self.restore_snapshot
+            || !self.msgs.is_empty()
+            || !self.events.is_empty()
+            || !self.reads.is_empty()
+            || self.log.applied() < self.log.committed()
+            || (self.role == Role::Leader && (self.replicate_pending || self.read_round_pending))
+    }
+
     /// Takes everything the node produced since the last call. See [`Ready`] for the order in
     /// which the driver must handle it.
     ///

@@ -759,3 +759,58 @@ fn committed_entries_per_ready_are_capped_in_order_none_lost_none_twice() {
         assert_eq!(idx, vec![want]);
     }
 }
+
+// ----- has_ready: what a driver that skips empty Readies would miss -----------------------------
+// Every harness driver (tests/common) checks on every Ready that `has_ready()` was true before a
+// Ready that was not empty. These two cases are the ones where only one of its conditions holds.
+
+/// Committed entries held back by `max_committed_bytes_per_ready` raise no new event: only the
+/// gap between the applied and the committed index says there is more. A driver that calls
+/// `ready()` only while `has_ready()` still gets every entry, in order.
+#[test]
+fn has_ready_counts_committed_entries_held_back_by_the_byte_cap() {
+    let mut cfg = config(1);
+    cfg.max_committed_bytes_per_ready = 10;
+    let mut node = Node::restore(cfg, stored(3, 100)).unwrap();
+    node.step(Input::Campaign).unwrap();
+    let mut applied = Vec::new();
+    let mut readies = 0;
+    while node.has_ready() && readies < 100 {
+        let ready = node.ready();
+        node.storage_mut().persist(&ready);
+        applied.extend(ready.committed.iter().map(|e| e.index));
+        readies += 1;
+    }
+    assert_eq!(
+        applied,
+        vec![1, 2, 3, 4],
+        "one entry a Ready, none left behind"
+    );
+    assert!(
+        node.ready().is_empty(),
+        "nothing was left when has_ready said no"
+    );
+}
+
+/// With `share_read_rounds`, a ReadIndex on the leader sends nothing by itself: `ready()` sends
+/// the shared heartbeat round. Until then `has_ready()` must say so, or the read never starts.
+#[test]
+fn has_ready_counts_a_shared_read_round_not_yet_sent() {
+    let mut cfg = config(1);
+    cfg.share_read_rounds = true;
+    let mut s = read_ready_leader_with(cfg);
+    let ready = s.node.ready();
+    s.node.storage_mut().persist(&ready);
+    assert!(!s.node.has_ready(), "handled: nothing to do");
+    s.node.step(Input::ReadIndex(7)).unwrap();
+    assert!(
+        s.node.has_ready(),
+        "the read's heartbeat round waits for ready()"
+    );
+    assert_eq!(
+        heartbeats(&s.node.ready()).len(),
+        2,
+        "one round to both peers"
+    );
+    assert!(!s.node.has_ready());
+}

@@ -1312,6 +1312,13 @@ impl World {
             note_due(&mut self.due, id, sn);
             return;
         }
+        if !node.has_ready() {
+            // Nothing to persist, send or apply, and nothing the checks have not seen: the
+            // node's state is what the last Ready left (raft-core's promise, tested there).
+            sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
+            note_due(&mut self.due, id, sn);
+            return;
+        }
         let ready = node.ready();
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();

@@ -257,6 +257,7 @@ impl Network {
         let Some(node) = peer.node.as_mut() else {
             return;
         };
+        let promised = node.has_ready();
         let ready = node.ready();
         // 1. Durable first: to the disk that survives a crash here, and to the node's own
         // storage, which it reads its stable entries back from.
@@ -267,6 +268,7 @@ impl Network {
             .checks
             .check(node, &ready, peer.storage.state())
             .into_iter()
+            .chain(broken_promise(promised, &ready))
             .map(|p| format!("node {id}: {p}"))
             .collect();
         // 2. Then send.
@@ -756,10 +758,12 @@ impl Solo {
     }
 
     fn drain(&mut self) {
+        let promised = self.node.has_ready();
         let ready = self.node.ready();
         self.storage.persist(&ready);
         self.node.storage_mut().persist(&ready);
-        let problems = self.checks.check(&self.node, &ready, self.storage.state());
+        let mut problems = self.checks.check(&self.node, &ready, self.storage.state());
+        problems.extend(broken_promise(promised, &ready));
         if let Some(p) = problems.first().filter(|_| self.strict) {
             panic!("invariant violated: node {}: {p}", self.node.id());
         }
@@ -1214,4 +1218,22 @@ impl Storage for Stalling {
         self.check()?;
         self.inner.entries(lo, hi, max_bytes, out)
     }
+}
+
+/// `Node::has_ready` answered false before a `ready()` that handed something out: a driver that
+/// trusts it (skipping `ready` while it is false) would never persist, send or apply that.
+pub fn broken_promise(promised: bool, ready: &raft_core::Ready) -> Option<String> {
+    (!promised && !ready.is_empty()).then(|| {
+        format!(
+            "has_ready() was false, but ready() handed out {} message(s), {} entries, {} \
+             committed, {} read(s), {} event(s), hard state {:?}, a snapshot: {}",
+            ready.messages.len(),
+            ready.entries.len(),
+            ready.committed.len(),
+            ready.reads.len(),
+            ready.events.len(),
+            ready.hard_state,
+            ready.snapshot.is_some()
+        )
+    })
 }
