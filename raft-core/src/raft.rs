@@ -56,6 +56,15 @@ pub enum Input {
     Campaign,
     /// Propose a membership change (leader only, dissertation §4). Returns the entry's index.
     ChangeMembership(ConfChange),
+    /// The transport could not deliver a message to this peer (a refused or broken
+    /// connection). A leader streaming appends to it optimistically (`Replicate`) falls back to
+    /// probing: one append at a time from just after the last known match, until the peer
+    /// answers, instead of filling a window of appends that are lost. Nothing else changes (no
+    /// term, role or match index moves), and it is ignored on a non-leader, for a peer the leader
+    /// does not track, and for a peer already probing or receiving a snapshot. Optional: without
+    /// it, the lost window is recovered by the next heartbeat's answer (etcd/raft's
+    /// `MsgUnreachable`, raft-rs's `report_unreachable`).
+    Unreachable(NodeId),
     /// The application has snapshotted its state up to `index` (at most the applied index):
     /// compact the log up to there (paper §7). Data larger than [`Config::max_snapshot_bytes`]
     /// is refused ([`crate::SnapshotRefusal::TooLarge`]): followers would refuse it.
@@ -543,6 +552,22 @@ impl<S: Storage> Node<S> {
             }
             Input::ChangeMembership(change) => self.change_membership(&change).map(Some),
             Input::Compact { index, data } => self.compact(index, data).map(|_| None),
+            Input::Unreachable(peer) => {
+                self.report_unreachable(peer);
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`Input::Unreachable`]: a leader stops streaming to a peer it cannot reach.
+    fn report_unreachable(&mut self, peer: NodeId) {
+        if self.role != Role::Leader || peer == self.cfg.id {
+            return;
+        }
+        if let Some(pr) = self.progress.get_mut(&peer) {
+            if pr.state == ProgressState::Replicate {
+                pr.become_probe();
+            }
         }
     }
 

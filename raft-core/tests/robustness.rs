@@ -178,6 +178,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => proptest::collection::vec(any::<u8>(), 0..6).prop_map(|d| Op::Input(Input::Propose(d))),
         1 => any::<u64>().prop_map(|id| Op::Input(Input::ReadIndex(id))),
         1 => node_id().prop_map(|id| Op::Input(Input::TransferLeader(id))),
+        1 => node_id().prop_map(|id| Op::Input(Input::Unreachable(id))),
         2 => Just(Op::Input(Input::Campaign)),
         1 => Just(Op::Reboot),
         1 => (index(), proptest::collection::vec(any::<u8>(), 0..4))
@@ -500,6 +501,7 @@ fn fault(n: usize) -> impl Strategy<Value = Fault> {
         2 => (0..n).prop_map(Fault::Restart),
         1 => (0..n, 0..n).prop_map(|(a, b)| Fault::Transfer(a, b)),
         1 => (0..n).prop_map(Fault::Read),
+        1 => (0..n, 0..n).prop_map(|(a, b)| Fault::Unreachable(a, b)),
     ]
 }
 

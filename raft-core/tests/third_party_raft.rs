@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | TestProgressLeader, TestProgressResumeByHeartbeatResp, TestProgressPaused, TestProgressFlowControl, TestSendAppendForProgressProbe/Replicate, TestLeaderIncreaseNext, TestHandleHeartbeatResp, TestMsgAppRespWaitReset | `paper_5_3_replication.rs`: `replicate_state_limits_appends_in_flight`, `probe_state_sends_one_append_at_a_time`, `lost_full_window_recovers_through_heartbeat_response`, `batching_respects_max_msg_bytes`, `proposal_is_sent_immediately` |
 //! | TestSendAppendForProgressSnapshot, TestSlowNodeRestore, TestProvideSnap, etcd `slow_follower_after_compaction.txt` | NEW `a_throttled_follower_behind_a_compaction_gets_the_snapshot`; `paper_7_snapshots.rs` (raft-core sends a snapshot to a follower whether or not it was recently active; etcd's TestIgnoreProvidingSnap has no counterpart) |
-//! | TestUncommittedEntryLimit | none: no bound on uncommitted proposals (see the audit report) |
+//! | TestUncommittedEntryLimit | `robustness.rs`: `a_leader_without_a_quorum_holds_at_most_its_uncommitted_limit` (`Config::max_uncommitted_bytes`) |
 //! | TestLeaderElection(PreVote), TestSingleNodeCandidate/PreCandidate, TestLearnerElectionTimeout, TestLearnerCampaign | `paper_5_2_election.rs`; NEW `campaign_on_a_leader_changes_nothing` (single voter), `timeout_now_makes_no_learner_or_non_member_campaign` |
 //! | TestLearnerPromotion, TestLearnerCanVote | `paper_5_2_election.rs`: `a_learner_promoted_by_an_appended_entry_reports_its_new_role`, `a_learner_answers_vote_requests_but_its_vote_is_not_counted`; NEW `a_learner_promoted_in_the_candidates_log_grants_its_vote` (etcd `campaign_learner_must_vote.txt`) |
 //! | TestLeaderCycle | NEW `every_voter_can_lead_in_turn_and_logs_agree` (PreVote variant: see below) |
@@ -23,7 +23,8 @@
 //! | TestBcastBeat, TestRecvMsgBeat | `planted_bugs.rs`: `rule_heartbeat_commit_is_capped_by_match`; `third_party_paper.rs`: `a_leader_sends_a_heartbeat_to_every_follower_each_interval` |
 //! | TestLeaderAppResp, TestFastLogRejection | `paper_5_3_replication.rs`: `figure_7_needs_at_most_one_rejection_per_follower`, `fast_backtracking_takes_few_round_trips` |
 //! | TestLogReplicationWithReorderedMessage | NEW `a_late_rejection_never_takes_next_below_the_match` |
-//! | TestCandidateSelfVoteAfterLostElection(PreVote), TestCandidateDeliversPreCandidateSelfVote…, TestLeaderMsgAppSelfAckAfterTermChange, TestRaftFreesReadOnlyMem, TestRecvMsgUnreachable, TestPastElectionTimeout | etcd internals (self-addressed messages, async storage, `MsgUnreachable`); the harness's node checks cover the vote and term rules |
+//! | TestCandidateSelfVoteAfterLostElection(PreVote), TestCandidateDeliversPreCandidateSelfVote…, TestLeaderMsgAppSelfAckAfterTermChange, TestRaftFreesReadOnlyMem, TestPastElectionTimeout | etcd internals (self-addressed messages, async storage); the harness's node checks cover the vote and term rules |
+//! | TestRecvMsgUnreachable | NEW `an_unreachable_peer_is_probed_one_append_at_a_time` (`Input::Unreachable`) |
 //! | TestLeaderStepdownWhenQuorumActive/Lost, TestLeaderSupersedingWithCheckQuorum, TestLeaderElectionWithCheckQuorum, TestFreeStuckCandidateWithCheckQuorum, TestDisruptiveFollower(PreVote), TestPreVoteWithCheckQuorum | `prevote_checkquorum.rs` |
 //! | TestNonPromotableVoterWithCheckQuorum | NEW `a_voter_that_does_not_know_it_is_one_follows_but_never_campaigns` |
 //! | TestReadOnlyOptionSafe, TestReadOnlyOptionLease, TestReadOnlyForNewLeader | `transfer_and_reads.rs` |
@@ -75,8 +76,8 @@
 //!   off such a node can depose the leader of the new configuration with a higher term (seen
 //!   while writing `the_leader_is_replaced_through_joint_consensus_and_a_transfer`, which
 //!   therefore runs the reference configuration).
-//! - There is no `MsgUnreachable`; a follower's progress goes back to probing only through a
-//!   rejection, so `TestLogReplicationWithReorderedMessage` is checked in replicate state.
+//! - etcd reaches probing in `TestLogReplicationWithReorderedMessage` through `MsgUnreachable`;
+//!   here a real rejection does it (`Input::Unreachable` has a test of its own).
 
 mod common;
 
@@ -893,7 +894,7 @@ fn a_heartbeat_never_moves_the_commit_index_back() {
 // rejection has sent the leader back to probing from the match, that late rejection must not take
 // it below the match. (etcd `TestLogReplicationWithReorderedMessage`, raft-rs
 // `test_log_replication_with_reordered_message`; etcd reaches probing through `MsgUnreachable`,
-// which raft-core does not have, so a real rejection does it here.)
+// here a real rejection does it.)
 #[test]
 fn a_late_rejection_never_takes_next_below_the_match() {
     let mut leader = Solo::new(plain(1), Membership::with_voters([1, 2]));
@@ -958,4 +959,87 @@ fn a_late_rejection_never_takes_next_below_the_match() {
             );
         }
     }
+}
+
+// The transport's report that a peer cannot be reached (etcd `TestRecvMsgUnreachable`, raft-rs
+// `test_recv_msg_unreachable`): a leader streaming to that peer in replicate state falls back to
+// probing from just after the match, so it sends one Append at a time rather than a window that
+// would be lost; the match and everything else stay. Ignored on a follower, for the leader
+// itself, for an unknown peer and for a peer already probing. Once the peer answers, streaming
+// resumes and the entries commit (§5.3: the leader retries until the follower holds them).
+#[test]
+fn an_unreachable_peer_is_probed_one_append_at_a_time() {
+    use raft_core::progress::ProgressState;
+    let mut cfg = plain(1);
+    cfg.max_inflight = 4;
+    let mut leader = Solo::new(cfg, Membership::with_voters([1, 2, 3]));
+    leader.make_leader();
+    let noop = leader.node.log().last_index();
+    let ack = |index| {
+        msg(
+            2,
+            1,
+            1,
+            Body::AppendResp {
+                index,
+                reject: false,
+                hint_index: 0,
+                hint_term: 0,
+            },
+        )
+    };
+    leader.recv(ack(noop));
+    for data in [b"a", b"b"] {
+        leader.step(Input::Propose(data.to_vec())).unwrap();
+    }
+    leader.take_msgs();
+    let state = |l: &Solo| {
+        let p = &l.node.progress().unwrap()[&2];
+        (p.state, p.matched, p.next, p.inflight.len())
+    };
+    assert_eq!(
+        state(&leader),
+        (ProgressState::Replicate, noop, noop + 3, 2),
+        "streaming, two appends in flight"
+    );
+    // Ignored: the leader itself, an unknown peer, and a peer already probing (3 never answered).
+    for peer in [1, 9, 3] {
+        let before = leader.node.progress().unwrap().clone();
+        leader.step(Input::Unreachable(peer)).unwrap();
+        assert_eq!(leader.node.progress().unwrap(), &before, "peer {peer}");
+    }
+    leader.step(Input::Unreachable(2)).unwrap();
+    assert_eq!(
+        state(&leader),
+        (ProgressState::Probe, noop, noop + 1, 0),
+        "probing from just after the match"
+    );
+    assert_eq!(leader.node.term(), 1);
+    assert_eq!(leader.node.role(), Role::Leader);
+    // One append at a time while probing: two more proposals send nothing more to 2 until it
+    // answers (its probe goes out with the first).
+    for data in [b"c", b"d"] {
+        leader.step(Input::Propose(data.to_vec())).unwrap();
+    }
+    let to_2: Vec<_> = leader
+        .take_msgs()
+        .into_iter()
+        .filter(|m| m.to == 2 && matches!(m.body, Body::Append { .. }))
+        .collect();
+    assert_eq!(to_2.len(), 1, "one probe: {to_2:?}");
+    let Body::Append { prev_index, .. } = to_2[0].body else {
+        unreachable!()
+    };
+    assert_eq!(prev_index, noop, "the probe resumes after the match");
+    // The peer answers the probe: streaming again.
+    let last = leader.node.log().last_index();
+    leader.recv(ack(last));
+    assert_eq!(state(&leader).0, ProgressState::Replicate);
+    assert_eq!(leader.node.log().committed(), last, "1 and 2 commit it all");
+
+    // A follower ignores the report.
+    let mut follower = Solo::new(plain(2), Membership::with_voters([1, 2, 3]));
+    follower.step(Input::Unreachable(1)).unwrap();
+    assert_eq!(follower.node.role(), Role::Follower);
+    assert!(follower.take_msgs().is_empty());
 }

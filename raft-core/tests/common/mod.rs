@@ -1076,6 +1076,8 @@ pub enum Fault {
     Transfer(usize, usize),
     /// A ReadIndex request on a node.
     Read(usize),
+    /// The first node's transport reports the second unreachable (`Input::Unreachable`).
+    Unreachable(usize, usize),
 }
 
 impl Network {
@@ -1113,6 +1115,9 @@ impl Network {
             }
             Fault::Read(i) if self.is_up(id(i)) => {
                 let _ = self.step(id(i), Input::ReadIndex(7));
+            }
+            Fault::Unreachable(a, b) if self.is_up(id(a)) => {
+                let _ = self.step(id(a), Input::Unreachable(id(b)));
             }
             _ => {}
         }
