@@ -48,16 +48,19 @@ pub struct NetStats {
     pub refused: AtomicU64,
 }
 
-/// Starts the dialer for peer `to` at `addr`; returns the queue of messages for it.
+/// Starts the dialer for peer `to` at `addr`; returns the queue of messages for it. When the
+/// link is down (a failed dial, a broken connection) and messages for the peer were lost, the
+/// driver hears of it on `inbox` ([`Inbound::Unreachable`]), at most once per dial attempt.
 pub fn spawn_peer(
     cluster: String,
     me: NodeId,
     to: NodeId,
     addr: String,
     stats: Arc<NetStats>,
+    inbox: SyncSender<Inbound>,
 ) -> mpsc::Sender<Envelope> {
     let (tx, rx) = mpsc::channel(OUTBOX);
-    tokio::spawn(dial_loop(cluster, me, to, addr, rx, stats));
+    tokio::spawn(dial_loop(cluster, me, to, addr, rx, stats, inbox));
     tx
 }
 
@@ -68,6 +71,7 @@ async fn dial_loop(
     addr: String,
     mut rx: mpsc::Receiver<Envelope>,
     stats: Arc<NetStats>,
+    inbox: SyncSender<Inbound>,
 ) {
     let mut backoff = MIN_BACKOFF;
     let mut up = false;
@@ -104,9 +108,21 @@ async fn dial_loop(
             crate::log(me, format_args!("lost S{to} at {addr}: {why}; redialing"));
             up = false;
         }
-        // What queued up while the link was down is stale: Raft resends what matters.
+        // What queued up while the link was down is stale: Raft resends what matters. The
+        // leader stops streaming to the peer until it answers again (a full inbox loses the
+        // report, which only delays that: the next heartbeat's answer does the same).
+        let mut lost = false;
         while rx.try_recv().is_ok() {
             stats.dropped.fetch_add(1, Ordering::Relaxed);
+            lost = true;
+        }
+        if lost
+            && matches!(
+                inbox.try_send(Inbound::Unreachable(to)),
+                Err(TrySendError::Disconnected(_))
+            )
+        {
+            return; // the node is shutting down
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -238,5 +254,53 @@ async fn read_peer(
             }
             Err(TrySendError::Disconnected(_)) => return Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::{Body, Message};
+    use std::sync::mpsc::sync_channel;
+
+    /// A peer whose address refuses connections: the messages queued for it are dropped, and
+    /// the driver hears that the peer is unreachable (so that a leader stops streaming to it).
+    #[test]
+    fn lost_messages_for_a_peer_that_is_down_are_reported_to_the_driver() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (inbox, reports) = sync_channel(16);
+        let stats = Arc::new(NetStats::default());
+        let got = rt.block_on(async {
+            // A port nothing listens on: bound, then closed.
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            drop(listener);
+            let tx = spawn_peer("c".into(), 1, 2, addr, stats.clone(), inbox);
+            let msg = Message {
+                from: 1,
+                to: 2,
+                term: 1,
+                body: Body::TimeoutNow,
+            };
+            for _ in 0..200 {
+                let _ = tx.try_send(Envelope {
+                    id: 1,
+                    msg: msg.clone(),
+                });
+                if let Ok(report) = reports.try_recv() {
+                    return Some(report);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            None
+        });
+        match got {
+            Some(Inbound::Unreachable(peer)) => assert_eq!(peer, 2),
+            other => panic!("no unreachable report within 2 s: {other:?}"),
+        }
+        assert!(stats.dropped.load(Ordering::Relaxed) > 0);
     }
 }

@@ -43,6 +43,8 @@ pub enum Inbound {
     Peer(Envelope),
     /// A client's request.
     Client(Request),
+    /// The transport lost messages for this peer: its link is down ([`Input::Unreachable`]).
+    Unreachable(NodeId),
 }
 
 /// Why a request was not served.
@@ -363,7 +365,7 @@ impl Driver {
                         let _ = reply.send(self.status());
                     }
                     Ok(Inbound::Client(req)) => refuse(req, why),
-                    Ok(Inbound::Peer(_)) => {}
+                    Ok(Inbound::Peer(_) | Inbound::Unreachable(_)) => {}
                     Err(_) => return Ok(()),
                 }
                 continue;
@@ -451,6 +453,9 @@ impl Driver {
                 let _ = self.node.step(Input::Message(msg));
             }
             Inbound::Client(req) => self.request(req),
+            Inbound::Unreachable(peer) => {
+                let _ = self.node.step(Input::Unreachable(peer));
+            }
         }
     }
 

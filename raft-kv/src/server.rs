@@ -121,6 +121,7 @@ pub fn run_node(opts: NodeOptions) -> Result<(), Error> {
                     n.id,
                     addr,
                     net_stats.clone(),
+                    tx.clone(),
                 ),
             );
         }
