@@ -397,6 +397,24 @@ impl<S: Storage> RaftLog<S> {
             .map(|e| e.index)
     }
 
+    /// [`RaftLog::find_conflict`] for a log whose storage may not answer: an entry the log holds
+    /// but cannot read now is neither a match nor a conflict (`Err` with the error and its
+    /// index). Treating it as a conflict would delete it and everything after it, entries this
+    /// node may already have acknowledged to a leader that counted them toward a commit.
+    pub fn find_conflict_checked(
+        &self,
+        entries: &[Entry],
+    ) -> Result<Option<Index>, (StorageError, Index)> {
+        for e in entries {
+            match self.term_checked(e.index) {
+                Ok(Some(t)) if t == e.term => {}
+                Ok(_) => return Ok(Some(e.index)),
+                Err(error) => return Err((error, e.index)),
+            }
+        }
+        Ok(None)
+    }
+
     /// Fast backtracking: the largest index at or below `index` whose term is at most `term`,
     /// with that term. Used by a follower to hint where the leader should probe next, and by the
     /// leader to skip a whole term of mismatching entries in one round trip.

@@ -1780,7 +1780,18 @@ impl<S: Storage> Node<S> {
         };
         if prev_matches {
             let last_new = prev_index + entries.len() as Index;
-            if let Some(conflict) = self.log.find_conflict(&entries) {
+            let conflict = match self.log.find_conflict_checked(&entries) {
+                Ok(conflict) => conflict,
+                Err((error, index)) => {
+                    // An entry this node holds but cannot read back now: not known to match,
+                    // so nothing is acknowledged, and not known to conflict, so nothing is
+                    // deleted (it may count toward a commit already). The append is treated as
+                    // lost: the leader sends again.
+                    self.storage_fault(error, index);
+                    return;
+                }
+            };
+            if let Some(conflict) = conflict {
                 let start = (conflict - prev_index - 1) as usize;
                 // The configuration changes only if this removes the entry that holds it or
                 // brings a new one; rescanning the log on every append made replication

@@ -287,3 +287,97 @@ fn reads_that_are_not_ready_wait_and_lose_nothing() {
     assert!(applied.iter().zip(1..).all(|(e, i)| e.index == i));
     assert_eq!(log.applied(), 1_000);
 }
+
+// Figure 2, AppendEntries receiver, step 3: an existing entry is deleted only when it conflicts
+// with a new one (same index, different term). An entry the follower holds but cannot read back
+// yet is not a conflict: deleting it (and all after it) could drop entries this follower already
+// acknowledged and a leader counted toward a commit (§5.4). Here a duplicate of an old Append
+// arrives while the follower's storage is not ready: nothing is deleted, rewritten or
+// acknowledged; once the storage answers, the same Append is acknowledged and the log is whole.
+#[test]
+fn an_entry_that_cannot_be_read_back_is_not_a_conflict() {
+    const N: u64 = 1_000;
+    let membership = Membership::with_voters([1, 2]);
+    let state = raft_core::PersistentState {
+        hard_state: HardState {
+            term: 1,
+            vote: Some(1),
+        },
+        membership: membership.clone(),
+        entries: (1..=N)
+            .map(|index| Entry {
+                term: 1,
+                index,
+                payload: raft_core::Payload::Noop,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    let mut follower = Node::with_storage(config(2), disk).unwrap();
+    let _ = follower.ready();
+    assert!(
+        follower.log().memory_start() > 5,
+        "entry 1 is read from storage"
+    );
+    let stale_append = Message {
+        from: 1,
+        to: 2,
+        term: 1,
+        body: Body::Append {
+            prev_index: 0,
+            prev_term: 0,
+            entries: (1..=5)
+                .map(|index| Entry {
+                    term: 1,
+                    index,
+                    payload: raft_core::Payload::Noop,
+                })
+                .collect::<Vec<_>>()
+                .into(),
+            commit: 0,
+        },
+    };
+    follower.storage_mut().stalled = true;
+    follower.step(Input::Message(stale_append.clone())).unwrap();
+    let ready = follower.ready();
+    assert_eq!(follower.log().last_index(), N, "nothing deleted");
+    assert!(ready.entries.is_empty(), "nothing rewritten");
+    assert!(
+        ready.messages.is_empty(),
+        "nothing acknowledged: {:?}",
+        ready.messages
+    );
+    assert!(
+        !ready
+            .events
+            .iter()
+            .any(|e| matches!(e, raft_core::Event::Rejected { .. })),
+        "not a broken leader: {:?}",
+        ready.events
+    );
+
+    follower.storage_mut().stalled = false;
+    follower.step(Input::Message(stale_append)).unwrap();
+    let ready = follower.ready();
+    assert_eq!(follower.log().last_index(), N);
+    assert!(ready.entries.is_empty());
+    assert!(
+        matches!(
+            ready.messages[..],
+            [Message {
+                body: Body::AppendResp {
+                    index: 5,
+                    reject: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{:?}",
+        ready.messages
+    );
+}
