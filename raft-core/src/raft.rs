@@ -1525,6 +1525,15 @@ impl<S: Storage> Node<S> {
             );
             return;
         }
+        // Whole. Installing it keeps the entries after its last index only if this node holds
+        // that index with the same term (Figure 13, steps 6-7); an entry held but not readable
+        // now is neither: the snapshot waits, whole, for the leader's next chunk (any chunk of
+        // it completes the install then), rather than discarding entries this node may have
+        // acknowledged.
+        if let Err(error) = self.log.term_checked(index) {
+            self.storage_fault(error, index);
+            return;
+        }
         let Some(Incoming { meta, data, .. }) = self.incoming.take() else {
             return;
         };

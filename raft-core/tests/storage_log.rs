@@ -381,3 +381,75 @@ fn an_entry_that_cannot_be_read_back_is_not_a_conflict() {
         ready.messages
     );
 }
+
+// Figure 13, steps 6-7: a follower installing a leader's snapshot keeps the entries after the
+// snapshot's last index if it holds that index with the same term, and discards its whole log
+// otherwise. An entry it cannot read back yet is neither: the whole snapshot waits (the next
+// chunk from the leader completes the install) and nothing is discarded or acknowledged.
+#[test]
+fn a_snapshot_boundary_that_cannot_be_read_back_discards_nothing() {
+    const N: u64 = 1_000;
+    let membership = Membership::with_voters([1, 2]);
+    let state = raft_core::PersistentState {
+        hard_state: HardState {
+            term: 1,
+            vote: Some(1),
+        },
+        membership: membership.clone(),
+        entries: (1..=N)
+            .map(|index| Entry {
+                term: 1,
+                index,
+                payload: raft_core::Payload::Noop,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    let mut follower = Node::with_storage(config(2), disk).unwrap();
+    let _ = follower.ready();
+    assert!(
+        follower.log().memory_start() > 500,
+        "entry 500 is read from storage"
+    );
+    let snapshot = Message {
+        from: 1,
+        to: 2,
+        term: 1,
+        body: Body::Snapshot {
+            index: 500,
+            term: 1,
+            membership: Box::new(membership),
+            offset: 0,
+            total: 3,
+            data: b"abc".to_vec(),
+        },
+    };
+    follower.storage_mut().stalled = true;
+    follower.step(Input::Message(snapshot.clone())).unwrap();
+    let ready = follower.ready();
+    assert_eq!(follower.log().last_index(), N, "nothing discarded");
+    assert_eq!(follower.log().snapshot_index(), 0, "not installed yet");
+    assert!(ready.snapshot.is_none() && ready.messages.is_empty());
+
+    follower.storage_mut().stalled = false;
+    follower.step(Input::Message(snapshot)).unwrap();
+    let ready = follower.ready();
+    assert_eq!(follower.log().snapshot_index(), 500, "installed");
+    assert_eq!(follower.log().last_index(), N, "the entries after it kept");
+    assert!(ready.snapshot.is_some());
+    assert!(matches!(
+        ready.messages[..],
+        [Message {
+            body: Body::AppendResp {
+                index: 500,
+                reject: false,
+                ..
+            },
+            ..
+        }]
+    ));
+}
