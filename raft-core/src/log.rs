@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 
 use crate::entries::Entries;
 use crate::entry::{Entry, Payload};
+use crate::membership::Membership;
 use crate::reason::Corruption;
 use crate::storage::{MemStorage, Storage, StorageError};
 use crate::tail::Tail;
@@ -42,7 +43,9 @@ const SCAN_BYTES: u64 = 1 << 20;
 /// Invariants: entry indexes are consecutive; entry terms never decrease along the log;
 /// `applied <= committed <= last_index()`; `offset <= applied` once a snapshot is in place;
 /// `offset < tail_start`; every entry above `stable` is in `tail` (never trimmed);
-/// `conf_indexes` lists, ascending, the indexes above `offset` that hold a membership entry.
+/// `confs` lists, ascending, the indexes above `offset` that hold a membership entry, with that
+/// membership (kept in memory so that the configuration in effect never waits on a storage read:
+/// a storage that cannot answer must not make a node fall back to an older configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaftLog<S = MemStorage> {
     store: S,
@@ -55,7 +58,7 @@ pub struct RaftLog<S = MemStorage> {
     stable: Index,
     /// Last index handed to the driver by the latest `ready()`, durable by the next one.
     handed_out: Index,
-    conf_indexes: Vec<Index>,
+    confs: Vec<(Index, Membership)>,
     committed: Index,
     applied: Index,
     /// Cache bounds ([`crate::Config::log_cache_entries`], [`crate::Config::log_cache_bytes`]).
@@ -107,7 +110,7 @@ impl<S: Storage> RaftLog<S> {
         let snap = store.snapshot().map_err(unavailable)?;
         let (offset, offset_term) = (snap.meta.index, snap.meta.term);
         let last = store.last_index().map_err(unavailable)?;
-        let mut conf_indexes = Vec::new();
+        let mut confs = Vec::new();
         let mut prev_term = offset_term;
         let mut next = offset + 1;
         let mut chunk = Vec::new();
@@ -133,7 +136,7 @@ impl<S: Storage> RaftLog<S> {
                     if !m.is_possible() {
                         return Err(Corruption::ImpossibleMembership);
                     }
-                    conf_indexes.push(e.index);
+                    confs.push((e.index, Membership::clone(m)));
                 }
                 prev_term = e.term;
                 next += 1;
@@ -158,7 +161,7 @@ impl<S: Storage> RaftLog<S> {
             tail,
             stable: last,
             handed_out: last,
-            conf_indexes,
+            confs,
             committed: offset,
             applied: offset,
             cache_entries: LOG_CACHE_ENTRIES,
@@ -431,8 +434,15 @@ impl<S: Storage> RaftLog<S> {
 
     /// Index of the latest membership entry at or below `index` (above the snapshot), if any.
     pub fn conf_index_at(&self, index: Index) -> Option<Index> {
-        let k = self.conf_indexes.partition_point(|&i| i <= index);
-        k.checked_sub(1).map(|k| self.conf_indexes[k])
+        self.conf_at(index).map(|(i, _)| i)
+    }
+
+    /// The latest membership entry at or below `index` (above the snapshot), if any: its index
+    /// and membership, from memory (never a storage read).
+    pub fn conf_at(&self, index: Index) -> Option<(Index, &Membership)> {
+        let k = self.confs.partition_point(|&(i, _)| i <= index);
+        k.checked_sub(1)
+            .map(|k| (self.confs[k].0, &self.confs[k].1))
     }
 
     /// Appends `entry` at the end. The caller guarantees its index is `last_index() + 1` and its
@@ -443,8 +453,8 @@ impl<S: Storage> RaftLog<S> {
             self.last_index() + 1,
             "log: consecutive indexes"
         );
-        if matches!(entry.payload, Payload::Membership(_)) {
-            self.conf_indexes.push(entry.index);
+        if let Payload::Membership(m) = &entry.payload {
+            self.confs.push((entry.index, Membership::clone(m)));
         }
         self.tail.push(entry);
     }
@@ -456,8 +466,8 @@ impl<S: Storage> RaftLog<S> {
             return false;
         }
         for e in entries.iter() {
-            if matches!(e.payload, Payload::Membership(_)) {
-                self.conf_indexes.push(e.index);
+            if let Payload::Membership(m) = &e.payload {
+                self.confs.push((e.index, Membership::clone(m)));
             }
         }
         debug_assert!(
@@ -498,7 +508,7 @@ impl<S: Storage> RaftLog<S> {
         }
         if index == self.last_index() + 1 {
             // Nothing to remove (a follower appending after its last entry, the common case):
-            // `stable`, `handed_out` and `conf_indexes` are all at or below the last index.
+            // `stable`, `handed_out` and `confs` are all at or below the last index.
             return true;
         }
         if index >= self.tail_start {
@@ -528,8 +538,8 @@ impl<S: Storage> RaftLog<S> {
         }
         self.stable = self.stable.min(index - 1);
         self.handed_out = self.handed_out.min(index - 1);
-        let k = self.conf_indexes.partition_point(|&i| i < index);
-        self.conf_indexes.truncate(k);
+        let k = self.confs.partition_point(|&(i, _)| i < index);
+        self.confs.truncate(k);
         true
     }
 
@@ -703,8 +713,8 @@ impl<S: Storage> RaftLog<S> {
             self.stable = self.stable.min(index);
             self.handed_out = self.handed_out.min(index);
         }
-        let k = self.conf_indexes.partition_point(|&i| i <= index);
-        self.conf_indexes.drain(..k);
+        let k = self.confs.partition_point(|&(i, _)| i <= index);
+        self.confs.drain(..k);
         self.offset = index;
         self.offset_term = term;
         self.committed = self.committed.max(index);

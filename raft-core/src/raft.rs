@@ -1634,25 +1634,18 @@ impl<S: Storage> Node<S> {
 
     /// The membership in effect at `index`: the latest membership entry at or before it.
     fn membership_at(&self, index: Index) -> Membership {
-        self.conf_entry(self.log.conf_index_at(index))
-            .map_or_else(|| self.base_membership.clone(), |(_, m)| m)
-    }
-
-    /// The membership entry at `index`, read from the log (the log lists where they are, so
-    /// that no scan of the stored log is needed).
-    fn conf_entry(&self, index: Option<Index>) -> Option<(Index, Membership)> {
-        match self.log.entry(index?)?.payload {
-            Payload::Membership(m) => Some((index?, *m)),
-            _ => None,
-        }
+        self.log
+            .conf_at(index)
+            .map_or_else(|| self.base_membership.clone(), |(_, m)| m.clone())
     }
 
     /// Recomputes the membership in effect after the log changed (dissertation §4.1: the latest
     /// configuration in the log is used, committed or not) and adjusts role and progress.
     fn refresh_membership(&mut self) {
-        let latest = self.conf_entry(self.log.conf_index_at(Index::MAX));
-        let (index, m) =
-            latest.unwrap_or_else(|| (self.log.snapshot_index(), self.base_membership.clone()));
+        let (index, m) = match self.log.conf_at(Index::MAX) {
+            Some((index, m)) => (index, m.clone()),
+            None => (self.log.snapshot_index(), self.base_membership.clone()),
+        };
         self.membership_index = index;
         if m == self.membership {
             return;

@@ -453,3 +453,70 @@ fn a_snapshot_boundary_that_cannot_be_read_back_discards_nothing() {
         }]
     ));
 }
+
+// Dissertation §4.1: a server uses the latest configuration in its log. The node keeps its
+// membership entries in memory, so a storage that cannot answer never makes it fall back to an
+// older configuration. Here the only membership entry (S1 alone) is old enough to be held only in
+// storage, behind the base membership (S1 and S2); a compaction while the storage is not ready
+// must snapshot the configuration in effect, and the node must stay a one-voter cluster.
+#[test]
+fn a_membership_entry_held_only_in_storage_is_never_replaced_by_an_older_one() {
+    const N: u64 = 1_000;
+    let state = raft_core::PersistentState {
+        hard_state: HardState {
+            term: 1,
+            vote: Some(1),
+        },
+        membership: Membership::with_voters([1, 2]),
+        entries: (1..=N)
+            .map(|index| Entry {
+                term: 1,
+                index,
+                payload: if index == 1 {
+                    raft_core::Payload::Membership(Box::new(Membership::with_voters([1])))
+                } else {
+                    raft_core::Payload::Noop
+                },
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    let mut node = Node::with_storage(config(1), disk).unwrap();
+    assert_eq!(node.membership(), &Membership::with_voters([1]));
+    node.step(Input::Campaign).unwrap();
+    let mut guard = 0;
+    while node.log().applied() < node.log().last_index() && guard < 100 {
+        let ready = node.ready();
+        node.storage_mut().persist(&ready);
+        guard += 1;
+    }
+    assert_eq!(node.role(), Role::Leader);
+    let last = node.log().last_index();
+    assert_eq!(node.log().applied(), last);
+    assert!(
+        node.log().memory_start() > 1,
+        "entry 1 is read from storage"
+    );
+
+    node.storage_mut().stalled = true;
+    node.step(Input::Compact {
+        index: last - 1,
+        data: b"state".to_vec(),
+    })
+    .unwrap();
+    let snapshot = node.snapshot().expect("compacted");
+    assert_eq!(
+        snapshot.meta.membership,
+        Membership::with_voters([1]),
+        "the snapshot holds the configuration in effect"
+    );
+    assert_eq!(node.membership(), &Membership::with_voters([1]));
+    // Still a one-voter cluster: a proposal commits at once.
+    let i = node.step(Input::Propose(b"x".to_vec())).unwrap().unwrap();
+    let _ = node.ready();
+    assert_eq!(node.log().committed(), i);
+}
