@@ -1572,10 +1572,11 @@ impl<S: Storage> Node<S> {
         if data.len() as u64 > self.cfg.max_snapshot_bytes {
             return Err(Error::SnapshotRefused(SnapshotRefusal::TooLarge));
         }
-        let term = self
-            .log
-            .term(index)
-            .ok_or(Error::SnapshotRefused(SnapshotRefusal::NotInLog))?;
+        let term = match self.log.term_checked(index) {
+            Ok(Some(term)) => term,
+            Ok(None) => return Err(Error::SnapshotRefused(SnapshotRefusal::NotInLog)),
+            Err(_) => return Err(Error::SnapshotRefused(SnapshotRefusal::StorageNotReady)),
+        };
         let membership = self.membership_at(index);
         self.log.compact_to(index, term);
         self.base_membership = membership.clone();

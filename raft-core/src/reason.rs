@@ -170,6 +170,8 @@ reasons! {
         NotApplied => "index not applied yet",
         /// The log holds no entry at the index.
         NotInLog => "index not in the log",
+        /// The entry at the index is held only in storage, which cannot read it now: retry.
+        StorageNotReady => "the storage cannot read that entry now; retry",
         /// The data is larger than [`crate::Config::max_snapshot_bytes`]: followers would refuse it.
         TooLarge => "larger than max_snapshot_bytes",
     }

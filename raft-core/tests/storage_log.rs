@@ -503,6 +503,17 @@ fn a_membership_entry_held_only_in_storage_is_never_replaced_by_an_older_one() {
     );
 
     node.storage_mut().stalled = true;
+    // An index held only in storage cannot be looked up now: a refusal that says so (not "not
+    // in the log", which it is).
+    assert_eq!(
+        node.step(Input::Compact {
+            index: 2,
+            data: b"state".to_vec(),
+        }),
+        Err(raft_core::Error::SnapshotRefused(
+            raft_core::SnapshotRefusal::StorageNotReady
+        ))
+    );
     node.step(Input::Compact {
         index: last - 1,
         data: b"state".to_vec(),
