@@ -88,7 +88,12 @@
 //!   [`StorageError::NotReady`]; the node then does not fail or panic but waits: a leader
 //!   sends that follower nothing this round (it retries on its next heartbeat or ack),
 //!   committed entries are handed out in a later `Ready`, and a follower treats an entry it
-//!   cannot read as one it does not hold (the leader probes again).
+//!   cannot read as one it does not hold (the leader probes again). An unreadable entry is
+//!   never taken for a conflicting one: a follower deletes nothing for it (an Append covering
+//!   it is treated as lost, and a snapshot ending at it waits, whole, for the next chunk), and
+//!   the configuration in effect never depends on a read (membership entries are kept in
+//!   memory). A compaction at an unreadable index is refused with
+//!   [`SnapshotRefusal::StorageNotReady`].
 //! - A storage that answers [`StorageError::Compacted`] or [`StorageError::Unavailable`] for
 //!   entries a `Ready` already handed out has lost them: each such failed read is reported as
 //!   [`Event::StorageFault`], and the node retries as for `NotReady`.
