@@ -369,7 +369,12 @@ impl Checker {
     }
 
     /// A node became leader of `term`, with `log` (its entries from `first_index`).
-    pub fn on_leader(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
+    pub fn on_leader<S: raft_core::storage::Storage>(
+        &mut self,
+        node: NodeId,
+        term: Term,
+        log: &raft_core::log::RaftLog<S>,
+    ) {
         match self.leaders.get(&term) {
             Some(&other) if other != node => self.fail(
                 "Election Safety",
@@ -410,7 +415,12 @@ impl Checker {
     }
 
     /// A leader's log after an event: it must only have grown (Leader Append-Only, §5.3).
-    pub fn on_leader_log(&mut self, node: NodeId, term: Term, log: &raft_core::log::RaftLog) {
+    pub fn on_leader_log<S: raft_core::storage::Storage>(
+        &mut self,
+        node: NodeId,
+        term: Term,
+        log: &raft_core::log::RaftLog<S>,
+    ) {
         let now = (term, log.last_index(), log.last_term());
         // One lookup: the entry is read, then overwritten where it lies.
         let Some(seen) = self.leader_logs.get_mut(&node) else {
@@ -441,13 +451,13 @@ impl Checker {
 
     /// A node's commit index reached `commit`. `term` is the node's current term and
     /// `is_leader` whether it leads it.
-    pub fn on_commit(
+    pub fn on_commit<S: raft_core::storage::Storage>(
         &mut self,
         node: NodeId,
         commit: Index,
         term: Term,
         is_leader: bool,
-        log: &raft_core::log::RaftLog,
+        log: &raft_core::log::RaftLog<S>,
     ) {
         let leader_term = is_leader.then_some(term);
         let seen = self

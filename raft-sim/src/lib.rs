@@ -44,6 +44,7 @@ mod wake;
 pub mod byo_process;
 pub mod checker;
 pub mod clock;
+pub mod disk;
 pub mod failover_model;
 // The grader takes its wall clock from the caller, so it also runs in a browser worker (with
 // nodes written in JavaScript); only the child-process adapter above is native only.

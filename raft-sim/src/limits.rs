@@ -69,6 +69,11 @@ pub fn check_options(o: &SimOptions) -> Result<(), SimError> {
     }
     at_most("max_msg_bytes", o.max_msg_bytes, MAX_BYTES)?;
     at_most("max_inflight", o.max_inflight, MAX_INFLIGHT)?;
+    at_most(
+        "stalled_reads_ppm",
+        u64::from(o.stalled_reads_ppm),
+        1_000_000,
+    )?;
     at_most("snapshot_every", o.snapshot_every, MAX_COUNT)?;
     at_most(
         "snapshot_max_log_bytes",

@@ -68,7 +68,8 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
   raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
-duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all (default) or none,
+duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all (default; every kind but
+reads), reads (disk reads that cannot answer yet: opt-in, e.g. all,reads) or none,
 comma-separated.";
 
 const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N] [--groups N [--machines N]]

@@ -24,6 +24,8 @@ use raft_core::types::NodeId;
 
 /// Salt of the classic schedule's generator for pauses, slow disks and clock drift.
 const CLASSIC_MACHINE_SALT: u64 = 0x5EED_3AC4_1E5E_0001;
+/// Salt of the generator of the `reads` nemesis' intensities (see [`Faults::reads`]).
+const READS_SALT: u64 = 0x5EED_4EAD_5000_0001;
 
 /// The kinds of fault a schedule may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,11 @@ pub struct Faults {
     /// Clock drift: each machine's clock runs at its own rate, up to 10% off real time (within
     /// the lease's claimed bound on seeds that read from a lease).
     pub drift: bool,
+    /// Disk reads that cannot answer yet: at 10–60% of a node's steps its storage answers every
+    /// read "not ready", and each node keeps only 2–16 stable entries in memory, so that it
+    /// reads older ones back often ([`SimOptions::stalled_reads_ppm`]). Not part of `all` (the
+    /// runs of `all` stay what they were): ask for it, `--faults all,reads`.
+    pub reads: bool,
 }
 
 impl Faults {
@@ -70,12 +77,21 @@ impl Faults {
         pause: true,
         disk: true,
         drift: true,
+        reads: false,
     };
 
     /// The list [`Faults::parse`] reads back: `all`, `none`, or the kinds comma-separated.
     pub fn names(&self) -> String {
         if *self == Faults::ALL {
             return "all".into();
+        }
+        if *self
+            == (Faults {
+                reads: true,
+                ..Faults::ALL
+            })
+        {
+            return "all,reads".into();
         }
         let kinds = [
             (self.crash, "crash"),
@@ -89,6 +105,7 @@ impl Faults {
             (self.pause, "pause"),
             (self.disk, "disk"),
             (self.drift, "drift"),
+            (self.reads, "reads"),
         ];
         let on: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
         if on.is_empty() {
@@ -112,6 +129,7 @@ impl Faults {
             pause: false,
             disk: false,
             drift: false,
+            reads: false,
         };
         for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match word {
@@ -128,9 +146,10 @@ impl Faults {
                 "pause" => f.pause = true,
                 "disk" => f.disk = true,
                 "drift" => f.drift = true,
+                "reads" => f.reads = true,
                 other => {
                     return Err(alloc::format!(
-                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all or none)"
+                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, reads, all or none)"
                     ))
                 }
             }
@@ -254,7 +273,13 @@ pub struct CheckRun {
 
 impl CheckRun {
     /// The seed's world, made with `opts`, hashing its trace only if [`CheckRun::hash`].
-    pub(crate) fn world(&self, opts: SimOptions) -> World {
+    pub(crate) fn world(&self, mut opts: SimOptions) -> World {
+        if self.faults.reads {
+            // From a generator of its own: no other draw of the seed moves with it.
+            let mut reads = SimRng::new(self.seed ^ READS_SALT);
+            opts.stalled_reads_ppm = reads.range(100_000, 600_000) as u32;
+            opts.log_cache_entries = reads.range(2, 16) as u32;
+        }
         let mut world = World::new(opts).expect("generated options are valid");
         if !self.hash {
             world.stop_hashing();
@@ -621,6 +646,48 @@ mod tests {
 #[cfg(test)]
 mod machine_fault_tests {
     use super::*;
+
+    /// `reads` (opt-in, not in `all`): every seed that asks for it, in every schedule, has its
+    /// nodes read older entries back often and finds their disks unable to answer at some steps,
+    /// and stays safe and live (a healed tail that makes progress). A seed that does not ask
+    /// draws nothing: no stalled step, and the run is the same as before the nemesis existed
+    /// (the `check` output for seeds 1..500 was compared byte for byte when it was added).
+    #[test]
+    fn stalled_disk_reads_are_an_opt_in_fault_kind_that_stays_safe() {
+        assert_eq!(Faults::parse("all").unwrap(), Faults::ALL);
+        let with = Faults::parse("all,reads").unwrap();
+        assert!(with.reads && !Faults::ALL.reads);
+        assert_eq!(with.names(), "all,reads");
+        for seed in 1..=9 {
+            let spec = |faults| CheckRun {
+                seed,
+                nodes: 5,
+                duration_ms: 2_000,
+                faults,
+                keep_trace: false,
+                hash: false,
+                policy: ElectionPolicy::default(),
+                schedule: Schedule::Mixed,
+            };
+            let on = spec(with).run(&|_| {});
+            assert_eq!(on.violation, None, "seed {seed}");
+            assert!(on.recovered, "seed {seed}: no progress after healing");
+            assert!(
+                on.world.stats().stalled_steps > 0,
+                "seed {seed}: never stalled"
+            );
+            let o = on.world.options();
+            assert!(
+                o.stalled_reads_ppm >= 100_000 && (2..=16).contains(&o.log_cache_entries),
+                "seed {seed}: {} ppm, {} entries",
+                o.stalled_reads_ppm,
+                o.log_cache_entries
+            );
+            let off = spec(Faults::ALL).run(&|_| {});
+            assert_eq!(off.world.stats().stalled_steps, 0, "seed {seed}");
+            assert_eq!(off.world.options().stalled_reads_ppm, 0, "seed {seed}");
+        }
+    }
 
     /// `pause`, `disk` and `drift` are kinds of `--faults` of their own, in the classic schedule
     /// and in swarms: allowed, some seeds pause nodes, slow their disks or drift their clocks

@@ -13,6 +13,7 @@ use crate::actions::Action;
 use crate::app::{Command, KvStore, Op, Reply};
 use crate::checker::{Checker, Violation};
 use crate::clock::Clock;
+use crate::disk::SimDisk;
 use crate::limits::MAX_TIME_MS;
 use crate::network::{LinkState, NetConfig, Network, SendOutcome};
 use crate::rng::SimRng;
@@ -25,7 +26,10 @@ use raft_core::config::{BreakIt, Config, ElectionPolicy, ReadMode};
 use raft_core::entry::Payload;
 use raft_core::error::Error;
 use raft_core::membership::Membership;
-use raft_core::raft::{Input, Node};
+use raft_core::raft::Input;
+
+/// A simulated machine's Raft node, over its disk ([`SimDisk`]).
+pub type Node = raft_core::raft::Node<SimDisk>;
 use raft_core::ready::Event;
 use raft_core::storage::{MemStorage, Storage};
 use raft_core::types::{Index, NodeId, Role, Term};
@@ -140,6 +144,18 @@ pub struct SimOptions {
     /// per node while running).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "is_zero"))]
     pub disk_ms: u64,
+    /// The `reads` nemesis: at each step of a node (a message, a timer, a request), its disk
+    /// cannot answer reads during that step with this probability, in parts per million (at
+    /// most 1,000,000; 0, the default: reads always answer). Only what the node reads back from
+    /// its storage is affected (older entries, once they left its memory; the snapshot it sends):
+    /// it must wait, never take an unreadable entry for a missing or conflicting one.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "is_zero_u32"))]
+    pub stalled_reads_ppm: u32,
+    /// How many of the newest stable entries each node keeps in memory
+    /// (`Config::log_cache_entries`; 0, the default: raft-core's). Small, it makes the nodes
+    /// read older entries back from storage.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "is_zero_u32"))]
+    pub log_cache_entries: u32,
     /// A bug planted in every node (test builds with the `planted-bugs` feature only; never in
     /// a scenario or trace file).
     #[cfg(feature = "planted-bugs")]
@@ -175,6 +191,8 @@ impl Default for SimOptions {
             read_mode: ReadMode::Safe,
             keep_trace: true,
             disk_ms: 0,
+            stalled_reads_ppm: 0,
+            log_cache_entries: 0,
             clock_drift_ppm: 0,
             #[cfg(feature = "planted-bugs")]
             planted: None,
@@ -258,6 +276,9 @@ impl SimOptions {
         c.max_inflight = usize::try_from(self.max_inflight).unwrap_or(usize::MAX);
         c.read_mode = self.read_mode;
         c.election_policy = self.election_policy;
+        if self.log_cache_entries > 0 {
+            c.log_cache_entries = self.log_cache_entries as usize;
+        }
         #[cfg(feature = "planted-bugs")]
         {
             c.planted = self.planted;
@@ -461,6 +482,10 @@ pub struct Stats {
     /// Messages handed to the network, by kind and by sender.
     #[cfg_attr(feature = "serde", serde(default))]
     pub messages: MessageCounts,
+    /// Steps of a node during which its disk could not answer reads (the `reads` nemesis,
+    /// [`SimOptions::stalled_reads_ppm`]).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "is_zero"))]
+    pub stalled_steps: u64,
 }
 
 /// The message kinds [`MessageCounts`] counts, in its order ([`raft_core::Body::kind`] names).
@@ -551,6 +576,11 @@ pub const MAX_DISK_MS: u64 = 10_000;
 
 #[cfg(feature = "serde")]
 fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+#[cfg(feature = "serde")]
+fn is_zero_u32(v: &u32) -> bool {
     *v == 0
 }
 
@@ -671,6 +701,9 @@ pub struct World {
     /// Draws the machines' clock rates (only when `opts.clock_drift_ppm > 0`), apart from `rng`
     /// so that drift moves no other draw.
     clock_rng: SimRng,
+    /// Draws which node steps find the disk unable to read (only when
+    /// `opts.stalled_reads_ppm > 0`), apart from `rng` so that the nemesis moves no other draw.
+    stall_rng: SimRng,
     net: Network,
     nodes: BTreeMap<NodeId, SimNode>,
     /// Every node's timer and disk times, in id order: what [`NodeDue::of`] gives for each of
@@ -734,7 +767,10 @@ impl World {
         let mut nodes = BTreeMap::new();
         let mut clock_rng = clock_rng(&opts);
         for &id in &ids {
-            let node = Node::new(opts.node_config(id), membership.clone())?;
+            let node = Node::with_storage(
+                opts.node_config(id),
+                SimDisk::new(MemStorage::new(membership.clone())),
+            )?;
             let clock = Clock::drawn(&mut clock_rng, opts.clock_drift_ppm);
             let timer_at = clock.when(0, node.ticks_until_timer());
             nodes.insert(
@@ -769,6 +805,7 @@ impl World {
         let mut world = World {
             rng: SimRng::new(opts.seed),
             clock_rng,
+            stall_rng: SimRng::new(opts.seed ^ 0x57A1_1ED0_DEAD_0001),
             net: Network::new(opts.net.clone()),
             load_on: opts.clients.enabled,
             opts,
@@ -1289,6 +1326,11 @@ impl World {
         let now = self.now;
         let sn = self.nodes.get_mut(&id)?;
         let node = sn.node.as_mut()?;
+        if self.opts.stalled_reads_ppm > 0 {
+            let stalled = self.stall_rng.chance(self.opts.stalled_reads_ppm);
+            node.storage_mut().reads_stalled = stalled;
+            self.stats.stalled_steps += u64::from(stalled);
+        }
         let dt = sn.clock.ticks_at(now) - sn.clock.ticks_at(sn.ticked_at);
         sn.ticked_at = now;
         if dt > 0 {
@@ -1296,6 +1338,11 @@ impl World {
         }
         let r = f(node);
         self.drain(id);
+        // The stall lasts one step of the node (its input and its Ready); the checks and the
+        // page read the node's log as it is.
+        if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
+            node.storage_mut().reads_stalled = false;
+        }
         Some(r)
     }
 
@@ -1320,6 +1367,8 @@ impl World {
             return;
         }
         let ready = node.ready();
+        // The checks below read the node's log as it is (see `with_node`).
+        node.storage_mut().reads_stalled = false;
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
         sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());
@@ -1588,7 +1637,7 @@ impl World {
                     let by_count = every > 0 && applied >= l.snapshot_index().saturating_add(every);
                     let by_bytes = budget > 0
                         && applied > l.snapshot_index()
-                        && n.storage().log_bytes() > budget;
+                        && n.storage().inner.log_bytes() > budget;
                     due = ((by_count || by_bytes) && !n.sending_snapshot()).then_some(applied);
                 }
             }
@@ -2086,7 +2135,8 @@ impl World {
                     .seed
                     .wrapping_add(sn.restarts.wrapping_mul(0x1_0000_0001));
                 let state = sn.storage.load();
-                let n = Node::restore(cfg, state.clone())?;
+                let n =
+                    Node::with_storage(cfg, SimDisk::new(MemStorage::from_state(state.clone())))?;
                 // The state machine restarts from the snapshot, or empty without one.
                 let restored = match state.snapshot_index {
                     0 => Some(KvStore::default()),
@@ -2251,7 +2301,10 @@ impl World {
                 .expect("leader is up")?;
                 // The new machine starts empty and knows no membership: it cannot campaign and
                 // learns the configuration from the leader's log (or snapshot).
-                let node = Node::new(self.opts.node_config(id), Membership::default())?;
+                let node = Node::with_storage(
+                    self.opts.node_config(id),
+                    SimDisk::new(MemStorage::new(Membership::default())),
+                )?;
                 let clock = Clock::drawn(&mut self.clock_rng, self.opts.clock_drift_ppm);
                 let timer_at = clock.when(self.now, node.ticks_until_timer());
                 self.nodes.insert(
@@ -2506,7 +2559,10 @@ impl From<Error> for SimError {
 
 /// The log of a live node, borrowed from the node map alone (so the checker, another field of
 /// the world, can be borrowed mutably at the same time: no copy of the log per event).
-fn live_log(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> Option<&raft_core::log::RaftLog> {
+fn live_log(
+    nodes: &BTreeMap<NodeId, SimNode>,
+    id: NodeId,
+) -> Option<&raft_core::log::RaftLog<SimDisk>> {
     nodes.get(&id).and_then(|s| s.node.as_ref()).map(Node::log)
 }
 
