@@ -20,6 +20,10 @@
 //! `postMessage` API of an embedded playground) are plain Rust, natively tested; `browser.rs`
 //! holds the browser glue they need (storage, downloads, files); `ui/` draws the run menu, the
 //! share and open dialogs, the lesson panel and the compact embed bar.
+//!
+//! Parts downloaded only when used (issue 14, `parts.rs`): the "Your Raft…" dialog
+//! (`bin/your_raft.rs`) and the trace reader (`bin/trace_reader.rs`, `trace_reader.rs`), which
+//! reads trace files so that the playground's own build links no reader of trace records.
 
 pub mod app;
 #[cfg(test)]
@@ -30,9 +34,11 @@ mod embed_api;
 pub mod groups;
 mod lessons;
 mod open;
+mod parts;
 mod playback;
 mod share;
 mod sim_driver;
+mod trace_reader;
 mod ui;
 mod url_params;
 mod view_model;
@@ -53,3 +59,6 @@ pub fn render_app(props: app::AppProps) {
 
 /// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
 pub use ui::your_raft::dialog as your_raft_part;
+
+/// The trace reader, for the part of its own that runs it (`bin/trace_reader.rs`).
+pub use trace_reader::read as read_trace;

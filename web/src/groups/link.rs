@@ -124,13 +124,18 @@ pub struct Readers {
     pub text: fn(&str) -> Result<Option<GroupScenario>, String>,
     /// A `?scenario=` value or an embed's `load` payload ([`scenario_param`]).
     pub param: fn(&str) -> Result<Option<GroupScenario>, String>,
+    /// A trace file ([`crate::trace_reader::read`]): the groups page, which links everything
+    /// anyway, reads traces itself; the playground downloads a part for it
+    /// ([`crate::parts::open_text`]).
+    pub trace: crate::trace_reader::ReadTrace,
 }
 
 impl Readers {
-    /// The readers of this file.
+    /// The readers of this file, and the trace reader.
     pub const ALL: Readers = Readers {
         text: scenario_text,
         param: scenario_param,
+        trace: crate::trace_reader::read,
     };
 }
 

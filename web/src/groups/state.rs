@@ -280,6 +280,12 @@ impl GroupsSwitch {
         }
     }
 
+    /// The trace reader this build links (the groups page's), if any: the playground
+    /// downloads it as a part ([`crate::parts::open_text`]).
+    pub fn trace_reader(&self) -> Option<crate::trace_reader::ReadTrace> {
+        self.1.map(|r| r.trace)
+    }
+
     /// An embed's version-2 `load` payload ([`crate::embed_api::Command::LoadGroups`]): opened
     /// here in the groups page's build, handed to the groups page in the playground's.
     pub fn open_param(&self, payload: &str) -> Result<(), String> {

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::lessons;
 use crate::open;
+use crate::parts;
 use crate::share::Run;
 use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
 use crate::ui::modal::Modal;
@@ -265,13 +266,17 @@ fn open_dialog(p: &DialogProps) -> Html {
                 // A version-2 scenario (groups on machines) opens as a multi-group run.
                 Ok(true) => onclose.emit(()),
                 Err(e) => error.set(Some(e)),
-                Ok(false) => match open::import_request(&t) {
-                    Ok(req) => {
-                        sim.dispatch(SimAction::Load(Box::new(req)));
-                        onclose.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                },
+                Ok(false) => {
+                    let (sim, error, onclose) = (sim.clone(), error.clone(), onclose.clone());
+                    let local = switch.as_ref().and_then(|sw| sw.trace_reader());
+                    parts::open_text(t, local, move |r| match r {
+                        Ok(req) => {
+                            sim.dispatch(SimAction::Load(Box::new(req)));
+                            onclose.emit(());
+                        }
+                        Err(e) => error.set(Some(e)),
+                    });
+                }
             }
         })
     };
