@@ -267,6 +267,9 @@ fn open_dialog(p: &DialogProps) -> Html {
                 Ok(true) => onclose.emit(()),
                 Err(e) => error.set(Some(e)),
                 Ok(false) => {
+                    // A trace may wait for the trace reader's download: no earlier error stays
+                    // shown meanwhile.
+                    error.set(None);
                     let (sim, error, onclose) = (sim.clone(), error.clone(), onclose.clone());
                     let local = switch.as_ref().and_then(|sw| sw.trace_reader());
                     parts::open_text(t, local, move |r| match r {
