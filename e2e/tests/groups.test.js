@@ -277,6 +277,6 @@ test('the groups page opens a recorded trace itself, without the trace reader pa
   await open.getByLabel('Scenario or trace file').setInputFiles(fileURLToPath(new URL('./fixtures/byo-double-vote-unreliable-agree.jsonl', import.meta.url)));
   await page.getByTestId('recorded-run').waitFor();
   page.off('request', onRequest);
-  assert.deepEqual(asked.filter((p) => /trace_reader/.test(p)), []);
+  assert.deepEqual(asked.filter((p) => /\/files(_bg)?\.(js|wasm)/.test(p)), []);
   assert.deepEqual(problems, []);
 });

@@ -530,7 +530,7 @@ pub fn app(props: &AppProps) -> Html {
                                 ))),
                             };
                             match r {
-                                Ok(text) => parts::open_text(text, switch.trace_reader(), done),
+                                Ok(text) => parts::open_text(text, switch.files(), done),
                                 Err(e) => done(Err(e)),
                             }
                         });

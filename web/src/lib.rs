@@ -22,8 +22,9 @@
 //! share and open dialogs, the lesson panel and the compact embed bar.
 //!
 //! Parts downloaded only when used (issue 14, `parts.rs`): the "Your Raft…" dialog
-//! (`bin/your_raft.rs`) and the trace reader (`bin/trace_reader.rs`, `trace_reader.rs`), which
-//! reads trace files so that the playground's own build links no reader of trace records.
+//! (`bin/your_raft.rs`) and scenario and trace files (`bin/files.rs`, `files.rs`): reading a
+//! trace, writing a run's files, so that the playground's own build links neither the readers
+//! nor the writers of trace records.
 
 pub mod app;
 #[cfg(test)]
@@ -38,7 +39,6 @@ mod parts;
 mod playback;
 mod share;
 mod sim_driver;
-mod trace_reader;
 mod ui;
 mod url_params;
 mod view_model;
@@ -60,5 +60,6 @@ pub fn render_app(props: app::AppProps) {
 /// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
 pub use ui::your_raft::dialog as your_raft_part;
 
-/// The trace reader, for the part of its own that runs it (`bin/trace_reader.rs`).
-pub use trace_reader::read as read_trace;
+/// Scenario and trace files, for the part of its own that reads and writes them
+/// (`bin/files.rs`).
+pub mod files;

@@ -196,7 +196,7 @@ pub fn scenario_param(v: &str) -> Result<Scenario, String> {
     }
 }
 
-/// True when opening `text` takes the trace reader (`crate::trace_reader`, a part of its own
+/// True when opening `text` takes the trace reader (`crate::files`, a part of its own
 /// that the page downloads when it is first needed, issue 14): a recorded trace (a `byo` or
 /// `recorded` header field: [`crate::playback`]) or a trace to replay ([`share::is_trace`]).
 /// Its answer is opened with [`trace_request`]; any other text with [`import_request`].
@@ -229,7 +229,7 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
     }
 }
 
-/// The trace reader's answer (`crate::trace_reader::read`) as a load request: the run a trace
+/// The trace reader's answer (`crate::files::read`) as a load request: the run a trace
 /// replays, or a recording to show as recorded, each with the notice the reader wrote.
 pub fn trace_request(answer: &str) -> Result<LoadRequest, String> {
     let damaged = "the trace reader's answer is damaged";
@@ -250,7 +250,7 @@ pub fn trace_request(answer: &str) -> Result<LoadRequest, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace_reader::open_any;
+    use crate::files::open_any;
     use crate::url_params::parse;
 
     #[test]

@@ -4,8 +4,8 @@
 //! `data-bindgen-target="web"` in index.html, so trunk neither preloads nor starts it):
 //!
 //! - [`YOUR_RAFT`], the "Your Raft…" dialog (`bin/your_raft.rs`; [`crate::ui::your_raft`]);
-//! - [`TRACE_READER`], the trace reader (`bin/trace_reader.rs`; [`crate::trace_reader`]),
-//!   which [`open_text`] asks when a trace is opened.
+//! - [`FILES`], scenario and trace files (`bin/files.rs`; [`crate::files`]): [`open_text`]
+//!   asks it to read a trace that is opened, [`write_file`] to write a file to download.
 //!
 //! [`load`] imports a part (once: the browser keeps a module it imported) and starts its
 //! WebAssembly; a failed download is an error that names the cause, and the next attempt asks
@@ -17,15 +17,16 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::files::Local;
 use crate::open;
 use crate::sim_driver::LoadRequest;
-use crate::trace_reader::ReadTrace;
 
 /// The "Your Raft…" dialog's module, relative to the page.
 pub const YOUR_RAFT: &str = "your_raft.js";
 
-/// The trace reader's module, relative to the page.
-pub const TRACE_READER: &str = "trace_reader.js";
+/// The files part's module (reads traces, writes trace and scenario files), relative to the
+/// page.
+pub const FILES: &str = "files.js";
 
 // `import()` cannot be written in Rust: this module imports the part (resolved against the
 // page, not this snippet's own address) and starts its WebAssembly, then resolves to it.
@@ -80,37 +81,101 @@ pub fn export(module: &JsValue, part: &str, name: &str) -> Result<js_sys::Functi
 
 /// Opens a text the person handed the page (a file, pasted text, a run from "Your Raft…") and
 /// calls `done` with the run to load or why it cannot be opened. A trace goes to the trace
-/// reader: `local` when this build links it (the groups page), else the [`TRACE_READER`] part,
-/// downloaded the first time; `done` then runs later.
+/// reader ([`crate::files::read`]): `local` when this build links it (the groups page), else
+/// the [`FILES`] part, downloaded the first time; `done` then runs later.
 pub fn open_text(
     text: String,
-    local: Option<ReadTrace>,
+    local: Option<Local>,
     done: impl FnOnce(Result<LoadRequest, String>) + 'static,
 ) {
     if !open::needs_trace_reader(&text) {
         return done(open::import_request(&text));
     }
-    if let Some(read) = local {
-        return done(read(&text).and_then(|answer| open::trace_request(&answer)));
+    if let Some(files) = local {
+        return done((files.read)(&text).and_then(|answer| open::trace_request(&answer)));
     }
     wasm_bindgen_futures::spawn_local(async move {
         done(read_in_part(&text).await);
     });
 }
 
-/// Hands `text` to the trace reader part and opens its answer.
+/// Hands `text` to the files part's trace reader and opens its answer.
 async fn read_in_part(text: &str) -> Result<LoadRequest, String> {
-    let module = load(TRACE_READER).await.map_err(|e| {
-        format!(
-            "the trace reader could not be downloaded ({e}); check your connection and try again"
-        )
+    let answer = call_files("read", &[text], "the trace reader").await?;
+    open::trace_request(&answer)
+}
+
+/// A file to write for a download ([`write_file`]), from the run's JSON
+/// ([`crate::share::Run::to_json`]).
+#[derive(Debug, Clone)]
+pub enum FileToWrite {
+    /// The run's trace ([`crate::files::trace_file`]).
+    Trace {
+        /// The run's JSON.
+        run: String,
+    },
+    /// The run as a scenario ([`crate::files::scenario_file`]).
+    Scenario {
+        /// The run's JSON.
+        run: String,
+        /// The scenario's name.
+        name: String,
+        /// Its description.
+        description: String,
+        /// Its expectations, as a JSON array.
+        expect: String,
+    },
+}
+
+/// Writes `file` and calls `done` with its text or why it could not be written: at once with
+/// `local` (the groups page), else in the [`FILES`] part, downloaded the first time.
+pub fn write_file(
+    file: FileToWrite,
+    local: Option<Local>,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    match (local, file) {
+        (Some(files), FileToWrite::Trace { run }) => done((files.trace)(&run)),
+        (
+            Some(files),
+            FileToWrite::Scenario {
+                run,
+                name,
+                description,
+                expect,
+            },
+        ) => done((files.scenario)(&run, &name, &description, &expect)),
+        (None, file) => wasm_bindgen_futures::spawn_local(async move {
+            done(match &file {
+                FileToWrite::Trace { run } => call_files("trace", &[run], "the file writer").await,
+                FileToWrite::Scenario {
+                    run,
+                    name,
+                    description,
+                    expect,
+                } => {
+                    call_files(
+                        "scenario",
+                        &[run, name, description, expect],
+                        "the file writer",
+                    )
+                    .await
+                }
+            })
+        }),
+    }
+}
+
+/// Calls the files part's function `name` with `args` (downloading the part the first time):
+/// its text, or why not (`what` names the part for the person).
+async fn call_files(name: &str, args: &[&str], what: &str) -> Result<String, String> {
+    let module = load(FILES).await.map_err(|e| {
+        format!("{what} could not be downloaded ({e}); check your connection and try again")
     })?;
-    let answer = export(&module, TRACE_READER, "read")?
-        .call1(&JsValue::NULL, &JsValue::from_str(text))
-        .map_err(|e| js_text(&e))?;
-    open::trace_request(
-        &answer
-            .as_string()
-            .ok_or("the trace reader gave no answer")?,
-    )
+    let js_args: js_sys::Array = args.iter().map(|a| JsValue::from_str(a)).collect();
+    export(&module, FILES, name)?
+        .apply(&JsValue::NULL, &js_args)
+        .map_err(|e| js_text(&e))?
+        .as_string()
+        .ok_or_else(|| format!("{what} gave no answer"))
 }

@@ -19,7 +19,7 @@
 //! (docs/formats.md, Trace, **Bounds**).
 //!
 //! Reading a recording ([`parse`]) is the trace reader's work (a part of its own, downloaded
-//! when a trace is opened: `crate::trace_reader`), which hands the page the recording in a
+//! when a trace is opened: `crate::files`), which hands the page the recording in a
 //! form of its own ([`compact`]); playing it ([`Playback`]) is the page's.
 
 pub mod compact;

@@ -398,7 +398,7 @@ pub fn checked(text: &str) -> Result<&str, String> {
 
 /// True when `text` is a JSON Lines trace to [`import`]: no share link, and a first line that
 /// names the `raft-trace` format. [`import`] refuses it: the trace reader reads it
-/// (`crate::trace_reader`, a part of its own, issue 14: [`parse_trace`]).
+/// (`crate::files`, a part of its own, issue 14: [`parse_trace`]).
 pub fn is_trace(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim();
     !t.contains("#run=") && t.lines().next().unwrap_or("").contains("\"raft-trace\"")

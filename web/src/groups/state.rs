@@ -280,10 +280,10 @@ impl GroupsSwitch {
         }
     }
 
-    /// The trace reader this build links (the groups page's), if any: the playground
-    /// downloads it as a part ([`crate::parts::open_text`]).
-    pub fn trace_reader(&self) -> Option<crate::trace_reader::ReadTrace> {
-        self.1.map(|r| r.trace)
+    /// The files part's functions where this build links them (the groups page's): the
+    /// playground downloads the part ([`crate::parts`]).
+    pub fn files(&self) -> Option<crate::files::Local> {
+        self.1.map(|r| r.files)
     }
 
     /// An embed's version-2 `load` payload ([`crate::embed_api::Command::LoadGroups`]): opened

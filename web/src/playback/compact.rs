@@ -1,6 +1,6 @@
 //! A [`Recording`] in the form the trace reader hands the page (issue 14: the page's size).
 //!
-//! The trace reader (`crate::trace_reader`, a part of its own downloaded when a trace is
+//! The trace reader (`crate::files`, a part of its own downloaded when a trace is
 //! opened) reads and checks a recorded trace with raft-sim's serde readers, then writes it here
 //! as one JSON value the page decodes by hand: a record is an array, `[t, "kind", fields…]`,
 //! in the order of the [`TraceEvent`] variant's fields; roles, snapshot sources and session

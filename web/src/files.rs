@@ -1,27 +1,68 @@
-//! The trace reader (issue 14: the page's size): reads a trace file for the page, in a part of
-//! its own (`bin/trace_reader.rs`, built as `trace_reader.js` and `trace_reader_bg.wasm`) that
-//! the playground downloads the first time someone opens a trace ([`crate::parts`]), so a first
-//! visit does not download raft-sim's serde readers of trace records, the largest of the page's
-//! functions. The groups page, a build of its own that links everything anyway, calls [`read`]
-//! directly.
+//! Scenario and trace files (issue 14: the page's size): reading a trace the page is handed,
+//! writing a run's trace or scenario file. Done in a part of its own (`bin/files.rs`, built as
+//! `files.js` and `files_bg.wasm`) that the playground downloads the first time someone opens
+//! a trace or downloads a file ([`crate::parts`]), so a first visit does not download
+//! raft-sim's serde readers of trace records (the largest of the page's functions), nor the
+//! writers of trace records and scenarios. The groups page, a build of its own that links
+//! everything anyway, calls these functions directly ([`LOCAL`]).
 //!
-//! [`read`] does what opening a trace did in the page before: a recorded trace is read and
-//! checked ([`playback::parse`]); a trace to replay is read with the reader `raft-sim replay`
-//! uses and replayed here to check its hash. The answer is one JSON object: the notice to show,
-//! and either `run` (the trace's run in the share format, [`crate::share::Run::to_json`]) or
-//! `recorded` (the recording, [`playback::compact`]). The page opens it with
-//! [`crate::open::trace_request`], reading only types it reads anyway.
+//! The trace reader, [`read`], does what opening a trace did in the page before: a recorded
+//! trace is read and checked ([`playback::parse`]); a trace to replay is read with the reader
+//! `raft-sim replay` uses and replayed here to check its hash. The answer is one JSON object:
+//! the notice to show, and either `run` (the trace's run in the share format,
+//! [`crate::share::Run::to_json`]) or `recorded` (the recording, [`playback::compact`]). The
+//! page opens it with [`crate::open::trace_request`], reading only types it reads anyway.
+//!
+//! The writers, [`trace_file`] and [`scenario_file`], take the run in the share format too
+//! (which the page writes anyway for links and storage) and give the file's text.
 //!
 //! Plain Rust: natively tested ([`open_any`] opens any text as the page does).
 
+use raft_sim::scenario::Expect;
 use raft_sim::{SimOptions, World};
 use serde_json::json;
 
 use crate::playback;
-use crate::share;
+use crate::share::{self, Run};
 
-/// A trace reader: [`read`], where a build links it.
-pub type ReadTrace = fn(&str) -> Result<String, String>;
+/// The part's functions, for a build that links them instead of downloading the part.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    /// [`read`].
+    pub read: fn(&str) -> Result<String, String>,
+    /// [`trace_file`].
+    pub trace: fn(&str) -> Result<String, String>,
+    /// [`scenario_file`].
+    pub scenario: fn(&str, &str, &str, &str) -> Result<String, String>,
+}
+
+/// This file's functions (the groups page's build links them).
+pub const LOCAL: Local = Local {
+    read,
+    trace: trace_file,
+    scenario: scenario_file,
+};
+
+/// A run's trace file (JSON Lines, as `raft-sim` writes it: [`Run::trace_jsonl`]), from the
+/// run's JSON ([`Run::to_json`]).
+pub fn trace_file(run: &str) -> Result<String, String> {
+    Run::from_json(run)?.trace_jsonl()
+}
+
+/// A run's scenario file ([`Run::to_scenario`]), from the run's JSON ([`Run::to_json`]), the
+/// scenario's name and description, and its expectations as a JSON array.
+pub fn scenario_file(
+    run: &str,
+    name: &str,
+    description: &str,
+    expect: &str,
+) -> Result<String, String> {
+    let expect: Vec<Expect> =
+        serde_json::from_str(expect).map_err(|e| format!("the expectations are not valid: {e}"))?;
+    Ok(Run::from_json(run)?
+        .to_scenario(name, description, &expect)
+        .to_json())
+}
 
 /// Reads a trace the page was handed (a file, pasted text, a run from "Your Raft…"): the
 /// answer described in the module doc, or why it cannot be opened.
@@ -94,7 +135,6 @@ pub fn open_any(text: &str) -> Result<crate::sim_driver::LoadRequest, String> {
 mod tests {
     use super::*;
     use crate::open;
-    use crate::share::Run;
     use raft_core::Role;
     use raft_sim::trace::{SessionOutcome, SnapshotSource, TraceEvent};
 
@@ -208,6 +248,53 @@ mod tests {
         assert_eq!(kinds.len(), 18, "every kind of record: {kinds:?}");
         let back = playback::compact::decode(&form).unwrap();
         assert_eq!(back, rec);
+    }
+
+    /// The files written from a run's JSON are those written from the run itself: a run with
+    /// actions, a lesson's run with goals met (their deadlines move to when they were met), a
+    /// scenario's run.
+    #[test]
+    fn files_written_from_the_runs_json_are_the_runs_own() {
+        let lesson = crate::lessons::built_in("crash-the-leader").unwrap();
+        let mut lesson_run = open::lesson_request(lesson.clone()).run;
+        lesson_run.now += 1500;
+        lesson_run.met = vec![Some(lesson_run.now - 200)];
+        let mut plain = Run::fresh(SimOptions {
+            seed: 4,
+            nodes: 3,
+            ..SimOptions::default()
+        });
+        plain.actions = vec![
+            (300, raft_sim::Action::Crash { node: 1 }),
+            (900, raft_sim::Action::Restart { node: 1 }),
+        ];
+        plain.now = 1400;
+        let scenario = share::scenario_run(
+            &raft_sim::scenario::Scenario::from_json(include_str!(
+                "../../scenarios/leader-crash.json"
+            ))
+            .unwrap(),
+        );
+        for (run, expect) in [
+            (&plain, Vec::new()),
+            (&lesson_run, lesson.goals().to_vec()),
+            (
+                &scenario,
+                scenario.scenario.as_ref().unwrap().expect.clone(),
+            ),
+        ] {
+            let json = run.to_json();
+            assert_eq!(trace_file(&json).unwrap(), run.trace_jsonl().unwrap());
+            let expect_json = serde_json::to_string(&expect).unwrap();
+            assert_eq!(
+                scenario_file(&json, "n", "d", &expect_json).unwrap(),
+                run.to_scenario("n", "d", &expect).to_json()
+            );
+        }
+        assert!(scenario_file(&plain.to_json(), "n", "d", "{")
+            .unwrap_err()
+            .contains("expectations are not valid"));
+        assert!(trace_file("{").unwrap_err().contains("not valid"));
     }
 
     /// The page refuses an answer it cannot read, without a panic.
