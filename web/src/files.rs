@@ -22,14 +22,16 @@ use raft_sim::scenario::Expect;
 use raft_sim::{SimOptions, World};
 use serde_json::json;
 
-use crate::playback;
+use crate::open;
+use crate::playback::{self, Recording};
 use crate::share::{self, Run};
+use crate::sim_driver::LoadRequest;
 
 /// The part's functions, for a build that links them instead of downloading the part.
 #[derive(Debug, Clone, Copy)]
 pub struct Local {
-    /// [`read`].
-    pub read: fn(&str) -> Result<String, String>,
+    /// [`open_trace`].
+    pub open: fn(&str) -> Result<LoadRequest, String>,
     /// [`trace_file`].
     pub trace: fn(&str) -> Result<String, String>,
     /// [`scenario_file`].
@@ -38,7 +40,7 @@ pub struct Local {
 
 /// This file's functions (the groups page's build links them).
 pub const LOCAL: Local = Local {
-    read,
+    open: open_trace,
     trace: trace_file,
     scenario: scenario_file,
 };
@@ -64,9 +66,36 @@ pub fn scenario_file(
         .to_json())
 }
 
+/// A trace, read: what the page opens, and the notice that says so.
+enum Read {
+    /// A recording, shown as recorded.
+    Recorded(String, Recording),
+    /// The run a trace replays.
+    Run(String, Run),
+}
+
 /// Reads a trace the page was handed (a file, pasted text, a run from "Your Raft…"): the
 /// answer described in the module doc, or why it cannot be opened.
 pub fn read(text: &str) -> Result<String, String> {
+    Ok(match read_trace(text)? {
+        Read::Recorded(notice, rec) => {
+            json!({"notice": notice, "recorded": playback::compact::encode(&rec)})
+        }
+        Read::Run(notice, run) => json!({"notice": notice, "run": run.to_json()}),
+    }
+    .to_string())
+}
+
+/// What [`read`]'s answer opens ([`open::trace_request`]), without the answer: for a build
+/// that links the reader (the groups page's).
+pub fn open_trace(text: &str) -> Result<LoadRequest, String> {
+    match read_trace(text)? {
+        Read::Recorded(notice, rec) => Ok(open::recorded_request(rec, Some(notice))),
+        Read::Run(notice, run) => open::request_for_run(run, Some(notice)),
+    }
+}
+
+fn read_trace(text: &str) -> Result<Read, String> {
     if let Some(rec) =
         playback::parse(text).map_err(|e| format!("this recorded trace cannot be shown: {e}"))?
     {
@@ -79,9 +108,7 @@ pub fn read(text: &str) -> Result<String, String> {
             rec.records.len(),
             rec.end
         );
-        return Ok(
-            json!({"notice": notice, "recorded": playback::compact::encode(&rec)}).to_string(),
-        );
+        return Ok(Read::Recorded(notice, rec));
     }
     let (mut run, hash) = share::parse_trace(share::checked(text)?)?;
     // A version-2 trace says how many steps its run took before each action and in all, and a
@@ -117,13 +144,12 @@ pub fn read(text: &str) -> Result<String, String> {
         format!("Opened the trace, but replaying it gives hash {ours}, not {hash}: it was recorded by a different simulator version.")
     };
     run.playing = false;
-    Ok(json!({"notice": notice, "run": run.to_json()}).to_string())
+    Ok(Read::Run(notice, run))
 }
 
 /// Opens any text as the page does: through the trace reader when it needs it, else directly.
 #[cfg(test)]
-pub fn open_any(text: &str) -> Result<crate::sim_driver::LoadRequest, String> {
-    use crate::open;
+pub fn open_any(text: &str) -> Result<LoadRequest, String> {
     if open::needs_trace_reader(text) {
         open::trace_request(&read(text)?)
     } else {
@@ -151,6 +177,11 @@ mod tests {
             let rec = playback::parse(text).unwrap().unwrap();
             let got = open_any(text).unwrap();
             assert_eq!(got.recorded.as_deref(), Some(&rec), "every record, exactly");
+            assert_eq!(
+                open_trace(text).unwrap(),
+                got,
+                "the groups page's way, the same"
+            );
             assert!(got.notice.unwrap().starts_with("Opened a recorded trace"));
         }
         let mut run = Run::fresh(SimOptions {
@@ -163,6 +194,11 @@ mod tests {
         let (mut want, _) = share::parse_trace(&text).unwrap();
         want.playing = false;
         let got = open_any(&text).unwrap();
+        assert_eq!(
+            open_trace(&text).unwrap(),
+            got,
+            "the groups page's way, the same"
+        );
         assert!(got.recorded.is_none());
         assert_eq!(got.run, want, "the trace's run, exactly");
         assert!(got.notice.unwrap().contains("reproduced"));

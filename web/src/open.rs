@@ -236,15 +236,20 @@ pub fn trace_request(answer: &str) -> Result<LoadRequest, String> {
     let v: serde_json::Value = serde_json::from_str(answer).map_err(|_| damaged)?;
     let notice = v["notice"].as_str().map(str::to_string);
     if let Some(rec) = v.get("recorded") {
-        return Ok(LoadRequest {
-            run: Run::fresh(SimOptions::default()),
-            lesson: None,
-            notice,
-            recorded: Some(Rc::new(playback::compact::decode(rec)?)),
-        });
+        return Ok(recorded_request(playback::compact::decode(rec)?, notice));
     }
     let run = Run::from_json(v["run"].as_str().ok_or(damaged)?)?;
     request_for_run(run, notice)
+}
+
+/// A recording to show as recorded, over a fresh run.
+pub fn recorded_request(rec: playback::Recording, notice: Option<String>) -> LoadRequest {
+    LoadRequest {
+        run: Run::fresh(SimOptions::default()),
+        lesson: None,
+        notice,
+        recorded: Some(Rc::new(rec)),
+    }
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub fn open_text(
         return done(open::import_request(&text));
     }
     if let Some(files) = local {
-        return done((files.read)(&text).and_then(|answer| open::trace_request(&answer)));
+        return done((files.open)(&text));
     }
     wasm_bindgen_futures::spawn_local(async move {
         done(read_in_part(&text).await);
