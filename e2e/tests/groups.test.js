@@ -261,3 +261,22 @@ test('before the first election the Elections panel says what it will list', { t
   assert.equal((await page.getByTestId('groups-announcer').textContent()).trim(), '');
   assert.deepEqual(problems, []);
 });
+
+// Issue 14: the groups page links the trace reader itself (it is a build of its own), so a
+// trace opened there is read at once; it never asks for the playground's trace reader part,
+// which is not under groups/.
+test('the groups page opens a recorded trace itself, without the trace reader part', { timeout: 60_000 }, async () => {
+  const { page, problems } = browser;
+  const asked = [];
+  const onRequest = (r) => asked.push(new URL(r.url()).pathname);
+  page.on('request', onRequest);
+  await page.goto(`${baseUrl()}groups/?groups=1&speed=1`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  await page.getByRole('button', { name: 'Open a scenario or trace' }).click();
+  const open = page.getByRole('dialog', { name: /Open a scenario/ });
+  await open.getByLabel('Scenario or trace file').setInputFiles(fileURLToPath(new URL('./fixtures/byo-double-vote-unreliable-agree.jsonl', import.meta.url)));
+  await page.getByTestId('recorded-run').waitFor();
+  page.off('request', onRequest);
+  assert.deepEqual(asked.filter((p) => /\/files(_bg)?\.(js|wasm)/.test(p)), []);
+  assert.deepEqual(problems, []);
+});

@@ -197,6 +197,11 @@ test('served under a sub-path (/raft/), the page and the embed guide load every 
     const { page, problems } = other;
     await page.goto(`${base}?seed=3&nodes=3`, { waitUntil: 'load' });
     await waitForLeader(page);
+    // The trace reader, a part downloaded when a trace is opened (issue 14), comes from /raft/ too.
+    await page.getByRole('button', { name: 'Open a scenario or trace' }).click();
+    await page.getByRole('dialog', { name: /Open a scenario/ }).getByLabel('Scenario or trace file')
+      .setInputFiles(fileURLToPath(new URL('./fixtures/byo-double-vote-unreliable-agree.jsonl', import.meta.url)));
+    await page.getByTestId('recorded-run').waitFor();
     await page.goto(`${base}www/embed.html`, { waitUntil: 'load' });
     await page.frameLocator('#ex-election').locator('g[data-node]').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${ARTIFACTS}people-subpath-guide.png` });

@@ -123,3 +123,32 @@ test('a raft-kv export of a real cluster opens as recorded', { timeout: 90_000 }
   await page.screenshot({ path: `${ARTIFACTS}recorded-raft-kv.png` });
   assert.deepEqual(problems, []);
 });
+
+// Issue 14: the trace reader is a part of its own (files.js, files_bg.wasm),
+// downloaded the first time a trace is opened; a failed download is explained in the Open
+// dialog, the run shown is untouched, and the next attempt downloads it.
+test('the trace reader is downloaded when a trace is opened, and a failed download says so', { timeout: 90_000 }, async () => {
+  const { context } = browser;
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+  await page.route(/\/files_bg\.wasm$/, (route) => route.abort());
+  await page.goto(`${baseUrl()}?seed=5&speed=1`, { waitUntil: 'load' });
+  await page.locator('g[data-node]').first().waitFor();
+  // A scenario opens without it.
+  let open = await openFile(page, fileURLToPath(new URL('../../scenarios/leader-crash.json', import.meta.url)));
+  await open.waitFor({ state: 'hidden' });
+  assert.deepEqual(asked.filter((p) => /\/files(_bg)?\.(js|wasm)/.test(p)), [], 'nothing of the part before a trace is opened');
+  open = await openFile(page, FIXTURE);
+  const err = open.getByTestId('open-error');
+  await err.waitFor({ timeout: 20_000 });
+  assert.match(await err.innerText(), /^Not opened: the trace reader could not be downloaded \(.+\); check your connection and try again\. Your current run is unchanged\.$/);
+  assert.equal(await page.getByTestId('recorded-run').count(), 0, 'the run shown is untouched');
+  await open.getByRole('button', { name: 'Close dialog' }).click();
+  await page.unroute(/\/files_bg\.wasm$/);
+  await openFile(page, FIXTURE);
+  await page.getByTestId('recorded-run').waitFor();
+  assert.equal(await now(page), 190);
+  assert.ok(asked.some((p) => /\/files\.js$/.test(p)) && asked.some((p) => /\/files_bg\.wasm$/.test(p)));
+  await page.close();
+});

@@ -235,3 +235,29 @@ test('the run survives a reload; Start fresh forgets it', { timeout: 60_000 }, a
   await page.reload({ waitUntil: 'load' });
   assert.ok((await now(page)) < 5000, 'the fresh run is what is remembered now');
 });
+
+// Issue 14: the files are written by a part of its own (files.js, files_bg.wasm), downloaded
+// the first time a file is downloaded (or a trace opened); a failed download says so in the
+// dialog, and the next click downloads it and the file.
+test('the files part is downloaded for the first file, and a failed download says so', { timeout: 90_000 }, async () => {
+  const { context } = browser;
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+  await page.route(/\/files_bg\.wasm$/, (route) => route.abort());
+  await page.goto(`${baseUrl()}?seed=42&nodes=3&speed=1`, { waitUntil: 'load' });
+  await waitForLeader(page);
+  const dialog = await openShare(page);
+  assert.deepEqual(asked.filter((p) => /\/files(_bg)?\.(js|wasm)/.test(p)), [], 'nothing of the part before a file is asked for');
+  await dialog.getByRole('button', { name: 'Download trace file' }).click();
+  const alert = dialog.getByRole('alert');
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match(await alert.innerText(), /^The trace could not be made: the file writer could not be downloaded \(.+\); check your connection and try again\.$/);
+  await page.unroute(/\/files_bg\.wasm$/);
+  const [trc] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download trace file' }).click()]);
+  assert.match(trc.suggestedFilename(), /^playground-seed-42\.jsonl$/);
+  assert.equal(await alert.count(), 0, 'the error is gone');
+  const [scn] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download scenario file' }).click()]);
+  assert.match(scn.suggestedFilename(), /^playground-seed-42\.json$/);
+  await page.close();
+});

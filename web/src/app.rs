@@ -26,6 +26,7 @@ use crate::components::transport::{FastStartNote, ReplayNote, Transport};
 use crate::embed_api::{self, Command};
 use crate::groups::{GroupsHost, GroupsStart, GroupsSwitch};
 use crate::open::{self, Startup};
+use crate::parts;
 use crate::share;
 use crate::sim_driver::{Clock, LoadRequest, Sim, SimAction, SimContext, FRAME_WORK_MS};
 use crate::ui::embed::EmbedBar;
@@ -522,11 +523,15 @@ pub fn app(props: &AppProps) -> Html {
                             if let Some(Ok(true)) = r.as_deref().ok().map(|t| switch.open_text(t)) {
                                 return;
                             }
-                            match r.and_then(|text| open::import_request(&text)) {
+                            let done = move |r: Result<_, String>| match r {
                                 Ok(req) => sim.dispatch(SimAction::Load(Box::new(req))),
                                 Err(e) => sim.dispatch(SimAction::Notify(format!(
                                     "That file could not be opened: {e}. Your run is unchanged."
                                 ))),
+                            };
+                            match r {
+                                Ok(text) => parts::open_text(text, switch.files(), done),
+                                Err(e) => done(Err(e)),
                             }
                         });
                     }

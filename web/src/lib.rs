@@ -20,6 +20,11 @@
 //! `postMessage` API of an embedded playground) are plain Rust, natively tested; `browser.rs`
 //! holds the browser glue they need (storage, downloads, files); `ui/` draws the run menu, the
 //! share and open dialogs, the lesson panel and the compact embed bar.
+//!
+//! Parts downloaded only when used (issue 14, `parts.rs`): the "Your Raft…" dialog
+//! (`bin/your_raft.rs`) and scenario and trace files (`bin/files.rs`, `files.rs`): reading a
+//! trace, writing a run's files, so that the playground's own build links neither the readers
+//! nor the writers of trace records.
 
 pub mod app;
 #[cfg(test)]
@@ -30,6 +35,7 @@ mod embed_api;
 pub mod groups;
 mod lessons;
 mod open;
+mod parts;
 mod playback;
 mod share;
 mod sim_driver;
@@ -53,3 +59,7 @@ pub fn render_app(props: app::AppProps) {
 
 /// The "Your Raft…" dialog, for the part of its own that renders it (`bin/your_raft.rs`).
 pub use ui::your_raft::dialog as your_raft_part;
+
+/// Scenario and trace files, for the part of its own that reads and writes them
+/// (`bin/files.rs`).
+pub mod files;

@@ -9,7 +9,7 @@
 use std::rc::Rc;
 
 use raft_sim::scenario::Scenario;
-use raft_sim::{SimOptions, World};
+use raft_sim::SimOptions;
 
 use crate::lessons::{self, Lesson};
 use crate::playback;
@@ -196,29 +196,17 @@ pub fn scenario_param(v: &str) -> Result<Scenario, String> {
     }
 }
 
-/// A file or pasted text, ready to open (a trace's hash is checked by replaying it). A
-/// recorded trace (a `byo` or `recorded` header field: [`crate::playback`]) is shown as
-/// recorded instead: replaying its options would run raft-core, not what recorded it.
+/// True when opening `text` takes the trace reader (`crate::files`, a part of its own
+/// that the page downloads when it is first needed, issue 14): a recorded trace (a `byo` or
+/// `recorded` header field: [`crate::playback`]) or a trace to replay ([`share::is_trace`]).
+/// Its answer is opened with [`trace_request`]; any other text with [`import_request`].
+pub fn needs_trace_reader(text: &str) -> bool {
+    playback::is_recorded(text) || share::is_trace(text)
+}
+
+/// A scenario file, a share link or a run's JSON, pasted or from a file, ready to open. A
+/// trace ([`needs_trace_reader`]) is refused here.
 pub fn import_request(text: &str) -> Result<LoadRequest, String> {
-    if let Some(rec) =
-        playback::parse(text).map_err(|e| format!("this recorded trace cannot be shown: {e}"))?
-    {
-        let what = match &rec.meta.test {
-            Some(test) => format!("test {test} of a classroom node ({})", rec.meta.grader),
-            None => format!("a run of {}", rec.meta.source),
-        };
-        let notice = format!(
-            "Opened a recorded trace: {what}, {} records, {} ms, shown at its end.",
-            rec.records.len(),
-            rec.end
-        );
-        return Ok(LoadRequest {
-            run: Run::fresh(SimOptions::default()),
-            lesson: None,
-            notice: Some(notice),
-            recorded: Some(Rc::new(rec)),
-        });
-    }
     match share::import(text)? {
         Imported::Scenario(s) => {
             let name = if s.name.is_empty() {
@@ -237,50 +225,37 @@ pub fn import_request(text: &str) -> Result<LoadRequest, String> {
                 recorded: None,
             })
         }
-        Imported::Trace { run, hash } => {
-            // A version-2 trace says how many steps its run took before each action and in
-            // all, and a run may stop in the middle of a millisecond: replaying exactly that
-            // reproduces its hash. A version-1 trace does not say; it is replayed up to its end.
-            let exact = raft_sim::trace::parse_jsonl(text)
-                .ok()
-                .filter(|t| t.steps.is_some())
-                .map(|mut t| {
-                    t.options.keep_trace = false;
-                    t.replay()
-                });
-            let w = match exact {
-                Some(w) => w,
-                None => World::replay(
-                    SimOptions {
-                        keep_trace: false,
-                        ..run.options.clone()
-                    },
-                    &run.actions,
-                    run.now,
-                ),
-            }
-            .map_err(|e| format!("the trace's actions cannot be replayed: {e}"))?;
-            let ours = format!("{:016x}", w.trace_hash());
-            let notice = if ours == hash {
-                format!(
-                    "Opened the trace: {} actions, {} ms, hash {hash} reproduced.",
-                    run.actions.len(),
-                    run.now
-                )
-            } else {
-                format!("Opened the trace, but replaying it gives hash {ours}, not {hash}: it was recorded by a different simulator version.")
-            };
-            let mut run = *run;
-            run.playing = false;
-            request_for_run(run, Some(notice))
-        }
         Imported::Run(run) => request_for_run(*run, Some("Opened the shared run.".into())),
+    }
+}
+
+/// The trace reader's answer (`crate::files::read`) as a load request: the run a trace
+/// replays, or a recording to show as recorded, each with the notice the reader wrote.
+pub fn trace_request(answer: &str) -> Result<LoadRequest, String> {
+    let damaged = "the trace reader's answer is damaged";
+    let v: serde_json::Value = serde_json::from_str(answer).map_err(|_| damaged)?;
+    let notice = v["notice"].as_str().map(str::to_string);
+    if let Some(rec) = v.get("recorded") {
+        return Ok(recorded_request(playback::compact::decode(rec)?, notice));
+    }
+    let run = Run::from_json(v["run"].as_str().ok_or(damaged)?)?;
+    request_for_run(run, notice)
+}
+
+/// A recording to show as recorded, over a fresh run.
+pub fn recorded_request(rec: playback::Recording, notice: Option<String>) -> LoadRequest {
+    LoadRequest {
+        run: Run::fresh(SimOptions::default()),
+        lesson: None,
+        notice,
+        recorded: Some(Rc::new(rec)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::open_any;
     use crate::url_params::parse;
 
     #[test]
@@ -416,11 +391,11 @@ mod tests {
         let mut r = run.clone();
         r.now = 1500;
         let trace = r.trace_jsonl().unwrap();
-        let req = import_request(&trace).unwrap();
+        let req = open_any(&trace).unwrap();
         assert!(req.notice.unwrap().contains("reproduced"));
         let at = trace.rfind("\"hash\":\"").unwrap() + 8;
         let tampered = format!("{}0000000000000000{}", &trace[..at], &trace[at + 16..]);
-        let req = import_request(&tampered).unwrap();
+        let req = open_any(&tampered).unwrap();
         assert!(req.notice.unwrap().contains("different simulator version"));
         assert!(
             import_request("{\"version\": 1, \"options\": {\"nodes\": 0}}")
@@ -436,7 +411,7 @@ mod tests {
         let w =
             raft_sim::schedule::run_check(1, 5, 3_000, raft_sim::schedule::Faults::ALL, true).world;
         let text = raft_sim::trace::write_jsonl(&w);
-        let load = import_request(&text).unwrap();
+        let load = open_any(&text).unwrap();
         let notice = load.notice.unwrap();
         assert!(notice.contains("reproduced"), "{notice}");
     }

@@ -17,6 +17,12 @@
 //! limit ([`share::MAX_INPUT`]) on the text, at most [`MAX_RECORDS`] records and
 //! [`share::MAX_NODES`] nodes, and the trace format's bounds on every time and integer
 //! (docs/formats.md, Trace, **Bounds**).
+//!
+//! Reading a recording ([`parse`]) is the trace reader's work (a part of its own, downloaded
+//! when a trace is opened: `crate::files`), which hands the page the recording in a
+//! form of its own ([`compact`]); playing it ([`Playback`]) is the page's.
+
+pub mod compact;
 
 use std::collections::BTreeMap;
 
@@ -132,24 +138,37 @@ fn ids_of(e: &TraceEvent) -> Vec<NodeId> {
     }
 }
 
+/// The lines of `text` that are not blank, numbered from 0, after a byte order mark.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// The first line as JSON and what it says of a recording, if it is a recorded trace's header.
+fn recorded_header(first: Option<(usize, &str)>) -> Option<(Value, Meta)> {
+    let header = serde_json::from_str::<Value>(first?.1).ok()?;
+    let meta = meta_of(&header)?;
+    Some((header, meta))
+}
+
+/// True when [`parse`] would read `text` as a recording, or refuse it as one: its first line
+/// is a header with a `byo` or `recorded` field. Only that line is read (the page asks this
+/// before it downloads the trace reader, which runs [`parse`]).
+pub fn is_recorded(text: &str) -> bool {
+    recorded_header(lines(text).next()).is_some()
+}
+
 /// Reads `text` as a recorded trace: `Ok(None)` when its header has neither `byo` nor
 /// `recorded` (a trace to replay), the recording when it has, or an error naming the first
 /// line that breaks the format or a bound.
 pub fn parse(text: &str) -> Result<Option<Recording>, String> {
+    let mut lines = lines(text);
+    let Some((header, meta)) = recorded_header(lines.next()) else {
+        return Ok(None);
+    };
     let text = text.trim_start_matches('\u{feff}');
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, first)) = lines.next() else {
-        return Ok(None);
-    };
-    let Ok(header) = serde_json::from_str::<Value>(first) else {
-        return Ok(None);
-    };
-    let Some(meta) = meta_of(&header) else {
-        return Ok(None);
-    };
     if text.len() > share::MAX_INPUT {
         return Err(format!(
             "the recorded trace is {} bytes; the playground opens at most {} bytes",

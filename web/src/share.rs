@@ -376,20 +376,13 @@ fn prune(v: &mut Value, d: &Value) {
 pub enum Imported {
     /// A scenario file (`docs/formats.md`).
     Scenario(Box<Scenario>),
-    /// A JSONL trace: the run it re-derives, and the hash its footer announces.
-    Trace {
-        /// The run (options, actions, end time).
-        run: Box<Run>,
-        /// Footer hash (16 hex digits).
-        hash: String,
-    },
     /// A run: a share link, or the run JSON.
     Run(Box<Run>),
 }
 
-/// Recognises a scenario file, a JSONL trace, a share link or a run, and parses it; the error
-/// says what was expected and what is wrong.
-pub fn import(text: &str) -> Result<Imported, String> {
+/// A text handed to the page, within its size limit, without a byte order mark or the blanks
+/// around it; the error says why not.
+pub fn checked(text: &str) -> Result<&str, String> {
     if text.len() > MAX_INPUT {
         return Err(format!(
             "that is {} bytes; the playground opens files up to {MAX_INPUT} bytes",
@@ -400,15 +393,27 @@ pub fn import(text: &str) -> Result<Imported, String> {
     if t.is_empty() {
         return Err("nothing to open: the file or text is empty".into());
     }
+    Ok(t)
+}
+
+/// True when `text` is a JSON Lines trace to [`import`]: no share link, and a first line that
+/// names the `raft-trace` format. [`import`] refuses it: the trace reader reads it
+/// (`crate::files`, a part of its own, issue 14: [`parse_trace`]).
+pub fn is_trace(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{feff}').trim();
+    !t.contains("#run=") && t.lines().next().unwrap_or("").contains("\"raft-trace\"")
+}
+
+/// Recognises a scenario file, a share link or a run, and parses it; the error says what was
+/// expected and what is wrong. A trace ([`is_trace`]) is refused here: the trace reader
+/// opens it.
+pub fn import(text: &str) -> Result<Imported, String> {
+    let t = checked(text)?;
     if let Some(payload) = t.split_once("#run=").map(|(_, p)| p) {
         return Run::decode(payload).map(|r| Imported::Run(Box::new(r)));
     }
-    let first = t.lines().next().unwrap_or("");
-    if first.contains("\"raft-trace\"") {
-        return parse_trace(t).map(|(run, hash)| Imported::Trace {
-            run: Box::new(run),
-            hash,
-        });
+    if is_trace(t) {
+        return Err("that is a trace (JSON Lines), not a scenario or a run".into());
     }
     if !t.starts_with('{') {
         return Err(
@@ -722,16 +727,19 @@ mod tests {
         let run = sample();
         let text = run.trace_jsonl().unwrap();
         assert!(text.starts_with(r#"{"format":"raft-trace""#) || text.contains("\"header\""));
-        let Imported::Trace { run: back, hash } = import(&text).unwrap() else {
-            panic!("not a trace")
-        };
+        // The importer leaves a trace to the trace reader, which reads it with parse_trace.
+        assert!(is_trace(&text) && is_trace(&format!("\u{feff}\n{text}")));
+        assert!(import(&text).unwrap_err().contains("is a trace"));
+        let (back, hash) = parse_trace(&text).unwrap();
         assert_eq!(back.actions, run.actions);
         assert_eq!(back.now, run.now);
         let w = World::replay(back.options.clone(), &back.actions, back.now).unwrap();
         assert_eq!(format!("{:016x}", w.trace_hash()), hash);
         // Truncated: the last line (footer) is gone.
         let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
-        assert!(import(&cut).unwrap_err().contains("no footer"));
+        assert!(parse_trace(&cut).unwrap_err().contains("no footer"));
+        // A share link is a link, whatever follows it.
+        assert!(!is_trace(&format!("{text}\nhttp://x/#run=abc")));
     }
 
     #[test]

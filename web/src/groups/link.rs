@@ -124,13 +124,18 @@ pub struct Readers {
     pub text: fn(&str) -> Result<Option<GroupScenario>, String>,
     /// A `?scenario=` value or an embed's `load` payload ([`scenario_param`]).
     pub param: fn(&str) -> Result<Option<GroupScenario>, String>,
+    /// Scenario and trace files ([`crate::files`]): the groups page, which links everything
+    /// anyway, reads and writes them itself; the playground downloads a part for them
+    /// ([`crate::parts`]).
+    pub files: crate::files::Local,
 }
 
 impl Readers {
-    /// The readers of this file.
+    /// The readers of this file, and the files part's functions.
     pub const ALL: Readers = Readers {
         text: scenario_text,
         param: scenario_param,
+        files: crate::files::LOCAL,
     };
 }
 

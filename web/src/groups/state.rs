@@ -280,6 +280,12 @@ impl GroupsSwitch {
         }
     }
 
+    /// The files part's functions where this build links them (the groups page's): the
+    /// playground downloads the part ([`crate::parts`]).
+    pub fn files(&self) -> Option<crate::files::Local> {
+        self.1.map(|r| r.files)
+    }
+
     /// An embed's version-2 `load` payload ([`crate::embed_api::Command::LoadGroups`]): opened
     /// here in the groups page's build, handed to the groups page in the playground's.
     pub fn open_param(&self, payload: &str) -> Result<(), String> {

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::browser;
 use crate::lessons;
 use crate::open;
+use crate::parts::{self, FileToWrite};
 use crate::share::Run;
 use crate::sim_driver::{use_sim, ResetSettings, SimAction, SimContext};
 use crate::ui::modal::Modal;
@@ -129,8 +130,8 @@ fn export_name(sim: &SimContext) -> String {
     }
 }
 
-/// The run as a scenario file, with the lesson's goals or the scenario's expectations.
-fn scenario_json(sim: &SimContext, run: &Run) -> String {
+/// The run as a scenario file to write, with the lesson's goals or the scenario's expectations.
+fn scenario_file(sim: &SimContext, run: &Run) -> FileToWrite {
     let name = export_name(sim);
     let (description, expect) = match (&sim.lesson, &sim.scenario) {
         (Some(l), _) => (
@@ -152,7 +153,12 @@ fn scenario_json(sim: &SimContext, run: &Run) -> String {
             Vec::new(),
         ),
     };
-    run.to_scenario(&name, &description, &expect).to_json()
+    FileToWrite::Scenario {
+        run: run.to_json(),
+        name,
+        description,
+        expect: serde_json::to_string(&expect).unwrap_or_default(),
+    }
 }
 
 #[function_component(ShareDialog)]
@@ -176,27 +182,29 @@ fn share_dialog(p: &DialogProps) -> Html {
             copied.set(Some(what));
         })
     };
-    let download_scenario = {
+    // The files are written by the files part (downloaded the first time: crate::parts).
+    let file_error = use_state(|| None::<String>);
+    let local = use_context::<crate::groups::GroupsSwitch>().and_then(|sw| sw.files());
+    let download = |what: &'static str, ext: &'static str, mime: &'static str| {
         let sim = sim.clone();
         let run = run.clone();
+        let file_error = file_error.clone();
         Callback::from(move |_| {
-            let name = format!("{}.json", export_name(&sim));
-            browser::download(&name, &scenario_json(&sim, &run), "application/json");
+            file_error.set(None);
+            let name = format!("{}.{ext}", export_name(&sim));
+            let file = match ext {
+                "json" => scenario_file(&sim, &run),
+                _ => FileToWrite::Trace { run: run.to_json() },
+            };
+            let file_error = file_error.clone();
+            parts::write_file(file, local, move |r| match r {
+                Ok(text) => browser::download(&name, &text, mime),
+                Err(e) => file_error.set(Some(format!("The {what} could not be made: {e}."))),
+            });
         })
     };
-    let trace_error = use_state(|| None::<String>);
-    let download_trace = {
-        let sim = sim.clone();
-        let run = run.clone();
-        let trace_error = trace_error.clone();
-        Callback::from(move |_| match run.trace_jsonl() {
-            Ok(text) => {
-                let name = format!("{}.jsonl", export_name(&sim));
-                browser::download(&name, &text, "application/x-ndjson");
-            }
-            Err(e) => trace_error.set(Some(format!("The trace could not be made: {e}"))),
-        })
-    };
+    let download_scenario = download("scenario file", "json", "application/json");
+    let download_trace = download("trace", "jsonl", "application/x-ndjson");
     let select_all = Callback::from(|e: FocusEvent| {
         if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
             i.select();
@@ -240,7 +248,7 @@ fn share_dialog(p: &DialogProps) -> Html {
                     <button class="btn" onclick={download_trace} aria-label="Download trace file">{ "⬇ Trace (.jsonl)" }</button>
                 </div>
                 <p class="hint block">{ "Both run on the command line: " }<code>{ "raft-sim run FILE.json" }</code>{ " and " }<code>{ "raft-sim replay FILE.jsonl" }</code>{ "." }</p>
-                if let Some(e) = &*trace_error {
+                if let Some(e) = &*file_error {
                     <p class="field-error" role="alert">{ e.clone() }</p>
                 }
             </div>
@@ -265,13 +273,20 @@ fn open_dialog(p: &DialogProps) -> Html {
                 // A version-2 scenario (groups on machines) opens as a multi-group run.
                 Ok(true) => onclose.emit(()),
                 Err(e) => error.set(Some(e)),
-                Ok(false) => match open::import_request(&t) {
-                    Ok(req) => {
-                        sim.dispatch(SimAction::Load(Box::new(req)));
-                        onclose.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                },
+                Ok(false) => {
+                    // A trace may wait for the trace reader's download: no earlier error stays
+                    // shown meanwhile.
+                    error.set(None);
+                    let (sim, error, onclose) = (sim.clone(), error.clone(), onclose.clone());
+                    let local = switch.as_ref().and_then(|sw| sw.files());
+                    parts::open_text(t, local, move |r| match r {
+                        Ok(req) => {
+                            sim.dispatch(SimAction::Load(Box::new(req)));
+                            onclose.emit(());
+                        }
+                        Err(e) => error.set(Some(e)),
+                    });
+                }
             }
         })
     };

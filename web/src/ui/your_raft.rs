@@ -9,7 +9,7 @@
 //! (outside the playground's Yew app: see [`open_part`]);
 //! closing it calls the part's `close()` and removes the element. The two talk through
 //! those two callbacks only: close, and open a failing run, handed over as its trace's text,
-//! which the playground opens here as it opens any trace ([`open::import_request`]).
+//! which the playground opens here as it opens any trace ([`parts::open_text`]).
 //!
 //! While the part downloads, a dialog says so; if the download fails, that dialog says why and
 //! the person can close it and try again (a fresh attempt asks for the files again).
@@ -21,65 +21,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use crate::open;
+use crate::parts::{self, export, js_text, YOUR_RAFT as PART};
 use crate::sim_driver::{use_sim, Sim, SimAction};
 use crate::ui::modal::Modal;
 
-/// The part's module, relative to the page.
-pub const PART: &str = "your_raft.js";
-
-// `import()` cannot be written in Rust: this module imports the part (resolved against the
-// page, not this snippet's own address) and starts its WebAssembly, then resolves to it.
-#[wasm_bindgen(inline_js = "export function load_part(url) {
-  return import(new URL(url, document.baseURI).href).then((m) => m.default().then(() => m));
-}")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn load_part(url: &str) -> Result<js_sys::Promise, JsValue>;
-}
-
-// Failed downloads so far: a browser keeps a failed module import, so a new attempt asks for
-// the module under another address.
-thread_local! {
-    static FAILED: Cell<u32> = const { Cell::new(0) };
-}
-
-/// The part's address for the next attempt.
-pub fn part_url(failed_before: u32) -> String {
-    if failed_before == 0 {
-        PART.to_string()
-    } else {
-        format!("{PART}?attempt={failed_before}")
-    }
-}
-
-/// The text of a JavaScript error: its message when it is an `Error`, else its string.
-fn js_text(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into())
-}
-
 /// Downloads and starts the part (once: later calls find it ready).
 async fn load() -> Result<JsValue, String> {
-    let url = part_url(FAILED.with(Cell::get));
-    let promise = load_part(&url).map_err(|e| js_text(&e))?;
-    JsFuture::from(promise).await.map_err(|e| {
-        FAILED.with(|f| f.set(f.get() + 1));
-        js_text(&e)
-    })
-}
-
-/// The part's exported function `name`.
-fn export(module: &JsValue, name: &str) -> Result<js_sys::Function, String> {
-    js_sys::Reflect::get(module, &JsValue::from_str(name))
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(|| format!("{PART} has no function {name}"))
+    parts::load(PART).await
 }
 
 /// The part while it is open, and what it calls back (dropped when the dialog closes).
@@ -92,7 +42,7 @@ struct Opened {
 
 impl Drop for Opened {
     fn drop(&mut self) {
-        if let Ok(close) = export(&self.module, "close") {
+        if let Ok(close) = export(&self.module, PART, "close") {
             let _ = close.call0(&JsValue::NULL);
         }
         self.host.remove();
@@ -193,8 +143,9 @@ fn open_part(
         .append_child(&host)
         .map_err(|e| js_text(&e))?;
     let close = onclose.clone();
-    let on_open =
-        Closure::<dyn Fn(String)>::new(move |trace: String| match open::import_request(&trace) {
+    let on_open = Closure::<dyn Fn(String)>::new(move |trace: String| {
+        let (sim, onclose) = (sim.clone(), onclose.clone());
+        parts::open_text(trace, None, move |r| match r {
             Ok(req) => {
                 sim.dispatch(SimAction::Load(Box::new(req)));
                 onclose.emit(());
@@ -203,6 +154,7 @@ fn open_part(
                 "That run could not be opened: {e}. Your run is unchanged."
             ))),
         });
+    });
     let on_close = Closure::<dyn Fn()>::new(move || close.emit(()));
     let opened = Opened {
         module,
@@ -210,7 +162,7 @@ fn open_part(
         _on_open: on_open,
         _on_close: on_close,
     };
-    export(&opened.module, "open")?
+    export(&opened.module, PART, "open")?
         .call3(
             &JsValue::NULL,
             &opened.host,

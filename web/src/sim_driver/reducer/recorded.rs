@@ -118,7 +118,7 @@ mod tests {
     fn a_recorded_run_plays_its_records_and_refuses_actions() {
         let text =
             include_str!("../../../../e2e/tests/fixtures/byo-double-vote-unreliable-agree.jsonl");
-        let req = crate::open::import_request(text).unwrap();
+        let req = crate::files::open_any(text).unwrap();
         assert!(req.recorded.is_some());
         let before = page(7);
         let underneath = before.driver.borrow().world().now();
