@@ -111,6 +111,11 @@ const PARTS: &[(&str, &str, &str)] = &[
         "your_raft",
         "the Your Raft… dialog itself (issue 18): downloaded only when that dialog opens",
     ),
+    (
+        "",
+        "files",
+        "scenario and trace files (issue 14): downloaded only when a trace is opened or a file downloaded",
+    ),
 ];
 
 /// Adds the page's rows.
