@@ -288,6 +288,40 @@ fn reads_that_are_not_ready_wait_and_lose_nothing() {
     assert_eq!(log.applied(), 1_000);
 }
 
+/// Node `id` restarted over a [`Stalling`] disk holding `n` entries of term 1 (no-ops, but for
+/// `first`, the payload of entry 1) under `membership`: only the newest few are in memory.
+fn restarted_on_stalling_disk(
+    id: u64,
+    n: u64,
+    membership: Membership,
+    first: raft_core::Payload,
+) -> Node<Stalling> {
+    let state = raft_core::PersistentState {
+        hard_state: HardState {
+            term: 1,
+            vote: Some(1),
+        },
+        membership,
+        entries: (1..=n)
+            .map(|index| Entry {
+                term: 1,
+                index,
+                payload: if index == 1 {
+                    first.clone()
+                } else {
+                    raft_core::Payload::Noop
+                },
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let disk = Stalling {
+        inner: MemStorage::from_state(state),
+        stalled: false,
+    };
+    Node::with_storage(config(id), disk).unwrap()
+}
+
 // Figure 2, AppendEntries receiver, step 3: an existing entry is deleted only when it conflicts
 // with a new one (same index, different term). An entry the follower holds but cannot read back
 // yet is not a conflict: deleting it (and all after it) could drop entries this follower already
@@ -298,26 +332,8 @@ fn reads_that_are_not_ready_wait_and_lose_nothing() {
 fn an_entry_that_cannot_be_read_back_is_not_a_conflict() {
     const N: u64 = 1_000;
     let membership = Membership::with_voters([1, 2]);
-    let state = raft_core::PersistentState {
-        hard_state: HardState {
-            term: 1,
-            vote: Some(1),
-        },
-        membership: membership.clone(),
-        entries: (1..=N)
-            .map(|index| Entry {
-                term: 1,
-                index,
-                payload: raft_core::Payload::Noop,
-            })
-            .collect(),
-        ..Default::default()
-    };
-    let disk = Stalling {
-        inner: MemStorage::from_state(state),
-        stalled: false,
-    };
-    let mut follower = Node::with_storage(config(2), disk).unwrap();
+    let mut follower =
+        restarted_on_stalling_disk(2, N, membership.clone(), raft_core::Payload::Noop);
     let _ = follower.ready();
     assert!(
         follower.log().memory_start() > 5,
@@ -390,26 +406,8 @@ fn an_entry_that_cannot_be_read_back_is_not_a_conflict() {
 fn a_snapshot_boundary_that_cannot_be_read_back_discards_nothing() {
     const N: u64 = 1_000;
     let membership = Membership::with_voters([1, 2]);
-    let state = raft_core::PersistentState {
-        hard_state: HardState {
-            term: 1,
-            vote: Some(1),
-        },
-        membership: membership.clone(),
-        entries: (1..=N)
-            .map(|index| Entry {
-                term: 1,
-                index,
-                payload: raft_core::Payload::Noop,
-            })
-            .collect(),
-        ..Default::default()
-    };
-    let disk = Stalling {
-        inner: MemStorage::from_state(state),
-        stalled: false,
-    };
-    let mut follower = Node::with_storage(config(2), disk).unwrap();
+    let mut follower =
+        restarted_on_stalling_disk(2, N, membership.clone(), raft_core::Payload::Noop);
     let _ = follower.ready();
     assert!(
         follower.log().memory_start() > 500,
@@ -462,30 +460,12 @@ fn a_snapshot_boundary_that_cannot_be_read_back_discards_nothing() {
 #[test]
 fn a_membership_entry_held_only_in_storage_is_never_replaced_by_an_older_one() {
     const N: u64 = 1_000;
-    let state = raft_core::PersistentState {
-        hard_state: HardState {
-            term: 1,
-            vote: Some(1),
-        },
-        membership: Membership::with_voters([1, 2]),
-        entries: (1..=N)
-            .map(|index| Entry {
-                term: 1,
-                index,
-                payload: if index == 1 {
-                    raft_core::Payload::Membership(Box::new(Membership::with_voters([1])))
-                } else {
-                    raft_core::Payload::Noop
-                },
-            })
-            .collect(),
-        ..Default::default()
-    };
-    let disk = Stalling {
-        inner: MemStorage::from_state(state),
-        stalled: false,
-    };
-    let mut node = Node::with_storage(config(1), disk).unwrap();
+    let mut node = restarted_on_stalling_disk(
+        1,
+        N,
+        Membership::with_voters([1, 2]),
+        raft_core::Payload::Membership(Box::new(Membership::with_voters([1]))),
+    );
     assert_eq!(node.membership(), &Membership::with_voters([1]));
     node.step(Input::Campaign).unwrap();
     let mut guard = 0;
