@@ -740,3 +740,30 @@ fn a_restarted_leader_still_sends_its_snapshot_to_a_follower_behind_it() {
         net.node(1).log().last_index()
     );
 }
+
+// Dissertation §6.4.1 (lease reads): a leader in lease mode times its lease from the heartbeat
+// rounds a quorum answered, so it holds the rounds sent within one lease (a round every
+// heartbeat interval, none older than a lease), whether or not reads arrive; a follower, or a
+// leader reading by ReadIndex, holds none. Mutants: `Node::lease_rounds_held` returning 0 or 1
+// (the bound test in transfer_and_reads.rs checks only "at most 4") (cargo-mutants shard 8/20).
+#[test]
+fn a_lease_leader_holds_one_lease_of_heartbeat_rounds() {
+    use common::{config, three, Network};
+    use raft_core::ReadMode;
+    let held = |mode| {
+        let mut net = Network::with_config(three(), |id| {
+            let mut c = config(id);
+            c.read_mode = mode;
+            c
+        });
+        net.elect(1);
+        net.run(1_000);
+        assert_eq!(net.leader(), Some(1));
+        assert_eq!(net.node(2).lease_rounds_held(), 0, "a follower holds none");
+        net.node(1).lease_rounds_held()
+    };
+    // A lease of just under 150 ticks, a round every 50.
+    let lease = held(ReadMode::Lease);
+    assert!((2..=4).contains(&lease), "{lease} rounds held");
+    assert_eq!(held(ReadMode::Safe), 0);
+}
