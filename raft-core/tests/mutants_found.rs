@@ -771,3 +771,41 @@ fn a_lease_leader_holds_one_lease_of_heartbeat_rounds() {
     assert!((2..=4).contains(&lease), "{lease} rounds held");
     assert_eq!(held(ReadMode::Safe), 0);
 }
+
+// `ElectionPolicy::Spread` as documented (Raft §5.2 randomized timeouts, dissertation §9.3): a
+// node "draws uniformly in the first quarter of its slot", every tick of it, and falls back to
+// the uniform draw in `[min, max)` when the slots would be narrower than a tick. Mutants in
+// `Node::draw_timeout`: `(width / 4).max(1)` with `%` (two ticks of the seven drawn); the
+// fallback `min + r % span` with `-` (below the minimum) (cargo-mutants shard 9/20).
+#[test]
+fn spread_draws_over_its_whole_quarter_slot_and_falls_back_to_uniform() {
+    let cfg = |id, seed, max| {
+        let mut c = Config::new(id);
+        c.election_policy = ElectionPolicy::Spread;
+        (c.seed, c.election_timeout_min, c.election_timeout_max) = (seed, 150, max);
+        c
+    };
+    let timeout = |id, seed, max| {
+        raft_core::Node::new(cfg(id, seed, max), Membership::with_voters(1..=5))
+            .unwrap()
+            .election_timeout()
+    };
+    // 150–300, five voters, term 0, no leader: slots of 30 ticks in id order rotated by the
+    // seed, each drawn in its first 7 ticks.
+    let mut offsets = BTreeSet::new();
+    for seed in 0..40 {
+        for id in 1..=5 {
+            let lo = 150 + (id - 1 + seed) % 5 * 30;
+            offsets.insert(timeout(id, seed, 300) - lo);
+        }
+    }
+    assert_eq!(offsets, (0..7).collect(), "every tick of the quarter slot");
+    // 150–153: three ticks for five voters, no slot a tick wide: uniform in [150, 153).
+    let mut draws = BTreeSet::new();
+    for seed in 0..40 {
+        for id in 1..=5 {
+            draws.insert(timeout(id, seed, 153));
+        }
+    }
+    assert_eq!(draws, set(&[150, 151, 152]));
+}
