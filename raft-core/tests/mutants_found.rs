@@ -776,7 +776,9 @@ fn a_lease_leader_holds_one_lease_of_heartbeat_rounds() {
 // node "draws uniformly in the first quarter of its slot", every tick of it, and falls back to
 // the uniform draw in `[min, max)` when the slots would be narrower than a tick. Mutants in
 // `Node::draw_timeout`: `(width / 4).max(1)` with `%` (two ticks of the seven drawn); the
-// fallback `min + r % span` with `-` (below the minimum) (cargo-mutants shard 9/20).
+// fallback `min + r % span` with `-` (below the minimum); in `Node::spread_slot`, `span` as
+// `max + min` and `span / slots == 0` as `*` (no fallback), and `% slots` of the rotation as
+// `+ slots` (an overflow with the largest seeds) (cargo-mutants shard 9/20).
 #[test]
 fn spread_draws_over_its_whole_quarter_slot_and_falls_back_to_uniform() {
     let cfg = |id, seed, max| {
@@ -791,11 +793,11 @@ fn spread_draws_over_its_whole_quarter_slot_and_falls_back_to_uniform() {
             .election_timeout()
     };
     // 150–300, five voters, term 0, no leader: slots of 30 ticks in id order rotated by the
-    // seed, each drawn in its first 7 ticks.
+    // seed (any seed, the largest too), each drawn in its first 7 ticks.
     let mut offsets = BTreeSet::new();
-    for seed in 0..40 {
+    for seed in (0..40).chain(u64::MAX - 4..=u64::MAX) {
         for id in 1..=5 {
-            let lo = 150 + (id - 1 + seed) % 5 * 30;
+            let lo = 150 + (id - 1 + seed % 5) % 5 * 30;
             offsets.insert(timeout(id, seed, 300) - lo);
         }
     }
