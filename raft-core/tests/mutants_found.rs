@@ -3,8 +3,8 @@
 //! only by raft-sim's tests; a library user reading raft-core's suite should see them here.
 //! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
 //! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`),
-//! 6–8 and part of 9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
-//! `Node::restore` to the election timer). Misses left there are equivalent mutants: the scan
+//! 6–9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
+//! `Node::restore` to `Node::log_is_stale`). Misses left there are equivalent mutants: the scan
 //! and the binary search of `ProgressMap::position`, the two sorts of `quorum::majority_of`,
 //! and conditions around work that changes nothing (`Node::ready`, `Node::advance`).
 
