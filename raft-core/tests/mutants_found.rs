@@ -6,7 +6,8 @@
 //! 6–9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
 //! `Node::restore` to `Node::log_is_stale`). Misses left there are equivalent mutants: the scan
 //! and the binary search of `ProgressMap::position`, the two sorts of `quorum::majority_of`,
-//! and conditions around work that changes nothing (`Node::ready`, `Node::advance`).
+//! conditions around work that changes nothing (`Node::ready`, `Node::advance`), and one in a
+//! unit test's helper.
 
 mod common;
 
