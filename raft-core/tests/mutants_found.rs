@@ -2,7 +2,12 @@
 //! cargo-mutants`): each test here fails on the mutant named above it. Some of these were caught
 //! only by raft-sim's tests; a library user reading raft-core's suite should see them here.
 //! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
-//! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`).
+//! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`),
+//! 6–9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
+//! `Node::restore` to `Node::log_is_stale`). Misses left there are equivalent mutants: the scan
+//! and the binary search of `ProgressMap::position`, the two sorts of `quorum::majority_of`,
+//! conditions around work that changes nothing (`Node::ready`, `Node::advance`), and one in a
+//! unit test's helper.
 
 mod common;
 
@@ -13,7 +18,7 @@ use common::Stalling;
 use raft_core::confchange::{apply, ConfChange};
 use raft_core::config::{BreakIt, Config, ElectionPolicy, MAX_CLOCK_DRIFT_PPM};
 use raft_core::membership::Membership;
-use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState};
+use raft_core::{Bytes, Entry, MemStorage, Payload, PersistentState, Storage};
 
 fn set(ids: &[u64]) -> BTreeSet<u64> {
     ids.iter().copied().collect()
@@ -592,4 +597,218 @@ fn the_progress_map_iterates_in_id_order_with_an_exact_length() {
     assert_eq!(it.next().map(|(id, _)| *id), Some(1));
     assert_eq!(it.size_hint(), (2, Some(2)));
     assert_eq!(it.map(|(id, _)| *id).collect::<Vec<_>>(), [2, 3]);
+}
+
+// `Node::sending_snapshot`, what a compaction policy waits on (raft-sim, raft-kv and the
+// reference node ask it before compacting): true only while a follower heard from in the current
+// CheckQuorum round is receiving a snapshot (§7), so a follower that went silent does not hold
+// compaction back for ever. Mutants: the method returning a constant; `==` with `!=`; either
+// `&&` with `||` (cargo-mutants shard 8/20).
+#[test]
+fn the_leader_says_while_a_live_follower_is_receiving_a_snapshot() {
+    use common::{config, three, Network};
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let mut net = Network::with_config(three(), |id| {
+        let mut c = config(id);
+        c.max_msg_bytes = 16;
+        c
+    });
+    net.elect(1);
+    assert!(
+        !net.node(1).sending_snapshot(),
+        "every follower is up to date"
+    );
+    let index = net.leave_node_3_behind_a_snapshot(&[7; 1024]);
+    assert!(!net.node(1).sending_snapshot(), "node 3 not heard from yet");
+    let (heartbeat, round) = {
+        let c = net.node(1).config();
+        (c.heartbeat_interval, c.election_timeout_min)
+    };
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    assert!(
+        net.queue().iter().any(|m| is_chunk(m) && m.to == 3),
+        "node 3 answered the heartbeat and the transfer started"
+    );
+    assert!(net.node(1).sending_snapshot());
+    // Node 3 goes silent, node 2 keeps answering: after the next CheckQuorum round node 3 is no
+    // longer recently active, though its transfer is still pinned.
+    net.cut(1, 3);
+    for _ in 0..round.div_ceil(heartbeat) {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(1).role(), raft_core::Role::Leader);
+    assert!(
+        !net.node(1).sending_snapshot(),
+        "a silent follower does not hold compaction back"
+    );
+    // Back in touch, node 3 completes the install; nothing is being sent any more.
+    net.heal();
+    for _ in 0..20 {
+        net.tick(1, heartbeat);
+        net.deliver();
+        if net.node(3).log().snapshot_index() >= index {
+            break;
+        }
+    }
+    assert_eq!(net.node(3).log().snapshot_index(), index);
+    assert!(!net.node(1).sending_snapshot(), "the install is complete");
+}
+
+// `Node::advance` hands a handled Ready back "so that the next `ready()` reuses its vectors'
+// memory instead of allocating", emptied first: a driver calling it never sees a message twice,
+// and stops allocating once the vectors are as large as its Readies need. (The node double-
+// buffers, so the vector comes back within two Readies.) Mutants: `advance` or its `keep`
+// doing nothing; `v.capacity() > spare.capacity()` with `==` or `<` (cargo-mutants shard 8/20).
+#[test]
+fn advance_gives_the_vectors_back_emptied_for_the_next_readies() {
+    let mut node = raft_core::Node::new(Config::new(1), Membership::with_voters(1..=5)).unwrap();
+    node.step(raft_core::Input::Campaign).unwrap();
+    let first = node.ready();
+    node.storage_mut().persist(&first);
+    assert_eq!(first.messages.len(), 4, "a pre-vote request to each peer");
+    let cap = first.messages.capacity();
+    node.advance(first);
+    let (second, third) = (node.ready(), node.ready());
+    assert!(second.messages.is_empty() && third.messages.is_empty());
+    assert!(
+        second.messages.capacity().max(third.messages.capacity()) >= cap,
+        "the vector of {cap} came back"
+    );
+}
+
+// `MAX_INDEX` is the last index a log may reach, not the first it may not: a node restarts on a
+// log ending exactly there (every `index + 1` it computes still fits) and refuses one past it as
+// `PastTheBounds`. Mutant: `log.last_index() > MAX_INDEX` in `Node::with_storage` with `>=`
+// (cargo-mutants shard 7/20).
+#[test]
+fn a_log_may_end_at_max_index_but_not_past_it() {
+    use raft_core::reason::Corruption;
+    use raft_core::{Error, HardState, MAX_INDEX};
+    let ending_at = |last: u64| PersistentState {
+        hard_state: HardState {
+            term: 2,
+            vote: None,
+        },
+        membership: Membership::with_voters([1, 2, 3]),
+        snapshot_index: last - 1,
+        snapshot_term: 1,
+        entries: vec![noop(2, last)],
+        ..Default::default()
+    };
+    let node = raft_core::Node::restore(Config::new(1), ending_at(MAX_INDEX)).unwrap();
+    assert_eq!(node.log().last_index(), MAX_INDEX);
+    assert!(matches!(
+        raft_core::Node::restore(Config::new(1), ending_at(MAX_INDEX + 1)),
+        Err(Error::CorruptState(Corruption::PastTheBounds))
+    ));
+}
+
+// Paper §7: a snapshot survives a restart, and the leader still "uses InstallSnapshot to send
+// snapshots to followers that are too far behind" after one: a node restored from a snapshot
+// holds it (`Node::snapshot`), a fresh node holds none. Mutants: `stored.meta.index > 0` in
+// `Node::with_storage` with `==`, `<` (a restarted leader without its snapshot cannot catch the
+// follower up) or `>=` (a fresh node claiming an empty snapshot) (cargo-mutants shard 7/20).
+#[test]
+fn a_restarted_leader_still_sends_its_snapshot_to_a_follower_behind_it() {
+    use common::{config, three, Network};
+    // Without PreVote and CheckQuorum, so that the restarted node 1 can win again at once.
+    let mut net = Network::with_config(three(), |id| {
+        let mut c = config(id);
+        (c.pre_vote, c.check_quorum) = (false, false);
+        c
+    });
+    assert!(net.node(1).snapshot().is_none(), "a fresh node holds none");
+    net.elect(1);
+    let index = net.leave_node_3_behind_a_snapshot(b"state at the snapshot");
+    net.reboot(1);
+    let held = net.node(1).snapshot().expect("the snapshot survives");
+    assert_eq!(
+        (held.meta.index, &held.data[..]),
+        (index, &b"state at the snapshot"[..])
+    );
+    net.elect(1);
+    net.deliver();
+    assert_eq!(
+        net.node(3).log().snapshot_index(),
+        index,
+        "node 3 caught up"
+    );
+    assert_eq!(
+        net.node(3).snapshot().unwrap().data,
+        b"state at the snapshot"
+    );
+    assert_eq!(
+        net.node(3).log().last_index(),
+        net.node(1).log().last_index()
+    );
+}
+
+// Dissertation §6.4.1 (lease reads): a leader in lease mode times its lease from the heartbeat
+// rounds a quorum answered, so it holds the rounds sent within one lease (a round every
+// heartbeat interval, none older than a lease), whether or not reads arrive; a follower, or a
+// leader reading by ReadIndex, holds none. Mutants: `Node::lease_rounds_held` returning 0 or 1
+// (the bound test in transfer_and_reads.rs checks only "at most 4") (cargo-mutants shard 8/20).
+#[test]
+fn a_lease_leader_holds_one_lease_of_heartbeat_rounds() {
+    use common::{config, three, Network};
+    use raft_core::ReadMode;
+    let held = |mode| {
+        let mut net = Network::with_config(three(), |id| {
+            let mut c = config(id);
+            c.read_mode = mode;
+            c
+        });
+        net.elect(1);
+        net.run(1_000);
+        assert_eq!(net.leader(), Some(1));
+        assert_eq!(net.node(2).lease_rounds_held(), 0, "a follower holds none");
+        net.node(1).lease_rounds_held()
+    };
+    // A lease of just under 150 ticks, a round every 50.
+    let lease = held(ReadMode::Lease);
+    assert!((2..=4).contains(&lease), "{lease} rounds held");
+    assert_eq!(held(ReadMode::Safe), 0);
+}
+
+// `ElectionPolicy::Spread` as documented (Raft §5.2 randomized timeouts, dissertation §9.3): a
+// node "draws uniformly in the first quarter of its slot", every tick of it, and falls back to
+// the uniform draw in `[min, max)` when the slots would be narrower than a tick. Mutants in
+// `Node::draw_timeout`: `(width / 4).max(1)` with `%` (two ticks of the seven drawn); the
+// fallback `min + r % span` with `-` (below the minimum); in `Node::spread_slot`, `span` as
+// `max + min` and `span / slots == 0` as `*` (no fallback), and `% slots` of the rotation as
+// `+ slots` (an overflow with the largest seeds) (cargo-mutants shard 9/20).
+#[test]
+fn spread_draws_over_its_whole_quarter_slot_and_falls_back_to_uniform() {
+    let cfg = |id, seed, max| {
+        let mut c = Config::new(id);
+        c.election_policy = ElectionPolicy::Spread;
+        (c.seed, c.election_timeout_min, c.election_timeout_max) = (seed, 150, max);
+        c
+    };
+    let timeout = |id, seed, max| {
+        raft_core::Node::new(cfg(id, seed, max), Membership::with_voters(1..=5))
+            .unwrap()
+            .election_timeout()
+    };
+    // 150–300, five voters, term 0, no leader: slots of 30 ticks in id order rotated by the
+    // seed (any seed, the largest too), each drawn in its first 7 ticks.
+    let mut offsets = BTreeSet::new();
+    for seed in (0..40).chain(u64::MAX - 4..=u64::MAX) {
+        for id in 1..=5 {
+            let lo = 150 + (id - 1 + seed % 5) % 5 * 30;
+            offsets.insert(timeout(id, seed, 300) - lo);
+        }
+    }
+    assert_eq!(offsets, (0..7).collect(), "every tick of the quarter slot");
+    // 150–153: three ticks for five voters, no slot a tick wide: uniform in [150, 153).
+    let mut draws = BTreeSet::new();
+    for seed in 0..40 {
+        for id in 1..=5 {
+            draws.insert(timeout(id, seed, 153));
+        }
+    }
+    assert_eq!(draws, set(&[150, 151, 152]));
 }
