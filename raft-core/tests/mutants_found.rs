@@ -812,3 +812,133 @@ fn spread_draws_over_its_whole_quarter_slot_and_falls_back_to_uniform() {
     }
     assert_eq!(draws, set(&[150, 151, 152]));
 }
+
+// ----- cargo-mutants shard 10/20 (sampled by the mutants helper; tests by the lead) -------------
+
+/// Dissertation §9.6: a pre-vote round that times out keeps the *grants* it received, never the
+/// refusals. A pre-candidate of a 5-voter cluster with one grant and two refusals, whose round
+/// times out, must not count itself elected by them: no real election starts, its term stays.
+/// (Shard 10: `granted && id != me` as `||` carried refusals over as grants.)
+#[test]
+fn a_timed_out_pre_vote_round_keeps_grants_not_refusals() {
+    use common::{config, msg, Solo};
+    use raft_core::{Body, Input, Message};
+    let five = Membership::with_voters([1, 2, 3, 4, 5]);
+    let mut s = Solo::new(config(1), five);
+    s.step(Input::Campaign).unwrap();
+    let term = s.node.term();
+    let pre_votes = s.take_msgs();
+    assert!(pre_votes
+        .iter()
+        .all(|m| matches!(m.body, Body::PreVote { .. })));
+    // A grant echoes the term the pre-candidate would campaign in; a refusal carries the
+    // voter's own term.
+    let answer = |from, granted| {
+        let t = if granted { term + 1 } else { term };
+        msg(from, 1, t, Body::PreVoteResp { granted })
+    };
+    s.recv(answer(2, true));
+    s.recv(answer(3, false));
+    s.recv(answer(4, false));
+    s.take_msgs();
+    // The round runs out of time: a new pre-vote round, with the one grant kept (2 of 5).
+    let timeout = s.node.config().election_timeout_max;
+    s.step(Input::Tick(timeout)).unwrap();
+    let sent: Vec<Message> = s.take_msgs();
+    assert_eq!(s.node.term(), term, "no real election: {sent:?}");
+    assert!(
+        !sent.iter().any(|m| matches!(m.body, Body::Vote { .. })),
+        "two refusals are not grants: {sent:?}"
+    );
+    // A second grant now makes a majority with the kept one: the real election starts.
+    s.recv(answer(5, true));
+    assert_eq!(s.node.term(), term + 1);
+}
+
+/// Dissertation §3.10: a transfer completes when *its target* campaigns in a later term. A
+/// higher-term message from another node (here its heartbeat as a later term's leader) deposes
+/// the leader but is not the transfer completing,
+/// and must not be reported as one (to that other node). (Shard 10: `self.transfer.is_some() &&
+/// self.transfer == Some(m.from)` as `||`.)
+#[test]
+fn only_the_transfer_target_completes_a_transfer() {
+    use common::{config, msg, Solo};
+    use raft_core::{Body, Event, Input, TransferStep};
+    let five = Membership::with_voters([1, 2, 3, 4, 5]);
+    let mut s = Solo::new(config(1), five);
+    s.make_leader();
+    let term = s.node.term();
+    s.step(Input::TransferLeader(2)).unwrap();
+    s.take_events();
+    // Node 3 leads a later term (it won an election 1 did not hear of).
+    s.recv(msg(
+        3,
+        1,
+        term + 1,
+        Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
+    ));
+    let events = s.take_events();
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            Event::Transfer {
+                what: TransferStep::Completed,
+                ..
+            }
+        )),
+        "node 3 was not the target: {events:?}"
+    );
+    assert_ne!(
+        s.node.role(),
+        raft_core::Role::Leader,
+        "deposed all the same"
+    );
+}
+
+/// Dissertation §9.6 (as etcd/raft): a PreVote request from a stale term is answered with a
+/// refusal carrying this node's term, so that the stale pre-candidate learns the newer term
+/// (it would otherwise time out and retry in its old term for ever, never hearing one).
+/// (Shard 10: deleting that refusal.)
+#[test]
+fn a_stale_pre_vote_request_is_refused_with_the_current_term() {
+    use common::{config, msg, three, Solo};
+    use raft_core::{Body, Input};
+    let mut s = Solo::new(config(1), three());
+    s.step(Input::Tick(0)).unwrap();
+    s.recv(msg(
+        2,
+        1,
+        5,
+        Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
+    ));
+    s.take_msgs();
+    assert_eq!(s.node.term(), 5);
+    s.recv(msg(
+        3,
+        1,
+        3,
+        Body::PreVote {
+            last_index: 0,
+            last_term: 0,
+        },
+    ));
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                to: 3,
+                term: 5,
+                body: Body::PreVoteResp { granted: false },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
