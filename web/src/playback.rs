@@ -662,6 +662,7 @@ impl Playback {
                     snapshot_index: n.snapshot_index,
                     installing: None,
                     election_timeout: 0,
+                    election_timeout_max: 0,
                     timer_in_ms: None,
                     paused: false,
                     // A recorded run does not say how fast disks were.

@@ -119,6 +119,9 @@ pub struct NodeView {
     pub installing: Option<(Index, u64, u64)>,
     /// Its randomized election timeout, ms (0 when down).
     pub election_timeout: u64,
+    /// The longest election timeout its configuration may draw, ms (0 when down): unlike the
+    /// drawn one, it holds still, so a window measured in it does too.
+    pub election_timeout_max: u64,
     /// Virtual ms from the world's time until its timer fires: a leader's next heartbeat round
     /// to every follower, or a follower's election timeout (none when down or without a timer).
     pub timer_in_ms: Option<u64>,
@@ -391,6 +394,7 @@ pub fn nodes(
                         snapshot_index: log.snapshot_index(),
                         installing: n.incoming_snapshot(),
                         election_timeout: n.election_timeout(),
+                        election_timeout_max: n.config().election_timeout_max,
                         // From the world's own clock, not the display time (which runs between
                         // events): the same state reads the same, whenever it is drawn.
                         timer_in_ms: world
@@ -425,6 +429,7 @@ pub fn nodes(
                         snapshot_index: st.snapshot_index,
                         installing: None,
                         election_timeout: 0,
+                        election_timeout_max: 0,
                         timer_in_ms: None,
                         paused: false,
                         disk_ms: sn.disk_ms(),
