@@ -776,12 +776,15 @@ impl<S: Storage> Node<S> {
                 min + r % span.saturating_mul(1 << k)
             }
             ElectionPolicy::UpToDateFirst => min + r % self.half_span().max(1),
+            // After a lost election the slots evidently did not keep this node apart (nodes
+            // seeded differently, or disagreeing on the leader or the voters): uniform until a
+            // leader is heard, so two nodes whose slots coincide cannot split every term.
             ElectionPolicy::Spread => match self.spread_slot() {
-                Some((slot, slots)) => {
+                Some((slot, slots)) if self.lost_elections == 0 => {
                     let width = span / slots;
                     min + slot * width + r % (width / 4).max(1)
                 }
-                None => min + r % span,
+                _ => min + r % span,
             },
         }
     }

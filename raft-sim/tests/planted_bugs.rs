@@ -53,10 +53,10 @@ fn conf_change_before_term_commit_seed_4() {
 // Paper §7: a snapshot carries the latest configuration, and installing it adopts it. Caught by
 // the targeted schedule's snapshot-membership play; no seed of 1..1000 caught it before.
 #[test]
-fn ignore_snapshot_membership_seed_94() {
+fn ignore_snapshot_membership_seed_112() {
     catches(
         Mutant::Planted(PlantedBug::IgnoreSnapshotMembership),
-        94,
+        112,
         "Leader Completeness",
     );
 }
