@@ -44,9 +44,9 @@ pub enum ElectionPolicy {
     /// Timeouts spread over the range so that no two voters draw within a round trip of each
     /// other: the voters of the term other than its known leader are put in id order rotated
     /// by `term + seed` (so no node is always first; give every node of a cluster the same
-    /// [`Config::seed`], as the simulator does, or their slots may coincide) and cut the range
-    /// into equal slots,
-    /// one each; a node draws uniformly in the first quarter of its slot. Dissertation §9.3
+    /// [`Config::seed`], as raft-kv does from the cluster's name, or their slots may coincide)
+    /// and cut the range into equal slots, one each; a node draws uniformly in the first
+    /// quarter of its slot. Dissertation §9.3
     /// found that a range much wider than the broadcast time makes split votes rare; slots
     /// make the spacing a guarantee instead of a likelihood when all nodes agree on the term,
     /// the leader and the seed, and fall back to uniform draws otherwise: when this node's
