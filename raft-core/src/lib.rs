@@ -93,7 +93,8 @@
 //!   it is treated as lost, and a snapshot ending at it waits, whole, for the next chunk), and
 //!   the configuration in effect never depends on a read (membership entries are kept in
 //!   memory). A compaction at an unreadable index is refused with
-//!   [`SnapshotRefusal::StorageNotReady`].
+//!   [`SnapshotRefusal::StorageNotReady`]. To test a driver against such a disk, wrap its
+//!   storage in [`Stalling`], whose reads answer `NotReady` while its switch is on.
 //! - A storage that answers [`StorageError::Compacted`] or [`StorageError::Unavailable`] for
 //!   entries a `Ready` already handed out has lost them: each such failed read is reported as
 //!   [`Event::StorageFault`], and the node retries as for `NotReady`.
@@ -283,7 +284,7 @@ pub use reason::{
     TransferStep,
 };
 pub use snapshot::{Snapshot, SnapshotMeta};
-pub use storage::{MemStorage, PersistentState, Storage, StorageError};
+pub use storage::{MemStorage, PersistentState, Stalling, Storage, StorageError};
 pub use types::{Index, NodeId, Role, Term, MAX_INDEX, MAX_TERM};
 
 /// The crate version, as shown by the playground.

@@ -230,3 +230,69 @@ impl Storage for MemStorage {
         Ok(())
     }
 }
+
+/// A [`Storage`] whose reads can be made to answer [`StorageError::NotReady`] (a disk still
+/// loading, a full I/O queue), for testing how a node and its driver behave when the log cannot
+/// be read back for a while: the node must neither lose nor invent entries, and catches up once
+/// reads answer again. Writes always land. The simulator's disk (`raft-sim`'s `reads` nemesis)
+/// and raft-core's own storage tests use it over [`MemStorage`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stalling<S> {
+    /// The storage that answers when reads are not stalled.
+    pub inner: S,
+    /// Every read answers [`StorageError::NotReady`] while set.
+    pub stalled: bool,
+}
+
+impl<S> Stalling<S> {
+    /// `inner`, reading normally.
+    pub fn new(inner: S) -> Self {
+        Stalling {
+            inner,
+            stalled: false,
+        }
+    }
+
+    fn check(&self) -> Result<(), StorageError> {
+        if self.stalled {
+            Err(StorageError::NotReady)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<S: Storage> Storage for Stalling<S> {
+    fn persist(&mut self, ready: &Ready) {
+        self.inner.persist(ready);
+    }
+    fn hard_state(&self) -> HardState {
+        self.inner.hard_state()
+    }
+    fn snapshot(&self) -> Result<Snapshot, StorageError> {
+        self.check()?;
+        self.inner.snapshot()
+    }
+    fn first_index(&self) -> Result<Index, StorageError> {
+        self.check()?;
+        self.inner.first_index()
+    }
+    fn last_index(&self) -> Result<Index, StorageError> {
+        self.check()?;
+        self.inner.last_index()
+    }
+    fn term(&self, index: Index) -> Result<Term, StorageError> {
+        self.check()?;
+        self.inner.term(index)
+    }
+    fn entries(
+        &self,
+        lo: Index,
+        hi: Index,
+        max_bytes: u64,
+        out: &mut Vec<Entry>,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.entries(lo, hi, max_bytes, out)
+    }
+}

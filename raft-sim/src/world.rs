@@ -1328,7 +1328,7 @@ impl World {
         let node = sn.node.as_mut()?;
         if self.opts.stalled_reads_ppm > 0 {
             let stalled = self.stall_rng.chance(self.opts.stalled_reads_ppm);
-            node.storage_mut().reads_stalled = stalled;
+            node.storage_mut().stalled = stalled;
             self.stats.stalled_steps += u64::from(stalled);
         }
         let dt = sn.clock.ticks_at(now) - sn.clock.ticks_at(sn.ticked_at);
@@ -1341,7 +1341,7 @@ impl World {
         // The stall lasts one step of the node (its input and its Ready); the checks and the
         // page read the node's log as it is.
         if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
-            node.storage_mut().reads_stalled = false;
+            node.storage_mut().stalled = false;
         }
         Some(r)
     }
@@ -1368,7 +1368,7 @@ impl World {
         }
         let ready = node.ready();
         // The checks below read the node's log as it is (see `with_node`).
-        node.storage_mut().reads_stalled = false;
+        node.storage_mut().stalled = false;
         let (role, term) = (node.role(), node.term());
         let commit = node.log().committed();
         sn.timer_at = sn.clock.when(self.now, node.ticks_until_timer());

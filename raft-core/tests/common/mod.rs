@@ -26,8 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use raft_core::{
     Body, Config, Entry, Error, Event, HardState, Index, Input, MemStorage, Membership, Message,
-    Node, NodeId, Payload, PersistentState, ReadMode, ReadState, Ready, Role, Snapshot, Storage,
-    StorageError, Term,
+    Node, NodeId, Payload, PersistentState, ReadMode, ReadState, Ready, Role, Storage, Term,
 };
 
 /// The reference configuration used by most tests: 150–300 tick election timeouts, heartbeat 50,
@@ -1170,60 +1169,9 @@ impl Network {
     }
 }
 
-/// A storage whose disk can stop answering reads for a while (an asynchronous disk still
-/// writing or loading; storage_log.rs and mutants_found.rs): every read returns [`StorageError::NotReady`] while `stalled`.
-#[derive(Debug, Clone)]
-pub struct Stalling {
-    /// The storage that answers when not stalled.
-    pub inner: MemStorage,
-    /// Every read fails with `NotReady` while set.
-    pub stalled: bool,
-}
-
-impl Stalling {
-    fn check(&self) -> Result<(), StorageError> {
-        if self.stalled {
-            Err(StorageError::NotReady)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl Storage for Stalling {
-    fn persist(&mut self, ready: &Ready) {
-        self.inner.persist(ready)
-    }
-    fn hard_state(&self) -> HardState {
-        self.inner.hard_state()
-    }
-    fn snapshot(&self) -> Result<Snapshot, StorageError> {
-        self.check()?;
-        self.inner.snapshot()
-    }
-    fn first_index(&self) -> Result<Index, StorageError> {
-        self.check()?;
-        self.inner.first_index()
-    }
-    fn last_index(&self) -> Result<Index, StorageError> {
-        self.check()?;
-        self.inner.last_index()
-    }
-    fn term(&self, index: Index) -> Result<Term, StorageError> {
-        self.check()?;
-        self.inner.term(index)
-    }
-    fn entries(
-        &self,
-        lo: Index,
-        hi: Index,
-        max_bytes: u64,
-        out: &mut Vec<Entry>,
-    ) -> Result<(), StorageError> {
-        self.check()?;
-        self.inner.entries(lo, hi, max_bytes, out)
-    }
-}
+/// raft-core's read-stall switch over the in-memory store: every read fails with `NotReady`
+/// while `stalled` is set.
+pub type Stalling = raft_core::Stalling<MemStorage>;
 
 /// `Node::has_ready` answered false before a `ready()` that handed something out: a driver that
 /// trusts it (skipping `ready` while it is false) would never persist, send or apply that.
