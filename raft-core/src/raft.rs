@@ -1423,6 +1423,9 @@ impl<S: Storage> Node<S> {
                     pr.inflight.pop_front();
                     pr.slot_freed_at = Some(now);
                 }
+                // A transfer under way before this reply (not one the append below starts now,
+                // whose first window has just gone out).
+                let transferring = pr.state == ProgressState::Snapshot;
                 // A follower still behind gets an append even when everything has been sent once:
                 // if those appends were lost, this one (empty if need be) is rejected and sends the
                 // follower back to probing; otherwise it would wait for the next proposal.
@@ -1433,7 +1436,7 @@ impl<S: Storage> Node<S> {
                 // A snapshot chunk may have been lost: if nothing was acknowledged since the
                 // last heartbeat reply, resend the window from the last acknowledged byte.
                 if let Some(pr) = self.progress.get_mut(&from) {
-                    if pr.state == ProgressState::Snapshot {
+                    if transferring && pr.state == ProgressState::Snapshot {
                         let stalled = !core::mem::take(&mut pr.snapshot_progressed);
                         if stalled {
                             pr.snapshot_sent = pr.snapshot_offset;

@@ -97,3 +97,23 @@ fn a_lost_chunk_is_resent_and_the_install_completes() {
         .count();
     assert_eq!(resent, 2, "the lost chunk went out again");
 }
+
+// Raft §7 with pipelining: at most `max_inflight` chunks are unacknowledged. The transfer's
+// first burst fills the window exactly, once: not one chunk past it (cargo-mutants shard 13/20:
+// `offset < limit` as `<=` sent one chunk too many, and nothing noticed), and not twice (written
+// for that mutant, this test found that the heartbeat reply which started a transfer also took
+// it for a stalled one and sent the same window again at once: every transfer's first window
+// went out twice).
+#[test]
+fn the_first_burst_of_chunks_fills_the_window_exactly() {
+    let mut net = Network::with_config(Membership::with_voters([1, 2, 3]), |id| {
+        let mut c = small_chunks(id);
+        c.max_inflight = 4;
+        c
+    });
+    follower_needs_a_snapshot(&mut net);
+    net.deliver_where(|m| !is_chunk(m));
+    let window = 4;
+    let offsets: Vec<u64> = net.queue().iter().filter_map(chunk_offset).collect();
+    assert_eq!(offsets, (0..window).map(|k| 16 * k).collect::<Vec<_>>());
+}

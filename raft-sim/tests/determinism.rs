@@ -15,9 +15,9 @@ const GOLDEN: &[(u64, Faults, u64)] = &[
     (7, BEFORE_MACHINE_FAULTS, GOLDEN_7),
     (42, Faults::ALL, GOLDEN_42_ALL),
 ];
-const GOLDEN_42: u64 = 0x78bacae5e122c85a;
+const GOLDEN_42: u64 = 0x3893504372d455a7;
 const GOLDEN_7: u64 = 0x22598fc67fa109fc;
-const GOLDEN_42_ALL: u64 = 0x10598cc68df83ff8;
+const GOLDEN_42_ALL: u64 = 0x4f8775ade0200e7b;
 
 /// Every fault kind but pauses, slow disks and clock drift.
 const BEFORE_MACHINE_FAULTS: Faults = Faults {
@@ -32,13 +32,13 @@ const BEFORE_MACHINE_FAULTS: Faults = Faults {
 /// event), recomputed when Spread's draw after a lost election changed; that version-2 traces
 /// can still be verified.
 #[cfg(not(target_arch = "wasm32"))]
-const GOLDEN_V2: &[(u64, u64)] = &[(42, 0xcb2e101b8d4919ae), (7, 0x53fb59cb0d234999)];
+const GOLDEN_V2: &[(u64, u64)] = &[(42, 0xf4d936a51c3e2f1d), (7, 0x53fb59cb0d234999)];
 
 /// The same runs' hashes under the version-3 scheme (`HashScheme::Fields`, FNV-1a one byte at
 /// a time), once the golden constants before the hash moved to 64-bit words (version 5):
 /// likewise.
 #[cfg(not(target_arch = "wasm32"))]
-const GOLDEN_V3: &[(u64, u64)] = &[(42, 0x458b83e9fc057a42), (7, 0x7e7d83aefe019682)];
+const GOLDEN_V3: &[(u64, u64)] = &[(42, 0x674d65e06788ffe2), (7, 0x7e7d83aefe019682)];
 
 fn check() {
     // Every run first, so that a failure names every golden that moved.
