@@ -942,3 +942,169 @@ fn a_stale_pre_vote_request_is_refused_with_the_current_term() {
         "{out:?}"
     );
 }
+
+// ----- cargo-mutants shard 11/20 (sampled by the mutants helper) -------------------------------
+
+/// Dissertation §6.4.1 (lease reads): a follower that heard the leader promises not to campaign
+/// for `election_timeout_min` after it did, and a node restarted in lease mode keeps that promise
+/// for `election_timeout_min` after the restart. `Error::LeasePromised` says exactly how many ticks
+/// are left, counted from whichever of the two ends later, and none once both have.
+/// (Shard 11: `Node::lease_ticks_left`
+/// returning 1 and its `min - self.ticks` with `+`; `Node::in_restart_lease`'s `<` with `<=`.)
+#[test]
+fn a_lease_promise_refuses_a_campaign_with_the_exact_ticks_left() {
+    use common::{config, msg, persisted, three, Solo};
+    use raft_core::{Body, Error, Input, ReadMode};
+    let lease = |id| {
+        let mut c = config(id);
+        c.read_mode = ReadMode::Lease;
+        c
+    };
+    let min = lease(1).election_timeout_min;
+    // A follower heard leader 2's heartbeat 40 ticks ago.
+    let mut s = Solo::new(lease(1), three());
+    let beat = Body::Heartbeat {
+        commit: 0,
+        read_ctx: 0,
+    };
+    s.recv(msg(2, 1, 1, beat.clone()));
+    s.step(Input::Tick(40)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 40
+        })
+    );
+    // The same node restarted 30 ticks ago: it knows no leader, only its restart.
+    let mut s = Solo::restore(lease(1), persisted(1, &[1], &three()));
+    s.step(Input::Tick(30)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 30
+        })
+    );
+    // The restart's promise ends exactly `election_timeout_min` ticks after the restart.
+    let mut r = Solo::restore(lease(1), persisted(1, &[1], &three()));
+    r.step(Input::Tick(min - 1)).unwrap();
+    assert_eq!(
+        r.step(Input::Campaign),
+        Err(Error::LeasePromised { ticks_left: 1 })
+    );
+    r.step(Input::Tick(1)).unwrap();
+    assert_eq!(r.step(Input::Campaign), Ok(None), "the promise has ended");
+    // Then it hears a leader at tick 100 and waits 10 more: the later of the two ends counts
+    // (140 ticks left of the heartbeat's promise, 40 of the restart's).
+    s.step(Input::Tick(70)).unwrap();
+    s.recv(msg(2, 1, 1, beat));
+    s.step(Input::Tick(10)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 10
+        })
+    );
+}
+
+/// Dissertation §9.6 with the back-off after a vote: a node that just voted for *another*
+/// candidate gives it an election timeout before it supports another pre-candidate, but a node
+/// whose vote is its own (it is campaigning) backs no one: a pre-vote for a later term from a
+/// peer with an up-to-date log is granted, as PreVote asks, even right after that earlier vote.
+/// (Shard 11: `v != m.from && v != self.cfg.id` in `handle_vote_request` with `||`.)
+#[test]
+fn a_candidate_backing_itself_grants_a_later_pre_vote() {
+    use common::{config, msg, pre_vote, three, vote, Solo};
+    use raft_core::{Body, Input, Role};
+    let mut s = Solo::new(config(1), three());
+    // Term 1: node 1 votes for node 2 (the vote that starts the back-off)...
+    s.recv(vote(2, 1, 1, (0, 0)));
+    assert!(matches!(
+        s.take_msgs()[..],
+        [raft_core::Message {
+            body: Body::VoteResp { granted: true },
+            ..
+        }]
+    ));
+    // ...then, hearing no leader, campaigns itself: a pre-vote round, then term 2 as candidate.
+    s.step(Input::Campaign).unwrap();
+    s.recv(msg(3, 1, 2, Body::PreVoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Candidate, 2));
+    s.take_msgs();
+    // Node 3 pre-campaigns for term 3 at once: node 1 backs no other candidate.
+    s.recv(pre_vote(3, 1, 3, (0, 0)));
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                to: 3,
+                term: 3,
+                body: Body::PreVoteResp { granted: true },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+/// Dissertation §9.6: a server grants a pre-vote only if it would grant the real vote that
+/// follows. A pre-vote that asks for the recipient's *current* term, in which it follows a known
+/// leader, is refused (a real vote in that term would be: §5.2, one vote per term), and the
+/// refusal carries that term. (Shard 11: `m.term > self.term` in `handle_vote_request` with
+/// `>=`.)
+#[test]
+fn a_pre_vote_for_the_current_term_is_refused_by_a_follower_of_its_leader() {
+    use common::{config, msg, pre_vote, three, Solo};
+    use raft_core::Body;
+    let mut s = Solo::new(config(1), three());
+    s.recv(msg(
+        2,
+        1,
+        5,
+        Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
+    ));
+    assert_eq!((s.node.term(), s.node.leader()), (5, Some(2)));
+    s.take_msgs();
+    // Node 3, at term 4 with an empty log, pre-campaigns for term 5.
+    s.recv(pre_vote(3, 1, 5, (0, 0)));
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                to: 3,
+                term: 5,
+                body: Body::PreVoteResp { granted: false },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+/// §5.2 with dissertation §9.6: a candidate wins on real votes of its term only; a pre-vote grant
+/// is no vote. A granted pre-vote answer for the next term reaching a candidate (no honest peer
+/// sends one then: a candidate of term T asked its pre-votes for T; this one is forged or
+/// misrouted) changes nothing, and the real votes still decide. (Shard 11: the guard
+/// `self.role == Role::PreCandidate` of `step_candidate`'s `PreVoteResp` arm replaced by `true`,
+/// which counted that answer as a vote and made the candidate leader on its own vote.)
+#[test]
+fn a_candidate_counts_no_pre_vote_answer_as_a_vote() {
+    use common::{config, msg, three, Solo};
+    use raft_core::{Body, Input, Role};
+    let mut s = Solo::new(config(1), three());
+    s.step(Input::Campaign).unwrap();
+    s.recv(msg(2, 1, 1, Body::PreVoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Candidate, 1));
+    s.recv(msg(3, 1, 2, Body::PreVoteResp { granted: true }));
+    assert_eq!(
+        (s.node.role(), s.node.term()),
+        (Role::Candidate, 1),
+        "a pre-vote answer elected the candidate"
+    );
+    s.recv(msg(3, 1, 1, Body::VoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Leader, 1));
+}
