@@ -4,10 +4,14 @@
 //! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
 //! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`),
 //! 6–9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
-//! `Node::restore` to `Node::log_is_stale`). Misses left there are equivalent mutants: the scan
-//! and the binary search of `ProgressMap::position`, the two sorts of `quorum::majority_of`,
-//! conditions around work that changes nothing (`Node::ready`, `Node::advance`), and one in a
-//! unit test's helper.
+//! `Node::restore` to `Node::log_is_stale`), 10, then 11–12 on the 1,571 of main at f9ac39c
+//! (`raft.rs` from `Node::step_message` to `Node::send_snapshot_chunks`). Misses left there are
+//! equivalent mutants: the scan and the binary search of `ProgressMap::position`, the two sorts
+//! of `quorum::majority_of`, conditions around work that changes nothing (`Node::ready`,
+//! `Node::advance`, `step_follower`'s `leader_last` update with `>=`, `TimeoutNow`'s
+//! `is_promotable` guard, which `campaign` checks again), one in a unit test's helper, and one
+//! that only costs bandwidth (`step_leader`'s `hint_term > 0` with `>=`: a hint of term 0 at a
+//! non-zero index comes only from a follower that could not read its own entry).
 
 mod common;
 
@@ -1224,4 +1228,45 @@ fn a_rejected_probe_moves_to_the_followers_hint_not_to_the_start() {
         Some(&40),
         "Appends to node 2: {prevs:?}"
     );
+}
+
+/// Paper §7: a follower the leader is sending a snapshot to keeps receiving it until it
+/// acknowledges the snapshot's index; a delayed acknowledgement of an older entry (sent before
+/// the follower was cut off) moves its match but does not abandon the transfer for a probe that
+/// would only lead back to a snapshot sent again from its first byte. (Shard 12: the guard
+/// `pr.matched >= pr.pending_snapshot` of `step_leader`'s `ProgressState::Snapshot` arm replaced by
+/// `true`.)
+#[test]
+fn a_delayed_acknowledgement_does_not_abandon_a_snapshot_transfer() {
+    use common::msg;
+    use raft_core::{Body, ProgressState};
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let state = |net: &common::Network| {
+        let pr = &net.node(1).progress().unwrap()[&3];
+        (pr.state, pr.pending_snapshot, pr.matched)
+    };
+    assert_eq!(state(&net), (ProgressState::Snapshot, index, 1));
+    let term = net.node(1).term();
+    net.deliver_msg(msg(
+        3,
+        1,
+        term,
+        Body::AppendResp {
+            index: 2,
+            reject: false,
+            hint_index: 0,
+            hint_term: 0,
+        },
+    ));
+    assert_eq!(state(&net), (ProgressState::Snapshot, index, 2));
+    assert!(net.node(1).sending_snapshot());
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
 }
