@@ -1270,3 +1270,82 @@ fn a_delayed_acknowledgement_does_not_abandon_a_snapshot_transfer() {
     }
     assert_eq!(net.node(3).snapshot().unwrap().data, data);
 }
+
+/// A 3-node cluster with at most 2 appends in flight per follower, node 1 elected and every
+/// follower streaming (Replicate).
+fn window_of_two() -> common::Network {
+    use common::{config, three, Network};
+    let mut net = Network::with_config(three(), |id| {
+        let mut c = config(id);
+        c.max_inflight = 2;
+        c
+    });
+    net.elect(1);
+    net.deliver();
+    net
+}
+
+fn is_append_to_2(m: &raft_core::Message) -> bool {
+    m.to == 2 && matches!(m.body, raft_core::Body::Append { .. })
+}
+
+/// Flow control (etcd's inflight window, which §10.2.1 of the dissertation's pipelining needs):
+/// a follower never has more than `max_inflight` appends unacknowledged. The one exception, a
+/// slot freed per heartbeat interval, is for a *full* window whose appends were all lost; a
+/// heartbeat answer while the window still has room frees nothing. (Shard 12: in `step_leader`'s
+/// `HeartbeatResp` arm, either `&&` of `Replicate && inflight.len() >= max_inflight &&
+/// slot_freed_at…` with `||`, which let a third append through a window of two.)
+#[test]
+fn a_heartbeat_answer_frees_no_slot_of_a_window_with_room() {
+    use raft_core::Body;
+    let mut net = window_of_two();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    // Node 2's acknowledgements are all held back from here on; its heartbeat answers are not.
+    let not_acked =
+        |m: &raft_core::Message| !(m.from == 2 && matches!(m.body, Body::AppendResp { .. }));
+    let before = net.sent(is_append_to_2).len();
+    net.propose(1, b"a").unwrap();
+    net.deliver_where(not_acked);
+    // One append in flight of two: the heartbeat answer leaves it counted.
+    net.tick(1, heartbeat);
+    net.deliver_where(not_acked);
+    net.propose(1, b"b").unwrap();
+    net.deliver_where(not_acked);
+    net.propose(1, b"c").unwrap();
+    net.deliver_where(not_acked);
+    let carrying: Vec<_> = net.sent(is_append_to_2)[before..]
+        .iter()
+        .filter(|m| matches!(&m.body, Body::Append { entries, .. } if !entries.is_empty()))
+        .map(|m| (*m).clone())
+        .collect();
+    assert_eq!(carrying.len(), 2, "a window of two: {carrying:?}");
+}
+
+/// Flow control's escape from a full window of lost appends (one slot freed per heartbeat
+/// interval, so that an append goes out, is rejected and sends the follower back to probing)
+/// works every time it is needed, not only the first: a follower that loses a whole window twice,
+/// intervals apart, catches up both times (§5.3: the leader retries until the follower's log
+/// matches). (Shard 12: `now.saturating_sub(t) >= interval` in `step_leader` with `<`, which
+/// after the first rescue never freed a slot again and left node 2 behind for good.)
+#[test]
+fn a_follower_that_loses_a_full_window_twice_catches_up_both_times() {
+    let mut net = window_of_two();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    for round in 0..2 {
+        for data in [b"x", b"y"] {
+            net.propose(1, data).unwrap();
+            net.drop_where(is_append_to_2);
+            net.deliver();
+        }
+        assert!(net.node(2).log().last_index() < net.node(1).log().last_index());
+        for _ in 0..4 {
+            net.tick(1, heartbeat);
+            net.deliver();
+        }
+        assert_eq!(
+            net.node(2).log().last_index(),
+            net.node(1).log().last_index(),
+            "round {round}: node 2 caught up"
+        );
+    }
+}
