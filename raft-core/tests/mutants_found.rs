@@ -1349,3 +1349,43 @@ fn a_follower_that_loses_a_full_window_twice_catches_up_both_times() {
         );
     }
 }
+
+/// Paper §7, chunked: an acknowledgement counts for the snapshot it names. A delayed
+/// `SnapshotResp` of another snapshot (an earlier transfer's) does not move the window of the
+/// transfer under way: no chunk past what the follower holds is sent for it. (Shard 12: `&&` of
+/// `pr.state == ProgressState::Snapshot && pr.pending_snapshot == index` in `step_leader` with
+/// `||`, which took its offset for this transfer's and sent chunks from byte 512.)
+#[test]
+fn a_snapshot_acknowledgement_counts_only_for_its_own_snapshot() {
+    use common::msg;
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let term = net.node(1).term();
+    net.deliver_msg(msg(
+        3,
+        1,
+        term,
+        Body::SnapshotResp {
+            index: index - 1,
+            offset: 512,
+        },
+    ));
+    let offsets: Vec<u64> = net
+        .sent(|m| m.to == 3)
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::Snapshot { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    assert!(offsets.iter().all(|&o| o < 64), "{offsets:?}");
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
