@@ -1389,3 +1389,24 @@ fn a_snapshot_acknowledgement_counts_only_for_its_own_snapshot() {
     }
     assert_eq!(net.node(3).snapshot().unwrap().data, data);
 }
+
+/// Paper §7, chunked and pipelined: a lost chunk is resent as soon as the follower's answers
+/// show it (they repeat the offset it holds while later chunks arrive), without waiting for a
+/// heartbeat round. (Shard 12: `offset > pr.snapshot_offset` in `step_leader`'s `SnapshotResp`
+/// arm with `>=`, which took the repeated offsets for progress and left the rest of the transfer
+/// to the next heartbeat answer.)
+#[test]
+fn a_lost_snapshot_chunk_is_resent_at_the_followers_answers() {
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let lost = net.drop_where(|m| matches!(m.body, Body::Snapshot { offset: 16, .. }));
+    assert!(lost > 0);
+    // No tick from here on: only the answers drive the transfer.
+    net.deliver();
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
