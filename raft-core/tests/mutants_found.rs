@@ -1410,3 +1410,31 @@ fn a_lost_snapshot_chunk_is_resent_at_the_followers_answers() {
     assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
     assert_eq!(net.node(3).snapshot().unwrap().data, data);
 }
+
+/// Paper §7, chunked: a follower that restarts in the middle of a transfer has lost the chunks
+/// it held (they are not durable until the snapshot is whole), and says so by acknowledging less
+/// than before; the leader starts over from what it holds, and the snapshot arrives whole.
+/// (Shard 12: `offset < pr.snapshot_offset` in `step_leader`'s `SnapshotResp` arm with `>`, which
+/// never went back and left node 3 without its snapshot.)
+#[test]
+fn a_follower_restarted_mid_transfer_gets_the_snapshot_from_its_first_byte() {
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    // A few windows' worth of chunks arrive, then node 3 restarts (what it held is gone).
+    for _ in 0..24 {
+        net.deliver_one();
+    }
+    net.drop_all();
+    net.reboot(3);
+    assert_eq!(net.node(3).log().snapshot_index(), 0);
+    for _ in 0..10 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
