@@ -1438,3 +1438,42 @@ fn a_follower_restarted_mid_transfer_gets_the_snapshot_from_its_first_byte() {
     assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
     assert_eq!(net.node(3).snapshot().unwrap().data, data);
 }
+
+/// Figure 13, step 6 ("if existing log entry has same index and term as snapshot's last
+/// included entry, retain log entries following it and reply"), with the `Ready` contract
+/// (persist entries before sending): entries a follower accepted but had not persisted yet, and
+/// that follow a snapshot installed in the same batch, are still handed out for persisting, as
+/// its acknowledgement claims them. (Shard 12: `from.max(index + 1)` in `install_snapshot` with
+/// `-` or `*`, which handed out none, so the acknowledged entries 4 and 5 were never durable.)
+#[test]
+fn entries_kept_after_a_snapshot_installed_in_the_same_batch_are_persisted() {
+    use common::{append, config, ent, msg, three};
+    use raft_core::{Body, Input, Node};
+    let mut node = Node::new(config(1), three()).unwrap();
+    let entries: Vec<Entry> = (1..=5).map(|i| ent(i, 1)).collect();
+    node.step(Input::Message(append(2, 1, 1, (0, 0), entries, 0)))
+        .unwrap();
+    // Before the next `ready()`: leader 2's snapshot up to index 3, whole in one chunk.
+    node.step(Input::Message(msg(
+        2,
+        1,
+        1,
+        Body::Snapshot {
+            index: 3,
+            term: 1,
+            membership: Box::new(three()),
+            offset: 0,
+            total: 4,
+            data: b"snap".to_vec(),
+        },
+    )))
+    .unwrap();
+    let ready = node.ready();
+    assert_eq!(ready.snapshot.as_ref().map(|s| s.meta.index), Some(3));
+    let indexes: Vec<u64> = ready.entries.iter().map(|e| e.index).collect();
+    assert_eq!(
+        indexes,
+        [4, 5],
+        "the entries after the snapshot are persisted"
+    );
+}
