@@ -954,6 +954,8 @@ fn a_stale_pre_vote_request_is_refused_with_the_current_term() {
 }
 
 // ----- cargo-mutants shard 11/20 (sampled by the mutants helper) -------------------------------
+// Main at f9ac39c, 79 mutants (`raft.rs` `step_message` to `step_leader`): 71 caught before these
+// tests, 77 after (97.5%); left: `leader_last`'s `>=` and `TimeoutNow`'s guard (equivalent).
 
 /// Dissertation §6.4.1 (lease reads): a follower that heard the leader promises not to campaign
 /// for `election_timeout_min` after it did, and a node restarted in lease mode keeps that promise
@@ -1120,6 +1122,8 @@ fn a_candidate_counts_no_pre_vote_answer_as_a_vote() {
 }
 
 // ----- cargo-mutants shard 12/20 (sampled by the mutants helper) -------------------------------
+// Main at f9ac39c, 79 mutants (`step_leader` to `send_snapshot_chunks`), 1 unviable: 54 caught and
+// 2 timeouts before these tests, 71 and 2 after (93.6% of 78); left: 5 (see the note at the top).
 
 /// A 3-node cluster whose leader 1 sends chunks of 16 bytes, 4 in flight at most, and node 3
 /// left behind a snapshot of 1 KiB (64 chunks); returns the network, the snapshot's index and
