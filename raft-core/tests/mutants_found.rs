@@ -4,10 +4,20 @@
 //! Shards sampled so far (of 20, `--features planted-bugs`): 0–2 on the ~1,050 mutants of an
 //! earlier source, 3–5 on the 1,456 of main at 527deb2 (the rest of `log.rs`, `progress.rs`),
 //! 6–9 on the 1,533 of main at b6c5c1c (`progress.rs`, `quorum.rs`, `raft.rs` from
-//! `Node::restore` to `Node::log_is_stale`). Misses left there are equivalent mutants: the scan
-//! and the binary search of `ProgressMap::position`, the two sorts of `quorum::majority_of`,
-//! conditions around work that changes nothing (`Node::ready`, `Node::advance`), and one in a
-//! unit test's helper.
+//! `Node::restore` to `Node::log_is_stale`), 10, then 11–12 on the 1,571 of main at f9ac39c
+//! (`raft.rs` from `Node::step_message` to `Node::send_snapshot_chunks`). Misses left there are
+//! equivalent mutants: the scan and the binary search of `ProgressMap::position`, the two sorts
+//! of `quorum::majority_of`, conditions around work that changes nothing (`Node::ready`,
+//! `Node::advance`, `step_follower`'s `leader_last` update with `>=`, `TimeoutNow`'s
+//! `is_promotable` guard, which `campaign` checks again, `step_leader`'s recount at
+//! `index >= committed`, its snapshot rewind at `offset <= snapshot_sent`, reached only with
+//! nothing in flight, `send_snapshot_chunks`' `||` as `&&`: a follower in snapshot state always
+//! has its pinned snapshot pending), one in a unit test's helper, and two that only cost time
+//! or bandwidth (`step_leader`'s `hint_term > 0` with `>=`: a hint of term 0 at a non-zero index
+//! comes only from a follower that could not read its own entry; its `probe_hit` with `!=`:
+//! only a duplicated or delayed acknowledgement answers a probe at the known match). Shard 12
+//! also found a bug in `raft.rs`, pinned by an ignored test below (each snapshot window is sent
+//! twice).
 
 mod common;
 
@@ -940,5 +950,540 @@ fn a_stale_pre_vote_request_is_refused_with_the_current_term() {
             }]
         ),
         "{out:?}"
+    );
+}
+
+// ----- cargo-mutants shard 11/20 (sampled by the mutants helper) -------------------------------
+// Main at f9ac39c, 79 mutants (`raft.rs` `step_message` to `step_leader`): 71 caught before these
+// tests, 77 after (97.5%); left: `leader_last`'s `>=` and `TimeoutNow`'s guard (equivalent).
+
+/// Dissertation §6.4.1 (lease reads): a follower that heard the leader promises not to campaign
+/// for `election_timeout_min` after it did, and a node restarted in lease mode keeps that promise
+/// for `election_timeout_min` after the restart. `Error::LeasePromised` says exactly how many ticks
+/// are left, counted from whichever of the two ends later, and none once both have.
+/// (Shard 11: `Node::lease_ticks_left`
+/// returning 1 and its `min - self.ticks` with `+`; `Node::in_restart_lease`'s `<` with `<=`.)
+#[test]
+fn a_lease_promise_refuses_a_campaign_with_the_exact_ticks_left() {
+    use common::{config, msg, persisted, three, Solo};
+    use raft_core::{Body, Error, Input, ReadMode};
+    let lease = |id| {
+        let mut c = config(id);
+        c.read_mode = ReadMode::Lease;
+        c
+    };
+    let min = lease(1).election_timeout_min;
+    // A follower heard leader 2's heartbeat 40 ticks ago.
+    let mut s = Solo::new(lease(1), three());
+    let beat = Body::Heartbeat {
+        commit: 0,
+        read_ctx: 0,
+    };
+    s.recv(msg(2, 1, 1, beat.clone()));
+    s.step(Input::Tick(40)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 40
+        })
+    );
+    // The same node restarted 30 ticks ago: it knows no leader, only its restart.
+    let mut s = Solo::restore(lease(1), persisted(1, &[1], &three()));
+    s.step(Input::Tick(30)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 30
+        })
+    );
+    // The restart's promise ends exactly `election_timeout_min` ticks after the restart.
+    let mut r = Solo::restore(lease(1), persisted(1, &[1], &three()));
+    r.step(Input::Tick(min - 1)).unwrap();
+    assert_eq!(
+        r.step(Input::Campaign),
+        Err(Error::LeasePromised { ticks_left: 1 })
+    );
+    r.step(Input::Tick(1)).unwrap();
+    assert_eq!(r.step(Input::Campaign), Ok(None), "the promise has ended");
+    // Then it hears a leader at tick 100 and waits 10 more: the later of the two ends counts
+    // (140 ticks left of the heartbeat's promise, 40 of the restart's).
+    s.step(Input::Tick(70)).unwrap();
+    s.recv(msg(2, 1, 1, beat));
+    s.step(Input::Tick(10)).unwrap();
+    assert_eq!(
+        s.step(Input::Campaign),
+        Err(Error::LeasePromised {
+            ticks_left: min - 10
+        })
+    );
+}
+
+/// Dissertation §9.6 with the back-off after a vote: a node that just voted for *another*
+/// candidate gives it an election timeout before it supports another pre-candidate, but a node
+/// whose vote is its own (it is campaigning) backs no one: a pre-vote for a later term from a
+/// peer with an up-to-date log is granted, as PreVote asks, even right after that earlier vote.
+/// (Shard 11: `v != m.from && v != self.cfg.id` in `handle_vote_request` with `||`.)
+#[test]
+fn a_candidate_backing_itself_grants_a_later_pre_vote() {
+    use common::{config, msg, pre_vote, three, vote, Solo};
+    use raft_core::{Body, Input, Role};
+    let mut s = Solo::new(config(1), three());
+    // Term 1: node 1 votes for node 2 (the vote that starts the back-off)...
+    s.recv(vote(2, 1, 1, (0, 0)));
+    assert!(matches!(
+        s.take_msgs()[..],
+        [raft_core::Message {
+            body: Body::VoteResp { granted: true },
+            ..
+        }]
+    ));
+    // ...then, hearing no leader, campaigns itself: a pre-vote round, then term 2 as candidate.
+    s.step(Input::Campaign).unwrap();
+    s.recv(msg(3, 1, 2, Body::PreVoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Candidate, 2));
+    s.take_msgs();
+    // Node 3 pre-campaigns for term 3 at once: node 1 backs no other candidate.
+    s.recv(pre_vote(3, 1, 3, (0, 0)));
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                to: 3,
+                term: 3,
+                body: Body::PreVoteResp { granted: true },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+/// Dissertation §9.6: a server grants a pre-vote only if it would grant the real vote that
+/// follows. A pre-vote that asks for the recipient's *current* term, in which it follows a known
+/// leader, is refused (a real vote in that term would be: §5.2, one vote per term), and the
+/// refusal carries that term. (Shard 11: `m.term > self.term` in `handle_vote_request` with
+/// `>=`.)
+#[test]
+fn a_pre_vote_for_the_current_term_is_refused_by_a_follower_of_its_leader() {
+    use common::{config, msg, pre_vote, three, Solo};
+    use raft_core::Body;
+    let mut s = Solo::new(config(1), three());
+    s.recv(msg(
+        2,
+        1,
+        5,
+        Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
+    ));
+    assert_eq!((s.node.term(), s.node.leader()), (5, Some(2)));
+    s.take_msgs();
+    // Node 3, at term 4 with an empty log, pre-campaigns for term 5.
+    s.recv(pre_vote(3, 1, 5, (0, 0)));
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                to: 3,
+                term: 5,
+                body: Body::PreVoteResp { granted: false },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+/// §5.2 with dissertation §9.6: a candidate wins on real votes of its term only; a pre-vote grant
+/// is no vote. A granted pre-vote answer for the next term reaching a candidate (no honest peer
+/// sends one then: a candidate of term T asked its pre-votes for T; this one is forged or
+/// misrouted) changes nothing, and the real votes still decide. (Shard 11: the guard
+/// `self.role == Role::PreCandidate` of `step_candidate`'s `PreVoteResp` arm replaced by `true`,
+/// which counted that answer as a vote and made the candidate leader on its own vote.)
+#[test]
+fn a_candidate_counts_no_pre_vote_answer_as_a_vote() {
+    use common::{config, msg, three, Solo};
+    use raft_core::{Body, Input, Role};
+    let mut s = Solo::new(config(1), three());
+    s.step(Input::Campaign).unwrap();
+    s.recv(msg(2, 1, 1, Body::PreVoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Candidate, 1));
+    s.recv(msg(3, 1, 2, Body::PreVoteResp { granted: true }));
+    assert_eq!(
+        (s.node.role(), s.node.term()),
+        (Role::Candidate, 1),
+        "a pre-vote answer elected the candidate"
+    );
+    s.recv(msg(3, 1, 1, Body::VoteResp { granted: true }));
+    assert_eq!((s.node.role(), s.node.term()), (Role::Leader, 1));
+}
+
+// ----- cargo-mutants shard 12/20 (sampled by the mutants helper) -------------------------------
+// Main at f9ac39c, 79 mutants (`step_leader` to `send_snapshot_chunks`), 1 unviable: 54 caught and
+// 2 timeouts before these tests, 71 and 2 after (93.6% of 78); left: 5 (see the note at the top).
+
+/// A 3-node cluster whose leader 1 sends chunks of 16 bytes, 4 in flight at most, and node 3
+/// left behind a snapshot of 1 KiB (64 chunks); returns the network, the snapshot's index and
+/// its data.
+fn behind_a_snapshot_larger_than_the_window() -> (common::Network, u64, Vec<u8>) {
+    use common::{config, three, Network};
+    let mut net = Network::with_config(three(), |id| {
+        let mut c = config(id);
+        (c.max_msg_bytes, c.max_inflight) = (16, 4);
+        c
+    });
+    net.elect(1);
+    let data: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
+    let index = net.leave_node_3_behind_a_snapshot(&data);
+    (net, index, data)
+}
+
+/// Paper §7 (InstallSnapshot in chunks, Figure 13's `offset`), pipelined: a snapshot larger than
+/// the window of `max_inflight` chunks reaches a follower whole, the window moving on with each
+/// acknowledgement (`SnapshotResp`), within a few heartbeat intervals. (Shard 12: deleting
+/// `step_leader`'s `SnapshotResp` arm; every heartbeat then resent the first window and the
+/// install never completed.)
+#[test]
+fn a_snapshot_larger_than_the_window_arrives_whole() {
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+    assert_eq!(
+        net.node(3).log().last_index(),
+        net.node(1).log().last_index()
+    );
+}
+
+/// Paper §7, chunked and pipelined: on a network that loses nothing, each chunk of a snapshot
+/// goes once. It goes twice today: the heartbeat answer that starts the transfer (`step_leader`,
+/// `HeartbeatResp`) first sends the window through `send_append` → `send_snapshot_chunks(to,
+/// true)`, then finds `snapshot_progressed` false (nothing acknowledged yet, as the transfer has
+/// just begun), takes the transfer for stalled and resends the same window; the follower answers
+/// each copy, and the repeated acknowledgements (offset equal to the acknowledged one, below the
+/// sent one, with `snapshot_progressed` set) trigger the "skipped a chunk" rewind, which resends
+/// every later window too: 128 chunks for 64. Found while testing shard 12's `SnapshotResp`
+/// mutant.
+#[test]
+#[ignore = "bug: a snapshot's first window is resent by the HeartbeatResp that started it, doubling every window (128 chunks for 64)"]
+fn each_chunk_of_a_snapshot_goes_once_on_a_lossless_network() {
+    use raft_core::Body;
+    let (mut net, index, _) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    let mut offsets: Vec<u64> = net
+        .sent(|m| m.to == 3)
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::Snapshot { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    offsets.sort_unstable();
+    assert_eq!(
+        offsets,
+        (0..64).map(|k| k * 16).collect::<Vec<u64>>(),
+        "each chunk once"
+    );
+}
+
+/// Fast backtracking (§5.3: "the protocol can be optimized to reduce the number of rejected
+/// AppendEntries RPCs"): a follower whose log is a prefix of the leader's rejects the first
+/// Append with a hint at its last entry, and the leader's next Append starts right there; it
+/// never re-sends the entries the follower holds. (Rejections alone do not show it: probing from
+/// index 1 also costs one.) (Shard 12: `pr.state == ProgressState::Replicate` before
+/// `become_probe` with `!=`, which sent a probing follower back to `matched + 1`, index 1.)
+#[test]
+fn a_rejected_probe_moves_to_the_followers_hint_not_to_the_start() {
+    use common::{config, persisted, three, Network};
+    use raft_core::Body;
+    let m = three();
+    let (long, short) = ([1; 50], [1; 40]);
+    let mut net = Network::from_states(
+        vec![
+            (1, persisted(1, &long, &m)),
+            (2, persisted(1, &short, &m)),
+            (3, persisted(1, &long, &m)),
+        ],
+        config,
+    );
+    net.campaign(1);
+    net.deliver();
+    assert_eq!(net.leader(), Some(1));
+    assert_eq!(
+        net.node(2).log().last_index(),
+        net.node(1).log().last_index()
+    );
+    let prevs: Vec<u64> = net
+        .sent(|m| m.from == 1 && m.to == 2)
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::Append { prev_index, .. } => Some(prev_index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        prevs.iter().min(),
+        Some(&40),
+        "Appends to node 2: {prevs:?}"
+    );
+}
+
+/// Paper §7: a follower the leader is sending a snapshot to keeps receiving it until it
+/// acknowledges the snapshot's index; a delayed acknowledgement of an older entry (sent before
+/// the follower was cut off) moves its match but does not abandon the transfer for a probe that
+/// would only lead back to a snapshot sent again from its first byte. (Shard 12: the guard
+/// `pr.matched >= pr.pending_snapshot` of `step_leader`'s `ProgressState::Snapshot` arm replaced by
+/// `true`.)
+#[test]
+fn a_delayed_acknowledgement_does_not_abandon_a_snapshot_transfer() {
+    use common::msg;
+    use raft_core::{Body, ProgressState};
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let state = |net: &common::Network| {
+        let pr = &net.node(1).progress().unwrap()[&3];
+        (pr.state, pr.pending_snapshot, pr.matched)
+    };
+    assert_eq!(state(&net), (ProgressState::Snapshot, index, 1));
+    let term = net.node(1).term();
+    net.deliver_msg(msg(
+        3,
+        1,
+        term,
+        Body::AppendResp {
+            index: 2,
+            reject: false,
+            hint_index: 0,
+            hint_term: 0,
+        },
+    ));
+    assert_eq!(state(&net), (ProgressState::Snapshot, index, 2));
+    assert!(net.node(1).sending_snapshot());
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
+
+/// A 3-node cluster with at most 2 appends in flight per follower, node 1 elected and every
+/// follower streaming (Replicate).
+fn window_of_two() -> common::Network {
+    use common::{config, three, Network};
+    let mut net = Network::with_config(three(), |id| {
+        let mut c = config(id);
+        c.max_inflight = 2;
+        c
+    });
+    net.elect(1);
+    net.deliver();
+    net
+}
+
+fn is_append_to_2(m: &raft_core::Message) -> bool {
+    m.to == 2 && matches!(m.body, raft_core::Body::Append { .. })
+}
+
+/// Flow control (etcd's inflight window, which §10.2.1 of the dissertation's pipelining needs):
+/// a follower never has more than `max_inflight` appends unacknowledged. The one exception, a
+/// slot freed per heartbeat interval, is for a *full* window whose appends were all lost; a
+/// heartbeat answer while the window still has room frees nothing. (Shard 12: in `step_leader`'s
+/// `HeartbeatResp` arm, either `&&` of `Replicate && inflight.len() >= max_inflight &&
+/// slot_freed_at…` with `||`, which let a third append through a window of two.)
+#[test]
+fn a_heartbeat_answer_frees_no_slot_of_a_window_with_room() {
+    use raft_core::Body;
+    let mut net = window_of_two();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    // Node 2's acknowledgements are all held back from here on; its heartbeat answers are not.
+    let not_acked =
+        |m: &raft_core::Message| !(m.from == 2 && matches!(m.body, Body::AppendResp { .. }));
+    let before = net.sent(is_append_to_2).len();
+    net.propose(1, b"a").unwrap();
+    net.deliver_where(not_acked);
+    // One append in flight of two: the heartbeat answer leaves it counted.
+    net.tick(1, heartbeat);
+    net.deliver_where(not_acked);
+    net.propose(1, b"b").unwrap();
+    net.deliver_where(not_acked);
+    net.propose(1, b"c").unwrap();
+    net.deliver_where(not_acked);
+    let carrying: Vec<_> = net.sent(is_append_to_2)[before..]
+        .iter()
+        .filter(|m| matches!(&m.body, Body::Append { entries, .. } if !entries.is_empty()))
+        .map(|m| (*m).clone())
+        .collect();
+    assert_eq!(carrying.len(), 2, "a window of two: {carrying:?}");
+}
+
+/// Flow control's escape from a full window of lost appends (one slot freed per heartbeat
+/// interval, so that an append goes out, is rejected and sends the follower back to probing)
+/// works every time it is needed, not only the first: a follower that loses a whole window twice,
+/// intervals apart, catches up both times (§5.3: the leader retries until the follower's log
+/// matches). (Shard 12: `now.saturating_sub(t) >= interval` in `step_leader` with `<`, which
+/// after the first rescue never freed a slot again and left node 2 behind for good.)
+#[test]
+fn a_follower_that_loses_a_full_window_twice_catches_up_both_times() {
+    let mut net = window_of_two();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    for round in 0..2 {
+        for data in [b"x", b"y"] {
+            net.propose(1, data).unwrap();
+            net.drop_where(is_append_to_2);
+            net.deliver();
+        }
+        assert!(net.node(2).log().last_index() < net.node(1).log().last_index());
+        for _ in 0..4 {
+            net.tick(1, heartbeat);
+            net.deliver();
+        }
+        assert_eq!(
+            net.node(2).log().last_index(),
+            net.node(1).log().last_index(),
+            "round {round}: node 2 caught up"
+        );
+    }
+}
+
+/// Paper §7, chunked: an acknowledgement counts for the snapshot it names. A delayed
+/// `SnapshotResp` of another snapshot (an earlier transfer's) does not move the window of the
+/// transfer under way: no chunk past what the follower holds is sent for it. (Shard 12: `&&` of
+/// `pr.state == ProgressState::Snapshot && pr.pending_snapshot == index` in `step_leader` with
+/// `||`, which took its offset for this transfer's and sent chunks from byte 512.)
+#[test]
+fn a_snapshot_acknowledgement_counts_only_for_its_own_snapshot() {
+    use common::msg;
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let term = net.node(1).term();
+    net.deliver_msg(msg(
+        3,
+        1,
+        term,
+        Body::SnapshotResp {
+            index: index - 1,
+            offset: 512,
+        },
+    ));
+    let offsets: Vec<u64> = net
+        .sent(|m| m.to == 3)
+        .iter()
+        .filter_map(|m| match m.body {
+            Body::Snapshot { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    assert!(offsets.iter().all(|&o| o < 64), "{offsets:?}");
+    for _ in 0..5 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
+
+/// Paper §7, chunked and pipelined: a lost chunk is resent as soon as the follower's answers
+/// show it (they repeat the offset it holds while later chunks arrive), without waiting for a
+/// heartbeat round. (Shard 12: `offset > pr.snapshot_offset` in `step_leader`'s `SnapshotResp`
+/// arm with `>=`, which took the repeated offsets for progress and left the rest of the transfer
+/// to the next heartbeat answer.)
+#[test]
+fn a_lost_snapshot_chunk_is_resent_at_the_followers_answers() {
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    let lost = net.drop_where(|m| matches!(m.body, Body::Snapshot { offset: 16, .. }));
+    assert!(lost > 0);
+    // No tick from here on: only the answers drive the transfer.
+    net.deliver();
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
+
+/// Paper §7, chunked: a follower that restarts in the middle of a transfer has lost the chunks
+/// it held (they are not durable until the snapshot is whole), and says so by acknowledging less
+/// than before; the leader starts over from what it holds, and the snapshot arrives whole.
+/// (Shard 12: `offset < pr.snapshot_offset` in `step_leader`'s `SnapshotResp` arm with `>`, which
+/// never went back and left node 3 without its snapshot.)
+#[test]
+fn a_follower_restarted_mid_transfer_gets_the_snapshot_from_its_first_byte() {
+    use raft_core::Body;
+    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    // A few windows' worth of chunks arrive, then node 3 restarts (what it held is gone).
+    for _ in 0..24 {
+        net.deliver_one();
+    }
+    net.drop_all();
+    net.reboot(3);
+    assert_eq!(net.node(3).log().snapshot_index(), 0);
+    for _ in 0..10 {
+        net.tick(1, heartbeat);
+        net.deliver();
+    }
+    assert_eq!(net.node(3).log().snapshot_index(), index, "installed");
+    assert_eq!(net.node(3).snapshot().unwrap().data, data);
+}
+
+/// Figure 13, step 6 ("if existing log entry has same index and term as snapshot's last
+/// included entry, retain log entries following it and reply"), with the `Ready` contract
+/// (persist entries before sending): entries a follower accepted but had not persisted yet, and
+/// that follow a snapshot installed in the same batch, are still handed out for persisting, as
+/// its acknowledgement claims them. (Shard 12: `from.max(index + 1)` in `install_snapshot` with
+/// `-` or `*`, which handed out none, so the acknowledged entries 4 and 5 were never durable.)
+#[test]
+fn entries_kept_after_a_snapshot_installed_in_the_same_batch_are_persisted() {
+    use common::{append, config, ent, msg, three};
+    use raft_core::{Body, Input, Node};
+    let mut node = Node::new(config(1), three()).unwrap();
+    let entries: Vec<Entry> = (1..=5).map(|i| ent(i, 1)).collect();
+    node.step(Input::Message(append(2, 1, 1, (0, 0), entries, 0)))
+        .unwrap();
+    // Before the next `ready()`: leader 2's snapshot up to index 3, whole in one chunk.
+    node.step(Input::Message(msg(
+        2,
+        1,
+        1,
+        Body::Snapshot {
+            index: 3,
+            term: 1,
+            membership: Box::new(three()),
+            offset: 0,
+            total: 4,
+            data: b"snap".to_vec(),
+        },
+    )))
+    .unwrap();
+    let ready = node.ready();
+    assert_eq!(ready.snapshot.as_ref().map(|s| s.meta.index), Some(3));
+    let indexes: Vec<u64> = ready.entries.iter().map(|e| e.index).collect();
+    assert_eq!(
+        indexes,
+        [4, 5],
+        "the entries after the snapshot are persisted"
     );
 }
