@@ -1163,16 +1163,16 @@ fn a_snapshot_larger_than_the_window_arrives_whole() {
 }
 
 /// Paper §7, chunked and pipelined: on a network that loses nothing, each chunk of a snapshot
-/// goes once. It goes twice today: the heartbeat answer that starts the transfer (`step_leader`,
-/// `HeartbeatResp`) first sends the window through `send_append` → `send_snapshot_chunks(to,
-/// true)`, then finds `snapshot_progressed` false (nothing acknowledged yet, as the transfer has
-/// just begun), takes the transfer for stalled and resends the same window; the follower answers
-/// each copy, and the repeated acknowledgements (offset equal to the acknowledged one, below the
-/// sent one, with `snapshot_progressed` set) trigger the "skipped a chunk" rewind, which resends
-/// every later window too: 128 chunks for 64. Found while testing shard 12's `SnapshotResp`
-/// mutant.
+/// goes once. It went twice (found while testing shard 12's `SnapshotResp` mutant; fixed in
+/// ebb023f, found there too by `paper_7_snapshots::the_first_burst_of_chunks_fills_the_window_exactly`):
+/// the heartbeat answer that starts the transfer (`step_leader`, `HeartbeatResp`) first sent
+/// the window through `send_append` → `send_snapshot_chunks(to, true)`, then found
+/// `snapshot_progressed` false (nothing acknowledged yet, as the transfer had just begun), took
+/// the transfer for stalled and resent the same window; the follower answered each copy, and the
+/// repeated acknowledgements (offset equal to the acknowledged one, below the sent one, with
+/// `snapshot_progressed` set) triggered the "skipped a chunk" rewind, which resent every later
+/// window too: 128 chunks for 64.
 #[test]
-#[ignore = "bug: a snapshot's first window is resent by the HeartbeatResp that started it, doubling every window (128 chunks for 64)"]
 fn each_chunk_of_a_snapshot_goes_once_on_a_lossless_network() {
     use raft_core::Body;
     let (mut net, index, _) = behind_a_snapshot_larger_than_the_window();
