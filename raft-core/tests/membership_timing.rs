@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use raft_core::{Body, ConfChange, Config, Input, Membership, NodeId, Role};
+use raft_core::{Body, ConfChange, Config, Index, Input, Membership, NodeId, Role};
 
 /// Without PreVote and CheckQuorum, so that a node can take over at once (`elect`).
 fn plain(id: NodeId) -> Config {
@@ -15,6 +15,16 @@ fn plain(id: NodeId) -> Config {
     c.pre_vote = false;
     c.check_quorum = false;
     c
+}
+
+/// Delivers only leader 1's appends to `to` that carry nothing past `x`, and the replies to
+/// node 1: the entries after `x` stay unreplicated.
+fn deliver_appends_up_to(net: &mut Network, x: Index, to: &[NodeId]) {
+    net.deliver_where(|m| match &m.body {
+        Body::Append { entries, .. } => to.contains(&m.to) && entries.iter().all(|e| e.index <= x),
+        Body::AppendResp { .. } => m.to == 1,
+        _ => false,
+    });
 }
 
 fn is_append_to(m: &raft_core::Message, to: u64) -> bool {
@@ -93,11 +103,7 @@ fn a_configuration_step_waits_for_its_own_entry_not_an_earlier_one() {
         .unwrap();
     assert!(joint > x);
     // Only the append carrying x (not the joint entry) reaches node 2, and the reply returns.
-    net.deliver_where(|m| match &m.body {
-        Body::Append { entries, .. } => m.to == 2 && entries.iter().all(|e| e.index <= x),
-        Body::AppendResp { .. } => m.to == 1,
-        _ => false,
-    });
+    deliver_appends_up_to(&mut net, x, &[2]);
     let committed = net.node(1).log().committed();
     assert!(
         (x..joint).contains(&committed),
@@ -118,11 +124,7 @@ fn a_configuration_step_waits_for_its_own_entry_not_an_earlier_one() {
         .step(1, Input::ChangeMembership(ConfChange::Remove { node: 1 }))
         .unwrap()
         .unwrap();
-    net.deliver_where(|m| match &m.body {
-        Body::Append { entries, .. } => m.to != 1 && entries.iter().all(|e| e.index <= x),
-        Body::AppendResp { .. } => m.to == 1,
-        _ => false,
-    });
+    deliver_appends_up_to(&mut net, x, &[2, 3]);
     let committed = net.node(1).log().committed();
     assert!(
         (x..removal).contains(&committed),
