@@ -661,7 +661,6 @@ impl Playback {
                     config: n.up.then(|| config.clone()),
                     snapshot_index: n.snapshot_index,
                     installing: None,
-                    election_timeout: 0,
                     election_timeout_max: 0,
                     timer_in_ms: None,
                     paused: false,

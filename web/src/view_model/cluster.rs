@@ -117,10 +117,8 @@ pub struct NodeView {
     pub snapshot_index: Index,
     /// A snapshot being received from the leader: (its last index, bytes held, total bytes).
     pub installing: Option<(Index, u64, u64)>,
-    /// Its randomized election timeout, ms (0 when down).
-    pub election_timeout: u64,
-    /// The longest election timeout its configuration may draw, ms (0 when down): unlike the
-    /// drawn one, it holds still, so a window measured in it does too.
+    /// The longest election timeout its configuration may draw, ms (0 when down): fixed by the
+    /// configuration, unlike each draw, so a window measured in it holds still.
     pub election_timeout_max: u64,
     /// Virtual ms from the world's time until its timer fires: a leader's next heartbeat round
     /// to every follower, or a follower's election timeout (none when down or without a timer).
@@ -393,7 +391,6 @@ pub fn nodes(
                         config: Some(ConfigView::from_membership(n.membership())),
                         snapshot_index: log.snapshot_index(),
                         installing: n.incoming_snapshot(),
-                        election_timeout: n.election_timeout(),
                         election_timeout_max: n.config().election_timeout_max,
                         // From the world's own clock, not the display time (which runs between
                         // events): the same state reads the same, whenever it is drawn.
@@ -428,7 +425,6 @@ pub fn nodes(
                         config: None,
                         snapshot_index: st.snapshot_index,
                         installing: None,
-                        election_timeout: 0,
                         election_timeout_max: 0,
                         timer_in_ms: None,
                         paused: false,
