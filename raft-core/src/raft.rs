@@ -410,6 +410,12 @@ impl<S: Storage> Node<S> {
     pub fn membership(&self) -> &Membership {
         &self.membership
     }
+    /// The membership at the log's snapshot boundary (the initial membership without a
+    /// snapshot): the one in effect below every membership entry of [`Node::log`]
+    /// ([`RaftLog::conf_at`] finds those).
+    pub fn base_membership(&self) -> &Membership {
+        &self.base_membership
+    }
     /// The latest snapshot this node holds.
     pub fn snapshot(&self) -> Option<&Snapshot> {
         self.snapshot.as_ref()

@@ -9,6 +9,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use raft_core::entry::{Entry, HardState, Payload};
+use raft_core::membership::Membership;
 use raft_core::types::{Index, NodeId, Term};
 
 /// A broken safety property.
@@ -34,6 +35,7 @@ pub struct Violation {
 /// runs on until a property not in this list breaks. With every switch off, any violation stops
 /// the run: it means the implementation is wrong.
 pub const RUNS_ON_WITH_BREAK_IT: &[&str] = &[
+    "Stored On A Majority",
     "Commit Current Term Only",
     "One Vote Per Term",
     "Leader Completeness",
@@ -49,6 +51,7 @@ pub const PROPERTIES: &[&str] = &[
     "Terms Never Decrease",
     "One Vote Per Term",
     "Commit Current Term Only",
+    "Stored On A Majority",
     "Applied Contiguous",
     "Exactly Once",
 ];
@@ -215,6 +218,10 @@ pub struct Checker {
     committed_base: Index,
     /// Per node: commit index seen.
     commit_seen: BTreeMap<NodeId, Index>,
+    /// The voters (incoming, outgoing) of the configuration in effect at the latest leader
+    /// commit: what a committed entry a disk loses must still be stored on a majority of
+    /// (Stored On A Majority, [`Checker::on_disk_reverted`]).
+    quorum: (Vec<NodeId>, Vec<NodeId>),
     /// Per node: last applied index.
     applied: BTreeMap<NodeId, Index>,
     /// Per current leader: (term, last index, term at last index) for Leader Append-Only.
@@ -450,7 +457,8 @@ impl Checker {
     }
 
     /// A node's commit index reached `commit`. `term` is the node's current term and
-    /// `is_leader` whether it leads it.
+    /// `is_leader` whether it leads it. True if that is past the commit index seen before
+    /// (then a leader's commit goes on to [`Checker::on_leader_commit`]).
     pub fn on_commit<S: raft_core::storage::Storage>(
         &mut self,
         node: NodeId,
@@ -458,7 +466,7 @@ impl Checker {
         term: Term,
         is_leader: bool,
         log: &raft_core::log::RaftLog<S>,
-    ) {
+    ) -> bool {
         let leader_term = is_leader.then_some(term);
         let seen = self
             .commit_seen
@@ -467,7 +475,7 @@ impl Checker {
             .unwrap_or(0)
             .max(log.snapshot_index());
         if commit <= seen {
-            return;
+            return false;
         }
         if let Some(term) = leader_term {
             if log.term(commit) != Some(term) {
@@ -513,6 +521,162 @@ impl Checker {
             }
         }
         self.commit_seen.insert(node, commit);
+        true
+    }
+
+    /// Stored On A Majority (§5.3: an entry is committed once the leader "has replicated it on
+    /// a majority of the servers"; dissertation §4.3 for the two majorities of a joint
+    /// configuration), after [`Checker::on_commit`] of a leader whose commit index reached
+    /// `commit`: the committed prefix up to it is in the persisted logs or snapshots of a
+    /// majority of the voters of a configuration the leader may have counted it over. That is
+    /// the one in effect at `commit` or one of the membership entries above it in `log` (a
+    /// leader counts over the latest configuration in its log, committed or not, §4.1; its
+    /// log only grows, so whichever was latest then is among these), found from `log`'s
+    /// membership entries and `base`, the membership at the log's snapshot boundary (the
+    /// initial one without a snapshot). `log` must be the leader's log in the same term. The
+    /// checker's own mirrors of what each node persisted decide, so an acknowledgement sent
+    /// before the write, a learner or a stranger counted, or a miscounted majority is caught at
+    /// the commit, not only when a crash or an election exposes it.
+    pub fn on_leader_commit<S: raft_core::storage::Storage>(
+        &mut self,
+        node: NodeId,
+        term: Term,
+        commit: Index,
+        base: &Membership,
+        log: &raft_core::log::RaftLog<S>,
+    ) {
+        let Some(chain) = self.committed_at(commit).map(|c| c.chain) else {
+            return;
+        };
+        let stored = |v: &NodeId| {
+            self.mirrors
+                .get(v)
+                .is_some_and(|mi| mi.offset >= commit || mi.prefix(commit) == Some(chain))
+        };
+        let majority = |set: &BTreeSet<NodeId>| {
+            set.is_empty() || set.iter().filter(|v| stored(v)).count() * 2 > set.len()
+        };
+        let stored_on = |m: &Membership| majority(&m.voters) && majority(&m.outgoing);
+        let at_commit = log.conf_at(commit).map_or(base, |(_, m)| m);
+        // The membership entries above `commit`, newest first.
+        let mut above = Vec::new();
+        let mut i = Index::MAX;
+        while let Some((k, m)) = log.conf_at(i).filter(|&(k, _)| k > commit) {
+            above.push(m);
+            i = k - 1;
+        }
+        if stored_on(at_commit) || above.iter().any(|m| stored_on(m)) {
+            let (incoming, outgoing) = &mut self.quorum;
+            if !incoming.iter().eq(at_commit.voters.iter())
+                || !outgoing.iter().eq(at_commit.outgoing.iter())
+            {
+                *incoming = at_commit.voters.iter().copied().collect();
+                *outgoing = at_commit.outgoing.iter().copied().collect();
+            }
+            return;
+        }
+        // Named against the configuration in effect at the commit.
+        let set = if majority(&at_commit.voters) {
+            &at_commit.outgoing
+        } else {
+            &at_commit.voters
+        };
+        let holders: Vec<NodeId> = set.iter().copied().filter(|v| stored(v)).collect();
+        let voters: Vec<NodeId> = set.iter().copied().collect();
+        let later = if above.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (nor of the {} configuration(s) its log holds above it)",
+                above.len()
+            )
+        };
+        self.fail(
+            "Stored On A Majority",
+            alloc::vec![node],
+            format!(
+                "leader S{node} of term {term} committed index {commit}, which only {} of the voters {} have persisted: not a majority{later} (§5.3)",
+                names(&holders),
+                names(&voters)
+            ),
+        );
+    }
+
+    /// The highest committed index whose prefix `node`'s persisted log (or snapshot) holds.
+    fn held_by(&self, node: NodeId) -> Index {
+        let Some(m) = self.mirrors.get(&node) else {
+            return 0;
+        };
+        let holds = |i: Index| {
+            self.committed_at(i)
+                .is_some_and(|c| m.prefix(i) == Some(c.chain))
+        };
+        // Holding is monotone (a matching prefix hash at i matches every index below), so a
+        // binary search over (offset, top] finds the last index held.
+        let (mut lo, mut hi) = (m.offset, m.last().min(self.committed_len()));
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if holds(mid) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
+    /// A crash reverted `node`'s disk to what it last synced (the break-it switch
+    /// `lose_unsynced_writes`): its persisted log is now `entries` after a snapshot at
+    /// `snapshot_index`. Committed entries it loses must still be stored on a majority of the
+    /// voters of the latest leader commit (Stored On A Majority): otherwise a later election
+    /// can go to a candidate without them.
+    pub fn on_disk_reverted(&mut self, node: NodeId, snapshot_index: Index, entries: &[Entry]) {
+        let before = self.held_by(node);
+        let base = match snapshot_index {
+            0 => 0,
+            i => self.committed_at(i).map_or(0, |c| c.chain),
+        };
+        let mut m = Mirror {
+            offset: snapshot_index,
+            base,
+            ..Default::default()
+        };
+        m.write(entries);
+        self.mirrors.insert(node, m);
+        let after = self.held_by(node);
+        if after >= before {
+            return;
+        }
+        let (incoming, outgoing) = self.quorum.clone();
+        // The lowest lost index a majority no longer holds (holders only shrink going up).
+        let short = |i: Index, set: &[NodeId]| {
+            let held = set.iter().filter(|&&v| self.held_by(v) >= i).count();
+            !set.is_empty() && held * 2 <= set.len()
+        };
+        let Some(i) = (after + 1..=before).find(|&i| short(i, &incoming) || short(i, &outgoing))
+        else {
+            return;
+        };
+        let set = if short(i, &incoming) {
+            &incoming
+        } else {
+            &outgoing
+        };
+        let holders: Vec<NodeId> = set
+            .iter()
+            .copied()
+            .filter(|&v| self.held_by(v) >= i)
+            .collect();
+        self.fail(
+            "Stored On A Majority",
+            alloc::vec![node],
+            format!(
+                "S{node} crashed and its disk lost entries {}–{before} it had written but not synced; committed entry {i} is now stored only by {} of the voters {}: not a majority (§5.3)",
+                after + 1,
+                names(&holders),
+                names(set)
+            ),
+        );
     }
 
     /// Leader Completeness, the other way round: leaders of terms after the one that just
@@ -716,6 +880,18 @@ impl Checker {
         self.mirrors.insert(node, m);
         self.applied.insert(node, snapshot_index);
         self.commit_seen.insert(node, snapshot_index);
+    }
+}
+
+/// "S1, S2 and S3" ("none" for no node).
+fn names(nodes: &[NodeId]) -> String {
+    match nodes {
+        [] => "none".into(),
+        [one] => format!("S{one}"),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|n| format!("S{n}")).collect();
+            format!("{} and S{last}", rest.join(", "))
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::schedule::{run_check, Faults};
 use crate::{Action, SimOptions, World};
 use raft_core::entry::{Entry, HardState, Payload};
 use raft_core::log::RaftLog;
+use raft_core::membership::Membership;
 use raft_core::types::NodeId;
 
 fn entry(index: u64, term: u64) -> Entry {
@@ -22,6 +23,20 @@ fn entry(index: u64, term: u64) -> Entry {
 
 fn log(entries: Vec<Entry>) -> RaftLog {
     RaftLog::restore(0, 0, entries).expect("consecutive entries")
+}
+
+/// `node` leading `term` commits `commit` of `log` over the configuration `base` (the log
+/// holds no membership entries).
+fn leader_commits(
+    c: &mut Checker,
+    node: NodeId,
+    term: u64,
+    commit: u64,
+    base: &Membership,
+    log: &RaftLog,
+) {
+    c.on_commit(node, commit, term, true, log);
+    c.on_leader_commit(node, term, commit, base, log);
 }
 
 fn properties(c: &Checker) -> Vec<&str> {
@@ -276,4 +291,148 @@ fn exactly_once_catches_a_restart_from_a_snapshot_with_another_session_table() {
     let v = w.violation().expect("reported");
     assert_eq!(v.property, "Exactly Once", "{v:?}");
     assert_eq!(v.nodes[0], follower, "{v:?}");
+}
+
+/// Stored On A Majority (§5.3): a leader of three voters committing an entry only it has
+/// persisted is caught at the commit; the same commit once a second voter has persisted the
+/// entry is not.
+#[test]
+fn stored_on_a_majority_catches_a_commit_only_the_leader_persisted() {
+    let three = Membership::with_voters([1, 2, 3]);
+    let l1 = log(vec![entry(1, 1)]);
+    let mut c = Checker::new();
+    c.on_persist(1, &l1.entries());
+    c.on_leader(1, 1, &l1);
+    leader_commits(&mut c, 1, 1, 1, &three, &l1);
+    assert_eq!(properties(&c), vec!["Stored On A Majority"]);
+    let detail = &c.violations[0].detail;
+    assert!(
+        detail.contains("committed index 1, which only S1 of the voters S1, S2 and S3"),
+        "{detail}"
+    );
+
+    let mut c = Checker::new();
+    c.on_persist(1, &l1.entries());
+    c.on_persist(3, &l1.entries());
+    c.on_leader(1, 1, &l1);
+    leader_commits(&mut c, 1, 1, 1, &three, &l1);
+    assert_eq!(properties(&c), Vec::<&str>::new());
+    // A follower's commit is not counted over anything.
+    c.on_commit(2, 1, 1, false, &l1);
+    assert_eq!(properties(&c), Vec::<&str>::new());
+}
+
+/// The voters counted are the configuration's: a learner holding the entry does not make a
+/// majority, a node holding a different entry at the index does not count, and in a joint
+/// configuration both the incoming and the outgoing voters need a majority (dissertation §4.3).
+#[test]
+fn stored_on_a_majority_counts_voters_only_and_both_halves_of_a_joint_configuration() {
+    let l1 = log(vec![entry(1, 1)]);
+    let other = log(vec![entry(1, 2)]);
+    let with_learner = Membership {
+        voters: [1, 2, 3].into(),
+        learners: [4].into(),
+        outgoing: Default::default(),
+    };
+    let mut c = Checker::new();
+    c.on_persist(1, &l1.entries());
+    c.on_persist(4, &l1.entries());
+    c.on_persist(2, &other.entries());
+    leader_commits(&mut c, 1, 1, 1, &with_learner, &l1);
+    assert_eq!(properties(&c), vec!["Stored On A Majority"]);
+
+    let joint = Membership {
+        voters: [1, 2, 3].into(),
+        learners: Default::default(),
+        outgoing: [1, 4, 5].into(),
+    };
+    let commit_with = |holders: &[NodeId]| {
+        let mut c = Checker::new();
+        for &h in holders {
+            c.on_persist(h, &l1.entries());
+        }
+        leader_commits(&mut c, 1, 1, 1, &joint, &l1);
+        properties(&c).len()
+    };
+    assert_eq!(
+        commit_with(&[1, 2]),
+        1,
+        "the outgoing voters lack a majority"
+    );
+    assert_eq!(
+        commit_with(&[1, 4]),
+        1,
+        "the incoming voters lack a majority"
+    );
+    assert_eq!(commit_with(&[1, 2, 4]), 0);
+    assert_eq!(
+        commit_with(&[2, 3, 4, 5]),
+        0,
+        "the leader need not be a voter"
+    );
+}
+
+/// A snapshot covering the committed index counts as storing it (§7): a follower that
+/// compacted its log, or installed the leader's snapshot, still holds the entries.
+#[test]
+fn stored_on_a_majority_counts_a_snapshot_that_covers_the_commit() {
+    let three = Membership::with_voters([1, 2, 3]);
+    let l1 = log(vec![entry(1, 1), entry(2, 1)]);
+    let mut c = Checker::new();
+    c.on_persist(1, &l1.entries());
+    c.on_persist(2, &l1.entries());
+    leader_commits(&mut c, 1, 1, 2, &three, &l1);
+    assert_eq!(properties(&c), Vec::<&str>::new());
+    // S3 installs a snapshot at 2; S2 loses its disk (a crash with unsynced writes): S1 and
+    // S3 still hold entries 1 and 2.
+    c.on_snapshot(3, 2, 1, true);
+    c.on_disk_reverted(2, 0, &[]);
+    assert_eq!(properties(&c), Vec::<&str>::new());
+}
+
+/// A committed entry a crash takes from a disk (the break-it switch `lose_unsynced_writes`)
+/// must still be on a majority: one voter of three losing it is tolerated, the second is
+/// caught, naming the lowest entry no majority holds.
+#[test]
+fn stored_on_a_majority_catches_a_crash_losing_a_committed_entry_from_the_majority() {
+    let three = Membership::with_voters([1, 2, 3]);
+    let l = log(vec![entry(1, 1), entry(2, 1), entry(3, 1)]);
+    let mut c = Checker::new();
+    c.on_persist(1, &l.entries());
+    c.on_persist(2, &l.entries()[..2]);
+    c.on_persist(3, &l.entries());
+    leader_commits(&mut c, 1, 1, 3, &three, &l);
+    assert_eq!(properties(&c), Vec::<&str>::new());
+    c.on_disk_reverted(3, 0, &l.entries()[..1]);
+    assert_eq!(
+        properties(&c),
+        vec!["Stored On A Majority"],
+        "index 3: only S1"
+    );
+    let detail = &c.violations[0].detail;
+    assert!(
+        detail.contains("lost entries 2–3")
+            && detail
+                .contains("committed entry 3 is now stored only by S1 of the voters S1, S2 and S3"),
+        "{detail}"
+    );
+
+    let mut c = Checker::new();
+    c.on_persist(1, &l.entries());
+    c.on_persist(2, &l.entries());
+    c.on_persist(3, &l.entries());
+    leader_commits(&mut c, 1, 1, 3, &three, &l);
+    c.on_disk_reverted(3, 0, &[]);
+    assert_eq!(
+        properties(&c),
+        Vec::<&str>::new(),
+        "S1 and S2 hold all three"
+    );
+    c.on_disk_reverted(2, 0, &l.entries()[..1]);
+    assert_eq!(properties(&c), vec!["Stored On A Majority"]);
+    let detail = &c.violations[0].detail;
+    assert!(
+        detail.contains("committed entry 2 is now stored only by S1"),
+        "{detail}"
+    );
 }

@@ -1538,9 +1538,17 @@ impl World {
         }
         // A commit index never passes entries a log could lose: the live log serves even if
         // the node moved on.
-        if let Some(log) = log {
+        let advanced = log.is_some_and(|log| {
             self.checker
-                .on_commit(id, commit, term, role == Role::Leader, log);
+                .on_commit(id, commit, term, role == Role::Leader, log)
+        });
+        // Stored On A Majority: over the leader's log of the same term (a log that moved on to
+        // another term may have lost the configuration entries the commit was counted over).
+        if advanced && role == Role::Leader && current {
+            if let Some(n) = self.nodes.get(&id).and_then(|s| s.node.as_ref()) {
+                self.checker
+                    .on_leader_commit(id, term, commit, n.base_membership(), n.log());
+            }
         }
         if ready
             .events
@@ -2114,12 +2122,17 @@ impl World {
                 sn.inbox.clear();
                 sn.writing = None;
                 // A disk that acknowledged writes it had not synced loses them now.
-                if let Some((_, synced)) = sn.synced.take() {
+                let reverted = sn.synced.take().map(|(_, synced)| {
                     sn.storage = synced;
-                }
+                    sn.storage.load()
+                });
                 sn.kv = KvStore::default();
                 sn.reads.clear();
                 note_due(&mut self.due, *node, sn);
+                if let Some(state) = reverted {
+                    self.checker
+                        .on_disk_reverted(*node, state.snapshot_index, &state.entries);
+                }
                 self.checker.on_crash(*node);
             }
             Action::Restart { node } => {

@@ -4,6 +4,7 @@
 
 use super::trace_writer::stand_in;
 use super::*;
+use raft_core::membership::Membership;
 
 impl<'a> Run<'a> {
     /// Handles an answer, in the order of the protocol: persist, state, send, apply, reply.
@@ -148,7 +149,13 @@ impl<'a> Run<'a> {
             self.checker.on_not_leader(id);
         }
         if st.commit > prev.commit {
-            self.checker.on_commit(id, st.commit, st.term, leader, log);
+            let advanced = self.checker.on_commit(id, st.commit, st.term, leader, log);
+            if leader && advanced {
+                // A classroom cluster's every node votes (the suites change no membership).
+                let voters = Membership::with_voters(self.slots.keys().copied());
+                self.checker
+                    .on_leader_commit(id, st.term, st.commit, &voters, log);
+            }
             self.record(TraceEvent::Commit {
                 node: id,
                 index: st.commit,
