@@ -34,14 +34,29 @@ const leaders = (page) =>
   );
 
 async function waitAllLead(page, timeout = 30_000) {
-  await page.waitForFunction(
-    () => {
-      const picks = [...document.querySelectorAll('.group-pick')];
-      return picks.length > 0 && picks.every((b) => /leader S\d+ on M\d+/.test(b.textContent));
-    },
-    null,
-    { timeout },
-  );
+  try {
+    await page.waitForFunction(
+      () => {
+        const picks = [...document.querySelectorAll('.group-pick')];
+        return picks.length > 0 && picks.every((b) => /leader S\d+ on M\d+/.test(b.textContent));
+      },
+      null,
+      { timeout },
+    );
+  } catch (e) {
+    // What the page showed when it gave up (a run once failed here under heavy load, with no
+    // clue why): the groups' lines, the clock, the transport, and a screenshot.
+    const shown = await page
+      .evaluate(() => ({
+        url: location.href,
+        picks: [...document.querySelectorAll('.group-pick')].map((b) => b.textContent),
+        time: document.querySelector('[data-testid="groups-time"]')?.textContent,
+        buttons: [...document.querySelectorAll('button')].map((b) => b.textContent).slice(0, 12),
+      }))
+      .catch((err) => `(page not readable: ${err})`);
+    await page.screenshot({ path: `${ARTIFACTS}groups-no-leader.png` }).catch(() => {});
+    throw new Error(`not every group had a leader after ${timeout} ms: ${JSON.stringify(shown)}`, { cause: e });
+  }
 }
 
 test('?groups=3 opens a machines view; crashing a leading machine re-elects every group it led', { timeout: 120_000 }, async () => {
