@@ -195,13 +195,30 @@ test('figure-8 (unsafe switch, marked as such): the broken rule, then its conseq
   await page.screenshot({ path: `${ARTIFACTS}lesson-figure-8.png` });
 });
 
+test('lost-writes (unsafe switch): a crash takes a committed entry off its majority, then an election loses it', { timeout: 120_000 }, async () => {
+  const { page, panel } = await openLesson('lost-writes');
+  assert.match(await panel.getByRole('note').innerText(), /UNSAFE.*lose_unsynced_writes/);
+  // Paused 40 ms after the write: the crashes take it from S2's disk, which had not synced.
+  await press(panel, 'Crash S2 and S1');
+  await goalMet(panel, 0);
+  const safety = page.locator('.safety');
+  assert.match(await safety.getByTestId('flagged').innerText(), /Stored On A Majority broken/);
+  assert.match(await safety.innerText(), /S2 crashed and its disk lost entry 2 it had written but not synced/);
+  await press(panel, 'Restart S2');
+  await press(panel, 'Heal');
+  await play(page);
+  await safety.getByText('Leader Completeness broken').waitFor({ timeout: 30_000 });
+  await complete(panel);
+  await page.screenshot({ path: `${ARTIFACTS}lesson-lost-writes.png` });
+});
+
 test('the lessons menu lists every lesson and opens one', { timeout: 60_000 }, async () => {
   const { page } = browser;
   await page.goto(baseUrl(), { waitUntil: 'load' });
   await page.getByRole('button', { name: 'Lessons', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Lessons' });
   await dialog.waitFor();
-  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 12);
+  assert.equal(await dialog.getByRole('button', { name: /^Start lesson:/ }).count(), 13);
   await page.waitForTimeout(400);
   await page.screenshot({ path: `${ARTIFACTS}lessons-menu.png` });
   await dialog.getByRole('button', { name: 'Start lesson: Crash the leader' }).click();

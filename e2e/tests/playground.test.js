@@ -67,7 +67,7 @@ test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, asy
   assert.match(await page.getByTestId('metric-leader').innerText(), new RegExp(`^${leader.id}$`));
   assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${leader.id} became leader in term ${leader.term}`));
   // Every safety property is listed and holds.
-  assert.equal(await page.locator('.props li.ok').count(), 10);
+  assert.equal(await page.locator('.props li.ok').count(), 11);
 
   // One screen at 1280x800: nothing scrolls.
   const { sh, sw } = await page.evaluate(() => ({ sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth }));

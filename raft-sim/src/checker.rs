@@ -671,8 +671,12 @@ impl Checker {
             "Stored On A Majority",
             alloc::vec![node],
             format!(
-                "S{node} crashed and its disk lost entries {}–{before} it had written but not synced; committed entry {i} is now stored only by {} of the voters {}: not a majority (§5.3)",
-                after + 1,
+                "S{node} crashed and its disk lost {} it had written but not synced; committed entry {i} is now stored only by {} of the voters {}: not a majority (§5.3)",
+                if after + 1 == before {
+                    format!("entry {before}")
+                } else {
+                    format!("entries {}–{before}", after + 1)
+                },
                 names(&holders),
                 names(set)
             ),

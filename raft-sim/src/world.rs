@@ -2427,6 +2427,9 @@ impl World {
     /// already advanced that node's clock: a replay makes the same attempt and gets the same
     /// refusal.
     pub fn act(&mut self, action: Action) -> Result<(), SimError> {
+        // What the action's checks find (a crash losing unsynced writes, a restart from a bad
+        // snapshot) is stamped with its own time, not the last event's.
+        self.checker.at(self.now, self.stats.events);
         let result = self.apply_action(&action);
         if let Err(e) = &result {
             if !matches!(e, SimError::Raft(_)) {

@@ -179,6 +179,7 @@ pub const BUILT_IN: &[(&str, &str, &str)] = &[
     lesson!("snapshot"),
     lesson!("slow-disk"),
     lesson!("task-queue"),
+    lesson!("lost-writes"),
     lesson!("figure-8"),
 ];
 
