@@ -368,10 +368,20 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Push(u8),
-        PushShared { n: u8, split: u8, bytes: u8 },
+        PushShared {
+            n: u8,
+            split: u8,
+            bytes: u8,
+        },
         Seal,
         TruncateFrom(u8),
         DropBefore(u8),
+        /// Puts back up to `n` entries just below the first held (as the log refills its
+        /// cache from storage after a truncation), if the indexes allow.
+        Prepend {
+            n: u8,
+            bytes: u8,
+        },
         Clear,
     }
 
@@ -383,6 +393,7 @@ mod tests {
             2 => Just(Op::Seal),
             1 => any::<u8>().prop_map(Op::TruncateFrom),
             1 => any::<u8>().prop_map(Op::DropBefore),
+            1 => (1..8u8, any::<u8>()).prop_map(|(n, bytes)| Op::Prepend { n, bytes }),
             1 => Just(Op::Clear),
         ]
     }
@@ -433,6 +444,16 @@ mod tests {
                         tail.drop_before(index);
                         model.drain(..(index - first) as usize);
                     }
+                    Op::Prepend { n, bytes } => {
+                        // Only below the first held entry, never below index 1.
+                        let n = (n as Index).min(first - 1);
+                        if n > 0 && !model.is_empty() {
+                            let v: Vec<Entry> =
+                                (first - n..first).map(|i| entry(i, bytes)).collect();
+                            tail.prepend(Entries::from(v.clone()));
+                            model.splice(0..0, v);
+                        }
+                    }
                     Op::Clear => {
                         tail.clear();
                         model.clear();
@@ -466,6 +487,23 @@ mod tests {
                         let mut got = Vec::new();
                         tail.extend_into(a, b, max, (0, false), &mut got);
                         prop_assert_eq!(got, want);
+                        // Continuing a slice that already took 30 bytes and one entry: the byte
+                        // limit counts those, and no entry is guaranteed any more.
+                        let want: Vec<Entry> = {
+                            let mut out = Vec::new();
+                            let mut bytes = 30;
+                            for e in &model[(a - lo) as usize..(b - lo) as usize] {
+                                bytes += e.size();
+                                if bytes > max {
+                                    break;
+                                }
+                                out.push(e.clone());
+                            }
+                            out
+                        };
+                        let mut got = vec![entry(0, 0)];
+                        tail.extend_into(a, b, max, (30, true), &mut got);
+                        prop_assert_eq!(&got[1..], &want[..]);
                     }
                 }
             }
