@@ -46,12 +46,12 @@ pub enum ElectionPolicy {
     /// by `term + seed` (so no node is always first; give every node of a cluster the same
     /// [`Config::seed`], as raft-kv does from the cluster's name, or their slots may coincide)
     /// and cut the range into equal slots, one each; a node draws uniformly in the first
-    /// quarter of its slot. Dissertation §9.3
-    /// found that a range much wider than the broadcast time makes split votes rare; slots
-    /// make the spacing a guarantee instead of a likelihood when all nodes agree on the term,
-    /// the leader and the seed, and fall back to uniform draws otherwise: when this node's
-    /// rank is unknown, and after it lost an election (until it hears from a leader), so
-    /// nodes whose slots coincide (seeded apart, say) split one term, not every term.
+    /// quarter of its slot. Dissertation §9.3 found that a range much wider than the broadcast
+    /// time makes split votes rare; slots make the spacing a guarantee instead of a likelihood
+    /// when all nodes agree on the term, the leader and the seed, and fall back to uniform
+    /// draws otherwise: when this node's rank is unknown, and after it lost an election (until
+    /// it hears from a leader), so nodes whose slots coincide (seeded apart, say) split one
+    /// term, not every term.
     /// The default: at the reference timers no failover of 10,000 needed a second term, and
     /// crash → leader p99 fell from 539 to 229 ms with PreVote (`raft-sim failover`, #13).
     #[default]
