@@ -68,6 +68,12 @@ test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, asy
   assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${leader.id} became leader in term ${leader.term}`));
   // Every safety property is listed and holds.
   assert.equal(await page.locator('.props li.ok').count(), 11);
+  // Each says what it requires, on its tooltip and in a list a student can open.
+  assert.match(await page.locator('.props li').first().getAttribute('title'), /^At most one leader is elected in a term/);
+  const help = page.locator('.props-help');
+  await help.getByText('What each property means').click();
+  assert.match(await help.innerText(), /Stored On A Majority\s+An entry a leader commits is on the disks of a majority/);
+  await help.getByText('What each property means').click();
 
   // One screen at 1280x800: nothing scrolls.
   const { sh, sw } = await page.evaluate(() => ({ sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth }));

@@ -56,6 +56,46 @@ pub const PROPERTIES: &[&str] = &[
     "Exactly Once",
 ];
 
+/// What each property of [`PROPERTIES`] requires, in a sentence with its source (the paper's
+/// Figures 2 and 3 and sections, or the dissertation's), for people reading the checker's
+/// verdicts (the playground lists them under its safety panel). `None` for another name.
+pub fn property_rule(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "Election Safety" => "At most one leader is elected in a term (§5.2, Figure 3).",
+        "Leader Append-Only" => {
+            "A leader never overwrites or deletes entries in its log; it only appends (Figure 3)."
+        }
+        "Log Matching" => {
+            "If two logs hold an entry with the same index and term, they are identical up to it (§5.3)."
+        }
+        "Leader Completeness" => {
+            "An entry committed in a term is in the log of every leader of a later term (§5.4)."
+        }
+        "State Machine Safety" => {
+            "No two servers apply different entries at the same index (§5.4.3)."
+        }
+        "Terms Never Decrease" => {
+            "A server's current term only grows, across restarts too (Figure 2)."
+        }
+        "One Vote Per Term" => {
+            "A server votes for at most one candidate in a term, across restarts too (§5.2, Figure 2)."
+        }
+        "Commit Current Term Only" => {
+            "A leader counts replicas only to commit an entry of its own term (§5.4.2, Figure 8)."
+        }
+        "Stored On A Majority" => {
+            "An entry a leader commits is on the disks of a majority of the voters it counted, and stays there (§5.3)."
+        }
+        "Applied Contiguous" => {
+            "Each server applies entries in index order, none skipped or applied twice (Figure 2)."
+        }
+        "Exactly Once" => {
+            "Replicas reach the same state at each index, and a client's command runs once even when resent (dissertation §6.3)."
+        }
+        _ => return None,
+    })
+}
+
 /// How many applied indices of state digests the checker keeps at most (the Exactly Once check
 /// across replicas and restarts, see [`Checker::on_state`]).
 ///
@@ -902,6 +942,16 @@ fn names(nodes: &[NodeId]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every property the checker reports says what it requires; other names do not.
+    #[test]
+    fn every_property_has_its_rule_in_words() {
+        for p in PROPERTIES {
+            let rule = property_rule(p).unwrap_or_else(|| panic!("{p} has no rule"));
+            assert!(rule.ends_with(")."), "{p} cites no source: {rule}");
+        }
+        assert_eq!(property_rule("Linearizability"), None);
+    }
 
     /// The compact record of executed commands answers as a set of every (client, seq) pair
     /// would, in any order of arrival, gaps, repeats and sequence number 0 included, while

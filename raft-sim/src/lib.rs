@@ -85,7 +85,7 @@ mod tests_membership;
 
 pub use actions::Action;
 pub use app::{Command, KvStore, Op, Reply};
-pub use checker::{Checker, Violation, PROPERTIES};
+pub use checker::{property_rule, Checker, Violation, PROPERTIES};
 pub use judge::{judge, Judgement, Outcome};
 pub use network::{LinkState, NetConfig, Network};
 pub use rng::SimRng;

@@ -2,6 +2,7 @@
 //! violation what broke, when and where: the run stops there) and, beside it, the health
 //! check: liveness troubles recognised from the cluster's state and recent events, in words.
 
+use raft_sim::property_rule;
 use yew::prelude::*;
 
 use crate::components::{Snap, SnapProps};
@@ -59,13 +60,26 @@ fn safety_panel(p: &PanelProps) -> Html {
             }
             <ul class="props">
                 { for s.properties.iter().map(|&(p, ok)| html! {
-                    <li class={if ok { "ok" } else { "bad" }}>
+                    <li class={if ok { "ok" } else { "bad" }} title={property_rule(p)}>
                         <span class="mark" aria-hidden="true">{ if ok { "✓" } else { "✗" } }</span>
                         <span>{ p }</span>
                         <span class="visually-hidden">{ if ok { " holds" } else { " violated" } }</span>
                     </li>
                 }) }
             </ul>
+            // What each property requires, for a student who has not met the names yet (also
+            // on each name's tooltip).
+            <details class="props-help">
+                <summary>{ "What each property means" }</summary>
+                <dl>
+                    { for s.properties.iter().map(|&(p, _)| html! {
+                        <>
+                            <dt>{ p }</dt>
+                            <dd>{ property_rule(p).unwrap_or_default() }</dd>
+                        </>
+                    }) }
+                </dl>
+            </details>
             <div class={classes!("health", format!("health-{worst}"))} role="region" aria-labelledby="health-title">
                 <h3 id="health-title" class="subhead">{ "Health" }<span class="hint">{ "liveness, explained" }</span></h3>
                 <ul class="findings" aria-live="polite" data-testid="health">
