@@ -39,6 +39,21 @@ const focusInfo = (page, selector) =>
     };
   }, selector);
 
+/**
+ * [focusInfo] once `ok` holds of it, or after 5 s: focus moves in an effect after the render that
+ * opens or closes a dialog, a moment after the dialog appears or goes (on a loaded machine the
+ * first reading could come before it).
+ */
+async function settledFocus(page, selector, ok) {
+  const deadline = Date.now() + 5_000;
+  let f = await focusInfo(page, selector);
+  while (!ok(f) && Date.now() < deadline) {
+    await page.waitForTimeout(50);
+    f = await focusInfo(page, selector);
+  }
+  return f;
+}
+
 const DIALOGS = [
   { opener: 'Lessons', id: '#lessons-dialog', name: 'Lessons' },
   { opener: 'Share', id: '#share-dialog', name: 'Share this run' },
@@ -62,7 +77,7 @@ test('each dialog takes focus, keeps Tab inside, closes on Escape and returns fo
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: d.name });
     await dialog.waitFor();
-    let f = await focusInfo(page, d.id);
+    let f = await settledFocus(page, d.id, (x) => x.inside);
     assert.ok(f.inside, `${d.opener}: focus moved into the dialog (is on ${f.tag} "${f.name}")`);
     for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
@@ -77,18 +92,18 @@ test('each dialog takes focus, keeps Tab inside, closes on Escape and returns fo
     if (d.opener === 'Share') await page.screenshot({ path: `${ARTIFACTS}a11y-share-focus.png` });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    f = await focusInfo(page, null);
     const expected = d.opener === 'Open a scenario or trace' ? 'Open a scenario or trace' : d.opener;
+    f = await settledFocus(page, null, (x) => x.name === expected);
     assert.equal(f.name, expected, `${d.opener}: focus went back to the button that opened it`);
   }
   // The close button and a click on the backdrop return focus too.
   await page.getByRole('button', { name: 'Share', exact: true }).click();
   await page.getByRole('dialog', { name: 'Share this run' }).getByRole('button', { name: 'Close dialog' }).click();
-  assert.equal((await focusInfo(page, null)).name, 'Share');
+  assert.equal((await settledFocus(page, null, (x) => x.name === 'Share')).name, 'Share');
   await page.getByRole('button', { name: 'Lessons', exact: true }).click();
   await page.mouse.click(5, 5);
   await page.getByRole('dialog', { name: 'Lessons' }).waitFor({ state: 'detached' });
-  assert.equal((await focusInfo(page, null)).name, 'Lessons');
+  assert.equal((await settledFocus(page, null, (x) => x.name === 'Lessons')).name, 'Lessons');
   assert.deepEqual(problems, []);
 });
 
