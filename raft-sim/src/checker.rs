@@ -665,13 +665,9 @@ impl Checker {
         lo
     }
 
-    /// A crash reverted `node`'s disk to what it last synced (the break-it switch
-    /// `lose_unsynced_writes`): its persisted log is now `entries` after a snapshot at
-    /// `snapshot_index`. Committed entries it loses must still be stored on a majority of the
-    /// voters of the latest leader commit (Stored On A Majority): otherwise a later election
-    /// can go to a candidate without them.
-    pub fn on_disk_reverted(&mut self, node: NodeId, snapshot_index: Index, entries: &[Entry]) {
-        let before = self.held_by(node);
+    /// Mirrors `node`'s persisted log afresh from its disk: a snapshot at `snapshot_index`
+    /// (the committed prefix up to it), then `entries`.
+    fn mirror_disk(&mut self, node: NodeId, snapshot_index: Index, entries: &[Entry]) {
         let base = match snapshot_index {
             0 => 0,
             i => self.committed_at(i).map_or(0, |c| c.chain),
@@ -683,6 +679,16 @@ impl Checker {
         };
         m.write(entries);
         self.mirrors.insert(node, m);
+    }
+
+    /// A crash reverted `node`'s disk to what it last synced (the break-it switch
+    /// `lose_unsynced_writes`): its persisted log is now `entries` after a snapshot at
+    /// `snapshot_index`. Committed entries it loses must still be stored on a majority of the
+    /// voters of the latest leader commit (Stored On A Majority): otherwise a later election
+    /// can go to a candidate without them.
+    pub fn on_disk_reverted(&mut self, node: NodeId, snapshot_index: Index, entries: &[Entry]) {
+        let before = self.held_by(node);
+        self.mirror_disk(node, snapshot_index, entries);
         let after = self.held_by(node);
         if after >= before {
             return;
@@ -911,17 +917,7 @@ impl Checker {
     ) {
         self.on_hard_state(node, hs);
         self.restart_at.remove(&node);
-        let base = match snapshot_index {
-            0 => 0,
-            i => self.committed_at(i).map_or(0, |c| c.chain),
-        };
-        let mut m = Mirror {
-            offset: snapshot_index,
-            base,
-            ..Default::default()
-        };
-        m.write(entries);
-        self.mirrors.insert(node, m);
+        self.mirror_disk(node, snapshot_index, entries);
         self.applied.insert(node, snapshot_index);
         self.commit_seen.insert(node, snapshot_index);
     }
