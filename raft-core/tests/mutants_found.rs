@@ -1556,3 +1556,148 @@ fn a_streaming_follower_gets_a_window_of_appends_at_once() {
     assert_eq!(net.node(2).log().last_index(), last + 5);
     assert_eq!(net.node(1).log().committed(), last + 5);
 }
+
+// ----- cargo-mutants shard 15/20 (sampled by the mutants helper) -------------------------------
+// Main at 1230e4d, 80 mutants (`raft.rs` from `Node::transfer_leader` to `well_formed_append`,
+// `Ready::is_empty`, `Event`'s `Display`, `Sessions::with_limit`), 4 unviable: 66 caught and 1
+// timeout before these tests (88.2% of 76), 75 and 1 after (100%).
+
+/// Leader 2's whole snapshot, in one chunk, ending at `index` with term 1.
+fn whole_snapshot(index: u64) -> raft_core::Message {
+    common::msg(
+        2,
+        1,
+        2,
+        raft_core::Body::Snapshot {
+            index,
+            term: 1,
+            membership: Box::new(common::three()),
+            offset: 0,
+            total: 4,
+            data: b"snap".to_vec(),
+        },
+    )
+}
+
+/// `MAX_INDEX` is the last index a log may reach, not the first it may not (the bound exists so
+/// that `index + 1` never overflows, and `MAX_INDEX + 1` does not): a leader's snapshot ending
+/// exactly there installs (paper §7), and so does an append whose last entry is exactly there
+/// (Figure 2, AppendEntries); neither is refused as malformed. (Shard 15: `*index > MAX_INDEX` in
+/// `well_formed`'s snapshot check and `last > MAX_INDEX` in `well_formed_append`, each with
+/// `>=`; hostile_peers.rs checks only that one past the bound is refused.)
+#[test]
+fn a_snapshot_or_an_append_may_end_at_max_index() {
+    use common::{append, config, three, Solo};
+    use raft_core::{Body, Event, MAX_INDEX};
+    let refused = |events: &[Event]| events.iter().any(|e| matches!(e, Event::Rejected { .. }));
+    // A snapshot ending at MAX_INDEX.
+    let mut s = Solo::new(config(1), three());
+    s.recv(whole_snapshot(MAX_INDEX));
+    let events = s.take_events();
+    assert!(!refused(&events), "{events:?}");
+    assert_eq!(s.node.log().snapshot_index(), MAX_INDEX);
+    assert_eq!(s.node.log().last_index(), MAX_INDEX);
+    // A snapshot one short of it, then an append of the entry at MAX_INDEX.
+    let mut s = Solo::new(config(1), three());
+    s.recv(whole_snapshot(MAX_INDEX - 1));
+    assert_eq!(s.node.log().last_index(), MAX_INDEX - 1);
+    s.take_msgs();
+    s.recv(append(
+        2,
+        1,
+        2,
+        (MAX_INDEX - 1, 1),
+        vec![noop(2, MAX_INDEX)],
+        0,
+    ));
+    let events = s.take_events();
+    assert!(!refused(&events), "{events:?}");
+    assert_eq!(
+        (s.node.log().last_index(), s.node.log().last_term()),
+        (MAX_INDEX, 2)
+    );
+    let out = s.take_msgs();
+    assert!(
+        matches!(
+            out[..],
+            [raft_core::Message {
+                body: Body::AppendResp {
+                    index: MAX_INDEX,
+                    reject: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+/// `Ready::is_empty` is "nothing to do": true for the default Ready only; any one field filled
+/// (something to persist, send, apply, serve or report) makes it non-empty. A driver skipping
+/// empty Readies, and the harness's `has_ready` check (`broken_promise`), rely on it. (Shard 15:
+/// `is_empty` returning true, and its `&&` before `reads` or before `events` with `||`.)
+#[test]
+fn a_ready_is_empty_only_with_nothing_in_any_field() {
+    use raft_core::{Event, HardState, ReadState, Ready};
+    assert!(Ready::default().is_empty());
+    let hard_state = Some(HardState {
+        term: 1,
+        vote: None,
+    });
+    let message = common::msg(1, 2, 1, raft_core::Body::TimeoutNow);
+    let one_field = [
+        (
+            "hard state",
+            Ready {
+                hard_state,
+                ..Default::default()
+            },
+        ),
+        (
+            "snapshot",
+            Ready {
+                snapshot: Some(Default::default()),
+                ..Default::default()
+            },
+        ),
+        (
+            "entries",
+            Ready {
+                entries: vec![noop(1, 1)].into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "messages",
+            Ready {
+                messages: vec![message],
+                ..Default::default()
+            },
+        ),
+        (
+            "committed",
+            Ready {
+                committed: vec![noop(1, 1)].into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "reads",
+            Ready {
+                reads: vec![ReadState { id: 1, index: 1 }],
+                ..Default::default()
+            },
+        ),
+        (
+            "events",
+            Ready {
+                events: vec![Event::Committed { index: 1 }],
+                ..Default::default()
+            },
+        ),
+    ];
+    for (what, r) in one_field {
+        assert!(!r.is_empty(), "a Ready with {what} only is not empty");
+    }
+}
