@@ -1701,3 +1701,104 @@ fn a_ready_is_empty_only_with_nothing_in_any_field() {
         assert!(!r.is_empty(), "a Ready with {what} only is not empty");
     }
 }
+
+// ----- cargo-mutants shard 16/20 (sampled by the mutants helper) -------------------------------
+// Main at 1230e4d, 80 mutants (`session.rs` from `Sessions::limit` on, `storage.rs` to
+// `MemStorage::last_index`).
+
+/// Dissertation §6.3 (sessions expire, and every replica must agree when): `Sessions::limit`
+/// reads back the bound the table was built with, at least 1 (`with_limit(0)` keeps one
+/// session), `DEFAULT_SESSION_LIMIT` by default, and it is the bound eviction keeps: `limit`
+/// sessions stay, one more evicts the least recently used. (Shard 16: `limit` returning 0 or 1.)
+#[test]
+fn a_session_table_reports_the_limit_it_keeps() {
+    use raft_core::session::{Sessions, DEFAULT_SESSION_LIMIT};
+    assert_eq!(Sessions::<u8>::new().limit(), DEFAULT_SESSION_LIMIT);
+    assert_eq!(Sessions::<u8>::with_limit(0).limit(), 1);
+    let mut s: Sessions<u8> = Sessions::with_limit(3);
+    assert_eq!(s.limit(), 3);
+    for client in 1..=s.limit() as u64 {
+        assert_eq!(s.record(client, 1, 0), None, "client {client} fits");
+    }
+    assert_eq!(s.len(), s.limit());
+    assert_eq!(s.record(9, 1, 0), Some(1), "one more evicts the oldest");
+    assert_eq!(s.len(), 3);
+}
+
+/// A session table is empty exactly when no client has a session: not once a command was
+/// recorded. (Shard 16: `Sessions::is_empty` returning true; sessions.rs asked it of empty
+/// tables only.)
+#[test]
+fn a_session_table_with_a_session_is_not_empty() {
+    use raft_core::session::Sessions;
+    let mut s: Sessions<u8> = Sessions::new();
+    assert!(s.is_empty());
+    s.record(7, 1, 0);
+    assert!(!s.is_empty() && s.len() == 1);
+}
+
+/// Dissertation §6.3 (replicas must agree on the sessions): two tables are equal when they hold
+/// the same sessions (client, sequence number, response, last use) under the same limit, whatever
+/// superseded entries each still keeps internally, and unequal when a response or the limit
+/// differs. (Shard 16: `Sessions`' `eq` returning a constant, `self.last == other.last` with
+/// `!=`, either `&&` with `||`.)
+#[test]
+fn session_tables_compare_by_their_sessions_and_limit() {
+    use raft_core::session::Sessions;
+    let table = |limit, cmds: &[(u64, u64, &'static str)]| {
+        let mut s = Sessions::with_limit(limit);
+        for &(client, seq, r) in cmds {
+            s.record(client, seq, r);
+        }
+        s
+    };
+    let a = table(1, &[(1, 1, "x"), (1, 2, "y")]);
+    assert_eq!(a, a.clone());
+    // The same session reached another way: client 9's, evicted, leaves nothing behind.
+    assert_eq!(a, table(1, &[(9, 1, "q"), (1, 2, "y")]));
+    assert_ne!(a, table(1, &[(1, 1, "x"), (1, 2, "z")]), "another response");
+    assert_ne!(a, table(2, &[(1, 1, "x"), (1, 2, "y")]), "another limit");
+    assert_ne!(a, table(1, &[(1, 1, "x"), (2, 2, "y")]), "another client");
+}
+
+/// A session table prints its sessions and their use order, live entries only (a superseded
+/// entry it still keeps is not part of the value), so equal tables print alike. (Shard 16:
+/// `Sessions`' `Debug` and its use-order helper's writing nothing, the helper's live-entry
+/// filter `x.used == used` with `!=`.)
+#[test]
+fn a_session_table_prints_its_live_sessions_in_use_order() {
+    use raft_core::session::Sessions;
+    let mut s = Sessions::with_limit(2);
+    s.record(1, 1, "x");
+    s.record(2, 1, "z");
+    s.record(1, 2, "y");
+    assert_eq!(
+        format!("{s:?}"),
+        "Sessions { last: {1: Session { seq: 2, response: \"y\", used: 3 }, 2: Session { seq: 1, \
+         response: \"z\", used: 2 }}, by_use: {2: 2, 3: 1}, clock: 3, limit: 2 }"
+    );
+}
+
+/// A storage fault reads as what went wrong, in the node's events (`Event::StorageFault`) as in
+/// the playground: each `StorageError` has its own sentence. (Shard 16: `StorageError`'s
+/// `Display` writing nothing.)
+#[test]
+fn storage_errors_read_as_their_sentence() {
+    use raft_core::{Event, StorageError};
+    assert_eq!(
+        StorageError::Compacted.to_string(),
+        "requested entries are compacted into the snapshot"
+    );
+    assert_eq!(
+        StorageError::NotReady.to_string(),
+        "storage is not ready to answer yet"
+    );
+    let fault = Event::StorageFault {
+        error: StorageError::Unavailable,
+        index: 5,
+    };
+    assert_eq!(
+        fault.to_string(),
+        "storage could not read entry 5: requested entries are past the stored log"
+    );
+}
