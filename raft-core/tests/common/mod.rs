@@ -326,6 +326,24 @@ impl Network {
         }
     }
 
+    /// Steps node `id` with each of `inputs` in turn, then handles one Ready for them all, as a
+    /// driver does that takes several inputs (a burst of proposals) before its next `ready()`.
+    /// Returns each input's result.
+    pub fn step_batch(
+        &mut self,
+        id: NodeId,
+        inputs: impl IntoIterator<Item = Input>,
+    ) -> Vec<Result<Option<Index>, Error>> {
+        let node = self
+            .peers
+            .get_mut(&id)
+            .and_then(|p| p.node.as_mut())
+            .unwrap_or_else(|| panic!("cannot step crashed node {id}"));
+        let results = inputs.into_iter().map(|i| node.step(i)).collect();
+        self.handle_ready(id);
+        results
+    }
+
     /// Starts an election on `id` now (PreVote first if configured). Does not deliver.
     pub fn campaign(&mut self, id: NodeId) {
         self.step(id, Input::Campaign)
