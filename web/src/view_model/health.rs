@@ -495,6 +495,8 @@ mod tests {
             for l in diff(&prev, &next, w.now()) {
                 events.insert(0, l);
             }
+            // The page keeps no more lines than this.
+            events.truncate(crate::sim_driver::driver::EVENT_LOG_CAP);
             prev = next;
         }
         w.advance_to(until);
