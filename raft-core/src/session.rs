@@ -105,6 +105,14 @@ impl<R: Clone> Sessions<R> {
         self.limit
     }
 
+    /// How many use records the table holds, superseded ones included (for memory
+    /// accounting): at most twice the sessions plus 16, however many commands were recorded,
+    /// since superseded records are dropped once they outnumber the live ones. The table's
+    /// memory follows its clients, not their commands.
+    pub fn records_held(&self) -> usize {
+        self.by_use.len()
+    }
+
     /// Whether command `seq` of `client` must be applied.
     pub fn check(&self, client: ClientId, seq: u64) -> SessionCheck<R> {
         match self.last.get(&client) {
