@@ -1,0 +1,26 @@
+//! Rules that `cargo mutants` over raft-core showed no raft-core test pinned down, in the
+//! storage, the log's in-memory tail and the types (`storage.rs`, `tail.rs`, `types.rs`): each
+//! test here fails on the mutant named above it. The tail's own rules are tested in `tail.rs`'s
+//! test module (the tail is crate-private); the storage contract as a whole in
+//! `storage_contract.rs`. See `mutants_found.rs` for the shards of the rest of the crate.
+//! SHARDS-NOTE
+
+use raft_core::Role;
+
+// The role's name as the playground shows it and traces write it (§5.1's three roles, the
+// dissertation's pre-candidate (§9.6) and learner (§4.2.1)): lower case, with a hyphen, which
+// is not serde's snake case. Mutants: `Role::as_str` as `""` or `"xyzzy"`; `Display for Role` as
+// `Ok(Default::default())`.
+#[test]
+fn roles_are_named_in_lower_case_as_traces_write_them() {
+    for (role, name) in [
+        (Role::Follower, "follower"),
+        (Role::PreCandidate, "pre-candidate"),
+        (Role::Candidate, "candidate"),
+        (Role::Leader, "leader"),
+        (Role::Learner, "learner"),
+    ] {
+        assert_eq!(role.as_str(), name);
+        assert_eq!(role.to_string(), name);
+    }
+}
