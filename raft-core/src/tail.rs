@@ -453,6 +453,57 @@ mod tests {
         assert!(shared != other);
     }
 
+    // What the tail is for (module doc): entries stay in the shared runs they came in, and
+    // reads hand out views of those runs rather than copies. Two Appends cut from one batch
+    // become one run; a slice within one run, or cut short by the byte limit inside it, is a
+    // view; the whole tail, when it is one run, is that run; a run left whole by `drop_before`
+    // keeps its buffer, while one cut in the middle is copied (so the dropped entries are
+    // freed). Each is a speed or memory rule the model test above cannot see. Mutants:
+    // `push_shared`'s `continues_with` guard as `false`; `slice`'s `n < want || ...` with `&&`
+    // and its `<` with `>`; `to_entries`' `(1, true)` arm deleted; `drop_before`'s
+    // `first < index` with `<=`.
+    #[test]
+    fn reads_share_the_runs_entries_came_in() {
+        let a: Entries = (1..11).map(|i| entry(i, 4)).collect::<Vec<_>>().into();
+        let b: Entries = (11..16).map(|i| entry(i, 4)).collect::<Vec<_>>().into();
+        let same = |x: &Entry, y: &Entry| core::ptr::eq(x, y);
+        let mut tail = Tail::default();
+        tail.push_shared(a.slice(0..4));
+        tail.push_shared(a.slice(4..10));
+        assert_eq!(
+            tail.chunks.len(),
+            1,
+            "two adjacent views of one batch are one run"
+        );
+        assert!(
+            same(&tail.to_entries()[0], &a[0]),
+            "one run: the whole tail is that run"
+        );
+        let s = tail.slice(3, 9, u64::MAX);
+        assert!(
+            s.len() == 6 && same(&s[0], &a[2]),
+            "a slice within one run is a view"
+        );
+        tail.push_shared(b.clone());
+        // From run `a` into run `b`, but the byte limit stops inside `a`: still a view.
+        let s = tail.slice(8, 13, 40);
+        assert!(
+            s.len() == 2 && same(&s[0], &a[7]),
+            "a slice cut short in one run is a view"
+        );
+        tail.drop_before(11);
+        assert!(
+            same(&tail.chunks[0][0], &b[0]),
+            "a run left whole keeps its buffer"
+        );
+        tail.drop_before(13);
+        assert_eq!(
+            tail.chunks[0].buffer_len(),
+            3,
+            "a run cut in the middle is copied"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
         #[test]
