@@ -3,7 +3,10 @@
 //! test here fails on the mutant named above it. The tail's own rules are tested in `tail.rs`'s
 //! test module (the tail is crate-private); the storage contract as a whole in
 //! `storage_contract.rs`. See `mutants_found.rs` for the shards of the rest of the crate.
-//! SHARDS-NOTE
+//! Shards sampled here (of 20, `--features planted-bugs`, on the 1,582 mutants of main at
+//! eaf1dd6): 17 (`storage.rs`, `tail.rs` to `Tail::push_shared`): 77 caught, 1 missed,
+//! 2 unviable (98.7% of viable). Its miss is equivalent: `Tail::locate`'s `at < len` with `<=`
+//! only ever answers one past the last run, which every caller then reads as nothing.
 
 use raft_core::Role;
 
