@@ -406,6 +406,104 @@ mod tests {
         }
     }
 
+    // The byte rule stops *before the entry that would bring the total over* the limit: an
+    // entry that brings it exactly to the limit is taken, in one run (`count_within`, the view
+    // that `slice` hands out), across a run and the open entries (`extend_into`'s copy), and
+    // when continuing a slice that already took bytes. Mutants: `bytes > max_bytes` with `>=`
+    // in `count_within` and in `extend_into`. (No helper functions in this module besides
+    // `entry`: cargo-mutants would mutate them and shift its shards.)
+    #[test]
+    fn an_entry_that_reaches_the_byte_limit_exactly_is_taken() {
+        // Entries `from..from + n`, each of `Entry::size` 20 (a 4-byte command).
+        let twenties = |from: Index, n: Index| -> Vec<Entry> {
+            (from..from + n).map(|i| entry(i, 4)).collect()
+        };
+        let mut tail = Tail::default();
+        tail.push_shared(Entries::from(twenties(1, 4)));
+        assert_eq!(&tail.slice(1, 5, 40)[..], &twenties(1, 2)[..]);
+        assert_eq!(&tail.slice(1, 5, 39)[..], &twenties(1, 1)[..]);
+        tail.push(entry(5, 4));
+        tail.push(entry(6, 4));
+        assert_eq!(&tail.slice(4, 7, 40)[..], &twenties(4, 2)[..]);
+        assert_eq!(&tail.slice(4, 7, 39)[..], &twenties(4, 1)[..]);
+        let mut out = Vec::new();
+        tail.extend_into(5, 7, 40, (20, true), &mut out);
+        assert_eq!(out, twenties(5, 1));
+    }
+
+    // Two tails are equal when they hold the same entries, however the entries are shared
+    // (the log, and so a node, compares by content), and `Debug` shows them as a list. Mutants:
+    // `Tail::eq` as `true` or `false`, its `&&` as `||`, its `==` as `!=`; `Tail::fmt` as `Ok`.
+    #[test]
+    fn tails_compare_and_print_by_their_entries() {
+        let es: Vec<Entry> = (1..4).map(|i| entry(i, 4)).collect();
+        let mut shared = Tail::default();
+        shared.push_shared(Entries::from(es.clone()));
+        let mut pushed = Tail::default();
+        es.iter().for_each(|e| pushed.push(e.clone()));
+        assert!(shared == pushed);
+        assert_eq!(alloc::format!("{shared:?}"), alloc::format!("{es:?}"));
+        let mut longer = pushed.clone();
+        longer.push(entry(4, 4));
+        assert!(shared != longer);
+        // As long, but the last entry differs.
+        let mut other = Tail::default();
+        es[..2].iter().for_each(|e| other.push(e.clone()));
+        other.push(entry(3, 5));
+        assert!(shared != other);
+    }
+
+    // What the tail is for (module doc): entries stay in the shared runs they came in, and
+    // reads hand out views of those runs rather than copies. Two Appends cut from one batch
+    // become one run; a slice within one run, or cut short by the byte limit inside it, is a
+    // view; the whole tail, when it is one run, is that run; a run left whole by `drop_before`
+    // keeps its buffer, while one cut in the middle is copied (so the dropped entries are
+    // freed). Each is a speed or memory rule the model test above cannot see. Mutants:
+    // `push_shared`'s `continues_with` guard as `false`; `slice`'s `n < want || ...` with `&&`
+    // and its `<` with `>`; `to_entries`' `(1, true)` arm deleted; `drop_before`'s
+    // `first < index` with `<=`.
+    #[test]
+    fn reads_share_the_runs_entries_came_in() {
+        let a: Entries = (1..11).map(|i| entry(i, 4)).collect::<Vec<_>>().into();
+        let b: Entries = (11..16).map(|i| entry(i, 4)).collect::<Vec<_>>().into();
+        let same = |x: &Entry, y: &Entry| core::ptr::eq(x, y);
+        let mut tail = Tail::default();
+        tail.push_shared(a.slice(0..4));
+        tail.push_shared(a.slice(4..10));
+        assert_eq!(
+            tail.chunks.len(),
+            1,
+            "two adjacent views of one batch are one run"
+        );
+        assert!(
+            same(&tail.to_entries()[0], &a[0]),
+            "one run: the whole tail is that run"
+        );
+        let s = tail.slice(3, 9, u64::MAX);
+        assert!(
+            s.len() == 6 && same(&s[0], &a[2]),
+            "a slice within one run is a view"
+        );
+        tail.push_shared(b.clone());
+        // From run `a` into run `b`, but the byte limit stops inside `a`: still a view.
+        let s = tail.slice(8, 13, 40);
+        assert!(
+            s.len() == 2 && same(&s[0], &a[7]),
+            "a slice cut short in one run is a view"
+        );
+        tail.drop_before(11);
+        assert!(
+            same(&tail.chunks[0][0], &b[0]),
+            "a run left whole keeps its buffer"
+        );
+        tail.drop_before(13);
+        assert_eq!(
+            tail.chunks[0].buffer_len(),
+            3,
+            "a run cut in the middle is copied"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
         #[test]
