@@ -21,7 +21,11 @@
 //! `Node::quorum_matched` to the end, `ready.rs`, `session.rs`, `storage.rs` to
 //! `MemStorage::last_index`) left 3 equivalent mutants in `raft.rs` and 8 in `Sessions`: one
 //! equivalent, seven that change only how many superseded entries the table keeps in memory,
-//! which no public method shows (see each shard's section header).
+//! which no public method showed (see each shard's section header); since then
+//! `Sessions::records_held` shows it, and `sessions.rs`'s
+//! `a_table_holds_records_for_its_clients_not_their_commands` catches two of the seven
+//! (`compact` doing nothing, and the threshold's `+ 16` as `* 16`). Shards 17–19 (`storage.rs`,
+//! `tail.rs`, `types.rs`) are noted in `mutants_found_storage.rs`.
 
 mod common;
 
