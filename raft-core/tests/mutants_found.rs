@@ -636,8 +636,6 @@ fn the_progress_map_iterates_in_id_order_with_an_exact_length() {
 #[test]
 fn the_leader_says_while_a_live_follower_is_receiving_a_snapshot() {
     use common::{config, three, Network};
-    use raft_core::Body;
-    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
     let mut net = Network::with_config(three(), |id| {
         let mut c = config(id);
         c.max_msg_bytes = 16;
@@ -1127,6 +1125,22 @@ fn behind_a_snapshot_larger_than_the_window() -> (common::Network, u64, Vec<u8>)
     (net, index, data)
 }
 
+/// Whether `m` is a chunk of a snapshot.
+fn is_chunk(m: &raft_core::Message) -> bool {
+    matches!(m.body, raft_core::Body::Snapshot { .. })
+}
+
+/// [`behind_a_snapshot_larger_than_the_window`], then one heartbeat interval on node 1 with
+/// everything but the chunks delivered: the transfer has started and its first window of chunks
+/// is in flight. Also the heartbeat interval.
+fn transfer_under_way() -> (common::Network, u64, Vec<u8>, u64) {
+    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
+    let heartbeat = net.node(1).config().heartbeat_interval;
+    net.tick(1, heartbeat);
+    net.deliver_where(|m| !is_chunk(m));
+    (net, index, data, heartbeat)
+}
+
 /// Paper §7 (InstallSnapshot in chunks, Figure 13's `offset`), pipelined: a snapshot larger than
 /// the window of `max_inflight` chunks reaches a follower whole, the window moving on with each
 /// acknowledgement (`SnapshotResp`), within a few heartbeat intervals. (Shard 12: deleting
@@ -1236,11 +1250,7 @@ fn a_rejected_probe_moves_to_the_followers_hint_not_to_the_start() {
 fn a_delayed_acknowledgement_does_not_abandon_a_snapshot_transfer() {
     use common::msg;
     use raft_core::{Body, ProgressState};
-    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
-    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
-    let heartbeat = net.node(1).config().heartbeat_interval;
-    net.tick(1, heartbeat);
-    net.deliver_where(|m| !is_chunk(m));
+    let (mut net, index, data, heartbeat) = transfer_under_way();
     let state = |net: &common::Network| {
         let pr = &net.node(1).progress().unwrap()[&3];
         (pr.state, pr.pending_snapshot, pr.matched)
@@ -1355,11 +1365,7 @@ fn a_follower_that_loses_a_full_window_twice_catches_up_both_times() {
 fn a_snapshot_acknowledgement_counts_only_for_its_own_snapshot() {
     use common::msg;
     use raft_core::Body;
-    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
-    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
-    let heartbeat = net.node(1).config().heartbeat_interval;
-    net.tick(1, heartbeat);
-    net.deliver_where(|m| !is_chunk(m));
+    let (mut net, index, data, heartbeat) = transfer_under_way();
     let term = net.node(1).term();
     net.deliver_msg(msg(
         3,
@@ -1394,11 +1400,7 @@ fn a_snapshot_acknowledgement_counts_only_for_its_own_snapshot() {
 #[test]
 fn a_lost_snapshot_chunk_is_resent_at_the_followers_answers() {
     use raft_core::Body;
-    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
-    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
-    let heartbeat = net.node(1).config().heartbeat_interval;
-    net.tick(1, heartbeat);
-    net.deliver_where(|m| !is_chunk(m));
+    let (mut net, index, data, _) = transfer_under_way();
     let lost = net.drop_where(|m| matches!(m.body, Body::Snapshot { offset: 16, .. }));
     assert!(lost > 0);
     // No tick from here on: only the answers drive the transfer.
@@ -1414,12 +1416,7 @@ fn a_lost_snapshot_chunk_is_resent_at_the_followers_answers() {
 /// never went back and left node 3 without its snapshot.)
 #[test]
 fn a_follower_restarted_mid_transfer_gets_the_snapshot_from_its_first_byte() {
-    use raft_core::Body;
-    let is_chunk = |m: &raft_core::Message| matches!(m.body, Body::Snapshot { .. });
-    let (mut net, index, data) = behind_a_snapshot_larger_than_the_window();
-    let heartbeat = net.node(1).config().heartbeat_interval;
-    net.tick(1, heartbeat);
-    net.deliver_where(|m| !is_chunk(m));
+    let (mut net, index, data, heartbeat) = transfer_under_way();
     // A few windows' worth of chunks arrive, then node 3 restarts (what it held is gone).
     for _ in 0..24 {
         net.deliver_one();
