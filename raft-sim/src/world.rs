@@ -2122,14 +2122,19 @@ impl World {
                 sn.inbox.clear();
                 sn.writing = None;
                 // A disk that acknowledged writes it had not synced loses them now.
-                let reverted = sn.synced.take().map(|(_, synced)| {
-                    sn.storage = synced;
-                    sn.storage.load()
-                });
+                let reverted = match sn.synced.take() {
+                    Some((_, synced)) => {
+                        sn.storage = synced;
+                        true
+                    }
+                    None => false,
+                };
                 sn.kv = KvStore::default();
                 sn.reads.clear();
                 note_due(&mut self.due, *node, sn);
-                if let Some(state) = reverted {
+                if reverted {
+                    // Read where it lies: the disk is not copied.
+                    let state = sn.storage.state();
                     self.checker
                         .on_disk_reverted(*node, state.snapshot_index, &state.entries);
                 }
