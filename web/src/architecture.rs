@@ -1,5 +1,5 @@
 //! Checks of the page's source layout, run with the unit tests (STYLE.md, "Where ours stands"):
-//! no import circle between files, and no file over [`MAX_LINES`] lines.
+//! no import circle between files, no file over [`MAX_LINES`] lines, and no JavaScript snippet.
 //!
 //! An import is any `crate::…` or `super::…` path in a file's code (a `use` line, a re-export or
 //! a path written inline; also one that starts at a child module or `self`), outside comments and outside its `#[cfg(test)] mod tests` (a test
@@ -306,5 +306,29 @@ fn no_file_is_over_the_line_limit() {
     for (module, text) in sources() {
         let n = text.lines().count();
         assert!(n <= MAX_LINES, "{module}: {n} lines; split it by concern");
+    }
+}
+
+/// No wasm-bindgen JavaScript snippet (`inline_js = …` or `module = "…"`) in the page's code:
+/// trunk builds the page's binaries of this crate at once, each writing the crate's snippets
+/// to the same file, and a release build once hashed that file for index.html's integrity
+/// attribute while another binary's build had it truncated; the browser then refused the
+/// snippet and the page never started. JavaScript the page needs goes in its inline script
+/// (index.html; `web/src/parts.rs` says why).
+#[test]
+fn no_file_has_a_javascript_snippet() {
+    // Written in two pieces, so that this file does not match them itself.
+    let snippet = [concat!("inline", "_js="), concat!("module", "=\"")];
+    for (module, text) in sources() {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(
+                !snippet.iter().any(|s| squeezed.contains(s)),
+                "{module}, line {}: a wasm-bindgen JavaScript snippet: {}",
+                n + 1,
+                line.trim()
+            );
+        }
     }
 }

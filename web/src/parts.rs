@@ -28,13 +28,17 @@ pub const YOUR_RAFT: &str = "your_raft.js";
 /// page.
 pub const FILES: &str = "files.js";
 
-// `import()` cannot be written in Rust: this module imports the part (resolved against the
-// page, not this snippet's own address) and starts its WebAssembly, then resolves to it.
-#[wasm_bindgen(inline_js = "export function load_part(url) {
-  return import(new URL(url, document.baseURI).href).then((m) => m.default().then(() => m));
-}")]
+// `import()` cannot be written in Rust: the page's own inline script defines
+// `window.raftLoadPart(url)`, which imports the part (resolved against the page) and starts its
+// WebAssembly, then resolves to it. Not a wasm-bindgen `inline_js` snippet: trunk builds the
+// page's four binaries of this crate at once, each writing the crate's snippets to the same
+// file, and one build hashed that file for index.html's integrity attribute while another had
+// it truncated (the attribute held an empty file's SHA-384, the browser refused the snippet and
+// the page never started: one of three release builds on 2026-12-07). Without the script (a
+// page of someone else's) the call fails and the caller says the part could not be loaded.
+#[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch)]
+    #[wasm_bindgen(catch, js_namespace = window, js_name = raftLoadPart)]
     fn load_part(url: &str) -> Result<js_sys::Promise, JsValue>;
 }
 
