@@ -160,6 +160,7 @@ pub fn event_log_view(p: &SnapProps) -> Html {
                                 }) }
                             </select>
                         </label>
+                        <span class="hint">{ "hollow head: reply · ✕: dropped" }</span>
                         if let Some(m) = mark {
                             <span class="hint">{ format!("marked: {m} ms") }</span>
                             <button class="btn small" onclick={live} title="Follow the latest time">{ "Follow live" }</button>
