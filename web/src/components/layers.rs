@@ -10,7 +10,7 @@
 //! tooltip) and click; above it a click is matched to the nearest shape by position.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
 
 /// A coordinate written with one decimal, as `{:.1}` writes it (but for halves, rounded away
 /// from zero, and no `-0.0`). Written by hand: Rust's float formatting was 8% of the main
@@ -19,14 +19,40 @@ use std::fmt::Write;
 #[derive(Clone, Copy, Debug)]
 pub struct Tenths(pub f64);
 
-impl std::fmt::Display for Tenths {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Beyond ±1e15 (never a coordinate here) the value is clamped; NaN is written as 0.
+impl Tenths {
+    /// The sign, whole part and tenth digit. Beyond ±1e15 (never a coordinate here) the value
+    /// is clamped; NaN is written as 0.
+    fn parts(self) -> (bool, u64, u8) {
         let t = (self.0 * 10.0).round().clamp(-1e15, 1e15);
         let t = if t.is_nan() { 0 } else { t as i64 };
-        let sign = if t < 0 { "-" } else { "" };
         let a = t.unsigned_abs();
-        write!(f, "{sign}{}.{}", a / 10, a % 10)
+        (t < 0, a / 10, (a % 10) as u8)
+    }
+
+    /// Appends the text to `out` directly: the views write a few thousand coordinates a frame
+    /// into path data (9 nodes, ~300 messages), and going through `write!` (the formatting
+    /// machinery, three times per number) was a fifth of the page's script under that load
+    /// (a sampling profile of the busy run of e2e/tests/perf.test.js).
+    pub fn push_to(self, out: &mut String) {
+        let (negative, whole, tenth) = self.parts();
+        if negative {
+            out.push('-');
+        }
+        out.push_str(itoa::Buffer::new().format(whole));
+        out.push('.');
+        out.push(char::from(b'0' + tenth));
+    }
+}
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (negative, whole, tenth) = self.parts();
+        if negative {
+            f.write_str("-")?;
+        }
+        f.write_str(itoa::Buffer::new().format(whole))?;
+        f.write_str(".")?;
+        f.write_char(char::from(b'0' + tenth))
     }
 }
 
@@ -35,14 +61,23 @@ impl std::fmt::Display for Tenths {
 #[derive(Clone, Copy, Debug)]
 pub struct Short(pub f64);
 
-impl std::fmt::Display for Short {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Short {
+    /// Appends the text to `out` directly (see [`Tenths::push_to`]).
+    pub fn push_to(self, out: &mut String) {
         let t = (self.0 * 10.0).round();
         if t.is_finite() && t % 10.0 == 0.0 && t.abs() < 1e15 {
-            write!(f, "{}", (t / 10.0) as i64)
+            out.push_str(itoa::Buffer::new().format((t / 10.0) as i64));
         } else {
-            Tenths(self.0).fmt(f)
+            Tenths(self.0).push_to(out);
         }
+    }
+}
+
+impl std::fmt::Display for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        f.write_str(&s)
     }
 }
 
@@ -69,7 +104,16 @@ impl PathData {
     /// A shape given by `shape` (relative path commands after a move), centred on `(x, y)`.
     /// `dx, dy` is where the shape's own path starts relative to its centre.
     fn at(&mut self, x: f64, y: f64, dx: f64, dy: f64, shape: &str) {
-        let _ = write!(self.0, "M{},{}{shape}", Tenths(x + dx), Tenths(y + dy));
+        self.point('M', x + dx, y + dy);
+        self.0.push_str(shape);
+    }
+
+    /// A path command `c` with one point.
+    fn point(&mut self, c: char, x: f64, y: f64) {
+        self.0.push(c);
+        Tenths(x).push_to(&mut self.0);
+        self.0.push(',');
+        Tenths(y).push_to(&mut self.0);
     }
 
     /// The shape of a message of kind `base` (without `_resp`) at `(x, y)`: the same shapes as
@@ -87,8 +131,8 @@ impl PathData {
 
     /// A straight line from `(x1, y1)` to `(x2, y2)`.
     pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64) {
-        let (x1, y1, x2, y2) = (Tenths(x1), Tenths(y1), Tenths(x2), Tenths(y2));
-        let _ = write!(self.0, "M{x1},{y1}L{x2},{y2}");
+        self.point('M', x1, y1);
+        self.point('L', x2, y2);
     }
 
     /// A dot of radius `r` at `(x, y)`.
@@ -97,23 +141,24 @@ impl PathData {
         // integer formatting: the space-time diagram draws a dot per trip (~600 a frame at 9
         // nodes with ~300 in flight), and Rust's shortest float formatting of these six
         // numbers per dot was a third of the diagram's work.
-        let (r, d) = (Short(r), Short(2.0 * r));
-        let _ = write!(
-            self.0,
-            "M{},{}a{r},{r} 0 1,0 {d},0a{r},{r} 0 1,0 -{d},0z",
-            Tenths(x - r.0),
-            Tenths(y),
-        );
+        self.point('M', x - r, y);
+        for sign in ["", "-"] {
+            self.0.push('a');
+            Short(r).push_to(&mut self.0);
+            self.0.push(',');
+            Short(r).push_to(&mut self.0);
+            self.0.push_str(" 0 1,0 ");
+            self.0.push_str(sign);
+            Short(2.0 * r).push_to(&mut self.0);
+            self.0.push_str(",0");
+        }
+        self.0.push('z');
     }
 
     /// A small cross (6 by 6) centred on `(x, y)`.
     pub fn cross(&mut self, x: f64, y: f64) {
-        let _ = write!(
-            self.0,
-            "M{},{}l6,6m0,-6l-6,6",
-            Tenths(x - 3.0),
-            Tenths(y - 3.0)
-        );
+        self.point('M', x - 3.0, y - 3.0);
+        self.0.push_str("l6,6m0,-6l-6,6");
     }
 }
 
@@ -206,6 +251,9 @@ mod tests {
             let x = k as f64 / 100.0 + 0.0013;
             let want = format!("{x:.1}");
             assert_eq!(Tenths(x).to_string(), want.replace("-0.0", "0.0"), "{x}");
+            let mut pushed = String::new();
+            Tenths(x).push_to(&mut pushed);
+            assert_eq!(pushed, want.replace("-0.0", "0.0"), "{x}");
         }
         assert_eq!(tenths(0.25), "0.3");
         assert_eq!(tenths(-0.25), "-0.3");
