@@ -210,6 +210,10 @@ const WORK_PARTS = {
  * script (with Yew and the simulation), style, layout, paint (with commit) and garbage
  * collection. A rAF interval of 33 ms with a task of 5 ms means the
  * frame was late for a reason outside the page's main thread (the machine, the compositor).
+ * `threads` gives the other threads' thread ms per frame that a frame's pixels need: `raster`
+ * (the renderer's raster workers, RasterTask events), `compositor` (the renderer's compositor
+ * thread) and `display` (the display compositor, in the GPU process); on 2 shared cores they
+ * compete with the main thread (the busy run's raster once took more than the main thread).
  */
 export async function frameWork(page, ms) {
   const events = await traceEvents(page, ms);
@@ -252,6 +256,30 @@ export async function frameWork(page, ms) {
     }
     parts[part] = tenths(sum / Math.max(1, durs.length));
   }
+  const threadName = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args?.name);
+  // A thread's outermost tasks' thread time, over the threads of that name.
+  const threadMs = (name) => {
+    const tasks = events
+      .filter((e) => e.ph === 'X' && e.dur != null && threadName.get(`${e.pid}:${e.tid}`) === name && /RunTask/.test(e.name))
+      .sort((a, b) => a.ts - b.ts);
+    const end = new Map();
+    let sum = 0;
+    for (const t of tasks) {
+      const k = `${t.pid}:${t.tid}`;
+      if (t.ts < (end.get(k) ?? -Infinity)) continue;
+      end.set(k, t.ts + t.dur);
+      sum += (t.tdur ?? t.dur) / 1000;
+    }
+    return sum;
+  };
+  const perFrame = (x) => tenths(x / Math.max(1, durs.length));
+  const raster = events.filter((e) => e.name === 'RasterTask' && e.ph === 'X').reduce((a, e) => a + (e.tdur ?? e.dur) / 1000, 0);
+  const threads = {
+    raster: perFrame(raster),
+    compositor: perFrame(threadMs('Compositor')),
+    display: perFrame(threadMs('VizCompositorThread')),
+  };
   return {
     p50: tenths(percentile(durs, 50)),
     p95: tenths(percentile(durs, 95)),
@@ -261,5 +289,6 @@ export async function frameWork(page, ms) {
     over: durs.filter((d) => d > 16.7).length,
     busy: tenths(busy),
     parts,
+    threads,
   };
 }

@@ -63,7 +63,7 @@ const round = (x) => (x == null ? null : Math.round(x * 10) / 10);
 
 /** [frameWork]'s figures on one line. */
 const workLine = (w) =>
-  `main-thread work per frame p50 ${w.p50} ms, p95 ${w.p95} ms (thread time ${w.cpu_p50}/${w.cpu_p95} ms), ${w.over} of ${w.frames} over 16.7 ms, main thread busy ${w.busy}% (thread ms per frame: ${Object.entries(w.parts).map(([k, v]) => `${k} ${v}`).join(', ')} ms)`;
+  `main-thread work per frame p50 ${w.p50} ms, p95 ${w.p95} ms (thread time ${w.cpu_p50}/${w.cpu_p95} ms), ${w.over} of ${w.frames} over 16.7 ms, main thread busy ${w.busy}% (thread ms per frame: ${Object.entries(w.parts).map(([k, v]) => `${k} ${v}`).join(', ')} ms; other threads' ms per frame: ${Object.entries(w.threads).map(([k, v]) => `${k} ${v}`).join(', ')})`;
 
 test('figures: memory over a long run under load, a seek, reopening it, CPU at rest', { timeout: 120_000 + LONG_S * 3_000 }, async () => {
   const { page, problems } = browser;
@@ -269,6 +269,7 @@ test('figures: frames at 9 nodes with ~300 messages in flight and the space-time
     frame_spacetime_work_cpu_p95_ms: work.cpu_p95,
     frame_spacetime_work_over_budget: `${work.over}/${work.frames}`,
     frame_spacetime_work_parts_ms: work.parts,
+    frame_spacetime_work_threads_ms: work.threads,
     frame_blank_p50_ms: blank.p50,
     frame_blank_p95_ms: blank.p95,
     frame_blank_work_p95_ms: blankWork.p95,

@@ -251,8 +251,21 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
                     })
                 })
                 .unwrap_or_default();
+            // The threads a frame's pixels also need (raster workers, compositor, display
+            // compositor), when the figures have them: they share the machine's cores.
+            let threads = get("frame_spacetime_work_threads_ms")
+                .and_then(|v| {
+                    v.as_object().map(|m| {
+                        m.iter()
+                            .map(|(k, v)| format!("{k} {v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                })
+                .map(|t| format!("; other threads' ms a frame: {t}"))
+                .unwrap_or_default();
             format!(
-                "{a} / {b} ms (thread time {c} / {d} ms), {} frames over 16.7 ms; thread ms a frame: {parts}",
+                "{a} / {b} ms (thread time {c} / {d} ms), {} frames over 16.7 ms; thread ms a frame: {parts}{threads}",
                 o.as_str().unwrap_or_default()
             )
         }
