@@ -72,6 +72,11 @@ pub fn ring_word(n: &NodeView) -> &'static str {
 /// per kind (no tooltip; a click picks the nearest within reach). See components/layers.rs.
 pub const MAX_SEPARATE_MESSAGES: usize = 40;
 
+/// Stroke widths of a request's and a reply's shape (www/style.css, `.msg .shape` and
+/// `.msg.response .shape`), which the layers draw as filled outlines instead.
+const REQUEST_STROKE: f64 = 1.5;
+const REPLY_STROKE: f64 = 2.0;
+
 /// The cluster view.
 #[function_component(Cluster)]
 pub fn cluster() -> Html {
@@ -137,17 +142,40 @@ pub fn cluster() -> Html {
     // (see components/layers.rs), the picked one still drawn on its own.
     let layered = v.messages.len() > MAX_SEPARATE_MESSAGES;
     let messages: Html = if layered {
+        // Filled, not stroked: a request's shape grown by half its stroke's width, a reply's
+        // ring as its shape grown by half the stroke with the shape shrunk by as much drawn
+        // over it in the card's colour (the look of the separate elements, whose CSS strokes
+        // them). Stroking every layer again for each tile it covers was half of the browser's
+        // raster work for the cluster under perf.test.js's busy run. Parked messages (few, on
+        // held links) keep their amber stroke.
         let mut layers = Layers::default();
         for m in v.messages.iter().filter(|m| picked_msg != Some(m.id)) {
             let base = m.kind.trim_end_matches("_resp");
             let class = layer_class(m, base);
-            layers.get(class).message(base, m.entries > 0, m.x, m.y);
+            let [shapes, over] = layers.get(class);
+            let (entries, x, y) = (m.entries > 0, m.x, m.y);
+            if m.parked {
+                shapes.message(base, entries, x, y);
+            } else if m.response {
+                shapes.message_grown(base, entries, x, y, REPLY_STROKE / 2.0);
+                over.message_grown(base, entries, x, y, -REPLY_STROKE / 2.0);
+            } else {
+                shapes.message_grown(base, entries, x, y, REQUEST_STROKE / 2.0);
+            }
         }
         let picked = v.messages.iter().filter(|m| picked_msg == Some(m.id));
         html! {
             <>
-                { for layers.paths().map(|(class, d)| html! {
-                    <g key={class.clone()} {class} data-layer="1"><path class="shape" {d} /></g>
+                { for layers.paths().map(|(class, d, over)| {
+                    let filled = !class.contains(" parked");
+                    html! {
+                        <g key={class.clone()} {class} data-layer="1">
+                            <path class={if filled { "shape filled" } else { "shape" }} {d} />
+                            if !over.is_empty() {
+                                <path class="shape hole" d={over} />
+                            }
+                        </g>
+                    }
                 }) }
                 { for picked.map(|m| message(m, &pick, true)) }
             </>

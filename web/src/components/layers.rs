@@ -129,6 +129,63 @@ impl PathData {
         }
     }
 
+    /// [`PathData::message`]'s shape grown outwards by `grow` (shrunk when negative): the
+    /// outline a stroke of width `2 × grow` centred on the shape's edge reaches (or, shrunk, the
+    /// hole it leaves), for shapes filled instead of stroked. Polygons are scaled about the
+    /// centre of the circle their edges touch by 1 + `grow` / its radius, which moves every
+    /// edge by `grow` (a stroke's corners are mitred, so they are sharp too); dots change their
+    /// radius.
+    pub fn message_grown(&mut self, base: &str, entries: bool, x: f64, y: f64, grow: f64) {
+        const SQUARE: [(f64, f64); 3] = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)];
+        // (first vertex, steps to the next ones (times `scale`), the centre of the circle the
+        // edges touch and that circle's radius), relative to the message's position.
+        type Shape = ((f64, f64), &'static [(f64, f64)], f64, (f64, f64), f64);
+        let (start, steps, scale, centre, inradius): Shape = match base {
+            "pre_vote" | "vote" => (
+                (0.0, -7.0),
+                &[(7.0, 7.0), (-7.0, 7.0), (-7.0, -7.0)],
+                1.0,
+                (0.0, 0.0),
+                7.0 / std::f64::consts::SQRT_2,
+            ),
+            "append" if entries => ((-6.5, -6.5), &SQUARE, 13.0, (0.0, 0.0), 6.5),
+            "append" => ((-4.5, -4.5), &SQUARE, 9.0, (0.0, 0.0), 4.5),
+            // Base 15 and height 14: twice the area over the perimeter, above the base by it.
+            "timeout_now" => (
+                (0.0, -8.0),
+                &[(7.5, 14.0), (-15.0, 0.0)],
+                1.0,
+                (0.0, 1.5098),
+                4.4902,
+            ),
+            "snapshot" => (
+                (-8.5, 0.0),
+                &[
+                    (4.0, -7.5),
+                    (9.0, 0.0),
+                    (4.0, 7.5),
+                    (-4.0, 7.5),
+                    (-9.0, 0.0),
+                ],
+                1.0,
+                (0.0, 0.0),
+                7.5,
+            ),
+            _ => return self.dot(x, y, (4.5 + grow).max(0.0)),
+        };
+        let k = (1.0 + grow / inradius).max(0.0);
+        let (cx, cy) = (x + centre.0, y + centre.1);
+        self.point(
+            'M',
+            cx + (start.0 - centre.0) * k,
+            cy + (start.1 - centre.1) * k,
+        );
+        for &(dx, dy) in steps {
+            self.point('l', dx * scale * k, dy * scale * k);
+        }
+        self.0.push('z');
+    }
+
     /// A straight line from `(x1, y1)` to `(x2, y2)`.
     pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64) {
         self.point('M', x1, y1);
@@ -163,19 +220,23 @@ impl PathData {
 }
 
 /// Path data by drawing class, in a fixed order (the class string is also the key the view
-/// gives the element, so a layer's element is reused from frame to frame).
+/// gives the element, so a layer's element is reused from frame to frame). Each class has two
+/// paths: the shapes, and what is drawn over them (the holes of hollow shapes drawn filled).
 #[derive(Default)]
-pub struct Layers(BTreeMap<String, PathData>);
+pub struct Layers(BTreeMap<String, [PathData; 2]>);
 
 impl Layers {
-    /// The path data of `class`, created empty the first time.
-    pub fn get(&mut self, class: String) -> &mut PathData {
+    /// The path data of `class` (shapes, then what goes over them), created empty the first
+    /// time.
+    pub fn get(&mut self, class: String) -> &mut [PathData; 2] {
         self.0.entry(class).or_default()
     }
 
-    /// (class, path data) of every layer, in class order.
-    pub fn paths(self) -> impl Iterator<Item = (String, String)> {
-        self.0.into_iter().map(|(k, v)| (k, v.into_string()))
+    /// (class, shapes, what goes over them) of every layer, in class order.
+    pub fn paths(self) -> impl Iterator<Item = (String, String, String)> {
+        self.0
+            .into_iter()
+            .map(|(k, [a, b])| (k, a.into_string(), b.into_string()))
     }
 }
 
@@ -263,18 +324,89 @@ mod tests {
     #[test]
     fn layers_come_out_in_class_order_one_per_class() {
         let mut l = Layers::default();
-        l.get("msg-vote".into()).message("vote", false, 0.0, 0.0);
-        l.get("msg-append".into())
-            .message("append", false, 0.0, 0.0);
-        l.get("msg-vote".into()).message("vote", false, 1.0, 1.0);
+        l.get("msg-vote".into())[0].message("vote", false, 0.0, 0.0);
+        l.get("msg-append".into())[0].message("append", false, 0.0, 0.0);
+        l.get("msg-vote".into())[0].message("vote", false, 1.0, 1.0);
+        l.get("msg-vote".into())[1].message("vote", false, 1.0, 1.0);
         let got: Vec<_> = l
             .paths()
-            .map(|(k, d)| (k, d.matches('M').count()))
+            .map(|(k, d, over)| (k, d.matches('M').count(), over.matches('M').count()))
             .collect();
         assert_eq!(
             got,
-            vec![("msg-append".to_string(), 1), ("msg-vote".to_string(), 2)]
+            vec![
+                ("msg-append".to_string(), 1, 0),
+                ("msg-vote".to_string(), 2, 1)
+            ]
         );
+    }
+
+    /// A shape grown by nothing is the shape; grown, every edge moves out by `grow` (in, shrunk);
+    /// shrunk past its middle it is a point, never turned inside out.
+    #[test]
+    fn grown_shapes_move_their_edges_by_the_growth() {
+        // The shape's vertices, read back from its path data (absolute start, relative steps).
+        fn vertices(d: &str) -> Vec<(f64, f64)> {
+            let nums: Vec<f64> = d
+                .split(|c: char| c.is_ascii_alphabetic() || c == ',')
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().unwrap())
+                .collect();
+            let mut at = (nums[0], nums[1]);
+            let mut out = vec![at];
+            for p in nums[2..].chunks(2) {
+                at = (at.0 + p[0], at.1 + p[1]);
+                out.push(at);
+            }
+            out
+        }
+        // How far each edge of `b` lies outside the same edge of `a` (same directions).
+        fn edge_moves(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<f64> {
+            (0..a.len())
+                .map(|i| {
+                    let (p, q) = (a[i], a[(i + 1) % a.len()]);
+                    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+                    let len = (dx * dx + dy * dy).sqrt();
+                    // The outward normal of a clockwise (on screen) polygon is (dy, -dx).
+                    ((b[i].0 - p.0) * dy - (b[i].1 - p.1) * dx) / len
+                })
+                .collect()
+        }
+        for (base, entries) in [
+            ("vote", false),
+            ("append", true),
+            ("append", false),
+            ("timeout_now", false),
+            ("snapshot", false),
+        ] {
+            let mut plain = PathData::default();
+            plain.message_grown(base, entries, 10.0, 20.0, 0.0);
+            let plain = vertices(&plain.0);
+            for grow in [-1.0, 0.75, 1.0] {
+                let mut p = PathData::default();
+                p.message_grown(base, entries, 10.0, 20.0, grow);
+                for m in edge_moves(&plain, &vertices(&p.0)) {
+                    // Coordinates are written in tenths.
+                    assert!(
+                        (m - grow).abs() < 0.08,
+                        "{base}: an edge moved {m}, not {grow}"
+                    );
+                }
+            }
+            let mut gone = PathData::default();
+            gone.message_grown(base, entries, 0.0, 0.0, -100.0);
+            let v = vertices(&gone.0);
+            assert!(v.iter().all(|&p| p == v[0]), "{base}: {v:?}");
+        }
+        // The plain shape is the one `message` draws, point for point.
+        let (mut a, mut b) = (PathData::default(), PathData::default());
+        a.message("vote", false, 3.0, 4.0);
+        b.message_grown("vote", false, 3.0, 4.0, 0.0);
+        assert_eq!(vertices(&a.0), vertices(&b.0));
+        // Dots change their radius.
+        let mut dot = PathData::default();
+        dot.message_grown("heartbeat", false, 10.0, 20.0, 1.0);
+        assert_eq!(dot.0, "M4.5,20.0a5.5,5.5 0 1,0 11,0a5.5,5.5 0 1,0 -11,0z");
     }
 
     #[test]
