@@ -241,8 +241,9 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         get("frame_spacetime_work_over_budget"),
     ) {
         (Some(a), Some(b), Some(c), Some(d), Some(o)) => {
-            let parts = get("frame_spacetime_work_parts_ms")
-                .and_then(|v| {
+            // "name value, name value" of a figure that is an object of numbers.
+            let listed = |key: &str| {
+                get(key).and_then(|v| {
                     v.as_object().map(|m| {
                         m.iter()
                             .map(|(k, v)| format!("{k} {v}"))
@@ -250,18 +251,11 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
                             .join(", ")
                     })
                 })
-                .unwrap_or_default();
+            };
+            let parts = listed("frame_spacetime_work_parts_ms").unwrap_or_default();
             // The threads a frame's pixels also need (raster workers, compositor, display
             // compositor), when the figures have them: they share the machine's cores.
-            let threads = get("frame_spacetime_work_threads_ms")
-                .and_then(|v| {
-                    v.as_object().map(|m| {
-                        m.iter()
-                            .map(|(k, v)| format!("{k} {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                })
+            let threads = listed("frame_spacetime_work_threads_ms")
                 .map(|t| format!("; other threads' ms a frame: {t}"))
                 .unwrap_or_default();
             format!(
