@@ -756,6 +756,8 @@ pub struct World {
     /// Heartbeats and their answers kept off this world's network for a multi-group world to
     /// carry between machines ([`World::intercept_heartbeats`]); `None`: sent as usual.
     intercepted: Option<Vec<raft_core::message::Message>>,
+    /// Committed commands decoded once for every replica that applies them.
+    decoded: crate::app::DecodeCache,
 }
 
 impl World {
@@ -836,6 +838,7 @@ impl World {
             proposals: 0,
             last_proposal: None,
             intercepted: None,
+            decoded: Default::default(),
         };
         for (&id, sn) in &world.nodes {
             world.checker.on_state(id, 0, sn.kv.digest());
@@ -1573,8 +1576,9 @@ impl World {
             let mut executed = None;
             let (mut command, mut reply, mut session) = (None, None, None);
             if let Payload::Command(bytes) = &e.payload {
-                if let Some(cmd) = Command::decode(bytes) {
-                    let (r, ran) = sn.kv.apply(&cmd);
+                // Decoded once for every replica (the same bytes give the same command).
+                if let Some(cmd) = self.decoded.decode(e.index, bytes) {
+                    let (r, ran) = sn.kv.apply(cmd);
                     if ran {
                         executed = Some((cmd.client, cmd.seq));
                     }
@@ -1598,6 +1602,7 @@ impl World {
                 .zip(reply.as_ref())
                 .map(|(c, _)| (c.client, c.seq));
             if self.opts.keep_trace {
+                let command = command.cloned();
                 self.record(TraceEvent::Apply {
                     node: id,
                     index: e.index,
@@ -1612,7 +1617,7 @@ impl World {
                     id,
                     e.index,
                     e.term,
-                    command.as_ref(),
+                    command,
                     reply.as_ref(),
                     session,
                 );
