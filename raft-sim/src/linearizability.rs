@@ -503,6 +503,16 @@ impl State {
     }
 }
 
+/// A 64-bit hash of a state, for [`Search::intern`]'s lookup (equal states, equal hashes).
+fn state_hash(st: &State) -> u64 {
+    use crate::trace::{mix_bytes, mix_word, FNV_OFFSET};
+    match st {
+        State::Value(None) => mix_word(FNV_OFFSET, 0),
+        State::Value(Some(v)) => mix_bytes(mix_word(FNV_OFFSET, 1), v.as_bytes()),
+        State::Count(n) => mix_word(mix_word(FNV_OFFSET, 2), *n),
+    }
+}
+
 /// Runs `op` on `state` exactly as `KvStore::execute` does. `None` if the op does not belong to
 /// this kind of state (cannot happen within one key's partition).
 fn apply(state: &State, op: &Op) -> Option<(State, Reply)> {
@@ -671,22 +681,28 @@ impl Part {
                 after: Vec::new(),
             })
             .collect();
-        // (client, completion time) -> completed ops of that client finishing then.
-        let mut ends: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
-        for (local, item) in items[..done].iter().enumerate() {
-            ends.entry((history[item.hist].client, item.ret))
-                .or_default()
-                .push(local);
-        }
+        // (client, completion time, local index) of the completed ops, sorted: the ops of a
+        // client finishing at a given time are one run, found by binary search (a map of
+        // vectors cost an allocation per op; with sequence numbers no completion shares its
+        // place with an invocation, so the runs are almost always empty).
+        let mut ends: Vec<(u64, u64, usize)> = items[..done]
+            .iter()
+            .enumerate()
+            .map(|(local, item)| (history[item.hist].client, item.ret, local))
+            .collect();
+        ends.sort_unstable();
         let hists: Vec<usize> = items.iter().map(|it| it.hist).collect();
         for (local, item) in items.iter_mut().enumerate() {
-            if let Some(before) = ends.get(&(history[item.hist].client, item.invoke)) {
-                item.after = before
-                    .iter()
-                    .copied()
-                    .filter(|&b| b != local && hists[b] < item.hist)
-                    .collect();
-            }
+            let key = (history[item.hist].client, item.invoke);
+            let from = ends.partition_point(|&(c, r, _)| (c, r) < key);
+            let run = ends[from..]
+                .iter()
+                .take_while(|&&(c, r, _)| (c, r) == key)
+                .map(|&(_, _, b)| b);
+            // In local-index order, as the map's vectors held them.
+            item.after = run
+                .filter(|&b| b != local && hists[b] < item.hist)
+                .collect();
         }
         Part { items, done }
     }
@@ -721,7 +737,12 @@ struct Search<'a> {
     /// No completed op below this index is unlinearized.
     hint: usize,
     states: Vec<State>,
-    state_ids: BTreeMap<State, u32>,
+    /// [`state_hash`] → the first state interned with that hash; further ones with the same
+    /// hash follow in `same_hash` (by id). Looked up by a 64-bit hash and confirmed by
+    /// comparing the state, so a collision costs a comparison, never a wrong id (a map keyed
+    /// by the states themselves compared long strings at every level and stored each twice).
+    state_ids: BTreeMap<u64, u32>,
+    same_hash: Vec<u32>,
     seen: BTreeSet<(u32, Vec<u64>)>,
     steps: u64,
     deepest: Option<DeadEnd>,
@@ -741,6 +762,7 @@ impl<'a> Search<'a> {
             hint: 0,
             states: Vec::new(),
             state_ids: BTreeMap::new(),
+            same_hash: Vec::new(),
             seen: BTreeSet::new(),
             steps: 0,
             deepest: None,
@@ -749,13 +771,29 @@ impl<'a> Search<'a> {
         s
     }
 
+    /// The id of `st`, numbering states in the order they are first seen.
     fn intern(&mut self, st: State) -> u32 {
-        if let Some(&id) = self.state_ids.get(&st) {
-            return id;
-        }
         let id = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-        self.states.push(st.clone());
-        self.state_ids.insert(st, id);
+        match self.state_ids.entry(state_hash(&st)) {
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            alloc::collections::btree_map::Entry::Occupied(o) => {
+                let mut k = *o.get();
+                loop {
+                    if self.states[k as usize] == st {
+                        return k;
+                    }
+                    match self.same_hash[k as usize] {
+                        u32::MAX => break,
+                        next => k = next,
+                    }
+                }
+                self.same_hash[k as usize] = id;
+            }
+        }
+        self.states.push(st);
+        self.same_hash.push(u32::MAX);
         id
     }
 
