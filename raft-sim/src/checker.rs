@@ -12,6 +12,8 @@ use raft_core::entry::{Entry, HardState, Payload};
 use raft_core::membership::Membership;
 use raft_core::types::{Index, NodeId, Term};
 
+use crate::node_map::NodeMap;
+
 /// A broken safety property.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -246,9 +248,9 @@ impl Executed {
 pub struct Checker {
     /// Term → the node that led it (Election Safety).
     leaders: BTreeMap<Term, NodeId>,
-    mirrors: BTreeMap<NodeId, Mirror>,
+    mirrors: NodeMap<Mirror>,
     /// Highest term each node has reported, across restarts.
-    terms: BTreeMap<NodeId, Term>,
+    terms: NodeMap<Term>,
     /// (node, term) → vote cast.
     votes: BTreeMap<(NodeId, Term), NodeId>,
     /// Globally committed entries, by index `committed_base + k + 1`.
@@ -257,26 +259,26 @@ pub struct Checker {
     /// ([`Checker::forget_committed_below`]); 0 unless a long run's memory is bounded.
     committed_base: Index,
     /// Per node: commit index seen.
-    commit_seen: BTreeMap<NodeId, Index>,
+    commit_seen: NodeMap<Index>,
     /// The voters (incoming, outgoing) of the configuration in effect at the latest leader
     /// commit: what a committed entry a disk loses must still be stored on a majority of
     /// (Stored On A Majority, [`Checker::on_disk_reverted`]).
     quorum: (Vec<NodeId>, Vec<NodeId>),
     /// Per node: last applied index.
-    applied: BTreeMap<NodeId, Index>,
+    applied: NodeMap<Index>,
     /// Per current leader: (term, last index, term at last index) for Leader Append-Only.
-    leader_logs: BTreeMap<NodeId, (Term, Index, Term)>,
+    leader_logs: NodeMap<(Term, Index, Term)>,
     /// Per node: client commands executed by its state machine since it (re)started.
-    executed: BTreeMap<NodeId, Executed>,
+    executed: NodeMap<Executed>,
     /// Applied index → the first state digest any replica reported there, and that replica.
     /// Only indices from `states_floor` on are kept: see [`STATE_WINDOW`].
     states: BTreeMap<Index, (u64, NodeId)>,
     /// Digests below this index were forgotten (none is recorded below it again).
     states_floor: Index,
     /// Per live node: the index its state machine is at (removed when it crashes).
-    state_at: BTreeMap<NodeId, Index>,
+    state_at: NodeMap<Index>,
     /// Per crashed node: the index of the snapshot it will restart from.
-    restart_at: BTreeMap<NodeId, Index>,
+    restart_at: NodeMap<Index>,
     /// Time and event index stamped on violations.
     now: (u64, u64),
     /// Violations found, the first of each property, in the order found (so at most one per
@@ -381,7 +383,9 @@ impl Checker {
         if entries.is_empty() {
             return;
         }
-        self.mirrors.entry(node).or_default().write(entries);
+        self.mirrors
+            .get_or_insert_with(node, Mirror::default)
+            .write(entries);
         self.check_log_matching(node);
     }
 
@@ -764,7 +768,7 @@ impl Checker {
     /// A node's state machine applied `entry`; `executed` lists client commands (client, seq)
     /// whose effect ran (not answered from the session table).
     pub fn on_apply(&mut self, node: NodeId, entry: &Entry, executed: Option<(u64, u64)>) {
-        let applied = self.applied.entry(node).or_insert(0);
+        let applied = self.applied.get_or_insert_with(node, || 0);
         let last = core::mem::replace(applied, entry.index);
         if entry.index != last + 1 {
             self.fail(
@@ -786,7 +790,11 @@ impl Checker {
             }
         }
         if let Some(cmd) = executed {
-            if !self.executed.entry(node).or_default().insert(cmd.0, cmd.1) {
+            if !self
+                .executed
+                .get_or_insert_with(node, Executed::default)
+                .insert(cmd.0, cmd.1)
+            {
                 self.fail(
                     "Exactly Once",
                     vec![node],
@@ -880,7 +888,7 @@ impl Checker {
         match self.committed_at(index) {
             Some(c) if c.term == term => {
                 let base = c.chain;
-                self.mirrors.entry(node).or_default().compact(index, term, base);
+                self.mirrors.get_or_insert_with(node, Mirror::default).compact(index, term, base);
             }
             _ => self.fail(
                 "State Machine Safety",
@@ -889,9 +897,9 @@ impl Checker {
             ),
         }
         if installed {
-            let a = self.applied.entry(node).or_insert(0);
+            let a = self.applied.get_or_insert_with(node, || 0);
             *a = (*a).max(index);
-            let c = self.commit_seen.entry(node).or_insert(0);
+            let c = self.commit_seen.get_or_insert_with(node, || 0);
             *c = (*c).max(index);
         }
     }
