@@ -258,9 +258,44 @@ fn check_from(
     states: &BTreeMap<Key, Vec<State>>,
     max_steps: u64,
 ) -> Result<CheckStats, NonLinearizable> {
-    let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-    for (i, h) in history.iter().enumerate() {
-        by_key.entry(Key::of(&h.op)).or_default().push(i);
+    // Each key's operations in history order, keys in `Key` order. Grouped by sorting borrowed
+    // keys, so that a key's string is copied once, not once per operation.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum KeyRef<'a> {
+        Kv(&'a str),
+        Task(u64),
+    }
+    let mut refs: Vec<(KeyRef<'_>, usize)> = history
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match &h.op {
+            Op::Task { id } => (KeyRef::Task(*id), i),
+            other => (KeyRef::Kv(other.key()), i),
+        })
+        .collect();
+    refs.sort_unstable();
+    let mut by_key: Vec<(Key, Vec<usize>)> = Vec::new();
+    for (k, i) in refs {
+        match by_key.last_mut() {
+            Some((last, ops)) if KeyRef::from(&*last) == k => ops.push(i),
+            _ => by_key.push((k.to_key(), alloc::vec![i])),
+        }
+    }
+    impl<'a> From<&'a Key> for KeyRef<'a> {
+        fn from(k: &'a Key) -> Self {
+            match k {
+                Key::Kv(s) => KeyRef::Kv(s),
+                Key::Task(id) => KeyRef::Task(*id),
+            }
+        }
+    }
+    impl KeyRef<'_> {
+        fn to_key(&self) -> Key {
+            match *self {
+                KeyRef::Kv(s) => Key::Kv(s.into()),
+                KeyRef::Task(id) => Key::Task(id),
+            }
+        }
     }
     let mut stats = CheckStats {
         keys: by_key.len(),
@@ -417,10 +452,17 @@ impl Segments {
             Ok(s) => s,
             Err(e) => return Verdict::NotLinearizable(e),
         };
-        let mut keys: BTreeSet<Key> = self.states.keys().cloned().collect();
-        keys.extend(rest.iter().map(|h| Key::of(&h.op)));
+        // The keys of the segments taken and of `rest` (without segments, those of `rest`,
+        // which the check counted).
+        let keys = if self.states.is_empty() {
+            s.keys
+        } else {
+            let mut keys: BTreeSet<Key> = self.states.keys().cloned().collect();
+            keys.extend(rest.iter().map(|h| Key::of(&h.op)));
+            keys.len()
+        };
         let stats = CheckStats {
-            keys: keys.len(),
+            keys,
             ops: self.taken.ops + s.ops,
             steps: self.taken.steps + s.steps,
             unknown_keys: s.unknown_keys,
