@@ -1396,9 +1396,12 @@ impl World {
         let r = f(node);
         self.drain(id);
         // The stall lasts one step of the node (its input and its Ready); the checks and the
-        // page read the node's log as it is.
-        if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
-            node.storage_mut().stalled = false;
+        // page read the node's log as it is. (Only this function stalls a disk, and only with
+        // the nemesis on: without it there is nothing to clear, and no lookup to make.)
+        if self.opts.stalled_reads_ppm > 0 {
+            if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
+                node.storage_mut().stalled = false;
+            }
         }
         Some(r)
     }
