@@ -1632,56 +1632,52 @@ impl World {
                 return;
             };
             let mut executed = None;
-            let (mut command, mut reply, mut session) = (None, None, None);
+            let (mut command, mut session) = (None, None);
             if let Payload::Command(bytes) = &e.payload {
                 // Decoded once for every replica (the same bytes give the same command).
                 if let Some(cmd) = self.decoded.decode(e.index, bytes) {
-                    let (r, ran) = sn.kv.apply(cmd);
-                    if ran {
+                    let applied = sn.kv.apply_in_place(cmd);
+                    if applied == Some(true) {
                         executed = Some((cmd.client, cmd.seq));
                     }
-                    session = Some(match (ran, &r) {
-                        (true, _) => SessionOutcome::Executed,
-                        (false, Some(_)) => SessionOutcome::Duplicate,
-                        (false, None) => SessionOutcome::Stale,
+                    session = Some(match applied {
+                        Some(true) => SessionOutcome::Executed,
+                        Some(false) => SessionOutcome::Duplicate,
+                        None => SessionOutcome::Stale,
                     });
-                    reply = r;
                     command = Some(cmd);
                 }
             }
             let digest = sn.kv.digest();
             sn.applied = e.index;
+            // The reply, read where the session table keeps it: copied only for the client
+            // it completes and for a stored trace.
+            let reply = command
+                .filter(|_| session != Some(SessionOutcome::Stale))
+                .and_then(|c| sn.kv.reply(c.client));
             self.checker.on_apply(id, &e, executed);
             self.checker.on_state(id, e.index, digest);
-            // The reply goes to the client below: a stored trace takes a copy, the hash only
-            // reads it.
-            let done = command
-                .as_ref()
-                .zip(reply.as_ref())
-                .map(|(c, _)| (c.client, c.seq));
+            let read_index = self.opts.clients.read_index;
+            let done = command.zip(reply).and_then(|(c, r)| {
+                let k = Self::completing(&self.clients, read_index, id, c.client, c.seq)?;
+                Some((k, r.clone()))
+            });
             if self.opts.keep_trace {
-                let command = command.cloned();
+                let (command, result) = (command.cloned(), reply.cloned());
                 self.record(TraceEvent::Apply {
                     node: id,
                     index: e.index,
                     term: e.term,
                     command,
-                    result: reply.clone(),
+                    result,
                     session,
                 });
             } else if self.hashing {
-                self.hash.add_apply(
-                    self.now,
-                    id,
-                    e.index,
-                    e.term,
-                    command,
-                    reply.as_ref(),
-                    session,
-                );
+                self.hash
+                    .add_apply(self.now, id, e.index, e.term, command, reply, session);
             }
-            if let Some(((client, seq), reply)) = done.zip(reply) {
-                self.complete(id, client, seq, reply);
+            if let Some((k, reply)) = done {
+                self.complete_pending(k, reply);
             }
         }
         // 4. Reads whose index the state machine has reached.
@@ -2069,20 +2065,26 @@ impl World {
         }
     }
 
-    fn complete(&mut self, node: NodeId, client: u64, seq: u64, reply: Reply) {
-        let Some(k) = self.clients.iter().position(|c| c.id == client) else {
-            return;
-        };
-        let matches = self.clients[k]
+    /// Of `clients`, the one whose pending command `seq` of session `client`, sent to `node`,
+    /// an apply at `node` completes, if any (`read_index`: reads are served by ReadIndex). A
+    /// function of the clients alone, so that it can be asked while a node is borrowed.
+    fn completing(
+        clients: &[Client],
+        read_index: bool,
+        node: NodeId,
+        client: u64,
+        seq: u64,
+    ) -> Option<usize> {
+        let k = clients.iter().position(|c| c.id == client)?;
+        // A read served by ReadIndex shares its sequence number with the client's last logged
+        // command (it is not one, §6.3); an apply of that command completes the command, never
+        // the read (as `World::logged` says).
+        let logged = |op: &Op| !(matches!(op, Op::Get { .. }) && read_index);
+        let matches = clients[k]
             .pending
             .as_ref()
-            // A read served by ReadIndex shares its sequence number with the client's last
-            // logged command (it is not one, §6.3); an apply of that command completes the
-            // command, never the read.
-            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node) && self.logged(&p.cmd.op));
-        if matches {
-            self.complete_pending(k, reply);
-        }
+            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node) && logged(&p.cmd.op));
+        matches.then_some(k)
     }
 
     /// Completes client `k`'s pending operation with `reply`.
