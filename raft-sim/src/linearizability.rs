@@ -752,6 +752,65 @@ impl Part {
 
 // ----- the search ----------------------------------------------------------------------------
 
+/// A set of (state id, set key) pairs, the search's memory of where it has been: found by a
+/// 64-bit hash of the pair and confirmed against the stored words, which sit end to end in one
+/// vector. (A B-tree of pairs that each owned a vector cost an allocation and a dozen vector
+/// comparisons per step of the search.) Answers exactly as a set of the pairs would.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Hash → the first pair stored with it; the others with the same hash follow in `next`.
+    first: BTreeMap<u64, u32>,
+    /// Per pair: the next pair with the same hash (`u32::MAX`: none), its state, and where its
+    /// key lies in `words`.
+    pairs: Vec<(u32, u32, usize, usize)>,
+    words: Vec<u64>,
+    /// A buffer for the key being looked up.
+    scratch: Vec<u64>,
+    /// Tests: every pair hashes alike, so that every lookup goes through the confirmations.
+    #[cfg(test)]
+    collide: bool,
+}
+
+impl Seen {
+    /// Adds (`state`, `key`); false if it was there.
+    fn insert(&mut self, state: u32, key: &[u64]) -> bool {
+        use crate::trace::{mix_word, FNV_OFFSET};
+        let h = key
+            .iter()
+            .fold(mix_word(FNV_OFFSET, u64::from(state)), |h, &w| {
+                mix_word(h, w)
+            });
+        #[cfg(test)]
+        let h = if self.collide { 0 } else { h };
+        let id = u32::try_from(self.pairs.len()).unwrap_or(u32::MAX);
+        let same = |p: &(u32, u32, usize, usize), words: &[u64]| {
+            p.1 == state && words[p.2..p.2 + p.3] == *key
+        };
+        match self.first.entry(h) {
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            alloc::collections::btree_map::Entry::Occupied(o) => {
+                let mut k = *o.get() as usize;
+                loop {
+                    if same(&self.pairs[k], &self.words) {
+                        return false;
+                    }
+                    match self.pairs[k].0 {
+                        u32::MAX => break,
+                        next => k = next as usize,
+                    }
+                }
+                self.pairs[k].0 = id;
+            }
+        }
+        self.pairs
+            .push((u32::MAX, state, self.words.len(), key.len()));
+        self.words.extend_from_slice(key);
+        true
+    }
+}
+
 enum Outcome {
     Linearizable,
     Violation,
@@ -785,7 +844,8 @@ struct Search<'a> {
     /// by the states themselves compared long strings at every level and stored each twice).
     state_ids: BTreeMap<u64, u32>,
     same_hash: Vec<u32>,
-    seen: BTreeSet<(u32, Vec<u64>)>,
+    /// The (state, linearized set) pairs reached ([`Search::visit`]).
+    seen: Seen,
     steps: u64,
     deepest: Option<DeadEnd>,
 }
@@ -805,7 +865,7 @@ impl<'a> Search<'a> {
             states: Vec::new(),
             state_ids: BTreeMap::new(),
             same_hash: Vec::new(),
-            seen: BTreeSet::new(),
+            seen: Seen::default(),
             steps: 0,
             deepest: None,
         };
@@ -867,18 +927,27 @@ impl<'a> Search<'a> {
     /// A canonical encoding of the linearized set: the index of the first word of the completed
     /// ops' bitset that is not all ones (every earlier word is), the words from there up to the
     /// last non-zero one, then the incomplete ops' bitset.
-    fn set_key(&self) -> Vec<u64> {
+    fn set_key(&self, key: &mut Vec<u64>) {
         let words = &self.lin_done.0;
         let first = self.lin_done.next_zero(self.hint) / 64;
         let mut last = words.len();
         while last > first && words[last - 1] == 0 {
             last -= 1;
         }
-        let mut key = Vec::with_capacity(1 + last.saturating_sub(first) + self.lin_pending.0.len());
+        key.clear();
         key.push(first as u64);
         key.extend_from_slice(&words[first.min(last)..last]);
         key.extend_from_slice(&self.lin_pending.0);
-        key
+    }
+
+    /// Records that the search reached state `state` with the current linearized set; false if
+    /// it had been there before.
+    fn visit(&mut self, state: u32) -> bool {
+        let mut key = core::mem::take(&mut self.seen.scratch);
+        self.set_key(&mut key);
+        let new = self.seen.insert(state, &key);
+        self.seen.scratch = key;
+        new
     }
 
     /// The unlinearized ops no unlinearized op must precede, in local-index order.
@@ -1021,7 +1090,7 @@ impl<'a> Search<'a> {
                     continue;
                 };
                 self.set_lin(c, true);
-                if self.seen.insert((next, self.set_key())) {
+                if self.visit(next) {
                     stack.push((c, state));
                     state = next;
                     resume = 0;
@@ -1273,6 +1342,35 @@ mod tests {
         match check(h) {
             Ok(stats) => panic!("expected a violation, got {stats:?}"),
             Err(e) => e,
+        }
+    }
+
+    /// `Seen` answers as a set of (state, key) pairs, whatever collides.
+    #[test]
+    fn seen_is_a_set_of_pairs() {
+        for collide in [false, true] {
+            seen_is_a_set_of_pairs_when(collide);
+        }
+    }
+
+    fn seen_is_a_set_of_pairs_when(collide: bool) {
+        let mut seen = Seen {
+            collide,
+            ..Seen::default()
+        };
+        let mut set: BTreeSet<(u32, Vec<u64>)> = BTreeSet::new();
+        let mut x: u64 = 3;
+        for _ in 0..2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let state = (x >> 61) as u32;
+            let key: Vec<u64> = (0..(x >> 40) % 3).map(|k| (x >> (20 + k)) % 3).collect();
+            assert_eq!(
+                seen.insert(state, &key),
+                set.insert((state, key.clone())),
+                "{state} {key:?}"
+            );
         }
     }
 
