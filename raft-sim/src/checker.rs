@@ -575,8 +575,19 @@ impl Checker {
             }
         }
         for i in (seen + 1)..=commit {
-            let Some(e) = log.entry(i) else { break };
-            let h = self.hashes.hash(&e);
+            // Borrowed where it lies in memory; copied only from storage.
+            let stored;
+            let e = match log.entry_in_memory(i) {
+                Some(e) => e,
+                None => match log.entry(i) {
+                    Some(e) => {
+                        stored = e;
+                        &stored
+                    }
+                    None => break,
+                },
+            };
+            let h = self.hashes.hash(e);
             let len = self.committed_len();
             if i <= len {
                 let Some(&CommittedEntry {
