@@ -680,6 +680,17 @@ fn note_due(due: &mut Dues, id: NodeId, sn: &SimNode) {
     }
 }
 
+/// [`World::next_node`] over `nodes`: a function of the node map alone, so that it can be asked
+/// while a client is borrowed (and only when needed: a search of the map per request was 0.3%
+/// of a `raft-sim check` run).
+fn next_node(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> NodeId {
+    nodes
+        .range(id.saturating_add(1)..)
+        .next()
+        .or_else(|| nodes.iter().next())
+        .map_or(id, |(&n, _)| n)
+}
+
 /// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
 /// when it was taken.
 #[derive(Debug, Clone)]
@@ -1997,7 +2008,6 @@ impl World {
         } else {
             self.with_node(target, |node| node.step(input))
         };
-        let next = self.next_node(target);
         let c = &mut self.clients[k];
         if result.as_ref().is_none_or(|r| r.is_err()) {
             if let Some(p) = c.pending.as_mut() {
@@ -2018,7 +2028,7 @@ impl World {
             Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
                 // Down, no leader known, or transfer in progress: try the next node shortly.
-                c.target = next;
+                c.target = next_node(&self.nodes, target);
                 c.next_at = now + 10;
             }
         }
@@ -2028,11 +2038,7 @@ impl World {
     /// has, including those added by [`Action::AddNode`] (a cluster reconfigured onto new
     /// machines must stay reachable), wrapping around.
     fn next_node(&self, id: NodeId) -> NodeId {
-        self.nodes
-            .range(id.saturating_add(1)..)
-            .next()
-            .or_else(|| self.nodes.iter().next())
-            .map_or(id, |(&n, _)| n)
+        next_node(&self.nodes, id)
     }
 
     /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
