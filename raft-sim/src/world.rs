@@ -1748,6 +1748,14 @@ impl World {
         }
         self.stats.sent += 1;
         self.stats.messages.count(&m);
+        if !self.recording() {
+            // Nothing to record (`raft-sim check`): only the count of what was lost.
+            let (outcome, _) = self.net.send_or_return(m, self.now, &mut self.rng);
+            if let SendOutcome::Dropped(..) = outcome {
+                self.stats.dropped += 1;
+            }
+            return;
+        }
         let (from, to) = (m.from, m.to);
         // A stored trace keeps its own copy of the message; otherwise the record is hashed from
         // the message where it now lies (in flight, or handed back if dropped): no clone.
@@ -1774,7 +1782,6 @@ impl World {
                     self.record(TraceEvent::Duplicate { id: mid, copy: c });
                 }
             }
-            SendOutcome::Dropped(..) if !self.recording() => self.stats.dropped += 1,
             SendOutcome::Dropped(mid, why) => {
                 self.stats.dropped += 1;
                 let msg = kept
