@@ -1498,9 +1498,12 @@ impl World {
         // stored one (a PreVote round that won at once, say), the stored term and vote, the
         // roles of that term, the snapshot, the entries, the commit index, the messages, and
         // the applied entries. The checker sees them in the order of the contract on `Ready`.
+        // Only for the records: nothing is gathered when they go nowhere (`raft-sim check`).
+        let recording = self.recording();
         let roles: Vec<(Role, Term)> = ready
             .events
             .iter()
+            .filter(|_| recording)
             .filter_map(|ev| match ev {
                 Event::RoleChanged { role, term } => Some((*role, *term)),
                 _ => None,
@@ -1622,10 +1625,11 @@ impl World {
                     .on_leader_commit(id, term, commit, n.base_membership(), n.log());
             }
         }
-        if ready
-            .events
-            .iter()
-            .any(|e| matches!(e, Event::Committed { .. }))
+        if recording
+            && ready
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::Committed { .. }))
         {
             self.record(TraceEvent::Commit {
                 node: id,
