@@ -1224,28 +1224,27 @@ impl World {
         // One pass over the nodes for the earliest timer and the earliest disk write (u64::MAX:
         // none; a timer at u64::MAX is a learner or a node outside the configuration).
         let (timer, disk) = self.due.earliest();
-        let timer = (timer != u64::MAX).then_some(timer);
-        let disk = (disk != u64::MAX).then_some(disk);
         let client = self.client_wake();
-        // The earliest of the four (written out: an iterator over the array cost a tenth of
-        // the step's own instructions).
-        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, None) => a,
-            (None, b) => b,
-        };
-        let t = earliest(earliest(msg, timer), earliest(client.map(|(t, _)| t), disk))
-            .filter(|&t| t <= MAX_TIME_MS)?;
+        // The earliest of the four, each `u64::MAX` when it has nothing (never a time: times
+        // stop at MAX_TIME_MS, so none is the earliest and none is due by `now` below).
+        let msg = msg.unwrap_or(u64::MAX);
+        let t = msg
+            .min(timer)
+            .min(disk)
+            .min(client.map_or(u64::MAX, |(t, _)| t));
+        if t > MAX_TIME_MS {
+            return None;
+        }
         let now = self.now.max(t);
-        if msg.is_some_and(|m| m <= now) {
+        if msg <= now {
             return Some((t, Due::Delivery));
         }
-        if disk.is_some_and(|d| d <= now) {
+        if disk <= now {
             if let Some(d) = self.due.list.iter().find(|d| d.disk <= now) {
                 return Some((t, Due::Disk(d.id)));
             }
         }
-        if timer.is_some_and(|m| m <= now) {
+        if timer <= now {
             if let Some(d) = self.due.list.iter().find(|d| d.timer <= now) {
                 return Some((t, Due::Timer(d.id)));
             }
