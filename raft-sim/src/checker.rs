@@ -1071,7 +1071,7 @@ mod tests {
                 while m.first_key_value().is_some_and(|(&i, _)| i < floor) {
                     m.pop_first();
                 }
-            } else if m.get(&index).is_none() {
+            } else if !m.contains_key(&index) {
                 d.insert(index, (step, x % 7));
                 m.insert(index, (step, x % 7));
             }
