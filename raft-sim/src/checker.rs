@@ -1071,9 +1071,9 @@ mod tests {
                 while m.first_key_value().is_some_and(|(&i, _)| i < floor) {
                     m.pop_first();
                 }
-            } else if !m.contains_key(&index) {
+            } else if let alloc::collections::btree_map::Entry::Vacant(v) = m.entry(index) {
+                v.insert((step, x % 7));
                 d.insert(index, (step, x % 7));
-                m.insert(index, (step, x % 7));
             }
             assert_eq!(d.get(index), m.get(&index), "{index}");
             assert_eq!(d.held, m.len());
