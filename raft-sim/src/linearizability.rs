@@ -258,37 +258,28 @@ fn check_from(
     states: &BTreeMap<Key, Vec<State>>,
     max_steps: u64,
 ) -> Result<CheckStats, NonLinearizable> {
-    // Each key's operations in history order, keys in `Key` order. Grouped by sorting borrowed
-    // keys, so that a key's string is copied once, not once per operation.
+    // Each key's operations in history order, keys in `Key` order (the borrowed form orders
+    // alike). Grouped by borrowed keys, so that a key's string is copied once, not once per
+    // operation.
     #[derive(PartialEq, Eq, PartialOrd, Ord)]
     enum KeyRef<'a> {
         Kv(&'a str),
         Task(u64),
     }
-    let mut refs: Vec<(KeyRef<'_>, usize)> = history
-        .iter()
-        .enumerate()
-        .map(|(i, h)| match &h.op {
-            Op::Task { id } => (KeyRef::Task(*id), i),
-            other => (KeyRef::Kv(other.key()), i),
-        })
+    // A lookup among the history's few keys per operation (sorting every operation by key
+    // compared strings about 8 times each).
+    let mut groups: BTreeMap<KeyRef<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, h) in history.iter().enumerate() {
+        let k = match &h.op {
+            Op::Task { id } => KeyRef::Task(*id),
+            other => KeyRef::Kv(other.key()),
+        };
+        groups.entry(k).or_default().push(i);
+    }
+    let by_key: Vec<(Key, Vec<usize>)> = groups
+        .into_iter()
+        .map(|(k, ops)| (k.to_key(), ops))
         .collect();
-    refs.sort_unstable();
-    let mut by_key: Vec<(Key, Vec<usize>)> = Vec::new();
-    for (k, i) in refs {
-        match by_key.last_mut() {
-            Some((last, ops)) if KeyRef::from(&*last) == k => ops.push(i),
-            _ => by_key.push((k.to_key(), alloc::vec![i])),
-        }
-    }
-    impl<'a> From<&'a Key> for KeyRef<'a> {
-        fn from(k: &'a Key) -> Self {
-            match k {
-                Key::Kv(s) => KeyRef::Kv(s),
-                Key::Task(id) => KeyRef::Task(*id),
-            }
-        }
-    }
     impl KeyRef<'_> {
         fn to_key(&self) -> Key {
             match *self {
