@@ -303,6 +303,17 @@ impl<S: Storage> RaftLog<S> {
         }
     }
 
+    /// The entry at `index` if it is in memory (not only in storage), borrowed: what
+    /// [`RaftLog::entry`] gives for it, without copying the header and sharing the payload.
+    #[inline]
+    pub fn entry_in_memory(&self, index: Index) -> Option<&Entry> {
+        if index <= self.offset || index > self.last_index() || index < self.tail_start {
+            None
+        } else {
+            self.tail.get(index)
+        }
+    }
+
     /// True if the log holds an entry at `index` with term `term` (the AppendEntries consistency
     /// check, §5.3).
     pub fn matches(&self, index: Index, term: Term) -> bool {
@@ -719,5 +730,34 @@ impl<S: Storage> RaftLog<S> {
         self.offset_term = term;
         self.committed = self.committed.max(index);
         self.applied = self.applied.max(index);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Payload;
+
+    /// `entry_in_memory` borrows exactly what `entry` copies for every index the memory holds,
+    /// and nothing else (below the memory's start the entries are read from storage).
+    #[test]
+    fn entry_in_memory_is_entry_for_the_indexes_in_memory() {
+        let entries = (1..=600)
+            .map(|index| Entry {
+                term: 1 + index / 100,
+                index,
+                payload: Payload::Noop,
+            })
+            .collect();
+        let log = RaftLog::restore(0, 0, entries).unwrap();
+        assert!(log.memory_start() > 1, "older entries are only in storage");
+        for index in 0..=601 {
+            let held = index >= log.memory_start() && index <= log.last_index();
+            match log.entry_in_memory(index) {
+                Some(e) => assert_eq!(Some(e), log.entry(index).as_ref(), "{index}"),
+                None => assert!(!held, "{index} is in memory"),
+            }
+            assert_eq!(log.entry_in_memory(index).is_some(), held, "{index}");
+        }
     }
 }

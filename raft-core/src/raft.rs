@@ -701,6 +701,24 @@ impl<S: Storage> Node<S> {
         keep(&mut self.spare.events, events);
     }
 
+    /// [`Node::advance`] for a Ready the driver keeps: its vectors are taken (left empty) and
+    /// kept for the next [`Node::ready`], the rest stays for the driver to drop. For a driver
+    /// that holds its Ready by reference (a Ready is a few hundred bytes: handing it over by
+    /// value copies it).
+    pub fn advance_in_place(&mut self, ready: &mut Ready) {
+        fn keep<T>(spare: &mut Vec<T>, v: &mut Vec<T>) {
+            if v.capacity() > spare.capacity() {
+                v.clear();
+                core::mem::swap(spare, v);
+            } else {
+                v.clear();
+            }
+        }
+        keep(&mut self.spare.messages, &mut ready.messages);
+        keep(&mut self.spare.reads, &mut ready.reads);
+        keep(&mut self.spare.events, &mut ready.events);
+    }
+
     // ----- time ------------------------------------------------------------------------------
 
     fn tick(&mut self, n: u64) {

@@ -206,3 +206,30 @@ impl core::fmt::Display for Event {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::Storage;
+    use crate::{Config, Input, Membership, Node};
+
+    /// `Node::advance_in_place` empties the vectors of a Ready the driver keeps and hands them
+    /// to the node, whose next Readies reuse them (the node double-buffers, so the vector
+    /// comes back within two Readies), as `Node::advance` does for a Ready given by value.
+    #[test]
+    fn advance_in_place_takes_the_vectors_and_leaves_them_empty() {
+        let mut node = Node::new(Config::new(1), Membership::with_voters(1..=5)).unwrap();
+        node.step(Input::Campaign).unwrap();
+        let mut first = node.ready();
+        node.storage_mut().persist(&first);
+        assert_eq!(first.messages.len(), 4, "a pre-vote request to each peer");
+        let cap = first.messages.capacity();
+        node.advance_in_place(&mut first);
+        assert!(first.messages.is_empty() && first.events.is_empty());
+        let (second, third) = (node.ready(), node.ready());
+        assert!(second.messages.is_empty() && third.messages.is_empty());
+        assert!(
+            second.messages.capacity().max(third.messages.capacity()) >= cap,
+            "the vector of {cap} came back"
+        );
+    }
+}

@@ -113,6 +113,13 @@ impl<R: Clone> Sessions<R> {
         self.by_use.len()
     }
 
+    /// The response last recorded for `client`, if its session is held: after
+    /// [`Sessions::record`], the one just recorded; it answers a duplicate of that command
+    /// ([`SessionCheck::Duplicate`] holds a copy of it).
+    pub fn response(&self, client: ClientId) -> Option<&R> {
+        self.last.get(&client).map(|s| &s.response)
+    }
+
     /// Whether command `seq` of `client` must be applied.
     pub fn check(&self, client: ClientId, seq: u64) -> SessionCheck<R> {
         match self.last.get(&client) {

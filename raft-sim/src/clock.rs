@@ -44,6 +44,14 @@ impl Clock {
 
     /// The node's tick count at real time `t` ms (floor).
     pub fn ticks_at(&self, t: u64) -> u64 {
+        // The same value in 64 bits when the product fits (always, for times up to about 500
+        // years): 128-bit division is a library call, and this runs twice per delivery.
+        if self.rate_ppm == NOMINAL {
+            return t;
+        }
+        if let Some(p) = t.checked_mul(self.rate_ppm) {
+            return p / NOMINAL;
+        }
         let ticks = u128::from(t) * u128::from(self.rate_ppm) / u128::from(NOMINAL);
         u64::try_from(ticks).unwrap_or(u64::MAX)
     }
@@ -55,6 +63,12 @@ impl Clock {
             return now.saturating_add(ticks);
         }
         let target = u128::from(self.ticks_at(now)) + u128::from(ticks);
+        if let Some(scaled) = u64::try_from(target)
+            .ok()
+            .and_then(|t| t.checked_mul(NOMINAL))
+        {
+            return scaled.div_ceil(self.rate_ppm).max(now);
+        }
         let rate = u128::from(self.rate_ppm);
         let t = (target * u128::from(NOMINAL)).div_ceil(rate);
         u64::try_from(t).unwrap_or(u64::MAX).max(now)
@@ -82,6 +96,43 @@ mod tests {
                     let t = c.when(now, k);
                     assert!(c.ticks_at(t) >= c.ticks_at(now) + k, "{rate_ppm} {now} {k}");
                     assert!(t == now || c.ticks_at(t - 1) < c.ticks_at(now) + k);
+                }
+            }
+        }
+    }
+
+    /// The 64-bit shortcuts give what the 128-bit arithmetic gives, at and around the point
+    /// where the product stops fitting in 64 bits.
+    #[test]
+    fn the_64_bit_shortcuts_agree_with_128_bit_arithmetic() {
+        let wide_ticks = |c: &Clock, t: u64| {
+            u64::try_from(u128::from(t) * u128::from(c.rate_ppm) / u128::from(NOMINAL))
+                .unwrap_or(u64::MAX)
+        };
+        let wide_when = |c: &Clock, now: u64, k: u64| {
+            let target = u128::from(wide_ticks(c, now)) + u128::from(k);
+            let t = (target * u128::from(NOMINAL)).div_ceil(u128::from(c.rate_ppm));
+            u64::try_from(t).unwrap_or(u64::MAX).max(now)
+        };
+        for rate_ppm in [900_000, 999_999, NOMINAL, 1_000_001, 1_100_000] {
+            let c = Clock { rate_ppm };
+            let edge = u64::MAX / rate_ppm;
+            for t in [
+                0,
+                1,
+                999,
+                123_457,
+                edge - 1,
+                edge,
+                edge + 1,
+                u64::MAX / NOMINAL + 1,
+                u64::MAX,
+            ] {
+                assert_eq!(c.ticks_at(t), wide_ticks(&c, t), "{rate_ppm} {t}");
+                for k in [0, 1, 150, u64::MAX / NOMINAL] {
+                    if rate_ppm != NOMINAL {
+                        assert_eq!(c.when(t, k), wide_when(&c, t, k), "{rate_ppm} {t} {k}");
+                    }
                 }
             }
         }

@@ -38,6 +38,7 @@ pub mod app;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub mod byo;
 mod calendar;
+mod node_map;
 mod wake;
 // Child processes: native only.
 #[cfg(all(feature = "std", feature = "serde", not(target_arch = "wasm32")))]

@@ -258,9 +258,35 @@ fn check_from(
     states: &BTreeMap<Key, Vec<State>>,
     max_steps: u64,
 ) -> Result<CheckStats, NonLinearizable> {
-    let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    // Each key's operations in history order, keys in `Key` order (the borrowed form orders
+    // alike). Grouped by borrowed keys, so that a key's string is copied once, not once per
+    // operation.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum KeyRef<'a> {
+        Kv(&'a str),
+        Task(u64),
+    }
+    // A lookup among the history's few keys per operation (sorting every operation by key
+    // compared strings about 8 times each).
+    let mut groups: BTreeMap<KeyRef<'_>, Vec<usize>> = BTreeMap::new();
     for (i, h) in history.iter().enumerate() {
-        by_key.entry(Key::of(&h.op)).or_default().push(i);
+        let k = match &h.op {
+            Op::Task { id } => KeyRef::Task(*id),
+            other => KeyRef::Kv(other.key()),
+        };
+        groups.entry(k).or_default().push(i);
+    }
+    let by_key: Vec<(Key, Vec<usize>)> = groups
+        .into_iter()
+        .map(|(k, ops)| (k.to_key(), ops))
+        .collect();
+    impl KeyRef<'_> {
+        fn to_key(&self) -> Key {
+            match *self {
+                KeyRef::Kv(s) => Key::Kv(s.into()),
+                KeyRef::Task(id) => Key::Task(id),
+            }
+        }
     }
     let mut stats = CheckStats {
         keys: by_key.len(),
@@ -417,10 +443,17 @@ impl Segments {
             Ok(s) => s,
             Err(e) => return Verdict::NotLinearizable(e),
         };
-        let mut keys: BTreeSet<Key> = self.states.keys().cloned().collect();
-        keys.extend(rest.iter().map(|h| Key::of(&h.op)));
+        // The keys of the segments taken and of `rest` (without segments, those of `rest`,
+        // which the check counted).
+        let keys = if self.states.is_empty() {
+            s.keys
+        } else {
+            let mut keys: BTreeSet<Key> = self.states.keys().cloned().collect();
+            keys.extend(rest.iter().map(|h| Key::of(&h.op)));
+            keys.len()
+        };
         let stats = CheckStats {
-            keys: keys.len(),
+            keys,
             ops: self.taken.ops + s.ops,
             steps: self.taken.steps + s.steps,
             unknown_keys: s.unknown_keys,
@@ -500,6 +533,16 @@ impl State {
             Key::Kv(_) => State::Value(None),
             Key::Task(_) => State::Count(0),
         }
+    }
+}
+
+/// A 64-bit hash of a state, for [`Search::intern`]'s lookup (equal states, equal hashes).
+fn state_hash(st: &State) -> u64 {
+    use crate::trace::{mix_bytes, mix_word, FNV_OFFSET};
+    match st {
+        State::Value(None) => mix_word(FNV_OFFSET, 0),
+        State::Value(Some(v)) => mix_bytes(mix_word(FNV_OFFSET, 1), v.as_bytes()),
+        State::Count(n) => mix_word(mix_word(FNV_OFFSET, 2), *n),
     }
 }
 
@@ -671,28 +714,93 @@ impl Part {
                 after: Vec::new(),
             })
             .collect();
-        // (client, completion time) -> completed ops of that client finishing then.
-        let mut ends: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
-        for (local, item) in items[..done].iter().enumerate() {
-            ends.entry((history[item.hist].client, item.ret))
-                .or_default()
-                .push(local);
-        }
+        // (client, completion time, local index) of the completed ops, sorted: the ops of a
+        // client finishing at a given time are one run, found by binary search (a map of
+        // vectors cost an allocation per op; with sequence numbers no completion shares its
+        // place with an invocation, so the runs are almost always empty).
+        let mut ends: Vec<(u64, u64, usize)> = items[..done]
+            .iter()
+            .enumerate()
+            .map(|(local, item)| (history[item.hist].client, item.ret, local))
+            .collect();
+        ends.sort_unstable();
         let hists: Vec<usize> = items.iter().map(|it| it.hist).collect();
         for (local, item) in items.iter_mut().enumerate() {
-            if let Some(before) = ends.get(&(history[item.hist].client, item.invoke)) {
-                item.after = before
-                    .iter()
-                    .copied()
-                    .filter(|&b| b != local && hists[b] < item.hist)
-                    .collect();
-            }
+            let key = (history[item.hist].client, item.invoke);
+            let from = ends.partition_point(|&(c, r, _)| (c, r) < key);
+            let run = ends[from..]
+                .iter()
+                .take_while(|&&(c, r, _)| (c, r) == key)
+                .map(|&(_, _, b)| b);
+            // In local-index order, as the map's vectors held them.
+            item.after = run
+                .filter(|&b| b != local && hists[b] < item.hist)
+                .collect();
         }
         Part { items, done }
     }
 }
 
 // ----- the search ----------------------------------------------------------------------------
+
+/// A set of (state id, set key) pairs, the search's memory of where it has been: found by a
+/// 64-bit hash of the pair and confirmed against the stored words, which sit end to end in one
+/// vector. (A B-tree of pairs that each owned a vector cost an allocation and a dozen vector
+/// comparisons per step of the search.) Answers exactly as a set of the pairs would.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Hash → the first pair stored with it; the others with the same hash follow in `next`.
+    first: BTreeMap<u64, u32>,
+    /// Per pair: the next pair with the same hash (`u32::MAX`: none), its state, and where its
+    /// key lies in `words`.
+    pairs: Vec<(u32, u32, usize, usize)>,
+    words: Vec<u64>,
+    /// A buffer for the key being looked up.
+    scratch: Vec<u64>,
+    /// Tests: every pair hashes alike, so that every lookup goes through the confirmations.
+    #[cfg(test)]
+    collide: bool,
+}
+
+impl Seen {
+    /// Adds (`state`, `key`); false if it was there.
+    fn insert(&mut self, state: u32, key: &[u64]) -> bool {
+        use crate::trace::{mix_word, FNV_OFFSET};
+        let h = key
+            .iter()
+            .fold(mix_word(FNV_OFFSET, u64::from(state)), |h, &w| {
+                mix_word(h, w)
+            });
+        #[cfg(test)]
+        let h = if self.collide { 0 } else { h };
+        let id = u32::try_from(self.pairs.len()).unwrap_or(u32::MAX);
+        let same = |p: &(u32, u32, usize, usize), words: &[u64]| {
+            p.1 == state && words[p.2..p.2 + p.3] == *key
+        };
+        match self.first.entry(h) {
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            alloc::collections::btree_map::Entry::Occupied(o) => {
+                let mut k = *o.get() as usize;
+                loop {
+                    if same(&self.pairs[k], &self.words) {
+                        return false;
+                    }
+                    match self.pairs[k].0 {
+                        u32::MAX => break,
+                        next => k = next as usize,
+                    }
+                }
+                self.pairs[k].0 = id;
+            }
+        }
+        self.pairs
+            .push((u32::MAX, state, self.words.len(), key.len()));
+        self.words.extend_from_slice(key);
+        true
+    }
+}
 
 enum Outcome {
     Linearizable,
@@ -721,8 +829,14 @@ struct Search<'a> {
     /// No completed op below this index is unlinearized.
     hint: usize,
     states: Vec<State>,
-    state_ids: BTreeMap<State, u32>,
-    seen: BTreeSet<(u32, Vec<u64>)>,
+    /// [`state_hash`] → the first state interned with that hash; further ones with the same
+    /// hash follow in `same_hash` (by id). Looked up by a 64-bit hash and confirmed by
+    /// comparing the state, so a collision costs a comparison, never a wrong id (a map keyed
+    /// by the states themselves compared long strings at every level and stored each twice).
+    state_ids: BTreeMap<u64, u32>,
+    same_hash: Vec<u32>,
+    /// The (state, linearized set) pairs reached ([`Search::visit`]).
+    seen: Seen,
     steps: u64,
     deepest: Option<DeadEnd>,
 }
@@ -741,7 +855,8 @@ impl<'a> Search<'a> {
             hint: 0,
             states: Vec::new(),
             state_ids: BTreeMap::new(),
-            seen: BTreeSet::new(),
+            same_hash: Vec::new(),
+            seen: Seen::default(),
             steps: 0,
             deepest: None,
         };
@@ -749,13 +864,29 @@ impl<'a> Search<'a> {
         s
     }
 
+    /// The id of `st`, numbering states in the order they are first seen.
     fn intern(&mut self, st: State) -> u32 {
-        if let Some(&id) = self.state_ids.get(&st) {
-            return id;
-        }
         let id = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-        self.states.push(st.clone());
-        self.state_ids.insert(st, id);
+        match self.state_ids.entry(state_hash(&st)) {
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            alloc::collections::btree_map::Entry::Occupied(o) => {
+                let mut k = *o.get();
+                loop {
+                    if self.states[k as usize] == st {
+                        return k;
+                    }
+                    match self.same_hash[k as usize] {
+                        u32::MAX => break,
+                        next => k = next,
+                    }
+                }
+                self.same_hash[k as usize] = id;
+            }
+        }
+        self.states.push(st);
+        self.same_hash.push(u32::MAX);
         id
     }
 
@@ -787,18 +918,27 @@ impl<'a> Search<'a> {
     /// A canonical encoding of the linearized set: the index of the first word of the completed
     /// ops' bitset that is not all ones (every earlier word is), the words from there up to the
     /// last non-zero one, then the incomplete ops' bitset.
-    fn set_key(&self) -> Vec<u64> {
+    fn set_key(&self, key: &mut Vec<u64>) {
         let words = &self.lin_done.0;
         let first = self.lin_done.next_zero(self.hint) / 64;
         let mut last = words.len();
         while last > first && words[last - 1] == 0 {
             last -= 1;
         }
-        let mut key = Vec::with_capacity(1 + last.saturating_sub(first) + self.lin_pending.0.len());
+        key.clear();
         key.push(first as u64);
         key.extend_from_slice(&words[first.min(last)..last]);
         key.extend_from_slice(&self.lin_pending.0);
-        key
+    }
+
+    /// Records that the search reached state `state` with the current linearized set; false if
+    /// it had been there before.
+    fn visit(&mut self, state: u32) -> bool {
+        let mut key = core::mem::take(&mut self.seen.scratch);
+        self.set_key(&mut key);
+        let new = self.seen.insert(state, &key);
+        self.seen.scratch = key;
+        new
     }
 
     /// The unlinearized ops no unlinearized op must precede, in local-index order.
@@ -824,6 +964,70 @@ impl<'a> Search<'a> {
         };
         out.extend((start..end).filter(|&i| ready(i)));
         out.extend((done..items.len()).filter(|&i| ready(i)));
+    }
+
+    /// The state `op` leads to from state `state`, if it applies there and its reply would be
+    /// `want` (any reply when `None`): [`apply`], then [`Search::intern`], for the search's
+    /// every step. The common operations are worked out without building the reply (copies of
+    /// the values), and a read or a failed cas, which leave the state as it is, without
+    /// interning it again: the same answers as `apply`, for less work.
+    fn transition(&mut self, state: u32, op: &Op, want: Option<&Reply>) -> Option<u32> {
+        let State::Value(cur) = &self.states[state as usize] else {
+            let (next, reply) = apply(&self.states[state as usize], op)?;
+            if want.is_some_and(|r| *r != reply) {
+                return None;
+            }
+            return Some(self.intern(next));
+        };
+        let ok = |r: &Reply, value: Option<&str>| r.ok && r.value.as_deref() == value;
+        let next = match op {
+            Op::Get { .. } => {
+                if want.is_some_and(|r| !ok(r, cur.as_deref())) {
+                    return None;
+                }
+                return Some(state);
+            }
+            Op::Put { value, .. } => {
+                if want.is_some_and(|r| !ok(r, Some(value))) {
+                    return None;
+                }
+                State::Value(Some(value.clone()))
+            }
+            Op::Append { value, .. } => {
+                let head = cur.as_deref().unwrap_or("");
+                // The reply is the new value, `head` then `value`: compared in place.
+                let matches = |r: &Reply| {
+                    r.ok && r.value.as_deref().is_some_and(|v| {
+                        v.len() == head.len() + value.len()
+                            && v.starts_with(head)
+                            && v.ends_with(value.as_str())
+                    })
+                };
+                if want.is_some_and(|r| !matches(r)) {
+                    return None;
+                }
+                let mut v = alloc::string::String::with_capacity(head.len() + value.len());
+                v.push_str(head);
+                v.push_str(value);
+                State::Value(Some(v))
+            }
+            Op::Cas { expect, new, .. } => {
+                if cur == expect {
+                    if want.is_some_and(|r| !ok(r, Some(new))) {
+                        return None;
+                    }
+                    State::Value(Some(new.clone()))
+                } else {
+                    // A failed cas answers the current value and changes nothing.
+                    if want.is_some_and(|r| r.ok || r.value != *cur) {
+                        return None;
+                    }
+                    return Some(state);
+                }
+            }
+            Op::Task { .. } => return None,
+        };
+        Some(self.intern(next))
     }
 
     /// The reply `op` must match: `None` if unconstrained (not completed by the cut, or no
@@ -873,15 +1077,11 @@ impl<'a> Search<'a> {
                 }
                 self.steps += 1;
                 let op = &self.history[self.part.items[c].hist].op;
-                let Some((next, reply)) = apply(&self.states[state as usize], op) else {
+                let Some(next) = self.transition(state, op, self.recorded(c)) else {
                     continue;
                 };
-                if self.recorded(c).is_some_and(|r| *r != reply) {
-                    continue;
-                }
-                let next = self.intern(next);
                 self.set_lin(c, true);
-                if self.seen.insert((next, self.set_key())) {
+                if self.visit(next) {
                     stack.push((c, state));
                     state = next;
                     resume = 0;
@@ -1133,6 +1333,77 @@ mod tests {
         match check(h) {
             Ok(stats) => panic!("expected a violation, got {stats:?}"),
             Err(e) => e,
+        }
+    }
+
+    /// `Seen` answers as a set of (state, key) pairs, whatever collides.
+    #[test]
+    fn seen_is_a_set_of_pairs() {
+        for collide in [false, true] {
+            seen_is_a_set_of_pairs_when(collide);
+        }
+    }
+
+    fn seen_is_a_set_of_pairs_when(collide: bool) {
+        let mut seen = Seen {
+            collide,
+            ..Seen::default()
+        };
+        let mut set: BTreeSet<(u32, Vec<u64>)> = BTreeSet::new();
+        let mut x: u64 = 3;
+        for _ in 0..2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let state = (x >> 61) as u32;
+            let key: Vec<u64> = (0..(x >> 40) % 3).map(|k| (x >> (20 + k)) % 3).collect();
+            assert_eq!(
+                seen.insert(state, &key),
+                set.insert((state, key.clone())),
+                "{state} {key:?}"
+            );
+        }
+    }
+
+    /// The search's shortcut, `Search::transition`, leads where `apply` and a reply check
+    /// lead, for every pairing of small states, operations and recorded replies.
+    #[test]
+    fn transition_agrees_with_apply() {
+        let values = [None, Some(""), Some("1"), Some("12"), Some("2")];
+        let mut ops = Vec::new();
+        for v in ["", "1", "2"] {
+            ops.push(put("k", v));
+            ops.push(append("k", v));
+            for e in values {
+                ops.push(cas("k", e, v));
+            }
+        }
+        ops.push(get("k"));
+        ops.push(Op::Task { id: 1 });
+        let mut wants = vec![None];
+        for v in values {
+            wants.push(Some(ok(v)));
+            wants.push(Some(failed(v)));
+        }
+        let history = [done(1, get("k"), 0, 1, ok(None))];
+        let part = Part::new(&history, &[0], Order::Time, u64::MAX);
+        for init in values
+            .iter()
+            .map(|v| State::Value(v.map(String::from)))
+            .chain([State::Count(0)])
+        {
+            for op in &ops {
+                for want in &wants {
+                    let mut search = Search::new(&part, &history, init.clone(), 0);
+                    let expected = apply(&init, op)
+                        .filter(|(_, reply)| want.as_ref().is_none_or(|w| w == reply))
+                        .map(|(next, _)| next);
+                    let got = search
+                        .transition(0, op, want.as_ref())
+                        .map(|id| search.states[id as usize].clone());
+                    assert_eq!(got, expected, "{init:?} {op:?} {want:?}");
+                }
+            }
         }
     }
 

@@ -439,9 +439,13 @@ pub(crate) fn mix_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     }
     let rest = words.remainder();
     if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = mix_word(h, u64::from_le_bytes(b));
+        // The little-endian word of `rest` padded with zero bytes, built a byte at a time (a
+        // copy of a length only known at run time went through a call to memcpy).
+        let w = rest
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        h = mix_word(h, w);
     }
     h
 }

@@ -27,7 +27,13 @@ impl WakeTree {
     /// Client `k` is about to change (`None`: any client may).
     pub fn changed(&mut self, k: Option<usize>) {
         match k {
-            Some(k) if !self.stale => self.dirty.push(k),
+            // A client is usually announced several times for one change (acting, invoking,
+            // sending): once is enough, since the tree reads its time when brought up to date.
+            Some(k) if !self.stale => {
+                if self.dirty.last() != Some(&k) {
+                    self.dirty.push(k);
+                }
+            }
             _ => {
                 self.stale = true;
                 self.dirty.clear();

@@ -614,21 +614,81 @@ impl NodeDue {
     }
 }
 
+/// Every node's [`NodeDue`], in id order, with the earliest timer and the earliest disk write
+/// over them kept while known: [`World::next_event`] reads them at every step, and a scan of
+/// every node for them was about 1.5% of a `raft-sim check` run. A change that can only bring
+/// an earliest time forward updates it; one that moves the node holding it later forgets it,
+/// and the next [`Dues::earliest`] scans again (so it always answers what a scan would).
+#[derive(Debug, Clone, Default)]
+struct Dues {
+    list: Vec<NodeDue>,
+    /// (earliest timer, earliest disk write) over `list`, if known.
+    earliest: core::cell::Cell<Option<(u64, u64)>>,
+}
+
+impl Dues {
+    /// (earliest timer, earliest disk write), `u64::MAX` for none.
+    #[inline]
+    fn earliest(&self) -> (u64, u64) {
+        if let Some(e) = self.earliest.get() {
+            return e;
+        }
+        let (mut timer, mut disk) = (u64::MAX, u64::MAX);
+        for d in &self.list {
+            timer = timer.min(d.timer);
+            disk = disk.min(d.disk);
+        }
+        self.earliest.set(Some((timer, disk)));
+        (timer, disk)
+    }
+}
+
 /// Refreshes node `id`'s entry of `due` (kept in id order) from `sn`. A free function so that
 /// it can be called while `sn` is borrowed from the node map.
-fn note_due(due: &mut Vec<NodeDue>, id: NodeId, sn: &SimNode) {
+fn note_due(due: &mut Dues, id: NodeId, sn: &SimNode) {
     let d = NodeDue::of(id, sn);
     // Nodes are numbered 1, 2, 3…: node `id` is usually at `id - 1`.
-    if let Some(slot) = due.get_mut((id as usize).wrapping_sub(1)) {
-        if slot.id == id {
-            *slot = d;
-            return;
+    let k = match due.list.get((id as usize).wrapping_sub(1)) {
+        Some(slot) if slot.id == id => Ok((id - 1) as usize),
+        _ => due.list.binary_search_by_key(&id, |d| d.id),
+    };
+    let old = match k {
+        Ok(k) => core::mem::replace(&mut due.list[k], d),
+        Err(k) => {
+            due.list.insert(k, d);
+            NodeDue {
+                id,
+                timer: u64::MAX,
+                disk: u64::MAX,
+            }
         }
+    };
+    if let Some((timer, disk)) = due.earliest.get() {
+        // Each earliest time stays known unless the node that may hold it moved later.
+        let keep = |now: u64, was: u64, least: u64| {
+            if now <= least {
+                Some(now)
+            } else if was == least {
+                None
+            } else {
+                Some(least)
+            }
+        };
+        let t = keep(d.timer, old.timer, timer);
+        let w = keep(d.disk, old.disk, disk);
+        due.earliest.set(t.zip(w));
     }
-    match due.binary_search_by_key(&id, |d| d.id) {
-        Ok(k) => due[k] = d,
-        Err(k) => due.insert(k, d),
-    }
+}
+
+/// [`World::next_node`] over `nodes`: a function of the node map alone, so that it can be asked
+/// while a client is borrowed (and only when needed: a search of the map per request was 0.3%
+/// of a `raft-sim check` run).
+fn next_node(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> NodeId {
+    nodes
+        .range(id.saturating_add(1)..)
+        .next()
+        .or_else(|| nodes.iter().next())
+        .map_or(id, |(&n, _)| n)
 }
 
 /// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
@@ -708,7 +768,7 @@ pub struct World {
     nodes: BTreeMap<NodeId, SimNode>,
     /// Every node's timer and disk times, in id order: what [`NodeDue::of`] gives for each of
     /// `nodes`, at all times (checked in debug builds by [`World::next_event`]).
-    due: Vec<NodeDue>,
+    due: Dues,
     clients: Vec<Client>,
     load_on: bool,
     next_task: u64,
@@ -756,6 +816,8 @@ pub struct World {
     /// Heartbeats and their answers kept off this world's network for a multi-group world to
     /// carry between machines ([`World::intercept_heartbeats`]); `None`: sent as usual.
     intercepted: Option<Vec<raft_core::message::Message>>,
+    /// Committed commands decoded once for every replica that applies them.
+    decoded: crate::app::DecodeCache,
 }
 
 impl World {
@@ -810,7 +872,10 @@ impl World {
             load_on: opts.clients.enabled,
             opts,
             now: 0,
-            due: nodes.iter().map(|(&id, sn)| NodeDue::of(id, sn)).collect(),
+            due: Dues {
+                list: nodes.iter().map(|(&id, sn)| NodeDue::of(id, sn)).collect(),
+                earliest: Default::default(),
+            },
             nodes,
             clients,
             next_task: 1,
@@ -836,6 +901,7 @@ impl World {
             proposals: 0,
             last_proposal: None,
             intercepted: None,
+            decoded: Default::default(),
         };
         for (&id, sn) in &world.nodes {
             world.checker.on_state(id, 0, sn.kv.digest());
@@ -1147,38 +1213,39 @@ impl World {
                 .iter()
                 .map(|(&id, sn)| NodeDue::of(id, sn))
                 .collect();
-            assert_eq!(self.due, scan, "World::due out of step with the nodes");
+            assert_eq!(self.due.list, scan, "World::due out of step with the nodes");
+            let known = self.due.earliest.get();
+            self.due.earliest.set(None);
+            assert!(
+                known.is_none_or(|k| k == self.due.earliest()),
+                "World::due's earliest times out of step with its list"
+            );
         }
         // One pass over the nodes for the earliest timer and the earliest disk write (u64::MAX:
         // none; a timer at u64::MAX is a learner or a node outside the configuration).
-        let (mut timer, mut disk) = (u64::MAX, u64::MAX);
-        for d in &self.due {
-            timer = timer.min(d.timer);
-            disk = disk.min(d.disk);
-        }
-        let timer = (timer != u64::MAX).then_some(timer);
-        let disk = (disk != u64::MAX).then_some(disk);
+        let (timer, disk) = self.due.earliest();
         let client = self.client_wake();
-        // The earliest of the four (written out: an iterator over the array cost a tenth of
-        // the step's own instructions).
-        let earliest = |a: Option<u64>, b: Option<u64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, None) => a,
-            (None, b) => b,
-        };
-        let t = earliest(earliest(msg, timer), earliest(client.map(|(t, _)| t), disk))
-            .filter(|&t| t <= MAX_TIME_MS)?;
+        // The earliest of the four, each `u64::MAX` when it has nothing (never a time: times
+        // stop at MAX_TIME_MS, so none is the earliest and none is due by `now` below).
+        let msg = msg.unwrap_or(u64::MAX);
+        let t = msg
+            .min(timer)
+            .min(disk)
+            .min(client.map_or(u64::MAX, |(t, _)| t));
+        if t > MAX_TIME_MS {
+            return None;
+        }
         let now = self.now.max(t);
-        if msg.is_some_and(|m| m <= now) {
+        if msg <= now {
             return Some((t, Due::Delivery));
         }
-        if disk.is_some_and(|d| d <= now) {
-            if let Some(d) = self.due.iter().find(|d| d.disk <= now) {
+        if disk <= now {
+            if let Some(d) = self.due.list.iter().find(|d| d.disk <= now) {
                 return Some((t, Due::Disk(d.id)));
             }
         }
-        if timer.is_some_and(|m| m <= now) {
-            if let Some(d) = self.due.iter().find(|d| d.timer <= now) {
+        if timer <= now {
+            if let Some(d) = self.due.list.iter().find(|d| d.timer <= now) {
                 return Some((t, Due::Timer(d.id)));
             }
         }
@@ -1244,8 +1311,8 @@ impl World {
                     note_due(&mut self.due, id, s);
                     w
                 });
-                if let Some(w) = w {
-                    self.complete_ready(id, w.ready, w.role, w.term, w.commit);
+                if let Some(mut w) = w {
+                    self.complete_ready(id, &mut w.ready, w.role, w.term, w.commit);
                     // What the node did meanwhile is its next Ready.
                     self.drain(id);
                 }
@@ -1339,9 +1406,12 @@ impl World {
         let r = f(node);
         self.drain(id);
         // The stall lasts one step of the node (its input and its Ready); the checks and the
-        // page read the node's log as it is.
-        if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
-            node.storage_mut().stalled = false;
+        // page read the node's log as it is. (Only this function stalls a disk, and only with
+        // the nemesis on: without it there is nothing to clear, and no lookup to make.)
+        if self.opts.stalled_reads_ppm > 0 {
+            if let Some(node) = self.nodes.get_mut(&id).and_then(|sn| sn.node.as_mut()) {
+                node.storage_mut().stalled = false;
+            }
         }
         Some(r)
     }
@@ -1366,7 +1436,7 @@ impl World {
             note_due(&mut self.due, id, sn);
             return;
         }
-        let ready = node.ready();
+        let mut ready = node.ready();
         // The checks below read the node's log as it is (see `with_node`).
         node.storage_mut().stalled = false;
         let (role, term) = (node.role(), node.term());
@@ -1386,7 +1456,8 @@ impl World {
             return;
         }
         note_due(&mut self.due, id, sn);
-        self.complete_ready(id, ready, role, term, commit);
+
+        self.complete_ready(id, &mut ready, role, term, commit);
     }
 
     /// Persists a Ready and hands on what it holds, in the documented order: persist, send,
@@ -1394,7 +1465,7 @@ impl World {
     fn complete_ready(
         &mut self,
         id: NodeId,
-        mut ready: raft_core::ready::Ready,
+        ready: &mut raft_core::ready::Ready,
         role: Role,
         term: Term,
         commit: Index,
@@ -1419,16 +1490,19 @@ impl World {
         {
             sn.synced = Some((self.now, sn.storage.clone()));
         }
-        sn.storage.persist(&ready);
-        node.storage_mut().persist(&ready);
+        sn.storage.persist(ready);
+        node.storage_mut().persist(ready);
 
         // The records of one Ready go in causal order: a role held in an earlier term than the
         // stored one (a PreVote round that won at once, say), the stored term and vote, the
         // roles of that term, the snapshot, the entries, the commit index, the messages, and
         // the applied entries. The checker sees them in the order of the contract on `Ready`.
+        // Only for the records: nothing is gathered when they go nowhere (`raft-sim check`).
+        let recording = self.recording();
         let roles: Vec<(Role, Term)> = ready
             .events
             .iter()
+            .filter(|_| recording)
             .filter_map(|ev| match ev {
                 Event::RoleChanged { role, term } => Some((*role, *term)),
                 _ => None,
@@ -1550,10 +1624,11 @@ impl World {
                     .on_leader_commit(id, term, commit, n.base_membership(), n.log());
             }
         }
-        if ready
-            .events
-            .iter()
-            .any(|e| matches!(e, Event::Committed { .. }))
+        if recording
+            && ready
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::Committed { .. }))
         {
             self.record(TraceEvent::Commit {
                 node: id,
@@ -1571,54 +1646,52 @@ impl World {
                 return;
             };
             let mut executed = None;
-            let (mut command, mut reply, mut session) = (None, None, None);
+            let (mut command, mut session) = (None, None);
             if let Payload::Command(bytes) = &e.payload {
-                if let Some(cmd) = Command::decode(bytes) {
-                    let (r, ran) = sn.kv.apply(&cmd);
-                    if ran {
+                // Decoded once for every replica (the same bytes give the same command).
+                if let Some(cmd) = self.decoded.decode(e.index, bytes) {
+                    let applied = sn.kv.apply_in_place(cmd);
+                    if applied == Some(true) {
                         executed = Some((cmd.client, cmd.seq));
                     }
-                    session = Some(match (ran, &r) {
-                        (true, _) => SessionOutcome::Executed,
-                        (false, Some(_)) => SessionOutcome::Duplicate,
-                        (false, None) => SessionOutcome::Stale,
+                    session = Some(match applied {
+                        Some(true) => SessionOutcome::Executed,
+                        Some(false) => SessionOutcome::Duplicate,
+                        None => SessionOutcome::Stale,
                     });
-                    reply = r;
                     command = Some(cmd);
                 }
             }
             let digest = sn.kv.digest();
             sn.applied = e.index;
+            // The reply, read where the session table keeps it: copied only for the client
+            // it completes and for a stored trace.
+            let reply = command
+                .filter(|_| session != Some(SessionOutcome::Stale))
+                .and_then(|c| sn.kv.reply(c.client));
             self.checker.on_apply(id, &e, executed);
             self.checker.on_state(id, e.index, digest);
-            // The reply goes to the client below: a stored trace takes a copy, the hash only
-            // reads it.
-            let done = command
-                .as_ref()
-                .zip(reply.as_ref())
-                .map(|(c, _)| (c.client, c.seq));
+            let read_index = self.opts.clients.read_index;
+            let done = command.zip(reply).and_then(|(c, r)| {
+                let k = Self::completing(&self.clients, read_index, id, c.client, c.seq)?;
+                Some((k, r.clone()))
+            });
             if self.opts.keep_trace {
+                let (command, result) = (command.cloned(), reply.cloned());
                 self.record(TraceEvent::Apply {
                     node: id,
                     index: e.index,
                     term: e.term,
                     command,
-                    result: reply.clone(),
+                    result,
                     session,
                 });
             } else if self.hashing {
-                self.hash.add_apply(
-                    self.now,
-                    id,
-                    e.index,
-                    e.term,
-                    command.as_ref(),
-                    reply.as_ref(),
-                    session,
-                );
+                self.hash
+                    .add_apply(self.now, id, e.index, e.term, command, reply, session);
             }
-            if let Some(((client, seq), reply)) = done.zip(reply) {
-                self.complete(id, client, seq, reply);
+            if let Some((k, reply)) = done {
+                self.complete_pending(k, reply);
             }
         }
         // 4. Reads whose index the state machine has reached.
@@ -1630,10 +1703,11 @@ impl World {
             reads = !sn.reads.is_empty();
             // The Ready's emptied vectors go back to the node, whose next Ready fills them
             // instead of allocating new ones (Node::advance; one allocation and one free per
-            // Ready otherwise).
+            // Ready otherwise). Borrowed, not moved: a Ready is 280 bytes, and handing it over
+            // by value copied it in and out of this function (1.6% of a `raft-sim check` run).
             if let Some(n) = sn.node.as_mut() {
                 ready.messages = messages;
-                n.advance(ready);
+                n.advance_in_place(ready);
                 // Compaction policy: every `snapshot_every` applied entries, except while this
                 // node leads and a follower is installing a snapshot. Compacting then would
                 // leave that follower needing yet another snapshot after the one it is
@@ -1677,6 +1751,14 @@ impl World {
         }
         self.stats.sent += 1;
         self.stats.messages.count(&m);
+        if !self.recording() {
+            // Nothing to record (`raft-sim check`): only the count of what was lost.
+            let (outcome, _) = self.net.send_or_return(m, self.now, &mut self.rng);
+            if let SendOutcome::Dropped(..) = outcome {
+                self.stats.dropped += 1;
+            }
+            return;
+        }
         let (from, to) = (m.from, m.to);
         // A stored trace keeps its own copy of the message; otherwise the record is hashed from
         // the message where it now lies (in flight, or handed back if dropped): no clone.
@@ -1703,7 +1785,6 @@ impl World {
                     self.record(TraceEvent::Duplicate { id: mid, copy: c });
                 }
             }
-            SendOutcome::Dropped(..) if !self.recording() => self.stats.dropped += 1,
             SendOutcome::Dropped(mid, why) => {
                 self.stats.dropped += 1;
                 let msg = kept
@@ -1937,7 +2018,6 @@ impl World {
         } else {
             self.with_node(target, |node| node.step(input))
         };
-        let next = self.next_node(target);
         let c = &mut self.clients[k];
         if result.as_ref().is_none_or(|r| r.is_err()) {
             if let Some(p) = c.pending.as_mut() {
@@ -1958,7 +2038,7 @@ impl World {
             Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
                 // Down, no leader known, or transfer in progress: try the next node shortly.
-                c.target = next;
+                c.target = next_node(&self.nodes, target);
                 c.next_at = now + 10;
             }
         }
@@ -1968,11 +2048,7 @@ impl World {
     /// has, including those added by [`Action::AddNode`] (a cluster reconfigured onto new
     /// machines must stay reachable), wrapping around.
     fn next_node(&self, id: NodeId) -> NodeId {
-        self.nodes
-            .range(id.saturating_add(1)..)
-            .next()
-            .or_else(|| self.nodes.iter().next())
-            .map_or(id, |(&n, _)| n)
+        next_node(&self.nodes, id)
     }
 
     /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
@@ -2005,20 +2081,26 @@ impl World {
         }
     }
 
-    fn complete(&mut self, node: NodeId, client: u64, seq: u64, reply: Reply) {
-        let Some(k) = self.clients.iter().position(|c| c.id == client) else {
-            return;
-        };
-        let matches = self.clients[k]
+    /// Of `clients`, the one whose pending command `seq` of session `client`, sent to `node`,
+    /// an apply at `node` completes, if any (`read_index`: reads are served by ReadIndex). A
+    /// function of the clients alone, so that it can be asked while a node is borrowed.
+    fn completing(
+        clients: &[Client],
+        read_index: bool,
+        node: NodeId,
+        client: u64,
+        seq: u64,
+    ) -> Option<usize> {
+        let k = clients.iter().position(|c| c.id == client)?;
+        // A read served by ReadIndex shares its sequence number with the client's last logged
+        // command (it is not one, §6.3); an apply of that command completes the command, never
+        // the read (as `World::logged` says).
+        let logged = |op: &Op| !(matches!(op, Op::Get { .. }) && read_index);
+        let matches = clients[k]
             .pending
             .as_ref()
-            // A read served by ReadIndex shares its sequence number with the client's last
-            // logged command (it is not one, §6.3); an apply of that command completes the
-            // command, never the read.
-            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node) && self.logged(&p.cmd.op));
-        if matches {
-            self.complete_pending(k, reply);
-        }
+            .is_some_and(|p| p.cmd.seq == seq && p.sent_to == Some(node) && logged(&p.cmd.op));
+        matches.then_some(k)
     }
 
     /// Completes client `k`'s pending operation with `reply`.
