@@ -42,6 +42,26 @@ fn duplicate_returns_recorded_response_without_reapplying() {
     assert_eq!(s.check(7, 1), SessionCheck::Duplicate("first".to_string()));
 }
 
+/// `response` reads the response a duplicate would get, in place: the one last recorded for a
+/// held session, nothing for a client without one (never seen, or evicted at the limit).
+#[test]
+fn response_is_what_a_duplicate_would_get() {
+    let mut s: Sessions<String> = Sessions::with_limit(2);
+    assert_eq!(s.response(1), None);
+    s.record(1, 1, "one".into());
+    s.record(2, 1, "two".into());
+    assert_eq!(s.response(1).map(String::as_str), Some("one"));
+    s.record(1, 2, "one again".into());
+    assert_eq!(s.response(1).map(String::as_str), Some("one again"));
+    assert_eq!(s.check(1, 2), SessionCheck::Duplicate("one again".to_string()));
+    assert_eq!(s.response(2).map(String::as_str), Some("two"));
+    // A third client evicts the least recently used session (client 2's).
+    assert_eq!(s.record(3, 1, "three".into()), Some(2));
+    assert_eq!(s.response(2), None);
+    assert_eq!(s.response(3).map(String::as_str), Some("three"));
+    assert_eq!(s.response(4), None);
+}
+
 // A client's next command is new; its older commands are stale (their responses are gone).
 #[test]
 fn newer_is_applied_older_is_stale() {
