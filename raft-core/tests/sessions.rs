@@ -53,7 +53,10 @@ fn response_is_what_a_duplicate_would_get() {
     assert_eq!(s.response(1).map(String::as_str), Some("one"));
     s.record(1, 2, "one again".into());
     assert_eq!(s.response(1).map(String::as_str), Some("one again"));
-    assert_eq!(s.check(1, 2), SessionCheck::Duplicate("one again".to_string()));
+    assert_eq!(
+        s.check(1, 2),
+        SessionCheck::Duplicate("one again".to_string())
+    );
     assert_eq!(s.response(2).map(String::as_str), Some("two"));
     // A third client evicts the least recently used session (client 2's).
     assert_eq!(s.record(3, 1, "three".into()), Some(2));
