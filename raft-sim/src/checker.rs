@@ -484,7 +484,8 @@ impl Checker {
             return;
         }
         self.mirrors
-            .get_or_insert_with(node, Mirror::default)
+            .entry(node)
+            .or_default()
             .write(entries, &mut self.hashes);
         self.check_log_matching(node);
     }
@@ -879,7 +880,7 @@ impl Checker {
     /// A node's state machine applied `entry`; `executed` lists client commands (client, seq)
     /// whose effect ran (not answered from the session table).
     pub fn on_apply(&mut self, node: NodeId, entry: &Entry, executed: Option<(u64, u64)>) {
-        let applied = self.applied.get_or_insert_with(node, || 0);
+        let applied = self.applied.entry(node).or_insert(0);
         let last = core::mem::replace(applied, entry.index);
         if entry.index != last + 1 {
             self.fail(
@@ -901,11 +902,7 @@ impl Checker {
             }
         }
         if let Some(cmd) = executed {
-            if !self
-                .executed
-                .get_or_insert_with(node, Executed::default)
-                .insert(cmd.0, cmd.1)
-            {
+            if !self.executed.entry(node).or_default().insert(cmd.0, cmd.1) {
                 self.fail(
                     "Exactly Once",
                     vec![node],
@@ -993,7 +990,7 @@ impl Checker {
         match self.committed_at(index) {
             Some(c) if c.term == term => {
                 let base = c.chain;
-                self.mirrors.get_or_insert_with(node, Mirror::default).compact(index, term, base);
+                self.mirrors.entry(node).or_default().compact(index, term, base);
             }
             _ => self.fail(
                 "State Machine Safety",
@@ -1002,9 +999,9 @@ impl Checker {
             ),
         }
         if installed {
-            let a = self.applied.get_or_insert_with(node, || 0);
+            let a = self.applied.entry(node).or_insert(0);
             *a = (*a).max(index);
-            let c = self.commit_seen.get_or_insert_with(node, || 0);
+            let c = self.commit_seen.entry(node).or_insert(0);
             *c = (*c).max(index);
         }
     }
