@@ -154,13 +154,18 @@ pub fn cluster() -> Html {
             let class = layer_class(m, base);
             let [shapes, over] = layers.get(class);
             let (entries, x, y) = (m.entries > 0, m.x, m.y);
-            if m.parked {
-                shapes.message(base, entries, x, y);
-            } else if m.response {
-                shapes.message_grown(base, entries, x, y, REPLY_STROKE / 2.0);
-                over.message_grown(base, entries, x, y, -REPLY_STROKE / 2.0);
+            let half = if m.response {
+                REPLY_STROKE
             } else {
-                shapes.message_grown(base, entries, x, y, REQUEST_STROKE / 2.0);
+                REQUEST_STROKE
+            } / 2.0;
+            if m.parked {
+                shapes.message(base, entries, x, y, 0.0);
+            } else {
+                shapes.message(base, entries, x, y, half);
+                if m.response {
+                    over.message(base, entries, x, y, -half);
+                }
             }
         }
         let picked = v.messages.iter().filter(|m| picked_msg == Some(m.id));

@@ -101,13 +101,6 @@ impl PathData {
         self.0.is_empty()
     }
 
-    /// A shape given by `shape` (relative path commands after a move), centred on `(x, y)`.
-    /// `dx, dy` is where the shape's own path starts relative to its centre.
-    fn at(&mut self, x: f64, y: f64, dx: f64, dy: f64, shape: &str) {
-        self.point('M', x + dx, y + dy);
-        self.0.push_str(shape);
-    }
-
     /// A path command `c` with one point.
     fn point(&mut self, c: char, x: f64, y: f64) {
         self.0.push(c);
@@ -116,26 +109,14 @@ impl PathData {
         Tenths(y).push_to(&mut self.0);
     }
 
-    /// The shape of a message of kind `base` (without `_resp`) at `(x, y)`: the same shapes as
-    /// the separate elements draw (`cluster::shape`), written as relative paths.
-    pub fn message(&mut self, base: &str, entries: bool, x: f64, y: f64) {
-        match base {
-            "pre_vote" | "vote" => self.at(x, y, 0.0, -7.0, "l7,7l-7,7l-7,-7z"),
-            "append" if entries => self.at(x, y, -6.5, -6.5, "h13v13h-13z"),
-            "append" => self.at(x, y, -4.5, -4.5, "h9v9h-9z"),
-            "timeout_now" => self.at(x, y, 0.0, -8.0, "l7.5,14h-15z"),
-            "snapshot" => self.at(x, y, -8.5, 0.0, "l4,-7.5h9l4,7.5l-4,7.5h-9z"),
-            _ => self.at(x, y, -4.5, 0.0, "a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0z"),
-        }
-    }
-
-    /// [`PathData::message`]'s shape grown outwards by `grow` (shrunk when negative): the
-    /// outline a stroke of width `2 × grow` centred on the shape's edge reaches (or, shrunk, the
-    /// hole it leaves), for shapes filled instead of stroked. Polygons are scaled about the
-    /// centre of the circle their edges touch by 1 + `grow` / its radius, which moves every
-    /// edge by `grow` (a stroke's corners are mitred, so they are sharp too); dots change their
-    /// radius.
-    pub fn message_grown(&mut self, base: &str, entries: bool, x: f64, y: f64, grow: f64) {
+    /// The shape of a message of kind `base` (without `_resp`) at `(x, y)`, the same shapes as
+    /// the separate elements draw (`cluster::shape`), grown outwards by `grow` (shrunk when
+    /// negative; 0: the shape itself): the outline a stroke of width `2 × grow` centred on the
+    /// shape's edge reaches (or, shrunk, the hole it leaves), for shapes filled instead of
+    /// stroked. Polygons are scaled about the centre of the circle their edges touch by
+    /// 1 + `grow` / its radius, which moves every edge by `grow` (a stroke's corners are
+    /// mitred, so they are sharp too); dots change their radius.
+    pub fn message(&mut self, base: &str, entries: bool, x: f64, y: f64, grow: f64) {
         const SQUARE: [(f64, f64); 3] = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)];
         // (first vertex, steps to the next ones (times `scale`), the centre of the circle the
         // edges touch and that circle's radius), relative to the message's position.
@@ -180,8 +161,13 @@ impl PathData {
             cx + (start.0 - centre.0) * k,
             cy + (start.1 - centre.1) * k,
         );
+        // Relative steps as `{}` writes tenths ("7", "7.5"): the shapes' own steps are whole
+        // or half numbers, and a path of a few hundred shapes is shorter to write and to parse.
         for &(dx, dy) in steps {
-            self.point('l', dx * scale * k, dy * scale * k);
+            self.0.push('l');
+            Short(dx * scale * k).push_to(&mut self.0);
+            self.0.push(',');
+            Short(dy * scale * k).push_to(&mut self.0);
         }
         self.0.push('z');
     }
@@ -277,13 +263,15 @@ mod tests {
     #[test]
     fn shapes_are_written_where_they_belong() {
         let mut p = PathData::default();
-        p.message("vote", false, 10.0, 20.0);
-        p.message("append", true, 0.0, 0.0);
+        p.message("vote", false, 10.0, 20.0, 0.0);
+        p.message("append", true, 0.0, 0.0, 0.0);
+        p.message("append", false, 0.0, 0.0, 0.75);
         p.line(1.0, 2.0, 3.0, 4.0);
         p.dot(5.0, 5.0, 2.0);
         assert_eq!(
             p.into_string(),
-            "M10.0,13.0l7,7l-7,7l-7,-7zM-6.5,-6.5h13v13h-13zM1.0,2.0L3.0,4.0\
+            "M10.0,13.0l7,7l-7,7l-7,-7zM-6.5,-6.5l13,0l0,13l-13,0z\
+             M-5.3,-5.3l10.5,0l0,10.5l-10.5,0zM1.0,2.0L3.0,4.0\
              M3.0,5.0a2,2 0 1,0 4,0a2,2 0 1,0 -4,0z"
         );
     }
@@ -324,10 +312,10 @@ mod tests {
     #[test]
     fn layers_come_out_in_class_order_one_per_class() {
         let mut l = Layers::default();
-        l.get("msg-vote".into())[0].message("vote", false, 0.0, 0.0);
-        l.get("msg-append".into())[0].message("append", false, 0.0, 0.0);
-        l.get("msg-vote".into())[0].message("vote", false, 1.0, 1.0);
-        l.get("msg-vote".into())[1].message("vote", false, 1.0, 1.0);
+        l.get("msg-vote".into())[0].message("vote", false, 0.0, 0.0, 0.0);
+        l.get("msg-append".into())[0].message("append", false, 0.0, 0.0, 0.0);
+        l.get("msg-vote".into())[0].message("vote", false, 1.0, 1.0, 0.0);
+        l.get("msg-vote".into())[1].message("vote", false, 1.0, 1.0, 0.0);
         let got: Vec<_> = l
             .paths()
             .map(|(k, d, over)| (k, d.matches('M').count(), over.matches('M').count()))
@@ -380,11 +368,11 @@ mod tests {
             ("snapshot", false),
         ] {
             let mut plain = PathData::default();
-            plain.message_grown(base, entries, 10.0, 20.0, 0.0);
+            plain.message(base, entries, 10.0, 20.0, 0.0);
             let plain = vertices(&plain.0);
             for grow in [-1.0, 0.75, 1.0] {
                 let mut p = PathData::default();
-                p.message_grown(base, entries, 10.0, 20.0, grow);
+                p.message(base, entries, 10.0, 20.0, grow);
                 for m in edge_moves(&plain, &vertices(&p.0)) {
                     // Coordinates are written in tenths.
                     assert!(
@@ -394,18 +382,53 @@ mod tests {
                 }
             }
             let mut gone = PathData::default();
-            gone.message_grown(base, entries, 0.0, 0.0, -100.0);
+            gone.message(base, entries, 0.0, 0.0, -100.0);
             let v = vertices(&gone.0);
             assert!(v.iter().all(|&p| p == v[0]), "{base}: {v:?}");
         }
-        // The plain shape is the one `message` draws, point for point.
-        let (mut a, mut b) = (PathData::default(), PathData::default());
-        a.message("vote", false, 3.0, 4.0);
-        b.message_grown("vote", false, 3.0, 4.0, 0.0);
-        assert_eq!(vertices(&a.0), vertices(&b.0));
+        // Grown by nothing, each shape is the one the separate elements draw (`cluster::shape`),
+        // vertex for vertex, about the message's position.
+        for (base, entries, want) in [
+            (
+                "vote",
+                false,
+                &[(0.0, -7.0), (7.0, 0.0), (0.0, 7.0), (-7.0, 0.0)][..],
+            ),
+            (
+                "append",
+                true,
+                &[(-6.5, -6.5), (6.5, -6.5), (6.5, 6.5), (-6.5, 6.5)],
+            ),
+            (
+                "append",
+                false,
+                &[(-4.5, -4.5), (4.5, -4.5), (4.5, 4.5), (-4.5, 4.5)],
+            ),
+            (
+                "timeout_now",
+                false,
+                &[(0.0, -8.0), (7.5, 6.0), (-7.5, 6.0)],
+            ),
+            (
+                "snapshot",
+                false,
+                &[
+                    (-8.5, 0.0),
+                    (-4.5, -7.5),
+                    (4.5, -7.5),
+                    (8.5, 0.0),
+                    (4.5, 7.5),
+                    (-4.5, 7.5),
+                ],
+            ),
+        ] {
+            let mut p = PathData::default();
+            p.message(base, entries, 0.0, 0.0, 0.0);
+            assert_eq!(vertices(&p.0), want, "{base}");
+        }
         // Dots change their radius.
         let mut dot = PathData::default();
-        dot.message_grown("heartbeat", false, 10.0, 20.0, 1.0);
+        dot.message("heartbeat", false, 10.0, 20.0, 1.0);
         assert_eq!(dot.0, "M4.5,20.0a5.5,5.5 0 1,0 11,0a5.5,5.5 0 1,0 -11,0z");
     }
 
