@@ -171,16 +171,13 @@ pub fn cluster() -> Html {
         let picked = v.messages.iter().filter(|m| picked_msg == Some(m.id));
         html! {
             <>
-                { for layers.paths().map(|(class, d, over)| {
-                    let filled = !class.contains(" parked");
-                    html! {
-                        <g key={class.clone()} {class} data-layer="1">
-                            <path class={if filled { "shape filled" } else { "shape" }} {d} />
-                            if !over.is_empty() {
-                                <path class="shape hole" d={over} />
-                            }
-                        </g>
-                    }
+                { for layers.paths().map(|(class, d, over)| html! {
+                    <g key={class.clone()} {class} data-layer="1">
+                        <path class="shape" {d} />
+                        if !over.is_empty() {
+                            <path class="shape hole" d={over} />
+                        }
+                    </g>
                 }) }
                 { for picked.map(|m| message(m, &pick, true)) }
             </>
