@@ -1499,15 +1499,18 @@ impl World {
         // the applied entries. The checker sees them in the order of the contract on `Ready`.
         // Only for the records: nothing is gathered when they go nowhere (`raft-sim check`).
         let recording = self.recording();
-        let roles: Vec<(Role, Term)> = ready
-            .events
-            .iter()
-            .filter(|_| recording)
-            .filter_map(|ev| match ev {
-                Event::RoleChanged { role, term } => Some((*role, *term)),
-                _ => None,
-            })
-            .collect();
+        let roles: Vec<(Role, Term)> = if recording {
+            ready
+                .events
+                .iter()
+                .filter_map(|ev| match ev {
+                    Event::RoleChanged { role, term } => Some((*role, *term)),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let before = match ready.hard_state {
             Some(hs) => roles.iter().take_while(|&&(_, t)| t < hs.term).count(),
             None => 0,
