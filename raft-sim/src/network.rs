@@ -134,9 +134,9 @@ pub struct Network {
     /// Latest delivery time scheduled on each link, to keep links FIFO (0: none yet), read
     /// and written at every send: by `[from][to]` for ids below [`DENSE_IDS`] (a cluster's ids
     /// are 1, 2, 3…; a search, even a binary one, cost about as much as the rest of the send),
-    /// and sorted by link, found by binary search, for any other.
+    /// and in a map sorted by link (the checker's `litemap`) for any other.
     tails: Vec<Vec<u64>>,
-    tails_sparse: Vec<((NodeId, NodeId), u64)>,
+    tails_sparse: litemap::LiteMap<(NodeId, NodeId), u64>,
     next_id: u64,
 }
 
@@ -265,15 +265,7 @@ impl Network {
             }
             return &mut row[t];
         }
-        let link = (from, to);
-        let k = match self.tails_sparse.binary_search_by_key(&link, |&(l, _)| l) {
-            Ok(k) => k,
-            Err(k) => {
-                self.tails_sparse.insert(k, (link, 0));
-                k
-            }
-        };
-        &mut self.tails_sparse[k].1
+        self.tails_sparse.entry((from, to)).or_insert(0)
     }
 
     fn enqueue(&mut self, msg: Message, now: u64, deliver_at: Option<u64>) -> u64 {
