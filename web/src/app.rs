@@ -668,10 +668,13 @@ pub struct LoopProps {
     pub running: bool,
 }
 
-/// The animation loop: one `requestAnimationFrame` at a time, re-armed after each rendered frame
-/// (at the slow frame rates of rest, through a timer that fires shortly before the frame wanted:
-/// the animation frames between two drawn ones ran the browser's whole frame for nothing, 1.7%
-/// of a core at rest, 0.6% with the timer; Chromium trace, 5 nodes at the default speed).
+/// The animation loop: one `requestAnimationFrame` at a time, re-armed after each rendered frame.
+/// At the slow frame rates of rest it first waits on a timer until the next frame is due
+/// ([`rest_wait_ms`]) and then draws in the animation frame that follows, whatever its time
+/// stamp: Chromium stamps an animation frame requested between two vsyncs with the earlier one,
+/// so a frame requested 19 ms after one stamped 0 ran at once stamped 16.7, looked early, drew
+/// nothing and asked again: every drawn frame at rest cost two of the browser's frames (46
+/// `requestAnimationFrame` callbacks a second for 27 drawn; now one each).
 /// It reads the wall clock and hands the reducer the time that passed and a deadline for the
 /// frame's work ([`FRAME_WORK_MS`] from now).
 /// The pending frame lives in the effect's cleanup, so pausing, hiding the tab or dropping the
@@ -680,7 +683,7 @@ pub struct LoopProps {
 #[function_component(AnimationLoop)]
 fn animation_loop(props: &LoopProps) -> Html {
     let sim = use_context::<SimContext>().expect("under the provider");
-    let last = use_mut_ref(|| None::<f64>);
+    let last = use_mut_ref(|| None::<Drawn>);
     let frame = sim.frame;
     let dispatcher = sim.dispatcher();
     // Nothing in flight and no replay: only timers move, so a lower frame rate does (the idle
@@ -694,8 +697,10 @@ fn animation_loop(props: &LoopProps) -> Html {
             // Slow frames (at rest): wait on a timer until shortly before the animation frame
             // wanted, so the ones between run no frame at all.
             let s = slot.clone();
-            let t = Timeout::new((min_ms - TIMER_LEAD_MS) as u32, move || {
-                let f = request_frame(s.clone(), last, dispatcher, min_ms, 0);
+            let wait = rest_wait_ms(last.borrow().map(|d| d.wall_ms), browser::now_ms(), min_ms);
+            let t = Timeout::new(wait as u32, move || {
+                // The timer did the waiting: the frame that follows draws.
+                let f = request_frame(s.clone(), last, dispatcher, 0.0, 0);
                 *s.borrow_mut() = Some(Pending::Frame(f));
             });
             *slot.borrow_mut() = Some(Pending::Timer(t));
@@ -758,30 +763,47 @@ enum Pending {
 /// Frames this far apart or more (ms, [`min_frame_ms`]) are waited for on a timer first.
 const TIMER_FROM_MS: f64 = 25.0;
 
-/// How long before the wanted frame the timer fires (ms): a frame's render and effects (a few
-/// ms) came first, then the animation frame after the timer is the one wanted.
-const TIMER_LEAD_MS: f64 = 12.0;
+/// How much sooner than `min_ms` after the last drawn frame the rest timer may fire (ms): a
+/// timer fires a little late as often as not.
+const TIMER_EARLY_MS: f64 = 1.0;
+
+/// The rest timer's wait (ms), set when a frame's render is done (`now_ms`, wall clock): until
+/// [`TIMER_EARLY_MS`] short of `min_ms` after the last drawn frame began (`last_wall_ms`), so
+/// the animation frame requested then is due and draws; at once if that time has passed or
+/// nothing was drawn yet.
+pub fn rest_wait_ms(last_wall_ms: Option<f64>, now_ms: f64, min_ms: f64) -> f64 {
+    last_wall_ms.map_or(0.0, |w| (w + min_ms - TIMER_EARLY_MS - now_ms).max(0.0))
+}
+
+/// A drawn frame: its animation frame's time stamp (the simulation's clock advances by the
+/// difference of two) and the wall clock when its callback began (the rest timer counts from it).
+#[derive(Debug, Clone, Copy)]
+struct Drawn {
+    ts: f64,
+    wall_ms: f64,
+}
 
 /// Requests the next animation frame. It dispatches a [`SimAction::Frame`] with the wall time
 /// since the last one; a frame sooner than `min_ms` after the last one (less 3 ms: animation
 /// frames come every 16.7 ms, give or take) only requests its successor into `slot` (at most 8
-/// in a row, whatever the clock says).
+/// in a row, whatever the clock says); with `min_ms` 0 it always draws.
 fn request_frame(
     slot: FrameSlot,
-    last: Rc<std::cell::RefCell<Option<f64>>>,
+    last: Rc<std::cell::RefCell<Option<Drawn>>>,
     dispatcher: UseReducerDispatcher<Sim>,
     min_ms: f64,
     skipped: u32,
 ) -> AnimationFrame {
     request_animation_frame(move |ts| {
         let prev = *last.borrow();
-        let dt = prev.map_or(16.0, |p| ts - p);
+        let dt = prev.map_or(16.0, |p| ts - p.ts);
         if dt < min_ms - 3.0 && skipped < 8 {
             let next = request_frame(slot.clone(), last, dispatcher, min_ms, skipped + 1);
             *slot.borrow_mut() = Some(Pending::Frame(next));
             return;
         }
-        last.borrow_mut().replace(ts);
+        let wall_ms = browser::now_ms();
+        last.borrow_mut().replace(Drawn { ts, wall_ms });
         // The reducer reads no clock: it gets one, with this frame's deadline.
         let clock = Clock::new(browser::now_ms);
         let deadline_ms = clock.now() + FRAME_WORK_MS;
@@ -819,28 +841,39 @@ mod tests {
         assert!(min_frame_ms(false, true, default) < STAGGER_BELOW_MS);
     }
 
-    /// Waiting on a timer first never draws a frame later than requesting every animation
-    /// frame did (the timer only removes the frames that drew nothing), as long as the frame's
-    /// own render took less than [`TIMER_LEAD_MS`] − 3 ms; it is used at the default speed
-    /// (messages flying or not) and not at 10× or in a replay. Animation frames every 16.7 ms;
-    /// a frame is drawn at the first one at least `min_ms − 3` after the last drawn.
+    /// The rest timer fires when the next frame is due, counted from when the last one began,
+    /// whatever its render took: never more than [`TIMER_EARLY_MS`] early (a frame drawn too
+    /// soon), never later than due (a frame drawn late), and at once when the render itself
+    /// took longer than the interval. Under either of Chromium's ways of running the animation
+    /// frame requested then (at once, stamped with the vsync before; or at the next vsync)
+    /// the frame that follows is due, so no animation frame is requested only to be skipped.
+    /// The constant wait it replaced (the interval less 12 ms, from the end of the render)
+    /// fired 18 ms after a frame at 30 ms: the frame that followed ran stamped 16.7 and was
+    /// skipped.
     #[test]
-    fn the_rest_timer_never_delays_a_frame() {
+    fn the_rest_timer_fires_when_the_frame_is_due() {
         let vsync = 50.0 / 3.0;
-        // The first animation frame at or after `t`, counting from a drawn one at 0.
-        let frame_at = |t: f64| (t / vsync - 1e-9).ceil().max(1.0) * vsync;
-        let drawn_after = |min_ms: f64, from: f64| frame_at(from.max(min_ms - 3.0));
         for min_ms in [25.0, 30.0, 36.0, 40.0, QUIET_FRAME_MS] {
             assert!(min_ms >= TIMER_FROM_MS);
-            for render_ms in [0.0, 2.0, 5.0, TIMER_LEAD_MS - 3.01] {
-                let timer_fires = render_ms + (min_ms - TIMER_LEAD_MS);
-                assert_eq!(
-                    drawn_after(min_ms, frame_at(timer_fires)),
-                    drawn_after(min_ms, vsync),
-                    "min {min_ms} ms, render {render_ms} ms"
-                );
+            for began in [0.0, 5.0, 1234.5] {
+                for render_ms in [0.0, 2.0, 5.0, 12.0, 24.0, 60.0] {
+                    let done = began + render_ms;
+                    let fires = done + rest_wait_ms(Some(began), done, min_ms);
+                    let due = began + min_ms;
+                    assert!(
+                        fires >= due - TIMER_EARLY_MS - 1e-9,
+                        "min {min_ms} ms, render {render_ms} ms: fires {} ms early",
+                        due - fires
+                    );
+                    assert!(
+                        fires <= due.max(done) + 1e-9,
+                        "min {min_ms} ms, render {render_ms} ms: fires {} ms late",
+                        fires - due.max(done)
+                    );
+                }
             }
         }
+        assert_eq!(rest_wait_ms(None, 100.0, 30.0), 0.0, "first frame at once");
         let default = 10f64.powf(crate::sim_driver::reducer::DEFAULT_SPEED_LOG);
         assert!(min_frame_ms(false, false, default) >= TIMER_FROM_MS);
         assert!(min_frame_ms(true, false, default) >= TIMER_FROM_MS);
