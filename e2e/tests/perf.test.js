@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { baseUrl, busyUrl, ARTIFACTS, frameTimes, frameWork, useBrowser } from './browser.js';
+import { baseUrl, busyUrl, ARTIFACTS, frameTimes, frameWork, mainThreadCpu, useBrowser } from './browser.js';
 
 const PREFIX = process.env.BENCH_LABEL ? `${process.env.BENCH_LABEL}_` : '';
 // Wall-clock seconds of the long run at 10x (up to 10 virtual s per second when the simulation
@@ -84,6 +84,10 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
   let t0 = await taskTime();
   await page.waitForTimeout(3000);
   const idleCpu = ((await taskTime()) - t0) / 3 * 100;
+  // The same rest, 3 s more, as thread time: what the page costs the CPU.
+  const idleThread = await mainThreadCpu(page, 3000);
+  console.log(`at rest: main-thread tasks ${round(idleCpu)}% of wall time, thread time ${idleThread.thread}% (traced: tasks' wall ${idleThread.wall}%)`);
+  assert.ok(idleThread.thread > 0, "the trace finds the page's main thread at work");
 
   // The long run: client load at 10x, memory sampled every few seconds.
   await page.getByRole('button', { name: 'Client load', exact: true }).click();
@@ -158,6 +162,7 @@ test('figures: memory over a long run under load, a seek, reopening it, CPU at r
 
   const figures = {
     idle_cpu_percent: round(idleCpu),
+    idle_cpu_thread_percent: idleThread.thread,
     paused_cpu_percent_after_long_run: Math.round(pausedCpu * 1000) / 1000,
     long_run_wall_s: LONG_S,
     long_run_virtual_s: end.virtual_s,
