@@ -767,12 +767,24 @@ const TIMER_FROM_MS: f64 = 25.0;
 /// timer fires a little late as often as not.
 const TIMER_EARLY_MS: f64 = 1.0;
 
+/// One frame of a 60 Hz display (ms).
+const VSYNC_MS: f64 = 1000.0 / 60.0;
+
+/// The interval between two frames drawn at rest: `min_ms` (less 3 ms, as the animation frames
+/// are counted) rounded up to whole 60 Hz frames, the spacing of frames drawn at the first
+/// animation frame at least that long after the last (30 ms: every 33.3 ms; 48 ms: every 50).
+pub fn rest_interval_ms(min_ms: f64) -> f64 {
+    ((min_ms - 3.0) / VSYNC_MS).ceil().max(1.0) * VSYNC_MS
+}
+
 /// The rest timer's wait (ms), set when a frame's render is done (`now_ms`, wall clock): until
-/// [`TIMER_EARLY_MS`] short of `min_ms` after the last drawn frame began (`last_wall_ms`), so
-/// the animation frame requested then is due and draws; at once if that time has passed or
-/// nothing was drawn yet.
+/// [`TIMER_EARLY_MS`] short of [`rest_interval_ms`] after the last drawn frame began
+/// (`last_wall_ms`), so the animation frame requested then is due and draws; at once if that
+/// time has passed or nothing was drawn yet.
 pub fn rest_wait_ms(last_wall_ms: Option<f64>, now_ms: f64, min_ms: f64) -> f64 {
-    last_wall_ms.map_or(0.0, |w| (w + min_ms - TIMER_EARLY_MS - now_ms).max(0.0))
+    last_wall_ms.map_or(0.0, |w| {
+        (w + rest_interval_ms(min_ms) - TIMER_EARLY_MS - now_ms).max(0.0)
+    })
 }
 
 /// A drawn frame: its animation frame's time stamp (the simulation's clock advances by the
@@ -849,17 +861,22 @@ mod tests {
     /// the frame that follows is due, so no animation frame is requested only to be skipped.
     /// The constant wait it replaced (the interval less 12 ms, from the end of the render)
     /// fired 18 ms after a frame at 30 ms: the frame that followed ran stamped 16.7 and was
-    /// skipped.
+    /// skipped. Frames keep the spacing of the skipping loop (whole 60 Hz frames).
     #[test]
     fn the_rest_timer_fires_when_the_frame_is_due() {
         let vsync = 50.0 / 3.0;
+        assert!((rest_interval_ms(30.0) - 2.0 * vsync).abs() < 1e-9);
+        assert!((rest_interval_ms(QUIET_FRAME_MS) - 3.0 * vsync).abs() < 1e-9);
         for min_ms in [25.0, 30.0, 36.0, 40.0, QUIET_FRAME_MS] {
             assert!(min_ms >= TIMER_FROM_MS);
+            // The first 60 Hz frame at least `min_ms - 3` after the last, as the loop counts.
+            let interval = rest_interval_ms(min_ms);
+            assert!(interval >= min_ms - 3.0 && interval < min_ms - 3.0 + vsync);
             for began in [0.0, 5.0, 1234.5] {
                 for render_ms in [0.0, 2.0, 5.0, 12.0, 24.0, 60.0] {
                     let done = began + render_ms;
                     let fires = done + rest_wait_ms(Some(began), done, min_ms);
-                    let due = began + min_ms;
+                    let due = began + interval;
                     assert!(
                         fires >= due - TIMER_EARLY_MS - 1e-9,
                         "min {min_ms} ms, render {render_ms} ms: fires {} ms early",
