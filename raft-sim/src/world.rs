@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::disk::SimDisk;
 use crate::limits::MAX_TIME_MS;
 use crate::network::{LinkState, NetConfig, Network, SendOutcome};
+use crate::node_table::NodeTable;
 use crate::rng::SimRng;
 use crate::trace::{
     HashScheme, SessionOutcome, SnapshotSource, TraceEvent, TraceHash, TraceRecord,
@@ -683,12 +684,8 @@ fn note_due(due: &mut Dues, id: NodeId, sn: &SimNode) {
 /// [`World::next_node`] over `nodes`: a function of the node map alone, so that it can be asked
 /// while a client is borrowed (and only when needed: a search of the map per request was 0.3%
 /// of a `raft-sim check` run).
-fn next_node(nodes: &BTreeMap<NodeId, SimNode>, id: NodeId) -> NodeId {
-    nodes
-        .range(id.saturating_add(1)..)
-        .next()
-        .or_else(|| nodes.iter().next())
-        .map_or(id, |(&n, _)| n)
+fn next_node(nodes: &NodeTable<SimNode>, id: NodeId) -> NodeId {
+    nodes.next_after(id)
 }
 
 /// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
@@ -765,7 +762,7 @@ pub struct World {
     /// `opts.stalled_reads_ppm > 0`), apart from `rng` so that the nemesis moves no other draw.
     stall_rng: SimRng,
     net: Network,
-    nodes: BTreeMap<NodeId, SimNode>,
+    nodes: NodeTable<SimNode>,
     /// Every node's timer and disk times, in id order: what [`NodeDue::of`] gives for each of
     /// `nodes`, at all times (checked in debug builds by [`World::next_event`]).
     due: Dues,
@@ -826,7 +823,7 @@ impl World {
         opts.validate()?;
         let ids: Vec<NodeId> = (1..=u64::from(opts.nodes)).collect();
         let membership = Membership::with_voters(ids.iter().copied());
-        let mut nodes = BTreeMap::new();
+        let mut nodes = NodeTable::new();
         let mut clock_rng = clock_rng(&opts);
         for &id in &ids {
             let node = Node::with_storage(
@@ -835,24 +832,25 @@ impl World {
             )?;
             let clock = Clock::drawn(&mut clock_rng, opts.clock_drift_ppm);
             let timer_at = clock.when(0, node.ticks_until_timer());
-            nodes.insert(
-                id,
-                SimNode {
-                    node: Some(node),
-                    storage: MemStorage::new(membership.clone()),
-                    kv: KvStore::default(),
-                    reads: Vec::new(),
-                    ticked_at: 0,
-                    timer_at,
-                    restarts: 0,
-                    paused: false,
-                    synced: None,
-                    disk_ms: opts.disk_ms,
-                    writing: None,
-                    applied: 0,
-                    inbox: VecDeque::new(),
-                    clock,
-                },
+            let pushed = nodes.push(SimNode {
+                node: Some(node),
+                storage: MemStorage::new(membership.clone()),
+                kv: KvStore::default(),
+                reads: Vec::new(),
+                ticked_at: 0,
+                timer_at,
+                restarts: 0,
+                paused: false,
+                synced: None,
+                disk_ms: opts.disk_ms,
+                writing: None,
+                applied: 0,
+                inbox: VecDeque::new(),
+                clock,
+            });
+            debug_assert_eq!(
+                pushed, id,
+                "the table numbers nodes 1, 2, 3… as the ids are"
             );
         }
         let clients = (0..u64::from(opts.clients.count))
@@ -992,7 +990,7 @@ impl World {
         &self.opts
     }
     /// Every machine, by id.
-    pub fn nodes(&self) -> &BTreeMap<NodeId, SimNode> {
+    pub fn nodes(&self) -> &NodeTable<SimNode> {
         &self.nodes
     }
     /// The network.
@@ -2394,7 +2392,8 @@ impl World {
                     .leader()
                     .ok_or(SimError::Invalid("no leader to add a node through".into()))?;
                 self.awake(leader)?;
-                let id = self.nodes.keys().max().copied().unwrap_or(0) + 1;
+                // The next machine's number (the table numbers them 1, 2, 3…).
+                let id = self.nodes.len() as NodeId + 1;
                 if id > 64 {
                     return Err(SimError::Invalid("at most 64 nodes".into()));
                 }
@@ -2410,25 +2409,23 @@ impl World {
                 )?;
                 let clock = Clock::drawn(&mut self.clock_rng, self.opts.clock_drift_ppm);
                 let timer_at = clock.when(self.now, node.ticks_until_timer());
-                self.nodes.insert(
-                    id,
-                    SimNode {
-                        node: Some(node),
-                        storage: MemStorage::new(Membership::default()),
-                        kv: KvStore::default(),
-                        reads: Vec::new(),
-                        ticked_at: self.now,
-                        timer_at,
-                        restarts: 0,
-                        paused: false,
-                        synced: None,
-                        disk_ms: self.opts.disk_ms,
-                        writing: None,
-                        applied: 0,
-                        inbox: VecDeque::new(),
-                        clock,
-                    },
-                );
+                let pushed = self.nodes.push(SimNode {
+                    node: Some(node),
+                    storage: MemStorage::new(Membership::default()),
+                    kv: KvStore::default(),
+                    reads: Vec::new(),
+                    ticked_at: self.now,
+                    timer_at,
+                    restarts: 0,
+                    paused: false,
+                    synced: None,
+                    disk_ms: self.opts.disk_ms,
+                    writing: None,
+                    applied: 0,
+                    inbox: VecDeque::new(),
+                    clock,
+                });
+                debug_assert_eq!(pushed, id, "the table numbers nodes 1, 2, 3…");
                 if let Some(sn) = self.nodes.get(&id) {
                     note_due(&mut self.due, id, sn);
                 }
@@ -2665,10 +2662,7 @@ impl From<Error> for SimError {
 
 /// The log of a live node, borrowed from the node map alone (so the checker, another field of
 /// the world, can be borrowed mutably at the same time: no copy of the log per event).
-fn live_log(
-    nodes: &BTreeMap<NodeId, SimNode>,
-    id: NodeId,
-) -> Option<&raft_core::log::RaftLog<SimDisk>> {
+fn live_log(nodes: &NodeTable<SimNode>, id: NodeId) -> Option<&raft_core::log::RaftLog<SimDisk>> {
     nodes.get(&id).and_then(|s| s.node.as_ref()).map(Node::log)
 }
 
