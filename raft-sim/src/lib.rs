@@ -69,6 +69,7 @@ pub mod machine_net;
 #[cfg(feature = "planted-bugs")]
 pub mod mutants;
 pub mod network;
+pub mod node_table;
 pub mod rng;
 pub mod scenario;
 pub mod schedule;

@@ -268,6 +268,11 @@ impl Network {
         self.tails_sparse.entry((from, to)).or_insert(0)
     }
 
+    /// Inlined into the send (as [`Network::take`] and [`Network::pop_due`] into the
+    /// delivery): a call boundary made the 88-byte message and its `InFlight` be copied into
+    /// an argument, a local and the queue's slot in turn; inlined, they are built in place
+    /// (1.1% fewer instructions for `raft-sim check`, together).
+    #[inline(always)]
     fn enqueue(&mut self, msg: Message, now: u64, deliver_at: Option<u64>) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -362,6 +367,8 @@ impl Network {
     }
 
     /// Removes and returns the next message due at or before `now`.
+    /// Inlined (see [`Network::enqueue`]).
+    #[inline(always)]
     pub fn pop_due(&mut self, now: u64) -> Option<InFlight> {
         let (t, id) = self.schedule.peek()?;
         if t > now {
@@ -414,6 +421,8 @@ impl Network {
     }
 
     /// Takes message `id` out of the network, dropping the emptied slots at the front.
+    /// Inlined (see [`Network::enqueue`]).
+    #[inline(always)]
     fn take(&mut self, id: u64) -> Option<InFlight> {
         let Some(f) = self.slot(id).and_then(|k| self.scheduled[k].take()) else {
             return self.parked.remove(&id);

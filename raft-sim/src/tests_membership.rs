@@ -275,7 +275,7 @@ fn restart_from_snapshot_and_tail_restores_the_state() {
     let l = w.leader().unwrap();
     let f = (1..=3).find(|&i| i != l).unwrap();
     let before = w.nodes()[&f].kv.clone();
-    assert!(w.nodes()[&f].storage.state().snapshot_index > 0);
+    assert!(w.nodes()[&f].storage().state().snapshot_index > 0);
     w.act(Action::Crash { node: f }).unwrap();
     w.act(Action::Restart { node: f }).unwrap();
     assert!(w.run_until(w.now() + 2_000, |w| w.node(f).is_some_and(|n| n
@@ -307,7 +307,7 @@ fn steady_load_max_raft_state(seed: u64, compaction: SimOptions) -> (World, u64)
     for _ in 0..100 {
         w.advance_by(100);
         for s in w.nodes().values() {
-            max = max.max(s.storage.raft_state_bytes());
+            max = max.max(s.storage().raft_state_bytes());
         }
     }
     assert!(
@@ -404,7 +404,7 @@ fn log_bytes_stay_near_the_budget() {
     assert!(w
         .nodes()
         .values()
-        .all(|s| s.storage.state().snapshot_index > 0));
+        .all(|s| s.storage().state().snapshot_index > 0));
     // The budget plus what arrives between two applies, plus the hard state.
     assert!(max < 1_600, "raft state reached {max} bytes");
     assert_safe(&w);

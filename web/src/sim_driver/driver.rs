@@ -69,7 +69,7 @@ pub fn world_bytes(w: &World) -> u64 {
     let logs: u64 = w
         .nodes()
         .values()
-        .map(|n| n.storage.state().entries.len() as u64 * 150)
+        .map(|n| n.storage().state().entries.len() as u64 * 150)
         .sum();
     64 * 1024 + history + checker + logs
 }

@@ -404,7 +404,7 @@ pub fn nodes(
                     }
                 }
                 None => {
-                    let st = sn.storage.state();
+                    let st = sn.storage().state();
                     NodeView {
                         id,
                         name: name(id),

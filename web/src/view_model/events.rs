@@ -88,10 +88,10 @@ pub fn snapshot(world: &World) -> Vec<NodeSnap> {
             None => NodeSnap {
                 id,
                 role: None,
-                term: sn.storage.state().hard_state.term,
-                vote: sn.storage.state().hard_state.vote,
+                term: sn.storage().state().hard_state.term,
+                vote: sn.storage().state().hard_state.vote,
                 committed: 0,
-                snapshot_index: sn.storage.state().snapshot_index,
+                snapshot_index: sn.storage().state().snapshot_index,
                 joint: false,
             },
         })

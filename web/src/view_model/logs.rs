@@ -27,7 +27,7 @@ pub fn window(world: &World) -> (Index, Index) {
         .values()
         .map(|s| match &s.node {
             Some(n) => n.log().last_index(),
-            None => s.storage.state().entries.last().map_or(0, |e| e.index),
+            None => s.storage().state().entries.last().map_or(0, |e| e.index),
         })
         .max()
         .unwrap_or(0);

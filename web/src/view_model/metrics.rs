@@ -55,7 +55,7 @@ fn highest_term(world: &World) -> Term {
         .map(|s| {
             s.node
                 .as_ref()
-                .map_or(s.storage.state().hard_state.term, |n| n.term())
+                .map_or(s.storage().state().hard_state.term, |n| n.term())
         })
         .max()
         .unwrap_or(0)

@@ -313,7 +313,7 @@ fn the_page_compacts_logs_as_a_run_grows() {
         "{committed} entries committed"
     );
     for (id, n) in d.world().nodes() {
-        let len = n.storage.state().entries.len() as u64;
+        let len = n.storage().state().entries.len() as u64;
         assert!(
             len <= PAGE_SNAPSHOT_EVERY + 200,
             "S{id} keeps {len} entries"
