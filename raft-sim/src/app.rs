@@ -11,6 +11,8 @@ use alloc::vec::Vec;
 
 use raft_core::session::{ClientId, Sessions};
 
+use crate::entry_cache::EntryCache;
+
 #[cfg(feature = "serde")]
 mod op_json;
 
@@ -221,31 +223,21 @@ impl Command {
 
 /// Commands decoded once for all the replicas that apply them: every node applies the same
 /// committed entry, and decoding it (its strings allocated and copied) for each of them cost
-/// about 2.4% of a `raft-sim check` run's instructions. A small direct-mapped table, slot by
-/// log index, that keeps each decoded command beside the bytes it came from; a slot is used
-/// only when its bytes equal the entry's, so the answer is always `Command::decode` of those
-/// bytes (a hit never depends on what was decoded before, only how fast it is found).
+/// about 2.4% of a `raft-sim check` run's instructions; see [`EntryCache`].
 #[derive(Debug, Clone, Default)]
-pub(crate) struct DecodeCache {
-    slots: Vec<Option<(raft_core::Bytes, Option<Command>)>>,
-}
-
-/// Slots of [`DecodeCache`]: replicas apply an index within a few dozen indices of each other
-/// in a healthy cluster.
-const DECODE_SLOTS: usize = 64;
+pub(crate) struct DecodeCache(EntryCache<Option<Command>>);
 
 impl DecodeCache {
-    /// [`Command::decode`] of `bytes`, the payload of the entry at `index`.
-    pub(crate) fn decode(&mut self, index: u64, bytes: &raft_core::Bytes) -> Option<&Command> {
-        if self.slots.is_empty() {
-            self.slots.resize(DECODE_SLOTS, None);
-        }
-        let slot = &mut self.slots[(index % DECODE_SLOTS as u64) as usize];
-        let hit = slot.as_ref().is_some_and(|(b, _)| b == bytes);
-        if !hit {
-            *slot = Some((bytes.clone(), Command::decode(bytes)));
-        }
-        slot.as_ref().and_then(|(_, c)| c.as_ref())
+    /// [`Command::decode`] of `bytes`, the payload of the entry at (`index`, `term`).
+    pub(crate) fn decode(
+        &mut self,
+        index: u64,
+        term: u64,
+        bytes: &raft_core::Bytes,
+    ) -> Option<&Command> {
+        self.0
+            .get_or_compute(index, term, bytes, || Command::decode(bytes))
+            .as_ref()
     }
 }
 

@@ -12,6 +12,7 @@ use raft_core::entry::{Entry, HardState, Payload};
 use raft_core::membership::Membership;
 use raft_core::types::{Index, NodeId, Term};
 
+use crate::entry_cache::EntryCache;
 use crate::node_map::NodeMap;
 
 /// A broken safety property.
@@ -136,40 +137,19 @@ pub fn entry_hash(e: &Entry) -> u64 {
 
 /// [`entry_hash`] of recent command entries, so that an entry every node persists, commits
 /// and applies is hashed once rather than three times per node (about 1.7% of a
-/// `raft-sim check` run's instructions went into those hashes). A direct-mapped table by
-/// index; a slot answers only for the very same payload buffer (same address and length,
-/// held alive by the slot's own handle, so the address cannot have been reused for other
-/// bytes) at the same index and term, so its answer is always what `entry_hash` computes.
+/// `raft-sim check` run's instructions went into those hashes); see [`EntryCache`].
 #[derive(Debug, Clone, Default)]
-struct HashCache {
-    slots: Vec<Option<(Index, Term, raft_core::Bytes, u64)>>,
-}
-
-/// Slots of [`HashCache`]: replicas handle an index within a few dozen indices of each other.
-const HASH_SLOTS: usize = 64;
+struct HashCache(EntryCache<u64>);
 
 impl HashCache {
     /// [`entry_hash`] of `e`.
     fn hash(&mut self, e: &Entry) -> u64 {
-        let Payload::Command(bytes) = &e.payload else {
-            return entry_hash(e);
-        };
-        if self.slots.is_empty() {
-            self.slots.resize(HASH_SLOTS, None);
+        match &e.payload {
+            Payload::Command(bytes) => *self
+                .0
+                .get_or_compute(e.index, e.term, bytes, || entry_hash(e)),
+            _ => entry_hash(e),
         }
-        let slot = &mut self.slots[(e.index % HASH_SLOTS as u64) as usize];
-        if let Some((index, term, held, h)) = slot {
-            if *index == e.index
-                && *term == e.term
-                && held.as_ptr() == bytes.as_ptr()
-                && held.len() == bytes.len()
-            {
-                return *h;
-            }
-        }
-        let h = entry_hash(e);
-        *slot = Some((e.index, e.term, bytes.clone(), h));
-        h
     }
 }
 

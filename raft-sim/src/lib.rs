@@ -38,6 +38,7 @@ pub mod app;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub mod byo;
 mod calendar;
+mod entry_cache;
 mod node_map;
 mod wake;
 // Child processes: native only.

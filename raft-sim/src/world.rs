@@ -1661,7 +1661,7 @@ impl World {
             let (mut command, mut session) = (None, None);
             if let Payload::Command(bytes) = &e.payload {
                 // Decoded once for every replica (the same bytes give the same command).
-                if let Some(cmd) = self.decoded.decode(e.index, bytes) {
+                if let Some(cmd) = self.decoded.decode(e.index, e.term, bytes) {
                     let applied = sn.kv.apply_in_place(cmd);
                     if applied == Some(true) {
                         executed = Some((cmd.client, cmd.seq));
