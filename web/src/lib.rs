@@ -32,6 +32,7 @@ mod architecture;
 mod browser;
 mod components;
 mod embed_api;
+mod frame_loop;
 pub mod groups;
 mod lessons;
 mod open;

@@ -289,7 +289,7 @@ pub(super) fn page(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Re
         before(
             "rest_redraws_per_s",
             "/s",
-            "about 20/s while nothing is in flight (web/src/app.rs QUIET_FRAME_MS)",
+            "about 20/s while nothing is in flight (web/src/frame_loop.rs QUIET_FRAME_MS)",
         ),
     ));
     // Two readings of the same rest: the tasks' wall time (DevTools' TaskDuration, which also

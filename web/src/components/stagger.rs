@@ -5,7 +5,7 @@
 use crate::components::Snap;
 use crate::sim_driver::SimContext;
 
-/// Below this shortest wall time between frames (`app::min_frame_ms`) every animation frame
+/// Below this shortest wall time between frames (`frame_loop::min_frame_ms`) every animation frame
 /// is drawn, and the text panels take turns ([`Stagger`]).
 pub const STAGGER_BELOW_MS: f64 = 13.0;
 
