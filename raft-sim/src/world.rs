@@ -358,6 +358,28 @@ enum Parked {
 }
 
 impl SimNode {
+    /// A machine that starts running `node` at `now` (ms) on its own `clock`, with an empty
+    /// state machine: the cluster's first machines and each one [`Action::AddNode`] adds.
+    fn started(node: Node, clock: Clock, now: u64, disk_ms: u64) -> SimNode {
+        let timer_at = clock.when(now, node.ticks_until_timer());
+        SimNode {
+            node: Some(node),
+            disk: MemStorage::default(),
+            kv: KvStore::default(),
+            reads: Vec::new(),
+            ticked_at: now,
+            timer_at,
+            restarts: 0,
+            paused: false,
+            synced: None,
+            disk_ms,
+            writing: None,
+            applied: 0,
+            inbox: VecDeque::new(),
+            clock,
+        }
+    }
+
     /// Durable state, kept across crashes: the running node's own disk, or, while it is down,
     /// what the machine kept of it (the page and the checks read it either way).
     pub fn storage(&self) -> &MemStorage {
@@ -693,13 +715,6 @@ fn note_due(due: &mut Dues, id: NodeId, sn: &SimNode) {
     }
 }
 
-/// [`World::next_node`] over `nodes`: a function of the node map alone, so that it can be asked
-/// while a client is borrowed (and only when needed: a search of the map per request was 0.3%
-/// of a `raft-sim check` run).
-fn next_node(nodes: &NodeTable<SimNode>, id: NodeId) -> NodeId {
-    nodes.next_after(id)
-}
-
 /// A Ready whose write is under way on a slow disk, with the node's role, term and commit index
 /// when it was taken.
 #[derive(Debug, Clone)]
@@ -843,23 +858,7 @@ impl World {
                 SimDisk::new(MemStorage::new(membership.clone())),
             )?;
             let clock = Clock::drawn(&mut clock_rng, opts.clock_drift_ppm);
-            let timer_at = clock.when(0, node.ticks_until_timer());
-            let pushed = nodes.push(SimNode {
-                node: Some(node),
-                disk: MemStorage::default(),
-                kv: KvStore::default(),
-                reads: Vec::new(),
-                ticked_at: 0,
-                timer_at,
-                restarts: 0,
-                paused: false,
-                synced: None,
-                disk_ms: opts.disk_ms,
-                writing: None,
-                applied: 0,
-                inbox: VecDeque::new(),
-                clock,
-            });
+            let pushed = nodes.push(SimNode::started(node, clock, 0, opts.disk_ms));
             debug_assert_eq!(
                 pushed, id,
                 "the table numbers nodes 1, 2, 3… as the ids are"
@@ -2050,7 +2049,8 @@ impl World {
             Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
                 // Down, no leader known, or transfer in progress: try the next node shortly.
-                c.target = next_node(&self.nodes, target);
+                // (The node table alone is read: a client is borrowed.)
+                c.target = self.nodes.next_after(target);
                 c.next_at = now + 10;
             }
         }
@@ -2060,7 +2060,7 @@ impl World {
     /// has, including those added by [`Action::AddNode`] (a cluster reconfigured onto new
     /// machines must stay reachable), wrapping around.
     fn next_node(&self, id: NodeId) -> NodeId {
-        next_node(&self.nodes, id)
+        self.nodes.next_after(id)
     }
 
     /// Answers ReadIndex reads at node `id` whose index its state machine has applied.
@@ -2425,23 +2425,9 @@ impl World {
                     SimDisk::new(MemStorage::new(Membership::default())),
                 )?;
                 let clock = Clock::drawn(&mut self.clock_rng, self.opts.clock_drift_ppm);
-                let timer_at = clock.when(self.now, node.ticks_until_timer());
-                let pushed = self.nodes.push(SimNode {
-                    node: Some(node),
-                    disk: MemStorage::default(),
-                    kv: KvStore::default(),
-                    reads: Vec::new(),
-                    ticked_at: self.now,
-                    timer_at,
-                    restarts: 0,
-                    paused: false,
-                    synced: None,
-                    disk_ms: self.opts.disk_ms,
-                    writing: None,
-                    applied: 0,
-                    inbox: VecDeque::new(),
-                    clock,
-                });
+                let pushed =
+                    self.nodes
+                        .push(SimNode::started(node, clock, self.now, self.opts.disk_ms));
                 debug_assert_eq!(pushed, id, "the table numbers nodes 1, 2, 3…");
                 if let Some(sn) = self.nodes.get(&id) {
                     note_due(&mut self.due, id, sn);
