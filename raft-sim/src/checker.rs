@@ -396,6 +396,14 @@ impl Checker {
         self.committed_base + self.committed.len() as Index
     }
 
+    /// Index and term of the newest committed entry known so far, if any (it is never
+    /// forgotten).
+    pub fn last_committed(&self) -> Option<(Index, Term)> {
+        self.committed
+            .last()
+            .map(|e| (self.committed_len(), e.term))
+    }
+
     /// Committed entries the checker holds (the others were forgotten:
     /// [`Checker::forget_committed_below`]).
     pub fn committed_held(&self) -> usize {

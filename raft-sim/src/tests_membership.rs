@@ -2,6 +2,7 @@
 //! safety checker runs after every event.
 
 use alloc::vec;
+use alloc::vec::Vec;
 
 use crate::trace::SnapshotSource;
 use crate::*;
@@ -452,4 +453,72 @@ fn retry(w: &mut World, action: Action) {
         w.advance_by(100);
     }
     panic!("{action:?} refused for 5 s");
+}
+
+// Dissertation §4.2.3 (removed servers are shut down) and §5.4 (Leader Completeness): before the
+// healed tail of a randomized schedule, `decommission` shuts down only the nodes that no
+// possible future leader counts as members. Here the only live node missed a joint
+// reconfiguration that replaced three voters: judged by its old configuration (as the live
+// nodes alone were once trusted to say), the three new voters were shut down and no leader
+// could ever be elected again (swarm seed 7023206 with 8 s of faults: "no progress within 5 s
+// after healing every fault").
+#[test]
+fn decommission_keeps_the_voters_a_stale_survivor_never_heard_of() {
+    let mut w = world(5, 3);
+    let leader = w.leader().unwrap();
+    let stale: NodeId = (1..=5).find(|&i| i != leader).unwrap();
+    w.act(Action::Crash { node: stale }).unwrap();
+    for _ in 0..3 {
+        w.act(Action::AddNode).unwrap();
+        // One change at a time: the next waits for this one to commit.
+        assert!(w.run_until(w.now() + 2_000, |w| w
+            .node(leader)
+            .is_some_and(|n| n.log().committed() == n.log().last_index())));
+    }
+    put(&mut w, 2);
+    let kept: Vec<NodeId> = (1..=5).filter(|&i| i != stale).take(2).collect();
+    let mut voters = kept.clone();
+    voters.extend([6, 7, 8]);
+    w.act(Action::Reconfigure {
+        voters: voters.clone(),
+    })
+    .unwrap();
+    // The change completes: the new voters are in the new configuration alone.
+    let done = |w: &World| {
+        voters.iter().all(|&i| {
+            w.node(i).is_none_or(|n| {
+                n.membership().outgoing.is_empty()
+                    && n.membership().voters.iter().copied().collect::<Vec<_>>() == voters
+                    && n.log().committed() == n.log().last_index()
+            })
+        })
+    };
+    assert!(w.run_until(w.now() + 5_000, done), "the change completes");
+    put(&mut w, 1);
+    // Everyone but the stale node goes down; it comes back with its old configuration.
+    for i in 1..=8 {
+        if i != stale && w.node(i).is_some() {
+            w.act(Action::Crash { node: i }).unwrap();
+        }
+    }
+    w.act(Action::Restart { node: stale }).unwrap();
+    assert_eq!(w.node(stale).unwrap().membership().voters.len(), 5);
+
+    let retired = crate::schedule::decommission(&mut w);
+    let mut expected: Vec<NodeId> = (1..=5).filter(|i| !kept.contains(i)).collect();
+    expected.sort_unstable();
+    assert_eq!(
+        retired, expected,
+        "the old voters outside the new configuration"
+    );
+    assert!(w.node(stale).is_none(), "the stale node is shut down");
+    for &i in &voters {
+        w.act(Action::Restart { node: i }).unwrap();
+    }
+    assert!(
+        w.run_until(w.now() + 5_000, |w| w.leader().is_some()),
+        "the new configuration elects a leader"
+    );
+    put(&mut w, 2);
+    assert_safe(&w);
 }

@@ -486,6 +486,12 @@ struct Client {
     id: u64,
     seq: u64,
     target: NodeId,
+    /// Where the client's own round of the cluster stands. A redirect sends the client to
+    /// the leader a node names, but when a node knows no leader the round goes on from here,
+    /// not from the node it was sent to: two removed nodes, one naming the other as leader and
+    /// that one knowing none, held clients between them for ever (classic seed 7500461 with
+    /// membership faults: "no progress within 5 s after healing every fault").
+    rotation: NodeId,
     next_at: u64,
     pending: Option<Pending>,
 }
@@ -869,6 +875,7 @@ impl World {
                 id: k + 1,
                 seq: 0,
                 target: ids[(k as usize) % ids.len()],
+                rotation: ids[(k as usize) % ids.len()],
                 next_at: 0,
                 pending: None,
             })
@@ -1133,6 +1140,18 @@ impl World {
     /// A live node, if it exists and is up.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(&id).and_then(|s| s.node.as_ref())
+    }
+    /// Node `id` as a restart now would bring it up, without changing anything: a live node
+    /// as it is, a node that is down rebuilt from a copy of its disk (the log, term, vote and
+    /// membership it would recover). `None` for an unknown id or a disk raft-core refuses.
+    pub fn recovered_node(&self, id: NodeId) -> Option<alloc::borrow::Cow<'_, Node>> {
+        let sn = self.nodes.get(&id)?;
+        match &sn.node {
+            Some(n) => Some(alloc::borrow::Cow::Borrowed(n)),
+            None => Node::with_storage(self.opts.node_config(id), SimDisk::new(sn.disk.clone()))
+                .ok()
+                .map(alloc::borrow::Cow::Owned),
+        }
     }
     /// Time at which node `id`'s next timer fires (for drawing timer arcs).
     pub fn timer_at(&self, id: NodeId) -> Option<u64> {
@@ -1950,6 +1969,7 @@ impl World {
             let next = self.next_node(self.clients[k].target);
             let c = &mut self.clients[k];
             c.target = next;
+            c.rotation = next;
             // Redirects that follow are not timeouts; the same sequence number makes a late
             // commit of the first attempt harmless (§6.3).
             if let Some(p) = c.pending.as_mut() {
@@ -2048,9 +2068,11 @@ impl World {
             // A new leader that has not committed in its term yet: ask it again shortly.
             Some(Err(Error::ReadNotReady)) => c.next_at = now + 5,
             _ => {
-                // Down, no leader known, or transfer in progress: try the next node shortly.
-                // (The node table alone is read: a client is borrowed.)
-                c.target = self.nodes.next_after(target);
+                // Down, no leader known, or transfer in progress: try the next node of the
+                // client's round shortly (see `Client::rotation`). (The node table alone is
+                // read: a client is borrowed.)
+                c.rotation = self.nodes.next_after(c.rotation);
+                c.target = c.rotation;
                 c.next_at = now + 10;
             }
         }
@@ -2584,6 +2606,7 @@ impl World {
                     id: PERSON_CLIENT_BASE + people,
                     seq: 0,
                     target,
+                    rotation: target,
                     next_at: u64::MAX,
                     pending: None,
                 });

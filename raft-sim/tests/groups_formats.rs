@@ -71,9 +71,11 @@ fn a_version_2_scenario_round_trips_through_json() {
 /// The trace hashes of two version-1 files, pinned: the same runs as before groups existed (the
 /// scenario code for one group did not change, and the determinism goldens still pass). Under
 /// trace version 5's hash; under version 3's they were `0x3b91186db16dda6b` and
-/// `0x04cfefc581cf331c`, which the simulator before version 5 still gives.
+/// `0x04cfefc581cf331c`, which the simulator before version 5 still gives. leader-crash.json's
+/// was `0x9267_3cc6_893c_b76f` until clients turned away by a node that knows no leader went
+/// on with their own round of the cluster (the determinism goldens moved with it).
 const V1_HASHES: [(&str, u64); 2] = [
-    ("scenarios/leader-crash.json", 0x9267_3cc6_893c_b76f),
+    ("scenarios/leader-crash.json", 0x00a1_85a2_46d0_5760),
     ("lessons/crash-the-leader.json", 0x0a00_f7a8_c12c_59b9),
 ];
 

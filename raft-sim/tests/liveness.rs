@@ -28,3 +28,45 @@ fn figure_8_unreliable_agrees_within_the_labs_bound() {
         );
     }
 }
+
+/// Liveness after every fault heals (the tail `raft-sim check` requires of every seed), for the
+/// seeds found stuck by long fault searches (2026-12-07):
+/// - classic schedule, 5 s of crashes, partitions, membership changes, snapshots, pauses, slow
+///   disks and clock drift (no message faults), seeds 7500461, 7515141, 7515651, 7516281: two
+///   removed nodes, one naming the other as leader and that one knowing none, held every client
+///   between them (each was sent on to the node after the one that turned it away); clients now
+///   go on with their own round of the cluster;
+/// - swarm schedule, 8 s of faults, seeds 7004642, 7006241, 7023206, 7024533, 7024891, 7026111:
+///   before the tail, the nodes outside the configuration were judged by a lone live survivor
+///   that had missed a reconfiguration, and the new voters were shut down for good
+///   (`tests_membership::decommission_keeps_the_voters_a_stale_survivor_never_heard_of`).
+#[test]
+fn seeds_once_stuck_after_healing_make_progress() {
+    use raft_sim::schedule::{CheckRun, Faults, Schedule};
+    let classic = Faults::parse("crash,partition,membership,snapshot,pause,disk,drift").unwrap();
+    let runs = [7500461, 7515141, 7515651, 7516281]
+        .map(|seed| (seed, 5_000, classic, Schedule::Classic))
+        .into_iter()
+        .chain(
+            [7004642, 7006241, 7023206, 7024533, 7024891, 7026111]
+                .map(|seed| (seed, 8_000, Faults::ALL, Schedule::Swarm)),
+        );
+    for (seed, duration_ms, faults, schedule) in runs {
+        let out = CheckRun {
+            seed,
+            nodes: 5,
+            duration_ms,
+            faults,
+            keep_trace: false,
+            hash: false,
+            policy: Default::default(),
+            schedule,
+        }
+        .run(&|_| {});
+        assert_eq!(out.violation, None, "seed {seed}");
+        assert!(
+            out.recovered,
+            "seed {seed} ({schedule:?}): no progress within 5 s after healing every fault"
+        );
+    }
+}

@@ -166,6 +166,6 @@ fn lose_unsynced_writes_seed_2() {
 // and a committed one is no longer on a majority (Stored On A Majority, §5.3), before any
 // election goes to a node without it.
 #[test]
-fn lose_unsynced_writes_seed_12_loses_a_committed_entry_from_the_majority() {
-    catches(Mutant::LoseUnsyncedWrites, 12, "Stored On A Majority");
+fn lose_unsynced_writes_seed_14_loses_a_committed_entry_from_the_majority() {
+    catches(Mutant::LoseUnsyncedWrites, 14, "Stored On A Majority");
 }
