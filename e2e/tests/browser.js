@@ -170,24 +170,51 @@ export function busyUrl(base = baseUrl()) {
 }
 
 /**
- * Trace events of the page over `ms` of wall time (CDP tracing, the timeline categories), with
- * [frameTimes]'s animation-frame loop running.
+ * The Chromium trace events of the page's process tree in the trace `categories` while
+ * `during()` runs (CDP tracing).
  */
-export async function traceEvents(page, ms) {
+async function trace(page, categories, during) {
   const cdp = await page.context().newCDPSession(page);
   const events = [];
   cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
   const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] },
-  });
-  // The frame loop runs meanwhile, so a page that draws nothing of its own still has frames.
-  await frameTimes(page, ms);
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: categories } });
+  await during();
   await cdp.send('Tracing.end');
   await complete;
   await cdp.detach();
   return events;
+}
+
+/** A trace event's thread, as `pid:tid`. */
+const threadOf = (e) => `${e.pid}:${e.tid}`;
+
+/**
+ * Thread time and wall time in ms of the outermost tasks (a RunTask can hold another) of each
+ * thread whose events `keep` accepts: a Map from `pid:tid` to `[thread, wall]`.
+ */
+function outermostTaskMs(events, keep) {
+  const tasks = events.filter((e) => e.ph === 'X' && e.dur != null && /RunTask/.test(e.name) && keep(e)).sort((a, b) => a.ts - b.ts);
+  const sums = new Map();
+  const end = new Map();
+  for (const t of tasks) {
+    const k = threadOf(t);
+    if (t.ts < (end.get(k) ?? -Infinity)) continue;
+    end.set(k, t.ts + t.dur);
+    const [thread, wall] = sums.get(k) ?? [0, 0];
+    sums.set(k, [thread + (t.tdur ?? t.dur) / 1000, wall + t.dur / 1000]);
+  }
+  return sums;
+}
+
+/**
+ * Trace events of the page over `ms` of wall time (the timeline categories), with
+ * [frameTimes]'s animation-frame loop running: so a page that draws nothing of its own still
+ * has frames.
+ */
+export async function traceEvents(page, ms) {
+  const categories = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'];
+  return trace(page, categories, () => frameTimes(page, ms));
 }
 
 /**
@@ -199,27 +226,9 @@ export async function traceEvents(page, ms) {
  * in two sittings a minute apart, its thread time 12.5% and 12.7%).
  */
 export async function mainThreadCpu(page, ms) {
-  const cdp = await page.context().newCDPSession(page);
-  const events = [];
-  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['toplevel', 'devtools.timeline'] } });
-  await page.waitForTimeout(ms);
-  await cdp.send('Tracing.end');
-  await complete;
-  await cdp.detach();
-  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  // Outermost tasks per thread (a RunTask can hold another).
-  const sums = new Map();
-  const end = new Map();
-  const tasks = events.filter((e) => e.ph === 'X' && e.dur != null && /RunTask/.test(e.name) && mains.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts);
-  for (const t of tasks) {
-    const k = `${t.pid}:${t.tid}`;
-    if (t.ts < (end.get(k) ?? -Infinity)) continue;
-    end.set(k, t.ts + t.dur);
-    const [th, wa] = sums.get(k) ?? [0, 0];
-    sums.set(k, [th + (t.tdur ?? t.dur) / 1000, wa + t.dur / 1000]);
-  }
+  const events = await trace(page, ['toplevel', 'devtools.timeline'], () => page.waitForTimeout(ms));
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(threadOf));
+  const sums = outermostTaskMs(events, (e) => mains.has(threadOf(e)));
   // The page's renderer: the busiest main thread.
   const [thread, wall] = [...sums.values()].sort((a, b) => b[0] - a[0])[0] ?? [0, 0];
   return { thread: tenths((thread / ms) * 100), wall: tenths((wall / ms) * 100) };
@@ -293,21 +302,9 @@ export async function frameWork(page, ms) {
   }
   const threadName = new Map();
   for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args?.name);
-  // A thread's outermost tasks' thread time, over the threads of that name.
-  const threadMs = (name) => {
-    const tasks = events
-      .filter((e) => e.ph === 'X' && e.dur != null && threadName.get(`${e.pid}:${e.tid}`) === name && /RunTask/.test(e.name))
-      .sort((a, b) => a.ts - b.ts);
-    const end = new Map();
-    let sum = 0;
-    for (const t of tasks) {
-      const k = `${t.pid}:${t.tid}`;
-      if (t.ts < (end.get(k) ?? -Infinity)) continue;
-      end.set(k, t.ts + t.dur);
-      sum += (t.tdur ?? t.dur) / 1000;
-    }
-    return sum;
-  };
+  // The outermost tasks' thread time, over the threads of that name.
+  const threadMs = (name) =>
+    [...outermostTaskMs(events, (e) => threadName.get(threadOf(e)) === name).values()].reduce((a, [thread]) => a + thread, 0);
   const perFrame = (x) => tenths(x / Math.max(1, durs.length));
   const raster = events.filter((e) => e.name === 'RasterTask' && e.ph === 'X').reduce((a, e) => a + (e.tdur ?? e.dur) / 1000, 0);
   const threads = {
