@@ -66,7 +66,8 @@ impl Outcome {
 }
 
 /// The linearizability verdict of a world's client history, searching each key for at most
-/// `max_steps` model steps ([`crate::linearizability::DEFAULT_MAX_STEPS`] is the default everywhere).
+/// `max_steps` model steps ([`crate::linearizability::DEFAULT_MAX_STEPS`] in the page and the
+/// library, [`crate::linearizability::CLI_MAX_STEPS`] on the command line).
 pub fn history_verdict(w: &World, max_steps: u64) -> Verdict {
     w.history_verdict(max_steps)
 }

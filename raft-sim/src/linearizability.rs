@@ -71,6 +71,15 @@ use super::world::HistoryOp;
 /// per step).
 pub const DEFAULT_MAX_STEPS: u64 = 1_000_000;
 
+/// The command line's default budget per key (`raft-sim check`, `run`, `replay`, `taskqueue`,
+/// `mutants`): ten times [`DEFAULT_MAX_STEPS`], which the page keeps (a search runs on its one
+/// thread, in wasm). Long schedules with many clients on one key and values written more than
+/// once need it: of `check --seeds 7300000..7301000 --schedule targeted --duration-ms 5000`,
+/// 13 seeds were undecided with 1,000,000 steps and 2 with this (the run 14.2 s → 34.5 s); a
+/// key that uses it all took 4.3 s and 180 MB. The default `check` (3 s schedules) decides
+/// every one of 10,000 seeds with either.
+pub const CLI_MAX_STEPS: u64 = 10_000_000;
+
 /// What the checker treats as one independent object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {

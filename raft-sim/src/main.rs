@@ -14,7 +14,7 @@ use lexopt::prelude::*;
 use raft_core::{ElectionPolicy, Role};
 use raft_sim::judge::{history_verdict, judge, Outcome};
 use raft_sim::limits;
-use raft_sim::linearizability::{Verdict, DEFAULT_MAX_STEPS};
+use raft_sim::linearizability::{Verdict, CLI_MAX_STEPS};
 use raft_sim::schedule::{CheckRun, Faults, Schedule};
 use raft_sim::{Action, ClientOptions, SimOptions, TraceEvent, TraceRecord, Workload, World};
 use serde_json::{json, Value};
@@ -91,7 +91,7 @@ linearizability.
                     or up_to_date_first (default: raft-core's default); the others draw theirs
   --trace PATH      one JSONL trace per seed: a directory (PATH/seed<S>.jsonl), a name
                     containing {seed}, or a plain file when the range holds one seed
-  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 10000000)
   --jobs N          seeds run on N threads, 1 to 1024 (default: the available cores); the
                     results and the output are the same as on one thread, in seed order
   --groups N        1 to 256 Raft groups of --nodes replicas sharing --machines machines
@@ -142,7 +142,7 @@ history is checked for linearizability.
   --crash-leader-after N  crash the leader after this many tasks, 0 to 1000000 (default 500)
   --seed S                any u64 (default 1)
   --trace FILE            write the run's JSONL trace
-  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 1000000)
+  --max-steps N           linearizability search budget per key, 1 to 1000000000 (default 10000000)
   --groups                multi-group Raft: a critical queue (a group of 5 replicas) and a
                           background queue (3 replicas) on 5 machines, --tasks each with
                           --clients each; the critical group's leader's machine crashes after
@@ -155,14 +155,14 @@ Runs a scenario file (docs/formats.md): passes when every expectation is met, no
 broke (unless a violation is expected) and the client history is proven linearizable. A
 version-2 file runs several groups on machines, and each group is judged so.
   --trace FILE      write the run's JSONL trace
-  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 10000000)";
 
 const REPLAY_USAGE: &str = "usage: raft-sim replay TRACE.jsonl [--max-steps N]
 
 Re-derives a trace from its header's options and its action records and compares the record
 count and hash with the footer's; the replayed client history is checked for linearizability.
 A version-4 (multi-group) trace is re-run from its actions and every group's hash compared.
-  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 1000000)";
+  --max-steps N     linearizability search budget per key, 1 to 1000000000 (default 10000000)";
 
 const GROUPS_USAGE: &str = "usage: raft-sim groups [--machines N] [--groups N] [--replicas N] [--tasks N] [--balance] [--heartbeat-cost] [--coalesce-ms N] [--seed S]
 
@@ -523,7 +523,7 @@ impl Default for Opts {
             tasks: 1_000,
             clients: 100,
             crash_after: 500,
-            max_steps: DEFAULT_MAX_STEPS,
+            max_steps: CLI_MAX_STEPS,
             jobs: None,
             machines: 5,
             groups: 3,

@@ -256,3 +256,28 @@ fn a_closed_stdout_ends_the_tool_quietly() {
         assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
     }
 }
+
+/// The command line searches each key for up to 10,000,000 steps by default (CLI_MAX_STEPS),
+/// ten times the page's budget: this seed's one key (16 clients, 2,475 operations, values
+/// written many times over) is undecided with 1,000,000 and proven linearizable with the
+/// default.
+#[test]
+fn check_decides_a_long_history_that_the_pages_budget_cannot() {
+    let args = [
+        "check",
+        "--seeds",
+        "7300042..7300042",
+        "--schedule",
+        "targeted",
+        "--duration-ms",
+        "5000",
+    ];
+    let out = raft_sim(&args);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["linearizable"], true);
+    let small = raft_sim(&[&args[..], &["--max-steps", "1000000"]].concat());
+    let v = last_json(&small);
+    assert_eq!(small.status.code(), Some(3), "{v}");
+    assert_eq!(v["linearizability_undecided"], serde_json::json!([7300042]));
+}
