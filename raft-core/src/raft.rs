@@ -166,6 +166,15 @@ pub struct Node<S = MemStorage> {
     /// The last term this node led (0: none). A leader that stepped down (CheckQuorum) does
     /// not take its term's late votes as a new election: it stepped down for a reason.
     led_term: Term,
+    /// The last term in which this node became a candidate since it started (0: none).
+    /// Volatile on purpose: only the process that asked for a term's votes may take that term's
+    /// late votes as a won election. A node that restarts in a term it had campaigned in
+    /// cannot tell whether it had led that term (`led_term` is volatile too), and votes held up
+    /// in the network from before its crash once made it leader of that term a second time,
+    /// its commit index back at its snapshot: its first ReadIndex read then passed the "entry of
+    /// my term committed" test on an entry from its first reign and returned a value many
+    /// writes old (raft-sim check --nodes 3 --schedule swarm --duration-ms 6000, seed 8007679).
+    campaigned_term: Term,
     /// This node's tick when it last granted its vote to another node (volatile: after a
     /// restart it backs no one).
     voted_at: Option<u64>,
@@ -326,6 +335,7 @@ impl<S: Storage> Node<S> {
             votes: BTreeMap::new(),
             term_grants: (0, BTreeSet::new()),
             led_term: 0,
+            campaigned_term: 0,
             voted_at: None,
             election_elapsed: 0,
             heartbeat_elapsed: 0,
@@ -954,6 +964,7 @@ impl<S: Storage> Node<S> {
             self.term = next_term;
             self.vote = Some(self.cfg.id);
             self.role = Role::Candidate;
+            self.campaigned_term = next_term;
         }
         self.events.push(Event::RoleChanged {
             role: self.role,
@@ -1327,10 +1338,12 @@ impl<S: Storage> Node<S> {
                 self.tally();
             }
             // A vote for this node in its current term that arrives after its timer started a
-            // new pre-vote round of the same term: the vote still binds its voter (§5.2).
+            // new pre-vote round of the same term: the vote still binds its voter (§5.2). Only
+            // for a term this process campaigned in and has not led (see `campaigned_term`).
             Body::VoteResp { granted: true }
                 if self.role == Role::PreCandidate
                     && self.vote == Some(self.cfg.id)
+                    && self.campaigned_term == self.term
                     && self.led_term != self.term =>
             {
                 self.record_term_grant(m.from);

@@ -252,3 +252,49 @@ fn a_leader_whose_answers_come_back_late_keeps_leading() {
         .iter()
         .any(|e| matches!(e, Event::QuorumLost { .. })));
 }
+
+// §5.2: a server becomes leader only as a candidate, and becomes a candidate only by starting
+// an election in a new term; a server that restarts is a follower. Votes for S1 in term 1 that
+// were held up in the network while S1 crashed and restarted (its term and vote persisted, its
+// candidacy not) must not make the restarted S1 leader of term 1: it cannot know whether it
+// already led term 1 before the crash, and a second reign of term 1 with its commit index back
+// at zero once passed ReadIndex's "entry of my term committed" test on an entry of its first
+// reign and served a stale read (raft-sim check --nodes 3 --schedule swarm --duration-ms 6000,
+// seed 8007679).
+#[test]
+fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    net.campaign(1);
+    // The pre-vote round completes; the vote requests are answered but the answers wait.
+    net.deliver_where(|m| !is_vote_resp(m));
+    assert_eq!(net.node(1).role(), Role::Candidate);
+    let late: Vec<Message> = net
+        .queue()
+        .iter()
+        .filter(|m| is_vote_resp(m))
+        .cloned()
+        .collect();
+    assert_eq!(late.len(), 4, "every voter answered");
+    net.drop_all();
+    net.crash(1);
+    net.restart(1);
+    assert_eq!(net.node(1).term(), 1);
+    assert_eq!(
+        net.node(1).vote(),
+        Some(1),
+        "its own vote in term 1 persisted"
+    );
+    fire_election_timer(&mut net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 1);
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    for m in late {
+        net.deliver_msg(m);
+    }
+    assert_ne!(
+        net.node(1).role(),
+        Role::Leader,
+        "votes answering the process before the crash"
+    );
+    assert_eq!(net.node(1).term(), 1);
+}

@@ -1,0 +1,66 @@
+//! Seeds that long fault searches (`raft-sim check` over ranges and schedules CI does not run)
+//! found failing, each kept as it failed, with what it showed and what fixed it.
+
+use raft_sim::judge::judge;
+use raft_sim::linearizability::DEFAULT_MAX_STEPS;
+use raft_sim::schedule::{CheckRun, Faults, Schedule};
+
+fn run(seed: u64, nodes: u32, duration_ms: u64, faults: Faults, schedule: Schedule) -> CheckRun {
+    CheckRun {
+        seed,
+        nodes,
+        duration_ms,
+        faults,
+        keep_trace: false,
+        hash: false,
+        policy: Default::default(),
+        schedule,
+    }
+}
+
+/// Liveness after every fault heals (the tail `raft-sim check` requires of every seed), for the
+/// seeds found stuck by long fault searches (2026-12-07):
+/// - classic schedule, 5 s of crashes, partitions, membership changes, snapshots, pauses, slow
+///   disks and clock drift (no message faults), seeds 7500461, 7515141, 7515651, 7516281: two
+///   removed nodes, one naming the other as leader and that one knowing none, held every client
+///   between them (each was sent on to the node after the one that turned it away); clients now
+///   go on with their own round of the cluster;
+/// - swarm schedule, 8 s of faults, seeds 7004642, 7006241, 7023206, 7024533, 7024891, 7026111:
+///   before the tail, the nodes outside the configuration were judged by a lone live survivor
+///   that had missed a reconfiguration, and the new voters were shut down for good
+///   (`tests_membership::decommission_keeps_the_voters_a_stale_survivor_never_heard_of`).
+#[test]
+fn seeds_once_stuck_after_healing_make_progress() {
+    let classic = Faults::parse("crash,partition,membership,snapshot,pause,disk,drift").unwrap();
+    let runs = [7500461, 7515141, 7515651, 7516281]
+        .map(|seed| (seed, 5_000, classic, Schedule::Classic))
+        .into_iter()
+        .chain(
+            [7004642, 7006241, 7023206, 7024533, 7024891, 7026111]
+                .map(|seed| (seed, 8_000, Faults::ALL, Schedule::Swarm)),
+        );
+    for (seed, duration_ms, faults, schedule) in runs {
+        let out = run(seed, 5, duration_ms, faults, schedule).run(&|_| {});
+        assert_eq!(out.violation, None, "seed {seed}");
+        assert!(
+            out.recovered,
+            "seed {seed} ({schedule:?}): no progress within 5 s after healing every fault"
+        );
+    }
+}
+
+/// Swarm schedule, 3 nodes, 6 s of faults, seed 8007679 of 8000000..8020000: a ReadIndex read
+/// returned a value many writes old ("Linearizability": get replied "26462472" where the value
+/// was "1518"). Votes for S2 in term 4, held up in the network while S2 crashed and restarted,
+/// made the restarted S2 leader of term 4 a second time, its commit index back at its snapshot,
+/// and its first read passed the "entry of my term committed" test on an entry of its first
+/// reign. raft-core now takes a term's late votes only in the process that campaigned in it
+/// (`slow_replies::votes_from_before_a_restart_do_not_elect_the_restarted_node`).
+#[test]
+fn a_restarted_node_does_not_serve_a_stale_read_from_an_old_reign() {
+    let out = run(8007679, 3, 6_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
+    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
+    assert_eq!(out.violation, None);
+    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+    assert!(out.recovered);
+}
