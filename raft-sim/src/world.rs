@@ -1651,8 +1651,10 @@ impl World {
         for m in messages.drain(..) {
             self.send_message(m);
         }
-        // 3. Apply.
-        for e in core::mem::take(&mut ready.committed) {
+        // 3. Apply. Read in place: iterating the shared run by value cloned every entry (its
+        // payload's reference count up and down again) for nothing, 1% of a `raft-sim check` run.
+        let committed = core::mem::take(&mut ready.committed);
+        for e in committed.iter() {
             let Some(sn) = self.nodes.get_mut(&id) else {
                 return;
             };
@@ -1680,7 +1682,7 @@ impl World {
             let reply = command
                 .filter(|_| session != Some(SessionOutcome::Stale))
                 .and_then(|c| sn.kv.reply(c.client));
-            self.checker.on_apply(id, &e, executed);
+            self.checker.on_apply(id, e, executed);
             self.checker.on_state(id, e.index, digest);
             let read_index = self.opts.clients.read_index;
             let done = command.zip(reply).and_then(|(c, r)| {
