@@ -2034,11 +2034,15 @@ impl World {
         let Some(p) = self.clients[k].pending.as_ref() else {
             return;
         };
-        let input = match &p.cmd.op {
+        // A node that is down never reads the request (`with_node` finds no node): it is
+        // built, and its command encoded, only for a node that takes it, running or paused.
+        let paused = self.is_paused(target);
+        let takes = paused || self.nodes.get(&target).is_some_and(|s| s.node.is_some());
+        let input = takes.then(|| match &p.cmd.op {
             // The read id is the operation's place in the history.
             Op::Get { .. } if self.opts.clients.read_index => Input::ReadIndex(p.hist as u64),
             _ => Input::Propose(p.cmd.encode()),
-        };
+        });
         // Record where the request goes before handing it over: a node may answer within the
         // same step (a one-node cluster commits at once; a lease read is served at once).
         let now = self.now;
@@ -2049,11 +2053,13 @@ impl World {
             p.deadline = now.saturating_add(timeout);
         }
         // A paused node takes the request into its inbox; the client waits, as for any answer.
-        let result = if self.is_paused(target) {
-            self.park(target, Parked::Input(input));
-            Some(Ok(None))
-        } else {
-            self.with_node(target, |node| node.step(input))
+        let result = match input {
+            Some(input) if paused => {
+                self.park(target, Parked::Input(input));
+                Some(Ok(None))
+            }
+            Some(input) => self.with_node(target, |node| node.step(input)),
+            None => None,
         };
         let c = &mut self.clients[k];
         if result.as_ref().is_none_or(|r| r.is_err()) {
