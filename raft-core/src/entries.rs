@@ -139,8 +139,17 @@ impl From<&[Entry]> for Entries {
 }
 
 impl FromIterator<Entry> for Entries {
+    /// Collects straight into the shared buffer: from an iterator that knows its exact length
+    /// (a vector's drain, a mapped range) the standard library allocates it once, where a
+    /// vector first would cost a second allocation and a copy.
     fn from_iter<I: IntoIterator<Item = Entry>>(iter: I) -> Self {
-        Entries::from(iter.into_iter().collect::<Vec<_>>())
+        let buf: Arc<[Entry]> = iter.into_iter().collect();
+        let end = buf.len();
+        Entries {
+            buf: (end > 0).then_some(buf),
+            start: 0,
+            end,
+        }
     }
 }
 

@@ -68,10 +68,21 @@ impl Membership {
 
     /// Every member (voters of both halves and learners), ascending, without repeats.
     pub fn members(&self) -> Vec<NodeId> {
-        let mut all: BTreeSet<NodeId> = self.voters.clone();
-        all.extend(self.outgoing.iter().copied());
-        all.extend(self.learners.iter().copied());
-        all.into_iter().collect()
+        // Gathered into the vector, then sorted and deduplicated there: a merged set built for
+        // the call (a clone of `voters` and tree nodes, freed at once) cost about 700
+        // instructions a call for a handful of ids, 0.4% of a `raft-sim check` run.
+        let mut all =
+            Vec::with_capacity(self.voters.len() + self.outgoing.len() + self.learners.len());
+        all.extend(
+            self.voters
+                .iter()
+                .chain(&self.outgoing)
+                .chain(&self.learners)
+                .copied(),
+        );
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     /// The highest index stored on a quorum, given each voter's match index. In joint consensus
@@ -88,5 +99,23 @@ impl Membership {
         let a = quorum::majority_vote(&self.voters, &vote_of);
         let b = quorum::majority_vote(&self.outgoing, &vote_of);
         quorum::joint_vote(a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn members_are_ascending_without_repeats() {
+        // Joint consensus (dissertation §4.3): 2 stays, 4 is being demoted to a learner.
+        let m = Membership {
+            voters: [5, 2, 3].into_iter().collect(),
+            learners: [4, 9].into_iter().collect(),
+            outgoing: [4, 2, 1].into_iter().collect(),
+        };
+        assert_eq!(m.members(), vec![1, 2, 3, 4, 5, 9]);
+        assert_eq!(Membership::default().members(), Vec::<NodeId>::new());
     }
 }

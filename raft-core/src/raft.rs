@@ -828,18 +828,21 @@ impl<S: Storage> Node<S> {
     /// would be narrower than a tick or this node is not among them.
     fn spread_slot(&self) -> Option<(u64, u64)> {
         let me = self.cfg.id;
-        let order: Vec<NodeId> = self
-            .membership
-            .members()
-            .into_iter()
-            .filter(|&id| self.membership.is_voter(id) && (id == me || Some(id) != self.leader))
-            .collect();
-        let slots = order.len() as u64;
+        // Counted as they come rather than collected: every timer a follower draws asks.
+        let (mut slots, mut rank) = (0u64, None);
+        for id in self.membership.members() {
+            if self.membership.is_voter(id) && (id == me || Some(id) != self.leader) {
+                if id == me {
+                    rank = Some(slots);
+                }
+                slots += 1;
+            }
+        }
         let span = self.cfg.election_timeout_max - self.cfg.election_timeout_min;
         if slots == 0 || span / slots == 0 {
             return None;
         }
-        let rank = order.iter().position(|&id| id == me)? as u64;
+        let rank = rank?;
         // Every node of the cluster computes the same rotation: it depends on the term and the
         // shared seed only (so the first slot also differs from one simulated cluster to another).
         let rotation = self.term.wrapping_add(self.cfg.seed) % slots;

@@ -263,9 +263,35 @@ impl Tail {
                 return c.slice(at..at + n);
             }
         }
-        let mut out = Vec::new();
-        self.extend_into(lo, hi, max_bytes, (0, false), &mut out);
-        Entries::from(out)
+        // Across runs: counted first, then cloned straight into the shared buffer, sized
+        // once. Gathering them in a vector that grew as it went, then moving that into the
+        // buffer, cost two allocations, a copy and the regrowths: 0.6% of a `raft-sim check`
+        // run, where a follower that is behind reads across the one-proposal runs of a light
+        // load.
+        let want = (hi - lo) as usize;
+        let n = count_within_iter(self.iter_from(lo).take(want), max_bytes);
+        let mut from = self.iter_from(lo);
+        (0..n)
+            .map(|_| {
+                from.next()
+                    .expect("Tail::slice: entries lo..hi are held")
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// The entries from `index` on, in order (from the first held when `index` precedes them).
+    fn iter_from(&self, index: Index) -> impl Iterator<Item = &Entry> + '_ {
+        let (k, at) = self.locate(index).unwrap_or((self.chunks.len(), 0));
+        let skip_open = self
+            .open
+            .first()
+            .map_or(0, |f| index.saturating_sub(f.index) as usize);
+        self.chunks[k..]
+            .iter()
+            .enumerate()
+            .flat_map(move |(j, c)| c[if j == 0 { at } else { 0 }..].iter())
+            .chain(self.open.iter().skip(skip_open))
     }
 
     /// Appends copies of the entries in `lo..hi` (all held) to `out`, with the byte rule of
@@ -340,6 +366,21 @@ fn count_within(es: &[Entry], max_bytes: u64) -> usize {
         }
     }
     es.len()
+}
+
+/// [`count_within`] over entries read one by one: how many, from the first, fit in
+/// `max_bytes`, but at least one when there are any.
+fn count_within_iter<'a>(es: impl Iterator<Item = &'a Entry>, max_bytes: u64) -> usize {
+    let mut bytes = 0u64;
+    let mut n = 0;
+    for e in es {
+        bytes += e.size();
+        if n > 0 && bytes > max_bytes {
+            break;
+        }
+        n += 1;
+    }
+    n
 }
 
 /// The entries, as a list (how they are shared is not shown).

@@ -13,7 +13,7 @@ use raft_core::membership::Membership;
 use raft_core::types::{Index, NodeId, Term};
 
 use crate::entry_cache::EntryCache;
-use crate::node_map::NodeMap;
+use crate::node_map::{entry_or_default, NodeMap};
 
 /// A broken safety property.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -471,10 +471,7 @@ impl Checker {
         if entries.is_empty() {
             return;
         }
-        self.mirrors
-            .entry(node)
-            .or_default()
-            .write(entries, &mut self.hashes);
+        entry_or_default(&mut self.mirrors, node).write(entries, &mut self.hashes);
         self.check_log_matching(node);
     }
 
@@ -890,7 +887,7 @@ impl Checker {
             }
         }
         if let Some(cmd) = executed {
-            if !self.executed.entry(node).or_default().insert(cmd.0, cmd.1) {
+            if !entry_or_default(&mut self.executed, node).insert(cmd.0, cmd.1) {
                 self.fail(
                     "Exactly Once",
                     vec![node],
@@ -978,7 +975,7 @@ impl Checker {
         match self.committed_at(index) {
             Some(c) if c.term == term => {
                 let base = c.chain;
-                self.mirrors.entry(node).or_default().compact(index, term, base);
+                entry_or_default(&mut self.mirrors, node).compact(index, term, base);
             }
             _ => self.fail(
                 "State Machine Safety",
