@@ -37,19 +37,31 @@ fn fire_election_timer(net: &mut Network, id: u64) {
     panic!("node {id}'s election timer never fired");
 }
 
+/// S1 campaigns in a 5-node cluster; its pre-vote round completes and every voter answers its
+/// vote request for term 1, but the answers wait in the queue: returns them (S1 stays a
+/// candidate of term 1).
+fn campaign_with_votes_held(net: &mut Network) -> Vec<Message> {
+    net.campaign(1);
+    net.deliver_where(|m| !is_vote_resp(m));
+    assert_eq!(net.node(1).role(), Role::Candidate);
+    assert_eq!(net.node(1).term(), 1);
+    let answers: Vec<Message> = net
+        .queue()
+        .iter()
+        .filter(|m| is_vote_resp(m))
+        .cloned()
+        .collect();
+    assert_eq!(answers.len(), 4, "every voter answered");
+    answers
+}
+
 // §5.2: "each server will vote for at most one candidate in a given term". Votes for S1 in
 // term 1 that arrive after S1's timer started a new pre-vote round of term 1 still bind their
 // voters, so a majority of them makes S1 the leader of term 1.
 #[test]
 fn late_votes_of_the_current_term_still_elect_the_candidate() {
     let mut net = Network::new(&[1, 2, 3, 4, 5]);
-    net.campaign(1);
-    // The pre-vote round completes; the vote requests are answered but the answers wait.
-    net.deliver_where(|m| !is_vote_resp(m));
-    assert_eq!(net.node(1).role(), Role::Candidate);
-    assert_eq!(net.node(1).term(), 1);
-    let answers = net.queue().iter().filter(|m| is_vote_resp(m)).count();
-    assert_eq!(answers, 4, "every voter answered");
+    campaign_with_votes_held(&mut net);
     // S1's timer fires first: a new pre-vote round, same term.
     fire_election_timer(&mut net, 1);
     assert_eq!(net.node(1).role(), Role::PreCandidate);
@@ -264,17 +276,7 @@ fn a_leader_whose_answers_come_back_late_keeps_leading() {
 #[test]
 fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
     let mut net = Network::new(&[1, 2, 3, 4, 5]);
-    net.campaign(1);
-    // The pre-vote round completes; the vote requests are answered but the answers wait.
-    net.deliver_where(|m| !is_vote_resp(m));
-    assert_eq!(net.node(1).role(), Role::Candidate);
-    let late: Vec<Message> = net
-        .queue()
-        .iter()
-        .filter(|m| is_vote_resp(m))
-        .cloned()
-        .collect();
-    assert_eq!(late.len(), 4, "every voter answered");
+    let late = campaign_with_votes_held(&mut net);
     net.drop_all();
     net.crash(1);
     net.restart(1);
