@@ -449,16 +449,15 @@ pub(crate) fn decommission(world: &mut World) -> Vec<NodeId> {
     };
     let mut members: Vec<NodeId> = Vec::new();
     let mut any = false;
-    for id in world.nodes().keys().copied().collect::<Vec<_>>() {
+    for &id in world.nodes().keys() {
         if let Some(n) = world.recovered_node(id).filter(|n| holds_newest(n)) {
             any = true;
             members.extend(n.membership().members());
         }
     }
-    let reference = any.then_some(members);
-    let Some(members) = reference else {
+    if !any {
         return Vec::new();
-    };
+    }
     let retired: Vec<NodeId> = world
         .nodes()
         .keys()
