@@ -10,11 +10,15 @@
 //! the start of their term (§8), so log indexes of commands are not 1, 2, 3…: the tests check
 //! that indexes increase and that the command is found where `Start` said it would be.
 
+use std::collections::btree_map::Entry as Slot;
+use std::collections::BTreeMap;
+
 use raft_core::types::{Index, NodeId, Role, Term};
 use raft_sim::network::NetConfig;
 use raft_sim::rng::SimRng;
+use raft_sim::trace::SnapshotSource;
 use raft_sim::world::ClientOptions;
-use raft_sim::{Action, Op, SimOptions, World};
+use raft_sim::{Action, Op, SimOptions, TraceEvent, World};
 
 /// The labs' election timeout in their sleeps, ms.
 const ELECTION_TIMEOUT: u64 = 1_000;
@@ -26,13 +30,97 @@ struct Lab {
     crashed: Vec<bool>,
     rng: SimRng,
     next_value: u64,
+    applier: Applier,
+}
+
+/// The labs' appliers (`applier` and `applierSnap` in their `config.go`): what each server's
+/// state machine applied, read from the world's trace as it grows. Like the labs', it fails the
+/// test when a server applies out of order or when two servers apply different commands at one
+/// index; `nCommitted` counts from it, so a command counts once a server *applied* it, and a
+/// compacted entry still counts (the labs keep every applied value in the tester).
+#[derive(Default)]
+struct Applier {
+    /// Trace records read so far.
+    cursor: usize,
+    /// Per server: the index its state machine is at (applied, or installed from a snapshot,
+    /// or restored from its own snapshot on restart).
+    last_applied: Vec<Index>,
+    /// Index → the lab command applied there (`None`: a no-op, a configuration or a command
+    /// that is not the labs').
+    values: BTreeMap<Index, Option<u64>>,
+    /// Snapshots installed from a leader (the labs' `InstallSnapshot` reaching a service).
+    installed: usize,
+}
+
+impl Applier {
+    fn on(&mut self, event: &TraceEvent) {
+        match event {
+            TraceEvent::Apply {
+                node,
+                index,
+                command,
+                ..
+            } => {
+                let i = *node as usize - 1;
+                assert_eq!(
+                    *index,
+                    self.last_applied[i] + 1,
+                    "server {node} apply out of order {index}"
+                );
+                self.last_applied[i] = *index;
+                let value = command.as_ref().and_then(|c| match &c.op {
+                    Op::Put { key, value } if key == "lab" => value.parse().ok(),
+                    _ => None,
+                });
+                match self.values.entry(*index) {
+                    Slot::Vacant(v) => {
+                        v.insert(value);
+                    }
+                    Slot::Occupied(o) => assert_eq!(
+                        *o.get(),
+                        value,
+                        "commit index={index} server={node}: {value:?} where another applied {:?}",
+                        o.get()
+                    ),
+                }
+            }
+            TraceEvent::Snapshot {
+                node,
+                index,
+                source: SnapshotSource::Leader,
+                ..
+            } => {
+                let i = *node as usize - 1;
+                assert!(
+                    *index >= self.last_applied[i],
+                    "server {node} installed a snapshot at {index} behind its state machine at {}",
+                    self.last_applied[i]
+                );
+                self.last_applied[i] = *index;
+                self.installed += 1;
+            }
+            TraceEvent::Restart {
+                node,
+                snapshot_index,
+                ..
+            } => self.last_applied[*node as usize - 1] = *snapshot_index,
+            _ => {}
+        }
+    }
 }
 
 impl Lab {
     fn new(n: usize, seed: u64, unreliable: bool) -> Lab {
+        Lab::with_snapshots(n, seed, unreliable, 0)
+    }
+
+    /// A lab whose services snapshot every `every` applied entries (the 2D labs'
+    /// `applierSnap` with `SnapShotInterval`; 0: never).
+    fn with_snapshots(n: usize, seed: u64, unreliable: bool, every: u64) -> Lab {
         let w = World::new(SimOptions {
             nodes: n as u32,
             seed,
+            snapshot_every: every,
             clients: ClientOptions {
                 enabled: false,
                 ..ClientOptions::default()
@@ -47,6 +135,10 @@ impl Lab {
             crashed: vec![false; n],
             rng: SimRng::new(seed ^ 0x1AB5),
             next_value: 0,
+            applier: Applier {
+                last_applied: vec![0; n],
+                ..Applier::default()
+            },
         };
         lab.set_unreliable(unreliable);
         lab
@@ -79,10 +171,17 @@ impl Lab {
         self.safe();
     }
 
-    fn safe(&self) {
+    /// Fails the test at the first safety violation, and runs the applier over what happened.
+    fn safe(&mut self) {
         if let Some(v) = self.w.violation() {
             panic!("{} at {} ms: {}", v.property, v.time, v.detail);
         }
+        assert_eq!(self.w.trace_dropped(), 0, "the applier needs every record");
+        let trace = self.w.trace();
+        for record in &trace[self.applier.cursor..] {
+            self.applier.on(&record.event);
+        }
+        self.applier.cursor = trace.len();
     }
 
     fn sleep(&mut self, ms: u64) {
@@ -192,14 +291,12 @@ impl Lab {
         }
     }
 
-    /// The labs' `nCommitted`: how many servers committed `index`, and the value there.
+    /// The labs' `nCommitted`: how many live servers applied `index`, and the value there.
     fn n_committed(&self, index: Index) -> (usize, Option<u64>) {
-        let (count, cmd) = self.w.committed_at(index);
-        let value = cmd.and_then(|c| match c.op {
-            Op::Put { value, .. } => value.parse().ok(),
-            _ => None,
-        });
-        (count, value)
+        let count = (0..self.n)
+            .filter(|&i| !self.crashed[i] && self.applier.last_applied[i] >= index)
+            .count();
+        (count, self.applier.values.get(&index).copied().flatten())
     }
 
     /// The labs' `one`: submits `value` to a leader and waits until `expected` servers committed
@@ -235,6 +332,38 @@ impl Lab {
             }
         }
         panic!("one({value}) failed to reach agreement in 10 s");
+    }
+
+    /// The labs' `wait`: polls until `n` servers applied `index`, backing off from 10 ms to a
+    /// second, 30 times; `None` if some server moved past `start_term` meanwhile (the caller
+    /// tries again), the value there otherwise. Fails if fewer than `n` applied it.
+    fn wait(&mut self, index: Index, n: usize, start_term: Term) -> Option<u64> {
+        let mut to = 10;
+        for _ in 0..30 {
+            if self.n_committed(index).0 >= n {
+                break;
+            }
+            self.sleep(to);
+            if to < 1_000 {
+                to *= 2;
+            }
+            let moved_on = (0..self.n)
+                .filter_map(|i| self.w.node(Self::id(i)))
+                .any(|node| node.term() > start_term);
+            if moved_on {
+                return None;
+            }
+        }
+        let (nd, value) = self.n_committed(index);
+        assert!(nd >= n, "only {nd} decided for index {index}; wanted {n}");
+        value
+    }
+
+    /// Bytes of Raft state on server `i`'s disk (the labs' `RaftStateSize`): hard state,
+    /// snapshot metadata and log, without the snapshot's application data.
+    fn raft_state_size(&self, i: usize) -> u64 {
+        let node = self.w.nodes().get(&Self::id(i)).expect("a server");
+        node.storage().raft_state_bytes()
     }
 
     fn rpcs(&self) -> u64 {
@@ -477,6 +606,88 @@ fn lab_2b_count() {
     }
 }
 
+// 2B: concurrent Start()s — five commands handed to the leader at the same instant all commit,
+// each at the index its Start returned (the lab's goroutines start together; here they are
+// proposed at one virtual instant).
+#[test]
+fn lab_2b_concurrent_starts() {
+    for seed in SEEDS {
+        let mut lab = Lab::new(3, seed, false);
+        let mut success = false;
+        'tries: for attempt in 0..5 {
+            if attempt > 0 {
+                // Give the solution some time to settle.
+                lab.sleep(3_000);
+            }
+            let leader = lab.check_one_leader();
+            let Some((_, term)) = lab.start(leader, 1) else {
+                continue; // The leader moved on already.
+            };
+            let mut indexes = Vec::new();
+            for ii in 0..5 {
+                match lab.start(leader, 100 + ii) {
+                    Some((index, t)) if t == term => indexes.push(index),
+                    _ => continue 'tries,
+                }
+            }
+            if (0..3).any(|j| lab.w.node(Lab::id(j)).map(|n| n.term()) != Some(term)) {
+                continue; // The term changed: try again.
+            }
+            let mut cmds = Vec::new();
+            for index in indexes {
+                match lab.wait(index, 3, term) {
+                    Some(v) => cmds.push(v),
+                    None => continue 'tries,
+                }
+            }
+            for ii in 0..5 {
+                assert!(
+                    cmds.contains(&(100 + ii)),
+                    "seed {seed}: cmd {} missing in {cmds:?}",
+                    100 + ii
+                );
+            }
+            success = true;
+            break;
+        }
+        assert!(success, "seed {seed}: term changed too often");
+    }
+}
+
+// 2C: more persistence — a majority of five goes down and comes back in parts, five times over.
+#[test]
+fn lab_2c_persist2() {
+    for seed in SEEDS {
+        let servers = 5;
+        let mut lab = Lab::new(servers, seed, false);
+        let mut index = 1;
+        for _ in 0..5 {
+            lab.one(10 + index, servers, true);
+            index += 1;
+            let leader1 = lab.check_one_leader();
+            lab.disconnect((leader1 + 1) % servers);
+            lab.disconnect((leader1 + 2) % servers);
+            lab.one(10 + index, servers - 2, true);
+            index += 1;
+            lab.disconnect(leader1 % servers);
+            lab.disconnect((leader1 + 3) % servers);
+            lab.disconnect((leader1 + 4) % servers);
+            lab.restart((leader1 + 1) % servers);
+            lab.restart((leader1 + 2) % servers);
+            lab.connect((leader1 + 1) % servers);
+            lab.connect((leader1 + 2) % servers);
+            lab.sleep(ELECTION_TIMEOUT);
+            lab.restart((leader1 + 3) % servers);
+            lab.connect((leader1 + 3) % servers);
+            lab.one(10 + index, servers - 2, true);
+            index += 1;
+            lab.connect((leader1 + 4) % servers);
+            lab.connect(leader1 % servers);
+        }
+        lab.one(1000, servers, true);
+    }
+}
+
 // 2C: basic persistence.
 #[test]
 fn lab_2c_persist1() {
@@ -588,11 +799,21 @@ fn lab_2c_unreliable_agree() {
 }
 
 // 2C: churn — servers crash, restart and disconnect at random while clients submit; every
-// command a client saw committed is in the final log.
+// command a client saw committed is in the final log. The labs run it over a reliable and over
+// an unreliable network.
+#[test]
+fn lab_2c_reliable_churn() {
+    churn(false);
+}
+
 #[test]
 fn lab_2c_unreliable_churn() {
+    churn(true);
+}
+
+fn churn(unreliable: bool) {
     for seed in SEEDS {
-        let mut lab = Lab::new(5, seed, true);
+        let mut lab = Lab::new(5, seed, unreliable);
         let mut accepted: Vec<(Index, u64)> = Vec::new();
         for _ in 0..20 {
             for _ in 0..10 {
@@ -627,7 +848,9 @@ fn lab_2c_unreliable_churn() {
             lab.sleep(ELECTION_TIMEOUT * 7 / 10);
         }
         lab.sleep(ELECTION_TIMEOUT);
-        lab.set_unreliable(false);
+        if unreliable {
+            lab.set_unreliable(false);
+        }
         for i in 0..5 {
             if lab.crashed[i] {
                 lab.restart(i);
@@ -656,4 +879,247 @@ fn lab_2c_unreliable_churn() {
             "seed {seed}: only {committed} commands committed"
         );
     }
+}
+
+/// The 2D labs' snapshot interval: each service snapshots every this many applied entries.
+const SNAPSHOT_INTERVAL: u64 = 10;
+
+/// The 2D labs' bound on the Raft state a server persists (`MAXLOGSIZE`, bytes): compaction
+/// must keep the log short.
+const MAX_LOG_SIZE: u64 = 2_000;
+
+/// The 2D labs' `snapcommon`: 30 rounds in which a follower or the leader is disconnected or
+/// crashed while enough commands arrive for a snapshot, then brought back: with `disconnect` or
+/// `crash` it can only catch up through the leader's snapshot (InstallSnapshot), and the test
+/// checks that at least one was installed. The persisted Raft state stays under
+/// [`MAX_LOG_SIZE`] throughout.
+fn snap_common(disconnect: bool, reliable: bool, crash: bool) {
+    let servers = 3;
+    for seed in SEEDS {
+        let mut lab = Lab::with_snapshots(servers, seed, !reliable, SNAPSHOT_INTERVAL);
+        let v = lab.value();
+        lab.one(v, servers, true);
+        let mut leader1 = lab.check_one_leader();
+        for i in 0..30 {
+            let (mut victim, mut sender) = ((leader1 + 1) % servers, leader1);
+            if i % 3 == 1 {
+                sender = (leader1 + 1) % servers;
+                victim = leader1;
+            }
+            if disconnect {
+                lab.disconnect(victim);
+                let v = lab.value();
+                lab.one(v, servers - 1, true);
+            }
+            if crash {
+                lab.crash(victim);
+                let v = lab.value();
+                lab.one(v, servers - 1, true);
+            }
+            // Perhaps send enough to get a snapshot.
+            let nn = SNAPSHOT_INTERVAL / 2 + lab.rng.range(0, SNAPSHOT_INTERVAL - 1);
+            for _ in 0..nn {
+                let v = lab.value();
+                lab.start(sender, v);
+            }
+            let v = lab.value();
+            if !disconnect && !crash {
+                // Every follower caught up: no InstallSnapshot is needed for the basic test.
+                lab.one(v, servers, true);
+            } else {
+                lab.one(v, servers - 1, true);
+            }
+            for s in 0..servers {
+                let size = lab.raft_state_size(s);
+                assert!(
+                    size < MAX_LOG_SIZE,
+                    "seed {seed}: S{} persists {size} bytes of Raft state: log size too large",
+                    s + 1
+                );
+            }
+            if disconnect {
+                // Reconnect a follower, who may be behind and need a snapshot to catch up.
+                lab.connect(victim);
+                let v = lab.value();
+                lab.one(v, servers, true);
+                leader1 = lab.check_one_leader();
+            }
+            if crash {
+                lab.restart(victim);
+                lab.connect(victim);
+                let v = lab.value();
+                lab.one(v, servers, true);
+                leader1 = lab.check_one_leader();
+            }
+        }
+        if disconnect || crash {
+            assert!(
+                lab.applier.installed > 0,
+                "seed {seed}: no server ever installed a leader's snapshot"
+            );
+        }
+    }
+}
+
+// 2D: snapshots basic.
+#[test]
+fn lab_2d_snapshot_basic() {
+    snap_common(false, true, false);
+}
+
+// 2D: install snapshots (disconnect).
+#[test]
+fn lab_2d_snapshot_install() {
+    snap_common(true, true, false);
+}
+
+// 2D: install snapshots (disconnect + unreliable).
+#[test]
+fn lab_2d_snapshot_install_unreliable() {
+    snap_common(true, false, false);
+}
+
+// 2D: install snapshots (crash).
+#[test]
+fn lab_2d_snapshot_install_crash() {
+    snap_common(false, true, true);
+}
+
+// 2D: install snapshots (unreliable + crash).
+#[test]
+fn lab_2d_snapshot_install_uncrash() {
+    snap_common(false, false, true);
+}
+
+/// Crashes every server and starts them all again from what they persisted.
+fn crash_and_revive_all(lab: &mut Lab) {
+    for i in 0..lab.n {
+        lab.crash(i);
+    }
+    for i in 0..lab.n {
+        lab.restart(i);
+        lab.connect(i);
+    }
+}
+
+// 2D: crash and restart all servers; the log never goes back.
+#[test]
+fn lab_2d_snapshot_all_crash() {
+    for seed in SEEDS {
+        let servers = 3;
+        let mut lab = Lab::with_snapshots(servers, seed, false, SNAPSHOT_INTERVAL);
+        let v = lab.value();
+        lab.one(v, servers, true);
+        for _ in 0..5 {
+            // Perhaps enough to get a snapshot.
+            let nn = SNAPSHOT_INTERVAL / 2 + lab.rng.range(0, SNAPSHOT_INTERVAL - 1);
+            for _ in 0..nn {
+                let v = lab.value();
+                lab.one(v, servers, true);
+            }
+            let v = lab.value();
+            let index1 = lab.one(v, servers, true);
+            crash_and_revive_all(&mut lab);
+            let v = lab.value();
+            let index2 = lab.one(v, servers, true);
+            assert!(
+                index2 > index1,
+                "seed {seed}: index decreased from {index1} to {index2}"
+            );
+        }
+    }
+}
+
+// 2D: snapshot initialization after crash — a server restarted from a snapshot persists
+// again, restarts again, and still agrees.
+#[test]
+fn lab_2d_snapshot_init() {
+    for seed in SEEDS {
+        let servers = 3;
+        let mut lab = Lab::with_snapshots(servers, seed, false, SNAPSHOT_INTERVAL);
+        let v = lab.value();
+        lab.one(v, servers, true);
+        // Enough ops to make a snapshot.
+        for _ in 0..=SNAPSHOT_INTERVAL {
+            let v = lab.value();
+            lab.one(v, servers, true);
+        }
+        crash_and_revive_all(&mut lab);
+        // A single op, to get something written back to persistent storage.
+        let v = lab.value();
+        lab.one(v, servers, true);
+        crash_and_revive_all(&mut lab);
+        // Another op to trigger a potential bug.
+        let v = lab.value();
+        lab.one(v, servers, true);
+    }
+}
+
+/// An applied command of the labs, as the trace records it.
+fn lab_apply(node: NodeId, index: Index, value: u64) -> TraceEvent {
+    TraceEvent::Apply {
+        node,
+        index,
+        term: 1,
+        command: Some(raft_sim::app::Command {
+            client: 0,
+            seq: index,
+            op: Op::Put {
+                key: "lab".into(),
+                value: value.to_string(),
+            },
+        }),
+        result: None,
+        session: None,
+    }
+}
+
+fn applier(n: usize) -> Applier {
+    Applier {
+        last_applied: vec![0; n],
+        ..Applier::default()
+    }
+}
+
+// The applier's own checks can fail (they guard every test above).
+#[test]
+#[should_panic(expected = "server 2 apply out of order 2")]
+fn the_applier_fails_on_an_apply_out_of_order() {
+    let mut a = applier(3);
+    a.on(&lab_apply(1, 1, 7));
+    a.on(&lab_apply(1, 2, 8));
+    a.on(&lab_apply(2, 2, 8));
+}
+
+#[test]
+#[should_panic(expected = "commit index=1 server=2: Some(9) where another applied Some(7)")]
+fn the_applier_fails_when_two_servers_apply_different_commands() {
+    let mut a = applier(3);
+    a.on(&lab_apply(1, 1, 7));
+    a.on(&lab_apply(2, 1, 9));
+}
+
+#[test]
+fn the_applier_counts_a_snapshot_and_a_restart_as_applied() {
+    let mut a = applier(2);
+    for i in 1..=5 {
+        a.on(&lab_apply(1, i, 10 + i));
+    }
+    a.on(&TraceEvent::Snapshot {
+        node: 2,
+        index: 4,
+        term: 1,
+        source: SnapshotSource::Leader,
+    });
+    a.on(&lab_apply(2, 5, 15));
+    assert_eq!((a.last_applied.clone(), a.installed), (vec![5, 5], 1));
+    a.on(&TraceEvent::Restart {
+        node: 1,
+        term: 1,
+        vote: None,
+        last_index: 5,
+        snapshot_index: 3,
+    });
+    a.on(&lab_apply(1, 4, 14));
+    assert_eq!(a.last_applied, vec![4, 5]);
 }
