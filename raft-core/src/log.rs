@@ -718,14 +718,17 @@ impl<S: Storage> RaftLog<S> {
                 self.tail.drop_before(index + 1);
                 self.tail_start = index + 1;
             }
+            let k = self.confs.partition_point(|&(i, _)| i <= index);
+            self.confs.drain(..k);
         } else {
+            // The whole log goes (Figure 13, step 7), and with it every configuration entry it
+            // held, those after `index` too: none may configure the node any more.
             self.tail.clear();
+            self.confs.clear();
             self.tail_start = index + 1;
             self.stable = self.stable.min(index);
             self.handed_out = self.handed_out.min(index);
         }
-        let k = self.confs.partition_point(|&(i, _)| i <= index);
-        self.confs.drain(..k);
         self.offset = index;
         self.offset_term = term;
         self.committed = self.committed.max(index);

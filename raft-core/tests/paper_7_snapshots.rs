@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use raft_core::{Body, Config, Membership, Message, NodeId};
+use raft_core::{Body, Config, Entry, Membership, Message, Node, NodeId, Payload};
 
 /// 3 nodes with `max_msg_bytes` 16: a 1 KiB snapshot is 64 chunks.
 fn small_chunks(id: NodeId) -> Config {
@@ -116,4 +116,59 @@ fn the_first_burst_of_chunks_fills_the_window_exactly() {
     let window = 4;
     let offsets: Vec<u64> = net.queue().iter().filter_map(chunk_offset).collect();
     assert_eq!(offsets, (0..window).map(|k| 16 * k).collect::<Vec<_>>());
+}
+
+// Figure 13, step 7 ("discard the entire log") with the dissertation's §4.1 (a server uses the
+// latest configuration in its log, committed or not): when a leader's snapshot disagrees with
+// the log at its last index, every entry goes, configuration entries included, and the node's
+// configuration is the snapshot's. Found by `./x search` (swarm seed 11035584, 5 nodes, 8 s):
+// a deposed leader whose joint configuration entry a snapshot had discarded kept that joint
+// configuration, led again, "left" it on its own and committed {S3, S4, S6, S7} without a
+// joint phase, so that removed nodes could still elect a leader lacking that committed entry.
+#[test]
+fn a_snapshot_that_replaces_the_log_replaces_its_configuration_too() {
+    let old = Membership::with_voters([1, 2, 3, 4, 5]);
+    let joint = Membership {
+        voters: [3, 4, 6, 7].into(),
+        learners: Default::default(),
+        outgoing: [1, 2, 3, 4, 5].into(),
+    };
+    // S2 led term 2: it appended entry 3 and a joint configuration at 4, neither committed.
+    let mut state = persisted(2, &[1, 1, 2], &old);
+    state.entries.push(Entry {
+        term: 2,
+        index: 4,
+        payload: Payload::Membership(Box::new(joint.clone())),
+    });
+    let mut s = Solo::restore(config(2), state);
+    assert_eq!(
+        s.node.membership(),
+        &joint,
+        "the log's latest configuration"
+    );
+    // The leader of term 3 overwrote index 3 and compacted through it: its snapshot at 3 (term
+    // 3) disagrees with S2's entry 3 (term 2), so S2's whole log is discarded.
+    s.recv(msg(
+        1,
+        2,
+        3,
+        Body::Snapshot {
+            index: 3,
+            term: 3,
+            membership: Box::new(old.clone()),
+            offset: 0,
+            total: 1,
+            data: vec![7],
+        },
+    ));
+    assert_eq!(s.node.log().snapshot_index(), 3, "installed");
+    assert_eq!(s.node.log().last_index(), 3, "the log after it discarded");
+    assert_eq!(
+        s.node.membership(),
+        &old,
+        "the discarded joint entry no longer configures the node"
+    );
+    // And what a restart recovers from the disk agrees.
+    let restarted = Node::restore(config(2), s.storage.load()).expect("valid state");
+    assert_eq!(restarted.membership(), &old);
 }

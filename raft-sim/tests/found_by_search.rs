@@ -64,3 +64,20 @@ fn a_restarted_node_does_not_serve_a_stale_read_from_an_old_reign() {
     assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
     assert!(out.recovered);
 }
+
+/// Swarm schedule, 5 nodes, 8 s of faults, seed 11035584 of 11000000..11040000: "Leader
+/// Completeness: S1 became leader of term 34 without entry 72, committed in term 19". S2, a
+/// deposed leader holding an uncommitted joint configuration (entry 64, term 6), installed a
+/// snapshot at 62 of term 7 that disagreed with its log: the log went, but its record of the
+/// configuration entries after 62 stayed, so S2 still took itself to be in the joint
+/// configuration. Leading term 19, it "left" it on its own and committed {S3, S4, S6, S7} at 72
+/// without a joint phase, and removed S1 was later elected by S4 and S5 under {S1..S5}.
+/// raft-core now forgets every configuration entry of a log a snapshot replaces
+/// (`paper_7_snapshots::a_snapshot_that_replaces_the_log_replaces_its_configuration_too`).
+#[test]
+fn a_snapshot_that_replaced_a_log_does_not_leave_its_joint_configuration_behind() {
+    let out = run(11035584, 5, 8_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
+    assert_eq!(out.violation, None);
+    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
+    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+}
