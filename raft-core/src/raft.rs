@@ -884,8 +884,15 @@ impl<S: Storage> Node<S> {
         }
     }
 
-    /// Steps into `term` (which must not be below the current one) as a follower of `leader`.
+    /// Steps into `term` (which must not be below the current one) as a follower of `leader`,
+    /// with a fresh election timer.
     fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        self.follow(term, leader);
+        self.reset_election_timer();
+    }
+
+    /// [`Node::become_follower`] without restarting the election timer.
+    fn follow(&mut self, term: Term, leader: Option<NodeId>) {
         debug_assert!(term >= self.term, "terms never decrease");
         if term > self.term {
             self.term = term;
@@ -898,7 +905,6 @@ impl<S: Storage> Node<S> {
         self.leader = leader;
         self.role = self.follower_role();
         self.reset_leader_state();
-        self.reset_election_timer();
         self.events.push(Event::RoleChanged {
             role: self.role,
             term: self.term,
@@ -1162,7 +1168,29 @@ impl<S: Storage> Node<S> {
                         });
                     }
                     let leader = m.body.is_from_leader().then_some(m.from);
-                    self.become_follower(m.term, leader);
+                    // Figure 2 (Followers): the election timer restarts on hearing from the
+                    // current leader or on granting a vote, not on a vote request as such. A
+                    // follower that will refuse this candidate because its log is behind
+                    // (§5.4.1) takes the term and keeps counting down, so candidates whose logs
+                    // can never win (no PreVote) cannot keep the one whose log can from ever
+                    // campaigning. (Any other step into a newer term restarts the timer, as
+                    // before; a granted vote restarts it again in `handle_vote`.)
+                    let refused_as_stale = match m.body {
+                        Body::Vote {
+                            last_index,
+                            last_term,
+                            ..
+                        } => {
+                            !self.cfg.break_it.skip_up_to_date_check
+                                && !self.log.is_up_to_date(last_index, last_term)
+                        }
+                        _ => false,
+                    };
+                    if refused_as_stale && matches!(self.role, Role::Follower | Role::Learner) {
+                        self.follow(m.term, leader);
+                    } else {
+                        self.become_follower(m.term, leader);
+                    }
                 }
             }
         } else if m.term < self.term {

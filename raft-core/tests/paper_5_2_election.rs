@@ -480,3 +480,28 @@ fn granting_a_vote_resets_the_election_timer() {
     s.step(Input::Tick(1)).unwrap();
     assert_eq!(s.node.role(), Role::Follower);
 }
+
+// Raft §5.2 (Figure 2, Followers): "If election timeout elapses without receiving AppendEntries
+// RPC from current leader or granting vote to candidate: convert to candidate". A vote request
+// the follower refuses (the candidate's log is behind, §5.4.1) makes it take the newer term but
+// restarts nothing: it campaigns when its own timer runs out. Found by `./x search` (swarm
+// seeds 11018589, 11321366 and 11439136, PreVote off): every stale candidate's request restarted
+// the one node whose log could win, so for 5 s after the heal it never campaigned first.
+#[test]
+fn a_refused_vote_request_does_not_restart_the_election_timer() {
+    let mut s = Solo::restore(no_prevote(1), persisted(1, &[1, 1], &three()));
+    let t = s.node.election_timeout();
+    s.step(Input::Tick(t - 1)).unwrap();
+    // Node 2 campaigns in term 5 with a log that ends before ours: refused.
+    s.recv(vote(2, 1, 5, (1, 1)));
+    assert_eq!(s.node.term(), 5, "the newer term is taken");
+    assert_eq!(s.node.vote(), None, "and no vote is cast");
+    assert_eq!(s.node.election_elapsed(), t - 1, "the timer keeps running");
+    s.step(Input::Tick(1)).unwrap();
+    assert_eq!(
+        s.node.role(),
+        Role::Candidate,
+        "and runs out as it would have"
+    );
+    assert_eq!(s.node.term(), 6);
+}

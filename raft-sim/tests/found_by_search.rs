@@ -81,3 +81,26 @@ fn a_snapshot_that_replaced_a_log_does_not_leave_its_joint_configuration_behind(
     let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
     assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
 }
+
+/// Swarm schedule, PreVote off, the `up_to_date_first` election policy: seeds 11018589 (5 nodes,
+/// 8 s), 11321366 (4 nodes, 6 s) and 11439136 (7 nodes, 10 s) of `./x search 11000000 40000`
+/// made no progress in the 5 s after the heal. Only one node's log could win an election, and
+/// every vote request of the stale candidates restarted its election timer, so it never timed
+/// out first (seed 11321366: 37 elections in 5 s, none by S3, the only node that could win).
+/// raft-core now keeps a follower's timer running when it refuses a candidate whose log is
+/// behind (Figure 2; `paper_5_2_election::a_refused_vote_request_does_not_restart_the_election_timer`).
+#[test]
+fn seeds_stuck_behind_stale_candidates_make_progress() {
+    for (seed, nodes, duration_ms) in [
+        (11018589, 5, 8_000),
+        (11321366, 4, 6_000),
+        (11439136, 7, 10_000),
+    ] {
+        let out = run(seed, nodes, duration_ms, Faults::ALL, Schedule::Swarm).run(&|_| {});
+        assert_eq!(out.violation, None, "seed {seed}");
+        assert!(
+            out.recovered,
+            "seed {seed} ({nodes} nodes): no progress within 5 s after healing every fault"
+        );
+    }
+}
