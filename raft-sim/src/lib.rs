@@ -39,6 +39,7 @@ pub mod app;
 pub mod byo;
 mod calendar;
 mod entry_cache;
+mod hash_index;
 mod node_map;
 mod wake;
 // Child processes: native only.

@@ -64,6 +64,7 @@ use core::fmt;
 
 use super::app::{Op, Reply};
 use super::world::HistoryOp;
+use crate::hash_index::HashIndex;
 
 /// The default step budget of [`check`], per key. A linearizable history of `n` operations with a
 /// handful of concurrent clients usually needs little more than `n` steps. The search remembers
@@ -759,7 +760,7 @@ impl Part {
 #[derive(Debug, Default)]
 struct Seen {
     /// Hash → the first pair stored with it; the others with the same hash follow in `next`.
-    first: BTreeMap<u64, u32>,
+    first: HashIndex,
     /// Per pair: the next pair with the same hash (`u32::MAX`: none), its state, and where its
     /// key lies in `words`.
     pairs: Vec<(u32, u32, usize, usize)>,
@@ -786,23 +787,18 @@ impl Seen {
         let same = |p: &(u32, u32, usize, usize), words: &[u64]| {
             p.1 == state && words[p.2..p.2 + p.3] == *key
         };
-        match self.first.entry(h) {
-            alloc::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(id);
-            }
-            alloc::collections::btree_map::Entry::Occupied(o) => {
-                let mut k = *o.get() as usize;
-                loop {
-                    if same(&self.pairs[k], &self.words) {
-                        return false;
-                    }
-                    match self.pairs[k].0 {
-                        u32::MAX => break,
-                        next => k = next as usize,
-                    }
+        if let Some(first) = self.first.get_or_insert(h, id) {
+            let mut k = first as usize;
+            loop {
+                if same(&self.pairs[k], &self.words) {
+                    return false;
                 }
-                self.pairs[k].0 = id;
+                match self.pairs[k].0 {
+                    u32::MAX => break,
+                    next => k = next as usize,
+                }
             }
+            self.pairs[k].0 = id;
         }
         self.pairs
             .push((u32::MAX, state, self.words.len(), key.len()));
@@ -842,7 +838,7 @@ struct Search<'a> {
     /// hash follow in `same_hash` (by id). Looked up by a 64-bit hash and confirmed by
     /// comparing the state, so a collision costs a comparison, never a wrong id (a map keyed
     /// by the states themselves compared long strings at every level and stored each twice).
-    state_ids: BTreeMap<u64, u32>,
+    state_ids: HashIndex,
     same_hash: Vec<u32>,
     /// The (state, linearized set) pairs reached ([`Search::visit`]).
     seen: Seen,
@@ -863,7 +859,7 @@ impl<'a> Search<'a> {
             placed: 0,
             hint: 0,
             states: Vec::new(),
-            state_ids: BTreeMap::new(),
+            state_ids: HashIndex::default(),
             same_hash: Vec::new(),
             seen: Seen::default(),
             steps: 0,
@@ -876,23 +872,18 @@ impl<'a> Search<'a> {
     /// The id of `st`, numbering states in the order they are first seen.
     fn intern(&mut self, st: State) -> u32 {
         let id = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-        match self.state_ids.entry(state_hash(&st)) {
-            alloc::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(id);
-            }
-            alloc::collections::btree_map::Entry::Occupied(o) => {
-                let mut k = *o.get();
-                loop {
-                    if self.states[k as usize] == st {
-                        return k;
-                    }
-                    match self.same_hash[k as usize] {
-                        u32::MAX => break,
-                        next => k = next,
-                    }
+        if let Some(first) = self.state_ids.get_or_insert(state_hash(&st), id) {
+            let mut k = first;
+            loop {
+                if self.states[k as usize] == st {
+                    return k;
                 }
-                self.same_hash[k as usize] = id;
+                match self.same_hash[k as usize] {
+                    u32::MAX => break,
+                    next => k = next,
+                }
             }
+            self.same_hash[k as usize] = id;
         }
         self.states.push(st);
         self.same_hash.push(u32::MAX);
