@@ -1,22 +1,24 @@
 //! [`HashIndex`]: a map from 64-bit hashes to 32-bit ids, for the linearizability search's
 //! memories (the states it interned, the pairs it visited), which look a hash up at every step
-//! of the search and are never iterated. Open addressing with linear probing in one vector of
-//! (hash, id) slots, at most half full: a lookup is a multiplication and, almost always, one
-//! slot read, where a `BTreeMap` searched a few nodes and allocated new ones as it grew (about
-//! 1% of a `raft-sim check` run). It answers exactly as the map did; nothing iterates it, so
-//! its slot order (which depends on the hashes) is never seen.
+//! of the search and are never iterated. A `hashbrown::HashTable` of (hash, id) pairs, keyed by
+//! the hash itself (the keys are hashes already: nothing is hashed twice): a lookup is, almost
+//! always, one group probe, where a `BTreeMap` searched a few nodes and allocated new ones as it
+//! grew (about 1% of a `raft-sim check` run). It answers exactly as the map did; nothing
+//! iterates it, so its order (which depends on the hashes) is never seen.
 
-use alloc::vec::Vec;
+use hashbrown::hash_table::{Entry, HashTable};
 
 /// A map from 64-bit hashes to 32-bit ids, insert and lookup only (see the module doc).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HashIndex {
-    /// Per slot: (hash, id + 1), or `(_, 0)` when empty. Its length is 0 or a power of two.
-    slots: Vec<(u64, u64)>,
-    /// Slots in use (at most half of them).
-    len: usize,
-    /// `64 - log2(slots.len())`: a hash's home slot is the top bits of its Fibonacci product.
-    shift: u32,
+    table: HashTable<(u64, u32)>,
+}
+
+/// Where the table files a key: the key spread by a Fibonacci multiplication, so that hashes
+/// that differ only in a few bits (the tests feed such) still land in different groups.
+#[inline]
+fn spread(hash: u64) -> u64 {
+    hash.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl HashIndex {
@@ -24,46 +26,22 @@ impl HashIndex {
     /// answer is `None`.
     #[inline]
     pub(crate) fn get_or_insert(&mut self, hash: u64, id: u32) -> Option<u32> {
-        if 2 * (self.len + 1) > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut k = self.home(hash);
-        loop {
-            let (h, v) = self.slots[k];
-            if v == 0 {
-                self.slots[k] = (hash, u64::from(id) + 1);
-                self.len += 1;
-                return None;
+        match self
+            .table
+            .entry(spread(hash), |&(h, _)| h == hash, |&(h, _)| spread(h))
+        {
+            Entry::Occupied(held) => Some(held.get().1),
+            Entry::Vacant(slot) => {
+                slot.insert((hash, id));
+                None
             }
-            if h == hash {
-                // Ids are u32 (one was added): the subtraction gives one back.
-                return Some((v - 1) as u32);
-            }
-            k = (k + 1) & mask;
         }
     }
 
-    /// The slot where the probe for `hash` starts.
-    #[inline]
-    fn home(&self, hash: u64) -> usize {
-        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    /// Doubles the slots (16 at first) and puts every held pair back in its place.
-    #[cold]
-    fn grow(&mut self) {
-        let n = (2 * self.slots.len()).max(16);
-        let old = core::mem::replace(&mut self.slots, alloc::vec![(0, 0); n]);
-        self.shift = 64 - n.trailing_zeros();
-        let mask = n - 1;
-        for (h, v) in old.into_iter().filter(|&(_, v)| v != 0) {
-            let mut k = self.home(h);
-            while self.slots[k].1 != 0 {
-                k = (k + 1) & mask;
-            }
-            self.slots[k] = (h, v);
-        }
+    /// Keys held.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.table.len()
     }
 }
 
@@ -103,8 +81,7 @@ mod tests {
                     "seed {seed}, insert {n}"
                 );
             }
-            assert_eq!(index.len, map.len());
-            assert!(2 * index.len <= index.slots.len(), "at most half full");
+            assert_eq!(index.len(), map.len());
         }
     }
 }
