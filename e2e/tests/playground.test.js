@@ -57,6 +57,22 @@ async function waitFor(page, pred, what, timeout = 20_000) {
 }
 
 const leaders = (ns) => ns.filter((n) => n.role === 'leader');
+
+/**
+ * Reads `read()` until it matches `re` (for 2 s at most), then asserts that it does. For the text
+ * panels after waiting on the cluster: while every frame is drawn they take turns
+ * (web/src/components/stagger.rs) and may show the frame before.
+ */
+async function eventually(read, re) {
+  const deadline = Date.now() + 2_000;
+  let text = await read();
+  while (!re.test(text) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    text = await read();
+  }
+  assert.match(text, re);
+}
+
 const status = (page) => page.getByTestId('status').innerText();
 
 test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, async () => {
@@ -64,8 +80,14 @@ test('the page loads the wasm and a leader is elected', { timeout: 60_000 }, asy
   const ns = await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader');
   assert.equal(ns.length, 5);
   const leader = leaders(ns)[0];
-  assert.match(await page.getByTestId('metric-leader').innerText(), new RegExp(`^${leader.id}$`));
-  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${leader.id} became leader in term ${leader.term}`));
+  // The text panels may be drawn a frame after the cluster (components/stagger.rs: while every
+  // frame is drawn, they take turns), so each is given a moment to catch up; a panel that never
+  // names the leader still fails here.
+  await eventually(() => page.getByTestId('metric-leader').innerText(), new RegExp(`^${leader.id}$`));
+  await eventually(
+    () => page.getByRole('list', { name: /Event log/ }).innerText(),
+    new RegExp(`${leader.id} became leader in term ${leader.term}`),
+  );
   // Every safety property is listed and holds.
   assert.equal(await page.locator('.props li.ok').count(), 11);
   // Each says what it requires, on its tooltip and in a list a student can open.
@@ -105,10 +127,11 @@ test('crashing the leader produces a new leader', { timeout: 60_000 }, async () 
   );
   assert.equal(ns.find((n) => n.id === before.id).role, 'crashed');
   assert.ok(leaders(ns)[0].term > before.term, 'the new leader has a higher term');
-  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${before.id} crashed`));
+  // The text panels may be a frame behind the cluster (see `eventually`).
+  await eventually(() => page.getByRole('list', { name: /Event log/ }).innerText(), new RegExp(`${before.id} crashed`));
   // The failover (crash to new leader) and the election it took are measured.
-  assert.match(await page.getByTestId('metric-failover').innerText(), /^\d+ ms$/);
-  assert.match(await page.getByTestId('metric-election').innerText(), /^\d+ ms$/);
+  await eventually(() => page.getByTestId('metric-failover').innerText(), /^\d+ ms$/);
+  await eventually(() => page.getByTestId('metric-election').innerText(), /^\d+ ms$/);
   await page.screenshot({ path: `${ARTIFACTS}playground-crash.png` });
   // Restart it: it rejoins as a follower of the new leader.
   await page.getByRole('button', { name: `Restart ${before.id}` }).click();
@@ -277,7 +300,7 @@ test('add a node: it joins as a learner (a square), then is promoted to voter', 
   await page.getByRole('button', { name: 'Promote to voter (S6)' }).click();
   ns = await waitFor(page, (ns) => ns[5].role === 'follower' && ns[5].member === 'voter', 'S6 to become a voter');
   assert.equal(await page.locator('g[data-node="S6"] circle.body').count(), 1, 'voters are circles');
-  assert.match(await page.getByRole('list', { name: /Event log/ }).innerText(), /S6 became follower/);
+  await eventually(() => page.getByRole('list', { name: /Event log/ }).innerText(), /S6 became follower/);
   assert.deepEqual(browser.problems, []);
 });
 
