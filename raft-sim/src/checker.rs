@@ -622,22 +622,23 @@ impl Checker {
         if commit <= seen {
             return false;
         }
-        self.on_commit_past(node, commit, seen, is_leader.then_some(term), term, log);
+        self.on_commit_past(node, commit, seen, term, is_leader, log);
         true
     }
 
     /// [`Checker::on_commit`] of a commit index past `seen`, the one seen before (or the
-    /// node's snapshot); `leader_term`: the node's term if it leads it.
+    /// node's snapshot).
     #[inline(never)]
     fn on_commit_past<S: raft_core::storage::Storage>(
         &mut self,
         node: NodeId,
         commit: Index,
         seen: Index,
-        leader_term: Option<Term>,
         term: Term,
+        is_leader: bool,
         log: &raft_core::log::RaftLog<S>,
     ) {
+        let leader_term = is_leader.then_some(term);
         if let Some(term) = leader_term {
             if log.term(commit) != Some(term) {
                 self.fail(

@@ -144,6 +144,20 @@ pub struct Network {
     next_id: u64,
 }
 
+/// The cell `[from][to]` of a table indexed by link for ids below [`DENSE_IDS`] (`tails`,
+/// `link_table`), grown with `empty` as needed: a missing cell reads as `empty`.
+fn dense_slot<T: Clone>(table: &mut Vec<Vec<T>>, from: NodeId, to: NodeId, empty: T) -> &mut T {
+    let (f, t) = (from as usize, to as usize);
+    if table.len() <= f {
+        table.resize_with(f + 1, Vec::new);
+    }
+    let row = &mut table[f];
+    if row.len() <= t {
+        row.resize(t + 1, empty);
+    }
+    &mut row[t]
+}
+
 impl Network {
     /// A healthy network with `config`.
     pub fn new(config: NetConfig) -> Self {
@@ -189,18 +203,7 @@ impl Network {
             self.links.insert((from, to), state);
         }
         if from < DENSE_IDS && to < DENSE_IDS {
-            let (f, t) = (from as usize, to as usize);
-            if state != LinkState::Healthy && self.link_table.len() <= f {
-                self.link_table.resize_with(f + 1, Vec::new);
-            }
-            if let Some(row) = self.link_table.get_mut(f) {
-                if state != LinkState::Healthy && row.len() <= t {
-                    row.resize(t + 1, LinkState::Healthy);
-                }
-                if let Some(slot) = row.get_mut(t) {
-                    *slot = state;
-                }
-            }
+            *dense_slot(&mut self.link_table, from, to, LinkState::Healthy) = state;
         }
         if state != LinkState::Held {
             let parked: Vec<u64> = self
@@ -284,15 +287,7 @@ impl Network {
     /// The latest delivery time scheduled on `link` (see `tails`).
     fn tail_mut(&mut self, (from, to): (NodeId, NodeId)) -> &mut u64 {
         if from < DENSE_IDS && to < DENSE_IDS {
-            let (f, t) = (from as usize, to as usize);
-            if self.tails.len() <= f {
-                self.tails.resize_with(f + 1, Vec::new);
-            }
-            let row = &mut self.tails[f];
-            if row.len() <= t {
-                row.resize(t + 1, 0);
-            }
-            return &mut row[t];
+            return dense_slot(&mut self.tails, from, to, 0);
         }
         self.tails_sparse.entry((from, to)).or_insert(0)
     }
