@@ -1229,7 +1229,11 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
         }
     };
     let hash = format!("{:016x}", w.trace_hash());
-    let matches = hash == t.hash && w.trace().len() as u64 == t.records;
+    // The footer's hash covers the records the run made; the file's records are compared
+    // too, so an edited record is found even when the footer was left as it was.
+    let divergence = raft_sim::trace::first_divergence(&text, &w);
+    let hash_matches = hash == t.hash && w.trace().len() as u64 == t.records;
+    let matches = hash_matches && divergence.is_none();
     let mut summary = String::new();
     let leaders = w
         .trace()
@@ -1252,16 +1256,48 @@ fn replay(o: &Opts) -> Result<ExitCode, UsageError> {
     );
     eprintln!(
         "replayed {path}: {summary}; hash {hash} {} the recorded {}",
-        if matches { "matches" } else { "DIFFERS from" },
+        if hash_matches {
+            "matches"
+        } else {
+            "DIFFERS from"
+        },
         t.hash
     );
+    // Where the replay parts from the file: what someone needs to tell a trace written by a
+    // simulator that behaves differently from one edited by hand.
+    if let Some(d) = &divergence {
+        eprintln!(
+            "{}the replay first differs at line {} (t = {} ms):\n  recorded {}\n  replayed {}",
+            if hash_matches {
+                "the file's records are not those its footer's hash covers (edited?): "
+            } else {
+                ""
+            },
+            d.line,
+            d.t,
+            d.recorded
+                .as_deref()
+                .unwrap_or("nothing more (the file's records end here)"),
+            d.replayed
+                .as_deref()
+                .unwrap_or("nothing more (the replay ends here)")
+        );
+    }
+    let first_difference = divergence.map(|d| {
+        let json = |l: Option<String>| {
+            l.and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+                .unwrap_or(serde_json::Value::Null)
+        };
+        json!({"line": d.line, "t": d.t, "recorded": json(d.recorded), "replayed": json(d.replayed)})
+    });
     let lin = history_verdict(&w, o.max_steps);
     eprintln!("client history: {lin}");
     let outcome = Outcome::from_ok(matches).and(Outcome::of_verdict(&lin));
     out!(
         "{}",
         json!({"command": "replay", "records": w.trace().len(), "recorded_records": t.records,
-               "hash": hash, "recorded_hash": t.hash, "matches": matches,
+               "hash": hash, "recorded_hash": t.hash, "hash_matches": hash_matches, "matches": matches,
+               "first_difference": first_difference,
                "linearizability": verdict_json(&lin), "outcome": outcome.name()})
     );
     std::io::stdout().flush().ok();

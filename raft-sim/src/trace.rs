@@ -806,6 +806,71 @@ pub fn write_jsonl(w: &crate::World) -> String {
     out
 }
 
+/// Where a replay first parts from the trace it replays ([`first_divergence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Divergence {
+    /// The trace file's line (from 1, blank lines counted) of the first record the replay did
+    /// not reproduce, or of the footer when the replay made more records than the file holds.
+    pub line: usize,
+    /// That line as the file has it (`None` past the file's last record: the replay went on).
+    pub recorded: Option<String>,
+    /// The record the replay made in its place, as one JSON line (`None`: the replay stopped
+    /// before it).
+    pub replayed: Option<String>,
+    /// The virtual time of the first of the two that exists, in ms.
+    pub t: u64,
+}
+
+/// The first record in which `replayed` (a world replayed from the trace `recorded` with its
+/// records kept, e.g. by [`TraceFile::replay`]) differs from the file, compared as JSON values
+/// (so spacing and the order of fields do not count); `None` when every record matches, and
+/// for a version-1 file, whose records this version no longer writes. What `raft-sim replay`
+/// and the page show when a trace's hash is not reproduced: a trace written by a simulator
+/// that behaves differently (another version) or edited by hand parts from its replay at that
+/// record.
+#[cfg(feature = "serde")]
+pub fn first_divergence(recorded: &str, replayed: &crate::World) -> Option<Divergence> {
+    use alloc::string::ToString;
+    use serde_json::Value;
+    let parse = |l: &str| serde_json::from_str::<Value>(l).ok();
+    let mut file = recorded
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header = parse(file.next()?.1)?;
+    if header["version"].as_u64().is_none_or(|v| v < 2) {
+        return None;
+    }
+    let ours = write_jsonl(replayed);
+    // Both without their headers; a footer ends the records.
+    let mut mine = ours.lines().skip(1).filter_map(|l| {
+        let v = parse(l)?;
+        (v["kind"] != "footer").then(|| (l.to_string(), v))
+    });
+    for (n, line) in file {
+        let theirs = parse(line).filter(|v| v["kind"] != "footer");
+        let next = mine.next();
+        let same = match (&theirs, &next) {
+            (Some(a), Some((_, b))) => a == b,
+            (None, None) => return None,
+            _ => false,
+        };
+        if !same {
+            let time = |v: Option<&Value>| v.and_then(|v| v["t"].as_u64());
+            return Some(Divergence {
+                line: n + 1,
+                t: time(theirs.as_ref())
+                    .or(time(next.as_ref().map(|(_, v)| v)))
+                    .unwrap_or(0),
+                recorded: theirs.map(|_| line.trim().to_string()),
+                replayed: next.map(|(l, _)| l),
+            });
+        }
+    }
+    None
+}
+
 /// Refuses any integer above [`MAX_INTEGER`] (and any negative or fractional number) in `v`.
 #[cfg(feature = "serde")]
 fn check_integers(v: &serde_json::Value, line: usize) -> Result<(), String> {

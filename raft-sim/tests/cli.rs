@@ -154,6 +154,35 @@ fn trace_replays_to_the_same_hash_and_tampering_is_detected() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(last_json(&out)["matches"], false);
 
+    // An edited record (not an action): the replay and the footer's hash still agree, but the
+    // file's record is not the run's. Exit 1, naming the line (passed, with `matches` true,
+    // before replay compared the records).
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(r#""kind":"commit""#))
+        .unwrap();
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[at] = edited[at].replacen(
+        r#""kind":"commit","node":"#,
+        r#""kind":"commit","node":1"#,
+        1,
+    );
+    assert_ne!(edited[at], lines[at]);
+    let out = raft_sim(&["replay", &tmp("edited.jsonl", &edited.join("\n"))]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_eq!(
+        (v["hash_matches"].clone(), v["matches"].clone()),
+        (true.into(), false.into())
+    );
+    assert_eq!(v["first_difference"]["line"], at + 1);
+    assert_eq!(
+        v["first_difference"]["replayed"],
+        serde_json::from_str::<serde_json::Value>(lines[at]).unwrap()
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("line {}", at + 1)));
+
     // Garbage line: exit 2 naming the line.
     let mut lines: Vec<&str> = text.lines().collect();
     lines[3] = "{\"t\": \"soon\"}";

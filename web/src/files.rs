@@ -141,10 +141,50 @@ fn read_trace(text: &str) -> Result<Read, String> {
             run.now
         )
     } else {
-        format!("Opened the trace, but replaying it gives hash {ours}, not {hash}: it was recorded by a different simulator version.")
+        format!(
+            "Opened the trace, but replaying it gives hash {ours}, not {hash}{}: it was recorded by a different simulator version, or edited.",
+            first_difference(text)
+        )
     };
     run.playing = false;
     Ok(Read::Run(notice, run))
+}
+
+/// Where the replay of a trace whose hash it did not reproduce first parts from the file
+/// ([`raft_sim::trace::first_divergence`]), as the end of a sentence: replayed once more with
+/// its records kept (only then: the page's replay keeps none). Empty when it cannot say.
+fn first_difference(text: &str) -> String {
+    let Some(d) = raft_sim::trace::parse_jsonl(text)
+        .ok()
+        .filter(|t| t.steps.is_some())
+        .and_then(|t| t.replay().ok())
+        .and_then(|w| raft_sim::trace::first_divergence(text, &w))
+    else {
+        return String::new();
+    };
+    let kind = |l: &Option<String>| {
+        l.as_deref()
+            .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .and_then(|v| v["kind"].as_str().map(str::to_string))
+    };
+    match (kind(&d.recorded), kind(&d.replayed)) {
+        (Some(a), Some(b)) if a == b => format!(
+            " (the first record that differs is line {}, a {a} record at {} ms)",
+            d.line, d.t
+        ),
+        (Some(a), Some(b)) => format!(
+            " (the first record that differs is line {}, at {} ms: the file has a {a} record where the replay makes a {b} record)",
+            d.line, d.t
+        ),
+        (Some(a), None) => format!(
+            " (the replay ends before line {}, a {a} record at {} ms)",
+            d.line, d.t
+        ),
+        (None, _) => format!(
+            " (the replay goes on past the file's last record, line {})",
+            d.line.saturating_sub(1)
+        ),
+    }
 }
 
 /// Opens any text as the page does: through the trace reader when it needs it, else directly.

@@ -396,7 +396,42 @@ mod tests {
         let at = trace.rfind("\"hash\":\"").unwrap() + 8;
         let tampered = format!("{}0000000000000000{}", &trace[..at], &trace[at + 16..]);
         let req = open_any(&tampered).unwrap();
-        assert!(req.notice.unwrap().contains("different simulator version"));
+        let notice = req.notice.unwrap();
+        assert!(notice.contains("different simulator version"), "{notice}");
+        assert!(
+            !notice.contains("first record"),
+            "every record matches: {notice}"
+        );
+        // A record the replay does not make, as from a simulator that behaves differently:
+        // the notice names its line.
+        let line = tampered
+            .lines()
+            .position(|l| l.contains(r#""kind":"commit""#))
+            .unwrap();
+        let other: String = tampered
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let l = if i == line {
+                    l.replacen(
+                        r#""kind":"commit","node":"#,
+                        r#""kind":"commit","node":1"#,
+                        1,
+                    )
+                } else {
+                    l.to_string()
+                };
+                l + "\n"
+            })
+            .collect();
+        let notice = open_any(&other).unwrap().notice.unwrap();
+        assert!(
+            notice.contains(&format!(
+                "the first record that differs is line {}, a commit record",
+                line + 1
+            )),
+            "{notice}"
+        );
         assert!(
             import_request("{\"version\": 1, \"options\": {\"nodes\": 0}}")
                 .unwrap_err()
