@@ -566,7 +566,25 @@ pub fn replay(o: &Opts, path: &str, text: &str) -> Result<ExitCode, UsageError> 
     for (g, file, got) in &bad {
         eprintln!("{g}: the file's hash {file} differs from the replay's {got}");
     }
-    let mut outcome = Outcome::from_ok(bad.is_empty());
+    // The file's records against the replay's, as for one group (main.rs `replay`): an edited
+    // record fails even when every hash matches.
+    let divergence =
+        raft_sim::trace::divergence_between(text, &raft_sim::groups_trace::write_jsonl(&mw));
+    if let Some(d) = &divergence {
+        eprintln!(
+            "the replay first differs at line {} (t = {} ms):\n  recorded {}\n  replayed {}",
+            d.line,
+            d.t,
+            d.recorded
+                .as_deref()
+                .unwrap_or("nothing more (the file's records end here)"),
+            d.replayed
+                .as_deref()
+                .unwrap_or("nothing more (the replay ends here)")
+        );
+    }
+    let matches = bad.is_empty() && divergence.is_none();
+    let mut outcome = Outcome::from_ok(matches);
     let mut groups = Vec::new();
     for (w, spec) in mw.groups().iter().zip(&mw.options().groups) {
         let j = judge(w, w.options().break_it.any(), o.max_steps);
@@ -583,16 +601,18 @@ pub fn replay(o: &Opts, path: &str, text: &str) -> Result<ExitCode, UsageError> 
         t.options.machines,
         t.actions.len(),
         t.records,
-        if bad.is_empty() {
-            "every group's hash matches"
-        } else {
-            "MISMATCH"
+        match (bad.is_empty(), divergence.is_none()) {
+            (true, true) => "every group's hash and every record match",
+            (true, false) => "every group's hash matches, but a record differs (edited?)",
+            _ => "MISMATCH",
         }
     );
     out!(
         "{}",
         json!({"command": "replay", "version": raft_sim::groups_trace::GROUP_TRACE_VERSION,
-               "matches": bad.is_empty(), "groups": groups, "end_ms": t.end,
+               "matches": matches, "hash_matches": bad.is_empty(),
+               "first_difference": divergence.map(|d| json!({"line": d.line, "t": d.t})),
+               "groups": groups, "end_ms": t.end,
                "outcome": outcome.name()})
     );
     Ok(ExitCode::from(outcome.exit_code()))

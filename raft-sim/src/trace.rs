@@ -830,6 +830,14 @@ pub struct Divergence {
 /// record.
 #[cfg(feature = "serde")]
 pub fn first_divergence(recorded: &str, replayed: &crate::World) -> Option<Divergence> {
+    divergence_between(recorded, &write_jsonl(replayed))
+}
+
+/// [`first_divergence`] between two trace files' texts, `ours` written from a replay of
+/// `recorded` (one group's trace, or a multi-group trace, `crate::groups_trace`): their
+/// headers are not compared, their records are.
+#[cfg(feature = "serde")]
+pub fn divergence_between(recorded: &str, ours: &str) -> Option<Divergence> {
     use alloc::string::ToString;
     use serde_json::Value;
     let parse = |l: &str| serde_json::from_str::<Value>(l).ok();
@@ -842,7 +850,6 @@ pub fn first_divergence(recorded: &str, replayed: &crate::World) -> Option<Diver
     if header["version"].as_u64().is_none_or(|v| v < 2) {
         return None;
     }
-    let ours = write_jsonl(replayed);
     // Both without their headers; a footer ends the records.
     let mut mine = ours.lines().skip(1).filter_map(|l| {
         let v = parse(l)?;

@@ -195,6 +195,28 @@ fn a_multi_group_trace_replays_every_group_and_catches_a_tampered_one() {
     let out = raft_sim(&["replay", &bad]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(last_json(&out)["matches"], false);
+    // An edited record (a commit index one higher): every group's hash still matches the
+    // replay, but the record is not the run's; the replay names its line (it passed before
+    // replay compared the records).
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(r#""kind":"commit""#))
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(lines[at]).unwrap();
+    v["index"] = (v["index"].as_u64().unwrap() + 1).into();
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[at] = v.to_string();
+    let bad = scratch_file("edited.jsonl");
+    std::fs::write(&bad, edited.join("\n") + "\n").unwrap();
+    let out = raft_sim(&["replay", &bad]);
+    let v = last_json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v} {}", stderr(&out));
+    assert_eq!(
+        (v["hash_matches"].as_bool(), v["matches"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(v["first_difference"]["line"], at + 1);
     // A truncated one is refused before anything runs.
     let cut = scratch_file("cut.jsonl");
     std::fs::write(&cut, text.lines().take(50).collect::<Vec<_>>().join("\n")).unwrap();
