@@ -1268,3 +1268,412 @@ fn schedules_with_stalled_reads_pass() {
     };
     check_many(Schedule::Mixed, 5, 400..420, faults);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every check seen failing: a real trace, tampered with in one place, must be refused by the
+// property it breaks, at the line tampered with.
+
+use std::sync::OnceLock;
+
+/// A classic 5-node trace with elections, crashes and restarts, snapshots installed by the
+/// leader and appends over entries a node held: the first of seeds 1.. that has them all.
+fn sample() -> &'static [Value] {
+    static SAMPLE: OnceLock<Vec<Value>> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        for seed in 1.. {
+            let text = trace_of(&check_run(seed, 5, Schedule::Classic, Faults::ALL));
+            let s = TraceChecker::check(&text).expect("an untampered trace passes");
+            let leader_snapshots = text.contains("\"source\":\"leader\"");
+            if s.restarts > 0 && s.overwrites > 0 && s.leaders > 2 && leader_snapshots {
+                return text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+            }
+        }
+        unreachable!()
+    })
+}
+
+/// The lines as JSON text again.
+fn render(lines: &[Value]) -> String {
+    lines.iter().map(|v| format!("{v}\n")).collect()
+}
+
+/// Feeds `lines` to a checker and asks `pick` before each line (from the second) whether to
+/// tamper there; returns that line's position and what `pick` said.
+fn find<R>(lines: &[Value], mut pick: impl FnMut(&Value, &TraceChecker) -> Option<R>) -> (usize, R) {
+    let mut c = TraceChecker::default();
+    for (k, v) in lines.iter().enumerate() {
+        if k > 0 {
+            if let Some(r) = pick(v, &c) {
+                return (k, r);
+            }
+        }
+        c.line(&v.to_string()).expect("the untampered prefix passes");
+    }
+    panic!("nothing to tamper with in the sample");
+}
+
+/// The checker refuses `lines` at line `at` (from 0) by `property`, with `words` in the detail.
+fn refused(lines: &[Value], at: usize, property: &str, words: &str) {
+    let f = TraceChecker::check(&render(lines)).expect_err("the tampered trace must fail");
+    eprintln!("seen failing: {f}");
+    assert_eq!(
+        (f.line, f.property, f.detail.contains(words)),
+        (at + 1, property, true),
+        "expected {property} ({words:?}) at line {}, got {f}",
+        at + 1
+    );
+}
+
+/// `{"t":…,"kind":…,…}` at the time of `like`.
+fn record(like: &Value, fields: Value) -> Value {
+    let mut r = serde_json::json!({"t": like["t"].clone()});
+    for (k, v) in fields.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r
+}
+
+fn is(v: &Value, kind: &str) -> bool {
+    v["kind"] == kind
+}
+
+#[test]
+fn the_untampered_sample_passes() {
+    TraceChecker::check(&render(sample())).unwrap();
+}
+
+// Raft §5.2, Figure 3 Election Safety.
+#[test]
+fn a_second_leader_in_a_term_is_election_safety() {
+    let mut lines = sample().to_vec();
+    let (k, other) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        (is(v, "role") && v["role"] == "leader")
+            .then(|| c.views.keys().copied().find(|&m| m != n && !c.views[&m].down))?
+    });
+    let mut forged = lines[k].clone();
+    forged["node"] = other.into();
+    lines.insert(k + 1, forged);
+    refused(&lines, k + 1, "Election Safety", "already leads");
+}
+
+// §5.2: only the leader of a term sends AppendEntries in it.
+#[test]
+fn entries_sent_in_another_leaders_term_are_election_safety() {
+    let mut lines = sample().to_vec();
+    let (k, term) = find(&lines, |v, c| {
+        let from = v["msg"]["from"].as_u64()?;
+        (is(v, "send") && v["msg"]["body"].get("append").is_some())
+            .then(|| c.leaders.iter().find(|(_, l)| l.0 != from).map(|(t, _)| *t))?
+    });
+    lines[k]["msg"]["term"] = term.into();
+    refused(&lines, k, "Election Safety", "whose leader is");
+}
+
+// §5.3 Log Matching: one (index, term), one entry.
+#[test]
+fn one_index_and_term_with_two_payloads_is_log_matching() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, c| {
+        let e = &v["entries"][0];
+        let key = (e["index"].as_u64()?, e["term"].as_u64()?);
+        (is(v, "append") && c.pairs.get(&key).is_some_and(|f| f.payload.is_some())).then_some(())
+    });
+    lines[k]["entries"][0]["payload"] = "noop".into();
+    if sample()[k]["entries"][0]["payload"] == "noop" {
+        lines[k]["entries"][0]["payload"] = serde_json::json!({"command": [0]});
+    }
+    refused(&lines, k, "Log Matching", "held it as");
+}
+
+// §5.3 Log Matching: logs holding one (index, term) agree on every entry before it. Made by
+// giving a follower's entry i - 1 a term of its own just before it stores an entry i that
+// another log held after another term.
+#[test]
+fn a_matching_entry_after_a_different_prefix_is_log_matching() {
+    let mut lines = sample().to_vec();
+    let (k, (n, i)) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        let e = &v["entries"][0];
+        let i = e["index"].as_u64()?;
+        let view = &c.views[&n];
+        let known = c.pairs.get(&(i, e["term"].as_u64()?))?.prev.is_some();
+        (is(v, "append")
+            && known
+            && i - 1 > view.commit.max(view.snap.0)
+            && i - 1 <= view.last_index()
+            && view.role.as_deref() != Some("leader"))
+        .then_some((n, i))
+    });
+    let forged = record(
+        &lines[k],
+        serde_json::json!({"kind": "append", "node": n,
+            "entries": [{"term": 999, "index": i - 1, "payload": "noop"}]}),
+    );
+    lines.insert(k, forged);
+    refused(&lines, k + 1, "Log Matching", "logs differ before a matching entry");
+}
+
+// §5.3 Leader Append-Only.
+#[test]
+fn a_leader_rewriting_its_log_is_leader_append_only() {
+    let mut lines = sample().to_vec();
+    let (k, (n, i, e)) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        let view = c.views.get(&n)?;
+        let e = view.log.last()?;
+        (is(v, "append") && view.role.as_deref() == Some("leader"))
+            .then(|| (n, view.last_index(), e.clone()))
+    });
+    let payload: Value = serde_json::from_str(&e.payload).unwrap();
+    let again = record(
+        &lines[k],
+        serde_json::json!({"kind": "append", "node": n,
+            "entries": [{"term": e.term, "index": i, "payload": payload}]}),
+    );
+    lines.insert(k, again);
+    refused(&lines, k, "Leader Append-Only", "rewrites its log");
+}
+
+// §5.4: a committed entry is never replaced.
+#[test]
+fn replacing_a_committed_entry_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, (n, i)) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        let view = c.views.get(&n)?;
+        (is(v, "step") || is(v, "append")).then_some(())?;
+        (view.role.as_deref() == Some("follower") && view.commit > view.snap.0 && !view.down)
+            .then_some((n, view.commit))
+    });
+    let forged = record(
+        &lines[k],
+        serde_json::json!({"kind": "append", "node": n,
+            "entries": [{"term": 999, "index": i, "payload": "noop"}]}),
+    );
+    lines.insert(k, forged);
+    refused(&lines, k, "Committed Entries Agree", "replaces its committed entry");
+}
+
+// §5.4.1 Leader Completeness: a node missing a committed entry is elected. Made by committing,
+// just before an election, an entry that another node holds and the new leader does not.
+#[test]
+fn a_leader_without_a_committed_entry_is_leader_completeness() {
+    let mut lines = sample().to_vec();
+    let (k, (commit, i)) = find(&lines, |v, c| {
+        let x = v["node"].as_u64()?;
+        if !(is(v, "role") && v["role"] == "leader") {
+            return None;
+        }
+        let lx = &c.views[&x];
+        for (&y, vy) in c.views.iter().filter(|(&y, vy)| y != x && !vy.down) {
+            for i in (vy.commit + 1)..=vy.last_index() {
+                if i <= lx.snap.0 || lx.term_at(i) == vy.term_at(i) {
+                    continue;
+                }
+                let commit = record(v, serde_json::json!({"kind": "commit", "node": y, "index": i}));
+                let mut probe = c.clone();
+                if probe.line(&commit.to_string()).is_ok() && probe.line(&v.to_string()).is_err() {
+                    return Some((commit, i));
+                }
+            }
+        }
+        None
+    });
+    lines.insert(k, commit);
+    refused(&lines, k + 1, "Leader Completeness", &format!("committed entry {i}"));
+}
+
+// §5.4.3 State Machine Safety: the same index applied with another term.
+#[test]
+fn another_term_applied_at_an_index_is_state_machine_safety() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, c| {
+        (is(v, "apply") && c.applied.contains_key(&v["index"].as_u64()?)).then_some(())
+    });
+    lines[k]["term"] = (lines[k]["term"].as_u64().unwrap() + 1).into();
+    refused(&lines, k, "State Machine Safety", "applied term");
+}
+
+// §5.4.3 State Machine Safety: the same index applied with another command.
+#[test]
+fn another_command_applied_at_an_index_is_state_machine_safety() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, c| {
+        (is(v, "apply") && v.get("command").is_some() && c.applied.contains_key(&v["index"].as_u64()?))
+            .then_some(())
+    });
+    lines[k]["command"]["seq"] = 999.into();
+    refused(&lines, k, "State Machine Safety", "applied {");
+}
+
+// Figure 2: commitIndex only grows (while the node runs).
+#[test]
+fn a_commit_index_going_back_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, back) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        (is(v, "commit") && c.views[&n].commit > 0).then(|| c.views[&n].commit - 1)
+    });
+    lines[k]["index"] = back.into();
+    refused(&lines, k, "Monotonicity", "commit index goes from");
+}
+
+// Figure 2: entries apply in index order, each once.
+#[test]
+fn an_apply_missing_is_a_gap() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| {
+        let n = &v["node"];
+        (is(v, "apply")).then_some(())?;
+        // The same node applies again in the same step.
+        let next = sample().iter().skip_while(|w| *w != v).skip(1).find(|w| is(w, "apply") || is(w, "step"))?;
+        (is(next, "apply") && next["node"] == *n).then_some(())
+    });
+    lines.remove(k);
+    refused(&lines, k, "Monotonicity", "after index");
+}
+
+// Figure 2: lastApplied ≤ commitIndex.
+#[test]
+fn an_apply_beyond_the_commit_index_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| {
+        let next = sample().iter().skip_while(|w| *w != v).nth(1)?;
+        (is(v, "commit") && is(next, "apply") && next["node"] == v["node"]).then_some(())
+    });
+    lines.remove(k);
+    refused(&lines, k, "Monotonicity", "beyond its commit index");
+}
+
+// §5.2: one vote per term.
+#[test]
+fn a_second_vote_in_a_term_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, other) = find(&lines, |v, c| {
+        let (n, vote) = (v["node"].as_u64()?, v["vote"].as_u64()?);
+        is(v, "hard_state").then(|| c.views.keys().copied().find(|&m| m != vote && m != n))?
+    });
+    let mut again = lines[k].clone();
+    again["vote"] = other.into();
+    lines.insert(k + 1, again);
+    refused(&lines, k + 1, "One Vote Per Term", "having voted");
+}
+
+// §5.2: a candidate votes for itself, and stores it, before it asks for votes.
+#[test]
+fn a_candidate_without_its_stored_vote_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| {
+        let next = sample().iter().skip_while(|w| *w != v).nth(1)?;
+        (is(v, "hard_state") && is(next, "role") && next["role"] == "candidate").then_some(())
+    });
+    lines.remove(k);
+    // The first vote request of the step names the missing vote.
+    refused(&lines, k + 1, "One Vote Per Term", "sends vote for");
+}
+
+// Figure 2: a granted vote is on stable storage before the answer is sent.
+#[test]
+fn a_granted_vote_not_stored_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| {
+        (is(v, "send") && v["msg"]["body"]["vote_resp"]["granted"] == true).then_some(())
+    });
+    let to = lines[k]["msg"]["to"].as_u64().unwrap();
+    lines[k]["msg"]["to"] = (to % 5 + 1).into();
+    refused(&lines, k, "One Vote Per Term", "sends vote_resp");
+}
+
+// Figure 2: currentTerm only grows.
+#[test]
+fn a_term_going_back_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| (is(v, "hard_state") && v["term"].as_u64()? > 1).then_some(()))
+        ;
+    let mut back = lines[k].clone();
+    back["term"] = (back["term"].as_u64().unwrap() - 1).into();
+    lines.insert(k + 1, back);
+    refused(&lines, k + 1, "Terms Never Decrease", "after term");
+}
+
+// Figure 2: term, vote and log survive a crash.
+#[test]
+fn a_restart_recovering_another_log_is_durability() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| is(v, "restart").then_some(()));
+    lines[k]["last_index"] = (lines[k]["last_index"].as_u64().unwrap() + 1).into();
+    refused(&lines, k, "Durability", "restarts with a log to");
+}
+
+// Figure 2: the vote survives a crash too (break_it's forget_vote_on_restart).
+#[test]
+fn a_restart_forgetting_its_vote_is_durability() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| (is(v, "restart") && !v["vote"].is_null()).then_some(()));
+    lines[k]["vote"] = Value::Null;
+    refused(&lines, k, "Durability", "vote None");
+}
+
+// §7: a node compacts only what it has applied.
+#[test]
+fn a_compaction_beyond_the_applied_index_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| (is(v, "snapshot") && v["source"] == "compaction").then_some(()));
+    lines[k]["index"] = (lines[k]["index"].as_u64().unwrap() + 1).into();
+    refused(&lines, k, "Monotonicity", "beyond its applied index");
+}
+
+// formats.md "Trace" 3 and "Bounds": the footer's counts match the file.
+#[test]
+fn a_footer_miscounting_records_is_refused() {
+    let mut lines = sample().to_vec();
+    let k = lines.len() - 1;
+    lines[k]["records"] = (lines[k]["records"].as_u64().unwrap() + 1).into();
+    refused(&lines, k, "Bookkeeping", "records, the file has");
+    let mut lines = sample().to_vec();
+    lines[k]["steps"] = (lines[k]["steps"].as_u64().unwrap() - 1).into();
+    refused(&lines, k, "Bookkeeping", "steps");
+}
+
+// formats.md "Bounds": steps numbered 1, 2, 3…; times never go back.
+#[test]
+fn misnumbered_steps_and_times_going_back_are_refused() {
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| (is(v, "step") && v["n"] == 10).then_some(()));
+    lines[k]["n"] = 11.into();
+    refused(&lines, k, "Bookkeeping", "step 11 follows step 9");
+    let mut lines = sample().to_vec();
+    let (k, ()) = find(&lines, |v, _| (v["t"].as_u64()? > 0).then_some(()));
+    lines[k + 1]["t"] = 0.into();
+    refused(&lines, k + 1, "Bookkeeping", "time goes back");
+}
+
+// formats.md record table: a delivery is of a message sent and in flight, to a running node.
+#[test]
+fn deliveries_of_messages_not_in_flight_are_refused() {
+    let (k, ()) = find(sample(), |v, _| is(v, "deliver").then_some(()));
+    let mut lines = sample().to_vec();
+    lines[k]["id"] = 999_999.into();
+    refused(&lines, k, "Bookkeeping", "never sent");
+    let mut lines = sample().to_vec();
+    let again = lines[k].clone();
+    lines.insert(k + 1, again);
+    refused(&lines, k + 1, "Bookkeeping", "already delivered or dropped");
+    // A message sent to a node that crashes before it arrives is dropped, not delivered.
+    let (k, (id, from, to)) = find(sample(), |v, c| {
+        let to = v["node"].as_u64()?;
+        is(v, "crash").then_some(())?;
+        c.messages
+            .iter()
+            .find(|(_, m)| m.to == to && m.done.is_none())
+            .map(|(id, m)| (*id, m.from, to))
+    });
+    let mut lines = sample().to_vec();
+    let deliver = record(&lines[k], serde_json::json!({"kind": "deliver", "id": id, "from": from, "to": to}));
+    lines.insert(k + 1, deliver);
+    refused(&lines, k + 1, "Bookkeeping", "is down");
+}
