@@ -84,6 +84,32 @@ struct Entry {
     payload: String,
 }
 
+/// A configuration (dissertation §4.1, §4.3): the voters, and while joint the outgoing voters;
+/// learners are in no quorum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Config {
+    voters: Vec<u64>,
+    outgoing: Vec<u64>,
+}
+
+impl Config {
+    /// The configuration of a `membership` object (an entry's payload or a snapshot chunk's).
+    fn from_json(m: &Value) -> Result<Config, (&'static str, String)> {
+        let ids = |name: &str| -> Result<Vec<u64>, (&'static str, String)> {
+            m.get(name)
+                .and_then(Value::as_array)
+                .ok_or(("Bookkeeping", format!("a membership without `{name}`")))?
+                .iter()
+                .map(|x| x.as_u64().ok_or(("Bookkeeping", format!("a node id {x}"))))
+                .collect()
+        };
+        Ok(Config {
+            voters: ids("voters")?,
+            outgoing: ids("outgoing")?,
+        })
+    }
+}
+
 /// One node, rebuilt from its records.
 #[derive(Debug, Clone, Default)]
 struct NodeView {
@@ -105,6 +131,13 @@ struct NodeView {
     commit: u64,
     /// Applied index (volatile: a restart starts it at the snapshot's index; a snapshot moves it).
     applied: u64,
+    /// The configuration entries of `log`: (index, configuration), in index order.
+    configs: Vec<(u64, Config)>,
+    /// The configuration as of the snapshot (the cluster's first one before any snapshot).
+    snap_config: Config,
+    /// The configuration of the latest snapshot chunk delivered to the node: (index, term,
+    /// configuration), adopted when it installs that snapshot (paper §7).
+    incoming: Option<(u64, u64, Config)>,
 }
 
 impl NodeView {
@@ -120,6 +153,17 @@ impl NodeView {
             return Some(self.snap.1);
         }
         self.entry(index).map(|e| e.term)
+    }
+
+    /// The configuration the node uses: the latest in its log, committed or not (dissertation
+    /// §4.1), else its snapshot's.
+    fn config(&self) -> &Config {
+        self.configs.last().map_or(&self.snap_config, |c| &c.1)
+    }
+
+    /// Whether the node's disk holds entry `index` of `term` (or a snapshot past it).
+    fn stores(&self, index: u64, term: u64) -> bool {
+        self.snap.0 >= index || self.term_at(index) == Some(term)
     }
 
     /// The entry at `index`, if held.
@@ -157,6 +201,8 @@ struct InFlight {
     from: u64,
     to: u64,
     sent_at: u64,
+    /// For a snapshot chunk: its index, term and configuration.
+    snapshot: Option<(u64, u64, Config)>,
     /// `Some(line)` once delivered or dropped.
     done: Option<usize>,
 }
@@ -177,6 +223,8 @@ pub struct TraceChecker {
     /// Cluster size from the header's options (nodes `1..=nodes`; `add_node` adds the next).
     nodes: u64,
     views: BTreeMap<u64, NodeView>,
+    /// The cluster's first configuration: voters `1..=nodes` (formats.md options `nodes`).
+    first_config: Config,
     /// Leader of each term (Election Safety), with the line that made it leader.
     leaders: BTreeMap<u64, (u64, usize)>,
     /// Every (index, term) pair any log held (Log Matching).
@@ -406,6 +454,10 @@ impl TraceChecker {
             .get("options")
             .ok_or(("Bookkeeping", "a header without options".to_string()))?;
         self.nodes = int(options, "nodes")?;
+        self.first_config = Config {
+            voters: (1..=self.nodes).collect(),
+            outgoing: Vec::new(),
+        };
         if !(1..=64).contains(&self.nodes) {
             return fail("Bookkeeping", format!("{} nodes", self.nodes));
         }
@@ -505,7 +557,11 @@ impl TraceChecker {
                 ),
             );
         }
-        let view = self.views.entry(n).or_default();
+        let first = &self.first_config;
+        let view = self.views.entry(n).or_insert_with(|| NodeView {
+            snap_config: first.clone(),
+            ..NodeView::default()
+        });
         if view.down {
             return fail("Bookkeeping", format!("S{n} is down but has a {what}"));
         }
@@ -574,15 +630,30 @@ impl TraceChecker {
                 }
             }
         }
-        self.new_message(id, from, to)
+        let snapshot = match msg.pointer("/body/snapshot") {
+            Some(c) => Some((
+                int(c, "index")?,
+                int(c, "term")?,
+                Config::from_json(c.get("membership").unwrap_or(&Value::Null))?,
+            )),
+            None => None,
+        };
+        self.new_message(id, from, to, snapshot)
     }
 
     /// Registers message `id` (a send or a duplicate's copy).
-    fn new_message(&mut self, id: u64, from: u64, to: u64) -> Check {
+    fn new_message(
+        &mut self,
+        id: u64,
+        from: u64,
+        to: u64,
+        snapshot: Option<(u64, u64, Config)>,
+    ) -> Check {
         let m = InFlight {
             from,
             to,
             sent_at: self.now,
+            snapshot,
             done: None,
         };
         if self.messages.insert(id, m).is_some() {
@@ -592,7 +663,7 @@ impl TraceChecker {
     }
 
     /// The message `id` between `from` and `to`, which must be in flight; marks it done.
-    fn take(&mut self, v: &Value, what: &str) -> Result<u64, (&'static str, String)> {
+    fn take(&mut self, v: &Value, what: &str) -> Result<InFlight, (&'static str, String)> {
         let (id, from, to) = (int(v, "id")?, int(v, "from")?, int(v, "to")?);
         let (now, line) = (self.now, self.line);
         let Some(m) = self.messages.get_mut(&id) else {
@@ -623,13 +694,17 @@ impl TraceChecker {
             );
         }
         m.done = Some(line);
-        Ok(to)
+        Ok(m.clone())
     }
 
     /// `deliver`: a message in flight reaches a running node.
     fn deliver(&mut self, v: &Value) -> Check {
-        let to = self.take(v, "delivery")?;
-        self.up(to, "delivery").map(|_| ())
+        let m = self.take(v, "delivery")?;
+        let view = self.up(m.to, "delivery")?;
+        if m.snapshot.is_some() {
+            view.incoming = m.snapshot;
+        }
+        Ok(())
     }
 
     /// `drop`: a message in flight is lost, for a documented reason.
@@ -648,8 +723,8 @@ impl TraceChecker {
         let Some(m) = self.messages.get(&id) else {
             return fail("Bookkeeping", format!("duplicate of message {id}, never sent"));
         };
-        let (from, to) = (m.from, m.to);
-        self.new_message(copy, from, to)
+        let (from, to, snapshot) = (m.from, m.to, m.snapshot.clone());
+        self.new_message(copy, from, to, snapshot)
     }
 
     /// `role`: Election Safety (§5.2), monotonic terms, and Leader Completeness (§5.4.1) for
@@ -863,7 +938,11 @@ impl TraceChecker {
         let overwrite = first <= view.last_index();
         let mut prev = view.term_at(first - 1);
         view.log.truncate((first - view.snap.0 - 1) as usize);
-        for (_, t, p) in &new {
+        view.configs.retain(|c| c.0 < first);
+        for (k, (i, t, p)) in new.iter().enumerate() {
+            if let Some(m) = entries[k].pointer("/payload/membership") {
+                view.configs.push((*i, Config::from_json(m)?));
+            }
             view.log.push(Entry {
                 term: *t,
                 payload: p.clone(),
@@ -903,6 +982,9 @@ impl TraceChecker {
         let from = view.commit.max(view.snap.0) + 1;
         view.commit = c;
         let view = self.views[&n].clone();
+        if view.role.as_deref() == Some("leader") {
+            self.stored_on_a_majority(n, c, view.term_at(c).expect("within the log"))?;
+        }
         for i in from..=c {
             let t = view.term_at(i).expect("within the log");
             match self.committed.get(&i) {
@@ -918,6 +1000,32 @@ impl TraceChecker {
                 None => {
                     self.committed.insert(i, (t, n, line));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A leader commits entry `index` of `term` only once the disks of a majority of its
+    /// configuration's voters (of both configurations while joint) hold it (§5.3, §5.4.2;
+    /// dissertation §4.2.1: learners are in no quorum).
+    fn stored_on_a_majority(&self, n: u64, index: u64, term: u64) -> Check {
+        let config = self.views[&n].config();
+        for voters in [&config.voters, &config.outgoing] {
+            if voters.is_empty() {
+                continue;
+            }
+            let holding: Vec<u64> = voters
+                .iter()
+                .copied()
+                .filter(|v| self.views.get(v).is_some_and(|x| x.stores(index, term)))
+                .collect();
+            if holding.len() * 2 <= voters.len() {
+                return fail(
+                    "Stored On A Majority",
+                    format!(
+                        "leader S{n} commits entry {index} of term {term}, stored only on {holding:?} of voters {voters:?}"
+                    ),
+                );
             }
         }
         Ok(())
@@ -1073,11 +1181,31 @@ impl TraceChecker {
             );
         }
         // Paper §7: entries after a matching entry are kept; otherwise the log is discarded.
+        // The snapshot carries the configuration as of its index: a compaction's is the latest
+        // configuration entry up to it; an installed one's came with the leader's chunks.
+        if source == "leader" {
+            match view.incoming.take() {
+                Some((i, t, c)) if (i, t) == (index, term) => view.snap_config = c,
+                _ => {
+                    return fail(
+                        "Bookkeeping",
+                        format!("S{n} installs a snapshot at {index} of term {term} that no delivered chunk carried"),
+                    )
+                }
+            }
+        }
+        if let Some(c) = view.configs.iter().rev().find(|c| c.0 <= index) {
+            if source == "compaction" {
+                view.snap_config = c.1.clone();
+            }
+        }
         if held == Some(term) && index <= view.last_index() {
             let drop = (index - view.snap.0) as usize;
             view.log.drain(..drop);
+            view.configs.retain(|c| c.0 > index);
         } else {
             view.log.clear();
+            view.configs.clear();
         }
         view.snap = (index, term);
         let next = view.entry(index + 1).map(|e| e.term);
@@ -1122,7 +1250,11 @@ impl TraceChecker {
             return fail("Bookkeeping", format!("restart of S{n}, not in the cluster"));
         }
         self.summary.restarts += 1;
-        let view = self.views.entry(n).or_default();
+        let first = &self.first_config;
+        let view = self.views.entry(n).or_insert_with(|| NodeView {
+            snap_config: first.clone(),
+            ..NodeView::default()
+        });
         if !view.down {
             return fail("Bookkeeping", format!("S{n} restarts without a crash"));
         }
@@ -1676,4 +1808,73 @@ fn deliveries_of_messages_not_in_flight_are_refused() {
     let deliver = record(&lines[k], serde_json::json!({"kind": "deliver", "id": id, "from": from, "to": to}));
     lines.insert(k + 1, deliver);
     refused(&lines, k + 1, "Bookkeeping", "is down");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The planted bugs (raft-core's `planted-bugs` feature, `./x mutants`): on the seeds the project
+// records as catching each (tests/planted_bugs.rs), does this checker, from the trace alone,
+// flag the run too?
+
+/// A planted bug, its recorded seed, what the project's checker reports, and whether the
+/// trace-level checks here are expected to see it.
+#[cfg(feature = "planted-bugs")]
+struct Planted {
+    mutant: raft_sim::mutants::Mutant,
+    seed: u64,
+    property: &'static str,
+    seen_here: bool,
+}
+
+#[cfg(feature = "planted-bugs")]
+#[test]
+fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
+    use raft_core::config::PlantedBug as B;
+    use raft_sim::mutants::Mutant as M;
+    let planted = |mutant, seed, property, seen_here| Planted {
+        mutant,
+        seed,
+        property,
+        seen_here,
+    };
+    let cases = [
+        planted(M::Planted(B::ConfChangeBeforeTermCommit), 4, "Leader Completeness", true),
+        planted(M::Planted(B::IgnoreSnapshotMembership), 1, "Leader Completeness", true),
+        planted(M::Planted(B::ConcurrentConfChanges), 85, "Leader Completeness", true),
+        planted(M::Planted(B::LearnersInCommitQuorum), 25, "Stored On A Majority", true),
+        planted(M::Planted(B::LeaseThroughTransfer), 67, "Linearizability", false),
+        planted(M::Planted(B::ReadIndexBeforeTermCommit), 79, "Linearizability", false),
+        planted(M::Planted(B::PreVoteCountsAsVote), 3, "Election Safety", true),
+        planted(M::Planted(B::TruncateOnStaleAppend), 19, "Leader Completeness", true),
+        planted(M::Planted(B::HeartbeatCommitUncapped), 4, "State Machine Safety", true),
+        planted(M::Planted(B::JointElectionIncomingOnly), 92, "Election Safety", true),
+        planted(M::ForgetVoteOnRestart, 192, "One Vote Per Term", true),
+        planted(M::StaleReads, 22, "Linearizability", false),
+        planted(M::LoseUnsyncedWrites, 2, "Terms Never Decrease", true),
+        planted(M::LoseUnsyncedWrites, 14, "Stored On A Majority", true),
+    ];
+    let mut wrong = Vec::new();
+    for c in &cases {
+        let run = check_run(c.seed, 5, Schedule::Mixed, Faults::ALL);
+        let out = run.run(&|o| c.mutant.plant(o));
+        let theirs = out.violation.as_ref().map(|v| v.property.to_string());
+        let text = write_jsonl(&out.world);
+        let ours = TraceChecker::check(&text).err();
+        let record = text
+            .lines()
+            .position(|l| l.contains("\"kind\":\"violation\""))
+            .map_or("no violation record".to_string(), |k| {
+                format!("{} at line {}", theirs.as_deref().unwrap_or("?"), k + 1)
+            });
+        eprintln!(
+            "{:<32} seed {:>3}: project {:<22} ({record}); here: {}",
+            c.mutant.name(),
+            c.seed,
+            c.property,
+            ours.as_ref().map_or("passes".to_string(), |f| f.to_string())
+        );
+        if ours.is_some() != c.seen_here {
+            wrong.push(c.mutant.name());
+        }
+    }
+    assert!(wrong.is_empty(), "flagged otherwise than expected: {wrong:?}");
 }
