@@ -12,7 +12,8 @@
 //! index; `snapshot` compacts or replaces it; `restart` says what the disk held), commit index
 //! (`commit`; a restart starts it again at the snapshot's index) and applied index (`apply`; a
 //! snapshot moves it), and after every record checks the properties of the Raft paper's
-//! Figure 3 and the trace's own bookkeeping:
+//! Figure 3 and the trace's own bookkeeping (the first failure is reported with its line, so a
+//! tampered trace names the property it breaks):
 //!
 //! | property | what is checked |
 //! | --- | --- |
@@ -20,6 +21,7 @@
 //! | Leader Append-Only (§5.3) | a leader's `append` starts right after its last entry |
 //! | Log Matching (§5.3) | an (index, term) pair names one entry (one payload) and one predecessor term, in every log that ever held it |
 //! | Committed Entries Agree (§5.4) | every node's commit index covers the same entry at an index; no append replaces a committed entry |
+//! | Stored On A Majority (§5.3, §5.4.2) | a leader's `commit` covers an entry that the logs of a majority of its configuration's voters hold (both majorities while joint; the configuration from the membership entries in its log, or its snapshot's, learned from the chunks delivered) |
 //! | Leader Completeness (§5.4) | a new leader holds every entry committed before it was elected (above its snapshot) |
 //! | State Machine Safety (§5.4.3) | no two nodes apply (or install by snapshot) different entries at one index: term, command, result, session outcome |
 //! | Monotonicity (Figure 2) | terms never decrease (across restarts), the commit index only advances (a restart starts at the snapshot's index), entries apply one by one in order, never beyond the commit index |
@@ -2001,4 +2003,26 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
         wrong.is_empty(),
         "flagged otherwise than expected: {wrong:?}"
     );
+}
+
+/// §5.3, §5.4.2: a leader commits an entry only once a majority of the voters store it. Made by
+/// committing a leader's new entry in the step it appends it, before any follower has it.
+#[test]
+fn a_commit_before_a_majority_stores_the_entry_is_refused() {
+    let mut lines = sample().to_vec();
+    let (k, (n, i)) = find(&lines, |v, c| {
+        let n = v["node"].as_u64()?;
+        let view = c.views.get(&n)?;
+        let i = v["entries"].as_array()?.last()?["index"].as_u64()?;
+        (is(v, "append")
+            && view.role.as_deref() == Some("leader")
+            && view.config().voters.len() > 1)
+            .then_some((n, i))
+    });
+    let commit = record(
+        &lines[k],
+        serde_json::json!({"kind": "commit", "node": n, "index": i}),
+    );
+    lines.insert(k + 1, commit);
+    refused(&lines, k + 1, "Stored On A Majority", "stored only on");
 }
