@@ -30,6 +30,9 @@
 //!   linearized, model state) it has reached. Reaching one again cannot lead anywhere new, so
 //!   that branch is cut. The set is a bitset; the states are interned. This makes the search
 //!   roughly linear in the history length when the number of concurrent clients is small.
+//!   The memory is kept up to dominance: an operation that never completed may take effect or
+//!   not, so reaching a state with the same completed operations placed and *more* of the
+//!   incomplete ones placed than before cannot lead anywhere new either.
 //! * **A step budget.** Each attempt to run an operation on the model is a step. A key whose
 //!   search exceeds the budget is reported as undecided ([`CheckStats::unknown_keys`]), never as
 //!   linearizable or as not linearizable.
