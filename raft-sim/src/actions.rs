@@ -179,6 +179,28 @@ pub enum Action {
         /// How long a write takes, ms.
         ms: u64,
     },
+    /// A clerk, as the labs' key/value clerks (`Clerk.Get`, `Put`, `Append`): clerk `clerk`
+    /// (0 to [`crate::world::MAX_CLERKS`]` - 1`, a session of its own, made on first use)
+    /// invokes `op`, then, like any client, follows redirects and retries with the same
+    /// sequence number on timeouts until a node answers, so a retried command runs once
+    /// (§6.3). It asks first the node that answered it last. One operation at a time: the
+    /// action is refused while the clerk's last one is pending. Clerks never act by themselves,
+    /// even with the client load on.
+    Clerk {
+        /// The clerk.
+        clerk: u64,
+        /// Its operation.
+        op: crate::app::Op,
+    },
+    /// Let a clerk reach only `nodes` (the labs' `makeClient(to)` and `ConnectClient`): a request
+    /// to any other node is lost, as one to a crashed node is, and an answer from a node it no
+    /// longer reaches is lost too. Clerks reach every node until told otherwise.
+    ClerkReach {
+        /// The clerk.
+        clerk: u64,
+        /// The nodes it reaches.
+        nodes: Vec<NodeId>,
+    },
 }
 
 impl Action {
@@ -197,7 +219,9 @@ impl Action {
             | Action::Resume { node }
             | Action::DiskLatency { node, .. }
             | Action::Propose { node, .. } => alloc::vec![*node],
-            Action::Reconfigure { voters } => voters.clone(),
+            Action::Reconfigure { voters } | Action::ClerkReach { nodes: voters, .. } => {
+                voters.clone()
+            }
             Action::TransferLeader { to } => alloc::vec![*to],
             Action::Partition { groups } => groups.iter().flatten().copied().collect(),
             Action::Cut { from, to }
@@ -211,7 +235,8 @@ impl Action {
             | Action::Network { .. }
             | Action::ClientLoad { .. }
             | Action::Inject { .. }
-            | Action::AddNode => Vec::new(),
+            | Action::AddNode
+            | Action::Clerk { .. } => Vec::new(),
         }
     }
 }

@@ -300,6 +300,12 @@ pub const PERSON_CLIENT_BASE: u64 = 1_000_000;
 /// How many requests from a person may be pending at once (each has its own session).
 pub const MAX_PERSON_REQUESTS: u64 = 100;
 
+/// Client session id of clerk 0 ([`Action::Clerk`]); clerk `k` is `CLERK_CLIENT_BASE + k`.
+pub const CLERK_CLIENT_BASE: u64 = 2_000_000;
+
+/// How many clerks a world may have ([`Action::Clerk`] takes clerks `0..MAX_CLERKS`).
+pub const MAX_CLERKS: u64 = 1_000;
+
 /// Client session id of the first [`Action::Propose`]; the n-th proposal runs in session
 /// `PROPOSER_CLIENT + n` with sequence number 1, so a proposal that is lost leaves no gap that
 /// would make a later one look like an expired session (§6.3).
@@ -494,6 +500,20 @@ struct Client {
     rotation: NodeId,
     next_at: u64,
     pending: Option<Pending>,
+    /// The nodes the client can reach, bit `id - 1` for node `id` (every node for all clients
+    /// but a clerk told otherwise, [`Action::ClerkReach`]): a request to any other node is
+    /// lost, as one to a crashed node is.
+    reach: u64,
+}
+
+/// Whether session `id` is a clerk's ([`Action::Clerk`]).
+fn is_clerk(id: u64) -> bool {
+    (CLERK_CLIENT_BASE..CLERK_CLIENT_BASE + MAX_CLERKS).contains(&id)
+}
+
+/// The bit of node `id` in [`Client::reach`] (ids are 1 to 64).
+fn reach_bit(id: NodeId) -> u64 {
+    1u64.checked_shl((id as u32).wrapping_sub(1)).unwrap_or(0)
 }
 
 /// Counters of a run.
@@ -878,6 +898,7 @@ impl World {
                 rotation: ids[(k as usize) % ids.len()],
                 next_at: 0,
                 pending: None,
+                reach: u64::MAX,
             })
             .collect();
         // Room for a few seconds of load: a `raft-sim check` seed records about 70 operations
@@ -1978,6 +1999,11 @@ impl World {
     fn client_act(&mut self, k: usize) {
         self.clients_changed(Some(k));
         if self.clients[k].pending.is_none() {
+            // A clerk acts only when told to ([`Action::Clerk`]), never as part of the load.
+            if is_clerk(self.clients[k].id) {
+                self.clients[k].next_at = u64::MAX;
+                return;
+            }
             let Some(op) = self.new_op() else {
                 self.clients[k].next_at = u64::MAX;
                 return;
@@ -2057,7 +2083,9 @@ impl World {
         // A node that is down never reads the request (`with_node` finds no node): it is
         // built, and its command encoded, only for a node that takes it, running or paused.
         let paused = self.is_paused(target);
-        let takes = paused || self.nodes.get(&target).is_some_and(|s| s.node.is_some());
+        let reached = self.clients[k].reach & reach_bit(target) != 0;
+        let takes =
+            reached && (paused || self.nodes.get(&target).is_some_and(|s| s.node.is_some()));
         let input = takes.then(|| match &p.cmd.op {
             // The read id is the operation's place in the history.
             Op::Get { .. } if self.opts.clients.read_index => Input::ReadIndex(p.hist as u64),
@@ -2551,6 +2579,26 @@ impl World {
                 self.with_node(*node, |n| n.step(Input::Compact { index, data }))
                     .expect("checked up")?;
             }
+            Action::Clerk { clerk, op } => {
+                self.clerk_invoke(*clerk, op.clone())?;
+            }
+            Action::ClerkReach { clerk, nodes } => {
+                for id in nodes {
+                    self.known(*id)?;
+                }
+                let k = self.clerk_slot(*clerk)?;
+                self.clients_changed(Some(k));
+                let reach = nodes.iter().fold(0, |m, &id| m | reach_bit(id));
+                let c = &mut self.clients[k];
+                c.reach = reach;
+                // An answer on a link that is now cut is lost: the clerk times out and retries
+                // among the nodes it reaches.
+                if let Some(p) = c.pending.as_mut() {
+                    if p.sent_to.is_some_and(|t| reach & reach_bit(t) == 0) {
+                        p.sent_to = None;
+                    }
+                }
+            }
             Action::ClientLoad { on } => {
                 self.clients_changed(None);
                 self.load_on = *on;
@@ -2641,6 +2689,7 @@ impl World {
                     rotation: target,
                     next_at: u64::MAX,
                     pending: None,
+                    reach: u64::MAX,
                 });
                 self.clients.len() - 1
             }
@@ -2651,6 +2700,66 @@ impl World {
         self.invoke(k, op);
         self.client_attempt(k);
         Ok(())
+    }
+
+    /// Clerk `clerk`'s place in `clients`, the clerk made on first use: a session of its own
+    /// ([`CLERK_CLIENT_BASE`]` + clerk`) that first asks node `clerk % nodes + 1` (not the
+    /// leader: like the labs' clerks it has to find it) and then whichever node answered last.
+    fn clerk_slot(&mut self, clerk: u64) -> Result<usize, SimError> {
+        if clerk >= MAX_CLERKS {
+            return Err(SimError::Invalid(format!(
+                "clerks are numbered 0 to {}",
+                MAX_CLERKS - 1
+            )));
+        }
+        let id = CLERK_CLIENT_BASE + clerk;
+        if let Some(k) = self.clients.iter().position(|c| c.id == id) {
+            return Ok(k);
+        }
+        self.clients_changed(None);
+        let first = clerk % self.opts.nodes.max(1) as u64 + 1;
+        self.clients.push(Client {
+            id,
+            seq: 0,
+            target: first,
+            rotation: first,
+            next_at: u64::MAX,
+            pending: None,
+            reach: u64::MAX,
+        });
+        Ok(self.clients.len() - 1)
+    }
+
+    /// Clerk `clerk` invokes `op` (see [`Action::Clerk`]).
+    fn clerk_invoke(&mut self, clerk: u64, op: Op) -> Result<(), SimError> {
+        let k = self.clerk_slot(clerk)?;
+        if self.clients[k].pending.is_some() {
+            return Err(SimError::Invalid(format!(
+                "clerk {clerk} is still waiting for its last operation"
+            )));
+        }
+        self.invoke(k, op);
+        self.client_attempt(k);
+        Ok(())
+    }
+
+    /// Clerk `clerk` invokes `op` and retries until a node answers, as the labs' `Clerk.Get`,
+    /// `Put` and `Append` do (recorded as [`Action::Clerk`]). Returns the operation's id: its
+    /// place in the client history, where [`World::history_op`] finds its reply once it
+    /// completed (the answer may come within this call, in a one-node cluster). Errors: a clerk
+    /// number of [`MAX_CLERKS`] or more, or a clerk whose last operation is still pending.
+    pub fn clerk(&mut self, clerk: u64, op: Op) -> Result<u64, SimError> {
+        let id = self.segments.ops() + self.history.len();
+        self.act(Action::Clerk { clerk, op })?;
+        Ok(id as u64)
+    }
+
+    /// The client operation with id `id` (its place in the run's history, as [`World::clerk`]
+    /// returns it and the trace's `invoke` records name it), if the world still holds it
+    /// (with [`MemoryBounds`], checked stretches of the history are dropped).
+    pub fn history_op(&self, id: u64) -> Option<&HistoryOp> {
+        let held = usize::try_from(id).ok()?.checked_sub(self.segments.ops())?;
+        self.history.get(held)
     }
 
     /// Proposes putting `value` under `key` on `node`, as the labs' `Start` does (recorded as

@@ -7,9 +7,9 @@ use raft_core::message::{Body, Message};
 use raft_core::types::{NodeId, Role};
 use raft_sim::app::Op;
 use raft_sim::network::NetConfig;
-use raft_sim::trace::{parse_jsonl, write_jsonl};
-use raft_sim::world::{ClientOptions, MESSAGE_KINDS};
-use raft_sim::{Action, SimOptions, World};
+use raft_sim::trace::{parse_jsonl, write_jsonl, SessionOutcome};
+use raft_sim::world::{ClientOptions, CLERK_CLIENT_BASE, MAX_CLERKS, MESSAGE_KINDS};
+use raft_sim::{Action, SimOptions, TraceEvent, World};
 
 fn quiet(nodes: u32, seed: u64) -> World {
     World::new(SimOptions {
@@ -296,4 +296,151 @@ fn replies_can_be_held_back_and_requests_are_not() {
         });
         assert!(r.is_err(), "{bad:?} accepted");
     }
+}
+
+/// Runs until clerk operation `id` completes (at most `ms` more), and returns its reply value.
+fn await_clerk(w: &mut World, id: u64, ms: u64) -> Option<Option<String>> {
+    let deadline = w.now() + ms;
+    w.run_until(deadline, |w| {
+        w.history_op(id).is_some_and(|h| h.complete.is_some())
+    });
+    let h = w.history_op(id).expect("held");
+    h.reply.as_ref().map(|r| r.value.clone())
+}
+
+fn append(key: &str, value: &str) -> Op {
+    Op::Append {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+// §6.3: a clerk's append whose first attempt commits without an answer (its leader crashes
+// before hearing the acknowledgements) is retried with the same sequence number elsewhere and
+// runs once.
+#[test]
+fn a_clerk_retries_until_answered_and_its_retried_append_runs_once() {
+    let mut w = quiet(3, 11);
+    elect(&mut w);
+    let put = w
+        .clerk(
+            0,
+            Op::Put {
+                key: "k".into(),
+                value: "".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(await_clerk(&mut w, put, 5_000), Some(Some(String::new())));
+    let leader = w.leader().unwrap();
+    for f in (1..=3).filter(|&f| f != leader) {
+        w.act(Action::Hold {
+            from: f,
+            to: leader,
+        })
+        .unwrap();
+    }
+    let id = w.clerk(0, append("k", "a")).unwrap();
+    assert!(
+        w.clerk(0, append("k", "b")).is_err(),
+        "one operation at a time"
+    );
+    w.advance_by(100);
+    w.act(Action::Crash { node: leader }).unwrap();
+    assert_eq!(await_clerk(&mut w, id, 10_000), Some(Some("a".into())));
+    assert!(w.stats().retries > 0, "the clerk had to retry");
+    // Both attempts reached the log; the second was answered from the session table.
+    let duplicates = w
+        .trace()
+        .iter()
+        .filter(|r| {
+            matches!(&r.event, TraceEvent::Apply { command: Some(c), session: Some(SessionOutcome::Duplicate), .. }
+                if c.client == CLERK_CLIENT_BASE && c.seq == 2)
+        })
+        .count();
+    assert!(duplicates > 0, "the retry was not a duplicate");
+    let get = w.clerk(0, Op::Get { key: "k".into() }).unwrap();
+    assert_eq!(await_clerk(&mut w, get, 5_000), Some(Some("a".into())));
+    assert_eq!(w.violation(), None);
+    // Recorded as actions: the run replays exactly.
+    let text = write_jsonl(&w);
+    let replayed = parse_jsonl(&text).unwrap().replay().unwrap();
+    assert_eq!(write_jsonl(&replayed), text);
+}
+
+// A clerk that reaches only a minority gets no answer until it reaches the majority (the labs'
+// `makeClient(to)` and `ConnectClient`).
+#[test]
+fn a_clerk_reaches_only_the_nodes_it_is_told_to() {
+    let mut w = quiet(5, 12);
+    let leader = elect(&mut w);
+    let minority: Vec<NodeId> = (1..=5).filter(|&n| n != leader).take(2).collect();
+    let majority: Vec<NodeId> = (1..=5).filter(|n| !minority.contains(n)).collect();
+    w.act(Action::Partition {
+        groups: vec![majority.clone(), minority.clone()],
+    })
+    .unwrap();
+    w.act(Action::ClerkReach {
+        clerk: 3,
+        nodes: minority.clone(),
+    })
+    .unwrap();
+    let put = w
+        .clerk(
+            3,
+            Op::Put {
+                key: "m".into(),
+                value: "1".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        await_clerk(&mut w, put, 3_000),
+        None,
+        "no answer in a minority"
+    );
+    w.act(Action::ClerkReach {
+        clerk: 3,
+        nodes: (1..=5).collect(),
+    })
+    .unwrap();
+    assert_eq!(await_clerk(&mut w, put, 3_000), Some(Some("1".into())));
+    assert_eq!(w.history_op(put).unwrap().client, CLERK_CLIENT_BASE + 3);
+    assert!(w
+        .act(Action::ClerkReach {
+            clerk: 3,
+            nodes: vec![9]
+        })
+        .is_err());
+    assert!(w.clerk(MAX_CLERKS, Op::Get { key: "m".into() }).is_err());
+    let text = write_jsonl(&w);
+    let replayed = parse_jsonl(&text).unwrap().replay().unwrap();
+    assert_eq!(write_jsonl(&replayed), text);
+}
+
+// Clerks act only when told to: with the steady load on, a clerk that got its answer does not
+// go on with operations of its own.
+#[test]
+fn a_clerk_never_joins_the_client_load() {
+    let mut w = World::new(SimOptions {
+        nodes: 3,
+        seed: 13,
+        clients: ClientOptions {
+            enabled: true,
+            ..ClientOptions::default()
+        },
+        ..SimOptions::default()
+    })
+    .unwrap();
+    elect(&mut w);
+    let id = w.clerk(0, Op::Get { key: "z".into() }).unwrap();
+    assert!(await_clerk(&mut w, id, 5_000).is_some());
+    w.advance_by(2_000);
+    let mine = w
+        .history()
+        .iter()
+        .filter(|h| h.client == CLERK_CLIENT_BASE)
+        .count();
+    assert_eq!(mine, 1);
+    assert!(w.history().len() > 10, "the load ran meanwhile");
 }

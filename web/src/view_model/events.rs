@@ -242,6 +242,13 @@ pub fn describe_action(a: &Action) -> Option<String> {
             "{} paused (a long GC pause): it hears nothing and its timers stop",
             name(*node)
         ),
+        Action::Clerk { clerk, op } => {
+            format!("Clerk {clerk} sent a request on key {}", op.key())
+        }
+        Action::ClerkReach { clerk, nodes } => format!(
+            "Clerk {clerk} now reaches {}",
+            nodes.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" ")
+        ),
         Action::DiskLatency { node, ms } => {
             format!("{}'s disk now takes {ms} ms per write", name(*node))
         }
