@@ -506,6 +506,11 @@ struct Client {
     reach: u64,
 }
 
+/// Whether session `id` is a person's request's ([`Action::Request`]; a clerk's is not).
+fn is_person(id: u64) -> bool {
+    (PERSON_CLIENT_BASE..PERSON_CLIENT_BASE + MAX_PERSON_REQUESTS).contains(&id)
+}
+
 /// Whether session `id` is a clerk's ([`Action::Clerk`]).
 fn is_clerk(id: u64) -> bool {
     (CLERK_CLIENT_BASE..CLERK_CLIENT_BASE + MAX_CLERKS).contains(&id)
@@ -2667,15 +2672,11 @@ impl World {
         let idle = self
             .clients
             .iter()
-            .position(|c| c.id >= PERSON_CLIENT_BASE && c.pending.is_none());
+            .position(|c| is_person(c.id) && c.pending.is_none());
         let k = match idle {
             Some(k) => k,
             None => {
-                let people = self
-                    .clients
-                    .iter()
-                    .filter(|c| c.id >= PERSON_CLIENT_BASE)
-                    .count() as u64;
+                let people = self.clients.iter().filter(|c| is_person(c.id)).count() as u64;
                 if people >= MAX_PERSON_REQUESTS {
                     return Err(SimError::Invalid(format!(
                         "{MAX_PERSON_REQUESTS} requests are already pending; wait for an answer"

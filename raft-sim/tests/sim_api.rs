@@ -8,7 +8,9 @@ use raft_core::types::{NodeId, Role};
 use raft_sim::app::Op;
 use raft_sim::network::NetConfig;
 use raft_sim::trace::{parse_jsonl, write_jsonl, SessionOutcome};
-use raft_sim::world::{ClientOptions, CLERK_CLIENT_BASE, MAX_CLERKS, MESSAGE_KINDS};
+use raft_sim::world::{
+    ClientOptions, CLERK_CLIENT_BASE, MAX_CLERKS, MESSAGE_KINDS, PERSON_CLIENT_BASE,
+};
 use raft_sim::{Action, SimOptions, TraceEvent, World};
 
 fn quiet(nodes: u32, seed: u64) -> World {
@@ -443,4 +445,33 @@ fn a_clerk_never_joins_the_client_load() {
         .count();
     assert_eq!(mine, 1);
     assert!(w.history().len() > 10, "the load ran meanwhile");
+}
+
+// A person's request gets a session of its own, never an idle clerk's (whose ids lie above
+// the people's): before, a request after a clerk's answer ran in the clerk's session, under
+// the clerk's reach.
+#[test]
+fn a_persons_request_never_runs_in_a_clerks_session() {
+    let mut w = quiet(3, 14);
+    let leader = elect(&mut w);
+    let id = w.clerk(0, Op::Get { key: "p".into() }).unwrap();
+    assert!(await_clerk(&mut w, id, 5_000).is_some());
+    // The clerk reaches no node but the leader's neighbour: a request in its session would
+    // never reach the leader.
+    let other = (1..=3).find(|&n| n != leader).unwrap();
+    w.act(Action::ClerkReach {
+        clerk: 0,
+        nodes: vec![other],
+    })
+    .unwrap();
+    w.act(Action::Request {
+        key: "p".into(),
+        value: "1".into(),
+    })
+    .unwrap();
+    w.advance_by(2_000);
+    let request = w.history().iter().find(|h| h.client != CLERK_CLIENT_BASE);
+    let request = request.expect("the request is in the history");
+    assert_eq!(request.client, PERSON_CLIENT_BASE);
+    assert!(request.complete.is_some(), "answered");
 }
