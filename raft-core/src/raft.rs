@@ -166,7 +166,8 @@ pub struct Node<S = MemStorage> {
     /// The last term this node led (0: none). A leader that stepped down (CheckQuorum) does
     /// not take its term's late votes as a new election: it stepped down for a reason.
     led_term: Term,
-    /// The last term in which this node became a candidate since it started (0: none).
+    /// The last term in which this node became a candidate since it started (0: none, or the
+    /// node has since followed another leader of that term: `end_campaign`).
     /// Volatile on purpose: only the process that asked for a term's votes may take that term's
     /// late votes as a won election. A node that restarts in a term it had campaigned in
     /// cannot tell whether it had led that term (`led_term` is volatile too), and votes held up
@@ -867,6 +868,7 @@ impl<S: Storage> Node<S> {
         if self.leader == Some(leader) {
             return;
         }
+        self.end_campaign(leader);
         self.leader = Some(leader);
         self.lost_elections = 0;
         if self.cfg.election_policy != ElectionPolicy::Uniform {
@@ -899,8 +901,9 @@ impl<S: Storage> Node<S> {
             self.vote = None;
             self.leader_last = (0, 0);
         }
-        if leader.is_some() {
+        if let Some(l) = leader {
             self.lost_elections = 0;
+            self.end_campaign(l);
         }
         self.leader = leader;
         self.role = self.follower_role();
@@ -909,6 +912,21 @@ impl<S: Storage> Node<S> {
             role: self.role,
             term: self.term,
         });
+    }
+
+    /// This node knows `leader` leads its current term: if another node, its own campaign in
+    /// this term is over, and late votes of the term no longer make it leader (see
+    /// `campaigned_term`). Grants of one configuration cannot elect two leaders of a term (its
+    /// majorities intersect and a vote binds its voter for the term, §5.2), but a node may
+    /// learn a new configuration from that leader while it keeps its grants: S3 campaigned in
+    /// term 3 of seven voters, followed S7, elected in term 3 by four of them, took from S7 the
+    /// configuration of five voters {3..7}, and with its own, S6's and a vote from S5 that had
+    /// been paused since before the change, three of those five, it became a second leader of
+    /// term 3 (raft-sim check --nodes 7 --schedule swarm --duration-ms 10000, seed 14422601).
+    fn end_campaign(&mut self, leader: NodeId) {
+        if leader != self.cfg.id && self.campaigned_term == self.term {
+            self.campaigned_term = 0;
+        }
     }
 
     fn reset_leader_state(&mut self) {

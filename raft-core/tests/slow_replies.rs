@@ -300,3 +300,41 @@ fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
     );
     assert_eq!(net.node(1).term(), 1);
 }
+
+// §5.2, Election Safety: "at most one leader can be elected in a given term". A node that has
+// followed another leader of its term has lost that term's election, whatever votes for it
+// arrive later: grants of one configuration cannot elect two leaders (its majorities
+// intersect), but the node may have learned a new configuration from that leader in which its
+// old grants are a majority (raft-sim check --nodes 7 --schedule swarm --duration-ms 10000,
+// seed 14422601: a second leader of term 3). The heartbeat from S2 below stands for that
+// leader, elected under another configuration.
+#[test]
+fn late_votes_do_not_elect_a_node_that_followed_another_leader_of_the_term() {
+    let mut net = Network::new(&[1, 2, 3, 4, 5]);
+    let late = campaign_with_votes_held(&mut net);
+    net.deliver_msg(Message {
+        from: 2,
+        to: 1,
+        term: 1,
+        body: Body::Heartbeat {
+            commit: 0,
+            read_ctx: 0,
+        },
+    });
+    assert_eq!(net.node(1).role(), Role::Follower);
+    assert_eq!(net.node(1).leader(), Some(2));
+    net.drop_all();
+    fire_election_timer(&mut net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 1);
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    for m in late {
+        net.deliver_msg(m);
+    }
+    assert_ne!(
+        net.node(1).role(),
+        Role::Leader,
+        "S2 leads term 1: S1 lost it"
+    );
+    assert_eq!(net.node(1).term(), 1);
+}

@@ -82,6 +82,23 @@ fn a_snapshot_that_replaced_a_log_does_not_leave_its_joint_configuration_behind(
     assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
 }
 
+/// Swarm schedule, 7 nodes, 10 s of faults, seed 14422601 of `./x search 14000000 40000`:
+/// "Log Matching: S3 and S7 both hold index 12 in term 3 but their logs differ before it" —
+/// two leaders of term 3. S7 won term 3 with four of the seven voters; S3, which had also
+/// campaigned in term 3 (S6 voted for it), followed S7 and took from it the configuration
+/// {S3..S7}. S5, paused since term 2, resumed with S3's vote request of term 3 in its inbox and
+/// granted it; that late vote, with S3's own and S6's, was three of the five new voters, and
+/// the late-vote rule (a vote binds its voter for the whole term) made S3 leader of term 3.
+/// raft-core now ends a node's campaign when it follows another leader of that term
+/// (`slow_replies::late_votes_do_not_elect_a_node_that_followed_another_leader_of_the_term`).
+#[test]
+fn a_node_that_followed_its_terms_leader_is_not_elected_by_late_votes() {
+    let out = run(14422601, 7, 10_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
+    assert_eq!(out.violation, None);
+    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
+    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+}
+
 /// Swarm schedule, PreVote off, the `up_to_date_first` election policy: seeds 11018589 (5 nodes,
 /// 8 s), 11321366 (4 nodes, 6 s) and 11439136 (7 nodes, 10 s) of `./x search 11000000 40000`
 /// made no progress in the 5 s after the heal. Only one node's log could win an election, and
