@@ -571,17 +571,7 @@ pub fn replay(o: &Opts, path: &str, text: &str) -> Result<ExitCode, UsageError> 
     let divergence =
         raft_sim::trace::divergence_between(text, &raft_sim::groups_trace::write_jsonl(&mw));
     if let Some(d) = &divergence {
-        eprintln!(
-            "the replay first differs at line {} (t = {} ms):\n  recorded {}\n  replayed {}",
-            d.line,
-            d.t,
-            d.recorded
-                .as_deref()
-                .unwrap_or("nothing more (the file's records end here)"),
-            d.replayed
-                .as_deref()
-                .unwrap_or("nothing more (the replay ends here)")
-        );
+        eprintln!("{d}");
     }
     let matches = bad.is_empty() && divergence.is_none();
     let mut outcome = Outcome::from_ok(matches);

@@ -821,6 +821,25 @@ pub struct Divergence {
     pub t: u64,
 }
 
+impl core::fmt::Display for Divergence {
+    /// Where the replay first differs, with both versions of the record, as `raft-sim replay`
+    /// prints it.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the replay first differs at line {} (t = {} ms):\n  recorded {}\n  replayed {}",
+            self.line,
+            self.t,
+            self.recorded
+                .as_deref()
+                .unwrap_or("nothing more (the file's records end here)"),
+            self.replayed
+                .as_deref()
+                .unwrap_or("nothing more (the replay ends here)")
+        )
+    }
+}
+
 /// The first record in which `replayed` (a world replayed from the trace `recorded` with its
 /// records kept, e.g. by [`TraceFile::replay`]) differs from the file, compared as JSON values
 /// (so spacing and the order of fields do not count); `None` when every record matches, and
