@@ -55,6 +55,18 @@ fn campaign_with_votes_held(net: &mut Network) -> Vec<Message> {
     answers
 }
 
+/// S1's timer fires into a new pre-vote round of term 1 (its pre-votes are dropped), then the
+/// vote answers `late`, held back until now, arrive.
+fn late_votes_in_a_new_round(net: &mut Network, late: Vec<Message>) {
+    fire_election_timer(net, 1);
+    assert_eq!(net.node(1).role(), Role::PreCandidate);
+    assert_eq!(net.node(1).term(), 1);
+    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
+    for m in late {
+        net.deliver_msg(m);
+    }
+}
+
 // §5.2: "each server will vote for at most one candidate in a given term". Votes for S1 in
 // term 1 that arrive after S1's timer started a new pre-vote round of term 1 still bind their
 // voters, so a majority of them makes S1 the leader of term 1.
@@ -286,13 +298,7 @@ fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
         Some(1),
         "its own vote in term 1 persisted"
     );
-    fire_election_timer(&mut net, 1);
-    assert_eq!(net.node(1).role(), Role::PreCandidate);
-    assert_eq!(net.node(1).term(), 1);
-    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
-    for m in late {
-        net.deliver_msg(m);
-    }
+    late_votes_in_a_new_round(&mut net, late);
     assert_ne!(
         net.node(1).role(),
         Role::Leader,
@@ -324,13 +330,7 @@ fn late_votes_do_not_elect_a_node_that_followed_another_leader_of_the_term() {
     assert_eq!(net.node(1).role(), Role::Follower);
     assert_eq!(net.node(1).leader(), Some(2));
     net.drop_all();
-    fire_election_timer(&mut net, 1);
-    assert_eq!(net.node(1).role(), Role::PreCandidate);
-    assert_eq!(net.node(1).term(), 1);
-    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
-    for m in late {
-        net.deliver_msg(m);
-    }
+    late_votes_in_a_new_round(&mut net, late);
     assert_ne!(
         net.node(1).role(),
         Role::Leader,

@@ -506,6 +506,22 @@ struct Client {
     reach: u64,
 }
 
+impl Client {
+    /// A client of session `id` that has sent nothing yet, asks `target` first and wakes at
+    /// `next_at`; it reaches every node.
+    fn new(id: u64, target: NodeId, next_at: u64) -> Client {
+        Client {
+            id,
+            seq: 0,
+            target,
+            rotation: target,
+            next_at,
+            pending: None,
+            reach: u64::MAX,
+        }
+    }
+}
+
 /// Whether session `id` is a person's request's ([`Action::Request`]; a clerk's is not).
 fn is_person(id: u64) -> bool {
     (PERSON_CLIENT_BASE..PERSON_CLIENT_BASE + MAX_PERSON_REQUESTS).contains(&id)
@@ -896,15 +912,7 @@ impl World {
             );
         }
         let clients = (0..u64::from(opts.clients.count))
-            .map(|k| Client {
-                id: k + 1,
-                seq: 0,
-                target: ids[(k as usize) % ids.len()],
-                rotation: ids[(k as usize) % ids.len()],
-                next_at: 0,
-                pending: None,
-                reach: u64::MAX,
-            })
+            .map(|k| Client::new(k + 1, ids[(k as usize) % ids.len()], 0))
             .collect();
         // Room for a few seconds of load: a `raft-sim check` seed records about 70 operations
         // per client, and regrowing the history there six times, copying it each time, was
@@ -2683,15 +2691,8 @@ impl World {
                     )));
                 }
                 let target = self.leader().unwrap_or(1);
-                self.clients.push(Client {
-                    id: PERSON_CLIENT_BASE + people,
-                    seq: 0,
-                    target,
-                    rotation: target,
-                    next_at: u64::MAX,
-                    pending: None,
-                    reach: u64::MAX,
-                });
+                self.clients
+                    .push(Client::new(PERSON_CLIENT_BASE + people, target, u64::MAX));
                 self.clients.len() - 1
             }
         };
@@ -2719,15 +2720,7 @@ impl World {
         }
         self.clients_changed(None);
         let first = clerk % self.opts.nodes.max(1) as u64 + 1;
-        self.clients.push(Client {
-            id,
-            seq: 0,
-            target: first,
-            rotation: first,
-            next_at: u64::MAX,
-            pending: None,
-            reach: u64::MAX,
-        });
+        self.clients.push(Client::new(id, first, u64::MAX));
         Ok(self.clients.len() - 1)
     }
 

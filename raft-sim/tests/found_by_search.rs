@@ -18,6 +18,16 @@ fn run(seed: u64, nodes: u32, duration_ms: u64, faults: Faults, schedule: Schedu
     }
 }
 
+/// Runs swarm `seed` on `nodes` nodes with `duration_ms` of faults and asserts what a fixed
+/// seed must show: no safety violation and a client history judged linearizable.
+fn swarm_seed_passes(seed: u64, nodes: u32, duration_ms: u64) -> raft_sim::schedule::CheckOutcome {
+    let out = run(seed, nodes, duration_ms, Faults::ALL, Schedule::Swarm).run(&|_| {});
+    assert_eq!(out.violation, None);
+    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
+    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+    out
+}
+
 /// Liveness after every fault heals (the tail `raft-sim check` requires of every seed), for the
 /// seeds found stuck by long fault searches (2026-12-07):
 /// - classic schedule, 5 s of crashes, partitions, membership changes, snapshots, pauses, slow
@@ -58,10 +68,7 @@ fn seeds_once_stuck_after_healing_make_progress() {
 /// (`slow_replies::votes_from_before_a_restart_do_not_elect_the_restarted_node`).
 #[test]
 fn a_restarted_node_does_not_serve_a_stale_read_from_an_old_reign() {
-    let out = run(8007679, 3, 6_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
-    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
-    assert_eq!(out.violation, None);
-    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+    let out = swarm_seed_passes(8007679, 3, 6_000);
     assert!(out.recovered);
 }
 
@@ -76,10 +83,7 @@ fn a_restarted_node_does_not_serve_a_stale_read_from_an_old_reign() {
 /// (`paper_7_snapshots::a_snapshot_that_replaces_the_log_replaces_its_configuration_too`).
 #[test]
 fn a_snapshot_that_replaced_a_log_does_not_leave_its_joint_configuration_behind() {
-    let out = run(11035584, 5, 8_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
-    assert_eq!(out.violation, None);
-    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
-    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+    swarm_seed_passes(11035584, 5, 8_000);
 }
 
 /// Swarm schedule, 7 nodes, 10 s of faults, seed 14422601 of `./x search 14000000 40000`:
@@ -93,10 +97,7 @@ fn a_snapshot_that_replaced_a_log_does_not_leave_its_joint_configuration_behind(
 /// (`slow_replies::late_votes_do_not_elect_a_node_that_followed_another_leader_of_the_term`).
 #[test]
 fn a_node_that_followed_its_terms_leader_is_not_elected_by_late_votes() {
-    let out = run(14422601, 7, 10_000, Faults::ALL, Schedule::Swarm).run(&|_| {});
-    assert_eq!(out.violation, None);
-    let j = judge(&out.world, false, DEFAULT_MAX_STEPS);
-    assert_eq!(j.outcome, raft_sim::judge::Outcome::Passed, "{j:?}");
+    swarm_seed_passes(14422601, 7, 10_000);
 }
 
 /// Swarm schedule, PreVote off, the `up_to_date_first` election policy: seeds 11018589 (5 nodes,
