@@ -190,7 +190,7 @@ const FOOTER: &str = "
 Every command prints progress on stderr and one JSON object as its last stdout line.
 Exit status:
   0  passed
-  1  failed: a safety property, an expectation, a replay's hash, or linearizability
+  1  failed: a safety property, an expectation, a replay's hash or records, or linearizability
   2  bad usage or a malformed file (nothing ran); the JSON has an \"error\"
   3  undecided: the linearizability search ran out of budget; not a pass (raise --max-steps)
 Limits: times in scenarios and traces at most 86400000 ms (a day; the simulator's clock stops
