@@ -175,6 +175,22 @@ pub struct Node<S = MemStorage> {
     /// its commit index back at its snapshot: its first ReadIndex read then passed the "entry of
     /// my term committed" test on an entry from its first reign and returned a value many
     /// writes old (raft-sim check --nodes 3 --schedule swarm --duration-ms 6000, seed 8007679).
+    ///
+    /// Why a late vote may elect (what the rule assumes; each assumption below was once
+    /// missing and a fault search found the second leader or the stale read it allowed):
+    /// 1. One process asked: the grants answer requests this process sent in this term, with
+    ///    the log it has now (volatile field: a restarted process does not inherit them).
+    /// 2. The log and so the configuration are the ones it asked with: in its own term a
+    ///    pre-candidate's log changes only through that term's leader (lower terms are
+    ///    refused, a higher one ends the term), and hearing from that leader ends the
+    ///    campaign (`end_campaign`). Votes are then counted in the configuration the voters
+    ///    were asked in, whose majorities meet any other majority of that configuration, and
+    ///    a vote binds its voter for the term (§5.2): no second leader of the term.
+    /// 3. It has not led the term (`led_term`): a leader that stepped down is not re-elected by
+    ///    its own election's stragglers.
+    ///
+    /// Up-to-dateness (§5.4.1) holds because of 2: each voter compared the log the node still
+    /// has. raft-sim's `--faults replies` holds back replies by up to seconds to exercise it.
     campaigned_term: Term,
     /// This node's tick when it last granted its vote to another node (volatile: after a
     /// restart it backs no one).

@@ -69,8 +69,8 @@ const USAGE: &str = "usage: raft-sim <command> [options]   (raft-sim <command> -
 
 Seed ranges are inclusive: --seeds 1..1000 runs 1000 seeds. Faults: crash, partition, drop,
 duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, all (default; every kind but
-reads), reads (disk reads that cannot answer yet: opt-in, e.g. all,reads) or none,
-comma-separated.";
+reads and replies), reads (disk reads that cannot answer yet: opt-in, e.g. all,reads), replies
+(replies held back by up to seconds: opt-in, e.g. all,replies) or none, comma-separated.";
 
 const CHECK_USAGE: &str = "usage: raft-sim check --seeds A..B [--nodes N] [--duration-ms T] [--faults LIST] [--schedule NAME] [--policy NAME] [--trace PATH] [--max-steps N] [--jobs N] [--groups N [--machines N]]
 
@@ -82,7 +82,9 @@ linearizability.
   --duration-ms T   faults for this long, 0 to 86400000 ms (default 3000)
   --faults LIST     comma-separated: crash, partition, drop, duplicate, reorder, transfer,
                     membership, snapshot, pause (process pauses), disk (slow disks), drift
-                    (clock drift), all (default) or none
+                    (clock drift), all (default) or none; opt-in beyond all: reads (disk
+                    reads that cannot answer yet), replies (replies held back by up to
+                    2.3 s: votes that arrive after the candidate's timer fired)
   --schedule NAME   mixed (default: seed % 3 picks swarm, targeted, classic), classic (one
                     mix of every fault), swarm (each seed draws its own faults and their
                     intensities), targeted (membership changes around crashes, partitions and

@@ -142,6 +142,8 @@ pub struct Network {
     tails: Vec<Vec<u64>>,
     tails_sparse: litemap::LiteMap<(NodeId, NodeId), u64>,
     next_id: u64,
+    /// Replies held back by the long reply delay so far ([`NetConfig::reply_delay_ppm`]).
+    held_replies: u64,
 }
 
 /// The cell `[from][to]` of a table indexed by link for ids below [`DENSE_IDS`] (`tails`,
@@ -252,6 +254,11 @@ impl Network {
         }
     }
 
+    /// How many replies the long reply delay has held back ([`NetConfig::reply_delay_ppm`]).
+    pub fn held_replies(&self) -> u64 {
+        self.held_replies
+    }
+
     /// Links that are not healthy, in order.
     pub fn faulty_links(&self) -> impl Iterator<Item = ((NodeId, NodeId), LinkState)> + '_ {
         self.links.iter().map(|(&k, &v)| (k, v))
@@ -274,6 +281,7 @@ impl Network {
     ) -> u64 {
         let at = now + rng.range(self.config.latency_min, self.config.latency_max);
         if reply && rng.chance(self.config.reply_delay_ppm) {
+            self.held_replies += 1;
             return at + rng.range(self.config.reply_delay_min, self.config.reply_delay_max);
         }
         if rng.chance(self.config.reorder_ppm) {

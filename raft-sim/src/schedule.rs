@@ -26,6 +26,8 @@ use raft_core::types::NodeId;
 const CLASSIC_MACHINE_SALT: u64 = 0x5EED_3AC4_1E5E_0001;
 /// Salt of the generator of the `reads` nemesis' intensities (see [`Faults::reads`]).
 const READS_SALT: u64 = 0x5EED_4EAD_5000_0001;
+/// Salt of the generator of the `replies` nemesis' intensities (see [`Faults::replies`]).
+const REPLIES_SALT: u64 = 0x5EED_4E91_1E50_0001;
 
 /// The kinds of fault a schedule may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +63,14 @@ pub struct Faults {
     /// reads older ones back often ([`SimOptions::stalled_reads_ppm`]). Not part of `all` (the
     /// runs of `all` stay what they were): ask for it, `--faults all,reads`.
     pub reads: bool,
+    /// Slow replies: 5–50% of the replies (`*_resp`) of every seed that asks for it are held
+    /// back a further 50–2,300 ms, so that votes and acknowledgements arrive long after the
+    /// timer that waited for them fired (issue 13; the MIT 6.824 labs' "long reordering" delays
+    /// replies by 200–2,200 ms). This is what the late-vote rule exists for (a vote binds its
+    /// voter for the whole term, so a grant that arrives in the candidate's next pre-vote round
+    /// still counts: raft-core's `Node::campaigned_term`). The healed tail runs without it. Not
+    /// part of `all` (its runs stay what they were): `--faults all,replies`.
+    pub replies: bool,
 }
 
 impl Faults {
@@ -78,6 +88,7 @@ impl Faults {
         disk: true,
         drift: true,
         reads: false,
+        replies: false,
     };
 
     /// The list [`Faults::parse`] reads back: `all`, `none`, or the kinds comma-separated.
@@ -85,13 +96,33 @@ impl Faults {
         if *self == Faults::ALL {
             return "all".into();
         }
-        if *self
-            == (Faults {
-                reads: true,
-                ..Faults::ALL
-            })
-        {
-            return "all,reads".into();
+        for (extra, name) in [
+            (
+                Faults {
+                    reads: true,
+                    ..Faults::ALL
+                },
+                "all,reads",
+            ),
+            (
+                Faults {
+                    replies: true,
+                    ..Faults::ALL
+                },
+                "all,replies",
+            ),
+            (
+                Faults {
+                    reads: true,
+                    replies: true,
+                    ..Faults::ALL
+                },
+                "all,reads,replies",
+            ),
+        ] {
+            if *self == extra {
+                return name.into();
+            }
         }
         let kinds = [
             (self.crash, "crash"),
@@ -106,6 +137,7 @@ impl Faults {
             (self.disk, "disk"),
             (self.drift, "drift"),
             (self.reads, "reads"),
+            (self.replies, "replies"),
         ];
         let on: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
         if on.is_empty() {
@@ -130,6 +162,7 @@ impl Faults {
             disk: false,
             drift: false,
             reads: false,
+            replies: false,
         };
         for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match word {
@@ -147,9 +180,10 @@ impl Faults {
                 "disk" => f.disk = true,
                 "drift" => f.drift = true,
                 "reads" => f.reads = true,
+                "replies" => f.replies = true,
                 other => {
                     return Err(alloc::format!(
-                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, reads, all or none)"
+                        "unknown fault '{other}' (expected crash, partition, drop, duplicate, reorder, transfer, membership, snapshot, pause, disk, drift, reads, replies, all or none)"
                     ))
                 }
             }
@@ -279,6 +313,14 @@ impl CheckRun {
             let mut reads = SimRng::new(self.seed ^ READS_SALT);
             opts.stalled_reads_ppm = reads.range(100_000, 600_000) as u32;
             opts.log_cache_entries = reads.range(2, 16) as u32;
+        }
+        if self.faults.replies {
+            // From a generator of its own, as for `reads`. The schedule's own copy of the
+            // network settings, which its healed tail restores, keeps replies on time.
+            let mut replies = SimRng::new(self.seed ^ REPLIES_SALT);
+            opts.net.reply_delay_ppm = replies.range(50_000, 500_000) as u32;
+            opts.net.reply_delay_min = replies.range(50, 300);
+            opts.net.reply_delay_max = opts.net.reply_delay_min + replies.range(0, 2_000);
         }
         let mut world = World::new(opts).expect("generated options are valid");
         if !self.hash {
@@ -699,6 +741,51 @@ mod machine_fault_tests {
             let off = spec(Faults::ALL).run(&|_| {});
             assert_eq!(off.world.stats().stalled_steps, 0, "seed {seed}");
             assert_eq!(off.world.options().stalled_reads_ppm, 0, "seed {seed}");
+        }
+    }
+
+    /// `replies` (opt-in, not in `all`): every seed that asks for it, in every schedule, holds
+    /// back a share of its replies by up to seconds, stays safe and recovers once healed (the
+    /// healed tail restores the schedule's own network settings, replies on time). A seed that
+    /// does not ask has no reply delayed and runs as before the nemesis existed.
+    #[test]
+    fn slow_replies_are_an_opt_in_fault_kind_that_stays_safe() {
+        let with = Faults::parse("all,replies").unwrap();
+        assert!(with.replies && !Faults::ALL.replies);
+        assert_eq!(with.names(), "all,replies");
+        assert_eq!(
+            Faults::parse("all,reads,replies").unwrap().names(),
+            "all,reads,replies"
+        );
+        assert_eq!(
+            Faults::parse("crash,replies").unwrap().names(),
+            "crash,replies"
+        );
+        for schedule in [Schedule::Mixed, Schedule::Swarm, Schedule::Targeted] {
+            for seed in 1..=6 {
+                let spec = |faults| CheckRun {
+                    seed,
+                    nodes: 5,
+                    duration_ms: 3_000,
+                    faults,
+                    keep_trace: false,
+                    hash: false,
+                    policy: ElectionPolicy::default(),
+                    schedule,
+                };
+                let on = spec(with).run(&|_| {});
+                assert_eq!(on.violation, None, "{schedule:?} seed {seed}");
+                assert!(
+                    on.recovered,
+                    "{schedule:?} seed {seed}: no progress after healing"
+                );
+                let held = on.world.network().held_replies();
+                assert!(held > 0, "{schedule:?} seed {seed}: no reply held back");
+                // The healed tail's network holds nothing back.
+                assert_eq!(on.world.network().config.reply_delay_ppm, 0);
+                let off = spec(Faults::ALL).run(&|_| {});
+                assert_eq!(off.world.network().held_replies(), 0, "seed {seed}");
+            }
         }
     }
 

@@ -2012,8 +2012,9 @@ impl World {
     fn client_act(&mut self, k: usize) {
         self.clients_changed(Some(k));
         if self.clients[k].pending.is_none() {
-            // A clerk acts only when told to ([`Action::Clerk`]), never as part of the load.
-            if is_clerk(self.clients[k].id) {
+            // A clerk acts only when told to ([`Action::Clerk`]), and a person's session only
+            // for the person's request ([`Action::Request`]): never as part of the load.
+            if is_clerk(self.clients[k].id) || is_person(self.clients[k].id) {
                 self.clients[k].next_at = u64::MAX;
                 return;
             }

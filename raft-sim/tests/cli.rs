@@ -287,11 +287,13 @@ fn a_closed_stdout_ends_the_tool_quietly() {
 }
 
 /// The command line searches each key for up to 10,000,000 steps by default (CLI_MAX_STEPS),
-/// ten times the page's budget: this seed's one key (16 clients, 2,475 operations, values
-/// written many times over) is undecided with 1,000,000 and proven linearizable with the
-/// default.
+/// and `--max-steps` sets the budget: this seed's history is proven linearizable with the
+/// default and undecided (exit 3, the seed listed) with 500 steps. (It once needed more than
+/// the page's 1,000,000: 2,475 operations on one key, when a person's requests of the targeted
+/// schedule went on as extra load clients after their answer; without them no targeted seed of
+/// 7300000..7339999 needs a million steps.)
 #[test]
-fn check_decides_a_long_history_that_the_pages_budget_cannot() {
+fn check_decides_with_its_default_budget_what_a_small_one_leaves_undecided() {
     let args = [
         "check",
         "--seeds",
@@ -305,7 +307,7 @@ fn check_decides_a_long_history_that_the_pages_budget_cannot() {
     let v = last_json(&out);
     assert_eq!(out.status.code(), Some(0), "{v}");
     assert_eq!(v["linearizable"], true);
-    let small = raft_sim(&[&args[..], &["--max-steps", "1000000"]].concat());
+    let small = raft_sim(&[&args[..], &["--max-steps", "500"]].concat());
     let v = last_json(&small);
     assert_eq!(small.status.code(), Some(3), "{v}");
     assert_eq!(v["linearizability_undecided"], serde_json::json!([7300042]));

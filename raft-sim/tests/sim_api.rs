@@ -475,3 +475,37 @@ fn a_persons_request_never_runs_in_a_clerks_session() {
     assert_eq!(request.client, PERSON_CLIENT_BASE);
     assert!(request.complete.is_some(), "answered");
 }
+
+// A person's request is one operation: once answered, its session stays idle even with the
+// client load on. Before, the answer gave the session a wake-up time and it went on as one more
+// load client (the page's "Client request" raised the load for good; targeted check histories
+// showed person sessions issuing dozens of operations).
+#[test]
+fn a_persons_request_is_one_operation_even_with_the_load_on() {
+    let mut w = World::new(SimOptions {
+        nodes: 3,
+        seed: 21,
+        clients: ClientOptions {
+            enabled: true,
+            ..ClientOptions::default()
+        },
+        ..SimOptions::default()
+    })
+    .expect("valid options");
+    elect(&mut w);
+    w.act(Action::Request {
+        key: "person".into(),
+        value: "1".into(),
+    })
+    .unwrap();
+    w.advance_by(5_000);
+    let person: Vec<_> = w
+        .history()
+        .iter()
+        .filter(|h| h.client >= PERSON_CLIENT_BASE && h.client < CLERK_CLIENT_BASE)
+        .collect();
+    assert_eq!(person.len(), 1, "one request, one operation: {person:?}");
+    assert!(person[0].complete.is_some(), "answered");
+    // The load went on meanwhile.
+    assert!(w.history().len() > 10, "the load clients kept working");
+}
