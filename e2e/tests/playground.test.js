@@ -477,3 +477,29 @@ test('space-time diagram: messages as arrows between lanes, an event line marks 
   assert.equal(await svg.locator('.mark-line').count(), 0);
   assert.deepEqual(browser.problems, []);
 });
+
+test('slow replies: answers arrive seconds late, and elections still end with one leader', { timeout: 90_000 }, async () => {
+  const page = await open({ seed: 5, speed: 0.5 });
+  const first = leaders(await waitFor(page, (ns) => leaders(ns).length === 1, 'a leader'))[0];
+  const slow = page.getByRole('slider', { name: 'Slow replies' });
+  await slow.fill('40');
+  await eventually(() => page.getByRole('list', { name: /Event log/ }).innerText(), /40% of replies 200–2200 ms late/);
+  assert.equal(await slow.inputValue(), '40');
+  // The leader crashes: votes now often come back after the candidate's timer fired, and
+  // those late votes still count (a vote binds its voter for the whole term, §5.2).
+  await page.getByRole('button', { name: new RegExp(`^${first.id}: leader`) }).click();
+  await page.getByRole('button', { name: `Crash ${first.id}` }).click();
+  const ns = await waitFor(
+    page,
+    (ns) => leaders(ns).length === 1 && leaders(ns)[0].id !== first.id,
+    'a new leader despite slow replies',
+    60_000,
+  );
+  assert.ok(leaders(ns)[0].term > first.term);
+  assert.equal(await page.locator('.props li.ok').count(), 11, 'every safety property holds');
+  await page.screenshot({ path: `${ARTIFACTS}playground-slow-replies.png` });
+  // Back to 0: replies on time again, and the event log says so.
+  await slow.fill('0');
+  await eventually(() => page.getByRole('list', { name: /Event log/ }).innerText(), /Network set to [^\n]*duplicates\n/);
+  assert.deepEqual(browser.problems, []);
+});

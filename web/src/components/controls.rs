@@ -33,15 +33,32 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
     })
 }
 
-/// The network as the sliders set it: latency `max`, with `min` two thirds of it.
-pub fn net_config(latency_max: u64, drop_pct: u32, dup_pct: u32) -> NetConfig {
+/// Least and most extra delay of a reply that the "Slow replies" slider holds back, ms: the
+/// MIT 6.824 labs' long reply delays, well past an election timeout, so that votes reach a
+/// candidate after its timer fired (the late votes of raft-core's `campaigned_term`).
+pub const SLOW_REPLY_MS: (u64, u64) = (200, 2_200);
+
+/// The network as the sliders set it: latency `max`, with `min` two thirds of it; loss,
+/// duplicates and slow replies in percent. What the sliders do not set (reordering) stays as
+/// `was` has it.
+pub fn net_config(
+    was: &NetConfig,
+    latency_max: u64,
+    drop_pct: u32,
+    dup_pct: u32,
+    slow_pct: u32,
+) -> NetConfig {
     let latency_max = latency_max.max(1);
+    let slow = slow_pct.min(100) * 10_000;
     NetConfig {
         latency_min: (latency_max * 2 / 3).max(1),
         latency_max,
         drop_ppm: drop_pct.min(100) * 10_000,
         dup_ppm: dup_pct.min(100) * 10_000,
-        ..NetConfig::default()
+        reply_delay_ppm: slow,
+        reply_delay_min: if slow > 0 { SLOW_REPLY_MS.0 } else { 0 },
+        reply_delay_max: if slow > 0 { SLOW_REPLY_MS.1 } else { 0 },
+        ..was.clone()
     }
 }
 
@@ -306,65 +323,68 @@ fn network_controls() -> Html {
 #[function_component(NetworkControlsView)]
 fn network_controls_view(p: &NetworkProps) -> Html {
     let (sim, net) = (&p.sim, &p.net);
-    let latency = net.latency_max;
-    let drop_pct = net.drop_ppm / 10_000;
-    let dup_pct = net.dup_ppm / 10_000;
+    // Latency (ms), loss, duplicates and slow replies (%), in the sliders' order.
+    let now = [
+        net.latency_max,
+        u64::from(net.drop_ppm / 10_000),
+        u64::from(net.dup_ppm / 10_000),
+        u64::from(net.reply_delay_ppm / 10_000),
+    ];
     // While a thumb moves, show its value; apply (one recorded action) when it is let go.
-    let draft = use_state(|| None::<(u64, u32, u32)>);
-    let (l, d, u) = draft.unwrap_or((latency, drop_pct, dup_pct));
-    let slider = |label: &'static str,
-                  min: u32,
-                  max: u32,
-                  value: u64,
-                  unit: &'static str,
-                  which: u8| {
-        let draft2 = draft.clone();
-        let oninput = Callback::from(move |e: InputEvent| {
-            let x: u64 = e
-                .target_unchecked_into::<HtmlInputElement>()
+    let draft = use_state(|| None::<[u64; 4]>);
+    let shown = draft.unwrap_or(now);
+    let slider = |label: &'static str, max: u32, unit: &'static str, which: usize| {
+        let min = u32::from(which == 0);
+        let value = |e: &Event| -> u64 {
+            e.target_unchecked_into::<HtmlInputElement>()
                 .value()
                 .parse()
-                .unwrap_or(0);
-            let (mut l, mut d, mut u) = draft2.unwrap_or((l, d, u));
-            match which {
-                0 => l = x,
-                1 => d = x as u32,
-                _ => u = x as u32,
-            }
-            draft2.set(Some((l, d, u)));
+                .unwrap_or(0)
+        };
+        let draft2 = draft.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut v = draft2.unwrap_or(shown);
+            v[which] = value(&e);
+            draft2.set(Some(v));
         });
         let sim2 = sim.clone();
         let draft3 = draft.clone();
+        let net2 = net.clone();
         let onchange = Callback::from(move |e: Event| {
-            let x: u64 = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse()
-                .unwrap_or(0);
-            let (mut l, mut d, mut u) = (l, d, u);
-            match which {
-                0 => l = x,
-                1 => d = x as u32,
-                _ => u = x as u32,
-            }
+            let mut v = now;
+            v[which] = value(&e);
             draft3.set(None);
-            sim2.dispatch(SimAction::SetNetwork(net_config(l, d, u)));
+            let pct = |x: u64| x.min(100) as u32;
+            sim2.dispatch(SimAction::SetNetwork(net_config(
+                &net2,
+                v[0],
+                pct(v[1]),
+                pct(v[2]),
+                pct(v[3]),
+            )));
         });
+        let at = shown[which];
         html! {
             <label class="slider row">
                 <span>{ label }</span>
-                <input type="range" min={min.to_string()} max={max.to_string()} step="1" value={value.to_string()}
+                <input type="range" min={min.to_string()} max={max.to_string()} step="1" value={at.to_string()}
                        aria-label={label} {oninput} {onchange} />
-                <output class="mono">{ format!("{value}{unit}") }</output>
+                <output class="mono">{ format!("{at}{unit}") }</output>
             </label>
         }
     };
+    let slow_hint = format!(
+        "Slow replies: that share of answers (votes, acknowledgements) arrives {}–{} s late, after the timers that waited for them fired",
+        SLOW_REPLY_MS.0 as f64 / 1000.0,
+        SLOW_REPLY_MS.1 as f64 / 1000.0
+    );
     html! {
         <div class="group">
             <h2>{ "Network" }<span class="hint">{ format!("{}–{} ms one way", net.latency_min, net.latency_max) }</span></h2>
-            { slider("Latency", 1, 200, l, " ms", 0) }
-            { slider("Loss", 0, 50, u64::from(d), " %", 1) }
-            { slider("Duplicates", 0, 30, u64::from(u), " %", 2) }
+            { slider("Latency", 200, " ms", 0) }
+            { slider("Loss", 50, " %", 1) }
+            { slider("Duplicates", 30, " %", 2) }
+            <div title={slow_hint}>{ slider("Slow replies", 50, " %", 3) }</div>
         </div>
     }
 }
@@ -642,9 +662,24 @@ mod tests {
 
     #[test]
     fn network_sliders_make_a_valid_config() {
-        let c = net_config(30, 5, 2);
+        let was = NetConfig {
+            reorder_ppm: 7,
+            ..NetConfig::default()
+        };
+        let c = net_config(&was, 30, 5, 2, 0);
         assert_eq!((c.latency_min, c.latency_max), (20, 30));
         assert_eq!((c.drop_ppm, c.dup_ppm), (50_000, 20_000));
-        assert_eq!(net_config(0, 0, 0).latency_min, 1);
+        assert_eq!((c.reply_delay_ppm, c.reply_delay_max), (0, 0));
+        assert_eq!(c.reorder_ppm, 7, "what no slider sets is kept");
+        let slow = net_config(&was, 30, 0, 0, 25);
+        assert_eq!(
+            (
+                slow.reply_delay_ppm,
+                slow.reply_delay_min,
+                slow.reply_delay_max
+            ),
+            (250_000, 200, 2_200)
+        );
+        assert_eq!(net_config(&was, 0, 0, 0, 0).latency_min, 1);
     }
 }

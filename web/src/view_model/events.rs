@@ -207,13 +207,24 @@ pub fn describe_action(a: &Action) -> Option<String> {
         Action::Read { node, key } => format!("Client asked {} to read {key}", name(*node)),
         Action::Campaign { node } => format!("{} told to time out now", name(*node)),
         Action::TransferLeader { to } => format!("Leadership transfer to {} requested", name(*to)),
-        Action::Network { config } => format!(
-            "Network set to {}–{} ms, {}% loss, {}% duplicates",
-            config.latency_min,
-            config.latency_max,
-            f64::from(config.drop_ppm) / 10_000.0,
-            f64::from(config.dup_ppm) / 10_000.0
-        ),
+        Action::Network { config } => {
+            let mut s = format!(
+                "Network set to {}–{} ms, {}% loss, {}% duplicates",
+                config.latency_min,
+                config.latency_max,
+                f64::from(config.drop_ppm) / 10_000.0,
+                f64::from(config.dup_ppm) / 10_000.0
+            );
+            if config.reply_delay_ppm > 0 {
+                s.push_str(&format!(
+                    ", {}% of replies {}–{} ms late",
+                    f64::from(config.reply_delay_ppm) / 10_000.0,
+                    config.reply_delay_min,
+                    config.reply_delay_max
+                ));
+            }
+            s
+        }
         Action::ClientLoad { on } => {
             format!("Client load switched {}", if *on { "on" } else { "off" })
         }
