@@ -161,12 +161,21 @@ pub enum PlantedBug {
     /// Heartbeats carry the leader's commit index, not capped at what the follower is known to
     /// match, so a follower may commit entries that differ from the leader's (paper §5.3).
     HeartbeatCommitUncapped,
+    /// A node that campaigned in a term and then followed that term's leader still takes the
+    /// term's late votes as a won election (`Node::end_campaign` skipped): after it learned a
+    /// new configuration from that leader, grants counted there can elect a second leader of
+    /// the term (§5.2; raft-sim check seed 14422601).
+    LateVotesAfterFollowing,
+    /// Late votes elect any node whose stored vote in its term is for itself, even a restarted
+    /// process that did not ask for them and cannot know it already led that term (§5.2,
+    /// §5.4.1; raft-sim check seed 8007679: a stale read).
+    LateVotesWithoutCampaign,
 }
 
 #[cfg(feature = "planted-bugs")]
 impl PlantedBug {
     /// Every planted bug, in the order tables print them.
-    pub const ALL: [PlantedBug; 10] = [
+    pub const ALL: [PlantedBug; 12] = [
         PlantedBug::ConfChangeBeforeTermCommit,
         PlantedBug::ConcurrentConfChanges,
         PlantedBug::JointElectionIncomingOnly,
@@ -177,6 +186,8 @@ impl PlantedBug {
         PlantedBug::PreVoteCountsAsVote,
         PlantedBug::TruncateOnStaleAppend,
         PlantedBug::HeartbeatCommitUncapped,
+        PlantedBug::LateVotesAfterFollowing,
+        PlantedBug::LateVotesWithoutCampaign,
     ];
 
     /// The bug's name as the command line spells it.
@@ -192,6 +203,8 @@ impl PlantedBug {
             PlantedBug::PreVoteCountsAsVote => "pre_vote_counts_as_vote",
             PlantedBug::TruncateOnStaleAppend => "truncate_on_stale_append",
             PlantedBug::HeartbeatCommitUncapped => "heartbeat_commit_uncapped",
+            PlantedBug::LateVotesAfterFollowing => "late_votes_after_following",
+            PlantedBug::LateVotesWithoutCampaign => "late_votes_without_campaign",
         }
     }
 
@@ -208,6 +221,9 @@ impl PlantedBug {
             PlantedBug::ReadIndexBeforeTermCommit => "dissertation §6.4",
             PlantedBug::PreVoteCountsAsVote => "dissertation §9.6",
             PlantedBug::TruncateOnStaleAppend | PlantedBug::HeartbeatCommitUncapped => "paper §5.3",
+            PlantedBug::LateVotesAfterFollowing | PlantedBug::LateVotesWithoutCampaign => {
+                "paper §5.2"
+            }
         }
     }
 }

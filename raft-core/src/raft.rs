@@ -940,6 +940,9 @@ impl<S: Storage> Node<S> {
     /// been paused since before the change, three of those five, it became a second leader of
     /// term 3 (raft-sim check --nodes 7 --schedule swarm --duration-ms 10000, seed 14422601).
     fn end_campaign(&mut self, leader: NodeId) {
+        if crate::config::planted!(self.cfg, LateVotesAfterFollowing) {
+            return;
+        }
         if leader != self.cfg.id && self.campaigned_term == self.term {
             self.campaigned_term = 0;
         }
@@ -1408,7 +1411,8 @@ impl<S: Storage> Node<S> {
             Body::VoteResp { granted: true }
                 if self.role == Role::PreCandidate
                     && self.vote == Some(self.cfg.id)
-                    && self.campaigned_term == self.term
+                    && (self.campaigned_term == self.term
+                        || crate::config::planted!(self.cfg, LateVotesWithoutCampaign))
                     && self.led_term != self.term =>
             {
                 self.record_term_grant(m.from);

@@ -353,8 +353,26 @@ fn heartbeat_commit_past_the_match_is_caught() {
     );
 }
 
+// §5.2: late votes (a vote binds its voter for the whole term, issue 13) elect only the
+// process that asked for them, while it has not followed another leader of the term.
+#[test]
+fn late_votes_after_following_the_terms_leader_are_caught() {
+    rule_catches(
+        PlantedBug::LateVotesAfterFollowing,
+        late_votes_do_not_elect_after_following_another_leader,
+    );
+}
+
+#[test]
+fn late_votes_taken_by_a_restarted_process_are_caught() {
+    rule_catches(
+        PlantedBug::LateVotesWithoutCampaign,
+        late_votes_from_before_a_restart_do_not_elect,
+    );
+}
+
 /// Every planted bug has its test above (a new bug without one fails here).
 #[test]
 fn every_planted_bug_has_a_rule_test() {
-    assert_eq!(PlantedBug::ALL.len(), 10);
+    assert_eq!(PlantedBug::ALL.len(), 12);
 }

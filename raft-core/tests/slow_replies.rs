@@ -10,63 +10,6 @@ mod common;
 use common::*;
 use raft_core::{Body, Event, Message, Role};
 
-fn is_vote_resp(m: &Message) -> bool {
-    matches!(m.body, Body::VoteResp { .. })
-}
-
-fn is_pre_vote_resp(m: &Message) -> bool {
-    matches!(m.body, Body::PreVoteResp { .. })
-}
-
-/// Ticks node `id` alone until its election timer has fired once (it starts a new round).
-fn fire_election_timer(net: &mut Network, id: u64) {
-    let elections = |net: &Network| {
-        net.events(id)
-            .iter()
-            .filter(|e| matches!(e, Event::ElectionStarted { .. }))
-            .count()
-    };
-    let before = elections(net);
-    let max = net.node(id).config().election_timeout_max;
-    for _ in 0..=2 * max {
-        net.tick(id, 1);
-        if elections(net) > before {
-            return;
-        }
-    }
-    panic!("node {id}'s election timer never fired");
-}
-
-/// S1 campaigns in a 5-node cluster; its pre-vote round completes and every voter answers its
-/// vote request for term 1, but the answers wait in the queue: returns them (S1 stays a
-/// candidate of term 1).
-fn campaign_with_votes_held(net: &mut Network) -> Vec<Message> {
-    net.campaign(1);
-    net.deliver_where(|m| !is_vote_resp(m));
-    assert_eq!(net.node(1).role(), Role::Candidate);
-    assert_eq!(net.node(1).term(), 1);
-    let answers: Vec<Message> = net
-        .queue()
-        .iter()
-        .filter(|m| is_vote_resp(m))
-        .cloned()
-        .collect();
-    assert_eq!(answers.len(), 4, "every voter answered");
-    answers
-}
-
-/// S1's timer fires into a new pre-vote round of term 1 (its pre-votes are dropped), then the
-/// vote answers `late`, held back until now, arrive.
-fn late_votes_in_a_new_round(net: &mut Network, late: Vec<Message>) {
-    fire_election_timer(net, 1);
-    assert_eq!(net.node(1).role(), Role::PreCandidate);
-    assert_eq!(net.node(1).term(), 1);
-    net.drop_where(|m| matches!(m.body, Body::PreVote { .. }));
-    for m in late {
-        net.deliver_msg(m);
-    }
-}
-
 // §5.2: "each server will vote for at most one candidate in a given term". Votes for S1 in
 // term 1 that arrive after S1's timer started a new pre-vote round of term 1 still bind their
 // voters, so a majority of them makes S1 the leader of term 1.
@@ -287,24 +230,7 @@ fn a_leader_whose_answers_come_back_late_keeps_leading() {
 // seed 8007679).
 #[test]
 fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
-    let mut net = Network::new(&[1, 2, 3, 4, 5]);
-    let late = campaign_with_votes_held(&mut net);
-    net.drop_all();
-    net.crash(1);
-    net.restart(1);
-    assert_eq!(net.node(1).term(), 1);
-    assert_eq!(
-        net.node(1).vote(),
-        Some(1),
-        "its own vote in term 1 persisted"
-    );
-    late_votes_in_a_new_round(&mut net, late);
-    assert_ne!(
-        net.node(1).role(),
-        Role::Leader,
-        "votes answering the process before the crash"
-    );
-    assert_eq!(net.node(1).term(), 1);
+    late_votes_from_before_a_restart_do_not_elect(&config);
 }
 
 // §5.2, Election Safety: "at most one leader can be elected in a given term". A node that has
@@ -316,25 +242,5 @@ fn votes_from_before_a_restart_do_not_elect_the_restarted_node() {
 // leader, elected under another configuration.
 #[test]
 fn late_votes_do_not_elect_a_node_that_followed_another_leader_of_the_term() {
-    let mut net = Network::new(&[1, 2, 3, 4, 5]);
-    let late = campaign_with_votes_held(&mut net);
-    net.deliver_msg(Message {
-        from: 2,
-        to: 1,
-        term: 1,
-        body: Body::Heartbeat {
-            commit: 0,
-            read_ctx: 0,
-        },
-    });
-    assert_eq!(net.node(1).role(), Role::Follower);
-    assert_eq!(net.node(1).leader(), Some(2));
-    net.drop_all();
-    late_votes_in_a_new_round(&mut net, late);
-    assert_ne!(
-        net.node(1).role(),
-        Role::Leader,
-        "S2 leads term 1: S1 lost it"
-    );
-    assert_eq!(net.node(1).term(), 1);
+    late_votes_do_not_elect_after_following_another_leader(&config);
 }

@@ -1910,6 +1910,8 @@ struct Planted {
     seed: u64,
     property: &'static str,
     seen_here: bool,
+    /// The run (`check`'s defaults for the seed, unless a search found the bug elsewhere).
+    run: CheckRun,
 }
 
 #[cfg(feature = "planted-bugs")]
@@ -1922,6 +1924,15 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
         seed,
         property,
         seen_here,
+        run: check_run(seed, 5, Schedule::Mixed, Faults::ALL),
+    };
+    // The late-vote bugs, on the swarm runs that found them (tests/planted_bugs.rs).
+    let swarm = |mutant, seed, nodes, duration_ms, property, seen_here| Planted {
+        run: CheckRun {
+            duration_ms,
+            ..check_run(seed, nodes, Schedule::Swarm, Faults::ALL)
+        },
+        ..planted(mutant, seed, property, seen_here)
     };
     let cases = [
         planted(
@@ -1988,11 +1999,26 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
         planted(M::StaleReads, 22, "Linearizability", false),
         planted(M::LoseUnsyncedWrites, 2, "Terms Never Decrease", true),
         planted(M::LoseUnsyncedWrites, 14, "Stored On A Majority", true),
+        swarm(
+            M::Planted(B::LateVotesAfterFollowing),
+            14_422_601,
+            7,
+            10_000,
+            "Log Matching",
+            true,
+        ),
+        swarm(
+            M::Planted(B::LateVotesWithoutCampaign),
+            8_007_679,
+            3,
+            6_000,
+            "Linearizability",
+            false,
+        ),
     ];
     let mut wrong = Vec::new();
     for c in &cases {
-        let run = check_run(c.seed, 5, Schedule::Mixed, Faults::ALL);
-        let out = run.run(&|o| c.mutant.plant(o));
+        let out = c.run.run(&|o| c.mutant.plant(o));
         let theirs = out.violation.as_ref().map(|v| v.property.to_string());
         let text = write_jsonl(&out.world);
         let ours = TraceChecker::check(&text).err();
@@ -2003,7 +2029,7 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
                 format!("{} at line {}", theirs.as_deref().unwrap_or("?"), k + 1)
             });
         eprintln!(
-            "{:<32} seed {:>3}: project {:<22} ({record}); here: {}",
+            "{:<32} seed {:>8}: project {:<22} ({record}); here: {}",
             c.mutant.name(),
             c.seed,
             c.property,

@@ -27,7 +27,12 @@ fn run(seed: u64) -> CheckRun {
 
 /// `seed` passes without a bug and catches `mutant` by breaking `property`.
 fn catches(mutant: Mutant, seed: u64, property: &str) {
-    let r = run(seed);
+    catches_in(run(seed), mutant, property);
+}
+
+/// Run `r` passes without a bug and catches `mutant` by breaking `property`.
+fn catches_in(r: CheckRun, mutant: Mutant, property: &str) {
+    let seed = r.seed;
     assert_eq!(
         caught(None, &r, DEFAULT_MAX_STEPS),
         None,
@@ -168,4 +173,42 @@ fn lose_unsynced_writes_seed_2() {
 #[test]
 fn lose_unsynced_writes_seed_14_loses_a_committed_entry_from_the_majority() {
     catches(Mutant::LoseUnsyncedWrites, 14, "Stored On A Majority");
+}
+
+// Paper §5.2, the late-vote rule (issue 13: a vote binds its voter for the whole term, so grants
+// that arrive after the candidate's timer fired still elect it). Both bugs below are what fault
+// searches found in that rule, and neither is reached by the default schedule (0 of 10,000
+// seeds each, also with --faults all,replies); these are the swarm runs of `./x search` that
+// found them, which the planted bugs reproduce exactly.
+
+// A node that followed its term's leader, learned a new configuration from it and then took the
+// term's late votes: a second leader of the term (`./x search 14000000`).
+#[test]
+fn late_votes_after_following_swarm_7_nodes_seed_14422601() {
+    catches_in(
+        CheckRun {
+            nodes: 7,
+            duration_ms: 10_000,
+            schedule: Schedule::Swarm,
+            ..run(14_422_601)
+        },
+        Mutant::Planted(PlantedBug::LateVotesAfterFollowing),
+        "Log Matching",
+    );
+}
+
+// A restarted process elected by votes that answered the process before its crash: it led the
+// term a second time and served a stale read (found by a 3-node swarm search).
+#[test]
+fn late_votes_without_campaign_swarm_3_nodes_seed_8007679() {
+    catches_in(
+        CheckRun {
+            nodes: 3,
+            duration_ms: 6_000,
+            schedule: Schedule::Swarm,
+            ..run(8_007_679)
+        },
+        Mutant::Planted(PlantedBug::LateVotesWithoutCampaign),
+        "Linearizability",
+    );
 }
