@@ -17,6 +17,9 @@
 //!   corrected on the raft-dev list: a leader may change the membership only once an entry of
 //!   its own term has committed) and a snapshot that carries a configuration to a node that was
 //!   away while it changed (paper §7: the snapshot holds the latest configuration).
+//! - **Late votes** (a seventh of the targeted seeds that allow transfers): a candidate's grant
+//!   held back while a rival wins the same term and changes the configuration to one where the
+//!   held grant is a majority (the late-vote rule, paper §5.2 and issue 13; `Play::late_votes`).
 //!
 //! Which play a seed gets is drawn from a generator of its own (so adding a play moved no other
 //! seed's draws); everything else from one generator seeded from the seed, in a fixed order.
@@ -48,6 +51,7 @@ pub(crate) fn run(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions)) -> CheckOutc
         match SimRng::new(spec.seed ^ CLASSIC_SALT).range(0, 7) {
             0 => return classic(spec, plant, Classic::TwoChanges),
             1 if f.snapshot => return classic(spec, plant, Classic::SnapshotMembership),
+            2 if f.transfer => return classic(spec, plant, Classic::LateVotes),
             _ => {}
         }
     }
@@ -145,6 +149,8 @@ enum Classic {
     TwoChanges,
     /// A configuration that reaches a node only inside a snapshot.
     SnapshotMembership,
+    /// Late votes counted in a configuration learned from the term's other leader.
+    LateVotes,
 }
 
 /// Runs a classic play on a cluster made for it (four voters, or three with snapshots every
@@ -159,10 +165,16 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions), play: Classic) -> C
         ..NetConfig::default()
     };
     let snapshots = matches!(play, Classic::SnapshotMembership);
+    let late_votes = matches!(play, Classic::LateVotes);
     let mut opts = SimOptions {
-        nodes: if snapshots { 3 } else { 4 },
+        nodes: match play {
+            Classic::SnapshotMembership => 3,
+            Classic::TwoChanges => 4,
+            Classic::LateVotes => 5,
+        },
         seed: spec.seed,
-        pre_vote: rng.range(0, 1) == 1,
+        // Late votes are taken in a pre-vote round of the candidate's term.
+        pre_vote: late_votes || rng.range(0, 1) == 1,
         check_quorum: rng.range(0, 1) == 1,
         net: net.clone(),
         clients: ClientOptions {
@@ -194,6 +206,10 @@ fn classic(spec: &CheckRun, plant: &dyn Fn(&mut SimOptions), play: Classic) -> C
             p.act(Some(Action::ClientLoad { on: true }));
         }
         Classic::SnapshotMembership => p.snapshot_membership(),
+        Classic::LateVotes => {
+            p.late_votes();
+            p.act(Some(Action::ClientLoad { on: true }));
+        }
     }
     finish(world, spec.seed, net, budget, true)
 }
@@ -486,6 +502,77 @@ impl Play<'_> {
         self.wait(800, 1_200);
         self.mend();
         self.wait(100, 300);
+    }
+
+    /// The late-vote rule (a vote binds its voter for the whole term, so a grant that arrives
+    /// in the candidate's next pre-vote round still counts; raft-core's `campaigned_term`)
+    /// meets a configuration change, on five voters: `s` campaigns in term T (a transfer) and
+    /// only `g` hears it, its grant held on the way back; the leader hands over to `r`, which
+    /// wins T with the other two voters. `r` changes the configuration to {`s`, `g`, `r`},
+    /// where `s` and `g` are a majority, and `s` follows it and learns it. Then `s` stops
+    /// hearing from `r`, times out into a pre-vote round of T, and `g`'s grant arrives: counted
+    /// in the new configuration it would make `s` a second leader of T (seed 14422601 of a
+    /// 7-node swarm found this); a node that followed its term's leader takes no late votes.
+    fn late_votes(&mut self) {
+        let Some(l) = self.await_leader(None) else {
+            return;
+        };
+        // A still log, so that each transfer's target is caught up and told to campaign at once.
+        self.act(Some(Action::ClientLoad { on: false }));
+        self.wait(150, 300);
+        let mut others: Vec<NodeId> = ids(self.world).into_iter().filter(|&i| i != l).collect();
+        if others.len() < 4 {
+            return;
+        }
+        let mut draw =
+            |rng: &mut SimRng| others.remove(rng.range(0, others.len() as u64 - 1) as usize);
+        let (s, r, g) = (
+            draw(&mut self.rng),
+            draw(&mut self.rng),
+            draw(&mut self.rng),
+        );
+        let term = |w: &World, id| w.node(id).map_or(0, |n| n.term());
+        let t0 = term(self.world, l);
+        self.act(Some(Action::Hold { from: g, to: s }));
+        self.act(Some(Action::TransferLeader { to: s }));
+        let deadline = self.world.now() + 100;
+        let budget = self.budget;
+        self.world
+            .run_until(deadline, |w| term(w, s) > t0 || w.stats().events >= budget);
+        if term(self.world, s) != t0 + 1 {
+            self.mend();
+            return;
+        }
+        // Only `g` hears `s`'s vote requests.
+        let unheard: Vec<u64> = self
+            .world
+            .network()
+            .in_flight()
+            .filter(|m| m.msg.from == s && m.msg.to != g)
+            .map(|m| m.id)
+            .collect();
+        for id in unheard {
+            self.act(Some(Action::DropMessage { id }));
+        }
+        self.wait(5, 20);
+        self.act(Some(Action::TransferLeader { to: r }));
+        let deadline = self.world.now() + 200;
+        self.world.run_until(deadline, |w| {
+            w.node(r)
+                .is_some_and(|n| n.role() == raft_core::types::Role::Leader)
+                || w.stats().events >= budget
+        });
+        // Its term's first entry commits before it may change the membership (§4.1).
+        self.wait(60, 120);
+        self.act(Some(Action::Reconfigure {
+            voters: alloc::vec![s, g, r],
+        }));
+        self.wait(150, 300);
+        self.act(Some(Action::Cut { from: r, to: s }));
+        self.wait(300, 700);
+        self.act(Some(Action::Release { from: g, to: s }));
+        self.wait(100, 300);
+        self.mend();
     }
 
     /// A configuration reaches a node only inside a snapshot: one of three voters, `a`, is down

@@ -1949,7 +1949,7 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
         ),
         planted(
             M::Planted(B::ConcurrentConfChanges),
-            85,
+            100,
             "Leader Completeness",
             true,
         ),
@@ -1967,7 +1967,7 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
         ),
         planted(
             M::Planted(B::ReadIndexBeforeTermCommit),
-            79,
+            55,
             "Linearizability",
             false,
         ),
@@ -1996,7 +1996,7 @@ fn planted_safety_bugs_are_flagged_from_the_trace_alone() {
             true,
         ),
         planted(M::ForgetVoteOnRestart, 192, "One Vote Per Term", true),
-        planted(M::StaleReads, 22, "Linearizability", false),
+        planted(M::StaleReads, 34, "Linearizability", false),
         planted(M::LoseUnsyncedWrites, 2, "Terms Never Decrease", true),
         planted(M::LoseUnsyncedWrites, 14, "Stored On A Majority", true),
         swarm(
